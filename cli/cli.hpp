@@ -1,0 +1,61 @@
+// cli/cli.hpp - what every `qforge` verb shares: self-registration, exit
+// codes, loading circuits with diagnostics, atomic output files.
+#pragma once
+
+#include "qforge/circuit.hpp"
+#include "qforge/frontend.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qforge::cli {
+
+/// Named exit codes (no magic numbers in verbs).
+enum Exit : int {
+  kOk = 0,
+  kFailed = 1,   ///< invalid input, failed check, not equivalent, ...
+  kUsage = 2,    ///< bad command line
+};
+
+using VerbFn = int (*)(const std::vector<std::string>& args);
+
+/// A verb registers itself from its own file:
+///   static const Verb reg{"check", "parse and check OpenQASM files", &run_check};
+struct Verb {
+  Verb(const char* name, const char* summary, VerbFn fn);
+};
+
+struct VerbEntry {
+  std::string name, summary;
+  VerbFn fn;
+};
+const std::vector<VerbEntry>& verbs();
+
+/// Thrown for command-line mistakes; main prints it and exits with kUsage.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Parse `args` with `desc` (+ optional positionals); `--help` prints
+/// `usage` and the options and returns false (the caller exits kOk).
+bool parse_args(const std::vector<std::string>& args, const std::string& usage,
+                const boost::program_options::options_description& desc,
+                const boost::program_options::positional_options_description* pos,
+                boost::program_options::variables_map& vm);
+
+/// The options every verb that reads a circuit takes: -I DIR, --set NAME=VALUE.
+void add_circuit_options(boost::program_options::options_description& desc);
+/// Build CompileOptions from those options; throws UsageError on a bad --set.
+CompileOptions circuit_options(const boost::program_options::variables_map& vm);
+
+/// Compile `path`; print diagnostics (warnings too) to stderr; nullopt on error.
+std::optional<Circuit> load_circuit(const std::string& path, const CompileOptions& opt);
+
+/// Write `content` to `path` atomically (temp file in the same folder + rename),
+/// or to stdout when path is empty or "-". Throws std::runtime_error on failure.
+void write_output(const std::string& path, const std::string& content);
+
+}  // namespace qforge::cli

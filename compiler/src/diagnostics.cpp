@@ -1,0 +1,43 @@
+// Diagnostics sink and printing (see qforge/diagnostics.hpp).
+#include "qforge/diagnostics.hpp"
+
+namespace qforge {
+
+void DiagnosticSink::report(Severity sev, SourceLoc loc, std::string message,
+                            std::string source_line) {
+  if (sev == Severity::Error) ++errors_;
+  diags_.push_back(Diagnostic{sev, std::move(loc), std::move(message), std::move(source_line)});
+}
+
+std::string format_diagnostic(const Diagnostic& d) {
+  std::string out;
+  if (d.loc.file) out += *d.loc.file + ":";
+  if (d.loc.line > 0) {
+    out += std::to_string(d.loc.line) + ":";
+    if (d.loc.col > 0) out += std::to_string(d.loc.col) + ":";
+  }
+  if (!out.empty()) out += " ";
+  out += d.severity == Severity::Error ? "error: " : d.severity == Severity::Warning ? "warning: " : "note: ";
+  out += d.message + "\n";
+  if (!d.source_line.empty() && d.loc.col > 0) {
+    out += "    " + d.source_line + "\n    ";
+    // Keep tabs so the caret lines up under tab-indented source.
+    std::size_t col = 1;
+    for (std::size_t i = 0; i < d.source_line.size() && col < d.loc.col; ++i) {
+      unsigned char ch = static_cast<unsigned char>(d.source_line[i]);
+      if ((ch & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: same column
+      out += ch == '\t' ? '\t' : ' ';
+      ++col;
+    }
+    out += "^\n";
+  }
+  return out;
+}
+
+std::string DiagnosticSink::format() const {
+  std::string out;
+  for (const auto& d : diags_) out += format_diagnostic(d);
+  return out;
+}
+
+}  // namespace qforge

@@ -1,0 +1,219 @@
+// The gate table and exact gate matrices (see qforge/gates.hpp).
+#include "qforge/gates.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+namespace qforge {
+namespace {
+
+using G = GateId;
+
+// name, qubits, params, diagonal, hermitian, controls, base
+constexpr GateInfo kTable[] = {
+    {G::I, "id", 1, 0, true, true, 0, G::I},
+    {G::X, "x", 1, 0, false, true, 0, G::X},
+    {G::Y, "y", 1, 0, false, true, 0, G::Y},
+    {G::Z, "z", 1, 0, true, true, 0, G::Z},
+    {G::H, "h", 1, 0, false, true, 0, G::H},
+    {G::S, "s", 1, 0, true, false, 0, G::S},
+    {G::Sdg, "sdg", 1, 0, true, false, 0, G::Sdg},
+    {G::T, "t", 1, 0, true, false, 0, G::T},
+    {G::Tdg, "tdg", 1, 0, true, false, 0, G::Tdg},
+    {G::SX, "sx", 1, 0, false, false, 0, G::SX},
+    {G::SXdg, "sxdg", 1, 0, false, false, 0, G::SXdg},
+    {G::RX, "rx", 1, 1, false, false, 0, G::RX},
+    {G::RY, "ry", 1, 1, false, false, 0, G::RY},
+    {G::RZ, "rz", 1, 1, true, false, 0, G::RZ},
+    {G::P, "p", 1, 1, true, false, 0, G::P},
+    {G::U1, "u1", 1, 1, true, false, 0, G::U1},
+    {G::U2, "u2", 1, 2, false, false, 0, G::U2},
+    {G::U3, "u3", 1, 3, false, false, 0, G::U3},
+    {G::CX, "cx", 2, 0, false, true, 1, G::X},
+    {G::CY, "cy", 2, 0, false, true, 1, G::Y},
+    {G::CZ, "cz", 2, 0, true, true, 1, G::Z},
+    {G::CH, "ch", 2, 0, false, true, 1, G::H},
+    {G::CSX, "csx", 2, 0, false, false, 1, G::SX},
+    {G::Swap, "swap", 2, 0, false, true, 0, G::Swap},
+    {G::ECR, "ecr", 2, 0, false, true, 0, G::ECR},
+    {G::CP, "cp", 2, 1, true, false, 1, G::P},
+    {G::CU1, "cu1", 2, 1, true, false, 1, G::U1},
+    {G::CRX, "crx", 2, 1, false, false, 1, G::RX},
+    {G::CRY, "cry", 2, 1, false, false, 1, G::RY},
+    {G::CRZ, "crz", 2, 1, true, false, 1, G::RZ},
+    {G::CU3, "cu3", 2, 3, false, false, 1, G::U3},
+    {G::CU, "cu", 2, 4, false, false, 1, G::U3},
+    {G::RXX, "rxx", 2, 1, false, false, 0, G::RXX},
+    {G::RYY, "ryy", 2, 1, false, false, 0, G::RYY},
+    {G::RZZ, "rzz", 2, 1, true, false, 0, G::RZZ},
+    {G::RZX, "rzx", 2, 1, false, false, 0, G::RZX},
+    {G::CCX, "ccx", 3, 0, false, true, 2, G::X},
+    {G::CCZ, "ccz", 3, 0, true, true, 2, G::Z},
+    {G::CSwap, "cswap", 3, 0, false, true, 1, G::Swap},
+};
+static_assert(sizeof(kTable) / sizeof(kTable[0]) == kNumGates, "one table row per GateId");
+
+constexpr bool table_in_order() {
+  for (std::size_t i = 0; i < kNumGates; ++i)
+    if (static_cast<std::size_t>(kTable[i].id) != i) return false;
+  return true;
+}
+static_assert(table_in_order(), "table rows must be in GateId order");
+
+constexpr cplx kI{0, 1};
+
+std::vector<cplx> one_qubit(GateId id, const double* p) {
+  const double r = 1 / std::sqrt(2.0);
+  switch (id) {
+    case G::I: return {1, 0, 0, 1};
+    case G::X: return {0, 1, 1, 0};
+    case G::Y: return {0, -kI, kI, 0};
+    case G::Z: return {1, 0, 0, -1};
+    case G::H: return {r, r, r, -r};
+    case G::S: return {1, 0, 0, kI};
+    case G::Sdg: return {1, 0, 0, -kI};
+    case G::T: return {1, 0, 0, std::polar(1.0, M_PI / 4)};
+    case G::Tdg: return {1, 0, 0, std::polar(1.0, -M_PI / 4)};
+    case G::SX: return {cplx(0.5, 0.5), cplx(0.5, -0.5), cplx(0.5, -0.5), cplx(0.5, 0.5)};
+    case G::SXdg: return {cplx(0.5, -0.5), cplx(0.5, 0.5), cplx(0.5, 0.5), cplx(0.5, -0.5)};
+    case G::RX: {
+      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      return {c, -kI * s, -kI * s, c};
+    }
+    case G::RY: {
+      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      return {c, -s, s, c};
+    }
+    case G::RZ: return {std::polar(1.0, -p[0] / 2), 0, 0, std::polar(1.0, p[0] / 2)};
+    case G::P:
+    case G::U1: return {1, 0, 0, std::polar(1.0, p[0])};
+    case G::U2:
+      return {r, -r * std::polar(1.0, p[1]), r * std::polar(1.0, p[0]),
+              r * std::polar(1.0, p[0] + p[1])};
+    case G::U3: {
+      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      return {c, -s * std::polar(1.0, p[2]), s * std::polar(1.0, p[1]),
+              c * std::polar(1.0, p[1] + p[2])};
+    }
+    default: break;
+  }
+  throw std::logic_error("one_qubit: not a one-qubit gate");
+}
+
+// Block-diagonal controlled matrix: control is the most significant qubit.
+std::vector<cplx> controlled(const std::vector<cplx>& u, std::size_t dim_u) {
+  std::size_t d = 2 * dim_u;
+  std::vector<cplx> m(d * d, 0);
+  for (std::size_t i = 0; i < dim_u; ++i) m[i * d + i] = 1;
+  for (std::size_t i = 0; i < dim_u; ++i)
+    for (std::size_t j = 0; j < dim_u; ++j) m[(dim_u + i) * d + dim_u + j] = u[i * dim_u + j];
+  return m;
+}
+
+// exp(-i t/2 P) for a two-qubit Pauli product P given as a dense matrix.
+std::vector<cplx> pauli_rotation(const std::vector<cplx>& pp, double t) {
+  double c = std::cos(t / 2), s = std::sin(t / 2);
+  std::vector<cplx> m(16);
+  for (int i = 0; i < 16; ++i) m[i] = -kI * s * pp[i] + ((i % 5 == 0) ? c : 0.0);
+  return m;
+}
+
+std::vector<cplx> kron(const std::vector<cplx>& a, const std::vector<cplx>& b) {
+  std::vector<cplx> m(16);
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j)
+      for (int k = 0; k < 2; ++k)
+        for (int l = 0; l < 2; ++l) m[(2 * i + k) * 4 + (2 * j + l)] = a[2 * i + j] * b[2 * k + l];
+  return m;
+}
+
+}  // namespace
+
+const GateInfo& gate_info(GateId id) {
+  auto i = static_cast<std::size_t>(id);
+  if (i >= kNumGates) throw std::out_of_range("gate_info: bad GateId " + std::to_string(i));
+  return kTable[i];
+}
+
+std::optional<GateId> gate_by_name(std::string_view name) {
+  static const std::unordered_map<std::string_view, GateId> by_name = [] {
+    std::unordered_map<std::string_view, GateId> m;
+    for (const auto& row : kTable) m.emplace(row.name, row.id);
+    return m;
+  }();
+  auto it = by_name.find(name);
+  if (it == by_name.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<cplx> gate_matrix(GateId id, const double* p) {
+  const GateInfo& info = gate_info(id);
+  if (info.num_qubits == 1) return one_qubit(id, p);
+  const std::vector<cplx> X = one_qubit(G::X, nullptr), Y = one_qubit(G::Y, nullptr),
+                          Z = one_qubit(G::Z, nullptr);
+  switch (id) {
+    case G::CX: case G::CY: case G::CZ: case G::CH: case G::CSX:
+    case G::CP: case G::CU1: case G::CRX: case G::CRY: case G::CRZ: case G::CU3:
+      return controlled(one_qubit(info.base, p), 2);
+    case G::CU: {
+      auto u = one_qubit(G::U3, p);
+      for (auto& v : u) v *= std::polar(1.0, p[3]);
+      return controlled(u, 2);
+    }
+    case G::Swap: return {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+    case G::ECR: {
+      const double r = 1 / std::sqrt(2.0);
+      return {0, 0, r, kI * r, 0, 0, kI * r, r, r, -kI * r, 0, 0, -kI * r, r, 0, 0};
+    }
+    case G::RXX: return pauli_rotation(kron(X, X), p[0]);
+    case G::RYY: return pauli_rotation(kron(Y, Y), p[0]);
+    case G::RZZ: return pauli_rotation(kron(Z, Z), p[0]);
+    case G::RZX: return pauli_rotation(kron(Z, X), p[0]);
+    case G::CCX: return controlled(controlled(X, 2), 4);
+    case G::CCZ: return controlled(controlled(Z, 2), 4);
+    case G::CSwap: return controlled(gate_matrix(G::Swap, nullptr), 4);
+    default: break;
+  }
+  throw std::logic_error("gate_matrix: no matrix for gate " + std::string(info.name));
+}
+
+InverseRule gate_inverse(GateId id) {
+  InverseRule r;
+  r.gate = id;
+  auto negate_all = [&] { r.sign = {-1, -1, -1, -1}; };
+  switch (id) {
+    case G::S: r.gate = G::Sdg; break;
+    case G::Sdg: r.gate = G::S; break;
+    case G::T: r.gate = G::Tdg; break;
+    case G::Tdg: r.gate = G::T; break;
+    case G::SX: r.gate = G::SXdg; break;
+    case G::SXdg: r.gate = G::SX; break;
+    case G::CSX: r.gate = G::SXdg; r.extra_controls = 1; break;
+    case G::RX: case G::RY: case G::RZ: case G::P: case G::U1:
+    case G::CP: case G::CU1: case G::CRX: case G::CRY: case G::CRZ:
+    case G::RXX: case G::RYY: case G::RZZ: case G::RZX:
+      negate_all();
+      break;
+    case G::U3: case G::CU3: case G::CU:
+      // u3(t,p,l)^-1 = u3(-t,-l,-p); cu adds -gamma.
+      r.src = {0, 2, 1, 3};
+      negate_all();
+      break;
+    case G::U2:
+      // u2(p,l) = u3(pi/2,p,l)  ->  u3(-pi/2,-l,-p)
+      r.gate = G::U3;
+      r.src = {0, 1, 0, 3};
+      r.sign = {0, -1, -1, 0};
+      r.offset = {-M_PI / 2, 0, 0, 0};
+      break;
+    default:
+      if (!gate_info(id).hermitian)
+        throw std::logic_error("gate_inverse: no rule for " + std::string(gate_info(id).name));
+      break;
+  }
+  return r;
+}
+
+}  // namespace qforge
