@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace po = boost::program_options;
@@ -82,6 +83,14 @@ std::optional<Circuit> load_circuit(const std::string& path, const CompileOption
 void write_output(const std::string& path, const std::string& content) {
   if (path.empty() || path == "-") {
     std::cout << content << std::flush;
+    return;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    // A device or pipe (/dev/null, /dev/stdout): write straight to it.
+    std::ofstream f(path, std::ios::binary);
+    f << content;
+    if (!f) throw std::runtime_error("cannot write '" + path + "'");
     return;
   }
   std::string tmp = path + ".tmp." + std::to_string(::getpid());

@@ -1,0 +1,126 @@
+// bench_parse: how fast and how lean is `qforge compile` on a large file?
+//
+// Generates an OpenQASM 3 file of N gates (default 200000; about 3 MB) in the
+// style of QASMBench's large circuits, then runs the real `qforge compile`
+// executable on it several times and prints wall time and peak memory
+// (the child's maximum resident set size), plus the in-process front-end time
+// per statement. Target: under 2 s and under 300 MB for 200k gates.
+//
+//   bench_parse [--gates N] [--repeat R] [--keep FILE]
+#include "qforge/frontend.hpp"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+std::string generate(std::size_t gates, uint32_t qubits, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<uint32_t> q(0, qubits - 1);
+  std::uniform_int_distribution<int> kind(0, 9);
+  std::uniform_real_distribution<double> angle(-3.14159, 3.14159);
+  std::string s = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n";
+  s += fmt::format("qubit[{}] q;\nbit[{}] c;\n", qubits, qubits);
+  for (std::size_t i = 0; i < gates; ++i) {
+    uint32_t a = q(rng), b = q(rng);
+    while (b == a) b = q(rng);
+    switch (kind(rng)) {
+      case 0: case 1: case 2: s += fmt::format("cx q[{}], q[{}];\n", a, b); break;
+      case 3: case 4: s += fmt::format("rz({:.6f}) q[{}];\n", angle(rng), a); break;
+      case 5: s += fmt::format("h q[{}];\n", a); break;
+      case 6: s += fmt::format("sx q[{}];\n", a); break;
+      case 7: s += fmt::format("x q[{}];\n", a); break;
+      case 8: s += fmt::format("t q[{}];\n", a); break;
+      default: s += fmt::format("ry(pi/{}) q[{}];\n", 1 + a % 7, a); break;
+    }
+  }
+  for (uint32_t i = 0; i < qubits; ++i) s += fmt::format("c[{}] = measure q[{}];\n", i, i);
+  return s;
+}
+
+struct Run {
+  double seconds;
+  double peak_mb;
+  int status;
+};
+
+Run run_cli(const std::string& exe, const std::vector<std::string>& args) {
+  auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(exe.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  struct rusage ru {};
+  wait4(pid, &status, 0, &ru);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return {secs, ru.ru_maxrss / 1024.0, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t gates = 200000;
+  int repeat = 3;
+  std::string keep;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--gates" && i + 1 < argc) gates = std::stoul(argv[++i]);
+    else if (a == "--repeat" && i + 1 < argc) repeat = std::stoi(argv[++i]);
+    else if (a == "--keep" && i + 1 < argc) keep = argv[++i];
+    else {
+      fmt::print(stderr, "usage: bench_parse [--gates N] [--repeat R] [--keep FILE]\n");
+      return 2;
+    }
+  }
+  const std::string text = generate(gates, 20, 42);
+  const std::string path = keep.empty() ? "/tmp/qforge_bench_parse.qasm" : keep;
+  std::ofstream(path) << text;
+
+  // In process: the front end alone.
+  qforge::DiagnosticSink diags;
+  auto t0 = std::chrono::steady_clock::now();
+  qforge::Circuit c = qforge::compile_source(text, path, {}, diags);
+  double inproc = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (diags.has_errors()) {
+    fmt::print(stderr, "{}", diags.format());
+    return 1;
+  }
+
+  fmt::print("bench_parse: {} gates, {:.2f} MB of OpenQASM 3 ({} IR operations)\n\n", gates,
+             text.size() / 1e6, c.ops.size());
+  fmt::print("| what | seconds (best of {}) | peak memory (MB) | us per statement |\n|---|---|---|---|\n", repeat);
+  fmt::print("| front end in process (compile_source) | {:.3f} | - | {:.2f} |\n", inproc, 1e6 * inproc / gates);
+  for (const char* emit : {"ir", "qasm3"}) {
+    Run best{1e9, 0, 0};
+    for (int r = 0; r < repeat; ++r) {
+      Run run = run_cli(QFORGE_EXE, {"compile", path, "--emit", emit, "-o", "/dev/null"});
+      if (run.status != 0) {
+        fmt::print(stderr, "qforge compile exited with {}\n", run.status);
+        return 1;
+      }
+      if (run.seconds < best.seconds) best = run;
+    }
+    fmt::print("| `qforge compile --emit {}` (whole process) | {:.3f} | {:.0f} | {:.2f} |\n", emit, best.seconds,
+               best.peak_mb, 1e6 * best.seconds / gates);
+  }
+  fmt::print("\ntargets for 200k gates: under 2 s and under 300 MB\n");
+  if (keep.empty()) std::remove(path.c_str());
+  return 0;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up qforge on a fresh Debian 12 machine: install the Debian packages it
+# needs (nothing else is downloaded), then configure and build in ./build.
+#
+#   bash scripts/setup.sh            # packages + build
+#   QFORGE_SKIP_APT=1 bash scripts/setup.sh   # build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ccache
+  antlr4 libantlr4-runtime-dev           # the OpenQASM 3 grammar (tool 4.7.2, runtime 4.9)
+  libeigen3-dev                          # dense linear algebra (references, synthesis)
+  libtorch-dev                           # LibTorch 1.13, CPU
+  libfmt-dev libboost-program-options-dev
+  googletest libgtest-dev libbenchmark-dev
+  dataset-fashion-mnist                  # the embedded default data
+)
+
+if [[ "${QFORGE_SKIP_APT:-0}" != 1 ]]; then
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    SUDO=""
+    [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+jobs="${QFORGE_JOBS:-2}"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$jobs"
+echo "setup: built build/cli/qforge"
