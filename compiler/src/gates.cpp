@@ -179,6 +179,82 @@ std::vector<cplx> gate_matrix(GateId id, const double* p) {
   throw std::logic_error("gate_matrix: no matrix for gate " + std::string(info.name));
 }
 
+namespace {
+
+// d/dk of the one-qubit parametric matrices.
+std::vector<cplx> one_qubit_derivative(GateId id, const double* p, unsigned k) {
+  const double r = 1 / std::sqrt(2.0);
+  switch (id) {
+    case G::RX: {
+      double c = std::cos(p[0] / 2) / 2, s = std::sin(p[0] / 2) / 2;
+      return {-s, -kI * c, -kI * c, -s};
+    }
+    case G::RY: {
+      double c = std::cos(p[0] / 2) / 2, s = std::sin(p[0] / 2) / 2;
+      return {-s, -c, c, -s};
+    }
+    case G::RZ:
+      return {-0.5 * kI * std::polar(1.0, -p[0] / 2), 0, 0, 0.5 * kI * std::polar(1.0, p[0] / 2)};
+    case G::P:
+    case G::U1: return {0, 0, 0, kI * std::polar(1.0, p[0])};
+    case G::U2:
+      if (k == 0) return {0, 0, kI * r * std::polar(1.0, p[0]), kI * r * std::polar(1.0, p[0] + p[1])};
+      return {0, -kI * r * std::polar(1.0, p[1]), 0, kI * r * std::polar(1.0, p[0] + p[1])};
+    case G::U3: {
+      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      if (k == 0)
+        return {-s / 2, -c / 2 * std::polar(1.0, p[2]), c / 2 * std::polar(1.0, p[1]),
+                -s / 2 * std::polar(1.0, p[1] + p[2])};
+      if (k == 1) return {0, 0, kI * s * std::polar(1.0, p[1]), kI * c * std::polar(1.0, p[1] + p[2])};
+      return {0, -kI * s * std::polar(1.0, p[2]), 0, kI * c * std::polar(1.0, p[1] + p[2])};
+    }
+    default: break;
+  }
+  throw std::logic_error("gate_matrix_derivative: not a parametric one-qubit gate");
+}
+
+// Controlled matrix whose identity block is replaced by zeros (a derivative).
+std::vector<cplx> controlled_derivative(const std::vector<cplx>& du, std::size_t dim_u) {
+  std::vector<cplx> m = controlled(du, dim_u);
+  for (std::size_t i = 0; i < dim_u; ++i) m[i * 2 * dim_u + i] = 0;
+  return m;
+}
+
+}  // namespace
+
+std::vector<cplx> gate_matrix_derivative(GateId id, const double* p, unsigned k) {
+  const GateInfo& info = gate_info(id);
+  if (k >= info.num_params)
+    throw std::out_of_range("gate_matrix_derivative: gate " + std::string(info.name) + " has no parameter " +
+                            std::to_string(k));
+  if (info.num_qubits == 1) return one_qubit_derivative(id, p, k);
+  const std::vector<cplx> X = one_qubit(G::X, nullptr), Y = one_qubit(G::Y, nullptr),
+                          Z = one_qubit(G::Z, nullptr);
+  auto rotation_derivative = [&](const std::vector<cplx>& pp) {
+    // d/dt (cos(t/2) I - i sin(t/2) P) = -sin(t/2)/2 I - i cos(t/2)/2 P
+    double c = std::cos(p[0] / 2) / 2, s = std::sin(p[0] / 2) / 2;
+    std::vector<cplx> m(16);
+    for (int i = 0; i < 16; ++i) m[i] = -kI * c * pp[i] + ((i % 5 == 0) ? -s : 0.0);
+    return m;
+  };
+  switch (id) {
+    case G::CP: case G::CU1: case G::CRX: case G::CRY: case G::CRZ: case G::CU3:
+      return controlled_derivative(one_qubit_derivative(info.base, p, k), 2);
+    case G::CU: {
+      std::vector<cplx> u = k == 3 ? one_qubit(G::U3, p) : one_qubit_derivative(G::U3, p, k);
+      cplx f = k == 3 ? kI * std::polar(1.0, p[3]) : std::polar(1.0, p[3]);
+      for (auto& v : u) v *= f;
+      return controlled_derivative(u, 2);
+    }
+    case G::RXX: return rotation_derivative(kron(X, X));
+    case G::RYY: return rotation_derivative(kron(Y, Y));
+    case G::RZZ: return rotation_derivative(kron(Z, Z));
+    case G::RZX: return rotation_derivative(kron(Z, X));
+    default: break;
+  }
+  throw std::logic_error("gate_matrix_derivative: no derivative for gate " + std::string(info.name));
+}
+
 InverseRule gate_inverse(GateId id) {
   InverseRule r;
   r.gate = id;

@@ -68,6 +68,10 @@ std::optional<GateId> gate_by_name(std::string_view name);
 /// `params.size()` must equal `gate_info(id).num_params`.
 std::vector<cplx> gate_matrix(GateId id, const double* params);
 
+/// d(gate_matrix(id, params)) / d(params[k]), exact (closed form), in the same
+/// layout. Used by the adjoint differentiator.
+std::vector<cplx> gate_matrix_derivative(GateId id, const double* params, unsigned k);
+
 /// The exact inverse of every table gate as a table gate with transformed
 /// parameters: s -> sdg, rx(t) -> rx(-t), u3(t,p,l) -> u3(-t,-l,-p), ecr -> ecr.
 /// new_param[i] = sign[i] * old_param[src[i]] + offset[i] (sign 0: constant).
