@@ -235,6 +235,11 @@ std::string format_number(double v) {
     return s;
   }
   char buf[40];
+  // Whole numbers print as integers (100, not 1e+02).
+  if (std::fabs(v) < 1e15 && std::trunc(v) == v) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
   std::snprintf(buf, sizeof buf, "%.17g", v);
   // Shortest representation that reads back identically.
   for (int prec = 1; prec <= 17; ++prec) {
