@@ -1,0 +1,385 @@
+//===- emit_qasm3.cpp - The IR as OpenQASM 3 text --------------------------===//
+//
+// Writes the program the way Qiskit's OpenQASM 3 exporter does:
+//   1. header and `include "stdgates.inc";`;
+//   2. a `gate` definition for each used table gate that stdgates.inc lacks
+//      (and for the gates those definitions use), exact including global
+//      phase, so that `ctrl @` on them stays exact;
+//   3. `input` declarations, `bit` registers, `qubit` registers (none with
+//      physical `$n` qubits);
+//   4. one statement per operation; consecutive operations under the same
+//      conditions share one `if` block;
+//   5. with EmitOptions::global_phase, `gphase(g)` where g is the IR's global
+//      phase minus what reading the u2/u3 lines back adds (frontend.hpp).
+// u2/u3 with extra controls are written as `ctrl(n-1) @ cu(theta, phi,
+// lambda, 0)`: stdgates' u2/u3 (and U) differ from the table gate by a phase
+// that would become a controlled phase under `ctrl @`, while `cu` is exact.
+//
+//===----------------------------------------------------------------------===//
+#include "qforge/emit.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace qforge {
+namespace {
+
+using G = GateId;
+
+// A gate stdgates.inc does not define, written in terms of ones it does (or
+// ones defined before it). `$p0`/`$q0` stand for parameter/qubit names.
+struct Definition {
+  GateId gate;
+  std::vector<GateId> uses;  ///< non-standard gates the body calls
+  const char* body;          ///< statements, `;`-separated, with $p/$q holes
+};
+
+const Definition kDefinitions[] = {
+    // sxdg = exp(-i pi/4) s h s
+    {G::SXdg, {}, "s $q0;h $q0;s $q0;gphase(-pi/4)"},
+    // csx: sx = h s h, and h on the target commutes with the control
+    {G::CSX, {}, "h $q1;cp(pi/2) $q0, $q1;h $q1"},
+    {G::CU1, {}, "cp($p0) $q0, $q1"},
+    {G::CU3, {}, "cu($p0, $p1, $p2, 0) $q0, $q1"},
+    {G::RXX, {}, "h $q0;h $q1;cx $q0, $q1;rz($p0) $q1;cx $q0, $q1;h $q0;h $q1"},
+    {G::RYY, {},
+     "rx(pi/2) $q0;rx(pi/2) $q1;cx $q0, $q1;rz($p0) $q1;cx $q0, $q1;rx(-pi/2) $q0;"
+     "rx(-pi/2) $q1"},
+    {G::RZZ, {}, "cx $q0, $q1;rz($p0) $q1;cx $q0, $q1"},
+    {G::RZX, {}, "h $q1;cx $q0, $q1;rz($p0) $q1;cx $q0, $q1;h $q1"},
+    // ecr = rzx(-pi/4) (x (x) 1) rzx(pi/4), exactly
+    {G::ECR, {G::RZX}, "rzx(pi/4) $q0, $q1;x $q0;rzx(-pi/4) $q0, $q1"},
+    {G::CCZ, {}, "h $q2;ccx $q0, $q1, $q2;h $q2"},
+};
+
+const Definition* find_definition(GateId g) {
+  for (const auto& d : kDefinitions)
+    if (d.gate == g) return &d;
+  return nullptr;
+}
+
+std::string param_name(int i) { return "_gate_p_" + std::to_string(i); }
+std::string qubit_name(int i) { return "_gate_q_" + std::to_string(i); }
+
+// Replace `$pK` / `$qK` holes.
+std::string fill_holes(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '$' && i + 2 < text.size() && (text[i + 1] == 'p' || text[i + 1] == 'q')) {
+      int k = text[i + 2] - '0';
+      out += text[i + 1] == 'p' ? param_name(k) : qubit_name(k);
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::string definition_text(const Definition& d) {
+  const GateInfo& g = gate_info(d.gate);
+  std::string out = "gate " + std::string(g.name);
+  if (g.num_params > 0) {
+    out += "(";
+    for (int i = 0; i < g.num_params; ++i) out += (i ? ", " : "") + param_name(i);
+    out += ")";
+  }
+  for (int i = 0; i < g.num_qubits; ++i) out += (i ? ", " : " ") + qubit_name(i);
+  out += " {\n";
+  std::string body = d.body;
+  std::size_t start = 0;
+  while (start < body.size()) {
+    std::size_t end = body.find(';', start);
+    if (end == std::string::npos) end = body.size();
+    out += "  " + fill_holes(body.substr(start, end - start)) + ";\n";
+    start = end + 1;
+  }
+  return out + "}\n";
+}
+
+// A duration as decimal text that reads back as `v`: integers in full,
+// others in the shortest %g form (no multiples of pi).
+std::string plain_number(double v) {
+  char buf[40];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+class Qasm3Writer {
+ public:
+  Qasm3Writer(const Circuit& c, const EmitOptions& opt)
+      : c_(c), opt_(opt), names_(c.symbol_names()) {
+    if (!c.physical_qubits) qregs_ = wire_registers(c, true);
+    cregs_ = wire_registers(c, false);
+  }
+
+  std::string run() {
+    std::ostringstream out;
+    out << "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n";
+    write_definitions(out);
+    // InputDecl::type is the scalar type with `shape`, or the whole array
+    // type as written (`array[float[64],4]`, as the front end records it).
+    for (const InputDecl& in : c_.inputs) {
+      out << "input ";
+      if (in.shape.empty() || in.type.rfind("array[", 0) == 0) {
+        out << in.type;
+      } else {
+        out << "array[" << in.type;
+        for (uint32_t d : in.shape) out << ", " << d;
+        out << "]";
+      }
+      out << " " << in.name << ";\n";
+    }
+    for (const Register& r : cregs_)
+      out << (r.is_array ? "bit[" + std::to_string(r.size) + "] " : "bit ") << r.name << ";\n";
+    for (const Register& r : qregs_)
+      out << (r.is_array ? "qubit[" + std::to_string(r.size) + "] " : "qubit ") << r.name << ";\n";
+    write_body(out);
+    if (opt_.global_phase) write_global_phase(out);
+    return out.str();
+  }
+
+ private:
+  void write_definitions(std::ostringstream& out) {
+    std::set<GateId> used;
+    std::vector<GateId> work;
+    for (const Operation& op : c_.ops)
+      if (op.is_gate() && find_definition(op.gate)) work.push_back(op.gate);
+    while (!work.empty()) {
+      GateId g = work.back();
+      work.pop_back();
+      if (!used.insert(g).second) continue;
+      for (GateId dep : find_definition(g)->uses) work.push_back(dep);
+    }
+    // kDefinitions lists every gate after the gates its body uses.
+    for (const auto& d : kDefinitions)
+      if (used.count(d.gate)) out << definition_text(d);
+  }
+
+  std::string bit(const std::vector<Register>& regs, uint32_t i, const char* dollar) const {
+    if (dollar) return dollar + std::to_string(i);
+    for (const Register& r : regs)
+      if (i >= r.first && i < r.first + r.size)
+        return r.is_array ? r.name + "[" + std::to_string(i - r.first) + "]" : r.name;
+    throw std::logic_error("emit_qasm3: wire " + std::to_string(i) + " has no register");
+  }
+  std::string qubit(uint32_t q) const { return bit(qregs_, q, c_.physical_qubits ? "$" : nullptr); }
+  std::string clbit(uint32_t b) const { return bit(cregs_, b, nullptr); }
+
+  std::string qubit_list(const std::vector<uint32_t>& qs, std::size_t from = 0) const {
+    std::string s;
+    for (std::size_t i = from; i < qs.size(); ++i) s += (i > from ? ", " : "") + qubit(qs[i]);
+    return s;
+  }
+
+  // The register that is exactly `bits` in order, or nullptr.
+  static const Register* whole(const std::vector<Register>& regs,
+                               const std::vector<uint32_t>& bits) {
+    for (const Register& r : regs) {
+      if (r.size != bits.size()) continue;
+      bool same = true;
+      for (uint32_t i = 0; i < r.size; ++i) same = same && bits[i] == r.first + i;
+      if (same) return &r;
+    }
+    return nullptr;
+  }
+
+  const Register& register_of(uint32_t b) const {
+    for (const Register& r : cregs_)
+      if (b >= r.first && b < r.first + r.size) return r;
+    throw std::logic_error("emit_qasm3: clbit " + std::to_string(b) + " has no register");
+  }
+
+  /// `bits` (all in register r, an array) as `r[i]`, `r[a:b]` or `r[{i, j}]`.
+  static std::string bit_selection(const Register& r, const std::vector<uint32_t>& bits) {
+    if (bits.size() == 1) return r.name + "[" + std::to_string(bits[0] - r.first) + "]";
+    bool ascending = true;
+    for (std::size_t i = 1; i < bits.size(); ++i) ascending = ascending && bits[i] == bits[0] + i;
+    if (ascending)
+      return r.name + "[" + std::to_string(bits[0] - r.first) + ":" +
+             std::to_string(bits.back() - r.first) + "]";
+    std::string s = r.name + "[{";
+    for (std::size_t i = 0; i < bits.size(); ++i) s += (i ? ", " : "") + std::to_string(bits[i] - r.first);
+    return s + "}]";
+  }
+
+  /// `if` text of a condition: `c == 5`, `c[1] == 1`, `c[0:1] == 2`,
+  /// `c[{0, 2}] == 3`; bits of several registers compare per register,
+  /// joined with && (or || for !=).
+  std::string condition(const Condition& cond) const {
+    const char* cmp = cond.equal ? " == " : " != ";
+    if (cond.clbits.empty())
+      throw std::invalid_argument("emit_qasm3: a condition without classical bits");
+    if (const Register* r = whole(cregs_, cond.clbits))
+      return r->name + cmp + std::to_string(cond.value);
+    if (cond.clbits.size() == 1) return clbit(cond.clbits[0]) + cmp + std::to_string(cond.value);
+    if (cond.clbits.size() < 64 && (cond.value >> cond.clbits.size()) != 0)
+      throw std::invalid_argument("emit_qasm3: condition value " + std::to_string(cond.value) +
+                                  " does not fit in " + std::to_string(cond.clbits.size()) +
+                                  " bits");
+    // Group the bits by register, keeping the order of first appearance;
+    // each group compares its own bits of the value.
+    std::vector<std::pair<const Register*, std::vector<std::size_t>>> groups;
+    for (std::size_t i = 0; i < cond.clbits.size(); ++i) {
+      const Register* r = &register_of(cond.clbits[i]);
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == r; });
+      if (g == groups.end()) groups.push_back({r, {i}});
+      else g->second.push_back(i);
+    }
+    std::string out;
+    for (const auto& [r, positions] : groups) {
+      std::vector<uint32_t> bits;
+      uint64_t value = 0;
+      for (std::size_t k = 0; k < positions.size(); ++k) {
+        bits.push_back(cond.clbits[positions[k]]);
+        value |= ((cond.value >> positions[k]) & 1) << k;
+      }
+      std::string lhs = !r->is_array ? r->name
+                        : whole(cregs_, bits) ? r->name
+                                              : bit_selection(*r, bits);
+      if (!out.empty()) out += cond.equal ? " && " : " || ";
+      out += lhs + cmp + std::to_string(value);
+    }
+    return out;
+  }
+
+  std::string params(const std::vector<Expr>& ps) const {
+    if (ps.empty()) return "";
+    std::string s = "(";
+    for (std::size_t i = 0; i < ps.size(); ++i) s += (i ? ", " : "") + ps[i].to_qasm(names_);
+    return s + ")";
+  }
+
+  static std::string ctrl_prefix(unsigned n) {
+    if (n == 0) return "";
+    return n == 1 ? "ctrl @ " : "ctrl(" + std::to_string(n) + ") @ ";
+  }
+
+  // The statements of one operation, without conditions.
+  std::vector<std::string> statements(const Operation& op) const {
+    switch (op.kind) {
+      case OpKind::Gate: {
+        if (op.num_controls > 0 && (op.gate == G::U3 || op.gate == G::U2)) {
+          // ctrl(n) @ u3(t, p, l) == ctrl(n-1) @ cu(t, p, l, 0), exactly.
+          std::vector<Expr> p = op.gate == G::U3
+                                    ? std::vector<Expr>{op.params[0], op.params[1], op.params[2], 0.0}
+                                    : std::vector<Expr>{M_PI / 2, op.params[0], op.params[1], 0.0};
+          return {ctrl_prefix(op.num_controls - 1u) + "cu" + params(p) + " " + qubit_list(op.qubits)};
+        }
+        return {ctrl_prefix(op.num_controls) + std::string(gate_info(op.gate).name) +
+                params(op.params) + " " + qubit_list(op.qubits)};
+      }
+      case OpKind::Measure: {
+        const Register* qr = c_.physical_qubits ? nullptr : whole(qregs_, op.qubits);
+        const Register* cr = whole(cregs_, op.clbits);
+        if (qr && cr && qr->is_array && cr->is_array && op.qubits.size() > 1)
+          return {cr->name + " = measure " + qr->name};
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < op.qubits.size(); ++i)
+          out.push_back(clbit(op.clbits.at(i)) + " = measure " + qubit(op.qubits[i]));
+        return out;
+      }
+      case OpKind::Reset: {
+        std::vector<std::string> out;
+        for (uint32_t q : op.qubits) out.push_back("reset " + qubit(q));
+        return out;
+      }
+      case OpKind::Barrier:
+        return {op.qubits.empty() ? std::string("barrier") : "barrier " + qubit_list(op.qubits)};
+      case OpKind::Delay: {
+        if (op.params.size() != 1 || !op.params[0].is_const())
+          throw std::invalid_argument("emit_qasm3: the duration of a delay must be a number");
+        std::string d = "delay[" + plain_number(op.params[0].value()) + op.delay_unit + "]";
+        return {op.qubits.empty() ? d : d + " " + qubit_list(op.qubits)};
+      }
+    }
+    throw std::logic_error("emit_qasm3: unknown operation kind");
+  }
+
+  static bool same_conditions(const Operation& a, const Operation& b) {
+    if (a.conditions.size() != b.conditions.size()) return false;
+    for (std::size_t i = 0; i < a.conditions.size(); ++i) {
+      const Condition& x = a.conditions[i];
+      const Condition& y = b.conditions[i];
+      if (x.clbits != y.clbits || x.value != y.value || x.equal != y.equal) return false;
+    }
+    return true;
+  }
+
+  void write_body(std::ostringstream& out) const {
+    const auto& ops = c_.ops;
+    for (std::size_t i = 0; i < ops.size();) {
+      std::size_t j = i + 1;
+      if (!ops[i].conditions.empty())
+        while (j < ops.size() && same_conditions(ops[i], ops[j])) ++j;
+      std::vector<std::string> stmts;
+      for (std::size_t k = i; k < j; ++k)
+        for (auto& s : statements(ops[k])) stmts.push_back(std::move(s));
+      std::string prefix;
+      for (const Condition& cond : ops[i].conditions) prefix += "if (" + condition(cond) + ") ";
+      if (prefix.empty()) {
+        for (const auto& s : stmts) out << s << ";\n";
+      } else if (stmts.size() == 1) {
+        out << prefix << stmts[0] << ";\n";
+      } else {
+        out << prefix << "{\n";
+        for (const auto& s : stmts) out << "  " << s << ";\n";
+        out << "}\n";
+      }
+      i = j;
+    }
+  }
+
+  void write_global_phase(std::ostringstream& out) const {
+    // What the reader adds: -(phi + lambda)/2 per unconditioned u2/u3 line,
+    // in order, built the way the reader builds it so that equal constant
+    // phases cancel exactly. (A phase inside an `if` is a phase of that
+    // branch only, and the reader does not record it.)
+    Expr added(0.0), back_symbolic(0.0);
+    double back_const = 0;
+    for (const Operation& op : c_.ops) {
+      if (!op.is_gate() || op.num_controls > 0 || !op.conditions.empty()) continue;
+      if (op.gate != G::U3 && op.gate != G::U2) continue;
+      const Expr& phi = op.params[op.gate == G::U3 ? 1 : 0];
+      const Expr& lambda = op.params[op.gate == G::U3 ? 2 : 1];
+      added = added + -(phi + lambda) * Expr(0.5);
+      const Expr half = (phi + lambda) / Expr(2.0);
+      if (half.is_const()) back_const += half.value();
+      else back_symbolic = back_symbolic + half;
+    }
+    if (added.same_as(c_.global_phase)) return;
+    // Constants: one subtraction (exactly 0 when the phases agree); symbolic
+    // phases: the readable sum, constants last.
+    Expr g = added.is_const() && c_.global_phase.is_const()
+                 ? c_.global_phase - added
+                 : c_.global_phase + back_symbolic + Expr(back_const);
+    if (g.is_const() && g.value() == 0) return;
+    out << "gphase(" << g.to_qasm(names_) << ");\n";
+  }
+
+  const Circuit& c_;
+  const EmitOptions& opt_;
+  std::vector<std::string> names_;
+  std::vector<Register> qregs_, cregs_;
+};
+
+}  // namespace
+
+std::string emit_qasm3(const Circuit& c, const EmitOptions& opt) {
+  return Qasm3Writer(c, opt).run();
+}
+
+}  // namespace qforge
