@@ -56,7 +56,7 @@ struct SemanticError {
 /// SLL parsing failed somewhere: restart everything in LL mode.
 struct RetryWithLL {};
 
-/// Stop lowering (after `end;`).
+/// Stop lowering (after `end;`, or after syntax errors in an included file).
 struct EndProgram {};
 
 // ---------------------------------------------------------------- values
@@ -95,6 +95,20 @@ struct Value {
   }
 };
 
+/// A number stored in a variable of type `type` ("int[32]", "float", ...)
+/// becomes an integer (truncated) or a real number as the type says, so
+/// that `float x = 7; x / 2` is 3.5.
+Value typed(Value v, const std::string& type) {
+  if (v.kind != Value::Num) return v;
+  if (type.rfind("int", 0) == 0 || type.rfind("uint", 0) == 0) {
+    v.is_int = true;
+    if (v.num.is_const()) v.num = Expr(std::trunc(v.num.value()));
+  } else if (type.rfind("float", 0) == 0 || type.rfind("angle", 0) == 0) {
+    v.is_int = false;
+  }
+  return v;
+}
+
 const char* kind_name(Value::Kind k) {
   switch (k) {
     case Value::Unknown: return "a value unknown at compile time";
@@ -122,6 +136,7 @@ struct DefArg {
   enum Kind { Qubits, Classical } kind;
   std::string name;
   int64_t size = -1;  ///< qubit[n]: n; qubit: -1 (single)
+  std::string type;   ///< Classical: the scalar type as written
 };
 
 struct SubDef {
@@ -254,6 +269,15 @@ std::string describe_expected(const antlr4::misc::IntervalSet& set, const antlr4
 }
 
 /// Collects syntax errors with a location and a readable message.
+///
+/// ANTLR's recovery reports follow-on errors for one mistake; only the first
+/// error of a statement is kept (errors up to the statement's ';' are
+/// dropped). A "no viable alternative" error, which names no expected token,
+/// is held back and replaced by a more precise error at the same token when
+/// recovery reports one (`rx(0.5 q;` -> expected ')'). A mistake found at the
+/// first token of a new line after a token that can end a statement is a
+/// missing ';', reported just after that token; unclosed brackets at ';' or
+/// at the end of the file are named, as is an unclosed '{'.
 class SyntaxErrors : public antlr4::BaseErrorListener {
  public:
   SyntaxErrors(const SourceFile& file, DiagnosticSink* sink) : file_(file), sink_(sink) {}
@@ -263,63 +287,98 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
                    const std::string& msg, std::exception_ptr ep) override {
     any = true;
     if (!sink_) return;
-    std::string message;
     auto* parser = dynamic_cast<antlr4::Parser*>(rec);
-    uint32_t l = static_cast<uint32_t>(line), c = static_cast<uint32_t>(col) + 1;
     if (!parser) {
       // Lexer: msg is "token recognition error at: 'x'".
+      flush();
       auto p = msg.find("at: ");
-      message = "unexpected character " + (p == std::string::npos ? msg : msg.substr(p + 4));
-    } else {
-      std::string expected;
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const antlr4::RecognitionException& e) {
-        expected = describe_expected(e.getExpectedTokens(), parser->getVocabulary());
-      } catch (...) {
-      }
-      if (expected.empty() && msg.rfind("missing ", 0) == 0) {
-        // "missing ';' at 'h'"
-        auto at = msg.find(" at ");
-        expected = msg.substr(8, at == std::string::npos ? std::string::npos : at - 8);
-      }
-      if (expected.empty() && msg.find("expecting ") != std::string::npos) {
-        std::string e = msg.substr(msg.find("expecting ") + 10);
-        if (e.find('{') == std::string::npos) expected = e;
-      }
-      // A missing ';' or ')' is reported just after the previous token.
-      if ((expected == "';'" || expected == "')'" || expected == "']'") && bad) {
-        auto* stream = dynamic_cast<antlr4::BufferedTokenStream*>(parser->getTokenStream());
-        if (stream && bad->getTokenIndex() > 0) {
-          for (ssize_t i = static_cast<ssize_t>(bad->getTokenIndex()) - 1; i >= 0; --i) {
-            antlr4::Token* prev = stream->get(static_cast<size_t>(i));
-            if (prev->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-            std::string text = prev->getText();
-            l = static_cast<uint32_t>(prev->getLine());
-            c = static_cast<uint32_t>(prev->getCharPositionInLine() + utf8_length(text)) + 1;
-            break;
-          }
-        }
-        message = "expected " + expected + (expected == "';'" ? " at the end of the statement" : "");
-      } else if (!expected.empty()) {
-        message = "expected " + expected + ", got " + token_text(bad);
-      } else if (msg.rfind("extraneous input", 0) == 0 || msg.rfind("mismatched input", 0) == 0 ||
-                 msg.rfind("no viable alternative", 0) == 0) {
-        message = "unexpected " + token_text(bad);
+      emit(static_cast<uint32_t>(line), static_cast<uint32_t>(col) + 1,
+           "unexpected character " + (p == std::string::npos ? msg : msg.substr(p + 4)));
+      return;
+    }
+    stream_ = dynamic_cast<antlr4::BufferedTokenStream*>(parser->getTokenStream());
+    const ssize_t index = bad ? static_cast<ssize_t>(bad->getTokenIndex()) : -1;
+    const bool no_viable = msg.rfind("no viable alternative", 0) == 0;
+    if (pending_) {
+      // A precise error at the held-back token replaces it.
+      if (index == pending_->index && !no_viable) {
+        suppress_until_ = pending_->suppressed_before;
+        pending_.reset();
       } else {
-        message = msg;
+        flush();
       }
-      if (bad && bad->getType() == antlr4::Token::EOF && message.find("unexpected") == 0)
-        message = "unexpected end of file";
+    }
+    if (index >= 0 && index <= suppress_until_) return;
+
+    Pending e;
+    e.index = index;
+    e.suppressed_before = suppress_until_;
+    e.line = static_cast<uint32_t>(line);
+    e.col = static_cast<uint32_t>(col) + 1;
+    std::string expected;
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const antlr4::RecognitionException& ex) {
+      expected = describe_expected(ex.getExpectedTokens(), parser->getVocabulary());
+    } catch (...) {
+    }
+    if (expected.empty() && msg.rfind("missing ", 0) == 0) {
+      // "missing ';' at 'h'"
+      auto at = msg.find(" at ");
+      expected = msg.substr(8, at == std::string::npos ? std::string::npos : at - 8);
+    }
+    if (expected.empty() && msg.find("expecting ") != std::string::npos) {
+      std::string x = msg.substr(msg.find("expecting ") + 10);
+      if (x.find('{') == std::string::npos) expected = x;
+    }
+    const bool at_eof = bad && bad->getType() == antlr4::Token::EOF;
+    antlr4::Token* prev = previous(index);
+    std::string closer = bad ? unclosed_bracket(index) : std::string();
+    const bool ends = prev && can_end_statement(prev);
+    if (bad && ends && !closer.empty() && (at_eof || bad->getType() == qforge_antlr::qasm3Lexer::SEMICOLON)) {
+      expected = closer;  // `h q[0;` -> expected ']'
+    } else if (bad && ends && closer.empty() &&
+               (at_eof || bad->getLine() > prev->getLine() || bad->getType() == qforge_antlr::qasm3Lexer::RBRACE)) {
+      expected = "';'";  // the statement before the line break lacks its ';'
+    }
+    if (at_eof && expected.empty() && brace_depth(index) > 0) {
+      e.message = "expected '}' before the end of the file (to close the '{' at line " +
+                  std::to_string(open_brace_->getLine()) + ")";
+      after(prev, e);
+    } else if ((expected == "';'" || expected == "')'" || expected == "']'") && bad) {
+      // A missing ';' or bracket is reported just after the previous token.
+      after(prev, e);
+      e.message = "expected " + expected + (expected == "';'" ? " at the end of the statement" : "");
+    } else if (!expected.empty()) {
+      e.message = "expected " + expected + ", got " + token_text(bad);
+    } else if (msg.rfind("extraneous input", 0) == 0 || msg.rfind("mismatched input", 0) == 0 || no_viable) {
+      e.message = "unexpected " + token_text(bad);
+    } else {
+      e.message = msg;
+    }
+    if (at_eof && e.message.rfind("unexpected", 0) == 0) {
+      e.message = "unexpected end of file";
+      after(prev, e);
     }
     // OpenQASM 2's `opaque` is not in the grammar: name the feature.
-    std::string src = file_.line(l);
+    std::string src = file_.line(e.line);
     std::size_t first = src.find_first_not_of(" \t");
     if (first != std::string::npos && src.compare(first, 7, "opaque ") == 0) {
-      message = "opaque gate declarations are not supported";
-      c = static_cast<uint32_t>(first) + 1;
+      e.message = "opaque gate declarations are not supported";
+      e.col = static_cast<uint32_t>(first) + 1;
     }
-    sink_->error(SourceLoc{file_.name, l, c}, message, src);
+    // Follow-on errors up to the end of this statement are dropped.
+    suppress_until_ = statement_end(index);
+    if (no_viable && !at_eof) pending_ = e;
+    else emit(e.line, e.col, e.message);
+  }
+
+  /// Report a held-back error (call when parsing ends).
+  void flush() {
+    if (!pending_) return;
+    Pending e = *pending_;
+    pending_.reset();
+    emit(e.line, e.col, e.message);
   }
 
   static std::size_t utf8_length(const std::string& s) {
@@ -330,8 +389,95 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
   }
 
  private:
+  struct Pending {
+    ssize_t index = -1;
+    ssize_t suppressed_before = -1;
+    uint32_t line = 0, col = 0;
+    std::string message;
+  };
+
+  void emit(uint32_t line, uint32_t col, const std::string& message) {
+    sink_->error(SourceLoc{file_.name, line, col}, message, file_.line(line));
+  }
+
+  antlr4::Token* token(ssize_t i) const { return stream_->get(static_cast<std::size_t>(i)); }
+
+  /// The last default-channel token before token `index`.
+  antlr4::Token* previous(ssize_t index) const {
+    if (!stream_) return nullptr;
+    for (ssize_t i = index - 1; i >= 0; --i)
+      if (token(i)->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return token(i);
+    return nullptr;
+  }
+
+  /// Put the error just after `prev` (on its line).
+  static void after(antlr4::Token* prev, Pending& e) {
+    if (!prev) return;
+    e.line = static_cast<uint32_t>(prev->getLine());
+    e.col = static_cast<uint32_t>(prev->getCharPositionInLine() + utf8_length(prev->getText())) + 1;
+  }
+
+  static bool can_end_statement(antlr4::Token* t) {
+    using L = qforge_antlr::qasm3Lexer;
+    switch (t->getType()) {
+      case L::Identifier: case L::RBRACKET: case L::RPAREN: case L::HardwareQubit:
+      case L::BooleanLiteral: case L::ImaginaryLiteral: case L::BinaryIntegerLiteral:
+      case L::OctalIntegerLiteral: case L::DecimalIntegerLiteral: case L::HexIntegerLiteral:
+      case L::FloatLiteral: case L::TimingLiteral: case L::BitstringLiteral: case L::StringLiteral:
+      case L::BREAK: case L::CONTINUE: case L::END: case L::RETURN:
+        return true;
+      default: return false;
+    }
+  }
+
+  /// The closer of the innermost '(' or '[' left open in the statement that
+  /// contains token `index`, as "')'" or "']'"; empty when none.
+  std::string unclosed_bracket(ssize_t index) const {
+    using L = qforge_antlr::qasm3Lexer;
+    if (!stream_) return {};
+    int parens = 0, brackets = 0;
+    for (ssize_t i = index - 1; i >= 0; --i) {
+      auto type = token(i)->getType();
+      if (type == L::SEMICOLON || type == L::LBRACE || type == L::RBRACE) break;
+      if (type == L::RPAREN) ++parens;
+      if (type == L::RBRACKET) ++brackets;
+      if (type == L::LPAREN && --parens < 0) return "')'";
+      if (type == L::LBRACKET && --brackets < 0) return "']'";
+    }
+    return {};
+  }
+
+  /// How many '{' are open before token `index`; sets open_brace_ to the
+  /// innermost one.
+  int brace_depth(ssize_t index) {
+    using L = qforge_antlr::qasm3Lexer;
+    std::vector<antlr4::Token*> open;
+    for (ssize_t i = 0; stream_ && i < index; ++i) {
+      if (token(i)->getType() == L::LBRACE) open.push_back(token(i));
+      if (token(i)->getType() == L::RBRACE && !open.empty()) open.pop_back();
+    }
+    open_brace_ = open.empty() ? nullptr : open.back();
+    return static_cast<int>(open.size());
+  }
+
+  /// Index of the first ';' at or after token `index` (the end of the file
+  /// when there is none).
+  ssize_t statement_end(ssize_t index) {
+    if (!stream_ || index < 0) return index;
+    stream_->fill();  // the tokens after the error may not be read yet
+    ssize_t n = static_cast<ssize_t>(stream_->size());
+    for (ssize_t i = index; i < n; ++i)
+      if (token(i)->getType() == qforge_antlr::qasm3Lexer::SEMICOLON || token(i)->getType() == antlr4::Token::EOF)
+        return i;
+    return std::numeric_limits<ssize_t>::max();
+  }
+
   const SourceFile& file_;
   DiagnosticSink* sink_;
+  antlr4::BufferedTokenStream* stream_ = nullptr;
+  std::optional<Pending> pending_;
+  ssize_t suppress_until_ = -1;
+  antlr4::Token* open_brace_ = nullptr;
 };
 
 /// Everything needed to parse one file; owns the ANTLR objects.
@@ -429,6 +575,7 @@ class Lowerer {
   Value array_value(P::ArrayLiteralContext* ctx, Scope& scope);
 
   // diagnostics
+  std::string qubit_name(uint32_t q) const;
   SourceLoc loc(antlr4::ParserRuleContext* ctx) const;
   SourceLoc loc(antlr4::Token* tok) const;
   [[noreturn]] void fail(antlr4::ParserRuleContext* at, const std::string& msg) const {
@@ -459,11 +606,21 @@ class Lowerer {
   const SourceFile* current_file_ = nullptr;
   std::vector<Condition> conditions_;  ///< active run-time conditions
   int def_depth_ = 0;
+  const std::string* gate_body_ = nullptr;  ///< name of the gate whose body is lowered
   uint32_t cur_line_ = 0;  ///< line of the statement being lowered
   std::optional<Value> return_value_;
   std::unordered_set<std::string> warned_;
   std::shared_ptr<const std::string> discard_name_;
 };
+
+/// A qubit as the program spells it: `q[1]`, `q` or `$3`.
+std::string Lowerer::qubit_name(uint32_t q) const {
+  if (uses_physical_) return "$" + std::to_string(q);
+  for (const auto& r : circ_.qregs)
+    if (q >= r.first && q < r.first + r.size)
+      return r.is_array ? r.name + "[" + std::to_string(q - r.first) + "]" : r.name;
+  return std::to_string(q);
+}
 
 SourceLoc Lowerer::loc(antlr4::Token* tok) const {
   SourceLoc l;
@@ -574,6 +731,10 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     }
   } else {
     P::ProgramContext* prog = parser.program();
+    pf->listener->flush();
+    // A file with syntax errors is not lowered; after an included file's
+    // syntax errors nothing more is, as its gates would be reported undefined.
+    if (pf->listener->any && !is_main) throw EndProgram{};
     if (!pf->listener->any) {
       if (auto* v = prog->version(); v && is_main) set_version(v);
       for (auto* s : prog->statementOrScope()) lower_top(s);
@@ -882,7 +1043,7 @@ void Lowerer::lower_classical_decl(P::ClassicalDeclarationStatementContext* ctx,
     sym.value = eval_declaration(init, scope);
     if (sym.value.kind == Value::Measured)
       fail(init, "a measurement can only be stored in bits, not in '" + sym.type + "' variable '" + name + "'");
-    if (st && (st->INT() || st->UINT()) && sym.value.kind == Value::Num) sym.value.is_int = true;
+    sym.value = typed(sym.value, sym.type);
   }
   declare(scope, name, sym, ctx);
 }
@@ -896,12 +1057,8 @@ void Lowerer::lower_const_decl(P::ConstDeclarationStatementContext* ctx, Scope& 
     fail(ctx->declarationExpression(), "const '" + name + "' needs a compile-time constant value, got " +
                                            std::string(v.kind == Value::Num ? "an expression of inputs" : kind_name(v.kind)));
   auto* st = ctx->scalarType();
-  if (v.kind == Value::Num && (st->INT() || st->UINT())) {
-    v.is_int = true;
-    v.num = Expr(std::trunc(v.num.value()));
-  }
   Symbol sym{Symbol::Const, loc(ctx)};
-  sym.value = v;
+  sym.value = typed(v, st->getText());
   sym.type = st->getText();
   declare(scope, name, sym, ctx);
 }
@@ -991,6 +1148,7 @@ void Lowerer::lower_def(P::DefStatementContext* ctx, Scope& scope) {
         fail(a, "array and creg arguments of subroutines are not supported ('" + arg.name + "')");
       } else {
         arg.kind = DefArg::Classical;
+        arg.type = a->scalarType()->getText();
       }
       def->args.push_back(arg);
     }
@@ -1131,7 +1289,7 @@ void Lowerer::apply_gate(const std::string& name, antlr4::ParserRuleContext* at,
     std::sort(all.begin(), all.end());
     for (std::size_t i = 1; i < all.size(); ++i)
       if (all[i] == all[i - 1])
-        fail(at, "qubit " + std::to_string(all[i]) + " is used twice in one gate call");
+        fail(at, "qubit " + qubit_name(all[i]) + " is used twice in one gate call");
   }
   // negctrl: conjugate those controls with X.
   std::vector<uint32_t> controls = outer.controls;
@@ -1171,7 +1329,15 @@ void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at
       if (!st) fail(s, "nested scopes are not allowed in a gate body");
       if (auto* call = st->gateCallStatement()) {
         CallMods mods{controls, p};
-        lower_gate_call(call, local, mods);
+        const std::string* saved = gate_body_;
+        gate_body_ = &def.name;
+        try {
+          lower_gate_call(call, local, mods);
+        } catch (...) {
+          gate_body_ = saved;
+          throw;
+        }
+        gate_body_ = saved;
       } else if (st->barrierStatement() || st->pragma() || st->nopStatement()) {
         // Barriers inside definitions carry no meaning once inlined.
       } else {
@@ -1393,7 +1559,8 @@ void Lowerer::lower_assignment(P::AssignmentStatementContext* ctx, Scope& scope)
       for (auto* e : idx->expression()) {
         int64_t i = integer(e, scope, "an array index");
         if (slot->kind != Value::Array || i < 0 || i >= static_cast<int64_t>(slot->elems.size()))
-          fail(e, "index " + std::to_string(i) + " out of range for '" + name + "'");
+          fail(e, "index " + std::to_string(i) + " out of range for '" + name + "'" +
+                      (slot->kind == Value::Array ? " of size " + std::to_string(slot->elems.size()) : ""));
         slot = &slot->elems[static_cast<std::size_t>(i)];
       }
       if (!idx->rangeExpression().empty() || idx->setExpression())
@@ -1408,12 +1575,7 @@ void Lowerer::lower_assignment(P::AssignmentStatementContext* ctx, Scope& scope)
     if (sym->value.kind == Value::Unknown) fail(target, "'" + name + "' has no compile-time value");
     v = eval_binary(o, sym->value, v, ctx);
   }
-  bool is_int = sym->value.is_int || sym->type.rfind("int", 0) == 0 || sym->type.rfind("uint", 0) == 0;
-  sym->value = v;
-  if (v.kind == Value::Num && is_int) {
-    sym->value.is_int = true;
-    if (v.num.is_const()) sym->value.num = Expr(std::trunc(v.num.value()));
-  }
+  sym->value = typed(v, sym->type);
 }
 
 Flow Lowerer::lower_for(P::ForStatementContext* ctx, Scope& scope) {
@@ -1445,13 +1607,11 @@ Flow Lowerer::lower_for(P::ForStatementContext* ctx, Scope& scope) {
     }
   }
   std::string var = ctx->Identifier()->getText();
-  bool is_int = ctx->scalarType()->INT() || ctx->scalarType()->UINT();
   for (const Value& item : items) {
     Scope inner(&scope);
     Symbol s{Symbol::Var, loc(ctx)};
     s.type = ctx->scalarType()->getText();
-    s.value = item;
-    if (is_int) s.value.is_int = true;
+    s.value = typed(item, s.type);
     inner.insert(var, s);
     Flow f = lower_block(ctx->body, inner);
     if (f == Flow::Break) break;
@@ -1531,7 +1691,7 @@ Flow Lowerer::lower_if(P::IfStatementContext* ctx, Scope& scope) {
   run(ctx->if_body, conds);
   if (ctx->else_body) {
     if (conds.size() != 1)
-      fail(ctx->else_body, "'else' after a condition on several comparisons is not supported");
+      fail(ctx->ELSE()->getSymbol(), "'else' after a condition on several comparisons is not supported");
     Condition neg = conds[0];
     neg.equal = !neg.equal;
     run(ctx->else_body, {neg});
@@ -1598,7 +1758,8 @@ std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t s
   // Ranges: [a:b], [a:s:b], [:b], [a:], [:] -- the end is inclusive.
   auto exprs = r->expression();
   auto colons = r->COLON();
-  int64_t start = 0, step = 1, stop = size - 1;
+  std::optional<int64_t> start_given, stop_given;
+  int64_t step = 1;
   // Work out which expressions are present from the colon positions.
   std::size_t c1 = colons[0]->getSymbol()->getTokenIndex();
   std::optional<std::size_t> c2;
@@ -1606,14 +1767,21 @@ std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t s
   for (auto* e : exprs) {
     std::size_t ti = e->getStart()->getTokenIndex();
     int64_t v = integer(e, scope, "a range bound");
-    if (ti < c1) start = v;
+    if (ti < c1) start_given = v;
     else if (c2 && ti < *c2) step = v;
-    else stop = v;
+    else stop_given = v;
   }
+  if (step == 0) fail(r, "a range step must not be zero");
+  // Omitted bounds run over the whole register in the step's direction.
+  int64_t start = start_given.value_or(step > 0 ? 0 : size - 1);
+  int64_t stop = stop_given.value_or(step > 0 ? size - 1 : 0);
   if (start < 0) start += size;
   if (stop < 0) stop += size;
-  if (step == 0) fail(r, "a range step must not be zero");
-  for (int64_t i = start; step > 0 ? i <= stop : i >= stop; i += step) out.push_back(check(i, r));
+  for (int64_t i = start; step > 0 ? i <= stop : i >= stop; i += step) {
+    if (i < 0 || i >= size)
+      fail(r, "range " + r->getText() + " is out of range for " + what + " of size " + std::to_string(size));
+    out.push_back(i);
+  }
   return out;
 }
 
@@ -1628,6 +1796,9 @@ std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const st
     fail(at, "'" + name + "' is not a qubit or qubit register");
   }
   if (!want_qubits && !is_c) fail(at, "'" + name + "' is not a bit register");
+  if (gate_body_ && sym->kind != Symbol::GateQubit)
+    fail(at, "the body of gate '" + *gate_body_ + "' can only use its own qubit arguments; '" + name +
+                 "' is declared outside it");
   std::vector<uint32_t> cur = sym->indices;
   if (!index.empty() && sym->kind == Symbol::GateQubit) fail(at, "gate argument '" + name + "' is a single qubit and cannot be indexed");
   if (!index.empty() && !sym->is_array && sym->kind != Symbol::Alias)
@@ -1661,13 +1832,14 @@ std::vector<uint32_t> Lowerer::qubits_from_expression(P::ExpressionContext* ctx,
 
 // ---------------------------------------------------------------- expressions
 
-[[noreturn]] void fail_unknown(const Value& v, const SourceLoc& l) {
-  throw SemanticError{l, "'" + v.name + "' has no compile-time value (it is declared without one or depends on run-time results)"};
+[[noreturn]] void fail_unknown(const Value& v, const SourceLoc& l, const std::string& what, bool or_input) {
+  throw SemanticError{l, what + " must be " + (or_input ? "a compile-time constant or an input" : "a compile-time constant") +
+                             ", but '" + v.name + "' has no compile-time value (it is declared without one or depends on run-time results)"};
 }
 
 Expr Lowerer::number(P::ExpressionContext* ctx, Scope& scope, const std::string& what) {
   Value v = eval(ctx, scope);
-  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(ctx));
+  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(ctx), what, true);
   if (v.kind == Value::Bool) return Expr(v.b ? 1.0 : 0.0);
   if (v.kind != Value::Num) fail(ctx, what + " must be a number, got " + kind_name(v.kind));
   return v.num;
@@ -1681,7 +1853,7 @@ double Lowerer::constant(P::ExpressionContext* ctx, Scope& scope, const std::str
 
 int64_t Lowerer::integer(P::ExpressionContext* ctx, Scope& scope, const std::string& what) {
   Value v = eval(ctx, scope);
-  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(ctx));
+  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(ctx), what, false);
   if (v.kind == Value::Unknown) fail(ctx, what + " must be a compile-time constant");
   if (v.kind != Value::Num) fail(ctx, what + " must be an integer, got " + kind_name(v.kind));
   if (!v.num.is_const()) fail(ctx, what + " must be a compile-time constant, not an expression of inputs");
@@ -1791,6 +1963,7 @@ Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
   if (auto* u = dynamic_cast<P::UnaryExpressionContext*>(ctx)) {
     Value a = eval(u->expression(), scope);
     const std::string op = u->op->getText();
+    if (a.kind == Value::Unknown) return a;  // the user of the value reports it
     if (op == "-") {
       if (a.kind == Value::Num || a.kind == Value::Duration) {
         a.num = -a.num;
@@ -1957,6 +2130,9 @@ Value Lowerer::eval_binary(const std::string& op, const Value& a, const Value& b
     }
     fail(at, "unsupported arithmetic on durations");
   }
+  // A value unknown at compile time stays unknown; its user reports it.
+  if (a.kind == Value::Unknown) return a;
+  if (b.kind == Value::Unknown) return b;
   auto na = as_num(a), nb = as_num(b);
   if (!na || !nb)
     fail(at, "operator '" + op + "' needs numbers, got " + std::string(kind_name(a.kind)) + " and " + kind_name(b.kind));
@@ -2063,19 +2239,23 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
       local.insert(a.name, s);
     } else {
       Symbol s{Symbol::Const, def.loc};
-      s.value = classical[ci++];
+      s.value = typed(classical[ci++], a.type);
       local.insert(a.name, s);
     }
   }
   ++def_depth_;
   return_value_.reset();
+  const std::string* saved_gate = gate_body_;
+  gate_body_ = nullptr;
   try {
     lower_scope_body(def.body, local);
   } catch (...) {
     --def_depth_;
+    gate_body_ = saved_gate;
     throw;
   }
   --def_depth_;
+  gate_body_ = saved_gate;
   Value result = return_value_.value_or(Value{});
   return_value_.reset();
   return result;
@@ -2175,7 +2355,7 @@ bool parse_binding_value(const std::string& text, std::vector<double>& out, std:
       return false;
     }
     DiagnosticSink d;
-    Circuit c = compile_source("OPENQASM 3.0;\nqubit q;\nrz(" + p + ") q;\n", "--set", CompileOptions{}, d);
+    Circuit c = compile_source("OPENQASM 3.0;\nqubit q;\nU(" + p + ", 0, 0) q;\n", "--set", CompileOptions{}, d);
     if (d.has_errors() || c.ops.size() != 1 || !c.ops[0].params[0].is_const()) {
       error = "'" + p.substr(p.find_first_not_of(" \t")) + "' is not a constant number";
       return false;
