@@ -50,10 +50,15 @@ std::string generate(std::size_t gates, uint32_t qubits, uint64_t seed) {
 }
 
 struct Run {
-  double seconds;
+  double seconds;   ///< wall clock
+  double cpu;       ///< user + system CPU of the child
   double peak_mb;
   int status;
 };
+
+double cpu_seconds(const struct rusage& ru) {
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 Run run_cli(const std::string& exe, const std::vector<std::string>& args) {
   auto t0 = std::chrono::steady_clock::now();
@@ -70,7 +75,7 @@ Run run_cli(const std::string& exe, const std::vector<std::string>& args) {
   struct rusage ru {};
   wait4(pid, &status, 0, &ru);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return {secs, ru.ru_maxrss / 1024.0, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+  return {secs, cpu_seconds(ru), ru.ru_maxrss / 1024.0, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
 }
 
 }  // namespace
@@ -95,9 +100,13 @@ int main(int argc, char** argv) {
 
   // In process: the front end alone.
   qforge::DiagnosticSink diags;
+  struct rusage r0 {}, r1 {};
+  getrusage(RUSAGE_SELF, &r0);
   auto t0 = std::chrono::steady_clock::now();
   qforge::Circuit c = qforge::compile_source(text, path, {}, diags);
   double inproc = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  getrusage(RUSAGE_SELF, &r1);
+  double inproc_cpu = cpu_seconds(r1) - cpu_seconds(r0);
   if (diags.has_errors()) {
     fmt::print(stderr, "{}", diags.format());
     return 1;
@@ -105,8 +114,10 @@ int main(int argc, char** argv) {
 
   fmt::print("bench_parse: {} gates, {:.2f} MB of OpenQASM 3 ({} IR operations)\n\n", gates,
              text.size() / 1e6, c.ops.size());
-  fmt::print("| what | seconds (best of {}) | peak memory (MB) | us per statement |\n|---|---|---|---|\n", repeat);
-  fmt::print("| front end in process (compile_source) | {:.3f} | - | {:.2f} |\n", inproc, 1e6 * inproc / gates);
+  fmt::print("| what | wall s (best of {}) | CPU s | peak memory (MB) | CPU us per statement |\n|---|---|---|---|---|\n",
+             repeat);
+  fmt::print("| front end in process (compile_source) | {:.3f} | {:.3f} | - | {:.2f} |\n", inproc, inproc_cpu,
+             1e6 * inproc_cpu / gates);
   for (const char* emit : {"ir", "qasm3"}) {
     Run best{1e9, 0, 0};
     for (int r = 0; r < repeat; ++r) {
@@ -115,12 +126,13 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "qforge compile exited with {}\n", run.status);
         return 1;
       }
-      if (run.seconds < best.seconds) best = run;
+      if (run.cpu < best.cpu || best.seconds > 1e8) best = run;
     }
-    fmt::print("| `qforge compile --emit {}` (whole process) | {:.3f} | {:.0f} | {:.2f} |\n", emit, best.seconds,
-               best.peak_mb, 1e6 * best.seconds / gates);
+    fmt::print("| `qforge compile --emit {}` (whole process) | {:.3f} | {:.3f} | {:.0f} | {:.2f} |\n", emit,
+               best.seconds, best.cpu, best.peak_mb, 1e6 * best.cpu / gates);
   }
-  fmt::print("\ntargets for 200k gates: under 2 s and under 300 MB\n");
+  fmt::print("\ntargets for 200k gates: under 2 s and under 300 MB (CPU time is the figure to compare when the\n"
+             "machine is shared: wall time includes waiting for a core)\n");
   if (keep.empty()) std::remove(path.c_str());
   return 0;
 }

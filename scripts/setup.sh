@@ -13,6 +13,7 @@ packages=(
   libeigen3-dev                          # dense linear algebra (references, synthesis)
   libtorch-dev                           # LibTorch 1.13, CPU
   libfmt-dev libboost-program-options-dev
+  zlib1g-dev                             # gzipped IDX files
   googletest libgtest-dev libbenchmark-dev
   dataset-fashion-mnist                  # the embedded default data
 )

@@ -481,11 +481,27 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
 };
 
 /// Everything needed to parse one file; owns the ANTLR objects.
+/// True when `text` may define gates or subroutines, whose parse trees (and
+/// tokens) must outlive their statement. Conservative: any `gate`/`def`
+/// keyword-like word counts, comments included.
+bool may_define_callables(const std::string& text) {
+  auto is_id = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (const char* kw : {"gate", "def"}) {
+    const std::size_t n = std::char_traits<char>::length(kw);
+    for (std::size_t pos = text.find(kw); pos != std::string::npos; pos = text.find(kw, pos + 1)) {
+      bool start = pos == 0 || !is_id(text[pos - 1]);
+      bool end = pos + n < text.size() && !is_id(text[pos + n]);
+      if (start && end) return true;
+    }
+  }
+  return false;
+}
+
 struct ParsedFile {
   std::shared_ptr<SourceFile> file;
   std::unique_ptr<antlr4::ANTLRInputStream> input;
   std::unique_ptr<qforge_antlr::qasm3Lexer> lexer;
-  std::unique_ptr<antlr4::CommonTokenStream> tokens;
+  std::unique_ptr<antlr4::TokenStream> tokens;  ///< Common (kept) or Unbuffered (streamed)
   std::unique_ptr<P> parser;
   std::unique_ptr<SyntaxErrors> listener;
 };
@@ -528,6 +544,8 @@ class Lowerer {
   void lower_gate_def(P::GateStatementContext* ctx, Scope& scope);
   void lower_def(P::DefStatementContext* ctx, Scope& scope);
   void lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, const CallMods& outer);
+  bool try_direct_call(P::GateCallStatementContext* ctx, const std::string& name, Scope& scope,
+                       const CallMods& outer);
   void lower_measure_arrow(P::MeasureArrowAssignmentStatementContext* ctx, Scope& scope);
   void lower_assignment(P::AssignmentStatementContext* ctx, Scope& scope);
   Flow lower_for(P::ForStatementContext* ctx, Scope& scope);
@@ -556,8 +574,10 @@ class Lowerer {
   std::vector<uint32_t> resolve_indexed(const std::string& name, const std::vector<P::IndexOperatorContext*>& index,
                                         Scope& scope, antlr4::ParserRuleContext* at, bool want_qubits);
   std::vector<uint32_t> qubits_from_expression(P::ExpressionContext* ctx, Scope& scope);
+  /// `what` names the indexed object in messages: "register 'q'" when
+  /// `register_name` is given, else `what` itself.
   std::vector<int64_t> index_list(P::IndexOperatorContext* ctx, int64_t size, Scope& scope,
-                                  const std::string& what);
+                                  const std::string& what, const std::string* register_name = nullptr);
   uint32_t physical_qubit(antlr4::tree::TerminalNode* node);
   Value eval(P::ExpressionContext* ctx, Scope& scope);
   Value eval_binary(const std::string& op, const Value& a, const Value& b, antlr4::ParserRuleContext* at);
@@ -596,6 +616,9 @@ class Lowerer {
   Circuit circ_;
   Scope global_;
   std::unordered_map<std::string, Symbol> callables_;  ///< gates and subroutines
+  /// Gate name -> the table gate it is exactly (see try_direct_call); cleared
+  /// whenever a definition or an include changes what names mean.
+  std::unordered_map<std::string, std::optional<GateId>> direct_gates_;
   int version_ = 3;
   bool version_known_ = false;
   bool std_included_ = false, qelib_included_ = false;
@@ -690,7 +713,14 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   pf->file = file;
   pf->input = std::make_unique<antlr4::ANTLRInputStream>(file->text);
   pf->lexer = std::make_unique<qforge_antlr::qasm3Lexer>(pf->input.get());
-  pf->tokens = std::make_unique<antlr4::CommonTokenStream>(pf->lexer.get());
+  // Streaming: in SLL mode a program without gate or subroutine definitions
+  // needs no token after its statement is lowered, so tokens are released as
+  // parsing goes (a 200k-gate file would otherwise hold over a million).
+  const bool stream_tokens = !ll_mode_ && !may_define_callables(file->text);
+  if (stream_tokens)
+    pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->lexer.get());
+  else
+    pf->tokens = std::make_unique<antlr4::CommonTokenStream>(pf->lexer.get());
   pf->parser = std::make_unique<P>(pf->tokens.get());
   pf->listener = std::make_unique<SyntaxErrors>(*file, ll_mode_ ? &diags_ : nullptr);
   pf->lexer->removeErrorListeners();
@@ -713,15 +743,20 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
     try {
       if (pf->tokens->LA(1) == qforge_antlr::qasm3Lexer::OPENQASM) {
+        ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         auto* v = parser.version();
         if (pf->listener->any) throw RetryWithLL{};
         if (is_main) set_version(v);
+        if (stream_tokens) pf->tokens->release(mark);
       }
       while (pf->tokens->LA(1) != antlr4::Token::EOF) {
+        // The mark keeps this statement's tokens alive until it is lowered.
+        ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         auto* s = parser.statementOrScope();
         if (pf->listener->any) throw RetryWithLL{};
         lower_top(s);
         if (!retain_trees_) parser.getTreeTracker().reset();
+        if (stream_tokens) pf->tokens->release(mark);
       }
       if (pf->listener->any) throw RetryWithLL{};
     } catch (const antlr4::ParseCancellationException&) {
@@ -786,6 +821,7 @@ void Lowerer::declare_callable(const std::string& name, Symbol sym, antlr4::Pars
   if (version_ == 3 && detail::find_library_gate(Library::Builtin3, name))
     fail(at, "'" + name + "' is a built-in gate and cannot be redefined");
   callables_.emplace(name, std::move(sym));
+  direct_gates_.clear();
 }
 
 Symbol* Lowerer::find_callable(const std::string& name) {
@@ -947,12 +983,14 @@ void Lowerer::lower_include(P::IncludeStatementContext* ctx) {
   if (name == "stdgates.inc") {
     if (version_ == 2) fail(ctx, "stdgates.inc is an OpenQASM 3 library; OpenQASM 2 programs include qelib1.inc");
     std_included_ = true;
+    direct_gates_.clear();
     return;
   }
   if (name == "qelib1.inc") {
     if (version_ == 3 && version_known_)
       fail(ctx, "qelib1.inc is an OpenQASM 2 library; OpenQASM 3 programs include stdgates.inc");
     qelib_included_ = true;
+    direct_gates_.clear();
     return;
   }
   // Relative to the including file, then the -I directories.
@@ -1181,6 +1219,7 @@ void Lowerer::lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, co
     return;
   }
   if (ctx->designator()) fail(ctx->designator(), "gate durations (name[duration]) are not supported");
+  if (try_direct_call(ctx, name, scope, outer)) return;
 
   // Modifiers, outermost first: controls consume the leading operands.
   std::size_t num_ctrl = 0;
@@ -1237,6 +1276,75 @@ void Lowerer::lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, co
       qubits.push_back(operands[k].size() == 1 ? operands[k][0] : operands[k][i]);
     apply_gate(name, ctx, params, qubits, num_ctrl, ctrl_pos, power, outer);
   }
+}
+
+// The common case, on the hot path of large files: a library gate that is
+// exactly one table gate (h, cx, rz, ...), without modifiers, on single
+// qubits. Emitted directly; anything else takes the general path.
+bool Lowerer::try_direct_call(P::GateCallStatementContext* ctx, const std::string& name, Scope& scope,
+                              const CallMods& outer) {
+  if (!outer.controls.empty() || outer.power != 1) return false;
+  auto cached = direct_gates_.find(name);
+  std::optional<GateId> gate;
+  if (cached != direct_gates_.end()) {
+    gate = cached->second;
+  } else {
+    // Decide once per name: a library gate (not shadowed by a definition)
+    // whose expansion is one table gate on its own arguments, no phase.
+    if (name != "gphase" && !find_callable(name)) {
+      const detail::LibGate* lg = nullptr;
+      Library lib = Library::Builtin3;
+      if (version_ == 3) {
+        lg = detail::find_library_gate(Library::Builtin3, name);
+        if (!lg && std_included_) lg = detail::find_library_gate(lib = Library::StdGates, name);
+      } else {
+        lg = detail::find_library_gate(lib = Library::Builtin2, name);
+        if (!lg && qelib_included_) lg = detail::find_library_gate(lib = Library::Qelib1, name);
+      }
+      if (lg) {
+        std::vector<Expr> probe(lg->num_params, Expr(0.25));
+        auto prims = detail::expand_library_gate(lib, name, probe);
+        if (prims.size() == 1 && !prims[0].is_phase && prims[0].extra_controls == 0 &&
+            prims[0].args.size() == lg->num_qubits && gate_info(prims[0].gate).num_params == lg->num_params) {
+          bool identity = true;
+          for (std::size_t i = 0; i < prims[0].args.size(); ++i) identity = identity && prims[0].args[i] == i;
+          for (std::size_t i = 0; i < probe.size(); ++i) identity = identity && prims[0].params[i].same_as(probe[i]);
+          if (identity) gate = prims[0].gate;
+        }
+      }
+    }
+    direct_gates_.emplace(name, gate);
+  }
+  if (!gate || !ctx->gateModifier().empty()) return false;
+  auto* list = ctx->gateOperandList();
+  if (!list) return false;
+  const GateInfo& info = gate_info(*gate);
+  std::vector<P::GateOperandContext*> operands = list->gateOperand();
+  // Only single-qubit operands (q[i], $n, gate arguments, `qubit q`).
+  std::vector<uint32_t> qubits;
+  qubits.reserve(operands.size());
+  for (auto* o : operands) {
+    if (auto* id = o->indexedIdentifier()) {
+      auto idx = id->indexOperator();
+      if (idx.size() != 1 || idx[0]->setExpression() || !idx[0]->rangeExpression().empty()) return false;
+    }
+    std::vector<uint32_t> q = resolve_operand(o, scope);
+    if (q.size() != 1) return false;
+    qubits.push_back(q[0]);
+  }
+  std::vector<Expr> params;
+  if (auto* el = ctx->expressionList())
+    for (auto* e : el->expression()) params.push_back(number(e, scope, "a gate parameter"));
+  if (params.size() != info.num_params || qubits.size() != info.num_qubits) return false;  // general path reports
+  for (std::size_t i = 0; i < qubits.size(); ++i)
+    for (std::size_t j = i + 1; j < qubits.size(); ++j)
+      if (qubits[i] == qubits[j]) return false;
+  Operation op;
+  op.gate = *gate;
+  op.qubits = std::move(qubits);
+  op.params = std::move(params);
+  emit(std::move(op));
+  return true;
 }
 
 void Lowerer::apply_gate(const std::string& name, antlr4::ParserRuleContext* at, std::vector<Expr> params,
@@ -1735,12 +1843,15 @@ std::vector<uint32_t> Lowerer::resolve_operand(P::GateOperandContext* ctx, Scope
 }
 
 std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t size, Scope& scope,
-                                         const std::string& what) {
+                                         const std::string& what_text, const std::string* register_name) {
+  // Built only when a message needs it.
+  auto what = [&]() -> std::string { return register_name ? "register '" + *register_name + "'" : what_text; };
+
   std::vector<int64_t> out;
   auto check = [&](int64_t i, antlr4::ParserRuleContext* at) {
     int64_t j = i < 0 ? i + size : i;  // negative indices count from the end
     if (j < 0 || j >= size)
-      fail(at, "index " + std::to_string(i) + " out of range for " + what + " of size " + std::to_string(size));
+      fail(at, "index " + std::to_string(i) + " out of range for " + what() + " of size " + std::to_string(size));
     return j;
   };
   if (auto* set = idx->setExpression()) {
@@ -1748,7 +1859,7 @@ std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t s
     return out;
   }
   if (idx->expression().size() + idx->rangeExpression().size() != 1)
-    fail(idx, "multi-dimensional indexing of " + what + " is not supported");
+    fail(idx, "multi-dimensional indexing of " + what() + " is not supported");
   if (!idx->expression().empty()) {
     auto* e = idx->expression()[0];
     out.push_back(check(integer(e, scope, "an index"), e));
@@ -1779,7 +1890,7 @@ std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t s
   if (stop < 0) stop += size;
   for (int64_t i = start; step > 0 ? i <= stop : i >= stop; i += step) {
     if (i < 0 || i >= size)
-      fail(r, "range " + r->getText() + " is out of range for " + what + " of size " + std::to_string(size));
+      fail(r, "range " + r->getText() + " is out of range for " + what() + " of size " + std::to_string(size));
     out.push_back(i);
   }
   return out;
@@ -1799,17 +1910,21 @@ std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const st
   if (gate_body_ && sym->kind != Symbol::GateQubit)
     fail(at, "the body of gate '" + *gate_body_ + "' can only use its own qubit arguments; '" + name +
                  "' is declared outside it");
-  std::vector<uint32_t> cur = sym->indices;
   if (!index.empty() && sym->kind == Symbol::GateQubit) fail(at, "gate argument '" + name + "' is a single qubit and cannot be indexed");
   if (!index.empty() && !sym->is_array && sym->kind != Symbol::Alias)
     fail(at, "'" + name + "' is a single " + std::string(is_q ? "qubit" : "bit") + " and cannot be indexed");
+  if (index.empty()) return sym->indices;
+  // Index the register in place: only the selected elements are copied.
+  const std::vector<uint32_t>* cur = &sym->indices;
+  std::vector<uint32_t> next;
   for (auto* idx : index) {
-    std::vector<uint32_t> next;
-    for (int64_t i : index_list(idx, static_cast<int64_t>(cur.size()), scope, "register '" + name + "'"))
-      next.push_back(cur[static_cast<std::size_t>(i)]);
-    cur = std::move(next);
+    std::vector<uint32_t> sel;
+    for (int64_t i : index_list(idx, static_cast<int64_t>(cur->size()), scope, std::string(), &name))
+      sel.push_back((*cur)[static_cast<std::size_t>(i)]);
+    next = std::move(sel);
+    cur = &next;
   }
-  return cur;
+  return next;
 }
 
 std::vector<uint32_t> Lowerer::qubits_from_expression(P::ExpressionContext* ctx, Scope& scope) {

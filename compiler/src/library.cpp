@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace qforge::detail {
 namespace {
@@ -37,9 +38,14 @@ constexpr LibGate kQelib1[] = {
 
 template <std::size_t N>
 const LibGate* find_in(const LibGate (&table)[N], const std::string& name) {
-  for (const auto& g : table)
-    if (name == g.name) return &g;
-  return nullptr;
+  // Looked up once per gate call: hash the table on first use.
+  static const std::unordered_map<std::string, const LibGate*> index = [&] {
+    std::unordered_map<std::string, const LibGate*> m;
+    for (const auto& g : table) m.emplace(g.name, &g);
+    return m;
+  }();
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : it->second;
 }
 
 Prim gate(G g, std::vector<Expr> params, std::vector<uint8_t> args, uint8_t extra = 0) {
