@@ -21,6 +21,7 @@
 #include "antlr4-runtime.h"
 #include "qasm3Lexer.h"
 #include "qasm3Parser.h"
+#include "qasm3ParserBaseVisitor.h"
 
 #include <algorithm>
 #include <cmath>
@@ -481,6 +482,60 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
 };
 
 /// Everything needed to parse one file; owns the ANTLR objects.
+/// What a parse-tree node is, found by one virtual call (accept) instead of
+/// ANTLR's accessors, which dynamic_cast every child: on large files that
+/// cast was a fifth of the front end's time.
+enum class NodeKind : uint8_t {
+  Other, Terminal,
+  // expressions
+  Paren, Literal, Binary, Unary, Index, Call, Cast, Durationof,
+  // pieces of operands and indices
+  IndexedIdentifier, IndexOperator, SetExpression, RangeExpression,
+};
+
+class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
+ public:
+  NodeKind operator()(antlr4::tree::ParseTree* t) {
+    kind_ = NodeKind::Other;
+    t->accept(this);
+    return kind_;
+  }
+
+ private:
+  using Any = antlrcpp::Any;
+  Any set(NodeKind k) {
+    kind_ = k;
+    return Any();
+  }
+  Any visitTerminal(antlr4::tree::TerminalNode*) override { return set(NodeKind::Terminal); }
+  Any visitParenthesisExpression(P::ParenthesisExpressionContext*) override { return set(NodeKind::Paren); }
+  Any visitLiteralExpression(P::LiteralExpressionContext*) override { return set(NodeKind::Literal); }
+  Any visitUnaryExpression(P::UnaryExpressionContext*) override { return set(NodeKind::Unary); }
+  Any visitIndexExpression(P::IndexExpressionContext*) override { return set(NodeKind::Index); }
+  Any visitCallExpression(P::CallExpressionContext*) override { return set(NodeKind::Call); }
+  Any visitCastExpression(P::CastExpressionContext*) override { return set(NodeKind::Cast); }
+  Any visitDurationofExpression(P::DurationofExpressionContext*) override { return set(NodeKind::Durationof); }
+  Any visitPowerExpression(P::PowerExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitMultiplicativeExpression(P::MultiplicativeExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitAdditiveExpression(P::AdditiveExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitBitshiftExpression(P::BitshiftExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitComparisonExpression(P::ComparisonExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitEqualityExpression(P::EqualityExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitBitwiseAndExpression(P::BitwiseAndExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitBitwiseXorExpression(P::BitwiseXorExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitBitwiseOrExpression(P::BitwiseOrExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitLogicalAndExpression(P::LogicalAndExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitLogicalOrExpression(P::LogicalOrExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitIndexedIdentifier(P::IndexedIdentifierContext*) override { return set(NodeKind::IndexedIdentifier); }
+  Any visitIndexOperator(P::IndexOperatorContext*) override { return set(NodeKind::IndexOperator); }
+  Any visitSetExpression(P::SetExpressionContext*) override { return set(NodeKind::SetExpression); }
+  Any visitRangeExpression(P::RangeExpressionContext*) override { return set(NodeKind::RangeExpression); }
+
+  NodeKind kind_ = NodeKind::Other;
+};
+
+bool is_expression(NodeKind k) { return k >= NodeKind::Paren && k <= NodeKind::Durationof; }
+
 /// True when `text` may define gates or subroutines, whose parse trees (and
 /// tokens) must outlive their statement. Conservative: any `gate`/`def`
 /// keyword-like word counts, comments included.
@@ -619,6 +674,7 @@ class Lowerer {
   /// Gate name -> the table gate it is exactly (see try_direct_call); cleared
   /// whenever a definition or an include changes what names mean.
   std::unordered_map<std::string, std::optional<GateId>> direct_gates_;
+  Classifier kind_of_;
   int version_ = 3;
   bool version_known_ = false;
   bool std_included_ = false, qelib_included_ = false;
@@ -1837,9 +1893,15 @@ uint32_t Lowerer::physical_qubit(antlr4::tree::TerminalNode* node) {
 }
 
 std::vector<uint32_t> Lowerer::resolve_operand(P::GateOperandContext* ctx, Scope& scope) {
-  if (auto* hq = ctx->HardwareQubit()) return {physical_qubit(hq)};
-  auto* id = ctx->indexedIdentifier();
-  return resolve_indexed(id->Identifier()->getText(), id->indexOperator(), scope, id, true);
+  // gateOperand: indexedIdentifier | HardwareQubit
+  antlr4::tree::ParseTree* only = ctx->children[0];
+  if (kind_of_(only) == NodeKind::Terminal) return {physical_qubit(static_cast<antlr4::tree::TerminalNode*>(only))};
+  auto* id = static_cast<P::IndexedIdentifierContext*>(only);
+  // indexedIdentifier: Identifier indexOperator*
+  std::vector<P::IndexOperatorContext*> index;
+  for (std::size_t i = 1; i < id->children.size(); ++i)
+    index.push_back(static_cast<P::IndexOperatorContext*>(id->children[i]));
+  return resolve_indexed(id->children[0]->getText(), index, scope, id, true);
 }
 
 std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t size, Scope& scope,
@@ -1854,18 +1916,31 @@ std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t s
       fail(at, "index " + std::to_string(i) + " out of range for " + what() + " of size " + std::to_string(size));
     return j;
   };
-  if (auto* set = idx->setExpression()) {
-    for (auto* e : set->expression()) out.push_back(check(integer(e, scope, "an index"), e));
+  // indexOperator: '[' (setExpression | (expression | rangeExpression) (',' ...)*) ']'
+  P::ExpressionContext* single = nullptr;
+  P::RangeExpressionContext* range = nullptr;
+  std::size_t entries = 0;
+  for (auto* ch : idx->children) {
+    NodeKind k = kind_of_(ch);
+    if (k == NodeKind::SetExpression) {
+      for (auto* e : static_cast<P::SetExpressionContext*>(ch)->expression())
+        out.push_back(check(integer(e, scope, "an index"), e));
+      return out;
+    }
+    if (k == NodeKind::RangeExpression) {
+      range = static_cast<P::RangeExpressionContext*>(ch);
+      ++entries;
+    } else if (is_expression(k)) {
+      single = static_cast<P::ExpressionContext*>(ch);
+      ++entries;
+    }
+  }
+  if (entries != 1) fail(idx, "multi-dimensional indexing of " + what() + " is not supported");
+  if (single) {
+    out.push_back(check(integer(single, scope, "an index"), single));
     return out;
   }
-  if (idx->expression().size() + idx->rangeExpression().size() != 1)
-    fail(idx, "multi-dimensional indexing of " + what() + " is not supported");
-  if (!idx->expression().empty()) {
-    auto* e = idx->expression()[0];
-    out.push_back(check(integer(e, scope, "an index"), e));
-    return out;
-  }
-  auto* r = idx->rangeExpression()[0];
+  auto* r = range;
   // Ranges: [a:b], [a:s:b], [:b], [a:], [:] -- the end is inclusive.
   auto exprs = r->expression();
   auto colons = r->COLON();
@@ -2073,8 +2148,19 @@ Value Lowerer::eval_literal(P::LiteralExpressionContext* ctx, Scope& scope) {
 }
 
 Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
-  if (auto* p = dynamic_cast<P::ParenthesisExpressionContext*>(ctx)) return eval(p->expression(), scope);
-  if (auto* l = dynamic_cast<P::LiteralExpressionContext*>(ctx)) return eval_literal(l, scope);
+  switch (kind_of_(ctx)) {
+    case NodeKind::Literal: return eval_literal(static_cast<P::LiteralExpressionContext*>(ctx), scope);
+    case NodeKind::Paren:  // ( expression )
+      return eval(static_cast<P::ExpressionContext*>(ctx->children[1]), scope);
+    case NodeKind::Binary: {  // expression op expression
+      auto* lhs = static_cast<P::ExpressionContext*>(ctx->children[0]);
+      auto* rhs = static_cast<P::ExpressionContext*>(ctx->children[2]);
+      Value a = eval(lhs, scope);
+      Value b = eval(rhs, scope);
+      return eval_binary(ctx->children[1]->getText(), a, b, ctx);
+    }
+    default: break;  // the rarer forms below
+  }
   if (auto* u = dynamic_cast<P::UnaryExpressionContext*>(ctx)) {
     Value a = eval(u->expression(), scope);
     const std::string op = u->op->getText();
