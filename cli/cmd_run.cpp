@@ -1,0 +1,216 @@
+// `qforge run`: simulate a circuit on the state-vector simulator and report
+// counts, probabilities, the state vector and expectation values.
+#include "cli.hpp"
+#include "qforge/simulator.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <random>
+
+namespace po = boost::program_options;
+
+namespace qforge::cli {
+namespace {
+
+const char* kUsage =
+    "usage: qforge run FILE [--shots N] [--seed S] [--set NAME=VALUE]...\n"
+    "                 [--observable \"Z0 Z1 + 0.5*X2\"]... [--probabilities] [--statevector]\n"
+    "                 [--precision single|double] [--threads N] [--max-memory 4GiB]\n"
+    "                 [--fusion-width W] [--format text|json] [-o OUT] [-I DIR]...\n\n"
+    "Simulate FILE on the state-vector simulator. Circuits whose measurements are\n"
+    "all at the end are sampled from the final state; circuits with mid-circuit\n"
+    "measurement, reset or `if` are simulated shot by shot. The same --seed gives\n"
+    "the same counts. Without --shots and without other outputs, 1024 shots are\n"
+    "taken.\n\n"
+    "Output: counts (bit strings with the highest clbit first; all qubits when\n"
+    "the circuit measures nothing), probabilities and the state vector over basis\n"
+    "states (qubit 0 is the least significant bit), one expectation value per\n"
+    "--observable (a sum of Pauli strings, e.g. \"Z0 Z1 + 0.5*X2\" or \"-1.5*Y0\").\n"
+    "For shot-by-shot runs, probabilities and expectation values are averaged\n"
+    "over the shots' final states.";
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", int(c));
+        else
+          out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string number(double v) {
+  if (!std::isfinite(v)) return "null";
+  return fmt::format("{:.17g}", v);
+}
+
+std::string basis_bits(uint64_t index, unsigned n) {
+  std::string s(n, '0');
+  for (unsigned q = 0; q < n; ++q)
+    if ((index >> q) & 1) s[n - 1 - q] = '1';
+  return s;
+}
+
+std::string to_json(const sim::RunResult& r, const sim::RunOptions& o) {
+  std::string j = "{\n";
+  j += fmt::format("  \"qubits\": {},\n  \"shots\": {},\n  \"seed\": {},\n  \"seconds\": {},\n",
+                   r.num_qubits, r.shots, r.seed, number(r.seconds));
+  j += fmt::format("  \"precision\": \"{}\",\n  \"trajectories\": {}", sim::to_string(o.precision),
+                   r.trajectories ? "true" : "false");
+  if (o.shots) {
+    j += ",\n  \"counts\": {";
+    bool first = true;
+    for (const auto& [bits, count] : r.counts) {
+      j += fmt::format("{}{}: {}", first ? "" : ", ", json_string(bits), count);
+      first = false;
+    }
+    j += "}";
+  }
+  if (o.probabilities) {
+    j += ",\n  \"probabilities\": [";
+    for (std::size_t i = 0; i < r.probabilities.size(); ++i)
+      j += (i ? ", " : "") + number(r.probabilities[i]);
+    j += "]";
+  }
+  if (o.statevector) {
+    j += ",\n  \"statevector\": [";
+    for (std::size_t i = 0; i < r.statevector.size(); ++i)
+      j += fmt::format("{}[{}, {}]", i ? ", " : "", number(r.statevector[i].real()),
+                       number(r.statevector[i].imag()));
+    j += "]";
+  }
+  if (!o.observables.empty()) {
+    j += ",\n  \"observables\": [";
+    for (std::size_t i = 0; i < o.observables.size(); ++i)
+      j += (i ? ", " : "") + json_string(o.observables[i].text);
+    j += "],\n  \"expectation\": [";
+    for (std::size_t i = 0; i < r.expectations.size(); ++i)
+      j += (i ? ", " : "") + number(r.expectations[i]);
+    j += "]";
+  }
+  return j + "\n}\n";
+}
+
+std::string to_text(const sim::RunResult& r, const sim::RunOptions& o) {
+  std::string t;
+  t += fmt::format("qubits: {}   precision: {}   seed: {}   time: {:.6f} s\n", r.num_qubits,
+                   sim::to_string(o.precision), r.seed, r.seconds);
+  t += r.trajectories ? "simulated shot by shot (mid-circuit measurement, reset or conditions)\n"
+                      : "sampled from the final state\n";
+  if (o.shots) {
+    std::size_t width = 9;
+    for (const auto& [bits, count] : r.counts) width = std::max(width, bits.size());
+    t += fmt::format("\n{:<{}}  {:>10}  {:>9}\n", "bitstring", width, "count", "frequency");
+    for (const auto& [bits, count] : r.counts)
+      t += fmt::format("{:<{}}  {:>10}  {:>9.4f}\n", bits, width, count,
+                       double(count) / double(o.shots));
+    t += fmt::format("{:<{}}  {:>10}\n", "total", width, o.shots);
+  }
+  if (o.probabilities) {
+    const std::size_t width = std::max<std::size_t>(5, r.num_qubits);
+    t += fmt::format("\n{:>10}  {:<{}}  {}\n", "index", "state", width, "probability");
+    for (std::size_t i = 0; i < r.probabilities.size(); ++i)
+      t += fmt::format("{:>10}  {:<{}}  {:.12g}\n", i, basis_bits(i, r.num_qubits), width,
+                       r.probabilities[i]);
+  }
+  if (o.statevector) {
+    const std::size_t width = std::max<std::size_t>(5, r.num_qubits);
+    t += fmt::format("\n{:>10}  {:<{}}  {:>22}  {:>22}\n", "index", "state", width, "real", "imag");
+    for (std::size_t i = 0; i < r.statevector.size(); ++i)
+      t += fmt::format("{:>10}  {:<{}}  {:>22.15g}  {:>22.15g}\n", i, basis_bits(i, r.num_qubits),
+                       width, r.statevector[i].real(), r.statevector[i].imag());
+  }
+  if (!o.observables.empty()) {
+    t += "\nexpectation values:\n";
+    for (std::size_t i = 0; i < o.observables.size(); ++i)
+      t += fmt::format("  <{}> = {:.15g}\n", o.observables[i].text, r.expectations[i]);
+  }
+  return t;
+}
+
+int run_verb(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  desc.add_options()
+      ("file", po::value<std::string>()->required(), "OpenQASM 3 or 2 source")
+      ("shots", po::value<uint64_t>(), "number of samples (default 1024 when nothing else is asked)")
+      ("seed", po::value<uint64_t>(), "random seed (default: a random one, reported)")
+      ("observable", po::value<std::vector<std::string>>()->composing(),
+       "Pauli sum whose expectation to report, e.g. \"Z0 Z1 + 0.5*X2\" (repeatable)")
+      ("probabilities", po::bool_switch(), "report the probability of every basis state")
+      ("statevector", po::bool_switch(), "report the final state vector")
+      ("precision", po::value<std::string>()->default_value("double"), "single or double")
+      ("threads", po::value<int>(), "OpenMP threads (default: all cores)")
+      ("max-memory", po::value<std::string>(), "refuse to need more than this, e.g. 4GiB")
+      ("fusion-width", po::value<unsigned>()->default_value(sim::kDefaultFusionWidth),
+       "fuse gates into blocks of at most this many qubits (0: no fusion)")
+      ("format", po::value<std::string>()->default_value("text"), "text or json")
+      ("output,o", po::value<std::string>()->default_value("-"), "write the result to OUT");
+  add_circuit_options(desc);
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  if (!parse_args(args, kUsage, desc, &pos, vm)) return kOk;
+
+  const std::string format = vm["format"].as<std::string>();
+  if (format != "text" && format != "json")
+    throw UsageError("--format must be text or json, got '" + format + "'");
+  sim::RunOptions o;
+  const std::string precision = vm["precision"].as<std::string>();
+  if (precision == "single")
+    o.precision = sim::Precision::Single;
+  else if (precision == "double")
+    o.precision = sim::Precision::Double;
+  else
+    throw UsageError("--precision must be single or double, got '" + precision + "'");
+  o.probabilities = vm["probabilities"].as<bool>();
+  o.statevector = vm["statevector"].as<bool>();
+  if (vm.count("observable")) {
+    for (const auto& text : vm["observable"].as<std::vector<std::string>>()) {
+      try {
+        o.observables.push_back(sim::parse_observable(text));
+      } catch (const sim::ObservableError& e) {
+        throw UsageError(std::string("--observable: ") + e.what());
+      }
+    }
+  }
+  if (vm.count("shots"))
+    o.shots = vm["shots"].as<uint64_t>();
+  else if (!o.probabilities && !o.statevector && o.observables.empty())
+    o.shots = 1024;
+  o.seed = vm.count("seed") ? vm["seed"].as<uint64_t>() : std::random_device{}();
+  if (vm.count("threads")) {
+    o.threads = vm["threads"].as<int>();
+    if (o.threads < 1) throw UsageError("--threads must be at least 1, got " + std::to_string(o.threads));
+  }
+  if (vm.count("max-memory")) {
+    try {
+      o.max_memory = sim::parse_byte_size(vm["max-memory"].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--max-memory: ") + e.what());
+    }
+    if (o.max_memory == 0) throw UsageError("--max-memory must be more than 0 bytes");
+  }
+  o.fusion_width = vm["fusion-width"].as<unsigned>();
+  if (o.fusion_width > 6) throw UsageError("--fusion-width must be 0 to 6, got " + std::to_string(o.fusion_width));
+
+  std::optional<Circuit> circuit = load_circuit(vm["file"].as<std::string>(), circuit_options(vm));
+  if (!circuit) return kFailed;
+  const sim::RunResult r = sim::run(*circuit, o);
+  write_output(vm["output"].as<std::string>(), format == "json" ? to_json(r, o) : to_text(r, o));
+  return kOk;
+}
+
+const Verb reg{"run", "simulate a circuit: shots, probabilities, state vector, expectation values",
+               &run_verb};
+
+}  // namespace
+}  // namespace qforge::cli

@@ -1,0 +1,69 @@
+// qforge/kernels.hpp - gate kernels on a raw state buffer.
+//
+// Every kernel takes the amplitudes `psi` (2^n of them, little-endian: qubit q
+// is bit q of the basis index) and the qubit count `n`, so storage policies
+// (owned, batched, distributed) can share them. Kernels are instantiated for
+// float and double; they run on OpenMP threads when the state is large.
+//
+// Matrix convention (as in gates.hpp): a 2^k x 2^k matrix is row-major and
+// `targets[0]` is the MOST significant bit of its row/column index.
+//
+// `ctrl_mask` holds |1>-controls: the kernel acts only on basis states whose
+// index has every bit of `ctrl_mask` set and leaves the others unchanged.
+//
+// Preconditions (checked by the callers that build ops from a Circuit, not
+// here, as this is the inner loop): targets are distinct, < n and not in
+// ctrl_mask; ctrl_mask < 2^n; k <= kMaxDenseQubits.
+#pragma once
+
+#include <complex>
+#include <cstdint>
+
+namespace qforge::sim {
+
+/// Largest k of a dense kernel (a fused gate can be at most this wide).
+constexpr unsigned kMaxDenseQubits = 6;
+
+/// Dense 2^k x 2^k matrix `m` on `targets[0..k)` (k = 1 .. kMaxDenseQubits).
+template <typename FP>
+void apply_dense(std::complex<FP>* psi, unsigned n, const unsigned* targets, unsigned k,
+                 const std::complex<FP>* m, uint64_t ctrl_mask);
+
+/// Diagonal matrix with entries `diag[0..2^k)` on `targets[0..k)`.
+template <typename FP>
+void apply_diagonal(std::complex<FP>* psi, unsigned n, const unsigned* targets, unsigned k,
+                    const std::complex<FP>* diag, uint64_t ctrl_mask);
+
+/// Multiply by `phase` every amplitude whose index has all bits of `mask` set
+/// (Z, S, T, P on the last bit of mask; CZ, CP, CCZ, multi-controlled phases).
+/// Touches only those amplitudes.
+template <typename FP>
+void apply_phase(std::complex<FP>* psi, unsigned n, uint64_t mask, std::complex<FP> phase);
+
+/// NOT on `target` under `ctrl_mask` (X, CX, CCX, multi-controlled X).
+template <typename FP>
+void apply_x(std::complex<FP>* psi, unsigned n, unsigned target, uint64_t ctrl_mask);
+
+/// Exchange qubits `a` and `b` under `ctrl_mask` (SWAP, CSWAP, ...).
+template <typename FP>
+void apply_swap(std::complex<FP>* psi, unsigned n, unsigned a, unsigned b, uint64_t ctrl_mask);
+
+/// Multiply every amplitude by `factor` (global phase, renormalisation).
+template <typename FP>
+void apply_scale(std::complex<FP>* psi, unsigned n, std::complex<FP> factor);
+
+/// Probability (unnormalised: sum of |a|^2) that `qubit` reads 1.
+template <typename FP>
+double probability_one(const std::complex<FP>* psi, unsigned n, unsigned qubit);
+
+/// Project `qubit` onto `outcome` (0 or 1) and multiply the kept amplitudes
+/// by `scale` (1/sqrt(p) renormalises).
+template <typename FP>
+void collapse(std::complex<FP>* psi, unsigned n, unsigned qubit, int outcome, FP scale);
+
+/// Number of OpenMP threads the kernels use (1 without OpenMP).
+int max_threads();
+/// Set the number of OpenMP threads (n >= 1); a no-op without OpenMP.
+void set_num_threads(int n);
+
+}  // namespace qforge::sim

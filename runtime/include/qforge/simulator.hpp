@@ -1,0 +1,164 @@
+// qforge/simulator.hpp - running a Circuit on a state vector.
+//
+// Three layers, each usable on its own (the adjoint-gradient code reuses the
+// first two):
+//  1. GateOp: one gate with its parameters evaluated, its qubits split into
+//     targets and a control mask, and the kernel that applies it chosen once
+//     (evaluate_gate). apply(psi, n, op) runs it; inverse(op) undoes it.
+//  2. fuse(): merge runs of gates on at most `max_width` qubits into one
+//     dense (or diagonal) GateOp, so the state is streamed fewer times.
+//  3. run(): a whole Circuit with shots, probabilities, state vector and
+//     expectation values. Circuits whose measurements are all terminal are
+//     sampled from the final state in one pass; circuits with mid-circuit
+//     measurement, reset on a used qubit, or conditions are run shot by shot
+//     (trajectories) with the same random stream.
+//
+// State layout and matrix conventions: see statevector.hpp and kernels.hpp.
+#pragma once
+
+#include "qforge/circuit.hpp"
+#include "qforge/observables.hpp"
+#include "qforge/statevector.hpp"
+
+#include <complex>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace qforge::sim {
+
+/// How a GateOp is applied.
+enum class KernelKind : uint8_t {
+  Identity,  ///< nothing to do
+  Phase,     ///< matrix[0] multiplies amplitudes with every bit of phase_mask() set
+  Diagonal,  ///< matrix holds the 2^k diagonal entries on `targets`
+  X,         ///< NOT on targets[0]
+  Swap,      ///< exchange targets[0] and targets[1]
+  Dense,     ///< matrix is the dense 2^k x 2^k matrix on `targets`, row-major
+};
+
+/// An evaluated gate. `targets[0]` is the most significant bit of the matrix
+/// index; `ctrl_mask` holds every |1>-control (the Operation's extra controls
+/// and the table gate's own, e.g. both controls of ccx).
+struct GateOp {
+  KernelKind kind = KernelKind::Identity;
+  std::vector<unsigned> targets;
+  uint64_t ctrl_mask = 0;
+  std::vector<std::complex<double>> matrix;
+  /// Index in Circuit::ops of the Operation this came from (for a fused op:
+  /// of its first member); SIZE_MAX when not from a circuit.
+  std::size_t source = SIZE_MAX;
+
+  /// Every qubit the op touches (targets and controls) as a bit mask.
+  uint64_t qubit_mask() const;
+  /// Phase: the amplitudes it multiplies (ctrl_mask | target bits).
+  uint64_t phase_mask() const { return qubit_mask(); }
+};
+
+/// Evaluate gate Operation `op` with the input values `inputs` (indexed by
+/// symbol; may be null when the parameters are constants). Throws
+/// std::invalid_argument for a non-gate op, bad qubits or more than 64 qubits.
+GateOp evaluate_gate(const Operation& op, const double* inputs);
+
+/// A GateOp for a dense matrix (row-major, targets[0] most significant) under
+/// `ctrl_mask`; the kernel kind is chosen from the matrix's entries.
+GateOp make_gate(std::vector<unsigned> targets, std::vector<std::complex<double>> matrix,
+                 uint64_t ctrl_mask = 0);
+
+/// The exact inverse (conjugate transpose) of a GateOp.
+GateOp inverse(const GateOp& op);
+
+/// The dense matrix of `op` on qubit_mask()'s qubits, little-endian over
+/// them (bit i of the index is the i-th lowest qubit of the mask); controls
+/// included. Size 4^popcount(mask).
+std::vector<std::complex<double>> local_matrix(const GateOp& op);
+
+/// Apply `op` to the raw state `psi` of `n` qubits.
+template <typename FP>
+void apply(std::complex<FP>* psi, unsigned n, const GateOp& op);
+
+/// Apply `op` to a state vector.
+template <typename FP>
+void apply(StateVector<FP>& state, const GateOp& op) {
+  apply(state.data(), state.num_qubits(), op);
+}
+
+/// Evaluate and apply a gate Operation (inputs indexed by symbol).
+template <typename FP>
+void apply_gate(StateVector<FP>& state, const Operation& op, const double* inputs) {
+  apply(state, evaluate_gate(op, inputs));
+}
+
+/// Default maximum fusion width, chosen with bench_simulator on a 2-core
+/// machine: width 4 gave the fewest passes at a near-best time on QFT and
+/// random brickwork of 20-24 qubits (width 5 sometimes matched it; dense
+/// passes of 5 or more qubits are compute-bound).
+constexpr unsigned kDefaultFusionWidth = 4;
+
+/// Fuse `ops` (applied in order) into an equivalent list in which each op
+/// acts on at most `max_width` qubits, unless it was already wider. Gates on
+/// disjoint qubits may be reordered, never gates that share a qubit. A block of
+/// only diagonal gates becomes one Diagonal op; a block of one gate keeps the
+/// gate's own kernel. max_width 0 returns the list without identities.
+std::vector<GateOp> fuse(const std::vector<GateOp>& ops, unsigned max_width);
+
+/// Evaluate every gate of `circuit` in order (the gates only: precondition is
+/// that the circuit has no measurement, reset or condition, or the caller
+/// knows they are terminal). Barriers and delays are skipped.
+std::vector<GateOp> evaluate_gates(const Circuit& circuit, const std::vector<double>& inputs);
+
+/// Throw std::invalid_argument naming the inputs of `circuit` that `inputs`
+/// leaves unbound (too short, or NaN).
+void check_inputs_bound(const Circuit& circuit, const std::vector<double>& inputs);
+
+/// What run() should compute.
+struct RunOptions {
+  uint64_t shots = 0;
+  uint64_t seed = 0;
+  Precision precision = Precision::Double;
+  int threads = 0;                  ///< > 0: set the process's OpenMP thread
+                                    ///< count (omp_set_num_threads); 0: keep it
+  uint64_t max_memory = 0;          ///< 0: the available memory
+  unsigned fusion_width = kDefaultFusionWidth;  ///< 0: no fusion
+  bool probabilities = false;
+  bool statevector = false;
+  std::vector<Observable> observables;
+};
+
+/// What run() computed. For trajectory runs, probabilities and expectation
+/// values are averages over the shots' final states.
+struct RunResult {
+  unsigned num_qubits = 0;
+  uint64_t shots = 0;
+  uint64_t seed = 0;
+  double seconds = 0;
+  bool trajectories = false;        ///< simulated shot by shot
+  /// Bit string (highest clbit first; all qubits, highest first, when the
+  /// circuit measures nothing) -> count.
+  std::map<std::string, uint64_t> counts;
+  std::vector<double> probabilities;                  ///< over basis states
+  std::vector<std::complex<double>> statevector;      ///< final state
+  std::vector<double> expectations;                   ///< one per observable
+};
+
+/// True when every measurement is terminal and nothing is conditioned, so
+/// one final state can be sampled; resets of untouched qubits are allowed.
+bool is_terminal_measurement_circuit(const Circuit& circuit);
+
+/// Bytes run() needs for `circuit` with `options`.
+uint64_t run_memory_bytes(const Circuit& circuit, const RunOptions& options);
+
+/// Simulate `circuit` (symbols bound by `inputs`). Throws std::invalid_argument
+/// for unbound inputs or a state vector requested from a trajectory run,
+/// MemoryError before allocating when the state does not fit.
+RunResult run(const Circuit& circuit, const RunOptions& options,
+              const std::vector<double>& inputs = {});
+
+/// The final state of a circuit with no measurement, reset or condition
+/// (global phase applied), fused with `fusion_width`.
+template <typename FP>
+StateVector<FP> simulate(const Circuit& circuit, const std::vector<double>& inputs = {},
+                         unsigned fusion_width = kDefaultFusionWidth, uint64_t max_memory = 0);
+
+}  // namespace qforge::sim

@@ -1,0 +1,471 @@
+// Gate kernels (see qforge/kernels.hpp).
+//
+// Every kernel visits the basis states whose bits at the gate's qubits
+// (targets and controls, "positions") are fixed. Indices are built by
+// inserting zero bits with shifts and masks (no div/mod), arithmetic is on
+// real and imaginary parts (FMAs, no std::complex multiply), and OpenMP
+// splits the outer loop. Three walks:
+//  - runs (for_each_run): with p0 the lowest position, the 2^p0 indices
+//    below it are consecutive, so the inner loop is unit-stride and
+//    vectorises; used when p0 >= 3;
+//  - octets (for_each_pair_by_octets): when a position is below 3, runs are
+//    shorter than 8 amplitudes, so walk aligned blocks of 8 amplitudes and
+//    pick the pairs inside each with a fixed bit pattern;
+//  - lanes (dense_k): k-qubit dense matrices process 8 index groups at once,
+//    broadcasting each matrix entry against 8 amplitudes.
+// Diagonal matrices walk runs over the controls only and pick each
+// amplitude's entry from its target bits.
+#include "qforge/kernels.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace qforge::sim {
+namespace {
+
+/// Below this many visited index blocks' worth of amplitudes, run serially.
+constexpr uint64_t kParallelMinAmplitudes = uint64_t(1) << 14;
+/// Longest contiguous run handed to one loop body (keeps work splittable).
+constexpr unsigned kMaxRunBits = 12;
+
+/// Amplitudes processed together by the vectorised dense kernel.
+constexpr unsigned kLanes = 8;
+
+/// Sorted bit positions of a mask.
+struct Positions {
+  std::array<unsigned, 64> pos{};
+  unsigned count = 0;
+  explicit Positions(uint64_t mask) {
+    while (mask) {
+      pos[count++] = unsigned(__builtin_ctzll(mask));
+      mask &= mask - 1;
+    }
+  }
+};
+
+/// Insert a zero bit at each of the sorted positions (lowest first).
+inline uint64_t insert_zero_bits(uint64_t f, const Positions& p) {
+  for (unsigned i = 0; i < p.count; ++i) {
+    const unsigned q = p.pos[i];
+    const uint64_t low = f & ((uint64_t(1) << q) - 1);
+    f = ((f >> q) << (q + 1)) | low;
+  }
+  return f;
+}
+
+/// Call body(base, len) for every contiguous run of indices whose bits at
+/// `p` are zero, with `set_bits` ORed into base. Runs cover all 2^(n-count)
+/// such indices exactly once; len is a power of two.
+template <typename Body>
+inline void for_each_run(unsigned n, const Positions& p, uint64_t set_bits, Body body) {
+  const unsigned free_bits = n - p.count;
+  const uint64_t nfree = uint64_t(1) << free_bits;
+  unsigned run_bits = p.count ? p.pos[0] : free_bits;
+  run_bits = std::min({run_bits, free_bits, kMaxRunBits});
+  const uint64_t run = uint64_t(1) << run_bits;
+  const int64_t nruns = int64_t(nfree >> run_bits);
+#pragma omp parallel for schedule(static) if (nfree >= kParallelMinAmplitudes)
+  for (int64_t r = 0; r < nruns; ++r) {
+    const uint64_t base = insert_zero_bits(uint64_t(r) << run_bits, p) | set_bits;
+    body(base, run);
+  }
+}
+
+/// Gates with a qubit below 3 have runs shorter than 8 amplitudes; for them,
+/// walk aligned octets of 8 consecutive amplitudes instead. Calls
+/// f(i + off_a, i + off_b) for every index i whose bits at the (non-control)
+/// gate positions are 0 and whose control bits are 1. `positions` holds the
+/// gate qubits and controls. Requires n >= 3.
+template <typename F>
+inline void for_each_pair_by_octets(unsigned n, uint64_t positions, uint64_t ctrl, uint64_t off_a,
+                                    uint64_t off_b, F f) {
+  const Positions high(positions & ~uint64_t(7));
+  const uint64_t high_ctrl = ctrl & ~uint64_t(7);
+  const unsigned low_zero = unsigned(positions & ~ctrl & 7), low_ctrl = unsigned(ctrl & 7);
+  unsigned valid = 0;  // bit i: octet offset i is the first of a pair
+  for (unsigned i = 0; i < 8; ++i)
+    if ((i & low_zero) == 0 && (i & low_ctrl) == low_ctrl) valid |= 1u << i;
+  const uint64_t nfree = uint64_t(1) << (n - 3 - high.count);
+#pragma omp parallel for schedule(static) if (8 * nfree >= kParallelMinAmplitudes)
+  for (int64_t c = 0; c < int64_t(nfree); ++c) {
+    const uint64_t base = insert_zero_bits(uint64_t(c) << 3, high) | high_ctrl;
+    for (unsigned i = 0; i < 8; ++i)
+      if ((valid >> i) & 1) f(base + i + off_a, base + i + off_b);
+  }
+}
+
+/// True when a gate on `positions` should use for_each_pair_by_octets.
+inline bool use_octets(unsigned n, uint64_t positions) {
+  return n >= 3 + unsigned(__builtin_popcountll(positions & ~uint64_t(7))) && (positions & 7) != 0;
+}
+
+template <typename FP>
+void dense1(std::complex<FP>* psi, unsigned n, unsigned t, const std::complex<FP>* m,
+            uint64_t ctrl) {
+  const uint64_t tb = uint64_t(1) << t;
+  const FP m00r = m[0].real(), m00i = m[0].imag(), m01r = m[1].real(), m01i = m[1].imag();
+  const FP m10r = m[2].real(), m10i = m[2].imag(), m11r = m[3].real(), m11i = m[3].imag();
+  if (t == 0 && ctrl == 0) {
+    // The pair is adjacent: one flat loop over pairs, no index insertion.
+    FP* p = reinterpret_cast<FP*>(psi);
+    const int64_t pairs = int64_t(uint64_t(1) << (n - 1));
+#pragma omp parallel for simd schedule(static) if (pairs >= int64_t(kParallelMinAmplitudes))
+    for (int64_t j = 0; j < pairs; ++j) {
+      FP* q = p + 4 * j;
+      const FP ar = q[0], ai = q[1], br = q[2], bi = q[3];
+      q[0] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+      q[1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+      q[2] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+      q[3] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+    }
+    return;
+  }
+  if (use_octets(n, ctrl | tb)) {
+    FP* p = reinterpret_cast<FP*>(psi);
+    for_each_pair_by_octets(n, ctrl | tb, ctrl, 0, tb, [=](uint64_t i0, uint64_t i1) {
+      FP* a = p + 2 * i0;
+      FP* b = p + 2 * i1;
+      const FP ar = a[0], ai = a[1], br = b[0], bi = b[1];
+      a[0] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+      a[1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+      b[0] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+      b[1] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+    });
+    return;
+  }
+  for_each_run(n, Positions(ctrl | tb), ctrl, [=](uint64_t base, uint64_t len) {
+    FP* __restrict a = reinterpret_cast<FP*>(psi + base);
+    FP* __restrict b = reinterpret_cast<FP*>(psi + base + tb);
+#pragma omp simd
+    for (uint64_t j = 0; j < len; ++j) {
+      const FP ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];
+      a[2 * j] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+      a[2 * j + 1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+      b[2 * j] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+      b[2 * j + 1] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+    }
+  });
+}
+
+/// Offsets of the 2^K matrix indices: bit (K-1-a) of r selects targets[a].
+template <unsigned K>
+std::array<uint64_t, (1u << K)> offsets(const unsigned* targets) {
+  std::array<uint64_t, (1u << K)> off{};
+  for (unsigned r = 0; r < (1u << K); ++r)
+    for (unsigned a = 0; a < K; ++a)
+      if ((r >> (K - 1 - a)) & 1) off[r] |= uint64_t(1) << targets[a];
+  return off;
+}
+
+template <typename FP, unsigned K>
+void dense_k(std::complex<FP>* psi, unsigned n, const unsigned* targets,
+             const std::complex<FP>* m, uint64_t ctrl) {
+  constexpr unsigned D = 1u << K;
+  const auto off = offsets<K>(targets);
+  uint64_t tmask = 0;
+  for (unsigned a = 0; a < K; ++a) tmask |= uint64_t(1) << targets[a];
+  // Split real and imaginary parts so the inner products are plain FMAs.
+  std::array<FP, D * D> mr, mi;
+  for (unsigned i = 0; i < D * D; ++i) {
+    mr[i] = m[i].real();
+    mi[i] = m[i].imag();
+  }
+  const Positions pos(ctrl | tmask);
+  const uint64_t nfree = uint64_t(1) << (n - pos.count);
+  if (nfree < kLanes) {  // tiny state: one basis state at a time
+    for (uint64_t f = 0; f < nfree; ++f) {
+      FP* p = reinterpret_cast<FP*>(psi + (insert_zero_bits(f, pos) | ctrl));
+      FP vr[D], vi[D];
+      for (unsigned r = 0; r < D; ++r) {
+        vr[r] = p[2 * off[r]];
+        vi[r] = p[2 * off[r] + 1];
+      }
+      for (unsigned r = 0; r < D; ++r) {
+        FP sr = 0, si = 0;
+        for (unsigned c = 0; c < D; ++c) {
+          sr += mr[r * D + c] * vr[c] - mi[r * D + c] * vi[c];
+          si += mr[r * D + c] * vi[c] + mi[r * D + c] * vr[c];
+        }
+        p[2 * off[r]] = sr;
+        p[2 * off[r] + 1] = si;
+      }
+    }
+    return;
+  }
+  // kLanes basis-state groups at once: each matrix entry is broadcast
+  // against a vector of kLanes amplitudes, so the D x D product vectorises
+  // whatever the target qubits are.
+  const int64_t nchunks = int64_t(nfree / kLanes);
+  // When every gate qubit is >= log2(kLanes), the kLanes states of a chunk
+  // are consecutive in memory and load as vectors; otherwise they are
+  // gathered through an index per lane.
+  const bool contiguous = pos.pos[0] >= unsigned(__builtin_ctz(kLanes));
+  const auto body = [&](auto contiguous_tag) {
+    constexpr bool kContiguous = decltype(contiguous_tag)::value;
+#pragma omp parallel for schedule(static) if (nfree >= kParallelMinAmplitudes)
+    for (int64_t ch = 0; ch < nchunks; ++ch) {
+      uint64_t idx[kLanes];
+      if constexpr (kContiguous) {
+        idx[0] = insert_zero_bits(uint64_t(ch) * kLanes, pos) | ctrl;
+        for (unsigned l = 1; l < kLanes; ++l) idx[l] = idx[0] + l;
+      } else {
+        for (unsigned l = 0; l < kLanes; ++l)
+          idx[l] = insert_zero_bits(uint64_t(ch) * kLanes + l, pos) | ctrl;
+      }
+      alignas(64) FP vr[D][kLanes], vi[D][kLanes];
+      for (unsigned r = 0; r < D; ++r) {
+        if constexpr (kContiguous) {
+          const FP* p = reinterpret_cast<const FP*>(psi + idx[0] + off[r]);
+#pragma omp simd
+          for (unsigned l = 0; l < kLanes; ++l) {
+            vr[r][l] = p[2 * l];
+            vi[r][l] = p[2 * l + 1];
+          }
+        } else {
+          for (unsigned l = 0; l < kLanes; ++l) {
+            const FP* p = reinterpret_cast<const FP*>(psi + idx[l] + off[r]);
+            vr[r][l] = p[0];
+            vi[r][l] = p[1];
+          }
+        }
+      }
+      for (unsigned r = 0; r < D; ++r) {
+        alignas(64) FP sr[kLanes] = {}, si[kLanes] = {};
+        for (unsigned c = 0; c < D; ++c) {
+          const FP a = mr[r * D + c], b = mi[r * D + c];
+#pragma omp simd
+          for (unsigned l = 0; l < kLanes; ++l) {
+            sr[l] += a * vr[c][l] - b * vi[c][l];
+            si[l] += a * vi[c][l] + b * vr[c][l];
+          }
+        }
+        if constexpr (kContiguous) {
+          FP* p = reinterpret_cast<FP*>(psi + idx[0] + off[r]);
+#pragma omp simd
+          for (unsigned l = 0; l < kLanes; ++l) {
+            p[2 * l] = sr[l];
+            p[2 * l + 1] = si[l];
+          }
+        } else {
+          for (unsigned l = 0; l < kLanes; ++l) {
+            FP* p = reinterpret_cast<FP*>(psi + idx[l] + off[r]);
+            p[0] = sr[l];
+            p[1] = si[l];
+          }
+        }
+      }
+    }
+  };
+  if (contiguous)
+    body(std::true_type{});
+  else
+    body(std::false_type{});
+}
+
+template <typename FP, unsigned K>
+void diagonal_k(std::complex<FP>* psi, unsigned n, const unsigned* targets,
+                const std::complex<FP>* d, uint64_t ctrl) {
+  constexpr unsigned D = 1u << K;
+  std::array<FP, D> dr, di;
+  for (unsigned i = 0; i < D; ++i) {
+    dr[i] = d[i].real();
+    di[i] = d[i].imag();
+  }
+  // Runs over the control positions only (long and contiguous); each
+  // amplitude picks its entry from the target bits of its index.
+  unsigned shift[K];
+  for (unsigned a = 0; a < K; ++a) shift[a] = targets[a];
+  for_each_run(n, Positions(ctrl), ctrl, [&](uint64_t base, uint64_t len) {
+    FP* __restrict p = reinterpret_cast<FP*>(psi + base);
+#pragma omp simd
+    for (uint64_t j = 0; j < len; ++j) {
+      const uint64_t i = base + j;
+      unsigned r = 0;
+      for (unsigned a = 0; a < K; ++a) r |= unsigned((i >> shift[a]) & 1) << (K - 1 - a);
+      const FP cr = dr[r], ci = di[r];
+      const FP xr = p[2 * j], xi = p[2 * j + 1];
+      p[2 * j] = cr * xr - ci * xi;
+      p[2 * j + 1] = cr * xi + ci * xr;
+    }
+  });
+}
+
+[[noreturn]] void bad_width(const char* what, unsigned k) {
+  throw std::invalid_argument(std::string(what) + " supports 1 to " +
+                              std::to_string(kMaxDenseQubits) + " target qubits, got " +
+                              std::to_string(k) + ".");
+}
+
+}  // namespace
+
+template <typename FP>
+void apply_dense(std::complex<FP>* psi, unsigned n, const unsigned* targets, unsigned k,
+                 const std::complex<FP>* m, uint64_t ctrl_mask) {
+  switch (k) {
+    case 1: return dense1<FP>(psi, n, targets[0], m, ctrl_mask);
+    case 2: return dense_k<FP, 2>(psi, n, targets, m, ctrl_mask);
+    case 3: return dense_k<FP, 3>(psi, n, targets, m, ctrl_mask);
+    case 4: return dense_k<FP, 4>(psi, n, targets, m, ctrl_mask);
+    case 5: return dense_k<FP, 5>(psi, n, targets, m, ctrl_mask);
+    case 6: return dense_k<FP, 6>(psi, n, targets, m, ctrl_mask);
+  }
+  bad_width("apply_dense", k);
+}
+
+template <typename FP>
+void apply_diagonal(std::complex<FP>* psi, unsigned n, const unsigned* targets, unsigned k,
+                    const std::complex<FP>* diag, uint64_t ctrl_mask) {
+  switch (k) {
+    case 1: return diagonal_k<FP, 1>(psi, n, targets, diag, ctrl_mask);
+    case 2: return diagonal_k<FP, 2>(psi, n, targets, diag, ctrl_mask);
+    case 3: return diagonal_k<FP, 3>(psi, n, targets, diag, ctrl_mask);
+    case 4: return diagonal_k<FP, 4>(psi, n, targets, diag, ctrl_mask);
+    case 5: return diagonal_k<FP, 5>(psi, n, targets, diag, ctrl_mask);
+    case 6: return diagonal_k<FP, 6>(psi, n, targets, diag, ctrl_mask);
+  }
+  bad_width("apply_diagonal", k);
+}
+
+template <typename FP>
+void apply_phase(std::complex<FP>* psi, unsigned n, uint64_t mask, std::complex<FP> phase) {
+  const FP cr = phase.real(), ci = phase.imag();
+  if (use_octets(n, mask)) {
+    FP* p = reinterpret_cast<FP*>(psi);
+    for_each_pair_by_octets(n, mask, mask, 0, 0, [=](uint64_t i, uint64_t) {
+      const FP xr = p[2 * i], xi = p[2 * i + 1];
+      p[2 * i] = cr * xr - ci * xi;
+      p[2 * i + 1] = cr * xi + ci * xr;
+    });
+    return;
+  }
+  for_each_run(n, Positions(mask), mask, [=](uint64_t base, uint64_t len) {
+    FP* __restrict p = reinterpret_cast<FP*>(psi + base);
+#pragma omp simd
+    for (uint64_t j = 0; j < len; ++j) {
+      const FP xr = p[2 * j], xi = p[2 * j + 1];
+      p[2 * j] = cr * xr - ci * xi;
+      p[2 * j + 1] = cr * xi + ci * xr;
+    }
+  });
+}
+
+template <typename FP>
+void apply_x(std::complex<FP>* psi, unsigned n, unsigned target, uint64_t ctrl_mask) {
+  const uint64_t tb = uint64_t(1) << target;
+  if (use_octets(n, ctrl_mask | tb)) {
+    for_each_pair_by_octets(n, ctrl_mask | tb, ctrl_mask, 0, tb,
+                            [=](uint64_t i0, uint64_t i1) { std::swap(psi[i0], psi[i1]); });
+    return;
+  }
+  for_each_run(n, Positions(ctrl_mask | tb), ctrl_mask, [=](uint64_t base, uint64_t len) {
+    FP* __restrict a = reinterpret_cast<FP*>(psi + base);
+    FP* __restrict b = reinterpret_cast<FP*>(psi + base + tb);
+#pragma omp simd
+    for (uint64_t j = 0; j < 2 * len; ++j) {
+      const FP t = a[j];
+      a[j] = b[j];
+      b[j] = t;
+    }
+  });
+}
+
+template <typename FP>
+void apply_swap(std::complex<FP>* psi, unsigned n, unsigned qa, unsigned qb, uint64_t ctrl_mask) {
+  const uint64_t ab = uint64_t(1) << qa, bb = uint64_t(1) << qb;
+  if (use_octets(n, ctrl_mask | ab | bb)) {
+    for_each_pair_by_octets(n, ctrl_mask | ab | bb, ctrl_mask, ab, bb,
+                            [=](uint64_t i0, uint64_t i1) { std::swap(psi[i0], psi[i1]); });
+    return;
+  }
+  for_each_run(n, Positions(ctrl_mask | ab | bb), ctrl_mask, [=](uint64_t base, uint64_t len) {
+    FP* __restrict a = reinterpret_cast<FP*>(psi + base + ab);
+    FP* __restrict b = reinterpret_cast<FP*>(psi + base + bb);
+#pragma omp simd
+    for (uint64_t j = 0; j < 2 * len; ++j) {
+      const FP t = a[j];
+      a[j] = b[j];
+      b[j] = t;
+    }
+  });
+}
+
+template <typename FP>
+void apply_scale(std::complex<FP>* psi, unsigned n, std::complex<FP> factor) {
+  apply_phase<FP>(psi, n, 0, factor);
+}
+
+template <typename FP>
+double probability_one(const std::complex<FP>* psi, unsigned n, unsigned qubit) {
+  const uint64_t tb = uint64_t(1) << qubit;
+  const Positions p(tb);
+  const unsigned run_bits = std::min({qubit, n - 1, kMaxRunBits});
+  const uint64_t run = uint64_t(1) << run_bits;
+  const int64_t nruns = int64_t((uint64_t(1) << (n - 1)) >> run_bits);
+  double s = 0;
+#pragma omp parallel for schedule(static) reduction(+ : s) if (n > 15)
+  for (int64_t r = 0; r < nruns; ++r) {
+    const FP* a = reinterpret_cast<const FP*>(psi + (insert_zero_bits(uint64_t(r) << run_bits, p) | tb));
+    double t = 0;
+    for (uint64_t j = 0; j < 2 * run; ++j) t += double(a[j]) * double(a[j]);
+    s += t;
+  }
+  return s;
+}
+
+template <typename FP>
+void collapse(std::complex<FP>* psi, unsigned n, unsigned qubit, int outcome, FP scale) {
+  const uint64_t tb = uint64_t(1) << qubit;
+  const uint64_t keep = outcome ? tb : 0, drop = outcome ? 0 : tb;
+  for_each_run(n, Positions(tb), 0, [=](uint64_t base, uint64_t len) {
+    FP* __restrict k = reinterpret_cast<FP*>(psi + base + keep);
+    FP* __restrict d = reinterpret_cast<FP*>(psi + base + drop);
+#pragma omp simd
+    for (uint64_t j = 0; j < 2 * len; ++j) {
+      k[j] *= scale;
+      d[j] = 0;
+    }
+  });
+}
+
+int max_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+void set_num_threads(int n) {
+  if (n < 1) throw std::invalid_argument("the number of threads must be at least 1, got " +
+                                         std::to_string(n) + ".");
+#ifdef _OPENMP
+  omp_set_num_threads(n);
+#endif
+}
+
+#define QFORGE_INSTANTIATE(FP)                                                                    \
+  template void apply_dense<FP>(std::complex<FP>*, unsigned, const unsigned*, unsigned,          \
+                                const std::complex<FP>*, uint64_t);                              \
+  template void apply_diagonal<FP>(std::complex<FP>*, unsigned, const unsigned*, unsigned,       \
+                                   const std::complex<FP>*, uint64_t);                           \
+  template void apply_phase<FP>(std::complex<FP>*, unsigned, uint64_t, std::complex<FP>);        \
+  template void apply_x<FP>(std::complex<FP>*, unsigned, unsigned, uint64_t);                    \
+  template void apply_swap<FP>(std::complex<FP>*, unsigned, unsigned, unsigned, uint64_t);       \
+  template void apply_scale<FP>(std::complex<FP>*, unsigned, std::complex<FP>);                  \
+  template double probability_one<FP>(const std::complex<FP>*, unsigned, unsigned);              \
+  template void collapse<FP>(std::complex<FP>*, unsigned, unsigned, int, FP);
+
+QFORGE_INSTANTIATE(float)
+QFORGE_INSTANTIATE(double)
+#undef QFORGE_INSTANTIATE
+
+}  // namespace qforge::sim

@@ -1,0 +1,98 @@
+// Helpers shared by the runtime tests: building circuits by hand, random
+// gates, and comparing a simulator state with the dense reference.
+#pragma once
+
+#include "dense_reference.hpp"
+#include "qforge/circuit.hpp"
+#include "qforge/simulator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <vector>
+
+namespace qforge::test {
+
+/// A gate operation: `qubits` are the extra controls, then the gate's qubits.
+inline Operation gate(GateId g, std::vector<uint32_t> qubits, std::vector<double> params = {},
+                      uint8_t extra_controls = 0) {
+  Operation op;
+  op.kind = OpKind::Gate;
+  op.gate = g;
+  op.num_controls = extra_controls;
+  op.qubits = std::move(qubits);
+  for (double p : params) op.params.emplace_back(p);
+  return op;
+}
+
+inline Operation measure(uint32_t q, uint32_t c) {
+  Operation op;
+  op.kind = OpKind::Measure;
+  op.qubits = {q};
+  op.clbits = {c};
+  return op;
+}
+
+inline Operation reset(uint32_t q) {
+  Operation op;
+  op.kind = OpKind::Reset;
+  op.qubits = {q};
+  return op;
+}
+
+inline Circuit circuit(uint32_t num_qubits, uint32_t num_clbits = 0) {
+  Circuit c;
+  c.num_qubits = num_qubits;
+  c.num_clbits = num_clbits;
+  return c;
+}
+
+/// `count` distinct qubits below n in random order.
+inline std::vector<uint32_t> random_qubits(std::mt19937_64& rng, uint32_t n, uint32_t count) {
+  std::vector<uint32_t> all(n);
+  std::iota(all.begin(), all.end(), 0u);
+  std::shuffle(all.begin(), all.end(), rng);
+  all.resize(count);
+  return all;
+}
+
+/// A random table gate on random qubits with random parameters and up to
+/// `max_extra` extra controls (limited by n).
+inline Operation random_gate(std::mt19937_64& rng, uint32_t n, unsigned max_extra) {
+  std::uniform_int_distribution<int> pick(0, int(kNumGates) - 1);
+  std::uniform_real_distribution<double> angle(-4, 4);
+  for (;;) {
+    const GateId g = GateId(pick(rng));
+    const GateInfo& info = gate_info(g);
+    if (info.num_qubits > n) continue;
+    const unsigned room = n - info.num_qubits;
+    const unsigned extra =
+        std::uniform_int_distribution<unsigned>(0, std::min(room, max_extra))(rng);
+    std::vector<double> p(info.num_params);
+    for (auto& x : p) x = angle(rng);
+    return gate(g, random_qubits(rng, n, info.num_qubits + extra), p, uint8_t(extra));
+  }
+}
+
+template <typename FP>
+Eigen::VectorXcd to_eigen(const sim::StateVector<FP>& s) {
+  Eigen::VectorXcd v(Eigen::Index(s.size()));
+  for (uint64_t i = 0; i < s.size(); ++i) v(Eigen::Index(i)) = std::complex<double>(s[i]);
+  return v;
+}
+
+template <typename FP>
+sim::StateVector<FP> from_eigen(const Eigen::VectorXcd& v, unsigned n) {
+  sim::StateVector<FP> s(n);
+  s.assign(v.data());
+  return s;
+}
+
+template <typename FP>
+constexpr double tolerance() {
+  return sizeof(FP) == 4 ? 2e-5 : 1e-11;
+}
+
+}  // namespace qforge::test
