@@ -1,0 +1,289 @@
+// bench_layer - the differentiable circuit layer: timings printed as tables.
+//
+//  1. The lean hybrid circuit (circuits/lean_hybrid.qasm), batch of 64, one
+//     thread: forward and forward+backward through
+//       - the runtime alone (sim::BatchCircuit, float64 and float32),
+//       - qforge::QuantumLayer in LibTorch (autograd, float64 and float32),
+//       - a reference written the way TorchQuantum does it: the state as a
+//         [batch, 2,2,2,2] complex tensor, gates as batched matmuls built
+//         from torch ops, gradients by autograd (float64),
+//     and the speed-up of the layer over the reference, measured side by side.
+//  2. Scaling: a hardware-efficient ansatz (ry/rz rotations round-robin over
+//     the qubits, a CX chain after each layer) for n qubits and P
+//     parameters, batch 1: forward, adjoint backward (the reverse sweep given
+//     the tape), (forward + adjoint) / forward, and parameter shift /
+//     adjoint. Parameter shift needs 2P forward runs; where that would take
+//     longer than the time budget it is extrapolated from one shifted run
+//     per parameter and marked "~".
+// Usage: bench_layer [--quick]
+#include "qforge/batch.hpp"
+#include "qforge/frontend.hpp"
+#include "qforge/kernels.hpp"
+#include "qforge/torch/quantum_layer.hpp"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+using namespace qforge;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+/// Median seconds of `fn` over repetitions filling about `budget` seconds
+/// (at least `min_reps`), after a warm-up.
+double time_it(const std::function<void()>& fn, double budget = 0.3, int min_reps = 5) {
+  fn();
+  std::vector<double> t;
+  const auto start = Clock::now();
+  while (int(t.size()) < min_reps || std::chrono::duration<double>(Clock::now() - start).count() < budget) {
+    const auto a = Clock::now();
+    fn();
+    t.push_back(std::chrono::duration<double>(Clock::now() - a).count());
+    if (t.size() > 20000) break;
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+std::string fmt_time(double s) {
+  char buf[64];
+  if (s < 1e-3) std::snprintf(buf, sizeof buf, "%.1f us", s * 1e6);
+  else if (s < 1) std::snprintf(buf, sizeof buf, "%.2f ms", s * 1e3);
+  else std::snprintf(buf, sizeof buf, "%.2f s", s);
+  return buf;
+}
+
+// ---------------------------------------------------------------------------
+// TorchQuantum-style reference of the lean circuit.
+
+using torch::Tensor;
+
+// Apply a [2,2] or [B,2,2] matrix to wire q of a [B,2,2,2,2] state.
+Tensor apply1(const Tensor& state, const Tensor& m, int64_t q) {
+  const int64_t B = state.size(0);
+  Tensor s = state.movedim(q + 1, -1).reshape({B, -1, 2});
+  Tensor mt = m.dim() == 2 ? m.transpose(0, 1) : m.transpose(1, 2);
+  Tensor r = torch::matmul(s, mt);
+  std::vector<int64_t> shape = {B, 2, 2, 2, 2};
+  return r.reshape(shape).movedim(-1, q + 1);
+}
+
+// Apply a [4,4] matrix to wires (a, b) (a the most significant).
+Tensor apply2(const Tensor& state, const Tensor& m, int64_t a, int64_t b) {
+  const int64_t B = state.size(0);
+  Tensor s = state.movedim({a + 1, b + 1}, {3, 4}).reshape({B, -1, 4});
+  Tensor r = torch::matmul(s, m.transpose(0, 1));
+  return r.reshape({B, 2, 2, 2, 2}).movedim({3, 4}, {a + 1, b + 1});
+}
+
+struct Reference {
+  Tensor H, CX, zsign[4];
+  Reference() {
+    auto c = torch::TensorOptions().dtype(torch::kComplexDouble);
+    const double r = 1 / std::sqrt(2.0);
+    H = torch::tensor({r, r, r, -r}, torch::kDouble).reshape({2, 2}).to(torch::kComplexDouble);
+    CX = torch::tensor({1., 0., 0., 0., 0., 1., 0., 0., 0., 0., 0., 1., 0., 0., 1., 0.}, torch::kDouble)
+             .reshape({4, 4})
+             .to(torch::kComplexDouble);
+    for (int q = 0; q < 4; ++q) {
+      std::vector<int64_t> shape = {1, 1, 1, 1};
+      shape[q] = 2;
+      zsign[q] = torch::tensor({1., -1.}, torch::kDouble).reshape(shape);
+    }
+    (void)c;
+  }
+  // x: [B,4] data, theta: [4] -> [B,4] <Z_q>
+  Tensor forward(const Tensor& x, const Tensor& theta) const {
+    const int64_t B = x.size(0);
+    Tensor state = torch::zeros({B, 16}, torch::kComplexDouble);
+    state.select(1, 0).fill_(1);
+    state = state.reshape({B, 2, 2, 2, 2});
+    for (int q = 0; q < 4; ++q) state = apply1(state, H, q);
+    for (int q = 0; q < 4; ++q) {
+      // u1(2 x) = diag(1, e^{2ix}), batched
+      Tensor ph = torch::polar(torch::ones({B}, torch::kDouble), 2 * x.select(1, q));
+      Tensor one = torch::ones({B}, torch::kComplexDouble), zero = torch::zeros({B}, torch::kComplexDouble);
+      Tensor m = torch::stack({one, zero, zero, ph}, 1).reshape({B, 2, 2});
+      state = apply1(state, m, q);
+    }
+    state = apply2(state, CX, 0, 1);
+    state = apply2(state, CX, 1, 2);
+    state = apply2(state, CX, 2, 3);
+    for (int q = 0; q < 4; ++q) {
+      Tensor c = torch::cos(theta[q] / 2), s = torch::sin(theta[q] / 2);
+      Tensor m = torch::stack({c, -s, s, c}).reshape({2, 2}).to(torch::kComplexDouble);
+      state = apply1(state, m, q);
+    }
+    state = apply2(state, CX, 2, 3);
+    state = apply2(state, CX, 1, 2);
+    state = apply2(state, CX, 0, 1);
+    state = apply1(state, H, 0);
+    // state dims: [B, q0, q1, q2, q3]; qforge's qubit q is wire q.
+    Tensor p = torch::real(state * state.conj());
+    std::vector<Tensor> outs;
+    for (int q = 0; q < 4; ++q) outs.push_back((p * zsign[q]).sum({1, 2, 3, 4}));
+    return torch::stack(outs, 1);
+  }
+};
+
+// ---------------------------------------------------------------------------
+
+std::string hea_circuit(unsigned n, unsigned P) {
+  std::string s = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " + std::to_string(P) +
+                  "] t;\nqubit[" + std::to_string(n) + "] q;\n";
+  auto chain = [&] {
+    for (unsigned i = 0; i + 1 < n; ++i) s += "cx q[" + std::to_string(i) + "], q[" + std::to_string(i + 1) + "];\n";
+  };
+  for (unsigned k = 0; k < P; ++k) {
+    const unsigned q = (k / 2) % n;
+    s += std::string(k % 2 ? "rz" : "ry") + "(t[" + std::to_string(k) + "]) q[" + std::to_string(q) + "];\n";
+    if ((k + 1) % (2 * n) == 0 || k + 1 == P) chain();
+  }
+  return s;
+}
+
+Circuit compile_or_die(const std::string& text) {
+  DiagnosticSink d;
+  Circuit c = compile_source(text, "bench.qasm", {}, d);
+  if (d.has_errors()) {
+    std::fprintf(stderr, "%s\n", d.format().c_str());
+    std::exit(1);
+  }
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  torch::set_num_threads(1);
+  sim::set_num_threads(1);
+  const double budget = quick ? 0.15 : 0.5;
+
+  // ---- 1. lean hybrid circuit, batch 64
+  const std::string lean = std::string(QFORGE_SOURCE_DIR) + "/circuits/lean_hybrid.qasm";
+  const int64_t B = 64;
+  torch::manual_seed(0);
+  QuantumLayer layer(QuantumLayerOptions(lean).data_inputs({"x"}).threads(1));
+  Tensor x32 = torch::randn({B, 4});
+  Tensor x64 = x32.to(torch::kDouble);
+
+  std::printf("Lean hybrid circuit (4 qubits, %zu gates), batch %lld, 1 thread\n\n", layer->circuit().num_gates(),
+              (long long)B);
+  std::printf("| implementation | forward | forward + backward |\n|---|---|---|\n");
+
+  // runtime alone
+  DiagnosticSink d;
+  Circuit lean_ir = compile_file(lean, {}, d);
+  sim::BatchOptions bo;
+  bo.threads = 1;
+  sim::BatchCircuit bc(lean_ir, bo);
+  {
+    std::vector<double> in(B * 8), out(B * 4), g(B * 4, 1.0), gi(B * 8);
+    std::vector<std::complex<double>> st(B * 16);
+    for (auto& v : in) v = double(std::rand()) / RAND_MAX;
+    double f = time_it([&] { bc.forward<double>(B, in, {}, out); }, budget);
+    double fb = time_it([&] {
+      bc.forward<double>(B, in, {}, out, st);
+      bc.backward<double>(B, in, {}, sim::Span<const std::complex<double>>(st), g, gi, {});
+    }, budget);
+    std::printf("| qforge runtime (BatchCircuit, fp64) | %s | %s |\n", fmt_time(f).c_str(), fmt_time(fb).c_str());
+    std::vector<float> inf(in.begin(), in.end()), outf(B * 4), gf(B * 4, 1.f), gif(B * 8);
+    std::vector<std::complex<float>> stf(B * 16);
+    f = time_it([&] { bc.forward<float>(B, inf, {}, outf); }, budget);
+    fb = time_it([&] {
+      bc.forward<float>(B, inf, {}, outf, stf);
+      bc.backward<float>(B, inf, {}, sim::Span<const std::complex<float>>(stf), gf, gif, {});
+    }, budget);
+    std::printf("| qforge runtime (BatchCircuit, fp32) | %s | %s |\n", fmt_time(f).c_str(), fmt_time(fb).c_str());
+  }
+  double layer_fb64 = 0;
+  for (auto dt : {torch::kDouble, torch::kFloat}) {
+    Tensor x = dt == torch::kDouble ? x64 : x32;
+    if (dt == torch::kDouble) layer->to(torch::kDouble);
+    else layer->to(torch::kFloat);
+    double f = time_it([&] {
+      torch::NoGradGuard ng;
+      layer->forward(x);
+    }, budget);
+    Tensor xg = x.clone().requires_grad_(true);
+    double fb = time_it([&] {
+      xg.mutable_grad() = Tensor();
+      layer->zero_grad();
+      layer->forward(xg).sum().backward();
+    }, budget);
+    if (dt == torch::kDouble) layer_fb64 = fb;
+    std::printf("| qforge::QuantumLayer (LibTorch autograd, %s) | %s | %s |\n",
+                dt == torch::kDouble ? "fp64" : "fp32", fmt_time(f).c_str(), fmt_time(fb).c_str());
+  }
+  Reference ref;
+  Tensor theta = torch::rand({4}, torch::kDouble).requires_grad_(true);
+  {
+    // Check the reference computes the same function as the layer.
+    layer->to(torch::kDouble);
+    torch::NoGradGuard ng;
+    Tensor lt = layer->named_parameters()["theta"];
+    const double diff = (ref.forward(x64, lt) - layer->forward(x64)).abs().max().item<double>();
+    if (diff > 1e-10) std::printf("WARNING: the reference differs from the layer by %g\n", diff);
+  }
+  double rf = time_it([&] {
+    torch::NoGradGuard ng;
+    ref.forward(x64, theta);
+  }, budget);
+  Tensor xr = x64.clone().requires_grad_(true);
+  double rfb = time_it([&] {
+    xr.mutable_grad() = Tensor();
+    theta.mutable_grad() = Tensor();
+    ref.forward(xr, theta).sum().backward();
+  }, budget);
+  std::printf("| TorchQuantum-style reference (batched torch ops + autograd, fp64) | %s | %s |\n",
+              fmt_time(rf).c_str(), fmt_time(rfb).c_str());
+  std::printf("\nforward+backward speed-up of QuantumLayer (fp64) over the reference: %.1fx\n\n", rfb / layer_fb64);
+
+  // ---- 2. scaling
+  std::vector<unsigned> ns = quick ? std::vector<unsigned>{4, 8, 12} : std::vector<unsigned>{4, 8, 12, 16, 20};
+  std::vector<unsigned> ps = quick ? std::vector<unsigned>{8, 64} : std::vector<unsigned>{8, 32, 128, 256};
+  const double ps_budget = quick ? 0.5 : 2.0;  // seconds of parameter shift measured per case
+  std::printf("Hardware-efficient ansatz (ry/rz + CX chain), batch 1, fp64, 1 thread, readout <Z> of every qubit\n\n");
+  std::printf("| n | P | gates | forward | adjoint backward | (fwd+adj)/fwd | parameter shift | shift/adjoint |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  for (unsigned n : ns) {
+    for (unsigned P : ps) {
+      Circuit c = compile_or_die(hea_circuit(n, P));
+      sim::BatchCircuit hb(c, bo);
+      std::vector<double> in(P), out(n), g(n, 1.0), gi(P);
+      for (auto& v : in) v = double(std::rand()) / RAND_MAX * 6.28;
+      std::vector<std::complex<double>> st(hb.state_size());
+      const double bud = n >= 18 ? 0.0 : budget / 2;
+      const int reps = n >= 18 ? 1 : 3;
+      double f = time_it([&] { hb.forward<double>(1, in, {}, out, st); }, bud, reps);
+      double adj = time_it([&] {
+        hb.backward<double>(1, in, {}, sim::Span<const std::complex<double>>(st), g, gi, {});
+      }, bud, reps);
+      // Parameter shift: 2P forward runs (all two-term here).
+      const double projected = 2.0 * P * f;
+      double shift;
+      bool estimated = false;
+      if (projected <= ps_budget) {
+        shift = time_it([&] {
+          hb.backward<double>(1, in, {}, sim::Span<const std::complex<double>>(st), g, gi, {},
+                              sim::GradientMethod::ParameterShift);
+        }, bud, 1);
+      } else {
+        shift = projected;
+        estimated = true;
+      }
+      std::printf("| %u | %u | %zu | %s | %s | %.2f | %s%s | %.0f |\n", n, P, hb.num_gates(), fmt_time(f).c_str(),
+                  fmt_time(adj).c_str(), (f + adj) / f, estimated ? "~" : "", fmt_time(shift).c_str(), shift / adj);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}

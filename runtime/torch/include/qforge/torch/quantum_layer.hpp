@@ -1,0 +1,121 @@
+// qforge/torch/quantum_layer.hpp - a compiled OpenQASM circuit as a
+// differentiable LibTorch module.
+//
+//   qforge::QuantumLayer q(qforge::QuantumLayerOptions("circuits/lean_hybrid.qasm")
+//                              .data_inputs({"x"})            // fed per sample
+//                              .weights({"theta"})            // trainable
+//                              .readout(qforge::sim::Readout::expectation_z()));
+//   register_module("quantum", q);
+//   torch::Tensor y = q->forward(x);   // x: [batch, 4] -> y: [batch, 4]
+//
+// Inputs of the circuit are bound in two ways:
+//  - data inputs: the scalars of the `input` declarations named in
+//    data_inputs, in declaration order (row-major within an array), are the
+//    columns of the forward argument;
+//  - weights: every other input (or those named in weights) is a registered
+//    parameter named after it (e.g. "theta", shape as declared), initialised
+//    by `init`.
+// The circuit text may declare its initial state with the line
+//   pragma qforge.initial_state amplitude(16)
+// (the front end ignores pragmas); the initial_state option overrides it.
+// With initial_state amplitude(k), the last k columns of the forward
+// argument are the amplitude-embedding features (normalised per sample).
+//
+// Forward runs the whole batch in the runtime (qforge/batch.hpp; OpenMP over
+// the batch with `threads` threads). Backward is the runtime's adjoint
+// vector-Jacobian product (or parameter shift), giving gradients for the
+// data inputs, the features and the weights. The computation follows the
+// dtype of the input (float32 or float64; the weights are cast to it).
+// Under torch::NoGradGuard (or when nothing requires grad) no tape is kept.
+#pragma once
+
+#include "qforge/batch.hpp"
+
+#include <torch/arg.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+#include <torch/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qforge {
+
+/// How weights are initialised.
+struct WeightInit {
+  enum class Kind : uint8_t { Uniform, Normal, Constant };
+  Kind kind = Kind::Uniform;
+  double a = 0, b = 6.283185307179586;  ///< Uniform [a, b); Normal(mean a, std b); Constant a
+  static WeightInit uniform(double lo, double hi) { return {Kind::Uniform, lo, hi}; }
+  static WeightInit normal(double mean, double stddev) { return {Kind::Normal, mean, stddev}; }
+  static WeightInit constant(double value) { return {Kind::Constant, value, 0}; }
+};
+
+struct QuantumLayerOptions {
+  /// `circuit` is OpenQASM text when it contains "OPENQASM" or a newline,
+  /// else the path of a .qasm file.
+  QuantumLayerOptions(std::string circuit);  // NOLINT: a path converts
+
+  TORCH_ARG(std::string, circuit);
+  /// Inputs fed per sample from the forward argument, in declaration order.
+  TORCH_ARG(std::vector<std::string>, data_inputs) = {};
+  /// Inputs that are trainable parameters; empty: every input not in data_inputs.
+  TORCH_ARG(std::vector<std::string>, weights) = {};
+  TORCH_ARG(WeightInit, init) = {};
+  TORCH_ARG(sim::Readout, readout) = {};
+  /// Zero, or amplitude(k): the last k forward columns embed the initial state.
+  TORCH_ARG(sim::InitialState, initial_state) = {};
+  TORCH_ARG(sim::GradientMethod, gradient) = sim::GradientMethod::Adjoint;
+  /// > 0: outputs are estimates from this many shots per sample.
+  TORCH_ARG(uint64_t, shots) = 0;
+  /// Seed of the shot sampling (each forward call advances the stream).
+  TORCH_ARG(uint64_t, seed) = 0;
+  /// OpenMP threads over the batch; 0: torch::get_num_threads() when built.
+  TORCH_ARG(int, threads) = 0;
+  TORCH_ARG(std::vector<std::string>, include_dirs) = {};
+  /// Read `pragma qforge.initial_state amplitude(k)` from the circuit text
+  /// when initial_state is left at Zero.
+  TORCH_ARG(bool, use_pragmas) = true;
+};
+
+class QuantumLayerImpl : public torch::nn::Module {
+ public:
+  explicit QuantumLayerImpl(QuantumLayerOptions options);
+
+  /// x: [batch, num_columns()] (or [num_columns()] for one sample) ->
+  /// [batch, num_outputs()] (or [num_outputs()]).
+  torch::Tensor forward(const torch::Tensor& x);
+
+  /// Re-initialise the weights with options.init().
+  void reset_parameters();
+  void pretty_print(std::ostream& stream) const override;
+
+  /// Columns of the forward argument: data scalars, then features.
+  int64_t num_columns() const { return int64_t(data_symbols_.size() + circuit_->num_features()); }
+  int64_t num_outputs() const { return int64_t(circuit_->num_outputs()); }
+  const sim::BatchCircuit& circuit() const { return *circuit_; }
+  const Circuit& ir() const { return *ir_; }
+
+  QuantumLayerOptions options;
+
+  /// Binding of symbols, shared with the autograd function.
+  struct Binding {
+    std::vector<uint32_t> data_symbols;                 ///< column j -> symbol
+    std::vector<std::vector<uint32_t>> weight_symbols;  ///< weight i, element e -> symbol
+  };
+
+ private:
+  std::shared_ptr<const Circuit> ir_;
+  std::shared_ptr<sim::BatchCircuit> circuit_;
+  std::vector<uint32_t> data_symbols_;
+  std::vector<std::string> weight_names_;
+  std::vector<torch::Tensor> weights_;
+  std::shared_ptr<Binding> binding_;
+  uint64_t calls_ = 0;
+};
+
+TORCH_MODULE(QuantumLayer);
+
+}  // namespace qforge
