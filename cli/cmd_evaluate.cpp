@@ -1,0 +1,90 @@
+// `qforge evaluate CHECKPOINT`: test metrics, confusion matrix, FGSM.
+#ifdef QFORGE_HAVE_MODELS
+#include "cli.hpp"
+
+#include "qforge/models/training.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace po = boost::program_options;
+
+namespace qforge::cli {
+namespace {
+
+int run_evaluate(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  desc.add_options()
+      ("checkpoint", po::value<std::string>(), "checkpoint file (run-dir/checkpoint.pt, epoch_NNN.pt)")
+      ("eps", po::value<double>()->default_value(0.1), "FGSM eps on [0,1] pixels (< 0: skip)")
+      ("split", po::value<std::string>()->default_value("test"), "test or val")
+      ("data-dir", po::value<std::string>(), "override the dataset folder stored in the run")
+      ("threads", po::value<int>()->default_value(0), "LibTorch threads (0: all cores)")
+      ("json", po::value<std::string>(), "also write the results as JSON to FILE");
+  po::positional_options_description pos;
+  pos.add("checkpoint", 1);
+  po::variables_map vm;
+  if (!parse_args(args, "usage: qforge evaluate CHECKPOINT [--eps E] [--split test|val]\n\n"
+                        "Rebuild the run's data split and model, then report accuracy, per-class\n"
+                        "and macro precision/recall/F1, the confusion matrix, FGSM robust\n"
+                        "accuracy at --eps (gradients flow through the quantum layer) and\n"
+                        "parameter counts.",
+                  desc, &pos, vm))
+    return kOk;
+  if (!vm.count("checkpoint")) throw UsageError("no checkpoint (usage: qforge evaluate CHECKPOINT)");
+  models::EvalOptions o;
+  o.checkpoint = vm["checkpoint"].as<std::string>();
+  o.fgsm_eps = vm["eps"].as<double>();
+  o.split = vm["split"].as<std::string>();
+  o.threads = vm["threads"].as<int>();
+  if (vm.count("data-dir")) o.data_dir = vm["data-dir"].as<std::string>();
+  auto r = models::evaluate(o);
+  const auto& cm = r.confusion;
+  std::ostringstream s;
+  char buf[256];
+  s << "model: " << r.config.model << " (epoch " << r.epoch << ")\ndataset: " << r.config.dataset
+    << " " << o.split << ", " << r.images << " images\nthreads: " << r.threads << "\n";
+  std::snprintf(buf, sizeof buf, "accuracy: %.2f%%\nloss: %.4f\n", 100 * cm.accuracy(), r.loss);
+  s << buf << "\nclass            precision  recall     F1\n";
+  for (int c = 0; c < cm.num_classes(); ++c) {
+    std::snprintf(buf, sizeof buf, "%-16s %9.4f %7.4f %7.4f\n", r.class_names[c].c_str(),
+                  cm.precision(c), cm.recall(c), cm.f1(c));
+    s << buf;
+  }
+  std::snprintf(buf, sizeof buf, "%-16s %9.4f %7.4f %7.4f\n", "macro", cm.macro_precision(),
+                cm.macro_recall(), cm.macro_f1());
+  s << buf << "\nconfusion matrix (rows: true, columns: predicted)\n" << cm.format(r.class_names);
+  if (r.fgsm_accuracy >= 0) {
+    std::snprintf(buf, sizeof buf, "\nFGSM robust accuracy (eps %g): %.2f%%\n", r.fgsm_eps,
+                  100 * r.fgsm_accuracy);
+    s << buf;
+  }
+  s << "parameters: " << r.parameters.total << " (quantum " << r.parameters.quantum
+    << ", classical " << r.parameters.classical << ")\n";
+  std::cout << s.str();
+  if (vm.count("json")) {
+    std::ostringstream j;
+    j << "{\"model\": \"" << r.config.model << "\", \"epoch\": " << r.epoch
+      << ", \"accuracy\": " << cm.accuracy() << ", \"loss\": " << r.loss
+      << ", \"macro_precision\": " << cm.macro_precision() << ", \"macro_recall\": "
+      << cm.macro_recall() << ", \"macro_f1\": " << cm.macro_f1() << ", \"fgsm_eps\": " << r.fgsm_eps
+      << ", \"fgsm_accuracy\": " << r.fgsm_accuracy << ", \"threads\": " << r.threads
+      << ", \"parameters\": {\"total\": " << r.parameters.total << ", \"quantum\": "
+      << r.parameters.quantum << "}, \"confusion\": [";
+    for (int t = 0; t < cm.num_classes(); ++t) {
+      j << (t ? ", " : "") << "[";
+      for (int p = 0; p < cm.num_classes(); ++p) j << (p ? ", " : "") << cm.at(t, p);
+      j << "]";
+    }
+    j << "]}\n";
+    write_output(vm["json"].as<std::string>(), j.str());
+  }
+  return kOk;
+}
+
+const Verb reg{"evaluate", "evaluate a trained classifier checkpoint (metrics, FGSM)", &run_evaluate};
+
+}  // namespace
+}  // namespace qforge::cli
+#endif  // QFORGE_HAVE_MODELS

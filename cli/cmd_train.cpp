@@ -1,0 +1,116 @@
+// `qforge train`: train one of the hybrid or classical image classifiers.
+#ifdef QFORGE_HAVE_MODELS
+#include "cli.hpp"
+
+#include "qforge/models/training.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace po = boost::program_options;
+
+namespace qforge::cli {
+
+/// Options shared by `train` and `experiment` (defined here, used there too).
+void add_train_options(po::options_description& desc) {
+  desc.add_options()
+      ("config", po::value<std::string>(), "read key = value settings from FILE (flags override)")
+      ("model", po::value<std::string>(), "lcqhnn | cnn-4 | cnn-8 | cnn-16 | hybrid-cnn | cnn-twin")
+      ("dataset", po::value<std::string>(), "fashion-mnist (default) | mnist | cifar-100 | stl-10")
+      ("data-dir", po::value<std::string>(), "folder holding the dataset files")
+      ("classes", po::value<std::string>(), "classes to keep: names or numbers, e.g. trouser,shirt")
+      ("train-size", po::value<std::size_t>(), "balanced training images (default 2048; 0: all)")
+      ("val-size", po::value<std::size_t>(), "balanced validation images (default 512)")
+      ("test-size", po::value<std::size_t>(), "balanced test images (default 1024; 0: all)")
+      ("epochs", po::value<int>(), "epochs (default 50)")
+      ("batch", po::value<int>(), "batch size (default 64)")
+      ("lr", po::value<double>(), "Adam learning rate (default 1e-3)")
+      ("seed", po::value<uint64_t>(), "seed of data split, order and weights (default 42)")
+      ("threads", po::value<int>(), "LibTorch intra-op threads (default 0: all cores)")
+      ("dropout", po::value<double>(), "dropout before the head (default 0.2)")
+      ("augment", "random crops and flips during training")
+      ("circuit", po::value<std::string>(), "override the hybrid model's .qasm file")
+      ("circuits-dir", po::value<std::string>(), "folder with lean_hybrid.qasm, basic_entangler.qasm")
+      ("progress", po::value<std::string>(), "auto (bar on a terminal) | bar | lines | none");
+}
+
+/// Build a TrainConfig from defaults, --config and flags.
+models::TrainConfig train_config(const po::variables_map& vm) {
+  models::TrainConfig c;
+  if (vm.count("config")) {
+    auto path = vm["config"].as<std::string>();
+    std::ifstream f(path);
+    if (!f) throw std::runtime_error("cannot read config file '" + path + "'");
+    std::ostringstream s;
+    s << f.rdbuf();
+    models::apply_config_text(c, s.str(), path);
+  }
+  auto str = [&](const char* k, std::string& dst) { if (vm.count(k)) dst = vm[k].as<std::string>(); };
+  str("model", c.model);
+  str("dataset", c.dataset);
+  str("data-dir", c.data_dir);
+  str("classes", c.classes);
+  str("circuit", c.circuit);
+  str("circuits-dir", c.circuits_dir);
+  if (vm.count("train-size")) c.train_size = vm["train-size"].as<std::size_t>();
+  if (vm.count("val-size")) c.val_size = vm["val-size"].as<std::size_t>();
+  if (vm.count("test-size")) c.test_size = vm["test-size"].as<std::size_t>();
+  if (vm.count("epochs")) c.epochs = vm["epochs"].as<int>();
+  if (vm.count("batch")) c.batch = vm["batch"].as<int>();
+  if (vm.count("lr")) c.lr = vm["lr"].as<double>();
+  if (vm.count("seed")) c.seed = vm["seed"].as<uint64_t>();
+  if (vm.count("threads")) c.threads = vm["threads"].as<int>();
+  if (vm.count("dropout")) c.dropout = vm["dropout"].as<double>();
+  if (vm.count("augment")) c.augment = true;
+  if (vm.count("progress")) {
+    auto p = vm["progress"].as<std::string>();
+    if (p == "auto") c.progress = -1;
+    else if (p == "bar") c.progress = 1;
+    else if (p == "lines") c.progress = 0;
+    else if (p == "none") c.quiet = true;
+    else throw UsageError("--progress expects auto, bar, lines or none");
+  }
+  if (c.epochs < 1) throw UsageError("--epochs must be at least 1");
+  if (c.batch < 1) throw UsageError("--batch must be at least 1");
+  return c;
+}
+
+namespace {
+
+int run_train(const std::vector<std::string>& args) {
+  po::options_description desc("options");
+  add_train_options(desc);
+  desc.add_options()
+      ("run-dir,o", po::value<std::string>(), "output folder (default runs/MODEL-DATASET)")
+      ("resume", "continue the run in --run-dir from its last checkpoint")
+      ("stop-after", po::value<int>(), "stop after this epoch (as if killed; --resume continues)");
+  po::variables_map vm;
+  if (!parse_args(args, "usage: qforge train [--model M] [--dataset D] [--epochs N] [options]\n\n"
+                        "Train an image classifier. Per epoch: loss, accuracy and macro F1 on\n"
+                        "train and validation, test accuracy, seconds, peak memory, CPU use.\n"
+                        "The run folder gets metrics.csv, metrics.json, config.txt, a checkpoint\n"
+                        "after every epoch (checkpoint.pt, written atomically), epoch_NNN.pt for\n"
+                        "the first, middle and last epochs, and test_images.txt.",
+                  desc, nullptr, vm))
+    return kOk;
+  models::TrainConfig c = train_config(vm);
+  c.run_dir = vm.count("run-dir") ? vm["run-dir"].as<std::string>()
+                                  : "runs/" + c.model + "-" + c.dataset;
+  c.resume = vm.count("resume") > 0;
+  if (vm.count("stop-after")) c.stop_after = vm["stop-after"].as<int>();
+  auto r = models::train(c, std::cerr);
+  if (r.history.empty()) return kFailed;
+  const auto& m = r.history.back();
+  std::cout << "run: " << r.run_dir << "\nepochs: " << m.epoch << (r.stopped_early ? " (stopped)" : "")
+            << "\nthreads: " << r.threads << "\nparameters: " << r.parameters.total << " ("
+            << r.parameters.quantum << " quantum)\nval accuracy: " << 100 * m.val_accuracy
+            << "%\ntest accuracy: " << 100 * m.test_accuracy << "%\n";
+  return kOk;
+}
+
+const Verb reg{"train", "train a hybrid quantum-classical or classical image classifier", &run_train};
+
+}  // namespace
+}  // namespace qforge::cli
+#endif  // QFORGE_HAVE_MODELS

@@ -1,0 +1,51 @@
+// qforge/models/networks.hpp - the classifiers as LibTorch modules.
+// Includes torch: only the training code and torch-specific tests need it.
+#pragma once
+
+#include "qforge/models/training.hpp"
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qforge::models {
+
+struct ModelSpec {
+  std::string kind;                 ///< cnn-4 | cnn-8 | cnn-16 | lcqhnn | hybrid-cnn | cnn-twin
+  int channels = 1, height = 28, width = 28;
+  int num_classes = 2;
+  double dropout = 0.2;
+  std::string circuit_path;         ///< for the hybrid models
+  std::vector<float> mean, stddev;  ///< per-channel input normalisation
+};
+
+/// Names of the models make_classifier knows.
+std::vector<std::string> model_names();
+/// True for the models with a quantum layer.
+bool is_hybrid(const std::string& kind);
+/// The circuit file (under circuits/) a hybrid model loads by default.
+std::string default_circuit_file(const std::string& kind);
+
+/// Image classifier: forward takes [B, C, H, W] pixels in [0, 1] and returns
+/// log-probabilities [B, num_classes] (normalisation is its first step, so
+/// FGSM perturbs raw pixels).
+class ClassifierImpl : public torch::nn::Module {
+ public:
+  explicit ClassifierImpl(const ModelSpec& spec);
+  torch::Tensor forward(torch::Tensor pixels);
+  ParameterCounts counts() const;
+  const ModelSpec& spec() const { return spec_; }
+
+ private:
+  ModelSpec spec_;
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  std::shared_ptr<torch::nn::Module> quantum_;   // a QuantumHead
+  torch::Tensor mean_, std_;
+};
+TORCH_MODULE(Classifier);
+
+}  // namespace qforge::models

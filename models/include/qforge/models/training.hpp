@@ -1,0 +1,120 @@
+// qforge/models/training.hpp - training, evaluating and comparing the hybrid
+// image classifiers. Torch-free interface (the CLI and tests include only
+// this); the LibTorch code lives in models/src.
+//
+// Models (see networks.hpp for the layers):
+//   cnn-4, cnn-8, cnn-16  the convolutional trunk + a classical head of 4/8/16
+//                         hidden units (paper 1's baselines)
+//   lcqhnn                the trunk + fc(256->4) + dropout + the lean 4-qubit
+//                         circuit (circuits/lean_hybrid.qasm), class
+//                         probabilities read from the measured qubits
+//   hybrid-cnn            the trunk + fc(256->16) + amplitude embedding into
+//                         circuits/basic_entangler.qasm, <Z> per qubit, fc(4->C)
+//   cnn-twin              hybrid-cnn with the circuit replaced by fc(16->4)+ReLU
+#pragma once
+
+#include "qforge/models/metrics.hpp"
+
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace qforge::models {
+
+struct TrainConfig {
+  std::string model = "lcqhnn";
+  std::string dataset = "fashion-mnist";
+  std::string data_dir;                 ///< empty: the embedded Fashion-MNIST
+  std::string classes;                  ///< "trouser,shirt" or "1,6"; empty: all
+  std::size_t train_size = 2048;        ///< balanced, drawn from the train split; 0: all left
+  std::size_t val_size = 512;           ///< balanced, drawn from the train split
+  std::size_t test_size = 1024;         ///< balanced, drawn from the test split; 0: all
+  int epochs = 50;
+  int batch = 64;
+  double lr = 1e-3;
+  uint64_t seed = 42;
+  int threads = 0;                      ///< LibTorch intra-op threads; 0: all cores
+  double dropout = 0.2;
+  bool augment = false;                 ///< random crop (pad 2 or 4) + flip (not for digits)
+  std::string circuit;                  ///< override the model's circuit file
+  std::string circuits_dir;             ///< where circuits/*.qasm live; empty: found
+  std::string run_dir;                  ///< where metrics and checkpoints go
+  bool resume = false;                  ///< continue from run_dir/checkpoint.pt
+  int stop_after = 0;                   ///< stop after this epoch (simulated kill); 0: no
+  int progress = -1;                    ///< -1: bar on a tty else lines; 0: lines; 1: bar
+  bool quiet = false;                   ///< no per-epoch output at all
+  int fixed_test_images = 32;           ///< indices saved for later reports
+};
+
+/// key = value lines (the config-file format; '#' starts a comment).
+std::string config_to_text(const TrainConfig& c);
+/// Apply `text`'s key = value lines onto `c`; throws std::runtime_error naming
+/// the line of an unknown key or a bad value.
+void apply_config_text(TrainConfig& c, const std::string& text, const std::string& source);
+
+struct EpochMetrics {
+  int epoch = 0;
+  double train_loss = 0, train_accuracy = 0, train_macro_f1 = 0;
+  double val_loss = 0, val_accuracy = 0, val_macro_f1 = 0;
+  double test_accuracy = 0;
+  double seconds = 0;          ///< wall time of the epoch (training + evaluation)
+  double train_seconds = 0;    ///< the training passes only
+  double peak_rss_mib = 0;     ///< process peak resident memory so far
+  double cpu_percent = 0;      ///< process CPU time / wall time during the epoch
+};
+
+struct ParameterCounts {
+  int64_t total = 0, quantum = 0, classical = 0;
+};
+
+struct TrainResult {
+  std::vector<EpochMetrics> history;   ///< every epoch so far (resumed ones too)
+  ParameterCounts parameters;
+  int threads = 0;
+  std::string run_dir;
+  bool stopped_early = false;          ///< stop_after hit
+};
+
+/// Train per `config`, writing into config.run_dir (created):
+///   config.txt, metrics.csv, metrics.json (rewritten after every epoch),
+///   checkpoint.pt (atomically after every epoch), epoch_NNN.pt for the
+///   first, middle and last epochs, test_images.txt (fixed test indices).
+/// Progress goes to `log`.
+TrainResult train(const TrainConfig& config, std::ostream& log);
+
+/// Sum of the parameters of the model `config` describes (built, not trained).
+ParameterCounts count_parameters(const TrainConfig& config);
+
+struct EvalOptions {
+  std::string checkpoint;              ///< a checkpoint.pt / epoch_NNN.pt
+  double fgsm_eps = 0.1;               ///< on [0,1] pixels; < 0: skip FGSM
+  std::string split = "test";          ///< test or val
+  std::string data_dir;                ///< override the checkpoint's data dir
+  int threads = 0;
+};
+
+struct EvalResult {
+  TrainConfig config;                  ///< as stored in the checkpoint
+  int epoch = 0;
+  std::vector<std::string> class_names;
+  ConfusionMatrix confusion;
+  double loss = 0;
+  double fgsm_eps = 0;
+  double fgsm_accuracy = -1;           ///< -1 when skipped
+  ParameterCounts parameters;
+  int threads = 0;
+  std::size_t images = 0;
+};
+
+EvalResult evaluate(const EvalOptions& options);
+
+/// Every parameter of the model in a checkpoint, flattened in module order
+/// (for comparing runs).
+std::vector<float> checkpoint_parameters(const std::string& checkpoint);
+
+/// LibTorch's intra-op thread count after applying `requested` (0: all cores).
+int apply_threads(int requested);
+
+}  // namespace qforge::models

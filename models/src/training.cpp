@@ -1,0 +1,670 @@
+// Training, checkpoints, resume and evaluation (training.hpp).
+#include "qforge/models/training.hpp"
+
+#include "qforge/models/datasets.hpp"
+#include "qforge/models/networks.hpp"
+
+#include "quantum_head.hpp"
+
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace qforge::models {
+
+// ------------------------------------------------------------------ config
+
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+std::string fmt_double(double v) {
+  std::ostringstream o;
+  o << std::setprecision(17) << v;
+  return o.str();
+}
+
+}  // namespace
+
+std::string config_to_text(const TrainConfig& c) {
+  std::ostringstream o;
+  o << "model = " << c.model << "\n"
+    << "dataset = " << c.dataset << "\n"
+    << "data-dir = " << c.data_dir << "\n"
+    << "classes = " << c.classes << "\n"
+    << "train-size = " << c.train_size << "\n"
+    << "val-size = " << c.val_size << "\n"
+    << "test-size = " << c.test_size << "\n"
+    << "epochs = " << c.epochs << "\n"
+    << "batch = " << c.batch << "\n"
+    << "lr = " << fmt_double(c.lr) << "\n"
+    << "seed = " << c.seed << "\n"
+    << "threads = " << c.threads << "\n"
+    << "dropout = " << fmt_double(c.dropout) << "\n"
+    << "augment = " << (c.augment ? "true" : "false") << "\n"
+    << "circuit = " << c.circuit << "\n"
+    << "circuits-dir = " << c.circuits_dir << "\n"
+    << "run-dir = " << c.run_dir << "\n"
+    << "fixed-test-images = " << c.fixed_test_images << "\n";
+  return o.str();
+}
+
+void apply_config_text(TrainConfig& c, const std::string& text, const std::string& source) {
+  std::istringstream in(text);
+  int lineno = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++lineno;
+    auto hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    line = trim(line);
+    if (line.empty()) continue;
+    auto eq = line.find('=');
+    auto where = source + ":" + std::to_string(lineno) + ": ";
+    if (eq == std::string::npos) throw std::runtime_error(where + "expected key = value");
+    std::string k = trim(line.substr(0, eq)), v = trim(line.substr(eq + 1));
+    try {
+      if (k == "model") c.model = v;
+      else if (k == "dataset") c.dataset = v;
+      else if (k == "data-dir") c.data_dir = v;
+      else if (k == "classes") c.classes = v;
+      else if (k == "train-size") c.train_size = std::stoull(v);
+      else if (k == "val-size") c.val_size = std::stoull(v);
+      else if (k == "test-size") c.test_size = std::stoull(v);
+      else if (k == "epochs") c.epochs = std::stoi(v);
+      else if (k == "batch") c.batch = std::stoi(v);
+      else if (k == "lr") c.lr = std::stod(v);
+      else if (k == "seed") c.seed = std::stoull(v);
+      else if (k == "threads") c.threads = std::stoi(v);
+      else if (k == "dropout") c.dropout = std::stod(v);
+      else if (k == "augment") c.augment = (v == "true" || v == "1" || v == "yes");
+      else if (k == "circuit") c.circuit = v;
+      else if (k == "circuits-dir") c.circuits_dir = v;
+      else if (k == "run-dir") c.run_dir = v;
+      else if (k == "fixed-test-images") c.fixed_test_images = std::stoi(v);
+      else throw std::runtime_error(where + "unknown key '" + k + "'");
+    } catch (const std::logic_error&) {
+      throw std::runtime_error(where + "bad value '" + v + "' for " + k);
+    }
+  }
+}
+
+int apply_threads(int requested) {
+  int n = requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+  return torch::get_num_threads();
+}
+
+// ------------------------------------------------------------------ helpers
+
+namespace {
+
+bool is_dir(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+bool is_file(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void make_dirs(const std::string& path) {
+  std::string cur;
+  std::stringstream ss(path);
+  if (!path.empty() && path[0] == '/') cur = "/";
+  for (std::string part; std::getline(ss, part, '/');) {
+    if (part.empty()) continue;
+    cur += part + "/";
+    ::mkdir(cur.c_str(), 0755);
+  }
+  if (!is_dir(path)) throw std::runtime_error("cannot create directory '" + path + "'");
+}
+
+void write_atomic(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << content;
+    f.flush();
+    if (!f) throw std::runtime_error("cannot write '" + tmp + "'");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream o;
+  o << f.rdbuf();
+  return o.str();
+}
+
+std::string circuit_path(const TrainConfig& c) {
+  if (!is_hybrid(c.model)) return "";
+  if (!c.circuit.empty()) return c.circuit;
+  std::string file = default_circuit_file(c.model);
+  std::vector<std::string> dirs;
+  if (!c.circuits_dir.empty()) dirs.push_back(c.circuits_dir);
+  if (const char* env = std::getenv("QFORGE_CIRCUITS")) dirs.push_back(env);
+  dirs.push_back("circuits");
+  std::string here = __FILE__;  // <source>/models/src/training.cpp
+  auto cut = here.rfind("/models/src/");
+  if (cut != std::string::npos) dirs.push_back(here.substr(0, cut) + "/circuits");
+  for (const auto& d : dirs)
+    if (is_file(d + "/" + file)) return d + "/" + file;
+  std::string tried;
+  for (const auto& d : dirs) tried += "\n  " + d + "/" + file;
+  throw std::runtime_error("cannot find circuit " + file + " for model " + c.model +
+                           " (set --circuits-dir or --circuit); tried:" + tried);
+}
+
+/// The three balanced parts, as bytes, plus their indices into the splits.
+struct Data {
+  ImageSet train, val, test;
+  std::vector<std::size_t> test_source;  // index of each test image in the test split
+  std::vector<std::string> class_names;
+  Normalization norm;
+};
+
+Data prepare_data(const TrainConfig& c) {
+  ImageSet tr = load_dataset(c.dataset, c.data_dir, "train");
+  ImageSet te = load_dataset(c.dataset, c.data_dir, "test");
+  auto classes = parse_classes(c.classes, tr.class_names);
+  if (!classes.empty()) {
+    // Keep test-split indices meaningful: remember the original positions.
+    tr = select_classes(tr, classes);
+  }
+  std::vector<std::size_t> te_map;
+  {
+    std::vector<int> keep(te.class_names.size(), -1);
+    for (std::size_t k = 0; k < classes.size(); ++k) keep[classes[k]] = int(k);
+    for (std::size_t i = 0; i < te.size(); ++i)
+      if (classes.empty() || keep[te.labels[i]] >= 0) te_map.push_back(i);
+    if (!classes.empty()) te = select_classes(te, classes);
+  }
+  const int C = int(tr.class_names.size());
+  Data d;
+  d.class_names = tr.class_names;
+  auto parts = balanced_split(tr.labels, C, {c.train_size, c.val_size}, c.seed);
+  d.train = subset(tr, parts[0]);
+  d.val = subset(tr, parts[1]);
+  auto tparts = balanced_split(te.labels, C, {c.test_size}, c.seed + 1);
+  d.test = subset(te, tparts[0]);
+  for (auto i : tparts[0]) d.test_source.push_back(te_map[i]);
+  d.norm = dataset_normalization(c.dataset, tr.channels);
+  return d;
+}
+
+ModelSpec model_spec(const TrainConfig& c, const ImageSet& s, int num_classes) {
+  ModelSpec m;
+  m.kind = c.model;
+  m.channels = s.channels;
+  m.height = s.height;
+  m.width = s.width;
+  m.num_classes = num_classes;
+  m.dropout = c.dropout;
+  m.circuit_path = circuit_path(c);
+  auto norm = dataset_normalization(c.dataset, s.channels);
+  m.mean = norm.mean;
+  m.stddev = norm.stddev;
+  return m;
+}
+
+torch::Tensor images_u8(const ImageSet& s) {
+  return torch::from_blob(const_cast<uint8_t*>(s.pixels.data()),
+                          {int64_t(s.size()), s.channels, s.height, s.width}, torch::kUInt8)
+      .clone();
+}
+torch::Tensor labels_t(const ImageSet& s) {
+  return torch::from_blob(const_cast<int32_t*>(s.labels.data()), {int64_t(s.size())}, torch::kInt32)
+      .to(torch::kLong);
+}
+
+torch::Tensor augment_batch(torch::Tensor x, bool flip) {
+  // Random crop with zero padding (1/14 of the side), and horizontal flips.
+  const int64_t H = x.size(2), W = x.size(3), pad = std::max<int64_t>(1, H / 14);
+  auto padded = torch::constant_pad_nd(x, {pad, pad, pad, pad}, 0);
+  auto offs = torch::randint(0, 2 * pad + 1, {x.size(0), 2}, torch::kLong);
+  auto flips = torch::rand({x.size(0)});
+  auto out = torch::empty_like(x);
+  auto oa = offs.accessor<int64_t, 2>();
+  auto fa = flips.accessor<float, 1>();
+  for (int64_t b = 0; b < x.size(0); ++b) {
+    auto img = padded[b].narrow(1, oa[b][0], H).narrow(2, oa[b][1], W);
+    if (flip && fa[b] < 0.5f) img = img.flip({2});
+    out[b].copy_(img);
+  }
+  return out;
+}
+
+struct PassResult {
+  double loss = 0;
+  ConfusionMatrix cm;
+};
+
+PassResult eval_pass(Classifier& model, const torch::Tensor& X, const torch::Tensor& Y, int C) {
+  torch::NoGradGuard ng;
+  model->eval();
+  PassResult r{0, ConfusionMatrix(C)};
+  const int64_t N = X.size(0), bs = 256;
+  for (int64_t i = 0; i < N; i += bs) {
+    auto x = X.narrow(0, i, std::min(bs, N - i)).to(torch::kFloat32) / 255.0;
+    auto y = Y.narrow(0, i, x.size(0));
+    auto out = model->forward(x);
+    r.loss += torch::nll_loss(out, y, {}, at::Reduction::Sum).item<double>();
+    auto pred = out.argmax(1);
+    auto pa = pred.accessor<int64_t, 1>();
+    auto ya = y.accessor<int64_t, 1>();
+    for (int64_t b = 0; b < x.size(0); ++b) r.cm.add(int(ya[b]), int(pa[b]));
+  }
+  r.loss /= double(std::max<int64_t>(1, N));
+  return r;
+}
+
+double peak_rss_mib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_maxrss) / 1024.0;
+}
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+constexpr int kMetricCols = 12;
+
+torch::Tensor history_tensor(const std::vector<EpochMetrics>& h) {
+  auto t = torch::zeros({int64_t(h.size()), kMetricCols}, torch::kFloat64);
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    const auto& m = h[i];
+    double v[kMetricCols] = {double(m.epoch), m.train_loss, m.train_accuracy, m.train_macro_f1,
+                             m.val_loss, m.val_accuracy, m.val_macro_f1, m.test_accuracy,
+                             m.seconds, m.train_seconds, m.peak_rss_mib, m.cpu_percent};
+    for (int j = 0; j < kMetricCols; ++j) t[int64_t(i)][j] = v[j];
+  }
+  return t;
+}
+std::vector<EpochMetrics> history_from(const torch::Tensor& t) {
+  std::vector<EpochMetrics> h;
+  auto a = t.accessor<double, 2>();
+  for (int64_t i = 0; i < t.size(0); ++i) {
+    EpochMetrics m;
+    m.epoch = int(a[i][0]);
+    m.train_loss = a[i][1]; m.train_accuracy = a[i][2]; m.train_macro_f1 = a[i][3];
+    m.val_loss = a[i][4]; m.val_accuracy = a[i][5]; m.val_macro_f1 = a[i][6];
+    m.test_accuracy = a[i][7]; m.seconds = a[i][8]; m.train_seconds = a[i][9];
+    m.peak_rss_mib = a[i][10]; m.cpu_percent = a[i][11];
+    h.push_back(m);
+  }
+  return h;
+}
+
+std::string metrics_csv(const std::vector<EpochMetrics>& h) {
+  std::ostringstream o;
+  o << "epoch,train_loss,train_accuracy,train_macro_f1,val_loss,val_accuracy,val_macro_f1,"
+       "test_accuracy,seconds,train_seconds,peak_rss_mib,cpu_percent\n";
+  o << std::setprecision(6);
+  for (const auto& m : h)
+    o << m.epoch << "," << m.train_loss << "," << m.train_accuracy << "," << m.train_macro_f1
+      << "," << m.val_loss << "," << m.val_accuracy << "," << m.val_macro_f1 << ","
+      << m.test_accuracy << "," << m.seconds << "," << m.train_seconds << "," << m.peak_rss_mib
+      << "," << m.cpu_percent << "\n";
+  return o.str();
+}
+
+std::string json_str(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (c == '\n') { o += "\\n"; continue; }
+    o += c;
+  }
+  return o + "\"";
+}
+
+std::string metrics_json(const TrainConfig& c, const TrainResult& r,
+                         const std::vector<std::string>& classes) {
+  std::ostringstream o;
+  o << std::setprecision(6);
+  o << "{\n  \"model\": " << json_str(c.model) << ",\n  \"dataset\": " << json_str(c.dataset)
+    << ",\n  \"classes\": [";
+  for (std::size_t i = 0; i < classes.size(); ++i) o << (i ? ", " : "") << json_str(classes[i]);
+  o << "],\n  \"threads\": " << r.threads << ",\n  \"seed\": " << c.seed
+    << ",\n  \"batch\": " << c.batch << ",\n  \"lr\": " << c.lr
+    << ",\n  \"parameters\": {\"total\": " << r.parameters.total
+    << ", \"quantum\": " << r.parameters.quantum << ", \"classical\": " << r.parameters.classical
+    << "},\n  \"epochs\": [\n";
+  for (std::size_t i = 0; i < r.history.size(); ++i) {
+    const auto& m = r.history[i];
+    o << "    {\"epoch\": " << m.epoch << ", \"train_loss\": " << m.train_loss
+      << ", \"train_accuracy\": " << m.train_accuracy << ", \"train_macro_f1\": " << m.train_macro_f1
+      << ", \"val_loss\": " << m.val_loss << ", \"val_accuracy\": " << m.val_accuracy
+      << ", \"val_macro_f1\": " << m.val_macro_f1 << ", \"test_accuracy\": " << m.test_accuracy
+      << ", \"seconds\": " << m.seconds << ", \"train_seconds\": " << m.train_seconds
+      << ", \"peak_rss_mib\": " << m.peak_rss_mib << ", \"cpu_percent\": " << m.cpu_percent << "}"
+      << (i + 1 < r.history.size() ? "," : "") << "\n";
+  }
+  o << "  ]\n}\n";
+  return o.str();
+}
+
+std::string fmt_time(double s) {
+  int t = int(s + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+  return buf;
+}
+
+void save_checkpoint(const std::string& path, Classifier& model, torch::optim::Adam& opt,
+                     int epoch, const TrainConfig& c, const std::vector<EpochMetrics>& h) {
+  torch::serialize::OutputArchive ar;
+  torch::serialize::OutputArchive mar, oar;
+  model->save(mar);
+  opt.save(oar);
+  ar.write("model", mar);
+  ar.write("optimizer", oar);
+  ar.write("epoch", torch::tensor(int64_t(epoch)));
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    ar.write("rng", gen.get_state());
+  }
+  std::string cfg = config_to_text(c);
+  ar.write("config", torch::from_blob(cfg.data(), {int64_t(cfg.size())}, torch::kChar).clone());
+  ar.write("history", history_tensor(h));
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  ar.save_to(tmp);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
+}
+
+struct Loaded {
+  TrainConfig config;
+  int epoch = 0;
+  std::vector<EpochMetrics> history;
+};
+
+Loaded read_checkpoint_header(torch::serialize::InputArchive& ar) {
+  Loaded l;
+  torch::Tensor t, e, h;  // fresh tensors: read() into a defined one keeps its dtype
+  ar.read("config", t);
+  std::string text(reinterpret_cast<const char*>(t.data_ptr<int8_t>()), std::size_t(t.numel()));
+  apply_config_text(l.config, text, "checkpoint config");
+  ar.read("epoch", e);
+  l.epoch = int(e.item<int64_t>());
+  ar.read("history", h);
+  l.history = history_from(h);
+  return l;
+}
+
+void load_checkpoint_path(torch::serialize::InputArchive& ar, const std::string& path) {
+  if (!is_file(path)) throw std::runtime_error("no checkpoint '" + path + "'");
+  try {
+    ar.load_from(path);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("'" + path + "' is not a qforge checkpoint (" +
+                             std::string(e.what_without_backtrace()) + ")");
+  }
+}
+
+void copy_file(const std::string& from, const std::string& to) {
+  write_atomic(to, read_text(from));
+}
+
+char epoch_name_buf[32];
+std::string epoch_file(int e) {
+  std::snprintf(epoch_name_buf, sizeof epoch_name_buf, "epoch_%03d.pt", e);
+  return epoch_name_buf;
+}
+
+}  // namespace
+
+ParameterCounts count_parameters(const TrainConfig& c) {
+  ImageSet probe;
+  probe.channels = (c.dataset == "cifar-100" || c.dataset == "stl-10") ? 3 : 1;
+  probe.height = probe.width = 28;
+  int C = c.classes.empty() ? (c.dataset == "cifar-100" ? 100 : 10)
+                            : int(std::count(c.classes.begin(), c.classes.end(), ',') + 1);
+  Classifier m(model_spec(c, probe, C));
+  return m->counts();
+}
+
+TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
+  TrainConfig c = cfg_in;
+  if (c.run_dir.empty()) throw std::runtime_error("no run directory");
+  if (c.epochs < 1 || c.batch < 1) throw std::runtime_error("epochs and batch must be positive");
+  TrainResult r;
+  r.threads = apply_threads(c.threads);
+  r.run_dir = c.run_dir;
+  const std::string ckpt = c.run_dir + "/checkpoint.pt";
+
+  int start_epoch = 0;
+  torch::serialize::InputArchive resume_ar;
+  if (c.resume && is_file(ckpt)) {
+    load_checkpoint_path(resume_ar, ckpt);
+    Loaded l = read_checkpoint_header(resume_ar);
+    // The stored run decides everything that shapes the result.
+    int epochs = c.epochs, threads = c.threads, stop = c.stop_after, progress = c.progress;
+    bool quiet = c.quiet;
+    std::string run_dir = c.run_dir;
+    c = l.config;
+    c.epochs = epochs;
+    c.threads = threads;
+    c.stop_after = stop;
+    c.progress = progress;
+    c.quiet = quiet;
+    c.run_dir = run_dir;
+    c.resume = true;
+    start_epoch = l.epoch;
+    r.history = l.history;
+  }
+  make_dirs(c.run_dir);
+
+  Data d = prepare_data(c);
+  const int C = int(d.class_names.size());
+  torch::manual_seed(c.seed);
+  Classifier model(model_spec(c, d.train, C));
+  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(c.lr));
+  r.parameters = model->counts();
+  if (start_epoch > 0) {
+    torch::serialize::InputArchive mar, oar;
+    resume_ar.read("model", mar);
+    resume_ar.read("optimizer", oar);
+    model->load(mar);
+    opt.load(oar);
+    torch::Tensor rng;
+    resume_ar.read("rng", rng);
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rng);
+  }
+  write_atomic(c.run_dir + "/config.txt", config_to_text(c));
+  {
+    std::ostringstream o;
+    o << "# fixed test images: position in the test subset, index in the " << c.dataset
+      << " test split, label\n";
+    for (int i = 0; i < std::min<int>(c.fixed_test_images, int(d.test.size())); ++i)
+      o << i << " " << d.test_source[i] << " " << d.class_names[d.test.labels[i]] << "\n";
+    write_atomic(c.run_dir + "/test_images.txt", o.str());
+  }
+
+  auto Xtr = images_u8(d.train), Ytr = labels_t(d.train);
+  auto Xva = images_u8(d.val), Yva = labels_t(d.val);
+  auto Xte = images_u8(d.test), Yte = labels_t(d.test);
+  const int64_t N = Xtr.size(0);
+  const int64_t nb = (N + c.batch - 1) / c.batch;
+  const bool bar = c.progress == 1 || (c.progress < 0 && ::isatty(2));
+  const bool flip = c.dataset != "mnist";
+  if (!c.quiet && start_epoch == 0)
+    log << c.model << " on " << c.dataset << " (" << C << " classes): " << d.train.size()
+        << " train, " << d.val.size() << " validation, " << d.test.size() << " test images; "
+        << r.parameters.total << " parameters (" << r.parameters.quantum << " quantum); "
+        << r.threads << " threads"
+        << (is_hybrid(c.model) ? "; quantum layer: " + quantum_head_backend() : std::string())
+        << "\n";
+  if (!c.quiet && start_epoch > 0)
+    log << "resuming " << c.run_dir << " after epoch " << start_epoch << "\n";
+
+  auto t_run0 = std::chrono::steady_clock::now();
+  int done_this_run = 0;
+  for (int epoch = start_epoch + 1; epoch <= c.epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    double cpu0 = cpu_seconds();
+    // Data order depends only on (seed, epoch): resume reproduces it.
+    std::vector<int64_t> order(N);
+    for (int64_t i = 0; i < N; ++i) order[i] = i;
+    std::mt19937_64 rng(c.seed * 1000003ULL + uint64_t(epoch));
+    std::shuffle(order.begin(), order.end(), rng);
+    auto perm = torch::from_blob(order.data(), {N}, torch::kLong).clone();
+    model->train();
+    PassResult tr{0, ConfusionMatrix(C)};
+    for (int64_t b = 0; b < nb; ++b) {
+      auto idx = perm.narrow(0, b * c.batch, std::min<int64_t>(c.batch, N - b * c.batch));
+      auto x = Xtr.index_select(0, idx).to(torch::kFloat32) / 255.0;
+      auto y = Ytr.index_select(0, idx);
+      if (c.augment) x = augment_batch(x, flip);
+      opt.zero_grad();
+      auto out = model->forward(x);
+      auto loss = torch::nll_loss(out, y);
+      loss.backward();
+      opt.step();
+      tr.loss += loss.item<double>() * double(x.size(0));
+      auto pred = out.argmax(1);
+      auto pa = pred.accessor<int64_t, 1>();
+      auto ya = y.accessor<int64_t, 1>();
+      for (int64_t i = 0; i < x.size(0); ++i) tr.cm.add(int(ya[i]), int(pa[i]));
+      if (bar && !c.quiet) {
+        double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_run0).count();
+        double units_done = done_this_run * nb + b + 1;
+        double units_left = double(c.epochs - epoch) * nb + (nb - b - 1);
+        int filled = int(30 * (b + 1) / nb);
+        log << "\r[epoch " << epoch << "/" << c.epochs << "] [" << std::string(filled, '#')
+            << std::string(30 - filled, '.') << "] " << (b + 1) << "/" << nb << " loss "
+            << std::fixed << std::setprecision(4) << tr.loss / double((b + 1) * c.batch)
+            << std::defaultfloat << " ETA " << fmt_time(el / units_done * units_left) << "   "
+            << std::flush;
+      }
+    }
+    double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EpochMetrics m;
+    m.epoch = epoch;
+    m.train_loss = tr.loss / double(N);
+    m.train_accuracy = tr.cm.accuracy();
+    m.train_macro_f1 = tr.cm.macro_f1();
+    auto va = eval_pass(model, Xva, Yva, C);
+    m.val_loss = va.loss;
+    m.val_accuracy = va.cm.accuracy();
+    m.val_macro_f1 = va.cm.macro_f1();
+    m.test_accuracy = eval_pass(model, Xte, Yte, C).cm.accuracy();
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m.seconds = wall;
+    m.train_seconds = train_s;
+    m.peak_rss_mib = peak_rss_mib();
+    m.cpu_percent = 100.0 * (cpu_seconds() - cpu0) / std::max(1e-9, wall);
+    r.history.push_back(m);
+    ++done_this_run;
+
+    save_checkpoint(ckpt, model, opt, epoch, c, r.history);
+    if (epoch == 1 || epoch == (c.epochs + 1) / 2 || epoch == c.epochs)
+      copy_file(ckpt, c.run_dir + "/" + epoch_file(epoch));
+    write_atomic(c.run_dir + "/metrics.csv", metrics_csv(r.history));
+    write_atomic(c.run_dir + "/metrics.json", metrics_json(c, r, d.class_names));
+    if (!c.quiet) {
+      if (bar) log << "\r" << std::string(100, ' ') << "\r";
+      char line[256];
+      std::snprintf(line, sizeof line,
+                    "epoch %3d/%d  train loss %.4f acc %.2f%% F1 %.4f | val loss %.4f acc %.2f%% "
+                    "F1 %.4f | test acc %.2f%% | %.2f s, %.0f MiB, CPU %.0f%%\n",
+                    epoch, c.epochs, m.train_loss, 100 * m.train_accuracy, m.train_macro_f1,
+                    m.val_loss, 100 * m.val_accuracy, m.val_macro_f1, 100 * m.test_accuracy,
+                    m.seconds, m.peak_rss_mib, m.cpu_percent);
+      log << line << std::flush;
+    }
+    if (c.stop_after > 0 && epoch >= c.stop_after && epoch < c.epochs) {
+      r.stopped_early = true;
+      break;
+    }
+  }
+  return r;
+}
+
+std::vector<float> checkpoint_parameters(const std::string& path) {
+  torch::serialize::InputArchive ar;
+  load_checkpoint_path(ar, path);
+  Loaded l = read_checkpoint_header(ar);
+  Data d = prepare_data(l.config);
+  Classifier model(model_spec(l.config, d.train, int(d.class_names.size())));
+  torch::serialize::InputArchive mar;
+  ar.read("model", mar);
+  model->load(mar);
+  std::vector<float> out;
+  for (const auto& p : model->parameters()) {
+    auto t = p.detach().to(torch::kFloat32).contiguous().view(-1);
+    out.insert(out.end(), t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+  }
+  return out;
+}
+
+EvalResult evaluate(const EvalOptions& o) {
+  EvalResult r;
+  r.threads = apply_threads(o.threads);
+  torch::serialize::InputArchive ar;
+  load_checkpoint_path(ar, o.checkpoint);
+  Loaded l = read_checkpoint_header(ar);
+  TrainConfig c = l.config;
+  if (!o.data_dir.empty()) c.data_dir = o.data_dir;
+  r.config = c;
+  r.epoch = l.epoch;
+  Data d = prepare_data(c);
+  const int C = int(d.class_names.size());
+  r.class_names = d.class_names;
+  Classifier model(model_spec(c, d.train, C));
+  torch::serialize::InputArchive mar;
+  ar.read("model", mar);
+  model->load(mar);
+  model->eval();
+  r.parameters = model->counts();
+  const ImageSet& s = o.split == "val" ? d.val : d.test;
+  if (o.split != "val" && o.split != "test")
+    throw std::runtime_error("unknown split '" + o.split + "' (expected test or val)");
+  auto X = images_u8(s), Y = labels_t(s);
+  r.images = s.size();
+  auto pr = eval_pass(model, X, Y, C);
+  r.confusion = pr.cm;
+  r.loss = pr.loss;
+  r.fgsm_eps = o.fgsm_eps;
+  if (o.fgsm_eps >= 0) {
+    int64_t correct = 0;
+    const int64_t N = X.size(0), bs = 256;
+    for (int64_t i = 0; i < N; i += bs) {
+      auto x = (X.narrow(0, i, std::min(bs, N - i)).to(torch::kFloat32) / 255.0).set_requires_grad(true);
+      auto y = Y.narrow(0, i, x.size(0));
+      auto loss = torch::nll_loss(model->forward(x), y);
+      auto g = torch::autograd::grad({loss}, {x})[0];
+      torch::NoGradGuard ng;
+      auto adv = (x + o.fgsm_eps * g.sign()).clamp(0, 1);
+      correct += model->forward(adv).argmax(1).eq(y).sum().item<int64_t>();
+    }
+    r.fgsm_accuracy = double(correct) / double(std::max<int64_t>(1, N));
+  }
+  return r;
+}
+
+}  // namespace qforge::models
