@@ -131,6 +131,10 @@ struct GateDef {
   std::vector<std::string> params, qubits;
   P::ScopeContext* body = nullptr;
   SourceLoc loc;
+  /// Set when the definition is named like a table gate and its body is
+  /// that gate's exact matrix (Qiskit writes such definitions for gates
+  /// outside stdgates.inc): calls then become the table gate itself.
+  std::optional<GateId> table_gate;
 };
 
 struct DefArg {
@@ -597,6 +601,7 @@ class Lowerer {
   void lower_const_decl(P::ConstDeclarationStatementContext* ctx, Scope& scope);
   void lower_io_decl(P::IoDeclarationStatementContext* ctx, Scope& scope);
   void lower_gate_def(P::GateStatementContext* ctx, Scope& scope);
+  bool definition_matches(const GateDef& def, GateId g);
   void lower_def(P::DefStatementContext* ctx, Scope& scope);
   void lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, const CallMods& outer);
   bool try_direct_call(P::GateCallStatementContext* ctx, const std::string& name, Scope& scope,
@@ -1179,8 +1184,7 @@ void Lowerer::lower_io_decl(P::IoDeclarationStatementContext* ctx, Scope& scope)
   }
   if (!(st->FLOAT() || st->ANGLE() || st->INT() || st->UINT()))
     fail(st, "input '" + name + "' must be float, angle or int (got " + st->getText() + ")");
-  in.type = st->getText();
-  if (ctx->arrayType()) in.type = ctx->arrayType()->getText();
+  in.type = st->getText();  // the element type; `shape` holds an array's dimensions
   Symbol sym{Symbol::Input, loc(ctx)};
   sym.type = in.type;
   if (in.shape.empty()) {
@@ -1221,6 +1225,97 @@ void Lowerer::lower_gate_def(P::GateStatementContext* ctx, Scope& scope) {
   sym.gate = def;
   declare_callable(def->name, sym, ctx);
   retain_trees_ = true;
+  if (auto g = gate_by_name(def->name);
+      g && gate_info(*g).num_qubits == def->qubits.size() && gate_info(*g).num_params == def->params.size() &&
+      definition_matches(*def, *g))
+    def->table_gate = g;
+}
+
+// Lower `def`'s body on scratch qubits 0..k-1 for two sets of parameter
+// values and compare its exact matrix (global phase included) with the table
+// gate's. The scratch operations are removed again.
+bool Lowerer::definition_matches(const GateDef& def, GateId g) {
+  const std::size_t k = def.qubits.size(), dim = std::size_t(1) << k;
+  const std::size_t saved_ops = circ_.ops.size();
+  const uint32_t saved_qubits = circ_.num_qubits;
+  const Expr saved_phase = circ_.global_phase;
+  const std::vector<std::vector<double>> trials = {{0.3, -1.1, 2.2, 0.7}, {-2.5, 0.4, 1.3, -0.9}};
+  bool same = true;
+  for (const auto& values : trials) {
+    std::vector<Expr> params;
+    std::vector<double> p(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(def.params.size()));
+    for (double v : p) params.push_back(Expr(v));
+    std::vector<uint32_t> targets(k);
+    for (std::size_t i = 0; i < k; ++i) targets[i] = static_cast<uint32_t>(i);
+    circ_.global_phase = Expr(0.0);
+    circ_.num_qubits = std::max<uint32_t>(circ_.num_qubits, static_cast<uint32_t>(k));
+    try {
+      apply_named(def.name, def.body, params, targets, {}, 1.0);
+    } catch (const SemanticError&) {
+      same = false;
+    }
+    // Multiply the body's gates into a dense matrix (qubit 0 = targets[0]
+    // is the most significant bit, as in gate_matrix).
+    std::vector<cplx> u(dim * dim, 0);
+    for (std::size_t i = 0; i < dim; ++i) u[i * dim + i] = 1;
+    for (std::size_t o = saved_ops; same && o < circ_.ops.size(); ++o) {
+      const Operation& op = circ_.ops[o];
+      if (!op.is_gate() || !op.conditions.empty()) {
+        same = false;
+        break;
+      }
+      std::vector<double> pv;
+      for (const auto& e : op.params) {
+        if (!e.is_const()) same = false;
+        pv.push_back(e.is_const() ? e.value() : 0.0);
+      }
+      std::vector<cplx> m = gate_matrix(op.gate, pv.data());
+      std::size_t gd = std::size_t(1) << gate_info(op.gate).num_qubits;
+      // Extra controls: block-diagonal extension, controls most significant.
+      for (uint8_t c = 0; c < op.num_controls; ++c) {
+        std::vector<cplx> big(4 * gd * gd, 0);
+        for (std::size_t i = 0; i < gd; ++i) big[i * 2 * gd + i] = 1;
+        for (std::size_t i = 0; i < gd; ++i)
+          for (std::size_t j = 0; j < gd; ++j) big[(gd + i) * 2 * gd + gd + j] = m[i * gd + j];
+        m = std::move(big);
+        gd *= 2;
+      }
+      const std::size_t a = op.qubits.size();
+      std::vector<cplx> next(dim * dim, 0);
+      for (std::size_t col = 0; col < dim; ++col) {
+        for (std::size_t row = 0; row < dim; ++row) {
+          cplx amp = u[row * dim + col];
+          if (amp == cplx(0)) continue;
+          // Local index of `row` on the op's qubits, first qubit most significant.
+          std::size_t local = 0;
+          for (std::size_t t = 0; t < a; ++t) local = (local << 1) | ((row >> (k - 1 - op.qubits[t])) & 1);
+          for (std::size_t out = 0; out < gd; ++out) {
+            cplx f = m[out * gd + local];
+            if (f == cplx(0)) continue;
+            std::size_t r2 = row;
+            for (std::size_t t = 0; t < a; ++t) {
+              std::size_t bit = std::size_t(1) << (k - 1 - op.qubits[t]);
+              r2 = ((out >> (a - 1 - t)) & 1) ? (r2 | bit) : (r2 & ~bit);
+            }
+            next[r2 * dim + col] += f * amp;
+          }
+        }
+      }
+      u = std::move(next);
+    }
+    if (same && !circ_.global_phase.is_const()) same = false;
+    if (same) {
+      const cplx phase = std::polar(1.0, circ_.global_phase.value());
+      std::vector<cplx> want = gate_matrix(g, p.data());
+      for (std::size_t i = 0; i < want.size(); ++i)
+        if (std::abs(phase * u[i] - want[i]) > 1e-9) same = false;
+    }
+    circ_.ops.resize(saved_ops);
+    if (!same) break;
+  }
+  circ_.num_qubits = saved_qubits;
+  circ_.global_phase = saved_phase;
+  return same;
 }
 
 void Lowerer::lower_def(P::DefStatementContext* ctx, Scope& scope) {
@@ -1473,6 +1568,24 @@ void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at
   if (power == 0) return;
   const bool integral = std::trunc(power) == power;
   Symbol* sym = find_callable(name);
+  if (sym && sym->kind == Symbol::Gate && sym->gate->table_gate) {
+    // A definition that is exactly a table gate: the table gate itself.
+    Prim p;
+    p.gate = *sym->gate->table_gate;
+    p.params = params;
+    for (std::size_t i = 0; i < targets.size(); ++i) p.args.push_back(static_cast<uint8_t>(i));
+    std::vector<Prim> prims{p};
+    if (integral) {
+      std::vector<Prim> step = power > 0 ? prims : detail::invert(prims);
+      for (double rep = 0; rep < std::fabs(power); ++rep) emit_prims(step, targets, controls);
+      return;
+    }
+    std::vector<Prim> powered;
+    if (!detail::table_gate_power(p.gate, p.params, power, powered))
+      fail(at, "pow(" + format_number(power) + ") with a non-integer exponent is not supported on gate '" + name + "'");
+    emit_prims(powered, targets, controls);
+    return;
+  }
   if (sym && sym->kind == Symbol::Gate) {
     const GateDef& def = *sym->gate;
     std::vector<P::StatementOrScopeContext*> body = def.body->statementOrScope();
