@@ -1,0 +1,214 @@
+// qforge/passes.hpp - the optimizing compiler: passes, pipelines per -O level,
+// and the synthesis helpers they share.
+//
+// Every pass is a class with a nested Config, made by a create*Pass()
+// factory, and rewrites a Circuit in place keeping it equivalent including
+// the global phase (Circuit::global_phase is updated exactly for constant
+// gates). Parameterised gates over `input` symbols stay symbolic: they are
+// merged symbolically (rz(a) rz(b) -> rz(a + b)) but never resynthesised.
+// Passes assume nothing about the gate set unless stated; the pipelines
+// first lower to {h, x, cx, rz}, optimise there, then translate to the target.
+//
+// Pipelines (pipeline_for_level): a named list of passes, printed by
+// describe_pipeline (`qforge compile --print-passes`).
+#pragma once
+
+#include "qforge/circuit.hpp"
+#include "qforge/target.hpp"
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qforge {
+
+/// A circuit rewrite. run() returns true when it changed the circuit.
+class Pass {
+ public:
+  virtual ~Pass() = default;
+  virtual std::string name() const = 0;
+  virtual bool run(Circuit& c) = 0;
+  /// One line per pass (nested passes indented), for --print-passes.
+  virtual std::string describe(int indent = 0) const;
+  /// Statistics of the last run, e.g. "removed 12 gates" (may be empty).
+  virtual std::string report() const { return report_; }
+
+ protected:
+  std::string report_;
+};
+
+/// Gate sets the translation and resynthesis passes produce.
+enum class Basis {
+  Nam,       ///< {h, x, cx, rz}
+  IbmEcr,    ///< {ecr, rz, sx, x}
+  IbmCz,     ///< {cz, rz, sx, x}
+  Generic,   ///< {u3, rz, cx} after optimisation (no constraint)
+};
+Basis basis_of(const Target& t);
+std::string basis_name(Basis b);
+
+// ---------------------------------------------------------------- passes --
+
+/// Exact translation into a basis. Every table gate with any number of extra
+/// controls is decomposed (multi-controlled gates by Barenco et al.'s
+/// recursion); constant single-qubit gates are resynthesised, symbolic ones
+/// rewritten by fixed rules. Measurements, resets, barriers, delays and
+/// conditions are kept (a conditioned gate's decomposition keeps the condition).
+struct BasisTranslationConfig {
+  Basis basis = Basis::Nam;
+};
+std::unique_ptr<Pass> createBasisTranslationPass(BasisTranslationConfig cfg = {});
+
+/// Remove adjacent inverse pairs (h h, cx cx, s sdg, ...) on the same qubits.
+struct InverseCancellationConfig {};
+std::unique_ptr<Pass> createInverseCancellationPass(InverseCancellationConfig cfg = {});
+
+/// Merge adjacent rotations about the same axis on the same qubits (rz rz,
+/// rx rx, p p, rzz rzz, crz crz, ...) and remove identity rotations
+/// (angle 0 mod 4pi; 2pi becomes global phase pi).
+struct RotationMergeConfig {
+  double tolerance = 1e-12;
+};
+std::unique_ptr<Pass> createRotationMergePass(RotationMergeConfig cfg = {});
+
+/// Commutation-aware cancellation: a gate travels forward past gates it
+/// commutes with (on every shared qubit both diagonal in Z, e.g. rz / cx
+/// controls / cz, or both diagonal in X, e.g. x / cx targets / rx) and
+/// cancels against its inverse or merges with a rotation of its own kind.
+struct CommutationCancellationConfig {
+  uint32_t max_lookahead = 400;  ///< ops per qubit wire scanned per gate
+  double tolerance = 1e-12;
+};
+std::unique_ptr<Pass> createCommutationCancellationPass(CommutationCancellationConfig cfg = {});
+
+/// Phase-polynomial rotation merging (Nam et al. 2018, "rotation merging"):
+/// tracks, per wire, the affine parity of path variables through x, cx,
+/// swap and diagonal gates (any other gate gives its non-diagonal qubits a
+/// fresh variable), and folds every rz whose parity was seen before into
+/// the first rz of that parity. Exact by the sum-over-paths argument.
+struct PhasePolynomialConfig {
+  /// Where the merged rotation of a parity goes: its first or its last
+  /// occurrence, or (Smart) the first occurrence that does not sit between
+  /// two identical cx gates targeting its wire (which could then cancel).
+  /// All are exact; they unblock different cancellations.
+  enum class Placement { First, Last, Smart } placement = Placement::Smart;
+};
+std::unique_ptr<Pass> createPhasePolynomialPass(PhasePolynomialConfig cfg = {});
+
+/// Hadamard reduction (Nam et al. rules): h rz(+-pi/2) h -> rz(-+pi/2) h
+/// rz(-+pi/2), and h(a) h(b) cx(a,b) h(a) h(b) -> cx(b,a); fewer H gates
+/// split fewer phase-polynomial regions.
+struct HadamardReductionConfig {};
+std::unique_ptr<Pass> createHadamardReductionPass(HadamardReductionConfig cfg = {});
+
+/// Fuse maximal runs of constant single-qubit gates on a wire into one 2x2
+/// unitary and resynthesise it in `basis` when that is shorter (or when the
+/// run has gates outside the basis).
+struct SingleQubitFusionConfig {
+  Basis basis = Basis::Nam;
+};
+std::unique_ptr<Pass> createSingleQubitFusionPass(SingleQubitFusionConfig cfg = {});
+
+/// Layout and routing onto a coupling map (SABRE-style: front layer,
+/// extended-set lookahead with decay, several seeded trials of
+/// forward-backward layout refinement; the trial with the fewest SWAPs
+/// wins). Needs gates on at most two qubits. Output: physical qubits
+/// (Circuit::physical_qubits), num_qubits = the map's size, SWAPs as 3 cx.
+struct RoutingConfig {
+  CouplingMap coupling;
+  uint32_t trials = 8;
+  uint64_t seed = 7;
+};
+class RoutingPass : public Pass {
+ public:
+  explicit RoutingPass(RoutingConfig cfg) : cfg_(std::move(cfg)) {}
+  std::string name() const override { return "sabre-routing"; }
+  bool run(Circuit& c) override;
+  /// logical qubit i -> physical qubit, before and after the circuit.
+  const std::vector<uint32_t>& initial_layout() const { return initial_; }
+  const std::vector<uint32_t>& final_layout() const { return final_; }
+  uint32_t swaps() const { return swaps_; }
+
+ private:
+  RoutingConfig cfg_;
+  std::vector<uint32_t> initial_, final_;
+  uint32_t swaps_ = 0;
+};
+std::unique_ptr<RoutingPass> createRoutingPass(RoutingConfig cfg);
+
+/// Run `passes` in order, again and again until none changes the circuit
+/// (at most max_rounds rounds).
+struct FixpointConfig {
+  std::string name = "fixpoint";
+  uint32_t max_rounds = 8;
+};
+std::unique_ptr<Pass> createFixpointPass(std::vector<std::unique_ptr<Pass>> passes, FixpointConfig cfg = {});
+
+/// Run each alternative on a copy of the circuit and keep the cheapest
+/// result (cost: gates + two-qubit gates, i.e. CX counted twice).
+struct BestOfConfig {
+  std::string name = "best-of";
+};
+std::unique_ptr<Pass> createBestOfPass(std::vector<std::unique_ptr<Pass>> alternatives, BestOfConfig cfg = {});
+
+// -------------------------------------------------------------- pipelines --
+
+struct Pipeline {
+  std::string name;                          ///< e.g. "O2/nam"
+  std::vector<std::unique_ptr<Pass>> passes;
+  RoutingPass* routing = nullptr;            ///< owned by `passes`, if routing
+};
+
+/// The pass list of -O<level> (0..3) for `target`. Throws std::invalid_argument
+/// for a level outside 0..3.
+Pipeline pipeline_for_level(int level, const Target& target);
+
+struct CompileResult {
+  Circuit circuit;
+  std::vector<uint32_t> initial_layout;  ///< logical -> physical (empty: not routed)
+  std::vector<uint32_t> final_layout;    ///< logical -> physical at the end
+  std::string pass_report;               ///< one line per pass: name, gates after, time
+};
+
+/// Compile `c` at -O<level> for the named target (and coupling-map spec,
+/// may be empty). Throws std::invalid_argument for a bad level, target or spec.
+CompileResult run_pipeline(const Circuit& c, int level, const std::string& target,
+                           const std::string& coupling_map_spec = "");
+/// The text --print-passes shows.
+std::string describe_pipeline(int level, const std::string& target, const std::string& coupling_map_spec = "");
+
+/// `// qforge-layout initial=[0,5,2] final=[5,0,2]`: the line the compile
+/// verb writes at the top of routed output, and that `qforge equiv` reads.
+std::string layout_comment(const CompileResult& r);
+/// Find such a line in source text; false when there is none.
+bool parse_layout_comment(const std::string& text, std::vector<uint32_t>& initial, std::vector<uint32_t>& final_);
+
+// -------------------------------------------------------------- counting --
+
+/// Gate counts in the Nam gate set as the corpus README counts them: every
+/// gate counts one (t, s, z and any rz/p/u1 count as one Rz), CX = two-qubit
+/// gates, T = diagonal rotations by an odd multiple of pi/4.
+struct GateCounts {
+  uint64_t total = 0, two_qubit = 0, t = 0;
+};
+GateCounts count_gates(const Circuit& c);
+
+// ------------------------------------------------------------- synthesis --
+
+using Mat2 = std::array<cplx, 4>;  ///< row-major 2x2
+
+/// U = exp(i*alpha) Rz(beta) Ry(gamma) Rz(delta), gamma in [0, pi].
+struct ZYZ {
+  double alpha = 0, beta = 0, gamma = 0, delta = 0;
+};
+ZYZ zyz_decompose(const Mat2& u);
+
+/// Gates (qubit 0, constant parameters) that implement `u` in `basis` with
+/// the fewest gates this synthesiser knows, and the global phase to add.
+std::vector<Operation> synthesize_1q(const Mat2& u, Basis basis, double& phase);
+
+/// Matrix of a constant single-qubit gate operation (no controls).
+Mat2 op_matrix_1q(const Operation& op);
+
+}  // namespace qforge

@@ -1,0 +1,68 @@
+// qforge/target.hpp - compilation targets: a basis gate set and, for
+// hardware, a coupling map of physical qubits.
+//
+// Targets:
+//   nam        {h, x, cx, rz}, no coupling constraint
+//   ibm_eagle  {ecr, rz, sx, x} on IBM's 127-qubit heavy-hex (Eagle r3)
+//   ibm_heron  {cz, rz, sx, x} on IBM's 133-qubit heavy-hex (Heron r1)
+//   generic    no gate-set constraint (optimised output uses u3, rz, cx, ...)
+// Coupling-map SPEC forms: `line:N`, `ring:N`, `grid:RxC`, `heavy-hex:N`
+// (N = 127 Eagle, 133 Heron, other N: the first N qubits of the same
+// row/bridge pattern), or a JSON edge list `[[0,1],[1,2]]` (or a path to a
+// file holding one). Edges are undirected: every target gate is symmetric up
+// to single-qubit gates.
+#pragma once
+
+#include "qforge/circuit.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace qforge {
+
+struct CouplingMap {
+  uint32_t num_qubits = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> edges;  ///< undirected, first < second, sorted
+  std::vector<std::vector<uint32_t>> neighbours;
+  std::vector<std::vector<uint32_t>> distance;       ///< hop counts (UINT32_MAX: unreachable)
+  std::string description;                           ///< e.g. "heavy-hex:127"
+
+  bool connected(uint32_t a, uint32_t b) const;
+  bool is_connected_graph() const;
+
+  static CouplingMap from_edges(uint32_t num_qubits, std::vector<std::pair<uint32_t, uint32_t>> edges,
+                                std::string description);
+  static CouplingMap line(uint32_t n);
+  static CouplingMap ring(uint32_t n);
+  static CouplingMap grid(uint32_t rows, uint32_t cols);
+  static CouplingMap heavy_hex(uint32_t n);
+  /// Parse a SPEC (see the file comment); throws std::invalid_argument with
+  /// a message naming what is wrong.
+  static CouplingMap parse(const std::string& spec);
+};
+
+struct Target {
+  std::string name;
+  std::vector<GateId> basis;            ///< empty: no constraint
+  GateId two_qubit = GateId::CX;        ///< the entangling gate of the basis
+  std::optional<CouplingMap> coupling;  ///< routing constraint, if any
+
+  bool constrained() const { return !basis.empty(); }
+  bool allows(GateId g) const;
+  std::string basis_text() const;       ///< "{h, x, cx, rz}"
+};
+
+std::vector<std::string> target_names();
+/// The named target; `coupling_spec` (may be empty) overrides or adds a
+/// coupling map. Throws std::invalid_argument for unknown names or bad specs.
+Target make_target(const std::string& name, const std::string& coupling_spec = "");
+
+/// Does `c` fit `t`: only basis gates (no extra controls), two-qubit gates only
+/// on coupling-map edges, qubit indices within the map? Barriers, measures,
+/// resets and delays are allowed. Empty string when it fits, else the first problem.
+std::string check_target(const Circuit& c, const Target& t);
+
+}  // namespace qforge

@@ -1,0 +1,193 @@
+// Phase-polynomial rotation merging (see qforge/passes.hpp).
+//
+// Algorithm (Nam, Ross, Su, Childs, Maslov 2018, section 4.4, generalised):
+//  1. Give every qubit a fresh path variable; a wire's value is an affine
+//     parity (set of variables + constant bit).
+//  2. Walk the circuit: x flips the constant, cx xors the control's parity
+//     into the target, swap exchanges parities, diagonal gates change
+//     nothing. Any other gate gives each qubit on which it is not diagonal in
+//     Z a fresh variable. Measure, reset, barrier and conditioned
+//     operations end the region: the table of seen parities is cleared.
+//  3. An rz(t) on a wire with parity p and constant b multiplies the
+//     amplitude of every path by exp(-+i t/2 (-1)^p). The first rz of each
+//     parity is kept; later ones are folded into it (angle +-t) and removed.
+// Why it is exact: in the sum over paths every rz is a scalar factor that
+// depends only on its parity, so factors with equal parities can be
+// multiplied together anywhere that parity is on a wire.
+#include "qforge/passes.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+namespace qforge {
+namespace {
+
+using Parity = std::vector<uint32_t>;  // sorted variable ids
+
+struct ParityHash {
+  std::size_t operator()(const Parity& p) const {
+    uint64_t h = 1469598103934665603ULL;
+    for (uint32_t v : p) h = (h ^ v) * 1099511628211ULL;
+    return h ^ p.size();
+  }
+};
+
+Parity xor_parity(const Parity& a, const Parity& b) {
+  Parity out;
+  out.reserve(a.size() + b.size());
+  std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+bool z_diagonal_on(const Operation& op, std::size_t i) {
+  if (i < op.num_controls) return true;
+  const GateInfo& info = gate_info(op.gate);
+  return info.diagonal || (i - op.num_controls) < info.num_controls;
+}
+
+class PhasePolyPass : public Pass {
+ public:
+  explicit PhasePolyPass(PhasePolynomialConfig cfg) : cfg_(cfg) {}
+  std::string name() const override {
+    using P = PhasePolynomialConfig::Placement;
+    return cfg_.placement == P::First  ? "phase-polynomial-merge(first)"
+           : cfg_.placement == P::Last ? "phase-polynomial-merge(last)"
+                                       : "phase-polynomial-merge(smart)";
+  }
+  bool run(Circuit& c) override {
+    const std::size_t n = c.ops.size();
+    std::vector<Parity> par(c.num_qubits);
+    std::vector<uint8_t> cst(c.num_qubits, 0);
+    uint32_t next_var = 0;
+    auto fresh = [&](uint32_t q) {
+      par[q] = {next_var++};
+      cst[q] = 0;
+    };
+    for (uint32_t q = 0; q < c.num_qubits; ++q) fresh(q);
+    std::unordered_map<Parity, uint32_t, ParityHash> seen;  // parity -> group
+    std::vector<std::vector<uint32_t>> groups;
+    std::vector<uint8_t> sign_at(n, 0);
+    std::vector<bool> del(n, false);
+    uint32_t merged = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      Operation& op = c.ops[i];
+      if (op.kind != OpKind::Gate || !op.conditions.empty()) {
+        seen.clear();
+        for (uint32_t q : op.qubits) fresh(q);
+        if (op.kind == OpKind::Barrier && op.qubits.empty())
+          for (uint32_t q = 0; q < c.num_qubits; ++q) fresh(q);
+        continue;
+      }
+      if (op.num_controls == 0) {
+        if (op.gate == GateId::X) { cst[op.qubits[0]] ^= 1; continue; }
+        if (op.gate == GateId::CX) {
+          const uint32_t a = op.qubits[0], b = op.qubits[1];
+          par[b] = xor_parity(par[b], par[a]);
+          cst[b] ^= cst[a];
+          continue;
+        }
+        if (op.gate == GateId::Swap) {
+          std::swap(par[op.qubits[0]], par[op.qubits[1]]);
+          std::swap(cst[op.qubits[0]], cst[op.qubits[1]]);
+          continue;
+        }
+        if (op.gate == GateId::RZ) {
+          const uint32_t q = op.qubits[0];
+          if (par[q].empty()) continue;  // a constant wire: leave it
+          auto it = seen.find(par[q]);
+          sign_at[i] = cst[q];
+          if (it == seen.end()) {
+            seen.emplace(par[q], static_cast<uint32_t>(groups.size()));
+            groups.push_back({i});
+          } else {
+            groups[it->second].push_back(i);
+          }
+          continue;
+        }
+      }
+      for (std::size_t k = 0; k < op.qubits.size(); ++k)
+        if (!z_diagonal_on(op, k)) fresh(op.qubits[k]);
+    }
+    resolve(c, groups, sign_at, del, merged);
+    // Remove merged rotations that became identities (exactly: rz(2pi) = -1).
+    Expr phase = c.global_phase;
+    for (uint32_t i = 0; i < n; ++i) {
+      Operation& op = c.ops[i];
+      if (del[i] || op.kind != OpKind::Gate || op.gate != GateId::RZ || !op.conditions.empty() ||
+          op.num_controls || !op.params[0].is_const())
+        continue;
+      double t = std::remainder(op.params[0].value(), 4 * M_PI);
+      if (t > M_PI) { t -= 2 * M_PI; phase = phase + Expr(M_PI); }
+      else if (t <= -M_PI) { t += 2 * M_PI; phase = phase + Expr(M_PI); }
+      op.params[0] = Expr(t);
+      if (std::abs(t) < 1e-12) { del[i] = true; ++merged; }
+    }
+    if (phase.is_const()) {
+      double p = std::remainder(phase.value(), 2 * M_PI);
+      phase = Expr(p);
+    }
+    c.global_phase = phase;
+    report_ = "folded " + std::to_string(merged) + " rotations";
+    if (!merged) return false;
+    std::vector<Operation> out;
+    out.reserve(n);
+    for (uint32_t i = 0; i < n; ++i)
+      if (!del[i]) out.push_back(std::move(c.ops[i]));
+    c.ops.swap(out);
+    return true;
+  }
+
+ private:
+  void resolve(Circuit& c, const std::vector<std::vector<uint32_t>>& groups, const std::vector<uint8_t>& sign_at,
+               std::vector<bool>& del, uint32_t& merged) const {
+    using P = PhasePolynomialConfig::Placement;
+    std::vector<std::vector<uint32_t>> wire(c.num_qubits);
+    std::vector<uint32_t> pos(c.ops.size(), 0);
+    if (cfg_.placement == P::Smart)
+      for (uint32_t i = 0; i < c.ops.size(); ++i)
+        if (c.ops[i].qubits.size() == 1) {
+          pos[i] = static_cast<uint32_t>(wire[c.ops[i].qubits[0]].size());
+          wire[c.ops[i].qubits[0]].push_back(i);
+        } else {
+          for (uint32_t q : c.ops[i].qubits) wire[q].push_back(i);
+        }
+    auto is_rz = [&](uint32_t i) { return c.ops[i].kind == OpKind::Gate && c.ops[i].gate == GateId::RZ; };
+    auto blocking = [&](uint32_t i) {
+      const uint32_t q = c.ops[i].qubits[0];
+      const auto& w = wire[q];
+      int64_t a = static_cast<int64_t>(pos[i]) - 1, b = pos[i] + 1;
+      while (a >= 0 && is_rz(w[a])) --a;
+      while (b < static_cast<int64_t>(w.size()) && is_rz(w[b])) ++b;
+      if (a < 0 || b >= static_cast<int64_t>(w.size())) return false;
+      const Operation &x = c.ops[w[a]], &y = c.ops[w[b]];
+      return x.gate == GateId::CX && y.gate == GateId::CX && x.qubits == y.qubits && x.qubits[1] == q &&
+             x.num_controls == 0 && y.num_controls == 0;
+    };
+    for (const auto& g : groups) {
+      if (g.size() < 2) continue;
+      uint32_t keep = g.front();
+      if (cfg_.placement == P::Last) keep = g.back();
+      else if (cfg_.placement == P::Smart)
+        for (uint32_t i : g)
+          if (!blocking(i)) { keep = i; break; }
+      Expr angle(0.0);
+      for (uint32_t i : g)
+        angle = sign_at[i] == sign_at[keep] ? angle + c.ops[i].params[0] : angle - c.ops[i].params[0];
+      c.ops[keep].params[0] = angle;
+      for (uint32_t i : g)
+        if (i != keep) del[i] = true;
+      merged += static_cast<uint32_t>(g.size() - 1);
+    }
+  }
+
+  PhasePolynomialConfig cfg_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createPhasePolynomialPass(PhasePolynomialConfig cfg) {
+  return std::make_unique<PhasePolyPass>(cfg);
+}
+
+}  // namespace qforge

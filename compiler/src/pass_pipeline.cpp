@@ -1,0 +1,209 @@
+// Pipelines per optimisation level (see qforge/passes.hpp).
+//
+//   O0  translate to the target basis (route first when there is a map)
+//   O1  lower to {h,x,cx,rz}; adjacent inverse cancellation and rotation
+//       merging to a fixpoint; [route]; translate; fuse single-qubit runs
+//   O2  O1 with commutation-aware cancellation, phase-polynomial rotation
+//       merging and single-qubit resynthesis in the fixpoint
+//   O3  O2 with Hadamard reduction, more rounds and more routing trials
+#include "qforge/passes.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+namespace qforge {
+
+Basis basis_of(const Target& t) {
+  if (t.name == "nam") return Basis::Nam;
+  if (t.two_qubit == GateId::ECR) return Basis::IbmEcr;
+  if (t.two_qubit == GateId::CZ && !t.basis.empty()) return Basis::IbmCz;
+  return Basis::Generic;
+}
+
+std::string basis_name(Basis b) {
+  switch (b) {
+    case Basis::Nam: return "nam";
+    case Basis::IbmEcr: return "ecr,rz,sx,x";
+    case Basis::IbmCz: return "cz,rz,sx,x";
+    case Basis::Generic: return "generic";
+  }
+  return "?";
+}
+
+namespace {
+
+
+std::unique_ptr<Pass> fixpoint_block(int level, Basis basis, const std::string& name,
+                                     PhasePolynomialConfig::Placement placement, bool hadamard_first) {
+  std::vector<std::unique_ptr<Pass>> ps;
+  FixpointConfig fc;
+  fc.name = name;
+  if (level == 1) {
+    ps.push_back(createInverseCancellationPass());
+    ps.push_back(createRotationMergePass());
+    fc.max_rounds = 4;
+    return createFixpointPass(std::move(ps), fc);
+  }
+  const bool nam = basis == Basis::Nam;
+  if (nam && hadamard_first) ps.push_back(createHadamardReductionPass());
+  ps.push_back(createCommutationCancellationPass());
+  if (nam) {
+    PhasePolynomialConfig pc;
+    pc.placement = placement;
+    ps.push_back(createPhasePolynomialPass(pc));
+    ps.push_back(createCommutationCancellationPass());
+    if (!hadamard_first) ps.push_back(createHadamardReductionPass());
+  }
+  ps.push_back(createSingleQubitFusionPass({basis}));
+  fc.max_rounds = level >= 3 ? 12 : 6;
+  return createFixpointPass(std::move(ps), fc);
+}
+
+std::unique_ptr<Pass> optimise_block(int level, Basis basis, const std::string& name) {
+  using P = PhasePolynomialConfig::Placement;
+  if (level == 1 || basis != Basis::Nam) return fixpoint_block(level, basis, name, P::First, false);
+  std::vector<std::unique_ptr<Pass>> alts;
+  alts.push_back(fixpoint_block(level, basis, name + "[first]", P::First, false));
+  alts.push_back(fixpoint_block(level, basis, name + "[last]", P::Last, false));
+  alts.push_back(fixpoint_block(level, basis, name + "[smart]", P::Smart, false));
+  if (level >= 3) {
+    alts.push_back(fixpoint_block(level, basis, name + "[h-first,first]", P::First, true));
+    alts.push_back(fixpoint_block(level, basis, name + "[h-first,last]", P::Last, true));
+    alts.push_back(fixpoint_block(level, basis, name + "[h-first,smart]", P::Smart, true));
+  }
+  BestOfConfig bc;
+  bc.name = name;
+  return createBestOfPass(std::move(alts), bc);
+}
+
+}  // namespace
+
+Pipeline pipeline_for_level(int level, const Target& target) {
+  if (level < 0 || level > 3) throw std::invalid_argument("optimisation level must be 0..3, got " + std::to_string(level));
+  Pipeline p;
+  p.name = "O" + std::to_string(level) + "/" + target.name;
+  const Basis tb = basis_of(target);
+  auto add_routing = [&] {
+    if (!target.coupling) return;
+    RoutingConfig rc;
+    rc.coupling = *target.coupling;
+    rc.trials = level <= 1 ? 4 : level == 2 ? 8 : 16;
+    auto r = createRoutingPass(rc);
+    p.routing = r.get();
+    p.passes.push_back(std::move(r));
+  };
+  if (level == 0) {
+    if (target.coupling) {
+      p.passes.push_back(createBasisTranslationPass({Basis::Nam}));
+      add_routing();
+    }
+    p.passes.push_back(createBasisTranslationPass({tb}));
+    return p;
+  }
+  p.passes.push_back(createBasisTranslationPass({Basis::Nam}));
+  p.passes.push_back(optimise_block(level, Basis::Nam, "optimise(nam)"));
+  add_routing();
+  if (target.coupling && level >= 2) p.passes.push_back(optimise_block(level, Basis::Nam, "optimise-routed(nam)"));
+  if (tb != Basis::Nam) {
+    p.passes.push_back(createBasisTranslationPass({tb}));
+    p.passes.push_back(createSingleQubitFusionPass({tb}));
+    p.passes.push_back(optimise_block(std::min(level, 2), tb, "optimise(" + basis_name(tb) + ")"));
+  }
+  return p;
+}
+
+CompileResult run_pipeline(const Circuit& c, int level, const std::string& target_name, const std::string& spec) {
+  Target t = make_target(target_name, spec);
+  Pipeline p = pipeline_for_level(level, t);
+  if (t.coupling) {
+    uint32_t used = c.num_qubits;
+    if (used > t.coupling->num_qubits)
+      throw std::invalid_argument("the circuit has " + std::to_string(used) + " qubits but the coupling map " +
+                                  t.coupling->description + " only " + std::to_string(t.coupling->num_qubits));
+    if (c.physical_qubits) throw std::invalid_argument("the circuit already uses physical qubits; cannot route it again");
+  }
+  CompileResult r;
+  r.circuit = c;
+  std::ostringstream rep;
+  rep << "pipeline " << p.name << "\n";
+  for (auto& pass : p.passes) {
+    auto t0 = std::chrono::steady_clock::now();
+    pass->run(r.circuit);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    GateCounts g = count_gates(r.circuit);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3f", s);
+    rep << "  " << pass->name() << ": " << g.total << " gates, " << g.two_qubit << " two-qubit, " << buf << " s";
+    if (!pass->report().empty()) rep << " (" << pass->report() << ")";
+    rep << "\n";
+  }
+  if (p.routing) {
+    r.initial_layout = p.routing->initial_layout();
+    r.final_layout = p.routing->final_layout();
+  }
+  r.pass_report = rep.str();
+  if (auto err = r.circuit.verify(); !err.empty()) throw std::logic_error("pipeline produced invalid IR: " + err);
+  return r;
+}
+
+std::string describe_pipeline(int level, const std::string& target_name, const std::string& spec) {
+  Target t = make_target(target_name, spec);
+  Pipeline p = pipeline_for_level(level, t);
+  std::string s = "pipeline " + p.name + " (target " + t.name + " " + t.basis_text();
+  if (t.coupling) s += ", coupling map " + t.coupling->description;
+  s += "):\n";
+  for (const auto& pass : p.passes) s += pass->describe(2);
+  return s;
+}
+
+std::string layout_comment(const CompileResult& r) {
+  if (r.initial_layout.empty()) return {};
+  auto list = [](const std::vector<uint32_t>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+    return s + "]";
+  };
+  return "// qforge-layout initial=" + list(r.initial_layout) + " final=" + list(r.final_layout);
+}
+
+bool parse_layout_comment(const std::string& text, std::vector<uint32_t>& initial, std::vector<uint32_t>& fin) {
+  auto at = text.find("qforge-layout");
+  if (at == std::string::npos) return false;
+  auto read = [&](const std::string& key, std::vector<uint32_t>& out) {
+    auto k = text.find(key + "=[", at);
+    if (k == std::string::npos) return false;
+    auto e = text.find(']', k);
+    if (e == std::string::npos) return false;
+    out.clear();
+    std::string body = text.substr(k + key.size() + 2, e - k - key.size() - 2);
+    std::stringstream ss(body);
+    std::string item;
+    while (std::getline(ss, item, ','))
+      if (!item.empty()) out.push_back(static_cast<uint32_t>(std::stoul(item)));
+    return true;
+  };
+  return read("initial", initial) && read("final", fin);
+}
+
+GateCounts count_gates(const Circuit& c) {
+  GateCounts g;
+  for (const auto& op : c.ops) {
+    if (op.kind != OpKind::Gate) continue;
+    ++g.total;
+    if (op.qubits.size() == 2) ++g.two_qubit;
+    if (op.gate == GateId::T || op.gate == GateId::Tdg) {
+      ++g.t;
+    } else if ((op.gate == GateId::RZ || op.gate == GateId::P || op.gate == GateId::U1) && op.num_controls == 0 &&
+               op.params[0].is_const()) {
+      double k = op.params[0].value() / (M_PI / 4);
+      double r = std::round(k);
+      if (std::abs(k - r) < 1e-9 && static_cast<long long>(r) % 2 != 0) ++g.t;
+    }
+  }
+  return g;
+}
+
+}  // namespace qforge

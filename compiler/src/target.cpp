@@ -1,0 +1,267 @@
+// Targets and coupling maps (see qforge/target.hpp).
+#include "qforge/target.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <fstream>
+#include <queue>
+#include <sstream>
+#include <stdexcept>
+
+namespace qforge {
+namespace {
+
+uint32_t parse_uint(const std::string& s, const std::string& spec) {
+  if (s.empty() || s.size() > 6 || !std::all_of(s.begin(), s.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
+    throw std::invalid_argument("coupling map '" + spec + "': expected a positive number, got '" + s + "'");
+  uint32_t v = static_cast<uint32_t>(std::stoul(s));
+  if (v == 0) throw std::invalid_argument("coupling map '" + spec + "': size must be positive");
+  return v;
+}
+
+// IBM's heavy-hex: rows of 15 qubits joined by groups of 4 bridge qubits,
+// alternately at columns {0,4,8,12} and {2,6,10,14}. Eagle (127): the first
+// row lacks column 14 and the last lacks column 0, 7 rows, 6 bridge groups.
+// Heron r1 (133): 7 full rows and 7 bridge groups, the last hanging below
+// row 6 (ibm_torino's numbering).
+CouplingMap ibm_heavy_hex(bool eagle, uint32_t limit) {
+  std::vector<std::pair<uint32_t, uint32_t>> e;
+  uint32_t next = 0;
+  const int rows = 7;
+  std::vector<std::vector<int64_t>> row_ids(rows, std::vector<int64_t>(15, -1));
+  std::vector<std::vector<uint32_t>> bridge_ids;
+  for (int r = 0; r < rows; ++r) {
+    for (int col = 0; col < 15; ++col) {
+      if (eagle && r == 0 && col == 14) continue;
+      if (eagle && r == rows - 1 && col == 0) continue;
+      row_ids[r][col] = next++;
+    }
+    for (int col = 0; col + 1 < 15; ++col)
+      if (row_ids[r][col] >= 0 && row_ids[r][col + 1] >= 0)
+        e.emplace_back(row_ids[r][col], row_ids[r][col + 1]);
+    const bool last = r == rows - 1;
+    if (last && eagle) break;
+    const int start = r % 2 == 0 ? 0 : 2;
+    std::vector<uint32_t> group;
+    for (int k = 0; k < 4; ++k) group.push_back(next++);
+    for (int k = 0; k < 4; ++k) {
+      const int col = start + 4 * k;
+      e.emplace_back(static_cast<uint32_t>(row_ids[r][col]), group[k]);
+    }
+    bridge_ids.push_back(group);
+    (void)last;
+  }
+  // Bridges down to the next row (same column).
+  for (int r = 0; r + 1 < rows; ++r) {
+    const int start = r % 2 == 0 ? 0 : 2;
+    for (int k = 0; k < 4; ++k) e.emplace_back(bridge_ids[r][k], static_cast<uint32_t>(row_ids[r + 1][start + 4 * k]));
+  }
+  uint32_t n = next;
+  if (limit < n) {
+    std::vector<std::pair<uint32_t, uint32_t>> kept;
+    for (auto [a, b] : e)
+      if (a < limit && b < limit) kept.emplace_back(a, b);
+    e.swap(kept);
+    n = limit;
+  }
+  return CouplingMap::from_edges(n, e, "heavy-hex:" + std::to_string(n));
+}
+
+}  // namespace
+
+bool CouplingMap::connected(uint32_t a, uint32_t b) const {
+  if (a >= num_qubits || b >= num_qubits) return false;
+  const auto& nb = neighbours[a];
+  return std::find(nb.begin(), nb.end(), b) != nb.end();
+}
+
+bool CouplingMap::is_connected_graph() const {
+  for (uint32_t q = 0; q < num_qubits; ++q)
+    if (distance[0][q] == UINT32_MAX) return false;
+  return true;
+}
+
+CouplingMap CouplingMap::from_edges(uint32_t n, std::vector<std::pair<uint32_t, uint32_t>> edges,
+                                    std::string description) {
+  CouplingMap m;
+  m.num_qubits = n;
+  m.description = std::move(description);
+  for (auto& [a, b] : edges) {
+    if (a >= n || b >= n) throw std::invalid_argument("coupling map: edge (" + std::to_string(a) + "," +
+                                                      std::to_string(b) + ") outside " + std::to_string(n) + " qubits");
+    if (a == b) throw std::invalid_argument("coupling map: self-loop on qubit " + std::to_string(a));
+    if (a > b) std::swap(a, b);
+  }
+  std::sort(edges.begin(), edges.end());
+  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+  m.edges = edges;
+  m.neighbours.assign(n, {});
+  for (auto [a, b] : edges) {
+    m.neighbours[a].push_back(b);
+    m.neighbours[b].push_back(a);
+  }
+  m.distance.assign(n, std::vector<uint32_t>(n, UINT32_MAX));
+  for (uint32_t s = 0; s < n; ++s) {
+    auto& d = m.distance[s];
+    std::queue<uint32_t> bfs;
+    d[s] = 0;
+    bfs.push(s);
+    while (!bfs.empty()) {
+      uint32_t u = bfs.front();
+      bfs.pop();
+      for (uint32_t v : m.neighbours[u])
+        if (d[v] == UINT32_MAX) { d[v] = d[u] + 1; bfs.push(v); }
+    }
+  }
+  return m;
+}
+
+CouplingMap CouplingMap::line(uint32_t n) {
+  std::vector<std::pair<uint32_t, uint32_t>> e;
+  for (uint32_t i = 0; i + 1 < n; ++i) e.emplace_back(i, i + 1);
+  return from_edges(n, e, "line:" + std::to_string(n));
+}
+
+CouplingMap CouplingMap::ring(uint32_t n) {
+  std::vector<std::pair<uint32_t, uint32_t>> e;
+  for (uint32_t i = 0; i + 1 < n; ++i) e.emplace_back(i, i + 1);
+  if (n > 2) e.emplace_back(0, n - 1);
+  return from_edges(n, e, "ring:" + std::to_string(n));
+}
+
+CouplingMap CouplingMap::grid(uint32_t r, uint32_t c) {
+  std::vector<std::pair<uint32_t, uint32_t>> e;
+  for (uint32_t i = 0; i < r; ++i)
+    for (uint32_t j = 0; j < c; ++j) {
+      if (j + 1 < c) e.emplace_back(i * c + j, i * c + j + 1);
+      if (i + 1 < r) e.emplace_back(i * c + j, (i + 1) * c + j);
+    }
+  return from_edges(r * c, e, "grid:" + std::to_string(r) + "x" + std::to_string(c));
+}
+
+CouplingMap CouplingMap::heavy_hex(uint32_t n) {
+  if (n == 127) return ibm_heavy_hex(true, 127);
+  if (n > 133) throw std::invalid_argument("heavy-hex:" + std::to_string(n) + ": at most 133 qubits");
+  return ibm_heavy_hex(false, n);
+}
+
+CouplingMap CouplingMap::parse(const std::string& spec_in) {
+  std::string spec = spec_in;
+  auto colon = spec.find(':');
+  if (!spec.empty() && spec[0] != '[' && colon != std::string::npos) {
+    std::string kind = spec.substr(0, colon), arg = spec.substr(colon + 1);
+    CouplingMap m;
+    if (kind == "line") m = line(parse_uint(arg, spec));
+    else if (kind == "ring") m = ring(parse_uint(arg, spec));
+    else if (kind == "heavy-hex") m = heavy_hex(parse_uint(arg, spec));
+    else if (kind == "grid") {
+      auto x = arg.find('x');
+      if (x == std::string::npos) throw std::invalid_argument("coupling map '" + spec + "': expected grid:RxC");
+      m = grid(parse_uint(arg.substr(0, x), spec), parse_uint(arg.substr(x + 1), spec));
+    } else {
+      throw std::invalid_argument("coupling map '" + spec +
+                                  "': unknown kind '" + kind + "' (line:N, ring:N, grid:RxC, heavy-hex:N or a JSON edge list)");
+    }
+    if (!m.is_connected_graph()) throw std::invalid_argument("coupling map '" + spec + "' is not connected");
+    return m;
+  }
+  // A JSON edge list, inline or in a file.
+  std::string text = spec;
+  if (text.empty() || text[0] != '[') {
+    std::ifstream f(spec);
+    if (!f) throw std::invalid_argument("coupling map '" + spec + "': not a known form and not a readable file");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    text = ss.str();
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> edges;
+  std::vector<uint32_t> nums;
+  int depth = 0;
+  std::string num;
+  auto flush_num = [&] {
+    if (!num.empty()) { nums.push_back(static_cast<uint32_t>(std::stoul(num))); num.clear(); }
+  };
+  for (char ch : text) {
+    if (std::isdigit(static_cast<unsigned char>(ch))) { num += ch; continue; }
+    flush_num();
+    if (ch == '[') {
+      if (++depth > 2) throw std::invalid_argument("coupling map: JSON edge list nested too deeply");
+    } else if (ch == ']') {
+      if (depth == 2) {
+        if (nums.size() != 2) throw std::invalid_argument("coupling map: every edge needs exactly two qubits");
+        edges.emplace_back(nums[0], nums[1]);
+        nums.clear();
+      }
+      --depth;
+    } else if (ch == ',' || std::isspace(static_cast<unsigned char>(ch))) {
+    } else {
+      throw std::invalid_argument(std::string("coupling map: unexpected character '") + ch + "' in JSON edge list");
+    }
+  }
+  if (depth != 0) throw std::invalid_argument("coupling map: unbalanced brackets in JSON edge list");
+  if (edges.empty()) throw std::invalid_argument("coupling map: empty edge list");
+  uint32_t n = 0;
+  for (auto [a, b] : edges) n = std::max({n, a + 1, b + 1});
+  CouplingMap m = from_edges(n, edges, "edges:" + std::to_string(edges.size()));
+  if (!m.is_connected_graph()) throw std::invalid_argument("coupling map: the edge list is not connected");
+  return m;
+}
+
+bool Target::allows(GateId g) const {
+  return basis.empty() || std::find(basis.begin(), basis.end(), g) != basis.end();
+}
+
+std::string Target::basis_text() const {
+  if (basis.empty()) return "{any}";
+  std::string s = "{";
+  for (std::size_t i = 0; i < basis.size(); ++i) s += (i ? ", " : "") + std::string(gate_info(basis[i]).name);
+  return s + "}";
+}
+
+std::vector<std::string> target_names() { return {"nam", "ibm_eagle", "ibm_heron", "generic"}; }
+
+Target make_target(const std::string& name, const std::string& spec) {
+  Target t;
+  t.name = name;
+  using G = GateId;
+  if (name == "nam") {
+    t.basis = {G::H, G::X, G::CX, G::RZ};
+  } else if (name == "ibm_eagle") {
+    t.basis = {G::ECR, G::RZ, G::SX, G::X};
+    t.two_qubit = G::ECR;
+    t.coupling = CouplingMap::heavy_hex(127);
+  } else if (name == "ibm_heron") {
+    t.basis = {G::CZ, G::RZ, G::SX, G::X};
+    t.two_qubit = G::CZ;
+    t.coupling = CouplingMap::heavy_hex(133);
+  } else if (name == "generic") {
+  } else {
+    throw std::invalid_argument("unknown target '" + name + "' (nam, ibm_eagle, ibm_heron, generic)");
+  }
+  if (!spec.empty()) t.coupling = CouplingMap::parse(spec);
+  return t;
+}
+
+std::string check_target(const Circuit& c, const Target& t) {
+  for (std::size_t i = 0; i < c.ops.size(); ++i) {
+    const Operation& op = c.ops[i];
+    const std::string where = "operation " + std::to_string(i) + " (" +
+                              (op.kind == OpKind::Gate ? std::string(gate_info(op.gate).name) : "non-gate") + "): ";
+    if (t.coupling) {
+      if (!c.physical_qubits) return "circuit is not on physical qubits";
+      for (uint32_t q : op.qubits)
+        if (q >= t.coupling->num_qubits) return where + "qubit $" + std::to_string(q) + " is not on the device";
+    }
+    if (op.kind != OpKind::Gate) continue;
+    if (op.num_controls && t.constrained()) return where + "has extra controls";
+    if (!t.allows(op.gate)) return where + "not in the basis " + t.basis_text();
+    if (op.qubits.size() > 2 && t.coupling) return where + "acts on more than two qubits";
+    if (op.qubits.size() == 2 && t.coupling && !t.coupling->connected(op.qubits[0], op.qubits[1]))
+      return where + "qubits $" + std::to_string(op.qubits[0]) + ", $" + std::to_string(op.qubits[1]) +
+             " are not coupled";
+  }
+  return {};
+}
+
+}  // namespace qforge

@@ -1,0 +1,165 @@
+// The equivalence engine: exact and random modes, global phase, layouts,
+// measurements, symbols, and messages naming where circuits differ.
+#include "qforge/equiv.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace qforge {
+namespace {
+
+Operation g(GateId id, std::vector<uint32_t> q, std::vector<Expr> p = {}, uint8_t controls = 0) {
+  Operation op;
+  op.gate = id;
+  op.qubits = std::move(q);
+  op.params = std::move(p);
+  op.num_controls = controls;
+  return op;
+}
+
+Circuit circ(uint32_t n, std::vector<Operation> ops, double phase = 0) {
+  Circuit c;
+  c.num_qubits = n;
+  c.ops = std::move(ops);
+  c.global_phase = Expr(phase);
+  return c;
+}
+
+TEST(Equiv, SwapIsThreeCx) {
+  Circuit a = circ(2, {g(GateId::Swap, {0, 1})});
+  Circuit b = circ(2, {g(GateId::CX, {0, 1}), g(GateId::CX, {1, 0}), g(GateId::CX, {0, 1})});
+  EquivResult r = check_equivalence(a, b);
+  EXPECT_TRUE(r.equivalent) << r.detail;
+  EXPECT_TRUE(r.exact);
+  EXPECT_NEAR(r.global_phase, 0, 1e-12);
+}
+
+TEST(Equiv, UpToGlobalPhaseAndReportsIt) {
+  // Z = i * rz(pi)
+  Circuit a = circ(1, {g(GateId::Z, {0})});
+  Circuit b = circ(1, {g(GateId::RZ, {0}, {Expr(M_PI)})});
+  EquivResult r = check_equivalence(a, b);
+  EXPECT_TRUE(r.equivalent);
+  EXPECT_NEAR(r.global_phase, -M_PI / 2, 1e-12);
+  b.global_phase = Expr(M_PI / 2);
+  EXPECT_NEAR(check_equivalence(a, b).global_phase, 0, 1e-12);
+}
+
+TEST(Equiv, DetectsDifferenceAndNamesTheInput) {
+  Circuit a = circ(2, {g(GateId::H, {0}), g(GateId::CX, {0, 1})});
+  Circuit b = circ(2, {g(GateId::H, {0}), g(GateId::CX, {1, 0})});
+  EquivResult r = check_equivalence(a, b);
+  EXPECT_FALSE(r.equivalent);
+  EXPECT_NE(r.detail.find("basis input |"), std::string::npos) << r.detail;
+  EXPECT_GT(r.max_error, 0.1);
+}
+
+TEST(Equiv, RelativePhaseIsNotGlobal) {
+  Circuit a = circ(1, {g(GateId::H, {0})});
+  Circuit b = circ(1, {g(GateId::H, {0}), g(GateId::Z, {0})});
+  EXPECT_FALSE(check_equivalence(a, b).equivalent);
+}
+
+TEST(Equiv, RandomModeOnDenseStates) {
+  Circuit a = circ(3, {g(GateId::CCX, {0, 1, 2})});
+  Circuit b = circ(3, {g(GateId::X, {2}, {}, 2)});  // ctrl @ ctrl @ x
+  b.ops[0].qubits = {0, 1, 2};
+  EquivOptions o;
+  o.max_exact_qubits = 2;
+  EquivResult r = check_equivalence(a, b, o);
+  EXPECT_TRUE(r.equivalent) << r.detail;
+  EXPECT_FALSE(r.exact);
+  EXPECT_NE(r.method.find("random"), std::string::npos);
+  Circuit bad = circ(3, {g(GateId::CX, {0, 2})});
+  EXPECT_FALSE(check_equivalence(a, bad, o).equivalent);
+}
+
+TEST(Equiv, SparseModeOnThirtyQubits) {
+  std::vector<Operation> ops, ops2;
+  for (uint32_t q = 0; q + 1 < 30; ++q) ops.push_back(g(GateId::CX, {q, q + 1}));
+  ops.push_back(g(GateId::H, {29}));
+  ops.push_back(g(GateId::T, {29}));
+  ops.push_back(g(GateId::H, {29}));
+  Circuit a = circ(30, ops);
+  Circuit b = a;
+  EquivResult r = check_equivalence(a, b);
+  EXPECT_TRUE(r.equivalent) << r.detail;
+  EXPECT_NE(r.method.find("sparse"), std::string::npos);
+  b.ops[b.ops.size() - 2] = g(GateId::Tdg, {29});
+  EXPECT_FALSE(check_equivalence(a, b).equivalent);
+  // A missing relative phase on a superposed qubit is caught too.
+  Circuit c = a;
+  c.ops.insert(c.ops.begin(), g(GateId::S, {3}));
+  EXPECT_FALSE(check_equivalence(a, c).equivalent);
+}
+
+TEST(Equiv, LayoutsAndAncillas) {
+  // A: cx 0,1 on 2 qubits. B: the same on physical qubits 2 and 0 of 3,
+  // followed by a swap: final layout exchanges them.
+  Circuit a = circ(2, {g(GateId::CX, {0, 1})});
+  Circuit b = circ(3, {g(GateId::CX, {2, 0}), g(GateId::Swap, {0, 2})});
+  EquivOptions o;
+  o.initial_layout = {2, 0};
+  o.final_layout = {0, 2};
+  EquivResult r = check_equivalence(a, b, o);
+  EXPECT_TRUE(r.equivalent) << r.detail;
+  o.final_layout = {2, 0};
+  EXPECT_FALSE(check_equivalence(a, b, o).equivalent);
+  // An ancilla left excited is an error.
+  Circuit leak = circ(3, {g(GateId::CX, {2, 0}), g(GateId::X, {1})});
+  EquivOptions o2;
+  o2.initial_layout = {2, 0};
+  EquivResult r2 = check_equivalence(a, leak, o2);
+  EXPECT_FALSE(r2.equivalent);
+  EXPECT_NE(r2.detail.find("ancilla"), std::string::npos);
+}
+
+TEST(Equiv, SymbolsMatchedByName) {
+  Circuit a = circ(1, {g(GateId::RZ, {0}, {Expr::symbol(0)}), g(GateId::RZ, {0}, {Expr::symbol(1)})});
+  a.inputs.push_back({"x", "float[64]", {}, 0});
+  a.inputs.push_back({"y", "float[64]", {}, 1});
+  Circuit b = circ(1, {g(GateId::RZ, {0}, {Expr::symbol(0) + Expr::symbol(1)})});
+  b.inputs.push_back({"y", "float[64]", {}, 0});
+  b.inputs.push_back({"x", "float[64]", {}, 1});
+  EXPECT_TRUE(check_equivalence(a, b).equivalent);
+  Circuit c = circ(1, {g(GateId::RZ, {0}, {Expr::symbol(0) - Expr::symbol(1)})});
+  c.inputs = b.inputs;
+  EquivResult r = check_equivalence(a, c);
+  EXPECT_FALSE(r.equivalent);
+  EXPECT_NE(r.detail.find("symbol binding"), std::string::npos);
+}
+
+TEST(Equiv, TrailingMeasurementsCompared) {
+  Operation m0;
+  m0.kind = OpKind::Measure;
+  m0.qubits = {0};
+  m0.clbits = {0};
+  Circuit a = circ(2, {g(GateId::H, {0}), m0});
+  a.num_clbits = 1;
+  Circuit b = a;
+  EXPECT_TRUE(check_equivalence(a, b).equivalent);
+  b.ops[1].qubits = {1};
+  EXPECT_FALSE(check_equivalence(a, b).equivalent);
+  Circuit mid = a;
+  mid.ops.push_back(g(GateId::X, {0}));
+  EXPECT_THROW(check_equivalence(a, mid), std::invalid_argument);
+}
+
+TEST(Equiv, CircuitUnitaryConvention) {
+  // cx 0,1: qubit 0 is the most significant bit.
+  auto u = circuit_unitary(circ(2, {g(GateId::CX, {0, 1})}));
+  EXPECT_NEAR(std::abs(u[2 * 4 + 3]), 1.0, 1e-12);
+  EXPECT_NEAR(std::abs(u[3 * 4 + 2]), 1.0, 1e-12);
+}
+
+TEST(Equiv, BadLayoutThrows) {
+  Circuit a = circ(2, {g(GateId::CX, {0, 1})});
+  EquivOptions o;
+  o.initial_layout = {0, 0};
+  EXPECT_THROW(check_equivalence(a, a, o), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace qforge

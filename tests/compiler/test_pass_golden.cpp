@@ -1,0 +1,230 @@
+// Golden tests per pass on small hand-built inputs, each also checked for
+// equivalence (global phase included).
+#include "qforge/equiv.hpp"
+#include "qforge/passes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace qforge {
+namespace {
+
+Operation g(GateId id, std::vector<uint32_t> q, std::vector<Expr> p = {}) {
+  Operation op;
+  op.gate = id;
+  op.qubits = std::move(q);
+  op.params = std::move(p);
+  return op;
+}
+
+Circuit circ(uint32_t n, std::vector<Operation> ops) {
+  Circuit c;
+  c.num_qubits = n;
+  c.ops = std::move(ops);
+  return c;
+}
+
+std::string names(const Circuit& c) {
+  std::string s;
+  for (const auto& op : c.ops) {
+    if (!s.empty()) s += " ";
+    s += gate_info(op.gate).name;
+    for (uint32_t q : op.qubits) s += std::to_string(q);
+  }
+  return s;
+}
+
+// Run the pass, check exact equivalence with zero phase difference, return the gate names.
+std::string run(std::unique_ptr<Pass> p, Circuit c) {
+  Circuit before = c;
+  p->run(c);
+  EquivResult r = check_equivalence(before, c);
+  EXPECT_TRUE(r.equivalent) << p->name() << ": " << r.detail;
+  EXPECT_NEAR(r.global_phase, 0, 1e-9) << p->name();
+  return names(c);
+}
+
+TEST(InverseCancellation, AdjacentPairsVanish) {
+  Circuit c = circ(2, {g(GateId::H, {0}), g(GateId::H, {0}), g(GateId::CX, {0, 1}), g(GateId::CX, {0, 1}),
+                       g(GateId::S, {1}), g(GateId::Sdg, {1}), g(GateId::T, {0})});
+  EXPECT_EQ(run(createInverseCancellationPass(), c), "t0");
+}
+
+TEST(InverseCancellation, NestedPairsCollapse) {
+  Circuit c = circ(1, {g(GateId::X, {0}), g(GateId::H, {0}), g(GateId::H, {0}), g(GateId::X, {0})});
+  EXPECT_EQ(run(createInverseCancellationPass(), c), "");
+}
+
+TEST(InverseCancellation, DoesNotCancelReversedCx) {
+  Circuit c = circ(2, {g(GateId::CX, {0, 1}), g(GateId::CX, {1, 0})});
+  EXPECT_EQ(run(createInverseCancellationPass(), c), "cx01 cx10");
+}
+
+TEST(RotationMerge, MergesAndRemovesIdentity) {
+  Circuit c = circ(1, {g(GateId::RZ, {0}, {Expr(0.25)}), g(GateId::RZ, {0}, {Expr(0.5)}),
+                       g(GateId::RX, {0}, {Expr(1.0)}), g(GateId::RX, {0}, {Expr(-1.0)})});
+  Circuit d = c;
+  EXPECT_EQ(run(createRotationMergePass(), c), "rz0");
+  createRotationMergePass()->run(d);
+  EXPECT_NEAR(d.ops[0].params[0].value(), 0.75, 1e-15);
+}
+
+TEST(RotationMerge, TwoPiBecomesGlobalPhase) {
+  Circuit c = circ(1, {g(GateId::RZ, {0}, {Expr(M_PI)}), g(GateId::RZ, {0}, {Expr(M_PI)})});
+  EXPECT_EQ(run(createRotationMergePass(), c), "");
+}
+
+TEST(RotationMerge, SymbolicAnglesAddSymbolically) {
+  Circuit c = circ(1, {g(GateId::RZ, {0}, {Expr::symbol(0)}), g(GateId::RZ, {0}, {Expr::symbol(1)})});
+  c.inputs.push_back({"a", "float[64]", {2}, 0});
+  Circuit before = c;
+  createRotationMergePass()->run(c);
+  ASSERT_EQ(c.ops.size(), 1u);
+  EXPECT_EQ(c.ops[0].params[0].to_qasm(c.symbol_names()), "a[0] + a[1]");
+  EXPECT_TRUE(check_equivalence(before, c).equivalent);
+}
+
+TEST(CommutationCancellation, RzThroughCxControl) {
+  Circuit c = circ(2, {g(GateId::RZ, {0}, {Expr(0.3)}), g(GateId::CX, {0, 1}), g(GateId::RZ, {0}, {Expr(0.4)})});
+  EXPECT_EQ(run(createCommutationCancellationPass(), c), "rz0 cx01");
+}
+
+TEST(CommutationCancellation, XThroughCxTarget) {
+  Circuit c = circ(2, {g(GateId::X, {1}), g(GateId::CX, {0, 1}), g(GateId::X, {1})});
+  EXPECT_EQ(run(createCommutationCancellationPass(), c), "cx01");
+}
+
+TEST(CommutationCancellation, CxPairsThroughSharedControlAndTarget) {
+  Circuit c = circ(3, {g(GateId::CX, {0, 1}), g(GateId::CX, {0, 2}), g(GateId::CX, {2, 1}), g(GateId::CX, {0, 1})});
+  EXPECT_EQ(run(createCommutationCancellationPass(), c), "cx02 cx21");
+}
+
+TEST(CommutationCancellation, BlockedByNonCommutingGate) {
+  Circuit c = circ(2, {g(GateId::CX, {0, 1}), g(GateId::H, {1}), g(GateId::CX, {0, 1})});
+  EXPECT_EQ(run(createCommutationCancellationPass(), c), "cx01 h1 cx01");
+}
+
+TEST(CommutationCancellation, ThroughDiagonalGates) {
+  Circuit c = circ(2, {g(GateId::T, {0}), g(GateId::CZ, {0, 1}), g(GateId::Tdg, {0})});
+  EXPECT_EQ(run(createCommutationCancellationPass(), c), "cz01");
+}
+
+TEST(CommutationCancellation, ThroughCxRzCxBlock) {
+  // cx(1,2) rz(2) cx(1,2) is diagonal, so cx(2,0) (control on 2) passes it.
+  Circuit c = circ(3, {g(GateId::CX, {2, 0}), g(GateId::CX, {1, 2}), g(GateId::RZ, {2}, {Expr(0.7)}),
+                       g(GateId::CX, {1, 2}), g(GateId::CX, {2, 0})});
+  EXPECT_EQ(run(createCommutationCancellationPass(), c), "cx12 rz2 cx12");
+}
+
+TEST(PhasePolynomial, MergesAcrossCxNetwork) {
+  // rz on parity x0^x1 twice, separated by a cx network that restores it.
+  Circuit c = circ(2, {g(GateId::CX, {0, 1}), g(GateId::RZ, {1}, {Expr(0.2)}), g(GateId::CX, {0, 1}),
+                       g(GateId::H, {0}), g(GateId::H, {0}), g(GateId::X, {1}), g(GateId::CX, {0, 1}),
+                       g(GateId::RZ, {1}, {Expr(0.3)}), g(GateId::CX, {0, 1})});
+  // H H gives qubit 0 a fresh variable: no merge across it.
+  EXPECT_EQ(run(createPhasePolynomialPass(), c), "cx01 rz1 cx01 h0 h0 x1 cx01 rz1 cx01");
+  Circuit d = circ(2, {g(GateId::CX, {0, 1}), g(GateId::RZ, {1}, {Expr(0.2)}), g(GateId::CX, {0, 1}),
+                       g(GateId::X, {1}), g(GateId::CX, {1, 0}), g(GateId::RZ, {0}, {Expr(0.3)})});
+  // Second rz sees x0 ^ x1 ^ 1: folded with the opposite sign.
+  PhasePolynomialConfig first;
+  first.placement = PhasePolynomialConfig::Placement::First;
+  Circuit e = d;
+  EXPECT_EQ(run(createPhasePolynomialPass(first), d), "cx01 rz1 cx01 x1 cx10");
+  createPhasePolynomialPass(first)->run(e);
+  EXPECT_NEAR(e.ops[1].params[0].value(), 0.2 - 0.3, 1e-15);
+}
+
+TEST(PhasePolynomial, FreshVariableOnlyOnNonDiagonalQubits) {
+  // ch's control keeps its parity; the rz on qubit 0 merge across it.
+  Circuit c = circ(2, {g(GateId::RZ, {0}, {Expr(0.2)}), g(GateId::CH, {0, 1}), g(GateId::RZ, {0}, {Expr(0.3)}),
+                       g(GateId::RZ, {1}, {Expr(0.1)}), g(GateId::CH, {0, 1}), g(GateId::RZ, {1}, {Expr(0.1)})});
+  EXPECT_EQ(run(createPhasePolynomialPass(), c), "rz0 ch01 rz1 ch01 rz1");
+}
+
+TEST(PhasePolynomial, PlacementsAreAllExact) {
+  using P = PhasePolynomialConfig::Placement;
+  for (P p : {P::First, P::Last, P::Smart}) {
+    Circuit c = circ(3, {g(GateId::CX, {0, 2}), g(GateId::RZ, {2}, {Expr(0.5)}), g(GateId::CX, {0, 2}),
+                         g(GateId::CX, {1, 2}), g(GateId::CX, {0, 1}), g(GateId::CX, {1, 2}),
+                         g(GateId::RZ, {2}, {Expr(0.25)}), g(GateId::CX, {0, 1})});
+    PhasePolynomialConfig cfg;
+    cfg.placement = p;
+    run(createPhasePolynomialPass(cfg), c);
+  }
+}
+
+TEST(HadamardReduction, HsHBecomesSdgHSdg) {
+  Circuit c = circ(1, {g(GateId::H, {0}), g(GateId::RZ, {0}, {Expr(M_PI / 2)}), g(GateId::H, {0})});
+  EXPECT_EQ(run(createHadamardReductionPass(), c), "rz0 h0 rz0");
+}
+
+TEST(HadamardReduction, ConjugatedCxReverses) {
+  Circuit c = circ(2, {g(GateId::H, {0}), g(GateId::H, {1}), g(GateId::CX, {0, 1}), g(GateId::H, {0}),
+                       g(GateId::H, {1})});
+  EXPECT_EQ(run(createHadamardReductionPass(), c), "cx10");
+}
+
+TEST(HadamardReduction, TargetPhaseRule) {
+  Circuit c = circ(2, {g(GateId::H, {1}), g(GateId::RZ, {1}, {Expr(M_PI / 2)}), g(GateId::CX, {0, 1}),
+                       g(GateId::RZ, {1}, {Expr(-M_PI / 2)}), g(GateId::H, {1})});
+  EXPECT_EQ(run(createHadamardReductionPass(), c), "rz1 cx01 rz1");
+}
+
+TEST(SingleQubitFusion, RunBecomesShortestNamForm) {
+  Circuit c = circ(1, {g(GateId::H, {0}), g(GateId::T, {0}), g(GateId::T, {0}), g(GateId::H, {0}),
+                       g(GateId::X, {0}), g(GateId::Z, {0})});
+  std::string s = run(createSingleQubitFusionPass({Basis::Nam}), c);
+  EXPECT_LE(std::count(s.begin(), s.end(), ' ') + 1, 3) << s;
+}
+
+TEST(SingleQubitFusion, IbmBasis) {
+  Circuit c = circ(1, {g(GateId::H, {0}), g(GateId::U3, {0}, {Expr(0.3), Expr(0.2), Expr(0.1)}), g(GateId::Y, {0})});
+  std::string s = run(createSingleQubitFusionPass({Basis::IbmCz}), c);
+  for (const auto& op : c.ops) (void)op;
+  EXPECT_EQ(s.find("h"), std::string::npos) << s;
+  EXPECT_EQ(s.find("u3"), std::string::npos) << s;
+}
+
+TEST(SingleQubitFusion, LeavesSymbolicGatesAlone) {
+  Circuit c = circ(1, {g(GateId::H, {0}), g(GateId::RZ, {0}, {Expr::symbol(0)}), g(GateId::H, {0})});
+  c.inputs.push_back({"t", "float[64]", {}, 0});
+  Circuit before = c;
+  createSingleQubitFusionPass({Basis::Nam})->run(c);
+  EXPECT_EQ(names(c), "h0 rz0 h0");
+}
+
+TEST(Pipeline, DescribeListsNamedPasses) {
+  std::string d = describe_pipeline(2, "nam");
+  EXPECT_NE(d.find("pipeline O2/nam"), std::string::npos) << d;
+  EXPECT_NE(d.find("phase-polynomial-merge"), std::string::npos) << d;
+  EXPECT_NE(d.find("commutation-cancellation"), std::string::npos) << d;
+  std::string d0 = describe_pipeline(0, "ibm_heron");
+  EXPECT_NE(d0.find("sabre-routing"), std::string::npos) << d0;
+  EXPECT_THROW(describe_pipeline(4, "nam"), std::invalid_argument);
+  EXPECT_THROW(describe_pipeline(1, "nope"), std::invalid_argument);
+}
+
+TEST(Pipeline, LayoutCommentRoundTrips) {
+  CompileResult r;
+  r.initial_layout = {3, 0, 7};
+  r.final_layout = {0, 7, 3};
+  std::string s = layout_comment(r);
+  std::vector<uint32_t> a, b;
+  ASSERT_TRUE(parse_layout_comment("OPENQASM 3.0;\n" + s + "\nqubit[2] q;", a, b));
+  EXPECT_EQ(a, r.initial_layout);
+  EXPECT_EQ(b, r.final_layout);
+  EXPECT_FALSE(parse_layout_comment("OPENQASM 3.0;", a, b));
+}
+
+TEST(Counting, NamConventions) {
+  Circuit c = circ(2, {g(GateId::T, {0}), g(GateId::S, {0}), g(GateId::RZ, {1}, {Expr(-M_PI / 4)}),
+                       g(GateId::RZ, {1}, {Expr(3 * M_PI / 4)}), g(GateId::CX, {0, 1})});
+  GateCounts n = count_gates(c);
+  EXPECT_EQ(n.total, 5u);
+  EXPECT_EQ(n.two_qubit, 1u);
+  EXPECT_EQ(n.t, 3u);
+}
+
+}  // namespace
+}  // namespace qforge

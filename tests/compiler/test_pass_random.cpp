@@ -1,0 +1,116 @@
+// Property tests: every pass and every pipeline keeps random circuits
+// equivalent (exact unitary comparison; symbolic parameters bound randomly).
+#include "qforge/equiv.hpp"
+#include "qforge/passes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
+
+namespace qforge {
+namespace {
+
+// Random circuit over the whole gate table, with some extra controls,
+// symbolic parameters and Clifford+T-heavy stretches.
+Circuit random_circuit(std::mt19937_64& rng, uint32_t n, uint32_t len, bool symbolic, bool nam_only = false) {
+  Circuit c;
+  c.num_qubits = n;
+  if (symbolic) c.inputs.push_back({"th", "float[64]", {3}, 0});
+  std::uniform_real_distribution<double> ang(-M_PI, M_PI);
+  const GateId nam[] = {GateId::H, GateId::X, GateId::CX, GateId::RZ, GateId::T, GateId::Tdg, GateId::S, GateId::CX};
+  for (uint32_t k = 0; k < len; ++k) {
+    GateId gid;
+    if (nam_only || rng() % 3 != 0) gid = nam[rng() % 8];
+    else gid = static_cast<GateId>(rng() % kNumGates);
+    const GateInfo& info = gate_info(gid);
+    uint8_t ctrls = (!nam_only && rng() % 10 == 0 && info.num_qubits + 1u <= n) ? 1 : 0;
+    if (info.num_qubits + ctrls > n) continue;
+    std::vector<uint32_t> qs(n);
+    for (uint32_t i = 0; i < n; ++i) qs[i] = i;
+    std::shuffle(qs.begin(), qs.end(), rng);
+    qs.resize(info.num_qubits + ctrls);
+    Operation op;
+    op.gate = gid;
+    op.num_controls = ctrls;
+    op.qubits = qs;
+    for (uint32_t p = 0; p < info.num_params; ++p) {
+      if (symbolic && rng() % 3 == 0) op.params.push_back(Expr::symbol(rng() % 3) * Expr(0.5 + p));
+      else if (rng() % 2) op.params.push_back(Expr(M_PI / 4 * static_cast<double>(rng() % 8)));
+      else op.params.push_back(Expr(ang(rng)));
+    }
+    c.ops.push_back(op);
+  }
+  return c;
+}
+
+void expect_equiv(const Circuit& a, const Circuit& b, const std::string& what) {
+  EquivResult r = check_equivalence(a, b);
+  ASSERT_TRUE(r.equivalent) << what << ": " << r.detail;
+  EXPECT_TRUE(r.exact);
+}
+
+using Factory = std::function<std::unique_ptr<Pass>()>;
+
+TEST(PassProperty, EveryPassKeepsRandomCircuitsEquivalent) {
+  std::vector<std::pair<std::string, Factory>> passes = {
+      {"inverse", [] { return createInverseCancellationPass(); }},
+      {"rotation", [] { return createRotationMergePass(); }},
+      {"commutation", [] { return createCommutationCancellationPass(); }},
+      {"phasepoly-first", [] { PhasePolynomialConfig c; c.placement = PhasePolynomialConfig::Placement::First; return createPhasePolynomialPass(c); }},
+      {"phasepoly-last", [] { PhasePolynomialConfig c; c.placement = PhasePolynomialConfig::Placement::Last; return createPhasePolynomialPass(c); }},
+      {"phasepoly-smart", [] { return createPhasePolynomialPass(); }},
+      {"hadamard", [] { return createHadamardReductionPass(); }},
+      {"fusion-nam", [] { return createSingleQubitFusionPass({Basis::Nam}); }},
+      {"fusion-ibm", [] { return createSingleQubitFusionPass({Basis::IbmEcr}); }},
+      {"fusion-generic", [] { return createSingleQubitFusionPass({Basis::Generic}); }},
+  };
+  std::mt19937_64 rng(11);
+  for (int trial = 0; trial < 25; ++trial) {
+    const bool sym = trial % 3 == 0;
+    Circuit c = random_circuit(rng, 2 + trial % 4, 40, sym);
+    Circuit lowered = c;
+    createBasisTranslationPass({Basis::Nam})->run(lowered);
+    expect_equiv(c, lowered, "lowering");
+    for (const auto& [name, make] : passes) {
+      Circuit raw = c, low = lowered;
+      make()->run(raw);
+      expect_equiv(c, raw, name + " on the raw circuit, trial " + std::to_string(trial));
+      make()->run(low);
+      expect_equiv(c, low, name + " on the lowered circuit, trial " + std::to_string(trial));
+    }
+  }
+}
+
+TEST(PassProperty, NamCircuitsShrinkAndStayEquivalent) {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 20; ++trial) {
+    Circuit c = random_circuit(rng, 4, 80, false, true);
+    CompileResult r = run_pipeline(c, 2, "nam");
+    expect_equiv(c, r.circuit, "O2 nam trial " + std::to_string(trial));
+    EXPECT_LE(count_gates(r.circuit).total, count_gates(c).total);
+  }
+}
+
+TEST(PassProperty, EveryLevelAndTargetOnRandomCircuits) {
+  std::mt19937_64 rng(17);
+  for (int trial = 0; trial < 6; ++trial) {
+    Circuit c = random_circuit(rng, 3 + trial % 3, 30, trial % 2 == 1);
+    for (const std::string& t : {"nam", "generic", "ibm_eagle", "ibm_heron"}) {
+      Target target = make_target(t);
+      for (int level = 0; level <= 3; ++level) {
+        CompileResult r = run_pipeline(c, level, t);
+        const std::string what = t + " O" + std::to_string(level) + " trial " + std::to_string(trial);
+        EquivOptions o;
+        o.initial_layout = r.initial_layout;
+        o.final_layout = r.final_layout;
+        EquivResult e = check_equivalence(c, r.circuit, o);
+        ASSERT_TRUE(e.equivalent) << what << ": " << e.detail;
+        EXPECT_EQ(check_target(r.circuit, target), "") << what;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace qforge
