@@ -129,6 +129,32 @@ void dense1(std::complex<FP>* psi, unsigned n, unsigned t, const std::complex<FP
     }
     return;
   }
+  if (ctrl == 0 && (t == 1 || t == 2) && n > t + 1) {
+    // Blocks of 2^(t+1) amplitudes with a compile-time inner length.
+    const auto blocks = [&](auto half_tag) {
+      constexpr unsigned H = decltype(half_tag)::value;
+      FP* p = reinterpret_cast<FP*>(psi);
+      const int64_t nblocks = int64_t(uint64_t(1) << (n - 1)) / H;
+#pragma omp parallel for schedule(static) if (nblocks * H >= int64_t(kParallelMinAmplitudes))
+      for (int64_t blk = 0; blk < nblocks; ++blk) {
+        FP* a = p + 4 * H * blk;
+        FP* b = a + 2 * H;
+#pragma omp simd
+        for (unsigned j = 0; j < H; ++j) {
+          const FP ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];
+          a[2 * j] = m00r * ar - m00i * ai + m01r * br - m01i * bi;
+          a[2 * j + 1] = m00r * ai + m00i * ar + m01r * bi + m01i * br;
+          b[2 * j] = m10r * ar - m10i * ai + m11r * br - m11i * bi;
+          b[2 * j + 1] = m10r * ai + m10i * ar + m11r * bi + m11i * br;
+        }
+      }
+    };
+    if (t == 1)
+      blocks(std::integral_constant<unsigned, 2>{});
+    else
+      blocks(std::integral_constant<unsigned, 4>{});
+    return;
+  }
   if (use_octets(n, ctrl | tb)) {
     FP* p = reinterpret_cast<FP*>(psi);
     for_each_pair_by_octets(n, ctrl | tb, ctrl, 0, tb, [=](uint64_t i0, uint64_t i1) {
