@@ -4,6 +4,8 @@
 #include "cli.hpp"
 
 #include "qforge/models/metrics.hpp"
+#include "qforge/models/plot.hpp"
+#include "qforge/models/report.hpp"
 #include "qforge/models/training.hpp"
 
 #include <cmath>
@@ -18,6 +20,8 @@ namespace qforge::cli {
 
 void add_train_options(po::options_description& desc);
 models::TrainConfig train_config(const po::variables_map& vm);
+int render_report(const std::vector<std::string>& runs, const std::string& out,
+                  const models::AnalysisOptions& analysis, bool checkpoints);
 
 namespace {
 
@@ -52,7 +56,8 @@ int run_experiment(const std::vector<std::string>& args) {
       ("out,o", po::value<std::string>(), "output folder (default runs/experiment-NAME)")
       ("threshold", po::value<double>()->default_value(0.95),
        "accuracy threshold for convergence speed (lean-fashion)")
-      ("fgsm-eps", po::value<double>()->default_value(0.1), "FGSM eps (hybrid-cnn-*)");
+      ("fgsm-eps", po::value<double>()->default_value(0.1), "FGSM eps (hybrid-cnn-*)")
+      ("report", "render the experiment's report (qforge report) into OUT/report at the end");
   po::positional_options_description pos;
   pos.add("name", 1);
   po::variables_map vm;
@@ -70,6 +75,7 @@ int run_experiment(const std::vector<std::string>& args) {
   if (!vm.count("name")) throw UsageError("no experiment name (lean-fashion, hybrid-cnn-fashion)");
   const std::string name = vm["name"].as<std::string>();
   models::TrainConfig base = train_config(vm);
+  if (vm.count("report")) models::check_gnuplot(models::gnuplot_program());  // fail before training
   const std::string out = vm.count("out") ? vm["out"].as<std::string>() : "runs/experiment-" + name;
   std::ostringstream table;
 
@@ -185,6 +191,7 @@ int run_experiment(const std::vector<std::string>& args) {
   }
   write_output(out + "/table.md", table.str());
   std::cout << table.str();
+  if (vm.count("report")) return render_report({out}, out + "/report", models::AnalysisOptions{}, true);
   return kOk;
 }
 

@@ -2,6 +2,8 @@
 #ifdef QFORGE_HAVE_MODELS
 #include "cli.hpp"
 
+#include "qforge/models/plot.hpp"
+#include "qforge/models/report.hpp"
 #include "qforge/models/training.hpp"
 
 #include <fstream>
@@ -76,6 +78,9 @@ models::TrainConfig train_config(const po::variables_map& vm) {
   return c;
 }
 
+int render_report(const std::vector<std::string>& runs, const std::string& out,
+                  const models::AnalysisOptions& analysis, bool checkpoints);
+
 namespace {
 
 int run_train(const std::vector<std::string>& args) {
@@ -84,7 +89,8 @@ int run_train(const std::vector<std::string>& args) {
   desc.add_options()
       ("run-dir,o", po::value<std::string>(), "output folder (default runs/MODEL-DATASET)")
       ("resume", "continue the run in --run-dir from its last checkpoint")
-      ("stop-after", po::value<int>(), "stop after this epoch (as if killed; --resume continues)");
+      ("stop-after", po::value<int>(), "stop after this epoch (as if killed; --resume continues)")
+      ("report", "render the run's report (qforge report) into RUN_DIR/report at the end");
   po::variables_map vm;
   if (!parse_args(args, "usage: qforge train [--model M] [--dataset D] [--epochs N] [options]\n\n"
                         "Train an image classifier. Per epoch: loss, accuracy and macro F1 on\n"
@@ -99,6 +105,7 @@ int run_train(const std::vector<std::string>& args) {
                                   : "runs/" + c.model + "-" + c.dataset;
   c.resume = vm.count("resume") > 0;
   if (vm.count("stop-after")) c.stop_after = vm["stop-after"].as<int>();
+  if (vm.count("report")) models::check_gnuplot(models::gnuplot_program());  // fail before training
   auto r = models::train(c, std::cerr);
   if (r.history.empty()) return kFailed;
   const auto& m = r.history.back();
@@ -106,6 +113,8 @@ int run_train(const std::vector<std::string>& args) {
             << "\nthreads: " << r.threads << "\nparameters: " << r.parameters.total << " ("
             << r.parameters.quantum << " quantum)\nval accuracy: " << 100 * m.val_accuracy
             << "%\ntest accuracy: " << 100 * m.test_accuracy << "%\n";
+  if (vm.count("report") && !r.stopped_early)
+    return render_report({r.run_dir}, r.run_dir + "/report", models::AnalysisOptions{}, true);
   return kOk;
 }
 

@@ -16,6 +16,9 @@ packages=(
   zlib1g-dev                             # gzipped IDX files
   googletest libgtest-dev libbenchmark-dev
   dataset-fashion-mnist                  # the embedded default data
+  gnuplot-nox fonts-dejavu-core          # qforge report: charts (PNG + SVG), their font
+  libcairo2-dev pkg-config               # circuit diagrams as PNG (qforge draw --format png)
+  libstb-dev                             # PNG decoding in the report tests
 )
 
 if [[ "${QFORGE_SKIP_APT:-0}" != 1 ]]; then

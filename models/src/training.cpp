@@ -496,6 +496,8 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     gen.set_state(rng);
   }
   write_atomic(c.run_dir + "/config.txt", config_to_text(c));
+  // The circuit as trained (for `qforge report`: its diagram, Bloch vectors).
+  if (is_hybrid(c.model)) copy_file(model_spec(c, d.train, C).circuit_path, c.run_dir + "/circuit.qasm");
   {
     std::ostringstream o;
     o << "# fixed test images: position in the test subset, index in the " << c.dataset

@@ -102,3 +102,21 @@ std::string stats_json(const CircuitStats& s);
 std::string draw_text(const Circuit& c, int max_width = 0);
 
 }  // namespace qforge
+
+namespace qforge {
+
+/// The circuit as a diagram in the style of Qiskit's matplotlib drawer, as
+/// SVG text: one wire per qubit (named by register, `q[0]`), one double wire
+/// per classical register, gates as coloured boxes with their name and
+/// parameters (inputs by name, `π/2`), ● controls, ⊕ targets of controlled
+/// X, × swaps, a meter for measures with a double line to the classical
+/// wire, dashed barriers, `if` conditions above the box. Operations are placed
+/// in columns as draw_text places them. Throws std::invalid_argument when a
+/// qubit belongs to no register (as wire_registers does).
+std::string draw_svg(const Circuit& c);
+
+/// The same diagram rasterised (cairo) as PNG bytes, `scale` pixels per SVG
+/// unit. Throws std::runtime_error when cairo fails.
+std::string draw_png(const Circuit& c, double scale = 2.0);
+
+}  // namespace qforge

@@ -1,0 +1,988 @@
+// `qforge report` (report.hpp): reading run folders, the charts (gnuplot
+// scripts, plot.hpp) and the HTML page. Torch-free; analyse_run is in
+// report_torch.cpp.
+#include "qforge/models/report.hpp"
+
+#include "qforge/models/plot.hpp"
+
+#include "qforge/emit.hpp"
+#include "qforge/frontend.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace qforge::models {
+
+// ------------------------------------------------------------------ files
+
+namespace {
+
+bool is_dir(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+bool is_file(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot read '" + path + "'");
+  std::ostringstream o;
+  o << f.rdbuf();
+  return o.str();
+}
+void write_file(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << content;
+    if (!f) throw std::runtime_error("cannot write '" + tmp + "'");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
+}
+void make_dirs(const std::string& path) {
+  std::string cur;
+  std::stringstream ss(path);
+  if (!path.empty() && path[0] == '/') cur = "/";
+  for (std::string part; std::getline(ss, part, '/');) {
+    if (part.empty()) continue;
+    cur += part + "/";
+    ::mkdir(cur.c_str(), 0755);
+  }
+  if (!is_dir(path)) throw std::runtime_error("cannot create directory '" + path + "'");
+}
+std::vector<std::string> list_dir(const std::string& d) {
+  std::vector<std::string> out;
+  if (DIR* dir = ::opendir(d.c_str())) {
+    while (dirent* e = ::readdir(dir)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") out.push_back(n);
+    }
+    ::closedir(dir);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+std::string parent_dir(std::string d) {
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  auto k = d.rfind('/');
+  if (k == std::string::npos) return ".";
+  return k == 0 ? "/" : d.substr(0, k);
+}
+std::string base_name(std::string d) {
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  auto k = d.rfind('/');
+  return k == std::string::npos ? d : d.substr(k + 1);
+}
+
+/// Strings of a JSON array named `key` (the simple form metrics.json has).
+std::vector<std::string> json_strings(const std::string& json, const std::string& key) {
+  std::vector<std::string> out;
+  auto k = json.find("\"" + key + "\"");
+  if (k == std::string::npos) return out;
+  auto open = json.find('[', k), close = json.find(']', k);
+  if (open == std::string::npos || close == std::string::npos) return out;
+  for (std::size_t i = open + 1; i < close; ++i) {
+    if (json[i] != '"') continue;
+    std::string s;
+    for (++i; i < close && json[i] != '"'; ++i) {
+      if (json[i] == '\\' && i + 1 < close) ++i;
+      s += json[i];
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+int64_t json_int(const std::string& json, const std::string& key, int64_t fallback) {
+  auto k = json.find("\"" + key + "\"");
+  if (k == std::string::npos) return fallback;
+  auto c = json.find(':', k);
+  return c == std::string::npos ? fallback : std::strtoll(json.c_str() + c + 1, nullptr, 10);
+}
+
+std::string html_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '&') o += "&amp;";
+    else if (c == '"') o += "&quot;";
+    else o += c;
+  }
+  return o;
+}
+
+std::string fmt(const char* f, double v) {
+  if (!std::isfinite(v)) return "—";
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+}  // namespace
+
+std::vector<EpochMetrics> parse_metrics_csv(const std::string& text) {
+  std::vector<EpochMetrics> h;
+  std::istringstream in(text);
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (lineno == 1 || line.empty()) continue;
+    std::vector<double> v;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) {
+      char* end = nullptr;
+      double d = std::strtod(cell.c_str(), &end);
+      if (end == cell.c_str()) throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": bad number '" + cell + "'");
+      v.push_back(d);
+    }
+    if (v.size() < 12) throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": expected 12 columns");
+    EpochMetrics m;
+    m.epoch = int(v[0]);
+    m.train_loss = v[1]; m.train_accuracy = v[2]; m.train_macro_f1 = v[3];
+    m.val_loss = v[4]; m.val_accuracy = v[5]; m.val_macro_f1 = v[6];
+    m.test_accuracy = v[7]; m.seconds = v[8]; m.train_seconds = v[9];
+    m.peak_rss_mib = v[10]; m.cpu_percent = v[11];
+    h.push_back(m);
+  }
+  return h;
+}
+
+RunRecord read_run(const std::string& dir) {
+  RunRecord r;
+  r.dir = dir;
+  while (r.dir.size() > 1 && r.dir.back() == '/') r.dir.pop_back();
+  if (!is_file(r.dir + "/metrics.csv"))
+    throw std::runtime_error("'" + dir + "' is not a run folder (no metrics.csv)");
+  r.history = parse_metrics_csv(read_text(r.dir + "/metrics.csv"));
+  if (is_file(r.dir + "/config.txt"))
+    apply_config_text(r.config, read_text(r.dir + "/config.txt"), r.dir + "/config.txt");
+  r.model = r.config.model;
+  if (is_file(r.dir + "/metrics.json")) {
+    auto j = read_text(r.dir + "/metrics.json");
+    r.class_names = json_strings(j, "classes");
+    r.parameters.total = json_int(j, "total", 0);
+    r.parameters.quantum = json_int(j, "quantum", 0);
+    r.parameters.classical = json_int(j, "classical", 0);
+  }
+  if (is_file(r.dir + "/test_images.txt")) {
+    std::istringstream in(read_text(r.dir + "/test_images.txt"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream ls(line);
+      int pos;
+      std::size_t src;
+      if (ls >> pos >> src) {
+        r.fixed_test_positions.push_back(pos);
+        r.fixed_test_sources.push_back(src);
+      }
+    }
+  }
+  for (const auto& n : list_dir(r.dir)) {
+    if (n.size() == 12 && n.rfind("epoch_", 0) == 0 && n.substr(9) == ".pt")
+      r.epoch_checkpoints.push_back(std::atoi(n.substr(6, 3).c_str()));
+  }
+  std::sort(r.epoch_checkpoints.begin(), r.epoch_checkpoints.end());
+  if (is_file(r.dir + "/circuit.qasm")) r.circuit_file = r.dir + "/circuit.qasm";
+  return r;
+}
+
+std::vector<std::string> expand_run_dirs(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const auto& a : args) {
+    if (is_file(a + "/metrics.csv")) {
+      out.push_back(a);
+      continue;
+    }
+    if (!is_dir(a)) throw std::runtime_error("no such folder '" + a + "'");
+    bool any = false;
+    // An experiment's runs in the order of its table (hybrid first).
+    static const std::vector<std::string> order = {"lcqhnn", "cnn-4", "cnn-8", "cnn-16", "hybrid-cnn", "cnn-twin"};
+    auto rank = [&](const std::string& n) {
+      return std::find(order.begin(), order.end(), n) - order.begin();
+    };
+    auto names = list_dir(a);
+    std::stable_sort(names.begin(), names.end(),
+                     [&](const std::string& x, const std::string& y) { return rank(x) < rank(y); });
+    for (const auto& n : names)
+      if (is_file(a + "/" + n + "/metrics.csv")) {
+        out.push_back(a + "/" + n);
+        any = true;
+      }
+    if (!any) throw std::runtime_error("'" + a + "' holds no run (no metrics.csv in it or its sub-folders)");
+  }
+  return out;
+}
+
+std::string markdown_to_html(const std::string& md) {
+  std::ostringstream o;
+  std::istringstream in(md);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  auto cells = [](const std::string& l) {
+    std::vector<std::string> c;
+    std::string t = l;
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\r')) t.pop_back();
+    std::size_t a = t.find('|');
+    if (a == std::string::npos) return c;
+    std::string cur;
+    for (std::size_t i = a + 1; i < t.size(); ++i) {
+      if (t[i] == '|') {
+        auto s = cur;
+        while (!s.empty() && s.front() == ' ') s.erase(0, 1);
+        while (!s.empty() && s.back() == ' ') s.pop_back();
+        c.push_back(s);
+        cur.clear();
+      } else {
+        cur += t[i];
+      }
+    }
+    return c;
+  };
+  std::size_t i = 0;
+  std::string para;
+  auto flush = [&]() {
+    if (!para.empty()) o << "<p>" << para << "</p>\n";
+    para.clear();
+  };
+  while (i < lines.size()) {
+    const auto& l = lines[i];
+    if (!l.empty() && l[0] == '|') {
+      flush();
+      o << "<table class=\"data\">\n";
+      bool head = true;
+      for (; i < lines.size() && !lines[i].empty() && lines[i][0] == '|'; ++i) {
+        auto c = cells(lines[i]);
+        bool sep = !c.empty() && std::all_of(c.begin(), c.end(), [](const std::string& s) {
+          return !s.empty() && s.find_first_not_of("-: ") == std::string::npos;
+        });
+        if (sep) { head = false; continue; }
+        o << "<tr>";
+        for (const auto& s : c) o << (head ? "<th>" : "<td>") << html_escape(s) << (head ? "</th>" : "</td>");
+        o << "</tr>\n";
+      }
+      o << "</table>\n";
+      continue;
+    }
+    if (l.empty()) flush();
+    else para += (para.empty() ? "" : "<br>\n") + html_escape(l);
+    ++i;
+  }
+  flush();
+  return o.str();
+}
+
+// ------------------------------------------------------------------ figures
+
+namespace {
+
+struct Model {
+  RunRecord run;
+  RunAnalysis an;
+  bool analysed = false;
+  std::string label;  // display name
+  int color = 0;
+};
+
+std::string display_name(const std::string& m) {
+  static const std::map<std::string, std::string> names = {
+      {"lcqhnn", "LCQHNN"}, {"cnn-4", "CNN-4"}, {"cnn-8", "CNN-8"}, {"cnn-16", "CNN-16"},
+      {"hybrid-cnn", "Hybrid CNN"}, {"cnn-twin", "Classical twin"}};
+  auto it = names.find(m);
+  return it == names.end() ? m : it->second;
+}
+
+std::string rgb_int(const std::string& hex) {  // "#rrggbb" -> decimal for `lc rgb variable`
+  return std::to_string(std::stol(hex.substr(1), nullptr, 16));
+}
+
+/// Class colours (up to 10 distinct, then repeating).
+std::string class_color(int c) {
+  static const char* k[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  return k[c % 10];
+}
+std::string class_light(int c) {
+  static const char* k[] = {"#c6dbef", "#f7c6c6", "#c7e9c0", "#fdd9b5", "#dadaeb",
+                            "#e0cfc9", "#f6d2ea", "#dddddd", "#ebebb8", "#c5ecf1"};
+  return k[c % 10];
+}
+
+std::string gp_array(const std::string& name, const std::vector<std::string>& items) {
+  std::string s = "array " + name + "[" + std::to_string(std::max<std::size_t>(1, items.size())) + "] = [";
+  for (std::size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + gp_quote(items[i]);
+  if (items.empty()) s += "\"\"";
+  return s + "]\n";
+}
+
+std::string class_tics(const std::vector<std::string>& names, bool rotate) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < names.size(); ++i)
+    s += (i ? ", " : "") + gp_quote(names[i]) + " " + std::to_string(i);
+  return s + ")" + (rotate ? " rotate by 45 right" : "");
+}
+
+/// rows x cols multiplot grid for k panels.
+void grid_for(int k, int max_cols, int& rows, int& cols) {
+  cols = std::min(k, max_cols);
+  rows = (k + cols - 1) / std::max(1, cols);
+}
+
+std::string common_style() {
+  return "set border lw 1 lc rgb '#444444'\n"
+         "set grid lc rgb '#dddddd' lw 1 dt 1\n"
+         "set tics nomirror out scale 0.6\n"
+         "set key noautotitle\n";
+}
+
+// jet-like colormap for Grad-CAM
+void heat(double t, double& r, double& g, double& b) {
+  t = std::clamp(t, 0.0, 1.0);
+  r = std::clamp(1.5 - std::fabs(4 * t - 3), 0.0, 1.0);
+  g = std::clamp(1.5 - std::fabs(4 * t - 2), 0.0, 1.0);
+  b = std::clamp(1.5 - std::fabs(4 * t - 1), 0.0, 1.0);
+}
+
+/// x y r g b rows of an image (pixels C*H*W), optionally blended with a CAM.
+std::string image_rows(const std::string& name, const std::vector<uint8_t>& px, int C, int H, int W,
+                       const std::vector<float>* cam) {
+  std::ostringstream s;
+  s << "$" << name << " << EOD\n";
+  for (int y = 0; y < H; ++y) {
+    for (int x = 0; x < W; ++x) {
+      double rgb[3];
+      for (int c = 0; c < 3; ++c) rgb[c] = px[std::size_t(C == 3 ? c : 0) * H * W + std::size_t(y) * W + x] / 255.0;
+      if (cam) {
+        double hr, hg, hb, t = (*cam)[std::size_t(y) * W + x];
+        heat(t, hr, hg, hb);
+        const double a = 0.5;
+        rgb[0] = (1 - a) * rgb[0] + a * hr;
+        rgb[1] = (1 - a) * rgb[1] + a * hg;
+        rgb[2] = (1 - a) * rgb[2] + a * hb;
+      }
+      s << x << " " << (H - 1 - y) << " " << int(rgb[0] * 255 + 0.5) << " " << int(rgb[1] * 255 + 0.5)
+        << " " << int(rgb[2] * 255 + 0.5) << "\n";
+    }
+  }
+  s << "EOD\n";
+  return s.str();
+}
+
+std::string class_name(const std::vector<std::string>& names, int c) {
+  return c >= 0 && c < int(names.size()) ? names[c] : std::to_string(c);
+}
+
+int png_size(const std::string& path, int& w, int& h) {
+  std::ifstream f(path, std::ios::binary);
+  unsigned char b[24];
+  if (!f.read(reinterpret_cast<char*>(b), 24)) return -1;
+  w = (b[16] << 24) | (b[17] << 16) | (b[18] << 8) | b[19];
+  h = (b[20] << 24) | (b[21] << 16) | (b[22] << 8) | b[23];
+  return 0;
+}
+
+class Reporter {
+ public:
+  Reporter(const ReportOptions& o, std::ostream& log) : o_(o), log_(log) {
+    gp_ = o.gnuplot.empty() ? gnuplot_program() : o.gnuplot;
+  }
+
+  ReportResult run() {
+    check_gnuplot(gp_);
+    make_dirs(o_.out_dir);
+    for (const auto& d : expand_run_dirs(o_.run_dirs)) {
+      Model m;
+      m.run = read_run(d);
+      m.label = display_name(m.run.model);
+      m.color = int(models_.size());
+      models_.push_back(std::move(m));
+    }
+    // One model name may appear in several runs: label them apart.
+    std::map<std::string, int> seen;
+    for (auto& m : models_) seen[m.label]++;
+    for (auto& m : models_)
+      if (seen[m.label] > 1) m.label += " (" + base_name(parent_dir(m.run.dir)) + ")";
+    classes_ = models_.front().run.class_names;
+    if (o_.checkpoints)
+      for (auto& m : models_) {
+        log_ << "report: analysing " << m.run.dir << "\n" << std::flush;
+        try {
+          m.an = analyse_run(m.run, o_.analysis);
+          m.analysed = true;
+          for (const auto& n : m.an.notes) note(m.label + ": " + n);
+          if (classes_.empty()) classes_ = m.run.class_names;
+        } catch (const std::exception& e) {
+          note(m.label + ": no checkpoint analysis (" + e.what() + ")");
+        }
+      }
+    log_ << "report: drawing\n" << std::flush;
+    attempt("learning curves", [&] { learning(); });
+    attempt("confusion matrices", [&] { confusion(); });
+    attempt("per-class metrics", [&] { per_class(); });
+    attempt("FGSM", [&] { fgsm(); });
+    attempt("resources", [&] { resources(); });
+    attempt("embeddings", [&] { embeddings(); });
+    for (auto& m : models_) attempt("Grad-CAM " + m.label, [&] { gradcam(m); });
+    for (auto& m : models_) attempt("predictions " + m.label, [&] { predictions(m); });
+    for (auto& m : models_) attempt("circuit " + m.label, [&] { circuit(m); });
+    for (auto& m : models_) attempt("Bloch " + m.label, [&] { bloch(m); });
+    res_.html = o_.out_dir + "/index.html";
+    write_file(res_.html, html());
+    res_.notes = notes_;
+    return res_;
+  }
+
+ private:
+  void note(const std::string& n) {
+    notes_.push_back(n);
+    log_ << "report: " << n << "\n";
+  }
+  template <class F>
+  void attempt(const std::string& what, F f) {
+    try {
+      f();
+    } catch (const PlotError&) {
+      throw;
+    } catch (const std::exception& e) {
+      note(what + ": " + e.what());
+    }
+  }
+  void figure(const std::string& id, const std::string& title, const std::string& caption,
+              const std::string& body, int w, int h, const std::string& group = "") {
+    render_gnuplot(gp_, o_.out_dir, id, body, w, h);
+    add(id, title, caption, group, w, h);
+  }
+  /// w, h: the size the PNG was asked to have (read from the PNG when < 0).
+  void add(const std::string& id, const std::string& title, const std::string& caption,
+           const std::string& group, int w = -1, int h = -1) {
+    ReportFigure f;
+    f.id = id;
+    f.title = title;
+    f.caption = caption;
+    f.width = w;
+    f.height = h;
+    if (w < 0) png_size(o_.out_dir + "/" + id + ".png", f.width, f.height);
+    res_.figures.push_back(f);
+    groups_.push_back(group);
+  }
+  std::vector<Model*> analysed() {
+    std::vector<Model*> v;
+    for (auto& m : models_)
+      if (m.analysed) v.push_back(&m);
+    return v;
+  }
+  std::string color(const Model& m) const { return series_color(m.color); }
+
+  // ---- training and validation loss, accuracy, F1 per epoch
+  void learning() {
+    std::ostringstream b;
+    b << common_style();
+    for (std::size_t i = 0; i < models_.size(); ++i) {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& e : models_[i].run.history)
+        rows.push_back({std::to_string(e.epoch), gp_num(e.train_loss), gp_num(100 * e.train_accuracy),
+                        gp_num(e.train_macro_f1), gp_num(e.val_loss), gp_num(100 * e.val_accuracy),
+                        gp_num(e.val_macro_f1)});
+      b << datablock("m" + std::to_string(i), rows);
+    }
+    int maxep = 1;
+    for (const auto& m : models_)
+      if (!m.run.history.empty()) maxep = std::max(maxep, m.run.history.back().epoch);
+    b << "set multiplot layout 1,3 margins 0.05,0.84,0.14,0.88 spacing 0.07,0\n"
+      << "set xlabel 'epoch'\nset xrange [0.8:" << maxep + 0.2 << "]\n"
+      << "set xtics 1\n" << (maxep > 12 ? "set xtics " + std::to_string((maxep + 9) / 10) + "\n" : "");
+    const char* panels[3][3] = {{"loss (NLL)", "2", "5"}, {"accuracy (%)", "3", "6"}, {"macro F1", "4", "7"}};
+    for (int p = 0; p < 3; ++p) {
+      b << "set title '" << panels[p][0] << "'\n";
+      if (p == 2)
+        b << "set key at screen 0.995,0.88 right top samplen 2.5 spacing 1.2 font ',9' box lc rgb '#cccccc'\n";
+      else
+        b << "set key off\n";
+      b << "plot ";
+      for (std::size_t i = 0; i < models_.size(); ++i) {
+        std::string c = color(models_[i]);
+        b << (i ? ", \\\n     " : "") << "$m" << i << " using 1:" << panels[p][2]
+          << " with linespoints lw 2 pt 7 ps 0.7 lc rgb '" << c << "' title " << gp_quote(models_[i].label + " val")
+          << ", $m" << i << " using 1:" << panels[p][1] << " with linespoints lw 1.5 dt 2 pt 6 ps 0.7 lc rgb '"
+          << c << "' title " << gp_quote(models_[i].label + " train");
+      }
+      b << "\n";
+    }
+    b << "unset multiplot\n";
+    figure("learning_curves", "Learning curves",
+           "Loss, accuracy and macro F1 per epoch on the training set (dashed, measured during the "
+           "epoch, with dropout) and the validation set (solid, after the epoch), every model of the "
+           "report overlaid.",
+           b.str(), 1500, 460);
+  }
+
+  // ---- confusion matrices
+  void confusion() {
+    auto ms = analysed();
+    if (ms.empty()) return;
+    const int C = ms.front()->an.confusion.num_classes();
+    int rows, cols;
+    grid_for(int(ms.size()), C > 4 ? 2 : 4, rows, cols);
+    const int cell = C > 4 ? 520 : 360;
+    std::ostringstream b;
+    b << "set palette defined (0 '#ffffff', 1 '#6baed6', 2 '#08306b')\nset cbrange [0:1]\n"
+      << "unset colorbox\nset key off\nset tics nomirror out scale 0.4\nset size ratio -1\n"
+      << "set xlabel 'predicted'\nset ylabel 'true'\n"
+      << "set xtics " << class_tics(classes_, C > 4) << " font '," << (C > 4 ? 8 : 10) << "'\n"
+      << "set ytics " << class_tics(classes_, false) << " font '," << (C > 4 ? 8 : 10) << "'\n"
+      << "set xrange [-0.5:" << C - 0.5 << "]\nset yrange [" << C - 0.5 << ":-0.5]\n"
+      << "set multiplot layout " << rows << "," << cols << "\n";
+    for (std::size_t k = 0; k < ms.size(); ++k) {
+      const auto& cm = ms[k]->an.confusion;
+      std::vector<std::vector<std::string>> r;
+      for (int t = 0; t < C; ++t) {
+        int64_t row = 0;
+        for (int p = 0; p < C; ++p) row += cm.at(t, p);
+        for (int p = 0; p < C; ++p) {
+          double frac = row ? double(cm.at(t, p)) / double(row) : 0.0;
+          r.push_back({std::to_string(p), std::to_string(t), gp_num(frac), std::to_string(cm.at(t, p)),
+                       frac > 0.55 ? "16777215" : "0"});
+        }
+      }
+      b << datablock("cm" + std::to_string(k), r)
+        << "set title " << gp_quote(ms[k]->label + ": accuracy " + fmt("%.2f", 100 * cm.accuracy()) + "%") << "\n"
+        << "plot $cm" << k << " using 1:2:3 with image, $cm" << k
+        << " using 1:2:4:5 with labels tc rgb variable font '," << (C > 4 ? 7 : 11) << "'\n";
+    }
+    b << "unset multiplot\n";
+    figure("confusion", "Confusion matrices",
+           "Test images of each true class (rows) by predicted class (columns), last checkpoint; the "
+           "shade is the fraction of the row, the number the count.",
+           b.str(), cols * cell, rows * (cell - 20));
+  }
+
+  void per_class() {
+    auto ms = analysed();
+    if (ms.empty()) return;
+    const int C = ms.front()->an.confusion.num_classes();
+    int rows, cols;
+    grid_for(int(ms.size()), C > 4 ? 2 : 4, rows, cols);
+    std::ostringstream b;
+    b << common_style() << "set style data histograms\nset style histogram clustered gap 1\n"
+      << "set style fill solid 0.85 border -1\nset boxwidth 0.9\nset yrange [0:1.12]\nset ytics 0.2\n"
+      << "set key outside top center horizontal font ',9' samplen 1.5\nset grid noxtics ytics\n"
+      << (C > 4 ? "set xtics rotate by 45 right font ',8'\n" : "")
+      << "set multiplot layout " << rows << "," << cols << "\n";
+    for (std::size_t k = 0; k < ms.size(); ++k) {
+      const auto& cm = ms[k]->an.confusion;
+      std::vector<std::vector<std::string>> r;
+      for (int c = 0; c < C; ++c)
+        r.push_back({gp_quote(class_name(classes_, c)), gp_num(cm.precision(c)), gp_num(cm.recall(c)),
+                     gp_num(cm.f1(c))});
+      b << datablock("pc" + std::to_string(k), r)
+        << "set title " << gp_quote(ms[k]->label + ": macro F1 " + fmt("%.4f", cm.macro_f1())) << "\n"
+        << "plot $pc" << k << " using 2:xtic(1) lc rgb '#4c72b0' title 'precision', '' using 3 lc rgb "
+        << "'#dd8452' title 'recall', '' using 4 lc rgb '#55a868' title 'F1'\n";
+    }
+    b << "unset multiplot\n";
+    figure("per_class", "Per-class precision, recall and F1",
+           "On the test images, last checkpoint.", b.str(), cols * (C > 4 ? 620 : 380),
+           rows * (C > 4 ? 380 : 330));
+  }
+
+  void fgsm() {
+    auto ms = analysed();
+    if (ms.empty() || ms.front()->an.fgsm_eps.empty()) return;
+    std::ostringstream b;
+    b << common_style() << "set xlabel 'FGSM ε (on [0, 1] pixels)'\nset ylabel 'robust test accuracy (%)'\n"
+      << "set yrange [0:100]\nset key top right box lc rgb '#cccccc'\n"
+      << "set arrow from 0.1, graph 0 to 0.1, graph 1 nohead dt 2 lc rgb '#888888'\n"
+      << "set label 'papers: ε = 0.1' at 0.103, graph 0.04 tc rgb '#666666' font ',9'\n";
+    double emax = 0;
+    for (std::size_t k = 0; k < ms.size(); ++k) {
+      std::vector<std::vector<std::string>> r;
+      for (std::size_t i = 0; i < ms[k]->an.fgsm_eps.size(); ++i) {
+        r.push_back({gp_num(ms[k]->an.fgsm_eps[i]), gp_num(100 * ms[k]->an.fgsm_accuracy[i])});
+        emax = std::max(emax, ms[k]->an.fgsm_eps[i]);
+      }
+      b << datablock("f" + std::to_string(k), r);
+    }
+    b << "set xrange [0:" << gp_num(emax) << "]\nplot ";
+    for (std::size_t k = 0; k < ms.size(); ++k)
+      b << (k ? ", " : "") << "$f" << k << " using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb '"
+        << color(*ms[k]) << "' title " << gp_quote(ms[k]->label);
+    b << "\n";
+    figure("fgsm", "Robustness to FGSM",
+           "Test accuracy under the fast gradient sign attack x + ε·sign(∇ₓ loss), clipped to [0, 1], as ε "
+           "grows from 0 to 0.3 (the papers report ε = 0.1 only); last checkpoint.",
+           b.str(), 900, 480);
+  }
+
+  void resources() {
+    std::ostringstream b;
+    b << common_style();
+    std::vector<std::vector<std::string>> bars;
+    for (std::size_t i = 0; i < models_.size(); ++i) {
+      const auto& h = models_[i].run.history;
+      std::vector<std::vector<std::string>> rows;
+      double cpu = 0, peak = 0, sec = 0;
+      for (const auto& e : h) {
+        rows.push_back({std::to_string(e.epoch), gp_num(e.seconds), gp_num(e.train_seconds)});
+        cpu += e.cpu_percent;
+        peak = std::max(peak, e.peak_rss_mib);
+        sec += e.seconds;
+      }
+      b << datablock("t" + std::to_string(i), rows);
+      const double n = double(std::max<std::size_t>(1, h.size()));
+      bars.push_back({gp_quote(models_[i].label), gp_num(peak), gp_num(cpu / n), rgb_int(color(models_[i])),
+                      gp_num(sec / n)});
+    }
+    b << datablock("bars", bars);
+    b << "set multiplot layout 1,3 spacing 0.08,0 margins 0.06,0.98,0.2,0.88\n"
+      << "set title 'seconds per epoch'\nset xlabel 'epoch'\nset ylabel 's'\nset xtics 1\n"
+      << "set key top right font ',9' box lc rgb '#cccccc'\nset yrange [0:*]\nplot ";
+    for (std::size_t i = 0; i < models_.size(); ++i)
+      b << (i ? ", " : "") << "$t" << i << " using 1:2 with linespoints lw 2 pt 7 ps 0.7 lc rgb '"
+        << color(models_[i]) << "' title " << gp_quote(models_[i].label);
+    b << "\nset key off\nunset xlabel\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n"
+      << "set xtics rotate by 30 right\nset xrange [-0.6:" << models_.size() - 0.4 << "]\n"
+      << "set grid noxtics ytics\n"
+      << "set title 'peak memory (process RSS)'\nset ylabel 'MiB'\nset yrange [0:*]\n"
+      << "plot $bars using 0:2:4:xtic(1) with boxes lc rgb variable, $bars using 0:2:(sprintf('%.0f', $2)) "
+         "with labels offset 0,0.7 font ',9'\n"
+      << "set title 'CPU use (mean over epochs)'\nset ylabel '% of one core'\n"
+      << "plot $bars using 0:3:4:xtic(1) with boxes lc rgb variable, $bars using 0:3:(sprintf('%.0f%%', $3)) "
+         "with labels offset 0,0.7 font ',9'\n"
+      << "unset multiplot\n";
+    figure("resources", "Time, memory and CPU",
+           "Wall seconds per epoch (training + evaluation), the process's peak resident memory (when an "
+           "experiment trains its models in one process, this is the peak so far) and CPU time per wall "
+           "second, from metrics.csv.",
+           b.str(), 1500, 430);
+  }
+
+  void embeddings() {
+    auto ms = analysed();
+    if (ms.empty()) return;
+    const int C = int(classes_.size());
+    int rows, cols;
+    grid_for(int(ms.size()), 4, rows, cols);
+    std::vector<std::string> cls_colors, names;
+    for (int c = 0; c < C; ++c) {
+      cls_colors.push_back(class_color(c));
+      names.push_back(class_name(classes_, c));
+    }
+    auto scatter = [&](bool use_tsne) {
+      std::ostringstream b;
+      b << common_style() << gp_array("CC", cls_colors) << gp_array("NAMES", names)
+        << "set key bottom right font ',8' opaque box lc rgb '#cccccc'\nunset grid\n"
+        << "set multiplot layout " << rows << "," << cols << "\n";
+      for (std::size_t k = 0; k < ms.size(); ++k) {
+        const auto& a = ms[k]->an;
+        const auto& xy = use_tsne ? a.tsne_xy : a.pca_xy;
+        std::vector<std::vector<std::string>> r;
+        for (std::size_t i = 0; i < a.point_labels.size(); ++i)
+          r.push_back({gp_num(xy[2 * i]), gp_num(xy[2 * i + 1]), std::to_string(a.point_labels[i]),
+                       std::to_string(a.point_predictions[i])});
+        b << datablock("e" + std::to_string(k), r);
+        std::string title = ms[k]->label + " (" + std::to_string(a.feature_dim) + "-d features)";
+        if (!use_tsne) {
+          b << "set xlabel " << gp_quote("PC1 (" + fmt("%.0f", 100 * a.pca_explained[0]) + "% of variance)") << "\n"
+            << "set ylabel " << gp_quote("PC2 (" + fmt("%.0f", 100 * a.pca_explained[1]) + "%)") << "\n";
+        } else {
+          b << "unset xlabel\nunset ylabel\nset format x ''\nset format y ''\n";
+        }
+        b << "set title " << gp_quote(title) << "\n"
+          << "plot for [c=1:" << C << "] $e" << k << " using ($3==c-1?$1:NaN):2 with points pt 7 ps 0.45 lc rgb CC[c] title NAMES[c], "
+          << "$e" << k << " using ($3!=$4?$1:NaN):2 with points pt 6 ps 0.9 lw 0.8 lc rgb '#000000' title 'misclassified'\n";
+      }
+      b << "unset multiplot\n";
+      return b.str();
+    };
+    figure("pca", "Features entering the head: PCA",
+           "The first two principal components of the features that enter the classifier head (the "
+           "quantum layer's input for the hybrids, the last hidden layer for the CNNs) of the first test "
+           "images, coloured by true class; circles mark misclassified images.",
+           scatter(false), cols * 420, rows * 400);
+    figure("tsne", "Features entering the head: t-SNE",
+           "t-SNE (exact, perplexity 30, seeded) of the same features.", scatter(true), cols * 420, rows * 400);
+    // Decision regions.
+    std::ostringstream b;
+    b << common_style() << gp_array("CC", cls_colors) << gp_array("NAMES", names) << "unset grid\n"
+      << "set palette maxcolors " << std::max(C, 2) << "\nset palette defined (";
+    for (int c = 0; c < C; ++c) b << (c ? ", " : "") << c << " '" << class_light(c) << "'";
+    if (C == 1) b << ", 1 '" << class_light(0) << "'";
+    b << ")\nset cbrange [-0.5:" << std::max(C, 2) - 0.5 << "]\nunset colorbox\n"
+      << "set key bottom right font ',8' opaque box lc rgb '#cccccc'\n"
+      << "set multiplot layout " << rows << "," << cols << "\n";
+    for (std::size_t k = 0; k < ms.size(); ++k) {
+      const auto& a = ms[k]->an;
+      if (a.region_class.empty()) continue;
+      std::vector<std::vector<std::string>> g, p;
+      const int R = a.region_res;
+      for (int iy = 0; iy < R; ++iy)
+        for (int ix = 0; ix < R; ++ix)
+          g.push_back({gp_num(a.region_x0 + (a.region_x1 - a.region_x0) * (ix + 0.5) / R),
+                       gp_num(a.region_y0 + (a.region_y1 - a.region_y0) * (iy + 0.5) / R),
+                       std::to_string(a.region_class[std::size_t(iy) * R + ix])});
+      for (std::size_t i = 0; i < a.point_labels.size(); ++i)
+        p.push_back({gp_num(a.pca_xy[2 * i]), gp_num(a.pca_xy[2 * i + 1]), std::to_string(a.point_labels[i])});
+      b << datablock("g" + std::to_string(k), g) << datablock("p" + std::to_string(k), p)
+        << "set xrange [" << gp_num(a.region_x0) << ":" << gp_num(a.region_x1) << "]\n"
+        << "set yrange [" << gp_num(a.region_y0) << ":" << gp_num(a.region_y1) << "]\n"
+        << "set xlabel 'PC1'\nset ylabel 'PC2'\nset title " << gp_quote(ms[k]->label) << "\n"
+        << "plot $g" << k << " using 1:2:3 with image notitle, for [c=1:" << C << "] $p" << k
+        << " using ($3==c-1?$1:NaN):2 with points pt 7 ps 0.45 lc rgb CC[c] title NAMES[c]\n";
+    }
+    b << "unset multiplot\n";
+    figure("decision_regions", "Decision regions of the trained head on the PCA plane",
+           "Each point of the plane spanned by the first two principal components (around the feature "
+           "mean) is fed to the trained head (the quantum circuit and its readout for the hybrids); the "
+           "background shows the class it predicts, the dots the test images' features, by true class.",
+           b.str(), cols * 420, rows * 400);
+  }
+
+  void gradcam(Model& m) {
+    if (!m.analysed || m.an.cams.empty()) return;
+    const auto& a = m.an;
+    const int G = int(a.cams.front().size()), E = int(a.cam_epochs.size());
+    std::ostringstream b;
+    b << "unset border\nunset tics\nunset key\nset size ratio -1\nset xrange [-0.5:" << a.width - 0.5
+      << "]\nset yrange [-0.5:" << a.height - 0.5 << "]\nset title font ',9'\n"
+      << "set multiplot layout " << (E + 1) << "," << G << " margins 0.09,0.99,0.01,0.93 spacing 0.01,0.045\n";
+    for (int e = -1; e < E; ++e)
+      for (int g = 0; g < G; ++g) {
+        std::string name = "i" + std::to_string(e + 1) + "_" + std::to_string(g);
+        b << image_rows(name, a.images[g], a.channels, a.height, a.width, e < 0 ? nullptr : &a.cams[e][g]);
+        std::string title;
+        bool wrong = false;
+        if (e < 0) title = "true: " + class_name(classes_, a.image_labels[g]);
+        else {
+          int p = a.cam_predictions[e][g];
+          wrong = p != a.image_labels[g];
+          title = "pred: " + class_name(classes_, p);
+        }
+        b << "set title " << gp_quote(title) << " tc rgb '" << (wrong ? "#d62728" : "#222222") << "'\n";
+        if (g == 0)
+          b << "set label 99 " << gp_quote(e < 0 ? "image" : "epoch " + std::to_string(a.cam_epochs[e]))
+            << " at graph -0.12, graph 0.5 center rotate by 90 font ',10'\n";
+        else
+          b << "unset label 99\n";
+        b << "plot $" << name << " using 1:2:3:4:5 with rgbimage\n";
+      }
+    b << "unset multiplot\n";
+    const int cw = 150;
+    figure("gradcam_" + m.run.model + suffix(m), "Grad-CAM: " + m.label,
+           "Grad-CAM over the last convolutional layer (conv2 after its ReLU) for the predicted class, "
+           "from the checkpoints of the first, middle and last epochs, overlaid on fixed test images "
+           "(blue: no weight, red: most weight). Red titles are wrong predictions.",
+           b.str(), 60 + G * cw, 30 + (E + 1) * (cw + 10), "gradcam");
+  }
+
+  void predictions(Model& m) {
+    if (!m.analysed || m.an.images.empty()) return;
+    const auto& a = m.an;
+    const int n = int(a.images.size());
+    const int cols = std::min(n, 8), rows = (n + cols - 1) / cols;
+    std::ostringstream b;
+    b << "unset tics\nunset key\nset size ratio -1\nset xrange [-0.5:" << a.width - 0.5
+      << "]\nset yrange [-0.5:" << a.height - 0.5 << "]\nset title font ',8'\n"
+      << "set multiplot layout " << rows << "," << cols << " margins 0.01,0.99,0.01,0.91 spacing 0.01,0.075\n";
+    int wrong_total = 0;
+    for (int i = 0; i < n; ++i) {
+      bool wrong = a.image_predictions[i] != a.image_labels[i];
+      wrong_total += wrong;
+      b << image_rows("g" + std::to_string(i), a.images[i], a.channels, a.height, a.width, nullptr)
+        << "set border lw " << (wrong ? 4 : 1) << " lc rgb '" << (wrong ? "#d62728" : "#bbbbbb") << "'\n"
+        << "set title " << gp_quote("T " + class_name(classes_, a.image_labels[i]) + "\nP " +
+                                    class_name(classes_, a.image_predictions[i]) + (wrong ? "  ✗" : ""))
+        << " tc rgb '" << (wrong ? "#d62728" : "#222222") << "'\n"
+        << "plot $g" << i << " using 1:2:3:4:5 with rgbimage\n";
+    }
+    b << "unset multiplot\n";
+    figure("predictions_" + m.run.model + suffix(m), "Test images: " + m.label,
+           "The fixed test images (test_images.txt) with their true (T) and predicted (P) class, last "
+           "checkpoint; misclassified ones (" + std::to_string(wrong_total) + " of " + std::to_string(n) +
+               ") have a red frame.",
+           b.str(), cols * 130, rows * 170 + 20, "predictions");
+  }
+
+  void circuit(Model& m) {
+    if (!m.analysed || m.an.circuit_path.empty()) return;
+    DiagnosticSink diags;
+    Circuit c = compile_file(m.an.circuit_path, CompileOptions{}, diags);
+    if (diags.has_errors()) throw std::runtime_error(diags.format());
+    std::string id = "circuit_" + m.run.model + suffix(m);
+    write_file(o_.out_dir + "/" + id + ".svg", draw_svg(c));
+    write_file(o_.out_dir + "/" + id + ".png", draw_png(c, 1.5));
+    add(id, "Circuit: " + m.label,
+        "The quantum layer's circuit (" + base_name(m.an.circuit_path) +
+            "), drawn as Qiskit's drawer does; inputs stay symbolic (x: data, others: trained weights).",
+        "circuit");
+  }
+
+  void bloch(Model& m) {
+    if (!m.analysed || m.an.bloch_qubits == 0) return;
+    const auto& a = m.an;
+    const int n = a.bloch_qubits, C = int(classes_.size());
+    std::vector<std::string> cls_colors, names;
+    for (int c = 0; c < C; ++c) {
+      cls_colors.push_back(class_color(c));
+      names.push_back(class_name(classes_, c));
+    }
+    std::vector<std::vector<std::string>> r;
+    for (std::size_t s = 0; s < a.bloch_labels.size(); ++s) {
+      std::vector<std::string> row{std::to_string(a.bloch_labels[s])};
+      for (int q = 0; q < n; ++q)
+        for (int k = 0; k < 3; ++k) row.push_back(gp_num(a.bloch[(s * n + q) * 3 + k]));
+      r.push_back(row);
+    }
+    std::ostringstream b;
+    b << gp_array("CC", cls_colors) << gp_array("NAMES", names) << datablock("b", r)
+      << "set parametric\nset isosamples 13,9\nset urange [0:2*pi]\nset vrange [-pi/2:pi/2]\n"
+      << "set view equal xyz\nset view 62,35,1.45\nunset border\nunset tics\nset xrange [-1.1:1.1]\n"
+      << "set yrange [-1.1:1.1]\nset zrange [-1.1:1.1]\nunset key\n"
+      << "set arrow 1 from 0,0,-1 to 0,0,1 nohead lc rgb '#999999'\n"
+      << "set arrow 2 from -1,0,0 to 1,0,0 nohead lc rgb '#999999'\n"
+      << "set arrow 3 from 0,-1,0 to 0,1,0 nohead lc rgb '#999999'\n"
+      << "set label 1 '|0⟩' at 0,0,1.22 center\nset label 2 '|1⟩' at 0,0,-1.25 center\n"
+      << "set label 3 'x' at 1.2,0,0 center tc rgb '#777777'\nset label 4 'y' at 0,1.2,0 center tc rgb '#777777'\n"
+      << "set multiplot layout 1," << n << " margins 0.01,0.99,0.14,0.84 spacing 0.0\n";
+    for (int q = 0; q < n; ++q) {
+      if (q == n - 1)
+        b << "set key at screen 0.5,0.065 center center horizontal maxrows " << (C > 5 ? 2 : 1)
+          << " width -2 samplen 1 font ',9'\n";
+      b << "set title 'qubit " << q << "' offset 0,1.2\n"
+        << "splot cos(u)*cos(v), sin(u)*cos(v), sin(v) with lines lc rgb '#e3e3e3' notitle, "
+        << "for [c=1:" << C << "] $b using ($1==c-1?column(" << 2 + 3 * q << "):NaN):" << 3 + 3 * q << ":"
+        << 4 + 3 * q << " with points pt 7 ps 0.6 lc rgb CC[c] title NAMES[c]\n";
+    }
+    b << "unset multiplot\n";
+    figure("bloch_" + m.run.model + suffix(m), "Bloch vectors after the encoding: " + m.label,
+           "The state of each qubit (its reduced density matrix as a Bloch vector) after the encoding "
+           "layer of the circuit, for " + std::to_string(a.bloch_labels.size()) +
+               " test images coloured by true class: " +
+               (m.run.model == "hybrid-cnn" ? "the amplitude-embedded features (the circuit's initial state)."
+                                            : "the operations up to the last one that reads the data input x.") +
+               " Points inside the sphere are entangled or mixed.",
+           b.str(), std::max(700, 300 * n), 420, "bloch");
+  }
+
+  std::string suffix(const Model& m) const {
+    int same = 0;
+    for (const auto& o : models_) same += o.run.model == m.run.model;
+    return same > 1 ? "_" + std::to_string(m.color) : "";
+  }
+
+  // ---- HTML
+  std::string table_md() const {
+    std::set<std::string> parents;
+    for (const auto& a : o_.run_dirs) {
+      if (is_file(a + "/table.md")) return read_text(a + "/table.md");
+    }
+    for (const auto& m : models_) parents.insert(parent_dir(m.run.dir));
+    if (parents.size() == 1 && is_file(*parents.begin() + "/table.md")) return read_text(*parents.begin() + "/table.md");
+    return "";
+  }
+
+  std::string summary_table() const {
+    std::ostringstream o;
+    o << "<table class=\"data\" id=\"summary\">\n<tr><th>Model</th><th>Run</th><th>Parameters (quantum)</th>"
+         "<th>Epochs</th><th>Train acc (%)</th><th>Val acc (%)</th><th>Val macro F1</th><th>Test acc (%)</th>"
+         "<th>FGSM ε=0.1 (%)</th><th>Mean s/epoch</th><th>Peak MiB</th><th>Mean CPU (%)</th></tr>\n";
+    for (const auto& m : models_) {
+      const auto& h = m.run.history;
+      if (h.empty()) continue;
+      const auto& l = h.back();
+      double sec = 0, cpu = 0, peak = 0;
+      for (const auto& e : h) sec += e.seconds, cpu += e.cpu_percent, peak = std::max(peak, e.peak_rss_mib);
+      double fg = NAN;
+      for (std::size_t i = 0; m.analysed && i < m.an.fgsm_eps.size(); ++i)
+        if (std::fabs(m.an.fgsm_eps[i] - 0.1) < 1e-9) fg = m.an.fgsm_accuracy[i];
+      o << "<tr><td>" << html_escape(m.label) << "</td><td>" << html_escape(m.run.dir) << "</td><td>"
+        << m.run.parameters.total << " (" << m.run.parameters.quantum << ")</td><td>" << l.epoch << "</td><td>"
+        << fmt("%.2f", 100 * l.train_accuracy) << "</td><td>" << fmt("%.2f", 100 * l.val_accuracy) << "</td><td>"
+        << fmt("%.4f", l.val_macro_f1) << "</td><td>" << fmt("%.2f", 100 * l.test_accuracy) << "</td><td>"
+        << fmt("%.2f", 100 * fg) << "</td><td>" << fmt("%.3f", sec / double(h.size())) << "</td><td>"
+        << fmt("%.0f", peak) << "</td><td>" << fmt("%.0f", cpu / double(h.size())) << "</td></tr>\n";
+    }
+    o << "</table>\n";
+    return o.str();
+  }
+
+  std::string html() const {
+    std::ostringstream o;
+    o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>qforge report</title>\n"
+      << "<style>\nbody{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:24px 32px;color:#222;"
+         "max-width:1560px}\nh1{font-size:26px;margin:0 0 4px}\nh2{font-size:19px;margin:30px 0 6px;"
+         "border-bottom:1px solid #ddd;padding-bottom:3px}\nh3{font-size:15px;margin:16px 0 4px}\n"
+         "p{margin:4px 0 8px;line-height:1.4}\n.muted{color:#666;font-size:13px}\n"
+         "table.data{border-collapse:collapse;font-size:13px;margin:8px 0}\n"
+         "table.data th,table.data td{border:1px solid #ccc;padding:3px 7px;text-align:right}\n"
+         "table.data th{background:#f2f4f7}\ntable.data td:first-child{text-align:left;font-weight:600}\n"
+         "figure{margin:8px 0 18px}\nfigure img{max-width:100%;height:auto;border:1px solid #eee}\n"
+         "figcaption{font-size:13px;color:#444;max-width:1100px}\n.links{font-size:12px}\n"
+         ".notes{background:#fff8e1;border:1px solid #f0d98c;padding:6px 10px;font-size:13px}\n"
+         "</style></head><body>\n";
+    o << "<h1>qforge report</h1>\n<p class=\"muted\">";
+    for (std::size_t i = 0; i < models_.size(); ++i)
+      o << (i ? ", " : "") << html_escape(models_[i].label) << " <code>" << html_escape(models_[i].run.dir) << "</code>";
+    o << "</p>\n";
+    std::string md = table_md();
+    if (!md.empty()) o << "<h2 id=\"table\">The experiment's table (ours beside the paper's)</h2>\n"
+                       << markdown_to_html(md);
+    o << "<h2 id=\"runs\">Runs (last epoch, from metrics.csv)</h2>\n" << summary_table();
+    if (!notes_.empty()) {
+      o << "<div class=\"notes\"><b>Notes</b><ul>\n";
+      for (const auto& n : notes_) o << "<li>" << html_escape(n) << "</li>\n";
+      o << "</ul></div>\n";
+    }
+    std::string last_group = "-";
+    for (std::size_t i = 0; i < res_.figures.size(); ++i) {
+      const auto& f = res_.figures[i];
+      const auto& g = groups_[i];
+      if (g.empty() || g != last_group) o << "<h2 id=\"" << f.id << "\">" << html_escape(g.empty() ? f.title : group_title(g)) << "</h2>\n";
+      if (!g.empty()) o << "<h3>" << html_escape(f.title) << "</h3>\n";
+      last_group = g;
+      o << "<figure><a href=\"" << f.id << ".svg\"><img src=\"" << f.id << ".png\" width=\"" << f.width
+        << "\" alt=\"" << html_escape(f.title) << "\"></a>\n<figcaption>" << html_escape(f.caption)
+        << " <span class=\"links\">[<a href=\"" << f.id << ".svg\">SVG</a> · <a href=\"" << f.id
+        << ".png\">PNG</a>]</span></figcaption></figure>\n";
+    }
+    o << "<p class=\"muted\">Made by <code>qforge report</code>; each chart's gnuplot script is in "
+         "<code>gnuplot/</code>.</p>\n</body></html>\n";
+    return o.str();
+  }
+  static std::string group_title(const std::string& g) {
+    if (g == "gradcam") return "Grad-CAM";
+    if (g == "predictions") return "Test images with true and predicted labels";
+    if (g == "circuit") return "Circuits";
+    if (g == "bloch") return "Bloch vectors after the encoding layer";
+    return g;
+  }
+
+  const ReportOptions& o_;
+  std::ostream& log_;
+  std::string gp_;
+  std::vector<Model> models_;
+  std::vector<std::string> classes_, notes_, groups_;
+  ReportResult res_;
+};
+
+}  // namespace
+
+ReportResult write_report(const ReportOptions& options, std::ostream& log) {
+  if (options.run_dirs.empty()) throw std::runtime_error("no run folders");
+  if (options.out_dir.empty()) throw std::runtime_error("no output folder");
+  return Reporter(options, log).run();
+}
+
+}  // namespace qforge::models

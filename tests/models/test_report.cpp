@@ -1,0 +1,283 @@
+// `qforge report` (report.hpp): on two tiny runs laid out as an experiment,
+// every figure is produced as PNG (decodes, has the size asked for) and SVG,
+// the HTML references only files that exist, and the numbers of its tables
+// are the runs' metrics files'. Also: a missing gnuplot is a clear error.
+#include "qforge/models/datasets.hpp"
+#include "qforge/models/plot.hpp"
+#include "qforge/models/report.hpp"
+#include "qforge/models/training.hpp"
+
+#include <gtest/gtest.h>
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#include <stb/stb_image.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace qforge::models;
+
+namespace {
+
+std::string read(const std::string& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream o;
+  o << f.rdbuf();
+  return o.str();
+}
+bool exists(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string tiny_data() {
+  static std::string dir;
+  if (!dir.empty()) return dir;
+  dir = "/tmp/qforge_report_data_" + std::to_string(::getpid());
+  ::mkdir(dir.c_str(), 0755);
+  std::mt19937 rng(11);
+  auto make = [&](int n) {
+    ImageSet s;
+    s.height = s.width = 28;
+    for (int i = 0; i < n; ++i) {
+      int cls = i % 2;
+      s.labels.push_back(cls);
+      int col = (cls ? 17 : 6) + int(rng() % 5);
+      for (int r = 0; r < 28; ++r)
+        for (int c = 0; c < 28; ++c) {
+          int v = int(rng() % 60);
+          if (std::abs(c - col) <= 1 && r > 4 && r < 24) v += 150;
+          s.pixels.push_back(uint8_t(std::min(v, 255)));
+        }
+    }
+    return s;
+  };
+  write_idx(dir + "/train-images-idx3-ubyte", dir + "/train-labels-idx1-ubyte", make(256), false);
+  write_idx(dir + "/t10k-images-idx3-ubyte", dir + "/t10k-labels-idx1-ubyte", make(128), false);
+  return dir;
+}
+
+/// An experiment folder with an lcqhnn and a cnn-4 run and a table.md.
+std::string tiny_experiment() {
+  static std::string exp;
+  if (!exp.empty()) return exp;
+  exp = "/tmp/qforge_report_exp_" + std::to_string(::getpid());
+  ::mkdir(exp.c_str(), 0755);
+  for (const char* model : {"lcqhnn", "cnn-4"}) {
+    TrainConfig c;
+    c.model = model;
+    c.dataset = "mnist";
+    c.data_dir = tiny_data();
+    c.classes = "0,1";
+    c.train_size = 128;
+    c.val_size = 64;
+    c.test_size = 64;
+    c.batch = 16;
+    c.epochs = 3;
+    c.lr = 1e-2;
+    c.threads = 1;
+    c.quiet = true;
+    c.circuits_dir = std::string(QFORGE_SOURCE_DIR) + "/circuits";
+    c.run_dir = exp + "/" + model;
+    std::ostringstream log;
+    train(c, log);
+  }
+  std::ofstream(exp + "/table.md") << "Our table\n\n| Model | last |\n|---|---|\n| LCQHNN | 12.34 |\n";
+  return exp;
+}
+
+struct Csv {
+  std::vector<std::string> head;
+  std::vector<std::vector<double>> rows;
+};
+Csv csv(const std::string& path) {
+  Csv c;
+  std::istringstream in(read(path));
+  std::string line;
+  std::getline(in, line);
+  std::stringstream hs(line);
+  for (std::string h; std::getline(hs, h, ',');) c.head.push_back(h);
+  while (std::getline(in, line)) {
+    std::vector<double> r;
+    std::stringstream ls(line);
+    for (std::string v; std::getline(ls, v, ',');) r.push_back(std::stod(v));
+    c.rows.push_back(r);
+  }
+  return c;
+}
+double col(const Csv& c, const std::string& name) {
+  for (std::size_t i = 0; i < c.head.size(); ++i)
+    if (c.head[i] == name) return c.rows.back()[i];
+  ADD_FAILURE() << "no column " << name;
+  return NAN;
+}
+
+std::vector<std::vector<std::string>> html_table(const std::string& html, const std::string& id) {
+  std::vector<std::vector<std::string>> rows;
+  auto start = html.find("id=\"" + id + "\"");
+  auto end = html.find("</table>", start);
+  if (start == std::string::npos) return rows;
+  std::string t = html.substr(start, end - start);
+  std::regex row("<tr>(.*?)</tr>"), cell("<t[dh]>(.*?)</t[dh]>");
+  for (std::sregex_iterator it(t.begin(), t.end(), row), e; it != e; ++it) {
+    std::vector<std::string> r;
+    std::string s = (*it)[1];
+    for (std::sregex_iterator ci(s.begin(), s.end(), cell), ce; ci != ce; ++ci) r.push_back((*ci)[1]);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+}  // namespace
+
+TEST(Report, EveryFigureOfAnExperiment) {
+  const std::string exp = tiny_experiment();
+  ReportOptions o;
+  o.run_dirs = {exp};
+  o.out_dir = exp + "/report";
+  o.analysis.points = 60;
+  o.analysis.threads = 1;
+  o.analysis.fgsm_eps = {0, 0.05, 0.1, 0.2, 0.3};
+  std::ostringstream log;
+  ReportResult r = write_report(o, log);
+  EXPECT_TRUE(r.notes.empty()) << log.str();
+
+  std::set<std::string> ids;
+  for (const auto& f : r.figures) ids.insert(f.id);
+  for (const char* id : {"learning_curves", "confusion", "per_class", "fgsm", "resources", "pca", "tsne",
+                         "decision_regions", "gradcam_lcqhnn", "gradcam_cnn-4", "predictions_lcqhnn",
+                         "predictions_cnn-4", "circuit_lcqhnn", "bloch_lcqhnn"})
+    EXPECT_TRUE(ids.count(id)) << "missing figure " << id << "\n" << log.str();
+  EXPECT_FALSE(ids.count("circuit_cnn-4"));  // classical: no circuit
+
+  const std::map<std::string, std::pair<int, int>> asked = {
+      {"learning_curves", {1500, 460}}, {"fgsm", {900, 480}}, {"resources", {1500, 430}}};
+  for (const auto& f : r.figures) {
+    const std::string png = o.out_dir + "/" + f.id + ".png", svg = o.out_dir + "/" + f.id + ".svg";
+    int w = 0, h = 0, ch = 0;
+    unsigned char* px = stbi_load(png.c_str(), &w, &h, &ch, 3);
+    ASSERT_NE(px, nullptr) << png << ": " << stbi_failure_reason();
+    // Not blank: some pixel differs from the first.
+    bool varied = false;
+    for (int i = 3; i < w * h * 3 && !varied; ++i) varied = px[i] != px[i % 3];
+    stbi_image_free(px);
+    EXPECT_TRUE(varied) << png;
+    EXPECT_EQ(w, f.width) << png;
+    EXPECT_EQ(h, f.height) << png;
+    if (asked.count(f.id)) {
+      EXPECT_EQ(w, asked.at(f.id).first);
+      EXPECT_EQ(h, asked.at(f.id).second);
+    }
+    std::string s = read(svg);
+    EXPECT_NE(s.find("<svg"), std::string::npos) << svg;
+    EXPECT_NE(s.find("</svg>"), std::string::npos) << svg;
+  }
+
+  // The HTML references only files that exist, and shows every figure.
+  const std::string html = read(r.html);
+  std::regex ref("(?:src|href)=\"([^\"#]+)\"");
+  int refs = 0;
+  for (std::sregex_iterator it(html.begin(), html.end(), ref), e; it != e; ++it, ++refs) {
+    std::string target = (*it)[1];
+    EXPECT_EQ(target.find("://"), std::string::npos) << "network reference " << target;
+    EXPECT_TRUE(exists(o.out_dir + "/" + target)) << target;
+  }
+  EXPECT_GE(refs, int(3 * r.figures.size()));
+  for (const auto& f : r.figures) EXPECT_NE(html.find("src=\"" + f.id + ".png\""), std::string::npos);
+
+  // The experiment's table, verbatim, at the top; the run summary equals metrics.csv.
+  auto pos_table = html.find("<td>12.34</td>");
+  EXPECT_NE(pos_table, std::string::npos);
+  EXPECT_LT(pos_table, html.find("<figure>"));
+  auto rows = html_table(html, "summary");
+  ASSERT_EQ(rows.size(), 3u);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    ASSERT_EQ(row.size(), 12u);
+    std::string model = row[1].substr(row[1].rfind('/') + 1);
+    Csv m = csv(exp + "/" + model + "/metrics.csv");
+    EXPECT_EQ(row[3], fmt("%.0f", col(m, "epoch")));
+    EXPECT_EQ(row[4], fmt("%.2f", 100 * col(m, "train_accuracy")));
+    EXPECT_EQ(row[5], fmt("%.2f", 100 * col(m, "val_accuracy")));
+    EXPECT_EQ(row[6], fmt("%.4f", col(m, "val_macro_f1")));
+    EXPECT_EQ(row[7], fmt("%.2f", 100 * col(m, "test_accuracy")));
+    double sec = 0;
+    for (const auto& rr : m.rows) sec += rr[8];
+    EXPECT_EQ(row[9], fmt("%.3f", sec / double(m.rows.size())));
+  }
+}
+
+TEST(Report, AnalysisAgreesWithTraining) {
+  const std::string exp = tiny_experiment();
+  RunRecord run = read_run(exp + "/lcqhnn");
+  EXPECT_EQ(run.epoch_checkpoints, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(run.fixed_test_positions.size(), 32u);
+  EXPECT_FALSE(run.circuit_file.empty());  // training saved circuit.qasm
+  AnalysisOptions o;
+  o.points = 40;
+  o.threads = 1;
+  o.fgsm_eps = {0, 0.1};
+  RunAnalysis a = analyse_run(run, o);
+  // The last checkpoint's test accuracy is the one training logged.
+  EXPECT_DOUBLE_EQ(a.confusion.accuracy(), run.history.back().test_accuracy);
+  EXPECT_DOUBLE_EQ(a.fgsm_accuracy[0], a.confusion.accuracy());
+  // eps 0.1 as `qforge evaluate` computes it.
+  EvalOptions eo;
+  eo.checkpoint = exp + "/lcqhnn/checkpoint.pt";
+  eo.fgsm_eps = 0.1;
+  eo.threads = 1;
+  EXPECT_DOUBLE_EQ(a.fgsm_accuracy[1], evaluate(eo).fgsm_accuracy);
+  EXPECT_EQ(a.cams.size(), 3u);
+  EXPECT_EQ(a.feature_dim, 4);
+  EXPECT_EQ(a.bloch_qubits, 4);
+  // Bloch vectors of pure product states after H and a phase lie on the equator.
+  for (std::size_t i = 0; i + 2 < a.bloch.size(); i += 3) {
+    EXPECT_NEAR(std::hypot(a.bloch[i], a.bloch[i + 1]), 1.0, 1e-9);
+    EXPECT_NEAR(a.bloch[i + 2], 0.0, 1e-9);
+  }
+}
+
+TEST(Report, MissingGnuplotIsAClearError) {
+  ReportOptions o;
+  o.run_dirs = {"/nonexistent"};
+  o.out_dir = "/tmp/qforge_report_none_" + std::to_string(::getpid());
+  o.gnuplot = "/nonexistent/gnuplot";
+  std::ostringstream log;
+  try {
+    write_report(o, log);
+    FAIL() << "no error";
+  } catch (const PlotError& e) {
+    EXPECT_NE(std::string(e.what()).find("apt-get install gnuplot-nox"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Report, MetricsCsvAndMarkdown) {
+  auto h = parse_metrics_csv(
+      "epoch,train_loss,train_accuracy,train_macro_f1,val_loss,val_accuracy,val_macro_f1,test_accuracy,"
+      "seconds,train_seconds,peak_rss_mib,cpu_percent\n1,0.5,0.8,0.79,0.4,0.9,0.89,0.91,2.5,2,300,95\n");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].epoch, 1);
+  EXPECT_DOUBLE_EQ(h[0].test_accuracy, 0.91);
+  EXPECT_DOUBLE_EQ(h[0].cpu_percent, 95);
+  EXPECT_THROW(parse_metrics_csv("head\n1,2\n"), std::runtime_error);
+  auto html = markdown_to_html("Title <x>\n\n| a | b |\n|---|---|\n| 1 | — |\n\nafter\n");
+  EXPECT_NE(html.find("<p>Title &lt;x&gt;</p>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<tr><th>a</th><th>b</th></tr>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<tr><td>1</td><td>—</td></tr>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<p>after</p>"), std::string::npos);
+}
