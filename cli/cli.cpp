@@ -24,6 +24,18 @@ Verb::Verb(const char* name, const char* summary, VerbFn fn) {
 
 const std::vector<VerbEntry>& verbs() { return registry(); }
 
+int run_verb(const VerbEntry& verb, const std::vector<std::string>& args) {
+  try {
+    return verb.fn(args);
+  } catch (const UsageError& e) {
+    std::cerr << "qforge " << verb.name << ": " << e.what() << "\n";
+    return kUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "qforge " << verb.name << ": error: " << e.what() << "\n";
+    return kFailed;
+  }
+}
+
 bool parse_args(const std::vector<std::string>& args, const std::string& usage,
                 const po::options_description& desc, const po::positional_options_description* pos,
                 po::variables_map& vm) {

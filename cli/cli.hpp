@@ -39,6 +39,10 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Run a verb: usage errors exit kUsage, other exceptions kFailed, each with
+/// a one-line message naming the verb.
+int run_verb(const VerbEntry& verb, const std::vector<std::string>& args);
+
 /// Parse `args` with `desc` (+ optional positionals); `--help` prints
 /// `usage` and the options and returns false (the caller exits kOk).
 bool parse_args(const std::vector<std::string>& args, const std::string& usage,
