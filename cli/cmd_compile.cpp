@@ -2,6 +2,7 @@
 // OpenQASM 3 or OpenQASM 2.0.
 #include "cli.hpp"
 #include "qforge/emit.hpp"
+#include "qforge/passes.hpp"
 
 #include <functional>
 #include <iostream>
@@ -13,11 +14,16 @@ namespace qforge::cli {
 namespace {
 
 const char* kUsage =
-    "usage: qforge compile FILE [--emit ir|qasm3|qasm2] [--set NAME=VALUE]... [-I DIR]... "
-    "[-o OUT]\n\n"
-    "Compile FILE to the gate IR and write it in the chosen form (default: ir).\n"
-    "qasm2 fails (exit 1) when the circuit has something OpenQASM 2.0 cannot express,\n"
-    "such as unbound inputs: bind them with --set.";
+    "usage: qforge compile FILE [-O0|-O1|-O2|-O3] [--target nam|ibm_eagle|ibm_heron|generic]\n"
+    "                      [--coupling-map SPEC] [--emit ir|qasm3|qasm2] [--set NAME=VALUE]...\n"
+    "                      [-I DIR]... [-o OUT] [--print-passes] [--verbose]\n\n"
+    "Compile FILE to the gate IR, optimise it for the target, and write it in the chosen\n"
+    "form (default: ir). -O0 only lowers (and translates to the target's gates); higher\n"
+    "levels add passes: --print-passes lists them. A coupling map (line:N, ring:N,\n"
+    "grid:RxC, heavy-hex:N or a JSON edge list; the IBM targets have their own) makes the\n"
+    "output use physical qubits $n, routed with SWAPs, with the layout in a comment that\n"
+    "`qforge equiv` reads. qasm2 fails (exit 1) when the circuit has something OpenQASM 2.0\n"
+    "cannot express, such as unbound inputs: bind them with --set.";
 
 /// The output forms, by --emit name.
 const std::map<std::string, std::function<std::string(const Circuit&)>>& emitters() {
@@ -34,12 +40,32 @@ int run_compile(const std::vector<std::string>& args) {
   desc.add_options()
       ("file", po::value<std::string>()->required(), "OpenQASM 3 or 2 source")
       ("emit", po::value<std::string>()->default_value("ir"), "output form: ir, qasm3 or qasm2")
+      ("opt,O", po::value<int>()->default_value(0), "optimisation level 0-3")
+      ("target", po::value<std::string>()->default_value("generic"),
+       "gate set and device: nam, ibm_eagle, ibm_heron or generic")
+      ("coupling-map", po::value<std::string>()->default_value(""),
+       "qubit connectivity: line:N, ring:N, grid:RxC, heavy-hex:N or a JSON edge list")
+      ("print-passes", po::bool_switch(), "print the passes of the level and target, then exit")
+      ("verbose", po::bool_switch(), "print each pass's gate counts and time to stderr")
       ("output,o", po::value<std::string>()->default_value("-"), "output file (- for stdout)");
   add_circuit_options(desc);
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
+  // -O2 is one token; Boost reads "-O2" as -O with the value 2.
   if (!parse_args(args, kUsage, desc, &pos, vm)) return kOk;
+  const int level = vm["opt"].as<int>();
+  if (level < 0 || level > 3) throw UsageError("-O takes 0, 1, 2 or 3, got " + std::to_string(level));
+  const std::string target = vm["target"].as<std::string>();
+  const std::string coupling = vm["coupling-map"].as<std::string>();
+  if (vm["print-passes"].as<bool>()) {
+    try {
+      std::cout << describe_pipeline(level, target, coupling);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    return kOk;
+  }
 
   const std::string form = vm["emit"].as<std::string>();
   auto emitter = emitters().find(form);
@@ -49,12 +75,24 @@ int run_compile(const std::vector<std::string>& args) {
 
   std::optional<Circuit> circuit = load_circuit(vm["file"].as<std::string>(), opt);
   if (!circuit) return kFailed;
+  CompileResult result;
+  try {
+    result = run_pipeline(*circuit, level, target, coupling);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());  // bad target, coupling map, or a circuit too large for it
+  }
+  if (vm["verbose"].as<bool>()) std::cerr << result.pass_report;
   std::string text;
   try {
-    text = emitter->second(*circuit);
+    text = emitter->second(result.circuit);
   } catch (const std::exception& e) {
     std::cerr << "qforge compile: error: " << e.what() << "\n";
     return kFailed;
+  }
+  // Routed output records its layout on the line after the version line.
+  if (std::string lc = layout_comment(result); !lc.empty()) {
+    std::size_t eol = text.find('\n');
+    text.insert(eol == std::string::npos ? text.size() : eol + 1, lc + "\n");
   }
   write_output(vm["output"].as<std::string>(), text);
   return kOk;

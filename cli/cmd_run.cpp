@@ -1,11 +1,13 @@
 // `qforge run`: simulate a circuit on the state-vector simulator and report
 // counts, probabilities, the state vector and expectation values.
 #include "cli.hpp"
+#include "qforge/batch.hpp"
 #include "qforge/simulator.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 
 namespace po = boost::program_options;
@@ -60,7 +62,41 @@ std::string basis_bits(uint64_t index, unsigned n) {
   return s;
 }
 
-std::string to_json(const sim::RunResult& r, const sim::RunOptions& o) {
+/// Symbol values from --set bindings (whole inputs or `name[i]` elements);
+/// every input scalar must get one.
+std::vector<double> input_values(const Circuit& c, const std::map<std::string, std::vector<double>>& bindings) {
+  std::vector<double> values(c.num_symbols(), std::nan(""));
+  for (const auto& [name, vals] : bindings) {
+    const InputDecl* decl = nullptr;
+    for (const auto& in : c.inputs)
+      if (in.name == name) decl = &in;
+    if (decl) {
+      if (vals.size() != decl->size())
+        throw UsageError("--set " + name + ": expected " + std::to_string(decl->size()) + " values, got " +
+                         std::to_string(vals.size()));
+      for (uint32_t k = 0; k < decl->size(); ++k) values[decl->first_symbol + k] = vals[k];
+      continue;
+    }
+    int64_t idx = c.find_symbol(name);
+    if (idx < 0) throw UsageError("--set " + name + ": the program has no input named '" + name + "'");
+    if (vals.size() != 1) throw UsageError("--set " + name + ": expected 1 value, got " + std::to_string(vals.size()));
+    values[static_cast<std::size_t>(idx)] = vals[0];
+  }
+  std::string missing;
+  const auto names = c.symbol_names();
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (std::isnan(values[i])) missing += (missing.empty() ? "" : ", ") + names[i];
+  if (!missing.empty()) throw UsageError("--gradient needs a value for every input; unbound: " + missing);
+  return values;
+}
+
+/// d<O_k>/d(input scalar), one row per observable, and the scalars' names.
+struct Gradients {
+  std::vector<std::vector<double>> rows;
+  std::vector<std::string> names;
+};
+
+std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gradients* g) {
   std::string j = "{\n";
   j += fmt::format("  \"qubits\": {},\n  \"shots\": {},\n  \"seed\": {},\n  \"seconds\": {},\n",
                    r.num_qubits, r.shots, r.seed, number(r.seconds));
@@ -97,10 +133,20 @@ std::string to_json(const sim::RunResult& r, const sim::RunOptions& o) {
       j += (i ? ", " : "") + number(r.expectations[i]);
     j += "]";
   }
+  if (g) {
+    j += ",\n  \"gradient\": {";
+    for (std::size_t k = 0; k < g->rows.size(); ++k) {
+      j += fmt::format("{}\n    \"{}\": {{", k ? "," : "", k);
+      for (std::size_t s = 0; s < g->names.size(); ++s)
+        j += fmt::format("{}{}: {}", s ? ", " : "", json_string(g->names[s]), number(g->rows[k][s]));
+      j += "}";
+    }
+    j += "\n  }";
+  }
   return j + "\n}\n";
 }
 
-std::string to_text(const sim::RunResult& r, const sim::RunOptions& o) {
+std::string to_text(const sim::RunResult& r, const sim::RunOptions& o, const Gradients* g) {
   std::string t;
   t += fmt::format("qubits: {}   precision: {}   seed: {}   time: {:.6f} s\n", r.num_qubits,
                    sim::to_string(o.precision), r.seed, r.seconds);
@@ -133,11 +179,21 @@ std::string to_text(const sim::RunResult& r, const sim::RunOptions& o) {
     t += "\nexpectation values:\n";
     for (std::size_t i = 0; i < o.observables.size(); ++i)
       t += fmt::format("  <{}> = {:.15g}\n", o.observables[i].text, r.expectations[i]);
+  if (g) {
+    t += "\ngradient (adjoint method): d<observable>/d(input)\n";
+    std::size_t width = 5;
+    for (const auto& n : g->names) width = std::max(width, n.size());
+    for (std::size_t k = 0; k < g->rows.size(); ++k) {
+      t += fmt::format("  <{}>\n", o.observables[k].text);
+      for (std::size_t s = 0; s < g->names.size(); ++s)
+        t += fmt::format("    {:<{}}  {:>22.15g}\n", g->names[s], width, g->rows[k][s]);
+    }
+  }
   }
   return t;
 }
 
-int run_verb(const std::vector<std::string>& args) {
+int simulate(const std::vector<std::string>& args) {
   po::options_description desc("options");
   desc.add_options()
       ("file", po::value<std::string>()->required(), "OpenQASM 3 or 2 source")
@@ -153,6 +209,8 @@ int run_verb(const std::vector<std::string>& args) {
       ("fusion-width", po::value<unsigned>()->default_value(sim::kDefaultFusionWidth),
        "fuse gates into blocks of at most this many qubits (0: no fusion)")
       ("format", po::value<std::string>()->default_value("text"), "text or json")
+      ("gradient", po::bool_switch(),
+       "also report d<observable>/d(input) for every input scalar (needs --observable and --set)")
       ("output,o", po::value<std::string>()->default_value("-"), "write the result to OUT");
   add_circuit_options(desc);
   po::positional_options_description pos;
@@ -202,15 +260,29 @@ int run_verb(const std::vector<std::string>& args) {
   o.fusion_width = vm["fusion-width"].as<unsigned>();
   if (o.fusion_width > 6) throw UsageError("--fusion-width must be 0 to 6, got " + std::to_string(o.fusion_width));
 
-  std::optional<Circuit> circuit = load_circuit(vm["file"].as<std::string>(), circuit_options(vm));
+  const bool gradient = vm["gradient"].as<bool>();
+  if (gradient && o.observables.empty()) throw UsageError("--gradient needs at least one --observable");
+  CompileOptions copt = circuit_options(vm);
+  // For gradients the inputs stay symbols and the --set values are fed at run time.
+  std::map<std::string, std::vector<double>> bindings;
+  if (gradient) std::swap(bindings, copt.bindings);
+  std::optional<Circuit> circuit = load_circuit(vm["file"].as<std::string>(), copt);
   if (!circuit) return kFailed;
-  const sim::RunResult r = sim::run(*circuit, o);
-  write_output(vm["output"].as<std::string>(), format == "json" ? to_json(r, o) : to_text(r, o));
+  std::vector<double> inputs;
+  Gradients grads;
+  if (gradient) {
+    inputs = input_values(*circuit, bindings);
+    grads.names = circuit->symbol_names();
+    grads.rows = sim::expectation_gradients(*circuit, o.observables, inputs);
+  }
+  const sim::RunResult r = sim::run(*circuit, o, inputs);
+  const Gradients* g = gradient ? &grads : nullptr;
+  write_output(vm["output"].as<std::string>(), format == "json" ? to_json(r, o, g) : to_text(r, o, g));
   return kOk;
 }
 
 const Verb reg{"run", "simulate a circuit: shots, probabilities, state vector, expectation values",
-               &run_verb};
+               &simulate};
 
 }  // namespace
 }  // namespace qforge::cli
