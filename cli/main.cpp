@@ -27,6 +27,7 @@ constexpr LazyVerb kTorchVerbs[] = {
     {"evaluate", "evaluate a checkpoint: accuracy, F1, confusion matrix, FGSM robustness"},
     {"experiment", "run a paper's protocol and print its table beside the paper's"},
     {"report", "figures and an HTML page from run folders"},
+    {"export", "export a hybrid checkpoint's trained circuit as a hardware job (IBM, Nam)"},
 };
 
 std::string module_path() {
