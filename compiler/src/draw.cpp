@@ -19,6 +19,8 @@
 //===----------------------------------------------------------------------===//
 #include "qforge/emit.hpp"
 
+#include "draw_labels.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -65,65 +67,10 @@ std::string utf8(const ustr& s) {
 
 //===- Labels --------------------------------------------------------------===//
 
-/// A number as the drawing shows it: `π/2`, `-3π/4`, else 5 significant digits.
-std::string draw_number(double v) {
-  if (v == 0) return "0";
-  for (int d : {1, 2, 3, 4, 6, 8, 12, 16}) {
-    double k = v * d / M_PI;
-    double kr = std::round(k);
-    if (kr == 0 || std::fabs(kr) > 64 || std::fabs(k - kr) > 1e-9) continue;
-    long ki = static_cast<long>(std::fabs(kr));
-    std::string s = kr < 0 ? "-" : "";
-    if (ki != 1) s += std::to_string(ki);
-    s += "π";
-    if (d != 1) s += "/" + std::to_string(d);
-    return s;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.5g", v);
-  return buf;
-}
+std::string draw_number(double v) { return detail::draw_number(v, 5); }
 
-int precedence(const Expr& e) {
-  if (e.is_const()) return e.value() < 0 ? 3 : 10;
-  switch (e.node()->op) {
-    case ExprOp::Add: case ExprOp::Sub: return 1;
-    case ExprOp::Mul: case ExprOp::Div: return 2;
-    case ExprOp::Neg: return 3;
-    case ExprOp::Pow: return 4;
-    default: return 10;
-  }
-}
-
-/// Expr::to_qasm's layout with drawing numbers.
 std::string draw_expr(const Expr& e, const std::vector<std::string>& names) {
-  if (e.is_const()) return draw_number(e.value());
-  const ExprNode& n = *e.node();
-  auto wrap = [&](const Expr& x, int min_prec) {
-    std::string s = draw_expr(x, names);
-    return precedence(x) < min_prec ? "(" + s + ")" : s;
-  };
-  switch (n.op) {
-    case ExprOp::Const: return draw_number(e.value());
-    case ExprOp::Symbol:
-      return n.symbol < names.size() ? names[n.symbol] : "s" + std::to_string(n.symbol);
-    case ExprOp::Neg: return "-" + wrap(n.a, 4);
-    case ExprOp::Add: return wrap(n.a, 1) + " + " + wrap(n.b, 2);
-    case ExprOp::Sub: return wrap(n.a, 1) + " - " + wrap(n.b, 2);
-    case ExprOp::Mul: return wrap(n.a, 2) + "*" + wrap(n.b, 3);
-    case ExprOp::Div: return wrap(n.a, 2) + "/" + wrap(n.b, 3);
-    case ExprOp::Pow: return wrap(n.a, 5) + "**" + wrap(n.b, 4);
-    case ExprOp::Sin: return "sin(" + draw_expr(n.a, names) + ")";
-    case ExprOp::Cos: return "cos(" + draw_expr(n.a, names) + ")";
-    case ExprOp::Tan: return "tan(" + draw_expr(n.a, names) + ")";
-    case ExprOp::Asin: return "arcsin(" + draw_expr(n.a, names) + ")";
-    case ExprOp::Acos: return "arccos(" + draw_expr(n.a, names) + ")";
-    case ExprOp::Atan: return "arctan(" + draw_expr(n.a, names) + ")";
-    case ExprOp::Exp: return "exp(" + draw_expr(n.a, names) + ")";
-    case ExprOp::Ln: return "ln(" + draw_expr(n.a, names) + ")";
-    case ExprOp::Sqrt: return "sqrt(" + draw_expr(n.a, names) + ")";
-  }
-  return "?";
+  return detail::draw_expr(e, names, 5);
 }
 
 /// Qiskit's box label of a table gate.

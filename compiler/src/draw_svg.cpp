@@ -3,6 +3,8 @@
 // SVG text or painted with cairo.
 #include "qforge/emit.hpp"
 
+#include "draw_labels.hpp"
+
 #include "qforge/gates.hpp"
 
 #include <cairo.h>
@@ -20,63 +22,10 @@ using G = GateId;
 // ---------------------------------------------------------------- labels
 // (the text drawer's, draw.cpp)
 
-std::string draw_number(double v) {
-  if (v == 0) return "0";
-  for (int d : {1, 2, 3, 4, 6, 8, 12, 16}) {
-    double k = v * d / M_PI;
-    double kr = std::round(k);
-    if (kr == 0 || std::fabs(kr) > 64 || std::fabs(k - kr) > 1e-9) continue;
-    long ki = static_cast<long>(std::fabs(kr));
-    std::string s = kr < 0 ? "-" : "";
-    if (ki != 1) s += std::to_string(ki);
-    s += "π";
-    if (d != 1) s += "/" + std::to_string(d);
-    return s;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
-int precedence(const Expr& e) {
-  if (e.is_const()) return e.value() < 0 ? 3 : 10;
-  switch (e.node()->op) {
-    case ExprOp::Add: case ExprOp::Sub: return 1;
-    case ExprOp::Mul: case ExprOp::Div: return 2;
-    case ExprOp::Neg: return 3;
-    case ExprOp::Pow: return 4;
-    default: return 10;
-  }
-}
+std::string draw_number(double v) { return detail::draw_number(v, 4); }
 
 std::string expr_text(const Expr& e, const std::vector<std::string>& names) {
-  if (e.is_const()) return draw_number(e.value());
-  const ExprNode& n = *e.node();
-  auto wrap = [&](const Expr& x, int min_prec) {
-    std::string s = expr_text(x, names);
-    return precedence(x) < min_prec ? "(" + s + ")" : s;
-  };
-  auto fn = [&](const char* f) { return std::string(f) + "(" + expr_text(n.a, names) + ")"; };
-  switch (n.op) {
-    case ExprOp::Const: return draw_number(e.value());
-    case ExprOp::Symbol: return n.symbol < names.size() ? names[n.symbol] : "s" + std::to_string(n.symbol);
-    case ExprOp::Neg: return "-" + wrap(n.a, 4);
-    case ExprOp::Add: return wrap(n.a, 1) + " + " + wrap(n.b, 2);
-    case ExprOp::Sub: return wrap(n.a, 1) + " - " + wrap(n.b, 2);
-    case ExprOp::Mul: return wrap(n.a, 2) + "*" + wrap(n.b, 3);
-    case ExprOp::Div: return wrap(n.a, 2) + "/" + wrap(n.b, 3);
-    case ExprOp::Pow: return wrap(n.a, 5) + "**" + wrap(n.b, 4);
-    case ExprOp::Sin: return fn("sin");
-    case ExprOp::Cos: return fn("cos");
-    case ExprOp::Tan: return fn("tan");
-    case ExprOp::Asin: return fn("arcsin");
-    case ExprOp::Acos: return fn("arccos");
-    case ExprOp::Atan: return fn("arctan");
-    case ExprOp::Exp: return fn("exp");
-    case ExprOp::Ln: return fn("ln");
-    case ExprOp::Sqrt: return fn("sqrt");
-  }
-  return "?";
+  return detail::draw_expr(e, names, 4);
 }
 
 std::string gate_label(GateId g) {

@@ -250,11 +250,14 @@ std::string format_number(double v) {
   return buf;
 }
 
-std::string Expr::to_qasm(const std::vector<std::string>& names) const {
-  if (is_const()) return format_number(value_);
+std::string Expr::to_qasm(const std::vector<std::string>& names) const { return to_text(names, format_number); }
+
+std::string Expr::to_text(const std::vector<std::string>& names,
+                          const std::function<std::string(double)>& number) const {
+  if (is_const()) return number(value_);
   const ExprNode& n = *node_;
   auto wrap = [&](const Expr& e, int min_prec) {
-    std::string s = e.to_qasm(names);
+    std::string s = e.to_text(names, number);
     return precedence(e) < min_prec ? "(" + s + ")" : s;
   };
   switch (n.op) {
@@ -266,7 +269,7 @@ std::string Expr::to_qasm(const std::vector<std::string>& names) const {
     case ExprOp::Mul: return wrap(n.a, 2) + "*" + wrap(n.b, 3);
     case ExprOp::Div: return wrap(n.a, 2) + "/" + wrap(n.b, 3);
     case ExprOp::Pow: return wrap(n.a, 5) + "**" + wrap(n.b, 4);
-    default: return std::string(function_name(n.op)) + "(" + n.a.to_qasm(names) + ")";
+    default: return std::string(function_name(n.op)) + "(" + n.a.to_text(names, number) + ")";
   }
 }
 

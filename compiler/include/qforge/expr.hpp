@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,10 @@ class Expr {
   /// Constants that are exactly k*pi/d for small k, d print as such (`pi/2`);
   /// other numbers print with 17 significant digits, so text round-trips.
   std::string to_qasm(const std::vector<std::string>& symbol_names) const;
+  /// The same layout with numbers written by `number` (the drawers write
+  /// `π/2`); to_qasm is to_text with format_number.
+  std::string to_text(const std::vector<std::string>& symbol_names,
+                      const std::function<std::string(double)>& number) const;
 
   /// Structural equality (same tree, same constants bit for bit).
   bool same_as(const Expr& other) const;
