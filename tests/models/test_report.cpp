@@ -8,6 +8,7 @@
 #include "qforge/models/training.hpp"
 
 #include <gtest/gtest.h>
+#include "tiny_data.hpp"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
@@ -40,29 +41,7 @@ bool exists(const std::string& p) {
 }
 
 std::string tiny_data() {
-  static std::string dir;
-  if (!dir.empty()) return dir;
-  dir = "/tmp/qforge_report_data_" + std::to_string(::getpid());
-  ::mkdir(dir.c_str(), 0755);
-  std::mt19937 rng(11);
-  auto make = [&](int n) {
-    ImageSet s;
-    s.height = s.width = 28;
-    for (int i = 0; i < n; ++i) {
-      int cls = i % 2;
-      s.labels.push_back(cls);
-      int col = (cls ? 17 : 6) + int(rng() % 5);
-      for (int r = 0; r < 28; ++r)
-        for (int c = 0; c < 28; ++c) {
-          int v = int(rng() % 60);
-          if (std::abs(c - col) <= 1 && r > 4 && r < 24) v += 150;
-          s.pixels.push_back(uint8_t(std::min(v, 255)));
-        }
-    }
-    return s;
-  };
-  write_idx(dir + "/train-images-idx3-ubyte", dir + "/train-labels-idx1-ubyte", make(256), false);
-  write_idx(dir + "/t10k-images-idx3-ubyte", dir + "/t10k-labels-idx1-ubyte", make(128), false);
+  static const std::string dir = test_data::make_bar_dataset("report_data", 256, 128, 11);
   return dir;
 }
 

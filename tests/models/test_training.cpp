@@ -4,6 +4,7 @@
 #include "qforge/models/training.hpp"
 
 #include <gtest/gtest.h>
+#include "tiny_data.hpp"
 
 #include <fstream>
 #include <random>
@@ -17,32 +18,8 @@ using namespace qforge::models;
 
 namespace {
 
-/// Two-class 28x28 digits: class 0 a bright vertical bar on the left,
-/// class 1 on the right, with noise and jitter (easy but not trivial).
 std::string make_tiny_mnist() {
-  static std::string dir;
-  if (!dir.empty()) return dir;
-  dir = "/tmp/qforge_models_train_" + std::to_string(::getpid());
-  ::mkdir(dir.c_str(), 0755);
-  std::mt19937 rng(7);
-  auto make = [&](int n) {
-    ImageSet s;
-    s.height = s.width = 28;
-    for (int i = 0; i < n; ++i) {
-      int cls = i % 2;
-      s.labels.push_back(cls);
-      int col = (cls ? 17 : 6) + int(rng() % 5);
-      for (int r = 0; r < 28; ++r)
-        for (int c = 0; c < 28; ++c) {
-          int v = int(rng() % 60);
-          if (std::abs(c - col) <= 1 && r > 4 && r < 24) v += 150;
-          s.pixels.push_back(uint8_t(std::min(v, 255)));
-        }
-    }
-    return s;
-  };
-  write_idx(dir + "/train-images-idx3-ubyte.gz", dir + "/train-labels-idx1-ubyte.gz", make(256), true);
-  write_idx(dir + "/t10k-images-idx3-ubyte", dir + "/t10k-labels-idx1-ubyte", make(128), false);
+  static const std::string dir = test_data::make_bar_dataset("models_train", 256, 128, 7, /*gzip_train=*/true);
   return dir;
 }
 
