@@ -67,8 +67,6 @@ std::string utf8(const ustr& s) {
 
 //===- Labels --------------------------------------------------------------===//
 
-std::string draw_number(double v) { return detail::draw_number(v, 5); }
-
 std::string draw_expr(const Expr& e, const std::vector<std::string>& names) {
   return detail::draw_expr(e, names, 5);
 }

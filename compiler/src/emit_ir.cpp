@@ -27,19 +27,7 @@ namespace {
 
 // A duration: integers in full, others in the shortest %g form.
 std::string duration(const Expr& e, const std::vector<std::string>& names) {
-  if (!e.is_const()) return e.to_qasm(names);
-  const double v = e.value();
-  char buf[40];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-    return buf;
-  }
-  for (int prec = 1; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-    if (std::strtod(buf, nullptr) == v) return buf;
-  }
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  return e.is_const() ? format_decimal(e.value()) : e.to_qasm(names);
 }
 
 std::string range(char prefix, uint32_t first, uint32_t size) {

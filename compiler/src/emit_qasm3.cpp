@@ -102,21 +102,6 @@ std::string definition_text(const Definition& d) {
   return out + "}\n";
 }
 
-// A duration as decimal text that reads back as `v`: integers in full,
-// others in the shortest %g form (no multiples of pi).
-std::string plain_number(double v) {
-  char buf[40];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-    return buf;
-  }
-  for (int prec = 1; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-    if (std::strtod(buf, nullptr) == v) return buf;
-  }
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
 
 class Qasm3Writer {
  public:
@@ -302,7 +287,7 @@ class Qasm3Writer {
       case OpKind::Delay: {
         if (op.params.size() != 1 || !op.params[0].is_const())
           throw std::invalid_argument("emit_qasm3: the duration of a delay must be a number");
-        std::string d = "delay[" + plain_number(op.params[0].value()) + op.delay_unit + "]";
+        std::string d = "delay[" + format_decimal(op.params[0].value()) + op.delay_unit + "]";
         return {op.qubits.empty() ? d : d + " " + qubit_list(op.qubits)};
       }
     }

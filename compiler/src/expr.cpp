@@ -234,19 +234,22 @@ std::string format_number(double v) {
     if (d != 1) s += "/" + std::to_string(d);
     return s;
   }
+  return format_decimal(v);
+}
+
+std::string format_decimal(double v) {
   char buf[40];
   // Whole numbers print as integers (100, not 1e+02).
   if (std::fabs(v) < 1e15 && std::trunc(v) == v) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
     return buf;
   }
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  // Shortest representation that reads back identically.
+  // The shortest representation that reads back identically.
   for (int prec = 1; prec <= 17; ++prec) {
-    char shorter[40];
-    std::snprintf(shorter, sizeof shorter, "%.*g", prec, v);
-    if (std::strtod(shorter, nullptr) == v) return shorter;
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) return buf;
   }
+  std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
 

@@ -76,7 +76,11 @@ Expr operator-(const Expr& a, const Expr& b);
 Expr operator*(const Expr& a, const Expr& b);
 Expr operator/(const Expr& a, const Expr& b);
 
-/// Print a number as OpenQASM text: a multiple of pi when exact, else %.17g.
+/// Print a number as OpenQASM text: a multiple of pi when exact, else as
+/// format_decimal.
 std::string format_number(double v);
+/// Decimal text that reads back as exactly `v`: whole numbers in full,
+/// others in the shortest %g form.
+std::string format_decimal(double v);
 
 }  // namespace qforge
