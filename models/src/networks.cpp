@@ -458,8 +458,11 @@ torch::Tensor ClassifierImpl::forward(torch::Tensor x) {
     return torch::log_softmax(fc2_->forward(x), 1);
   }
   if (k == "cnn-twin") {
+    // The hybrid's 4-value bottleneck is <Z> in [-1, 1]; the twin's is tanh,
+    // bounded the same way. (A ReLU there can die on all four units at
+    // initialisation, and the model then never leaves chance accuracy.)
     x = dropout_->forward(torch::relu(fc1_->forward(x)));
-    x = torch::relu(fc2_->forward(x));
+    x = torch::tanh(fc2_->forward(x));
     return torch::log_softmax(fc3_->forward(x), 1);
   }
   x = dropout_->forward(torch::relu(fc1_->forward(x)));

@@ -111,7 +111,7 @@ struct Net {
       return torch::log(cls.clamp_min(1e-9));
     }
     if (kind == "hybrid-cnn") return torch::log_softmax(fc2->forward(quantum->forward(f)), 1);
-    if (kind == "cnn-twin") return torch::log_softmax(fc3->forward(torch::relu(fc2->forward(f))), 1);
+    if (kind == "cnn-twin") return torch::log_softmax(fc3->forward(torch::tanh(fc2->forward(f))), 1);
     return torch::log_softmax(fc2->forward(f), 1);
   }
   torch::Tensor features(const torch::Tensor& x) { return features_from_maps(maps(x)); }
