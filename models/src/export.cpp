@@ -2,27 +2,25 @@
 // optionally one test sample's data, compile it for a target and emit it.
 #include "qforge/models/export.hpp"
 
+#include "files.hpp"
 #include "quantum_head.hpp"
 
 #include "qforge/emit.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/models/datasets.hpp"
 #include "qforge/models/networks.hpp"
+#include "qforge/models/training.hpp"
 #include "qforge/stateprep.hpp"
 
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <stdexcept>
-#include <sys/stat.h>
 
 namespace qforge::models {
 namespace {
 
-bool is_file(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
+using files::is_file;
 
 std::string dir_of(const std::string& path) {
   auto slash = path.rfind('/');
@@ -33,18 +31,10 @@ std::string dir_of(const std::string& path) {
 std::string find_circuit(const std::string& checkpoint, const TrainConfig& c) {
   std::string run = dir_of(checkpoint) + "/circuit.qasm";
   if (is_file(run)) return run;
-  if (!c.circuit.empty() && is_file(c.circuit)) return c.circuit;
-  std::string file = default_circuit_file(c.model);
-  std::vector<std::string> dirs;
-  if (!c.circuits_dir.empty()) dirs.push_back(c.circuits_dir);
-  if (const char* env = std::getenv("QFORGE_CIRCUITS")) dirs.push_back(env);
-  dirs.push_back("circuits");
-  std::string here = __FILE__;
-  auto cut = here.rfind("/models/src/");
-  if (cut != std::string::npos) dirs.push_back(here.substr(0, cut) + "/circuits");
-  for (const auto& d : dirs)
-    if (is_file(d + "/" + file)) return d + "/" + file;
-  throw std::runtime_error("cannot find the circuit of '" + checkpoint + "' (no " + run + ")");
+  // A recorded --circuit that is gone falls back to the model's default file.
+  TrainConfig search = c;
+  if (!is_file(search.circuit)) search.circuit.clear();
+  return find_circuit_file(search);
 }
 
 torch::Tensor param(const torch::OrderedDict<std::string, torch::Tensor>& P, const std::string& k) {

@@ -5,6 +5,8 @@
 
 #include "qforge/models/plot.hpp"
 
+#include "files.hpp"
+
 #include "qforge/emit.hpp"
 #include "qforge/frontend.hpp"
 
@@ -17,7 +19,6 @@
 #include <set>
 #include <sstream>
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,54 +28,13 @@ namespace qforge::models {
 
 namespace {
 
-bool is_dir(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-bool is_file(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot read '" + path + "'");
-  std::ostringstream o;
-  o << f.rdbuf();
-  return o.str();
-}
-void write_file(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << content;
-    if (!f) throw std::runtime_error("cannot write '" + tmp + "'");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
-}
-void make_dirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  if (!path.empty() && path[0] == '/') cur = "/";
-  for (std::string part; std::getline(ss, part, '/');) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    ::mkdir(cur.c_str(), 0755);
-  }
-  if (!is_dir(path)) throw std::runtime_error("cannot create directory '" + path + "'");
-}
-std::vector<std::string> list_dir(const std::string& d) {
-  std::vector<std::string> out;
-  if (DIR* dir = ::opendir(d.c_str())) {
-    while (dirent* e = ::readdir(dir)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") out.push_back(n);
-    }
-    ::closedir(dir);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using files::is_dir;
+using files::is_file;
+using files::list_dir;
+using files::make_dirs;
+using files::read_text;
+// Report files are written whole, like every output of qforge.
+void write_file(const std::string& path, const std::string& content) { files::write_atomic(path, content); }
 std::string parent_dir(std::string d) {
   while (d.size() > 1 && d.back() == '/') d.pop_back();
   auto k = d.rfind('/');

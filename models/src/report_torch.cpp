@@ -7,8 +7,10 @@
 #include "qforge/models/datasets.hpp"
 #include "qforge/models/gradcam.hpp"
 #include "qforge/models/networks.hpp"
+#include "qforge/models/training.hpp"
 #include "qforge/models/tsne.hpp"
 
+#include "files.hpp"
 #include "quantum_head.hpp"
 
 #include "qforge/circuit.hpp"
@@ -21,15 +23,11 @@
 #include <complex>
 #include <cstdio>
 #include <cstdlib>
-#include <sys/stat.h>
 
 namespace qforge::models {
 namespace {
 
-bool is_file(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
+using files::is_file;
 
 /// The circuit a hybrid run used: the copy in the run folder, else found the
 /// way training finds it.
@@ -37,17 +35,7 @@ std::string find_circuit(const RunRecord& r) {
   if (!is_hybrid(r.model)) return "";
   if (!r.circuit_file.empty()) return r.circuit_file;
   if (!r.config.circuit.empty()) return r.config.circuit;
-  std::string file = default_circuit_file(r.model);
-  std::vector<std::string> dirs;
-  if (!r.config.circuits_dir.empty()) dirs.push_back(r.config.circuits_dir);
-  if (const char* env = std::getenv("QFORGE_CIRCUITS")) dirs.push_back(env);
-  dirs.push_back("circuits");
-  std::string here = __FILE__;
-  auto cut = here.rfind("/models/src/");
-  if (cut != std::string::npos) dirs.push_back(here.substr(0, cut) + "/circuits");
-  for (const auto& d : dirs)
-    if (is_file(d + "/" + file)) return d + "/" + file;
-  throw std::runtime_error("cannot find circuit " + file + " of run " + r.dir);
+  return find_circuit_file(r.config);
 }
 
 /// The run's test subset, chosen exactly as training chose it.

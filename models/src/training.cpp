@@ -4,6 +4,7 @@
 #include "qforge/models/datasets.hpp"
 #include "qforge/models/networks.hpp"
 
+#include "files.hpp"
 #include "quantum_head.hpp"
 
 #include <ATen/Parallel.h>
@@ -114,45 +115,11 @@ int apply_threads(int requested) {
 
 namespace {
 
-bool is_dir(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-bool is_file(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-void make_dirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  if (!path.empty() && path[0] == '/') cur = "/";
-  for (std::string part; std::getline(ss, part, '/');) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    ::mkdir(cur.c_str(), 0755);
-  }
-  if (!is_dir(path)) throw std::runtime_error("cannot create directory '" + path + "'");
-}
-
-void write_atomic(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << content;
-    f.flush();
-    if (!f) throw std::runtime_error("cannot write '" + tmp + "'");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream o;
-  o << f.rdbuf();
-  return o.str();
-}
+using files::is_dir;
+using files::is_file;
+using files::make_dirs;
+using files::read_text;
+using files::write_atomic;
 
 std::string circuit_path(const TrainConfig& c) {
   if (!is_hybrid(c.model)) return "";
@@ -435,6 +402,8 @@ std::string epoch_file(int e) {
 }
 
 }  // namespace
+
+std::string find_circuit_file(const TrainConfig& c) { return circuit_path(c); }
 
 ParameterCounts count_parameters(const TrainConfig& c) {
   ImageSet probe;

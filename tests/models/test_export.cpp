@@ -126,7 +126,9 @@ TEST(Export, LcqhnnSampleMatchesQuantumLayer) {
       EXPECT_EQ(r.weights.size(), 4u);
       check_text(r, o);
       expect_same_z(r);
-      if (!k.map.empty()) EXPECT_NE(r.text.find("// qforge-layout"), std::string::npos);
+      if (!k.map.empty()) {
+        EXPECT_NE(r.text.find("// qforge-layout"), std::string::npos);
+      }
     }
   }
 }

@@ -117,4 +117,10 @@ std::vector<float> checkpoint_parameters(const std::string& checkpoint);
 /// LibTorch's intra-op thread count after applying `requested` (0: all cores).
 int apply_threads(int requested);
 
+/// The .qasm file of a hybrid model: `c.circuit` when set, else the model's
+/// default file in --circuits-dir, $QFORGE_CIRCUITS, ./circuits or the
+/// source tree's circuits/. Empty for classical models; throws, naming every
+/// place tried, when there is none.
+std::string find_circuit_file(const TrainConfig& c);
+
 }  // namespace qforge::models
