@@ -5,7 +5,9 @@
 //       merging to a fixpoint; [route]; translate; fuse single-qubit runs
 //   O2  O1 with commutation-aware cancellation, phase-polynomial rotation
 //       merging and single-qubit resynthesis in the fixpoint
-//   O3  O2 with Hadamard reduction, more rounds and more routing trials
+//   O3  O2 with Hadamard reduction first as well, NOT propagation as a
+//       further start, cnot-phase resynthesis (gray-synth) of {cx,x,rz}
+//       regions before routing, more rounds and more routing trials
 #include "qforge/passes.hpp"
 
 #include <chrono>
@@ -36,8 +38,10 @@ std::string basis_name(Basis b) {
 namespace {
 
 
+// `routed`: the circuit already sits on a coupling map, so no pass may
+// create cx between new pairs of qubits (cnot-phase resynthesis would).
 std::unique_ptr<Pass> fixpoint_block(int level, Basis basis, const std::string& name,
-                                     PhasePolynomialConfig::Placement placement, bool hadamard_first) {
+                                     PhasePolynomialConfig::Placement placement, bool hadamard_first, bool routed) {
   std::vector<std::unique_ptr<Pass>> ps;
   FixpointConfig fc;
   fc.name = name;
@@ -56,23 +60,39 @@ std::unique_ptr<Pass> fixpoint_block(int level, Basis basis, const std::string& 
     ps.push_back(createPhasePolynomialPass(pc));
     ps.push_back(createCommutationCancellationPass());
     if (!hadamard_first) ps.push_back(createHadamardReductionPass());
+    if (level >= 3 && !routed) {
+      ps.push_back(createCnotPhaseResynthesisPass());
+      CnotPhaseResynthesisConfig back;
+      back.from_back = true;
+      ps.push_back(createCnotPhaseResynthesisPass(back));
+    }
   }
   ps.push_back(createSingleQubitFusionPass({basis}));
   fc.max_rounds = level >= 3 ? 12 : 6;
   return createFixpointPass(std::move(ps), fc);
 }
 
-std::unique_ptr<Pass> optimise_block(int level, Basis basis, const std::string& name) {
+std::unique_ptr<Pass> optimise_block(int level, Basis basis, const std::string& name, bool routed = false) {
   using P = PhasePolynomialConfig::Placement;
-  if (level == 1 || basis != Basis::Nam) return fixpoint_block(level, basis, name, P::First, false);
+  if (level == 1 || basis != Basis::Nam) return fixpoint_block(level, basis, name, P::First, false, routed);
   std::vector<std::unique_ptr<Pass>> alts;
-  alts.push_back(fixpoint_block(level, basis, name + "[first]", P::First, false));
-  alts.push_back(fixpoint_block(level, basis, name + "[last]", P::Last, false));
-  alts.push_back(fixpoint_block(level, basis, name + "[smart]", P::Smart, false));
+  alts.push_back(fixpoint_block(level, basis, name + "[first]", P::First, false, routed));
+  alts.push_back(fixpoint_block(level, basis, name + "[last]", P::Last, false, routed));
+  alts.push_back(fixpoint_block(level, basis, name + "[smart]", P::Smart, false, routed));
   if (level >= 3) {
-    alts.push_back(fixpoint_block(level, basis, name + "[h-first,first]", P::First, true));
-    alts.push_back(fixpoint_block(level, basis, name + "[h-first,last]", P::Last, true));
-    alts.push_back(fixpoint_block(level, basis, name + "[h-first,smart]", P::Smart, true));
+    alts.push_back(fixpoint_block(level, basis, name + "[h-first,first]", P::First, true, routed));
+    alts.push_back(fixpoint_block(level, basis, name + "[h-first,last]", P::Last, true, routed));
+    alts.push_back(fixpoint_block(level, basis, name + "[h-first,smart]", P::Smart, true, routed));
+    for (P placement : {P::First, P::Last, P::Smart}) {
+      std::vector<std::unique_ptr<Pass>> seq;
+      seq.push_back(createNotPropagationPass());
+      const char* tag = placement == P::First ? "first" : placement == P::Last ? "last" : "smart";
+      seq.push_back(fixpoint_block(level, basis, name + "[x-prop," + tag + "]", placement, false, routed));
+      FixpointConfig once;
+      once.name = name + "[x-prop," + tag + "]";
+      once.max_rounds = 1;
+      alts.push_back(createFixpointPass(std::move(seq), once));
+    }
   }
   BestOfConfig bc;
   bc.name = name;
@@ -106,7 +126,8 @@ Pipeline pipeline_for_level(int level, const Target& target) {
   p.passes.push_back(createBasisTranslationPass({Basis::Nam}));
   p.passes.push_back(optimise_block(level, Basis::Nam, "optimise(nam)"));
   add_routing();
-  if (target.coupling && level >= 2) p.passes.push_back(optimise_block(level, Basis::Nam, "optimise-routed(nam)"));
+  if (target.coupling && level >= 2)
+    p.passes.push_back(optimise_block(level, Basis::Nam, "optimise-routed(nam)", /*routed=*/true));
   if (tb != Basis::Nam) {
     p.passes.push_back(createBasisTranslationPass({tb}));
     p.passes.push_back(createSingleQubitFusionPass({tb}));

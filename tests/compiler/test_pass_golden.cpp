@@ -154,6 +154,90 @@ TEST(PhasePolynomial, PlacementsAreAllExact) {
   }
 }
 
+TEST(CnotPhaseResynthesis, LinearRegionShrinks) {
+  // cx01 cx12 cx01 maps (a, b, c) to (a, b, a^b^c): two cx do that.
+  Circuit c = circ(3, {g(GateId::CX, {0, 1}), g(GateId::CX, {1, 2}), g(GateId::CX, {0, 1})});
+  EXPECT_EQ(run(createCnotPhaseResynthesisPass(), c), "cx12 cx02");
+}
+
+TEST(CnotPhaseResynthesis, FiveCxBecomeTwo) {
+  // Already as short as cancellation and rotation merging make it; its
+  // parities x2^x0, x2 and x1^x2 (and the final map) need only two cx.
+  const double q = M_PI / 4;
+  Circuit c = circ(3, {g(GateId::CX, {2, 0}), g(GateId::RZ, {0}, {Expr(3 * q)}), g(GateId::RZ, {2}, {Expr(3 * q)}),
+                       g(GateId::CX, {0, 2}), g(GateId::RZ, {1}, {Expr(q)}), g(GateId::CX, {2, 1}),
+                       g(GateId::CX, {0, 2}), g(GateId::CX, {2, 1})});
+  Circuit simple = c;
+  createCommutationCancellationPass()->run(simple);
+  createPhasePolynomialPass()->run(simple);
+  EXPECT_EQ(count_gates(simple).two_qubit, 5u);
+  EXPECT_EQ(run(createCnotPhaseResynthesisPass(), c), "cx20 rz1 cx01 rz0 rz2");
+}
+
+TEST(CnotPhaseResynthesis, KeepsRegionsItCannotImprove) {
+  Circuit c = circ(2, {g(GateId::CX, {0, 1}), g(GateId::RZ, {1}, {Expr(0.3)}), g(GateId::CX, {0, 1}),
+                       g(GateId::H, {1}), g(GateId::CX, {1, 0})});
+  auto p = createCnotPhaseResynthesisPass();
+  Circuit d = c;
+  EXPECT_FALSE(p->run(d));
+  EXPECT_EQ(names(d), names(c));
+}
+
+TEST(CnotPhaseResynthesis, SymbolicAnglesMoveAndXGatesFold) {
+  // x on the control flips the sign of the parity that carries it; the
+  // symbolic angle travels unevaluated.
+  Circuit c = circ(3, {g(GateId::X, {0}), g(GateId::CX, {0, 1}), g(GateId::CX, {1, 2}), g(GateId::CX, {0, 1}),
+                       g(GateId::RZ, {2}, {Expr::symbol(0) * Expr(2.0)}), g(GateId::X, {0})});
+  c.inputs.push_back({"x", "float[64]", {}, 0});
+  Circuit before = c;
+  createCnotPhaseResynthesisPass()->run(c);
+  EXPECT_EQ(count_gates(c).two_qubit, 2u);
+  for (double v : {0.0, 0.7, -2.1}) {
+    EquivResult r = check_equivalence(before.bind({v}), c.bind({v}));
+    EXPECT_TRUE(r.equivalent) << v << ": " << r.detail;
+    EXPECT_NEAR(r.global_phase, 0, 1e-9);
+  }
+}
+
+TEST(CnotPhaseResynthesis, FromTheBackCutsOtherRegions) {
+  CnotPhaseResynthesisConfig back;
+  back.from_back = true;
+  Circuit c = circ(3, {g(GateId::CX, {0, 1}), g(GateId::H, {2}), g(GateId::CX, {1, 2}), g(GateId::CX, {0, 1})});
+  // From the front the h closes qubit 2 and the regions are {cx01} and
+  // {cx12 cx01}; from the back all three cx form one region.
+  Circuit d = c;
+  EXPECT_FALSE(createCnotPhaseResynthesisPass()->run(d));
+  EXPECT_EQ(run(createCnotPhaseResynthesisPass(back), c), "h2 cx12 cx02");
+}
+
+TEST(NotPropagation, XThroughControlSpawnsOnTargetAndCancels) {
+  Circuit c = circ(2, {g(GateId::X, {0}), g(GateId::CX, {0, 1}), g(GateId::X, {0})});
+  EXPECT_EQ(run(createNotPropagationPass(), c), "cx01 x1");
+}
+
+TEST(NotPropagation, RzAngleFlipsAndHTurnsXIntoZ) {
+  Circuit c = circ(1, {g(GateId::X, {0}), g(GateId::RZ, {0}, {Expr(0.4)}), g(GateId::H, {0})});
+  EXPECT_EQ(run(createNotPropagationPass(), c), "rz0 h0 rz0");
+  Circuit d = circ(1, {g(GateId::X, {0}), g(GateId::RZ, {0}, {Expr(0.4)}), g(GateId::H, {0})});
+  createNotPropagationPass()->run(d);
+  EXPECT_NEAR(d.ops[0].params[0].value(), -0.4, 1e-15);
+  EXPECT_NEAR(d.ops[2].params[0].value(), M_PI, 1e-15);
+}
+
+TEST(NotPropagation, StopsBeforeMeasurement) {
+  Circuit c = circ(1, {g(GateId::X, {0}), g(GateId::RZ, {0}, {Expr(0.4)})});
+  c.num_clbits = 1;
+  Operation m;
+  m.kind = OpKind::Measure;
+  m.qubits = {0};
+  m.clbits = {0};
+  c.ops.push_back(m);
+  createNotPropagationPass()->run(c);
+  ASSERT_EQ(c.ops.size(), 3u);
+  EXPECT_EQ(c.ops[1].gate, GateId::X);
+  EXPECT_EQ(c.ops[2].kind, OpKind::Measure);
+}
+
 TEST(HadamardReduction, HsHBecomesSdgHSdg) {
   Circuit c = circ(1, {g(GateId::H, {0}), g(GateId::RZ, {0}, {Expr(M_PI / 2)}), g(GateId::H, {0})});
   EXPECT_EQ(run(createHadamardReductionPass(), c), "rz0 h0 rz0");

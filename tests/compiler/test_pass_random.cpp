@@ -61,6 +61,9 @@ TEST(PassProperty, EveryPassKeepsRandomCircuitsEquivalent) {
       {"phasepoly-last", [] { PhasePolynomialConfig c; c.placement = PhasePolynomialConfig::Placement::Last; return createPhasePolynomialPass(c); }},
       {"phasepoly-smart", [] { return createPhasePolynomialPass(); }},
       {"hadamard", [] { return createHadamardReductionPass(); }},
+      {"not-propagation", [] { return createNotPropagationPass(); }},
+      {"cnot-phase", [] { return createCnotPhaseResynthesisPass(); }},
+      {"cnot-phase-back", [] { CnotPhaseResynthesisConfig c; c.from_back = true; return createCnotPhaseResynthesisPass(c); }},
       {"fusion-nam", [] { return createSingleQubitFusionPass({Basis::Nam}); }},
       {"fusion-ibm", [] { return createSingleQubitFusionPass({Basis::IbmEcr}); }},
       {"fusion-generic", [] { return createSingleQubitFusionPass({Basis::Generic}); }},
@@ -80,6 +83,48 @@ TEST(PassProperty, EveryPassKeepsRandomCircuitsEquivalent) {
       expect_equiv(c, low, name + " on the lowered circuit, trial " + std::to_string(trial));
     }
   }
+}
+
+// {cx, x, rz} stretches between a few h gates: the regions gray-synth
+// rewrites. Every rewrite must be exact (phase included) and never add cx.
+TEST(PassProperty, CnotPhaseRegionsRewriteExactly) {
+  std::mt19937_64 rng(23);
+  std::uniform_real_distribution<double> ang(-M_PI, M_PI);
+  int rewritten = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const uint32_t n = 3 + trial % 4;
+    Circuit c;
+    c.num_qubits = n;
+    c.inputs.push_back({"th", "float[64]", {2}, 0});
+    for (int k = 0; k < 60; ++k) {
+      Operation op;
+      const uint32_t a = rng() % n, b = (a + 1 + rng() % (n - 1)) % n;
+      switch (rng() % 12) {
+        case 0: op.gate = GateId::H; op.qubits = {a}; break;
+        case 1: op.gate = GateId::X; op.qubits = {a}; break;
+        case 2: case 3: case 4:
+          op.gate = GateId::RZ;
+          op.qubits = {a};
+          op.params = {rng() % 4 == 0 ? Expr::symbol(rng() % 2) : Expr(rng() % 2 ? ang(rng) : M_PI / 4)};
+          break;
+        default: op.gate = GateId::CX; op.qubits = {a, b}; break;
+      }
+      c.ops.push_back(op);
+    }
+    for (bool back : {false, true}) {
+      CnotPhaseResynthesisConfig cfg;
+      cfg.from_back = back;
+      Circuit d = c;
+      rewritten += createCnotPhaseResynthesisPass(cfg)->run(d);
+      EXPECT_LE(count_gates(d).two_qubit, count_gates(c).two_qubit);
+      for (double v : {0.3, -1.7}) {
+        EquivResult r = check_equivalence(c.bind({v, 2 * v}), d.bind({v, 2 * v}));
+        ASSERT_TRUE(r.equivalent) << "trial " << trial << (back ? " from the back" : "") << ": " << r.detail;
+        EXPECT_NEAR(r.global_phase, 0, 1e-9) << "trial " << trial;
+      }
+    }
+  }
+  EXPECT_GT(rewritten, 10);  // the property is not vacuous
 }
 
 TEST(PassProperty, NamCircuitsShrinkAndStayEquivalent) {

@@ -96,6 +96,25 @@ struct PhasePolynomialConfig {
 };
 std::unique_ptr<Pass> createPhasePolynomialPass(PhasePolynomialConfig cfg = {});
 
+/// CNOT-phase region resynthesis: each maximal {cx, x, rz} region (cut
+/// greedily in circuit order; other gates close their qubits) is a linear
+/// map, x gates and a phase polynomial; it is rebuilt by gray-synth (Amy,
+/// Azimzadeh, Mosca 2018) plus a linear-map circuit, and replaced only when
+/// that has fewer cx (or as many cx and fewer gates). Exact, including the
+/// global phase; symbolic rz angles are moved, never evaluated.
+struct CnotPhaseResynthesisConfig {
+  uint32_t max_region_qubits = 128;  ///< larger regions are left as they are
+  bool from_back = false;            ///< cut regions from the end of the circuit
+};
+std::unique_ptr<Pass> createCnotPhaseResynthesisPass(CnotPhaseResynthesisConfig cfg = {});
+
+/// NOT propagation (Nam et al. preprocessing): every x gate moves forward as
+/// far as it can (past cx, swap and rz exactly; past h as an rz(pi)), so
+/// pairs cancel and what is left sits at the end or before the first gate
+/// it cannot pass.
+struct NotPropagationConfig {};
+std::unique_ptr<Pass> createNotPropagationPass(NotPropagationConfig cfg = {});
+
 /// Hadamard reduction (Nam et al. rules): h rz(+-pi/2) h -> rz(-+pi/2) h
 /// rz(-+pi/2), and h(a) h(b) cx(a,b) h(a) h(b) -> cx(b,a); fewer H gates
 /// split fewer phase-polynomial regions.

@@ -1,0 +1,449 @@
+// CNOT-phase region resynthesis (see qforge/passes.hpp).
+//
+// A {cx, x, rz} region is a CNOT-dihedral circuit: it maps a basis state x
+// to exp(i f(x)) |A x + c>, where A is an invertible GF(2) matrix, c a
+// constant vector and f a phase polynomial: a sum of rz angles, each on an
+// affine parity p.x + b of the region's inputs. Any circuit with the same
+// (A, c, f) is the same unitary, including the global phase. Rewriting a
+// region therefore means: realise every parity of f on some wire at some
+// point (where its rz goes), then finish with the linear map A and the x
+// gates of c. Per region this pass tries
+//   - gray-synth (Amy, Azimzadeh, Mosca, "On the CNOT-complexity of
+//     CNOT-phase circuits", 2018, Algorithm 1): a Gray-code walk over the
+//     parities, grouped by a greedy split on the most decisive variable,
+//     then a Gaussian-elimination circuit from the walk's final map to A;
+//   - the same with the variables split in the other tie-break order;
+// and keeps the cheapest result only when it has fewer cx than the region
+// (or as many cx and fewer gates). Regions are cut greedily in circuit
+// order: starting from the front of what is left, every {cx, x, rz} gate
+// whose qubits are all still open joins the region, and any other gate (h,
+// measure, a conditioned gate, ...) closes its qubits for the rest of the
+// region; so a region is a convex set of gates that can be moved to the
+// front of what is left. Symbolic rz angles are moved, never evaluated.
+#include "qforge/passes.hpp"
+
+#include <algorithm>
+#include <bitset>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace qforge {
+namespace {
+
+constexpr std::size_t kMaxRegionQubits = 128;
+using Bits = std::bitset<kMaxRegionQubits>;
+
+bool is_region_gate(const Operation& op) {
+  if (op.kind != OpKind::Gate || !op.conditions.empty() || op.num_controls) return false;
+  return op.gate == GateId::CX || op.gate == GateId::X || op.gate == GateId::RZ;
+}
+
+Operation make_gate(GateId g, std::vector<uint32_t> qubits, std::vector<Expr> params = {}) {
+  Operation op;
+  op.kind = OpKind::Gate;
+  op.gate = g;
+  op.qubits = std::move(qubits);
+  op.params = std::move(params);
+  return op;
+}
+
+struct Term {
+  Bits parity;  ///< over the region's local qubits
+  Expr angle;   ///< rz angle on a wire holding exactly this parity (constant 0)
+};
+
+/// A region in local qubit numbering: what any replacement must realise.
+struct RegionSpec {
+  uint32_t n = 0;
+  std::vector<Term> terms;        ///< distinct parities, in order of first appearance
+  std::vector<Bits> final_map;    ///< row q: the parity wire q holds at the end
+  std::vector<uint8_t> final_x;   ///< the constant wire q holds at the end
+};
+
+struct Cost {
+  std::size_t cx = 0, total = 0;
+  bool operator<(const Cost& o) const { return cx != o.cx ? cx < o.cx : total < o.total; }
+};
+
+Cost cost_of(const std::vector<Operation>& ops) {
+  Cost c;
+  c.total = ops.size();
+  for (const auto& op : ops) c.cx += op.gate == GateId::CX;
+  return c;
+}
+
+// Row operations (target row ^= control row) that turn `m` into the identity,
+// in the order found; `m` must be invertible. Returns false if it is not.
+bool eliminate(std::vector<Bits> m, uint32_t n, std::vector<std::pair<uint32_t, uint32_t>>& ops) {
+  for (uint32_t col = 0; col < n; ++col) {
+    if (!m[col][col]) {
+      uint32_t r = col + 1;
+      while (r < n && !m[r][col]) ++r;
+      if (r == n) return false;
+      m[col] ^= m[r];
+      ops.emplace_back(r, col);  // (control, target)
+    }
+    for (uint32_t r = 0; r < n; ++r)
+      if (r != col && m[r][col]) {
+        m[r] ^= m[col];
+        ops.emplace_back(col, r);
+      }
+  }
+  return true;
+}
+
+// Solve for the rows of M with M * from = to (all n x n over GF(2), rows as
+// Bits where bit j of row i is entry (i, j)): M = to * from^-1.
+bool transition(const std::vector<Bits>& from, const std::vector<Bits>& to, uint32_t n, std::vector<Bits>& m) {
+  // Invert `from` by Gauss-Jordan on [from | I].
+  std::vector<Bits> a = from, inv(n);
+  for (uint32_t i = 0; i < n; ++i) inv[i].set(i);
+  for (uint32_t col = 0; col < n; ++col) {
+    uint32_t p = col;
+    while (p < n && !a[p][col]) ++p;
+    if (p == n) return false;
+    std::swap(a[p], a[col]);
+    std::swap(inv[p], inv[col]);
+    for (uint32_t r = 0; r < n; ++r)
+      if (r != col && a[r][col]) {
+        a[r] ^= a[col];
+        inv[r] ^= inv[col];
+      }
+  }
+  m.assign(n, Bits());
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t k = 0; k < n; ++k)
+      if (to[i][k]) m[i] ^= inv[k];
+  return true;
+}
+
+/// Gray-synth followed by the linear map and x gates; empty when it fails or
+/// needs more than `max_cx` cx. `prefer_high` breaks ties in the split
+/// towards higher-numbered variables. `backward` walks from the region's
+/// final map instead of from the identity and plays the walk in reverse
+/// (every state it passes is visited again, so each rz still finds its
+/// parity), so the linear-map circuit comes first instead of last.
+std::vector<Operation> gray_synth(const RegionSpec& spec, bool prefer_high, bool backward, std::size_t max_cx) {
+  const uint32_t n = spec.n;
+  std::vector<Operation> out;
+  std::vector<Bits> identity(n);
+  for (uint32_t q = 0; q < n; ++q) identity[q].set(q);
+  std::vector<Bits> state = backward ? spec.final_map : identity;
+  std::unordered_map<Bits, uint32_t> pending;  // parity -> term
+  for (uint32_t t = 0; t < spec.terms.size(); ++t) pending.emplace(spec.terms[t].parity, t);
+  auto apply_phase = [&](uint32_t q) {
+    auto it = pending.find(state[q]);
+    if (it == pending.end()) return;
+    out.push_back(make_gate(GateId::RZ, {q}, {spec.terms[it->second].angle}));
+    pending.erase(it);
+  };
+  for (uint32_t q = 0; q < n; ++q) apply_phase(q);
+
+  // cur[t]: term t's parity in the coordinates of the wires' current values
+  // w = S x: p.x = (S^-T p).w, the xor of the rows of S^-1 that p selects.
+  std::vector<Bits> cur;
+  cur.reserve(spec.terms.size());
+  if (backward) {
+    std::vector<Bits> inv;
+    if (!transition(state, identity, n, inv)) return {};
+    for (const auto& t : spec.terms) {
+      Bits b;
+      for (uint32_t j = 0; j < n; ++j)
+        if (t.parity[j]) b ^= inv[j];
+      cur.push_back(b);
+    }
+  } else {
+    for (const auto& t : spec.terms) cur.push_back(t.parity);
+  }
+  struct Entry {
+    std::vector<uint32_t> terms;
+    Bits rows;       // variables not split on yet
+    int32_t target;  // -1: none yet
+  };
+  std::vector<Entry> stack;
+  {
+    Entry e;
+    for (uint32_t t = 0; t < spec.terms.size(); ++t) e.terms.push_back(t);
+    for (uint32_t q = 0; q < n; ++q) e.rows.set(q);
+    e.target = -1;
+    stack.push_back(std::move(e));
+  }
+  std::size_t guard = 0, cx = 0;
+  std::vector<uint32_t> ones;
+  while (!stack.empty()) {
+    Entry e = std::move(stack.back());
+    stack.pop_back();
+    if (e.terms.empty()) continue;
+    if (e.target >= 0) {
+      const uint32_t i = static_cast<uint32_t>(e.target);
+      for (bool again = true; again;) {
+        again = false;
+        // Variables that every term of the entry has.
+        Bits all;
+        all.set();
+        for (uint32_t t : e.terms) all &= cur[t];
+        all.reset(i);
+        for (uint32_t j = 0; j < n; ++j) {
+          if (!all[j]) continue;
+          if (++cx > max_cx) return {};
+          out.push_back(make_gate(GateId::CX, {j, i}));
+          state[i] ^= state[j];
+          apply_phase(i);
+          for (auto& c : cur)
+            if (c[i]) c.flip(j);
+          again = true;
+          if (++guard > 64u * n * (spec.terms.size() + 1)) return {};
+          break;
+        }
+      }
+    }
+    if (e.rows.none()) continue;
+    // The variable that splits the terms most unevenly.
+    ones.assign(n, 0);
+    for (uint32_t t : e.terms)
+      for (std::size_t b = cur[t]._Find_first(); b < n; b = cur[t]._Find_next(b)) ++ones[b];
+    uint32_t best = n;
+    std::size_t best_score = 0;
+    for (uint32_t k = 0; k < n; ++k) {
+      const uint32_t r = prefer_high ? n - 1 - k : k;
+      if (!e.rows[r]) continue;
+      const std::size_t score = std::max<std::size_t>(ones[r], e.terms.size() - ones[r]);
+      if (best == n || score > best_score) { best = r; best_score = score; }
+    }
+    Entry zero, one;
+    zero.rows = one.rows = e.rows;
+    zero.rows.reset(best);
+    one.rows.reset(best);
+    for (uint32_t t : e.terms) (cur[t][best] ? one : zero).terms.push_back(t);
+    one.target = e.target < 0 ? static_cast<int32_t>(best) : e.target;
+    zero.target = e.target;
+    stack.push_back(std::move(one));
+    stack.push_back(std::move(zero));
+  }
+  if (!pending.empty()) return {};
+  // From the walk's final map to the region's (forward), or from the
+  // identity to where the walk ended (backward, then the walk reversed).
+  std::vector<Bits> m;
+  if (!(backward ? transition(identity, state, n, m) : transition(state, spec.final_map, n, m))) return {};
+  std::vector<std::pair<uint32_t, uint32_t>> rows;
+  if (!eliminate(m, n, rows) || cx + rows.size() > max_cx) return {};
+  std::vector<Operation> linear;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) linear.push_back(make_gate(GateId::CX, {it->first, it->second}));
+  if (backward) {
+    std::reverse(out.begin(), out.end());
+    linear.insert(linear.end(), std::make_move_iterator(out.begin()), std::make_move_iterator(out.end()));
+    out.swap(linear);
+  } else {
+    out.insert(out.end(), std::make_move_iterator(linear.begin()), std::make_move_iterator(linear.end()));
+  }
+  for (uint32_t q = 0; q < n; ++q)
+    if (spec.final_x[q]) out.push_back(make_gate(GateId::X, {q}));
+  return out;
+}
+
+class CnotPhasePass : public Pass {
+ public:
+  explicit CnotPhasePass(CnotPhaseResynthesisConfig cfg) : cfg_(cfg) {}
+  std::string name() const override {
+    return cfg_.from_back ? "cnot-phase-resynthesis(from-back)" : "cnot-phase-resynthesis";
+  }
+
+  bool run(Circuit& c) override {
+    const uint32_t nq = c.num_qubits;
+    const uint32_t n = static_cast<uint32_t>(c.ops.size());
+    // Positions in scan order; from the back, position k is op n-1-k.
+    auto at = [&](uint32_t k) -> uint32_t { return cfg_.from_back ? n - 1 - k : k; };
+    std::vector<uint32_t> rem(n);
+    for (uint32_t k = 0; k < n; ++k) rem[k] = k;
+    std::vector<std::vector<Operation>> blocks;  // in scan order
+    std::vector<uint8_t> open(nq), taken(n, 0);
+    std::size_t regions = 0, rewritten = 0, saved_cx = 0;
+    auto qubits_of = [&](const Operation& op, auto&& fn) {
+      if (op.kind == OpKind::Barrier && op.qubits.empty()) {
+        for (uint32_t q = 0; q < nq; ++q) fn(q);
+      } else {
+        for (uint32_t q : op.qubits) fn(q);
+      }
+    };
+    // Ops left per qubit: a scan can stop once every qubit with ops left is
+    // closed (else each scan would run to the end of the circuit).
+    std::vector<uint32_t> left(nq, 0);
+    for (const auto& op : c.ops) qubits_of(op, [&](uint32_t q) { ++left[q]; });
+    auto reset_open = [&] {
+      uint32_t k = 0;
+      for (uint32_t q = 0; q < nq; ++q) {
+        open[q] = left[q] > 0;
+        k += open[q];
+      }
+      return k;
+    };
+    // Scan what is left; take every op `want` accepts while its qubits are
+    // all open, close the qubits of every other op.
+    auto scan = [&](bool region_gates, std::vector<uint32_t>& got) {
+      uint32_t n_open = reset_open();
+      for (uint32_t k : rem) {
+        if (taken[k]) continue;
+        const Operation& op = c.ops[at(k)];
+        bool all_open = true;
+        qubits_of(op, [&](uint32_t q) { all_open = all_open && open[q]; });
+        if (all_open && is_region_gate(op) == region_gates) {
+          got.push_back(at(k));
+          taken[k] = 1;
+          qubits_of(op, [&](uint32_t q) { --left[q]; });
+          continue;
+        }
+        qubits_of(op, [&](uint32_t q) {
+          if (open[q]) { open[q] = 0; --n_open; }
+        });
+        if (!n_open) break;
+      }
+      // Back to circuit order.
+      if (cfg_.from_back) std::reverse(got.begin(), got.end());
+    };
+    std::vector<uint32_t> region, rest;
+    while (!rem.empty()) {
+      region.clear();
+      scan(true, region);
+      if (!region.empty()) {
+        ++regions;
+        std::vector<Operation> block = rewrite_region(c, region);
+        if (block.empty()) {
+          for (uint32_t i : region) block.push_back(c.ops[i]);
+        } else {
+          ++rewritten;
+          saved_cx += cost_of_region(c, region).cx - cost_of(block).cx;
+        }
+        blocks.push_back(std::move(block));
+      }
+      rest.clear();
+      scan(false, rest);
+      std::vector<Operation> block;
+      for (uint32_t i : rest) block.push_back(c.ops[i]);
+      blocks.push_back(std::move(block));
+      rem.erase(std::remove_if(rem.begin(), rem.end(), [&](uint32_t k) { return taken[k] != 0; }), rem.end());
+    }
+    report_ = std::to_string(regions) + " regions, " + std::to_string(rewritten) + " rewritten, " +
+              std::to_string(saved_cx) + " cx saved";
+    if (!rewritten) return false;
+    if (cfg_.from_back) std::reverse(blocks.begin(), blocks.end());
+    std::vector<Operation> out;
+    out.reserve(n);
+    for (auto& b : blocks)
+      for (auto& op : b) out.push_back(std::move(op));
+    c.ops.swap(out);
+    return true;
+  }
+
+ private:
+  static Cost cost_of_region(const Circuit& c, const std::vector<uint32_t>& region) {
+    Cost k;
+    k.total = region.size();
+    for (uint32_t i : region) k.cx += c.ops[i].gate == GateId::CX;
+    return k;
+  }
+
+  // The region resynthesised when that is cheaper, else empty.
+  std::vector<Operation> rewrite_region(const Circuit& c, const std::vector<uint32_t>& region) const {
+    auto keep = [] { return std::vector<Operation>(); };
+    std::vector<uint32_t> local(c.num_qubits, UINT32_MAX), global;
+    std::size_t cx = 0;
+    for (uint32_t i : region) {
+      cx += c.ops[i].gate == GateId::CX;
+      for (uint32_t q : c.ops[i].qubits)
+        if (local[q] == UINT32_MAX) {
+          local[q] = static_cast<uint32_t>(global.size());
+          global.push_back(q);
+        }
+    }
+    if (cx < 2 || global.size() > kMaxRegionQubits || global.size() > cfg_.max_region_qubits) return keep();
+    RegionSpec spec;
+    spec.n = static_cast<uint32_t>(global.size());
+    spec.final_map.assign(spec.n, Bits());
+    spec.final_x.assign(spec.n, 0);
+    for (uint32_t q = 0; q < spec.n; ++q) spec.final_map[q].set(q);
+    std::unordered_map<Bits, uint32_t> index;
+    for (uint32_t i : region) {
+      const Operation& op = c.ops[i];
+      if (op.gate == GateId::X) {
+        spec.final_x[local[op.qubits[0]]] ^= 1;
+      } else if (op.gate == GateId::CX) {
+        const uint32_t a = local[op.qubits[0]], b = local[op.qubits[1]];
+        spec.final_map[b] ^= spec.final_map[a];
+        spec.final_x[b] ^= spec.final_x[a];
+      } else {
+        const uint32_t q = local[op.qubits[0]];
+        const Expr angle = spec.final_x[q] ? -op.params[0] : op.params[0];
+        auto it = index.find(spec.final_map[q]);
+        if (it == index.end()) {
+          index.emplace(spec.final_map[q], static_cast<uint32_t>(spec.terms.size()));
+          spec.terms.push_back({spec.final_map[q], angle});
+        } else {
+          spec.terms[it->second].angle = spec.terms[it->second].angle + angle;
+        }
+      }
+    }
+    // Rotations that merged to nothing (angle 0 mod 4 pi) need no parity.
+    spec.terms.erase(std::remove_if(spec.terms.begin(), spec.terms.end(),
+                                    [](const Term& t) {
+                                      return t.angle.is_const() &&
+                                             std::abs(std::remainder(t.angle.value(), 4 * M_PI)) < 1e-12;
+                                    }),
+                     spec.terms.end());
+    // Regions come back unchanged round after round of a fixpoint: remember
+    // the ones no synthesis improves (keyed by everything that defines them).
+    std::string key;
+    bool symbolic = false;
+    key.reserve(16 * (spec.n + spec.terms.size()) + 16);
+    auto put = [&](const Bits& b) {
+      for (uint32_t w = 0; w < spec.n; w += 64) {
+        uint64_t v = ((b >> w) & Bits(~0ULL)).to_ullong();
+        key.append(reinterpret_cast<const char*>(&v), sizeof v);
+      }
+    };
+    key += std::to_string(spec.n) + ":" + std::to_string(region.size()) + ":" + std::to_string(cx) + ":";
+    for (uint32_t q = 0; q < spec.n; ++q) {
+      put(spec.final_map[q]);
+      key += static_cast<char>('0' + spec.final_x[q]);
+    }
+    for (const auto& t : spec.terms) {
+      put(t.parity);
+      if (t.angle.is_const()) {
+        double v = t.angle.value();
+        key.append(reinterpret_cast<const char*>(&v), sizeof v);
+      } else {
+        symbolic = true;  // not remembered: symbolic regions are rare and small
+      }
+    }
+    if (!symbolic && no_gain_.count(key)) return keep();
+    const Cost old_cost = cost_of_region(c, region);
+    std::vector<Operation> best;
+    Cost best_cost = old_cost;
+    for (bool backward : {false, true})
+      for (bool prefer_high : {false, true}) {
+        std::vector<Operation> cand = gray_synth(spec, prefer_high, backward, best_cost.cx);
+        if (cand.empty()) continue;
+        const Cost k = cost_of(cand);
+        if (k < best_cost) { best = std::move(cand); best_cost = k; }
+      }
+    if (best.empty()) {
+      if (!symbolic) no_gain_.insert(std::move(key));
+      return keep();
+    }
+    for (auto& op : best)
+      for (auto& q : op.qubits) q = global[q];
+    return best;
+  }
+
+  CnotPhaseResynthesisConfig cfg_;
+  mutable std::unordered_set<std::string> no_gain_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> createCnotPhaseResynthesisPass(CnotPhaseResynthesisConfig cfg) {
+  return std::make_unique<CnotPhasePass>(cfg);
+}
+
+}  // namespace qforge
