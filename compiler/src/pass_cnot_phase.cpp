@@ -119,35 +119,50 @@ bool transition(const std::vector<Bits>& from, const std::vector<Bits>& to, uint
   return true;
 }
 
-/// Gray-synth followed by the linear map and x gates; empty when it fails or
-/// needs more than `max_cx` cx. `prefer_high` breaks ties in the split
-/// towards higher-numbered variables. `backward` walks from the region's
-/// final map instead of from the identity and plays the walk in reverse
-/// (every state it passes is visited again, so each rz still finds its
-/// parity), so the linear-map circuit comes first instead of last.
-std::vector<Operation> gray_synth(const RegionSpec& spec, bool prefer_high, bool backward, std::size_t max_cx) {
+using Cx = std::pair<uint32_t, uint32_t>;  // (control, target)
+
+/// A cx circuit taking the wire map `from` to `to`: Gaussian elimination of
+/// M = to * from^-1 (row operations) or of M^T (column operations, each a
+/// reversed cx), whichever is shorter.
+bool linear_circuit(const std::vector<Bits>& from, const std::vector<Bits>& to, uint32_t n, std::vector<Cx>& out) {
+  std::vector<Bits> m;
+  if (!transition(from, to, n, m)) return false;
+  std::vector<Cx> rows, cols;
+  if (!eliminate(m, n, rows)) return false;
+  // M = E_1 E_2 ... E_k: the last operation found is applied first.
+  std::reverse(rows.begin(), rows.end());
+  std::vector<Bits> mt(n);
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t j = 0; j < n; ++j)
+      if (m[i][j]) mt[j].set(i);
+  // M^T = E_1 ... E_k, so M = E_k^T ... E_1^T: E_1^T first, each transposed.
+  if (eliminate(mt, n, cols) && cols.size() < rows.size()) {
+    for (auto& c : cols) std::swap(c.first, c.second);
+    rows.swap(cols);
+  }
+  out.insert(out.end(), rows.begin(), rows.end());
+  return true;
+}
+
+/// Gray-synth: a cx circuit that shows every parity of `spec` on some wire
+/// and ends with the region's map; false when it fails or needs more than
+/// `max_cx` cx. `prefer_high` breaks ties in the split towards
+/// higher-numbered variables. `backward` walks from the region's final map
+/// instead of from the identity and plays the walk in reverse (every state
+/// it passes is visited again), so the linear-map circuit comes first.
+bool gray_synth(const RegionSpec& spec, bool prefer_high, bool backward, std::size_t max_cx, std::vector<Cx>& result) {
   const uint32_t n = spec.n;
-  std::vector<Operation> out;
+  std::vector<Cx> walk;
   std::vector<Bits> identity(n);
   for (uint32_t q = 0; q < n; ++q) identity[q].set(q);
   std::vector<Bits> state = backward ? spec.final_map : identity;
-  std::unordered_map<Bits, uint32_t> pending;  // parity -> term
-  for (uint32_t t = 0; t < spec.terms.size(); ++t) pending.emplace(spec.terms[t].parity, t);
-  auto apply_phase = [&](uint32_t q) {
-    auto it = pending.find(state[q]);
-    if (it == pending.end()) return;
-    out.push_back(make_gate(GateId::RZ, {q}, {spec.terms[it->second].angle}));
-    pending.erase(it);
-  };
-  for (uint32_t q = 0; q < n; ++q) apply_phase(q);
-
   // cur[t]: term t's parity in the coordinates of the wires' current values
   // w = S x: p.x = (S^-T p).w, the xor of the rows of S^-1 that p selects.
   std::vector<Bits> cur;
   cur.reserve(spec.terms.size());
   if (backward) {
     std::vector<Bits> inv;
-    if (!transition(state, identity, n, inv)) return {};
+    if (!transition(state, identity, n, inv)) return false;
     for (const auto& t : spec.terms) {
       Bits b;
       for (uint32_t j = 0; j < n; ++j)
@@ -170,7 +185,7 @@ std::vector<Operation> gray_synth(const RegionSpec& spec, bool prefer_high, bool
     e.target = -1;
     stack.push_back(std::move(e));
   }
-  std::size_t guard = 0, cx = 0;
+  std::size_t guard = 0;
   std::vector<uint32_t> ones;
   while (!stack.empty()) {
     Entry e = std::move(stack.back());
@@ -187,14 +202,13 @@ std::vector<Operation> gray_synth(const RegionSpec& spec, bool prefer_high, bool
         all.reset(i);
         for (uint32_t j = 0; j < n; ++j) {
           if (!all[j]) continue;
-          if (++cx > max_cx) return {};
-          out.push_back(make_gate(GateId::CX, {j, i}));
+          if (walk.size() >= max_cx) return false;
+          walk.emplace_back(j, i);
           state[i] ^= state[j];
-          apply_phase(i);
           for (auto& c : cur)
             if (c[i]) c.flip(j);
           again = true;
-          if (++guard > 64u * n * (spec.terms.size() + 1)) return {};
+          if (++guard > 64u * n * (spec.terms.size() + 1)) return false;
           break;
         }
       }
@@ -203,7 +217,7 @@ std::vector<Operation> gray_synth(const RegionSpec& spec, bool prefer_high, bool
     // The variable that splits the terms most unevenly.
     ones.assign(n, 0);
     for (uint32_t t : e.terms)
-      for (std::size_t b = cur[t]._Find_first(); b < n; b = cur[t]._Find_next(b)) ++ones[b];
+      for (uint32_t b = 0; b < n; ++b) ones[b] += cur[t][b];
     uint32_t best = n;
     std::size_t best_score = 0;
     for (uint32_t k = 0; k < n; ++k) {
@@ -222,23 +236,105 @@ std::vector<Operation> gray_synth(const RegionSpec& spec, bool prefer_high, bool
     stack.push_back(std::move(one));
     stack.push_back(std::move(zero));
   }
-  if (!pending.empty()) return {};
-  // From the walk's final map to the region's (forward), or from the
-  // identity to where the walk ended (backward, then the walk reversed).
-  std::vector<Bits> m;
-  if (!(backward ? transition(identity, state, n, m) : transition(state, spec.final_map, n, m))) return {};
-  std::vector<std::pair<uint32_t, uint32_t>> rows;
-  if (!eliminate(m, n, rows) || cx + rows.size() > max_cx) return {};
-  std::vector<Operation> linear;
-  for (auto it = rows.rbegin(); it != rows.rend(); ++it) linear.push_back(make_gate(GateId::CX, {it->first, it->second}));
+  result.clear();
   if (backward) {
-    std::reverse(out.begin(), out.end());
-    linear.insert(linear.end(), std::make_move_iterator(out.begin()), std::make_move_iterator(out.end()));
-    out.swap(linear);
+    if (!linear_circuit(identity, state, n, result)) return false;
+    result.insert(result.end(), walk.rbegin(), walk.rend());
   } else {
-    out.insert(out.end(), std::make_move_iterator(linear.begin()), std::make_move_iterator(linear.end()));
+    result = walk;
+    if (!linear_circuit(state, spec.final_map, n, result)) return false;
   }
-  for (uint32_t q = 0; q < n; ++q)
+  return result.size() <= max_cx;
+}
+
+/// Every parity of `spec` appears on some wire of the cx circuit.
+bool covers(const RegionSpec& spec, const std::vector<Cx>& cxs, std::vector<Bits>& state,
+            std::unordered_map<Bits, uint8_t>& seen) {
+  state.assign(spec.n, Bits());
+  for (uint32_t q = 0; q < spec.n; ++q) state[q].set(q);
+  seen.clear();
+  for (const auto& t : spec.terms) seen.emplace(t.parity, 0);
+  std::size_t missing = seen.size();
+  auto look = [&](const Bits& b) {
+    auto it = seen.find(b);
+    if (it != seen.end() && !it->second) { it->second = 1; --missing; }
+  };
+  for (uint32_t q = 0; q < spec.n; ++q) look(state[q]);
+  for (const auto& [c, t] : cxs) {
+    state[t] ^= state[c];
+    look(state[t]);
+  }
+  return missing == 0;
+}
+
+/// Remove pairs of equal cx while every parity still appears somewhere: the
+/// rz gates float to wherever their parity is left (Nam et al.'s "floating"
+/// rotations). The first cx of a pair travels right past commuting cx, and
+/// past at most one that does not commute by the rules
+///   cx(a,b) cx(b,c) = cx(b,c) cx(a,c) cx(a,b)
+///   cx(a,b) cx(c,a) = cx(c,a) cx(c,b) cx(a,b)
+/// leaving the new cx behind (a net saving of one instead of two).
+/// Each try costs a pass over the circuit: at most `max_tries` of them.
+void prune(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_tries) {
+  std::vector<Bits> state;
+  std::unordered_map<Bits, uint8_t> seen;
+  std::size_t tries = 0;
+  auto commute = [](const Cx& a, const Cx& b) { return a.second != b.first && a.first != b.second; };
+  std::vector<Cx> trial;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = 0; i < cxs.size() && !changed; ++i) {
+      const Cx g = cxs[i];
+      std::size_t spawn_after = SIZE_MAX;
+      Cx spawn{};
+      for (std::size_t j = i + 1; j < cxs.size(); ++j) {
+        const Cx& h = cxs[j];
+        if (h == g) {
+          if (++tries > max_tries) return;
+          trial.clear();
+          for (std::size_t k = 0; k < cxs.size(); ++k) {
+            if (k != i && k != j) trial.push_back(cxs[k]);
+            if (k == spawn_after) trial.push_back(spawn);
+          }
+          if (covers(spec, trial, state, seen)) {
+            cxs.swap(trial);
+            changed = true;
+          }
+          break;
+        }
+        if (commute(g, h)) continue;
+        if (spawn_after != SIZE_MAX) break;
+        spawn_after = j;
+        spawn = g.second == h.first ? Cx{g.first, h.second} : Cx{h.first, g.second};
+        if (spawn.first == spawn.second) break;  // h is g reversed: no rule
+      }
+    }
+  }
+}
+
+/// The region's gates for a cx circuit that covers every parity and ends in
+/// the region's map: each rz at the first wire that shows its parity, the x
+/// gates at the end. Empty if the circuit does not do that.
+std::vector<Operation> materialize(const RegionSpec& spec, const std::vector<Cx>& cxs) {
+  std::vector<Operation> out;
+  std::vector<Bits> state(spec.n);
+  for (uint32_t q = 0; q < spec.n; ++q) state[q].set(q);
+  std::unordered_map<Bits, uint32_t> pending;  // parity -> term
+  for (uint32_t t = 0; t < spec.terms.size(); ++t) pending.emplace(spec.terms[t].parity, t);
+  auto apply_phase = [&](uint32_t q) {
+    auto it = pending.find(state[q]);
+    if (it == pending.end()) return;
+    out.push_back(make_gate(GateId::RZ, {q}, {spec.terms[it->second].angle}));
+    pending.erase(it);
+  };
+  for (uint32_t q = 0; q < spec.n; ++q) apply_phase(q);
+  for (const auto& [c, t] : cxs) {
+    out.push_back(make_gate(GateId::CX, {c, t}));
+    state[t] ^= state[c];
+    apply_phase(t);
+  }
+  if (!pending.empty() || state != spec.final_map) return {};
+  for (uint32_t q = 0; q < spec.n; ++q)
     if (spec.final_x[q]) out.push_back(make_gate(GateId::X, {q}));
   return out;
 }
@@ -416,19 +512,43 @@ class CnotPhasePass : public Pass {
         symbolic = true;  // not remembered: symbolic regions are rare and small
       }
     }
-    if (!symbolic && no_gain_.count(key)) return keep();
+    // The region's own cx order is a candidate too, so it is part of the key.
+    for (uint32_t i : region)
+      if (c.ops[i].gate == GateId::CX) {
+        key += static_cast<char>(local[c.ops[i].qubits[0]]);
+        key += static_cast<char>(local[c.ops[i].qubits[1]]);
+      }
+    auto& no_gain = no_gain_cache();
+    if (!symbolic && no_gain.count(key)) return keep();
     const Cost old_cost = cost_of_region(c, region);
     std::vector<Operation> best;
     Cost best_cost = old_cost;
-    for (bool backward : {false, true})
-      for (bool prefer_high : {false, true}) {
-        std::vector<Operation> cand = gray_synth(spec, prefer_high, backward, best_cost.cx);
-        if (cand.empty()) continue;
-        const Cost k = cost_of(cand);
-        if (k < best_cost) { best = std::move(cand); best_cost = k; }
-      }
+    auto consider = [&](std::vector<Cx> cxs) {
+      prune(spec, cxs, 256);
+      if (cxs.size() > best_cost.cx) return;
+      std::vector<Operation> cand = materialize(spec, cxs);
+      if (cand.empty()) return;
+      const Cost k = cost_of(cand);
+      if (k < best_cost) { best = std::move(cand); best_cost = k; }
+    };
+    // The region's own cx, with the rotations floating.
+    std::vector<Cx> own;
+    for (uint32_t i : region)
+      if (c.ops[i].gate == GateId::CX) own.emplace_back(local[c.ops[i].qubits[0]], local[c.ops[i].qubits[1]]);
+    consider(own);
+    // Each cx shows one new parity at most: a bound no synthesis can beat.
+    std::size_t hidden = 0;
+    for (const auto& t : spec.terms) hidden += t.parity.count() > 1;
+    std::vector<Cx> walk;
+    if (hidden <= best_cost.cx)
+      for (bool backward : {false, true})
+        for (bool prefer_high : {false, true})
+          if (gray_synth(spec, prefer_high, backward, best_cost.cx + 4, walk)) consider(walk);
     if (best.empty()) {
-      if (!symbolic) no_gain_.insert(std::move(key));
+      if (!symbolic) {
+        if (no_gain.size() > 200000) no_gain.clear();
+        no_gain.insert(std::move(key));
+      }
       return keep();
     }
     for (auto& op : best)
@@ -436,8 +556,14 @@ class CnotPhasePass : public Pass {
     return best;
   }
 
+  // Regions no candidate improves, shared by every instance on this thread:
+  // the best-of alternatives and fixpoint rounds meet the same regions again.
+  static std::unordered_set<std::string>& no_gain_cache() {
+    thread_local std::unordered_set<std::string> cache;
+    return cache;
+  }
+
   CnotPhaseResynthesisConfig cfg_;
-  mutable std::unordered_set<std::string> no_gain_;
 };
 
 }  // namespace

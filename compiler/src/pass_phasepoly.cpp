@@ -17,6 +17,7 @@
 #include "qforge/passes.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <unordered_map>
 
@@ -110,8 +111,10 @@ class PhasePolyPass : public Pass {
         if (!z_diagonal_on(op, k)) fresh(op.qubits[k]);
     }
     resolve(c, groups, sign_at, del, merged);
+    double identity_phase = 0;
+    const uint32_t folded = fold_identities(c, groups, seen, sign_at, del, identity_phase);
     // Remove merged rotations that became identities (exactly: rz(2pi) = -1).
-    Expr phase = c.global_phase;
+    Expr phase = c.global_phase + Expr(identity_phase);
     for (uint32_t i = 0; i < n; ++i) {
       Operation& op = c.ops[i];
       if (del[i] || op.kind != OpKind::Gate || op.gate != GateId::RZ || !op.conditions.empty() ||
@@ -128,8 +131,11 @@ class PhasePolyPass : public Pass {
       phase = Expr(p);
     }
     c.global_phase = phase;
-    report_ = "folded " + std::to_string(merged) + " rotations";
-    if (!merged) return false;
+    report_ = "folded " + std::to_string(merged) + " rotations, " + std::to_string(folded) + " Toffoli identities";
+    if (!merged && !folded) {
+      c.global_phase = phase;
+      return false;
+    }
     std::vector<Operation> out;
     out.reserve(n);
     for (uint32_t i = 0; i < n; ++i)
@@ -139,6 +145,119 @@ class PhasePolyPass : public Pass {
   }
 
  private:
+  // Identities between terms (rz angle t on parity p contributes e^{i t p}
+  // and a global e^{-i t/2}): for parities p, q, r,
+  //   2 pi p q   = pi (p + q - p^q)                                   = 0
+  //   2 pi p q r = pi/2 (p + q + r - p^q - p^r - q^r + p^q^r)         = 0
+  // mod 2 pi, so adding these patterns to existing terms changes nothing but
+  // the global phase. A Toffoli's seven T terms flipped in sign are such a
+  // shift (its "polarity"); choosing it so that terms cancel instead of
+  // adding up (T + T = S) removes rotations. Greedy: apply a shift when it
+  // leaves fewer non-zero terms and no more T-like ones. Only constant
+  // terms whose parity already carries a kept rz take part.
+  uint32_t fold_identities(Circuit& c, const std::vector<std::vector<uint32_t>>& groups,
+                           const std::unordered_map<Parity, uint32_t, ParityHash>& seen,
+                           const std::vector<uint8_t>& sign_at, const std::vector<bool>& del,
+                           double& phase) const {
+    // Kept op and its angle on the linear parity, per group.
+    std::vector<int64_t> kept(groups.size(), -1);
+    std::vector<Parity> parity_of(groups.size());
+    for (const auto& [p, g] : seen) parity_of[g] = p;
+    auto angle = [&](uint32_t g) {
+      const Operation& op = c.ops[kept[g]];
+      return sign_at[kept[g]] ? -op.params[0].value() : op.params[0].value();
+    };
+    auto set_angle = [&](uint32_t g, double t) { c.ops[kept[g]].params[0] = Expr(sign_at[kept[g]] ? -t : t); };
+    std::vector<uint32_t> clifford;  // groups at an odd multiple of pi/2 or at pi
+    auto multiple = [](double t, double unit) {
+      const double k = t / unit;
+      return std::abs(k - std::round(k)) < 1e-9 ? static_cast<long long>(std::llround(k)) : LLONG_MIN;
+    };
+    // resolve() keeps exactly one op per group.
+    for (uint32_t g = 0; g < groups.size(); ++g)
+      for (uint32_t i : groups[g])
+        if (!del[i]) { kept[g] = i; break; }
+    for (uint32_t g = 0; g < groups.size(); ++g) {
+      if (kept[g] < 0 || !c.ops[kept[g]].params[0].is_const()) { kept[g] = -1; continue; }
+      const long long k = multiple(angle(g), M_PI / 2);
+      if (k != LLONG_MIN && ((k % 4) + 4) % 4 != 0) clifford.push_back(g);
+    }
+    // Zobrist keys (xor of a random word per variable) find p ^ r without
+    // building it; a hit is confirmed on the real parity.
+    auto zobrist = [](uint32_t v) {
+      uint64_t z = (v + 1) * 0x9E3779B97F4A7C15ULL;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+      return z ^ (z >> 31);
+    };
+    std::vector<uint64_t> key(groups.size(), 0);
+    std::unordered_map<uint64_t, uint32_t> by_key;
+    for (uint32_t g = 0; g < groups.size(); ++g) {
+      if (kept[g] < 0) continue;
+      for (uint32_t v : parity_of[g]) key[g] ^= zobrist(v);
+      by_key.emplace(key[g], g);
+    }
+    auto find_xor = [&](uint64_t k, const Parity& a, const Parity& b) -> int64_t {
+      auto it = by_key.find(k);
+      if (it == by_key.end()) return -1;
+      return xor_parity(a, b) == parity_of[it->second] ? static_cast<int64_t>(it->second) : -1;
+    };
+    auto nonzero = [&](double t) { return multiple(t, 2 * M_PI) == LLONG_MIN; };
+    auto t_like = [&](double t) {
+      const long long k = multiple(t, M_PI / 4);
+      return k == LLONG_MIN || (k % 2) != 0;
+    };
+    // Try adding `delta * sign[k]` to the terms; apply when it pays.
+    auto attempt = [&](const std::vector<int64_t>& gs, const std::vector<int>& signs, double delta) {
+      int before = 0, after = 0, t_before = 0, t_after = 0;
+      for (std::size_t k = 0; k < gs.size(); ++k) {
+        const double a = angle(gs[k]), b = a + signs[k] * delta;
+        before += nonzero(a);
+        after += nonzero(b);
+        t_before += t_like(a);
+        t_after += t_like(b);
+      }
+      if (after >= before || t_after > t_before) return false;
+      double total = 0;
+      for (std::size_t k = 0; k < gs.size(); ++k) {
+        set_angle(gs[k], angle(gs[k]) + signs[k] * delta);
+        total += signs[k] * delta;
+      }
+      phase += total / 2;
+      return true;
+    };
+    uint32_t applied = 0;
+    for (std::size_t a = 0; a < clifford.size(); ++a)
+      for (std::size_t b = a + 1; b < clifford.size(); ++b) {
+        const uint32_t ga = clifford[a], gb = clifford[b];
+        if (kept[ga] < 0 || kept[gb] < 0) continue;
+        const Parity& p = parity_of[ga];
+        const Parity& q = parity_of[gb];
+        const int64_t gpq = find_xor(key[ga] ^ key[gb], p, q);
+        if (gpq < 0) continue;
+        const Parity& pq = parity_of[gpq];
+        bool done = false;
+        for (double delta : {M_PI, -M_PI})
+          if (!done && attempt({ga, gb, gpq}, {1, 1, -1}, delta)) { ++applied; done = true; }
+        for (uint32_t gr = 0; gr < groups.size() && !done; ++gr) {
+          if (kept[gr] < 0 || gr == ga || gr == gb || gr == static_cast<uint32_t>(gpq)) continue;
+          const Parity& r = parity_of[gr];
+          const int64_t gpr = find_xor(key[ga] ^ key[gr], p, r);
+          if (gpr < 0) continue;
+          const int64_t gqr = find_xor(key[gb] ^ key[gr], q, r);
+          if (gqr < 0) continue;
+          const int64_t gpqr = find_xor(key[ga] ^ key[gb] ^ key[gr], pq, r);
+          if (gpqr < 0) continue;
+          for (double delta : {M_PI / 2, -M_PI / 2})
+            if (!done && attempt({ga, gb, gpq, gr, gpr, gqr, gpqr}, {1, 1, -1, 1, -1, -1, 1}, delta)) {
+              ++applied;
+              done = true;
+            }
+        }
+      }
+    return applied;
+  }
+
   void resolve(Circuit& c, const std::vector<std::vector<uint32_t>>& groups, const std::vector<uint8_t>& sign_at,
                std::vector<bool>& del, uint32_t& merged) const {
     using P = PhasePolynomialConfig::Placement;

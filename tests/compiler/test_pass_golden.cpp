@@ -142,6 +142,21 @@ TEST(PhasePolynomial, FreshVariableOnlyOnNonDiagonalQubits) {
   EXPECT_EQ(run(createPhasePolynomialPass(), c), "rz0 ch01 rz1 ch01 rz1");
 }
 
+TEST(PhasePolynomial, ToffoliPolarityRemovesCliffordTerms) {
+  // Terms on a, b, a^b (S, S, S-dagger) and r, a^r, b^r, a^b^r (T-like):
+  // adding -pi/2 (+,+,-,+,-,-,+) is 2 pi a b r = 0 mod 2 pi, which clears the
+  // three Clifford terms and flips the T-like ones.
+  const double q = M_PI / 4;
+  Circuit c = circ(3, {g(GateId::RZ, {0}, {Expr(2 * q)}), g(GateId::RZ, {1}, {Expr(2 * q)}), g(GateId::CX, {0, 1}),
+                       g(GateId::RZ, {1}, {Expr(-2 * q)}), g(GateId::CX, {0, 1}), g(GateId::RZ, {2}, {Expr(q)}),
+                       g(GateId::CX, {0, 2}), g(GateId::RZ, {2}, {Expr(-q)}), g(GateId::CX, {1, 2}),
+                       g(GateId::RZ, {2}, {Expr(q)}), g(GateId::CX, {0, 2}), g(GateId::RZ, {2}, {Expr(-q)}),
+                       g(GateId::CX, {1, 2})});
+  const GateCounts before = count_gates(c);
+  EXPECT_EQ(run(createPhasePolynomialPass(), c), "cx01 cx01 rz2 cx02 rz2 cx12 rz2 cx02 rz2 cx12");
+  EXPECT_EQ(count_gates(c).t, before.t);
+}
+
 TEST(PhasePolynomial, PlacementsAreAllExact) {
   using P = PhasePolynomialConfig::Placement;
   for (P p : {P::First, P::Last, P::Smart}) {
@@ -171,7 +186,7 @@ TEST(CnotPhaseResynthesis, FiveCxBecomeTwo) {
   createCommutationCancellationPass()->run(simple);
   createPhasePolynomialPass()->run(simple);
   EXPECT_EQ(count_gates(simple).two_qubit, 5u);
-  EXPECT_EQ(run(createCnotPhaseResynthesisPass(), c), "cx20 rz1 cx01 rz0 rz2");
+  EXPECT_EQ(run(createCnotPhaseResynthesisPass(), c), "rz2 rz1 cx20 rz0 cx01");
 }
 
 TEST(CnotPhaseResynthesis, KeepsRegionsItCannotImprove) {
