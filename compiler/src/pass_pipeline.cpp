@@ -7,7 +7,8 @@
 //       merging and single-qubit resynthesis in the fixpoint
 //   O3  O2 with Hadamard reduction first as well, NOT propagation as a
 //       further start, cnot-phase resynthesis (gray-synth) of {cx,x,rz}
-//       regions before routing, more rounds and more routing trials
+//       regions before routing, KAK resynthesis of two-qubit blocks (kept
+//       when cheaper), more rounds and more routing trials
 #include "qforge/passes.hpp"
 
 #include <chrono>
@@ -125,6 +126,21 @@ Pipeline pipeline_for_level(int level, const Target& target) {
   }
   p.passes.push_back(createBasisTranslationPass({Basis::Nam}));
   p.passes.push_back(optimise_block(level, Basis::Nam, "optimise(nam)"));
+  if (level >= 3) {
+    // KAK resynthesis of two-qubit blocks, then a cleanup; kept only when
+    // the result is cheaper (best-of one alternative against the input).
+    std::vector<std::unique_ptr<Pass>> seq;
+    seq.push_back(createTwoQubitResynthesisPass({Basis::Nam}));
+    seq.push_back(fixpoint_block(2, Basis::Nam, "cleanup(nam)", PhasePolynomialConfig::Placement::First, false, false));
+    FixpointConfig once;
+    once.name = "two-qubit-resynthesis+cleanup(nam)";
+    once.max_rounds = 1;
+    std::vector<std::unique_ptr<Pass>> alts;
+    alts.push_back(createFixpointPass(std::move(seq), once));
+    BestOfConfig bc;
+    bc.name = "kak(nam)";
+    p.passes.push_back(createBestOfPass(std::move(alts), bc));
+  }
   add_routing();
   if (target.coupling && level >= 2)
     p.passes.push_back(optimise_block(level, Basis::Nam, "optimise-routed(nam)", /*routed=*/true));

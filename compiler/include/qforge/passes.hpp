@@ -129,6 +129,26 @@ struct SingleQubitFusionConfig {
 };
 std::unique_ptr<Pass> createSingleQubitFusionPass(SingleQubitFusionConfig cfg = {});
 
+/// Two-qubit block resynthesis (KAK): maximal runs of constant gates acting
+/// only on one pair of qubits (two-qubit gates either way round, including
+/// singly controlled single-qubit gates, and single-qubit gates on either;
+/// consecutive on both wires, at least one two-qubit gate) become one 4x4
+/// unitary, resynthesised by synthesize_2q with the fewest two-qubit gates its
+/// KAK class allows (0..3) and single-qubit gates in `basis`; the result
+/// stands where the block's last gate stood. A block is replaced only when
+/// strictly cheaper: fewer gates + two-qubit gates, ties broken by fewer
+/// two-qubit gates (with two_qubit_first: fewer two-qubit gates, ties broken
+/// by fewer gates). Symbolic or conditioned gates, gates on three or more
+/// qubits, measurements, resets, barriers and delays end blocks and are never
+/// touched.
+struct TwoQubitResynthesisConfig {
+  Basis basis = Basis::Nam;
+  double tolerance = 1e-9;       ///< as in synthesize_2q: snapping of KAK coordinates,
+                                 ///< and the largest entry error of a replacement
+  bool two_qubit_first = false;  ///< lexicographic (two-qubit, total) instead of total + two-qubit
+};
+std::unique_ptr<Pass> createTwoQubitResynthesisPass(TwoQubitResynthesisConfig cfg = {});
+
 /// Layout and routing onto a coupling map (SABRE-style: front layer,
 /// extended-set lookahead with decay, several seeded trials of
 /// forward-backward layout refinement; the trial with the fewest SWAPs
@@ -229,5 +249,28 @@ std::vector<Operation> synthesize_1q(const Mat2& u, Basis basis, double& phase);
 
 /// Matrix of a constant single-qubit gate operation (no controls).
 Mat2 op_matrix_1q(const Operation& op);
+
+/// Row-major 4x4 matrix of a two-qubit operation on qubits (0, 1) in the
+/// gate-matrix convention (gates.hpp): qubit 0 is the most significant bit of
+/// the row/column index, so `cx 0, 1` is gate_matrix(GateId::CX) and
+/// index = 2 * bit(qubit 0) + bit(qubit 1).
+using Mat4 = std::array<cplx, 16>;
+
+/// Gates on qubits 0 and 1 (constant parameters) implementing the unitary `u`
+/// with cx_count_2q(u, tolerance) two-qubit gates (cx for Nam and Generic,
+/// ecr for IbmEcr, cz for IbmCz, in either orientation) and single-qubit gates
+/// of `basis` (synthesize_1q), via the KAK (Cartan) decomposition. With M the
+/// product of the gates' matrices in circuit order, u = exp(i*phase) M to
+/// within `tolerance` per entry (checked). Throws std::logic_error when no
+/// form is that close (u is not unitary).
+std::vector<Operation> synthesize_2q(const Mat4& u, Basis basis, double& phase, double tolerance = 1e-9);
+
+/// The fewest CX any circuit for `u` needs (0..3), from its KAK coordinates
+/// (a, b, c), u ~ exp(i(a XX + b YY + c ZZ)) up to single-qubit gates: 0 when
+/// all are 0 mod pi/2 (u is a product of single-qubit gates), 1 when two are
+/// and the third is pi/4 mod pi/2 (the class of cx), 2 when one is, else 3.
+/// "Is" means within tolerance / 4: synthesize_2q snaps such coordinates, and
+/// even three snaps keep it within `tolerance`.
+int cx_count_2q(const Mat4& u, double tolerance = 1e-9);
 
 }  // namespace qforge
