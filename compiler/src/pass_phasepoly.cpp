@@ -68,6 +68,9 @@ class PhasePolyPass : public Pass {
     for (uint32_t q = 0; q < c.num_qubits; ++q) fresh(q);
     std::unordered_map<Parity, uint32_t, ParityHash> seen;  // parity -> group
     std::vector<std::vector<uint32_t>> groups;
+    std::vector<Parity> group_parity;  // per group
+    std::vector<uint32_t> group_epoch;  // groups of one epoch share path variables
+    uint32_t epoch = 0;
     std::vector<uint8_t> sign_at(n, 0);
     std::vector<bool> del(n, false);
     uint32_t merged = 0;
@@ -75,6 +78,7 @@ class PhasePolyPass : public Pass {
       Operation& op = c.ops[i];
       if (op.kind != OpKind::Gate || !op.conditions.empty()) {
         seen.clear();
+        ++epoch;
         for (uint32_t q : op.qubits) fresh(q);
         if (op.kind == OpKind::Barrier && op.qubits.empty())
           for (uint32_t q = 0; q < c.num_qubits; ++q) fresh(q);
@@ -101,6 +105,8 @@ class PhasePolyPass : public Pass {
           if (it == seen.end()) {
             seen.emplace(par[q], static_cast<uint32_t>(groups.size()));
             groups.push_back({i});
+            group_parity.push_back(par[q]);
+            group_epoch.push_back(epoch);
           } else {
             groups[it->second].push_back(i);
           }
@@ -112,7 +118,7 @@ class PhasePolyPass : public Pass {
     }
     resolve(c, groups, sign_at, del, merged);
     double identity_phase = 0;
-    const uint32_t folded = fold_identities(c, groups, seen, sign_at, del, identity_phase);
+    const uint32_t folded = fold_identities(c, groups, group_parity, group_epoch, sign_at, del, identity_phase);
     // Remove merged rotations that became identities (exactly: rz(2pi) = -1).
     Expr phase = c.global_phase + Expr(identity_phase);
     for (uint32_t i = 0; i < n; ++i) {
@@ -156,13 +162,12 @@ class PhasePolyPass : public Pass {
   // leaves fewer non-zero terms and no more T-like ones. Only constant
   // terms whose parity already carries a kept rz take part.
   uint32_t fold_identities(Circuit& c, const std::vector<std::vector<uint32_t>>& groups,
-                           const std::unordered_map<Parity, uint32_t, ParityHash>& seen,
+                           const std::vector<Parity>& parity_of, const std::vector<uint32_t>& epoch_of,
                            const std::vector<uint8_t>& sign_at, const std::vector<bool>& del,
                            double& phase) const {
     // Kept op and its angle on the linear parity, per group.
     std::vector<int64_t> kept(groups.size(), -1);
-    std::vector<Parity> parity_of(groups.size());
-    for (const auto& [p, g] : seen) parity_of[g] = p;
+
     auto angle = [&](uint32_t g) {
       const Operation& op = c.ops[kept[g]];
       return sign_at[kept[g]] ? -op.params[0].value() : op.params[0].value();
@@ -195,13 +200,17 @@ class PhasePolyPass : public Pass {
     for (uint32_t g = 0; g < groups.size(); ++g) {
       if (kept[g] < 0) continue;
       for (uint32_t v : parity_of[g]) key[g] ^= zobrist(v);
-      by_key.emplace(key[g], g);
+      // Identities hold between terms of one epoch (between measurements,
+      // resets and conditions): the lookup key adds the epoch.
+      by_key.emplace(key[g] ^ zobrist(0x80000000u + epoch_of[g]), g);
     }
-    auto find_xor = [&](uint64_t k, const Parity& a, const Parity& b) -> int64_t {
-      auto it = by_key.find(k);
-      if (it == by_key.end()) return -1;
+    auto find_xor = [&](uint64_t k, const Parity& a, const Parity& b, uint32_t ep) -> int64_t {
+      auto it = by_key.find(k ^ zobrist(0x80000000u + ep));
+      if (it == by_key.end() || epoch_of[it->second] != ep) return -1;
       return xor_parity(a, b) == parity_of[it->second] ? static_cast<int64_t>(it->second) : -1;
     };
+    std::size_t work = 0;  // bounded: clifford pairs times groups can be large
+    constexpr std::size_t kMaxWork = 2000000;
     auto nonzero = [&](double t) { return multiple(t, 2 * M_PI) == LLONG_MIN; };
     auto t_like = [&](double t) {
       const long long k = multiple(t, M_PI / 4);
@@ -230,23 +239,27 @@ class PhasePolyPass : public Pass {
     for (std::size_t a = 0; a < clifford.size(); ++a)
       for (std::size_t b = a + 1; b < clifford.size(); ++b) {
         const uint32_t ga = clifford[a], gb = clifford[b];
-        if (kept[ga] < 0 || kept[gb] < 0) continue;
+        if (kept[ga] < 0 || kept[gb] < 0 || epoch_of[ga] != epoch_of[gb]) continue;
+        if (++work > kMaxWork) return applied;
         const Parity& p = parity_of[ga];
         const Parity& q = parity_of[gb];
-        const int64_t gpq = find_xor(key[ga] ^ key[gb], p, q);
+        const int64_t gpq = find_xor(key[ga] ^ key[gb], p, q, epoch_of[ga]);
         if (gpq < 0) continue;
         const Parity& pq = parity_of[gpq];
         bool done = false;
         for (double delta : {M_PI, -M_PI})
           if (!done && attempt({ga, gb, gpq}, {1, 1, -1}, delta)) { ++applied; done = true; }
         for (uint32_t gr = 0; gr < groups.size() && !done; ++gr) {
-          if (kept[gr] < 0 || gr == ga || gr == gb || gr == static_cast<uint32_t>(gpq)) continue;
+          if (kept[gr] < 0 || gr == ga || gr == gb || gr == static_cast<uint32_t>(gpq) ||
+              epoch_of[gr] != epoch_of[ga])
+            continue;
+          if (++work > kMaxWork) return applied;
           const Parity& r = parity_of[gr];
-          const int64_t gpr = find_xor(key[ga] ^ key[gr], p, r);
+          const int64_t gpr = find_xor(key[ga] ^ key[gr], p, r, epoch_of[ga]);
           if (gpr < 0) continue;
-          const int64_t gqr = find_xor(key[gb] ^ key[gr], q, r);
+          const int64_t gqr = find_xor(key[gb] ^ key[gr], q, r, epoch_of[ga]);
           if (gqr < 0) continue;
-          const int64_t gpqr = find_xor(key[ga] ^ key[gb] ^ key[gr], pq, r);
+          const int64_t gpqr = find_xor(key[ga] ^ key[gb] ^ key[gr], pq, r, epoch_of[ga]);
           if (gpqr < 0) continue;
           for (double delta : {M_PI / 2, -M_PI / 2})
             if (!done && attempt({ga, gb, gpq, gr, gpr, gqr, gpqr}, {1, 1, -1, 1, -1, -1, 1}, delta)) {
