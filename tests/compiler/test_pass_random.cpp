@@ -127,6 +127,25 @@ TEST(PassProperty, CnotPhaseRegionsRewriteExactly) {
   EXPECT_GT(rewritten, 10);  // the property is not vacuous
 }
 
+// Barriers end phase-folding epochs: terms on either side must never be
+// combined (a bug once read parities of earlier epochs as empty).
+TEST(PassProperty, PhaseFoldingRespectsBarriers) {
+  std::mt19937_64 rng(41);
+  for (int trial = 0; trial < 30; ++trial) {
+    Circuit c = random_circuit(rng, 3 + trial % 3, 60, false, true);
+    for (int k = 0; k < 3; ++k) {
+      Operation b;
+      b.kind = OpKind::Barrier;
+      for (uint32_t q = 0; q < c.num_qubits; ++q)
+        if (rng() % 2) b.qubits.push_back(q);
+      c.ops.insert(c.ops.begin() + static_cast<long>(rng() % c.ops.size()), b);
+    }
+    Circuit d = c;
+    createPhasePolynomialPass()->run(d);
+    expect_equiv(c, d, "phase folding with barriers, trial " + std::to_string(trial));
+  }
+}
+
 TEST(PassProperty, NamCircuitsShrinkAndStayEquivalent) {
   std::mt19937_64 rng(5);
   for (int trial = 0; trial < 20; ++trial) {
