@@ -85,6 +85,206 @@ TEST(Routing, RingOfInteractionsOnALineNeedsSwaps) {
   EXPECT_LE(pass->swaps(), 2u);
 }
 
+// Route `c` with `rc` into `routed`; check the map and equivalence.
+std::unique_ptr<RoutingPass> route_checked(const Circuit& c, const RoutingConfig& rc, Circuit& routed) {
+  auto pass = createRoutingPass(rc);
+  routed = c;
+  pass->run(routed);
+  for (const auto& op : routed.ops) {
+    if (op.kind == OpKind::Gate && op.qubits.size() == 2) {
+      EXPECT_TRUE(rc.coupling.connected(op.qubits[0], op.qubits[1])) << op.qubits[0] << "-" << op.qubits[1];
+    }
+  }
+  EquivOptions o;
+  o.initial_layout = pass->initial_layout();
+  o.final_layout = pass->final_layout();
+  EquivResult e = check_equivalence(c, routed, o);
+  EXPECT_TRUE(e.equivalent) << rc.coupling.description << ": " << e.detail;
+  return pass;
+}
+
+Operation gate(GateId g, std::vector<uint32_t> q) {
+  Operation op;
+  op.gate = g;
+  op.qubits = std::move(q);
+  return op;
+}
+
+uint64_t two_qubit_count(const Circuit& c) {
+  uint64_t k = 0;
+  for (const auto& op : c.ops) k += op.kind == OpKind::Gate && op.qubits.size() == 2;
+  return k;
+}
+
+TEST(Routing, SingleDistantCxNeedsDistanceMinusOneSwaps) {
+  // A chain of CX gates 0-2-3-...-(len-1)-1, three times, pins the layout
+  // to the whole line in that order (any other layout pays SWAPs on every
+  // round); the closing cx(0,1) is then at distance len-1 and needs exactly
+  // len-2 SWAPs, which the router must find.
+  for (uint32_t len : {3u, 5u, 8u}) {
+    Circuit c;
+    c.num_qubits = len;
+    std::vector<uint32_t> chain{0};
+    for (uint32_t q = 2; q < len; ++q) chain.push_back(q);
+    chain.push_back(1);
+    for (int rep = 0; rep < 3; ++rep)
+      for (std::size_t k = 0; k + 1 < chain.size(); ++k) c.ops.push_back(gate(GateId::CX, {chain[k], chain[k + 1]}));
+    c.ops.push_back(gate(GateId::CX, {0, 1}));
+    RoutingConfig rc;
+    rc.coupling = CouplingMap::line(len);
+    rc.trials = 4;
+    Circuit r;
+    auto pass = route_checked(c, rc, r);
+    // The chain fits the line exactly; the closing CX is at distance len-1.
+    EXPECT_EQ(pass->swaps(), len - 2) << "line:" << len;
+  }
+}
+
+TEST(Routing, ReleaseValveOnLongLine) {
+  // Interactions between the two ends of a long line, over and over: the
+  // router must finish (release valve) and stay correct.
+  Circuit c;
+  const uint32_t n = 40;
+  c.num_qubits = n;
+  std::mt19937_64 rng(5);
+  for (int k = 0; k < 60; ++k) {
+    uint32_t a = rng() % 5, b = n - 1 - rng() % 5;
+    c.ops.push_back(gate(GateId::CX, {a, b}));
+    c.ops.push_back(gate(GateId::T, {b}));
+    c.ops.push_back(gate(GateId::CX, {b / 2, a + 7}));
+  }
+  RoutingConfig rc;
+  rc.coupling = CouplingMap::line(n);
+  rc.trials = 2;
+  Circuit r;
+  auto pass = route_checked(c, rc, r);
+  EXPECT_GT(pass->swaps(), 0u);
+  EXPECT_LT(pass->swaps(), 60u * 2u * n);
+  EXPECT_EQ(check_target(r, make_target("generic", "line:40")), "");
+}
+
+TEST(Routing, DeterministicPerSeed) {
+  std::mt19937_64 rng(11);
+  Circuit c = random_cx_circuit(rng, 12, 300);
+  RoutingConfig rc;
+  rc.coupling = CouplingMap::heavy_hex(127);
+  rc.trials = 3;
+  auto text = [](const Circuit& x) {
+    std::string s;
+    for (const auto& op : x.ops) {
+      s += std::to_string(static_cast<int>(op.gate));
+      for (uint32_t q : op.qubits) s += "," + std::to_string(q);
+      s += ";";
+    }
+    return s;
+  };
+  Circuit a = c, b = c;
+  auto pa = createRoutingPass(rc), pb = createRoutingPass(rc);
+  pa->run(a);
+  pb->run(b);
+  EXPECT_EQ(text(a), text(b));
+  EXPECT_EQ(pa->initial_layout(), pb->initial_layout());
+  EXPECT_EQ(pa->final_layout(), pb->final_layout());
+  EXPECT_EQ(pa->swaps(), pb->swaps());
+}
+
+TEST(Routing, CommutingGatesNeedFewerSwaps) {
+  // A star: q0 controls CX onto q1..q4. On a line the star needs SWAPs in
+  // wire order, but CX gates sharing a control commute, so the router may
+  // execute them in any order; the result must stay exact and cheap.
+  Circuit c;
+  c.num_qubits = 5;
+  for (int rep = 0; rep < 2; ++rep)
+    for (uint32_t t : {4u, 1u, 3u, 2u}) {
+      c.ops.push_back(gate(GateId::CX, {0, t}));
+      c.ops.push_back(gate(GateId::T, {0}));  // diagonal on the control: commutes
+      c.ops.push_back(gate(GateId::X, {t}));  // X on the target: commutes
+    }
+  RoutingConfig rc;
+  rc.coupling = CouplingMap::line(5);
+  rc.trials = 4;
+  Circuit r;
+  auto pass = route_checked(c, rc, r);
+  EXPECT_LE(pass->swaps(), 4u);
+}
+
+TEST(Routing, SwapMergesWithAdjacentCx) {
+  // cx(0,1) then cx(0,2), cx(1,2) ... on a line of 3 the router must move
+  // a qubit right after a CX on the same pair: that SWAP costs 2 CX, so the
+  // routed circuit has fewer than 3 CX per SWAP on top of the original.
+  Circuit c;
+  c.num_qubits = 3;
+  for (int rep = 0; rep < 4; ++rep) {
+    c.ops.push_back(gate(GateId::CX, {0, 1}));
+    c.ops.push_back(gate(GateId::CX, {0, 2}));
+    c.ops.push_back(gate(GateId::CX, {1, 2}));
+    c.ops.push_back(gate(GateId::H, {rep % 3u}));
+  }
+  RoutingConfig rc;
+  rc.coupling = CouplingMap::line(3);
+  Circuit r;
+  auto pass = route_checked(c, rc, r);
+  ASSERT_GT(pass->swaps(), 0u);
+  EXPECT_LT(two_qubit_count(r), two_qubit_count(c) + 3u * pass->swaps());
+}
+
+TEST(Routing, MovesThroughUnusedQubits) {
+  // Two logical qubits on a long line: bringing them together moves a
+  // qubit through unused (|0>) qubits, 2 CX per step; the ancillas must end
+  // in |0> again (the equivalence check asserts it).
+  Circuit c;
+  c.num_qubits = 4;
+  c.ops.push_back(gate(GateId::H, {0}));
+  c.ops.push_back(gate(GateId::CX, {0, 1}));
+  c.ops.push_back(gate(GateId::CX, {2, 3}));
+  c.ops.push_back(gate(GateId::CX, {0, 3}));
+  c.ops.push_back(gate(GateId::CX, {1, 2}));
+  c.ops.push_back(gate(GateId::CX, {0, 2}));
+  c.ops.push_back(gate(GateId::CX, {1, 3}));
+  RoutingConfig rc;
+  rc.coupling = CouplingMap::parse("[[0,1],[1,2],[2,3],[3,4],[4,5],[5,6],[1,7],[7,8],[8,9],[9,3]]");
+  rc.trials = 4;
+  Circuit r;
+  route_checked(c, rc, r);
+}
+
+TEST(Routing, MidCircuitMeasurementAndConditionsKeepOrder) {
+  // Classical bits are wires too: a condition never moves before the
+  // measurement that writes its bit.
+  Circuit c;
+  c.num_qubits = 4;
+  c.num_clbits = 1;
+  c.ops.push_back(gate(GateId::H, {0}));
+  c.ops.push_back(gate(GateId::CX, {0, 3}));
+  Operation m;
+  m.kind = OpKind::Measure;
+  m.qubits = {0};
+  m.clbits = {0};
+  c.ops.push_back(m);
+  Operation x = gate(GateId::X, {2});
+  Condition cond;
+  cond.clbits = {0};
+  cond.value = 1;
+  x.conditions.push_back(cond);
+  c.ops.push_back(x);
+  c.ops.push_back(gate(GateId::CX, {2, 1}));
+  c.ops.push_back(gate(GateId::CX, {1, 3}));
+  RoutingConfig rc;
+  rc.coupling = CouplingMap::line(4);
+  auto pass = createRoutingPass(rc);
+  Circuit r = c;
+  pass->run(r);
+  std::size_t meas = r.ops.size(), cond_x = r.ops.size();
+  for (std::size_t i = 0; i < r.ops.size(); ++i) {
+    if (r.ops[i].kind == OpKind::Measure) meas = i;
+    if (!r.ops[i].conditions.empty()) cond_x = i;
+  }
+  ASSERT_LT(meas, r.ops.size());
+  ASSERT_LT(cond_x, r.ops.size());
+  EXPECT_LT(meas, cond_x);
+  EXPECT_EQ(check_target(r, make_target("generic", "line:4")), "");
+}
+
 TEST(Routing, CompilePipelineOnHeron) {
   std::mt19937_64 rng(9);
   Circuit c = random_cx_circuit(rng, 6, 50);

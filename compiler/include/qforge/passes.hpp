@@ -149,11 +149,14 @@ struct TwoQubitResynthesisConfig {
 };
 std::unique_ptr<Pass> createTwoQubitResynthesisPass(TwoQubitResynthesisConfig cfg = {});
 
-/// Layout and routing onto a coupling map (SABRE-style: front layer,
-/// extended-set lookahead with decay, several seeded trials of
-/// forward-backward layout refinement; the trial with the fewest SWAPs
-/// wins). Needs gates on at most two qubits. Output: physical qubits
-/// (Circuit::physical_qubits), num_qubits = the map's size, SWAPs as 3 cx.
+/// Layout and routing onto a coupling map (SABRE-style: front layer with
+/// commuting cx taken into account, extended-set lookahead with decay, a
+/// release valve, several seeded trials of forward-backward layout
+/// refinement; the trial adding the fewest two-qubit gates wins). Needs
+/// gates on at most two qubits. Output: physical qubits
+/// (Circuit::physical_qubits), num_qubits = the map's size; a SWAP is 3 cx,
+/// or 2 when it merges with a cx on the same pair or moves a qubit onto an
+/// unused physical qubit (unused qubits start in |0>, as OpenQASM says).
 struct RoutingConfig {
   CouplingMap coupling;
   uint32_t trials = 8;
