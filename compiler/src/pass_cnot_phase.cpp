@@ -544,6 +544,35 @@ class CnotPhasePass : public Pass {
       for (bool backward : {false, true})
         for (bool prefer_high : {false, true})
           if (gray_synth(spec, prefer_high, backward, best_cost.cx + 4, walk)) consider(walk);
+    // Gray-synth's splits break ties by variable number: a few fixed
+    // relabellings of the region's qubits give it other walks.
+    if (hidden <= best_cost.cx && spec.n <= 16 && spec.n >= 3)
+      for (uint32_t seed = 1; seed <= cfg_.relabellings; ++seed) {
+        std::vector<uint32_t> perm(spec.n);  // new label -> old label
+        for (uint32_t q = 0; q < spec.n; ++q) perm[q] = q;
+        uint64_t x = 0x9E3779B97F4A7C15ULL * seed;
+        for (uint32_t q = spec.n - 1; q > 0; --q) {
+          x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+          std::swap(perm[q], perm[x % (q + 1)]);
+        }
+        auto relabel = [&](const Bits& b) {
+          Bits out;
+          for (uint32_t q = 0; q < spec.n; ++q)
+            if (b[perm[q]]) out.set(q);
+          return out;
+        };
+        RegionSpec r;
+        r.n = spec.n;
+        r.final_x.assign(spec.n, 0);
+        r.final_map.assign(spec.n, Bits());
+        for (uint32_t q = 0; q < spec.n; ++q) r.final_map[q] = relabel(spec.final_map[perm[q]]);
+        for (const auto& t : spec.terms) r.terms.push_back({relabel(t.parity), t.angle});
+        for (bool backward : {false, true})
+          if (gray_synth(r, false, backward, best_cost.cx + 4, walk)) {
+            for (auto& [a, b] : walk) { a = perm[a]; b = perm[b]; }
+            consider(walk);
+          }
+      }
     if (best.empty()) {
       if (!symbolic) {
         if (no_gain.size() > 200000) no_gain.clear();

@@ -105,6 +105,7 @@ std::unique_ptr<Pass> createPhasePolynomialPass(PhasePolynomialConfig cfg = {});
 struct CnotPhaseResynthesisConfig {
   uint32_t max_region_qubits = 128;  ///< larger regions are left as they are
   bool from_back = false;            ///< cut regions from the end of the circuit
+  uint32_t relabellings = 4;         ///< extra gray-synth walks on relabelled qubits (regions of 3-16)
 };
 std::unique_ptr<Pass> createCnotPhaseResynthesisPass(CnotPhaseResynthesisConfig cfg = {});
 
