@@ -113,4 +113,12 @@ std::string Circuit::verify() const {
   return {};
 }
 
+Operation make_gate(GateId gate, std::vector<uint32_t> qubits, std::vector<Expr> params) {
+  Operation op;
+  op.gate = gate;
+  op.qubits = std::move(qubits);
+  op.params = std::move(params);
+  return op;
+}
+
 }  // namespace qforge

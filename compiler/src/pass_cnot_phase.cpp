@@ -40,15 +40,6 @@ bool is_region_gate(const Operation& op) {
   return op.gate == GateId::CX || op.gate == GateId::X || op.gate == GateId::RZ;
 }
 
-Operation make_gate(GateId g, std::vector<uint32_t> qubits, std::vector<Expr> params = {}) {
-  Operation op;
-  op.kind = OpKind::Gate;
-  op.gate = g;
-  op.qubits = std::move(qubits);
-  op.params = std::move(params);
-  return op;
-}
-
 struct Term {
   Bits parity;  ///< over the region's local qubits
   Expr angle;   ///< rz angle on a wire holding exactly this parity (constant 0)

@@ -446,10 +446,7 @@ std::vector<Operation> emit(Skeleton sk, Basis basis) {
         ops.push_back(std::move(op));
       }
     if (k == n) break;
-    Operation op;
-    op.gate = two;
-    op.qubits = {static_cast<uint32_t>(sk.cx[k][0]), static_cast<uint32_t>(sk.cx[k][1])};
-    ops.push_back(std::move(op));
+    ops.push_back(make_gate(two, {static_cast<uint32_t>(sk.cx[k][0]), static_cast<uint32_t>(sk.cx[k][1])}));
   }
   return ops;
 }

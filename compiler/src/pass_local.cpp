@@ -368,14 +368,6 @@ class FusionPass : public Pass {
 
 // ------------------------------------------------------- Hadamard reduction --
 
-Operation make1(G g, uint32_t q, std::vector<Expr> ps = {}) {
-  Operation op;
-  op.gate = g;
-  op.qubits = {q};
-  op.params = std::move(ps);
-  return op;
-}
-
 bool is_rz_half_pi(const Operation& op, double& sign) {
   if (!const_1q(op) || op.gate != G::RZ) return false;
   double t = wrap(op.params[0].value(), 2 * M_PI);
@@ -433,7 +425,7 @@ class HadamardPass : public Pass {
         if (k < 0 || used[k] || !is_h(c.ops[k])) continue;
         const uint32_t q = op.qubits[0];
         Mat2 old_m = mul(mul(op_matrix_1q(c.ops[i]), op_matrix_1q(c.ops[j])), op_matrix_1q(c.ops[k]));
-        Operation r1 = make1(G::RZ, q, {Expr(-s * M_PI / 2)}), hh = make1(G::H, q);
+        Operation r1 = make_gate(G::RZ, {q}, {Expr(-s * M_PI / 2)}), hh = make_gate(G::H, {q});
         Mat2 new_m = mul(mul(op_matrix_1q(r1), op_matrix_1q(hh)), op_matrix_1q(r1));
         cplx ov = 0;
         for (int e = 0; e < 4; ++e) ov += old_m[e] * std::conj(new_m[e]);

@@ -29,10 +29,7 @@ class NotPropagationPass : public Pass {
     std::size_t x_before = 0, x_after = 0, to_rz = 0;
     auto emit_x = [&](uint32_t q) {
       if (!flip[q]) return;
-      Operation x;
-      x.gate = GateId::X;
-      x.qubits = {q};
-      out.push_back(std::move(x));
+      out.push_back(make_gate(GateId::X, {q}));
       flip[q] = 0;
       ++x_after;
     };
@@ -54,11 +51,7 @@ class NotPropagationPass : public Pass {
         const uint32_t q = op.qubits[0];
         out.push_back(std::move(op));
         if (flip[q]) {
-          Operation z;
-          z.gate = GateId::RZ;
-          z.qubits = {q};
-          z.params = {Expr(M_PI)};
-          out.push_back(std::move(z));
+          out.push_back(make_gate(GateId::RZ, {q}, {Expr(M_PI)}));
           phase = phase + Expr(M_PI / 2);
           flip[q] = 0;
           ++to_rz;

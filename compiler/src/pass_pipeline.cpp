@@ -39,6 +39,14 @@ std::string basis_name(Basis b) {
 namespace {
 
 
+// Run `passes` once each, in order.
+std::unique_ptr<Pass> sequence(std::string name, std::vector<std::unique_ptr<Pass>> passes) {
+  FixpointConfig once;
+  once.name = std::move(name);
+  once.max_rounds = 1;
+  return createFixpointPass(std::move(passes), once);
+}
+
 // `routed`: the circuit already sits on a coupling map, so no pass may
 // create cx between new pairs of qubits (cnot-phase resynthesis would).
 std::unique_ptr<Pass> fixpoint_block(int level, Basis basis, const std::string& name,
@@ -89,10 +97,7 @@ std::unique_ptr<Pass> optimise_block(int level, Basis basis, const std::string& 
       seq.push_back(createNotPropagationPass());
       const char* tag = placement == P::First ? "first" : placement == P::Last ? "last" : "smart";
       seq.push_back(fixpoint_block(level, basis, name + "[x-prop," + tag + "]", placement, false, routed));
-      FixpointConfig once;
-      once.name = name + "[x-prop," + tag + "]";
-      once.max_rounds = 1;
-      alts.push_back(createFixpointPass(std::move(seq), once));
+      alts.push_back(sequence(name + "[x-prop," + tag + "]", std::move(seq)));
     }
   }
   BestOfConfig bc;
@@ -132,11 +137,8 @@ Pipeline pipeline_for_level(int level, const Target& target) {
     std::vector<std::unique_ptr<Pass>> seq;
     seq.push_back(createTwoQubitResynthesisPass({Basis::Nam}));
     seq.push_back(fixpoint_block(2, Basis::Nam, "cleanup(nam)", PhasePolynomialConfig::Placement::First, false, false));
-    FixpointConfig once;
-    once.name = "two-qubit-resynthesis+cleanup(nam)";
-    once.max_rounds = 1;
     std::vector<std::unique_ptr<Pass>> alts;
-    alts.push_back(createFixpointPass(std::move(seq), once));
+    alts.push_back(sequence("two-qubit-resynthesis+cleanup(nam)", std::move(seq)));
     BestOfConfig bc;
     bc.name = "kak(nam)";
     p.passes.push_back(createBestOfPass(std::move(alts), bc));

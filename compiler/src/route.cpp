@@ -253,10 +253,7 @@ class Router {
     auto new_id = [&] { return emit ? static_cast<int64_t>(out.ops.size()) : counter++; };
     auto push_cx = [&](uint32_t c, uint32_t t) {
       if (emit) {
-        Operation cx;
-        cx.gate = GateId::CX;
-        cx.qubits = {c, t};
-        out.ops.push_back(std::move(cx));
+        out.ops.push_back(make_gate(GateId::CX, {c, t}));
         deleted.push_back(0);
       } else {
         ++counter;

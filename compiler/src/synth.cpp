@@ -34,13 +34,7 @@ double wrap_pi(double t) {
   return t;
 }
 
-Operation gate1(GateId g, std::vector<Expr> params = {}) {
-  Operation op;
-  op.gate = g;
-  op.qubits = {0};
-  op.params = std::move(params);
-  return op;
-}
+Operation gate1(GateId g, std::vector<Expr> params = {}) { return make_gate(g, {0}, std::move(params)); }
 
 }  // namespace
 

@@ -9,20 +9,9 @@ namespace {
 
 constexpr double kZero = 1e-14;
 
-Operation gate1(GateId g, uint32_t q, double angle) {
-  Operation op;
-  op.gate = g;
-  op.qubits = {q};
-  op.params = {Expr(angle)};
-  return op;
-}
+Operation gate1(GateId g, uint32_t q, double angle) { return make_gate(g, {q}, {Expr(angle)}); }
 
-Operation cx(uint32_t c, uint32_t t) {
-  Operation op;
-  op.gate = GateId::CX;
-  op.qubits = {c, t};
-  return op;
-}
+Operation cx(uint32_t c, uint32_t t) { return make_gate(GateId::CX, {c, t}); }
 
 /// Uniformly controlled rotation `g` (RY or RZ) on `target` with controls
 /// `controls` (bit j of the control value = qubit controls[j]): for control

@@ -242,14 +242,6 @@ TEST(Kak, NonUnitaryInputThrows) {
 
 // ------------------------------------------------------------------ pass --
 
-Operation op(GateId g, std::vector<uint32_t> qs, std::vector<Expr> ps = {}) {
-  Operation o;
-  o.gate = g;
-  o.qubits = std::move(qs);
-  o.params = std::move(ps);
-  return o;
-}
-
 double unitary_diff(const Circuit& a, const Circuit& b, const std::vector<double>& inputs = {}) {
   return (ref::circuit_unitary(a, inputs) - ref::circuit_unitary(b, inputs)).cwiseAbs().maxCoeff();
 }
@@ -279,7 +271,7 @@ Circuit random_circuit(std::mt19937_64& rng, uint32_t n, uint32_t len, bool symb
     const uint32_t base = rng() % 4 == 0 ? static_cast<uint32_t>(rng() % n) : static_cast<uint32_t>(rng() % 2) % (n - 1);
     for (uint32_t i = 0; i < info.num_qubits + ctrls; ++i) qs.push_back((base + i) % n);
     if (rng() % 2) std::reverse(qs.begin(), qs.end());
-    Operation o = op(g, qs);
+    Operation o = make_gate(g, qs);
     o.num_controls = ctrls;
     for (uint32_t p = 0; p < info.num_params; ++p) {
       if (symbolic && rng() % 6 == 0) o.params.push_back(Expr::symbol(rng() % 2) * Expr(0.5 + p));
@@ -353,7 +345,7 @@ TEST(KakPass, RandomCircuitsStayExactInEveryBasis) {
 TEST(KakPass, ThreeAlternatingCxStay) {
   Circuit c;
   c.num_qubits = 2;
-  c.ops = {op(GateId::CX, {0, 1}), op(GateId::CX, {1, 0}), op(GateId::CX, {0, 1})};
+  c.ops = {make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {1, 0}), make_gate(GateId::CX, {0, 1})};
   Circuit r = c;
   EXPECT_FALSE(createTwoQubitResynthesisPass()->run(r));
   ASSERT_EQ(r.ops.size(), 3u);
@@ -365,12 +357,12 @@ TEST(KakPass, FourCxBlockEqualToOneCxBecomesOne) {
   // wire in between (they commute): exp(-i pi/4 ZZ), the class of cx.
   Circuit c;
   c.num_qubits = 3;
-  c.ops = {op(GateId::H, {0}),
-           op(GateId::CX, {0, 1}), op(GateId::RZ, {1}, {Expr(M_PI / 4)}), op(GateId::CX, {0, 1}),
-           op(GateId::RZ, {0}, {Expr(0.7)}), op(GateId::T, {0}),
-           op(GateId::CX, {0, 1}), op(GateId::RZ, {1}, {Expr(M_PI / 4)}), op(GateId::CX, {0, 1}),
-           op(GateId::H, {1}),
-           op(GateId::CX, {1, 2})};  // outside the block
+  c.ops = {make_gate(GateId::H, {0}),
+           make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(M_PI / 4)}), make_gate(GateId::CX, {0, 1}),
+           make_gate(GateId::RZ, {0}, {Expr(0.7)}), make_gate(GateId::T, {0}),
+           make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(M_PI / 4)}), make_gate(GateId::CX, {0, 1}),
+           make_gate(GateId::H, {1}),
+           make_gate(GateId::CX, {1, 2})};  // outside the block
   Circuit r = c;
   EXPECT_TRUE(createTwoQubitResynthesisPass()->run(r));
   EXPECT_LT(unitary_diff(c, r), 1e-9);
@@ -386,10 +378,10 @@ TEST(KakPass, FourCxBlockEqualToOneCxBecomesOne) {
 TEST(KakPass, IdentityBlockDisappears) {
   Circuit c;
   c.num_qubits = 2;
-  c.ops = {op(GateId::H, {0}), op(GateId::CX, {0, 1}), op(GateId::RZ, {1}, {Expr(0.3)}), op(GateId::CX, {0, 1}),
-           op(GateId::CX, {1, 0}), op(GateId::CX, {1, 0}),
-           op(GateId::CX, {0, 1}), op(GateId::RZ, {1}, {Expr(-0.3)}), op(GateId::CX, {0, 1}), op(GateId::H, {0}),
-           op(GateId::RZ, {0}, {Expr(2 * M_PI)})};  // -identity: phase pi
+  c.ops = {make_gate(GateId::H, {0}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(0.3)}), make_gate(GateId::CX, {0, 1}),
+           make_gate(GateId::CX, {1, 0}), make_gate(GateId::CX, {1, 0}),
+           make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(-0.3)}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::H, {0}),
+           make_gate(GateId::RZ, {0}, {Expr(2 * M_PI)})};  // -identity: phase pi
   c.global_phase = Expr(0.25);
   Circuit r = c;
   EXPECT_TRUE(createTwoQubitResynthesisPass()->run(r));
@@ -404,8 +396,8 @@ TEST(KakPass, SymbolicGatesAndMeasurementsEndBlocks) {
   Circuit c;
   c.num_qubits = 2;
   c.inputs.push_back({"th", "float[64]", {}, 0});
-  c.ops = {op(GateId::CX, {0, 1}), op(GateId::CX, {0, 1}), op(GateId::RZ, {1}, {Expr::symbol(0)}),
-           op(GateId::CX, {0, 1}), op(GateId::CX, {0, 1})};
+  c.ops = {make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr::symbol(0)}),
+           make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {0, 1})};
   Circuit r = c;
   EXPECT_TRUE(createTwoQubitResynthesisPass()->run(r));
   ASSERT_EQ(r.ops.size(), 1u);
@@ -421,7 +413,7 @@ TEST(KakPass, SymbolicGatesAndMeasurementsEndBlocks) {
   meas.kind = OpKind::Measure;
   meas.qubits = {1};
   meas.clbits = {0};
-  m.ops = {op(GateId::CX, {0, 1}), meas, op(GateId::CX, {0, 1})};
+  m.ops = {make_gate(GateId::CX, {0, 1}), meas, make_gate(GateId::CX, {0, 1})};
   EXPECT_FALSE(createTwoQubitResynthesisPass()->run(m));
   EXPECT_EQ(m.ops.size(), 3u);
 }

@@ -10,14 +10,6 @@
 namespace qforge {
 namespace {
 
-Operation g(GateId id, std::vector<uint32_t> q, std::vector<Expr> p = {}) {
-  Operation op;
-  op.gate = id;
-  op.qubits = std::move(q);
-  op.params = std::move(p);
-  return op;
-}
-
 Circuit circ(uint32_t n, std::vector<Operation> ops) {
   Circuit c;
   c.num_qubits = n;
@@ -46,24 +38,24 @@ std::string run(std::unique_ptr<Pass> p, Circuit c) {
 }
 
 TEST(InverseCancellation, AdjacentPairsVanish) {
-  Circuit c = circ(2, {g(GateId::H, {0}), g(GateId::H, {0}), g(GateId::CX, {0, 1}), g(GateId::CX, {0, 1}),
-                       g(GateId::S, {1}), g(GateId::Sdg, {1}), g(GateId::T, {0})});
+  Circuit c = circ(2, {make_gate(GateId::H, {0}), make_gate(GateId::H, {0}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {0, 1}),
+                       make_gate(GateId::S, {1}), make_gate(GateId::Sdg, {1}), make_gate(GateId::T, {0})});
   EXPECT_EQ(run(createInverseCancellationPass(), c), "t0");
 }
 
 TEST(InverseCancellation, NestedPairsCollapse) {
-  Circuit c = circ(1, {g(GateId::X, {0}), g(GateId::H, {0}), g(GateId::H, {0}), g(GateId::X, {0})});
+  Circuit c = circ(1, {make_gate(GateId::X, {0}), make_gate(GateId::H, {0}), make_gate(GateId::H, {0}), make_gate(GateId::X, {0})});
   EXPECT_EQ(run(createInverseCancellationPass(), c), "");
 }
 
 TEST(InverseCancellation, DoesNotCancelReversedCx) {
-  Circuit c = circ(2, {g(GateId::CX, {0, 1}), g(GateId::CX, {1, 0})});
+  Circuit c = circ(2, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {1, 0})});
   EXPECT_EQ(run(createInverseCancellationPass(), c), "cx01 cx10");
 }
 
 TEST(RotationMerge, MergesAndRemovesIdentity) {
-  Circuit c = circ(1, {g(GateId::RZ, {0}, {Expr(0.25)}), g(GateId::RZ, {0}, {Expr(0.5)}),
-                       g(GateId::RX, {0}, {Expr(1.0)}), g(GateId::RX, {0}, {Expr(-1.0)})});
+  Circuit c = circ(1, {make_gate(GateId::RZ, {0}, {Expr(0.25)}), make_gate(GateId::RZ, {0}, {Expr(0.5)}),
+                       make_gate(GateId::RX, {0}, {Expr(1.0)}), make_gate(GateId::RX, {0}, {Expr(-1.0)})});
   Circuit d = c;
   EXPECT_EQ(run(createRotationMergePass(), c), "rz0");
   createRotationMergePass()->run(d);
@@ -71,12 +63,12 @@ TEST(RotationMerge, MergesAndRemovesIdentity) {
 }
 
 TEST(RotationMerge, TwoPiBecomesGlobalPhase) {
-  Circuit c = circ(1, {g(GateId::RZ, {0}, {Expr(M_PI)}), g(GateId::RZ, {0}, {Expr(M_PI)})});
+  Circuit c = circ(1, {make_gate(GateId::RZ, {0}, {Expr(M_PI)}), make_gate(GateId::RZ, {0}, {Expr(M_PI)})});
   EXPECT_EQ(run(createRotationMergePass(), c), "");
 }
 
 TEST(RotationMerge, SymbolicAnglesAddSymbolically) {
-  Circuit c = circ(1, {g(GateId::RZ, {0}, {Expr::symbol(0)}), g(GateId::RZ, {0}, {Expr::symbol(1)})});
+  Circuit c = circ(1, {make_gate(GateId::RZ, {0}, {Expr::symbol(0)}), make_gate(GateId::RZ, {0}, {Expr::symbol(1)})});
   c.inputs.push_back({"a", "float[64]", {2}, 0});
   Circuit before = c;
   createRotationMergePass()->run(c);
@@ -86,46 +78,46 @@ TEST(RotationMerge, SymbolicAnglesAddSymbolically) {
 }
 
 TEST(CommutationCancellation, RzThroughCxControl) {
-  Circuit c = circ(2, {g(GateId::RZ, {0}, {Expr(0.3)}), g(GateId::CX, {0, 1}), g(GateId::RZ, {0}, {Expr(0.4)})});
+  Circuit c = circ(2, {make_gate(GateId::RZ, {0}, {Expr(0.3)}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {0}, {Expr(0.4)})});
   EXPECT_EQ(run(createCommutationCancellationPass(), c), "rz0 cx01");
 }
 
 TEST(CommutationCancellation, XThroughCxTarget) {
-  Circuit c = circ(2, {g(GateId::X, {1}), g(GateId::CX, {0, 1}), g(GateId::X, {1})});
+  Circuit c = circ(2, {make_gate(GateId::X, {1}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::X, {1})});
   EXPECT_EQ(run(createCommutationCancellationPass(), c), "cx01");
 }
 
 TEST(CommutationCancellation, CxPairsThroughSharedControlAndTarget) {
-  Circuit c = circ(3, {g(GateId::CX, {0, 1}), g(GateId::CX, {0, 2}), g(GateId::CX, {2, 1}), g(GateId::CX, {0, 1})});
+  Circuit c = circ(3, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {0, 2}), make_gate(GateId::CX, {2, 1}), make_gate(GateId::CX, {0, 1})});
   EXPECT_EQ(run(createCommutationCancellationPass(), c), "cx02 cx21");
 }
 
 TEST(CommutationCancellation, BlockedByNonCommutingGate) {
-  Circuit c = circ(2, {g(GateId::CX, {0, 1}), g(GateId::H, {1}), g(GateId::CX, {0, 1})});
+  Circuit c = circ(2, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::H, {1}), make_gate(GateId::CX, {0, 1})});
   EXPECT_EQ(run(createCommutationCancellationPass(), c), "cx01 h1 cx01");
 }
 
 TEST(CommutationCancellation, ThroughDiagonalGates) {
-  Circuit c = circ(2, {g(GateId::T, {0}), g(GateId::CZ, {0, 1}), g(GateId::Tdg, {0})});
+  Circuit c = circ(2, {make_gate(GateId::T, {0}), make_gate(GateId::CZ, {0, 1}), make_gate(GateId::Tdg, {0})});
   EXPECT_EQ(run(createCommutationCancellationPass(), c), "cz01");
 }
 
 TEST(CommutationCancellation, ThroughCxRzCxBlock) {
   // cx(1,2) rz(2) cx(1,2) is diagonal, so cx(2,0) (control on 2) passes it.
-  Circuit c = circ(3, {g(GateId::CX, {2, 0}), g(GateId::CX, {1, 2}), g(GateId::RZ, {2}, {Expr(0.7)}),
-                       g(GateId::CX, {1, 2}), g(GateId::CX, {2, 0})});
+  Circuit c = circ(3, {make_gate(GateId::CX, {2, 0}), make_gate(GateId::CX, {1, 2}), make_gate(GateId::RZ, {2}, {Expr(0.7)}),
+                       make_gate(GateId::CX, {1, 2}), make_gate(GateId::CX, {2, 0})});
   EXPECT_EQ(run(createCommutationCancellationPass(), c), "cx12 rz2 cx12");
 }
 
 TEST(PhasePolynomial, MergesAcrossCxNetwork) {
   // rz on parity x0^x1 twice, separated by a cx network that restores it.
-  Circuit c = circ(2, {g(GateId::CX, {0, 1}), g(GateId::RZ, {1}, {Expr(0.2)}), g(GateId::CX, {0, 1}),
-                       g(GateId::H, {0}), g(GateId::H, {0}), g(GateId::X, {1}), g(GateId::CX, {0, 1}),
-                       g(GateId::RZ, {1}, {Expr(0.3)}), g(GateId::CX, {0, 1})});
+  Circuit c = circ(2, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(0.2)}), make_gate(GateId::CX, {0, 1}),
+                       make_gate(GateId::H, {0}), make_gate(GateId::H, {0}), make_gate(GateId::X, {1}), make_gate(GateId::CX, {0, 1}),
+                       make_gate(GateId::RZ, {1}, {Expr(0.3)}), make_gate(GateId::CX, {0, 1})});
   // H H gives qubit 0 a fresh variable: no merge across it.
   EXPECT_EQ(run(createPhasePolynomialPass(), c), "cx01 rz1 cx01 h0 h0 x1 cx01 rz1 cx01");
-  Circuit d = circ(2, {g(GateId::CX, {0, 1}), g(GateId::RZ, {1}, {Expr(0.2)}), g(GateId::CX, {0, 1}),
-                       g(GateId::X, {1}), g(GateId::CX, {1, 0}), g(GateId::RZ, {0}, {Expr(0.3)})});
+  Circuit d = circ(2, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(0.2)}), make_gate(GateId::CX, {0, 1}),
+                       make_gate(GateId::X, {1}), make_gate(GateId::CX, {1, 0}), make_gate(GateId::RZ, {0}, {Expr(0.3)})});
   // Second rz sees x0 ^ x1 ^ 1: folded with the opposite sign.
   PhasePolynomialConfig first;
   first.placement = PhasePolynomialConfig::Placement::First;
@@ -137,8 +129,8 @@ TEST(PhasePolynomial, MergesAcrossCxNetwork) {
 
 TEST(PhasePolynomial, FreshVariableOnlyOnNonDiagonalQubits) {
   // ch's control keeps its parity; the rz on qubit 0 merge across it.
-  Circuit c = circ(2, {g(GateId::RZ, {0}, {Expr(0.2)}), g(GateId::CH, {0, 1}), g(GateId::RZ, {0}, {Expr(0.3)}),
-                       g(GateId::RZ, {1}, {Expr(0.1)}), g(GateId::CH, {0, 1}), g(GateId::RZ, {1}, {Expr(0.1)})});
+  Circuit c = circ(2, {make_gate(GateId::RZ, {0}, {Expr(0.2)}), make_gate(GateId::CH, {0, 1}), make_gate(GateId::RZ, {0}, {Expr(0.3)}),
+                       make_gate(GateId::RZ, {1}, {Expr(0.1)}), make_gate(GateId::CH, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(0.1)})});
   EXPECT_EQ(run(createPhasePolynomialPass(), c), "rz0 ch01 rz1 ch01 rz1");
 }
 
@@ -147,11 +139,11 @@ TEST(PhasePolynomial, ToffoliPolarityRemovesCliffordTerms) {
   // adding -pi/2 (+,+,-,+,-,-,+) is 2 pi a b r = 0 mod 2 pi, which clears the
   // three Clifford terms and flips the T-like ones.
   const double q = M_PI / 4;
-  Circuit c = circ(3, {g(GateId::RZ, {0}, {Expr(2 * q)}), g(GateId::RZ, {1}, {Expr(2 * q)}), g(GateId::CX, {0, 1}),
-                       g(GateId::RZ, {1}, {Expr(-2 * q)}), g(GateId::CX, {0, 1}), g(GateId::RZ, {2}, {Expr(q)}),
-                       g(GateId::CX, {0, 2}), g(GateId::RZ, {2}, {Expr(-q)}), g(GateId::CX, {1, 2}),
-                       g(GateId::RZ, {2}, {Expr(q)}), g(GateId::CX, {0, 2}), g(GateId::RZ, {2}, {Expr(-q)}),
-                       g(GateId::CX, {1, 2})});
+  Circuit c = circ(3, {make_gate(GateId::RZ, {0}, {Expr(2 * q)}), make_gate(GateId::RZ, {1}, {Expr(2 * q)}), make_gate(GateId::CX, {0, 1}),
+                       make_gate(GateId::RZ, {1}, {Expr(-2 * q)}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {2}, {Expr(q)}),
+                       make_gate(GateId::CX, {0, 2}), make_gate(GateId::RZ, {2}, {Expr(-q)}), make_gate(GateId::CX, {1, 2}),
+                       make_gate(GateId::RZ, {2}, {Expr(q)}), make_gate(GateId::CX, {0, 2}), make_gate(GateId::RZ, {2}, {Expr(-q)}),
+                       make_gate(GateId::CX, {1, 2})});
   const GateCounts before = count_gates(c);
   EXPECT_EQ(run(createPhasePolynomialPass(), c), "cx01 cx01 rz2 cx02 rz2 cx12 rz2 cx02 rz2 cx12");
   EXPECT_EQ(count_gates(c).t, before.t);
@@ -160,9 +152,9 @@ TEST(PhasePolynomial, ToffoliPolarityRemovesCliffordTerms) {
 TEST(PhasePolynomial, PlacementsAreAllExact) {
   using P = PhasePolynomialConfig::Placement;
   for (P p : {P::First, P::Last, P::Smart}) {
-    Circuit c = circ(3, {g(GateId::CX, {0, 2}), g(GateId::RZ, {2}, {Expr(0.5)}), g(GateId::CX, {0, 2}),
-                         g(GateId::CX, {1, 2}), g(GateId::CX, {0, 1}), g(GateId::CX, {1, 2}),
-                         g(GateId::RZ, {2}, {Expr(0.25)}), g(GateId::CX, {0, 1})});
+    Circuit c = circ(3, {make_gate(GateId::CX, {0, 2}), make_gate(GateId::RZ, {2}, {Expr(0.5)}), make_gate(GateId::CX, {0, 2}),
+                         make_gate(GateId::CX, {1, 2}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {1, 2}),
+                         make_gate(GateId::RZ, {2}, {Expr(0.25)}), make_gate(GateId::CX, {0, 1})});
     PhasePolynomialConfig cfg;
     cfg.placement = p;
     run(createPhasePolynomialPass(cfg), c);
@@ -171,7 +163,7 @@ TEST(PhasePolynomial, PlacementsAreAllExact) {
 
 TEST(CnotPhaseResynthesis, LinearRegionShrinks) {
   // cx01 cx12 cx01 maps (a, b, c) to (a, b, a^b^c): two cx do that.
-  Circuit c = circ(3, {g(GateId::CX, {0, 1}), g(GateId::CX, {1, 2}), g(GateId::CX, {0, 1})});
+  Circuit c = circ(3, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {1, 2}), make_gate(GateId::CX, {0, 1})});
   EXPECT_EQ(run(createCnotPhaseResynthesisPass(), c), "cx12 cx02");
 }
 
@@ -179,9 +171,9 @@ TEST(CnotPhaseResynthesis, FiveCxBecomeTwo) {
   // Already as short as cancellation and rotation merging make it; its
   // parities x2^x0, x2 and x1^x2 (and the final map) need only two cx.
   const double q = M_PI / 4;
-  Circuit c = circ(3, {g(GateId::CX, {2, 0}), g(GateId::RZ, {0}, {Expr(3 * q)}), g(GateId::RZ, {2}, {Expr(3 * q)}),
-                       g(GateId::CX, {0, 2}), g(GateId::RZ, {1}, {Expr(q)}), g(GateId::CX, {2, 1}),
-                       g(GateId::CX, {0, 2}), g(GateId::CX, {2, 1})});
+  Circuit c = circ(3, {make_gate(GateId::CX, {2, 0}), make_gate(GateId::RZ, {0}, {Expr(3 * q)}), make_gate(GateId::RZ, {2}, {Expr(3 * q)}),
+                       make_gate(GateId::CX, {0, 2}), make_gate(GateId::RZ, {1}, {Expr(q)}), make_gate(GateId::CX, {2, 1}),
+                       make_gate(GateId::CX, {0, 2}), make_gate(GateId::CX, {2, 1})});
   Circuit simple = c;
   createCommutationCancellationPass()->run(simple);
   createPhasePolynomialPass()->run(simple);
@@ -190,8 +182,8 @@ TEST(CnotPhaseResynthesis, FiveCxBecomeTwo) {
 }
 
 TEST(CnotPhaseResynthesis, KeepsRegionsItCannotImprove) {
-  Circuit c = circ(2, {g(GateId::CX, {0, 1}), g(GateId::RZ, {1}, {Expr(0.3)}), g(GateId::CX, {0, 1}),
-                       g(GateId::H, {1}), g(GateId::CX, {1, 0})});
+  Circuit c = circ(2, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(0.3)}), make_gate(GateId::CX, {0, 1}),
+                       make_gate(GateId::H, {1}), make_gate(GateId::CX, {1, 0})});
   auto p = createCnotPhaseResynthesisPass();
   Circuit d = c;
   EXPECT_FALSE(p->run(d));
@@ -201,8 +193,8 @@ TEST(CnotPhaseResynthesis, KeepsRegionsItCannotImprove) {
 TEST(CnotPhaseResynthesis, SymbolicAnglesMoveAndXGatesFold) {
   // x on the control flips the sign of the parity that carries it; the
   // symbolic angle travels unevaluated.
-  Circuit c = circ(3, {g(GateId::X, {0}), g(GateId::CX, {0, 1}), g(GateId::CX, {1, 2}), g(GateId::CX, {0, 1}),
-                       g(GateId::RZ, {2}, {Expr::symbol(0) * Expr(2.0)}), g(GateId::X, {0})});
+  Circuit c = circ(3, {make_gate(GateId::X, {0}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {1, 2}), make_gate(GateId::CX, {0, 1}),
+                       make_gate(GateId::RZ, {2}, {Expr::symbol(0) * Expr(2.0)}), make_gate(GateId::X, {0})});
   c.inputs.push_back({"x", "float[64]", {}, 0});
   Circuit before = c;
   createCnotPhaseResynthesisPass()->run(c);
@@ -217,7 +209,7 @@ TEST(CnotPhaseResynthesis, SymbolicAnglesMoveAndXGatesFold) {
 TEST(CnotPhaseResynthesis, FromTheBackCutsOtherRegions) {
   CnotPhaseResynthesisConfig back;
   back.from_back = true;
-  Circuit c = circ(3, {g(GateId::CX, {0, 1}), g(GateId::H, {2}), g(GateId::CX, {1, 2}), g(GateId::CX, {0, 1})});
+  Circuit c = circ(3, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::H, {2}), make_gate(GateId::CX, {1, 2}), make_gate(GateId::CX, {0, 1})});
   // From the front the h closes qubit 2 and the regions are {cx01} and
   // {cx12 cx01}; from the back all three cx form one region.
   Circuit d = c;
@@ -226,21 +218,21 @@ TEST(CnotPhaseResynthesis, FromTheBackCutsOtherRegions) {
 }
 
 TEST(NotPropagation, XThroughControlSpawnsOnTargetAndCancels) {
-  Circuit c = circ(2, {g(GateId::X, {0}), g(GateId::CX, {0, 1}), g(GateId::X, {0})});
+  Circuit c = circ(2, {make_gate(GateId::X, {0}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::X, {0})});
   EXPECT_EQ(run(createNotPropagationPass(), c), "cx01 x1");
 }
 
 TEST(NotPropagation, RzAngleFlipsAndHTurnsXIntoZ) {
-  Circuit c = circ(1, {g(GateId::X, {0}), g(GateId::RZ, {0}, {Expr(0.4)}), g(GateId::H, {0})});
+  Circuit c = circ(1, {make_gate(GateId::X, {0}), make_gate(GateId::RZ, {0}, {Expr(0.4)}), make_gate(GateId::H, {0})});
   EXPECT_EQ(run(createNotPropagationPass(), c), "rz0 h0 rz0");
-  Circuit d = circ(1, {g(GateId::X, {0}), g(GateId::RZ, {0}, {Expr(0.4)}), g(GateId::H, {0})});
+  Circuit d = circ(1, {make_gate(GateId::X, {0}), make_gate(GateId::RZ, {0}, {Expr(0.4)}), make_gate(GateId::H, {0})});
   createNotPropagationPass()->run(d);
   EXPECT_NEAR(d.ops[0].params[0].value(), -0.4, 1e-15);
   EXPECT_NEAR(d.ops[2].params[0].value(), M_PI, 1e-15);
 }
 
 TEST(NotPropagation, StopsBeforeMeasurement) {
-  Circuit c = circ(1, {g(GateId::X, {0}), g(GateId::RZ, {0}, {Expr(0.4)})});
+  Circuit c = circ(1, {make_gate(GateId::X, {0}), make_gate(GateId::RZ, {0}, {Expr(0.4)})});
   c.num_clbits = 1;
   Operation m;
   m.kind = OpKind::Measure;
@@ -254,31 +246,31 @@ TEST(NotPropagation, StopsBeforeMeasurement) {
 }
 
 TEST(HadamardReduction, HsHBecomesSdgHSdg) {
-  Circuit c = circ(1, {g(GateId::H, {0}), g(GateId::RZ, {0}, {Expr(M_PI / 2)}), g(GateId::H, {0})});
+  Circuit c = circ(1, {make_gate(GateId::H, {0}), make_gate(GateId::RZ, {0}, {Expr(M_PI / 2)}), make_gate(GateId::H, {0})});
   EXPECT_EQ(run(createHadamardReductionPass(), c), "rz0 h0 rz0");
 }
 
 TEST(HadamardReduction, ConjugatedCxReverses) {
-  Circuit c = circ(2, {g(GateId::H, {0}), g(GateId::H, {1}), g(GateId::CX, {0, 1}), g(GateId::H, {0}),
-                       g(GateId::H, {1})});
+  Circuit c = circ(2, {make_gate(GateId::H, {0}), make_gate(GateId::H, {1}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::H, {0}),
+                       make_gate(GateId::H, {1})});
   EXPECT_EQ(run(createHadamardReductionPass(), c), "cx10");
 }
 
 TEST(HadamardReduction, TargetPhaseRule) {
-  Circuit c = circ(2, {g(GateId::H, {1}), g(GateId::RZ, {1}, {Expr(M_PI / 2)}), g(GateId::CX, {0, 1}),
-                       g(GateId::RZ, {1}, {Expr(-M_PI / 2)}), g(GateId::H, {1})});
+  Circuit c = circ(2, {make_gate(GateId::H, {1}), make_gate(GateId::RZ, {1}, {Expr(M_PI / 2)}), make_gate(GateId::CX, {0, 1}),
+                       make_gate(GateId::RZ, {1}, {Expr(-M_PI / 2)}), make_gate(GateId::H, {1})});
   EXPECT_EQ(run(createHadamardReductionPass(), c), "rz1 cx01 rz1");
 }
 
 TEST(SingleQubitFusion, RunBecomesShortestNamForm) {
-  Circuit c = circ(1, {g(GateId::H, {0}), g(GateId::T, {0}), g(GateId::T, {0}), g(GateId::H, {0}),
-                       g(GateId::X, {0}), g(GateId::Z, {0})});
+  Circuit c = circ(1, {make_gate(GateId::H, {0}), make_gate(GateId::T, {0}), make_gate(GateId::T, {0}), make_gate(GateId::H, {0}),
+                       make_gate(GateId::X, {0}), make_gate(GateId::Z, {0})});
   std::string s = run(createSingleQubitFusionPass({Basis::Nam}), c);
   EXPECT_LE(std::count(s.begin(), s.end(), ' ') + 1, 3) << s;
 }
 
 TEST(SingleQubitFusion, IbmBasis) {
-  Circuit c = circ(1, {g(GateId::H, {0}), g(GateId::U3, {0}, {Expr(0.3), Expr(0.2), Expr(0.1)}), g(GateId::Y, {0})});
+  Circuit c = circ(1, {make_gate(GateId::H, {0}), make_gate(GateId::U3, {0}, {Expr(0.3), Expr(0.2), Expr(0.1)}), make_gate(GateId::Y, {0})});
   std::string s = run(createSingleQubitFusionPass({Basis::IbmCz}), c);
   for (const auto& op : c.ops) (void)op;
   EXPECT_EQ(s.find("h"), std::string::npos) << s;
@@ -286,7 +278,7 @@ TEST(SingleQubitFusion, IbmBasis) {
 }
 
 TEST(SingleQubitFusion, LeavesSymbolicGatesAlone) {
-  Circuit c = circ(1, {g(GateId::H, {0}), g(GateId::RZ, {0}, {Expr::symbol(0)}), g(GateId::H, {0})});
+  Circuit c = circ(1, {make_gate(GateId::H, {0}), make_gate(GateId::RZ, {0}, {Expr::symbol(0)}), make_gate(GateId::H, {0})});
   c.inputs.push_back({"t", "float[64]", {}, 0});
   Circuit before = c;
   createSingleQubitFusionPass({Basis::Nam})->run(c);
@@ -317,8 +309,8 @@ TEST(Pipeline, LayoutCommentRoundTrips) {
 }
 
 TEST(Counting, NamConventions) {
-  Circuit c = circ(2, {g(GateId::T, {0}), g(GateId::S, {0}), g(GateId::RZ, {1}, {Expr(-M_PI / 4)}),
-                       g(GateId::RZ, {1}, {Expr(3 * M_PI / 4)}), g(GateId::CX, {0, 1})});
+  Circuit c = circ(2, {make_gate(GateId::T, {0}), make_gate(GateId::S, {0}), make_gate(GateId::RZ, {1}, {Expr(-M_PI / 4)}),
+                       make_gate(GateId::RZ, {1}, {Expr(3 * M_PI / 4)}), make_gate(GateId::CX, {0, 1})});
   GateCounts n = count_gates(c);
   EXPECT_EQ(n.total, 5u);
   EXPECT_EQ(n.two_qubit, 1u);

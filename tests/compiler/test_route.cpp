@@ -103,13 +103,6 @@ std::unique_ptr<RoutingPass> route_checked(const Circuit& c, const RoutingConfig
   return pass;
 }
 
-Operation gate(GateId g, std::vector<uint32_t> q) {
-  Operation op;
-  op.gate = g;
-  op.qubits = std::move(q);
-  return op;
-}
-
 uint64_t two_qubit_count(const Circuit& c) {
   uint64_t k = 0;
   for (const auto& op : c.ops) k += op.kind == OpKind::Gate && op.qubits.size() == 2;
@@ -128,8 +121,8 @@ TEST(Routing, SingleDistantCxNeedsDistanceMinusOneSwaps) {
     for (uint32_t q = 2; q < len; ++q) chain.push_back(q);
     chain.push_back(1);
     for (int rep = 0; rep < 3; ++rep)
-      for (std::size_t k = 0; k + 1 < chain.size(); ++k) c.ops.push_back(gate(GateId::CX, {chain[k], chain[k + 1]}));
-    c.ops.push_back(gate(GateId::CX, {0, 1}));
+      for (std::size_t k = 0; k + 1 < chain.size(); ++k) c.ops.push_back(make_gate(GateId::CX, {chain[k], chain[k + 1]}));
+    c.ops.push_back(make_gate(GateId::CX, {0, 1}));
     RoutingConfig rc;
     rc.coupling = CouplingMap::line(len);
     rc.trials = 4;
@@ -149,9 +142,9 @@ TEST(Routing, ReleaseValveOnLongLine) {
   std::mt19937_64 rng(5);
   for (int k = 0; k < 60; ++k) {
     uint32_t a = rng() % 5, b = n - 1 - rng() % 5;
-    c.ops.push_back(gate(GateId::CX, {a, b}));
-    c.ops.push_back(gate(GateId::T, {b}));
-    c.ops.push_back(gate(GateId::CX, {b / 2, a + 7}));
+    c.ops.push_back(make_gate(GateId::CX, {a, b}));
+    c.ops.push_back(make_gate(GateId::T, {b}));
+    c.ops.push_back(make_gate(GateId::CX, {b / 2, a + 7}));
   }
   RoutingConfig rc;
   rc.coupling = CouplingMap::line(n);
@@ -196,9 +189,9 @@ TEST(Routing, CommutingGatesNeedFewerSwaps) {
   c.num_qubits = 5;
   for (int rep = 0; rep < 2; ++rep)
     for (uint32_t t : {4u, 1u, 3u, 2u}) {
-      c.ops.push_back(gate(GateId::CX, {0, t}));
-      c.ops.push_back(gate(GateId::T, {0}));  // diagonal on the control: commutes
-      c.ops.push_back(gate(GateId::X, {t}));  // X on the target: commutes
+      c.ops.push_back(make_gate(GateId::CX, {0, t}));
+      c.ops.push_back(make_gate(GateId::T, {0}));  // diagonal on the control: commutes
+      c.ops.push_back(make_gate(GateId::X, {t}));  // X on the target: commutes
     }
   RoutingConfig rc;
   rc.coupling = CouplingMap::line(5);
@@ -215,10 +208,10 @@ TEST(Routing, SwapMergesWithAdjacentCx) {
   Circuit c;
   c.num_qubits = 3;
   for (int rep = 0; rep < 4; ++rep) {
-    c.ops.push_back(gate(GateId::CX, {0, 1}));
-    c.ops.push_back(gate(GateId::CX, {0, 2}));
-    c.ops.push_back(gate(GateId::CX, {1, 2}));
-    c.ops.push_back(gate(GateId::H, {rep % 3u}));
+    c.ops.push_back(make_gate(GateId::CX, {0, 1}));
+    c.ops.push_back(make_gate(GateId::CX, {0, 2}));
+    c.ops.push_back(make_gate(GateId::CX, {1, 2}));
+    c.ops.push_back(make_gate(GateId::H, {rep % 3u}));
   }
   RoutingConfig rc;
   rc.coupling = CouplingMap::line(3);
@@ -234,13 +227,13 @@ TEST(Routing, MovesThroughUnusedQubits) {
   // in |0> again (the equivalence check asserts it).
   Circuit c;
   c.num_qubits = 4;
-  c.ops.push_back(gate(GateId::H, {0}));
-  c.ops.push_back(gate(GateId::CX, {0, 1}));
-  c.ops.push_back(gate(GateId::CX, {2, 3}));
-  c.ops.push_back(gate(GateId::CX, {0, 3}));
-  c.ops.push_back(gate(GateId::CX, {1, 2}));
-  c.ops.push_back(gate(GateId::CX, {0, 2}));
-  c.ops.push_back(gate(GateId::CX, {1, 3}));
+  c.ops.push_back(make_gate(GateId::H, {0}));
+  c.ops.push_back(make_gate(GateId::CX, {0, 1}));
+  c.ops.push_back(make_gate(GateId::CX, {2, 3}));
+  c.ops.push_back(make_gate(GateId::CX, {0, 3}));
+  c.ops.push_back(make_gate(GateId::CX, {1, 2}));
+  c.ops.push_back(make_gate(GateId::CX, {0, 2}));
+  c.ops.push_back(make_gate(GateId::CX, {1, 3}));
   RoutingConfig rc;
   rc.coupling = CouplingMap::parse("[[0,1],[1,2],[2,3],[3,4],[4,5],[5,6],[1,7],[7,8],[8,9],[9,3]]");
   rc.trials = 4;
@@ -254,21 +247,21 @@ TEST(Routing, MidCircuitMeasurementAndConditionsKeepOrder) {
   Circuit c;
   c.num_qubits = 4;
   c.num_clbits = 1;
-  c.ops.push_back(gate(GateId::H, {0}));
-  c.ops.push_back(gate(GateId::CX, {0, 3}));
+  c.ops.push_back(make_gate(GateId::H, {0}));
+  c.ops.push_back(make_gate(GateId::CX, {0, 3}));
   Operation m;
   m.kind = OpKind::Measure;
   m.qubits = {0};
   m.clbits = {0};
   c.ops.push_back(m);
-  Operation x = gate(GateId::X, {2});
+  Operation x = make_gate(GateId::X, {2});
   Condition cond;
   cond.clbits = {0};
   cond.value = 1;
   x.conditions.push_back(cond);
   c.ops.push_back(x);
-  c.ops.push_back(gate(GateId::CX, {2, 1}));
-  c.ops.push_back(gate(GateId::CX, {1, 3}));
+  c.ops.push_back(make_gate(GateId::CX, {2, 1}));
+  c.ops.push_back(make_gate(GateId::CX, {1, 3}));
   RoutingConfig rc;
   rc.coupling = CouplingMap::line(4);
   auto pass = createRoutingPass(rc);

@@ -94,4 +94,8 @@ struct Circuit {
   std::string verify() const;
 };
 
+/// A gate on `qubits` (no extra controls, no conditions): how passes and
+/// tests build operations.
+Operation make_gate(GateId gate, std::vector<uint32_t> qubits, std::vector<Expr> params = {});
+
 }  // namespace qforge
