@@ -77,22 +77,18 @@ ExportResult export_checkpoint(const ExportOptions& o) {
                                 "' embeds its data as the initial state: --sample is required");
 
   // The test split exactly as training drew it.
-  ImageSet te = load_dataset(cfg.dataset, cfg.data_dir, "test");
-  auto classes = parse_classes(cfg.classes, te.class_names);
-  if (!classes.empty()) te = select_classes(te, classes);
-  const int C = int(te.class_names.size());
-  auto tparts = balanced_split(te.labels, C, {cfg.test_size}, cfg.seed + 1);
-  ImageSet test = subset(te, tparts[0]);
+  const ImageSet test = test_split(cfg).images;
+  const int C = int(test.class_names.size());
 
   ModelSpec spec;
   spec.kind = cfg.model;
-  spec.channels = te.channels;
-  spec.height = te.height;
-  spec.width = te.width;
+  spec.channels = test.channels;
+  spec.height = test.height;
+  spec.width = test.width;
   spec.num_classes = C;
   spec.dropout = cfg.dropout;
   spec.circuit_path = find_circuit(o.checkpoint, cfg);
-  auto norm = dataset_normalization(cfg.dataset, te.channels);
+  auto norm = dataset_normalization(cfg.dataset, test.channels);
   spec.mean = norm.mean;
   spec.stddev = norm.stddev;
   Classifier model(spec);

@@ -44,20 +44,10 @@ struct TestData {
   std::vector<std::size_t> source;
 };
 TestData test_data(const RunRecord& r) {
-  const TrainConfig& c = r.config;
-  ImageSet te = load_dataset(c.dataset, c.data_dir, "test");
-  auto classes = parse_classes(c.classes, te.class_names);
-  std::vector<std::size_t> te_map;
-  std::vector<int> keep(te.class_names.size(), -1);
-  for (std::size_t k = 0; k < classes.size(); ++k) keep[classes[k]] = int(k);
-  for (std::size_t i = 0; i < te.size(); ++i)
-    if (classes.empty() || keep[te.labels[i]] >= 0) te_map.push_back(i);
-  if (!classes.empty()) te = select_classes(te, classes);
-  const int C = int(te.class_names.size());
-  auto parts = balanced_split(te.labels, C, {c.test_size}, c.seed + 1);
+  TestSplit t = test_split(r.config);
   TestData d;
-  d.set = subset(te, parts[0]);
-  for (auto i : parts[0]) d.source.push_back(te_map[i]);
+  d.set = std::move(t.images);
+  d.source = std::move(t.source);
   for (std::size_t k = 0; k < r.fixed_test_positions.size(); ++k) {
     auto p = std::size_t(r.fixed_test_positions[k]);
     if (p >= d.source.size() || d.source[p] != r.fixed_test_sources[k])

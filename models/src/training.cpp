@@ -150,32 +150,41 @@ struct Data {
 
 Data prepare_data(const TrainConfig& c) {
   ImageSet tr = load_dataset(c.dataset, c.data_dir, "train");
-  ImageSet te = load_dataset(c.dataset, c.data_dir, "test");
   auto classes = parse_classes(c.classes, tr.class_names);
-  if (!classes.empty()) {
-    // Keep test-split indices meaningful: remember the original positions.
-    tr = select_classes(tr, classes);
-  }
-  std::vector<std::size_t> te_map;
-  {
-    std::vector<int> keep(te.class_names.size(), -1);
-    for (std::size_t k = 0; k < classes.size(); ++k) keep[classes[k]] = int(k);
-    for (std::size_t i = 0; i < te.size(); ++i)
-      if (classes.empty() || keep[te.labels[i]] >= 0) te_map.push_back(i);
-    if (!classes.empty()) te = select_classes(te, classes);
-  }
+  if (!classes.empty()) tr = select_classes(tr, classes);
   const int C = int(tr.class_names.size());
   Data d;
   d.class_names = tr.class_names;
   auto parts = balanced_split(tr.labels, C, {c.train_size, c.val_size}, c.seed);
   d.train = subset(tr, parts[0]);
   d.val = subset(tr, parts[1]);
-  auto tparts = balanced_split(te.labels, C, {c.test_size}, c.seed + 1);
-  d.test = subset(te, tparts[0]);
-  for (auto i : tparts[0]) d.test_source.push_back(te_map[i]);
+  TestSplit t = test_split(c);
+  d.test = std::move(t.images);
+  d.test_source = std::move(t.source);
   d.norm = dataset_normalization(c.dataset, tr.channels);
   return d;
 }
+
+}  // namespace
+
+TestSplit test_split(const TrainConfig& c) {
+  ImageSet te = load_dataset(c.dataset, c.data_dir, "test");
+  auto classes = parse_classes(c.classes, te.class_names);
+  // Positions in the test file of the images the class selection keeps.
+  std::vector<std::size_t> kept;
+  std::vector<int> keep(te.class_names.size(), -1);
+  for (std::size_t k = 0; k < classes.size(); ++k) keep[classes[k]] = int(k);
+  for (std::size_t i = 0; i < te.size(); ++i)
+    if (classes.empty() || keep[te.labels[i]] >= 0) kept.push_back(i);
+  if (!classes.empty()) te = select_classes(te, classes);
+  auto parts = balanced_split(te.labels, int(te.class_names.size()), {c.test_size}, c.seed + 1);
+  TestSplit t;
+  t.images = subset(te, parts[0]);
+  for (auto i : parts[0]) t.source.push_back(kept[i]);
+  return t;
+}
+
+namespace {
 
 ModelSpec model_spec(const TrainConfig& c, const ImageSet& s, int num_classes) {
   ModelSpec m;

@@ -13,6 +13,7 @@
 //   cnn-twin              hybrid-cnn with the circuit replaced by fc(16->4)+ReLU
 #pragma once
 
+#include "qforge/models/datasets.hpp"
 #include "qforge/models/metrics.hpp"
 
 #include <cstdint>
@@ -53,6 +54,15 @@ std::string config_to_text(const TrainConfig& c);
 /// Apply `text`'s key = value lines onto `c`; throws std::runtime_error naming
 /// the line of an unknown key or a bad value.
 void apply_config_text(TrainConfig& c, const std::string& text, const std::string& source);
+
+/// The test split exactly as training draws it: the test file's images of the
+/// chosen classes, balanced to test_size per class with seed + 1, and for each
+/// its index in the test file (what test_images.txt records).
+struct TestSplit {
+  ImageSet images;
+  std::vector<std::size_t> source;
+};
+TestSplit test_split(const TrainConfig& c);
 
 struct EpochMetrics {
   int epoch = 0;
