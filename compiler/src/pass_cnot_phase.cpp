@@ -23,6 +23,8 @@
 #include "qforge/passes.hpp"
 
 #include <algorithm>
+#include <array>
+#include <functional>
 #include <bitset>
 #include <cmath>
 #include <string>
@@ -303,6 +305,269 @@ void prune(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_tries) 
   }
 }
 
+// ---- Windowed optimal resynthesis of a cx skeleton -------------------------
+//
+// A k x k GF(2) map (k <= 4) is packed row-major: row i in bits [i k, i k + k).
+
+inline uint32_t wapply(uint32_t m, uint32_t c, uint32_t t, uint32_t k) {
+  const uint32_t mask = (1u << k) - 1;
+  return m ^ (((m >> (c * k)) & mask) << (t * k));
+}
+
+inline uint32_t wrow(uint32_t m, uint32_t i, uint32_t k) { return (m >> (i * k)) & ((1u << k) - 1); }
+
+// Row i of a*b is the xor of the rows of b that row i of a selects.
+inline uint32_t wmul(uint32_t a, uint32_t b, uint32_t k) {
+  uint32_t out = 0;
+  for (uint32_t i = 0; i < k; ++i) {
+    uint32_t r = 0;
+    const uint32_t ai = wrow(a, i, k);
+    for (uint32_t j = 0; j < k; ++j)
+      if (ai >> j & 1) r ^= wrow(b, j, k);
+    out |= r << (i * k);
+  }
+  return out;
+}
+
+inline uint32_t widentity(uint32_t k) {
+  uint32_t id = 0;
+  for (uint32_t i = 0; i < k; ++i) id |= 1u << (i * k + i);
+  return id;
+}
+
+/// The fewest cx that make each invertible k x k map (k = 2..4), by a
+/// breadth-first search from the identity; singular keys hold 255. A map and
+/// its inverse need as many (play the circuit backwards).
+const std::vector<uint8_t>& cx_distances(uint32_t k) {
+  static const std::array<std::vector<uint8_t>, 5> tables = [] {
+    std::array<std::vector<uint8_t>, 5> all;
+    for (uint32_t k = 2; k <= 4; ++k) {
+      auto& d = all[k];
+      d.assign(std::size_t(1) << (k * k), 255);
+      std::vector<uint32_t> frontier{widentity(k)}, next;
+      d[frontier[0]] = 0;
+      for (uint8_t depth = 1; !frontier.empty(); ++depth) {
+        next.clear();
+        for (uint32_t m : frontier)
+          for (uint32_t c = 0; c < k; ++c)
+            for (uint32_t t = 0; t < k; ++t) {
+              if (c == t) continue;
+              const uint32_t m2 = wapply(m, c, t, k);
+              if (d[m2] == 255) { d[m2] = depth; next.push_back(m2); }
+            }
+        frontier.swap(next);
+      }
+    }
+    return all;
+  }();
+  return tables[k];
+}
+
+uint32_t winverse(uint32_t m, uint32_t k) {
+  // Gauss-Jordan on [m | I], rows packed separately.
+  uint32_t a[4], b[4];
+  for (uint32_t i = 0; i < k; ++i) { a[i] = wrow(m, i, k); b[i] = 1u << i; }
+  for (uint32_t col = 0; col < k; ++col) {
+    uint32_t piv = col;
+    while (piv < k && !(a[piv] >> col & 1)) ++piv;
+    if (piv == k) return UINT32_MAX;
+    std::swap(a[piv], a[col]);
+    std::swap(b[piv], b[col]);
+    for (uint32_t i = 0; i < k; ++i)
+      if (i != col && (a[i] >> col & 1)) { a[i] ^= a[col]; b[i] ^= b[col]; }
+  }
+  uint32_t out = 0;
+  for (uint32_t i = 0; i < k; ++i) out |= b[i] << (i * k);
+  return out;
+}
+
+/// A shortest cx circuit on k wires from the identity to `target` that, on
+/// the way, shows every local row in `needed` on some wire; at most `max_len`
+/// cx. Breadth-first over (map, rows shown so far), pruned by the exact
+/// distance to the target; answers are remembered per thread, since the same
+/// windows come back in every round and alternative of the optimiser.
+bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& needed, std::size_t max_len,
+                   std::vector<Cx>& out) {
+  const auto& dist = cx_distances(k);
+  const uint32_t tinv = winverse(target, k);
+  if (tinv == UINT32_MAX || needed.size() > 8) return false;
+  std::string key;
+  key += static_cast<char>(k);
+  key += static_cast<char>(max_len);
+  key.append(reinterpret_cast<const char*>(&target), sizeof target);
+  for (uint32_t r : needed) key += static_cast<char>(r);
+  thread_local std::unordered_map<std::string, std::vector<Cx>> memo;  // empty: none
+  if (auto it = memo.find(key); it != memo.end()) {
+    out = it->second;
+    return !out.empty();
+  }
+  const uint32_t all = (1u << needed.size()) - 1;
+  auto mark = [&](uint32_t seen, uint32_t row) {
+    for (uint32_t i = 0; i < needed.size(); ++i)
+      if (needed[i] == row) seen |= 1u << i;
+    return seen;
+  };
+  struct Node {
+    uint32_t m, parent;
+    uint16_t seen;
+    uint8_t c, t;
+  };
+  std::vector<Node> nodes;
+  std::unordered_set<uint64_t> visited;
+  uint32_t seen0 = 0;
+  for (uint32_t q = 0; q < k; ++q) seen0 = mark(seen0, 1u << q);
+  nodes.push_back({widentity(k), UINT32_MAX, static_cast<uint16_t>(seen0), 0, 0});
+  visited.insert(uint64_t(nodes[0].m) << 16 | seen0);
+  std::vector<Cx> path;
+  std::size_t level_begin = 0;
+  bool done = nodes[0].m == target && seen0 == all;
+  for (std::size_t depth = 0; depth < max_len && !done && level_begin < nodes.size(); ++depth) {
+    const std::size_t level_end = nodes.size();
+    for (std::size_t n = level_begin; n < level_end && !done; ++n)
+      for (uint32_t c = 0; c < k && !done; ++c)
+        for (uint32_t t = 0; t < k && !done; ++t) {
+          if (c == t) continue;
+          const Node cur = nodes[n];
+          const uint32_t m2 = wapply(cur.m, c, t, k);
+          const uint32_t seen2 = mark(cur.seen, wrow(m2, t, k));
+          const std::size_t unseen = needed.size() - static_cast<std::size_t>(__builtin_popcount(seen2));
+          if (depth + 1 + std::max<std::size_t>(dist[wmul(m2, tinv, k)], unseen) > max_len) continue;
+          if (!visited.insert(uint64_t(m2) << 16 | seen2).second) continue;
+          nodes.push_back({m2, static_cast<uint32_t>(n), static_cast<uint16_t>(seen2), static_cast<uint8_t>(c),
+                           static_cast<uint8_t>(t)});
+          if (m2 == target && seen2 == all) {
+            for (uint32_t p = static_cast<uint32_t>(nodes.size() - 1); nodes[p].parent != UINT32_MAX;
+                 p = nodes[p].parent)
+              path.emplace_back(nodes[p].c, nodes[p].t);
+            std::reverse(path.begin(), path.end());
+            done = true;
+          }
+        }
+    level_begin = level_end;
+  }
+  if (memo.size() > 100000) memo.clear();
+  memo.emplace(std::move(key), path);
+  out = path;
+  return !path.empty();
+}
+
+/// Peephole resynthesis of a cx skeleton with the rotations floating: each
+/// run of cx on at most four wires (cx that commute with the rest of the run
+/// step aside, after it) is replaced by the shortest cx circuit with the
+/// same map that still shows every parity no other part of the circuit
+/// shows. Returns whether anything changed.
+bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_attempts) {
+  constexpr uint32_t kMaxWires = 4;
+  constexpr std::size_t kMaxRun = 20, kMaxAside = 16;
+  std::unordered_map<Bits, uint32_t> term_of;
+  for (uint32_t t = 0; t < spec.terms.size(); ++t) term_of.emplace(spec.terms[t].parity, t);
+  std::vector<int32_t> shows(spec.terms.size());
+  std::vector<Bits> state;
+  std::vector<std::vector<Bits>> before;  // state before each cx (rows of its wires are all we need)
+  auto recount = [&] {
+    std::fill(shows.begin(), shows.end(), 0);
+    state.assign(spec.n, Bits());
+    for (uint32_t q = 0; q < spec.n; ++q) state[q].set(q);
+    auto see = [&](const Bits& b) {
+      auto it = term_of.find(b);
+      if (it != term_of.end()) ++shows[it->second];
+    };
+    for (uint32_t q = 0; q < spec.n; ++q) see(state[q]);
+    before.clear();
+    before.reserve(cxs.size());
+    for (const auto& [c, t] : cxs) {
+      before.push_back(state);
+      state[t] ^= state[c];
+      see(state[t]);
+    }
+  };
+  if (spec.n > 64 || cxs.size() > 4000) return false;  // `before` is n x len
+  recount();
+  auto commute = [](const Cx& a, const Cx& b) { return a.second != b.first && a.first != b.second; };
+  bool changed = false;
+  std::size_t attempts = 0;
+  std::vector<uint32_t> run, aside, wires;
+  std::vector<Cx> found, trial;
+  std::vector<int32_t> delta(spec.terms.size());
+  for (std::size_t i = 0; i < cxs.size();) {
+    bool replaced = false;
+    run.assign(1, static_cast<uint32_t>(i));
+    aside.clear();
+    wires = {cxs[i].first, cxs[i].second};
+    auto local = [&](uint32_t q) {
+      for (uint32_t w = 0; w < wires.size(); ++w)
+        if (wires[w] == q) return w;
+      return UINT32_MAX;
+    };
+    for (std::size_t j = i + 1; j < cxs.size() && run.size() < kMaxRun && aside.size() <= kMaxAside; ++j) {
+      const Cx g = cxs[j];
+      bool joins = true;
+      for (uint32_t a : aside) joins = joins && commute(cxs[a], g);
+      uint32_t extra = (local(g.first) == UINT32_MAX) + (local(g.second) == UINT32_MAX);
+      if (wires.size() + extra > kMaxWires) joins = false;
+      if (!joins) { aside.push_back(static_cast<uint32_t>(j)); continue; }
+      if (local(g.first) == UINT32_MAX) wires.push_back(g.first);
+      if (local(g.second) == UINT32_MAX) wires.push_back(g.second);
+      run.push_back(static_cast<uint32_t>(j));
+      if (run.size() < 2) continue;
+      const uint32_t k = std::max<uint32_t>(2, static_cast<uint32_t>(wires.size()));
+      uint32_t m = widentity(k);
+      for (uint32_t r : run) m = wapply(m, local(cxs[r].first), local(cxs[r].second), k);
+      if (cx_distances(k)[m] >= run.size()) continue;
+      if (++attempts > max_attempts) return changed;
+      // Parities the run alone shows: the events of the run and the cx set
+      // aside are replayed in the new order (run first) from the state
+      // before cx i; the wires' rows after the run stay visible.
+      std::fill(delta.begin(), delta.end(), 0);
+      auto see = [&](const Bits& b, int32_t d) {
+        auto it = term_of.find(b);
+        if (it != term_of.end()) delta[it->second] += d;
+      };
+      std::vector<Bits> s = before[i];
+      for (std::size_t p = i; p <= j; ++p) {
+        s[cxs[p].second] ^= s[cxs[p].first];
+        see(s[cxs[p].second], -1);
+      }
+      s = before[i];
+      for (uint32_t r : run) s[cxs[r].second] ^= s[cxs[r].first];
+      for (uint32_t w : wires)
+        if (s[w] != before[i][w]) see(s[w], +1);
+      for (uint32_t a : aside) {
+        s[cxs[a].second] ^= s[cxs[a].first];
+        see(s[cxs[a].second], +1);
+      }
+      // The local rows that give each parity the run must show.
+      std::vector<uint32_t> needed;
+      bool possible = true;
+      for (uint32_t t = 0; t < spec.terms.size() && possible; ++t) {
+        if (shows[t] + delta[t] > 0) continue;
+        uint32_t hit = UINT32_MAX;
+        for (uint32_t r = 1; r < (1u << k) && hit == UINT32_MAX; ++r) {
+          Bits b;
+          for (uint32_t w = 0; w < wires.size(); ++w)
+            if (r >> w & 1) b ^= before[i][wires[w]];
+          if (b == spec.terms[t].parity) hit = r;
+        }
+        if (hit == UINT32_MAX || needed.size() >= 8) possible = false;
+        else needed.push_back(hit);
+      }
+      if (!possible) continue;
+      if (!window_search(k, m, needed, run.size() - 1, found)) continue;
+      trial.assign(cxs.begin(), cxs.begin() + i);
+      for (const auto& [c, t] : found) trial.emplace_back(wires[c], wires[t]);
+      for (uint32_t a : aside) trial.push_back(cxs[a]);
+      trial.insert(trial.end(), cxs.begin() + j + 1, cxs.end());
+      cxs.swap(trial);
+      recount();
+      changed = replaced = true;
+      break;
+    }
+    // After a rewrite, look again from the cx before: the new cx may pair with it.
+    i = replaced ? (i > 0 ? i - 1 : 0) : i + 1;
+  }
+  return changed;
+}
+
 /// The region's gates for a cx circuit that covers every parity and ends in
 /// the region's map: each rz at the first wire that shows its parity, the x
 /// gates at the end. Empty if the circuit does not do that.
@@ -516,6 +781,7 @@ class CnotPhasePass : public Pass {
     Cost best_cost = old_cost;
     auto consider = [&](std::vector<Cx> cxs) {
       prune(spec, cxs, 256);
+      if (cfg_.windows && window_resynth(spec, cxs, 4 * cxs.size() + 64)) prune(spec, cxs, 256);
       if (cxs.size() > best_cost.cx) return;
       std::vector<Operation> cand = materialize(spec, cxs);
       if (cand.empty()) return;

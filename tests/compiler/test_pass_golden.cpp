@@ -181,6 +181,23 @@ TEST(CnotPhaseResynthesis, FiveCxBecomeTwo) {
   EXPECT_EQ(run(createCnotPhaseResynthesisPass(), c), "rz2 rz1 cx20 rz0 cx01");
 }
 
+TEST(CnotPhaseResynthesis, WindowsFindShortestRunsWithFloatingRotations) {
+  // Five cx on four wires with rotations on x2^x3 and x0^x1^x3, mapping
+  // (x0, x1, x2, x3) to (x0, x0^x1^x3, x2^x3, x0^x3). Gray-synth and removing
+  // cx pairs leave four; the shortest cx circuit with that map that shows
+  // both parities on the way has three.
+  const double q = M_PI / 4;
+  Circuit c = circ(4, {make_gate(GateId::CX, {3, 2}), make_gate(GateId::RZ, {2}, {Expr(q)}), make_gate(GateId::CX, {3, 1}),
+                       make_gate(GateId::CX, {1, 3}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(q)}),
+                       make_gate(GateId::CX, {1, 3})});
+  CnotPhaseResynthesisConfig no_windows;
+  no_windows.windows = false;
+  Circuit d = c;
+  createCnotPhaseResynthesisPass(no_windows)->run(d);
+  EXPECT_EQ(count_gates(d).two_qubit, 4u);
+  EXPECT_EQ(run(createCnotPhaseResynthesisPass(), c), "cx32 rz2 cx03 cx31 rz1");
+}
+
 TEST(CnotPhaseResynthesis, KeepsRegionsItCannotImprove) {
   Circuit c = circ(2, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(0.3)}), make_gate(GateId::CX, {0, 1}),
                        make_gate(GateId::H, {1}), make_gate(GateId::CX, {1, 0})});
