@@ -458,7 +458,7 @@ bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& nee
 /// shows. Returns whether anything changed.
 bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_attempts) {
   constexpr uint32_t kMaxWires = 4;
-  constexpr std::size_t kMaxRun = 20, kMaxAside = 16;
+  constexpr std::size_t kMaxRun = 32, kMaxAside = 32;
   std::unordered_map<Bits, uint32_t> term_of;
   for (uint32_t t = 0; t < spec.terms.size(); ++t) term_of.emplace(spec.terms[t].parity, t);
   std::vector<int32_t> shows(spec.terms.size());
@@ -481,7 +481,7 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
       see(state[t]);
     }
   };
-  if (spec.n > 64 || cxs.size() > 4000) return false;  // `before` is n x len
+  if (std::size_t(spec.n) * cxs.size() > (std::size_t(1) << 21)) return false;  // `before` is n x len
   recount();
   auto commute = [](const Cx& a, const Cx& b) { return a.second != b.first && a.first != b.second; };
   bool changed = false;
