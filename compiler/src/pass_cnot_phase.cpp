@@ -407,6 +407,20 @@ bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& nee
       if (needed[i] == row) seen |= 1u << i;
     return seen;
   };
+  // Each cx writes one row: every wire not yet at its target row needs one,
+  // and so does every parity still unseen that is no wire's target row.
+  auto lower_bound = [&](uint32_t m, uint32_t seen) -> std::size_t {
+    std::size_t wrong = 0, unseen = 0;
+    uint32_t finals = 0;  // bit r: some wrong wire ends holding row r
+    for (uint32_t q = 0; q < k; ++q)
+      if (wrow(m, q, k) != wrow(target, q, k)) {
+        ++wrong;
+        finals |= 1u << wrow(target, q, k);
+      }
+    for (uint32_t i = 0; i < needed.size(); ++i)
+      unseen += !(seen >> i & 1) && !(finals >> needed[i] & 1);
+    return std::max<std::size_t>(dist[wmul(m, tinv, k)], wrong + unseen);
+  };
   struct Node {
     uint32_t m, parent;
     uint16_t seen;
@@ -430,8 +444,7 @@ bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& nee
           const Node cur = nodes[n];
           const uint32_t m2 = wapply(cur.m, c, t, k);
           const uint32_t seen2 = mark(cur.seen, wrow(m2, t, k));
-          const std::size_t unseen = needed.size() - static_cast<std::size_t>(__builtin_popcount(seen2));
-          if (depth + 1 + std::max<std::size_t>(dist[wmul(m2, tinv, k)], unseen) > max_len) continue;
+          if (depth + 1 + lower_bound(m2, seen2) > max_len) continue;
           if (!visited.insert(uint64_t(m2) << 16 | seen2).second) continue;
           nodes.push_back({m2, static_cast<uint32_t>(n), static_cast<uint16_t>(seen2), static_cast<uint8_t>(c),
                            static_cast<uint8_t>(t)});

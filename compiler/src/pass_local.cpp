@@ -533,13 +533,16 @@ class BestOfPass : public Pass {
     Circuit best;
     uint64_t best_cost = UINT64_MAX;
     std::size_t best_i = 0;
+    std::string all;  // gates/two-qubit gates of every alternative, for --verbose
     for (std::size_t i = 0; i < alts_.size(); ++i) {
       Circuit trial = c;
       alts_[i]->run(trial);
+      const GateCounts g = count_gates(trial);
+      all += (i ? ", " : "") + std::to_string(g.total) + "/" + std::to_string(g.two_qubit);
       uint64_t k = cost(trial);
       if (k < best_cost) { best_cost = k; best = std::move(trial); best_i = i; }
     }
-    report_ = "alternative " + std::to_string(best_i + 1) + " (" + alts_[best_i]->name() + ")";
+    report_ = "alternative " + std::to_string(best_i + 1) + " (" + alts_[best_i]->name() + ") of " + all;
     if (best_cost >= before) return false;
     c = std::move(best);
     return true;
