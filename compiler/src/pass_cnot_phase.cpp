@@ -35,6 +35,7 @@ namespace qforge {
 namespace {
 
 constexpr std::size_t kMaxRegionQubits = 128;
+constexpr std::size_t kMaxGraySynthTerms = 512;
 using Bits = std::bitset<kMaxRegionQubits>;
 
 bool is_region_gate(const Operation& op) {
@@ -271,11 +272,33 @@ bool covers(const RegionSpec& spec, const std::vector<Cx>& cxs, std::vector<Bits
 void prune(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_tries) {
   std::vector<Bits> state;
   std::unordered_map<Bits, uint8_t> seen;
+  std::unordered_map<Bits, uint32_t> term_of;
+  for (uint32_t t = 0; t < spec.terms.size(); ++t) term_of.emplace(spec.terms[t].parity, t);
+  // shows[t]: how often term t's parity is written to a wire (or is there
+  // from the start); a pair can go when no count drops to zero.
+  std::vector<int32_t> shows(spec.terms.size()), delta(spec.terms.size(), 0);
+  std::vector<uint32_t> touched;
+  auto see = [&](const Bits& b, int32_t d) {
+    auto it = term_of.find(b);
+    if (it == term_of.end()) return;
+    if (!delta[it->second]) touched.push_back(it->second);
+    delta[it->second] += d;
+  };
+  std::vector<Bits> cur(spec.n), tmp;
   std::size_t tries = 0;
   auto commute = [](const Cx& a, const Cx& b) { return a.second != b.first && a.first != b.second; };
   std::vector<Cx> trial;
   for (bool changed = true; changed;) {
     changed = false;
+    std::fill(shows.begin(), shows.end(), 0);
+    for (uint32_t q = 0; q < spec.n; ++q) cur[q] = Bits().set(q);
+    for (uint32_t q = 0; q < spec.n; ++q)
+      if (auto it = term_of.find(cur[q]); it != term_of.end()) ++shows[it->second];
+    tmp = cur;
+    for (const auto& [c, t] : cxs) {
+      tmp[t] ^= tmp[c];
+      if (auto it = term_of.find(tmp[t]); it != term_of.end()) ++shows[it->second];
+    }
     for (std::size_t i = 0; i < cxs.size() && !changed; ++i) {
       const Cx g = cxs[i];
       std::size_t spawn_after = SIZE_MAX;
@@ -284,6 +307,30 @@ void prune(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_tries) 
         const Cx& h = cxs[j];
         if (h == g) {
           if (++tries > max_tries) return;
+          if (spawn_after == SIZE_MAX) {
+            // Only the target wire changes between the two: by the control's
+            // row v, which nothing in between writes.
+            touched.clear();
+            tmp = cur;
+            const Bits v = tmp[g.first];
+            for (std::size_t p = i; p <= j; ++p) {
+              tmp[cxs[p].second] ^= tmp[cxs[p].first];
+              if (cxs[p].second != g.second) continue;
+              see(tmp[g.second], -1);
+              if (p != i && p != j) see(tmp[g.second] ^ v, +1);
+            }
+            bool ok = true;
+            for (uint32_t t : touched) {
+              ok = ok && shows[t] + delta[t] > 0;
+              delta[t] = 0;
+            }
+            if (ok) {
+              cxs.erase(cxs.begin() + static_cast<std::ptrdiff_t>(j));
+              cxs.erase(cxs.begin() + static_cast<std::ptrdiff_t>(i));
+              changed = true;
+            }
+            break;
+          }
           trial.clear();
           for (std::size_t k = 0; k < cxs.size(); ++k) {
             if (k != i && k != j) trial.push_back(cxs[k]);
@@ -301,6 +348,7 @@ void prune(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_tries) 
         spawn = g.second == h.first ? Cx{g.first, h.second} : Cx{h.first, g.second};
         if (spawn.first == spawn.second) break;  // h is g reversed: no rule
       }
+      cur[g.second] ^= cur[g.first];
     }
   }
 }
@@ -335,37 +383,45 @@ inline uint32_t widentity(uint32_t k) {
   return id;
 }
 
-/// The fewest cx that make each invertible k x k map (k = 2..4), by a
-/// breadth-first search from the identity; singular keys hold 255. A map and
-/// its inverse need as many (play the circuit backwards).
-const std::vector<uint8_t>& cx_distances(uint32_t k) {
-  static const std::array<std::vector<uint8_t>, 5> tables = [] {
-    std::array<std::vector<uint8_t>, 5> all;
-    for (uint32_t k = 2; k <= 4; ++k) {
-      auto& d = all[k];
-      d.assign(std::size_t(1) << (k * k), 255);
-      std::vector<uint32_t> frontier{widentity(k)}, next;
-      d[frontier[0]] = 0;
-      for (uint8_t depth = 1; !frontier.empty(); ++depth) {
-        next.clear();
-        for (uint32_t m : frontier)
-          for (uint32_t c = 0; c < k; ++c)
-            for (uint32_t t = 0; t < k; ++t) {
-              if (c == t) continue;
-              const uint32_t m2 = wapply(m, c, t, k);
-              if (d[m2] == 255) { d[m2] = depth; next.push_back(m2); }
-            }
-        frontier.swap(next);
-      }
+/// The fewest cx that make an invertible k x k map (k = 2..5), from tables
+/// built on first use by a breadth-first search from the identity. Exact up
+/// to four wires; on five the search stops at depth 6 (0.05 s, where the
+/// whole group takes 1.7 s and 32 MB), and maps further away get 7, a lower
+/// bound. A map and its inverse need as many (play the circuit backwards).
+uint32_t cx_distance(uint32_t k, uint32_t m) {
+  constexpr uint8_t kFive = 6;
+  auto build = [](uint32_t k, uint8_t max_depth) {
+    std::vector<uint8_t> d(std::size_t(1) << (k * k), 255);
+    std::vector<uint32_t> frontier{widentity(k)}, next;
+    d[frontier[0]] = 0;
+    for (uint8_t depth = 1; depth <= max_depth && !frontier.empty(); ++depth) {
+      next.clear();
+      for (uint32_t x : frontier)
+        for (uint32_t c = 0; c < k; ++c)
+          for (uint32_t t = 0; t < k; ++t) {
+            if (c == t) continue;
+            const uint32_t x2 = wapply(x, c, t, k);
+            if (d[x2] == 255) { d[x2] = depth; next.push_back(x2); }
+          }
+      frontier.swap(next);
     }
+    return d;
+  };
+  if (k == 5) {
+    static const std::vector<uint8_t> five = build(5, kFive);
+    return five[m] == 255 ? kFive + 1 : five[m];
+  }
+  static const std::array<std::vector<uint8_t>, 5> small = [&] {
+    std::array<std::vector<uint8_t>, 5> all;
+    for (uint32_t j = 2; j <= 4; ++j) all[j] = build(j, 255);
     return all;
   }();
-  return tables[k];
+  return small[k][m];
 }
 
 uint32_t winverse(uint32_t m, uint32_t k) {
   // Gauss-Jordan on [m | I], rows packed separately.
-  uint32_t a[4], b[4];
+  uint32_t a[5], b[5];
   for (uint32_t i = 0; i < k; ++i) { a[i] = wrow(m, i, k); b[i] = 1u << i; }
   for (uint32_t col = 0; col < k; ++col) {
     uint32_t piv = col;
@@ -388,19 +444,25 @@ uint32_t winverse(uint32_t m, uint32_t k) {
 /// windows come back in every round and alternative of the optimiser.
 bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& needed, std::size_t max_len,
                    std::vector<Cx>& out) {
-  const auto& dist = cx_distances(k);
   const uint32_t tinv = winverse(target, k);
   if (tinv == UINT32_MAX || needed.size() > 8) return false;
-  std::string key;
-  key += static_cast<char>(k);
-  key += static_cast<char>(max_len);
-  key.append(reinterpret_cast<const char*>(&target), sizeof target);
-  for (uint32_t r : needed) key += static_cast<char>(r);
-  thread_local std::unordered_map<std::string, std::vector<Cx>> memo;  // empty: none
-  if (auto it = memo.find(key); it != memo.end()) {
-    out = it->second;
+  // The key packs k (3 bits), max_len (8), the target (25) and the needed
+  // rows (5 bits each, at most 8 of them, and their count).
+  uint64_t key_needed = needed.size();
+  for (uint32_t r : needed) key_needed = key_needed << 5 | r;
+  const uint64_t key_map = uint64_t(k) << 33 | uint64_t(std::min<std::size_t>(max_len, 255)) << 25 | target;
+  const uint64_t key = key_map * 0x9E3779B97F4A7C15ULL ^ key_needed;
+  struct Answer {
+    uint64_t map, needed;
+    std::vector<Cx> path;  // empty: none
+  };
+  thread_local std::unordered_map<uint64_t, Answer> memo;
+  if (auto it = memo.find(key); it != memo.end() && it->second.map == key_map && it->second.needed == key_needed) {
+    out = it->second.path;
     return !out.empty();
   }
+  // Four wires have at most 20160 maps; on five the search is cut short.
+  const std::size_t max_nodes = k <= 4 ? SIZE_MAX : 4000;
   const uint32_t all = (1u << needed.size()) - 1;
   auto mark = [&](uint32_t seen, uint32_t row) {
     for (uint32_t i = 0; i < needed.size(); ++i)
@@ -419,7 +481,7 @@ bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& nee
       }
     for (uint32_t i = 0; i < needed.size(); ++i)
       unseen += !(seen >> i & 1) && !(finals >> needed[i] & 1);
-    return std::max<std::size_t>(dist[wmul(m, tinv, k)], wrong + unseen);
+    return std::max<std::size_t>(cx_distance(k, wmul(m, tinv, k)), wrong + unseen);
   };
   struct Node {
     uint32_t m, parent;
@@ -435,7 +497,7 @@ bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& nee
   std::vector<Cx> path;
   std::size_t level_begin = 0;
   bool done = nodes[0].m == target && seen0 == all;
-  for (std::size_t depth = 0; depth < max_len && !done && level_begin < nodes.size(); ++depth) {
+  for (std::size_t depth = 0; depth < max_len && !done && level_begin < nodes.size() && nodes.size() < max_nodes; ++depth) {
     const std::size_t level_end = nodes.size();
     for (std::size_t n = level_begin; n < level_end && !done; ++n)
       for (uint32_t c = 0; c < k && !done; ++c)
@@ -459,49 +521,53 @@ bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& nee
     level_begin = level_end;
   }
   if (memo.size() > 100000) memo.clear();
-  memo.emplace(std::move(key), path);
+  memo[key] = Answer{key_map, key_needed, path};
   out = path;
   return !path.empty();
 }
 
 /// Peephole resynthesis of a cx skeleton with the rotations floating: each
-/// run of cx on at most four wires (cx that commute with the rest of the run
+/// run of cx on at most five wires (cx that commute with the rest of the run
 /// step aside, after it) is replaced by the shortest cx circuit with the
 /// same map that still shows every parity no other part of the circuit
 /// shows. Returns whether anything changed.
 bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_attempts) {
-  constexpr uint32_t kMaxWires = 4;
+  constexpr uint32_t kMaxWires = 5;
   constexpr std::size_t kMaxRun = 32, kMaxAside = 32;
   std::unordered_map<Bits, uint32_t> term_of;
   for (uint32_t t = 0; t < spec.terms.size(); ++t) term_of.emplace(spec.terms[t].parity, t);
+  // shows[t]: how many times term t's parity is written to a wire (or is
+  // there from the start) in the whole cx circuit.
   std::vector<int32_t> shows(spec.terms.size());
-  std::vector<Bits> state;
-  std::vector<std::vector<Bits>> before;  // state before each cx (rows of its wires are all we need)
   auto recount = [&] {
     std::fill(shows.begin(), shows.end(), 0);
-    state.assign(spec.n, Bits());
-    for (uint32_t q = 0; q < spec.n; ++q) state[q].set(q);
+    std::vector<Bits> state(spec.n);
     auto see = [&](const Bits& b) {
       auto it = term_of.find(b);
       if (it != term_of.end()) ++shows[it->second];
     };
-    for (uint32_t q = 0; q < spec.n; ++q) see(state[q]);
-    before.clear();
-    before.reserve(cxs.size());
+    for (uint32_t q = 0; q < spec.n; ++q) {
+      state[q].set(q);
+      see(state[q]);
+    }
     for (const auto& [c, t] : cxs) {
-      before.push_back(state);
       state[t] ^= state[c];
       see(state[t]);
     }
   };
-  if (std::size_t(spec.n) * cxs.size() > (std::size_t(1) << 21)) return false;  // `before` is n x len
   recount();
+  // The wires' parities before cx i (a cx undoes itself: stepping back
+  // applies it again).
+  std::vector<Bits> cur(spec.n);
+  for (uint32_t q = 0; q < spec.n; ++q) cur[q].set(q);
   auto commute = [](const Cx& a, const Cx& b) { return a.second != b.first && a.first != b.second; };
   bool changed = false;
   std::size_t attempts = 0;
   std::vector<uint32_t> run, aside, wires;
   std::vector<Cx> found, trial;
-  std::vector<int32_t> delta(spec.terms.size());
+  std::vector<int32_t> delta(spec.terms.size(), 0);
+  std::vector<uint32_t> touched, span;
+  std::vector<std::pair<uint32_t, Bits>> saved;
   for (std::size_t i = 0; i < cxs.size();) {
     bool replaced = false;
     run.assign(1, static_cast<uint32_t>(i));
@@ -526,39 +592,58 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
       const uint32_t k = std::max<uint32_t>(2, static_cast<uint32_t>(wires.size()));
       uint32_t m = widentity(k);
       for (uint32_t r : run) m = wapply(m, local(cxs[r].first), local(cxs[r].second), k);
-      if (cx_distances(k)[m] >= run.size()) continue;
+      if (cx_distance(k, m) >= run.size()) continue;
       if (++attempts > max_attempts) return changed;
       // Parities the run alone shows: the events of the run and the cx set
       // aside are replayed in the new order (run first) from the state
       // before cx i; the wires' rows after the run stay visible.
-      std::fill(delta.begin(), delta.end(), 0);
+      touched.clear();
       auto see = [&](const Bits& b, int32_t d) {
         auto it = term_of.find(b);
-        if (it != term_of.end()) delta[it->second] += d;
+        if (it == term_of.end()) return;
+        if (!delta[it->second]) touched.push_back(it->second);
+        delta[it->second] += d;
       };
-      std::vector<Bits> s = before[i];
-      for (std::size_t p = i; p <= j; ++p) {
-        s[cxs[p].second] ^= s[cxs[p].first];
-        see(s[cxs[p].second], -1);
-      }
-      s = before[i];
-      for (uint32_t r : run) s[cxs[r].second] ^= s[cxs[r].first];
-      for (uint32_t w : wires)
-        if (s[w] != before[i][w]) see(s[w], +1);
-      for (uint32_t a : aside) {
-        s[cxs[a].second] ^= s[cxs[a].first];
-        see(s[cxs[a].second], +1);
-      }
+      // Each replay runs on the rows of the wires it touches, then puts them back.
+      auto replay = [&](auto&& gates, auto&& after_run) {
+        saved.clear();
+        for (uint32_t p : gates) saved.emplace_back(cxs[p].second, cur[cxs[p].second]);
+        after_run();
+        for (auto it = saved.rbegin(); it != saved.rend(); ++it) cur[it->first] = it->second;
+      };
+      span.clear();
+      for (std::size_t p = i; p <= j; ++p) span.push_back(static_cast<uint32_t>(p));
+      replay(span, [&] {
+        for (uint32_t p : span) {
+          cur[cxs[p].second] ^= cur[cxs[p].first];
+          see(cur[cxs[p].second], -1);
+        }
+      });
+      span.assign(run.begin(), run.end());
+      span.insert(span.end(), aside.begin(), aside.end());
+      replay(span, [&] {
+        std::vector<Bits> start;
+        for (uint32_t w : wires) start.push_back(cur[w]);
+        for (uint32_t r : run) cur[cxs[r].second] ^= cur[cxs[r].first];
+        for (uint32_t w = 0; w < wires.size(); ++w)
+          if (cur[wires[w]] != start[w]) see(cur[wires[w]], +1);
+        for (uint32_t a : aside) {
+          cur[cxs[a].second] ^= cur[cxs[a].first];
+          see(cur[cxs[a].second], +1);
+        }
+      });
       // The local rows that give each parity the run must show.
       std::vector<uint32_t> needed;
       bool possible = true;
-      for (uint32_t t = 0; t < spec.terms.size() && possible; ++t) {
-        if (shows[t] + delta[t] > 0) continue;
+      for (uint32_t t : touched) {
+        const bool lost = shows[t] + delta[t] <= 0;
+        delta[t] = 0;
+        if (!lost || !possible) continue;
         uint32_t hit = UINT32_MAX;
         for (uint32_t r = 1; r < (1u << k) && hit == UINT32_MAX; ++r) {
           Bits b;
           for (uint32_t w = 0; w < wires.size(); ++w)
-            if (r >> w & 1) b ^= before[i][wires[w]];
+            if (r >> w & 1) b ^= cur[wires[w]];
           if (b == spec.terms[t].parity) hit = r;
         }
         if (hit == UINT32_MAX || needed.size() >= 8) possible = false;
@@ -576,7 +661,13 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
       break;
     }
     // After a rewrite, look again from the cx before: the new cx may pair with it.
-    i = replaced ? (i > 0 ? i - 1 : 0) : i + 1;
+    if (!replaced) {
+      cur[cxs[i].second] ^= cur[cxs[i].first];
+      ++i;
+    } else if (i > 0) {
+      --i;
+      cur[cxs[i].second] ^= cur[cxs[i].first];
+    }
   }
   return changed;
 }
@@ -794,7 +885,10 @@ class CnotPhasePass : public Pass {
     Cost best_cost = old_cost;
     auto consider = [&](std::vector<Cx> cxs) {
       prune(spec, cxs, 256);
-      if (cfg_.windows && window_resynth(spec, cxs, 4 * cxs.size() + 64)) prune(spec, cxs, 256);
+      // Windows save a few cx per run: not worth it on a walk far behind.
+      if (cfg_.windows && cxs.size() <= best_cost.cx + 2 + best_cost.cx / 10 &&
+          window_resynth(spec, cxs, 4 * cxs.size() + 64))
+        prune(spec, cxs, 256);
       if (cxs.size() > best_cost.cx) return;
       std::vector<Operation> cand = materialize(spec, cxs);
       if (cand.empty()) return;
@@ -809,14 +903,18 @@ class CnotPhasePass : public Pass {
     // Each cx shows one new parity at most: a bound no synthesis can beat.
     std::size_t hidden = 0;
     for (const auto& t : spec.terms) hidden += t.parity.count() > 1;
+    // Gray-synth's walk costs about terms^2 x wires; on regions of
+    // thousands of parities (gf2^32 has 2000 on 96 wires) it takes seconds
+    // and has never beaten the region's own cx.
+    const bool walks = hidden <= best_cost.cx && spec.terms.size() <= kMaxGraySynthTerms;
     std::vector<Cx> walk;
-    if (hidden <= best_cost.cx)
+    if (walks)
       for (bool backward : {false, true})
         for (bool prefer_high : {false, true})
           if (gray_synth(spec, prefer_high, backward, best_cost.cx + 4, walk)) consider(walk);
     // Gray-synth's splits break ties by variable number: a few fixed
     // relabellings of the region's qubits give it other walks.
-    if (hidden <= best_cost.cx && spec.n <= 16 && spec.n >= 3)
+    if (walks && spec.n <= 16 && spec.n >= 3)
       for (uint32_t seed = 1; seed <= cfg_.relabellings; ++seed) {
         std::vector<uint32_t> perm(spec.n);  // new label -> old label
         for (uint32_t q = 0; q < spec.n; ++q) perm[q] = q;

@@ -100,7 +100,7 @@ std::unique_ptr<Pass> createPhasePolynomialPass(PhasePolynomialConfig cfg = {});
 /// greedily in circuit order; other gates close their qubits) is a linear
 /// map, x gates and a phase polynomial; it is rebuilt by gray-synth (Amy,
 /// Azimzadeh, Mosca 2018) plus a linear-map circuit, and by its own cx with
-/// the rotations floating, each run of cx on at most four wires replaced by
+/// the rotations floating, each run of cx on at most five wires replaced by
 /// the shortest one that keeps every parity it alone shows; the region is
 /// replaced only when that has fewer cx (or as many cx and fewer gates). Exact, including the
 /// global phase; symbolic rz angles are moved, never evaluated.
@@ -108,7 +108,7 @@ struct CnotPhaseResynthesisConfig {
   uint32_t max_region_qubits = 128;  ///< larger regions are left as they are
   bool from_back = false;            ///< cut regions from the end of the circuit
   uint32_t relabellings = 4;         ///< extra gray-synth walks on relabelled qubits (regions of 3-16)
-  bool windows = true;               ///< shortest rewrites of runs of cx on at most 4 wires
+  bool windows = true;               ///< shortest rewrites of runs of cx on at most 5 wires
 };
 std::unique_ptr<Pass> createCnotPhaseResynthesisPass(CnotPhaseResynthesisConfig cfg = {});
 
