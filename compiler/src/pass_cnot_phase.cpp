@@ -462,7 +462,7 @@ bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& nee
     return !out.empty();
   }
   // Four wires have at most 20160 maps; on five the search is cut short.
-  const std::size_t max_nodes = k <= 4 ? SIZE_MAX : 4000;
+  const std::size_t max_nodes = k <= 4 ? SIZE_MAX : 2000;
   const uint32_t all = (1u << needed.size()) - 1;
   auto mark = [&](uint32_t seen, uint32_t row) {
     for (uint32_t i = 0; i < needed.size(); ++i)

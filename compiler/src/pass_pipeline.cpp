@@ -132,6 +132,14 @@ Pipeline pipeline_for_level(int level, const Target& target) {
   p.passes.push_back(createBasisTranslationPass({Basis::Nam}));
   p.passes.push_back(optimise_block(level, Basis::Nam, "optimise(nam)"));
   if (level >= 3) {
+    // Rotations moved to other points with their parity, each trial
+    // cleaned up by the passes that profit from it.
+    std::vector<std::unique_ptr<Pass>> cleanup;
+    cleanup.push_back(createCommutationCancellationPass());
+    cleanup.push_back(createCnotPhaseResynthesisPass());
+    p.passes.push_back(createRotationFloatingPass(sequence("cleanup(nam)", std::move(cleanup))));
+  }
+  if (level >= 3) {
     // KAK resynthesis of two-qubit blocks, then a cleanup; kept only when
     // the result is cheaper (best-of one alternative against the input).
     std::vector<std::unique_ptr<Pass>> seq;

@@ -198,6 +198,29 @@ TEST(CnotPhaseResynthesis, WindowsFindShortestRunsWithFloatingRotations) {
   EXPECT_EQ(run(createCnotPhaseResynthesisPass(), c), "cx32 rz2 cx03 cx31 rz1");
 }
 
+TEST(RotationFloating, MovesARotationAcrossAnHadamardToSaveACx) {
+  // As small as -O3 makes it without this pass. The last rz(3pi/4) acts on
+  // q1 = x0, the value q0 holds at the start: moved there, the region after
+  // the h no longer has to show x0 on q1, and its cx shrink from 4 to 3.
+  const double q = M_PI / 4;
+  Circuit c = circ(3, {make_gate(GateId::CX, {2, 1}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {1, 0}),
+                       make_gate(GateId::H, {2}), make_gate(GateId::RZ, {1}, {Expr(-3 * q)}), make_gate(GateId::RZ, {2}, {Expr(q)}),
+                       make_gate(GateId::CX, {1, 2}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(3 * q)}),
+                       make_gate(GateId::CX, {2, 1}), make_gate(GateId::CX, {2, 0}), make_gate(GateId::H, {1})});
+  Circuit cleaned = c;
+  createCnotPhaseResynthesisPass()->run(cleaned);
+  EXPECT_EQ(count_gates(cleaned).two_qubit, 7u);
+  EXPECT_EQ(run(createRotationFloatingPass(createCnotPhaseResynthesisPass()), c),
+            "rz0 cx21 cx01 cx10 rz1 h2 rz2 cx12 cx20 cx01 h1");
+}
+
+TEST(RotationFloating, LeavesOtherGateSetsAlone) {
+  Circuit c = circ(2, {make_gate(GateId::CZ, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(0.3)})});
+  auto p = createRotationFloatingPass(createCnotPhaseResynthesisPass());
+  EXPECT_FALSE(p->run(c));
+  EXPECT_EQ(p->report(), "skipped: only {h, x, cx, rz} circuits");
+}
+
 TEST(CnotPhaseResynthesis, KeepsRegionsItCannotImprove) {
   Circuit c = circ(2, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(0.3)}), make_gate(GateId::CX, {0, 1}),
                        make_gate(GateId::H, {1}), make_gate(GateId::CX, {1, 0})});

@@ -64,6 +64,7 @@ TEST(PassProperty, EveryPassKeepsRandomCircuitsEquivalent) {
       {"not-propagation", [] { return createNotPropagationPass(); }},
       {"cnot-phase", [] { return createCnotPhaseResynthesisPass(); }},
       {"cnot-phase-back", [] { CnotPhaseResynthesisConfig c; c.from_back = true; return createCnotPhaseResynthesisPass(c); }},
+      {"rotation-floating", [] { return createRotationFloatingPass(createCnotPhaseResynthesisPass()); }},
       {"fusion-nam", [] { return createSingleQubitFusionPass({Basis::Nam}); }},
       {"fusion-ibm", [] { return createSingleQubitFusionPass({Basis::IbmEcr}); }},
       {"fusion-generic", [] { return createSingleQubitFusionPass({Basis::Generic}); }},
@@ -125,6 +126,29 @@ TEST(PassProperty, CnotPhaseRegionsRewriteExactly) {
     }
   }
   EXPECT_GT(rewritten, 10);  // the property is not vacuous
+}
+
+// Rotations moved to other points of their parity (across h gates, with
+// the angle negated where the constant differs): every kept move must be
+// exact, phase included, with symbolic angles too.
+TEST(PassProperty, RotationFloatingMovesExactly) {
+  std::mt19937_64 rng(29);
+  std::size_t moved = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    Circuit c = random_circuit(rng, 3 + trial % 3, 50, trial % 4 == 0, true);
+    createBasisTranslationPass({Basis::Nam})->run(c);
+    createPhasePolynomialPass()->run(c);
+    Circuit d = c;
+    auto p = createRotationFloatingPass(createCnotPhaseResynthesisPass());
+    if (p->run(d)) moved += std::stoul(p->report());
+    EXPECT_LE(count_gates(d).two_qubit, count_gates(c).two_qubit);
+    for (double v : {0.4, -1.3}) {
+      EquivResult r = check_equivalence(c.bind({v, 2 * v, -v}), d.bind({v, 2 * v, -v}));
+      ASSERT_TRUE(r.equivalent) << "trial " << trial << ": " << r.detail;
+      EXPECT_NEAR(std::remainder(r.global_phase, 2 * M_PI), 0, 1e-9) << "trial " << trial;
+    }
+  }
+  EXPECT_GT(moved, 5u);  // the property is not vacuous
 }
 
 // Barriers end phase-folding epochs: terms on either side must never be

@@ -119,6 +119,22 @@ std::unique_ptr<Pass> createCnotPhaseResynthesisPass(CnotPhaseResynthesisConfig 
 struct NotPropagationConfig {};
 std::unique_ptr<Pass> createNotPropagationPass(NotPropagationConfig cfg = {});
 
+/// Rotation floating across regions: in an {h, x, cx, rz} circuit each wire
+/// holds an affine parity of path variables (inputs and one per h), and an
+/// rz may sit at any point where some wire holds its parity (negated where
+/// the constant differs), global phase included. Phase folding keeps one
+/// point per parity; this pass moves rotations one at a time to their other
+/// points, runs `cleanup` on the stretch of the circuit between the two
+/// points (and a margin), and keeps a move when that stretch gets fewer
+/// two-qubit gates (or as many and fewer gates). Other circuits are left
+/// alone.
+struct RotationFloatingConfig {
+  std::size_t max_trials = 400;  ///< cleanup runs at most, over the whole circuit
+  std::size_t max_points = 4;    ///< other points tried per rotation
+  std::size_t max_distance = 400;  ///< ops between the two points at most
+};
+std::unique_ptr<Pass> createRotationFloatingPass(std::unique_ptr<Pass> cleanup, RotationFloatingConfig cfg = {});
+
 /// Hadamard reduction (Nam et al. rules): h rz(+-pi/2) h -> rz(-+pi/2) h
 /// rz(-+pi/2), and h(a) h(b) cx(a,b) h(a) h(b) -> cx(b,a); fewer H gates
 /// split fewer phase-polynomial regions.
