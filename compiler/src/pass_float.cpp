@@ -71,6 +71,28 @@ uint64_t cost(const Circuit& c) {
   return uint64_t(g.two_qubit) << 32 | g.total;
 }
 
+constexpr int64_t kMargin = 48;  // ops cleaned up on either side of a trial's stretch
+
+// Ops [lo, hi) of c as a circuit of its own, with no global phase.
+Circuit slice(const Circuit& c, std::size_t lo, std::size_t hi) {
+  Circuit out;
+  out.num_qubits = c.num_qubits;
+  out.num_clbits = c.num_clbits;
+  out.inputs = c.inputs;
+  out.source_version = c.source_version;
+  out.ops.assign(c.ops.begin() + static_cast<std::ptrdiff_t>(lo), c.ops.begin() + static_cast<std::ptrdiff_t>(hi));
+  return out;
+}
+
+// Put `trial` (a rewritten and cleaned-up c.ops[lo, hi)) in its place.
+void splice(Circuit& c, std::size_t lo, std::size_t hi, Circuit& trial) {
+  std::vector<Operation> ops(c.ops.begin(), c.ops.begin() + static_cast<std::ptrdiff_t>(lo));
+  for (auto& op : trial.ops) ops.push_back(std::move(op));
+  ops.insert(ops.end(), c.ops.begin() + static_cast<std::ptrdiff_t>(hi), c.ops.end());
+  c.ops.swap(ops);
+  c.global_phase = c.global_phase + trial.global_phase;
+}
+
 class RotationFloatingPass : public Pass {
  public:
   RotationFloatingPass(std::unique_ptr<Pass> cleanup, RotationFloatingConfig cfg)
@@ -128,11 +150,7 @@ class RotationFloatingPass : public Pass {
                               own.flip != to.flip);
         cleanup_->run(trial);
         if (cost(trial) < cost(before)) {
-          std::vector<Operation> ops(c.ops.begin(), c.ops.begin() + static_cast<std::ptrdiff_t>(lo));
-          for (auto& op : trial.ops) ops.push_back(std::move(op));
-          ops.insert(ops.end(), c.ops.begin() + static_cast<std::ptrdiff_t>(hi), c.ops.end());
-          c.ops.swap(ops);
-          c.global_phase = c.global_phase + trial.global_phase;
+          splice(c, lo, hi, trial);
           ++moves;
           stale = true;
           break;
@@ -189,19 +207,6 @@ class RotationFloatingPass : public Pass {
     }
   }
 
-  static constexpr int64_t kMargin = 48;
-
-  // Ops [lo, hi) of c as a circuit of its own, with no global phase.
-  static Circuit slice(const Circuit& c, std::size_t lo, std::size_t hi) {
-    Circuit out;
-    out.num_qubits = c.num_qubits;
-    out.num_clbits = c.num_clbits;
-    out.inputs = c.inputs;
-    out.source_version = c.source_version;
-    out.ops.assign(c.ops.begin() + static_cast<std::ptrdiff_t>(lo), c.ops.begin() + static_cast<std::ptrdiff_t>(hi));
-    return out;
-  }
-
   // c with the rz at op r moved to point `to` (angle negated if `negate`).
   static Circuit moved(const Circuit& c, std::size_t r, const Point& to, bool negate) {
     Circuit out = c;
@@ -223,10 +228,89 @@ class RotationFloatingPass : public Pass {
   std::vector<std::vector<uint64_t>> parity_key_;  // per point, from the last analyse()
 };
 
+// Between two h on a wire w that only cx touch (as control or target),
+// h(w) cx(w,a) h(w) = h(a) cx(a,w) h(a) and h(w) cx(b,w) h(w) = h(b) cx(w,b) h(b):
+// the two h go, every cx turns round with h on its other qubit. That moves
+// where {cx, x, rz} regions start and end, which phase folding and region
+// resynthesis then use; most of the new h cancel against their neighbours.
+class HadamardFlipPass : public Pass {
+ public:
+  HadamardFlipPass(std::unique_ptr<Pass> cleanup, HadamardFlipConfig cfg) : cleanup_(std::move(cleanup)), cfg_(cfg) {}
+  std::string name() const override { return "hadamard-flip"; }
+  std::string describe(int indent) const override {
+    return std::string(indent, ' ') + name() + " (each trial then:)\n" + cleanup_->describe(indent + 2);
+  }
+
+  bool run(Circuit& c) override {
+    report_.clear();
+    if (!supported(c)) {
+      report_ = "skipped: only {h, x, cx, rz} circuits";
+      return false;
+    }
+    std::size_t trials = 0, flips = 0;
+    // Pairs of h are visited wire by wire, in circuit order; after a flip
+    // the wires are read again and the walk goes on from the same place.
+    for (uint32_t w = 0; w < c.num_qubits && trials < cfg_.max_trials; ++w) {
+      for (std::size_t nth = 0; trials < cfg_.max_trials; ++nth) {
+        std::vector<std::size_t> on;  // ops on wire w
+        for (std::size_t i = 0; i < c.ops.size(); ++i)
+          if (std::find(c.ops[i].qubits.begin(), c.ops[i].qubits.end(), w) != c.ops[i].qubits.end()) on.push_back(i);
+        // The nth h on w that has another h after it with only cx between.
+        std::size_t found = 0, first = 0, last = 0;
+        bool have = false;
+        for (std::size_t k = 0; k < on.size() && !have; ++k) {
+          if (c.ops[on[k]].gate != GateId::H) continue;
+          std::size_t m = k + 1;
+          while (m < on.size() && c.ops[on[m]].gate == GateId::CX) ++m;
+          if (m == k + 1 || m == on.size() || c.ops[on[m]].gate != GateId::H) continue;
+          if (found++ == nth) { first = on[k]; last = on[m]; have = true; }
+        }
+        if (!have) break;
+        if (last - first > cfg_.max_span) continue;
+        ++trials;
+        const std::size_t lo = static_cast<std::size_t>(std::max<int64_t>(0, static_cast<int64_t>(first) - kMargin));
+        const std::size_t hi = std::min<std::size_t>(c.ops.size(), last + static_cast<std::size_t>(kMargin) + 1);
+        Circuit before = slice(c, lo, hi);
+        Circuit trial = before;
+        trial.ops.clear();
+        for (std::size_t i = lo; i < hi; ++i) {
+          const Operation& op = c.ops[i];
+          if (i == first || i == last) continue;
+          const bool touches = std::find(op.qubits.begin(), op.qubits.end(), w) != op.qubits.end();
+          if (i < first || i > last || !touches) {
+            trial.ops.push_back(op);
+            continue;
+          }
+          const uint32_t other = op.qubits[0] == w ? op.qubits[1] : op.qubits[0];
+          trial.ops.push_back(make_gate(GateId::H, {other}));
+          trial.ops.push_back(make_gate(GateId::CX, {op.qubits[1], op.qubits[0]}));
+          trial.ops.push_back(make_gate(GateId::H, {other}));
+        }
+        cleanup_->run(trial);
+        if (cost(trial) < cost(before)) {
+          splice(c, lo, hi, trial);
+          ++flips;
+          --nth;  // the same place holds other gates now
+        }
+      }
+    }
+    report_ = std::to_string(flips) + " flips kept of " + std::to_string(trials) + " tried";
+    return flips > 0;
+  }
+
+ private:
+  std::unique_ptr<Pass> cleanup_;
+  HadamardFlipConfig cfg_;
+};
+
 }  // namespace
 
 std::unique_ptr<Pass> createRotationFloatingPass(std::unique_ptr<Pass> cleanup, RotationFloatingConfig cfg) {
   return std::make_unique<RotationFloatingPass>(std::move(cleanup), cfg);
+}
+
+std::unique_ptr<Pass> createHadamardFlipPass(std::unique_ptr<Pass> cleanup, HadamardFlipConfig cfg) {
+  return std::make_unique<HadamardFlipPass>(std::move(cleanup), cfg);
 }
 
 }  // namespace qforge

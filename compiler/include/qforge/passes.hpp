@@ -135,6 +135,18 @@ struct RotationFloatingConfig {
 };
 std::unique_ptr<Pass> createRotationFloatingPass(std::unique_ptr<Pass> cleanup, RotationFloatingConfig cfg = {});
 
+/// Hadamard flips: between two h on a wire w that only cx touch,
+/// h(w) cx(w,a) h(w) = h(a) cx(a,w) h(a) (and likewise with w the target):
+/// both h go and every cx turns round with h on its other qubit. That moves
+/// region boundaries; the pass tries each such pair of h in an {h, x, cx, rz}
+/// circuit, runs `cleanup` on the stretch (and a margin), and keeps a flip
+/// when that stretch gets fewer two-qubit gates (or as many and fewer gates).
+struct HadamardFlipConfig {
+  std::size_t max_trials = 200;  ///< cleanup runs at most, over the whole circuit
+  std::size_t max_span = 400;    ///< ops between the two h at most
+};
+std::unique_ptr<Pass> createHadamardFlipPass(std::unique_ptr<Pass> cleanup, HadamardFlipConfig cfg = {});
+
 /// Hadamard reduction (Nam et al. rules): h rz(+-pi/2) h -> rz(-+pi/2) h
 /// rz(-+pi/2), and h(a) h(b) cx(a,b) h(a) h(b) -> cx(b,a); fewer H gates
 /// split fewer phase-polynomial regions.
