@@ -221,6 +221,23 @@ TEST(RotationFloating, LeavesOtherGateSetsAlone) {
   EXPECT_EQ(p->report(), "skipped: only {h, x, cx, rz} circuits");
 }
 
+TEST(HadamardFlip, TurnsACxRoundSoPairsCancel) {
+  // h0 cx20 h0 = h2 cx02 h2: the new h2 meets the h2 after it, and the two
+  // cx02 then meet across h1.
+  Circuit c = circ(3, {make_gate(GateId::H, {0}), make_gate(GateId::CX, {2, 0}), make_gate(GateId::H, {0}),
+                       make_gate(GateId::H, {1}), make_gate(GateId::H, {2}), make_gate(GateId::CX, {0, 2})});
+  auto p = createHadamardFlipPass(createCommutationCancellationPass());
+  EXPECT_EQ(run(std::move(p), c), "h2 h1");
+}
+
+TEST(HadamardFlip, LeavesFlipsThatSaveNothing) {
+  // h0 cx01 h0 alone: flipping gives h1 cx10 h1, no cheaper.
+  Circuit c = circ(2, {make_gate(GateId::H, {0}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::H, {0})});
+  auto p = createHadamardFlipPass(createCommutationCancellationPass());
+  EXPECT_FALSE(p->run(c));
+  EXPECT_EQ(p->report(), "0 flips kept of 1 tried");
+}
+
 TEST(CnotPhaseResynthesis, KeepsRegionsItCannotImprove) {
   Circuit c = circ(2, {make_gate(GateId::CX, {0, 1}), make_gate(GateId::RZ, {1}, {Expr(0.3)}), make_gate(GateId::CX, {0, 1}),
                        make_gate(GateId::H, {1}), make_gate(GateId::CX, {1, 0})});

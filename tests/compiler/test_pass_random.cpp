@@ -65,6 +65,7 @@ TEST(PassProperty, EveryPassKeepsRandomCircuitsEquivalent) {
       {"cnot-phase", [] { return createCnotPhaseResynthesisPass(); }},
       {"cnot-phase-back", [] { CnotPhaseResynthesisConfig c; c.from_back = true; return createCnotPhaseResynthesisPass(c); }},
       {"rotation-floating", [] { return createRotationFloatingPass(createCnotPhaseResynthesisPass()); }},
+      {"hadamard-flip", [] { return createHadamardFlipPass(createCommutationCancellationPass()); }},
       {"fusion-nam", [] { return createSingleQubitFusionPass({Basis::Nam}); }},
       {"fusion-ibm", [] { return createSingleQubitFusionPass({Basis::IbmEcr}); }},
       {"fusion-generic", [] { return createSingleQubitFusionPass({Basis::Generic}); }},
@@ -149,6 +150,31 @@ TEST(PassProperty, RotationFloatingMovesExactly) {
     }
   }
   EXPECT_GT(moved, 5u);  // the property is not vacuous
+}
+
+// Hadamard flips (h(w) cx(w,a) h(w) = h(a) cx(a,w) h(a)) on random
+// {h, x, cx, rz} circuits: every kept flip is exact, phase included.
+TEST(PassProperty, HadamardFlipsAreExact) {
+  std::mt19937_64 rng(31);
+  std::size_t flips = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    Circuit c = random_circuit(rng, 3 + trial % 3, 50, trial % 4 == 0, true);
+    createBasisTranslationPass({Basis::Nam})->run(c);
+    Circuit d = c;
+    std::vector<std::unique_ptr<Pass>> cleanup;
+    cleanup.push_back(createCommutationCancellationPass());
+    cleanup.push_back(createPhasePolynomialPass());
+    cleanup.push_back(createCnotPhaseResynthesisPass());
+    auto p = createHadamardFlipPass(createFixpointPass(std::move(cleanup)));
+    if (p->run(d)) flips += std::stoul(p->report());
+    EXPECT_LE(count_gates(d).two_qubit, count_gates(c).two_qubit);
+    for (double v : {0.4, -1.3}) {
+      EquivResult r = check_equivalence(c.bind({v, 2 * v, -v}), d.bind({v, 2 * v, -v}));
+      ASSERT_TRUE(r.equivalent) << "trial " << trial << ": " << r.detail;
+      EXPECT_NEAR(std::remainder(r.global_phase, 2 * M_PI), 0, 1e-9) << "trial " << trial;
+    }
+  }
+  EXPECT_GT(flips, 5u);  // the property is not vacuous
 }
 
 // Barriers end phase-folding epochs: terms on either side must never be
