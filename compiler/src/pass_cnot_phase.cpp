@@ -12,7 +12,12 @@
 //     CNOT-phase circuits", 2018, Algorithm 1): a Gray-code walk over the
 //     parities, grouped by a greedy split on the most decisive variable,
 //     then a Gaussian-elimination circuit from the walk's final map to A;
-//   - the same with the variables split in the other tie-break order;
+//   - the same with the variables split in the other tie-break order, walked
+//     backward, and on a few relabellings of the qubits;
+//   - the region's own cx with the rotations floating: pairs of cx dropped
+//     while every parity still shows somewhere, and every run of cx on at
+//     most five wires replaced by the shortest cx circuit with the same map
+//     that still shows the parities only that run shows (windows);
 // and keeps the cheapest result only when it has fewer cx than the region
 // (or as many cx and fewer gates). Regions are cut greedily in circuit
 // order: starting from the front of what is left, every {cx, x, rz} gate
@@ -261,6 +266,52 @@ bool covers(const RegionSpec& spec, const std::vector<Cx>& cxs, std::vector<Bits
   return missing == 0;
 }
 
+/// How often each term's parity shows in a cx circuit: is there at the
+/// start or is written to a wire by a cx. A rewrite of part of the circuit
+/// is checked by tentative changes to the counts (see, then settle): it may
+/// go when no count drops to zero.
+class ParityCounts {
+ public:
+  explicit ParityCounts(const RegionSpec& spec) : spec_(spec), shows_(spec.terms.size()), delta_(spec.terms.size()) {
+    for (uint32_t t = 0; t < spec.terms.size(); ++t) term_of_.emplace(spec.terms[t].parity, t);
+  }
+  void count(const std::vector<Cx>& cxs) {
+    std::fill(shows_.begin(), shows_.end(), 0);
+    std::vector<Bits> state(spec_.n);
+    for (uint32_t q = 0; q < spec_.n; ++q) {
+      state[q].set(q);
+      if (auto it = term_of_.find(state[q]); it != term_of_.end()) ++shows_[it->second];
+    }
+    for (const auto& [c, t] : cxs) {
+      state[t] ^= state[c];
+      if (auto it = term_of_.find(state[t]); it != term_of_.end()) ++shows_[it->second];
+    }
+  }
+  /// A tentative change: parity `b` shows `d` more times.
+  void see(const Bits& b, int32_t d) {
+    auto it = term_of_.find(b);
+    if (it == term_of_.end()) return;
+    if (!delta_[it->second]) touched_.push_back(it->second);
+    delta_[it->second] += d;
+  }
+  /// Drop the tentative changes, calling lost(t) for every term they would
+  /// leave unshown.
+  template <typename F>
+  void settle(F&& lost) {
+    for (uint32_t t : touched_) {
+      if (shows_[t] + delta_[t] <= 0) lost(t);
+      delta_[t] = 0;
+    }
+    touched_.clear();
+  }
+
+ private:
+  const RegionSpec& spec_;
+  std::unordered_map<Bits, uint32_t> term_of_;
+  std::vector<int32_t> shows_, delta_;
+  std::vector<uint32_t> touched_;
+};
+
 /// Remove pairs of equal cx while every parity still appears somewhere: the
 /// rz gates float to wherever their parity is left (Nam et al.'s "floating"
 /// rotations). The first cx of a pair travels right past commuting cx, and
@@ -272,33 +323,15 @@ bool covers(const RegionSpec& spec, const std::vector<Cx>& cxs, std::vector<Bits
 void prune(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_tries) {
   std::vector<Bits> state;
   std::unordered_map<Bits, uint8_t> seen;
-  std::unordered_map<Bits, uint32_t> term_of;
-  for (uint32_t t = 0; t < spec.terms.size(); ++t) term_of.emplace(spec.terms[t].parity, t);
-  // shows[t]: how often term t's parity is written to a wire (or is there
-  // from the start); a pair can go when no count drops to zero.
-  std::vector<int32_t> shows(spec.terms.size()), delta(spec.terms.size(), 0);
-  std::vector<uint32_t> touched;
-  auto see = [&](const Bits& b, int32_t d) {
-    auto it = term_of.find(b);
-    if (it == term_of.end()) return;
-    if (!delta[it->second]) touched.push_back(it->second);
-    delta[it->second] += d;
-  };
+  ParityCounts counts(spec);
   std::vector<Bits> cur(spec.n), tmp;
   std::size_t tries = 0;
   auto commute = [](const Cx& a, const Cx& b) { return a.second != b.first && a.first != b.second; };
   std::vector<Cx> trial;
   for (bool changed = true; changed;) {
     changed = false;
-    std::fill(shows.begin(), shows.end(), 0);
+    counts.count(cxs);
     for (uint32_t q = 0; q < spec.n; ++q) cur[q] = Bits().set(q);
-    for (uint32_t q = 0; q < spec.n; ++q)
-      if (auto it = term_of.find(cur[q]); it != term_of.end()) ++shows[it->second];
-    tmp = cur;
-    for (const auto& [c, t] : cxs) {
-      tmp[t] ^= tmp[c];
-      if (auto it = term_of.find(tmp[t]); it != term_of.end()) ++shows[it->second];
-    }
     for (std::size_t i = 0; i < cxs.size() && !changed; ++i) {
       const Cx g = cxs[i];
       std::size_t spawn_after = SIZE_MAX;
@@ -310,20 +343,16 @@ void prune(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_tries) 
           if (spawn_after == SIZE_MAX) {
             // Only the target wire changes between the two: by the control's
             // row v, which nothing in between writes.
-            touched.clear();
             tmp = cur;
             const Bits v = tmp[g.first];
             for (std::size_t p = i; p <= j; ++p) {
               tmp[cxs[p].second] ^= tmp[cxs[p].first];
               if (cxs[p].second != g.second) continue;
-              see(tmp[g.second], -1);
-              if (p != i && p != j) see(tmp[g.second] ^ v, +1);
+              counts.see(tmp[g.second], -1);
+              if (p != i && p != j) counts.see(tmp[g.second] ^ v, +1);
             }
             bool ok = true;
-            for (uint32_t t : touched) {
-              ok = ok && shows[t] + delta[t] > 0;
-              delta[t] = 0;
-            }
+            counts.settle([&](uint32_t) { ok = false; });
             if (ok) {
               cxs.erase(cxs.begin() + static_cast<std::ptrdiff_t>(j));
               cxs.erase(cxs.begin() + static_cast<std::ptrdiff_t>(i));
@@ -355,7 +384,7 @@ void prune(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_tries) 
 
 // ---- Windowed optimal resynthesis of a cx skeleton -------------------------
 //
-// A k x k GF(2) map (k <= 4) is packed row-major: row i in bits [i k, i k + k).
+// A k x k GF(2) map (k <= 5) is packed row-major: row i in bits [i k, i k + k).
 
 inline uint32_t wapply(uint32_t m, uint32_t c, uint32_t t, uint32_t k) {
   const uint32_t mask = (1u << k) - 1;
@@ -534,28 +563,8 @@ bool window_search(uint32_t k, uint32_t target, const std::vector<uint32_t>& nee
 bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_attempts) {
   constexpr uint32_t kMaxWires = 5;
   constexpr std::size_t kMaxRun = 32, kMaxAside = 32;
-  std::unordered_map<Bits, uint32_t> term_of;
-  for (uint32_t t = 0; t < spec.terms.size(); ++t) term_of.emplace(spec.terms[t].parity, t);
-  // shows[t]: how many times term t's parity is written to a wire (or is
-  // there from the start) in the whole cx circuit.
-  std::vector<int32_t> shows(spec.terms.size());
-  auto recount = [&] {
-    std::fill(shows.begin(), shows.end(), 0);
-    std::vector<Bits> state(spec.n);
-    auto see = [&](const Bits& b) {
-      auto it = term_of.find(b);
-      if (it != term_of.end()) ++shows[it->second];
-    };
-    for (uint32_t q = 0; q < spec.n; ++q) {
-      state[q].set(q);
-      see(state[q]);
-    }
-    for (const auto& [c, t] : cxs) {
-      state[t] ^= state[c];
-      see(state[t]);
-    }
-  };
-  recount();
+  ParityCounts counts(spec);
+  counts.count(cxs);
   // The wires' parities before cx i (a cx undoes itself: stepping back
   // applies it again).
   std::vector<Bits> cur(spec.n);
@@ -565,8 +574,7 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
   std::size_t attempts = 0;
   std::vector<uint32_t> run, aside, wires;
   std::vector<Cx> found, trial;
-  std::vector<int32_t> delta(spec.terms.size(), 0);
-  std::vector<uint32_t> touched, span;
+  std::vector<uint32_t> span;
   std::vector<std::pair<uint32_t, Bits>> saved;
   for (std::size_t i = 0; i < cxs.size();) {
     bool replaced = false;
@@ -597,13 +605,6 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
       // Parities the run alone shows: the events of the run and the cx set
       // aside are replayed in the new order (run first) from the state
       // before cx i; the wires' rows after the run stay visible.
-      touched.clear();
-      auto see = [&](const Bits& b, int32_t d) {
-        auto it = term_of.find(b);
-        if (it == term_of.end()) return;
-        if (!delta[it->second]) touched.push_back(it->second);
-        delta[it->second] += d;
-      };
       // Each replay runs on the rows of the wires it touches, then puts them back.
       auto replay = [&](auto&& gates, auto&& after_run) {
         saved.clear();
@@ -616,7 +617,7 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
       replay(span, [&] {
         for (uint32_t p : span) {
           cur[cxs[p].second] ^= cur[cxs[p].first];
-          see(cur[cxs[p].second], -1);
+          counts.see(cur[cxs[p].second], -1);
         }
       });
       span.assign(run.begin(), run.end());
@@ -626,19 +627,17 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
         for (uint32_t w : wires) start.push_back(cur[w]);
         for (uint32_t r : run) cur[cxs[r].second] ^= cur[cxs[r].first];
         for (uint32_t w = 0; w < wires.size(); ++w)
-          if (cur[wires[w]] != start[w]) see(cur[wires[w]], +1);
+          if (cur[wires[w]] != start[w]) counts.see(cur[wires[w]], +1);
         for (uint32_t a : aside) {
           cur[cxs[a].second] ^= cur[cxs[a].first];
-          see(cur[cxs[a].second], +1);
+          counts.see(cur[cxs[a].second], +1);
         }
       });
       // The local rows that give each parity the run must show.
       std::vector<uint32_t> needed;
       bool possible = true;
-      for (uint32_t t : touched) {
-        const bool lost = shows[t] + delta[t] <= 0;
-        delta[t] = 0;
-        if (!lost || !possible) continue;
+      counts.settle([&](uint32_t t) {
+        if (!possible) return;
         uint32_t hit = UINT32_MAX;
         for (uint32_t r = 1; r < (1u << k) && hit == UINT32_MAX; ++r) {
           Bits b;
@@ -648,7 +647,7 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
         }
         if (hit == UINT32_MAX || needed.size() >= 8) possible = false;
         else needed.push_back(hit);
-      }
+      });
       if (!possible) continue;
       if (!window_search(k, m, needed, run.size() - 1, found)) continue;
       trial.assign(cxs.begin(), cxs.begin() + i);
@@ -656,7 +655,7 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
       for (uint32_t a : aside) trial.push_back(cxs[a]);
       trial.insert(trial.end(), cxs.begin() + j + 1, cxs.end());
       cxs.swap(trial);
-      recount();
+      counts.count(cxs);
       changed = replaced = true;
       break;
     }
