@@ -108,6 +108,14 @@ class RotationFloatingPass : public Pass {
       report_ = "skipped: only {h, x, cx, rz} circuits";
       return false;
     }
+    // Every point keeps its parity: points x (variables / 64) words.
+    std::size_t hs = 0;
+    for (const auto& op : c.ops) hs += op.gate == GateId::H;
+    const std::size_t words = (c.ops.size() + c.num_qubits) * ((c.num_qubits + hs) / 64 + 1);
+    if (words > cfg_.max_words) {
+      report_ = "skipped: " + std::to_string(words) + " words of parities, over " + std::to_string(cfg_.max_words);
+      return false;
+    }
     std::size_t trials = 0, moves = 0;
     // Rotations are visited in circuit order; after a move the circuit is
     // analysed again and the walk goes on from the next rotation.
@@ -248,25 +256,24 @@ class HadamardFlipPass : public Pass {
       return false;
     }
     std::size_t trials = 0, flips = 0;
+    auto ops_on = [&](uint32_t w) {
+      std::vector<std::size_t> on;
+      for (std::size_t i = 0; i < c.ops.size(); ++i)
+        if (std::find(c.ops[i].qubits.begin(), c.ops[i].qubits.end(), w) != c.ops[i].qubits.end()) on.push_back(i);
+      return on;
+    };
     // Pairs of h are visited wire by wire, in circuit order; after a flip
-    // the wires are read again and the walk goes on from the same place.
+    // the wire is read again and the walk goes on from the same place.
     for (uint32_t w = 0; w < c.num_qubits && trials < cfg_.max_trials; ++w) {
-      for (std::size_t nth = 0; trials < cfg_.max_trials; ++nth) {
-        std::vector<std::size_t> on;  // ops on wire w
-        for (std::size_t i = 0; i < c.ops.size(); ++i)
-          if (std::find(c.ops[i].qubits.begin(), c.ops[i].qubits.end(), w) != c.ops[i].qubits.end()) on.push_back(i);
-        // The nth h on w that has another h after it with only cx between.
-        std::size_t found = 0, first = 0, last = 0;
-        bool have = false;
-        for (std::size_t k = 0; k < on.size() && !have; ++k) {
-          if (c.ops[on[k]].gate != GateId::H) continue;
-          std::size_t m = k + 1;
-          while (m < on.size() && c.ops[on[m]].gate == GateId::CX) ++m;
-          if (m == k + 1 || m == on.size() || c.ops[on[m]].gate != GateId::H) continue;
-          if (found++ == nth) { first = on[k]; last = on[m]; have = true; }
-        }
-        if (!have) break;
-        if (last - first > cfg_.max_span) continue;
+      std::vector<std::size_t> on = ops_on(w);
+      for (std::size_t k = 0; k < on.size() && trials < cfg_.max_trials;) {
+        if (c.ops[on[k]].gate != GateId::H) { ++k; continue; }
+        std::size_t m = k + 1;
+        while (m < on.size() && c.ops[on[m]].gate == GateId::CX) ++m;
+        if (m == on.size()) break;
+        // Not a pair with cx between: the walk goes on from on[m].
+        if (m == k + 1 || c.ops[on[m]].gate != GateId::H || on[m] - on[k] > cfg_.max_span) { k = m; continue; }
+        const std::size_t first = on[k], last = on[m];
         ++trials;
         const std::size_t lo = static_cast<std::size_t>(std::max<int64_t>(0, static_cast<int64_t>(first) - kMargin));
         const std::size_t hi = std::min<std::size_t>(c.ops.size(), last + static_cast<std::size_t>(kMargin) + 1);
@@ -290,7 +297,9 @@ class HadamardFlipPass : public Pass {
         if (cost(trial) < cost(before)) {
           splice(c, lo, hi, trial);
           ++flips;
-          --nth;  // the same place holds other gates now
+          on = ops_on(w);  // and look at position k again
+        } else {
+          k = m;
         }
       }
     }

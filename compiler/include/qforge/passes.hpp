@@ -132,6 +132,7 @@ struct RotationFloatingConfig {
   std::size_t max_trials = 400;  ///< cleanup runs at most, over the whole circuit
   std::size_t max_points = 4;    ///< other points tried per rotation
   std::size_t max_distance = 400;  ///< ops between the two points at most
+  std::size_t max_words = std::size_t(1) << 22;  ///< parity storage (64-bit words): larger circuits are left alone
 };
 std::unique_ptr<Pass> createRotationFloatingPass(std::unique_ptr<Pass> cleanup, RotationFloatingConfig cfg = {});
 
