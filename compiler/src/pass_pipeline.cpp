@@ -6,9 +6,11 @@
 //   O2  O1 with commutation-aware cancellation, phase-polynomial rotation
 //       merging and single-qubit resynthesis in the fixpoint
 //   O3  O2 with Hadamard reduction first as well, NOT propagation as a
-//       further start, cnot-phase resynthesis (gray-synth) of {cx,x,rz}
-//       regions before routing, KAK resynthesis of two-qubit blocks (kept
-//       when cheaper), more rounds and more routing trials
+//       further start, cnot-phase resynthesis (gray-synth, windows) of
+//       {cx,x,rz} regions before routing; then rotation floating and
+//       Hadamard flips (local searches, each trial re-optimised), KAK
+//       resynthesis of two-qubit blocks (kept when cheaper), more rounds
+//       and more routing trials
 #include "qforge/passes.hpp"
 
 #include <chrono>
