@@ -80,17 +80,7 @@ ExportResult export_checkpoint(const ExportOptions& o) {
   const ImageSet test = test_split(cfg).images;
   const int C = int(test.class_names.size());
 
-  ModelSpec spec;
-  spec.kind = cfg.model;
-  spec.channels = test.channels;
-  spec.height = test.height;
-  spec.width = test.width;
-  spec.num_classes = C;
-  spec.dropout = cfg.dropout;
-  spec.circuit_path = find_circuit(o.checkpoint, cfg);
-  auto norm = dataset_normalization(cfg.dataset, test.channels);
-  spec.mean = norm.mean;
-  spec.stddev = norm.stddev;
+  const ModelSpec spec = model_spec(cfg, test, C, find_circuit(o.checkpoint, cfg));
   Classifier model(spec);
   {
     torch::serialize::InputArchive mar;

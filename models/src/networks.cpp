@@ -395,6 +395,21 @@ constexpr int kTrunkC1 = 8, kTrunkC2 = 16, kPooled = 4;
 constexpr int kFeatures = kTrunkC2 * kPooled * kPooled;  // 256
 }  // namespace
 
+ModelSpec model_spec(const TrainConfig& c, const ImageSet& s, int num_classes, const std::string& circuit) {
+  ModelSpec m;
+  m.kind = c.model;
+  m.channels = s.channels;
+  m.height = s.height;
+  m.width = s.width;
+  m.num_classes = num_classes;
+  m.dropout = c.dropout;
+  m.circuit_path = circuit;
+  auto norm = dataset_normalization(c.dataset, s.channels);
+  m.mean = norm.mean;
+  m.stddev = norm.stddev;
+  return m;
+}
+
 ClassifierImpl::ClassifierImpl(const ModelSpec& spec) : spec_(spec) {
   const auto& k = spec.kind;
   bool known = false;

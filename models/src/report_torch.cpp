@@ -106,17 +106,7 @@ Net load_net(const RunRecord& r, const std::string& checkpoint, const ImageSet& 
   torch::Tensor e;
   ar.read("epoch", e);
   if (epoch) *epoch = int(e.item<int64_t>());
-  ModelSpec m;
-  m.kind = r.model;
-  m.channels = s.channels;
-  m.height = s.height;
-  m.width = s.width;
-  m.num_classes = int(s.class_names.size());
-  m.dropout = r.config.dropout;
-  m.circuit_path = circuit;
-  auto norm = dataset_normalization(r.config.dataset, s.channels);
-  m.mean = norm.mean;
-  m.stddev = norm.stddev;
+  const ModelSpec m = model_spec(r.config, s, int(s.class_names.size()), circuit);
   Net n;
   n.model = Classifier(m);
   torch::serialize::InputArchive mar;

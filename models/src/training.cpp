@@ -187,18 +187,7 @@ TestSplit test_split(const TrainConfig& c) {
 namespace {
 
 ModelSpec model_spec(const TrainConfig& c, const ImageSet& s, int num_classes) {
-  ModelSpec m;
-  m.kind = c.model;
-  m.channels = s.channels;
-  m.height = s.height;
-  m.width = s.width;
-  m.num_classes = num_classes;
-  m.dropout = c.dropout;
-  m.circuit_path = circuit_path(c);
-  auto norm = dataset_normalization(c.dataset, s.channels);
-  m.mean = norm.mean;
-  m.stddev = norm.stddev;
-  return m;
+  return qforge::models::model_spec(c, s, num_classes, circuit_path(c));
 }
 
 torch::Tensor images_u8(const ImageSet& s) {

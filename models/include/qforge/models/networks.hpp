@@ -21,6 +21,10 @@ struct ModelSpec {
   std::vector<float> mean, stddev;  ///< per-channel input normalisation
 };
 
+/// The network a run of `c` builds for images like `s`: its kind, input
+/// shape and normalisation, dropout, and (hybrids) the circuit at `circuit`.
+ModelSpec model_spec(const TrainConfig& c, const ImageSet& s, int num_classes, const std::string& circuit);
+
 /// Names of the models make_classifier knows.
 std::vector<std::string> model_names();
 /// True for the models with a quantum layer.
