@@ -1,6 +1,8 @@
 // Shared CLI plumbing (see cli.hpp).
 #include "cli.hpp"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -34,6 +36,15 @@ int run_verb(const VerbEntry& verb, const std::vector<std::string>& args) {
     std::cerr << "qforge " << verb.name << ": error: " << e.what() << "\n";
     return kFailed;
   }
+}
+
+std::string one_of(const po::variables_map& vm, const std::string& name, const std::vector<std::string>& allowed) {
+  const std::string value = vm[name].as<std::string>();
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return value;
+  std::string list;
+  for (std::size_t i = 0; i < allowed.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+  throw UsageError("--" + name + " must be " + list + ", got '" + value + "'");
 }
 
 bool parse_args(const std::vector<std::string>& args, const std::string& usage,

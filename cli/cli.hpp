@@ -50,6 +50,11 @@ bool parse_args(const std::vector<std::string>& args, const std::string& usage,
                 const boost::program_options::positional_options_description* pos,
                 boost::program_options::variables_map& vm);
 
+/// The value of option `name`, which must be one of `allowed`; otherwise a
+/// UsageError such as "--format must be text or json, got 'xml'".
+std::string one_of(const boost::program_options::variables_map& vm, const std::string& name,
+                   const std::vector<std::string>& allowed);
+
 /// The options every verb that reads a circuit takes: -I DIR, --set NAME=VALUE.
 void add_circuit_options(boost::program_options::options_description& desc);
 /// Build CompileOptions from those options; throws UsageError on a bad --set.

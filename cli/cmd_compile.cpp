@@ -67,10 +67,7 @@ int run_compile(const std::vector<std::string>& args) {
     return kOk;
   }
 
-  const std::string form = vm["emit"].as<std::string>();
-  auto emitter = emitters().find(form);
-  if (emitter == emitters().end())
-    throw UsageError("--emit must be ir, qasm3 or qasm2, got '" + form + "'");
+  auto emitter = emitters().find(one_of(vm, "emit", {"ir", "qasm3", "qasm2"}));
   const CompileOptions opt = circuit_options(vm);
 
   std::optional<Circuit> circuit = load_circuit(vm["file"].as<std::string>(), opt);

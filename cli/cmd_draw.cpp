@@ -31,9 +31,7 @@ int run_draw(const std::vector<std::string>& args) {
 
   const int width = vm["width"].as<int>();
   if (width < 0) throw UsageError("--width must be 0 or positive, got " + std::to_string(width));
-  const std::string format = vm["format"].as<std::string>();
-  if (format != "text" && format != "svg" && format != "png")
-    throw UsageError("--format expects text, svg or png, got '" + format + "'");
+  const std::string format = one_of(vm, "format", {"text", "svg", "png"});
   const std::string out = vm["output"].as<std::string>();
   if (format == "png" && (out.empty() || out == "-"))
     throw UsageError("--format png writes a file: give -o FILE.png");

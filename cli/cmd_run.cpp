@@ -218,17 +218,10 @@ int simulate(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args(args, kUsage, desc, &pos, vm)) return kOk;
 
-  const std::string format = vm["format"].as<std::string>();
-  if (format != "text" && format != "json")
-    throw UsageError("--format must be text or json, got '" + format + "'");
+  const std::string format = one_of(vm, "format", {"text", "json"});
   sim::RunOptions o;
-  const std::string precision = vm["precision"].as<std::string>();
-  if (precision == "single")
-    o.precision = sim::Precision::Single;
-  else if (precision == "double")
-    o.precision = sim::Precision::Double;
-  else
-    throw UsageError("--precision must be single or double, got '" + precision + "'");
+  o.precision = one_of(vm, "precision", {"single", "double"}) == "single" ? sim::Precision::Single
+                                                                         : sim::Precision::Double;
   o.probabilities = vm["probabilities"].as<bool>();
   o.statevector = vm["statevector"].as<bool>();
   if (vm.count("observable")) {

@@ -23,9 +23,7 @@ int run_stats(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args(args, kUsage, desc, &pos, vm)) return kOk;
 
-  const std::string format = vm["format"].as<std::string>();
-  if (format != "text" && format != "json")
-    throw UsageError("--format must be text or json, got '" + format + "'");
+  const std::string format = one_of(vm, "format", {"text", "json"});
   std::optional<Circuit> circuit = load_circuit(vm["file"].as<std::string>(), circuit_options(vm));
   if (!circuit) return kFailed;
   const CircuitStats s = circuit_stats(*circuit);

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -56,7 +58,15 @@ TEST(Cli, ExitCodesAndMessages) {
   EXPECT_EQ(qforge("").status, 2);
   EXPECT_EQ(qforge("frobnicate").status, 2);
   EXPECT_EQ(qforge("compile").status, 2);
-  EXPECT_EQ(qforge("compile " + kLean + " --emit qasm4").status, 2);
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"compile " + kLean + " --emit qasm4", "qforge compile: --emit must be ir, qasm3 or qasm2, got 'qasm4'"},
+           {"stats " + kLean + " --format xml", "qforge stats: --format must be text or json, got 'xml'"},
+           {"draw " + kLean + " --format pdf", "qforge draw: --format must be text, svg or png, got 'pdf'"},
+           {"run " + kLean + " --precision half", "qforge run: --precision must be single or double, got 'half'"}}) {
+    Result u = qforge(args);
+    EXPECT_EQ(u.status, 2) << args;
+    EXPECT_EQ(u.out, message + "\n") << args;
+  }
   EXPECT_EQ(qforge("check " + (d / "missing.qasm").string()).status, 1);
   for (const char* verb : {"check", "compile", "stats", "draw", "run", "equiv"})
     EXPECT_EQ(qforge(std::string(verb) + " --help").status, 0) << verb;
