@@ -235,6 +235,14 @@ class PhasePolyPass : public Pass {
       phase += total / 2;
       return true;
     };
+    // The kept groups of each epoch, in order: the third parity r of a
+    // Toffoli identity comes from the same epoch.
+    std::vector<std::vector<uint32_t>> in_epoch;
+    for (uint32_t g = 0; g < groups.size(); ++g) {
+      if (kept[g] < 0) continue;
+      if (in_epoch.size() <= epoch_of[g]) in_epoch.resize(epoch_of[g] + 1);
+      in_epoch[epoch_of[g]].push_back(g);
+    }
     uint32_t applied = 0;
     for (std::size_t a = 0; a < clifford.size(); ++a)
       for (std::size_t b = a + 1; b < clifford.size(); ++b) {
@@ -249,10 +257,9 @@ class PhasePolyPass : public Pass {
         bool done = false;
         for (double delta : {M_PI, -M_PI})
           if (!done && attempt({ga, gb, gpq}, {1, 1, -1}, delta)) { ++applied; done = true; }
-        for (uint32_t gr = 0; gr < groups.size() && !done; ++gr) {
-          if (kept[gr] < 0 || gr == ga || gr == gb || gr == static_cast<uint32_t>(gpq) ||
-              epoch_of[gr] != epoch_of[ga])
-            continue;
+        for (uint32_t gr : in_epoch[epoch_of[ga]]) {
+          if (done) break;
+          if (gr == ga || gr == gb || gr == static_cast<uint32_t>(gpq)) continue;
           if (++work > kMaxWork) return applied;
           const Parity& r = parity_of[gr];
           const int64_t gpr = find_xor(key[ga] ^ key[gr], p, r, epoch_of[ga]);
