@@ -736,9 +736,13 @@ class CnotPhasePass : public Pass {
     };
     // Scan what is left; take every op `want` accepts while its qubits are
     // all open, close the qubits of every other op.
+    // rem[front..] holds what is left (taken ops in it are skipped); it is
+    // compacted once half of it is taken, not after every region.
+    std::size_t front = 0, taken_since = 0;
     auto scan = [&](bool region_gates, std::vector<uint32_t>& got) {
       uint32_t n_open = reset_open();
-      for (uint32_t k : rem) {
+      for (std::size_t idx = front; idx < rem.size(); ++idx) {
+        const uint32_t k = rem[idx];
         if (taken[k]) continue;
         const Operation& op = c.ops[at(k)];
         bool all_open = true;
@@ -758,7 +762,7 @@ class CnotPhasePass : public Pass {
       if (cfg_.from_back) std::reverse(got.begin(), got.end());
     };
     std::vector<uint32_t> region, rest;
-    while (!rem.empty()) {
+    while (front < rem.size()) {
       region.clear();
       scan(true, region);
       if (!region.empty()) {
@@ -777,7 +781,13 @@ class CnotPhasePass : public Pass {
       std::vector<Operation> block;
       for (uint32_t i : rest) block.push_back(c.ops[i]);
       blocks.push_back(std::move(block));
-      rem.erase(std::remove_if(rem.begin(), rem.end(), [&](uint32_t k) { return taken[k] != 0; }), rem.end());
+      taken_since += region.size() + rest.size();
+      if (2 * taken_since > rem.size() - front) {
+        rem.erase(std::remove_if(rem.begin(), rem.end(), [&](uint32_t k) { return taken[k] != 0; }), rem.end());
+        front = 0;
+        taken_since = 0;
+      }
+      while (front < rem.size() && taken[rem[front]]) ++front;
     }
     report_ = std::to_string(regions) + " regions, " + std::to_string(rewritten) + " rewritten, " +
               std::to_string(saved_cx) + " cx saved";
