@@ -29,7 +29,6 @@
 
 #include <algorithm>
 #include <array>
-#include <functional>
 #include <bitset>
 #include <cmath>
 #include <string>
@@ -266,6 +265,9 @@ bool covers(const RegionSpec& spec, const std::vector<Cx>& cxs, std::vector<Bits
   return missing == 0;
 }
 
+/// Two cx commute unless one's target is the other's control.
+bool commute(const Cx& a, const Cx& b) { return a.second != b.first && a.first != b.second; }
+
 /// How often each term's parity shows in a cx circuit: is there at the
 /// start or is written to a wire by a cx. A rewrite of part of the circuit
 /// is checked by tentative changes to the counts (see, then settle): it may
@@ -326,7 +328,6 @@ void prune(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t max_tries) 
   ParityCounts counts(spec);
   std::vector<Bits> cur(spec.n), tmp;
   std::size_t tries = 0;
-  auto commute = [](const Cx& a, const Cx& b) { return a.second != b.first && a.first != b.second; };
   std::vector<Cx> trial;
   for (bool changed = true; changed;) {
     changed = false;
@@ -569,7 +570,6 @@ bool window_resynth(const RegionSpec& spec, std::vector<Cx>& cxs, std::size_t ma
   // applies it again).
   std::vector<Bits> cur(spec.n);
   for (uint32_t q = 0; q < spec.n; ++q) cur[q].set(q);
-  auto commute = [](const Cx& a, const Cx& b) { return a.second != b.first && a.first != b.second; };
   bool changed = false;
   std::size_t attempts = 0;
   std::vector<uint32_t> run, aside, wires;

@@ -1,7 +1,12 @@
-// Rotation floating across regions (see qforge/passes.hpp).
+// Local searches over {h, x, cx, rz} circuits (see qforge/passes.hpp):
+// rotation floating and Hadamard flips. Each tries one rewrite of a stretch
+// of the circuit at a time, runs the cleanup passes it is given on that
+// stretch (any contiguous stretch of a circuit is a circuit), and keeps the
+// rewrite when the stretch gets cheaper (fewer two-qubit gates, then fewer
+// gates).
 //
-// In a {h, x, cx, rz} circuit every wire holds, at every point, an affine
-// parity of path variables: the inputs and one fresh variable per h (the
+// Rotation floating: every wire holds, at every point, an affine parity of
+// path variables: the inputs and one fresh variable per h (the
 // sum-over-paths form of Amy, Maslov, Mosca 2014). The unitary is fixed by
 // the h gates, the final parities and the phase polynomial, the sum of each
 // rz angle on the parity its wire holds. So an rz can move to any other point
@@ -9,10 +14,14 @@
 // differs) and the circuit stays the same, global phase included. Phase
 // folding keeps one rz per parity at one of those points; which one decides
 // which {cx, x, rz} region has to show the parity, and so how many cx that
-// region's resynthesis needs. This pass tries, rotation by rotation, the
-// other points, runs the cleanup passes it is given on each trial, and keeps
-// a move when the circuit gets cheaper (fewer two-qubit gates, then fewer
-// gates).
+// region's resynthesis needs.
+//
+// Hadamard flips: between two h on a wire w that only cx touch (as control
+// or target), h(w) cx(w,a) h(w) = h(a) cx(a,w) h(a) and h(w) cx(b,w) h(w) =
+// h(b) cx(w,b) h(b): the two h go, every cx turns round with h on its other
+// qubit. That moves where {cx, x, rz} regions start and end, which phase
+// folding and region resynthesis then use; most of the new h cancel against
+// their neighbours.
 #include "qforge/passes.hpp"
 
 #include <algorithm>
@@ -71,43 +80,65 @@ uint64_t cost(const Circuit& c) {
   return uint64_t(g.two_qubit) << 32 | g.total;
 }
 
-constexpr int64_t kMargin = 48;  // ops cleaned up on either side of a trial's stretch
-
-// Ops [lo, hi) of c as a circuit of its own, with no global phase.
-Circuit slice(const Circuit& c, std::size_t lo, std::size_t hi) {
-  Circuit out;
-  out.num_qubits = c.num_qubits;
-  out.num_clbits = c.num_clbits;
-  out.inputs = c.inputs;
-  out.source_version = c.source_version;
-  out.ops.assign(c.ops.begin() + static_cast<std::ptrdiff_t>(lo), c.ops.begin() + static_cast<std::ptrdiff_t>(hi));
-  return out;
-}
-
-// Put `trial` (a rewritten and cleaned-up c.ops[lo, hi)) in its place.
-void splice(Circuit& c, std::size_t lo, std::size_t hi, Circuit& trial) {
-  std::vector<Operation> ops(c.ops.begin(), c.ops.begin() + static_cast<std::ptrdiff_t>(lo));
-  for (auto& op : trial.ops) ops.push_back(std::move(op));
-  ops.insert(ops.end(), c.ops.begin() + static_cast<std::ptrdiff_t>(hi), c.ops.end());
-  c.ops.swap(ops);
-  c.global_phase = c.global_phase + trial.global_phase;
-}
-
-class RotationFloatingPass : public Pass {
+// The shell both searches share: the cleanup, the gate-set check, and one
+// trial on a stretch of the circuit.
+class LocalSearchPass : public Pass {
  public:
-  RotationFloatingPass(std::unique_ptr<Pass> cleanup, RotationFloatingConfig cfg)
-      : cleanup_(std::move(cleanup)), cfg_(cfg) {}
-  std::string name() const override { return "rotation-floating"; }
+  explicit LocalSearchPass(std::unique_ptr<Pass> cleanup) : cleanup_(std::move(cleanup)) {}
   std::string describe(int indent) const override {
     return std::string(indent, ' ') + name() + " (each trial then:)\n" + cleanup_->describe(indent + 2);
   }
-
-  bool run(Circuit& c) override {
+  bool run(Circuit& c) final {
     report_.clear();
     if (!supported(c)) {
       report_ = "skipped: only {h, x, cx, rz} circuits";
       return false;
     }
+    return search(c);
+  }
+
+ protected:
+  virtual bool search(Circuit& c) = 0;
+
+  // One trial: ops [first, last] of c, with kMargin ops on either side,
+  // taken out as a circuit of their own (no global phase), rewritten by
+  // `rewrite` (which gets the offset of the stretch in c), cleaned up, and
+  // put back in their place when that made them cheaper.
+  template <typename F>
+  bool try_stretch(Circuit& c, std::size_t first, std::size_t last, F&& rewrite) {
+    const std::size_t lo = first > kMargin ? first - kMargin : 0;
+    const std::size_t hi = std::min<std::size_t>(c.ops.size(), last + kMargin + 1);
+    Circuit before;
+    before.num_qubits = c.num_qubits;
+    before.num_clbits = c.num_clbits;
+    before.inputs = c.inputs;
+    before.source_version = c.source_version;
+    before.ops.assign(c.ops.begin() + static_cast<std::ptrdiff_t>(lo), c.ops.begin() + static_cast<std::ptrdiff_t>(hi));
+    Circuit trial = before;
+    rewrite(trial, lo);
+    cleanup_->run(trial);
+    if (!(cost(trial) < cost(before))) return false;
+    std::vector<Operation> ops(c.ops.begin(), c.ops.begin() + static_cast<std::ptrdiff_t>(lo));
+    for (auto& op : trial.ops) ops.push_back(std::move(op));
+    ops.insert(ops.end(), c.ops.begin() + static_cast<std::ptrdiff_t>(hi), c.ops.end());
+    c.ops.swap(ops);
+    c.global_phase = c.global_phase + trial.global_phase;
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kMargin = 48;  // ops cleaned up on either side of a trial's stretch
+  std::unique_ptr<Pass> cleanup_;
+};
+
+class RotationFloatingPass : public LocalSearchPass {
+ public:
+  RotationFloatingPass(std::unique_ptr<Pass> cleanup, RotationFloatingConfig cfg)
+      : LocalSearchPass(std::move(cleanup)), cfg_(cfg) {}
+  std::string name() const override { return "rotation-floating"; }
+
+ protected:
+  bool search(Circuit& c) override {
     // Every point keeps its parity: points x (variables / 64) words.
     std::size_t hs = 0;
     for (const auto& op : c.ops) hs += op.gate == GateId::H;
@@ -119,46 +150,39 @@ class RotationFloatingPass : public Pass {
     std::size_t trials = 0, moves = 0;
     // Rotations are visited in circuit order; after a move the circuit is
     // analysed again and the walk goes on from the next rotation.
-    std::vector<Point> points;
-    std::unordered_map<std::vector<uint64_t>, std::vector<uint32_t>, VecHash> at;  // parity -> points
-    std::vector<int64_t> home;  // rz op -> its point, -1 if not an rz
-    std::vector<int64_t> rz;    // the rz ops in circuit order
+    Analysis an;
+    std::vector<std::size_t> rz;  // the rz ops in circuit order
     bool stale = true;
     for (std::size_t rank = 0; trials < cfg_.max_trials; ++rank) {
       if (stale) {
-        points.clear();
-        at.clear();
-        analyse(c, points, at, home);
+        an = analyse(c);
         rz.clear();
         for (std::size_t i = 0; i < c.ops.size(); ++i)
-          if (c.ops[i].gate == GateId::RZ) rz.push_back(static_cast<int64_t>(i));
+          if (an.home[i] >= 0) rz.push_back(i);
         stale = false;
       }
       if (rank >= rz.size()) break;
-      const int64_t r = rz[rank];
-      const Point& own = points[static_cast<std::size_t>(home[r])];
-      const auto& same = at[parity_key_[static_cast<std::size_t>(home[r])]];
+      const std::size_t r = rz[rank];
+      const uint32_t home = static_cast<uint32_t>(an.home[r]);
+      const Point& own = an.points[home];
       std::size_t tried = 0;
-      for (uint32_t p : same) {
-        if (p == static_cast<uint32_t>(home[r]) || tried >= cfg_.max_points || trials >= cfg_.max_trials) continue;
-        const Point& to = points[p];
+      for (uint32_t p : an.groups[an.group_of[home]]) {
+        if (p == home || tried >= cfg_.max_points || trials >= cfg_.max_trials) continue;
+        const Point& to = an.points[p];
         // Next to where it is already (same wire, same value): nothing to gain.
         if (to.qubit == own.qubit && to.after == own.after) continue;
         // Far apart: the regions between are out of reach of the cleanup.
-        const int64_t lo_point = std::min<int64_t>(r, to.after + 1), hi_point = std::max<int64_t>(r, to.after);
-        if (hi_point - lo_point > static_cast<int64_t>(cfg_.max_distance)) continue;
+        const int64_t first = std::min<int64_t>(static_cast<int64_t>(r), to.after + 1);
+        const int64_t last = std::max<int64_t>(static_cast<int64_t>(r), to.after);
+        if (last - first > static_cast<int64_t>(cfg_.max_distance)) continue;
         ++tried;
         ++trials;
-        // Only the ops between the two points, and a margin, are cleaned up
-        // and compared: any contiguous stretch of a circuit is a circuit.
-        const std::size_t lo = static_cast<std::size_t>(std::max<int64_t>(0, lo_point - kMargin));
-        const std::size_t hi = std::min<std::size_t>(c.ops.size(), static_cast<std::size_t>(hi_point + kMargin + 1));
-        Circuit before = slice(c, lo, hi);
-        Circuit trial = moved(before, static_cast<std::size_t>(r) - lo, {to.after - static_cast<int64_t>(lo), to.qubit, to.flip},
-                              own.flip != to.flip);
-        cleanup_->run(trial);
-        if (cost(trial) < cost(before)) {
-          splice(c, lo, hi, trial);
+        const bool kept = try_stretch(c, static_cast<std::size_t>(first), static_cast<std::size_t>(last),
+                                      [&](Circuit& s, std::size_t lo) {
+                                        move(s, r - lo, to.after - static_cast<int64_t>(lo), to.qubit,
+                                             own.flip != to.flip);
+                                      });
+        if (kept) {
           ++moves;
           stale = true;
           break;
@@ -170,27 +194,34 @@ class RotationFloatingPass : public Pass {
   }
 
  private:
-  // Every point where a wire takes a new value, grouped by linear parity;
-  // home[i]: the point an rz at op i sits on.
-  void analyse(const Circuit& c, std::vector<Point>& points,
-               std::unordered_map<std::vector<uint64_t>, std::vector<uint32_t>, VecHash>& at,
-               std::vector<int64_t>& home) {
+  struct Analysis {
+    std::vector<Point> points;
+    std::vector<std::vector<uint32_t>> groups;  // points with one linear parity
+    std::vector<uint32_t> group_of;             // point -> its group
+    std::vector<int64_t> home;                  // op -> the point an rz sits on, -1 for other ops
+  };
+
+  // Every point where a wire takes a new value, grouped by linear parity.
+  static Analysis analyse(const Circuit& c) {
+    Analysis an;
     const uint32_t n = c.num_qubits;
     std::vector<Parity> wire(n);
     std::vector<uint32_t> current(n);  // wire -> its latest point
-    parity_key_.clear();
+    std::unordered_map<std::vector<uint64_t>, uint32_t, VecHash> group;  // linear parity -> group
     uint32_t vars = 0;
     auto add_point = [&](int64_t after, uint32_t q) {
-      current[q] = static_cast<uint32_t>(points.size());
-      points.push_back({after, q, wire[q].flip});
-      parity_key_.push_back(wire[q].linear());
-      at[parity_key_.back()].push_back(current[q]);
+      current[q] = static_cast<uint32_t>(an.points.size());
+      an.points.push_back({after, q, wire[q].flip});
+      auto [it, added] = group.emplace(wire[q].linear(), static_cast<uint32_t>(an.groups.size()));
+      if (added) an.groups.emplace_back();
+      an.groups[it->second].push_back(current[q]);
+      an.group_of.push_back(it->second);
     };
     for (uint32_t q = 0; q < n; ++q) {
       wire[q].toggle(vars++);
       add_point(-1, q);
     }
-    home.assign(c.ops.size(), -1);
+    an.home.assign(c.ops.size(), -1);
     for (std::size_t i = 0; i < c.ops.size(); ++i) {
       const Operation& op = c.ops[i];
       const int64_t k = static_cast<int64_t>(i);
@@ -209,57 +240,48 @@ class RotationFloatingPass : public Pass {
           add_point(k, op.qubits[1]);
           break;
         default:  // rz
-          home[i] = current[op.qubits[0]];
+          an.home[i] = current[op.qubits[0]];
           break;
       }
     }
+    return an;
   }
 
-  // c with the rz at op r moved to point `to` (angle negated if `negate`).
-  static Circuit moved(const Circuit& c, std::size_t r, const Point& to, bool negate) {
-    Circuit out = c;
-    out.ops.clear();
-    out.ops.reserve(c.ops.size());
-    Operation rz = c.ops[r];
-    rz.qubits = {to.qubit};
+  // Move the rz at op r of s to wire q just after op `after` (-1: at the
+  // start), its angle negated if `negate`.
+  static void move(Circuit& s, std::size_t r, int64_t after, uint32_t q, bool negate) {
+    Operation rz = s.ops[r];
+    rz.qubits = {q};
     if (negate) rz.params[0] = -rz.params[0];
-    if (to.after < 0) out.ops.push_back(rz);
-    for (std::size_t i = 0; i < c.ops.size(); ++i) {
-      if (i != r) out.ops.push_back(c.ops[i]);
-      if (static_cast<int64_t>(i) == to.after) out.ops.push_back(rz);
+    std::vector<Operation> ops;
+    ops.reserve(s.ops.size());
+    if (after < 0) ops.push_back(rz);
+    for (std::size_t i = 0; i < s.ops.size(); ++i) {
+      if (i != r) ops.push_back(s.ops[i]);
+      if (static_cast<int64_t>(i) == after) ops.push_back(rz);
     }
-    return out;
+    s.ops.swap(ops);
   }
 
-  std::unique_ptr<Pass> cleanup_;
   RotationFloatingConfig cfg_;
-  std::vector<std::vector<uint64_t>> parity_key_;  // per point, from the last analyse()
 };
 
-// Between two h on a wire w that only cx touch (as control or target),
-// h(w) cx(w,a) h(w) = h(a) cx(a,w) h(a) and h(w) cx(b,w) h(w) = h(b) cx(w,b) h(b):
-// the two h go, every cx turns round with h on its other qubit. That moves
-// where {cx, x, rz} regions start and end, which phase folding and region
-// resynthesis then use; most of the new h cancel against their neighbours.
-class HadamardFlipPass : public Pass {
+class HadamardFlipPass : public LocalSearchPass {
  public:
-  HadamardFlipPass(std::unique_ptr<Pass> cleanup, HadamardFlipConfig cfg) : cleanup_(std::move(cleanup)), cfg_(cfg) {}
+  HadamardFlipPass(std::unique_ptr<Pass> cleanup, HadamardFlipConfig cfg)
+      : LocalSearchPass(std::move(cleanup)), cfg_(cfg) {}
   std::string name() const override { return "hadamard-flip"; }
-  std::string describe(int indent) const override {
-    return std::string(indent, ' ') + name() + " (each trial then:)\n" + cleanup_->describe(indent + 2);
-  }
 
-  bool run(Circuit& c) override {
-    report_.clear();
-    if (!supported(c)) {
-      report_ = "skipped: only {h, x, cx, rz} circuits";
-      return false;
-    }
+ protected:
+  bool search(Circuit& c) override {
     std::size_t trials = 0, flips = 0;
+    auto on_wire = [](const Operation& op, uint32_t w) {
+      return std::find(op.qubits.begin(), op.qubits.end(), w) != op.qubits.end();
+    };
     auto ops_on = [&](uint32_t w) {
       std::vector<std::size_t> on;
       for (std::size_t i = 0; i < c.ops.size(); ++i)
-        if (std::find(c.ops[i].qubits.begin(), c.ops[i].qubits.end(), w) != c.ops[i].qubits.end()) on.push_back(i);
+        if (on_wire(c.ops[i], w)) on.push_back(i);
       return on;
     };
     // Pairs of h are visited wire by wire, in circuit order; after a flip
@@ -275,27 +297,24 @@ class HadamardFlipPass : public Pass {
         if (m == k + 1 || c.ops[on[m]].gate != GateId::H || on[m] - on[k] > cfg_.max_span) { k = m; continue; }
         const std::size_t first = on[k], last = on[m];
         ++trials;
-        const std::size_t lo = static_cast<std::size_t>(std::max<int64_t>(0, static_cast<int64_t>(first) - kMargin));
-        const std::size_t hi = std::min<std::size_t>(c.ops.size(), last + static_cast<std::size_t>(kMargin) + 1);
-        Circuit before = slice(c, lo, hi);
-        Circuit trial = before;
-        trial.ops.clear();
-        for (std::size_t i = lo; i < hi; ++i) {
-          const Operation& op = c.ops[i];
-          if (i == first || i == last) continue;
-          const bool touches = std::find(op.qubits.begin(), op.qubits.end(), w) != op.qubits.end();
-          if (i < first || i > last || !touches) {
-            trial.ops.push_back(op);
-            continue;
+        const bool kept = try_stretch(c, first, last, [&](Circuit& s, std::size_t lo) {
+          std::vector<Operation> ops;
+          for (std::size_t i = 0; i < s.ops.size(); ++i) {
+            const Operation& op = s.ops[i];
+            const std::size_t at = lo + i;
+            if (at == first || at == last) continue;
+            if (at < first || at > last || !on_wire(op, w)) {
+              ops.push_back(op);
+              continue;
+            }
+            const uint32_t other = op.qubits[0] == w ? op.qubits[1] : op.qubits[0];
+            ops.push_back(make_gate(GateId::H, {other}));
+            ops.push_back(make_gate(GateId::CX, {op.qubits[1], op.qubits[0]}));
+            ops.push_back(make_gate(GateId::H, {other}));
           }
-          const uint32_t other = op.qubits[0] == w ? op.qubits[1] : op.qubits[0];
-          trial.ops.push_back(make_gate(GateId::H, {other}));
-          trial.ops.push_back(make_gate(GateId::CX, {op.qubits[1], op.qubits[0]}));
-          trial.ops.push_back(make_gate(GateId::H, {other}));
-        }
-        cleanup_->run(trial);
-        if (cost(trial) < cost(before)) {
-          splice(c, lo, hi, trial);
+          s.ops.swap(ops);
+        });
+        if (kept) {
           ++flips;
           on = ops_on(w);  // and look at position k again
         } else {
@@ -308,7 +327,6 @@ class HadamardFlipPass : public Pass {
   }
 
  private:
-  std::unique_ptr<Pass> cleanup_;
   HadamardFlipConfig cfg_;
 };
 
