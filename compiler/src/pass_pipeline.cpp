@@ -141,9 +141,8 @@ Pipeline pipeline_for_level(int level, const Target& target) {
     cleanup.push_back(createCnotPhaseResynthesisPass());
     p.passes.push_back(createRotationFloatingPass(sequence("cleanup(nam)", std::move(cleanup))));
     // Pairs of h around cx only, flipped away, each trial re-optimised.
-    p.passes.push_back(createHadamardFlipPass(fixpoint_block(3, Basis::Nam, "reoptimise(nam)", PhasePolynomialConfig::Placement::First, false, false)));
-  }
-  if (level >= 3) {
+    p.passes.push_back(createHadamardFlipPass(
+        fixpoint_block(3, Basis::Nam, "reoptimise(nam)", PhasePolynomialConfig::Placement::First, false, false)));
     // KAK resynthesis of two-qubit blocks, then a cleanup; kept only when
     // the result is cheaper (best-of one alternative against the input).
     std::vector<std::unique_ptr<Pass>> seq;
