@@ -19,6 +19,7 @@ packages=(
   gnuplot-nox fonts-dejavu-core          # qforge report: charts (PNG + SVG), their font
   libcairo2-dev pkg-config               # circuit diagrams as PNG (qforge draw --format png)
   libstb-dev                             # PNG decoding in the report tests
+  nlohmann-json3-dev                     # JSON read and written (metrics, checkpoints, stats)
 )
 
 if [[ "${QFORGE_SKIP_APT:-0}" != 1 ]]; then
