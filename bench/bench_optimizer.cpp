@@ -12,6 +12,7 @@
 #include "qforge/equiv.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/passes.hpp"
+#include "qforge/pipeline.hpp"
 
 #include <fmt/core.h>
 

@@ -2,7 +2,7 @@
 // OpenQASM 3 or OpenQASM 2.0.
 #include "cli.hpp"
 #include "qforge/emit.hpp"
-#include "qforge/passes.hpp"
+#include "qforge/pipeline.hpp"
 
 #include <functional>
 #include <iostream>

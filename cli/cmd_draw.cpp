@@ -1,7 +1,7 @@
 // `qforge draw`: a drawing of a circuit in the style of Qiskit's drawers: text
 // (the default), or a diagram as SVG or PNG.
 #include "cli.hpp"
-#include "qforge/emit.hpp"
+#include "qforge/draw.hpp"
 
 namespace po = boost::program_options;
 

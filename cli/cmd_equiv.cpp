@@ -5,7 +5,7 @@
 #include "cli.hpp"
 
 #include "qforge/equiv.hpp"
-#include "qforge/passes.hpp"
+#include "qforge/pipeline.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -1,6 +1,6 @@
 // `qforge stats`: gate counts, two-qubit count, depth and T count of a circuit.
 #include "cli.hpp"
-#include "qforge/emit.hpp"
+#include "qforge/stats.hpp"
 
 namespace po = boost::program_options;
 

@@ -7,7 +7,7 @@
 
 #include "files.hpp"
 
-#include "qforge/emit.hpp"
+#include "qforge/draw.hpp"
 #include "qforge/frontend.hpp"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // Golden text drawings in the style of Qiskit's text drawer.
-#include "qforge/emit.hpp"
+#include "qforge/draw.hpp"
 #include "test_emit_helpers.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // The circuit diagram (draw_svg / draw_png): gates as boxes with their
 // parameters, controls, targets, measures, columns as the text drawer's.
-#include "qforge/emit.hpp"
+#include "qforge/draw.hpp"
 #include "qforge/frontend.hpp"
 
 #include <gtest/gtest.h>

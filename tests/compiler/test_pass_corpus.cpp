@@ -6,6 +6,7 @@
 #include "qforge/equiv.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/passes.hpp"
+#include "qforge/pipeline.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,6 +2,7 @@
 // each basis is exactly the original gate, global phase included.
 #include "qforge/equiv.hpp"
 #include "qforge/passes.hpp"
+#include "qforge/target.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,6 +2,7 @@
 // equivalent (exact unitary comparison; symbolic parameters bound randomly).
 #include "qforge/equiv.hpp"
 #include "qforge/passes.hpp"
+#include "qforge/pipeline.hpp"
 
 #include <gtest/gtest.h>
 

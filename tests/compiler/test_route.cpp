@@ -2,6 +2,7 @@
 // the recorded layouts.
 #include "qforge/equiv.hpp"
 #include "qforge/passes.hpp"
+#include "qforge/pipeline.hpp"
 
 #include <gtest/gtest.h>
 

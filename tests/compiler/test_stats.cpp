@@ -1,6 +1,6 @@
 // circuit_stats on hand-counted circuits: counts, two-qubit gates, T count
 // and depth (on qubits and clbits, barriers skipped), and the text and JSON forms.
-#include "qforge/emit.hpp"
+#include "qforge/stats.hpp"
 #include "test_emit_helpers.hpp"
 
 #include <gtest/gtest.h>

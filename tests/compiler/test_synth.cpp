@@ -1,5 +1,5 @@
 // Single-qubit synthesis: random unitaries in every basis, exact with phase.
-#include "qforge/passes.hpp"
+#include "qforge/synthesis.hpp"
 
 #include <gtest/gtest.h>
 

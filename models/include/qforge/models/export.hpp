@@ -12,7 +12,7 @@
 #pragma once
 
 #include "qforge/circuit.hpp"
-#include "qforge/passes.hpp"
+#include "qforge/pipeline.hpp"
 
 #include <string>
 #include <vector>

@@ -1,0 +1,505 @@
+// Checking (see frontend_internal.hpp): compile-time values and their types,
+// expression evaluation, names and scopes, and the located diagnostics that
+// the semantic checks raise.
+#include "frontend_internal.hpp"
+
+namespace qforge::frontend_detail {
+
+
+/// A number stored in a variable of type `type` ("int[32]", "float", ...)
+/// becomes an integer (truncated) or a real number as the type says, so
+/// that `float x = 7; x / 2` is 3.5.
+Value typed(Value v, const std::string& type) {
+  if (v.kind != Value::Num) return v;
+  if (type.rfind("int", 0) == 0 || type.rfind("uint", 0) == 0) {
+    v.is_int = true;
+    if (v.num.is_const()) v.num = Expr(std::trunc(v.num.value()));
+  } else if (type.rfind("float", 0) == 0 || type.rfind("angle", 0) == 0) {
+    v.is_int = false;
+  }
+  return v;
+}
+
+const char* kind_name(Value::Kind k) {
+  switch (k) {
+    case Value::Unknown: return "a value unknown at compile time";
+    case Value::Num: return "a number";
+    case Value::Bool: return "a boolean";
+    case Value::Bits: return "classical bits";
+    case Value::Cond: return "a condition";
+    case Value::Array: return "an array";
+    case Value::Duration: return "a duration";
+    case Value::Measured: return "a measurement";
+  }
+  return "a value";
+}
+
+/// A qubit as the program spells it: `q[1]`, `q` or `$3`.
+std::string Lowerer::qubit_name(uint32_t q) const {
+  if (uses_physical_) return "$" + std::to_string(q);
+  for (const auto& r : circ_.qregs)
+    if (q >= r.first && q < r.first + r.size)
+      return r.is_array ? r.name + "[" + std::to_string(q - r.first) + "]" : r.name;
+  return std::to_string(q);
+}
+
+SourceLoc Lowerer::loc(antlr4::Token* tok) const {
+  SourceLoc l;
+  if (current_file_) l.file = current_file_->name;
+  if (tok) {
+    l.line = static_cast<uint32_t>(tok->getLine());
+    l.col = static_cast<uint32_t>(tok->getCharPositionInLine()) + 1;
+  }
+  return l;
+}
+
+SourceLoc Lowerer::loc(antlr4::ParserRuleContext* ctx) const {
+  return loc(ctx ? ctx->getStart() : nullptr);
+}
+
+void Lowerer::report(const SemanticError& e) {
+  std::string line;
+  if (current_file_ && e.loc.file == current_file_->name) line = current_file_->line(e.loc.line);
+  diags_.error(e.loc, e.message, line);
+}
+
+void Lowerer::warn(antlr4::ParserRuleContext* at, const std::string& msg) {
+  if (!warned_.insert(msg).second) return;  // each warning once per compilation
+  SourceLoc l = loc(at);
+  diags_.warning(l, msg, current_file_ ? current_file_->line(l.line) : std::string());
+}
+
+void Lowerer::declare(Scope& scope, const std::string& name, Symbol sym, antlr4::ParserRuleContext* at) {
+  if (Symbol* old = scope.find_local(name)) {
+    fail(at, "'" + name + "' is already declared (at " + where(old->loc) + ")");
+  }
+  scope.insert(name, std::move(sym));
+}
+
+// Gates and subroutines live in their own namespace, so that a program may
+// call gate `x` and also have an input named `x` (as Qiskit-written files do).
+void Lowerer::declare_callable(const std::string& name, Symbol sym, antlr4::ParserRuleContext* at) {
+  auto it = callables_.find(name);
+  if (it != callables_.end())
+    fail(at, std::string(sym.kind == Symbol::Gate ? "gate" : "subroutine") + " '" + name +
+                 "' is already defined (at " + where(it->second.loc) + ")");
+  if (version_ == 3 && std_included_ && detail::find_library_gate(Library::StdGates, name))
+    fail(at, "gate '" + name + "' is already defined in stdgates.inc");
+  if (version_ == 3 && detail::find_library_gate(Library::Builtin3, name))
+    fail(at, "'" + name + "' is a built-in gate and cannot be redefined");
+  callables_.emplace(name, std::move(sym));
+  direct_gates_.clear();
+}
+
+Symbol* Lowerer::find_callable(const std::string& name) {
+  auto it = callables_.find(name);
+  return it == callables_.end() ? nullptr : &it->second;
+}
+
+bool Lowerer::truth(const Value& v, antlr4::ParserRuleContext* at, bool& known, std::vector<Condition>& conds) {
+  known = true;
+  if (v.kind == Value::Unknown && !v.name.empty())
+    fail(at, "conditions on run-time classical values are not supported ('" + v.name + "' is not a measured bit)");
+  switch (v.kind) {
+    case Value::Bool: return v.b;
+    case Value::Num:
+      if (!v.num.is_const()) fail(at, "a condition on input parameters is not supported (inputs are only known at run time)");
+      return v.num.value() != 0;
+    case Value::Bits: {
+      known = false;
+      Condition c;
+      c.clbits = v.bits;
+      c.value = 0;
+      c.equal = false;  // bits != 0
+      conds.push_back(c);
+      return false;
+    }
+    case Value::Cond:
+      known = false;
+      conds = v.conds;
+      return false;
+    default:
+      fail(at, "a condition must be a comparison of measured bits with a constant, or a compile-time constant; got " +
+                   std::string(kind_name(v.kind)));
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- expressions
+
+[[noreturn]] void fail_unknown(const Value& v, const SourceLoc& l, const std::string& what, bool or_input) {
+  throw SemanticError{l, what + " must be " + (or_input ? "a compile-time constant or an input" : "a compile-time constant") +
+                             ", but '" + v.name + "' has no compile-time value (it is declared without one or depends on run-time results)"};
+}
+
+Expr Lowerer::number(P::ExpressionContext* ctx, Scope& scope, const std::string& what) {
+  Value v = eval(ctx, scope);
+  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(ctx), what, true);
+  if (v.kind == Value::Bool) return Expr(v.b ? 1.0 : 0.0);
+  if (v.kind != Value::Num) fail(ctx, what + " must be a number, got " + kind_name(v.kind));
+  return v.num;
+}
+
+double Lowerer::constant(P::ExpressionContext* ctx, Scope& scope, const std::string& what) {
+  Expr e = number(ctx, scope, what);
+  if (!e.is_const()) fail(ctx, what + " must be a compile-time constant, not an expression of inputs");
+  return e.value();
+}
+
+int64_t Lowerer::integer(P::ExpressionContext* ctx, Scope& scope, const std::string& what) {
+  Value v = eval(ctx, scope);
+  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(ctx), what, false);
+  if (v.kind == Value::Unknown) fail(ctx, what + " must be a compile-time constant");
+  if (v.kind != Value::Num) fail(ctx, what + " must be an integer, got " + kind_name(v.kind));
+  if (!v.num.is_const()) fail(ctx, what + " must be a compile-time constant, not an expression of inputs");
+  double d = v.num.value();
+  if (std::trunc(d) != d || std::fabs(d) > 9e15) fail(ctx, what + " must be an integer, got " + format_number(d));
+  return static_cast<int64_t>(d);
+}
+
+Value Lowerer::eval_declaration(P::DeclarationExpressionContext* ctx, Scope& scope) {
+  if (auto* m = ctx->measureExpression()) {
+    Value v;
+    v.kind = Value::Measured;
+    v.qubits = resolve_operand(m->gateOperand(), scope);
+    return v;
+  }
+  if (auto* a = ctx->arrayLiteral()) return array_value(a, scope);
+  if (auto* e = ctx->expression()) return eval(e, scope);
+  if (ctx->concatenationExpression()) fail(ctx, "array concatenation is not supported");
+  fail(ctx, "assigning the result of a gate call is not supported");
+}
+
+Value Lowerer::array_value(P::ArrayLiteralContext* ctx, Scope& scope) {
+  Value v;
+  v.kind = Value::Array;
+  for (auto* child : ctx->children) {
+    if (auto* e = dynamic_cast<P::ExpressionContext*>(child)) v.elems.push_back(eval(e, scope));
+    else if (auto* a = dynamic_cast<P::ArrayLiteralContext*>(child)) v.elems.push_back(array_value(a, scope));
+  }
+  return v;
+}
+
+Value Lowerer::eval_literal(P::LiteralExpressionContext* ctx, Scope& scope) {
+  auto strip = [](std::string s) {
+    s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
+    return s;
+  };
+  if (auto* t = ctx->DecimalIntegerLiteral()) return Value::number(std::stod(strip(t->getText())), true);
+  if (auto* t = ctx->FloatLiteral()) return Value::number(std::stod(strip(t->getText())));
+  if (auto* t = ctx->HexIntegerLiteral()) return Value::number(double(std::stoull(strip(t->getText()).substr(2), nullptr, 16)), true);
+  if (auto* t = ctx->BinaryIntegerLiteral()) return Value::number(double(std::stoull(strip(t->getText()).substr(2), nullptr, 2)), true);
+  if (auto* t = ctx->OctalIntegerLiteral()) return Value::number(double(std::stoull(strip(t->getText()).substr(2), nullptr, 8)), true);
+  if (auto* t = ctx->BooleanLiteral()) return Value::boolean(t->getText() == "true");
+  if (auto* t = ctx->BitstringLiteral()) {
+    std::string s = strip(t->getText());
+    s = s.substr(1, s.size() - 2);
+    double v = 0;
+    for (char c : s) v = v * 2 + (c == '1');
+    return Value::number(v, true);
+  }
+  if (auto* t = ctx->TimingLiteral()) {
+    std::string s = t->getText();
+    std::size_t i = 0;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.' || s[i] == '_' ||
+                            s[i] == 'e' || s[i] == 'E' || ((s[i] == '+' || s[i] == '-') && i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
+      ++i;
+    Value v = Value::number(std::stod(strip(s.substr(0, i))));
+    v.kind = Value::Duration;
+    std::size_t j = i;
+    while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
+    v.unit = s.substr(j);
+    if (v.unit == "µs") v.unit = "us";
+    return v;
+  }
+  if (ctx->ImaginaryLiteral()) fail(ctx, "complex numbers are not supported");
+  if (ctx->HardwareQubit()) fail(ctx, "a physical qubit cannot be used as a value");
+  std::string name = ctx->Identifier()->getText();
+  Symbol* sym = scope.find(name);
+  if (!sym) {
+    if (Symbol* c = find_callable(name))
+      fail(ctx, "'" + name + "' is a " + std::string(c->kind == Symbol::Gate ? "gate" : "subroutine") +
+                    " and cannot be used as a value");
+    if (name == "pi" || name == "π") return Value::number(M_PI);
+    if (name == "tau" || name == "τ") return Value::number(2 * M_PI);
+    if (name == "euler" || name == "ℇ") return Value::number(M_E);
+    fail(ctx, "undefined name '" + name + "'");
+  }
+  switch (sym->kind) {
+    case Symbol::Var:
+    case Symbol::Const:
+    case Symbol::Input:
+      if (sym->value.kind == Value::Unknown) {
+        Value u;
+        u.name = name;
+        return u;
+      }
+      return sym->value;
+    case Symbol::CReg: {
+      Value v;
+      v.kind = Value::Bits;
+      v.bits = sym->indices;
+      return v;
+    }
+    case Symbol::QReg:
+    case Symbol::Alias:
+    case Symbol::GateQubit:
+      fail(ctx, "'" + name + "' is a qubit" + std::string(sym->indices.size() > 1 ? " register" : "") +
+                    " and cannot be used as a value");
+    case Symbol::Gate:
+    case Symbol::Def: break;
+  }
+  fail(ctx, "cannot use '" + name + "' here");
+}
+
+Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
+  switch (kind_of_(ctx)) {
+    case NodeKind::Literal: return eval_literal(static_cast<P::LiteralExpressionContext*>(ctx), scope);
+    case NodeKind::Paren:  // ( expression )
+      return eval(static_cast<P::ExpressionContext*>(ctx->children[1]), scope);
+    case NodeKind::Binary: {  // expression op expression
+      auto* lhs = static_cast<P::ExpressionContext*>(ctx->children[0]);
+      auto* rhs = static_cast<P::ExpressionContext*>(ctx->children[2]);
+      Value a = eval(lhs, scope);
+      Value b = eval(rhs, scope);
+      return eval_binary(ctx->children[1]->getText(), a, b, ctx);
+    }
+    default: break;  // the rarer forms below
+  }
+  if (auto* u = dynamic_cast<P::UnaryExpressionContext*>(ctx)) {
+    Value a = eval(u->expression(), scope);
+    const std::string op = u->op->getText();
+    if (a.kind == Value::Unknown) return a;  // the user of the value reports it
+    if (op == "-") {
+      if (a.kind == Value::Num || a.kind == Value::Duration) {
+        a.num = -a.num;
+        return a;
+      }
+      fail(ctx, "cannot negate " + std::string(kind_name(a.kind)));
+    }
+    if (op == "!") {
+      if (a.kind == Value::Bool) return Value::boolean(!a.b);
+      if (a.kind == Value::Num && a.num.is_const()) return Value::boolean(a.num.value() == 0);
+      if (a.kind == Value::Bits) {
+        Value c;
+        c.kind = Value::Cond;
+        c.conds = {Condition{a.bits, 0, true}};
+        return c;
+      }
+      if (a.kind == Value::Cond && a.conds.size() == 1) {
+        a.conds[0].equal = !a.conds[0].equal;
+        return a;
+      }
+      fail(ctx, "cannot apply '!' to " + std::string(kind_name(a.kind)));
+    }
+    // ~
+    if (a.kind == Value::Num && a.num.is_const() && a.is_int)
+      return Value::number(double(~static_cast<int64_t>(a.num.value())), true);
+    fail(ctx, "'~' needs a constant integer");
+  }
+  if (auto* ix = dynamic_cast<P::IndexExpressionContext*>(ctx)) {
+    Value base = eval(ix->expression(), scope);
+    auto* idx = ix->indexOperator();
+    if (base.kind == Value::Bits) {
+      std::vector<uint32_t> bits;
+      for (int64_t i : index_list(idx, static_cast<int64_t>(base.bits.size()), scope, "a bit register"))
+        bits.push_back(base.bits[static_cast<std::size_t>(i)]);
+      base.bits = bits;
+      return base;
+    }
+    if (base.kind == Value::Array) {
+      Value cur = base;
+      for (auto* e : idx->expression()) {
+        if (cur.kind != Value::Array) fail(e, "too many indices");
+        int64_t i = integer(e, scope, "an array index");
+        int64_t n = static_cast<int64_t>(cur.elems.size());
+        if (i < 0) i += n;
+        if (i < 0 || i >= n) fail(e, "index " + std::to_string(i) + " out of range for an array of size " + std::to_string(n));
+        Value next = cur.elems[static_cast<std::size_t>(i)];
+        cur = next;
+      }
+      if (!idx->rangeExpression().empty() || idx->setExpression()) fail(idx, "array slices are not supported here");
+      return cur;
+    }
+    if (base.kind == Value::Num && base.num.is_const() && base.is_int && idx->expression().size() == 1) {
+      int64_t i = integer(idx->expression()[0], scope, "a bit index");
+      int64_t v = static_cast<int64_t>(base.num.value());
+      return Value::number(double((v >> i) & 1), true);
+    }
+    fail(ctx, "cannot index " + std::string(kind_name(base.kind)));
+  }
+  if (auto* c = dynamic_cast<P::CallExpressionContext*>(ctx)) return eval_call(c, scope);
+  if (auto* c = dynamic_cast<P::CastExpressionContext*>(ctx)) {
+    Value a = eval(c->expression(), scope);
+    auto* st = c->scalarType();
+    if (!st) fail(ctx, "casts to arrays are not supported");
+    if (st->BOOL()) {
+      if (a.kind == Value::Bits) return a;  // truth test of bits happens in `if`
+      if (a.kind == Value::Num && a.num.is_const()) return Value::boolean(a.num.value() != 0);
+      if (a.kind == Value::Bool) return a;
+    } else if (st->INT() || st->UINT()) {
+      if (a.kind == Value::Bits) return a;  // int[n](c) compares as an integer
+      if (a.kind == Value::Num && a.num.is_const()) return Value::number(std::trunc(a.num.value()), true);
+      if (a.kind == Value::Bool) return Value::number(a.b ? 1 : 0, true);
+    } else if (st->FLOAT() || st->ANGLE()) {
+      if (a.kind == Value::Num) return Value::number(a.num);
+      if (a.kind == Value::Bool) return Value::number(a.b ? 1 : 0);
+    } else if (st->BIT()) {
+      if (a.kind == Value::Bits) return a;
+      if (a.kind == Value::Num && a.num.is_const()) return Value::number(a.num.value(), true);
+    }
+    fail(ctx, "cannot cast " + std::string(kind_name(a.kind)) + " to " + st->getText());
+  }
+  if (dynamic_cast<P::DurationofExpressionContext*>(ctx)) fail(ctx, "durationof is not supported");
+  // Binary operators: every remaining alternative has two operands and `op`.
+  std::vector<P::ExpressionContext*> operands;
+  antlr4::Token* op = nullptr;
+#define QF_BINARY(T)                                    \
+  if (auto* b = dynamic_cast<P::T*>(ctx)) {             \
+    operands = b->expression();                         \
+    op = b->op;                                         \
+  }
+  QF_BINARY(PowerExpressionContext)
+  QF_BINARY(MultiplicativeExpressionContext)
+  QF_BINARY(AdditiveExpressionContext)
+  QF_BINARY(BitshiftExpressionContext)
+  QF_BINARY(ComparisonExpressionContext)
+  QF_BINARY(EqualityExpressionContext)
+  QF_BINARY(BitwiseAndExpressionContext)
+  QF_BINARY(BitwiseXorExpressionContext)
+  QF_BINARY(BitwiseOrExpressionContext)
+  QF_BINARY(LogicalAndExpressionContext)
+  QF_BINARY(LogicalOrExpressionContext)
+#undef QF_BINARY
+  if (op && operands.size() == 2)
+    return eval_binary(op->getText(), eval(operands[0], scope), eval(operands[1], scope), ctx);
+  fail(ctx, "unsupported expression");
+}
+
+Value Lowerer::eval_binary(const std::string& op, const Value& a, const Value& b, antlr4::ParserRuleContext* at) {
+  auto as_num = [&](const Value& v) -> std::optional<Expr> {
+    if (v.kind == Value::Num) return v.num;
+    if (v.kind == Value::Bool) return Expr(v.b ? 1.0 : 0.0);
+    return std::nullopt;
+  };
+  // Comparisons of measured bits with constants become run-time conditions.
+  if ((op == "==" || op == "!=") && (a.kind == Value::Bits || b.kind == Value::Bits)) {
+    const Value& bits = a.kind == Value::Bits ? a : b;
+    const Value& other = a.kind == Value::Bits ? b : a;
+    auto n = as_num(other);
+    if (!n || !n->is_const())
+      fail(at, "measured bits can only be compared with a compile-time constant");
+    double v = n->value();
+    if (v < 0 || std::trunc(v) != v) fail(at, "measured bits can only be compared with a non-negative integer");
+    Value c;
+    c.kind = Value::Cond;
+    c.conds = {Condition{bits.bits, static_cast<uint64_t>(v), op == "=="}};
+    return c;
+  }
+  if (op == "&&" || op == "||") {
+    if (a.kind == Value::Cond || b.kind == Value::Cond || a.kind == Value::Bits || b.kind == Value::Bits) {
+      if (op == "||") fail(at, "'||' of run-time conditions is not supported");
+      auto conds_of = [&](const Value& v) -> std::vector<Condition> {
+        if (v.kind == Value::Cond) return v.conds;
+        if (v.kind == Value::Bits) return {Condition{v.bits, 0, false}};
+        fail(at, "cannot combine a run-time condition with " + std::string(kind_name(v.kind)));
+      };
+      // A known-true side drops out; a known-false side makes the whole false.
+      for (const Value* side : {&a, &b}) {
+        if (side->kind == Value::Bool || side->kind == Value::Num) {
+          auto n = as_num(*side);
+          if (!n->is_const()) fail(at, "conditions on inputs are not supported");
+          if (n->value() == 0) return Value::boolean(false);
+          return Value::condition(conds_of(side == &a ? b : a));
+        }
+      }
+      Value c;
+      c.kind = Value::Cond;
+      c.conds = conds_of(a);
+      auto more = conds_of(b);
+      c.conds.insert(c.conds.end(), more.begin(), more.end());
+      return c;
+    }
+  }
+  if (a.kind == Value::Duration || b.kind == Value::Duration) {
+    auto na = as_num(a), nb = as_num(b);
+    if (a.kind == Value::Duration && b.kind == Value::Duration && a.unit == b.unit && (op == "+" || op == "-")) {
+      Value v = a;
+      v.num = op == "+" ? a.num + b.num : a.num - b.num;
+      return v;
+    }
+    if ((op == "*" && (na || nb)) || (op == "/" && a.kind == Value::Duration && nb)) {
+      Value v = a.kind == Value::Duration ? a : b;
+      Expr k = a.kind == Value::Duration ? *nb : *na;
+      v.num = op == "*" ? v.num * k : v.num / k;
+      return v;
+    }
+    fail(at, "unsupported arithmetic on durations");
+  }
+  // A value unknown at compile time stays unknown; its user reports it.
+  if (a.kind == Value::Unknown) return a;
+  if (b.kind == Value::Unknown) return b;
+  auto na = as_num(a), nb = as_num(b);
+  if (!na || !nb)
+    fail(at, "operator '" + op + "' needs numbers, got " + std::string(kind_name(a.kind)) + " and " + kind_name(b.kind));
+  const bool ints = a.is_int && b.is_int;
+  const bool consts = na->is_const() && nb->is_const();
+  if (op == "+") return Value::number(*na + *nb, ints);
+  if (op == "-") return Value::number(*na - *nb, ints);
+  if (op == "*") return Value::number(*na * *nb, ints);
+  if (op == "/") {
+    if (nb->is_const() && nb->value() == 0) fail(at, "division by zero");
+    if (ints && consts) return Value::number(std::trunc(na->value() / nb->value()), true);
+    return Value::number(*na / *nb);
+  }
+  if (op == "**") return Value::number(Expr::binary(ExprOp::Pow, *na, *nb), ints);
+  if (!consts) fail(at, "operator '" + op + "' on input parameters is not supported");
+  double x = na->value(), y = nb->value();
+  if (op == "%") {
+    if (y == 0) fail(at, "division by zero");
+    return Value::number(ints ? double(static_cast<int64_t>(x) % static_cast<int64_t>(y)) : std::fmod(x, y), ints);
+  }
+  if (op == "<") return Value::boolean(x < y);
+  if (op == ">") return Value::boolean(x > y);
+  if (op == "<=") return Value::boolean(x <= y);
+  if (op == ">=") return Value::boolean(x >= y);
+  if (op == "==") return Value::boolean(x == y);
+  if (op == "!=") return Value::boolean(x != y);
+  if (op == "&&") return Value::boolean(x != 0 && y != 0);
+  if (op == "||") return Value::boolean(x != 0 || y != 0);
+  auto ix = static_cast<int64_t>(x), iy = static_cast<int64_t>(y);
+  if (op == "<<") return Value::number(double(ix << iy), true);
+  if (op == ">>") return Value::number(double(ix >> iy), true);
+  if (op == "&") return Value::number(double(ix & iy), true);
+  if (op == "|") return Value::number(double(ix | iy), true);
+  if (op == "^") return Value::number(double(ix ^ iy), true);
+  fail(at, "unsupported operator '" + op + "'");
+}
+
+Value Lowerer::eval_call(P::CallExpressionContext* ctx, Scope& scope) {
+  std::string name = ctx->Identifier()->getText();
+  std::vector<P::ExpressionContext*> args;
+  if (auto* list = ctx->expressionList()) args = list->expression();
+  if (Symbol* sym = find_callable(name)) {
+    if (sym->kind == Symbol::Def) return call_def(*sym->def, args, scope, ctx);
+    fail(ctx, "gate '" + name + "' needs qubit operands");
+  }
+  static const std::unordered_map<std::string, ExprOp> functions = {
+      {"sin", ExprOp::Sin},     {"cos", ExprOp::Cos},     {"tan", ExprOp::Tan},
+      {"arcsin", ExprOp::Asin}, {"arccos", ExprOp::Acos}, {"arctan", ExprOp::Atan},
+      {"exp", ExprOp::Exp},     {"ln", ExprOp::Ln},       {"sqrt", ExprOp::Sqrt},
+  };
+  auto it = functions.find(name);
+  if (it == functions.end()) {
+    if (name == "sizeof" || name == "popcount" || name == "rotl" || name == "rotr" || name == "mod" || name == "real" ||
+        name == "imag")
+      fail(ctx, "the built-in function '" + name + "' is not supported");
+    fail(ctx, "undefined function '" + name + "'");
+  }
+  if (args.size() != 1)
+    fail(ctx, "'" + name + "' expects 1 argument, got " + std::to_string(args.size()));
+  return Value::number(Expr::unary(it->second, number(args[0], scope, "the argument of " + name)));
+}
+
+
+}  // namespace qforge::frontend_detail

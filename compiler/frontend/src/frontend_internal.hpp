@@ -1,0 +1,392 @@
+// The front end's internals, shared by its files (not installed):
+//   parse.cpp   reading files and includes, the SLL/LL parse, syntax errors;
+//   check.cpp   compile-time values and types, expressions, names and scopes,
+//               and the semantic errors they raise;
+//   lower.cpp   statements to IR operations: declarations, gate calls with
+//               their modifiers, measurements, control flow, subroutines;
+//   frontend.cpp  the public API (compile_source, compile_file, bindings).
+// One Lowerer object walks a program; its member functions live in the file
+// of their concern.
+#pragma once
+
+#include "qforge/frontend.hpp"
+
+#include "library.hpp"
+
+#include "antlr4-runtime.h"
+#include "qasm3Lexer.h"
+#include "qasm3Parser.h"
+#include "qasm3ParserBaseVisitor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+
+namespace qforge::frontend_detail {
+
+using P = qforge_antlr::qasm3Parser;
+using detail::Library;
+using detail::Prim;
+namespace fs = std::filesystem;
+
+constexpr uint64_t kMaxLoopIterations = 10'000'000;
+constexpr uint32_t kMaxQubits = 1u << 20;
+
+// ---------------------------------------------------------------- errors
+
+/// A semantic error in one statement: reported, and lowering goes on with the
+/// next statement.
+struct SemanticError {
+  SourceLoc loc;
+  std::string message;
+};
+
+/// SLL parsing failed somewhere: restart everything in LL mode.
+struct RetryWithLL {};
+
+/// Stop lowering (after `end;`, or after syntax errors in an included file).
+struct EndProgram {};
+
+// ---------------------------------------------------------------- values
+
+/// A compile-time value of a classical expression.
+struct Value {
+  enum Kind { Unknown, Num, Bool, Bits, Cond, Array, Duration, Measured } kind = Unknown;
+  Expr num;                          ///< Num: value (symbolic for inputs)
+  bool is_int = false;               ///< Num: integer-typed
+  bool b = false;                    ///< Bool
+  std::vector<uint32_t> bits;        ///< Bits: clbits, [0] least significant
+  std::vector<Condition> conds;      ///< Cond: all must hold
+  std::vector<Value> elems;          ///< Array
+  std::string unit;                  ///< Duration: unit of num
+  std::vector<uint32_t> qubits;      ///< Measured: a pending `measure` of these
+  std::string name;                  ///< Unknown: the variable it came from
+
+  static Value number(Expr e, bool is_int = false) {
+    Value v;
+    v.kind = Num;
+    v.num = std::move(e);
+    v.is_int = is_int;
+    return v;
+  }
+  static Value boolean(bool b) {
+    Value v;
+    v.kind = Bool;
+    v.b = b;
+    return v;
+  }
+  static Value condition(std::vector<Condition> cs) {
+    Value v;
+    v.kind = Cond;
+    v.conds = std::move(cs);
+    return v;
+  }
+};
+
+/// A number stored in a variable of type `type` ("int[32]", "float", ...)
+/// becomes an integer (truncated) or a real number as the type says, so
+/// that `float x = 7; x / 2` is 3.5.
+Value typed(Value v, const std::string& type);
+/// "a number", "a boolean", ... for messages.
+const char* kind_name(Value::Kind k);
+
+// ---------------------------------------------------------------- symbols
+
+struct GateDef {
+  std::string name;
+  std::vector<std::string> params, qubits;
+  P::ScopeContext* body = nullptr;
+  SourceLoc loc;
+  /// Set when the definition is named like a table gate and its body is
+  /// that gate's exact matrix (Qiskit writes such definitions for gates
+  /// outside stdgates.inc): calls then become the table gate itself.
+  std::optional<GateId> table_gate;
+};
+
+struct DefArg {
+  enum Kind { Qubits, Classical } kind;
+  std::string name;
+  int64_t size = -1;  ///< qubit[n]: n; qubit: -1 (single)
+  std::string type;   ///< Classical: the scalar type as written
+};
+
+struct SubDef {
+  std::string name;
+  std::vector<DefArg> args;
+  P::ScopeContext* body = nullptr;
+  SourceLoc loc;
+};
+
+struct Symbol {
+  enum Kind { QReg, CReg, Var, Const, Input, Gate, Def, Alias, GateQubit } kind;
+  SourceLoc loc;
+  std::vector<uint32_t> indices;  ///< QReg/Alias/GateQubit: qubits; CReg: clbits
+  bool is_array = true;           ///< QReg/CReg: declared with a size
+  Value value;                    ///< Var/Const/Input
+  std::string type;               ///< Var/Const/Input: type as written
+  std::shared_ptr<GateDef> gate;
+  std::shared_ptr<SubDef> def;
+};
+
+class Scope {
+ public:
+  explicit Scope(Scope* parent = nullptr, bool opaque = false) : parent_(parent), opaque_(opaque) {}
+  Symbol* find(const std::string& name) {
+    for (Scope* s = this; s; s = s->parent_) {
+      auto it = s->table_.find(name);
+      if (it != s->table_.end()) return &it->second;
+      if (s->opaque_) {
+        // A gate or subroutine body sees only its own names and the globals.
+        Scope* g = s->global();
+        if (g == s) return nullptr;
+        auto jt = g->table_.find(name);
+        return jt == g->table_.end() ? nullptr : &jt->second;
+      }
+    }
+    return nullptr;
+  }
+  Symbol* find_local(const std::string& name) {
+    auto it = table_.find(name);
+    return it == table_.end() ? nullptr : &it->second;
+  }
+  Symbol& insert(const std::string& name, Symbol s) { return table_[name] = std::move(s); }
+  Scope* global() {
+    Scope* s = this;
+    while (s->parent_) s = s->parent_;
+    return s;
+  }
+
+ private:
+  Scope* parent_;
+  bool opaque_;
+  std::unordered_map<std::string, Symbol> table_;
+};
+
+// ---------------------------------------------------------------- files
+
+struct SourceFile {
+  std::shared_ptr<const std::string> name;  ///< as shown in messages
+  std::string path;                         ///< canonical path (for cycles)
+  std::string text;
+  std::vector<std::size_t> line_starts;
+
+  std::string line(uint32_t n) const {
+    if (n == 0 || n > line_starts.size()) return {};
+    std::size_t b = line_starts[n - 1];
+    std::size_t e = text.find('\n', b);
+    std::string s = text.substr(b, e == std::string::npos ? std::string::npos : e - b);
+    if (!s.empty() && s.back() == '\r') s.pop_back();
+    return s;
+  }
+};
+
+std::shared_ptr<SourceFile> make_file(std::string text, const std::string& name, std::string path);
+bool read_text(const std::string& path, std::string& out);
+
+class SyntaxErrors;
+
+/// What a parse-tree node is, found by one virtual call (accept) instead of
+/// ANTLR's accessors, which dynamic_cast every child: on large files that
+/// cast was a fifth of the front end's time.
+enum class NodeKind : uint8_t {
+  Other, Terminal,
+  // expressions
+  Paren, Literal, Binary, Unary, Index, Call, Cast, Durationof,
+  // pieces of operands and indices
+  IndexedIdentifier, IndexOperator, SetExpression, RangeExpression,
+};
+
+class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
+ public:
+  NodeKind operator()(antlr4::tree::ParseTree* t) {
+    kind_ = NodeKind::Other;
+    t->accept(this);
+    return kind_;
+  }
+
+ private:
+  using Any = antlrcpp::Any;
+  Any set(NodeKind k) {
+    kind_ = k;
+    return Any();
+  }
+  Any visitTerminal(antlr4::tree::TerminalNode*) override { return set(NodeKind::Terminal); }
+  Any visitParenthesisExpression(P::ParenthesisExpressionContext*) override { return set(NodeKind::Paren); }
+  Any visitLiteralExpression(P::LiteralExpressionContext*) override { return set(NodeKind::Literal); }
+  Any visitUnaryExpression(P::UnaryExpressionContext*) override { return set(NodeKind::Unary); }
+  Any visitIndexExpression(P::IndexExpressionContext*) override { return set(NodeKind::Index); }
+  Any visitCallExpression(P::CallExpressionContext*) override { return set(NodeKind::Call); }
+  Any visitCastExpression(P::CastExpressionContext*) override { return set(NodeKind::Cast); }
+  Any visitDurationofExpression(P::DurationofExpressionContext*) override { return set(NodeKind::Durationof); }
+  Any visitPowerExpression(P::PowerExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitMultiplicativeExpression(P::MultiplicativeExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitAdditiveExpression(P::AdditiveExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitBitshiftExpression(P::BitshiftExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitComparisonExpression(P::ComparisonExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitEqualityExpression(P::EqualityExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitBitwiseAndExpression(P::BitwiseAndExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitBitwiseXorExpression(P::BitwiseXorExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitBitwiseOrExpression(P::BitwiseOrExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitLogicalAndExpression(P::LogicalAndExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitLogicalOrExpression(P::LogicalOrExpressionContext*) override { return set(NodeKind::Binary); }
+  Any visitIndexedIdentifier(P::IndexedIdentifierContext*) override { return set(NodeKind::IndexedIdentifier); }
+  Any visitIndexOperator(P::IndexOperatorContext*) override { return set(NodeKind::IndexOperator); }
+  Any visitSetExpression(P::SetExpressionContext*) override { return set(NodeKind::SetExpression); }
+  Any visitRangeExpression(P::RangeExpressionContext*) override { return set(NodeKind::RangeExpression); }
+
+  NodeKind kind_ = NodeKind::Other;
+};
+
+inline bool is_expression(NodeKind k) { return k >= NodeKind::Paren && k <= NodeKind::Durationof; }
+
+struct ParsedFile {
+  std::shared_ptr<SourceFile> file;
+  std::unique_ptr<antlr4::ANTLRInputStream> input;
+  std::unique_ptr<qforge_antlr::qasm3Lexer> lexer;
+  std::unique_ptr<antlr4::TokenStream> tokens;  ///< Common (kept) or Unbuffered (streamed)
+  std::unique_ptr<P> parser;
+  std::unique_ptr<SyntaxErrors> listener;
+  ~ParsedFile();  // in parse.cpp, where SyntaxErrors is complete
+};
+
+// ---------------------------------------------------------------- lowering
+
+enum class Flow { Normal, Break, Continue, Return };
+
+/// Net effect of a modifier chain: controls (with polarity) and a power.
+struct CallMods {
+  std::vector<uint32_t> controls;  ///< positive controls (outer first)
+  double power = 1;
+};
+
+class Lowerer {
+ public:
+  Lowerer(const CompileOptions& opt, DiagnosticSink& diags, bool ll_mode)
+      : opt_(opt), diags_(diags), ll_mode_(ll_mode), global_(nullptr) {}
+
+  Circuit run(const std::shared_ptr<SourceFile>& main_file);
+
+ private:
+  // files and statements
+  void lower_file(const std::shared_ptr<SourceFile>& file, bool is_main);
+  void detect_version(const SourceFile& file, bool is_main);
+  void set_version(P::VersionContext* v);
+  Flow lower_statement_or_scope(P::StatementOrScopeContext* ctx, Scope& scope);
+  Flow lower_statement(P::StatementContext* ctx, Scope& scope);
+  Flow lower_block(P::StatementOrScopeContext* ctx, Scope& scope);
+  Flow lower_scope_body(P::ScopeContext* ctx, Scope& scope);
+  void lower_include(P::IncludeStatementContext* ctx);
+  void declare(Scope& scope, const std::string& name, Symbol sym, antlr4::ParserRuleContext* at);
+  void declare_callable(const std::string& name, Symbol sym, antlr4::ParserRuleContext* at);
+  Symbol* find_callable(const std::string& name);
+  void lower_quantum_decl(const std::string& name, std::optional<int64_t> size, Scope& scope,
+                          antlr4::ParserRuleContext* at);
+  void lower_classical_decl(P::ClassicalDeclarationStatementContext* ctx, Scope& scope);
+  void lower_const_decl(P::ConstDeclarationStatementContext* ctx, Scope& scope);
+  void lower_io_decl(P::IoDeclarationStatementContext* ctx, Scope& scope);
+  void lower_gate_def(P::GateStatementContext* ctx, Scope& scope);
+  bool definition_matches(const GateDef& def, GateId g);
+  void lower_def(P::DefStatementContext* ctx, Scope& scope);
+  void lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, const CallMods& outer);
+  bool try_direct_call(P::GateCallStatementContext* ctx, const std::string& name, Scope& scope,
+                       const CallMods& outer);
+  void lower_measure_arrow(P::MeasureArrowAssignmentStatementContext* ctx, Scope& scope);
+  void lower_assignment(P::AssignmentStatementContext* ctx, Scope& scope);
+  Flow lower_for(P::ForStatementContext* ctx, Scope& scope);
+  Flow lower_while(P::WhileStatementContext* ctx, Scope& scope);
+  Flow lower_if(P::IfStatementContext* ctx, Scope& scope);
+  Flow lower_switch(P::SwitchStatementContext* ctx, Scope& scope);
+
+  // gates
+  void apply_gate(const std::string& name, antlr4::ParserRuleContext* at, std::vector<Expr> params,
+                  std::vector<uint32_t> qubits, std::size_t num_ctrl, const std::vector<bool>& ctrl_pos,
+                  double power, const CallMods& outer);
+  void apply_named(const std::string& name, antlr4::ParserRuleContext* at, const std::vector<Expr>& params,
+                   const std::vector<uint32_t>& targets, const std::vector<uint32_t>& controls, double power);
+  void emit_prims(const std::vector<Prim>& prims, const std::vector<uint32_t>& targets,
+                  const std::vector<uint32_t>& controls);
+  void emit_gate(GateId g, std::vector<Expr> params, std::vector<uint32_t> qubits,
+                 std::vector<uint32_t> extra_controls);
+  void emit_phase(const Expr& phase, std::vector<uint32_t> controls);
+  void emit(Operation op);
+  void emit_measure(const std::vector<uint32_t>& qubits, const std::vector<uint32_t>& clbits,
+                    antlr4::ParserRuleContext* at);
+  std::vector<uint32_t> discard_bits(std::size_t n);
+
+  // operands and expressions
+  std::vector<uint32_t> resolve_operand(P::GateOperandContext* ctx, Scope& scope);
+  std::vector<uint32_t> resolve_indexed(const std::string& name, const std::vector<P::IndexOperatorContext*>& index,
+                                        Scope& scope, antlr4::ParserRuleContext* at, bool want_qubits);
+  std::vector<uint32_t> qubits_from_expression(P::ExpressionContext* ctx, Scope& scope);
+  /// `what` names the indexed object in messages: "register 'q'" when
+  /// `register_name` is given, else `what` itself.
+  std::vector<int64_t> index_list(P::IndexOperatorContext* ctx, int64_t size, Scope& scope,
+                                  const std::string& what, const std::string* register_name = nullptr);
+  uint32_t physical_qubit(antlr4::tree::TerminalNode* node);
+  Value eval(P::ExpressionContext* ctx, Scope& scope);
+  Value eval_binary(const std::string& op, const Value& a, const Value& b, antlr4::ParserRuleContext* at);
+  Value eval_call(P::CallExpressionContext* ctx, Scope& scope);
+  Value eval_literal(P::LiteralExpressionContext* ctx, Scope& scope);
+  Value eval_declaration(P::DeclarationExpressionContext* ctx, Scope& scope);
+  Value call_def(const SubDef& def, const std::vector<P::ExpressionContext*>& args, Scope& scope,
+                 antlr4::ParserRuleContext* at);
+  Value call_def_bound(const SubDef& def, std::vector<Value> classical, std::vector<std::vector<uint32_t>> qubits,
+                       const std::vector<antlr4::ParserRuleContext*>& arg_at, antlr4::ParserRuleContext* at);
+  Expr number(P::ExpressionContext* ctx, Scope& scope, const std::string& what);
+  int64_t integer(P::ExpressionContext* ctx, Scope& scope, const std::string& what);
+  double constant(P::ExpressionContext* ctx, Scope& scope, const std::string& what);
+  bool truth(const Value& v, antlr4::ParserRuleContext* at, bool& known, std::vector<Condition>& conds);
+  Value array_value(P::ArrayLiteralContext* ctx, Scope& scope);
+
+  // diagnostics
+  std::string qubit_name(uint32_t q) const;
+  SourceLoc loc(antlr4::ParserRuleContext* ctx) const;
+  SourceLoc loc(antlr4::Token* tok) const;
+  [[noreturn]] void fail(antlr4::ParserRuleContext* at, const std::string& msg) const {
+    throw SemanticError{loc(at), msg};
+  }
+  [[noreturn]] void fail(antlr4::Token* at, const std::string& msg) const {
+    throw SemanticError{loc(at), msg};
+  }
+  void report(const SemanticError& e);
+  void warn(antlr4::ParserRuleContext* at, const std::string& msg);
+  std::string where(const SourceLoc& l) const {
+    return (l.file ? *l.file + ":" : std::string()) + std::to_string(l.line) + ":" + std::to_string(l.col);
+  }
+
+  const CompileOptions& opt_;
+  DiagnosticSink& diags_;
+  bool ll_mode_;
+  Circuit circ_;
+  Scope global_;
+  std::unordered_map<std::string, Symbol> callables_;  ///< gates and subroutines
+  /// Gate name -> the table gate it is exactly (see try_direct_call); cleared
+  /// whenever a definition or an include changes what names mean.
+  std::unordered_map<std::string, std::optional<GateId>> direct_gates_;
+  Classifier kind_of_;
+  int version_ = 3;
+  bool version_known_ = false;
+  bool std_included_ = false, qelib_included_ = false;
+  bool retain_trees_ = false;
+  bool uses_physical_ = false, uses_virtual_ = false;
+  std::vector<std::string> include_stack_;
+  std::vector<std::shared_ptr<ParsedFile>> kept_files_;  ///< parse trees still referenced
+  const SourceFile* current_file_ = nullptr;
+  std::vector<Condition> conditions_;  ///< active run-time conditions
+  int def_depth_ = 0;
+  const std::string* gate_body_ = nullptr;  ///< name of the gate whose body is lowered
+  uint32_t cur_line_ = 0;  ///< line of the statement being lowered
+  std::optional<Value> return_value_;
+  std::unordered_set<std::string> warned_;
+  std::shared_ptr<const std::string> discard_name_;
+};
+
+}  // namespace qforge::frontend_detail

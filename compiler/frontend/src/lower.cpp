@@ -1,0 +1,1281 @@
+// Lowering (see frontend_internal.hpp): statements to IR operations. Gate
+// definitions are inlined down to table gates, modifiers (inv, pow, ctrl,
+// negctrl) resolved, loops over compile-time ranges unrolled, subroutines
+// inlined, and `if` on measured bits kept as conditions on operations.
+#include "frontend_internal.hpp"
+
+namespace qforge::frontend_detail {
+
+// ---------------------------------------------------------------- driver
+
+Circuit Lowerer::run(const std::shared_ptr<SourceFile>& main_file) {
+  try {
+    lower_file(main_file, true);
+  } catch (const EndProgram&) {
+    // `end;` stops the program: what follows is not lowered.
+  }
+  if (uses_physical_) circ_.physical_qubits = true;
+  circ_.source_version = version_;
+  return std::move(circ_);
+}
+
+// ---------------------------------------------------------------- statements
+
+Flow Lowerer::lower_statement_or_scope(P::StatementOrScopeContext* ctx, Scope& scope) {
+  if (auto* s = ctx->statement()) return lower_statement(s, scope);
+  Scope inner(&scope);
+  return lower_scope_body(ctx->scope(), inner);
+}
+
+Flow Lowerer::lower_block(P::StatementOrScopeContext* ctx, Scope& scope) {
+  Scope inner(&scope);
+  if (auto* s = ctx->statement()) return lower_statement(s, inner);
+  return lower_scope_body(ctx->scope(), inner);
+}
+
+Flow Lowerer::lower_scope_body(P::ScopeContext* ctx, Scope& scope) {
+  for (auto* s : ctx->statementOrScope()) {
+    Flow f = lower_statement_or_scope(s, scope);
+    if (f != Flow::Normal) return f;
+  }
+  return Flow::Normal;
+}
+
+Flow Lowerer::lower_statement(P::StatementContext* ctx, Scope& scope) {
+  if (ctx->pragma()) return Flow::Normal;
+  cur_line_ = static_cast<uint32_t>(ctx->getStart()->getLine());
+  bool top = &scope == scope.global() && def_depth_ == 0;
+  auto require_top = [&](antlr4::ParserRuleContext* at, const char* what) {
+    if (!top) fail(at, std::string(what) + " must be at the top level of the program");
+  };
+  if (auto* s = ctx->gateCallStatement()) {
+    lower_gate_call(s, scope, CallMods{});
+  } else if (auto* s = ctx->quantumDeclarationStatement()) {
+    std::optional<int64_t> size;
+    if (auto* d = s->qubitType()->designator()) size = integer(d->expression(), scope, "a qubit register size");
+    lower_quantum_decl(s->Identifier()->getText(), size, scope, s);
+  } else if (auto* s = ctx->oldStyleDeclarationStatement()) {
+    std::optional<int64_t> size;
+    if (auto* d = s->designator()) size = integer(d->expression(), scope, "a register size");
+    if (s->QREG()) {
+      lower_quantum_decl(s->Identifier()->getText(), size, scope, s);
+    } else {
+      int64_t n = size.value_or(1);
+      if (n <= 0) fail(s->designator(), "register size must be positive, got " + std::to_string(n));
+      Symbol sym{Symbol::CReg, loc(s)};
+      sym.is_array = size.has_value();
+      for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
+      std::string name = s->Identifier()->getText();
+      declare(scope, name, sym, s);
+      circ_.cregs.push_back(Register{name, circ_.num_clbits, static_cast<uint32_t>(n), size.has_value()});
+      circ_.num_clbits += static_cast<uint32_t>(n);
+    }
+  } else if (auto* s = ctx->measureArrowAssignmentStatement()) {
+    lower_measure_arrow(s, scope);
+  } else if (auto* s = ctx->resetStatement()) {
+    for (uint32_t q : resolve_operand(s->gateOperand(), scope)) {
+      Operation op;
+      op.kind = OpKind::Reset;
+      op.qubits = {q};
+      op.line = s->getStart()->getLine();
+      emit(std::move(op));
+    }
+  } else if (auto* s = ctx->barrierStatement()) {
+    Operation op;
+    op.kind = OpKind::Barrier;
+    op.line = s->getStart()->getLine();
+    if (auto* list = s->gateOperandList()) {
+      for (auto* o : list->gateOperand())
+        for (uint32_t q : resolve_operand(o, scope))
+          if (std::find(op.qubits.begin(), op.qubits.end(), q) == op.qubits.end()) op.qubits.push_back(q);
+    } else {
+      for (uint32_t q = 0; q < circ_.num_qubits; ++q) op.qubits.push_back(q);
+    }
+    emit(std::move(op));
+  } else if (auto* s = ctx->includeStatement()) {
+    require_top(s, "include");
+    lower_include(s);
+  } else if (auto* s = ctx->classicalDeclarationStatement()) {
+    lower_classical_decl(s, scope);
+  } else if (auto* s = ctx->constDeclarationStatement()) {
+    lower_const_decl(s, scope);
+  } else if (auto* s = ctx->ioDeclarationStatement()) {
+    require_top(s, "input and output declarations");
+    lower_io_decl(s, scope);
+  } else if (auto* s = ctx->gateStatement()) {
+    require_top(s, "gate definitions");
+    lower_gate_def(s, scope);
+  } else if (auto* s = ctx->defStatement()) {
+    require_top(s, "subroutine definitions");
+    lower_def(s, scope);
+  } else if (auto* s = ctx->assignmentStatement()) {
+    lower_assignment(s, scope);
+  } else if (auto* s = ctx->forStatement()) {
+    return lower_for(s, scope);
+  } else if (auto* s = ctx->whileStatement()) {
+    return lower_while(s, scope);
+  } else if (auto* s = ctx->ifStatement()) {
+    return lower_if(s, scope);
+  } else if (auto* s = ctx->switchStatement()) {
+    return lower_switch(s, scope);
+  } else if (auto* s = ctx->breakStatement()) {
+    if (!conditions_.empty()) fail(s, "'break' under a run-time condition is not supported");
+    return Flow::Break;
+  } else if (auto* s = ctx->continueStatement()) {
+    if (!conditions_.empty()) fail(s, "'continue' under a run-time condition is not supported");
+    return Flow::Continue;
+  } else if (auto* s = ctx->endStatement()) {
+    if (!conditions_.empty()) fail(s, "'end' under a run-time condition is not supported");
+    throw EndProgram{};
+  } else if (auto* s = ctx->returnStatement()) {
+    if (def_depth_ == 0) fail(s, "'return' outside a subroutine");
+    if (!conditions_.empty()) fail(s, "'return' under a run-time condition is not supported");
+    if (auto* m = s->measureExpression()) {
+      Value v;
+      v.kind = Value::Measured;
+      v.qubits = resolve_operand(m->gateOperand(), scope);
+      return_value_ = v;
+    } else if (auto* e = s->expression()) {
+      return_value_ = eval(e, scope);
+    } else if (s->quantumCallExpression()) {
+      fail(s, "returning the result of a quantum call is not supported");
+    } else {
+      return_value_.reset();
+    }
+    return Flow::Return;
+  } else if (auto* s = ctx->expressionStatement()) {
+    Value v = eval(s->expression(), scope);
+    if (v.kind == Value::Measured) emit_measure(v.qubits, discard_bits(v.qubits.size()), s);
+  } else if (auto* s = ctx->delayStatement()) {
+    Value d = eval(s->designator()->expression(), scope);
+    if (d.kind != Value::Duration || !d.num.is_const())
+      fail(s->designator(), "delay needs a constant duration such as 100ns, got " + std::string(kind_name(d.kind)));
+    if (!opt_.keep_delay_and_box) {
+      warn(s, "delay is dropped");
+      return Flow::Normal;
+    }
+    Operation op;
+    op.kind = OpKind::Delay;
+    op.params = {d.num};
+    op.delay_unit = d.unit;
+    op.line = s->getStart()->getLine();
+    if (auto* list = s->gateOperandList()) {
+      for (auto* o : list->gateOperand())
+        for (uint32_t q : resolve_operand(o, scope)) op.qubits.push_back(q);
+    } else {
+      for (uint32_t q = 0; q < circ_.num_qubits; ++q) op.qubits.push_back(q);
+    }
+    emit(std::move(op));
+  } else if (auto* s = ctx->boxStatement()) {
+    warn(s, "box is lowered to its contents; its timing is not kept");
+    Scope inner(&scope);
+    return lower_scope_body(s->scope(), inner);
+  } else if (ctx->nopStatement()) {
+    // nothing to do
+  } else if (auto* s = ctx->aliasDeclarationStatement()) {
+    Symbol sym{Symbol::Alias, loc(s)};
+    for (auto* e : s->aliasExpression()->expression())
+      for (uint32_t q : qubits_from_expression(e, scope)) sym.indices.push_back(q);
+    declare(scope, s->Identifier()->getText(), sym, s);
+  } else if (auto* s = ctx->externStatement()) {
+    fail(s, "extern functions are not supported ('" + s->Identifier()->getText() + "')");
+  } else if (auto* s = ctx->defcalStatement()) {
+    fail(s, "defcal calibration blocks are not supported");
+  } else if (auto* s = ctx->calStatement()) {
+    fail(s, "cal calibration blocks are not supported");
+  } else if (auto* s = ctx->calibrationGrammarStatement()) {
+    warn(s, "defcalgrammar is ignored: calibrations are not supported");
+  }
+  return Flow::Normal;
+}
+
+void Lowerer::lower_quantum_decl(const std::string& name, std::optional<int64_t> size, Scope& scope,
+                                 antlr4::ParserRuleContext* at) {
+  if (&scope != scope.global() || def_depth_ > 0) fail(at, "qubits must be declared at the top level of the program");
+  int64_t n = size.value_or(1);
+  if (n <= 0) fail(at, "register size must be positive, got " + std::to_string(n));
+  if (circ_.num_qubits + n > kMaxQubits) fail(at, "too many qubits (" + std::to_string(circ_.num_qubits + n) + ")");
+  if (uses_physical_) fail(at, "cannot declare qubits in a program that uses physical qubits ($n)");
+  uses_virtual_ = true;
+  Symbol sym{Symbol::QReg, loc(at)};
+  sym.is_array = size.has_value();
+  for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_qubits + static_cast<uint32_t>(i));
+  declare(scope, name, sym, at);
+  circ_.qregs.push_back(Register{name, circ_.num_qubits, static_cast<uint32_t>(n), size.has_value()});
+  circ_.num_qubits += static_cast<uint32_t>(n);
+}
+
+void Lowerer::lower_classical_decl(P::ClassicalDeclarationStatementContext* ctx, Scope& scope) {
+  std::string name = ctx->Identifier()->getText();
+  auto* st = ctx->scalarType();
+  if (st && st->BIT()) {
+    // Classical bits are the circuit's clbits.
+    std::optional<int64_t> size;
+    if (auto* d = st->designator()) size = integer(d->expression(), scope, "a bit register size");
+    int64_t n = size.value_or(1);
+    if (n <= 0) fail(st, "register size must be positive, got " + std::to_string(n));
+    Symbol sym{Symbol::CReg, loc(ctx)};
+    sym.is_array = size.has_value();
+    for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
+    std::vector<uint32_t> bits = sym.indices;
+    declare(scope, name, sym, ctx);
+    if (&scope == scope.global() && def_depth_ == 0)
+      circ_.cregs.push_back(Register{name, circ_.num_clbits, static_cast<uint32_t>(n), size.has_value()});
+    else
+      circ_.cregs.push_back(Register{name + "_" + std::to_string(circ_.num_clbits), circ_.num_clbits,
+                                     static_cast<uint32_t>(n), size.has_value()});
+    circ_.num_clbits += static_cast<uint32_t>(n);
+    if (auto* init = ctx->declarationExpression()) {
+      Value v = eval_declaration(init, scope);
+      if (v.kind == Value::Measured) {
+        if (v.qubits.size() != bits.size())
+          fail(init, "cannot assign the measurement of " + std::to_string(v.qubits.size()) + " qubits to '" +
+                         name + "' of " + std::to_string(bits.size()) + " bits");
+        emit_measure(v.qubits, bits, init);
+      } else if (!(v.kind == Value::Num && v.num.is_const() && v.num.value() == 0)) {
+        fail(init, "bits start at 0; initialising '" + name + "' with another value is not supported");
+      }
+    }
+    return;
+  }
+  if (st && (st->DURATION() || st->STRETCH()))
+    fail(ctx, std::string(st->STRETCH() ? "stretch" : "duration") + " variables are not supported");
+  Symbol sym{Symbol::Var, loc(ctx)};
+  sym.type = ctx->getStart()->getText();
+  if (ctx->arrayType()) {
+    sym.value.kind = Value::Array;
+    if (auto* init = ctx->declarationExpression()) sym.value = eval_declaration(init, scope);
+  } else if (auto* init = ctx->declarationExpression()) {
+    sym.value = eval_declaration(init, scope);
+    if (sym.value.kind == Value::Measured)
+      fail(init, "a measurement can only be stored in bits, not in '" + sym.type + "' variable '" + name + "'");
+    sym.value = typed(sym.value, sym.type);
+  }
+  declare(scope, name, sym, ctx);
+}
+
+void Lowerer::lower_const_decl(P::ConstDeclarationStatementContext* ctx, Scope& scope) {
+  std::string name = ctx->Identifier()->getText();
+  Value v = eval_declaration(ctx->declarationExpression(), scope);
+  bool ok = (v.kind == Value::Num && v.num.is_const()) || v.kind == Value::Bool ||
+            v.kind == Value::Duration || v.kind == Value::Array;
+  if (!ok)
+    fail(ctx->declarationExpression(), "const '" + name + "' needs a compile-time constant value, got " +
+                                           std::string(v.kind == Value::Num ? "an expression of inputs" : kind_name(v.kind)));
+  auto* st = ctx->scalarType();
+  Symbol sym{Symbol::Const, loc(ctx)};
+  sym.value = typed(v, st->getText());
+  sym.type = st->getText();
+  declare(scope, name, sym, ctx);
+}
+
+void Lowerer::lower_io_decl(P::IoDeclarationStatementContext* ctx, Scope& scope) {
+  std::string name = ctx->Identifier()->getText();
+  if (ctx->OUTPUT()) {
+    warn(ctx, "output declarations are ignored ('" + name + "')");
+    Symbol sym{Symbol::Var, loc(ctx)};
+    declare(scope, name, sym, ctx);
+    return;
+  }
+  InputDecl in;
+  in.name = name;
+  in.first_symbol = circ_.num_symbols();
+  P::ScalarTypeContext* st = ctx->scalarType();
+  if (auto* at = ctx->arrayType()) {
+    st = at->scalarType();
+    for (auto* e : at->expressionList()->expression()) {
+      int64_t d = integer(e, scope, "an array dimension");
+      if (d <= 0) fail(e, "array dimensions must be positive, got " + std::to_string(d));
+      in.shape.push_back(static_cast<uint32_t>(d));
+    }
+  }
+  if (!(st->FLOAT() || st->ANGLE() || st->INT() || st->UINT()))
+    fail(st, "input '" + name + "' must be float, angle or int (got " + st->getText() + ")");
+  in.type = st->getText();  // the element type; `shape` holds an array's dimensions
+  Symbol sym{Symbol::Input, loc(ctx)};
+  sym.type = in.type;
+  if (in.shape.empty()) {
+    sym.value = Value::number(Expr::symbol(in.first_symbol), st->INT() || st->UINT());
+  } else {
+    // Row-major nested arrays of symbols.
+    std::function<Value(std::size_t, uint32_t&)> build = [&](std::size_t dim, uint32_t& next) {
+      Value v;
+      v.kind = Value::Array;
+      for (uint32_t i = 0; i < in.shape[dim]; ++i)
+        v.elems.push_back(dim + 1 == in.shape.size() ? Value::number(Expr::symbol(next++)) : build(dim + 1, next));
+      return v;
+    };
+    uint32_t next = in.first_symbol;
+    sym.value = build(0, next);
+  }
+  declare(scope, name, sym, ctx);
+  circ_.inputs.push_back(in);
+}
+
+void Lowerer::lower_gate_def(P::GateStatementContext* ctx, Scope& scope) {
+  auto def = std::make_shared<GateDef>();
+  def->name = ctx->Identifier()->getText();
+  def->loc = loc(ctx);
+  def->body = ctx->scope();
+  std::unordered_set<std::string> seen;
+  auto add = [&](antlr4::tree::TerminalNode* id, std::vector<std::string>& into) {
+    std::string n = id->getText();
+    if (!seen.insert(n).second) fail(id->getSymbol(), "'" + n + "' appears twice in the definition of gate '" + def->name + "'");
+    into.push_back(n);
+  };
+  if (ctx->params)
+    for (auto* id : ctx->params->Identifier()) add(id, def->params);
+  for (auto* id : ctx->qubits->Identifier()) add(id, def->qubits);
+  // Library gates may be redefined by OpenQASM 2 files (their own copy of
+  // qelib1.inc); the program's definition then wins.
+  Symbol sym{Symbol::Gate, loc(ctx)};
+  sym.gate = def;
+  declare_callable(def->name, sym, ctx);
+  retain_trees_ = true;
+  if (auto g = gate_by_name(def->name);
+      g && gate_info(*g).num_qubits == def->qubits.size() && gate_info(*g).num_params == def->params.size() &&
+      definition_matches(*def, *g))
+    def->table_gate = g;
+}
+
+// Lower `def`'s body on scratch qubits 0..k-1 for two sets of parameter
+// values and compare its exact matrix (global phase included) with the table
+// gate's. The scratch operations are removed again.
+bool Lowerer::definition_matches(const GateDef& def, GateId g) {
+  const std::size_t k = def.qubits.size(), dim = std::size_t(1) << k;
+  const std::size_t saved_ops = circ_.ops.size();
+  const uint32_t saved_qubits = circ_.num_qubits;
+  const Expr saved_phase = circ_.global_phase;
+  const std::vector<std::vector<double>> trials = {{0.3, -1.1, 2.2, 0.7}, {-2.5, 0.4, 1.3, -0.9}};
+  bool same = true;
+  for (const auto& values : trials) {
+    std::vector<Expr> params;
+    std::vector<double> p(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(def.params.size()));
+    for (double v : p) params.push_back(Expr(v));
+    std::vector<uint32_t> targets(k);
+    for (std::size_t i = 0; i < k; ++i) targets[i] = static_cast<uint32_t>(i);
+    circ_.global_phase = Expr(0.0);
+    circ_.num_qubits = std::max<uint32_t>(circ_.num_qubits, static_cast<uint32_t>(k));
+    try {
+      apply_named(def.name, def.body, params, targets, {}, 1.0);
+    } catch (const SemanticError&) {
+      same = false;
+    }
+    // Multiply the body's gates into a dense matrix (qubit 0 = targets[0]
+    // is the most significant bit, as in gate_matrix).
+    std::vector<cplx> u(dim * dim, 0);
+    for (std::size_t i = 0; i < dim; ++i) u[i * dim + i] = 1;
+    for (std::size_t o = saved_ops; same && o < circ_.ops.size(); ++o) {
+      const Operation& op = circ_.ops[o];
+      if (!op.is_gate() || !op.conditions.empty()) {
+        same = false;
+        break;
+      }
+      std::vector<double> pv;
+      for (const auto& e : op.params) {
+        if (!e.is_const()) same = false;
+        pv.push_back(e.is_const() ? e.value() : 0.0);
+      }
+      std::vector<cplx> m = gate_matrix(op.gate, pv.data());
+      std::size_t gd = std::size_t(1) << gate_info(op.gate).num_qubits;
+      // Extra controls: block-diagonal extension, controls most significant.
+      for (uint8_t c = 0; c < op.num_controls; ++c) {
+        std::vector<cplx> big(4 * gd * gd, 0);
+        for (std::size_t i = 0; i < gd; ++i) big[i * 2 * gd + i] = 1;
+        for (std::size_t i = 0; i < gd; ++i)
+          for (std::size_t j = 0; j < gd; ++j) big[(gd + i) * 2 * gd + gd + j] = m[i * gd + j];
+        m = std::move(big);
+        gd *= 2;
+      }
+      const std::size_t a = op.qubits.size();
+      std::vector<cplx> next(dim * dim, 0);
+      for (std::size_t col = 0; col < dim; ++col) {
+        for (std::size_t row = 0; row < dim; ++row) {
+          cplx amp = u[row * dim + col];
+          if (amp == cplx(0)) continue;
+          // Local index of `row` on the op's qubits, first qubit most significant.
+          std::size_t local = 0;
+          for (std::size_t t = 0; t < a; ++t) local = (local << 1) | ((row >> (k - 1 - op.qubits[t])) & 1);
+          for (std::size_t out = 0; out < gd; ++out) {
+            cplx f = m[out * gd + local];
+            if (f == cplx(0)) continue;
+            std::size_t r2 = row;
+            for (std::size_t t = 0; t < a; ++t) {
+              std::size_t bit = std::size_t(1) << (k - 1 - op.qubits[t]);
+              r2 = ((out >> (a - 1 - t)) & 1) ? (r2 | bit) : (r2 & ~bit);
+            }
+            next[r2 * dim + col] += f * amp;
+          }
+        }
+      }
+      u = std::move(next);
+    }
+    if (same && !circ_.global_phase.is_const()) same = false;
+    if (same) {
+      const cplx phase = std::polar(1.0, circ_.global_phase.value());
+      std::vector<cplx> want = gate_matrix(g, p.data());
+      for (std::size_t i = 0; i < want.size(); ++i)
+        if (std::abs(phase * u[i] - want[i]) > 1e-9) same = false;
+    }
+    circ_.ops.resize(saved_ops);
+    if (!same) break;
+  }
+  circ_.num_qubits = saved_qubits;
+  circ_.global_phase = saved_phase;
+  return same;
+}
+
+void Lowerer::lower_def(P::DefStatementContext* ctx, Scope& scope) {
+  auto def = std::make_shared<SubDef>();
+  def->name = ctx->Identifier()->getText();
+  def->loc = loc(ctx);
+  def->body = ctx->scope();
+  if (auto* list = ctx->argumentDefinitionList()) {
+    for (auto* a : list->argumentDefinition()) {
+      DefArg arg;
+      arg.name = a->Identifier()->getText();
+      if (auto* q = a->qubitType()) {
+        arg.kind = DefArg::Qubits;
+        if (auto* d = q->designator()) arg.size = integer(d->expression(), scope, "a qubit argument size");
+      } else if (a->QREG()) {
+        arg.kind = DefArg::Qubits;
+        if (auto* d = a->designator()) arg.size = integer(d->expression(), scope, "a qubit argument size");
+      } else if (a->arrayReferenceType() || a->CREG()) {
+        fail(a, "array and creg arguments of subroutines are not supported ('" + arg.name + "')");
+      } else {
+        arg.kind = DefArg::Classical;
+        arg.type = a->scalarType()->getText();
+      }
+      def->args.push_back(arg);
+    }
+  }
+  Symbol sym{Symbol::Def, loc(ctx)};
+  sym.def = def;
+  declare_callable(def->name, sym, ctx);
+  retain_trees_ = true;
+}
+
+// ---------------------------------------------------------------- gates
+
+void Lowerer::lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, const CallMods& outer) {
+  const bool is_gphase = ctx->GPHASE() != nullptr;
+  std::string name = is_gphase ? "gphase" : ctx->Identifier()->getText();
+  if (Symbol* c = find_callable(name); c && c->kind == Symbol::Def) {
+    // A subroutine called like a gate: `name(classical args) qubits...;`.
+    if (!ctx->gateModifier().empty()) fail(ctx, "modifiers on subroutine calls are not supported");
+    std::vector<Value> classical;
+    std::vector<std::vector<uint32_t>> qubits;
+    std::vector<antlr4::ParserRuleContext*> where;
+    if (auto* list = ctx->expressionList())
+      for (auto* e : list->expression()) classical.push_back(eval(e, scope));
+    for (auto* o : ctx->gateOperandList()->gateOperand()) {
+      qubits.push_back(resolve_operand(o, scope));
+      where.push_back(o);
+    }
+    Value r = call_def_bound(*c->def, std::move(classical), std::move(qubits), {}, ctx);
+    if (r.kind == Value::Measured) emit_measure(r.qubits, discard_bits(r.qubits.size()), ctx);
+    return;
+  }
+  if (ctx->designator()) fail(ctx->designator(), "gate durations (name[duration]) are not supported");
+  if (try_direct_call(ctx, name, scope, outer)) return;
+
+  // Modifiers, outermost first: controls consume the leading operands.
+  std::size_t num_ctrl = 0;
+  std::vector<bool> ctrl_pos;
+  double power = 1;
+  for (auto* m : ctx->gateModifier()) {
+    if (m->INV()) {
+      power = -power;
+    } else if (m->POW()) {
+      double k = constant(m->expression(), scope, "a pow() exponent");
+      power *= k;
+    } else {
+      int64_t n = 1;
+      if (m->expression()) n = integer(m->expression(), scope, "a ctrl() count");
+      if (n < 1) fail(m->expression(), "ctrl() needs a positive count, got " + std::to_string(n));
+      num_ctrl += static_cast<std::size_t>(n);
+      for (int64_t i = 0; i < n; ++i) ctrl_pos.push_back(m->CTRL() != nullptr);
+    }
+  }
+  std::vector<Expr> params;
+  if (auto* list = ctx->expressionList())
+    for (auto* e : list->expression()) params.push_back(number(e, scope, "a gate parameter"));
+
+  // Operands, broadcast over registers: a whole register or a slice of one
+  // is a register operand; `q[1]`, `$3`, a gate argument or `qubit q` is one qubit.
+  std::vector<std::vector<uint32_t>> operands;
+  std::size_t width = 1;
+  bool broadcast = false;
+  if (auto* list = ctx->gateOperandList()) {
+    for (auto* o : list->gateOperand()) {
+      operands.push_back(resolve_operand(o, scope));
+      bool is_register = false;
+      if (auto* id = o->indexedIdentifier()) {
+        Symbol* sym = scope.find(id->Identifier()->getText());
+        if (id->indexOperator().empty())
+          is_register = sym && sym->kind != Symbol::GateQubit && (sym->is_array || sym->kind == Symbol::Alias) &&
+                        !(sym->kind == Symbol::Alias && sym->indices.size() == 1);
+        else
+          is_register = id->indexOperator().back()->setExpression() ||
+                        !id->indexOperator().back()->rangeExpression().empty();
+      }
+      if (!is_register) continue;
+      if (broadcast && operands.back().size() != width)
+        fail(o, "registers in one gate call must have the same size (" + std::to_string(width) + " and " +
+                    std::to_string(operands.back().size()) + ")");
+      broadcast = true;
+      width = operands.back().size();
+      if (width == 0) return;
+    }
+  }
+  for (std::size_t i = 0; i < width; ++i) {
+    std::vector<uint32_t> qubits;
+    for (std::size_t k = 0; k < operands.size(); ++k)
+      qubits.push_back(operands[k].size() == 1 ? operands[k][0] : operands[k][i]);
+    apply_gate(name, ctx, params, qubits, num_ctrl, ctrl_pos, power, outer);
+  }
+}
+
+// The common case, on the hot path of large files: a library gate that is
+// exactly one table gate (h, cx, rz, ...), without modifiers, on single
+// qubits. Emitted directly; anything else takes the general path.
+bool Lowerer::try_direct_call(P::GateCallStatementContext* ctx, const std::string& name, Scope& scope,
+                              const CallMods& outer) {
+  if (!outer.controls.empty() || outer.power != 1) return false;
+  auto cached = direct_gates_.find(name);
+  std::optional<GateId> gate;
+  if (cached != direct_gates_.end()) {
+    gate = cached->second;
+  } else {
+    // Decide once per name: a library gate (not shadowed by a definition)
+    // whose expansion is one table gate on its own arguments, no phase.
+    if (name != "gphase" && !find_callable(name)) {
+      const detail::LibGate* lg = nullptr;
+      Library lib = Library::Builtin3;
+      if (version_ == 3) {
+        lg = detail::find_library_gate(Library::Builtin3, name);
+        if (!lg && std_included_) lg = detail::find_library_gate(lib = Library::StdGates, name);
+      } else {
+        lg = detail::find_library_gate(lib = Library::Builtin2, name);
+        if (!lg && qelib_included_) lg = detail::find_library_gate(lib = Library::Qelib1, name);
+      }
+      if (lg) {
+        std::vector<Expr> probe(lg->num_params, Expr(0.25));
+        auto prims = detail::expand_library_gate(lib, name, probe);
+        if (prims.size() == 1 && !prims[0].is_phase && prims[0].extra_controls == 0 &&
+            prims[0].args.size() == lg->num_qubits && gate_info(prims[0].gate).num_params == lg->num_params) {
+          bool identity = true;
+          for (std::size_t i = 0; i < prims[0].args.size(); ++i) identity = identity && prims[0].args[i] == i;
+          for (std::size_t i = 0; i < probe.size(); ++i) identity = identity && prims[0].params[i].same_as(probe[i]);
+          if (identity) gate = prims[0].gate;
+        }
+      }
+    }
+    direct_gates_.emplace(name, gate);
+  }
+  if (!gate || !ctx->gateModifier().empty()) return false;
+  auto* list = ctx->gateOperandList();
+  if (!list) return false;
+  const GateInfo& info = gate_info(*gate);
+  std::vector<P::GateOperandContext*> operands = list->gateOperand();
+  // Only single-qubit operands (q[i], $n, gate arguments, `qubit q`).
+  std::vector<uint32_t> qubits;
+  qubits.reserve(operands.size());
+  for (auto* o : operands) {
+    if (auto* id = o->indexedIdentifier()) {
+      auto idx = id->indexOperator();
+      if (idx.size() != 1 || idx[0]->setExpression() || !idx[0]->rangeExpression().empty()) return false;
+    }
+    std::vector<uint32_t> q = resolve_operand(o, scope);
+    if (q.size() != 1) return false;
+    qubits.push_back(q[0]);
+  }
+  std::vector<Expr> params;
+  if (auto* el = ctx->expressionList())
+    for (auto* e : el->expression()) params.push_back(number(e, scope, "a gate parameter"));
+  if (params.size() != info.num_params || qubits.size() != info.num_qubits) return false;  // general path reports
+  for (std::size_t i = 0; i < qubits.size(); ++i)
+    for (std::size_t j = i + 1; j < qubits.size(); ++j)
+      if (qubits[i] == qubits[j]) return false;
+  Operation op;
+  op.gate = *gate;
+  op.qubits = std::move(qubits);
+  op.params = std::move(params);
+  emit(std::move(op));
+  return true;
+}
+
+void Lowerer::apply_gate(const std::string& name, antlr4::ParserRuleContext* at, std::vector<Expr> params,
+                         std::vector<uint32_t> qubits, std::size_t num_ctrl, const std::vector<bool>& ctrl_pos,
+                         double power, const CallMods& outer) {
+  // Arity.
+  std::size_t want_q = 0, want_p = 0;
+  Symbol* sym = find_callable(name);
+  if (name == "gphase") {
+    want_q = 0;
+    want_p = 1;
+  } else if (name == "opaque" && version_ == 2) {
+    fail(at, "opaque gate declarations are not supported");
+  } else if (sym && sym->kind == Symbol::Gate) {
+    want_q = sym->gate->qubits.size();
+    want_p = sym->gate->params.size();
+  } else {
+    const detail::LibGate* lg = nullptr;
+    if (version_ == 3) {
+      lg = detail::find_library_gate(Library::Builtin3, name);
+      if (!lg && std_included_) lg = detail::find_library_gate(Library::StdGates, name);
+    } else {
+      lg = detail::find_library_gate(Library::Builtin2, name);
+      if (!lg && qelib_included_) lg = detail::find_library_gate(Library::Qelib1, name);
+    }
+    if (!lg) {
+      std::string hint;
+      if (version_ == 3 && !std_included_ && detail::find_library_gate(Library::StdGates, name))
+        hint = " (did you forget include \"stdgates.inc\";?)";
+      else if (version_ == 2 && !qelib_included_ && detail::find_library_gate(Library::Qelib1, name))
+        hint = " (did you forget include \"qelib1.inc\";?)";
+      fail(at, "undefined gate '" + name + "'" + hint);
+    }
+    want_q = lg->num_qubits;
+    want_p = lg->num_params;
+  }
+  if (params.size() != want_p)
+    fail(at, "gate '" + name + "' expects " + std::to_string(want_p) + " parameter" + (want_p == 1 ? "" : "s") +
+                 ", got " + std::to_string(params.size()));
+  if (qubits.size() != want_q + num_ctrl) {
+    std::string what = num_ctrl ? "'" + name + "' with " + std::to_string(num_ctrl) + " control" +
+                                      (num_ctrl == 1 ? "" : "s")
+                                : "gate '" + name + "'";
+    fail(at, what + " expects " + std::to_string(want_q + num_ctrl) + " qubit argument" +
+                 (want_q + num_ctrl == 1 ? "" : "s") + ", got " + std::to_string(qubits.size()));
+  }
+  {
+    std::vector<uint32_t> all = qubits;
+    all.insert(all.end(), outer.controls.begin(), outer.controls.end());
+    std::sort(all.begin(), all.end());
+    for (std::size_t i = 1; i < all.size(); ++i)
+      if (all[i] == all[i - 1])
+        fail(at, "qubit " + qubit_name(all[i]) + " is used twice in one gate call");
+  }
+  // negctrl: conjugate those controls with X.
+  std::vector<uint32_t> controls = outer.controls;
+  std::vector<uint32_t> flipped;
+  for (std::size_t i = 0; i < num_ctrl; ++i) {
+    controls.push_back(qubits[i]);
+    if (!ctrl_pos[i]) flipped.push_back(qubits[i]);
+  }
+  std::vector<uint32_t> targets(qubits.begin() + static_cast<std::ptrdiff_t>(num_ctrl), qubits.end());
+  for (uint32_t q : flipped) emit_gate(GateId::X, {}, {q}, {});
+  apply_named(name, at, params, targets, controls, power * outer.power);
+  for (uint32_t q : flipped) emit_gate(GateId::X, {}, {q}, {});
+}
+
+void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at, const std::vector<Expr>& params,
+                          const std::vector<uint32_t>& targets, const std::vector<uint32_t>& controls, double power) {
+  if (power == 0) return;
+  const bool integral = std::trunc(power) == power;
+  Symbol* sym = find_callable(name);
+  if (sym && sym->kind == Symbol::Gate && sym->gate->table_gate) {
+    // A definition that is exactly a table gate: the table gate itself.
+    Prim p;
+    p.gate = *sym->gate->table_gate;
+    p.params = params;
+    for (std::size_t i = 0; i < targets.size(); ++i) p.args.push_back(static_cast<uint8_t>(i));
+    std::vector<Prim> prims{p};
+    if (integral) {
+      std::vector<Prim> step = power > 0 ? prims : detail::invert(prims);
+      for (double rep = 0; rep < std::fabs(power); ++rep) emit_prims(step, targets, controls);
+      return;
+    }
+    std::vector<Prim> powered;
+    if (!detail::table_gate_power(p.gate, p.params, power, powered))
+      fail(at, "pow(" + format_number(power) + ") with a non-integer exponent is not supported on gate '" + name + "'");
+    emit_prims(powered, targets, controls);
+    return;
+  }
+  if (sym && sym->kind == Symbol::Gate) {
+    const GateDef& def = *sym->gate;
+    std::vector<P::StatementOrScopeContext*> body = def.body->statementOrScope();
+    // Body scope: parameters and qubit names only (and global constants).
+    Scope local(&global_, true);
+    for (std::size_t i = 0; i < def.params.size(); ++i) {
+      Symbol p{Symbol::Const, def.loc};
+      p.value = Value::number(params[i]);
+      local.insert(def.params[i], p);
+    }
+    for (std::size_t i = 0; i < def.qubits.size(); ++i) {
+      Symbol q{Symbol::GateQubit, def.loc};
+      q.indices = {targets[i]};
+      local.insert(def.qubits[i], q);
+    }
+    auto walk = [&](P::StatementOrScopeContext* s, double p) {
+      P::StatementContext* st = s->statement();
+      if (!st) fail(s, "nested scopes are not allowed in a gate body");
+      if (auto* call = st->gateCallStatement()) {
+        CallMods mods{controls, p};
+        const std::string* saved = gate_body_;
+        gate_body_ = &def.name;
+        try {
+          lower_gate_call(call, local, mods);
+        } catch (...) {
+          gate_body_ = saved;
+          throw;
+        }
+        gate_body_ = saved;
+      } else if (st->barrierStatement() || st->pragma() || st->nopStatement()) {
+        // Barriers inside definitions carry no meaning once inlined.
+      } else {
+        fail(st, "only gate calls are allowed in the body of gate '" + def.name + "'");
+      }
+    };
+    if (integral) {
+      double sign = power < 0 ? -1 : 1;
+      for (double rep = 0; rep < std::fabs(power); ++rep) {
+        if (sign > 0)
+          for (auto* s : body) walk(s, 1);
+        else
+          for (auto it = body.rbegin(); it != body.rend(); ++it) walk(*it, -1);
+      }
+      return;
+    }
+    std::size_t calls = 0;
+    for (auto* s : body)
+      if (s->statement() && s->statement()->gateCallStatement()) ++calls;
+    if (calls != 1 || body.size() != 1)
+      fail(at, "pow(" + format_number(power) + ") with a non-integer exponent is not supported on gate '" + name +
+                   "', whose body has more than one gate");
+    walk(body[0], power);
+    return;
+  }
+  // Library and built-in gates.
+  if (name == "gphase") {
+    emit_phase(params[0] * Expr(power), controls);
+    return;
+  }
+  Library lib = version_ == 3 ? (detail::find_library_gate(Library::Builtin3, name) ? Library::Builtin3 : Library::StdGates)
+                              : (detail::find_library_gate(Library::Builtin2, name) ? Library::Builtin2 : Library::Qelib1);
+  std::vector<Prim> prims = detail::expand_library_gate(lib, name, params);
+  if (integral) {
+    std::vector<Prim> step = power > 0 ? prims : detail::invert(prims);
+    for (double rep = 0; rep < std::fabs(power); ++rep) emit_prims(step, targets, controls);
+    return;
+  }
+  // Non-integer power: a single table gate (plus phase) with an exact rule.
+  std::vector<Prim> powered;
+  Expr phase_sum(0.0);
+  const Prim* the_gate = nullptr;
+  for (const auto& p : prims) {
+    if (p.is_phase) phase_sum = phase_sum + p.params[0];
+    else if (!the_gate) the_gate = &p;
+    else the_gate = nullptr;
+  }
+  bool ok = the_gate && the_gate->extra_controls == 0 &&
+            detail::table_gate_power(the_gate->gate, the_gate->params, power, powered);
+  if (!ok)
+    fail(at, "pow(" + format_number(power) + ") with a non-integer exponent is not supported on gate '" + name + "'");
+  // The phase of the library definition scales with the power too.
+  if (!(phase_sum.is_const() && phase_sum.value() == 0)) {
+    Prim ph;
+    ph.is_phase = true;
+    ph.params = {phase_sum * Expr(power)};
+    powered.push_back(ph);
+  }
+  // Remap prim args through the gate's own args.
+  for (auto& p : powered) {
+    if (p.is_phase) continue;
+    for (auto& a : p.args) a = the_gate->args[a];
+  }
+  emit_prims(powered, targets, controls);
+}
+
+void Lowerer::emit_prims(const std::vector<Prim>& prims, const std::vector<uint32_t>& targets,
+                         const std::vector<uint32_t>& controls) {
+  for (const auto& p : prims) {
+    if (p.is_phase) {
+      emit_phase(p.params[0], controls);
+      continue;
+    }
+    std::vector<uint32_t> q;
+    for (uint8_t a : p.args) q.push_back(targets[a]);
+    std::vector<uint32_t> extra = controls;
+    extra.insert(extra.end(), q.begin(), q.begin() + p.extra_controls);
+    q.erase(q.begin(), q.begin() + p.extra_controls);
+    emit_gate(p.gate, p.params, std::move(q), std::move(extra));
+  }
+}
+
+void Lowerer::emit_gate(GateId g, std::vector<Expr> params, std::vector<uint32_t> qubits,
+                        std::vector<uint32_t> extra) {
+  if (g == GateId::I && !extra.empty()) return;  // a controlled identity does nothing
+  // Absorb extra controls into the table's controlled gates: ctrl @ x -> cx,
+  // ctrl @ cx -> ccx, ctrl @ u3 -> cu(.., 0), ...
+  while (!extra.empty()) {
+    std::optional<GateId> up;
+    switch (g) {
+      case GateId::X: up = GateId::CX; break;
+      case GateId::CX: up = GateId::CCX; break;
+      case GateId::Y: up = GateId::CY; break;
+      case GateId::Z: up = GateId::CZ; break;
+      case GateId::CZ: up = GateId::CCZ; break;
+      case GateId::H: up = GateId::CH; break;
+      case GateId::SX: up = GateId::CSX; break;
+      case GateId::P: up = GateId::CP; break;
+      case GateId::U1: up = GateId::CU1; break;
+      case GateId::RX: up = GateId::CRX; break;
+      case GateId::RY: up = GateId::CRY; break;
+      case GateId::RZ: up = GateId::CRZ; break;
+      case GateId::U3: up = GateId::CU; params.push_back(Expr(0.0)); break;
+      case GateId::Swap: up = GateId::CSwap; break;
+      default: break;
+    }
+    if (!up) break;
+    g = *up;
+    qubits.insert(qubits.begin(), extra.back());
+    extra.pop_back();
+  }
+  Operation op;
+  op.gate = g;
+  op.num_controls = static_cast<uint8_t>(extra.size());
+  op.qubits = std::move(extra);
+  op.qubits.insert(op.qubits.end(), qubits.begin(), qubits.end());
+  op.params = std::move(params);
+  emit(std::move(op));
+}
+
+void Lowerer::emit_phase(const Expr& phase, std::vector<uint32_t> controls) {
+  if (phase.is_const() && phase.value() == 0) return;
+  if (controls.empty()) {
+    // A phase inside a run-time branch is a global phase of that branch only:
+    // unobservable, so it is not recorded.
+    if (conditions_.empty()) circ_.global_phase = circ_.global_phase + phase;
+    return;
+  }
+  uint32_t last = controls.back();
+  controls.pop_back();
+  emit_gate(GateId::P, {phase}, {last}, std::move(controls));
+}
+
+void Lowerer::emit(Operation op) {
+  op.conditions.insert(op.conditions.end(), conditions_.begin(), conditions_.end());
+  if (op.line == 0) op.line = cur_line_;
+  circ_.ops.push_back(std::move(op));
+}
+
+std::vector<uint32_t> Lowerer::discard_bits(std::size_t n) {
+  // Results that the program does not store go to bits of their own.
+  std::vector<uint32_t> bits;
+  Register* reg = nullptr;
+  for (auto& r : circ_.cregs)
+    if (r.name == "unstored_measure") reg = &r;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!reg || reg->first + reg->size != circ_.num_clbits) {
+      circ_.cregs.push_back(Register{"unstored_measure", circ_.num_clbits, 0, true});
+      reg = &circ_.cregs.back();
+    }
+    bits.push_back(circ_.num_clbits++);
+    reg->size++;
+  }
+  return bits;
+}
+
+void Lowerer::emit_measure(const std::vector<uint32_t>& qubits, const std::vector<uint32_t>& clbits,
+                           antlr4::ParserRuleContext* at) {
+  if (qubits.size() != clbits.size())
+    fail(at, "measure needs as many bits as qubits (" + std::to_string(qubits.size()) + " qubits, " +
+                 std::to_string(clbits.size()) + " bits)");
+  for (std::size_t i = 0; i < qubits.size(); ++i) {
+    Operation op;
+    op.kind = OpKind::Measure;
+    op.qubits = {qubits[i]};
+    op.clbits = {clbits[i]};
+    op.line = at ? at->getStart()->getLine() : 0;
+    emit(std::move(op));
+  }
+}
+
+void Lowerer::lower_measure_arrow(P::MeasureArrowAssignmentStatementContext* ctx, Scope& scope) {
+  if (ctx->quantumCallExpression())
+    fail(ctx, "'" + ctx->quantumCallExpression()->Identifier()->getText() +
+                  "' is not a measurement; a gate call takes no '->'");
+  std::vector<uint32_t> qubits = resolve_operand(ctx->measureExpression()->gateOperand(), scope);
+  std::vector<uint32_t> bits;
+  if (auto* target = ctx->indexedIdentifier())
+    bits = resolve_indexed(target->Identifier()->getText(), target->indexOperator(), scope, target, false);
+  else
+    bits = discard_bits(qubits.size());
+  emit_measure(qubits, bits, ctx);
+}
+
+void Lowerer::lower_assignment(P::AssignmentStatementContext* ctx, Scope& scope) {
+  auto* target = ctx->indexedIdentifier();
+  std::string name = target->Identifier()->getText();
+  Symbol* sym = scope.find(name);
+  if (!sym) fail(target, "undefined name '" + name + "'");
+  Value v;
+  if (auto* m = ctx->measureExpression()) {
+    v.kind = Value::Measured;
+    v.qubits = resolve_operand(m->gateOperand(), scope);
+  } else if (auto* e = ctx->expression()) {
+    v = eval(e, scope);
+  } else {
+    fail(ctx, "assigning the result of a gate call is not supported");
+  }
+  if (sym->kind == Symbol::CReg) {
+    std::vector<uint32_t> bits = resolve_indexed(name, target->indexOperator(), scope, target, false);
+    if (v.kind == Value::Measured) {
+      if (ctx->CompoundAssignmentOperator()) fail(ctx, "compound assignment of a measurement is not supported");
+      emit_measure(v.qubits, bits, ctx);
+      return;
+    }
+    fail(ctx, "run-time classical computation on bits is not supported (assignment to '" + name + "')");
+  }
+  if (sym->kind == Symbol::Const || sym->kind == Symbol::Input)
+    fail(target, "cannot assign to " + std::string(sym->kind == Symbol::Const ? "const" : "input") + " '" + name + "'");
+  if (sym->kind != Symbol::Var) fail(target, "cannot assign to '" + name + "'");
+  if (v.kind == Value::Measured)
+    fail(ctx, "a measurement can only be stored in bits, not in '" + sym->type + "' variable '" + name + "'");
+  if (!conditions_.empty())
+    fail(ctx, "assignment to '" + name + "' under a run-time condition is not supported");
+  if (!target->indexOperator().empty()) {
+    if (sym->value.kind != Value::Array) fail(target, "'" + name + "' is not an array");
+    Value* slot = &sym->value;
+    for (auto* idx : target->indexOperator()) {
+      for (auto* e : idx->expression()) {
+        int64_t i = integer(e, scope, "an array index");
+        if (slot->kind != Value::Array || i < 0 || i >= static_cast<int64_t>(slot->elems.size()))
+          fail(e, "index " + std::to_string(i) + " out of range for '" + name + "'" +
+                      (slot->kind == Value::Array ? " of size " + std::to_string(slot->elems.size()) : ""));
+        slot = &slot->elems[static_cast<std::size_t>(i)];
+      }
+      if (!idx->rangeExpression().empty() || idx->setExpression())
+        fail(idx, "assigning to array slices is not supported");
+    }
+    *slot = v;
+    return;
+  }
+  if (auto* op = ctx->CompoundAssignmentOperator()) {
+    std::string o = op->getText();
+    o.pop_back();
+    if (sym->value.kind == Value::Unknown) fail(target, "'" + name + "' has no compile-time value");
+    v = eval_binary(o, sym->value, v, ctx);
+  }
+  sym->value = typed(v, sym->type);
+}
+
+Flow Lowerer::lower_for(P::ForStatementContext* ctx, Scope& scope) {
+  std::vector<Value> items;
+  if (auto* set = ctx->setExpression()) {
+    for (auto* e : set->expression()) items.push_back(eval(e, scope));
+  } else if (auto* r = ctx->rangeExpression()) {
+    auto exprs = r->expression();
+    auto colons = r->COLON();
+    // [start : end] or [start : step : end], end inclusive.
+    if (exprs.size() < 2 || (colons.size() == 2 && exprs.size() != 3))
+      fail(r, "a loop range needs a start and an end, as in [0:3] or [0:2:8]");
+    int64_t start = integer(exprs[0], scope, "a loop bound");
+    int64_t step = colons.size() == 2 ? integer(exprs[1], scope, "a loop step") : 1;
+    int64_t stop = integer(exprs.back(), scope, "a loop bound");
+    if (step == 0) fail(exprs[1], "a loop step must not be zero");
+    uint64_t count = 0;
+    for (int64_t i = start; step > 0 ? i <= stop : i >= stop; i += step) {
+      if (++count > kMaxLoopIterations) fail(r, "loop has more than 10000000 iterations");
+      items.push_back(Value::number(Expr(double(i)), true));
+    }
+  } else {
+    Value v = eval(ctx->expression(), scope);
+    if (v.kind == Value::Array) items = v.elems;
+    else if (v.kind == Value::Bits) {
+      fail(ctx->expression(), "looping over run-time bits is not supported");
+    } else {
+      fail(ctx->expression(), "cannot loop over " + std::string(kind_name(v.kind)));
+    }
+  }
+  std::string var = ctx->Identifier()->getText();
+  for (const Value& item : items) {
+    Scope inner(&scope);
+    Symbol s{Symbol::Var, loc(ctx)};
+    s.type = ctx->scalarType()->getText();
+    s.value = typed(item, s.type);
+    inner.insert(var, s);
+    Flow f = lower_block(ctx->body, inner);
+    if (f == Flow::Break) break;
+    if (f == Flow::Return) return f;
+  }
+  return Flow::Normal;
+}
+
+Flow Lowerer::lower_while(P::WhileStatementContext* ctx, Scope& scope) {
+  for (uint64_t n = 0;; ++n) {
+    if (n > kMaxLoopIterations) fail(ctx, "while loop did not finish after 10000000 iterations");
+    Value v = eval(ctx->expression(), scope);
+    if (v.kind == Value::Unknown) fail(ctx, "while loops on run-time values are not supported");
+    bool known = false;
+    std::vector<Condition> conds;
+    bool t = truth(v, ctx->expression(), known, conds);
+    if (!known) fail(ctx, "while loops on run-time values are not supported");
+    if (!t) return Flow::Normal;
+    Flow f = lower_block(ctx->body, scope);
+    if (f == Flow::Break) return Flow::Normal;
+    if (f == Flow::Return) return f;
+  }
+}
+
+Flow Lowerer::lower_if(P::IfStatementContext* ctx, Scope& scope) {
+  Value v = eval(ctx->expression(), scope);
+  bool known = false;
+  std::vector<Condition> conds;
+  bool t = truth(v, ctx->expression(), known, conds);
+  if (known) {
+    if (t) return lower_block(ctx->if_body, scope);
+    if (ctx->else_body) return lower_block(ctx->else_body, scope);
+    return Flow::Normal;
+  }
+  auto run = [&](P::StatementOrScopeContext* body, const std::vector<Condition>& cs) {
+    std::size_t n = conditions_.size();
+    conditions_.insert(conditions_.end(), cs.begin(), cs.end());
+    Flow f;
+    try {
+      f = lower_block(body, scope);
+    } catch (...) {
+      conditions_.resize(n);
+      throw;
+    }
+    conditions_.resize(n);
+    return f;
+  };
+  run(ctx->if_body, conds);
+  if (ctx->else_body) {
+    if (conds.size() != 1)
+      fail(ctx->ELSE()->getSymbol(), "'else' after a condition on several comparisons is not supported");
+    Condition neg = conds[0];
+    neg.equal = !neg.equal;
+    run(ctx->else_body, {neg});
+  }
+  return Flow::Normal;
+}
+
+Flow Lowerer::lower_switch(P::SwitchStatementContext* ctx, Scope& scope) {
+  Value v = eval(ctx->expression(), scope);
+  if (v.kind != Value::Num || !v.num.is_const())
+    fail(ctx->expression(), "switch on a run-time value is not supported");
+  for (auto* item : ctx->switchCaseItem()) {
+    bool match = item->DEFAULT() != nullptr;
+    if (!match)
+      for (auto* e : item->expressionList()->expression())
+        if (constant(e, scope, "a case label") == v.num.value()) match = true;
+    if (match) {
+      Scope inner(&scope);
+      return lower_scope_body(item->scope(), inner);
+    }
+  }
+  return Flow::Normal;
+}
+
+// ---------------------------------------------------------------- operands
+
+uint32_t Lowerer::physical_qubit(antlr4::tree::TerminalNode* node) {
+  if (uses_virtual_) fail(node->getSymbol(), "cannot use physical qubits ($n) in a program that declares qubits");
+  uses_physical_ = true;
+  std::string t = node->getText().substr(1);
+  unsigned long n = std::stoul(t);
+  if (n >= kMaxQubits) fail(node->getSymbol(), "physical qubit $" + t + " is out of range");
+  circ_.num_qubits = std::max<uint32_t>(circ_.num_qubits, static_cast<uint32_t>(n) + 1);
+  return static_cast<uint32_t>(n);
+}
+
+std::vector<uint32_t> Lowerer::resolve_operand(P::GateOperandContext* ctx, Scope& scope) {
+  // gateOperand: indexedIdentifier | HardwareQubit
+  antlr4::tree::ParseTree* only = ctx->children[0];
+  if (kind_of_(only) == NodeKind::Terminal) return {physical_qubit(static_cast<antlr4::tree::TerminalNode*>(only))};
+  auto* id = static_cast<P::IndexedIdentifierContext*>(only);
+  // indexedIdentifier: Identifier indexOperator*
+  std::vector<P::IndexOperatorContext*> index;
+  for (std::size_t i = 1; i < id->children.size(); ++i)
+    index.push_back(static_cast<P::IndexOperatorContext*>(id->children[i]));
+  return resolve_indexed(id->children[0]->getText(), index, scope, id, true);
+}
+
+std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t size, Scope& scope,
+                                         const std::string& what_text, const std::string* register_name) {
+  // Built only when a message needs it.
+  auto what = [&]() -> std::string { return register_name ? "register '" + *register_name + "'" : what_text; };
+
+  std::vector<int64_t> out;
+  auto check = [&](int64_t i, antlr4::ParserRuleContext* at) {
+    int64_t j = i < 0 ? i + size : i;  // negative indices count from the end
+    if (j < 0 || j >= size)
+      fail(at, "index " + std::to_string(i) + " out of range for " + what() + " of size " + std::to_string(size));
+    return j;
+  };
+  // indexOperator: '[' (setExpression | (expression | rangeExpression) (',' ...)*) ']'
+  P::ExpressionContext* single = nullptr;
+  P::RangeExpressionContext* range = nullptr;
+  std::size_t entries = 0;
+  for (auto* ch : idx->children) {
+    NodeKind k = kind_of_(ch);
+    if (k == NodeKind::SetExpression) {
+      for (auto* e : static_cast<P::SetExpressionContext*>(ch)->expression())
+        out.push_back(check(integer(e, scope, "an index"), e));
+      return out;
+    }
+    if (k == NodeKind::RangeExpression) {
+      range = static_cast<P::RangeExpressionContext*>(ch);
+      ++entries;
+    } else if (is_expression(k)) {
+      single = static_cast<P::ExpressionContext*>(ch);
+      ++entries;
+    }
+  }
+  if (entries != 1) fail(idx, "multi-dimensional indexing of " + what() + " is not supported");
+  if (single) {
+    out.push_back(check(integer(single, scope, "an index"), single));
+    return out;
+  }
+  auto* r = range;
+  // Ranges: [a:b], [a:s:b], [:b], [a:], [:] -- the end is inclusive.
+  auto exprs = r->expression();
+  auto colons = r->COLON();
+  std::optional<int64_t> start_given, stop_given;
+  int64_t step = 1;
+  // Work out which expressions are present from the colon positions.
+  std::size_t c1 = colons[0]->getSymbol()->getTokenIndex();
+  std::optional<std::size_t> c2;
+  if (colons.size() > 1) c2 = colons[1]->getSymbol()->getTokenIndex();
+  for (auto* e : exprs) {
+    std::size_t ti = e->getStart()->getTokenIndex();
+    int64_t v = integer(e, scope, "a range bound");
+    if (ti < c1) start_given = v;
+    else if (c2 && ti < *c2) step = v;
+    else stop_given = v;
+  }
+  if (step == 0) fail(r, "a range step must not be zero");
+  // Omitted bounds run over the whole register in the step's direction.
+  int64_t start = start_given.value_or(step > 0 ? 0 : size - 1);
+  int64_t stop = stop_given.value_or(step > 0 ? size - 1 : 0);
+  if (start < 0) start += size;
+  if (stop < 0) stop += size;
+  for (int64_t i = start; step > 0 ? i <= stop : i >= stop; i += step) {
+    if (i < 0 || i >= size)
+      fail(r, "range " + r->getText() + " is out of range for " + what() + " of size " + std::to_string(size));
+    out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const std::vector<P::IndexOperatorContext*>& index,
+                                               Scope& scope, antlr4::ParserRuleContext* at, bool want_qubits) {
+  Symbol* sym = scope.find(name);
+  if (!sym) fail(at, "undefined name '" + name + "'");
+  bool is_q = sym->kind == Symbol::QReg || sym->kind == Symbol::Alias || sym->kind == Symbol::GateQubit;
+  bool is_c = sym->kind == Symbol::CReg;
+  if (want_qubits && !is_q) {
+    if (is_c) fail(at, "'" + name + "' is a bit register, not qubits");
+    fail(at, "'" + name + "' is not a qubit or qubit register");
+  }
+  if (!want_qubits && !is_c) fail(at, "'" + name + "' is not a bit register");
+  if (gate_body_ && sym->kind != Symbol::GateQubit)
+    fail(at, "the body of gate '" + *gate_body_ + "' can only use its own qubit arguments; '" + name +
+                 "' is declared outside it");
+  if (!index.empty() && sym->kind == Symbol::GateQubit) fail(at, "gate argument '" + name + "' is a single qubit and cannot be indexed");
+  if (!index.empty() && !sym->is_array && sym->kind != Symbol::Alias)
+    fail(at, "'" + name + "' is a single " + std::string(is_q ? "qubit" : "bit") + " and cannot be indexed");
+  if (index.empty()) return sym->indices;
+  // Index the register in place: only the selected elements are copied.
+  const std::vector<uint32_t>* cur = &sym->indices;
+  std::vector<uint32_t> next;
+  for (auto* idx : index) {
+    std::vector<uint32_t> sel;
+    for (int64_t i : index_list(idx, static_cast<int64_t>(cur->size()), scope, std::string(), &name))
+      sel.push_back((*cur)[static_cast<std::size_t>(i)]);
+    next = std::move(sel);
+    cur = &next;
+  }
+  return next;
+}
+
+std::vector<uint32_t> Lowerer::qubits_from_expression(P::ExpressionContext* ctx, Scope& scope) {
+  if (auto* lit = dynamic_cast<P::LiteralExpressionContext*>(ctx)) {
+    if (auto* hq = lit->HardwareQubit()) return {physical_qubit(hq)};
+    if (auto* id = lit->Identifier()) return resolve_indexed(id->getText(), {}, scope, ctx, true);
+  }
+  if (auto* ix = dynamic_cast<P::IndexExpressionContext*>(ctx)) {
+    std::vector<P::IndexOperatorContext*> idx{ix->indexOperator()};
+    P::ExpressionContext* base = ix->expression();
+    while (auto* inner = dynamic_cast<P::IndexExpressionContext*>(base)) {
+      idx.insert(idx.begin(), inner->indexOperator());
+      base = inner->expression();
+    }
+    auto* lit = dynamic_cast<P::LiteralExpressionContext*>(base);
+    if (lit && lit->Identifier()) return resolve_indexed(lit->Identifier()->getText(), idx, scope, ctx, true);
+  }
+  fail(ctx, "expected qubits");
+}
+
+Value Lowerer::call_def(const SubDef& def, const std::vector<P::ExpressionContext*>& args, Scope& scope,
+                        antlr4::ParserRuleContext* at) {
+  if (args.size() != def.args.size())
+    fail(at, "subroutine '" + def.name + "' expects " + std::to_string(def.args.size()) + " argument" +
+                 (def.args.size() == 1 ? "" : "s") + ", got " + std::to_string(args.size()));
+  std::vector<Value> classical;
+  std::vector<std::vector<uint32_t>> qubits;
+  std::vector<antlr4::ParserRuleContext*> where;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (def.args[i].kind == DefArg::Qubits) qubits.push_back(qubits_from_expression(args[i], scope));
+    else classical.push_back(eval(args[i], scope));
+    where.push_back(args[i]);
+  }
+  return call_def_bound(def, std::move(classical), std::move(qubits), where, at);
+}
+
+Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
+                              std::vector<std::vector<uint32_t>> qubits,
+                              const std::vector<antlr4::ParserRuleContext*>& arg_at, antlr4::ParserRuleContext* at) {
+  std::size_t want_c = 0, want_q = 0;
+  for (const auto& a : def.args) (a.kind == DefArg::Qubits ? want_q : want_c)++;
+  if (classical.size() != want_c || qubits.size() != want_q)
+    fail(at, "subroutine '" + def.name + "' expects " + std::to_string(want_c) + " classical and " +
+                 std::to_string(want_q) + " qubit argument" + (want_q == 1 ? "" : "s") + ", got " +
+                 std::to_string(classical.size()) + " and " + std::to_string(qubits.size()));
+  if (def_depth_ > 64) fail(at, "subroutine calls nest too deeply (recursion is not supported)");
+  Scope local(&global_, true);
+  std::size_t ci = 0, qi = 0, k = 0;
+  for (const DefArg& a : def.args) {
+    antlr4::ParserRuleContext* here = k < arg_at.size() ? arg_at[k] : at;
+    ++k;
+    if (a.kind == DefArg::Qubits) {
+      const std::vector<uint32_t>& qs = qubits[qi++];
+      if (a.size < 0 && qs.size() != 1)
+        fail(here, "argument '" + a.name + "' of '" + def.name + "' is one qubit, got " + std::to_string(qs.size()));
+      if (a.size >= 0 && static_cast<int64_t>(qs.size()) != a.size)
+        fail(here, "argument '" + a.name + "' of '" + def.name + "' is " + std::to_string(a.size) + " qubits, got " +
+                       std::to_string(qs.size()));
+      Symbol s{Symbol::Alias, def.loc};
+      s.indices = qs;
+      s.is_array = a.size >= 0;
+      local.insert(a.name, s);
+    } else {
+      Symbol s{Symbol::Const, def.loc};
+      s.value = typed(classical[ci++], a.type);
+      local.insert(a.name, s);
+    }
+  }
+  ++def_depth_;
+  return_value_.reset();
+  const std::string* saved_gate = gate_body_;
+  gate_body_ = nullptr;
+  try {
+    lower_scope_body(def.body, local);
+  } catch (...) {
+    --def_depth_;
+    gate_body_ = saved_gate;
+    throw;
+  }
+  --def_depth_;
+  gate_body_ = saved_gate;
+  Value result = return_value_.value_or(Value{});
+  return_value_.reset();
+  return result;
+}
+
+
+}  // namespace qforge::frontend_detail

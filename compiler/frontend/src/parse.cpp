@@ -1,0 +1,447 @@
+// Parsing (see frontend_internal.hpp): source files, includes, the SLL parse
+// with bail-out and the LL re-parse that gives exact syntax errors.
+//
+// Per file:
+//  1. SLL prediction with a bail-out error strategy, one statement at a time;
+//     each statement is lowered and its parse tree freed at once (unless the
+//     program defines gates or subroutines, whose bodies are walked again at
+//     every call and so must stay alive).
+//  2. Only when step 1 fails anywhere, the whole compilation restarts in full
+//     LL mode with ANTLR's recovering error strategy, which gives exact
+//     syntax errors (all of them) or, for the rare program SLL cannot
+//     decide, the correct parse.
+#include "frontend_internal.hpp"
+
+namespace qforge::frontend_detail {
+
+std::shared_ptr<SourceFile> make_file(std::string text, const std::string& name, std::string path) {
+  auto f = std::make_shared<SourceFile>();
+  f->name = std::make_shared<const std::string>(name);
+  f->path = std::move(path);
+  f->text = std::move(text);
+  f->line_starts.push_back(0);
+  for (std::size_t i = 0; i < f->text.size(); ++i)
+    if (f->text[i] == '\n') f->line_starts.push_back(i + 1);
+  return f;
+}
+
+bool read_text(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+std::string token_text(antlr4::Token* t) {
+  if (!t) return "";
+  if (t->getType() == antlr4::Token::EOF) return "end of file";
+  return "'" + t->getText() + "'";
+}
+
+/// Readable names of the token types a parser expected.
+std::string describe_expected(const antlr4::misc::IntervalSet& set, const antlr4::dfa::Vocabulary& voc) {
+  std::vector<std::string> names;
+  for (ssize_t t : set.toList()) {
+    if (t == antlr4::Token::EOF) {
+      names.push_back("end of file");
+      continue;
+    }
+    std::string lit = voc.getLiteralName(t);
+    if (!lit.empty()) {
+      names.push_back(lit);
+      continue;
+    }
+    std::string sym = voc.getSymbolicName(t);
+    if (sym == "Identifier") names.push_back("an identifier");
+    else if (sym == "StringLiteral") names.push_back("a quoted file name");
+    else if (sym == "VersionSpecifier") names.push_back("a version number");
+    else if (sym.find("IntegerLiteral") != std::string::npos) names.push_back("an integer");
+    else if (sym == "FloatLiteral") names.push_back("a number");
+    else if (sym == "HardwareQubit") names.push_back("a physical qubit");
+    else names.push_back(sym);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  if (names.empty() || names.size() > 4) return {};
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out += i + 1 == names.size() ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+/// Collects syntax errors with a location and a readable message.
+///
+/// ANTLR's recovery reports follow-on errors for one mistake; only the first
+/// error of a statement is kept (errors up to the statement's ';' are
+/// dropped). A "no viable alternative" error, which names no expected token,
+/// is held back and replaced by a more precise error at the same token when
+/// recovery reports one (`rx(0.5 q;` -> expected ')'). A mistake found at the
+/// first token of a new line after a token that can end a statement is a
+/// missing ';', reported just after that token; unclosed brackets at ';' or
+/// at the end of the file are named, as is an unclosed '{'.
+class SyntaxErrors : public antlr4::BaseErrorListener {
+ public:
+  SyntaxErrors(const SourceFile& file, DiagnosticSink* sink) : file_(file), sink_(sink) {}
+  bool any = false;
+
+  void syntaxError(antlr4::Recognizer* rec, antlr4::Token* bad, size_t line, size_t col,
+                   const std::string& msg, std::exception_ptr ep) override {
+    any = true;
+    if (!sink_) return;
+    auto* parser = dynamic_cast<antlr4::Parser*>(rec);
+    if (!parser) {
+      // Lexer: msg is "token recognition error at: 'x'".
+      flush();
+      auto p = msg.find("at: ");
+      emit(static_cast<uint32_t>(line), static_cast<uint32_t>(col) + 1,
+           "unexpected character " + (p == std::string::npos ? msg : msg.substr(p + 4)));
+      return;
+    }
+    stream_ = dynamic_cast<antlr4::BufferedTokenStream*>(parser->getTokenStream());
+    const ssize_t index = bad ? static_cast<ssize_t>(bad->getTokenIndex()) : -1;
+    const bool no_viable = msg.rfind("no viable alternative", 0) == 0;
+    if (pending_) {
+      // A precise error at the held-back token replaces it.
+      if (index == pending_->index && !no_viable) {
+        suppress_until_ = pending_->suppressed_before;
+        pending_.reset();
+      } else {
+        flush();
+      }
+    }
+    if (index >= 0 && index <= suppress_until_) return;
+
+    Pending e;
+    e.index = index;
+    e.suppressed_before = suppress_until_;
+    e.line = static_cast<uint32_t>(line);
+    e.col = static_cast<uint32_t>(col) + 1;
+    std::string expected;
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const antlr4::RecognitionException& ex) {
+      expected = describe_expected(ex.getExpectedTokens(), parser->getVocabulary());
+    } catch (...) {
+    }
+    if (expected.empty() && msg.rfind("missing ", 0) == 0) {
+      // "missing ';' at 'h'"
+      auto at = msg.find(" at ");
+      expected = msg.substr(8, at == std::string::npos ? std::string::npos : at - 8);
+    }
+    if (expected.empty() && msg.find("expecting ") != std::string::npos) {
+      std::string x = msg.substr(msg.find("expecting ") + 10);
+      if (x.find('{') == std::string::npos) expected = x;
+    }
+    const bool at_eof = bad && bad->getType() == antlr4::Token::EOF;
+    antlr4::Token* prev = previous(index);
+    std::string closer = bad ? unclosed_bracket(index) : std::string();
+    const bool ends = prev && can_end_statement(prev);
+    if (bad && ends && !closer.empty() && (at_eof || bad->getType() == qforge_antlr::qasm3Lexer::SEMICOLON)) {
+      expected = closer;  // `h q[0;` -> expected ']'
+    } else if (bad && ends && closer.empty() &&
+               (at_eof || bad->getLine() > prev->getLine() || bad->getType() == qforge_antlr::qasm3Lexer::RBRACE)) {
+      expected = "';'";  // the statement before the line break lacks its ';'
+    }
+    if (at_eof && expected.empty() && brace_depth(index) > 0) {
+      e.message = "expected '}' before the end of the file (to close the '{' at line " +
+                  std::to_string(open_brace_->getLine()) + ")";
+      after(prev, e);
+    } else if ((expected == "';'" || expected == "')'" || expected == "']'") && bad) {
+      // A missing ';' or bracket is reported just after the previous token.
+      after(prev, e);
+      e.message = "expected " + expected + (expected == "';'" ? " at the end of the statement" : "");
+    } else if (!expected.empty()) {
+      e.message = "expected " + expected + ", got " + token_text(bad);
+    } else if (msg.rfind("extraneous input", 0) == 0 || msg.rfind("mismatched input", 0) == 0 || no_viable) {
+      e.message = "unexpected " + token_text(bad);
+    } else {
+      e.message = msg;
+    }
+    if (at_eof && e.message.rfind("unexpected", 0) == 0) {
+      e.message = "unexpected end of file";
+      after(prev, e);
+    }
+    // OpenQASM 2's `opaque` is not in the grammar: name the feature.
+    std::string src = file_.line(e.line);
+    std::size_t first = src.find_first_not_of(" \t");
+    if (first != std::string::npos && src.compare(first, 7, "opaque ") == 0) {
+      e.message = "opaque gate declarations are not supported";
+      e.col = static_cast<uint32_t>(first) + 1;
+    }
+    // Follow-on errors up to the end of this statement are dropped.
+    suppress_until_ = statement_end(index);
+    if (no_viable && !at_eof) pending_ = e;
+    else emit(e.line, e.col, e.message);
+  }
+
+  /// Report a held-back error (call when parsing ends).
+  void flush() {
+    if (!pending_) return;
+    Pending e = *pending_;
+    pending_.reset();
+    emit(e.line, e.col, e.message);
+  }
+
+  static std::size_t utf8_length(const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char ch : s)
+      if ((ch & 0xC0) != 0x80) ++n;
+    return n;
+  }
+
+ private:
+  struct Pending {
+    ssize_t index = -1;
+    ssize_t suppressed_before = -1;
+    uint32_t line = 0, col = 0;
+    std::string message;
+  };
+
+  void emit(uint32_t line, uint32_t col, const std::string& message) {
+    sink_->error(SourceLoc{file_.name, line, col}, message, file_.line(line));
+  }
+
+  antlr4::Token* token(ssize_t i) const { return stream_->get(static_cast<std::size_t>(i)); }
+
+  /// The last default-channel token before token `index`.
+  antlr4::Token* previous(ssize_t index) const {
+    if (!stream_) return nullptr;
+    for (ssize_t i = index - 1; i >= 0; --i)
+      if (token(i)->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return token(i);
+    return nullptr;
+  }
+
+  /// Put the error just after `prev` (on its line).
+  static void after(antlr4::Token* prev, Pending& e) {
+    if (!prev) return;
+    e.line = static_cast<uint32_t>(prev->getLine());
+    e.col = static_cast<uint32_t>(prev->getCharPositionInLine() + utf8_length(prev->getText())) + 1;
+  }
+
+  static bool can_end_statement(antlr4::Token* t) {
+    using L = qforge_antlr::qasm3Lexer;
+    switch (t->getType()) {
+      case L::Identifier: case L::RBRACKET: case L::RPAREN: case L::HardwareQubit:
+      case L::BooleanLiteral: case L::ImaginaryLiteral: case L::BinaryIntegerLiteral:
+      case L::OctalIntegerLiteral: case L::DecimalIntegerLiteral: case L::HexIntegerLiteral:
+      case L::FloatLiteral: case L::TimingLiteral: case L::BitstringLiteral: case L::StringLiteral:
+      case L::BREAK: case L::CONTINUE: case L::END: case L::RETURN:
+        return true;
+      default: return false;
+    }
+  }
+
+  /// The closer of the innermost '(' or '[' left open in the statement that
+  /// contains token `index`, as "')'" or "']'"; empty when none.
+  std::string unclosed_bracket(ssize_t index) const {
+    using L = qforge_antlr::qasm3Lexer;
+    if (!stream_) return {};
+    int parens = 0, brackets = 0;
+    for (ssize_t i = index - 1; i >= 0; --i) {
+      auto type = token(i)->getType();
+      if (type == L::SEMICOLON || type == L::LBRACE || type == L::RBRACE) break;
+      if (type == L::RPAREN) ++parens;
+      if (type == L::RBRACKET) ++brackets;
+      if (type == L::LPAREN && --parens < 0) return "')'";
+      if (type == L::LBRACKET && --brackets < 0) return "']'";
+    }
+    return {};
+  }
+
+  /// How many '{' are open before token `index`; sets open_brace_ to the
+  /// innermost one.
+  int brace_depth(ssize_t index) {
+    using L = qforge_antlr::qasm3Lexer;
+    std::vector<antlr4::Token*> open;
+    for (ssize_t i = 0; stream_ && i < index; ++i) {
+      if (token(i)->getType() == L::LBRACE) open.push_back(token(i));
+      if (token(i)->getType() == L::RBRACE && !open.empty()) open.pop_back();
+    }
+    open_brace_ = open.empty() ? nullptr : open.back();
+    return static_cast<int>(open.size());
+  }
+
+  /// Index of the first ';' at or after token `index` (the end of the file
+  /// when there is none).
+  ssize_t statement_end(ssize_t index) {
+    if (!stream_ || index < 0) return index;
+    stream_->fill();  // the tokens after the error may not be read yet
+    ssize_t n = static_cast<ssize_t>(stream_->size());
+    for (ssize_t i = index; i < n; ++i)
+      if (token(i)->getType() == qforge_antlr::qasm3Lexer::SEMICOLON || token(i)->getType() == antlr4::Token::EOF)
+        return i;
+    return std::numeric_limits<ssize_t>::max();
+  }
+
+  const SourceFile& file_;
+  DiagnosticSink* sink_;
+  antlr4::BufferedTokenStream* stream_ = nullptr;
+  std::optional<Pending> pending_;
+  ssize_t suppress_until_ = -1;
+  antlr4::Token* open_brace_ = nullptr;
+};
+
+ParsedFile::~ParsedFile() = default;
+
+/// True when `text` may define gates or subroutines, whose parse trees (and
+/// tokens) must outlive their statement. Conservative: any `gate`/`def`
+/// keyword-like word counts, comments included.
+bool may_define_callables(const std::string& text) {
+  auto is_id = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (const char* kw : {"gate", "def"}) {
+    const std::size_t n = std::char_traits<char>::length(kw);
+    for (std::size_t pos = text.find(kw); pos != std::string::npos; pos = text.find(kw, pos + 1)) {
+      bool start = pos == 0 || !is_id(text[pos - 1]);
+      bool end = pos + n < text.size() && !is_id(text[pos + n]);
+      if (start && end) return true;
+    }
+  }
+  return false;
+}
+
+void Lowerer::set_version(P::VersionContext* v) {
+  std::string ver = v->VersionSpecifier()->getText();
+  version_known_ = true;
+  if (ver.rfind("2", 0) == 0) {
+    version_ = 2;
+  } else if (ver.rfind("3", 0) == 0) {
+    version_ = 3;
+  } else {
+    report(SemanticError{loc(v), "unsupported OpenQASM version " + ver + " (qforge reads 2.0 and 3.x)"});
+  }
+}
+
+void Lowerer::detect_version(const SourceFile& file, bool is_main) {
+  if (!is_main || version_known_) return;
+  // Without a version line, a file that includes qelib1.inc is OpenQASM 2
+  // (QASMBench writes such files); anything else is OpenQASM 3.
+  if (file.text.find("qelib1.inc") != std::string::npos) version_ = 2;
+}
+
+void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) {
+  const SourceFile* saved_file = current_file_;
+  current_file_ = file.get();
+  include_stack_.push_back(file->path);
+  detect_version(*file, is_main);
+
+  auto pf = std::make_shared<ParsedFile>();
+  pf->file = file;
+  pf->input = std::make_unique<antlr4::ANTLRInputStream>(file->text);
+  pf->lexer = std::make_unique<qforge_antlr::qasm3Lexer>(pf->input.get());
+  // Streaming: in SLL mode a program without gate or subroutine definitions
+  // needs no token after its statement is lowered, so tokens are released as
+  // parsing goes (a 200k-gate file would otherwise hold over a million).
+  const bool stream_tokens = !ll_mode_ && !may_define_callables(file->text);
+  if (stream_tokens)
+    pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->lexer.get());
+  else
+    pf->tokens = std::make_unique<antlr4::CommonTokenStream>(pf->lexer.get());
+  pf->parser = std::make_unique<P>(pf->tokens.get());
+  pf->listener = std::make_unique<SyntaxErrors>(*file, ll_mode_ ? &diags_ : nullptr);
+  pf->lexer->removeErrorListeners();
+  pf->lexer->addErrorListener(pf->listener.get());
+  pf->parser->removeErrorListeners();
+  pf->parser->addErrorListener(pf->listener.get());
+  P& parser = *pf->parser;
+
+  auto lower_top = [&](P::StatementOrScopeContext* s) {
+    try {
+      lower_statement_or_scope(s, global_);
+    } catch (const SemanticError& e) {
+      report(e);
+    }
+  };
+
+  if (!ll_mode_) {
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::SLL);
+    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    try {
+      if (pf->tokens->LA(1) == qforge_antlr::qasm3Lexer::OPENQASM) {
+        ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
+        auto* v = parser.version();
+        if (pf->listener->any) throw RetryWithLL{};
+        if (is_main) set_version(v);
+        if (stream_tokens) pf->tokens->release(mark);
+      }
+      while (pf->tokens->LA(1) != antlr4::Token::EOF) {
+        // The mark keeps this statement's tokens alive until it is lowered.
+        ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
+        auto* s = parser.statementOrScope();
+        if (pf->listener->any) throw RetryWithLL{};
+        lower_top(s);
+        if (!retain_trees_) parser.getTreeTracker().reset();
+        if (stream_tokens) pf->tokens->release(mark);
+      }
+      if (pf->listener->any) throw RetryWithLL{};
+    } catch (const antlr4::ParseCancellationException&) {
+      throw RetryWithLL{};
+    } catch (const SemanticError& e) {
+      report(e);
+    }
+  } else {
+    P::ProgramContext* prog = parser.program();
+    pf->listener->flush();
+    // A file with syntax errors is not lowered; after an included file's
+    // syntax errors nothing more is, as its gates would be reported undefined.
+    if (pf->listener->any && !is_main) throw EndProgram{};
+    if (!pf->listener->any) {
+      if (auto* v = prog->version(); v && is_main) set_version(v);
+      for (auto* s : prog->statementOrScope()) lower_top(s);
+    }
+  }
+  if (retain_trees_) kept_files_.push_back(pf);
+  include_stack_.pop_back();
+  current_file_ = saved_file;
+}
+
+void Lowerer::lower_include(P::IncludeStatementContext* ctx) {
+  std::string raw = ctx->StringLiteral()->getText();
+  std::string name = raw.substr(1, raw.size() - 2);
+  if (name == "stdgates.inc") {
+    if (version_ == 2) fail(ctx, "stdgates.inc is an OpenQASM 3 library; OpenQASM 2 programs include qelib1.inc");
+    std_included_ = true;
+    direct_gates_.clear();
+    return;
+  }
+  if (name == "qelib1.inc") {
+    if (version_ == 3 && version_known_)
+      fail(ctx, "qelib1.inc is an OpenQASM 2 library; OpenQASM 3 programs include stdgates.inc");
+    qelib_included_ = true;
+    direct_gates_.clear();
+    return;
+  }
+  // Relative to the including file, then the -I directories.
+  std::vector<fs::path> candidates;
+  fs::path base = fs::path(current_file_->path).parent_path();
+  candidates.push_back(base / name);
+  for (const auto& dir : opt_.include_dirs) candidates.push_back(fs::path(dir) / name);
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (!fs::is_regular_file(c, ec)) continue;
+    std::string canon = fs::weakly_canonical(c, ec).string();
+    for (const auto& open : include_stack_) {
+      if (open != canon) continue;
+      std::string chain;
+      bool on = false;
+      for (const auto& p : include_stack_) {
+        if (p == canon) on = true;
+        if (on) chain += fs::path(p).filename().string() + " -> ";
+      }
+      fail(ctx, "include cycle: " + chain + fs::path(canon).filename().string());
+    }
+    std::string text;
+    if (!read_text(c.string(), text)) fail(ctx, "cannot read included file '" + c.string() + "'");
+    lower_file(make_file(std::move(text), c.string(), canon), false);
+    return;
+  }
+  fail(ctx, "cannot find included file '" + name + "'" +
+                (opt_.include_dirs.empty() ? " (searched next to the including file; add -I DIR)" : ""));
+}
+
+
+}  // namespace qforge::frontend_detail

@@ -1,0 +1,108 @@
+// qforge/circuit.hpp - the gate IR: a flat list of operations on qubit and
+// clbit indices, with symbolic parameters over the circuit's `input` scalars.
+//
+// Invariants (checked by `verify`):
+//  - every gate is a table gate (gates.hpp): definitions are inlined and
+//    modifiers resolved by the front end;
+//  - qubits[0 .. num_controls) are extra |1>-controls added by `ctrl @`
+//    beyond the table gate's own (negctrl is lowered to X conjugation), and
+//    the rest are the table gate's arguments in order;
+//  - all qubits of one operation are distinct and < Circuit::num_qubits;
+//  - parameters: exactly gate_info(gate).num_params expressions;
+//  - a conditioned operation runs only when every condition holds.
+#pragma once
+
+#include "qforge/expr.hpp"
+#include "qforge/gates.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qforge {
+
+enum class OpKind : uint8_t { Gate, Measure, Reset, Barrier, Delay };
+
+/// `if (bits == value)`: the classical bits `clbits` (clbits[0] is the least
+/// significant) read as an unsigned integer equal (or, with `equal` false,
+/// not equal) to `value`.
+struct Condition {
+  std::vector<uint32_t> clbits;
+  uint64_t value = 0;
+  bool equal = true;
+};
+
+struct Operation {
+  OpKind kind = OpKind::Gate;
+  GateId gate = GateId::I;            ///< for Gate
+  uint8_t num_controls = 0;           ///< extra controls in front of qubits
+  std::vector<uint32_t> qubits;       ///< controls, then the gate's qubits;
+                                      ///< for Measure/Reset/Barrier/Delay: the
+                                      ///< qubits it acts on
+  std::vector<Expr> params;           ///< gate parameters; Delay: duration
+  std::vector<uint32_t> clbits;       ///< Measure: qubits[i] -> clbits[i]
+  std::vector<Condition> conditions;  ///< all must hold (nested ifs)
+  std::string delay_unit;             ///< Delay: "ns", "dt", ... of params[0]
+  uint32_t line = 0;                  ///< source line (0: none), for messages
+
+  bool is_gate() const { return kind == OpKind::Gate; }
+  /// Number of qubits the gate acts on including extra controls.
+  std::size_t arity() const { return qubits.size(); }
+};
+
+/// One `input` declaration: a float/angle/int scalar or an array of them.
+/// Its scalars are symbols first_symbol .. first_symbol + size() - 1, in
+/// row-major order.
+struct InputDecl {
+  std::string name;
+  std::string type;              ///< as written: "float[64]", "angle", ...
+  std::vector<uint32_t> shape;   ///< empty for a scalar
+  uint32_t first_symbol = 0;
+  uint32_t size() const;
+};
+
+/// A named register as declared, for emitters and drawing: qubits
+/// first .. first + size - 1 (or clbits for classical registers).
+struct Register {
+  std::string name;
+  uint32_t first = 0;
+  uint32_t size = 0;
+  bool is_array = true;          ///< `qubit[2] q` vs `qubit q`
+};
+
+struct Circuit {
+  uint32_t num_qubits = 0;
+  uint32_t num_clbits = 0;
+  std::vector<Register> qregs, cregs;
+  bool physical_qubits = false;  ///< written with `$n` qubits
+  std::vector<InputDecl> inputs;
+  std::vector<Operation> ops;
+  Expr global_phase;             ///< exp(i * global_phase) multiplies the state
+  int source_version = 3;        ///< 2 or 3: the OpenQASM version read
+
+  uint32_t num_symbols() const;
+  /// "theta" or "x[2]" for each symbol index.
+  std::vector<std::string> symbol_names() const;
+  /// Symbol index of a name as printed by symbol_names(), or -1.
+  int64_t find_symbol(const std::string& name) const;
+  /// Substitute values for symbols (NaN: stays symbolic). Inputs whose
+  /// scalars all get values are removed from `inputs`, and remaining
+  /// symbols are renumbered.
+  Circuit bind(const std::vector<double>& values) const;
+  /// Check the invariants above; an empty string when they hold, else what
+  /// is wrong (an internal error: the front end never produces such IR).
+  std::string verify() const;
+};
+
+/// A gate on `qubits` (no extra controls, no conditions): how passes and
+/// tests build operations.
+Operation make_gate(GateId gate, std::vector<uint32_t> qubits, std::vector<Expr> params = {});
+
+/// The full matrix of one gate operation including its extra controls
+/// (qubits in operation order, first most significant: the gate-matrix
+/// convention of gates.hpp), parameters evaluated with `symbol_values`
+/// (indexed by symbol). Throws std::invalid_argument for a non-gate or a
+/// symbol without a value.
+std::vector<cplx> operation_matrix(const Operation& op, const std::vector<double>& symbol_values = {});
+
+}  // namespace qforge

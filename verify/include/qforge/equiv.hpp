@@ -1,0 +1,64 @@
+// qforge/equiv.hpp - are two circuits the same operation up to global phase?
+//
+// The engine simulates both circuits itself (dense state vectors with Eigen
+// up to 22 qubits, a sparse amplitude map beyond that), so it does not depend
+// on runtime/. Two modes:
+//  - exact: every computational basis state is an input (columns of the
+//    unitary); used when the first circuit has at most `max_exact_qubits`;
+//  - random: `num_random_states` random inputs. Dense: Gaussian random states.
+//    Sparse (more than 22 qubits): random basis states with up to 4 qubits in
+//    random superpositions, so relative phases are checked too. A "yes" is
+//    then probabilistic, and the result says so.
+// One global phase is fixed on the first input and must fit every input.
+//
+// Layouts: B may be a routed circuit on more (physical) qubits. Logical qubit
+// i of A starts on qubit initial_layout[i] of B and ends on final_layout[i].
+// B's other qubits are ancillas: they start in |0> and must end in |0>. Qubits
+// B never touches are dropped before simulation.
+//
+// Symbolic parameters: symbols are matched by name (Circuit::symbol_names)
+// and bound to the same random values in both circuits, `symbol_trials` times.
+// Trailing measurements are compared as a map qubit -> clbit; any other
+// non-unitary operation (mid-circuit measure, reset, condition) makes the
+// circuits incomparable (std::invalid_argument).
+#pragma once
+
+#include "qforge/circuit.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qforge {
+
+struct EquivOptions {
+  std::vector<uint32_t> initial_layout;  ///< A qubit i -> B qubit (empty: identity)
+  std::vector<uint32_t> final_layout;    ///< A qubit i -> B qubit at the end (empty: initial)
+  uint32_t max_exact_qubits = 12;        ///< exact (all basis inputs) up to this many A qubits
+  uint32_t num_random_states = 12;       ///< inputs in random mode
+  uint32_t symbol_trials = 3;            ///< random bindings of symbolic parameters
+  uint64_t seed = 0x5eed;
+  double tolerance = 1e-6;               ///< max amplitude difference accepted
+  uint64_t max_sparse_support = 1u << 18; ///< sparse mode gives up (invalid_argument) beyond this
+};
+
+struct EquivResult {
+  bool equivalent = false;
+  bool exact = false;          ///< true: all basis inputs (unitary comparison)
+  std::string method;          ///< e.g. "exact: unitary on 5 qubits"
+  std::string detail;          ///< where they first differ (empty when equivalent)
+  double global_phase = 0;     ///< B = exp(i*global_phase) A, in (-pi, pi]
+  double max_error = 0;        ///< largest amplitude difference seen
+};
+
+/// Compare A and B (see the file comment). Throws std::invalid_argument when
+/// they cannot be compared (bad layout, non-unitary operations, too large).
+EquivResult check_equivalence(const Circuit& a, const Circuit& b, const EquivOptions& opt = {});
+
+/// The unitary of a circuit without measurements (gates, barriers, delays
+/// only), row-major 2^n x 2^n, qubit 0 the most significant bit of the index
+/// (the gate-matrix convention), global phase included. For tests; n <= 12.
+std::vector<cplx> circuit_unitary(const Circuit& c, const std::vector<double>& symbol_values = {});
+
+
+}  // namespace qforge
