@@ -32,11 +32,16 @@ int run_verb(const VerbEntry& verb, const std::vector<std::string>& args) {
   } catch (const UsageError& e) {
     std::cerr << "qforge " << verb.name << ": " << e.what() << "\n";
     return kUsage;
+  } catch (const LocatedError& e) {
+    print_error(e);
+    return kFailed;
   } catch (const std::exception& e) {
     std::cerr << "qforge " << verb.name << ": error: " << e.what() << "\n";
     return kFailed;
   }
 }
+
+void print_error(const LocatedError& e) { std::cerr << format_diagnostic(diagnostic_of(e)); }
 
 std::string one_of(const po::variables_map& vm, const std::string& name, const std::vector<std::string>& allowed) {
   const std::string value = vm[name].as<std::string>();

@@ -40,8 +40,13 @@ struct UsageError : std::runtime_error {
 };
 
 /// Run a verb: usage errors exit kUsage, other exceptions kFailed, each with
-/// a one-line message naming the verb.
+/// a one-line message naming the verb; a LocatedError (an error found after
+/// parsing, at an operation) prints as `file:line:col: error: message` with
+/// the source line and a caret.
 int run_verb(const VerbEntry& verb, const std::vector<std::string>& args);
+
+/// Print a LocatedError to stderr as the diagnostic sink formats errors.
+void print_error(const LocatedError& e);
 
 /// Parse `args` with `desc` (+ optional positionals); `--help` prints
 /// `usage` and the options and returns false (the caller exits kOk).

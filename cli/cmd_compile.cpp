@@ -75,17 +75,13 @@ int run_compile(const std::vector<std::string>& args) {
   CompileResult result;
   try {
     result = run_pipeline(*circuit, level, target, coupling);
+  } catch (const LocatedError&) {
+    throw;  // at an operation: printed with its source line
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());  // bad target, coupling map, or a circuit too large for it
   }
   if (vm["verbose"].as<bool>()) std::cerr << result.pass_report;
-  std::string text;
-  try {
-    text = emitter->second(result.circuit);
-  } catch (const std::exception& e) {
-    std::cerr << "qforge compile: error: " << e.what() << "\n";
-    return kFailed;
-  }
+  std::string text = emitter->second(result.circuit);
   // Routed output records its layout on the line after the version line.
   if (std::string lc = layout_comment(result); !lc.empty()) {
     std::size_t eol = text.find('\n');

@@ -84,6 +84,9 @@ int run_equiv(const std::vector<std::string>& args) {
   EquivResult r;
   try {
     r = check_equivalence(*a, *b, o);
+  } catch (const LocatedError& e) {
+    print_error(e);
+    return kUsage;
   } catch (const std::invalid_argument& e) {
     std::cerr << "qforge equiv: cannot compare: " << e.what() << "\n";
     return kUsage;

@@ -56,6 +56,8 @@ int run_export(const std::vector<std::string>& args) {
   models::ExportResult r;
   try {
     r = models::export_checkpoint(o);
+  } catch (const LocatedError&) {
+    throw;  // at an operation of the circuit: printed with its source line
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

@@ -121,7 +121,7 @@ std::shared_ptr<Program> compile_program(const QuantumHeadSpec& spec) {
     if (op.kind == OpKind::Barrier || op.kind == OpKind::Delay || op.kind == OpKind::Measure) continue;
     if (op.kind != OpKind::Gate || !op.conditions.empty())
       throw std::runtime_error("circuit '" + spec.circuit_path + "' line " +
-                               std::to_string(op.line) +
+                               std::to_string(op.loc.line) +
                                ": the quantum head takes unitary circuits only (no reset or if)");
     ProgOp g;
     g.gate = op.gate;

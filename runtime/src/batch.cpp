@@ -387,10 +387,10 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
   for (const Operation& op : circuit.ops) {
     if (op.kind == OpKind::Barrier || op.kind == OpKind::Delay) continue;
     if (op.kind != OpKind::Gate)
-      fail("BatchCircuit: the circuit measures or resets (line " + std::to_string(op.line) +
-           "); a differentiable circuit must be unitary.");
+      throw error_at(op, "a differentiable circuit must be unitary, but this " + op_name(op) +
+                             " is not (BatchCircuit).");
     if (!op.conditions.empty())
-      fail("BatchCircuit: the circuit has a classically conditioned gate (line " + std::to_string(op.line) + ").");
+      throw error_at(op, "a differentiable circuit cannot condition a gate on measured bits (BatchCircuit).");
     if (op.gate == GateId::I) continue;
     const GateInfo& info = gate_info(op.gate);
     const unsigned nc = op.num_controls + info.num_controls;

@@ -14,7 +14,6 @@ using cd = std::complex<double>;
 
 std::string describe(const Operation& op) {
   std::string s = op.is_gate() ? std::string(gate_info(op.gate).name) : std::string("operation");
-  if (op.line) s += " (line " + std::to_string(op.line) + ")";
   return s;
 }
 
@@ -90,28 +89,28 @@ GateOp evaluate_gate(const Operation& op, const double* inputs) {
   if (!op.is_gate()) throw std::invalid_argument("evaluate_gate: " + describe(op) + " is not a gate.");
   const GateInfo& info = gate_info(op.gate);
   if (op.params.size() != info.num_params)
-    throw std::invalid_argument("gate " + describe(op) + " expects " +
+    throw error_at(op, "gate " + describe(op) + " expects " +
                                 std::to_string(info.num_params) + " parameters, got " +
                                 std::to_string(op.params.size()) + ".");
   if (op.qubits.size() != std::size_t(op.num_controls) + info.num_qubits)
-    throw std::invalid_argument("gate " + describe(op) + " with " +
+    throw error_at(op, "gate " + describe(op) + " with " +
                                 std::to_string(op.num_controls) + " extra controls expects " +
                                 std::to_string(op.num_controls + info.num_qubits) +
                                 " qubits, got " + std::to_string(op.qubits.size()) + ".");
   uint64_t seen = 0;
   for (uint32_t q : op.qubits) {
     if (q >= 64)
-      throw std::invalid_argument("gate " + describe(op) + " uses qubit " + std::to_string(q) +
+      throw error_at(op, "gate " + describe(op) + " uses qubit " + std::to_string(q) +
                                   "; the simulator supports at most 64 qubits.");
     if (seen & (uint64_t(1) << q))
-      throw std::invalid_argument("gate " + describe(op) + " uses qubit " + std::to_string(q) +
+      throw error_at(op, "gate " + describe(op) + " uses qubit " + std::to_string(q) +
                                   " twice.");
     seen |= uint64_t(1) << q;
   }
   double p[4] = {0, 0, 0, 0};
   for (std::size_t i = 0; i < op.params.size(); ++i) {
     if (!op.params[i].is_const() && !inputs)
-      throw std::invalid_argument("gate " + describe(op) +
+      throw error_at(op, "gate " + describe(op) +
                                   " has a symbolic parameter but no input values were given.");
     p[i] = op.params[i].is_const() ? op.params[i].value() : op.params[i].eval(inputs);
   }
@@ -221,8 +220,17 @@ void check_inputs_bound(const Circuit& circuit, const std::vector<double>& input
   }
   if (count == 0) return;
   if (count > 10) missing += ", ... (" + std::to_string(count) + " in all)";
-  throw std::invalid_argument("the circuit has unbound input" + std::string(count > 1 ? "s" : "") +
-                              ": " + missing + "; give values with --set NAME=VALUE.");
+  const std::string why = "the circuit has unbound input" + std::string(count > 1 ? "s" : "") + ": " + missing +
+                          "; give values with --set NAME=VALUE.";
+  // Located at the first operation that reads an unbound input.
+  for (const Operation& op : circuit.ops)
+    for (const Expr& e : op.params) {
+      std::vector<uint32_t> syms;
+      e.collect_symbols(syms);
+      for (uint32_t sym : syms)
+        if (sym >= inputs.size() || std::isnan(inputs[sym])) throw error_at(op, why);
+    }
+  throw std::invalid_argument(why);
 }
 
 std::vector<GateOp> evaluate_gates(const Circuit& circuit, const std::vector<double>& inputs) {
@@ -236,11 +244,11 @@ std::vector<GateOp> evaluate_gates(const Circuit& circuit, const std::vector<dou
         GateOp g = evaluate_gate(op, inputs.empty() ? nullptr : inputs.data());
         for (unsigned t : g.targets)
           if (t >= circuit.num_qubits)
-            throw std::invalid_argument("gate " + describe(op) + " uses qubit " +
+            throw error_at(op, "gate " + describe(op) + " uses qubit " +
                                         std::to_string(t) + " of a " +
                                         std::to_string(circuit.num_qubits) + "-qubit circuit.");
         if (g.ctrl_mask >> circuit.num_qubits)
-          throw std::invalid_argument("gate " + describe(op) + " has a control beyond qubit " +
+          throw error_at(op, "gate " + describe(op) + " has a control beyond qubit " +
                                       std::to_string(circuit.num_qubits - 1) + ".");
         g.source = i;
         out.push_back(std::move(g));
@@ -251,9 +259,7 @@ std::vector<GateOp> evaluate_gates(const Circuit& circuit, const std::vector<dou
         break;
       case OpKind::Measure:
       case OpKind::Reset:
-        throw std::invalid_argument("evaluate_gates: " + std::string(op.kind == OpKind::Measure ? "measure" : "reset") +
-                                    (op.line ? " on line " + std::to_string(op.line) : std::string()) +
-                                    " is not a gate; run the circuit with run() instead.");
+        throw error_at(op, "evaluate_gates: " + op_name(op) + " is not a gate; run the circuit with run() instead.");
     }
   }
   return out;

@@ -54,22 +54,19 @@ bool conditions_hold(const std::vector<Condition>& conds, const std::vector<uint
 void check_qubits(const Circuit& c, const Operation& op) {
   for (uint32_t q : op.qubits)
     if (q >= c.num_qubits)
-      throw std::invalid_argument("an operation" +
-                                  (op.line ? " on line " + std::to_string(op.line) : std::string()) +
+      throw error_at(op, std::string("an operation") +
                                   " uses qubit " + std::to_string(q) + " of a " +
                                   std::to_string(c.num_qubits) + "-qubit circuit.");
   for (uint32_t b : op.clbits)
     if (b >= c.num_clbits)
-      throw std::invalid_argument("a measurement" +
-                                  (op.line ? " on line " + std::to_string(op.line) : std::string()) +
+      throw error_at(op, std::string("a measurement") +
                                   " writes clbit " + std::to_string(b) + " of a circuit with " +
                                   std::to_string(c.num_clbits) + " clbits.");
   for (const Condition& cond : op.conditions)
     for (uint32_t b : cond.clbits)
       if (b >= c.num_clbits)
-        throw std::invalid_argument("a condition" +
-                                    (op.line ? " on line " + std::to_string(op.line) : std::string()) +
-                                    " reads clbit " + std::to_string(b) + " of a circuit with " +
+        throw error_at(op, std::string("a condition") +
+                                  " reads clbit " + std::to_string(b) + " of a circuit with " +
                                     std::to_string(c.num_clbits) + " clbits.");
 }
 
@@ -111,9 +108,8 @@ std::vector<Step> build_program(const Circuit& c, const std::vector<double>& inp
       case OpKind::Measure: {
         flush();
         if (op.clbits.size() != op.qubits.size())
-          throw std::invalid_argument("a measurement" +
-                                      (op.line ? " on line " + std::to_string(op.line) : std::string()) +
-                                      " has " + std::to_string(op.qubits.size()) + " qubits but " +
+          throw error_at(op, std::string("a measurement") +
+                                  " has " + std::to_string(op.qubits.size()) + " qubits but " +
                                       std::to_string(op.clbits.size()) + " clbits.");
         Step s;
         s.kind = Step::Kind::Measure;
@@ -260,7 +256,8 @@ void run_typed(const Circuit& c, const RunOptions& o, const std::vector<double>&
   // Trajectories: the unconditioned gates before the first measurement,
   // reset or condition are simulated once and copied for every shot.
   if (o.statevector)
-    throw std::invalid_argument(
+    throw error_at(
+        c.ops[first_dynamic_operation(c)],
         "the circuit measures or resets qubits mid-circuit or uses conditions, so it has no single "
         "final state vector; ask for --probabilities or --observable (averaged over the shots) "
         "instead of --statevector.");
@@ -312,10 +309,11 @@ void run_typed(const Circuit& c, const RunOptions& o, const std::vector<double>&
 
 }  // namespace
 
-bool is_terminal_measurement_circuit(const Circuit& c) {
+std::size_t first_dynamic_operation(const Circuit& c) {
   uint64_t touched = 0, measured = 0;
-  for (const Operation& op : c.ops) {
-    if (!op.conditions.empty()) return false;
+  for (std::size_t i = 0; i < c.ops.size(); ++i) {
+    const Operation& op = c.ops[i];
+    if (!op.conditions.empty()) return i;
     uint64_t m = 0;
     for (uint32_t q : op.qubits)
       if (q < 64) m |= uint64_t(1) << q;
@@ -324,11 +322,19 @@ bool is_terminal_measurement_circuit(const Circuit& c) {
       case OpKind::Delay:
         break;
       case OpKind::Gate:
-        if (m & measured) return false;
+        if (m & measured) {
+          // The measurement before this gate is the mid-circuit one.
+          for (std::size_t j = i; j-- > 0;)
+            if (c.ops[j].kind == OpKind::Measure) {
+              for (uint32_t q : c.ops[j].qubits)
+                if (q < 64 && (m >> q & 1)) return j;
+            }
+          return i;
+        }
         touched |= m;
         break;
       case OpKind::Reset:
-        if (m & touched) return false;
+        if (m & touched) return i;
         break;
       case OpKind::Measure:
         measured |= m;
@@ -336,8 +342,10 @@ bool is_terminal_measurement_circuit(const Circuit& c) {
         break;
     }
   }
-  return true;
+  return SIZE_MAX;
 }
+
+bool is_terminal_measurement_circuit(const Circuit& c) { return first_dynamic_operation(c) == SIZE_MAX; }
 
 uint64_t run_memory_bytes(const Circuit& c, const RunOptions& o) {
   const unsigned n = c.num_qubits;

@@ -1,8 +1,8 @@
 // The qforge executable end to end: exit codes, messages, atomic output,
 // gradients on the command line, optimisation checked by qforge equiv.
-#include <gtest/gtest.h>
+#include "cli_helpers.hpp"
 
-#include <sys/wait.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
@@ -14,35 +14,6 @@
 #include <vector>
 
 namespace {
-
-namespace fs = std::filesystem;
-
-struct Result {
-  int status;
-  std::string out;  ///< stdout and stderr together
-};
-
-Result qforge(const std::string& args) {
-  std::string cmd = std::string(QFORGE_EXE) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
-fs::path temp_dir() {
-  fs::path d = fs::temp_directory_path() / ("qforge_cli_test_" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
-}
-
-fs::path write(const fs::path& dir, const std::string& name, const std::string& text) {
-  fs::path p = dir / name;
-  std::ofstream(p) << text;
-  return p;
-}
 
 const std::string kLean = std::string(QFORGE_SOURCE_DIR) + "/circuits/lean_hybrid.qasm";
 

@@ -181,7 +181,7 @@ std::string compare_ops(const Circuit& a, const Circuit& b) {
     return "op count " + std::to_string(a.ops.size()) + " vs " + std::to_string(b.ops.size());
   for (std::size_t i = 0; i < a.ops.size(); ++i) {
     const Operation &x = a.ops[i], &y = b.ops[i];
-    std::string at = "op " + std::to_string(i) + " (line " + std::to_string(x.line) + "): ";
+    std::string at = "op " + std::to_string(i) + " (line " + std::to_string(x.loc.line) + "): ";
     if (x.kind != y.kind) return at + "kind";
     if (x.is_gate() && x.gate != y.gate)
       return at + "gate " + std::string(gate_info(x.gate).name) + " vs " + std::string(gate_info(y.gate).name);
@@ -221,7 +221,7 @@ Expansion expand_qasm3(const Operation& op) {
   one.num_qubits = static_cast<uint32_t>(op.qubits.size());
   Operation o = op;
   o.conditions.clear();
-  o.line = 0;
+  o.loc.line = 0;
   for (uint32_t i = 0; i < one.num_qubits; ++i) o.qubits[i] = i;
   one.ops = {o};
   DiagnosticSink d;

@@ -300,7 +300,14 @@ TEST(EmitQasm3, Errors) {
   Circuit d = circuit(1, 0, {delay(0, "ns", {0})});
   d.ops[0].params = {Expr::symbol(0)};
   d.inputs = {input("t", 0)};
-  EXPECT_THROW(emit_qasm3(d), std::invalid_argument);
+  d.ops[0].loc.line = 4;
+  try {
+    emit_qasm3(d);
+    FAIL() << "expected an error";
+  } catch (const LocatedError& e) {
+    EXPECT_EQ(e.loc().line, 4u);
+    EXPECT_STREQ(e.what(), "cannot write 'delay' in OpenQASM 3: the duration of a delay must be a number");
+  }
 }
 
 //===- OpenQASM 2.0 ---------------------------------------------------------===//
@@ -370,9 +377,12 @@ measure a -> m;
 )");
 }
 
+// "line N: message" for an error at an operation, the message otherwise.
 std::string qasm2_error(const Circuit& c) {
   try {
     emit_qasm2(c);
+  } catch (const LocatedError& e) {
+    return "line " + std::to_string(e.loc().line) + ": " + e.what();
   } catch (const std::runtime_error& e) {
     return e.what();
   }
@@ -383,29 +393,29 @@ TEST(EmitQasm2, Errors) {
   Circuit sym_param = circuit(1, 0, {gate(G::H, {0}), gate(G::RZ, {0}, {Expr(2.0) * sym(2)}, 0, 5)});
   sym_param.inputs = {input("theta", 0), input("x", 1, {2})};
   EXPECT_EQ(qasm2_error(sym_param),
-            "emit_qasm2: operation 1 (rz, line 5): OpenQASM 2.0 cannot express the symbolic "
-            "parameter '2*x[1]' (input 'x[1]'); bind it with --set");
+            "line 5: cannot write 'rz' in OpenQASM 2.0: its parameter '2*x[1]' depends on input 'x[1]', "
+            "which has no value; bind it with --set");
 
   Circuit partial = circuit(1, 2, {when(gate(G::X, {0}, {}, 0, 7), {1}, 1)});
   EXPECT_EQ(qasm2_error(partial),
-            "emit_qasm2: operation 0 (x, line 7): OpenQASM 2.0 can only condition on a whole "
-            "classical register; this condition tests c[1]");
+            "line 7: cannot write 'x' in OpenQASM 2.0: a condition can only test a whole classical "
+            "register; this condition tests c[1]");
 
   Circuit nested = circuit(1, 2, {when(when(gate(G::X, {0}), {0, 1}, 1), {0, 1}, 2)});
-  EXPECT_EQ(qasm2_error(nested), "emit_qasm2: operation 0 (x): OpenQASM 2.0 cannot nest conditions");
+  EXPECT_EQ(qasm2_error(nested), "line 0: cannot write 'x' in OpenQASM 2.0: conditions cannot be nested");
 
   Circuit not_equal = circuit(1, 1, {when(gate(G::X, {0}), {0}, 1, false)});
   EXPECT_EQ(qasm2_error(not_equal),
-            "emit_qasm2: operation 0 (x): OpenQASM 2.0 conditions can only test equality (==)");
+            "line 0: cannot write 'x' in OpenQASM 2.0: conditions can only test equality (==)");
 
   Circuit with_delay = circuit(1, 0, {gate(G::H, {0}), delay(10, "dt", {0})});
-  with_delay.ops[1].line = 3;
-  EXPECT_EQ(qasm2_error(with_delay), "emit_qasm2: operation 1 (delay, line 3): OpenQASM 2.0 has no delay");
+  with_delay.ops[1].loc.line = 3;
+  EXPECT_EQ(qasm2_error(with_delay), "line 3: cannot write 'delay' in OpenQASM 2.0: there is no delay");
 
   Circuit controls = circuit(3, 0, {gate(G::H, {0, 1, 2}, {}, 2, 9)});
   EXPECT_EQ(qasm2_error(controls),
-            "emit_qasm2: operation 0 (ctrl(2) @ h, line 9): OpenQASM 2.0 has no control modifier, "
-            "and qelib1.inc has no gate 'cch' to express it");
+            "line 9: cannot write 'ctrl(2) @ h' in OpenQASM 2.0: there is no control modifier, and "
+            "qelib1.inc has no gate 'cch' to express it");
 
   Circuit bad_name = circuit(1, 0, {});
   bad_name.qregs = {reg("Q", 0, 1)};
@@ -419,8 +429,8 @@ TEST(EmitIr, Example) {
   c.qregs = {reg("q", 0, 4)};
   c.cregs = {reg("c", 0, 1), reg("d", 1, 1, false)};
   c.global_phase = sym(0) / Expr(2.0);
-  for (std::size_t i = 0; i < c.ops.size(); ++i) c.ops[i].line = static_cast<uint32_t>(10 + i);
-  c.ops[1].line = 0;
+  for (std::size_t i = 0; i < c.ops.size(); ++i) c.ops[i].loc.line = static_cast<uint32_t>(10 + i);
+  c.ops[1].loc.line = 0;
   c.ops.push_back(delay(20, "ns", {1, 2}));
   c.ops.push_back(other(OpKind::Barrier, {0, 3}));
   c.ops.push_back(other(OpKind::Reset, {2}));

@@ -15,7 +15,7 @@ inline Operation gate(GateId id, std::vector<uint32_t> qubits, std::vector<Expr>
   op.qubits = std::move(qubits);
   op.params = std::move(params);
   op.num_controls = extra_controls;
-  op.line = line;
+  op.loc.line = line;
   return op;
 }
 
@@ -24,7 +24,7 @@ inline Operation measure(uint32_t q, uint32_t c, uint32_t line = 0) {
   op.kind = OpKind::Measure;
   op.qubits = {q};
   op.clbits = {c};
-  op.line = line;
+  op.loc.line = line;
   return op;
 }
 

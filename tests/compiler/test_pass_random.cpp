@@ -198,7 +198,7 @@ TEST(PassProperty, NamCircuitsShrinkAndStayEquivalent) {
   std::mt19937_64 rng(5);
   for (int trial = 0; trial < 20; ++trial) {
     Circuit c = random_circuit(rng, 4, 80, false, true);
-    CompileResult r = run_pipeline(c, 2, "nam");
+    CompileResult r = run_pipeline(c, 2, "nam", "", true);
     expect_equiv(c, r.circuit, "O2 nam trial " + std::to_string(trial));
     EXPECT_LE(count_gates(r.circuit).total, count_gates(c).total);
   }
@@ -211,7 +211,7 @@ TEST(PassProperty, EveryLevelAndTargetOnRandomCircuits) {
     for (const std::string& t : {"nam", "generic", "ibm_eagle", "ibm_heron"}) {
       Target target = make_target(t);
       for (int level = 0; level <= 3; ++level) {
-        CompileResult r = run_pipeline(c, level, t);
+        CompileResult r = run_pipeline(c, level, t, "", true);
         const std::string what = t + " O" + std::to_string(level) + " trial " + std::to_string(trial);
         EquivOptions o;
         o.initial_layout = r.initial_layout;

@@ -282,7 +282,7 @@ TEST(Routing, MidCircuitMeasurementAndConditionsKeepOrder) {
 TEST(Routing, CompilePipelineOnHeron) {
   std::mt19937_64 rng(9);
   Circuit c = random_cx_circuit(rng, 6, 50);
-  CompileResult r = run_pipeline(c, 2, "ibm_heron");
+  CompileResult r = run_pipeline(c, 2, "ibm_heron", "", true);
   EXPECT_EQ(check_target(r.circuit, make_target("ibm_heron")), "");
   EXPECT_EQ(r.circuit.num_qubits, 133u);
   EquivOptions o;

@@ -221,7 +221,13 @@ TEST(Run, TrajectoryRunRefusesStateVector) {
   sim::RunOptions o;
   o.shots = 10;
   o.statevector = true;
-  EXPECT_THROW(sim::run(c, o), std::invalid_argument);
+  c.ops[1].loc.line = 2;
+  try {
+    sim::run(c, o);
+    FAIL() << "expected an error";
+  } catch (const LocatedError& e) {
+    EXPECT_EQ(e.loc().line, 2u);  // the mid-circuit measurement
+  }
 }
 
 TEST(Run, NoMeasurementSamplesAllQubits) {
@@ -275,7 +281,7 @@ TEST(Run, UnboundInputsAreNamed) {
   try {
     sim::run(c, sim::RunOptions{});
     FAIL();
-  } catch (const std::invalid_argument& e) {
+  } catch (const LocatedError& e) {  // at the rx that reads them
     EXPECT_NE(std::string(e.what()).find("x[0], x[1]"), std::string::npos) << e.what();
   }
   const auto r = sim::run(c, [] {

@@ -387,7 +387,7 @@ TEST(BatchApi, SizeChecksAndRejections) {
         << e.what();
   }
   Circuit m = compile_text("OPENQASM 3.0;\nqubit[1] q;\nbit[1] b;\nb[0] = measure q[0];\n");
-  EXPECT_THROW(BatchCircuit{m}, std::invalid_argument);
+  EXPECT_THROW(BatchCircuit{m}, LocatedError);  // at the measure
   BatchOptions opt;
   opt.initial_state = InitialState::amplitude(17);
   EXPECT_THROW(BatchCircuit(c, opt), std::invalid_argument);

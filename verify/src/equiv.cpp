@@ -153,13 +153,12 @@ Program make_program(const Circuit& c, const char* which) {
   std::vector<bool> after_measure(c.num_qubits, false);
   for (const auto& op : c.ops) {
     if (!op.conditions.empty())
-      throw std::invalid_argument(std::string(which) + ": classically conditioned operations cannot be compared");
+      throw error_at(op, std::string(which) + ": classically conditioned operations cannot be compared");
     switch (op.kind) {
       case OpKind::Gate:
         for (uint32_t q : op.qubits)
           if (after_measure[q])
-            throw std::invalid_argument(std::string(which) + ": gate after a measurement (line " +
-                                        std::to_string(op.line) + ") cannot be compared");
+            throw error_at(op, std::string(which) + ": a gate after a measurement cannot be compared");
         p.gates.push_back(op);
         break;
       case OpKind::Measure:
@@ -169,7 +168,7 @@ Program make_program(const Circuit& c, const char* which) {
         }
         break;
       case OpKind::Reset:
-        throw std::invalid_argument(std::string(which) + ": reset cannot be compared");
+        throw error_at(op, std::string(which) + ": reset cannot be compared");
       case OpKind::Barrier:
       case OpKind::Delay: break;
     }

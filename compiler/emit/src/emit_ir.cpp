@@ -122,9 +122,9 @@ std::string emit_ir(const Circuit& c) {
     char index[24];
     std::snprintf(index, sizeof index, "%5zu  ", i);
     out << index << texts[i];
-    if (c.ops[i].line) {
+    if (c.ops[i].loc.line) {
       std::size_t pad = texts[i].size() < width ? width - texts[i].size() : 0;
-      out << std::string(pad, ' ') << "  ; line " << c.ops[i].line;
+      out << std::string(pad, ' ') << "  ; line " << c.ops[i].loc.line;
     }
     out << "\n";
   }

@@ -102,27 +102,14 @@ class Qasm2Writer {
     return name;
   }
 
-  std::string describe(std::size_t index) const {
-    const Operation& op = c_.ops[index];
-    std::string what;
-    switch (op.kind) {
-      case OpKind::Gate:
-        if (op.num_controls == 1) what = "ctrl @ ";
-        if (op.num_controls > 1) what = "ctrl(" + std::to_string(op.num_controls) + ") @ ";
-        what += gate_info(op.gate).name;
-        break;
-      case OpKind::Measure: what = "measure"; break;
-      case OpKind::Reset: what = "reset"; break;
-      case OpKind::Barrier: what = "barrier"; break;
-      case OpKind::Delay: what = "delay"; break;
-    }
-    std::string s = "operation " + std::to_string(index) + " (" + what;
-    if (op.line) s += ", line " + std::to_string(op.line);
-    return s + ")";
-  }
-
+  /// Every operation OpenQASM 2.0 cannot express is an error at its source:
+  /// "cannot write 'rz' in OpenQASM 2.0: <why>".
   [[noreturn]] void fail(std::size_t index, const std::string& why) const {
-    throw std::runtime_error("emit_qasm2: " + describe(index) + ": " + why);
+    const Operation& op = c_.ops[index];
+    std::string what = op_name(op);
+    if (op.num_controls == 1) what = "ctrl @ " + what;
+    if (op.num_controls > 1) what = "ctrl(" + std::to_string(op.num_controls) + ") @ " + what;
+    throw error_at(op, "cannot write '" + what + "' in OpenQASM 2.0: " + why);
   }
 
   static std::string ref(const std::vector<Register>& regs, uint32_t i) {
@@ -152,8 +139,8 @@ class Qasm2Writer {
     if (!e.is_const()) {
       std::vector<uint32_t> syms;
       e.collect_symbols(syms);
-      fail(index, "OpenQASM 2.0 cannot express the symbolic parameter '" + e.to_qasm(names_) +
-                      "' (input '" + names_.at(syms.at(0)) + "'); bind it with --set");
+      fail(index, "its parameter '" + e.to_qasm(names_) + "' depends on input '" + names_.at(syms.at(0)) +
+                      "', which has no value; bind it with --set");
     }
     double v = e.value();
     if (!std::isfinite(v)) fail(index, "parameter is not a finite number");
@@ -174,15 +161,15 @@ class Qasm2Writer {
   std::string condition_prefix(std::size_t index) const {
     const Operation& op = c_.ops[index];
     if (op.conditions.empty()) return "";
-    if (op.conditions.size() > 1) fail(index, "OpenQASM 2.0 cannot nest conditions");
+    if (op.conditions.size() > 1) fail(index, "conditions cannot be nested");
     const Condition& cond = op.conditions[0];
-    if (!cond.equal) fail(index, "OpenQASM 2.0 conditions can only test equality (==)");
+    if (!cond.equal) fail(index, "conditions can only test equality (==)");
     const Register* r = whole(cregs_, cond.clbits);
     if (!r) {
       std::string bits;
       for (std::size_t i = 0; i < cond.clbits.size(); ++i)
         bits += (i ? ", " : "") + ref(cregs_, cond.clbits[i]);
-      fail(index, "OpenQASM 2.0 can only condition on a whole classical register; "
+      fail(index, "a condition can only test a whole classical register; "
                   "this condition tests " + bits);
     }
     return "if (" + r->name + " == " + std::to_string(cond.value) + ") ";
@@ -203,7 +190,7 @@ class Qasm2Writer {
       auto folded = gate_by_name(name);
       const bool known = kQelib1.count(name) || (folded && find_definition(*folded));
       if (!known)
-        fail(index, "OpenQASM 2.0 has no control modifier, and qelib1.inc has no gate '" + name +
+        fail(index, "there is no control modifier, and qelib1.inc has no gate '" + name +
                         "' to express it");
     }
     if (auto g = gate_by_name(name); g && find_definition(*g)) defined.insert(*g);
@@ -237,7 +224,7 @@ class Qasm2Writer {
         if (!all.empty()) out.push_back(prefix + "barrier " + qubit_list(all) + ";");
         return;
       }
-      case OpKind::Delay: fail(index, "OpenQASM 2.0 has no delay");
+      case OpKind::Delay: fail(index, "there is no delay");
     }
   }
 

@@ -207,12 +207,12 @@ class Qasm3Writer {
   std::string condition(const Condition& cond) const {
     const char* cmp = cond.equal ? " == " : " != ";
     if (cond.clbits.empty())
-      throw std::invalid_argument("emit_qasm3: a condition without classical bits");
+      throw std::invalid_argument("a condition without classical bits");
     if (const Register* r = whole(cregs_, cond.clbits))
       return r->name + cmp + std::to_string(cond.value);
     if (cond.clbits.size() == 1) return clbit(cond.clbits[0]) + cmp + std::to_string(cond.value);
     if (cond.clbits.size() < 64 && (cond.value >> cond.clbits.size()) != 0)
-      throw std::invalid_argument("emit_qasm3: condition value " + std::to_string(cond.value) +
+      throw std::invalid_argument("condition value " + std::to_string(cond.value) +
                                   " does not fit in " + std::to_string(cond.clbits.size()) +
                                   " bits");
     // Group the bits by register, keeping the order of first appearance;
@@ -286,7 +286,7 @@ class Qasm3Writer {
         return {op.qubits.empty() ? std::string("barrier") : "barrier " + qubit_list(op.qubits)};
       case OpKind::Delay: {
         if (op.params.size() != 1 || !op.params[0].is_const())
-          throw std::invalid_argument("emit_qasm3: the duration of a delay must be a number");
+          throw std::invalid_argument("the duration of a delay must be a number");
         std::string d = "delay[" + format_decimal(op.params[0].value()) + op.delay_unit + "]";
         return {op.qubits.empty() ? d : d + " " + qubit_list(op.qubits)};
       }
@@ -311,10 +311,19 @@ class Qasm3Writer {
       if (!ops[i].conditions.empty())
         while (j < ops.size() && same_conditions(ops[i], ops[j])) ++j;
       std::vector<std::string> stmts;
-      for (std::size_t k = i; k < j; ++k)
-        for (auto& s : statements(ops[k])) stmts.push_back(std::move(s));
       std::string prefix;
-      for (const Condition& cond : ops[i].conditions) prefix += "if (" + condition(cond) + ") ";
+      // What this text cannot say is an error at the operation's source.
+      std::size_t at = i;
+      try {
+        for (std::size_t k = i; k < j; ++k) {
+          at = k;
+          for (auto& s : statements(ops[k])) stmts.push_back(std::move(s));
+        }
+        at = i;
+        for (const Condition& cond : ops[i].conditions) prefix += "if (" + condition(cond) + ") ";
+      } catch (const std::invalid_argument& e) {
+        throw error_at(ops[at], std::string("cannot write '") + op_name(ops[at]) + "' in OpenQASM 3: " + e.what());
+      }
       if (prefix.empty()) {
         for (const auto& s : stmts) out << s << ";\n";
       } else if (stmts.size() == 1) {

@@ -383,7 +383,7 @@ class Lowerer {
   std::vector<Condition> conditions_;  ///< active run-time conditions
   int def_depth_ = 0;
   const std::string* gate_body_ = nullptr;  ///< name of the gate whose body is lowered
-  uint32_t cur_line_ = 0;  ///< line of the statement being lowered
+  SourceLoc cur_loc_;  ///< the statement being lowered (the outermost call in a body)
   std::optional<Value> return_value_;
   std::unordered_set<std::string> warned_;
   std::shared_ptr<const std::string> discard_name_;

@@ -43,7 +43,9 @@ Flow Lowerer::lower_scope_body(P::ScopeContext* ctx, Scope& scope) {
 
 Flow Lowerer::lower_statement(P::StatementContext* ctx, Scope& scope) {
   if (ctx->pragma()) return Flow::Normal;
-  cur_line_ = static_cast<uint32_t>(ctx->getStart()->getLine());
+  // Operations take the location of the statement that wrote them; inside a
+  // gate or subroutine body, of the call being inlined.
+  if (!gate_body_ && def_depth_ == 0) cur_loc_ = loc(ctx);
   bool top = &scope == scope.global() && def_depth_ == 0;
   auto require_top = [&](antlr4::ParserRuleContext* at, const char* what) {
     if (!top) fail(at, std::string(what) + " must be at the top level of the program");
@@ -77,13 +79,11 @@ Flow Lowerer::lower_statement(P::StatementContext* ctx, Scope& scope) {
       Operation op;
       op.kind = OpKind::Reset;
       op.qubits = {q};
-      op.line = s->getStart()->getLine();
       emit(std::move(op));
     }
   } else if (auto* s = ctx->barrierStatement()) {
     Operation op;
     op.kind = OpKind::Barrier;
-    op.line = s->getStart()->getLine();
     if (auto* list = s->gateOperandList()) {
       for (auto* o : list->gateOperand())
         for (uint32_t q : resolve_operand(o, scope))
@@ -158,7 +158,6 @@ Flow Lowerer::lower_statement(P::StatementContext* ctx, Scope& scope) {
     op.kind = OpKind::Delay;
     op.params = {d.num};
     op.delay_unit = d.unit;
-    op.line = s->getStart()->getLine();
     if (auto* list = s->gateOperandList()) {
       for (auto* o : list->gateOperand())
         for (uint32_t q : resolve_operand(o, scope)) op.qubits.push_back(q);
@@ -857,7 +856,7 @@ void Lowerer::emit_phase(const Expr& phase, std::vector<uint32_t> controls) {
 
 void Lowerer::emit(Operation op) {
   op.conditions.insert(op.conditions.end(), conditions_.begin(), conditions_.end());
-  if (op.line == 0) op.line = cur_line_;
+  if (op.loc.line == 0) op.loc = cur_loc_;
   circ_.ops.push_back(std::move(op));
 }
 
@@ -888,7 +887,6 @@ void Lowerer::emit_measure(const std::vector<uint32_t>& qubits, const std::vecto
     op.kind = OpKind::Measure;
     op.qubits = {qubits[i]};
     op.clbits = {clbits[i]};
-    op.line = at ? at->getStart()->getLine() : 0;
     emit(std::move(op));
   }
 }

@@ -122,6 +122,45 @@ Operation make_gate(GateId gate, std::vector<uint32_t> qubits, std::vector<Expr>
   return op;
 }
 
+void fill_missing_locations(Circuit& c) {
+  bool any = false;
+  for (const Operation& op : c.ops) any = any || op.loc.line == 0;
+  if (!any) return;
+  // Backward: the next located operation on each qubit; then forward for
+  // what is still missing: the previous one.
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<const SourceLoc*> seen(c.num_qubits, nullptr);
+    const auto visit = [&](Operation& op) {
+      if (op.loc.line == 0)
+        for (uint32_t q : op.qubits)
+          if (q < seen.size() && seen[q]) {
+            op.loc = *seen[q];
+            break;
+          }
+      if (op.loc.line != 0)
+        for (uint32_t q : op.qubits)
+          if (q < seen.size()) seen[q] = &op.loc;
+    };
+    if (pass == 0)
+      for (std::size_t i = c.ops.size(); i-- > 0;) visit(c.ops[i]);
+    else
+      for (Operation& op : c.ops) visit(op);
+  }
+}
+
+std::string op_name(const Operation& op) {
+  switch (op.kind) {
+    case OpKind::Gate: return std::string(gate_info(op.gate).name);
+    case OpKind::Measure: return "measure";
+    case OpKind::Reset: return "reset";
+    case OpKind::Barrier: return "barrier";
+    case OpKind::Delay: return "delay";
+  }
+  return "operation";
+}
+
+LocatedError error_at(const Operation& op, const std::string& message) { return LocatedError(op.loc, message); }
+
 std::vector<cplx> operation_matrix(const Operation& op, const std::vector<double>& vals) {
   if (op.kind != OpKind::Gate) throw std::invalid_argument("operation_matrix: not a gate");
   double p[4] = {0, 0, 0, 0};

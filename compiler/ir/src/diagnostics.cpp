@@ -1,6 +1,8 @@
 // Diagnostics sink and printing (see qforge/diagnostics.hpp).
 #include "qforge/diagnostics.hpp"
 
+#include <fstream>
+
 namespace qforge {
 
 void DiagnosticSink::report(Severity sev, SourceLoc loc, std::string message,
@@ -38,6 +40,20 @@ std::string DiagnosticSink::format() const {
   std::string out;
   for (const auto& d : diags_) out += format_diagnostic(d);
   return out;
+}
+
+std::string read_source_line(const SourceLoc& loc) {
+  if (!loc.file || loc.line == 0) return {};
+  std::ifstream in(*loc.file, std::ios::binary);
+  std::string text;
+  for (uint32_t n = 0; n < loc.line; ++n)
+    if (!std::getline(in, text)) return {};
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  return text;
+}
+
+Diagnostic diagnostic_of(const LocatedError& e) {
+  return Diagnostic{Severity::Error, e.loc(), e.what(), read_source_line(e.loc())};
 }
 
 }  // namespace qforge

@@ -85,6 +85,10 @@ uint64_t cost(const Circuit& c) {
 class LocalSearchPass : public Pass {
  public:
   explicit LocalSearchPass(std::unique_ptr<Pass> cleanup) : cleanup_(std::move(cleanup)) {}
+  void set_checks(bool on) override {
+    checks_ = on;
+    cleanup_->set_checks(on);
+  }
   std::string describe(int indent) const override {
     return std::string(indent, ' ') + name() + " (each trial then:)\n" + cleanup_->describe(indent + 2);
   }
@@ -116,7 +120,7 @@ class LocalSearchPass : public Pass {
     before.ops.assign(c.ops.begin() + static_cast<std::ptrdiff_t>(lo), c.ops.begin() + static_cast<std::ptrdiff_t>(hi));
     Circuit trial = before;
     rewrite(trial, lo);
-    cleanup_->run(trial);
+    cleanup_->apply(trial);
     if (!(cost(trial) < cost(before))) return false;
     std::vector<Operation> ops(c.ops.begin(), c.ops.begin() + static_cast<std::ptrdiff_t>(lo));
     for (auto& op : trial.ops) ops.push_back(std::move(op));

@@ -328,7 +328,7 @@ class FusionPass : public Pass {
         for (uint32_t i : r) del[i] = true;
         for (auto& s : seq) {
           s.qubits = {q};
-          s.line = c.ops[r.back()].line;
+          s.loc = c.ops[r.back()].loc;
         }
         repl[r.back()] = std::move(seq);
         saved += static_cast<int64_t>(r.size()) - static_cast<int64_t>(repl[r.back()].size());
@@ -490,6 +490,10 @@ class FixpointPass : public Pass {
   FixpointPass(std::vector<std::unique_ptr<Pass>> passes, FixpointConfig cfg)
       : passes_(std::move(passes)), cfg_(std::move(cfg)) {}
   std::string name() const override { return cfg_.name; }
+  void set_checks(bool on) override {
+    checks_ = on;
+    for (auto& p : passes_) p->set_checks(on);
+  }
   std::string describe(int indent) const override {
     std::string s = std::string(indent, ' ') + name() + " (repeat until no change, at most " +
                     std::to_string(cfg_.max_rounds) + " rounds):\n";
@@ -501,7 +505,7 @@ class FixpointPass : public Pass {
     uint32_t rounds = 0;
     for (; rounds < cfg_.max_rounds; ++rounds) {
       bool changed = false;
-      for (auto& p : passes_) changed = p->run(c) || changed;
+      for (auto& p : passes_) changed = p->apply(c) || changed;
       any = any || changed;
       if (!changed) break;
     }
@@ -518,6 +522,10 @@ class BestOfPass : public Pass {
  public:
   BestOfPass(std::vector<std::unique_ptr<Pass>> alts, BestOfConfig cfg) : alts_(std::move(alts)), cfg_(std::move(cfg)) {}
   std::string name() const override { return cfg_.name; }
+  void set_checks(bool on) override {
+    checks_ = on;
+    for (auto& p : alts_) p->set_checks(on);
+  }
   std::string describe(int indent) const override {
     std::string s = std::string(indent, ' ') + name() + " (keep the cheapest of " + std::to_string(alts_.size()) +
                     " alternatives):\n";
@@ -536,7 +544,7 @@ class BestOfPass : public Pass {
     std::string all;  // gates/two-qubit gates of every alternative, for --verbose
     for (std::size_t i = 0; i < alts_.size(); ++i) {
       Circuit trial = c;
-      alts_[i]->run(trial);
+      alts_[i]->apply(trial);
       const GateCounts g = count_gates(trial);
       all += (i ? ", " : "") + std::to_string(g.total) + "/" + std::to_string(g.two_qubit);
       uint64_t k = cost(trial);

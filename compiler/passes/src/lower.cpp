@@ -52,7 +52,7 @@ class Lowerer {
     op.qubits = std::move(qs);
     op.params = std::move(ps);
     op.conditions = proto_.conditions;
-    op.line = proto_.line;
+    op.loc = proto_.loc;
     out_.push_back(std::move(op));
   }
 
@@ -304,8 +304,15 @@ class BasisTranslationPass : public Pass {
       const bool in_nam = op.kind != OpKind::Gate ||
                           (op.num_controls == 0 && (op.gate == G::H || op.gate == G::X || op.gate == G::CX ||
                                                     (op.gate == G::RZ && !op.params[0].is_const())));
-      if (in_nam) out.push_back(op);
-      else lower_operation_to_nam(op, out, phase);
+      if (in_nam) {
+        out.push_back(op);
+        continue;
+      }
+      try {
+        lower_operation_to_nam(op, out, phase);
+      } catch (const std::logic_error& e) {
+        throw error_at(op, "cannot translate '" + op_name(op) + "' to " + basis_name(cfg_.basis) + ": " + e.what());
+      }
     }
     if (cfg_.basis == Basis::IbmEcr || cfg_.basis == Basis::IbmCz) {
       std::vector<Operation> ibm;
@@ -322,7 +329,7 @@ class BasisTranslationPass : public Pass {
           n.qubits = std::move(q);
           n.params = std::move(ps);
           n.conditions = op.conditions;
-          n.line = op.line;
+          n.loc = op.loc;
           ibm.push_back(std::move(n));
         };
         if (op.gate == G::CX) {
@@ -351,8 +358,8 @@ class BasisTranslationPass : public Pass {
           if (!cond) phase = phase + Expr(ph);
           continue;
         }
-        throw std::logic_error("basis translation: cannot express " + std::string(gate_info(op.gate).name) +
-                               " in " + basis_name(cfg_.basis));
+        throw error_at(op, "cannot translate '" + op_name(op) + "' to " + basis_name(cfg_.basis) +
+                               ": no rule for this gate with symbolic parameters");
       }
       out.swap(ibm);
     }

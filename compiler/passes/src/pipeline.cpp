@@ -157,14 +157,21 @@ Pipeline pipeline_for_level(int level, const Target& target) {
   return p;
 }
 
-CompileResult run_pipeline(const Circuit& c, int level, const std::string& target_name, const std::string& spec) {
+CompileResult run_pipeline(const Circuit& c, int level, const std::string& target_name, const std::string& spec,
+                           bool check_each_pass) {
   Target t = make_target(target_name, spec);
   Pipeline p = pipeline_for_level(level, t);
   if (t.coupling) {
-    uint32_t used = c.num_qubits;
-    if (used > t.coupling->num_qubits)
-      throw std::invalid_argument("the circuit has " + std::to_string(used) + " qubits but the coupling map " +
-                                  t.coupling->description + " only " + std::to_string(t.coupling->num_qubits));
+    const uint32_t have = t.coupling->num_qubits;
+    if (c.num_qubits > have) {
+      // Located at the first operation that needs a qubit beyond the device.
+      const std::string why = "the circuit has " + std::to_string(c.num_qubits) + " qubits but the coupling map " +
+                              t.coupling->description + " only " + std::to_string(have);
+      for (const Operation& op : c.ops)
+        for (uint32_t q : op.qubits)
+          if (q >= have) throw error_at(op, why + " (this " + op_name(op) + " uses qubit " + std::to_string(q) + ")");
+      throw std::invalid_argument(why);
+    }
     if (c.physical_qubits) throw std::invalid_argument("the circuit already uses physical qubits; cannot route it again");
   }
   CompileResult r;
@@ -172,8 +179,9 @@ CompileResult run_pipeline(const Circuit& c, int level, const std::string& targe
   std::ostringstream rep;
   rep << "pipeline " << p.name << "\n";
   for (auto& pass : p.passes) {
+    pass->set_checks(check_each_pass);
     auto t0 = std::chrono::steady_clock::now();
-    pass->run(r.circuit);
+    pass->apply(r.circuit);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     GateCounts g = count_gates(r.circuit);
     char buf[64];

@@ -55,7 +55,7 @@ class TwoQubitResynthesisPass : public Pass {
       for (uint32_t i : b.ops) del[i] = true;
       for (auto& op : seq) {
         for (auto& q : op.qubits) q = q == 0 ? b.a : b.b;
-        op.line = c.ops[last].line;
+        op.loc = c.ops[last].loc;
       }
       repl[last] = std::move(seq);
       phase += ph;

@@ -146,6 +146,11 @@ struct RunResult {
 /// one final state can be sampled; resets of untouched qubits are allowed.
 bool is_terminal_measurement_circuit(const Circuit& circuit);
 
+/// Index of the operation that makes a circuit need trajectories (the first
+/// mid-circuit measurement, reset of a used qubit, or conditioned operation);
+/// SIZE_MAX when there is none.
+std::size_t first_dynamic_operation(const Circuit& circuit);
+
 /// Bytes run() needs for `circuit` with `options`.
 uint64_t run_memory_bytes(const Circuit& circuit, const RunOptions& options);
 

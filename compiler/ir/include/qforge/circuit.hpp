@@ -12,6 +12,7 @@
 //  - a conditioned operation runs only when every condition holds.
 #pragma once
 
+#include "qforge/diagnostics.hpp"
 #include "qforge/expr.hpp"
 #include "qforge/gates.hpp"
 
@@ -43,7 +44,10 @@ struct Operation {
   std::vector<uint32_t> clbits;       ///< Measure: qubits[i] -> clbits[i]
   std::vector<Condition> conditions;  ///< all must hold (nested ifs)
   std::string delay_unit;             ///< Delay: "ns", "dt", ... of params[0]
-  uint32_t line = 0;                  ///< source line (0: none), for messages
+  SourceLoc loc;                      ///< where the program wrote it: the
+                                      ///< statement (for an inlined gate or
+                                      ///< subroutine, its call); passes keep
+                                      ///< the location of what they rewrite
 
   bool is_gate() const { return kind == OpKind::Gate; }
   /// Number of qubits the gate acts on including extra controls.
@@ -97,6 +101,21 @@ struct Circuit {
 /// A gate on `qubits` (no extra controls, no conditions): how passes and
 /// tests build operations.
 Operation make_gate(GateId gate, std::vector<uint32_t> qubits, std::vector<Expr> params = {});
+
+/// Give every operation without a source location (made by a rewrite, e.g.
+/// the cx of a routing SWAP or a resynthesised region) the location of the
+/// operation it serves: the next one on any of its qubits that has one, else
+/// the previous one. Pass::apply calls this after every pass.
+void fill_missing_locations(Circuit& c);
+
+/// "rz" for a gate, "measure", "reset", "barrier", "delay" otherwise: how
+/// messages name an operation.
+std::string op_name(const Operation& op);
+
+/// A LocatedError at `op`'s source location, its message prefixed by
+/// nothing: callers say what is wrong in a sentence that names the
+/// operation when that helps ("rz has a symbolic parameter ...").
+LocatedError error_at(const Operation& op, const std::string& message);
 
 /// The full matrix of one gate operation including its extra controls
 /// (qubits in operation order, first most significant: the gate-matrix

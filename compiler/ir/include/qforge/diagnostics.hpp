@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -51,5 +52,27 @@ class DiagnosticSink {
 
 /// Format one diagnostic (with its source line and caret when known).
 std::string format_diagnostic(const Diagnostic& d);
+
+/// An error at a place in the program found after parsing: by an emitter, a
+/// pass, routing, a target check, export or the executor. what() is the
+/// message alone; drivers report it as a Diagnostic (diagnostic_of) so that
+/// it reads `file:line:col: error: message` with the source line and caret.
+/// It is an std::invalid_argument (the program cannot be taken as it is), so
+/// callers that handle bad input keep working; drivers catch it first.
+class LocatedError : public std::invalid_argument {
+ public:
+  LocatedError(SourceLoc loc, const std::string& message) : std::invalid_argument(message), loc_(std::move(loc)) {}
+  const SourceLoc& loc() const { return loc_; }
+
+ private:
+  SourceLoc loc_;
+};
+
+/// The text of line loc.line of the file loc.file names, read from disk
+/// (empty when the file cannot be read, e.g. a built-in library).
+std::string read_source_line(const SourceLoc& loc);
+
+/// The error diagnostic of `e`, with its source line read from disk.
+Diagnostic diagnostic_of(const LocatedError& e);
 
 }  // namespace qforge

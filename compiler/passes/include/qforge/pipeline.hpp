@@ -38,8 +38,10 @@ struct CompileResult {
 
 /// Compile `c` at -O<level> for the named target (and coupling-map spec,
 /// may be empty). Throws std::invalid_argument for a bad level, target or spec.
+/// With check_each_pass, the IR verifier runs after every pass, nested ones
+/// included, and names the pass that broke an invariant (std::logic_error).
 CompileResult run_pipeline(const Circuit& c, int level, const std::string& target,
-                           const std::string& coupling_map_spec = "");
+                           const std::string& coupling_map_spec = "", bool check_each_pass = kCheckPassesByDefault);
 /// The text --print-passes shows.
 std::string describe_pipeline(int level, const std::string& target, const std::string& coupling_map_spec = "");
 

@@ -1,0 +1,45 @@
+// tests/cli/cli_helpers.hpp - running the qforge executable from tests.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status;
+  std::string out;  ///< stdout and stderr together
+};
+
+/// Run `qforge ARGS` (in folder `cwd` when given); stdout and stderr together.
+Result qforge(const std::string& args, const fs::path& cwd = {}) {
+  std::string cmd = std::string(QFORGE_EXE) + " " + args + " 2>&1";
+  if (!cwd.empty()) cmd = "cd '" + cwd.string() + "' && " + cmd;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int st = ::pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+fs::path temp_dir() {
+  fs::path d = fs::temp_directory_path() / ("qforge_cli_test_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+fs::path write(const fs::path& dir, const std::string& name, const std::string& text) {
+  fs::path p = dir / name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+}  // namespace
