@@ -17,6 +17,8 @@
 // amplitude's entry from its target bits.
 #include "qforge/kernels.hpp"
 
+#include "ordered_sum.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -431,20 +433,18 @@ void apply_scale(std::complex<FP>* psi, unsigned n, std::complex<FP> factor) {
 
 template <typename FP>
 double probability_one(const std::complex<FP>* psi, unsigned n, unsigned qubit) {
+  // The 2^(n-1) amplitudes with the bit set, in index order; ordered_sum
+  // makes the total independent of the thread count.
+  const Positions p(uint64_t(1) << qubit);
   const uint64_t tb = uint64_t(1) << qubit;
-  const Positions p(tb);
-  const unsigned run_bits = std::min({qubit, n - 1, kMaxRunBits});
-  const uint64_t run = uint64_t(1) << run_bits;
-  const int64_t nruns = int64_t((uint64_t(1) << (n - 1)) >> run_bits);
-  double s = 0;
-#pragma omp parallel for schedule(static) reduction(+ : s) if (n > 15)
-  for (int64_t r = 0; r < nruns; ++r) {
-    const FP* a = reinterpret_cast<const FP*>(psi + (insert_zero_bits(uint64_t(r) << run_bits, p) | tb));
+  return ordered_sum<double>(uint64_t(1) << (n - 1), [&](uint64_t begin, uint64_t end) {
     double t = 0;
-    for (uint64_t j = 0; j < 2 * run; ++j) t += double(a[j]) * double(a[j]);
-    s += t;
-  }
-  return s;
+    for (uint64_t f = begin; f < end; ++f) {
+      const std::complex<FP> a = psi[insert_zero_bits(f, p) | tb];
+      t += double(a.real()) * double(a.real()) + double(a.imag()) * double(a.imag());
+    }
+    return t;
+  });
 }
 
 template <typename FP>
@@ -460,6 +460,16 @@ void collapse(std::complex<FP>* psi, unsigned n, unsigned qubit, int outcome, FP
       d[j] = 0;
     }
   });
+}
+
+ScopedThreads::ScopedThreads(int threads) : previous_(max_threads()) {
+  if (threads > 0) set_num_threads(threads);
+}
+
+ScopedThreads::~ScopedThreads() {
+#ifdef _OPENMP
+  omp_set_num_threads(previous_);
+#endif
 }
 
 int max_threads() {

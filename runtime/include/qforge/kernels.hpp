@@ -14,6 +14,9 @@
 // Preconditions (checked by the callers that build ops from a Circuit, not
 // here, as this is the inner loop): targets are distinct, < n and not in
 // ctrl_mask; ctrl_mask < 2^n; k <= kMaxDenseQubits.
+//
+// Thread counts: kernels use the calling thread's OpenMP thread count;
+// ScopedThreads changes it for a scope and restores it.
 #pragma once
 
 #include <complex>
@@ -65,5 +68,20 @@ void collapse(std::complex<FP>* psi, unsigned n, unsigned qubit, int outcome, FP
 int max_threads();
 /// Set the number of OpenMP threads (n >= 1); a no-op without OpenMP.
 void set_num_threads(int n);
+
+/// Sets the calling thread's OpenMP thread count to `threads` for its
+/// lifetime and restores the previous count on destruction (threads <= 0:
+/// changes nothing). Library entry points use it instead of set_num_threads
+/// so they leave no process-wide setting behind.
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int threads);
+  ~ScopedThreads();
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+ private:
+  int previous_ = 0;
+};
 
 }  // namespace qforge::sim
