@@ -15,6 +15,7 @@
 //     for every parameter of the gate.
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter.
+// Gate blocks and their derivatives come from the gate table (gate_block).
 // No heap allocation happens per sample or per gate: every buffer is sized
 // once per call and per thread.
 #include "qforge/batch.hpp"
@@ -81,7 +82,7 @@ inline uint64_t deposit(uint64_t i, const uint8_t* fixed, unsigned nf) {
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// Readout, gate blocks
+// Readout
 
 const char* to_string(GradientMethod m) {
   return m == GradientMethod::Adjoint ? "adjoint" : "parameter-shift";
@@ -121,149 +122,6 @@ std::size_t Readout::size(unsigned n) const {
     case ReadoutKind::Marginals: return std::size_t(1) << qubits.size();
   }
   return 0;
-}
-
-namespace {
-
-struct U3Parts {
-  double c, s;
-  cd el, ep, epl;  // e^{i lambda}, e^{i phi}, e^{i (phi + lambda)}
-};
-U3Parts u3_parts(double theta, double phi, double lambda) {
-  return {std::cos(theta / 2), std::sin(theta / 2), std::polar(1.0, lambda), std::polar(1.0, phi),
-          std::polar(1.0, phi + lambda)};
-}
-
-// 4x4 Pauli products, first qubit most significant: entries of G for c I - i s G.
-void two_qubit_generator(GateId id, cd* g) {
-  std::fill(g, g + 16, cd(0));
-  const cd I(0, 1);
-  switch (id) {
-    case GateId::RXX: g[3] = g[6] = g[9] = g[12] = 1; break;
-    case GateId::RYY: g[3] = -1; g[6] = 1; g[9] = 1; g[12] = -1; break;
-    case GateId::RZZ: g[0] = 1; g[5] = -1; g[10] = -1; g[15] = 1; break;
-    case GateId::RZX: g[1] = g[4] = 1; g[11] = g[14] = -1; break;
-    default: break;
-  }
-  (void)I;
-}
-
-}  // namespace
-
-void gate_block(GateId id, const double* p, cd* m) {
-  const cd I(0, 1);
-  switch (id) {
-    case GateId::RX: case GateId::CRX: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      m[0] = c; m[1] = -I * s; m[2] = -I * s; m[3] = c;
-      return;
-    }
-    case GateId::RY: case GateId::CRY: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      m[0] = c; m[1] = -s; m[2] = s; m[3] = c;
-      return;
-    }
-    case GateId::RZ: case GateId::CRZ:
-      m[0] = std::polar(1.0, -p[0] / 2); m[1] = m[2] = 0; m[3] = std::polar(1.0, p[0] / 2);
-      return;
-    case GateId::P: case GateId::U1: case GateId::CP: case GateId::CU1:
-      m[0] = 1; m[1] = m[2] = 0; m[3] = std::polar(1.0, p[0]);
-      return;
-    case GateId::U2: {
-      const double r = 1 / std::sqrt(2.0);
-      m[0] = r; m[1] = -r * std::polar(1.0, p[1]); m[2] = r * std::polar(1.0, p[0]);
-      m[3] = r * std::polar(1.0, p[0] + p[1]);
-      return;
-    }
-    case GateId::U3: case GateId::CU3: case GateId::CU: {
-      U3Parts u = u3_parts(p[0], p[1], p[2]);
-      cd g = id == GateId::CU ? std::polar(1.0, p[3]) : cd(1);
-      m[0] = g * u.c; m[1] = -g * u.el * u.s; m[2] = g * u.ep * u.s; m[3] = g * u.epl * u.c;
-      return;
-    }
-    case GateId::RXX: case GateId::RYY: case GateId::RZZ: case GateId::RZX: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      cd g[16];
-      two_qubit_generator(id, g);
-      for (int i = 0; i < 16; ++i) m[i] = -I * s * g[i] + ((i % 5 == 0) ? cd(c) : cd(0));
-      return;
-    }
-    default: {
-      // A gate without a closed form here: take the table matrix's block.
-      const GateInfo& info = gate_info(id);
-      std::vector<cd> full = gate_matrix(id, p);
-      const unsigned k = info.num_qubits, c = info.num_controls, t = k - c;
-      const std::size_t dim = std::size_t(1) << k, bd = std::size_t(1) << t;
-      const std::size_t off = ((std::size_t(1) << c) - 1) << t;
-      for (std::size_t a = 0; a < bd; ++a)
-        for (std::size_t b = 0; b < bd; ++b) m[a * bd + b] = full[(off + a) * dim + off + b];
-      return;
-    }
-  }
-}
-
-void gate_block_derivative(GateId id, const double* p, unsigned k, cd* m) {
-  const cd I(0, 1);
-  switch (id) {
-    case GateId::RX: case GateId::CRX: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      m[0] = -s / 2; m[1] = -I * c / 2.0; m[2] = -I * c / 2.0; m[3] = -s / 2;
-      return;
-    }
-    case GateId::RY: case GateId::CRY: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      m[0] = -s / 2; m[1] = -c / 2; m[2] = c / 2; m[3] = -s / 2;
-      return;
-    }
-    case GateId::RZ: case GateId::CRZ:
-      m[0] = -I / 2.0 * std::polar(1.0, -p[0] / 2); m[1] = m[2] = 0;
-      m[3] = I / 2.0 * std::polar(1.0, p[0] / 2);
-      return;
-    case GateId::P: case GateId::U1: case GateId::CP: case GateId::CU1:
-      m[0] = m[1] = m[2] = 0; m[3] = I * std::polar(1.0, p[0]);
-      return;
-    case GateId::U2: {
-      const double r = 1 / std::sqrt(2.0);
-      m[0] = 0;
-      if (k == 0) {
-        m[1] = 0; m[2] = I * r * std::polar(1.0, p[0]);
-      } else {
-        m[1] = -I * r * std::polar(1.0, p[1]); m[2] = 0;
-      }
-      m[3] = I * r * std::polar(1.0, p[0] + p[1]);
-      return;
-    }
-    case GateId::U3: case GateId::CU3: case GateId::CU: {
-      U3Parts u = u3_parts(p[0], p[1], p[2]);
-      cd g = id == GateId::CU ? std::polar(1.0, p[3]) : cd(1);
-      switch (k) {
-        case 0: m[0] = -u.s / 2; m[1] = -u.el * u.c / 2.0; m[2] = u.ep * u.c / 2.0; m[3] = -u.epl * u.s / 2.0; break;
-        case 1: m[0] = 0; m[1] = 0; m[2] = I * u.ep * u.s; m[3] = I * u.epl * u.c; break;
-        case 2: m[0] = 0; m[1] = -I * u.el * u.s; m[2] = 0; m[3] = I * u.epl * u.c; break;
-        default:  // CU gamma: i e^{i gamma} U3
-          m[0] = I * u.c; m[1] = -I * u.el * u.s; m[2] = I * u.ep * u.s; m[3] = I * u.epl * u.c; break;
-      }
-      for (int i = 0; i < 4; ++i) m[i] *= g;
-      return;
-    }
-    case GateId::RXX: case GateId::RYY: case GateId::RZZ: case GateId::RZX: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      cd g[16];
-      two_qubit_generator(id, g);
-      for (int i = 0; i < 16; ++i) m[i] = -I * (c / 2) * g[i] + ((i % 5 == 0) ? cd(-s / 2) : cd(0));
-      return;
-    }
-    default: {
-      const GateInfo& info = gate_info(id);
-      std::vector<cd> full = gate_matrix_derivative(id, p, k);
-      const unsigned q = info.num_qubits, c = info.num_controls, t = q - c;
-      const std::size_t dim = std::size_t(1) << q, bd = std::size_t(1) << t;
-      const std::size_t off = ((std::size_t(1) << c) - 1) << t;
-      for (std::size_t a = 0; a < bd; ++a)
-        for (std::size_t b = 0; b < bd; ++b) m[a * bd + b] = full[(off + a) * dim + off + b];
-      return;
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------

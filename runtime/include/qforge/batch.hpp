@@ -37,6 +37,7 @@
 #pragma once
 
 #include "qforge/circuit.hpp"
+#include "qforge/gates.hpp"
 #include "qforge/observables.hpp"
 
 #include <complex>
@@ -237,12 +238,5 @@ std::vector<double> evaluate_readout(const Circuit& circuit, const Readout& read
                                      const std::vector<double>& inputs,
                                      const std::vector<double>& features = {},
                                      InitialState initial_state = {});
-
-/// The 2x2 (one target) or 4x4 (two targets) block that parametric table
-/// gate `id` applies to its targets when its own controls are all |1>
-/// (targets[0] most significant), and its derivative with respect to
-/// params[k]. Exposed for tests; `out` holds 4 or 16 entries.
-void gate_block(GateId id, const double* params, std::complex<double>* out);
-void gate_block_derivative(GateId id, const double* params, unsigned k, std::complex<double>* out);
 
 }  // namespace qforge::sim
