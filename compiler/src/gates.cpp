@@ -331,15 +331,16 @@ void gate_block(GateId id, const double* p, cplx* m, cplx* d) {
       return;
     }
     case G::RZ: case G::CRZ: {
-      const cplx e = std::polar(1.0, p[0] / 2);
-      m[0] = std::conj(e); m[1] = m[2] = 0; m[3] = e;
-      if (d) { d[0] = -0.5 * kI * std::conj(e); d[1] = d[2] = 0; d[3] = 0.5 * kI * e; }
+      // e^{-+i t/2} and their derivatives -+(i/2) e^{-+i t/2}, by components.
+      const double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      m[0] = cplx(c, -s); m[1] = m[2] = 0; m[3] = cplx(c, s);
+      if (d) { d[0] = cplx(-s / 2, -c / 2); d[1] = d[2] = 0; d[3] = cplx(-s / 2, c / 2); }
       return;
     }
     case G::P: case G::U1: case G::CP: case G::CU1: {
-      const cplx e = std::polar(1.0, p[0]);
-      m[0] = 1; m[1] = m[2] = 0; m[3] = e;
-      if (d) { d[0] = d[1] = d[2] = 0; d[3] = kI * e; }
+      const double c = std::cos(p[0]), s = std::sin(p[0]);
+      m[0] = 1; m[1] = m[2] = 0; m[3] = cplx(c, s);
+      if (d) { d[0] = d[1] = d[2] = 0; d[3] = cplx(-s, c); }
       return;
     }
     case G::U2: {

@@ -30,6 +30,7 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <type_traits>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -280,6 +281,7 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
     BlockKind kind = info.diagonal ? BlockKind::Diagonal : BlockKind::Dense;
     if (!o.parametric) {
       gate_block(op.gate, values.data(), o.matrix);
+      for (int i = 0; i < 16; ++i) o.matrix32[i] = std::complex<float>(o.matrix[i]);
       const std::size_t bd = nt == 1 ? 2 : 4;
       bool diag = true;
       for (std::size_t a = 0; a < bd; ++a)
@@ -337,21 +339,27 @@ struct BatchEngine {
   static void blocks_of(const BatchCircuit::Op& op, std::size_t nb, const double* vals, std::size_t P, C* m,
                         cd* derivs = nullptr) {
     const std::size_t bs = op.block.block_size();
-    cd md[16];
     for (std::size_t b = 0; b < nb; ++b) {
-      gate_block(op.gate, vals + b * P + op.first_param, md, derivs ? derivs + b * op.num_params * bs : nullptr);
-      for (std::size_t i = 0; i < bs; ++i) m[b * bs + i] = C(FP(md[i].real()), FP(md[i].imag()));
+      cd* d = derivs ? derivs + b * op.num_params * bs : nullptr;
+      if constexpr (std::is_same_v<FP, double>) {
+        gate_block(op.gate, vals + b * P + op.first_param, m + b * bs, d);
+      } else {
+        cd md[16];
+        gate_block(op.gate, vals + b * P + op.first_param, md, d);
+        for (std::size_t i = 0; i < bs; ++i) m[b * bs + i] = C(FP(md[i].real()), FP(md[i].imag()));
+      }
     }
   }
-  void const_block(const BatchCircuit::Op& op, C* m) const {
-    for (unsigned i = 0; i < op.block.block_size(); ++i) m[i] = C(FP(op.matrix[i].real()), FP(op.matrix[i].imag()));
+  // A constant op's block in FP (converted once, when the op was compiled).
+  static const C* const_block(const BatchCircuit::Op& op) {
+    if constexpr (std::is_same_v<FP, double>) return op.matrix;
+    else return op.matrix32;
   }
 
   // psi <- U psi for nb consecutive samples (vals: their parameter rows).
   void apply_op(C* psi, std::size_t nb, const BatchCircuit::Op& op, const double* vals, C* mbuf) const {
     if (!op.parametric) {
-      const_block(op, mbuf);
-      apply_block_batch<FP>(psi, nb, op.block, mbuf, 0);
+      apply_block_batch<FP>(psi, nb, op.block, const_block(op), 0);
       return;
     }
     blocks_of(op, nb, vals, P, mbuf);
@@ -621,8 +629,7 @@ struct BatchEngine {
     for (std::size_t j = bc.ops_.size(); j-- > stop;) {
       const auto& op = bc.ops_[j];
       if (!op.parametric) {
-        const_block(op, mbuf.data());
-        adjoint_block_batch<FP>(psi.data(), lam.data(), nb, op.block, mbuf.data(), 0, nullptr);
+        adjoint_block_batch<FP>(psi.data(), lam.data(), nb, op.block, const_block(op), 0, nullptr);
         continue;
       }
       const std::size_t bs = op.block.block_size();
@@ -632,11 +639,13 @@ struct BatchEngine {
       for (std::size_t b = 0; b < nb; ++b)
         for (unsigned k = 0; k < op.num_params; ++k) {
           if (bc.params_[op.first_param + k].code.is_const) continue;
+          // dL/dp = 2 Re tr(R^T dU/dp) = 2 Re sum_q dU_q R_q.
           const cd* dm = &dbuf[(b * op.num_params + k) * bs];
           const C* Rb = &R[b * bs];
-          cd acc = 0;
-          for (std::size_t q = 0; q < bs; ++q) acc += dm[q] * cd(Rb[q]);
-          gp[b * P + op.first_param + k] += 2 * acc.real();
+          double acc = 0;
+          for (std::size_t q = 0; q < bs; ++q)
+            acc += dm[q].real() * double(Rb[q].real()) - dm[q].imag() * double(Rb[q].imag());
+          gp[b * P + op.first_param + k] += 2 * acc;
         }
     }
     for (std::size_t b = 0; b < nb; ++b) {

@@ -548,8 +548,9 @@ void block_apply_loop(std::complex<FP>* psi, std::size_t nb, const BlockGate& g,
   }
 }
 
-template <typename FP, typename Idx>
-void block_adjoint_loop(std::complex<FP>* psi, std::complex<FP>* lam, std::size_t nb, const BlockGate& g,
+/// kR: R is wanted (the products for it are only computed then).
+template <typename FP, typename Idx, bool kR>
+void block_adjoint_impl(std::complex<FP>* psi, std::complex<FP>* lam, std::size_t nb, const BlockGate& g,
                         const std::complex<FP>* mats, std::size_t m_stride, std::complex<FP>* R, Idx at) {
   using C = std::complex<FP>;
   const std::size_t dim = std::size_t(1) << g.n, bs = g.block_size();
@@ -559,7 +560,7 @@ void block_adjoint_loop(std::complex<FP>* psi, std::complex<FP>* lam, std::size_
     C* ps = psi + smp * dim;
     C* ls = lam + smp * dim;
     const C* m = mats + smp * m_stride;
-    C* Rs = R ? R + smp * bs : nullptr;
+    C* Rs = kR ? R + smp * bs : nullptr;
     if (g.kind == BlockKind::X) {
       for (uint64_t i = 0; i < count; ++i) {
         const uint64_t i0 = at(i);
@@ -580,7 +581,7 @@ void block_adjoint_loop(std::complex<FP>* psi, std::complex<FP>* lam, std::size_
         ps[i0] = p0; ps[i1] = p1;
         ls[i0] = l0 * d0; ls[i1] = l1 * d1;
       }
-      if (Rs) { Rs[0] += r0; Rs[3] += r1; }
+      if constexpr (kR) { Rs[0] += r0; Rs[3] += r1; }
       continue;
     }
     if (g.k == 1) {
@@ -597,7 +598,7 @@ void block_adjoint_loop(std::complex<FP>* psi, std::complex<FP>* lam, std::size_
         ls[i0] = u0 * l0 + u1 * l1;
         ls[i1] = u2 * l0 + u3 * l1;
       }
-      if (Rs) { Rs[0] += r00; Rs[1] += r01; Rs[2] += r10; Rs[3] += r11; }
+      if constexpr (kR) { Rs[0] += r00; Rs[1] += r01; Rs[2] += r10; Rs[3] += r11; }
       continue;
     }
     C ud[16];
@@ -612,13 +613,13 @@ void block_adjoint_loop(std::complex<FP>* psi, std::complex<FP>* lam, std::size_
       for (int q = 0; q < 4; ++q) { v[q] = ps[idx[q]]; l[q] = ls[idx[q]]; }
       if (diag) {
         for (int q = 0; q < 4; ++q) { pv[q] = ud[5 * q] * v[q]; lv[q] = ud[5 * q] * l[q]; }
-        if (Rs) for (int q = 0; q < 4; ++q) r[5 * q] += std::conj(l[q]) * pv[q];
+        if constexpr (kR) for (int q = 0; q < 4; ++q) r[5 * q] += std::conj(l[q]) * pv[q];
       } else {
         for (int q = 0; q < 4; ++q) {
           pv[q] = ud[4 * q] * v[0] + ud[4 * q + 1] * v[1] + ud[4 * q + 2] * v[2] + ud[4 * q + 3] * v[3];
           lv[q] = ud[4 * q] * l[0] + ud[4 * q + 1] * l[1] + ud[4 * q + 2] * l[2] + ud[4 * q + 3] * l[3];
         }
-        if (Rs)
+        if constexpr (kR)
           for (int a = 0; a < 4; ++a) {
             const C cl = std::conj(l[a]);
             for (int b = 0; b < 4; ++b) r[4 * a + b] += cl * pv[b];
@@ -626,8 +627,15 @@ void block_adjoint_loop(std::complex<FP>* psi, std::complex<FP>* lam, std::size_
       }
       for (int q = 0; q < 4; ++q) { ps[idx[q]] = pv[q]; ls[idx[q]] = lv[q]; }
     }
-    if (Rs) for (int q = 0; q < 16; ++q) Rs[q] += r[q];
+    if constexpr (kR) for (int q = 0; q < 16; ++q) Rs[q] += r[q];
   }
+}
+
+template <typename FP, typename Idx>
+void block_adjoint_loop(std::complex<FP>* psi, std::complex<FP>* lam, std::size_t nb, const BlockGate& g,
+                        const std::complex<FP>* mats, std::size_t m_stride, std::complex<FP>* R, Idx at) {
+  if (R) return block_adjoint_impl<FP, Idx, true>(psi, lam, nb, g, mats, m_stride, R, at);
+  block_adjoint_impl<FP, Idx, false>(psi, lam, nb, g, mats, m_stride, R, at);
 }
 
 /// One sample through the single-state kernels (large states).

@@ -215,6 +215,7 @@ class BatchCircuit {
     bool parametric = false;       ///< some parameter depends on a symbol
     BlockGate block;
     std::complex<double> matrix[16] = {};  ///< constant ops: the block
+    std::complex<float> matrix32[16] = {};  ///< constant ops: the block in float
     uint32_t first_param = 0;      ///< into params_
     uint8_t num_params = 0;
   };
