@@ -9,12 +9,16 @@
 //     evaluates the parameters of its samples, then applies gate 0 to all of
 //     them, gate 1 to all of them, ... and reads out.
 //  3. backward(), adjoint: the bra lambda = sum_k g_k O_k psi, then for each
-//     gate in reverse, one pass per sample that un-applies the gate to psi and
-//     lambda and accumulates the block "density" R[a][b] = sum conj(lambda_a)
-//     psi_b over the rest of the qubits, from which dL/dp = 2 Re tr(R^T dU/dp)
-//     for every parameter of the gate.
+//     gate in reverse, one adjoint_block_batch call (kernels.hpp) that
+//     un-applies the gate to psi and lambda of every sample and accumulates
+//     each sample's block "density" R[a][b] = sum conj(lambda_a) psi_b over
+//     the rest of the qubits, from which dL/dp = 2 Re tr(R^T dU/dp) for every
+//     parameter of the gate.
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
-//     symbol-dependent gate parameter.
+//     symbol-dependent gate parameter, with the rule the gate table derives
+//     from the parameter's generator (gate_shift_rule).
+// Gate blocks and their derivatives come from the gate table (gate_block);
+// every state update goes through the batched kernels of kernels.hpp.
 // No heap allocation happens per sample or per gate: every buffer is sized
 // once per call and per thread.
 #include "qforge/batch.hpp"
@@ -26,6 +30,7 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <type_traits>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -38,8 +43,6 @@ using cd = std::complex<double>;
 namespace {
 
 constexpr int kStackSize = 128;
-/// Up to this many qubits, ops carry a table of their block base indices.
-constexpr unsigned kTableQubits = 12;
 constexpr double kPi = 3.14159265358979323846;
 
 [[noreturn]] void fail(const std::string& msg) { throw std::invalid_argument(msg); }
@@ -51,18 +54,6 @@ void check_size(const char* what, std::size_t expected, std::size_t actual, bool
          " elements, expected " + std::to_string(expected) + ".");
 }
 
-bool is_rotation_param(GateId id, unsigned k) {
-  switch (id) {
-    case GateId::RX: case GateId::RY: case GateId::RZ: case GateId::RXX: case GateId::RYY:
-    case GateId::RZZ: case GateId::RZX: case GateId::CRX: case GateId::CRY: case GateId::CRZ:
-      return true;
-    case GateId::U3: case GateId::CU3: case GateId::CU:
-      return k == 0;
-    default:
-      return false;
-  }
-}
-
 uint64_t splitmix(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -70,18 +61,10 @@ uint64_t splitmix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-inline uint64_t deposit(uint64_t i, const uint8_t* fixed, unsigned nf) {
-  for (unsigned k = 0; k < nf; ++k) {
-    const uint64_t p = fixed[k];
-    i = ((i >> p) << (p + 1)) | (i & ((uint64_t(1) << p) - 1));
-  }
-  return i;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// Readout, gate blocks
+// Readout
 
 const char* to_string(GradientMethod m) {
   return m == GradientMethod::Adjoint ? "adjoint" : "parameter-shift";
@@ -121,149 +104,6 @@ std::size_t Readout::size(unsigned n) const {
     case ReadoutKind::Marginals: return std::size_t(1) << qubits.size();
   }
   return 0;
-}
-
-namespace {
-
-struct U3Parts {
-  double c, s;
-  cd el, ep, epl;  // e^{i lambda}, e^{i phi}, e^{i (phi + lambda)}
-};
-U3Parts u3_parts(double theta, double phi, double lambda) {
-  return {std::cos(theta / 2), std::sin(theta / 2), std::polar(1.0, lambda), std::polar(1.0, phi),
-          std::polar(1.0, phi + lambda)};
-}
-
-// 4x4 Pauli products, first qubit most significant: entries of G for c I - i s G.
-void two_qubit_generator(GateId id, cd* g) {
-  std::fill(g, g + 16, cd(0));
-  const cd I(0, 1);
-  switch (id) {
-    case GateId::RXX: g[3] = g[6] = g[9] = g[12] = 1; break;
-    case GateId::RYY: g[3] = -1; g[6] = 1; g[9] = 1; g[12] = -1; break;
-    case GateId::RZZ: g[0] = 1; g[5] = -1; g[10] = -1; g[15] = 1; break;
-    case GateId::RZX: g[1] = g[4] = 1; g[11] = g[14] = -1; break;
-    default: break;
-  }
-  (void)I;
-}
-
-}  // namespace
-
-void gate_block(GateId id, const double* p, cd* m) {
-  const cd I(0, 1);
-  switch (id) {
-    case GateId::RX: case GateId::CRX: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      m[0] = c; m[1] = -I * s; m[2] = -I * s; m[3] = c;
-      return;
-    }
-    case GateId::RY: case GateId::CRY: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      m[0] = c; m[1] = -s; m[2] = s; m[3] = c;
-      return;
-    }
-    case GateId::RZ: case GateId::CRZ:
-      m[0] = std::polar(1.0, -p[0] / 2); m[1] = m[2] = 0; m[3] = std::polar(1.0, p[0] / 2);
-      return;
-    case GateId::P: case GateId::U1: case GateId::CP: case GateId::CU1:
-      m[0] = 1; m[1] = m[2] = 0; m[3] = std::polar(1.0, p[0]);
-      return;
-    case GateId::U2: {
-      const double r = 1 / std::sqrt(2.0);
-      m[0] = r; m[1] = -r * std::polar(1.0, p[1]); m[2] = r * std::polar(1.0, p[0]);
-      m[3] = r * std::polar(1.0, p[0] + p[1]);
-      return;
-    }
-    case GateId::U3: case GateId::CU3: case GateId::CU: {
-      U3Parts u = u3_parts(p[0], p[1], p[2]);
-      cd g = id == GateId::CU ? std::polar(1.0, p[3]) : cd(1);
-      m[0] = g * u.c; m[1] = -g * u.el * u.s; m[2] = g * u.ep * u.s; m[3] = g * u.epl * u.c;
-      return;
-    }
-    case GateId::RXX: case GateId::RYY: case GateId::RZZ: case GateId::RZX: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      cd g[16];
-      two_qubit_generator(id, g);
-      for (int i = 0; i < 16; ++i) m[i] = -I * s * g[i] + ((i % 5 == 0) ? cd(c) : cd(0));
-      return;
-    }
-    default: {
-      // A gate without a closed form here: take the table matrix's block.
-      const GateInfo& info = gate_info(id);
-      std::vector<cd> full = gate_matrix(id, p);
-      const unsigned k = info.num_qubits, c = info.num_controls, t = k - c;
-      const std::size_t dim = std::size_t(1) << k, bd = std::size_t(1) << t;
-      const std::size_t off = ((std::size_t(1) << c) - 1) << t;
-      for (std::size_t a = 0; a < bd; ++a)
-        for (std::size_t b = 0; b < bd; ++b) m[a * bd + b] = full[(off + a) * dim + off + b];
-      return;
-    }
-  }
-}
-
-void gate_block_derivative(GateId id, const double* p, unsigned k, cd* m) {
-  const cd I(0, 1);
-  switch (id) {
-    case GateId::RX: case GateId::CRX: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      m[0] = -s / 2; m[1] = -I * c / 2.0; m[2] = -I * c / 2.0; m[3] = -s / 2;
-      return;
-    }
-    case GateId::RY: case GateId::CRY: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      m[0] = -s / 2; m[1] = -c / 2; m[2] = c / 2; m[3] = -s / 2;
-      return;
-    }
-    case GateId::RZ: case GateId::CRZ:
-      m[0] = -I / 2.0 * std::polar(1.0, -p[0] / 2); m[1] = m[2] = 0;
-      m[3] = I / 2.0 * std::polar(1.0, p[0] / 2);
-      return;
-    case GateId::P: case GateId::U1: case GateId::CP: case GateId::CU1:
-      m[0] = m[1] = m[2] = 0; m[3] = I * std::polar(1.0, p[0]);
-      return;
-    case GateId::U2: {
-      const double r = 1 / std::sqrt(2.0);
-      m[0] = 0;
-      if (k == 0) {
-        m[1] = 0; m[2] = I * r * std::polar(1.0, p[0]);
-      } else {
-        m[1] = -I * r * std::polar(1.0, p[1]); m[2] = 0;
-      }
-      m[3] = I * r * std::polar(1.0, p[0] + p[1]);
-      return;
-    }
-    case GateId::U3: case GateId::CU3: case GateId::CU: {
-      U3Parts u = u3_parts(p[0], p[1], p[2]);
-      cd g = id == GateId::CU ? std::polar(1.0, p[3]) : cd(1);
-      switch (k) {
-        case 0: m[0] = -u.s / 2; m[1] = -u.el * u.c / 2.0; m[2] = u.ep * u.c / 2.0; m[3] = -u.epl * u.s / 2.0; break;
-        case 1: m[0] = 0; m[1] = 0; m[2] = I * u.ep * u.s; m[3] = I * u.epl * u.c; break;
-        case 2: m[0] = 0; m[1] = -I * u.el * u.s; m[2] = 0; m[3] = I * u.epl * u.c; break;
-        default:  // CU gamma: i e^{i gamma} U3
-          m[0] = I * u.c; m[1] = -I * u.el * u.s; m[2] = I * u.ep * u.s; m[3] = I * u.epl * u.c; break;
-      }
-      for (int i = 0; i < 4; ++i) m[i] *= g;
-      return;
-    }
-    case GateId::RXX: case GateId::RYY: case GateId::RZZ: case GateId::RZX: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      cd g[16];
-      two_qubit_generator(id, g);
-      for (int i = 0; i < 16; ++i) m[i] = -I * (c / 2) * g[i] + ((i % 5 == 0) ? cd(-s / 2) : cd(0));
-      return;
-    }
-    default: {
-      const GateInfo& info = gate_info(id);
-      std::vector<cd> full = gate_matrix_derivative(id, p, k);
-      const unsigned q = info.num_qubits, c = info.num_controls, t = q - c;
-      const std::size_t dim = std::size_t(1) << q, bd = std::size_t(1) << t;
-      const std::size_t off = ((std::size_t(1) << c) - 1) << t;
-      for (std::size_t a = 0; a < bd; ++a)
-        for (std::size_t b = 0; b < bd; ++b) m[a * bd + b] = full[(off + a) * dim + off + b];
-      return;
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -399,16 +239,17 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
       fail("BatchCircuit: malformed gate '" + std::string(info.name) + "'.");
     Op o;
     o.gate = op.gate;
-    for (unsigned i = 0; i < nc; ++i) o.ctrl_mask |= uint64_t(1) << op.qubits[i];
-    o.t0 = op.qubits[nc];
-    o.t1 = nt == 2 ? op.qubits[nc + 1] : 0;
-    for (unsigned i = 0; i < op.qubits.size(); ++i) o.fixed.push_back(uint8_t(op.qubits[i]));
-    std::sort(o.fixed.begin(), o.fixed.end());
-    if (num_qubits_ <= kTableQubits) {
-      const uint64_t count = uint64_t(1) << (num_qubits_ - o.fixed.size());
-      for (uint64_t i = 0; i < count; ++i)
-        o.table.push_back(uint32_t(deposit(i, o.fixed.data(), unsigned(o.fixed.size())) | o.ctrl_mask));
+    uint64_t ctrl_mask = 0;
+    for (unsigned i = 0; i < nc; ++i) ctrl_mask |= uint64_t(1) << op.qubits[i];
+    uint64_t used = 0;
+    for (uint32_t q : op.qubits) {
+      if (q >= num_qubits_ || (used >> q & 1))
+        fail("BatchCircuit: gate '" + std::string(info.name) + "' (line " + std::to_string(op.line) +
+             ") uses qubit " + std::to_string(q) + " twice or outside the " + std::to_string(num_qubits_) +
+             "-qubit circuit.");
+      used |= uint64_t(1) << q;
     }
+    const unsigned targets[2] = {op.qubits[nc], nt == 2 ? op.qubits[nc + 1] : 0u};
     o.first_param = uint32_t(params_.size());
     o.num_params = uint8_t(op.params.size());
     std::vector<double> values;
@@ -430,26 +271,31 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
           derivs_.push_back({s, compile_code(d, code_)});
         }
         p.deriv_end = uint32_t(derivs_.size());
-        p.rule = (is_rotation_param(op.gate, k) && o.ctrl_mask != 0) ? ShiftRule::FourTerm : ShiftRule::TwoTerm;
+        // The table's rule for the gate's own generator; extra controls
+        // add the eigenvalue 0 (see gate_shift_rule).
+        p.rule = gate_shift_rule(op.gate, k, op.num_controls);
       }
       values.push_back(e.is_const() ? e.value() : 0.0);
       params_.push_back(p);
     }
-    if (o.parametric) {
-      o.kind = info.diagonal ? (nt == 1 ? Kind::Diag1 : Kind::Diag2) : (nt == 1 ? Kind::Dense1 : Kind::Dense2);
-    } else {
+    BlockKind kind = info.diagonal ? BlockKind::Diagonal : BlockKind::Dense;
+    if (!o.parametric) {
       gate_block(op.gate, values.data(), o.matrix);
+      for (int i = 0; i < 16; ++i) o.matrix32[i] = std::complex<float>(o.matrix[i]);
       const std::size_t bd = nt == 1 ? 2 : 4;
       bool diag = true;
       for (std::size_t a = 0; a < bd; ++a)
         for (std::size_t b = 0; b < bd; ++b)
           if (a != b && o.matrix[a * bd + b] != cd(0)) diag = false;
       if (nt == 1 && o.matrix[0] == cd(0) && o.matrix[3] == cd(0) && o.matrix[1] == cd(1) && o.matrix[2] == cd(1))
-        o.kind = Kind::X1;
-      else if (nt == 1)
-        o.kind = diag ? Kind::Diag1 : Kind::Dense1;
+        kind = BlockKind::X;
       else
-        o.kind = diag ? Kind::Diag2 : Kind::Dense2;
+        kind = diag ? BlockKind::Diagonal : BlockKind::Dense;
+    }
+    try {
+      o.block = make_block_gate(num_qubits_, kind, nt, targets, ctrl_mask);
+    } catch (const std::invalid_argument& e) {
+      fail("BatchCircuit: gate '" + std::string(info.name) + "' (line " + std::to_string(op.line) + "): " + e.what());
     }
     ops_.push_back(std::move(o));
   }
@@ -457,7 +303,7 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
 
 std::size_t BatchCircuit::num_trainable_gate_params() const {
   std::size_t n = 0;
-  for (const auto& p : params_) n += p.rule != ShiftRule::None;
+  for (const auto& p : params_) n += !p.code.is_const;
   return n;
 }
 
@@ -487,225 +333,37 @@ struct BatchEngine {
     for (std::size_t p = 0; p < P; ++p) vals[p] = bc.eval(bc.params_[p].code, sym);
   }
 
-  static void block_of(const BatchCircuit::Op& op, const double* vals, C* m) {
-    const int sz = (op.kind == BatchCircuit::Kind::Dense2 || op.kind == BatchCircuit::Kind::Diag2) ? 16 : 4;
+  // Block of every sample of [0, nb) (vals: nb rows of P values) into m,
+  // one block_size() apart; derivs (optional): for each sample, num_params
+  // derivative blocks, in double.
+  static void blocks_of(const BatchCircuit::Op& op, std::size_t nb, const double* vals, std::size_t P, C* m,
+                        cd* derivs = nullptr) {
+    const std::size_t bs = op.block.block_size();
+    for (std::size_t b = 0; b < nb; ++b) {
+      cd* d = derivs ? derivs + b * op.num_params * bs : nullptr;
+      if constexpr (std::is_same_v<FP, double>) {
+        gate_block(op.gate, vals + b * P + op.first_param, m + b * bs, d);
+      } else {
+        cd md[16];
+        gate_block(op.gate, vals + b * P + op.first_param, md, d);
+        for (std::size_t i = 0; i < bs; ++i) m[b * bs + i] = C(FP(md[i].real()), FP(md[i].imag()));
+      }
+    }
+  }
+  // A constant op's block in FP (converted once, when the op was compiled).
+  static const C* const_block(const BatchCircuit::Op& op) {
+    if constexpr (std::is_same_v<FP, double>) return op.matrix;
+    else return op.matrix32;
+  }
+
+  // psi <- U psi for nb consecutive samples (vals: their parameter rows).
+  void apply_op(C* psi, std::size_t nb, const BatchCircuit::Op& op, const double* vals, C* mbuf) const {
     if (!op.parametric) {
-      for (int i = 0; i < sz; ++i) m[i] = C(FP(op.matrix[i].real()), FP(op.matrix[i].imag()));
+      apply_block_batch<FP>(psi, nb, op.block, const_block(op), 0);
       return;
     }
-    cd md[16];
-    gate_block(op.gate, vals + op.first_param, md);
-    for (int i = 0; i < sz; ++i) m[i] = C(FP(md[i].real()), FP(md[i].imag()));
-  }
-
-  // The block and its derivative of a one-parameter one-target gate from
-  // one sincos; false for other gates.
-  static bool rotation_block(GateId id, double t, cd* m, cd* dm) {
-    const cd I(0, 1);
-    switch (id) {
-      case GateId::RX: case GateId::CRX: {
-        const double c = std::cos(t / 2), s = std::sin(t / 2);
-        m[0] = m[3] = c; m[1] = m[2] = -I * s;
-        dm[0] = dm[3] = -s / 2; dm[1] = dm[2] = -I * (c / 2);
-        return true;
-      }
-      case GateId::RY: case GateId::CRY: {
-        const double c = std::cos(t / 2), s = std::sin(t / 2);
-        m[0] = m[3] = c; m[1] = -s; m[2] = s;
-        dm[0] = dm[3] = -s / 2; dm[1] = -c / 2; dm[2] = c / 2;
-        return true;
-      }
-      case GateId::RZ: case GateId::CRZ: {
-        const cd e = std::polar(1.0, t / 2);
-        m[0] = std::conj(e); m[1] = m[2] = 0; m[3] = e;
-        dm[0] = -I / 2.0 * std::conj(e); dm[1] = dm[2] = 0; dm[3] = I / 2.0 * e;
-        return true;
-      }
-      case GateId::P: case GateId::U1: case GateId::CP: case GateId::CU1: {
-        const cd e = std::polar(1.0, t);
-        m[0] = 1; m[1] = m[2] = 0; m[3] = e;
-        dm[0] = dm[1] = dm[2] = 0; dm[3] = I * e;
-        return true;
-      }
-      default:
-        return false;
-    }
-  }
-
-  // Base indices of an op's blocks: a precomputed table for small n, else
-  // bit deposit of the loop counter around the fixed qubits.
-  struct TableIdx {
-    const uint32_t* t;
-    uint64_t operator()(uint64_t i) const { return t[i]; }
-  };
-  struct DepositIdx {
-    const uint8_t* fx;
-    unsigned nf;
-    uint64_t ctrl;
-    uint64_t operator()(uint64_t i) const { return deposit(i, fx, nf) | ctrl; }
-  };
-
-  // psi <- U psi on the op's block.
-  // (nb consecutive states of 2^n amplitudes each.)
-  void apply(C* psi, const BatchCircuit::Op& op, const C* m, std::size_t nb = 1) const {
-    const uint64_t count = uint64_t(1) << (n - op.fixed.size());
-    if (!op.table.empty()) apply_impl(psi, nb, op, m, count, TableIdx{op.table.data()});
-    else apply_impl(psi, nb, op, m, count, DepositIdx{op.fixed.data(), unsigned(op.fixed.size()), op.ctrl_mask});
-  }
-  // R (when given) must be null for nb > 1.
-  void adjoint_step(C* psi, C* lam, const BatchCircuit::Op& op, const C* m, C* R, std::size_t nb = 1) const {
-    const uint64_t count = uint64_t(1) << (n - op.fixed.size());
-    if (!op.table.empty()) adjoint_impl(psi, lam, nb, op, m, R, count, TableIdx{op.table.data()});
-    else adjoint_impl(psi, lam, nb, op, m, R, count,
-                      DepositIdx{op.fixed.data(), unsigned(op.fixed.size()), op.ctrl_mask});
-  }
-
-  template <typename Idx>
-  void apply_impl(C* psi, std::size_t nb, const BatchCircuit::Op& op, const C* m, const uint64_t count,
-                  Idx at) const {
-    const uint64_t b0 = uint64_t(1) << op.t0, b1 = uint64_t(1) << op.t1;
-    using K = BatchCircuit::Kind;
-    switch (op.kind) {
-      case K::X1:
-        for (C* ps = psi; ps != psi + nb * dim; ps += dim)
-          for (uint64_t i = 0; i < count; ++i) {
-          const uint64_t i0 = at(i);
-          std::swap(ps[i0], ps[i0 | b0]);
-        }
-        break;
-      case K::Diag1: {
-        const C d0 = m[0], d1 = m[3];
-        for (C* ps = psi; ps != psi + nb * dim; ps += dim)
-          for (uint64_t i = 0; i < count; ++i) {
-          const uint64_t i0 = at(i);
-          ps[i0] *= d0;
-          ps[i0 | b0] *= d1;
-        }
-        break;
-      }
-      case K::Dense1: {
-        const C m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3];
-        for (C* ps = psi; ps != psi + nb * dim; ps += dim)
-          for (uint64_t i = 0; i < count; ++i) {
-          const uint64_t i0 = at(i), i1 = i0 | b0;
-          const C a = ps[i0], b = ps[i1];
-          ps[i0] = m0 * a + m1 * b;
-          ps[i1] = m2 * a + m3 * b;
-        }
-        break;
-      }
-      case K::Diag2: {
-        const C d[4] = {m[0], m[5], m[10], m[15]};
-        for (C* ps = psi; ps != psi + nb * dim; ps += dim)
-          for (uint64_t i = 0; i < count; ++i) {
-          const uint64_t base = at(i);
-          ps[base] *= d[0];
-          ps[base | b1] *= d[1];
-          ps[base | b0] *= d[2];
-          ps[base | b0 | b1] *= d[3];
-        }
-        break;
-      }
-      case K::Dense2:
-        for (C* ps = psi; ps != psi + nb * dim; ps += dim)
-          for (uint64_t i = 0; i < count; ++i) {
-          const uint64_t base = at(i);
-          const uint64_t idx[4] = {base, base | b1, base | b0, base | b0 | b1};
-          C v[4];
-          for (int r = 0; r < 4; ++r) v[r] = ps[idx[r]];
-          for (int r = 0; r < 4; ++r)
-            ps[idx[r]] = m[4 * r] * v[0] + m[4 * r + 1] * v[1] + m[4 * r + 2] * v[2] + m[4 * r + 3] * v[3];
-        }
-        break;
-    }
-  }
-
-  // One adjoint step: psi <- U^dag psi, lam <- U^dag lam and, when R is
-  // given, R[a][b] += sum conj(lam_a) psi_b (lam before, psi after the step).
-  template <typename Idx>
-  void adjoint_impl(C* psi, C* lam, std::size_t nb, const BatchCircuit::Op& op, const C* m, C* R,
-                    const uint64_t count, Idx at) const {
-    const uint64_t b0 = uint64_t(1) << op.t0, b1 = uint64_t(1) << op.t1;
-    using K = BatchCircuit::Kind;
-    switch (op.kind) {
-      case K::X1:
-        for (std::size_t smp = 0; smp < nb; ++smp)
-          for (uint64_t i = 0; i < count; ++i) {
-          C* ps = psi + smp * dim; C* ls = lam + smp * dim;
-          const uint64_t i0 = at(i);
-          std::swap(ps[i0], ps[i0 | b0]);
-          std::swap(ls[i0], ls[i0 | b0]);
-        }
-        break;
-      case K::Diag1: {
-        const C d0 = std::conj(m[0]), d1 = std::conj(m[3]);
-        C r0 = 0, r1 = 0;
-        for (std::size_t smp = 0; smp < nb; ++smp)
-          for (uint64_t i = 0; i < count; ++i) {
-          C* ps = psi + smp * dim; C* ls = lam + smp * dim;
-          const uint64_t i0 = at(i), i1 = i0 | b0;
-          const C p0 = ps[i0] * d0, p1 = ps[i1] * d1;
-          const C l0 = ls[i0], l1 = ls[i1];
-          r0 += std::conj(l0) * p0;
-          r1 += std::conj(l1) * p1;
-          ps[i0] = p0; ps[i1] = p1;
-          ls[i0] = l0 * d0; ls[i1] = l1 * d1;
-        }
-        if (R) { R[0] += r0; R[3] += r1; }
-        break;
-      }
-      case K::Dense1: {
-        const C u0 = std::conj(m[0]), u1 = std::conj(m[2]), u2 = std::conj(m[1]), u3 = std::conj(m[3]);
-        C r00 = 0, r01 = 0, r10 = 0, r11 = 0;
-        for (std::size_t smp = 0; smp < nb; ++smp)
-          for (uint64_t i = 0; i < count; ++i) {
-          C* ps = psi + smp * dim; C* ls = lam + smp * dim;
-          const uint64_t i0 = at(i), i1 = i0 | b0;
-          const C a = ps[i0], b = ps[i1];
-          const C p0 = u0 * a + u1 * b, p1 = u2 * a + u3 * b;
-          const C l0 = ls[i0], l1 = ls[i1];
-          const C cl0 = std::conj(l0), cl1 = std::conj(l1);
-          r00 += cl0 * p0; r01 += cl0 * p1; r10 += cl1 * p0; r11 += cl1 * p1;
-          ps[i0] = p0; ps[i1] = p1;
-          ls[i0] = u0 * l0 + u1 * l1;
-          ls[i1] = u2 * l0 + u3 * l1;
-        }
-        if (R) { R[0] += r00; R[1] += r01; R[2] += r10; R[3] += r11; }
-        break;
-      }
-      case K::Diag2: case K::Dense2: {
-        C ud[16];
-        for (int a = 0; a < 4; ++a)
-          for (int b = 0; b < 4; ++b) ud[4 * a + b] = std::conj(m[4 * b + a]);
-        const bool diag = op.kind == K::Diag2;
-        C r[16] = {};
-        for (std::size_t smp = 0; smp < nb; ++smp)
-          for (uint64_t i = 0; i < count; ++i) {
-          C* ps = psi + smp * dim; C* ls = lam + smp * dim;
-          const uint64_t base = at(i);
-          const uint64_t idx[4] = {base, base | b1, base | b0, base | b0 | b1};
-          C v[4], l[4], pv[4], lv[4];
-          for (int q = 0; q < 4; ++q) { v[q] = ps[idx[q]]; l[q] = ls[idx[q]]; }
-          if (diag) {
-            for (int q = 0; q < 4; ++q) { pv[q] = ud[5 * q] * v[q]; lv[q] = ud[5 * q] * l[q]; }
-            if (R) for (int q = 0; q < 4; ++q) r[5 * q] += std::conj(l[q]) * pv[q];
-          } else {
-            for (int q = 0; q < 4; ++q) {
-              pv[q] = ud[4 * q] * v[0] + ud[4 * q + 1] * v[1] + ud[4 * q + 2] * v[2] + ud[4 * q + 3] * v[3];
-              lv[q] = ud[4 * q] * l[0] + ud[4 * q + 1] * l[1] + ud[4 * q + 2] * l[2] + ud[4 * q + 3] * l[3];
-            }
-            if (R)
-              for (int a = 0; a < 4; ++a) {
-                const C cl = std::conj(l[a]);
-                for (int b = 0; b < 4; ++b) r[4 * a + b] += cl * pv[b];
-              }
-          }
-          for (int q = 0; q < 4; ++q) { ps[idx[q]] = pv[q]; ls[idx[q]] = lv[q]; }
-        }
-        if (R) for (int q = 0; q < 16; ++q) R[q] += r[q];
-        break;
-      }
-    }
+    blocks_of(op, nb, vals, P, mbuf);
+    apply_block_batch<FP>(psi, nb, op.block, mbuf, op.block.block_size());
   }
 
   void init_state(C* psi, const FP* feat) const {
@@ -886,10 +544,7 @@ struct BatchEngine {
   void run_one(const double* vals, const FP* feat, C* psi) const {
     init_state(psi, feat);
     C m[16];
-    for (const auto& op : bc.ops_) {
-      block_of(op, vals, m);
-      apply(psi, op, m);
-    }
+    for (const auto& op : bc.ops_) apply_op(psi, 1, op, vals, m);
   }
 
   // Forward over samples [b0, b1) of the batch.
@@ -900,18 +555,9 @@ struct BatchEngine {
     for (std::size_t b = 0; b < nb; ++b) eval_params(inputs + (b0 + b) * bc.num_symbols_, sym.data(), &vals[b * P]);
     for (std::size_t b = 0; b < nb; ++b)
       init_state(states + b * dim, features ? features + (b0 + b) * bc.num_features_ : nullptr);
-    C m[16];
-    for (const auto& op : bc.ops_) {
-      if (!op.parametric) {
-        block_of(op, nullptr, m);
-        apply(states, op, m, nb);  // every sample in one kernel call
-        continue;
-      }
-      for (std::size_t b = 0; b < nb; ++b) {
-        block_of(op, &vals[b * P], m);
-        apply(states + b * dim, op, m);
-      }
-    }
+    // Each gate on every sample of the chunk in one kernel call.
+    std::vector<C> mbuf(nb * 16);
+    for (const auto& op : bc.ops_) apply_op(states, nb, op, vals.data(), mbuf.data());
     std::vector<double> counts(shots.shots ? dim : 0);
     for (std::size_t b = 0; b < nb; ++b) {
       FP* out = outputs + (b0 + b) * bc.num_outputs_;
@@ -965,22 +611,16 @@ struct BatchEngine {
     std::vector<double> vals(nb * P), gp(nb * P, 0.0), sym((bc.num_symbols_ + 1) * nb);
     for (std::size_t b = 0; b < nb; ++b)
       eval_params(inputs + (b0 + b) * bc.num_symbols_, &sym[b * (bc.num_symbols_ + 1)], &vals[b * P]);
-    std::vector<C> psi(nb * dim), lam(nb * dim);
+    std::vector<C> psi(nb * dim), lam(nb * dim), mbuf(nb * 16), R(nb * 16);
+    std::vector<cd> dbuf(nb * 4 * 16);
     if (final_states) {
       std::copy(final_states + b0 * dim, final_states + b1 * dim, psi.begin());
     } else {
-      C m[16];
       for (std::size_t b = 0; b < nb; ++b)
         init_state(&psi[b * dim], features ? features + (b0 + b) * bc.num_features_ : nullptr);
-      for (const auto& op : bc.ops_)
-        for (std::size_t b = 0; b < nb; ++b) {
-          block_of(op, &vals[b * P], m);
-          apply(&psi[b * dim], op, m);
-        }
+      for (const auto& op : bc.ops_) apply_op(psi.data(), nb, op, vals.data(), mbuf.data());
     }
     for (std::size_t b = 0; b < nb; ++b) bra(&psi[b * dim], grad_out + (b0 + b) * bc.num_outputs_, &lam[b * dim]);
-    C m[16], R[16];
-    cd dm[16];
     // Gates before the first symbol-dependent one matter only for the
     // feature gradient (lambda must reach the initial state).
     std::size_t stop = 0;
@@ -989,36 +629,24 @@ struct BatchEngine {
     for (std::size_t j = bc.ops_.size(); j-- > stop;) {
       const auto& op = bc.ops_[j];
       if (!op.parametric) {
-        block_of(op, nullptr, m);
-        adjoint_step(psi.data(), lam.data(), op, m, nullptr, nb);
+        adjoint_block_batch<FP>(psi.data(), lam.data(), nb, op.block, const_block(op), 0, nullptr);
         continue;
       }
-      const int sz = (op.kind == BatchCircuit::Kind::Dense2 || op.kind == BatchCircuit::Kind::Diag2) ? 16 : 4;
-      const bool fast = op.num_params == 1 && sz == 4 && bc.params_[op.first_param].rule != ShiftRule::None;
-      for (std::size_t b = 0; b < nb; ++b) {
-        const double* v = &vals[b * P];
-        cd mb[4];
-        if (fast && rotation_block(op.gate, v[op.first_param], mb, dm)) {
-          for (int q = 0; q < 4; ++q) m[q] = C(FP(mb[q].real()), FP(mb[q].imag()));
-          std::fill(R, R + 16, C(0));
-          adjoint_step(&psi[b * dim], &lam[b * dim], op, m, R);
-          cd acc = 0;
-          for (int q = 0; q < 4; ++q) acc += dm[q] * cd(R[q]);
-          gp[b * P + op.first_param] += 2 * acc.real();
-          continue;
-        }
-        block_of(op, v, m);
-        std::fill(R, R + 16, C(0));
-        adjoint_step(&psi[b * dim], &lam[b * dim], op, m, R);
+      const std::size_t bs = op.block.block_size();
+      blocks_of(op, nb, vals.data(), P, mbuf.data(), dbuf.data());
+      std::fill(R.begin(), R.begin() + nb * bs, C(0));
+      adjoint_block_batch<FP>(psi.data(), lam.data(), nb, op.block, mbuf.data(), bs, R.data());
+      for (std::size_t b = 0; b < nb; ++b)
         for (unsigned k = 0; k < op.num_params; ++k) {
-          const auto& pr = bc.params_[op.first_param + k];
-          if (pr.rule == ShiftRule::None) continue;
-          gate_block_derivative(op.gate, v + op.first_param, k, dm);
-          cd acc = 0;
-          for (int q = 0; q < sz; ++q) acc += dm[q] * cd(R[q]);
-          gp[b * P + op.first_param + k] += 2 * acc.real();
+          if (bc.params_[op.first_param + k].code.is_const) continue;
+          // dL/dp = 2 Re tr(R^T dU/dp) = 2 Re sum_q dU_q R_q.
+          const cd* dm = &dbuf[(b * op.num_params + k) * bs];
+          const C* Rb = &R[b * bs];
+          double acc = 0;
+          for (std::size_t q = 0; q < bs; ++q)
+            acc += dm[q].real() * double(Rb[q].real()) - dm[q].imag() * double(Rb[q].imag());
+          gp[b * P + op.first_param + k] += 2 * acc;
         }
-      }
     }
     for (std::size_t b = 0; b < nb; ++b) {
       if (grad_in) chain_rule(&gp[b * P], &sym[b * (bc.num_symbols_ + 1)], grad_in + (b0 + b) * bc.num_symbols_);
@@ -1109,6 +737,7 @@ void BatchCircuit::forward(std::size_t batch, Span<const FP> inputs, Span<const 
   check_size("final_states (batch x 2^n)", batch * state_size(), final_states.size, true);
   if (num_features_) check_features(features.data, batch, num_features_);
   if (batch == 0) return;
+  const ScopedThreads scoped_threads(threads());
   BatchEngine<FP> eng(*this);
   const bool par = batch * state_size() >= options_.parallel_threshold;
   std::vector<std::complex<FP>> scratch;
@@ -1135,7 +764,15 @@ void BatchCircuit::backward(std::size_t batch, Span<const FP> inputs, Span<const
   check_size("grad_inputs (batch x symbols)", batch * num_symbols_, grad_inputs.size, true);
   check_size("grad_features (batch x features)", batch * num_features_, grad_features.size, true);
   if (num_features_) check_features(features.data, batch, num_features_);
+  if (method == GradientMethod::ParameterShift && num_symbols_ && grad_inputs.size)
+    for (std::size_t i = 0; i < ops_.size(); ++i)
+      for (unsigned k = 0; k < ops_[i].num_params; ++k)
+        if (!params_[ops_[i].first_param + k].code.is_const &&
+            params_[ops_[i].first_param + k].rule == ShiftRule::None)
+          fail("BatchCircuit: parameter " + std::to_string(k) + " of gate '" +
+               std::string(gate_info(ops_[i].gate).name) + "' has no parameter-shift rule; use the adjoint method.");
   if (batch == 0) return;
+  const ScopedThreads scoped_threads(threads());
   BatchEngine<FP> eng(*this);
   const FP* feat = num_features_ ? features.data : nullptr;
   FP* gf = num_features_ && grad_features.size ? grad_features.data : nullptr;

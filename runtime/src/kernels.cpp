@@ -17,6 +17,8 @@
 // amplitude's entry from its target bits.
 #include "qforge/kernels.hpp"
 
+#include "ordered_sum.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -431,20 +433,18 @@ void apply_scale(std::complex<FP>* psi, unsigned n, std::complex<FP> factor) {
 
 template <typename FP>
 double probability_one(const std::complex<FP>* psi, unsigned n, unsigned qubit) {
+  // The 2^(n-1) amplitudes with the bit set, in index order; ordered_sum
+  // makes the total independent of the thread count.
+  const Positions p(uint64_t(1) << qubit);
   const uint64_t tb = uint64_t(1) << qubit;
-  const Positions p(tb);
-  const unsigned run_bits = std::min({qubit, n - 1, kMaxRunBits});
-  const uint64_t run = uint64_t(1) << run_bits;
-  const int64_t nruns = int64_t((uint64_t(1) << (n - 1)) >> run_bits);
-  double s = 0;
-#pragma omp parallel for schedule(static) reduction(+ : s) if (n > 15)
-  for (int64_t r = 0; r < nruns; ++r) {
-    const FP* a = reinterpret_cast<const FP*>(psi + (insert_zero_bits(uint64_t(r) << run_bits, p) | tb));
+  return ordered_sum<double>(uint64_t(1) << (n - 1), [&](uint64_t begin, uint64_t end) {
     double t = 0;
-    for (uint64_t j = 0; j < 2 * run; ++j) t += double(a[j]) * double(a[j]);
-    s += t;
-  }
-  return s;
+    for (uint64_t f = begin; f < end; ++f) {
+      const std::complex<FP> a = psi[insert_zero_bits(f, p) | tb];
+      t += double(a.real()) * double(a.real()) + double(a.imag()) * double(a.imag());
+    }
+    return t;
+  });
 }
 
 template <typename FP>
@@ -460,6 +460,268 @@ void collapse(std::complex<FP>* psi, unsigned n, unsigned qubit, int outcome, FP
       d[j] = 0;
     }
   });
+}
+
+// ---------------------------------------------------------------------------
+// Batched block kernels
+
+namespace {
+
+/// Insert a zero bit at each sorted position of `fixed` (lowest first).
+inline uint64_t deposit(uint64_t i, const uint8_t* fixed, unsigned nf) {
+  for (unsigned k = 0; k < nf; ++k) {
+    const uint64_t p = fixed[k];
+    i = ((i >> p) << (p + 1)) | (i & ((uint64_t(1) << p) - 1));
+  }
+  return i;
+}
+
+/// Index of block i's first amplitude: from the table, or by deposit.
+struct TableIdx {
+  const uint32_t* t;
+  uint64_t operator()(uint64_t i) const { return t[i]; }
+};
+struct DepositIdx {
+  const uint8_t* fx;
+  unsigned nf;
+  uint64_t ctrl;
+  uint64_t operator()(uint64_t i) const { return deposit(i, fx, nf) | ctrl; }
+};
+
+template <typename FP, typename Idx>
+void block_apply_loop(std::complex<FP>* psi, std::size_t nb, const BlockGate& g,
+                      const std::complex<FP>* mats, std::size_t m_stride, Idx at) {
+  using C = std::complex<FP>;
+  const std::size_t dim = std::size_t(1) << g.n;
+  const uint64_t count = uint64_t(1) << (g.n - g.fixed.size());
+  const uint64_t b0 = uint64_t(1) << g.targets[0], b1 = uint64_t(1) << g.targets[1];
+  for (std::size_t smp = 0; smp < nb; ++smp) {
+    C* ps = psi + smp * dim;
+    const C* m = mats + smp * m_stride;
+    switch (g.kind) {
+      case BlockKind::X:
+        for (uint64_t i = 0; i < count; ++i) {
+          const uint64_t i0 = at(i);
+          std::swap(ps[i0], ps[i0 | b0]);
+        }
+        break;
+      case BlockKind::Diagonal:
+        if (g.k == 1) {
+          const C d0 = m[0], d1 = m[3];
+          for (uint64_t i = 0; i < count; ++i) {
+            const uint64_t i0 = at(i);
+            ps[i0] *= d0;
+            ps[i0 | b0] *= d1;
+          }
+        } else {
+          const C d[4] = {m[0], m[5], m[10], m[15]};
+          for (uint64_t i = 0; i < count; ++i) {
+            const uint64_t base = at(i);
+            ps[base] *= d[0];
+            ps[base | b1] *= d[1];
+            ps[base | b0] *= d[2];
+            ps[base | b0 | b1] *= d[3];
+          }
+        }
+        break;
+      case BlockKind::Dense:
+        if (g.k == 1) {
+          const C m0 = m[0], m1 = m[1], m2 = m[2], m3 = m[3];
+          for (uint64_t i = 0; i < count; ++i) {
+            const uint64_t i0 = at(i), i1 = i0 | b0;
+            const C a = ps[i0], b = ps[i1];
+            ps[i0] = m0 * a + m1 * b;
+            ps[i1] = m2 * a + m3 * b;
+          }
+        } else {
+          for (uint64_t i = 0; i < count; ++i) {
+            const uint64_t base = at(i);
+            const uint64_t idx[4] = {base, base | b1, base | b0, base | b0 | b1};
+            C v[4];
+            for (int r = 0; r < 4; ++r) v[r] = ps[idx[r]];
+            for (int r = 0; r < 4; ++r)
+              ps[idx[r]] = m[4 * r] * v[0] + m[4 * r + 1] * v[1] + m[4 * r + 2] * v[2] + m[4 * r + 3] * v[3];
+          }
+        }
+        break;
+    }
+  }
+}
+
+/// kR: R is wanted (the products for it are only computed then).
+template <typename FP, typename Idx, bool kR>
+void block_adjoint_impl(std::complex<FP>* psi, std::complex<FP>* lam, std::size_t nb, const BlockGate& g,
+                        const std::complex<FP>* mats, std::size_t m_stride, std::complex<FP>* R, Idx at) {
+  using C = std::complex<FP>;
+  const std::size_t dim = std::size_t(1) << g.n, bs = g.block_size();
+  const uint64_t count = uint64_t(1) << (g.n - g.fixed.size());
+  const uint64_t b0 = uint64_t(1) << g.targets[0], b1 = uint64_t(1) << g.targets[1];
+  for (std::size_t smp = 0; smp < nb; ++smp) {
+    C* ps = psi + smp * dim;
+    C* ls = lam + smp * dim;
+    const C* m = mats + smp * m_stride;
+    C* Rs = kR ? R + smp * bs : nullptr;
+    if (g.kind == BlockKind::X) {
+      for (uint64_t i = 0; i < count; ++i) {
+        const uint64_t i0 = at(i);
+        std::swap(ps[i0], ps[i0 | b0]);
+        std::swap(ls[i0], ls[i0 | b0]);
+      }
+      continue;
+    }
+    if (g.k == 1 && g.kind == BlockKind::Diagonal) {
+      const C d0 = std::conj(m[0]), d1 = std::conj(m[3]);
+      C r0 = 0, r1 = 0;
+      for (uint64_t i = 0; i < count; ++i) {
+        const uint64_t i0 = at(i), i1 = i0 | b0;
+        const C p0 = ps[i0] * d0, p1 = ps[i1] * d1;
+        const C l0 = ls[i0], l1 = ls[i1];
+        r0 += std::conj(l0) * p0;
+        r1 += std::conj(l1) * p1;
+        ps[i0] = p0; ps[i1] = p1;
+        ls[i0] = l0 * d0; ls[i1] = l1 * d1;
+      }
+      if constexpr (kR) { Rs[0] += r0; Rs[3] += r1; }
+      continue;
+    }
+    if (g.k == 1) {
+      const C u0 = std::conj(m[0]), u1 = std::conj(m[2]), u2 = std::conj(m[1]), u3 = std::conj(m[3]);
+      C r00 = 0, r01 = 0, r10 = 0, r11 = 0;
+      for (uint64_t i = 0; i < count; ++i) {
+        const uint64_t i0 = at(i), i1 = i0 | b0;
+        const C a = ps[i0], b = ps[i1];
+        const C p0 = u0 * a + u1 * b, p1 = u2 * a + u3 * b;
+        const C l0 = ls[i0], l1 = ls[i1];
+        const C cl0 = std::conj(l0), cl1 = std::conj(l1);
+        r00 += cl0 * p0; r01 += cl0 * p1; r10 += cl1 * p0; r11 += cl1 * p1;
+        ps[i0] = p0; ps[i1] = p1;
+        ls[i0] = u0 * l0 + u1 * l1;
+        ls[i1] = u2 * l0 + u3 * l1;
+      }
+      if constexpr (kR) { Rs[0] += r00; Rs[1] += r01; Rs[2] += r10; Rs[3] += r11; }
+      continue;
+    }
+    C ud[16];
+    for (int a = 0; a < 4; ++a)
+      for (int b = 0; b < 4; ++b) ud[4 * a + b] = std::conj(m[4 * b + a]);
+    const bool diag = g.kind == BlockKind::Diagonal;
+    C r[16] = {};
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint64_t base = at(i);
+      const uint64_t idx[4] = {base, base | b1, base | b0, base | b0 | b1};
+      C v[4], l[4], pv[4], lv[4];
+      for (int q = 0; q < 4; ++q) { v[q] = ps[idx[q]]; l[q] = ls[idx[q]]; }
+      if (diag) {
+        for (int q = 0; q < 4; ++q) { pv[q] = ud[5 * q] * v[q]; lv[q] = ud[5 * q] * l[q]; }
+        if constexpr (kR) for (int q = 0; q < 4; ++q) r[5 * q] += std::conj(l[q]) * pv[q];
+      } else {
+        for (int q = 0; q < 4; ++q) {
+          pv[q] = ud[4 * q] * v[0] + ud[4 * q + 1] * v[1] + ud[4 * q + 2] * v[2] + ud[4 * q + 3] * v[3];
+          lv[q] = ud[4 * q] * l[0] + ud[4 * q + 1] * l[1] + ud[4 * q + 2] * l[2] + ud[4 * q + 3] * l[3];
+        }
+        if constexpr (kR)
+          for (int a = 0; a < 4; ++a) {
+            const C cl = std::conj(l[a]);
+            for (int b = 0; b < 4; ++b) r[4 * a + b] += cl * pv[b];
+          }
+      }
+      for (int q = 0; q < 4; ++q) { ps[idx[q]] = pv[q]; ls[idx[q]] = lv[q]; }
+    }
+    if constexpr (kR) for (int q = 0; q < 16; ++q) Rs[q] += r[q];
+  }
+}
+
+template <typename FP, typename Idx>
+void block_adjoint_loop(std::complex<FP>* psi, std::complex<FP>* lam, std::size_t nb, const BlockGate& g,
+                        const std::complex<FP>* mats, std::size_t m_stride, std::complex<FP>* R, Idx at) {
+  if (R) return block_adjoint_impl<FP, Idx, true>(psi, lam, nb, g, mats, m_stride, R, at);
+  block_adjoint_impl<FP, Idx, false>(psi, lam, nb, g, mats, m_stride, R, at);
+}
+
+/// One sample through the single-state kernels (large states).
+template <typename FP>
+void block_apply_one(std::complex<FP>* psi, const BlockGate& g, const std::complex<FP>* m) {
+  switch (g.kind) {
+    case BlockKind::X:
+      return apply_x<FP>(psi, g.n, g.targets[0], g.ctrl_mask);
+    case BlockKind::Diagonal: {
+      std::complex<FP> d[4];
+      for (unsigned r = 0; r < (1u << g.k); ++r) d[r] = m[r * ((1u << g.k) + 1)];
+      return apply_diagonal<FP>(psi, g.n, g.targets, g.k, d, g.ctrl_mask);
+    }
+    case BlockKind::Dense:
+      return apply_dense<FP>(psi, g.n, g.targets, g.k, m, g.ctrl_mask);
+  }
+}
+
+}  // namespace
+
+BlockGate make_block_gate(unsigned n, BlockKind kind, unsigned k, const unsigned* targets, uint64_t ctrl_mask) {
+  if (k < 1 || k > 2) throw std::invalid_argument("a block gate has 1 or 2 targets, got " + std::to_string(k) + ".");
+  if (kind == BlockKind::X && k != 1) throw std::invalid_argument("an X block gate has one target.");
+  if (n > 63) throw std::invalid_argument("a block gate supports at most 63 qubits.");
+  BlockGate g;
+  g.kind = kind;
+  g.n = n;
+  g.k = k;
+  g.ctrl_mask = ctrl_mask;
+  uint64_t seen = ctrl_mask;
+  for (unsigned a = 0; a < k; ++a) {
+    const unsigned t = targets[a];
+    if (t >= n || (seen >> t & 1))
+      throw std::invalid_argument("a block gate target " + std::to_string(t) +
+                                  " is out of range or repeats a qubit of the gate.");
+    seen |= uint64_t(1) << t;
+    g.targets[a] = t;
+  }
+  if (ctrl_mask >> n) throw std::invalid_argument("a block gate control is beyond qubit " + std::to_string(n - 1) + ".");
+  for (unsigned q = 0; q < n; ++q)
+    if (seen >> q & 1) g.fixed.push_back(uint8_t(q));
+  if (n <= kBlockTableQubits) {
+    const uint64_t count = uint64_t(1) << (n - g.fixed.size());
+    g.table.resize(count);
+    for (uint64_t i = 0; i < count; ++i)
+      g.table[i] = uint32_t(deposit(i, g.fixed.data(), unsigned(g.fixed.size())) | ctrl_mask);
+  }
+  return g;
+}
+
+template <typename FP>
+void apply_block_batch(std::complex<FP>* psi, std::size_t nb, const BlockGate& g, const std::complex<FP>* m,
+                       std::size_t m_stride) {
+  if (!g.table.empty()) return block_apply_loop<FP>(psi, nb, g, m, m_stride, TableIdx{g.table.data()});
+  const std::size_t dim = std::size_t(1) << g.n;
+  for (std::size_t b = 0; b < nb; ++b) block_apply_one<FP>(psi + b * dim, g, m + b * m_stride);
+}
+
+template <typename FP>
+void adjoint_block_batch(std::complex<FP>* psi, std::complex<FP>* lam, std::size_t nb, const BlockGate& g,
+                         const std::complex<FP>* m, std::size_t m_stride, std::complex<FP>* R) {
+  if (!g.table.empty())
+    return block_adjoint_loop<FP>(psi, lam, nb, g, m, m_stride, R, TableIdx{g.table.data()});
+  if (R)
+    return block_adjoint_loop<FP>(psi, lam, nb, g, m, m_stride, R,
+                                  DepositIdx{g.fixed.data(), unsigned(g.fixed.size()), g.ctrl_mask});
+  // No density wanted: un-apply with the single-state kernels.
+  const std::size_t dim = std::size_t(1) << g.n, bd = std::size_t(1) << g.k;
+  std::complex<FP> ud[16];
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::complex<FP>* mb = m + b * m_stride;
+    for (std::size_t r = 0; r < bd; ++r)
+      for (std::size_t c = 0; c < bd; ++c) ud[r * bd + c] = std::conj(mb[c * bd + r]);
+    block_apply_one<FP>(psi + b * dim, g, ud);
+    block_apply_one<FP>(lam + b * dim, g, ud);
+  }
+}
+
+ScopedThreads::ScopedThreads(int threads) : previous_(max_threads()) {
+  if (threads > 0) set_num_threads(threads);
+}
+
+ScopedThreads::~ScopedThreads() {
+#ifdef _OPENMP
+  omp_set_num_threads(previous_);
+#endif
 }
 
 int max_threads() {
@@ -488,7 +750,12 @@ void set_num_threads(int n) {
   template void apply_swap<FP>(std::complex<FP>*, unsigned, unsigned, unsigned, uint64_t);       \
   template void apply_scale<FP>(std::complex<FP>*, unsigned, std::complex<FP>);                  \
   template double probability_one<FP>(const std::complex<FP>*, unsigned, unsigned);              \
-  template void collapse<FP>(std::complex<FP>*, unsigned, unsigned, int, FP);
+  template void collapse<FP>(std::complex<FP>*, unsigned, unsigned, int, FP);                     \
+  template void apply_block_batch<FP>(std::complex<FP>*, std::size_t, const BlockGate&,          \
+                                      const std::complex<FP>*, std::size_t);                     \
+  template void adjoint_block_batch<FP>(std::complex<FP>*, std::complex<FP>*, std::size_t,       \
+                                        const BlockGate&, const std::complex<FP>*, std::size_t,  \
+                                        std::complex<FP>*);
 
 QFORGE_INSTANTIATE(float)
 QFORGE_INSTANTIATE(double)

@@ -1,6 +1,8 @@
 // Pauli-string observables (see qforge/observables.hpp).
 #include "qforge/observables.hpp"
 
+#include "ordered_sum.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -146,15 +148,20 @@ double expectation(const std::complex<FP>* psi, unsigned n, const Observable& ob
     const uint64_t f = t.x_mask | t.y_mask;
     const uint64_t zy = t.z_mask | t.y_mask;
     const int ny = __builtin_popcountll(t.y_mask) & 3;
-    double re = 0, im = 0;
-#pragma omp parallel for schedule(static) reduction(+ : re, im) if (size >= (int64_t(1) << 15))
-    for (int64_t i = 0; i < size; ++i) {
-      const uint64_t j = uint64_t(i) ^ f;
-      const double xr = a[2 * i], xi = a[2 * i + 1], yr = a[2 * j], yi = -double(a[2 * j + 1]);
-      const double s = (__builtin_popcountll(uint64_t(i) & zy) & 1) ? -1.0 : 1.0;
-      re += s * (yr * xr - yi * xi);
-      im += s * (yr * xi + yi * xr);
-    }
+    // Fixed blocks added in order: the same value for any thread count.
+    const std::complex<double> sum =
+        ordered_sum<std::complex<double>>(uint64_t(size), [&](uint64_t begin, uint64_t end) {
+          double re = 0, im = 0;
+          for (uint64_t i = begin; i < end; ++i) {
+            const uint64_t j = i ^ f;
+            const double xr = a[2 * i], xi = a[2 * i + 1], yr = a[2 * j], yi = -double(a[2 * j + 1]);
+            const double s = (__builtin_popcountll(i & zy) & 1) ? -1.0 : 1.0;
+            re += s * (yr * xr - yi * xi);
+            im += s * (yr * xi + yi * xr);
+          }
+          return std::complex<double>(re, im);
+        });
+    const double re = sum.real(), im = sum.imag();
     double v = 0;
     switch (ny) {
       case 0: v = re; break;

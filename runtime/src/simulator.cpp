@@ -373,7 +373,9 @@ RunResult run(const Circuit& circuit, const RunOptions& options, const std::vect
       what += " (the state vector, its copies and the requested outputs)";
     check_memory(need, options.max_memory, what);
   }
-  if (options.threads > 0) set_num_threads(options.threads);
+  // The thread count holds for this call only; every reduction is in a fixed
+  // order, so results are the same for any count.
+  const ScopedThreads scoped_threads(options.threads);
   RunResult r;
   r.num_qubits = circuit.num_qubits;
   r.shots = options.shots;

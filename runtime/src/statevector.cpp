@@ -1,6 +1,8 @@
 // State-vector storage and memory accounting (see qforge/statevector.hpp).
 #include "qforge/statevector.hpp"
 
+#include "ordered_sum.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -169,10 +171,12 @@ template <typename FP>
 double StateVector<FP>::norm_squared() const {
   const int64_t n = int64_t(size());
   const FP* d = reinterpret_cast<const FP*>(data_.get());
-  double s = 0;
-#pragma omp parallel for schedule(static) reduction(+ : s) if (n >= (int64_t(1) << 16))
-  for (int64_t i = 0; i < 2 * n; ++i) s += double(d[i]) * double(d[i]);
-  return s;
+  // Fixed blocks added in order: the same value for any thread count.
+  return ordered_sum<double>(uint64_t(2 * n), [d](uint64_t begin, uint64_t end) {
+    double s = 0;
+    for (uint64_t i = begin; i < end; ++i) s += double(d[i]) * double(d[i]);
+    return s;
+  });
 }
 
 template class StateVector<float>;

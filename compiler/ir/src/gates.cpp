@@ -1,6 +1,7 @@
 // The gate table and exact gate matrices (see qforge/gates.hpp).
 #include "qforge/gates.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -290,6 +291,168 @@ InverseRule gate_inverse(GateId id) {
       break;
   }
   return r;
+}
+
+}  // namespace qforge
+
+// ---------------------------------------------------------------------------
+// Allocation-free blocks, generators and shift rules (see gates.hpp).
+
+namespace qforge {
+namespace {
+
+// Entries of the two-qubit Pauli product P of rxx/ryy/rzz/rzx (first qubit
+// most significant), for the block c I - i s P.
+void pauli_product(GateId id, cplx* pp) {
+  std::fill(pp, pp + 16, cplx(0));
+  switch (id) {
+    case G::RXX: pp[3] = pp[6] = pp[9] = pp[12] = 1; break;
+    case G::RYY: pp[3] = pp[12] = -1; pp[6] = pp[9] = 1; break;
+    case G::RZZ: pp[0] = pp[15] = 1; pp[5] = pp[10] = -1; break;
+    case G::RZX: pp[1] = pp[4] = 1; pp[11] = pp[14] = -1; break;
+    default: throw std::logic_error("pauli_product: not a two-qubit Pauli rotation");
+  }
+}
+
+}  // namespace
+
+void gate_block(GateId id, const double* p, cplx* m, cplx* d) {
+  switch (id) {
+    case G::RX: case G::CRX: {
+      const double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      m[0] = m[3] = c; m[1] = m[2] = -kI * s;
+      if (d) { d[0] = d[3] = -s / 2; d[1] = d[2] = -kI * (c / 2); }
+      return;
+    }
+    case G::RY: case G::CRY: {
+      const double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      m[0] = m[3] = c; m[1] = -s; m[2] = s;
+      if (d) { d[0] = d[3] = -s / 2; d[1] = -c / 2; d[2] = c / 2; }
+      return;
+    }
+    case G::RZ: case G::CRZ: {
+      // e^{-+i t/2} and their derivatives -+(i/2) e^{-+i t/2}, by components.
+      const double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      m[0] = cplx(c, -s); m[1] = m[2] = 0; m[3] = cplx(c, s);
+      if (d) { d[0] = cplx(-s / 2, -c / 2); d[1] = d[2] = 0; d[3] = cplx(-s / 2, c / 2); }
+      return;
+    }
+    case G::P: case G::U1: case G::CP: case G::CU1: {
+      const double c = std::cos(p[0]), s = std::sin(p[0]);
+      m[0] = 1; m[1] = m[2] = 0; m[3] = cplx(c, s);
+      if (d) { d[0] = d[1] = d[2] = 0; d[3] = cplx(-s, c); }
+      return;
+    }
+    case G::U2: {
+      const double r = 1 / std::sqrt(2.0);
+      const cplx ep = r * std::polar(1.0, p[0]), el = r * std::polar(1.0, p[1]), epl = ep * el / r;
+      m[0] = r; m[1] = -el; m[2] = ep; m[3] = epl;
+      if (d) {
+        d[0] = d[1] = 0; d[2] = kI * ep; d[3] = kI * epl;
+        d[4] = d[6] = 0; d[5] = -kI * el; d[7] = kI * epl;
+      }
+      return;
+    }
+    case G::U3: case G::CU3: case G::CU: {
+      const double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      const cplx g = id == G::CU ? std::polar(1.0, p[3]) : cplx(1);
+      const cplx ep = g * std::polar(1.0, p[1]), el = g * std::polar(1.0, p[2]);
+      const cplx epl = g * std::polar(1.0, p[1] + p[2]);
+      m[0] = g * c; m[1] = -el * s; m[2] = ep * s; m[3] = epl * c;
+      if (d) {
+        d[0] = -g * (s / 2); d[1] = -el * (c / 2); d[2] = ep * (c / 2); d[3] = -epl * (s / 2);
+        d[4] = d[5] = 0; d[6] = kI * ep * s; d[7] = kI * epl * c;
+        d[8] = 0; d[9] = -kI * el * s; d[10] = 0; d[11] = kI * epl * c;
+        if (id == G::CU)
+          for (int i = 0; i < 4; ++i) d[12 + i] = kI * m[i];
+      }
+      return;
+    }
+    case G::RXX: case G::RYY: case G::RZZ: case G::RZX: {
+      const double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
+      cplx pp[16];
+      pauli_product(id, pp);
+      for (int i = 0; i < 16; ++i) m[i] = -kI * s * pp[i] + (i % 5 == 0 ? c : 0.0);
+      if (d)
+        for (int i = 0; i < 16; ++i) d[i] = -kI * (c / 2) * pp[i] + (i % 5 == 0 ? -s / 2 : 0.0);
+      return;
+    }
+    default:
+      break;
+  }
+  const GateInfo& info = gate_info(id);
+  if (info.num_params != 0)
+    throw std::logic_error("gate_block: no closed form for gate " + std::string(info.name));
+  const std::vector<cplx> full = gate_matrix(id, p);
+  const std::size_t dim = std::size_t(1) << info.num_qubits;
+  const std::size_t bd = std::size_t(1) << (info.num_qubits - info.num_controls), off = dim - bd;
+  for (std::size_t a = 0; a < bd; ++a)
+    for (std::size_t b = 0; b < bd; ++b) m[a * bd + b] = full[(off + a) * dim + off + b];
+}
+
+void gate_block_derivative(GateId id, const double* p, unsigned k, cplx* out) {
+  const GateInfo& info = gate_info(id);
+  if (k >= info.num_params)
+    throw std::out_of_range("gate_block_derivative: gate " + std::string(info.name) + " has no parameter " +
+                            std::to_string(k));
+  const std::size_t bs = std::size_t(1) << (2 * (info.num_qubits - info.num_controls));
+  cplx m[16], d[64];
+  gate_block(id, p, m, d);
+  std::copy(d + k * bs, d + (k + 1) * bs, out);
+}
+
+GeneratorSpectrum gate_generator_spectrum(GateId id, unsigned k) {
+  const GateInfo& info = gate_info(id);
+  if (k >= info.num_params)
+    throw std::out_of_range("gate_generator_spectrum: gate " + std::string(info.name) + " has no parameter " +
+                            std::to_string(k));
+  const GeneratorSpectrum rotation{2, {{-0.5, 0.5, 0}}}, controlled_rotation{3, {{-0.5, 0, 0.5}}},
+      phase{2, {{-1, 0, 0}}};
+  switch (id) {
+    case G::RX: case G::RY: case G::RZ: case G::RXX: case G::RYY: case G::RZZ: case G::RZX:
+      return rotation;
+    case G::CRX: case G::CRY: case G::CRZ:
+      return controlled_rotation;
+    case G::U3:
+      return k == 0 ? rotation : phase;
+    case G::CU3: case G::CU:
+      return k == 0 ? controlled_rotation : phase;
+    case G::P: case G::U1: case G::CP: case G::CU1: case G::U2:
+      return phase;
+    default:
+      break;
+  }
+  throw std::logic_error("gate_generator_spectrum: no generator for gate " + std::string(info.name));
+}
+
+ShiftRule shift_rule(const GeneratorSpectrum& s) {
+  constexpr double kTol = 1e-12;
+  bool half = false, one = false;
+  for (unsigned i = 0; i < s.count; ++i)
+    for (unsigned j = i + 1; j < s.count; ++j) {
+      const double gap = std::abs(s.values[j] - s.values[i]);
+      if (std::abs(gap - 1) < kTol) one = true;
+      else if (std::abs(gap - 0.5) < kTol) half = true;
+      else if (gap > kTol) return ShiftRule::None;
+    }
+  if (one && half) return ShiftRule::FourTerm;
+  if (one) return ShiftRule::TwoTerm;
+  return ShiftRule::None;
+}
+
+ShiftRule gate_shift_rule(GateId id, unsigned k, unsigned extra_controls) {
+  GeneratorSpectrum s = gate_generator_spectrum(id, k);
+  if (extra_controls > 0) {
+    bool has_zero = false;
+    for (unsigned i = 0; i < s.count; ++i) has_zero = has_zero || s.values[i] == 0;
+    if (!has_zero) {
+      if (s.count == s.values.size()) return ShiftRule::None;  // four or more eigenvalues
+      unsigned i = s.count++;
+      for (; i > 0 && s.values[i - 1] > 0; --i) s.values[i] = s.values[i - 1];
+      s.values[i] = 0;
+    }
+  }
+  return shift_rule(s);
 }
 
 }  // namespace qforge

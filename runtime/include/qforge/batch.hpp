@@ -16,17 +16,24 @@
 //    so a sweep costs about two forward passes however many outputs there are.
 //    For each gate U(p) the sweep contracts <lambda| dU/dp |psi> over the
 //    gate's target block, exactly (closed-form dU/dp, as gate_matrix_derivative).
-//  - ParameterShift: what hardware can do. A parameter that enters as
-//    exp(-i p G) with G's eigenvalues differing by 0 or 1 (rx, ry, rz, rxx,
-//    ryy, rzz, rzx, the rotation angle of u3, every phase-like parameter: p,
-//    u1, cp, cu1, u2/u3/cu3 phi and lambda, cu gamma) uses the two-term rule
-//    [f(p + pi/2) - f(p - pi/2)] / 2. A rotation under a control (crx, cry,
-//    crz, cu3/cu theta, any rotation with `ctrl @`) has generator eigenvalues
-//    {0, +-1/2} and uses the four-term rule (Anselmetti et al. 2021):
-//    c+ [f(p+pi/2) - f(p-pi/2)] - c- [f(p+3pi/2) - f(p-3pi/2)],
+//  - ParameterShift: what hardware can do. Each parameter's rule comes from
+//    the gate table: gate_shift_rule (gates.hpp) derives it from the
+//    spectrum of the parameter's generator, with `ctrl @` controls adding
+//    the eigenvalue 0. Eigenvalue gaps {1} (rx, ry, rz, rxx, ryy, rzz, rzx,
+//    the rotation angle of u3, every phase-like parameter: p, u1, cp, cu1,
+//    u2/u3/cu3 phi and lambda, cu gamma) give the two-term rule
+//    [f(p + pi/2) - f(p - pi/2)] / 2; gaps {1/2, 1} (crx, cry, crz, cu3/cu
+//    theta, any rotation with `ctrl @`) the four-term rule (Anselmetti et
+//    al. 2021): c+ [f(p+pi/2) - f(p-pi/2)] - c- [f(p+3pi/2) - f(p-3pi/2)],
 //    c+- = (sqrt2 +- 1) / (4 sqrt2). Both are exact; no finite differences.
 // Either way, the symbol gradient is the chain rule through the parameter
 // expressions: dL/ds = sum over gate parameters p of dL/dp * dp/ds.
+//
+// Gate blocks and their derivatives are the table's (gate_block); the state
+// updates are the batched kernels of kernels.hpp (apply_block_batch,
+// adjoint_block_batch), the same layer the single-state simulator uses.
+// BatchOptions::threads holds for the call only (ScopedThreads), and sample
+// b's results do not depend on the thread count.
 //
 // Global phase (Circuit::global_phase) does not change any readout and is
 // ignored. Circuits with measurement, reset or conditions are rejected.
@@ -37,6 +44,8 @@
 #pragma once
 
 #include "qforge/circuit.hpp"
+#include "qforge/gates.hpp"
+#include "qforge/kernels.hpp"
 #include "qforge/observables.hpp"
 
 #include <complex>
@@ -112,13 +121,14 @@ enum class GradientMethod : uint8_t { Adjoint, ParameterShift };
 /// "adjoint" / "parameter-shift".
 const char* to_string(GradientMethod m);
 
-/// How a gate parameter is differentiated by the parameter-shift rule.
-enum class ShiftRule : uint8_t { None, TwoTerm, FourTerm };
+/// How a gate parameter is differentiated by the parameter-shift rule (the
+/// gate table's, see gate_shift_rule in gates.hpp).
+using qforge::ShiftRule;
 
 struct BatchOptions {
   Readout readout;
   InitialState initial_state;
-  /// OpenMP threads over the batch (0: max_threads()).
+  /// OpenMP threads over the batch for each call (0: max_threads()).
   int threads = 0;
   /// Run on several threads only when batch * 2^n is at least this (tiny
   /// batches are faster on one thread than the fork/join costs).
@@ -148,9 +158,10 @@ class BatchCircuit {
   /// 2^n: amplitudes per sample of a final-state buffer.
   std::size_t state_size() const { return std::size_t(1) << num_qubits_; }
   std::size_t num_gates() const { return ops_.size(); }
-  /// Gate parameters that depend on symbols (what parameter shift differentiates).
+  /// Gate parameters that depend on symbols (what backward differentiates).
   std::size_t num_trainable_gate_params() const;
-  /// The parameter-shift rule of parameter k of gate i (i < num_gates()).
+  /// The parameter-shift rule of parameter k of gate i (i < num_gates());
+  /// None for a parameter that depends on no symbol.
   ShiftRule shift_rule(std::size_t gate, unsigned k) const;
   const BatchOptions& options() const { return options_; }
   void set_threads(int threads) { options_.threads = threads; }
@@ -195,19 +206,16 @@ class BatchCircuit {
   struct Param {
     Code code;
     uint32_t deriv_begin = 0, deriv_end = 0;  ///< range in derivs_
-    ShiftRule rule = ShiftRule::None;
+    ShiftRule rule = ShiftRule::None;  ///< None when the parameter is constant
   };
-  enum class Kind : uint8_t { X1, Diag1, Dense1, Diag2, Dense2 };
-  /// A compiled gate: its block on one or two targets under ctrl_mask.
+  /// A compiled gate: its block on one or two targets under every |1>-control
+  /// (extra and the gate's own), prepared for the batched kernels.
   struct Op {
     GateId gate = GateId::I;
-    Kind kind = Kind::Dense1;
     bool parametric = false;       ///< some parameter depends on a symbol
-    unsigned t0 = 0, t1 = 0;       ///< targets; t0 is the block's most significant bit
-    uint64_t ctrl_mask = 0;        ///< every |1>-control (extra and the gate's own)
-    std::vector<uint8_t> fixed;    ///< sorted bit positions of targets and controls
-    std::vector<uint32_t> table;   ///< small n: base index of every block
+    BlockGate block;
     std::complex<double> matrix[16] = {};  ///< constant ops: the block
+    std::complex<float> matrix32[16] = {};  ///< constant ops: the block in float
     uint32_t first_param = 0;      ///< into params_
     uint8_t num_params = 0;
   };
@@ -237,12 +245,5 @@ std::vector<double> evaluate_readout(const Circuit& circuit, const Readout& read
                                      const std::vector<double>& inputs,
                                      const std::vector<double>& features = {},
                                      InitialState initial_state = {});
-
-/// The 2x2 (one target) or 4x4 (two targets) block that parametric table
-/// gate `id` applies to its targets when its own controls are all |1>
-/// (targets[0] most significant), and its derivative with respect to
-/// params[k]. Exposed for tests; `out` holds 4 or 16 entries.
-void gate_block(GateId id, const double* params, std::complex<double>* out);
-void gate_block_derivative(GateId id, const double* params, unsigned k, std::complex<double>* out);
 
 }  // namespace qforge::sim

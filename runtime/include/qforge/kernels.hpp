@@ -14,10 +14,21 @@
 // Preconditions (checked by the callers that build ops from a Circuit, not
 // here, as this is the inner loop): targets are distinct, < n and not in
 // ctrl_mask; ctrl_mask < 2^n; k <= kMaxDenseQubits.
+//
+// Batched entry points (apply_block_batch, adjoint_block_batch) run one gate
+// on `nb` states stored one after the other (state b at psi + b * 2^n), each
+// with its own 2x2 or 4x4 block: the layer BatchCircuit runs on. Small
+// states loop over the samples inside one call through a precomputed table
+// of block indices; large ones hand each sample to the kernels above.
+//
+// Thread counts: kernels use the calling thread's OpenMP thread count;
+// ScopedThreads changes it for a scope and restores it.
 #pragma once
 
 #include <complex>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace qforge::sim {
 
@@ -65,5 +76,68 @@ void collapse(std::complex<FP>* psi, unsigned n, unsigned qubit, int outcome, FP
 int max_threads();
 /// Set the number of OpenMP threads (n >= 1); a no-op without OpenMP.
 void set_num_threads(int n);
+
+/// Sets the calling thread's OpenMP thread count to `threads` for its
+/// lifetime and restores the previous count on destruction (threads <= 0:
+/// changes nothing). Library entry points use it instead of set_num_threads
+/// so they leave no process-wide setting behind.
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int threads);
+  ~ScopedThreads();
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
+/// How a BlockGate's block is applied.
+enum class BlockKind : uint8_t {
+  X,         ///< the block is [[0, 1], [1, 0]] (k = 1)
+  Diagonal,  ///< only the diagonal of the block is used
+  Dense,     ///< the full 2^k x 2^k block
+};
+
+/// Up to this many qubits, a BlockGate carries the table of its block
+/// indices (2^(n - qubits of the gate) entries).
+constexpr unsigned kBlockTableQubits = 12;
+
+/// A gate on k = 1 or 2 targets under a control mask, prepared once for
+/// many batched calls on states of `n` qubits.
+struct BlockGate {
+  BlockKind kind = BlockKind::Dense;
+  unsigned n = 0;
+  unsigned k = 1;
+  unsigned targets[2] = {0, 0};  ///< targets[0] is the block's most significant bit
+  uint64_t ctrl_mask = 0;
+  std::vector<uint8_t> fixed;    ///< sorted bit positions of targets and controls
+  std::vector<uint32_t> table;   ///< n <= kBlockTableQubits: index of every block's
+                                 ///< first amplitude (target bits 0, controls 1)
+  /// Entries of a block (4 or 16).
+  unsigned block_size() const { return 1u << (2 * k); }
+};
+
+/// Prepare a BlockGate; throws std::invalid_argument for k outside 1..2, a
+/// target or control >= n, a repeated qubit, or X with k = 2.
+BlockGate make_block_gate(unsigned n, BlockKind kind, unsigned k, const unsigned* targets,
+                          uint64_t ctrl_mask);
+
+/// psi_b <- M_b psi_b for the nb states psi_b = psi + b 2^n, with
+/// M_b = m + b * m_stride (m_stride 0: one block for every sample;
+/// block_size(): one block per sample). Ignored for BlockKind::X.
+template <typename FP>
+void apply_block_batch(std::complex<FP>* psi, std::size_t nb, const BlockGate& g,
+                       const std::complex<FP>* m, std::size_t m_stride);
+
+/// One step of the adjoint sweep on nb samples: psi_b <- M_b^dag psi_b,
+/// lam_b <- M_b^dag lam_b and, when R is not null, the block "density"
+/// R_b[a][c] += sum over the other qubits of conj(lam_b[a]) psi_b[c] (lam
+/// before, psi after the step; R_b = R + b * block_size(), row-major), from
+/// which dL/dp = 2 Re tr(R_b^T dM/dp).
+template <typename FP>
+void adjoint_block_batch(std::complex<FP>* psi, std::complex<FP>* lam, std::size_t nb,
+                         const BlockGate& g, const std::complex<FP>* m, std::size_t m_stride,
+                         std::complex<FP>* R);
 
 }  // namespace qforge::sim

@@ -11,7 +11,11 @@
 //     expectation values. Circuits whose measurements are all terminal are
 //     sampled from the final state in one pass; circuits with mid-circuit
 //     measurement, reset on a used qubit, or conditions are run shot by shot
-//     (trajectories) with the same random stream.
+//     (trajectories) with the same random stream. Every reduction over the
+//     state (norm, probability of a qubit, expectation values) adds fixed
+//     blocks in index order, so a run with a given seed gives the same
+//     counts, probabilities and expectation values, bit for bit, on any
+//     number of threads.
 //
 // State layout and matrix conventions: see statevector.hpp and kernels.hpp.
 #pragma once
@@ -117,8 +121,9 @@ struct RunOptions {
   uint64_t shots = 0;
   uint64_t seed = 0;
   Precision precision = Precision::Double;
-  int threads = 0;                  ///< > 0: set the process's OpenMP thread
-                                    ///< count (omp_set_num_threads); 0: keep it
+  int threads = 0;                  ///< > 0: OpenMP threads for this call (the
+                                    ///< caller's count is restored); 0: keep it.
+                                    ///< Results are bit-identical for any count.
   uint64_t max_memory = 0;          ///< 0: the available memory
   unsigned fusion_width = kDefaultFusionWidth;  ///< 0: no fusion
   bool probabilities = false;

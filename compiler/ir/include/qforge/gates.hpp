@@ -85,3 +85,51 @@ struct InverseRule {
 InverseRule gate_inverse(GateId id);
 
 }  // namespace qforge
+
+namespace qforge {
+
+/// Allocation-free blocks for the simulator's inner loops. The block of a
+/// table gate is what it applies to its targets when its own controls are all
+/// |1> (the lower-right 2^t x 2^t corner of gate_matrix, t = num_qubits -
+/// num_controls, targets[0] most significant); `block` holds 4^t entries.
+/// `derivs` (optional, may be null) receives num_params blocks one after the
+/// other: d(block)/d(params[k]) for k = 0 .. num_params-1. Parametric gates
+/// use closed forms (one sincos per angle, shared by block and derivatives);
+/// the fixed gates copy the corner of gate_matrix.
+void gate_block(GateId id, const double* params, cplx* block, cplx* derivs = nullptr);
+
+/// d(block)/d(params[k]) alone (4^t entries); throws std::out_of_range for a
+/// parameter the gate does not have.
+void gate_block_derivative(GateId id, const double* params, unsigned k, cplx* out);
+
+/// The generator of parameter k of a gate: the Hermitian G(p) with
+/// dU/dp_k = -i G U, i.e. G = i (dU/dp_k) U^dagger on the full gate matrix
+/// (own controls included). Its eigenvalues do not depend on the parameter
+/// values; `values[0 .. count)` lists the distinct ones, ascending:
+///   rx ry rz rxx ryy rzz rzx, u3/cu3/cu theta ... {-1/2, +1/2} (uncontrolled)
+///   crx cry crz, cu3/cu theta                     {-1/2, 0, +1/2}
+///   p u1 cp cu1, u2/u3/cu3/cu phi and lambda,
+///   cu gamma                                      {-1, 0}
+struct GeneratorSpectrum {
+  uint8_t count = 0;
+  std::array<double, 3> values{{0, 0, 0}};
+};
+GeneratorSpectrum gate_generator_spectrum(GateId id, unsigned k);
+
+/// How a parameter is differentiated by the parameter-shift rule, from the
+/// spectrum of its generator. With D the set of differences between distinct
+/// eigenvalues (the frequencies of f(p) = <psi|U^dag O U|psi>):
+///  - D = {1}      -> TwoTerm:  f'(p) = [f(p + pi/2) - f(p - pi/2)] / 2;
+///  - D = {1/2, 1} -> FourTerm: f'(p) = c+ [f(p + pi/2) - f(p - pi/2)]
+///                                    - c- [f(p + 3pi/2) - f(p - 3pi/2)],
+///                    c+- = (sqrt2 +- 1) / (4 sqrt2) (Anselmetti et al. 2021);
+///  - otherwise    -> None (no exact rule here).
+/// Extra `ctrl @` controls make the generator |1..1><1..1| (x) G, whose
+/// spectrum is G's plus 0: a rotation ({-1/2, 1/2}) becomes FourTerm, a
+/// phase ({-1, 0}) stays TwoTerm.
+enum class ShiftRule : uint8_t { None, TwoTerm, FourTerm };
+ShiftRule shift_rule(const GeneratorSpectrum& spectrum);
+/// shift_rule of parameter k of `id` under `extra_controls` added controls.
+ShiftRule gate_shift_rule(GateId id, unsigned k, unsigned extra_controls = 0);
+
+}  // namespace qforge

@@ -1,11 +1,11 @@
 // Tests of the batched, differentiable runtime (qforge/batch.hpp), without
-// LibTorch: gate blocks vs the gate table, adjoint gradients vs central
-// finite differences on random OpenQASM 3 circuits (every parametric gate,
+// LibTorch: adjoint gradients vs central finite differences on random
+// OpenQASM 3 circuits (every parametric gate,
 // ctrl/negctrl/inv/pow modifiers, non-linear expressions), adjoint vs
 // parameter shift, batch vs per sample, float vs double, amplitude
 // embedding, shots, and the size checks.
+#include "batch_test_util.hpp"
 #include "qforge/batch.hpp"
-#include "qforge/frontend.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,73 +18,18 @@ namespace {
 
 using cd = std::complex<double>;
 
-Circuit compile_text(const std::string& text) {
-  DiagnosticSink diags;
-  Circuit c = compile_source(text, "test.qasm", {}, diags);
-  EXPECT_FALSE(diags.has_errors()) << diags.format() << "\n" << text;
-  return c;
-}
-
-// ---------------------------------------------------------------------------
-
-TEST(BatchBlocks, MatchGateTableAndDerivatives) {
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> u(-3, 3);
-  for (std::size_t g = 0; g < kNumGates; ++g) {
-    const GateId id = GateId(g);
-    const GateInfo& info = gate_info(id);
-    if (info.num_params == 0) continue;
-    double p[4] = {u(rng), u(rng), u(rng), u(rng)};
-    const unsigned k = info.num_qubits, c = info.num_controls, t = k - c;
-    const std::size_t dim = std::size_t(1) << k, bd = std::size_t(1) << t, off = ((std::size_t(1) << c) - 1) << t;
-    auto block = [&](const std::vector<cd>& full, std::size_t a, std::size_t b) {
-      return full[(off + a) * dim + off + b];
-    };
-    cd m[16];
-    gate_block(id, p, m);
-    std::vector<cd> full = gate_matrix(id, p);
-    for (std::size_t a = 0; a < bd; ++a)
-      for (std::size_t b = 0; b < bd; ++b)
-        EXPECT_NEAR(std::abs(m[a * bd + b] - block(full, a, b)), 0, 1e-12) << info.name << " " << a << b;
-    for (unsigned q = 0; q < info.num_params; ++q) {
-      gate_block_derivative(id, p, q, m);
-      std::vector<cd> d = gate_matrix_derivative(id, p, q);
-      for (std::size_t a = 0; a < bd; ++a)
-        for (std::size_t b = 0; b < bd; ++b)
-          EXPECT_NEAR(std::abs(m[a * bd + b] - block(d, a, b)), 0, 1e-12) << info.name << " d" << q;
-    }
-  }
-}
+using test::compile_text;
+using test::random_expr;
+using test::random_vec;
 
 // ---------------------------------------------------------------------------
 // Random circuits
 
-struct GateT {
-  const char* name;
-  int nq, np;
-};
-const GateT kGates[] = {
+const test::QasmGate kGates[] = {
     {"rx", 1, 1}, {"ry", 1, 1}, {"rz", 1, 1}, {"p", 1, 1},   {"u1", 1, 1},  {"u2", 1, 2},
     {"u3", 1, 3}, {"U", 1, 3},  {"cp", 2, 1}, {"crx", 2, 1}, {"cry", 2, 1}, {"crz", 2, 1},
     {"cu", 2, 4}, {"h", 1, 0},  {"cx", 2, 0}, {"sx", 1, 0},  {"ccx", 3, 0}, {"swap", 2, 0},
 };
-
-std::string random_expr(std::mt19937_64& rng, int nsym) {
-  auto s = [&] { return "x[" + std::to_string(std::uniform_int_distribution<int>(0, nsym - 1)(rng)) + "]"; };
-  switch (std::uniform_int_distribution<int>(0, 10)(rng)) {
-    case 0: return s();
-    case 1: return "2*" + s();
-    case 2: return "sin(" + s() + ")*1.5";
-    case 3: return s() + "*" + s();
-    case 4: return s() + "**2 + 0.3";
-    case 5: return "exp(" + s() + "/3)";
-    case 6: return "cos(" + s() + ") - " + s() + "/2";
-    case 7: return "ln(2 + " + s() + "*" + s() + ")";
-    case 8: return "sqrt(1 + " + s() + "**2)";
-    case 9: return "arctan(" + s() + ") + pi/4";
-    default: return "0.7";
-  }
-}
 
 // A random 4-qubit circuit over `nsym` symbols x[0..nsym) covering every
 // stdgates parametric gate and the modifiers.
@@ -95,29 +40,8 @@ std::string random_circuit(uint64_t seed, int nsym, int ngates) {
   o << "h q[0]; h q[1]; ry(0.4) q[2]; rx(0.9) q[3];\n";
   const int ng = int(sizeof(kGates) / sizeof(kGates[0]));
   for (int i = 0; i < ngates; ++i) {
-    const GateT& g = kGates[i < ng ? i : std::uniform_int_distribution<int>(0, ng - 1)(rng)];
-    int mod = std::uniform_int_distribution<int>(0, 6)(rng);
-    int extra = (mod == 1 || mod == 4 || mod == 6) ? 1 : 0;
-    if (g.nq + extra > 4) { mod = 0; extra = 0; }
-    std::vector<int> qs = {0, 1, 2, 3};
-    std::shuffle(qs.begin(), qs.end(), rng);
-    switch (mod) {
-      case 1: o << "ctrl @ "; break;
-      case 2: o << "inv @ "; break;
-      case 3: o << "pow(2) @ "; break;
-      case 4: o << "negctrl @ "; break;
-      case 5: o << "pow(-1) @ "; break;
-      case 6: o << "ctrl @ inv @ "; break;
-      default: break;
-    }
-    o << g.name;
-    if (g.np) {
-      o << "(";
-      for (int k = 0; k < g.np; ++k) o << (k ? ", " : "") << random_expr(rng, nsym);
-      o << ")";
-    }
-    for (int k = 0; k < g.nq + extra; ++k) o << (k ? ", " : " ") << "q[" << qs[k] << "]";
-    o << ";\n";
+    const test::QasmGate& g = kGates[i < ng ? i : std::uniform_int_distribution<int>(0, ng - 1)(rng)];
+    o << test::random_gate_call(rng, g, 4, nsym);
   }
   return o.str();
 }
@@ -125,14 +49,6 @@ std::string random_circuit(uint64_t seed, int nsym, int ngates) {
 std::vector<Readout> all_readouts() {
   return {Readout::expectation_z(), Readout::paulis({"Z0 Z1 + 0.5*X2", "Y3 X0 - 0.25*Y1", "X1*Y2*Z3"}),
           Readout::probabilities(), Readout::marginals({2, 0})};
-}
-
-std::vector<double> random_vec(std::size_t n, uint64_t seed, double lo = -1, double hi = 1) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(lo, hi);
-  std::vector<double> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
 }
 
 // L = sum_k g_k f_k(inputs) in double.
@@ -205,12 +121,7 @@ TEST(BatchGradients, TwoQubitRotationsAndLegacyGatesInIR) {
   c.inputs.push_back({"x", "float[64]", {4}, 0});
   auto sym = [](int i) { return Expr::symbol(uint32_t(i)); };
   auto add = [&](GateId g, std::vector<uint32_t> qs, std::vector<Expr> ps, uint8_t nc = 0) {
-    Operation op;
-    op.gate = g;
-    op.qubits = std::move(qs);
-    op.params = std::move(ps);
-    op.num_controls = nc;
-    c.ops.push_back(op);
+    c.ops.push_back(test::gate_op(g, std::move(qs), std::move(ps), nc));
   };
   add(GateId::H, {0}, {});
   add(GateId::RY, {1}, {0.3});
