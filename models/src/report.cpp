@@ -6,6 +6,7 @@
 #include "qforge/models/plot.hpp"
 
 #include "files.hpp"
+#include "run_files.hpp"
 
 #include "qforge/emit.hpp"
 #include "qforge/frontend.hpp"
@@ -32,44 +33,14 @@ using files::is_dir;
 using files::is_file;
 using files::list_dir;
 using files::make_dirs;
+using files::parent_dir;
 using files::read_text;
 // Report files are written whole, like every output of qforge.
 void write_file(const std::string& path, const std::string& content) { files::write_atomic(path, content); }
-std::string parent_dir(std::string d) {
-  while (d.size() > 1 && d.back() == '/') d.pop_back();
-  auto k = d.rfind('/');
-  if (k == std::string::npos) return ".";
-  return k == 0 ? "/" : d.substr(0, k);
-}
 std::string base_name(std::string d) {
   while (d.size() > 1 && d.back() == '/') d.pop_back();
   auto k = d.rfind('/');
   return k == std::string::npos ? d : d.substr(k + 1);
-}
-
-/// Strings of a JSON array named `key` (the simple form metrics.json has).
-std::vector<std::string> json_strings(const std::string& json, const std::string& key) {
-  std::vector<std::string> out;
-  auto k = json.find("\"" + key + "\"");
-  if (k == std::string::npos) return out;
-  auto open = json.find('[', k), close = json.find(']', k);
-  if (open == std::string::npos || close == std::string::npos) return out;
-  for (std::size_t i = open + 1; i < close; ++i) {
-    if (json[i] != '"') continue;
-    std::string s;
-    for (++i; i < close && json[i] != '"'; ++i) {
-      if (json[i] == '\\' && i + 1 < close) ++i;
-      s += json[i];
-    }
-    out.push_back(s);
-  }
-  return out;
-}
-int64_t json_int(const std::string& json, const std::string& key, int64_t fallback) {
-  auto k = json.find("\"" + key + "\"");
-  if (k == std::string::npos) return fallback;
-  auto c = json.find(':', k);
-  return c == std::string::npos ? fallback : std::strtoll(json.c_str() + c + 1, nullptr, 10);
 }
 
 std::string html_escape(const std::string& s) {
@@ -132,11 +103,9 @@ RunRecord read_run(const std::string& dir) {
     apply_config_text(r.config, read_text(r.dir + "/config.txt"), r.dir + "/config.txt");
   r.model = r.config.model;
   if (is_file(r.dir + "/metrics.json")) {
-    auto j = read_text(r.dir + "/metrics.json");
-    r.class_names = json_strings(j, "classes");
-    r.parameters.total = json_int(j, "total", 0);
-    r.parameters.quantum = json_int(j, "quantum", 0);
-    r.parameters.classical = json_int(j, "classical", 0);
+    auto m = run_files::read_metrics_json(read_text(r.dir + "/metrics.json"), r.dir + "/metrics.json");
+    r.class_names = std::move(m.class_names);
+    r.parameters = m.parameters;
   }
   if (is_file(r.dir + "/test_images.txt")) {
     std::istringstream in(read_text(r.dir + "/test_images.txt"));
@@ -382,6 +351,7 @@ class Reporter {
         try {
           m.an = analyse_run(m.run, o_.analysis);
           m.analysed = true;
+          log_ << "report: analysed " << m.run.dir << " with " << m.an.threads << " threads\n";
           for (const auto& n : m.an.notes) note(m.label + ": " + n);
           if (classes_.empty()) classes_ = m.run.class_names;
         } catch (const std::exception& e) {

@@ -4,8 +4,9 @@
 #include "qforge/models/datasets.hpp"
 #include "qforge/models/networks.hpp"
 
+#include "checkpoint.hpp"
 #include "files.hpp"
-#include "quantum_head.hpp"
+#include "run_files.hpp"
 
 #include <ATen/Parallel.h>
 
@@ -105,10 +106,29 @@ void apply_config_text(TrainConfig& c, const std::string& text, const std::strin
   }
 }
 
-int apply_threads(int requested) {
+TorchThreads::TorchThreads(int requested) : previous_(torch::get_num_threads()) {
   int n = requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(n);
-  return torch::get_num_threads();
+  if (n != previous_) torch::set_num_threads(n);
+  count_ = torch::get_num_threads();
+}
+
+TorchThreads::~TorchThreads() {
+  if (torch::get_num_threads() != previous_) torch::set_num_threads(previous_);
+}
+
+TorchSeed::TorchSeed(uint64_t seed) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    saved_ = gen.get_state();
+  }
+  torch::manual_seed(seed);
+}
+
+TorchSeed::~TorchSeed() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(saved_);
 }
 
 // ------------------------------------------------------------------ helpers
@@ -294,42 +314,6 @@ std::string metrics_csv(const std::vector<EpochMetrics>& h) {
   return o.str();
 }
 
-std::string json_str(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    if (c == '\n') { o += "\\n"; continue; }
-    o += c;
-  }
-  return o + "\"";
-}
-
-std::string metrics_json(const TrainConfig& c, const TrainResult& r,
-                         const std::vector<std::string>& classes) {
-  std::ostringstream o;
-  o << std::setprecision(6);
-  o << "{\n  \"model\": " << json_str(c.model) << ",\n  \"dataset\": " << json_str(c.dataset)
-    << ",\n  \"classes\": [";
-  for (std::size_t i = 0; i < classes.size(); ++i) o << (i ? ", " : "") << json_str(classes[i]);
-  o << "],\n  \"threads\": " << r.threads << ",\n  \"seed\": " << c.seed
-    << ",\n  \"batch\": " << c.batch << ",\n  \"lr\": " << c.lr
-    << ",\n  \"parameters\": {\"total\": " << r.parameters.total
-    << ", \"quantum\": " << r.parameters.quantum << ", \"classical\": " << r.parameters.classical
-    << "},\n  \"epochs\": [\n";
-  for (std::size_t i = 0; i < r.history.size(); ++i) {
-    const auto& m = r.history[i];
-    o << "    {\"epoch\": " << m.epoch << ", \"train_loss\": " << m.train_loss
-      << ", \"train_accuracy\": " << m.train_accuracy << ", \"train_macro_f1\": " << m.train_macro_f1
-      << ", \"val_loss\": " << m.val_loss << ", \"val_accuracy\": " << m.val_accuracy
-      << ", \"val_macro_f1\": " << m.val_macro_f1 << ", \"test_accuracy\": " << m.test_accuracy
-      << ", \"seconds\": " << m.seconds << ", \"train_seconds\": " << m.train_seconds
-      << ", \"peak_rss_mib\": " << m.peak_rss_mib << ", \"cpu_percent\": " << m.cpu_percent << "}"
-      << (i + 1 < r.history.size() ? "," : "") << "\n";
-  }
-  o << "  ]\n}\n";
-  return o.str();
-}
-
 std::string fmt_time(double s) {
   int t = int(s + 0.5);
   char buf[32];
@@ -337,8 +321,57 @@ std::string fmt_time(double s) {
   return buf;
 }
 
-void save_checkpoint(const std::string& path, Classifier& model, torch::optim::Adam& opt,
-                     int epoch, const TrainConfig& c, const std::vector<EpochMetrics>& h) {
+void copy_file(const std::string& from, const std::string& to) {
+  write_atomic(to, read_text(from));
+}
+
+std::string epoch_file(int e) {
+  char name[32];
+  std::snprintf(name, sizeof name, "epoch_%03d.pt", e);
+  return name;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ checkpoints
+
+Checkpoint read_checkpoint(const std::string& path) {
+  if (!is_file(path)) throw std::runtime_error("no checkpoint '" + path + "'");
+  Checkpoint k;
+  k.path = path;
+  try {
+    k.archive.load_from(path);
+    torch::Tensor t, e, h;  // fresh tensors: read() into a defined one keeps its dtype
+    k.archive.read("config", t);
+    k.archive.read("epoch", e);
+    k.archive.read("history", h);
+    std::string text(reinterpret_cast<const char*>(t.data_ptr<int8_t>()), std::size_t(t.numel()));
+    apply_config_text(k.config, text, path + ": config");
+    k.epoch = int(e.item<int64_t>());
+    k.history = history_from(h);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("'" + path + "' is not a qforge checkpoint (" +
+                             std::string(e.what_without_backtrace()) + ")");
+  }
+  return k;
+}
+
+Classifier Checkpoint::model(const ModelSpec& spec) {
+  Classifier m(spec);
+  torch::serialize::InputArchive mar;
+  try {
+    archive.read("model", mar);
+    m->load(mar);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("'" + path + "' does not hold a " + spec.kind + " model for these data (" +
+                             std::string(e.what_without_backtrace()) + ")");
+  }
+  m->eval();
+  return m;
+}
+
+void write_checkpoint(const std::string& path, Classifier& model, torch::optim::Optimizer& opt,
+                      int epoch, const TrainConfig& c, const std::vector<EpochMetrics>& h) {
   torch::serialize::OutputArchive ar;
   torch::serialize::OutputArchive mar, oar;
   model->save(mar);
@@ -360,48 +393,42 @@ void save_checkpoint(const std::string& path, Classifier& model, torch::optim::A
     throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
 }
 
-struct Loaded {
-  TrainConfig config;
-  int epoch = 0;
-  std::vector<EpochMetrics> history;
-};
+// ------------------------------------------------------------------ FGSM
 
-Loaded read_checkpoint_header(torch::serialize::InputArchive& ar) {
-  Loaded l;
-  torch::Tensor t, e, h;  // fresh tensors: read() into a defined one keeps its dtype
-  ar.read("config", t);
-  std::string text(reinterpret_cast<const char*>(t.data_ptr<int8_t>()), std::size_t(t.numel()));
-  apply_config_text(l.config, text, "checkpoint config");
-  ar.read("epoch", e);
-  l.epoch = int(e.item<int64_t>());
-  ar.read("history", h);
-  l.history = history_from(h);
-  return l;
-}
-
-void load_checkpoint_path(torch::serialize::InputArchive& ar, const std::string& path) {
-  if (!is_file(path)) throw std::runtime_error("no checkpoint '" + path + "'");
-  try {
-    ar.load_from(path);
-  } catch (const c10::Error& e) {
-    throw std::runtime_error("'" + path + "' is not a qforge checkpoint (" +
-                             std::string(e.what_without_backtrace()) + ")");
+FgsmResult fgsm(Classifier& model, const torch::Tensor& X, const torch::Tensor& Y,
+                const std::vector<double>& eps) {
+  model->eval();
+  FgsmResult r;
+  r.correct.assign(eps.size(), 0);
+  const int64_t N = X.size(0), bs = 256;
+  for (int64_t i = 0; i < N; i += bs) {
+    auto x = X.narrow(0, i, std::min(bs, N - i)).detach().clone().set_requires_grad(true);
+    auto y = Y.narrow(0, i, x.size(0));
+    torch::Tensor out, g;
+    {
+      torch::AutoGradMode on(true);
+      out = model->forward(x);
+      g = torch::autograd::grad({torch::nll_loss(out, y)}, {x})[0].sign();
+    }
+    torch::NoGradGuard ng;
+    auto pred = out.argmax(1);
+    for (int64_t b = 0; b < x.size(0); ++b) r.predictions.push_back(int(pred[b].item<int64_t>()));
+    for (std::size_t k = 0; k < eps.size(); ++k) {
+      auto adv = (x.detach() + eps[k] * g).clamp(0, 1);
+      r.correct[k] += model->forward(adv).argmax(1).eq(y).sum().item<int64_t>();
+    }
   }
+  return r;
 }
-
-void copy_file(const std::string& from, const std::string& to) {
-  write_atomic(to, read_text(from));
-}
-
-char epoch_name_buf[32];
-std::string epoch_file(int e) {
-  std::snprintf(epoch_name_buf, sizeof epoch_name_buf, "epoch_%03d.pt", e);
-  return epoch_name_buf;
-}
-
-}  // namespace
 
 std::string find_circuit_file(const TrainConfig& c) { return circuit_path(c); }
+
+std::string run_circuit_file(const std::string& run_dir, const TrainConfig& c) {
+  if (is_file(run_dir + "/circuit.qasm")) return run_dir + "/circuit.qasm";
+  TrainConfig search = c;
+  if (!is_file(search.circuit)) search.circuit.clear();
+  return circuit_path(search);
+}
 
 ParameterCounts count_parameters(const TrainConfig& c) {
   ImageSet probe;
@@ -418,15 +445,16 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
   if (c.run_dir.empty()) throw std::runtime_error("no run directory");
   if (c.epochs < 1 || c.batch < 1) throw std::runtime_error("epochs and batch must be positive");
   TrainResult r;
-  r.threads = apply_threads(c.threads);
+  TorchThreads threads(c.threads);
+  r.threads = threads.count();
   r.run_dir = c.run_dir;
   const std::string ckpt = c.run_dir + "/checkpoint.pt";
 
   int start_epoch = 0;
-  torch::serialize::InputArchive resume_ar;
+  Checkpoint resume;
   if (c.resume && is_file(ckpt)) {
-    load_checkpoint_path(resume_ar, ckpt);
-    Loaded l = read_checkpoint_header(resume_ar);
+    resume = read_checkpoint(ckpt);
+    const Checkpoint& l = resume;
     // The stored run decides everything that shapes the result.
     int epochs = c.epochs, threads = c.threads, stop = c.stop_after, progress = c.progress;
     bool quiet = c.quiet;
@@ -446,18 +474,16 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
 
   Data d = prepare_data(c);
   const int C = int(d.class_names.size());
-  torch::manual_seed(c.seed);
-  Classifier model(model_spec(c, d.train, C));
+  TorchSeed seed(c.seed);
+  Classifier model = start_epoch > 0 ? resume.model(model_spec(c, d.train, C)) : Classifier(model_spec(c, d.train, C));
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(c.lr));
   r.parameters = model->counts();
   if (start_epoch > 0) {
-    torch::serialize::InputArchive mar, oar;
-    resume_ar.read("model", mar);
-    resume_ar.read("optimizer", oar);
-    model->load(mar);
+    torch::serialize::InputArchive oar;
+    resume.archive.read("optimizer", oar);
     opt.load(oar);
     torch::Tensor rng;
-    resume_ar.read("rng", rng);
+    resume.archive.read("rng", rng);
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(rng);
@@ -485,9 +511,7 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     log << c.model << " on " << c.dataset << " (" << C << " classes): " << d.train.size()
         << " train, " << d.val.size() << " validation, " << d.test.size() << " test images; "
         << r.parameters.total << " parameters (" << r.parameters.quantum << " quantum); "
-        << r.threads << " threads"
-        << (is_hybrid(c.model) ? "; quantum layer: " + quantum_head_backend() : std::string())
-        << "\n";
+        << r.threads << " threads\n";
   if (!c.quiet && start_epoch > 0)
     log << "resuming " << c.run_dir << " after epoch " << start_epoch << "\n";
 
@@ -550,11 +574,11 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     r.history.push_back(m);
     ++done_this_run;
 
-    save_checkpoint(ckpt, model, opt, epoch, c, r.history);
+    write_checkpoint(ckpt, model, opt, epoch, c, r.history);
     if (epoch == 1 || epoch == (c.epochs + 1) / 2 || epoch == c.epochs)
       copy_file(ckpt, c.run_dir + "/" + epoch_file(epoch));
     write_atomic(c.run_dir + "/metrics.csv", metrics_csv(r.history));
-    write_atomic(c.run_dir + "/metrics.json", metrics_json(c, r, d.class_names));
+    write_atomic(c.run_dir + "/metrics.json", run_files::metrics_json(c, r, d.class_names));
     if (!c.quiet) {
       if (bar) log << "\r" << std::string(100, ' ') << "\r";
       char line[256];
@@ -575,14 +599,9 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
 }
 
 std::vector<float> checkpoint_parameters(const std::string& path) {
-  torch::serialize::InputArchive ar;
-  load_checkpoint_path(ar, path);
-  Loaded l = read_checkpoint_header(ar);
-  Data d = prepare_data(l.config);
-  Classifier model(model_spec(l.config, d.train, int(d.class_names.size())));
-  torch::serialize::InputArchive mar;
-  ar.read("model", mar);
-  model->load(mar);
+  Checkpoint k = read_checkpoint(path);
+  Data d = prepare_data(k.config);
+  Classifier model = k.model(model_spec(k.config, d.train, int(d.class_names.size())));
   std::vector<float> out;
   for (const auto& p : model->parameters()) {
     auto t = p.detach().to(torch::kFloat32).contiguous().view(-1);
@@ -592,27 +611,22 @@ std::vector<float> checkpoint_parameters(const std::string& path) {
 }
 
 EvalResult evaluate(const EvalOptions& o) {
+  if (o.split != "val" && o.split != "test")
+    throw std::runtime_error("unknown split '" + o.split + "' (expected test or val)");
   EvalResult r;
-  r.threads = apply_threads(o.threads);
-  torch::serialize::InputArchive ar;
-  load_checkpoint_path(ar, o.checkpoint);
-  Loaded l = read_checkpoint_header(ar);
-  TrainConfig c = l.config;
+  TorchThreads threads(o.threads);
+  r.threads = threads.count();
+  Checkpoint k = read_checkpoint(o.checkpoint);
+  TrainConfig c = k.config;
   if (!o.data_dir.empty()) c.data_dir = o.data_dir;
   r.config = c;
-  r.epoch = l.epoch;
+  r.epoch = k.epoch;
   Data d = prepare_data(c);
   const int C = int(d.class_names.size());
   r.class_names = d.class_names;
-  Classifier model(model_spec(c, d.train, C));
-  torch::serialize::InputArchive mar;
-  ar.read("model", mar);
-  model->load(mar);
-  model->eval();
+  Classifier model = k.model(model_spec(c, d.train, C));
   r.parameters = model->counts();
   const ImageSet& s = o.split == "val" ? d.val : d.test;
-  if (o.split != "val" && o.split != "test")
-    throw std::runtime_error("unknown split '" + o.split + "' (expected test or val)");
   auto X = images_u8(s), Y = labels_t(s);
   r.images = s.size();
   auto pr = eval_pass(model, X, Y, C);
@@ -620,18 +634,8 @@ EvalResult evaluate(const EvalOptions& o) {
   r.loss = pr.loss;
   r.fgsm_eps = o.fgsm_eps;
   if (o.fgsm_eps >= 0) {
-    int64_t correct = 0;
-    const int64_t N = X.size(0), bs = 256;
-    for (int64_t i = 0; i < N; i += bs) {
-      auto x = (X.narrow(0, i, std::min(bs, N - i)).to(torch::kFloat32) / 255.0).set_requires_grad(true);
-      auto y = Y.narrow(0, i, x.size(0));
-      auto loss = torch::nll_loss(model->forward(x), y);
-      auto g = torch::autograd::grad({loss}, {x})[0];
-      torch::NoGradGuard ng;
-      auto adv = (x + o.fgsm_eps * g.sign()).clamp(0, 1);
-      correct += model->forward(adv).argmax(1).eq(y).sum().item<int64_t>();
-    }
-    r.fgsm_accuracy = double(correct) / double(std::max<int64_t>(1, N));
+    auto f = fgsm(model, X.to(torch::kFloat32) / 255.0, Y, {o.fgsm_eps});
+    r.fgsm_accuracy = double(f.correct[0]) / double(std::max<int64_t>(1, X.size(0)));
   }
   return r;
 }

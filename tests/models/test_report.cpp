@@ -260,3 +260,41 @@ TEST(Report, MetricsCsvAndMarkdown) {
   EXPECT_NE(html.find("<tr><td>1</td><td>—</td></tr>"), std::string::npos) << html;
   EXPECT_NE(html.find("<p>after</p>"), std::string::npos);
 }
+
+TEST(Report, ReadsMetricsJsonOfEarlierVersions) {
+  // metrics.json as qforge wrote it by hand before it used nlohmann-json.
+  const std::string dir = "/tmp/qforge_report_oldrun_" + std::to_string(::getpid());
+  ::mkdir(dir.c_str(), 0755);
+  std::ofstream(dir + "/metrics.csv")
+      << "epoch,train_loss,train_accuracy,train_macro_f1,val_loss,val_accuracy,val_macro_f1,test_accuracy,"
+         "seconds,train_seconds,peak_rss_mib,cpu_percent\n1,0.5,0.8,0.79,0.4,0.9,0.89,0.91,2.5,2,300,95\n";
+  std::ofstream(dir + "/metrics.json")
+      << "{\n  \"model\": \"lcqhnn\",\n  \"dataset\": \"fashion-mnist\",\n  \"classes\": [\"trouser\", "
+         "\"sh\\\"irt\"],\n  \"threads\": 2,\n  \"seed\": 42,\n  \"batch\": 64,\n  \"lr\": 0.001,\n  "
+         "\"parameters\": {\"total\": 2434, \"quantum\": 4, \"classical\": 2430},\n  \"epochs\": [\n    "
+         "{\"epoch\": 1, \"train_loss\": 0.5, \"train_accuracy\": 0.8, \"train_macro_f1\": 0.79, \"val_loss\": 0.4, "
+         "\"val_accuracy\": 0.9, \"val_macro_f1\": 0.89, \"test_accuracy\": 0.91, \"seconds\": 2.5, "
+         "\"train_seconds\": 2, \"peak_rss_mib\": 300, \"cpu_percent\": 95}\n  ]\n}\n";
+  RunRecord r = read_run(dir);
+  EXPECT_EQ(r.class_names, (std::vector<std::string>{"trouser", "sh\"irt"}));
+  EXPECT_EQ(r.parameters.total, 2434);
+  EXPECT_EQ(r.parameters.quantum, 4);
+  EXPECT_EQ(r.parameters.classical, 2430);
+  // A damaged file is an error that names it.
+  std::ofstream(dir + "/metrics.json") << "{\"classes\": [\"a\", ";
+  try {
+    read_run(dir);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(dir + "/metrics.json: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(Report, TrainingWritesMetricsJsonTheReportReads) {
+  const std::string exp = tiny_experiment();
+  RunRecord r = read_run(exp + "/cnn-4");
+  EXPECT_EQ(r.class_names, (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(r.parameters.total, count_parameters(r.config).total);
+  EXPECT_EQ(r.parameters.quantum, 0);
+  EXPECT_EQ(r.parameters.classical, r.parameters.total);
+}

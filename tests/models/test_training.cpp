@@ -131,22 +131,6 @@ TEST(Training, ConfigTextRoundTripAndErrors) {
   }
 }
 
-TEST(Training, RuntimeLayerAgreesWithReferenceSimulator) {
-  // The same run with qforge::QuantumLayer and with the built-in adjoint
-  // reference simulator (QFORGE_QUANTUM_HEAD=reference): same losses.
-  std::ostringstream log;
-  auto a = tiny_config("lcqhnn", "layer");
-  a.epochs = 1;
-  auto ra = train(a, log);
-  ::setenv("QFORGE_QUANTUM_HEAD", "reference", 1);
-  auto b = tiny_config("lcqhnn", "reference");
-  b.epochs = 1;
-  auto rb = train(b, log);
-  ::unsetenv("QFORGE_QUANTUM_HEAD");
-  EXPECT_NEAR(ra.history[0].train_loss, rb.history[0].train_loss, 1e-4);
-  EXPECT_NEAR(ra.history[0].val_loss, rb.history[0].val_loss, 1e-4);
-}
-
 TEST(Training, HybridCnnAmplitudeEmbeddingLearns) {
   std::ostringstream log;
   auto c = tiny_config("hybrid-cnn", "hcnn");

@@ -36,7 +36,7 @@ struct TrainConfig {
   int batch = 64;
   double lr = 1e-3;
   uint64_t seed = 42;
-  int threads = 0;                      ///< LibTorch intra-op threads; 0: all cores
+  int threads = 0;                      ///< LibTorch intra-op threads while training; 0: all cores
   double dropout = 0.2;
   bool augment = false;                 ///< random crop (pad 2 or 4) + flip (not for digits)
   std::string circuit;                  ///< override the model's circuit file
@@ -82,7 +82,7 @@ struct ParameterCounts {
 struct TrainResult {
   std::vector<EpochMetrics> history;   ///< every epoch so far (resumed ones too)
   ParameterCounts parameters;
-  int threads = 0;
+  int threads = 0;                     ///< LibTorch threads used (restored after train returns)
   std::string run_dir;
   bool stopped_early = false;          ///< stop_after hit
 };
@@ -102,7 +102,7 @@ struct EvalOptions {
   double fgsm_eps = 0.1;               ///< on [0,1] pixels; < 0: skip FGSM
   std::string split = "test";          ///< test or val
   std::string data_dir;                ///< override the checkpoint's data dir
-  int threads = 0;
+  int threads = 0;                     ///< LibTorch threads for the call; 0: all cores
 };
 
 struct EvalResult {
@@ -114,7 +114,7 @@ struct EvalResult {
   double fgsm_eps = 0;
   double fgsm_accuracy = -1;           ///< -1 when skipped
   ParameterCounts parameters;
-  int threads = 0;
+  int threads = 0;                     ///< LibTorch threads used
   std::size_t images = 0;
 };
 
@@ -124,13 +124,20 @@ EvalResult evaluate(const EvalOptions& options);
 /// (for comparing runs).
 std::vector<float> checkpoint_parameters(const std::string& checkpoint);
 
-/// LibTorch's intra-op thread count after applying `requested` (0: all cores).
-int apply_threads(int requested);
+/// `qforge evaluate --json`: the result as a JSON object (model, epoch,
+/// accuracy, loss, macro precision/recall/F1, fgsm_eps, fgsm_accuracy,
+/// threads, parameters {total, quantum}, confusion rows).
+std::string evaluation_json(const EvalResult& result);
 
 /// The .qasm file of a hybrid model: `c.circuit` when set, else the model's
 /// default file in --circuits-dir, $QFORGE_CIRCUITS, ./circuits or the
 /// source tree's circuits/. Empty for classical models; throws, naming every
 /// place tried, when there is none.
 std::string find_circuit_file(const TrainConfig& c);
+
+/// The circuit a hybrid run in `run_dir` trained: the run's copy
+/// (circuit.qasm) first, else the recorded --circuit when it still exists,
+/// else the model's default file found as find_circuit_file finds it.
+std::string run_circuit_file(const std::string& run_dir, const TrainConfig& c);
 
 }  // namespace qforge::models

@@ -1,0 +1,90 @@
+// The JSON files of a run (run_files.hpp) and evaluation_json (training.hpp).
+#include "run_files.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+namespace qforge::models {
+
+namespace run_files {
+
+using json = nlohmann::ordered_json;
+
+std::string metrics_json(const TrainConfig& c, const TrainResult& r, const std::vector<std::string>& classes) {
+  json j;
+  j["model"] = c.model;
+  j["dataset"] = c.dataset;
+  j["classes"] = classes;
+  j["threads"] = r.threads;
+  j["seed"] = c.seed;
+  j["batch"] = c.batch;
+  j["lr"] = c.lr;
+  j["parameters"] = {{"total", r.parameters.total},
+                     {"quantum", r.parameters.quantum},
+                     {"classical", r.parameters.classical}};
+  json epochs = json::array();
+  for (const auto& m : r.history)
+    epochs.push_back({{"epoch", m.epoch},
+                      {"train_loss", m.train_loss},
+                      {"train_accuracy", m.train_accuracy},
+                      {"train_macro_f1", m.train_macro_f1},
+                      {"val_loss", m.val_loss},
+                      {"val_accuracy", m.val_accuracy},
+                      {"val_macro_f1", m.val_macro_f1},
+                      {"test_accuracy", m.test_accuracy},
+                      {"seconds", m.seconds},
+                      {"train_seconds", m.train_seconds},
+                      {"peak_rss_mib", m.peak_rss_mib},
+                      {"cpu_percent", m.cpu_percent}});
+  j["epochs"] = std::move(epochs);
+  return j.dump(2) + "\n";
+}
+
+MetricsSummary read_metrics_json(const std::string& text, const std::string& source) {
+  MetricsSummary s;
+  try {
+    const json j = json::parse(text);
+    if (!j.is_object()) throw std::runtime_error("not a JSON object");
+    s.class_names = j.value("classes", std::vector<std::string>{});
+    if (j.contains("parameters")) {
+      const json& p = j.at("parameters");
+      s.parameters.total = p.value("total", int64_t(0));
+      s.parameters.quantum = p.value("quantum", int64_t(0));
+      s.parameters.classical = p.value("classical", int64_t(0));
+    }
+  } catch (const json::exception& e) {
+    throw std::runtime_error(source + ": " + e.what());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(source + ": " + e.what());
+  }
+  return s;
+}
+
+}  // namespace run_files
+
+std::string evaluation_json(const EvalResult& r) {
+  using json = nlohmann::ordered_json;
+  const auto& cm = r.confusion;
+  json confusion = json::array();
+  for (int t = 0; t < cm.num_classes(); ++t) {
+    json row = json::array();
+    for (int p = 0; p < cm.num_classes(); ++p) row.push_back(cm.at(t, p));
+    confusion.push_back(std::move(row));
+  }
+  json j = {{"model", r.config.model},
+            {"epoch", r.epoch},
+            {"accuracy", cm.accuracy()},
+            {"loss", r.loss},
+            {"macro_precision", cm.macro_precision()},
+            {"macro_recall", cm.macro_recall()},
+            {"macro_f1", cm.macro_f1()},
+            {"fgsm_eps", r.fgsm_eps},
+            {"fgsm_accuracy", r.fgsm_accuracy},
+            {"threads", r.threads},
+            {"parameters", {{"total", r.parameters.total}, {"quantum", r.parameters.quantum}}},
+            {"confusion", std::move(confusion)}};
+  return j.dump() + "\n";
+}
+
+}  // namespace qforge::models
