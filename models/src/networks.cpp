@@ -78,6 +78,69 @@ std::string default_circuit_file(const std::string& kind) {
 
 namespace {
 constexpr int kTrunkC1 = 8, kTrunkC2 = 16, kPooled = 4;
+
+/// A 3x3 convolution (stride 1, no padding) whose weight and bias gradients
+/// are summed in a fixed order: LibTorch's own backward splits the sum over
+/// the batch and the image among its threads, so the weights it trains depend
+/// on the thread count. Here each gradient entry is one thread's serial sum
+/// (threads share out the entries), in double; forward and the input's
+/// gradient are LibTorch's (those do not reduce across threads).
+struct FixedOrderConv : public torch::autograd::Function<FixedOrderConv> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& w, const torch::Tensor& b) {
+    ctx->save_for_backward({x, w});
+    return torch::conv2d(x, w, b);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    const auto& w = saved[1];
+    auto g = grads[0].contiguous();  // [N, O, Ho, Wo]
+    torch::Tensor gx, gw, gb;
+    if (ctx->needs_input_grad(0))
+      gx = std::get<0>(at::convolution_backward(g, x, w, std::vector<int64_t>{w.size(0)}, {1, 1}, {0, 0},
+                                                {1, 1}, false, {0, 0}, 1, {true, false, false}));
+    const int64_t N = g.size(0), O = g.size(1), L = g.size(2) * g.size(3);
+    const int64_t K = w.size(1) * w.size(2) * w.size(3);
+    // cols[n][k][l]: input value under kernel entry k at output position l.
+    auto cols = torch::nn::functional::unfold(x.detach(), torch::nn::functional::UnfoldFuncOptions({w.size(2), w.size(3)}))
+                    .to(torch::kFloat32)
+                    .contiguous();
+    auto gf = g.to(torch::kFloat32).contiguous();
+    const float* cp = cols.data_ptr<float>();
+    const float* gp = gf.data_ptr<float>();
+    auto gw32 = torch::empty({O, K}, torch::kFloat32);
+    auto gb32 = torch::empty({O}, torch::kFloat32);
+    float* wp = gw32.data_ptr<float>();
+    float* bp = gb32.data_ptr<float>();
+    at::parallel_for(0, O * (K + 1), 1, [&](int64_t e0, int64_t e1) {
+      for (int64_t e = e0; e < e1; ++e) {
+        const int64_t o = e / (K + 1), k = e % (K + 1);  // k == K: the bias
+        double acc = 0;
+        for (int64_t n = 0; n < N; ++n) {
+          const float* go = gp + (n * O + o) * L;
+          if (k == K) {
+            for (int64_t l = 0; l < L; ++l) acc += double(go[l]);
+          } else {
+            const float* c = cp + (n * K + k) * L;
+            for (int64_t l = 0; l < L; ++l) acc += double(go[l]) * double(c[l]);
+          }
+        }
+        if (k == K) bp[o] = float(acc);
+        else wp[o * K + k] = float(acc);
+      }
+    });
+    gw = gw32.view(w.sizes()).to(w.scalar_type());
+    gb = gb32.to(w.scalar_type());
+    return {gx, gw, gb};
+  }
+};
+
+torch::Tensor conv(const torch::nn::Conv2d& c, const torch::Tensor& x) {
+  return FixedOrderConv::apply(x, c->weight, c->bias);
+}
 constexpr int kFeatures = kTrunkC2 * kPooled * kPooled;  // 256
 }  // namespace
 
@@ -140,8 +203,8 @@ torch::Tensor ClassifierImpl::forward(torch::Tensor x) { return head(features(x)
 
 torch::Tensor ClassifierImpl::maps(const torch::Tensor& pixels) {
   auto x = (pixels - mean_) / std_;
-  x = torch::max_pool2d(torch::relu(conv1_->forward(x)), 2);
-  return torch::relu(conv2_->forward(x));
+  x = torch::max_pool2d(torch::relu(conv(conv1_, x)), 2);
+  return torch::relu(conv(conv2_, x));
 }
 
 torch::Tensor ClassifierImpl::features_from_maps(const torch::Tensor& maps) {

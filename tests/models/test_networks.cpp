@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -158,4 +159,35 @@ TEST(Networks, ForwardIsHeadOfFeaturesOfMaps) {
     // Log-probabilities: each row sums to 1 after exp.
     EXPECT_TRUE(torch::allclose(out.exp().sum(1), torch::ones({5}), 1e-4, 1e-5)) << kind;
   }
+}
+
+TEST(Networks, TrunkGradientsMatchLibTorchConvolution) {
+  // The trunk sums its convolutions' weight gradients in a fixed order; they
+  // must equal LibTorch's conv2d gradients (up to rounding).
+  torch::manual_seed(4);
+  Classifier model(spec_of("cnn-8", ""));
+  model->eval();
+  auto x = torch::rand({6, 1, 28, 28}).set_requires_grad(true);
+  auto G = torch::randn({6, 16, 11, 11});
+  model->zero_grad();
+  auto gx = torch::autograd::grad({(model->maps(x) * G).sum()}, {x}, {}, true)[0];
+  (model->maps(x) * G).sum().backward();
+  std::map<std::string, torch::Tensor> mine, ref;
+  for (const auto& p : model->named_parameters(true))
+    if (p.key().rfind("conv", 0) == 0) mine[p.key()] = p.value().grad().clone();
+  // The same trunk with LibTorch's convolution.
+  model->zero_grad();
+  auto P = model->named_parameters(true);
+  auto B = model->named_buffers(true);
+  auto x2 = x.detach().clone().set_requires_grad(true);
+  auto h = (x2 - *B.find("mean")) / *B.find("std");
+  h = torch::max_pool2d(torch::relu(torch::conv2d(h, *P.find("conv1.weight"), *P.find("conv1.bias"))), 2);
+  h = torch::relu(torch::conv2d(h, *P.find("conv2.weight"), *P.find("conv2.bias")));
+  (h * G).sum().backward();
+  for (const auto& p : model->named_parameters(true))
+    if (p.key().rfind("conv", 0) == 0) ref[p.key()] = p.value().grad().clone();
+  ASSERT_EQ(mine.size(), 4u);
+  for (const auto& [k, g] : mine)
+    EXPECT_TRUE(torch::allclose(g, ref[k], 1e-4, 1e-4)) << k << " max diff " << (g - ref[k]).abs().max().item<double>();
+  EXPECT_TRUE(torch::allclose(gx, x2.grad(), 1e-5, 1e-6));
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include "tiny_data.hpp"
 
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -128,6 +129,30 @@ TEST(Training, ConfigTextRoundTripAndErrors) {
     FAIL();
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(), "cfg.txt:1: unknown key 'colour'");
+  }
+}
+
+TEST(Training, ThreadCountDoesNotChangeTheWeights) {
+  // LibTorch's threads and the quantum layer's OpenMP threads (the layer
+  // takes LibTorch's count; batches of 128 are above its parallel threshold)
+  // must not change a single bit of the trained weights.
+  for (const char* model : {"lcqhnn", "hybrid-cnn", "cnn-8"}) {
+    std::vector<std::vector<float>> weights;
+    for (int threads : {1, 2}) {
+      std::ostringstream log;
+      auto c = tiny_config(model, std::string("threads") + std::to_string(threads));
+      c.batch = 128;  // the whole training subset of 128 images
+      c.epochs = 3;
+      c.threads = threads;
+      auto r = train(c, log);
+      EXPECT_EQ(r.threads, threads);
+      weights.push_back(checkpoint_parameters(c.run_dir + "/checkpoint.pt"));
+    }
+    ASSERT_EQ(weights[0].size(), weights[1].size()) << model;
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < weights[0].size(); ++i)
+      differ += std::memcmp(&weights[0][i], &weights[1][i], sizeof(float)) != 0;
+    EXPECT_EQ(differ, 0u) << model << ": " << differ << " of " << weights[0].size() << " parameters differ";
   }
 }
 
