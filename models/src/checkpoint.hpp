@@ -32,7 +32,7 @@ struct Checkpoint {
 /// is not a qforge checkpoint (...)" naming what is wrong.
 Checkpoint read_checkpoint(const std::string& path);
 
-/// Write a checkpoint atomically (temporary file and rename).
+/// Write a checkpoint atomically (files::write_atomic).
 void write_checkpoint(const std::string& path, Classifier& model, torch::optim::Optimizer& optimizer,
                       int epoch, const TrainConfig& config, const std::vector<EpochMetrics>& history);
 

@@ -387,10 +387,9 @@ void write_checkpoint(const std::string& path, Classifier& model, torch::optim::
   std::string cfg = config_to_text(c);
   ar.write("config", torch::from_blob(cfg.data(), {int64_t(cfg.size())}, torch::kChar).clone());
   ar.write("history", history_tensor(h));
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  ar.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
+  std::ostringstream bytes;
+  ar.save_to(bytes);
+  write_atomic(path, bytes.str());
 }
 
 // ------------------------------------------------------------------ FGSM
