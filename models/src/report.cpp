@@ -121,8 +121,9 @@ RunRecord read_run(const std::string& dir) {
     }
   }
   for (const auto& n : list_dir(r.dir)) {
-    if (n.size() == 12 && n.rfind("epoch_", 0) == 0 && n.substr(9) == ".pt")
-      r.epoch_checkpoints.push_back(std::atoi(n.substr(6, 3).c_str()));
+    // epoch_NNN.pt (epoch_checkpoint_file) for NNN = 1..999
+    const int e = n.size() == 12 && n.rfind("epoch_", 0) == 0 ? std::atoi(n.substr(6, 3).c_str()) : 0;
+    if (e > 0 && n == epoch_checkpoint_file(e)) r.epoch_checkpoints.push_back(e);
   }
   std::sort(r.epoch_checkpoints.begin(), r.epoch_checkpoints.end());
   if (is_file(r.dir + "/circuit.qasm")) r.circuit_file = r.dir + "/circuit.qasm";

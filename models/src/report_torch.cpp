@@ -215,9 +215,7 @@ RunAnalysis analyse_run(const RunRecord& r, const AnalysisOptions& o) {
     auto xc = pixels(s, cam_idx);
     for (int e : r.epoch_checkpoints) {
       if (cam_idx.empty()) break;
-      char name[32];
-      std::snprintf(name, sizeof name, "/epoch_%03d.pt", e);
-      Classifier ne = load_model(r, r.dir + name, s, a.circuit_path, nullptr);
+      Classifier ne = load_model(r, r.dir + "/" + epoch_checkpoint_file(e), s, a.circuit_path, nullptr);
       torch::Tensor pred;
       auto cam = grad_cam([&](const torch::Tensor& x) { return ne->maps(x); },
                           [&](const torch::Tensor& m) { return ne->head(ne->features_from_maps(m)); },

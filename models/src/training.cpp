@@ -325,12 +325,6 @@ void copy_file(const std::string& from, const std::string& to) {
   write_atomic(to, read_text(from));
 }
 
-std::string epoch_file(int e) {
-  char name[32];
-  std::snprintf(name, sizeof name, "epoch_%03d.pt", e);
-  return name;
-}
-
 }  // namespace
 
 // ------------------------------------------------------------------ checkpoints
@@ -421,6 +415,12 @@ FgsmResult fgsm(Classifier& model, const torch::Tensor& X, const torch::Tensor& 
 }
 
 std::string find_circuit_file(const TrainConfig& c) { return circuit_path(c); }
+
+std::string epoch_checkpoint_file(int epoch) {
+  char name[32];
+  std::snprintf(name, sizeof name, "epoch_%03d.pt", epoch);
+  return name;
+}
 
 std::string run_circuit_file(const std::string& run_dir, const TrainConfig& c) {
   if (is_file(run_dir + "/circuit.qasm")) return run_dir + "/circuit.qasm";
@@ -575,7 +575,7 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
 
     write_checkpoint(ckpt, model, opt, epoch, c, r.history);
     if (epoch == 1 || epoch == (c.epochs + 1) / 2 || epoch == c.epochs)
-      copy_file(ckpt, c.run_dir + "/" + epoch_file(epoch));
+      copy_file(ckpt, c.run_dir + "/" + epoch_checkpoint_file(epoch));
     write_atomic(c.run_dir + "/metrics.csv", metrics_csv(r.history));
     write_atomic(c.run_dir + "/metrics.json", run_files::metrics_json(c, r, d.class_names));
     if (!c.quiet) {

@@ -94,6 +94,9 @@ struct TrainResult {
 /// Progress goes to `log`.
 TrainResult train(const TrainConfig& config, std::ostream& log);
 
+/// The name of the checkpoint train() keeps of `epoch`: epoch_NNN.pt.
+std::string epoch_checkpoint_file(int epoch);
+
 /// Sum of the parameters of the model `config` describes (built, not trained).
 ParameterCounts count_parameters(const TrainConfig& config);
 
