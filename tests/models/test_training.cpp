@@ -167,3 +167,20 @@ TEST(Training, HybridCnnAmplitudeEmbeddingLearns) {
   EXPECT_GE(r.history.back().val_accuracy, 0.8);
   EXPECT_EQ(count_parameters(c).total, r.parameters.total);
 }
+
+TEST(Training, UnreadableCheckpointIsALocatedError) {
+  const std::string path = "/tmp/qforge_models_not_a_checkpoint_" + std::to_string(::getpid()) + ".pt";
+  std::ofstream(path) << "not a checkpoint\n";
+  for (const std::string& p : {path, std::string("/nonexistent/checkpoint.pt")}) {
+    EvalOptions o;
+    o.checkpoint = p;
+    o.threads = 1;
+    try {
+      evaluate(o);
+      FAIL() << "no error for " << p;
+    } catch (const std::runtime_error& e) {
+      const std::string want = p == path ? "'" + p + "' is not a qforge checkpoint (" : "no checkpoint '" + p + "'";
+      EXPECT_EQ(std::string(e.what()).rfind(want, 0), 0u) << e.what();
+    }
+  }
+}

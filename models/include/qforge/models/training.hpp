@@ -91,7 +91,8 @@ struct TrainResult {
 ///   config.txt, metrics.csv, metrics.json (rewritten after every epoch),
 ///   checkpoint.pt (atomically after every epoch), epoch_NNN.pt for the
 ///   first, middle and last epochs, test_images.txt (fixed test indices).
-/// Progress goes to `log`.
+/// Progress goes to `log`. LibTorch's thread count and its default random
+/// generator are set for the run and restored on return.
 TrainResult train(const TrainConfig& config, std::ostream& log);
 
 /// The name of the checkpoint train() keeps of `epoch`: epoch_NNN.pt.
