@@ -14,9 +14,11 @@
 
 namespace qforge::models {
 
-/// A checkpoint file: the run's configuration, the epoch it was written
-/// after and the metrics so far; the archive still holds the model, the
-/// optimizer state and the random generator's state.
+/// A checkpoint file (a LibTorch archive): "meta", the run's configuration,
+/// the epoch it was written after and the metrics so far as JSON
+/// (run_files::checkpoint_meta; older files have "config" as config text,
+/// "epoch" and "history" tensors instead, read the same); "model",
+/// "optimizer" and "rng" (the default generator's state) stay in `archive`.
 struct Checkpoint {
   std::string path;
   TrainConfig config;

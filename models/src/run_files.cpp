@@ -11,6 +11,42 @@ namespace run_files {
 
 using json = nlohmann::ordered_json;
 
+namespace {
+
+json epoch_json(const EpochMetrics& m) {
+  return {{"epoch", m.epoch},
+          {"train_loss", m.train_loss},
+          {"train_accuracy", m.train_accuracy},
+          {"train_macro_f1", m.train_macro_f1},
+          {"val_loss", m.val_loss},
+          {"val_accuracy", m.val_accuracy},
+          {"val_macro_f1", m.val_macro_f1},
+          {"test_accuracy", m.test_accuracy},
+          {"seconds", m.seconds},
+          {"train_seconds", m.train_seconds},
+          {"peak_rss_mib", m.peak_rss_mib},
+          {"cpu_percent", m.cpu_percent}};
+}
+
+EpochMetrics epoch_from_json(const json& j) {
+  EpochMetrics m;
+  m.epoch = j.at("epoch").get<int>();
+  m.train_loss = j.at("train_loss").get<double>();
+  m.train_accuracy = j.at("train_accuracy").get<double>();
+  m.train_macro_f1 = j.at("train_macro_f1").get<double>();
+  m.val_loss = j.at("val_loss").get<double>();
+  m.val_accuracy = j.at("val_accuracy").get<double>();
+  m.val_macro_f1 = j.at("val_macro_f1").get<double>();
+  m.test_accuracy = j.at("test_accuracy").get<double>();
+  m.seconds = j.at("seconds").get<double>();
+  m.train_seconds = j.at("train_seconds").get<double>();
+  m.peak_rss_mib = j.at("peak_rss_mib").get<double>();
+  m.cpu_percent = j.at("cpu_percent").get<double>();
+  return m;
+}
+
+}  // namespace
+
 std::string metrics_json(const TrainConfig& c, const TrainResult& r, const std::vector<std::string>& classes) {
   json j;
   j["model"] = c.model;
@@ -24,19 +60,7 @@ std::string metrics_json(const TrainConfig& c, const TrainResult& r, const std::
                      {"quantum", r.parameters.quantum},
                      {"classical", r.parameters.classical}};
   json epochs = json::array();
-  for (const auto& m : r.history)
-    epochs.push_back({{"epoch", m.epoch},
-                      {"train_loss", m.train_loss},
-                      {"train_accuracy", m.train_accuracy},
-                      {"train_macro_f1", m.train_macro_f1},
-                      {"val_loss", m.val_loss},
-                      {"val_accuracy", m.val_accuracy},
-                      {"val_macro_f1", m.val_macro_f1},
-                      {"test_accuracy", m.test_accuracy},
-                      {"seconds", m.seconds},
-                      {"train_seconds", m.train_seconds},
-                      {"peak_rss_mib", m.peak_rss_mib},
-                      {"cpu_percent", m.cpu_percent}});
+  for (const auto& m : r.history) epochs.push_back(epoch_json(m));
   j["epochs"] = std::move(epochs);
   return j.dump(2) + "\n";
 }
@@ -59,6 +83,28 @@ MetricsSummary read_metrics_json(const std::string& text, const std::string& sou
     throw std::runtime_error(source + ": " + e.what());
   }
   return s;
+}
+
+std::string checkpoint_meta(const TrainConfig& c, int epoch, const std::vector<EpochMetrics>& h) {
+  json config = json::object();
+  for (const auto& [k, v] : config_entries(c)) config[k] = v;
+  json history = json::array();
+  for (const auto& m : h) history.push_back(epoch_json(m));
+  json j = {{"config", std::move(config)}, {"epoch", epoch}, {"history", std::move(history)}};
+  return j.dump();
+}
+
+CheckpointMeta read_checkpoint_meta(const std::string& text, const std::string& source) {
+  CheckpointMeta m;
+  try {
+    const json j = json::parse(text);
+    for (const auto& [k, v] : j.at("config").items()) set_config_entry(m.config, k, v.get<std::string>(), source + ": config");
+    m.epoch = j.at("epoch").get<int>();
+    for (const auto& e : j.at("history")) m.history.push_back(epoch_from_json(e));
+  } catch (const json::exception& e) {
+    throw std::runtime_error(source + ": checkpoint metadata: " + e.what());
+  }
+  return m;
 }
 
 }  // namespace run_files

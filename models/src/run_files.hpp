@@ -1,5 +1,6 @@
-// models/src/run_files.hpp - the JSON files of a run folder (metrics.json)
-// and of `qforge evaluate --json`, written and read with nlohmann-json.
+// models/src/run_files.hpp - the JSON of a run: metrics.json, a
+// checkpoint's metadata and `qforge evaluate --json`, written and read with
+// nlohmann-json.
 // Torch-free (internal to the models library).
 #pragma once
 
@@ -24,5 +25,16 @@ struct MetricsSummary {
 /// Parse metrics.json text (as every version of qforge wrote it); throws
 /// std::runtime_error naming `source` and what is wrong.
 MetricsSummary read_metrics_json(const std::string& text, const std::string& source);
+
+/// A checkpoint's metadata (its "meta" entry): {"config": {KEY: VALUE text,
+/// as config_entries}, "epoch": N, "history": [the epochs as in metrics.json]}.
+struct CheckpointMeta {
+  TrainConfig config;
+  int epoch = 0;
+  std::vector<EpochMetrics> history;
+};
+std::string checkpoint_meta(const TrainConfig& config, int epoch, const std::vector<EpochMetrics>& history);
+/// Throws std::runtime_error naming `source` and what is wrong.
+CheckpointMeta read_checkpoint_meta(const std::string& text, const std::string& source);
 
 }  // namespace qforge::models::run_files

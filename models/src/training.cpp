@@ -44,27 +44,57 @@ std::string fmt_double(double v) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> config_entries(const TrainConfig& c) {
+  return {{"model", c.model},
+          {"dataset", c.dataset},
+          {"data-dir", c.data_dir},
+          {"classes", c.classes},
+          {"train-size", std::to_string(c.train_size)},
+          {"val-size", std::to_string(c.val_size)},
+          {"test-size", std::to_string(c.test_size)},
+          {"epochs", std::to_string(c.epochs)},
+          {"batch", std::to_string(c.batch)},
+          {"lr", fmt_double(c.lr)},
+          {"seed", std::to_string(c.seed)},
+          {"threads", std::to_string(c.threads)},
+          {"dropout", fmt_double(c.dropout)},
+          {"augment", c.augment ? "true" : "false"},
+          {"circuit", c.circuit},
+          {"circuits-dir", c.circuits_dir},
+          {"run-dir", c.run_dir},
+          {"fixed-test-images", std::to_string(c.fixed_test_images)}};
+}
+
+void set_config_entry(TrainConfig& c, const std::string& k, const std::string& v, const std::string& where) {
+  try {
+    if (k == "model") c.model = v;
+    else if (k == "dataset") c.dataset = v;
+    else if (k == "data-dir") c.data_dir = v;
+    else if (k == "classes") c.classes = v;
+    else if (k == "train-size") c.train_size = std::stoull(v);
+    else if (k == "val-size") c.val_size = std::stoull(v);
+    else if (k == "test-size") c.test_size = std::stoull(v);
+    else if (k == "epochs") c.epochs = std::stoi(v);
+    else if (k == "batch") c.batch = std::stoi(v);
+    else if (k == "lr") c.lr = std::stod(v);
+    else if (k == "seed") c.seed = std::stoull(v);
+    else if (k == "threads") c.threads = std::stoi(v);
+    else if (k == "dropout") c.dropout = std::stod(v);
+    else if (k == "augment") c.augment = (v == "true" || v == "1" || v == "yes");
+    else if (k == "circuit") c.circuit = v;
+    else if (k == "circuits-dir") c.circuits_dir = v;
+    else if (k == "run-dir") c.run_dir = v;
+    else if (k == "fixed-test-images") c.fixed_test_images = std::stoi(v);
+    else throw std::runtime_error(where + ": unknown key '" + k + "'");
+  } catch (const std::logic_error&) {
+    throw std::runtime_error(where + ": bad value '" + v + "' for " + k);
+  }
+}
+
 std::string config_to_text(const TrainConfig& c) {
-  std::ostringstream o;
-  o << "model = " << c.model << "\n"
-    << "dataset = " << c.dataset << "\n"
-    << "data-dir = " << c.data_dir << "\n"
-    << "classes = " << c.classes << "\n"
-    << "train-size = " << c.train_size << "\n"
-    << "val-size = " << c.val_size << "\n"
-    << "test-size = " << c.test_size << "\n"
-    << "epochs = " << c.epochs << "\n"
-    << "batch = " << c.batch << "\n"
-    << "lr = " << fmt_double(c.lr) << "\n"
-    << "seed = " << c.seed << "\n"
-    << "threads = " << c.threads << "\n"
-    << "dropout = " << fmt_double(c.dropout) << "\n"
-    << "augment = " << (c.augment ? "true" : "false") << "\n"
-    << "circuit = " << c.circuit << "\n"
-    << "circuits-dir = " << c.circuits_dir << "\n"
-    << "run-dir = " << c.run_dir << "\n"
-    << "fixed-test-images = " << c.fixed_test_images << "\n";
-  return o.str();
+  std::string o;
+  for (const auto& [k, v] : config_entries(c)) o += k + " = " + v + "\n";
+  return o;
 }
 
 void apply_config_text(TrainConfig& c, const std::string& text, const std::string& source) {
@@ -77,32 +107,9 @@ void apply_config_text(TrainConfig& c, const std::string& text, const std::strin
     line = trim(line);
     if (line.empty()) continue;
     auto eq = line.find('=');
-    auto where = source + ":" + std::to_string(lineno) + ": ";
-    if (eq == std::string::npos) throw std::runtime_error(where + "expected key = value");
-    std::string k = trim(line.substr(0, eq)), v = trim(line.substr(eq + 1));
-    try {
-      if (k == "model") c.model = v;
-      else if (k == "dataset") c.dataset = v;
-      else if (k == "data-dir") c.data_dir = v;
-      else if (k == "classes") c.classes = v;
-      else if (k == "train-size") c.train_size = std::stoull(v);
-      else if (k == "val-size") c.val_size = std::stoull(v);
-      else if (k == "test-size") c.test_size = std::stoull(v);
-      else if (k == "epochs") c.epochs = std::stoi(v);
-      else if (k == "batch") c.batch = std::stoi(v);
-      else if (k == "lr") c.lr = std::stod(v);
-      else if (k == "seed") c.seed = std::stoull(v);
-      else if (k == "threads") c.threads = std::stoi(v);
-      else if (k == "dropout") c.dropout = std::stod(v);
-      else if (k == "augment") c.augment = (v == "true" || v == "1" || v == "yes");
-      else if (k == "circuit") c.circuit = v;
-      else if (k == "circuits-dir") c.circuits_dir = v;
-      else if (k == "run-dir") c.run_dir = v;
-      else if (k == "fixed-test-images") c.fixed_test_images = std::stoi(v);
-      else throw std::runtime_error(where + "unknown key '" + k + "'");
-    } catch (const std::logic_error&) {
-      throw std::runtime_error(where + "bad value '" + v + "' for " + k);
-    }
+    auto where = source + ":" + std::to_string(lineno);
+    if (eq == std::string::npos) throw std::runtime_error(where + ": expected key = value");
+    set_config_entry(c, trim(line.substr(0, eq)), trim(line.substr(eq + 1)), where);
   }
 }
 
@@ -273,19 +280,15 @@ double cpu_seconds() {
          1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-constexpr int kMetricCols = 12;
-
-torch::Tensor history_tensor(const std::vector<EpochMetrics>& h) {
-  auto t = torch::zeros({int64_t(h.size()), kMetricCols}, torch::kFloat64);
-  for (std::size_t i = 0; i < h.size(); ++i) {
-    const auto& m = h[i];
-    double v[kMetricCols] = {double(m.epoch), m.train_loss, m.train_accuracy, m.train_macro_f1,
-                             m.val_loss, m.val_accuracy, m.val_macro_f1, m.test_accuracy,
-                             m.seconds, m.train_seconds, m.peak_rss_mib, m.cpu_percent};
-    for (int j = 0; j < kMetricCols; ++j) t[int64_t(i)][j] = v[j];
-  }
-  return t;
+torch::Tensor text_tensor(const std::string& text) {
+  return torch::from_blob(const_cast<char*>(text.data()), {int64_t(text.size())}, torch::kChar).clone();
 }
+std::string tensor_text(const torch::Tensor& t) {
+  return std::string(reinterpret_cast<const char*>(t.data_ptr<int8_t>()), std::size_t(t.numel()));
+}
+
+/// The metrics of checkpoints written before the "meta" entry: one row of
+/// 12 doubles per epoch, in metrics.csv's column order.
 std::vector<EpochMetrics> history_from(const torch::Tensor& t) {
   std::vector<EpochMetrics> h;
   auto a = t.accessor<double, 2>();
@@ -335,14 +338,21 @@ Checkpoint read_checkpoint(const std::string& path) {
   k.path = path;
   try {
     k.archive.load_from(path);
-    torch::Tensor t, e, h;  // fresh tensors: read() into a defined one keeps its dtype
-    k.archive.read("config", t);
-    k.archive.read("epoch", e);
-    k.archive.read("history", h);
-    std::string text(reinterpret_cast<const char*>(t.data_ptr<int8_t>()), std::size_t(t.numel()));
-    apply_config_text(k.config, text, path + ": config");
-    k.epoch = int(e.item<int64_t>());
-    k.history = history_from(h);
+    torch::Tensor meta;  // fresh tensors: read() into a defined one keeps its dtype
+    if (k.archive.try_read("meta", meta)) {
+      auto m = run_files::read_checkpoint_meta(tensor_text(meta), path);
+      k.config = std::move(m.config);
+      k.epoch = m.epoch;
+      k.history = std::move(m.history);
+    } else {  // written before the metadata was JSON
+      torch::Tensor t, e, h;
+      k.archive.read("config", t);
+      k.archive.read("epoch", e);
+      k.archive.read("history", h);
+      apply_config_text(k.config, tensor_text(t), path + ": config");
+      k.epoch = int(e.item<int64_t>());
+      k.history = history_from(h);
+    }
   } catch (const c10::Error& e) {
     throw std::runtime_error("'" + path + "' is not a qforge checkpoint (" +
                              std::string(e.what_without_backtrace()) + ")");
@@ -372,15 +382,12 @@ void write_checkpoint(const std::string& path, Classifier& model, torch::optim::
   opt.save(oar);
   ar.write("model", mar);
   ar.write("optimizer", oar);
-  ar.write("epoch", torch::tensor(int64_t(epoch)));
+  ar.write("meta", text_tensor(run_files::checkpoint_meta(c, epoch, h)));
   {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     ar.write("rng", gen.get_state());
   }
-  std::string cfg = config_to_text(c);
-  ar.write("config", torch::from_blob(cfg.data(), {int64_t(cfg.size())}, torch::kChar).clone());
-  ar.write("history", history_tensor(h));
   std::ostringstream bytes;
   ar.save_to(bytes);
   write_atomic(path, bytes.str());

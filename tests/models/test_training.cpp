@@ -1,6 +1,7 @@
 // Training on a tiny generated dataset (real MNIST IDX files): learning,
 // resume after a simulated kill, FGSM through the quantum layer.
 #include "qforge/models/datasets.hpp"
+#include "qforge/models/networks.hpp"
 #include "qforge/models/training.hpp"
 
 #include <gtest/gtest.h>
@@ -183,4 +184,41 @@ TEST(Training, UnreadableCheckpointIsALocatedError) {
       EXPECT_EQ(std::string(e.what()).rfind(want, 0), 0u) << e.what();
     }
   }
+}
+
+TEST(Training, ReadsCheckpointsOfEarlierVersions) {
+  // A checkpoint as qforge wrote it before its metadata was JSON: "config"
+  // (config-file text), "epoch" and "history" (12 doubles per epoch) tensors.
+  auto c = tiny_config("cnn-4", "oldformat");
+  ImageSet probe;
+  probe.channels = 1;
+  probe.height = probe.width = 28;
+  torch::manual_seed(5);
+  Classifier m(model_spec(c, probe, 2, ""));
+  torch::serialize::OutputArchive ar, mar;
+  m->save(mar);
+  ar.write("model", mar);
+  ar.write("epoch", torch::tensor(int64_t(7)));
+  std::string cfg = config_to_text(c);
+  ar.write("config", torch::from_blob(cfg.data(), {int64_t(cfg.size())}, torch::kChar).clone());
+  auto h = torch::zeros({1, 12}, torch::kFloat64);
+  h[0][0] = 7;
+  ar.write("history", h);
+  ::mkdir(c.run_dir.c_str(), 0755);
+  const std::string path = c.run_dir + "/old.pt";
+  ar.save_to(path);
+
+  EvalOptions o;
+  o.checkpoint = path;
+  o.threads = 1;
+  auto r = evaluate(o);
+  EXPECT_EQ(r.epoch, 7);
+  EXPECT_EQ(r.config.model, "cnn-4");
+  EXPECT_EQ(config_to_text(r.config), config_to_text(c));
+  std::vector<float> want;
+  for (const auto& p : m->parameters()) {
+    auto t = p.detach().contiguous().view(-1);
+    want.insert(want.end(), t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+  }
+  EXPECT_EQ(checkpoint_parameters(path), want);
 }

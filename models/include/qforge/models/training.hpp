@@ -20,6 +20,7 @@
 #include <iosfwd>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qforge::models {
@@ -48,6 +49,13 @@ struct TrainConfig {
   bool quiet = false;                   ///< no per-epoch output at all
   int fixed_test_images = 32;           ///< indices saved for later reports
 };
+
+/// The settings of `c` as (key, value text) pairs, in the order of the
+/// config-file format; the one list config_to_text and checkpoints use.
+std::vector<std::pair<std::string, std::string>> config_entries(const TrainConfig& c);
+/// Set one setting from its text; throws std::runtime_error "WHERE: unknown
+/// key 'K'" or "WHERE: bad value 'V' for K".
+void set_config_entry(TrainConfig& c, const std::string& key, const std::string& value, const std::string& where);
 
 /// key = value lines (the config-file format; '#' starts a comment).
 std::string config_to_text(const TrainConfig& c);
