@@ -80,13 +80,13 @@ std::vector<EpochMetrics> parse_metrics_csv(const std::string& text) {
       if (end == cell.c_str()) throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": bad number '" + cell + "'");
       v.push_back(d);
     }
-    if (v.size() < 12) throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": expected 12 columns");
+    const std::size_t columns = 1 + run_files::kEpochFields.size();
+    if (v.size() < columns)
+      throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": expected " +
+                               std::to_string(columns) + " columns");
     EpochMetrics m;
     m.epoch = int(v[0]);
-    m.train_loss = v[1]; m.train_accuracy = v[2]; m.train_macro_f1 = v[3];
-    m.val_loss = v[4]; m.val_accuracy = v[5]; m.val_macro_f1 = v[6];
-    m.test_accuracy = v[7]; m.seconds = v[8]; m.train_seconds = v[9];
-    m.peak_rss_mib = v[10]; m.cpu_percent = v[11];
+    for (std::size_t k = 0; k + 1 < columns; ++k) m.*run_files::kEpochFields[k].value = v[k + 1];
     h.push_back(m);
   }
   return h;

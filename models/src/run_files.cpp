@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <iomanip>
+#include <sstream>
 #include <stdexcept>
 
 namespace qforge::models {
@@ -11,37 +13,39 @@ namespace run_files {
 
 using json = nlohmann::ordered_json;
 
+const std::vector<EpochField> kEpochFields = {
+    {"train_loss", &EpochMetrics::train_loss},       {"train_accuracy", &EpochMetrics::train_accuracy},
+    {"train_macro_f1", &EpochMetrics::train_macro_f1}, {"val_loss", &EpochMetrics::val_loss},
+    {"val_accuracy", &EpochMetrics::val_accuracy},   {"val_macro_f1", &EpochMetrics::val_macro_f1},
+    {"test_accuracy", &EpochMetrics::test_accuracy}, {"seconds", &EpochMetrics::seconds},
+    {"train_seconds", &EpochMetrics::train_seconds}, {"peak_rss_mib", &EpochMetrics::peak_rss_mib},
+    {"cpu_percent", &EpochMetrics::cpu_percent}};
+
+std::string metrics_csv(const std::vector<EpochMetrics>& h) {
+  std::ostringstream o;
+  o << "epoch";
+  for (const auto& f : kEpochFields) o << "," << f.name;
+  o << "\n" << std::setprecision(6);
+  for (const auto& m : h) {
+    o << m.epoch;
+    for (const auto& f : kEpochFields) o << "," << m.*f.value;
+    o << "\n";
+  }
+  return o.str();
+}
+
 namespace {
 
 json epoch_json(const EpochMetrics& m) {
-  return {{"epoch", m.epoch},
-          {"train_loss", m.train_loss},
-          {"train_accuracy", m.train_accuracy},
-          {"train_macro_f1", m.train_macro_f1},
-          {"val_loss", m.val_loss},
-          {"val_accuracy", m.val_accuracy},
-          {"val_macro_f1", m.val_macro_f1},
-          {"test_accuracy", m.test_accuracy},
-          {"seconds", m.seconds},
-          {"train_seconds", m.train_seconds},
-          {"peak_rss_mib", m.peak_rss_mib},
-          {"cpu_percent", m.cpu_percent}};
+  json j = {{"epoch", m.epoch}};
+  for (const auto& f : kEpochFields) j[f.name] = m.*f.value;
+  return j;
 }
 
 EpochMetrics epoch_from_json(const json& j) {
   EpochMetrics m;
   m.epoch = j.at("epoch").get<int>();
-  m.train_loss = j.at("train_loss").get<double>();
-  m.train_accuracy = j.at("train_accuracy").get<double>();
-  m.train_macro_f1 = j.at("train_macro_f1").get<double>();
-  m.val_loss = j.at("val_loss").get<double>();
-  m.val_accuracy = j.at("val_accuracy").get<double>();
-  m.val_macro_f1 = j.at("val_macro_f1").get<double>();
-  m.test_accuracy = j.at("test_accuracy").get<double>();
-  m.seconds = j.at("seconds").get<double>();
-  m.train_seconds = j.at("train_seconds").get<double>();
-  m.peak_rss_mib = j.at("peak_rss_mib").get<double>();
-  m.cpu_percent = j.at("cpu_percent").get<double>();
+  for (const auto& f : kEpochFields) m.*f.value = j.at(f.name).get<double>();
   return m;
 }
 

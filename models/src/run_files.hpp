@@ -1,6 +1,6 @@
-// models/src/run_files.hpp - the JSON of a run: metrics.json, a
-// checkpoint's metadata and `qforge evaluate --json`, written and read with
-// nlohmann-json.
+// models/src/run_files.hpp - the metrics files of a run (metrics.csv,
+// metrics.json), a checkpoint's metadata and `qforge evaluate --json`; the
+// JSON written and read with nlohmann-json.
 // Torch-free (internal to the models library).
 #pragma once
 
@@ -10,6 +10,17 @@
 #include <vector>
 
 namespace qforge::models::run_files {
+
+/// The per-epoch numbers after the epoch itself, in metrics.csv's column
+/// order, named as metrics.csv and metrics.json name them.
+struct EpochField {
+  const char* name;
+  double EpochMetrics::*value;
+};
+extern const std::vector<EpochField> kEpochFields;
+
+/// metrics.csv: a header line "epoch,train_loss,...", then one line per epoch.
+std::string metrics_csv(const std::vector<EpochMetrics>& history);
 
 /// metrics.json: {"model", "dataset", "classes": [...], "threads", "seed",
 /// "batch", "lr", "parameters": {"total", "quantum", "classical"},

@@ -295,26 +295,11 @@ std::vector<EpochMetrics> history_from(const torch::Tensor& t) {
   for (int64_t i = 0; i < t.size(0); ++i) {
     EpochMetrics m;
     m.epoch = int(a[i][0]);
-    m.train_loss = a[i][1]; m.train_accuracy = a[i][2]; m.train_macro_f1 = a[i][3];
-    m.val_loss = a[i][4]; m.val_accuracy = a[i][5]; m.val_macro_f1 = a[i][6];
-    m.test_accuracy = a[i][7]; m.seconds = a[i][8]; m.train_seconds = a[i][9];
-    m.peak_rss_mib = a[i][10]; m.cpu_percent = a[i][11];
+    const auto& fields = run_files::kEpochFields;
+    for (std::size_t k = 0; k < fields.size(); ++k) m.*fields[k].value = a[i][int64_t(k) + 1];
     h.push_back(m);
   }
   return h;
-}
-
-std::string metrics_csv(const std::vector<EpochMetrics>& h) {
-  std::ostringstream o;
-  o << "epoch,train_loss,train_accuracy,train_macro_f1,val_loss,val_accuracy,val_macro_f1,"
-       "test_accuracy,seconds,train_seconds,peak_rss_mib,cpu_percent\n";
-  o << std::setprecision(6);
-  for (const auto& m : h)
-    o << m.epoch << "," << m.train_loss << "," << m.train_accuracy << "," << m.train_macro_f1
-      << "," << m.val_loss << "," << m.val_accuracy << "," << m.val_macro_f1 << ","
-      << m.test_accuracy << "," << m.seconds << "," << m.train_seconds << "," << m.peak_rss_mib
-      << "," << m.cpu_percent << "\n";
-  return o.str();
 }
 
 std::string fmt_time(double s) {
@@ -583,7 +568,7 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     write_checkpoint(ckpt, model, opt, epoch, c, r.history);
     if (epoch == 1 || epoch == (c.epochs + 1) / 2 || epoch == c.epochs)
       copy_file(ckpt, c.run_dir + "/" + epoch_checkpoint_file(epoch));
-    write_atomic(c.run_dir + "/metrics.csv", metrics_csv(r.history));
+    write_atomic(c.run_dir + "/metrics.csv", run_files::metrics_csv(r.history));
     write_atomic(c.run_dir + "/metrics.json", run_files::metrics_json(c, r, d.class_names));
     if (!c.quiet) {
       if (bar) log << "\r" << std::string(100, ' ') << "\r";
