@@ -2,7 +2,10 @@
 // every figure is produced as PNG (decodes, has the size asked for) and SVG,
 // the HTML references only files that exist, and the numbers of its tables
 // are the runs' metrics files'. Also: a missing gnuplot is a clear error.
+// The one checkpoint reader (internal to the models library).
+#include "../../models/src/checkpoint.hpp"
 #include "qforge/models/datasets.hpp"
+#include "qforge/models/networks.hpp"
 #include "qforge/models/plot.hpp"
 #include "qforge/models/report.hpp"
 #include "qforge/models/training.hpp"
@@ -229,6 +232,25 @@ TEST(Report, AnalysisAgreesWithTraining) {
     EXPECT_NEAR(std::hypot(a.bloch[i], a.bloch[i + 1]), 1.0, 1e-9);
     EXPECT_NEAR(a.bloch[i + 2], 0.0, 1e-9);
   }
+  // By hand: lean_hybrid.qasm encodes feature x_q as h q; u1(2 x_q) q, so
+  // qubit q's Bloch vector is (cos 2x_q, sin 2x_q, 0), x the model's features.
+  TestSplit test = test_split(run.config);
+  Checkpoint k = read_checkpoint(run.dir + "/checkpoint.pt");
+  Classifier model = k.model(model_spec(run.config, test.images, 2, run.circuit_file));
+  const int64_t B = int64_t(a.bloch_labels.size());
+  ASSERT_EQ(B, 64);
+  auto px = torch::from_blob(test.images.pixels.data(), {B, 1, 28, 28}, torch::kUInt8).to(torch::kFloat32) / 255.0;
+  torch::NoGradGuard ng;
+  auto f = model->features(px).to(torch::kFloat64);
+  ASSERT_EQ(a.bloch.size(), std::size_t(B * 4 * 3));
+  for (int64_t b = 0; b < B; ++b)
+    for (int q = 0; q < 4; ++q) {
+      const double x = f[b][q].item<double>();
+      const double* v = &a.bloch[std::size_t((b * 4 + q) * 3)];
+      EXPECT_NEAR(v[0], std::cos(2 * x), 1e-6) << "sample " << b << " qubit " << q;
+      EXPECT_NEAR(v[1], std::sin(2 * x), 1e-6) << "sample " << b << " qubit " << q;
+      EXPECT_EQ(a.bloch_labels[std::size_t(b)], test.images.labels[std::size_t(b)]);
+    }
 }
 
 TEST(Report, MissingGnuplotIsAClearError) {
