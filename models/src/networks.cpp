@@ -79,12 +79,31 @@ std::string default_circuit_file(const std::string& kind) {
 namespace {
 constexpr int kTrunkC1 = 8, kTrunkC2 = 16, kPooled = 4;
 
+/// sum_l a[l] * b[l] (b null: sum_l a[l]) in an order fixed by L alone:
+/// 16 float lanes (l mod 16), then the tail and the lanes added in double.
+double fixed_order_dot(const float* a, const float* b, int64_t L) {
+  constexpr int kLanes = 16;
+  float lane[kLanes] = {};
+  int64_t l = 0;
+  if (b)
+    for (; l + kLanes <= L; l += kLanes)
+      for (int j = 0; j < kLanes; ++j) lane[j] += a[l + j] * b[l + j];
+  else
+    for (; l + kLanes <= L; l += kLanes)
+      for (int j = 0; j < kLanes; ++j) lane[j] += a[l + j];
+  double s = 0;
+  for (; l < L; ++l) s += double(a[l]) * (b ? double(b[l]) : 1.0);
+  for (int j = 0; j < kLanes; ++j) s += double(lane[j]);
+  return s;
+}
+
 /// A 3x3 convolution (stride 1, no padding) whose weight and bias gradients
 /// are summed in a fixed order: LibTorch's own backward splits the sum over
 /// the batch and the image among its threads, so the weights it trains depend
-/// on the thread count. Here each gradient entry is one thread's serial sum
-/// (threads share out the entries), in double; forward and the input's
-/// gradient are LibTorch's (those do not reduce across threads).
+/// on the thread count. Here the gradient of output channel o is computed by
+/// one thread (threads share out the channels): for each image in turn, a
+/// fixed_order_dot over the output positions, added in double. Forward and
+/// the input's gradient are LibTorch's (those do not reduce across threads).
 struct FixedOrderConv : public torch::autograd::Function<FixedOrderConv> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& w, const torch::Tensor& b) {
@@ -97,44 +116,35 @@ struct FixedOrderConv : public torch::autograd::Function<FixedOrderConv> {
     auto saved = ctx->get_saved_variables();
     const auto& x = saved[0];
     const auto& w = saved[1];
-    auto g = grads[0].contiguous();  // [N, O, Ho, Wo]
-    torch::Tensor gx, gw, gb;
+    auto g = grads[0].to(torch::kFloat32).contiguous();  // [N, O, Ho, Wo]
+    torch::Tensor gx;
     if (ctx->needs_input_grad(0))
-      gx = std::get<0>(at::convolution_backward(g, x, w, std::vector<int64_t>{w.size(0)}, {1, 1}, {0, 0},
+      gx = std::get<0>(at::convolution_backward(grads[0], x, w, std::vector<int64_t>{w.size(0)}, {1, 1}, {0, 0},
                                                 {1, 1}, false, {0, 0}, 1, {true, false, false}));
     const int64_t N = g.size(0), O = g.size(1), L = g.size(2) * g.size(3);
     const int64_t K = w.size(1) * w.size(2) * w.size(3);
-    // cols[n][k][l]: input value under kernel entry k at output position l.
-    auto cols = torch::nn::functional::unfold(x.detach(), torch::nn::functional::UnfoldFuncOptions({w.size(2), w.size(3)}))
-                    .to(torch::kFloat32)
-                    .contiguous();
-    auto gf = g.to(torch::kFloat32).contiguous();
+    // cols[n][k][l]: the input value under kernel entry k at output position l.
+    namespace F = torch::nn::functional;
+    auto cols = F::unfold(x.detach(), F::UnfoldFuncOptions({w.size(2), w.size(3)})).to(torch::kFloat32).contiguous();
     const float* cp = cols.data_ptr<float>();
-    const float* gp = gf.data_ptr<float>();
-    auto gw32 = torch::empty({O, K}, torch::kFloat32);
-    auto gb32 = torch::empty({O}, torch::kFloat32);
-    float* wp = gw32.data_ptr<float>();
-    float* bp = gb32.data_ptr<float>();
-    at::parallel_for(0, O * (K + 1), 1, [&](int64_t e0, int64_t e1) {
-      for (int64_t e = e0; e < e1; ++e) {
-        const int64_t o = e / (K + 1), k = e % (K + 1);  // k == K: the bias
-        double acc = 0;
+    const float* gp = g.data_ptr<float>();
+    auto gw = torch::empty({O, K}, torch::kFloat32), gb = torch::empty({O}, torch::kFloat32);
+    float* wp = gw.data_ptr<float>();
+    float* bp = gb.data_ptr<float>();
+    at::parallel_for(0, O, 1, [&](int64_t o0, int64_t o1) {
+      std::vector<double> acc(std::size_t(K + 1));
+      for (int64_t o = o0; o < o1; ++o) {
+        std::fill(acc.begin(), acc.end(), 0.0);
         for (int64_t n = 0; n < N; ++n) {
           const float* go = gp + (n * O + o) * L;
-          if (k == K) {
-            for (int64_t l = 0; l < L; ++l) acc += double(go[l]);
-          } else {
-            const float* c = cp + (n * K + k) * L;
-            for (int64_t l = 0; l < L; ++l) acc += double(go[l]) * double(c[l]);
-          }
+          for (int64_t k = 0; k < K; ++k) acc[std::size_t(k)] += fixed_order_dot(go, cp + (n * K + k) * L, L);
+          acc[std::size_t(K)] += fixed_order_dot(go, nullptr, L);
         }
-        if (k == K) bp[o] = float(acc);
-        else wp[o * K + k] = float(acc);
+        for (int64_t k = 0; k < K; ++k) wp[o * K + k] = float(acc[std::size_t(k)]);
+        bp[o] = float(acc[std::size_t(K)]);
       }
     });
-    gw = gw32.view(w.sizes()).to(w.scalar_type());
-    gb = gb32.to(w.scalar_type());
-    return {gx, gw, gb};
+    return {gx, gw.view(w.sizes()).to(w.scalar_type()), gb.to(w.scalar_type())};
   }
 };
 
