@@ -1,15 +1,16 @@
 // bench_train: epoch time of each hybrid model against its classical twin
 // (same trunk), measured in one process run with the two models interleaved
 // so that machine load affects both alike. Runs `qforge train` and reads the
-// train_seconds column of metrics.csv.
+// train_seconds of each epoch from metrics.json.
 //
 //   bench_train [--epochs N] [--rounds R] [--threads T] [--pair lean|cnn]
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,17 +18,12 @@
 
 namespace {
 
-std::vector<double> train_seconds(const std::string& csv) {
-  std::ifstream f(csv);
+/// train_seconds of every epoch in a run's metrics.json.
+std::vector<double> train_seconds(const std::string& path) {
+  std::ifstream f(path);
   std::vector<double> out;
-  std::string line;
-  std::getline(f, line);  // header
-  while (std::getline(f, line)) {
-    std::stringstream ss(line);
-    std::string cell;
-    for (int i = 0; i < 10 && std::getline(ss, cell, ','); ++i)
-      if (i == 9) out.push_back(std::stod(cell));
-  }
+  const nlohmann::json j = nlohmann::json::parse(f);
+  for (const auto& e : j.at("epochs")) out.push_back(e.at("train_seconds").get<double>());
   return out;
 }
 
@@ -65,7 +61,13 @@ int main(int argc, char** argv) {
         std::cerr << "failed: " << cmd << "\n";
         return 1;
       }
-      auto s = train_seconds(dir + "/metrics.csv");
+      std::vector<double> s;
+      try {
+        s = train_seconds(dir + "/metrics.json");
+      } catch (const std::exception& e) {
+        std::cerr << dir << "/metrics.json: " << e.what() << "\n";
+        return 1;
+      }
       // The first epoch of a process includes warm-up; keep the rest when any.
       for (std::size_t i = s.size() > 1 ? 1 : 0; i < s.size(); ++i)
         (m == hybrid ? th : tc).push_back(s[i]);

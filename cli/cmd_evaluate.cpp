@@ -64,21 +64,7 @@ int run_evaluate(const std::vector<std::string>& args) {
     << ", classical " << r.parameters.classical << ")\n";
   std::cout << s.str();
   if (vm.count("json")) {
-    std::ostringstream j;
-    j << "{\"model\": \"" << r.config.model << "\", \"epoch\": " << r.epoch
-      << ", \"accuracy\": " << cm.accuracy() << ", \"loss\": " << r.loss
-      << ", \"macro_precision\": " << cm.macro_precision() << ", \"macro_recall\": "
-      << cm.macro_recall() << ", \"macro_f1\": " << cm.macro_f1() << ", \"fgsm_eps\": " << r.fgsm_eps
-      << ", \"fgsm_accuracy\": " << r.fgsm_accuracy << ", \"threads\": " << r.threads
-      << ", \"parameters\": {\"total\": " << r.parameters.total << ", \"quantum\": "
-      << r.parameters.quantum << "}, \"confusion\": [";
-    for (int t = 0; t < cm.num_classes(); ++t) {
-      j << (t ? ", " : "") << "[";
-      for (int p = 0; p < cm.num_classes(); ++p) j << (p ? ", " : "") << cm.at(t, p);
-      j << "]";
-    }
-    j << "]}\n";
-    write_output(vm["json"].as<std::string>(), j.str());
+    write_output(vm["json"].as<std::string>(), models::evaluation_json(r));
   }
   return kOk;
 }

@@ -13,6 +13,13 @@
 
 namespace qforge::models::files {
 
+std::string parent_dir(std::string d) {
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  auto k = d.rfind('/');
+  if (k == std::string::npos) return ".";
+  return k == 0 ? "/" : d.substr(0, k);
+}
+
 bool is_dir(const std::string& p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);

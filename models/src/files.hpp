@@ -16,6 +16,9 @@ void make_dirs(const std::string& path);
 void write_atomic(const std::string& path, const std::string& content);
 /// The whole file; throws std::runtime_error naming it when it cannot be read.
 std::string read_text(const std::string& path);
+/// The folder holding `path` ("." for a bare name, "/" at the root);
+/// trailing slashes of `path` are ignored.
+std::string parent_dir(std::string path);
 /// The entries of a folder (no . and ..), sorted; empty when it cannot be read.
 std::vector<std::string> list_dir(const std::string& path);
 

@@ -1,15 +1,20 @@
 // models/src/quantum_head.hpp - the one place the classifiers touch the
-// quantum layer. make_quantum_head builds a torch module from a .qasm file:
-// the input named `data_input` is bound to the data ([B, k] from the previous
-// layer), every other input is a trainable weight; with amplitude_embedding
-// the data is instead [B, 2^n] amplitudes of the initial state (normalised
-// here). Output: <Z> per qubit [B, n], or basis-state probabilities [B, 2^n].
+// quantum layer. A QuantumHead is qforge::QuantumLayer (runtime/torch) built
+// from a .qasm file: the input named `data_input` is bound to the data ([B, k]
+// from the previous layer), every other input is a trainable weight; with
+// amplitude_embedding the data is instead [B, 2^n] amplitudes of the initial
+// state (normalised per sample by the layer). Output: <Z> per qubit [B, n],
+// or basis-state probabilities [B, 2^n].
 #pragma once
+
+#include "qforge/circuit.hpp"
+#include "qforge/torch/quantum_layer.hpp"
 
 #include <torch/torch.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace qforge::models {
 
@@ -24,18 +29,24 @@ struct QuantumHeadSpec {
 
 class QuantumHead : public torch::nn::Module {
  public:
-  virtual torch::Tensor forward(torch::Tensor data) = 0;
-  virtual int num_qubits() const = 0;
-  virtual int64_t num_weights() const = 0;
-  int64_t output_size() const;
-  QuantumReadout readout = QuantumReadout::ExpectationZ;
+  /// Throws std::runtime_error (with the compiler's diagnostics) when the
+  /// circuit cannot be loaded or its inputs do not fit the spec.
+  explicit QuantumHead(const QuantumHeadSpec& spec);
+  torch::Tensor forward(torch::Tensor data);
+  int num_qubits() const { return int(layer_->ir().num_qubits); }
+  int64_t num_weights() const;
+  /// Columns of forward's output: n for ExpectationZ, 2^n for Probabilities.
+  int64_t output_size() const { return layer_->num_outputs(); }
+  const QuantumHeadSpec& spec() const { return spec_; }
+  /// The circuit as the layer compiled it (symbols as the layer binds them).
+  const Circuit& circuit() const { return layer_->ir(); }
+  /// One value per symbol of circuit(): the trained weights' current values
+  /// at their symbols, NaN at the data input's symbols.
+  std::vector<double> weight_values() const;
+
+ private:
+  QuantumHeadSpec spec_;
+  QuantumLayer layer_{nullptr};
 };
-
-/// Throws std::runtime_error (with the compiler's diagnostics) when the
-/// circuit cannot be loaded or its inputs do not fit the spec.
-std::shared_ptr<QuantumHead> make_quantum_head(const QuantumHeadSpec& spec);
-
-/// "qforge::QuantumLayer" or "reference simulator": what make_quantum_head builds.
-std::string quantum_head_backend();
 
 }  // namespace qforge::models

@@ -6,6 +6,7 @@
 #include "qforge/models/plot.hpp"
 
 #include "files.hpp"
+#include "run_files.hpp"
 
 #include "qforge/draw.hpp"
 #include "qforge/frontend.hpp"
@@ -32,44 +33,14 @@ using files::is_dir;
 using files::is_file;
 using files::list_dir;
 using files::make_dirs;
+using files::parent_dir;
 using files::read_text;
 // Report files are written whole, like every output of qforge.
 void write_file(const std::string& path, const std::string& content) { files::write_atomic(path, content); }
-std::string parent_dir(std::string d) {
-  while (d.size() > 1 && d.back() == '/') d.pop_back();
-  auto k = d.rfind('/');
-  if (k == std::string::npos) return ".";
-  return k == 0 ? "/" : d.substr(0, k);
-}
 std::string base_name(std::string d) {
   while (d.size() > 1 && d.back() == '/') d.pop_back();
   auto k = d.rfind('/');
   return k == std::string::npos ? d : d.substr(k + 1);
-}
-
-/// Strings of a JSON array named `key` (the simple form metrics.json has).
-std::vector<std::string> json_strings(const std::string& json, const std::string& key) {
-  std::vector<std::string> out;
-  auto k = json.find("\"" + key + "\"");
-  if (k == std::string::npos) return out;
-  auto open = json.find('[', k), close = json.find(']', k);
-  if (open == std::string::npos || close == std::string::npos) return out;
-  for (std::size_t i = open + 1; i < close; ++i) {
-    if (json[i] != '"') continue;
-    std::string s;
-    for (++i; i < close && json[i] != '"'; ++i) {
-      if (json[i] == '\\' && i + 1 < close) ++i;
-      s += json[i];
-    }
-    out.push_back(s);
-  }
-  return out;
-}
-int64_t json_int(const std::string& json, const std::string& key, int64_t fallback) {
-  auto k = json.find("\"" + key + "\"");
-  if (k == std::string::npos) return fallback;
-  auto c = json.find(':', k);
-  return c == std::string::npos ? fallback : std::strtoll(json.c_str() + c + 1, nullptr, 10);
 }
 
 std::string html_escape(const std::string& s) {
@@ -109,13 +80,13 @@ std::vector<EpochMetrics> parse_metrics_csv(const std::string& text) {
       if (end == cell.c_str()) throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": bad number '" + cell + "'");
       v.push_back(d);
     }
-    if (v.size() < 12) throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": expected 12 columns");
+    const std::size_t columns = 1 + run_files::kEpochFields.size();
+    if (v.size() < columns)
+      throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": expected " +
+                               std::to_string(columns) + " columns");
     EpochMetrics m;
     m.epoch = int(v[0]);
-    m.train_loss = v[1]; m.train_accuracy = v[2]; m.train_macro_f1 = v[3];
-    m.val_loss = v[4]; m.val_accuracy = v[5]; m.val_macro_f1 = v[6];
-    m.test_accuracy = v[7]; m.seconds = v[8]; m.train_seconds = v[9];
-    m.peak_rss_mib = v[10]; m.cpu_percent = v[11];
+    for (std::size_t k = 0; k + 1 < columns; ++k) m.*run_files::kEpochFields[k].value = v[k + 1];
     h.push_back(m);
   }
   return h;
@@ -132,11 +103,9 @@ RunRecord read_run(const std::string& dir) {
     apply_config_text(r.config, read_text(r.dir + "/config.txt"), r.dir + "/config.txt");
   r.model = r.config.model;
   if (is_file(r.dir + "/metrics.json")) {
-    auto j = read_text(r.dir + "/metrics.json");
-    r.class_names = json_strings(j, "classes");
-    r.parameters.total = json_int(j, "total", 0);
-    r.parameters.quantum = json_int(j, "quantum", 0);
-    r.parameters.classical = json_int(j, "classical", 0);
+    auto m = run_files::read_metrics_json(read_text(r.dir + "/metrics.json"), r.dir + "/metrics.json");
+    r.class_names = std::move(m.class_names);
+    r.parameters = m.parameters;
   }
   if (is_file(r.dir + "/test_images.txt")) {
     std::istringstream in(read_text(r.dir + "/test_images.txt"));
@@ -152,8 +121,9 @@ RunRecord read_run(const std::string& dir) {
     }
   }
   for (const auto& n : list_dir(r.dir)) {
-    if (n.size() == 12 && n.rfind("epoch_", 0) == 0 && n.substr(9) == ".pt")
-      r.epoch_checkpoints.push_back(std::atoi(n.substr(6, 3).c_str()));
+    // epoch_NNN.pt (epoch_checkpoint_file) for NNN = 1..999
+    const int e = n.size() == 12 && n.rfind("epoch_", 0) == 0 ? std::atoi(n.substr(6, 3).c_str()) : 0;
+    if (e > 0 && n == epoch_checkpoint_file(e)) r.epoch_checkpoints.push_back(e);
   }
   std::sort(r.epoch_checkpoints.begin(), r.epoch_checkpoints.end());
   if (is_file(r.dir + "/circuit.qasm")) r.circuit_file = r.dir + "/circuit.qasm";
@@ -382,6 +352,7 @@ class Reporter {
         try {
           m.an = analyse_run(m.run, o_.analysis);
           m.analysed = true;
+          log_ << "report: analysed " << m.run.dir << " with " << m.an.threads << " threads\n";
           for (const auto& n : m.an.notes) note(m.label + ": " + n);
           if (classes_.empty()) classes_ = m.run.class_names;
         } catch (const std::exception& e) {

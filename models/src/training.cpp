@@ -4,8 +4,9 @@
 #include "qforge/models/datasets.hpp"
 #include "qforge/models/networks.hpp"
 
+#include "checkpoint.hpp"
 #include "files.hpp"
-#include "quantum_head.hpp"
+#include "run_files.hpp"
 
 #include <ATen/Parallel.h>
 
@@ -43,27 +44,57 @@ std::string fmt_double(double v) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> config_entries(const TrainConfig& c) {
+  return {{"model", c.model},
+          {"dataset", c.dataset},
+          {"data-dir", c.data_dir},
+          {"classes", c.classes},
+          {"train-size", std::to_string(c.train_size)},
+          {"val-size", std::to_string(c.val_size)},
+          {"test-size", std::to_string(c.test_size)},
+          {"epochs", std::to_string(c.epochs)},
+          {"batch", std::to_string(c.batch)},
+          {"lr", fmt_double(c.lr)},
+          {"seed", std::to_string(c.seed)},
+          {"threads", std::to_string(c.threads)},
+          {"dropout", fmt_double(c.dropout)},
+          {"augment", c.augment ? "true" : "false"},
+          {"circuit", c.circuit},
+          {"circuits-dir", c.circuits_dir},
+          {"run-dir", c.run_dir},
+          {"fixed-test-images", std::to_string(c.fixed_test_images)}};
+}
+
+void set_config_entry(TrainConfig& c, const std::string& k, const std::string& v, const std::string& where) {
+  try {
+    if (k == "model") c.model = v;
+    else if (k == "dataset") c.dataset = v;
+    else if (k == "data-dir") c.data_dir = v;
+    else if (k == "classes") c.classes = v;
+    else if (k == "train-size") c.train_size = std::stoull(v);
+    else if (k == "val-size") c.val_size = std::stoull(v);
+    else if (k == "test-size") c.test_size = std::stoull(v);
+    else if (k == "epochs") c.epochs = std::stoi(v);
+    else if (k == "batch") c.batch = std::stoi(v);
+    else if (k == "lr") c.lr = std::stod(v);
+    else if (k == "seed") c.seed = std::stoull(v);
+    else if (k == "threads") c.threads = std::stoi(v);
+    else if (k == "dropout") c.dropout = std::stod(v);
+    else if (k == "augment") c.augment = (v == "true" || v == "1" || v == "yes");
+    else if (k == "circuit") c.circuit = v;
+    else if (k == "circuits-dir") c.circuits_dir = v;
+    else if (k == "run-dir") c.run_dir = v;
+    else if (k == "fixed-test-images") c.fixed_test_images = std::stoi(v);
+    else throw std::runtime_error(where + ": unknown key '" + k + "'");
+  } catch (const std::logic_error&) {
+    throw std::runtime_error(where + ": bad value '" + v + "' for " + k);
+  }
+}
+
 std::string config_to_text(const TrainConfig& c) {
-  std::ostringstream o;
-  o << "model = " << c.model << "\n"
-    << "dataset = " << c.dataset << "\n"
-    << "data-dir = " << c.data_dir << "\n"
-    << "classes = " << c.classes << "\n"
-    << "train-size = " << c.train_size << "\n"
-    << "val-size = " << c.val_size << "\n"
-    << "test-size = " << c.test_size << "\n"
-    << "epochs = " << c.epochs << "\n"
-    << "batch = " << c.batch << "\n"
-    << "lr = " << fmt_double(c.lr) << "\n"
-    << "seed = " << c.seed << "\n"
-    << "threads = " << c.threads << "\n"
-    << "dropout = " << fmt_double(c.dropout) << "\n"
-    << "augment = " << (c.augment ? "true" : "false") << "\n"
-    << "circuit = " << c.circuit << "\n"
-    << "circuits-dir = " << c.circuits_dir << "\n"
-    << "run-dir = " << c.run_dir << "\n"
-    << "fixed-test-images = " << c.fixed_test_images << "\n";
-  return o.str();
+  std::string o;
+  for (const auto& [k, v] : config_entries(c)) o += k + " = " + v + "\n";
+  return o;
 }
 
 void apply_config_text(TrainConfig& c, const std::string& text, const std::string& source) {
@@ -76,39 +107,35 @@ void apply_config_text(TrainConfig& c, const std::string& text, const std::strin
     line = trim(line);
     if (line.empty()) continue;
     auto eq = line.find('=');
-    auto where = source + ":" + std::to_string(lineno) + ": ";
-    if (eq == std::string::npos) throw std::runtime_error(where + "expected key = value");
-    std::string k = trim(line.substr(0, eq)), v = trim(line.substr(eq + 1));
-    try {
-      if (k == "model") c.model = v;
-      else if (k == "dataset") c.dataset = v;
-      else if (k == "data-dir") c.data_dir = v;
-      else if (k == "classes") c.classes = v;
-      else if (k == "train-size") c.train_size = std::stoull(v);
-      else if (k == "val-size") c.val_size = std::stoull(v);
-      else if (k == "test-size") c.test_size = std::stoull(v);
-      else if (k == "epochs") c.epochs = std::stoi(v);
-      else if (k == "batch") c.batch = std::stoi(v);
-      else if (k == "lr") c.lr = std::stod(v);
-      else if (k == "seed") c.seed = std::stoull(v);
-      else if (k == "threads") c.threads = std::stoi(v);
-      else if (k == "dropout") c.dropout = std::stod(v);
-      else if (k == "augment") c.augment = (v == "true" || v == "1" || v == "yes");
-      else if (k == "circuit") c.circuit = v;
-      else if (k == "circuits-dir") c.circuits_dir = v;
-      else if (k == "run-dir") c.run_dir = v;
-      else if (k == "fixed-test-images") c.fixed_test_images = std::stoi(v);
-      else throw std::runtime_error(where + "unknown key '" + k + "'");
-    } catch (const std::logic_error&) {
-      throw std::runtime_error(where + "bad value '" + v + "' for " + k);
-    }
+    auto where = source + ":" + std::to_string(lineno);
+    if (eq == std::string::npos) throw std::runtime_error(where + ": expected key = value");
+    set_config_entry(c, trim(line.substr(0, eq)), trim(line.substr(eq + 1)), where);
   }
 }
 
-int apply_threads(int requested) {
+TorchThreads::TorchThreads(int requested) : previous_(torch::get_num_threads()) {
   int n = requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(n);
-  return torch::get_num_threads();
+  if (n != previous_) torch::set_num_threads(n);
+  count_ = torch::get_num_threads();
+}
+
+TorchThreads::~TorchThreads() {
+  if (torch::get_num_threads() != previous_) torch::set_num_threads(previous_);
+}
+
+TorchSeed::TorchSeed(uint64_t seed) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    saved_ = gen.get_state();
+  }
+  torch::manual_seed(seed);
+}
+
+TorchSeed::~TorchSeed() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(saved_);
 }
 
 // ------------------------------------------------------------------ helpers
@@ -253,81 +280,26 @@ double cpu_seconds() {
          1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-constexpr int kMetricCols = 12;
-
-torch::Tensor history_tensor(const std::vector<EpochMetrics>& h) {
-  auto t = torch::zeros({int64_t(h.size()), kMetricCols}, torch::kFloat64);
-  for (std::size_t i = 0; i < h.size(); ++i) {
-    const auto& m = h[i];
-    double v[kMetricCols] = {double(m.epoch), m.train_loss, m.train_accuracy, m.train_macro_f1,
-                             m.val_loss, m.val_accuracy, m.val_macro_f1, m.test_accuracy,
-                             m.seconds, m.train_seconds, m.peak_rss_mib, m.cpu_percent};
-    for (int j = 0; j < kMetricCols; ++j) t[int64_t(i)][j] = v[j];
-  }
-  return t;
+torch::Tensor text_tensor(const std::string& text) {
+  return torch::from_blob(const_cast<char*>(text.data()), {int64_t(text.size())}, torch::kChar).clone();
 }
+std::string tensor_text(const torch::Tensor& t) {
+  return std::string(reinterpret_cast<const char*>(t.data_ptr<int8_t>()), std::size_t(t.numel()));
+}
+
+/// The metrics of checkpoints written before the "meta" entry: one row of
+/// 12 doubles per epoch, in metrics.csv's column order.
 std::vector<EpochMetrics> history_from(const torch::Tensor& t) {
   std::vector<EpochMetrics> h;
   auto a = t.accessor<double, 2>();
   for (int64_t i = 0; i < t.size(0); ++i) {
     EpochMetrics m;
     m.epoch = int(a[i][0]);
-    m.train_loss = a[i][1]; m.train_accuracy = a[i][2]; m.train_macro_f1 = a[i][3];
-    m.val_loss = a[i][4]; m.val_accuracy = a[i][5]; m.val_macro_f1 = a[i][6];
-    m.test_accuracy = a[i][7]; m.seconds = a[i][8]; m.train_seconds = a[i][9];
-    m.peak_rss_mib = a[i][10]; m.cpu_percent = a[i][11];
+    const auto& fields = run_files::kEpochFields;
+    for (std::size_t k = 0; k < fields.size(); ++k) m.*fields[k].value = a[i][int64_t(k) + 1];
     h.push_back(m);
   }
   return h;
-}
-
-std::string metrics_csv(const std::vector<EpochMetrics>& h) {
-  std::ostringstream o;
-  o << "epoch,train_loss,train_accuracy,train_macro_f1,val_loss,val_accuracy,val_macro_f1,"
-       "test_accuracy,seconds,train_seconds,peak_rss_mib,cpu_percent\n";
-  o << std::setprecision(6);
-  for (const auto& m : h)
-    o << m.epoch << "," << m.train_loss << "," << m.train_accuracy << "," << m.train_macro_f1
-      << "," << m.val_loss << "," << m.val_accuracy << "," << m.val_macro_f1 << ","
-      << m.test_accuracy << "," << m.seconds << "," << m.train_seconds << "," << m.peak_rss_mib
-      << "," << m.cpu_percent << "\n";
-  return o.str();
-}
-
-std::string json_str(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    if (c == '\n') { o += "\\n"; continue; }
-    o += c;
-  }
-  return o + "\"";
-}
-
-std::string metrics_json(const TrainConfig& c, const TrainResult& r,
-                         const std::vector<std::string>& classes) {
-  std::ostringstream o;
-  o << std::setprecision(6);
-  o << "{\n  \"model\": " << json_str(c.model) << ",\n  \"dataset\": " << json_str(c.dataset)
-    << ",\n  \"classes\": [";
-  for (std::size_t i = 0; i < classes.size(); ++i) o << (i ? ", " : "") << json_str(classes[i]);
-  o << "],\n  \"threads\": " << r.threads << ",\n  \"seed\": " << c.seed
-    << ",\n  \"batch\": " << c.batch << ",\n  \"lr\": " << c.lr
-    << ",\n  \"parameters\": {\"total\": " << r.parameters.total
-    << ", \"quantum\": " << r.parameters.quantum << ", \"classical\": " << r.parameters.classical
-    << "},\n  \"epochs\": [\n";
-  for (std::size_t i = 0; i < r.history.size(); ++i) {
-    const auto& m = r.history[i];
-    o << "    {\"epoch\": " << m.epoch << ", \"train_loss\": " << m.train_loss
-      << ", \"train_accuracy\": " << m.train_accuracy << ", \"train_macro_f1\": " << m.train_macro_f1
-      << ", \"val_loss\": " << m.val_loss << ", \"val_accuracy\": " << m.val_accuracy
-      << ", \"val_macro_f1\": " << m.val_macro_f1 << ", \"test_accuracy\": " << m.test_accuracy
-      << ", \"seconds\": " << m.seconds << ", \"train_seconds\": " << m.train_seconds
-      << ", \"peak_rss_mib\": " << m.peak_rss_mib << ", \"cpu_percent\": " << m.cpu_percent << "}"
-      << (i + 1 < r.history.size() ? "," : "") << "\n";
-  }
-  o << "  ]\n}\n";
-  return o.str();
 }
 
 std::string fmt_time(double s) {
@@ -337,71 +309,117 @@ std::string fmt_time(double s) {
   return buf;
 }
 
-void save_checkpoint(const std::string& path, Classifier& model, torch::optim::Adam& opt,
-                     int epoch, const TrainConfig& c, const std::vector<EpochMetrics>& h) {
+void copy_file(const std::string& from, const std::string& to) {
+  write_atomic(to, read_text(from));
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ checkpoints
+
+Checkpoint read_checkpoint(const std::string& path) {
+  if (!is_file(path)) throw std::runtime_error("no checkpoint '" + path + "'");
+  Checkpoint k;
+  k.path = path;
+  try {
+    k.archive.load_from(path);
+    torch::Tensor meta;  // fresh tensors: read() into a defined one keeps its dtype
+    if (k.archive.try_read("meta", meta)) {
+      auto m = run_files::read_checkpoint_meta(tensor_text(meta), path);
+      k.config = std::move(m.config);
+      k.epoch = m.epoch;
+      k.history = std::move(m.history);
+    } else {  // written before the metadata was JSON
+      torch::Tensor t, e, h;
+      k.archive.read("config", t);
+      k.archive.read("epoch", e);
+      k.archive.read("history", h);
+      apply_config_text(k.config, tensor_text(t), path + ": config");
+      k.epoch = int(e.item<int64_t>());
+      k.history = history_from(h);
+    }
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("'" + path + "' is not a qforge checkpoint (" +
+                             std::string(e.what_without_backtrace()) + ")");
+  }
+  return k;
+}
+
+Classifier Checkpoint::model(const ModelSpec& spec) {
+  Classifier m(spec);
+  torch::serialize::InputArchive mar;
+  try {
+    archive.read("model", mar);
+    m->load(mar);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("'" + path + "' does not hold a " + spec.kind + " model for these data (" +
+                             std::string(e.what_without_backtrace()) + ")");
+  }
+  m->eval();
+  return m;
+}
+
+void write_checkpoint(const std::string& path, Classifier& model, torch::optim::Optimizer& opt,
+                      int epoch, const TrainConfig& c, const std::vector<EpochMetrics>& h) {
   torch::serialize::OutputArchive ar;
   torch::serialize::OutputArchive mar, oar;
   model->save(mar);
   opt.save(oar);
   ar.write("model", mar);
   ar.write("optimizer", oar);
-  ar.write("epoch", torch::tensor(int64_t(epoch)));
+  ar.write("meta", text_tensor(run_files::checkpoint_meta(c, epoch, h)));
   {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     ar.write("rng", gen.get_state());
   }
-  std::string cfg = config_to_text(c);
-  ar.write("config", torch::from_blob(cfg.data(), {int64_t(cfg.size())}, torch::kChar).clone());
-  ar.write("history", history_tensor(h));
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  ar.save_to(tmp);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");
+  std::ostringstream bytes;
+  ar.save_to(bytes);
+  write_atomic(path, bytes.str());
 }
 
-struct Loaded {
-  TrainConfig config;
-  int epoch = 0;
-  std::vector<EpochMetrics> history;
-};
+// ------------------------------------------------------------------ FGSM
 
-Loaded read_checkpoint_header(torch::serialize::InputArchive& ar) {
-  Loaded l;
-  torch::Tensor t, e, h;  // fresh tensors: read() into a defined one keeps its dtype
-  ar.read("config", t);
-  std::string text(reinterpret_cast<const char*>(t.data_ptr<int8_t>()), std::size_t(t.numel()));
-  apply_config_text(l.config, text, "checkpoint config");
-  ar.read("epoch", e);
-  l.epoch = int(e.item<int64_t>());
-  ar.read("history", h);
-  l.history = history_from(h);
-  return l;
-}
-
-void load_checkpoint_path(torch::serialize::InputArchive& ar, const std::string& path) {
-  if (!is_file(path)) throw std::runtime_error("no checkpoint '" + path + "'");
-  try {
-    ar.load_from(path);
-  } catch (const c10::Error& e) {
-    throw std::runtime_error("'" + path + "' is not a qforge checkpoint (" +
-                             std::string(e.what_without_backtrace()) + ")");
+FgsmResult fgsm(Classifier& model, const torch::Tensor& X, const torch::Tensor& Y,
+                const std::vector<double>& eps) {
+  model->eval();
+  FgsmResult r;
+  r.correct.assign(eps.size(), 0);
+  const int64_t N = X.size(0), bs = 256;
+  for (int64_t i = 0; i < N; i += bs) {
+    auto x = X.narrow(0, i, std::min(bs, N - i)).detach().clone().set_requires_grad(true);
+    auto y = Y.narrow(0, i, x.size(0));
+    torch::Tensor out, g;
+    {
+      torch::AutoGradMode on(true);
+      out = model->forward(x);
+      g = torch::autograd::grad({torch::nll_loss(out, y)}, {x})[0].sign();
+    }
+    torch::NoGradGuard ng;
+    auto pred = out.argmax(1);
+    for (int64_t b = 0; b < x.size(0); ++b) r.predictions.push_back(int(pred[b].item<int64_t>()));
+    for (std::size_t k = 0; k < eps.size(); ++k) {
+      auto adv = (x.detach() + eps[k] * g).clamp(0, 1);
+      r.correct[k] += model->forward(adv).argmax(1).eq(y).sum().item<int64_t>();
+    }
   }
+  return r;
 }
-
-void copy_file(const std::string& from, const std::string& to) {
-  write_atomic(to, read_text(from));
-}
-
-char epoch_name_buf[32];
-std::string epoch_file(int e) {
-  std::snprintf(epoch_name_buf, sizeof epoch_name_buf, "epoch_%03d.pt", e);
-  return epoch_name_buf;
-}
-
-}  // namespace
 
 std::string find_circuit_file(const TrainConfig& c) { return circuit_path(c); }
+
+std::string epoch_checkpoint_file(int epoch) {
+  char name[32];
+  std::snprintf(name, sizeof name, "epoch_%03d.pt", epoch);
+  return name;
+}
+
+std::string run_circuit_file(const std::string& run_dir, const TrainConfig& c) {
+  if (is_file(run_dir + "/circuit.qasm")) return run_dir + "/circuit.qasm";
+  TrainConfig search = c;
+  if (!is_file(search.circuit)) search.circuit.clear();
+  return circuit_path(search);
+}
 
 ParameterCounts count_parameters(const TrainConfig& c) {
   ImageSet probe;
@@ -418,15 +436,16 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
   if (c.run_dir.empty()) throw std::runtime_error("no run directory");
   if (c.epochs < 1 || c.batch < 1) throw std::runtime_error("epochs and batch must be positive");
   TrainResult r;
-  r.threads = apply_threads(c.threads);
+  TorchThreads threads(c.threads);
+  r.threads = threads.count();
   r.run_dir = c.run_dir;
   const std::string ckpt = c.run_dir + "/checkpoint.pt";
 
   int start_epoch = 0;
-  torch::serialize::InputArchive resume_ar;
+  Checkpoint resume;
   if (c.resume && is_file(ckpt)) {
-    load_checkpoint_path(resume_ar, ckpt);
-    Loaded l = read_checkpoint_header(resume_ar);
+    resume = read_checkpoint(ckpt);
+    const Checkpoint& l = resume;
     // The stored run decides everything that shapes the result.
     int epochs = c.epochs, threads = c.threads, stop = c.stop_after, progress = c.progress;
     bool quiet = c.quiet;
@@ -446,18 +465,16 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
 
   Data d = prepare_data(c);
   const int C = int(d.class_names.size());
-  torch::manual_seed(c.seed);
-  Classifier model(model_spec(c, d.train, C));
+  TorchSeed seed(c.seed);
+  Classifier model = start_epoch > 0 ? resume.model(model_spec(c, d.train, C)) : Classifier(model_spec(c, d.train, C));
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(c.lr));
   r.parameters = model->counts();
   if (start_epoch > 0) {
-    torch::serialize::InputArchive mar, oar;
-    resume_ar.read("model", mar);
-    resume_ar.read("optimizer", oar);
-    model->load(mar);
+    torch::serialize::InputArchive oar;
+    resume.archive.read("optimizer", oar);
     opt.load(oar);
     torch::Tensor rng;
-    resume_ar.read("rng", rng);
+    resume.archive.read("rng", rng);
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(rng);
@@ -485,9 +502,7 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     log << c.model << " on " << c.dataset << " (" << C << " classes): " << d.train.size()
         << " train, " << d.val.size() << " validation, " << d.test.size() << " test images; "
         << r.parameters.total << " parameters (" << r.parameters.quantum << " quantum); "
-        << r.threads << " threads"
-        << (is_hybrid(c.model) ? "; quantum layer: " + quantum_head_backend() : std::string())
-        << "\n";
+        << r.threads << " threads\n";
   if (!c.quiet && start_epoch > 0)
     log << "resuming " << c.run_dir << " after epoch " << start_epoch << "\n";
 
@@ -550,11 +565,11 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     r.history.push_back(m);
     ++done_this_run;
 
-    save_checkpoint(ckpt, model, opt, epoch, c, r.history);
+    write_checkpoint(ckpt, model, opt, epoch, c, r.history);
     if (epoch == 1 || epoch == (c.epochs + 1) / 2 || epoch == c.epochs)
-      copy_file(ckpt, c.run_dir + "/" + epoch_file(epoch));
-    write_atomic(c.run_dir + "/metrics.csv", metrics_csv(r.history));
-    write_atomic(c.run_dir + "/metrics.json", metrics_json(c, r, d.class_names));
+      copy_file(ckpt, c.run_dir + "/" + epoch_checkpoint_file(epoch));
+    write_atomic(c.run_dir + "/metrics.csv", run_files::metrics_csv(r.history));
+    write_atomic(c.run_dir + "/metrics.json", run_files::metrics_json(c, r, d.class_names));
     if (!c.quiet) {
       if (bar) log << "\r" << std::string(100, ' ') << "\r";
       char line[256];
@@ -575,14 +590,9 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
 }
 
 std::vector<float> checkpoint_parameters(const std::string& path) {
-  torch::serialize::InputArchive ar;
-  load_checkpoint_path(ar, path);
-  Loaded l = read_checkpoint_header(ar);
-  Data d = prepare_data(l.config);
-  Classifier model(model_spec(l.config, d.train, int(d.class_names.size())));
-  torch::serialize::InputArchive mar;
-  ar.read("model", mar);
-  model->load(mar);
+  Checkpoint k = read_checkpoint(path);
+  Data d = prepare_data(k.config);
+  Classifier model = k.model(model_spec(k.config, d.train, int(d.class_names.size())));
   std::vector<float> out;
   for (const auto& p : model->parameters()) {
     auto t = p.detach().to(torch::kFloat32).contiguous().view(-1);
@@ -592,27 +602,22 @@ std::vector<float> checkpoint_parameters(const std::string& path) {
 }
 
 EvalResult evaluate(const EvalOptions& o) {
+  if (o.split != "val" && o.split != "test")
+    throw std::runtime_error("unknown split '" + o.split + "' (expected test or val)");
   EvalResult r;
-  r.threads = apply_threads(o.threads);
-  torch::serialize::InputArchive ar;
-  load_checkpoint_path(ar, o.checkpoint);
-  Loaded l = read_checkpoint_header(ar);
-  TrainConfig c = l.config;
+  TorchThreads threads(o.threads);
+  r.threads = threads.count();
+  Checkpoint k = read_checkpoint(o.checkpoint);
+  TrainConfig c = k.config;
   if (!o.data_dir.empty()) c.data_dir = o.data_dir;
   r.config = c;
-  r.epoch = l.epoch;
+  r.epoch = k.epoch;
   Data d = prepare_data(c);
   const int C = int(d.class_names.size());
   r.class_names = d.class_names;
-  Classifier model(model_spec(c, d.train, C));
-  torch::serialize::InputArchive mar;
-  ar.read("model", mar);
-  model->load(mar);
-  model->eval();
+  Classifier model = k.model(model_spec(c, d.train, C));
   r.parameters = model->counts();
   const ImageSet& s = o.split == "val" ? d.val : d.test;
-  if (o.split != "val" && o.split != "test")
-    throw std::runtime_error("unknown split '" + o.split + "' (expected test or val)");
   auto X = images_u8(s), Y = labels_t(s);
   r.images = s.size();
   auto pr = eval_pass(model, X, Y, C);
@@ -620,18 +625,8 @@ EvalResult evaluate(const EvalOptions& o) {
   r.loss = pr.loss;
   r.fgsm_eps = o.fgsm_eps;
   if (o.fgsm_eps >= 0) {
-    int64_t correct = 0;
-    const int64_t N = X.size(0), bs = 256;
-    for (int64_t i = 0; i < N; i += bs) {
-      auto x = (X.narrow(0, i, std::min(bs, N - i)).to(torch::kFloat32) / 255.0).set_requires_grad(true);
-      auto y = Y.narrow(0, i, x.size(0));
-      auto loss = torch::nll_loss(model->forward(x), y);
-      auto g = torch::autograd::grad({loss}, {x})[0];
-      torch::NoGradGuard ng;
-      auto adv = (x + o.fgsm_eps * g.sign()).clamp(0, 1);
-      correct += model->forward(adv).argmax(1).eq(y).sum().item<int64_t>();
-    }
-    r.fgsm_accuracy = double(correct) / double(std::max<int64_t>(1, N));
+    auto f = fgsm(model, X.to(torch::kFloat32) / 255.0, Y, {o.fgsm_eps});
+    r.fgsm_accuracy = double(f.correct[0]) / double(std::max<int64_t>(1, X.size(0)));
   }
   return r;
 }

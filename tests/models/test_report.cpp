@@ -2,7 +2,10 @@
 // every figure is produced as PNG (decodes, has the size asked for) and SVG,
 // the HTML references only files that exist, and the numbers of its tables
 // are the runs' metrics files'. Also: a missing gnuplot is a clear error.
+// The one checkpoint reader (internal to the models library).
+#include "../../models/src/checkpoint.hpp"
 #include "qforge/models/datasets.hpp"
+#include "qforge/models/networks.hpp"
 #include "qforge/models/plot.hpp"
 #include "qforge/models/report.hpp"
 #include "qforge/models/training.hpp"
@@ -229,6 +232,25 @@ TEST(Report, AnalysisAgreesWithTraining) {
     EXPECT_NEAR(std::hypot(a.bloch[i], a.bloch[i + 1]), 1.0, 1e-9);
     EXPECT_NEAR(a.bloch[i + 2], 0.0, 1e-9);
   }
+  // By hand: lean_hybrid.qasm encodes feature x_q as h q; u1(2 x_q) q, so
+  // qubit q's Bloch vector is (cos 2x_q, sin 2x_q, 0), x the model's features.
+  TestSplit test = test_split(run.config);
+  Checkpoint k = read_checkpoint(run.dir + "/checkpoint.pt");
+  Classifier model = k.model(model_spec(run.config, test.images, 2, run.circuit_file));
+  const int64_t B = int64_t(a.bloch_labels.size());
+  ASSERT_EQ(B, 64);
+  auto px = torch::from_blob(test.images.pixels.data(), {B, 1, 28, 28}, torch::kUInt8).to(torch::kFloat32) / 255.0;
+  torch::NoGradGuard ng;
+  auto f = model->features(px).to(torch::kFloat64);
+  ASSERT_EQ(a.bloch.size(), std::size_t(B * 4 * 3));
+  for (int64_t b = 0; b < B; ++b)
+    for (int q = 0; q < 4; ++q) {
+      const double x = f[b][q].item<double>();
+      const double* v = &a.bloch[std::size_t((b * 4 + q) * 3)];
+      EXPECT_NEAR(v[0], std::cos(2 * x), 1e-6) << "sample " << b << " qubit " << q;
+      EXPECT_NEAR(v[1], std::sin(2 * x), 1e-6) << "sample " << b << " qubit " << q;
+      EXPECT_EQ(a.bloch_labels[std::size_t(b)], test.images.labels[std::size_t(b)]);
+    }
 }
 
 TEST(Report, MissingGnuplotIsAClearError) {
@@ -259,4 +281,42 @@ TEST(Report, MetricsCsvAndMarkdown) {
   EXPECT_NE(html.find("<tr><th>a</th><th>b</th></tr>"), std::string::npos) << html;
   EXPECT_NE(html.find("<tr><td>1</td><td>—</td></tr>"), std::string::npos) << html;
   EXPECT_NE(html.find("<p>after</p>"), std::string::npos);
+}
+
+TEST(Report, ReadsMetricsJsonOfEarlierVersions) {
+  // metrics.json as qforge wrote it by hand before it used nlohmann-json.
+  const std::string dir = "/tmp/qforge_report_oldrun_" + std::to_string(::getpid());
+  ::mkdir(dir.c_str(), 0755);
+  std::ofstream(dir + "/metrics.csv")
+      << "epoch,train_loss,train_accuracy,train_macro_f1,val_loss,val_accuracy,val_macro_f1,test_accuracy,"
+         "seconds,train_seconds,peak_rss_mib,cpu_percent\n1,0.5,0.8,0.79,0.4,0.9,0.89,0.91,2.5,2,300,95\n";
+  std::ofstream(dir + "/metrics.json")
+      << "{\n  \"model\": \"lcqhnn\",\n  \"dataset\": \"fashion-mnist\",\n  \"classes\": [\"trouser\", "
+         "\"sh\\\"irt\"],\n  \"threads\": 2,\n  \"seed\": 42,\n  \"batch\": 64,\n  \"lr\": 0.001,\n  "
+         "\"parameters\": {\"total\": 2434, \"quantum\": 4, \"classical\": 2430},\n  \"epochs\": [\n    "
+         "{\"epoch\": 1, \"train_loss\": 0.5, \"train_accuracy\": 0.8, \"train_macro_f1\": 0.79, \"val_loss\": 0.4, "
+         "\"val_accuracy\": 0.9, \"val_macro_f1\": 0.89, \"test_accuracy\": 0.91, \"seconds\": 2.5, "
+         "\"train_seconds\": 2, \"peak_rss_mib\": 300, \"cpu_percent\": 95}\n  ]\n}\n";
+  RunRecord r = read_run(dir);
+  EXPECT_EQ(r.class_names, (std::vector<std::string>{"trouser", "sh\"irt"}));
+  EXPECT_EQ(r.parameters.total, 2434);
+  EXPECT_EQ(r.parameters.quantum, 4);
+  EXPECT_EQ(r.parameters.classical, 2430);
+  // A damaged file is an error that names it.
+  std::ofstream(dir + "/metrics.json") << "{\"classes\": [\"a\", ";
+  try {
+    read_run(dir);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(dir + "/metrics.json: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(Report, TrainingWritesMetricsJsonTheReportReads) {
+  const std::string exp = tiny_experiment();
+  RunRecord r = read_run(exp + "/cnn-4");
+  EXPECT_EQ(r.class_names, (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(r.parameters.total, count_parameters(r.config).total);
+  EXPECT_EQ(r.parameters.quantum, 0);
+  EXPECT_EQ(r.parameters.classical, r.parameters.total);
 }

@@ -1,11 +1,13 @@
 // Training on a tiny generated dataset (real MNIST IDX files): learning,
 // resume after a simulated kill, FGSM through the quantum layer.
 #include "qforge/models/datasets.hpp"
+#include "qforge/models/networks.hpp"
 #include "qforge/models/training.hpp"
 
 #include <gtest/gtest.h>
 #include "tiny_data.hpp"
 
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -131,20 +133,28 @@ TEST(Training, ConfigTextRoundTripAndErrors) {
   }
 }
 
-TEST(Training, RuntimeLayerAgreesWithReferenceSimulator) {
-  // The same run with qforge::QuantumLayer and with the built-in adjoint
-  // reference simulator (QFORGE_QUANTUM_HEAD=reference): same losses.
-  std::ostringstream log;
-  auto a = tiny_config("lcqhnn", "layer");
-  a.epochs = 1;
-  auto ra = train(a, log);
-  ::setenv("QFORGE_QUANTUM_HEAD", "reference", 1);
-  auto b = tiny_config("lcqhnn", "reference");
-  b.epochs = 1;
-  auto rb = train(b, log);
-  ::unsetenv("QFORGE_QUANTUM_HEAD");
-  EXPECT_NEAR(ra.history[0].train_loss, rb.history[0].train_loss, 1e-4);
-  EXPECT_NEAR(ra.history[0].val_loss, rb.history[0].val_loss, 1e-4);
+TEST(Training, ThreadCountDoesNotChangeTheWeights) {
+  // LibTorch's threads and the quantum layer's OpenMP threads (the layer
+  // takes LibTorch's count; batches of 128 are above its parallel threshold)
+  // must not change a single bit of the trained weights.
+  for (const char* model : {"lcqhnn", "hybrid-cnn", "cnn-8"}) {
+    std::vector<std::vector<float>> weights;
+    for (int threads : {1, 2}) {
+      std::ostringstream log;
+      auto c = tiny_config(model, std::string("threads") + std::to_string(threads));
+      c.batch = 128;  // the whole training subset of 128 images
+      c.epochs = 3;
+      c.threads = threads;
+      auto r = train(c, log);
+      EXPECT_EQ(r.threads, threads);
+      weights.push_back(checkpoint_parameters(c.run_dir + "/checkpoint.pt"));
+    }
+    ASSERT_EQ(weights[0].size(), weights[1].size()) << model;
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < weights[0].size(); ++i)
+      differ += std::memcmp(&weights[0][i], &weights[1][i], sizeof(float)) != 0;
+    EXPECT_EQ(differ, 0u) << model << ": " << differ << " of " << weights[0].size() << " parameters differ";
+  }
 }
 
 TEST(Training, HybridCnnAmplitudeEmbeddingLearns) {
@@ -157,4 +167,58 @@ TEST(Training, HybridCnnAmplitudeEmbeddingLearns) {
   EXPECT_LT(r.history.back().train_loss, r.history.front().train_loss);
   EXPECT_GE(r.history.back().val_accuracy, 0.8);
   EXPECT_EQ(count_parameters(c).total, r.parameters.total);
+}
+
+TEST(Training, UnreadableCheckpointIsALocatedError) {
+  const std::string path = "/tmp/qforge_models_not_a_checkpoint_" + std::to_string(::getpid()) + ".pt";
+  std::ofstream(path) << "not a checkpoint\n";
+  for (const std::string& p : {path, std::string("/nonexistent/checkpoint.pt")}) {
+    EvalOptions o;
+    o.checkpoint = p;
+    o.threads = 1;
+    try {
+      evaluate(o);
+      FAIL() << "no error for " << p;
+    } catch (const std::runtime_error& e) {
+      const std::string want = p == path ? "'" + p + "' is not a qforge checkpoint (" : "no checkpoint '" + p + "'";
+      EXPECT_EQ(std::string(e.what()).rfind(want, 0), 0u) << e.what();
+    }
+  }
+}
+
+TEST(Training, ReadsCheckpointsOfEarlierVersions) {
+  // A checkpoint as qforge wrote it before its metadata was JSON: "config"
+  // (config-file text), "epoch" and "history" (12 doubles per epoch) tensors.
+  auto c = tiny_config("cnn-4", "oldformat");
+  ImageSet probe;
+  probe.channels = 1;
+  probe.height = probe.width = 28;
+  torch::manual_seed(5);
+  Classifier m(model_spec(c, probe, 2, ""));
+  torch::serialize::OutputArchive ar, mar;
+  m->save(mar);
+  ar.write("model", mar);
+  ar.write("epoch", torch::tensor(int64_t(7)));
+  std::string cfg = config_to_text(c);
+  ar.write("config", torch::from_blob(cfg.data(), {int64_t(cfg.size())}, torch::kChar).clone());
+  auto h = torch::zeros({1, 12}, torch::kFloat64);
+  h[0][0] = 7;
+  ar.write("history", h);
+  ::mkdir(c.run_dir.c_str(), 0755);
+  const std::string path = c.run_dir + "/old.pt";
+  ar.save_to(path);
+
+  EvalOptions o;
+  o.checkpoint = path;
+  o.threads = 1;
+  auto r = evaluate(o);
+  EXPECT_EQ(r.epoch, 7);
+  EXPECT_EQ(r.config.model, "cnn-4");
+  EXPECT_EQ(config_to_text(r.config), config_to_text(c));
+  std::vector<float> want;
+  for (const auto& p : m->parameters()) {
+    auto t = p.detach().contiguous().view(-1);
+    want.insert(want.end(), t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+  }
+  EXPECT_EQ(checkpoint_parameters(path), want);
 }

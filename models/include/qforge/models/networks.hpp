@@ -12,6 +12,8 @@
 
 namespace qforge::models {
 
+class QuantumHead;  // models/src/quantum_head.hpp
+
 struct ModelSpec {
   std::string kind;                 ///< cnn-4 | cnn-8 | cnn-16 | lcqhnn | hybrid-cnn | cnn-twin
   int channels = 1, height = 28, width = 28;
@@ -34,11 +36,25 @@ std::string default_circuit_file(const std::string& kind);
 
 /// Image classifier: forward takes [B, C, H, W] pixels in [0, 1] and returns
 /// log-probabilities [B, num_classes] (normalisation is its first step, so
-/// FGSM perturbs raw pixels).
+/// FGSM perturbs raw pixels). The forward pass is cut in three seams that
+/// export and the report use:
+///   forward(x) = head(features(x)),  features(x) = features_from_maps(maps(x)).
 class ClassifierImpl : public torch::nn::Module {
  public:
   explicit ClassifierImpl(const ModelSpec& spec);
   torch::Tensor forward(torch::Tensor pixels);
+  /// Activations of the last convolution after its ReLU [B, 16, h, w]
+  /// (the layer Grad-CAM looks at).
+  torch::Tensor maps(const torch::Tensor& pixels);
+  /// From those maps to the features entering the head: the quantum layer's
+  /// input for the hybrids, the hidden layer for the CNNs (dropout applied in
+  /// training mode).
+  torch::Tensor features_from_maps(const torch::Tensor& maps);
+  torch::Tensor features(const torch::Tensor& pixels) { return features_from_maps(maps(pixels)); }
+  /// Features -> log-probabilities [B, num_classes].
+  torch::Tensor head(const torch::Tensor& features);
+  /// The quantum layer of a hybrid model; null for the classical ones.
+  std::shared_ptr<QuantumHead> quantum() const { return quantum_; }
   ParameterCounts counts() const;
   const ModelSpec& spec() const { return spec_; }
 
@@ -47,7 +63,7 @@ class ClassifierImpl : public torch::nn::Module {
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
-  std::shared_ptr<torch::nn::Module> quantum_;   // a QuantumHead
+  std::shared_ptr<QuantumHead> quantum_;
   torch::Tensor mean_, std_;
 };
 TORCH_MODULE(Classifier);

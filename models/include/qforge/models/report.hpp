@@ -40,6 +40,7 @@ std::vector<std::string> expand_run_dirs(const std::vector<std::string>& args);
 /// Results of analysing a run's checkpoints (report_torch.cpp).
 struct RunAnalysis {
   int epoch = 0;                           ///< of the analysed (last) checkpoint
+  int threads = 0;                         ///< LibTorch threads used (set for the call only)
   ConfusionMatrix confusion;               ///< on the whole test subset
   std::vector<double> fgsm_eps, fgsm_accuracy;
   // Features entering the classifier head (the quantum layer's input for the
@@ -75,8 +76,8 @@ struct AnalysisOptions {
   int grid_images = 32;
   int bloch_samples = 64;
   int region_res = 120;
-  uint64_t seed = 0;
-  int threads = 0;
+  uint64_t seed = 0;                       ///< t-SNE seed
+  int threads = 0;                         ///< LibTorch threads; 0: all cores
 };
 RunAnalysis analyse_run(const RunRecord& run, const AnalysisOptions& options);
 

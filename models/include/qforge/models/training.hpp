@@ -20,6 +20,7 @@
 #include <iosfwd>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qforge::models {
@@ -36,7 +37,7 @@ struct TrainConfig {
   int batch = 64;
   double lr = 1e-3;
   uint64_t seed = 42;
-  int threads = 0;                      ///< LibTorch intra-op threads; 0: all cores
+  int threads = 0;                      ///< LibTorch intra-op threads while training; 0: all cores
   double dropout = 0.2;
   bool augment = false;                 ///< random crop (pad 2 or 4) + flip (not for digits)
   std::string circuit;                  ///< override the model's circuit file
@@ -48,6 +49,13 @@ struct TrainConfig {
   bool quiet = false;                   ///< no per-epoch output at all
   int fixed_test_images = 32;           ///< indices saved for later reports
 };
+
+/// The settings of `c` as (key, value text) pairs, in the order of the
+/// config-file format; the one list config_to_text and checkpoints use.
+std::vector<std::pair<std::string, std::string>> config_entries(const TrainConfig& c);
+/// Set one setting from its text; throws std::runtime_error "WHERE: unknown
+/// key 'K'" or "WHERE: bad value 'V' for K".
+void set_config_entry(TrainConfig& c, const std::string& key, const std::string& value, const std::string& where);
 
 /// key = value lines (the config-file format; '#' starts a comment).
 std::string config_to_text(const TrainConfig& c);
@@ -82,7 +90,7 @@ struct ParameterCounts {
 struct TrainResult {
   std::vector<EpochMetrics> history;   ///< every epoch so far (resumed ones too)
   ParameterCounts parameters;
-  int threads = 0;
+  int threads = 0;                     ///< LibTorch threads used (restored after train returns)
   std::string run_dir;
   bool stopped_early = false;          ///< stop_after hit
 };
@@ -91,8 +99,12 @@ struct TrainResult {
 ///   config.txt, metrics.csv, metrics.json (rewritten after every epoch),
 ///   checkpoint.pt (atomically after every epoch), epoch_NNN.pt for the
 ///   first, middle and last epochs, test_images.txt (fixed test indices).
-/// Progress goes to `log`.
+/// Progress goes to `log`. LibTorch's thread count and its default random
+/// generator are set for the run and restored on return.
 TrainResult train(const TrainConfig& config, std::ostream& log);
+
+/// The name of the checkpoint train() keeps of `epoch`: epoch_NNN.pt.
+std::string epoch_checkpoint_file(int epoch);
 
 /// Sum of the parameters of the model `config` describes (built, not trained).
 ParameterCounts count_parameters(const TrainConfig& config);
@@ -102,7 +114,7 @@ struct EvalOptions {
   double fgsm_eps = 0.1;               ///< on [0,1] pixels; < 0: skip FGSM
   std::string split = "test";          ///< test or val
   std::string data_dir;                ///< override the checkpoint's data dir
-  int threads = 0;
+  int threads = 0;                     ///< LibTorch threads for the call; 0: all cores
 };
 
 struct EvalResult {
@@ -114,7 +126,7 @@ struct EvalResult {
   double fgsm_eps = 0;
   double fgsm_accuracy = -1;           ///< -1 when skipped
   ParameterCounts parameters;
-  int threads = 0;
+  int threads = 0;                     ///< LibTorch threads used
   std::size_t images = 0;
 };
 
@@ -124,13 +136,20 @@ EvalResult evaluate(const EvalOptions& options);
 /// (for comparing runs).
 std::vector<float> checkpoint_parameters(const std::string& checkpoint);
 
-/// LibTorch's intra-op thread count after applying `requested` (0: all cores).
-int apply_threads(int requested);
+/// `qforge evaluate --json`: the result as a JSON object (model, epoch,
+/// accuracy, loss, macro precision/recall/F1, fgsm_eps, fgsm_accuracy,
+/// threads, parameters {total, quantum}, confusion rows).
+std::string evaluation_json(const EvalResult& result);
 
 /// The .qasm file of a hybrid model: `c.circuit` when set, else the model's
 /// default file in --circuits-dir, $QFORGE_CIRCUITS, ./circuits or the
 /// source tree's circuits/. Empty for classical models; throws, naming every
 /// place tried, when there is none.
 std::string find_circuit_file(const TrainConfig& c);
+
+/// The circuit a hybrid run in `run_dir` trained: the run's copy
+/// (circuit.qasm) first, else the recorded --circuit when it still exists,
+/// else the model's default file found as find_circuit_file finds it.
+std::string run_circuit_file(const std::string& run_dir, const TrainConfig& c);
 
 }  // namespace qforge::models
