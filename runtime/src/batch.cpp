@@ -244,9 +244,8 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
     uint64_t used = 0;
     for (uint32_t q : op.qubits) {
       if (q >= num_qubits_ || (used >> q & 1))
-        fail("BatchCircuit: gate '" + std::string(info.name) + "' (line " + std::to_string(op.line) +
-             ") uses qubit " + std::to_string(q) + " twice or outside the " + std::to_string(num_qubits_) +
-             "-qubit circuit.");
+        throw error_at(op, "BatchCircuit: gate '" + std::string(info.name) + "' uses qubit " + std::to_string(q) +
+                               " twice or outside the " + std::to_string(num_qubits_) + "-qubit circuit.");
       used |= uint64_t(1) << q;
     }
     const unsigned targets[2] = {op.qubits[nc], nt == 2 ? op.qubits[nc + 1] : 0u};
@@ -295,7 +294,7 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
     try {
       o.block = make_block_gate(num_qubits_, kind, nt, targets, ctrl_mask);
     } catch (const std::invalid_argument& e) {
-      fail("BatchCircuit: gate '" + std::string(info.name) + "' (line " + std::to_string(op.line) + "): " + e.what());
+      throw error_at(op, "BatchCircuit: gate '" + std::string(info.name) + "': " + e.what());
     }
     ops_.push_back(std::move(o));
   }

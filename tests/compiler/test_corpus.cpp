@@ -301,7 +301,7 @@ TEST(Corpus, RoundTripQasm2) {
     std::string text;
     try {
       text = emit_qasm2(c->circuit);
-    } catch (const std::runtime_error& e) {
+    } catch (const LocatedError& e) {
       // Only the OpenQASM 3 examples may use what 2.0 cannot express.
       EXPECT_EQ(c->rel.rfind("openqasm-examples/", 0), 0u) << c->rel << ": " << e.what();
       continue;
