@@ -15,6 +15,7 @@
 // dropped: without modifiers it is unobservable.
 //
 //===----------------------------------------------------------------------===//
+#include "qforge/definitions.hpp"
 #include "qforge/emit.hpp"
 #include "qforge/stats.hpp"
 
@@ -29,32 +30,30 @@ namespace {
 
 using G = GateId;
 
-// Qiskit's qelib1.inc gates that are also table gates (or fold targets).
-const std::set<std::string> kQelib1 = {
-    "u3", "u2", "u1", "cx", "id", "u", "p", "x", "y", "z", "h", "s", "sdg", "t", "tdg",
-    "rx", "ry", "rz", "sx", "sxdg", "cz", "cy", "swap", "ch", "ccx", "cswap", "crx", "cry",
-    "crz", "cu1", "cp", "cu3", "csx", "cu", "rxx", "rzz", "c3x", "c4x", "c3sqrtx"};
-
-struct Definition {
-  GateId gate;
-  std::vector<GateId> uses;
-  const char* text;
-};
-
-// In dependency order.
-const Definition kDefinitions[] = {
-    {G::RYY, {},
-     "gate ryy(param0) q0,q1 { rx(pi/2) q0; rx(pi/2) q1; cx q0,q1; rz(param0) q1; cx q0,q1; "
-     "rx(-pi/2) q0; rx(-pi/2) q1; }"},
-    {G::RZX, {}, "gate rzx(param0) q0,q1 { h q1; cx q0,q1; rz(param0) q1; cx q0,q1; h q1; }"},
-    {G::ECR, {G::RZX}, "gate ecr q0,q1 { rzx(pi/4) q0,q1; x q0; rzx(-pi/4) q0,q1; }"},
-    {G::CCZ, {}, "gate ccz q0,q1,q2 { h q2; ccx q0,q1,q2; h q2; }"},
-};
-
-const Definition* find_definition(GateId g) {
-  for (const auto& d : kDefinitions)
-    if (d.gate == g) return &d;
-  return nullptr;
+// `gate ryy(param0) q0,q1 { ... }` from the table's definition.
+std::string definition_text(const GateDefinition& d) {
+  const GateInfo& g = gate_info(d.gate);
+  std::vector<std::string> params;
+  for (int i = 0; i < g.num_params; ++i) params.push_back("param" + std::to_string(i));
+  std::string out = "gate " + std::string(g.name);
+  if (g.num_params > 0) {
+    out += "(";
+    for (int i = 0; i < g.num_params; ++i) out += (i ? "," : "") + params[i];
+    out += ")";
+  }
+  for (int i = 0; i < g.num_qubits; ++i) out += (i ? ",q" : " q") + std::to_string(i);
+  out += " {";
+  for (const Operation& op : d.body) {
+    out += " " + std::string(gate_info(op.gate).name);
+    if (!op.params.empty()) {
+      out += "(";
+      for (std::size_t i = 0; i < op.params.size(); ++i) out += (i ? "," : "") + op.params[i].to_qasm(params);
+      out += ")";
+    }
+    for (std::size_t i = 0; i < op.qubits.size(); ++i) out += (i ? ",q" : " q") + std::to_string(op.qubits[i]);
+    out += ";";
+  }
+  return out + " }";
 }
 
 bool is_identifier(const std::string& s) {
@@ -78,16 +77,7 @@ class Qasm2Writer {
 
     std::ostringstream out;
     out << "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n";
-    std::vector<GateId> work(defined.begin(), defined.end());
-    std::set<GateId> closure;
-    while (!work.empty()) {
-      GateId g = work.back();
-      work.pop_back();
-      if (!closure.insert(g).second) continue;
-      for (GateId dep : find_definition(g)->uses) work.push_back(dep);
-    }
-    for (const auto& d : kDefinitions)
-      if (closure.count(d.gate)) out << d.text << "\n";
+    for (const GateDefinition* d : definitions_for(defined, GateLibrary::Qelib1)) out << definition_text(*d) << "\n";
     for (const Register& r : qregs_) out << "qreg " << checked(r.name) << "[" << r.size << "];\n";
     for (const Register& r : cregs_) out << "creg " << checked(r.name) << "[" << r.size << "];\n";
     for (const auto& s : body) out << s << "\n";
@@ -188,12 +178,12 @@ class Qasm2Writer {
       }
       if (name == "c3sx") name = "c3sqrtx";
       auto folded = gate_by_name(name);
-      const bool known = kQelib1.count(name) || (folded && find_definition(*folded));
+      const bool known = find_library_gate(GateLibrary::Qelib1, name) || (folded && gate_definition(*folded));
       if (!known)
         fail(index, "there is no control modifier, and qelib1.inc has no gate '" + name +
                         "' to express it");
     }
-    if (auto g = gate_by_name(name); g && find_definition(*g)) defined.insert(*g);
+    if (auto g = gate_by_name(name)) defined.insert(*g);
     return name + params(index, ps) + " " + qubit_list(op.qubits) + ";";
   }
 

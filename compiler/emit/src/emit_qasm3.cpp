@@ -16,6 +16,7 @@
 // that would become a controlled phase under `ctrl @`, while `cu` is exact.
 //
 //===----------------------------------------------------------------------===//
+#include "qforge/definitions.hpp"
 #include "qforge/emit.hpp"
 
 #include <algorithm>
@@ -31,77 +32,35 @@ namespace {
 
 using G = GateId;
 
-// A gate stdgates.inc does not define, written in terms of ones it does (or
-// ones defined before it). `$p0`/`$q0` stand for parameter/qubit names.
-struct Definition {
-  GateId gate;
-  std::vector<GateId> uses;  ///< non-standard gates the body calls
-  const char* body;          ///< statements, `;`-separated, with $p/$q holes
-};
-
-const Definition kDefinitions[] = {
-    // sxdg = exp(-i pi/4) s h s
-    {G::SXdg, {}, "s $q0;h $q0;s $q0;gphase(-pi/4)"},
-    // csx: sx = h s h, and h on the target commutes with the control
-    {G::CSX, {}, "h $q1;cp(pi/2) $q0, $q1;h $q1"},
-    {G::CU1, {}, "cp($p0) $q0, $q1"},
-    {G::CU3, {}, "cu($p0, $p1, $p2, 0) $q0, $q1"},
-    {G::RXX, {}, "h $q0;h $q1;cx $q0, $q1;rz($p0) $q1;cx $q0, $q1;h $q0;h $q1"},
-    {G::RYY, {},
-     "rx(pi/2) $q0;rx(pi/2) $q1;cx $q0, $q1;rz($p0) $q1;cx $q0, $q1;rx(-pi/2) $q0;"
-     "rx(-pi/2) $q1"},
-    {G::RZZ, {}, "cx $q0, $q1;rz($p0) $q1;cx $q0, $q1"},
-    {G::RZX, {}, "h $q1;cx $q0, $q1;rz($p0) $q1;cx $q0, $q1;h $q1"},
-    // ecr = rzx(-pi/4) (x (x) 1) rzx(pi/4), exactly
-    {G::ECR, {G::RZX}, "rzx(pi/4) $q0, $q1;x $q0;rzx(-pi/4) $q0, $q1"},
-    {G::CCZ, {}, "h $q2;ccx $q0, $q1, $q2;h $q2"},
-};
-
-const Definition* find_definition(GateId g) {
-  for (const auto& d : kDefinitions)
-    if (d.gate == g) return &d;
-  return nullptr;
-}
-
 std::string param_name(int i) { return "_gate_p_" + std::to_string(i); }
 std::string qubit_name(int i) { return "_gate_q_" + std::to_string(i); }
 
-// Replace `$pK` / `$qK` holes.
-std::string fill_holes(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '$' && i + 2 < text.size() && (text[i + 1] == 'p' || text[i + 1] == 'q')) {
-      int k = text[i + 2] - '0';
-      out += text[i + 1] == 'p' ? param_name(k) : qubit_name(k);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-std::string definition_text(const Definition& d) {
+// `gate ryy(_gate_p_0) _gate_q_0, _gate_q_1 { ... }` from the table's definition.
+std::string definition_text(const GateDefinition& d) {
   const GateInfo& g = gate_info(d.gate);
+  std::vector<std::string> params;
+  for (int i = 0; i < g.num_params; ++i) params.push_back(param_name(i));
   std::string out = "gate " + std::string(g.name);
   if (g.num_params > 0) {
     out += "(";
-    for (int i = 0; i < g.num_params; ++i) out += (i ? ", " : "") + param_name(i);
+    for (int i = 0; i < g.num_params; ++i) out += (i ? ", " : "") + params[i];
     out += ")";
   }
   for (int i = 0; i < g.num_qubits; ++i) out += (i ? ", " : " ") + qubit_name(i);
   out += " {\n";
-  std::string body = d.body;
-  std::size_t start = 0;
-  while (start < body.size()) {
-    std::size_t end = body.find(';', start);
-    if (end == std::string::npos) end = body.size();
-    out += "  " + fill_holes(body.substr(start, end - start)) + ";\n";
-    start = end + 1;
+  for (const Operation& op : d.body) {
+    out += "  " + std::string(gate_info(op.gate).name);
+    if (!op.params.empty()) {
+      out += "(";
+      for (std::size_t i = 0; i < op.params.size(); ++i) out += (i ? ", " : "") + op.params[i].to_qasm(params);
+      out += ")";
+    }
+    for (std::size_t i = 0; i < op.qubits.size(); ++i) out += (i ? ", " : " ") + qubit_name(int(op.qubits[i]));
+    out += ";\n";
   }
+  if (!(d.phase.is_const() && d.phase.value() == 0)) out += "  gphase(" + d.phase.to_qasm(params) + ");\n";
   return out + "}\n";
 }
-
 
 class Qasm3Writer {
  public:
@@ -140,18 +99,9 @@ class Qasm3Writer {
  private:
   void write_definitions(std::ostringstream& out) {
     std::set<GateId> used;
-    std::vector<GateId> work;
     for (const Operation& op : c_.ops)
-      if (op.is_gate() && find_definition(op.gate)) work.push_back(op.gate);
-    while (!work.empty()) {
-      GateId g = work.back();
-      work.pop_back();
-      if (!used.insert(g).second) continue;
-      for (GateId dep : find_definition(g)->uses) work.push_back(dep);
-    }
-    // kDefinitions lists every gate after the gates its body uses.
-    for (const auto& d : kDefinitions)
-      if (used.count(d.gate)) out << definition_text(d);
+      if (op.is_gate()) used.insert(op.gate);
+    for (const GateDefinition* d : definitions_for(used, GateLibrary::StdGates)) out << definition_text(*d);
   }
 
   std::string bit(const std::vector<Register>& regs, uint32_t i, const char* dollar) const {

@@ -3,50 +3,11 @@
 
 #include <cmath>
 #include <stdexcept>
-#include <unordered_map>
 
 namespace qforge::detail {
 namespace {
 
 using G = GateId;
-
-constexpr LibGate kBuiltin3[] = {{"U", 3, 1}};
-constexpr LibGate kBuiltin2[] = {{"U", 3, 1}, {"CX", 0, 2}};
-// stdgates.inc of the OpenQASM 3 specification.
-constexpr LibGate kStdGates[] = {
-    {"p", 1, 1},   {"x", 0, 1},    {"y", 0, 1},     {"z", 0, 1},      {"h", 0, 1},
-    {"s", 0, 1},   {"sdg", 0, 1},  {"t", 0, 1},     {"tdg", 0, 1},    {"sx", 0, 1},
-    {"rx", 1, 1},  {"ry", 1, 1},   {"rz", 1, 1},    {"cx", 0, 2},     {"cy", 0, 2},
-    {"cz", 0, 2},  {"cp", 1, 2},   {"crx", 1, 2},   {"cry", 1, 2},    {"crz", 1, 2},
-    {"ch", 0, 2},  {"swap", 0, 2}, {"ccx", 0, 3},   {"cswap", 0, 3},  {"cu", 4, 2},
-    {"CX", 0, 2},  {"phase", 1, 1}, {"cphase", 1, 2}, {"id", 0, 1},   {"u1", 1, 1},
-    {"u2", 2, 1},  {"u3", 3, 1},
-};
-// Qiskit's qelib1.inc and the legacy custom instructions its OpenQASM 2
-// loader accepts.
-constexpr LibGate kQelib1[] = {
-    {"u3", 3, 1},   {"u2", 2, 1},    {"u1", 1, 1},   {"cx", 0, 2},   {"id", 0, 1},
-    {"u0", 1, 1},   {"u", 3, 1},     {"p", 1, 1},    {"x", 0, 1},    {"y", 0, 1},
-    {"z", 0, 1},    {"h", 0, 1},     {"s", 0, 1},    {"sdg", 0, 1},  {"t", 0, 1},
-    {"tdg", 0, 1},  {"rx", 1, 1},    {"ry", 1, 1},   {"rz", 1, 1},   {"sx", 0, 1},
-    {"sxdg", 0, 1}, {"cz", 0, 2},    {"cy", 0, 2},   {"swap", 0, 2}, {"ch", 0, 2},
-    {"ccx", 0, 3},  {"cswap", 0, 3}, {"crx", 1, 2},  {"cry", 1, 2},  {"crz", 1, 2},
-    {"cu1", 1, 2},  {"cp", 1, 2},    {"cu3", 3, 2},  {"csx", 0, 2},  {"cu", 4, 2},
-    {"rxx", 1, 2},  {"rzz", 1, 2},   {"rccx", 0, 3}, {"rc3x", 0, 4}, {"c3x", 0, 4},
-    {"c3sqrtx", 0, 4}, {"c4x", 0, 5},
-};
-
-template <std::size_t N>
-const LibGate* find_in(const LibGate (&table)[N], const std::string& name) {
-  // Looked up once per gate call: hash the table on first use.
-  static const std::unordered_map<std::string, const LibGate*> index = [&] {
-    std::unordered_map<std::string, const LibGate*> m;
-    for (const auto& g : table) m.emplace(g.name, &g);
-    return m;
-  }();
-  auto it = index.find(name);
-  return it == index.end() ? nullptr : it->second;
-}
 
 Prim gate(G g, std::vector<Expr> params, std::vector<uint8_t> args, uint8_t extra = 0) {
   Prim p;
@@ -94,16 +55,6 @@ std::vector<Prim> rc3x() {
 }
 
 }  // namespace
-
-const LibGate* find_library_gate(Library lib, const std::string& name) {
-  switch (lib) {
-    case Library::Builtin3: return find_in(kBuiltin3, name);
-    case Library::Builtin2: return find_in(kBuiltin2, name);
-    case Library::StdGates: return find_in(kStdGates, name);
-    case Library::Qelib1: return find_in(kQelib1, name);
-  }
-  return nullptr;
-}
 
 std::vector<Prim> expand_library_gate(Library lib, const std::string& n,
                                       const std::vector<Expr>& p) {

@@ -7,6 +7,7 @@
 // inlined down to `U`.
 #pragma once
 
+#include "qforge/definitions.hpp"
 #include "qforge/expr.hpp"
 #include "qforge/gates.hpp"
 
@@ -26,21 +27,11 @@ struct Prim {
   uint8_t extra_controls = 0;
 };
 
-enum class Library : uint8_t {
-  Builtin3,  ///< OpenQASM 3 built-ins: U, gphase
-  Builtin2,  ///< OpenQASM 2 built-ins: U, CX
-  StdGates,  ///< stdgates.inc, with the specification's phases
-  Qelib1,    ///< qelib1.inc as Qiskit reads it (its legacy custom instructions)
-};
-
-struct LibGate {
-  const char* name;
-  uint8_t num_params;
-  uint8_t num_qubits;
-};
-
-/// The gate `name` of `lib`, or nullptr.
-const LibGate* find_library_gate(Library lib, const std::string& name);
+// The libraries' names and sizes are the IR's (definitions.hpp); how their
+// gates expand is here.
+using Library = GateLibrary;
+using LibGate = LibraryGate;
+using qforge::find_library_gate;
 
 /// Expand a library gate call into prims (power 1).
 std::vector<Prim> expand_library_gate(Library lib, const std::string& name,

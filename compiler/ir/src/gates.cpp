@@ -65,7 +65,8 @@ static_assert(table_in_order(), "table rows must be in GateId order");
 
 constexpr cplx kI{0, 1};
 
-std::vector<cplx> one_qubit(GateId id, const double* p) {
+// The constant single-qubit gates (parametric ones come from gate_block).
+std::vector<cplx> one_qubit(GateId id) {
   const double r = 1 / std::sqrt(2.0);
   switch (id) {
     case G::I: return {1, 0, 0, 1};
@@ -79,28 +80,9 @@ std::vector<cplx> one_qubit(GateId id, const double* p) {
     case G::Tdg: return {1, 0, 0, std::polar(1.0, -M_PI / 4)};
     case G::SX: return {cplx(0.5, 0.5), cplx(0.5, -0.5), cplx(0.5, -0.5), cplx(0.5, 0.5)};
     case G::SXdg: return {cplx(0.5, -0.5), cplx(0.5, 0.5), cplx(0.5, 0.5), cplx(0.5, -0.5)};
-    case G::RX: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      return {c, -kI * s, -kI * s, c};
-    }
-    case G::RY: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      return {c, -s, s, c};
-    }
-    case G::RZ: return {std::polar(1.0, -p[0] / 2), 0, 0, std::polar(1.0, p[0] / 2)};
-    case G::P:
-    case G::U1: return {1, 0, 0, std::polar(1.0, p[0])};
-    case G::U2:
-      return {r, -r * std::polar(1.0, p[1]), r * std::polar(1.0, p[0]),
-              r * std::polar(1.0, p[0] + p[1])};
-    case G::U3: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      return {c, -s * std::polar(1.0, p[2]), s * std::polar(1.0, p[1]),
-              c * std::polar(1.0, p[1] + p[2])};
-    }
     default: break;
   }
-  throw std::logic_error("one_qubit: not a one-qubit gate");
+  throw std::logic_error("one_qubit: not a constant one-qubit gate");
 }
 
 // Block-diagonal controlled matrix: control is the most significant qubit.
@@ -110,23 +92,6 @@ std::vector<cplx> controlled(const std::vector<cplx>& u, std::size_t dim_u) {
   for (std::size_t i = 0; i < dim_u; ++i) m[i * d + i] = 1;
   for (std::size_t i = 0; i < dim_u; ++i)
     for (std::size_t j = 0; j < dim_u; ++j) m[(dim_u + i) * d + dim_u + j] = u[i * dim_u + j];
-  return m;
-}
-
-// exp(-i t/2 P) for a two-qubit Pauli product P given as a dense matrix.
-std::vector<cplx> pauli_rotation(const std::vector<cplx>& pp, double t) {
-  double c = std::cos(t / 2), s = std::sin(t / 2);
-  std::vector<cplx> m(16);
-  for (int i = 0; i < 16; ++i) m[i] = -kI * s * pp[i] + ((i % 5 == 0) ? c : 0.0);
-  return m;
-}
-
-std::vector<cplx> kron(const std::vector<cplx>& a, const std::vector<cplx>& b) {
-  std::vector<cplx> m(16);
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 2; ++j)
-      for (int k = 0; k < 2; ++k)
-        for (int l = 0; l < 2; ++l) m[(2 * i + k) * 4 + (2 * j + l)] = a[2 * i + j] * b[2 * k + l];
   return m;
 }
 
@@ -151,109 +116,45 @@ std::optional<GateId> gate_by_name(std::string_view name) {
 
 std::vector<cplx> gate_matrix(GateId id, const double* p) {
   const GateInfo& info = gate_info(id);
-  if (info.num_qubits == 1) return one_qubit(id, p);
-  const std::vector<cplx> X = one_qubit(G::X, nullptr), Y = one_qubit(G::Y, nullptr),
-                          Z = one_qubit(G::Z, nullptr);
+  if (info.num_params > 0) {
+    // The block under the gate's own controls (gate_block), embedded.
+    const std::size_t bd = std::size_t(1) << (info.num_qubits - info.num_controls);
+    std::vector<cplx> m(bd * bd);
+    gate_block(id, p, m.data());
+    for (unsigned c = 0; c < info.num_controls; ++c) m = controlled(m, bd << c);
+    return m;
+  }
+  if (info.num_qubits == 1) return one_qubit(id);
   switch (id) {
     case G::CX: case G::CY: case G::CZ: case G::CH: case G::CSX:
-    case G::CP: case G::CU1: case G::CRX: case G::CRY: case G::CRZ: case G::CU3:
-      return controlled(one_qubit(info.base, p), 2);
-    case G::CU: {
-      auto u = one_qubit(G::U3, p);
-      for (auto& v : u) v *= std::polar(1.0, p[3]);
-      return controlled(u, 2);
-    }
+      return controlled(one_qubit(info.base), 2);
     case G::Swap: return {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
     case G::ECR: {
       const double r = 1 / std::sqrt(2.0);
       return {0, 0, r, kI * r, 0, 0, kI * r, r, r, -kI * r, 0, 0, -kI * r, r, 0, 0};
     }
-    case G::RXX: return pauli_rotation(kron(X, X), p[0]);
-    case G::RYY: return pauli_rotation(kron(Y, Y), p[0]);
-    case G::RZZ: return pauli_rotation(kron(Z, Z), p[0]);
-    case G::RZX: return pauli_rotation(kron(Z, X), p[0]);
-    case G::CCX: return controlled(controlled(X, 2), 4);
-    case G::CCZ: return controlled(controlled(Z, 2), 4);
+    case G::CCX: return controlled(controlled(one_qubit(G::X), 2), 4);
+    case G::CCZ: return controlled(controlled(one_qubit(G::Z), 2), 4);
     case G::CSwap: return controlled(gate_matrix(G::Swap, nullptr), 4);
     default: break;
   }
   throw std::logic_error("gate_matrix: no matrix for gate " + std::string(info.name));
 }
 
-namespace {
-
-// d/dk of the one-qubit parametric matrices.
-std::vector<cplx> one_qubit_derivative(GateId id, const double* p, unsigned k) {
-  const double r = 1 / std::sqrt(2.0);
-  switch (id) {
-    case G::RX: {
-      double c = std::cos(p[0] / 2) / 2, s = std::sin(p[0] / 2) / 2;
-      return {-s, -kI * c, -kI * c, -s};
-    }
-    case G::RY: {
-      double c = std::cos(p[0] / 2) / 2, s = std::sin(p[0] / 2) / 2;
-      return {-s, -c, c, -s};
-    }
-    case G::RZ:
-      return {-0.5 * kI * std::polar(1.0, -p[0] / 2), 0, 0, 0.5 * kI * std::polar(1.0, p[0] / 2)};
-    case G::P:
-    case G::U1: return {0, 0, 0, kI * std::polar(1.0, p[0])};
-    case G::U2:
-      if (k == 0) return {0, 0, kI * r * std::polar(1.0, p[0]), kI * r * std::polar(1.0, p[0] + p[1])};
-      return {0, -kI * r * std::polar(1.0, p[1]), 0, kI * r * std::polar(1.0, p[0] + p[1])};
-    case G::U3: {
-      double c = std::cos(p[0] / 2), s = std::sin(p[0] / 2);
-      if (k == 0)
-        return {-s / 2, -c / 2 * std::polar(1.0, p[2]), c / 2 * std::polar(1.0, p[1]),
-                -s / 2 * std::polar(1.0, p[1] + p[2])};
-      if (k == 1) return {0, 0, kI * s * std::polar(1.0, p[1]), kI * c * std::polar(1.0, p[1] + p[2])};
-      return {0, -kI * s * std::polar(1.0, p[2]), 0, kI * c * std::polar(1.0, p[1] + p[2])};
-    }
-    default: break;
-  }
-  throw std::logic_error("gate_matrix_derivative: not a parametric one-qubit gate");
-}
-
-// Controlled matrix whose identity block is replaced by zeros (a derivative).
-std::vector<cplx> controlled_derivative(const std::vector<cplx>& du, std::size_t dim_u) {
-  std::vector<cplx> m = controlled(du, dim_u);
-  for (std::size_t i = 0; i < dim_u; ++i) m[i * 2 * dim_u + i] = 0;
-  return m;
-}
-
-}  // namespace
-
 std::vector<cplx> gate_matrix_derivative(GateId id, const double* p, unsigned k) {
   const GateInfo& info = gate_info(id);
   if (k >= info.num_params)
     throw std::out_of_range("gate_matrix_derivative: gate " + std::string(info.name) + " has no parameter " +
                             std::to_string(k));
-  if (info.num_qubits == 1) return one_qubit_derivative(id, p, k);
-  const std::vector<cplx> X = one_qubit(G::X, nullptr), Y = one_qubit(G::Y, nullptr),
-                          Z = one_qubit(G::Z, nullptr);
-  auto rotation_derivative = [&](const std::vector<cplx>& pp) {
-    // d/dt (cos(t/2) I - i sin(t/2) P) = -sin(t/2)/2 I - i cos(t/2)/2 P
-    double c = std::cos(p[0] / 2) / 2, s = std::sin(p[0] / 2) / 2;
-    std::vector<cplx> m(16);
-    for (int i = 0; i < 16; ++i) m[i] = -kI * c * pp[i] + ((i % 5 == 0) ? -s : 0.0);
-    return m;
-  };
-  switch (id) {
-    case G::CP: case G::CU1: case G::CRX: case G::CRY: case G::CRZ: case G::CU3:
-      return controlled_derivative(one_qubit_derivative(info.base, p, k), 2);
-    case G::CU: {
-      std::vector<cplx> u = k == 3 ? one_qubit(G::U3, p) : one_qubit_derivative(G::U3, p, k);
-      cplx f = k == 3 ? kI * std::polar(1.0, p[3]) : std::polar(1.0, p[3]);
-      for (auto& v : u) v *= f;
-      return controlled_derivative(u, 2);
-    }
-    case G::RXX: return rotation_derivative(kron(X, X));
-    case G::RYY: return rotation_derivative(kron(Y, Y));
-    case G::RZZ: return rotation_derivative(kron(Z, Z));
-    case G::RZX: return rotation_derivative(kron(Z, X));
-    default: break;
+  // The block's derivative, embedded with zeros where the controls are off.
+  const std::size_t bd = std::size_t(1) << (info.num_qubits - info.num_controls);
+  std::vector<cplx> m(bd * bd);
+  gate_block_derivative(id, p, k, m.data());
+  for (unsigned c = 0; c < info.num_controls; ++c) {
+    m = controlled(m, bd << c);
+    for (std::size_t i = 0; i < (bd << c); ++i) m[i * 2 * (bd << c) + i] = 0;
   }
-  throw std::logic_error("gate_matrix_derivative: no derivative for gate " + std::string(info.name));
+  return m;
 }
 
 InverseRule gate_inverse(GateId id) {

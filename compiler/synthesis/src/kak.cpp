@@ -69,12 +69,12 @@ Mat2 mul(const Mat2& a, const Mat2& b) {
 Mat2 adj(const Mat2& a) { return {std::conj(a[0]), std::conj(a[2]), std::conj(a[1]), std::conj(a[3])}; }
 const Mat2 kId2{1, 0, 0, 1};
 
-Mat2 rz(double t) { return {std::polar(1.0, -t / 2), 0, 0, std::polar(1.0, t / 2)}; }
-Mat2 ry(double t) { return {std::cos(t / 2), -std::sin(t / 2), std::sin(t / 2), std::cos(t / 2)}; }
-Mat2 rx(double t) { return {std::cos(t / 2), -kI * std::sin(t / 2), -kI * std::sin(t / 2), std::cos(t / 2)}; }
-const Mat2 kX{0, 1, 1, 0}, kY{0, -kI, kI, 0}, kZ{1, 0, 0, -1},
-    kH{M_SQRT1_2, M_SQRT1_2, M_SQRT1_2, -M_SQRT1_2}, kS{1, 0, 0, kI},
-    kSX{cplx(0.5, 0.5), cplx(0.5, -0.5), cplx(0.5, -0.5), cplx(0.5, 0.5)};
+// Gate matrices come from the gate table.
+Mat2 rz(double t) { return gate_matrix_1q(G::RZ, t); }
+Mat2 ry(double t) { return gate_matrix_1q(G::RY, t); }
+Mat2 rx(double t) { return gate_matrix_1q(G::RX, t); }
+const Mat2 kX = gate_matrix_1q(G::X), kY = gate_matrix_1q(G::Y), kZ = gate_matrix_1q(G::Z),
+           kH = gate_matrix_1q(G::H), kS = gate_matrix_1q(G::S), kSX = gate_matrix_1q(G::SX);
 
 template <class T>
 std::array<T, 16> mul(const std::array<T, 16>& a, const std::array<T, 16>& b) {

@@ -25,8 +25,8 @@ Mat2 mul(const Mat2& a, const Mat2& b) {
           a[2] * b[1] + a[3] * b[3]};
 }
 
-Mat2 rz(double t) { return {std::polar(1.0, -t / 2), 0, 0, std::polar(1.0, t / 2)}; }
-Mat2 ry(double t) { return {std::cos(t / 2), -std::sin(t / 2), std::sin(t / 2), std::cos(t / 2)}; }
+Mat2 rz(double t) { return gate_matrix_1q(GateId::RZ, t); }
+Mat2 ry(double t) { return gate_matrix_1q(GateId::RY, t); }
 
 double wrap_pi(double t) {
   t = std::remainder(t, 2 * M_PI);  // [-pi, pi]
@@ -46,6 +46,13 @@ std::string basis_name(Basis b) {
     case Basis::Generic: return "generic";
   }
   return "?";
+}
+
+Mat2 gate_matrix_1q(GateId g, double t) {
+  const double params[4] = {t, 0, 0, 0};
+  Mat2 m;
+  gate_block(g, params, m.data());
+  return m;
 }
 
 Mat2 op_matrix_1q(const Operation& op) {

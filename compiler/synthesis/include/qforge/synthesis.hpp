@@ -35,6 +35,8 @@ std::vector<Operation> synthesize_1q(const Mat2& u, Basis basis, double& phase);
 
 /// Matrix of a constant single-qubit gate operation (no controls).
 Mat2 op_matrix_1q(const Operation& op);
+/// The table matrix of single-qubit gate `g` with parameter `t` (when it has one).
+Mat2 gate_matrix_1q(GateId g, double t = 0);
 
 /// Row-major 4x4 matrix of a two-qubit operation on qubits (0, 1) in the
 /// gate-matrix convention (gates.hpp): qubit 0 is the most significant bit of

@@ -1,0 +1,64 @@
+// qforge/definitions.hpp - the gate table's definitions of gates in terms of
+// other table gates, and the gate libraries of OpenQASM 3 and 2.
+//
+// One definition per table gate that some OpenQASM library lacks. The
+// emitters write them as `gate` definitions for the gates their language has
+// no name for (OpenQASM 3: stdgates.inc; OpenQASM 2: qelib1.inc); every body
+// uses only gates of stdgates.inc and qelib1.inc or gates defined earlier in
+// the list, and is exact: exp(i*phase) times the product of its operations is
+// gate_matrix(gate) for every parameter value.
+//
+// The libraries: the names, parameter and qubit counts of the gates that
+// `stdgates.inc` (as the specification writes it), `qelib1.inc` (as Qiskit's
+// OpenQASM 2 reader accepts it, with its legacy custom instructions) and the
+// built-ins of each version provide. The front end expands them (its own
+// library.cpp knows how); the emitters ask which names exist.
+#pragma once
+
+#include "qforge/circuit.hpp"
+
+#include <set>
+#include <string_view>
+#include <vector>
+
+namespace qforge {
+
+/// A table gate written with other table gates: `body` acts on qubits
+/// 0 .. n-1 (the gate's arguments in order) and its parameters are
+/// expressions over symbols 0 .. k-1, which stand for the gate's own
+/// parameters.
+struct GateDefinition {
+  GateId gate;
+  std::vector<Operation> body;
+  Expr phase;                 ///< global phase of the body (OpenQASM 3's gphase)
+  std::vector<GateId> uses;   ///< defined gates the body calls
+};
+
+/// Every definition, each after the definitions its body uses.
+const std::vector<GateDefinition>& gate_definitions();
+
+/// The definition of `g`, or nullptr when it has none (every library has it).
+const GateDefinition* gate_definition(GateId g);
+
+enum class GateLibrary : uint8_t {
+  Builtin3,  ///< OpenQASM 3 built-ins: U
+  Builtin2,  ///< OpenQASM 2 built-ins: U, CX
+  StdGates,  ///< stdgates.inc
+  Qelib1,    ///< qelib1.inc as Qiskit reads it
+};
+
+struct LibraryGate {
+  const char* name;
+  uint8_t num_params;
+  uint8_t num_qubits;
+};
+
+/// The gate `name` of `lib`, or nullptr.
+const LibraryGate* find_library_gate(GateLibrary lib, std::string_view name);
+
+/// The definitions a program written against `lib` needs to call `gates`:
+/// those of the gates `lib` has no name for and of the defined gates their
+/// bodies use, each after the ones it uses.
+std::vector<const GateDefinition*> definitions_for(const std::set<GateId>& gates, GateLibrary lib);
+
+}  // namespace qforge

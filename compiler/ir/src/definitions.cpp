@@ -1,0 +1,122 @@
+// Gate definitions and the OpenQASM gate libraries (see qforge/definitions.hpp).
+#include "qforge/definitions.hpp"
+
+#include <cmath>
+#include <string>
+#include <unordered_map>
+
+namespace qforge {
+namespace {
+
+using G = GateId;
+
+Expr p(uint32_t i) { return Expr::symbol(i); }
+
+GateDefinition define(G gate, std::vector<Operation> body, Expr phase = Expr(0.0), std::vector<G> uses = {}) {
+  return GateDefinition{gate, std::move(body), std::move(phase), std::move(uses)};
+}
+
+std::vector<GateDefinition> make_definitions() {
+  const Expr half_pi(M_PI / 2), quarter_pi(M_PI / 4);
+  const auto g = [](G gate, std::vector<uint32_t> qubits, std::vector<Expr> params = {}) {
+    return make_gate(gate, std::move(qubits), std::move(params));
+  };
+  return {
+      // sxdg = exp(-i pi/4) s h s
+      define(G::SXdg, {g(G::S, {0}), g(G::H, {0}), g(G::S, {0})}, Expr(-M_PI / 4)),
+      // csx: sx = h s h, and h on the target commutes with the control
+      define(G::CSX, {g(G::H, {1}), g(G::CP, {0, 1}, {half_pi}), g(G::H, {1})}),
+      define(G::CU1, {g(G::CP, {0, 1}, {p(0)})}),
+      define(G::CU3, {g(G::CU, {0, 1}, {p(0), p(1), p(2), Expr(0.0)})}),
+      define(G::RXX, {g(G::H, {0}), g(G::H, {1}), g(G::CX, {0, 1}), g(G::RZ, {1}, {p(0)}), g(G::CX, {0, 1}),
+                      g(G::H, {0}), g(G::H, {1})}),
+      define(G::RYY, {g(G::RX, {0}, {half_pi}), g(G::RX, {1}, {half_pi}), g(G::CX, {0, 1}), g(G::RZ, {1}, {p(0)}),
+                      g(G::CX, {0, 1}), g(G::RX, {0}, {Expr(-M_PI / 2)}), g(G::RX, {1}, {Expr(-M_PI / 2)})}),
+      define(G::RZZ, {g(G::CX, {0, 1}), g(G::RZ, {1}, {p(0)}), g(G::CX, {0, 1})}),
+      define(G::RZX, {g(G::H, {1}), g(G::CX, {0, 1}), g(G::RZ, {1}, {p(0)}), g(G::CX, {0, 1}), g(G::H, {1})}),
+      // ecr = rzx(-pi/4) (x (x) 1) rzx(pi/4), exactly
+      define(G::ECR, {g(G::RZX, {0, 1}, {quarter_pi}), g(G::X, {0}), g(G::RZX, {0, 1}, {Expr(-M_PI / 4)})},
+             Expr(0.0), {G::RZX}),
+      define(G::CCZ, {g(G::H, {2}), g(G::CCX, {0, 1, 2}), g(G::H, {2})}),
+  };
+}
+
+constexpr LibraryGate kBuiltin3[] = {{"U", 3, 1}};
+constexpr LibraryGate kBuiltin2[] = {{"U", 3, 1}, {"CX", 0, 2}};
+// stdgates.inc of the OpenQASM 3 specification.
+constexpr LibraryGate kStdGates[] = {
+    {"p", 1, 1},   {"x", 0, 1},    {"y", 0, 1},     {"z", 0, 1},      {"h", 0, 1},
+    {"s", 0, 1},   {"sdg", 0, 1},  {"t", 0, 1},     {"tdg", 0, 1},    {"sx", 0, 1},
+    {"rx", 1, 1},  {"ry", 1, 1},   {"rz", 1, 1},    {"cx", 0, 2},     {"cy", 0, 2},
+    {"cz", 0, 2},  {"cp", 1, 2},   {"crx", 1, 2},   {"cry", 1, 2},    {"crz", 1, 2},
+    {"ch", 0, 2},  {"swap", 0, 2}, {"ccx", 0, 3},   {"cswap", 0, 3},  {"cu", 4, 2},
+    {"CX", 0, 2},  {"phase", 1, 1}, {"cphase", 1, 2}, {"id", 0, 1},   {"u1", 1, 1},
+    {"u2", 2, 1},  {"u3", 3, 1},
+};
+// Qiskit's qelib1.inc and the legacy custom instructions its OpenQASM 2
+// loader accepts.
+constexpr LibraryGate kQelib1[] = {
+    {"u3", 3, 1},   {"u2", 2, 1},    {"u1", 1, 1},   {"cx", 0, 2},   {"id", 0, 1},
+    {"u0", 1, 1},   {"u", 3, 1},     {"p", 1, 1},    {"x", 0, 1},    {"y", 0, 1},
+    {"z", 0, 1},    {"h", 0, 1},     {"s", 0, 1},    {"sdg", 0, 1},  {"t", 0, 1},
+    {"tdg", 0, 1},  {"rx", 1, 1},    {"ry", 1, 1},   {"rz", 1, 1},   {"sx", 0, 1},
+    {"sxdg", 0, 1}, {"cz", 0, 2},    {"cy", 0, 2},   {"swap", 0, 2}, {"ch", 0, 2},
+    {"ccx", 0, 3},  {"cswap", 0, 3}, {"crx", 1, 2},  {"cry", 1, 2},  {"crz", 1, 2},
+    {"cu1", 1, 2},  {"cp", 1, 2},    {"cu3", 3, 2},  {"csx", 0, 2},  {"cu", 4, 2},
+    {"rxx", 1, 2},  {"rzz", 1, 2},   {"rccx", 0, 3}, {"rc3x", 0, 4}, {"c3x", 0, 4},
+    {"c3sqrtx", 0, 4}, {"c4x", 0, 5},
+};
+
+template <std::size_t N>
+const LibraryGate* find_in(const LibraryGate (&table)[N], std::string_view name) {
+  // Looked up once per gate call: hash the table on first use.
+  static const std::unordered_map<std::string_view, const LibraryGate*> index = [&] {
+    std::unordered_map<std::string_view, const LibraryGate*> m;
+    for (const auto& gate : table) m.emplace(gate.name, &gate);
+    return m;
+  }();
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : it->second;
+}
+
+}  // namespace
+
+const std::vector<GateDefinition>& gate_definitions() {
+  static const std::vector<GateDefinition> all = make_definitions();
+  return all;
+}
+
+const GateDefinition* gate_definition(GateId g) {
+  for (const auto& d : gate_definitions())
+    if (d.gate == g) return &d;
+  return nullptr;
+}
+
+std::vector<const GateDefinition*> definitions_for(const std::set<GateId>& gates, GateLibrary lib) {
+  std::set<GateId> needed;
+  std::vector<GateId> work;
+  for (GateId g : gates)
+    if (!find_library_gate(lib, gate_info(g).name) && gate_definition(g)) work.push_back(g);
+  while (!work.empty()) {
+    const GateId g = work.back();
+    work.pop_back();
+    if (!needed.insert(g).second) continue;
+    for (GateId dep : gate_definition(g)->uses) work.push_back(dep);
+  }
+  std::vector<const GateDefinition*> out;
+  for (const auto& d : gate_definitions())
+    if (needed.count(d.gate)) out.push_back(&d);
+  return out;
+}
+
+const LibraryGate* find_library_gate(GateLibrary lib, std::string_view name) {
+  switch (lib) {
+    case GateLibrary::Builtin3: return find_in(kBuiltin3, name);
+    case GateLibrary::Builtin2: return find_in(kBuiltin2, name);
+    case GateLibrary::StdGates: return find_in(kStdGates, name);
+    case GateLibrary::Qelib1: return find_in(kQelib1, name);
+  }
+  return nullptr;
+}
+
+}  // namespace qforge
