@@ -98,8 +98,8 @@ struct Gradients {
 
 std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gradients* g) {
   std::string j = "{\n";
-  j += fmt::format("  \"qubits\": {},\n  \"shots\": {},\n  \"seed\": {},\n  \"seconds\": {},\n",
-                   r.num_qubits, r.shots, r.seed, number(r.seconds));
+  j += fmt::format("  \"qubits\": {},\n  \"shots\": {},\n  \"seed\": {},\n  \"threads\": {},\n  \"seconds\": {},\n",
+                   r.num_qubits, r.shots, r.seed, r.threads, number(r.seconds));
   j += fmt::format("  \"precision\": \"{}\",\n  \"trajectories\": {}", sim::to_string(o.precision),
                    r.trajectories ? "true" : "false");
   if (o.shots) {
@@ -148,8 +148,8 @@ std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gra
 
 std::string to_text(const sim::RunResult& r, const sim::RunOptions& o, const Gradients* g) {
   std::string t;
-  t += fmt::format("qubits: {}   precision: {}   seed: {}   time: {:.6f} s\n", r.num_qubits,
-                   sim::to_string(o.precision), r.seed, r.seconds);
+  t += fmt::format("qubits: {}   precision: {}   seed: {}   threads: {}   time: {:.6f} s\n", r.num_qubits,
+                   sim::to_string(o.precision), r.seed, r.threads, r.seconds);
   t += r.trajectories ? "simulated shot by shot (mid-circuit measurement, reset or conditions)\n"
                       : "sampled from the final state\n";
   if (o.shots) {

@@ -380,6 +380,7 @@ RunResult run(const Circuit& circuit, const RunOptions& options, const std::vect
   r.num_qubits = circuit.num_qubits;
   r.shots = options.shots;
   r.seed = options.seed;
+  r.threads = max_threads();
   RunOptions o = options;
   o.max_memory = 0;  // checked above for the whole run
   if (options.precision == Precision::Single)

@@ -138,6 +138,7 @@ struct RunResult {
   uint64_t shots = 0;
   uint64_t seed = 0;
   double seconds = 0;
+  int threads = 1;                  ///< OpenMP threads the run used
   bool trajectories = false;        ///< simulated shot by shot
   /// Bit string (highest clbit first; all qubits, highest first, when the
   /// circuit measures nothing) -> count.
