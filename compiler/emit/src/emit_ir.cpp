@@ -16,6 +16,8 @@
 //===----------------------------------------------------------------------===//
 #include "qforge/emit.hpp"
 
+#include "emit_text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -98,15 +100,8 @@ std::string emit_ir(const Circuit& c) {
     out << "creg " << r.name << (r.is_array ? "[" + std::to_string(r.size) + "]" : "") << " = "
         << range('c', r.first, r.size) << "\n";
   for (const InputDecl& in : c.inputs) {
-    out << "input ";
-    if (in.shape.empty() || in.type.rfind("array[", 0) == 0) {
-      out << in.type;
-    } else {
-      out << "array[" << in.type;
-      for (uint32_t d : in.shape) out << ", " << d;
-      out << "]";
-    }
-    out << " " << in.name << " = " << range('s', in.first_symbol, in.size()) << "\n";
+    out << "input " << emit_detail::input_type(in) << " " << in.name << " = "
+        << range('s', in.first_symbol, in.size()) << "\n";
   }
   out << "global_phase: " << c.global_phase.to_qasm(names) << "\n";
   out << "ops: " << c.ops.size() << "\n";

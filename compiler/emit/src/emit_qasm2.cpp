@@ -17,6 +17,8 @@
 //===----------------------------------------------------------------------===//
 #include "qforge/definitions.hpp"
 #include "qforge/emit.hpp"
+
+#include "emit_text.hpp"
 #include "qforge/stats.hpp"
 
 #include <cctype>
@@ -30,31 +32,7 @@ namespace {
 
 using G = GateId;
 
-// `gate ryy(param0) q0,q1 { ... }` from the table's definition.
-std::string definition_text(const GateDefinition& d) {
-  const GateInfo& g = gate_info(d.gate);
-  std::vector<std::string> params;
-  for (int i = 0; i < g.num_params; ++i) params.push_back("param" + std::to_string(i));
-  std::string out = "gate " + std::string(g.name);
-  if (g.num_params > 0) {
-    out += "(";
-    for (int i = 0; i < g.num_params; ++i) out += (i ? "," : "") + params[i];
-    out += ")";
-  }
-  for (int i = 0; i < g.num_qubits; ++i) out += (i ? ",q" : " q") + std::to_string(i);
-  out += " {";
-  for (const Operation& op : d.body) {
-    out += " " + std::string(gate_info(op.gate).name);
-    if (!op.params.empty()) {
-      out += "(";
-      for (std::size_t i = 0; i < op.params.size(); ++i) out += (i ? "," : "") + op.params[i].to_qasm(params);
-      out += ")";
-    }
-    for (std::size_t i = 0; i < op.qubits.size(); ++i) out += (i ? ",q" : " q") + std::to_string(op.qubits[i]);
-    out += ";";
-  }
-  return out + " }";
-}
+const emit_detail::DefinitionStyle kStyle{"param", "q", ",", false, false};
 
 bool is_identifier(const std::string& s) {
   if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
@@ -77,7 +55,8 @@ class Qasm2Writer {
 
     std::ostringstream out;
     out << "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n";
-    for (const GateDefinition* d : definitions_for(defined, GateLibrary::Qelib1)) out << definition_text(*d) << "\n";
+    for (const GateDefinition* d : definitions_for(defined, GateLibrary::Qelib1))
+      out << emit_detail::definition_text(*d, kStyle) << "\n";
     for (const Register& r : qregs_) out << "qreg " << checked(r.name) << "[" << r.size << "];\n";
     for (const Register& r : cregs_) out << "creg " << checked(r.name) << "[" << r.size << "];\n";
     for (const auto& s : body) out << s << "\n";

@@ -19,6 +19,8 @@
 #include "qforge/definitions.hpp"
 #include "qforge/emit.hpp"
 
+#include "emit_text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -32,35 +34,7 @@ namespace {
 
 using G = GateId;
 
-std::string param_name(int i) { return "_gate_p_" + std::to_string(i); }
-std::string qubit_name(int i) { return "_gate_q_" + std::to_string(i); }
-
-// `gate ryy(_gate_p_0) _gate_q_0, _gate_q_1 { ... }` from the table's definition.
-std::string definition_text(const GateDefinition& d) {
-  const GateInfo& g = gate_info(d.gate);
-  std::vector<std::string> params;
-  for (int i = 0; i < g.num_params; ++i) params.push_back(param_name(i));
-  std::string out = "gate " + std::string(g.name);
-  if (g.num_params > 0) {
-    out += "(";
-    for (int i = 0; i < g.num_params; ++i) out += (i ? ", " : "") + params[i];
-    out += ")";
-  }
-  for (int i = 0; i < g.num_qubits; ++i) out += (i ? ", " : " ") + qubit_name(i);
-  out += " {\n";
-  for (const Operation& op : d.body) {
-    out += "  " + std::string(gate_info(op.gate).name);
-    if (!op.params.empty()) {
-      out += "(";
-      for (std::size_t i = 0; i < op.params.size(); ++i) out += (i ? ", " : "") + op.params[i].to_qasm(params);
-      out += ")";
-    }
-    for (std::size_t i = 0; i < op.qubits.size(); ++i) out += (i ? ", " : " ") + qubit_name(int(op.qubits[i]));
-    out += ";\n";
-  }
-  if (!(d.phase.is_const() && d.phase.value() == 0)) out += "  gphase(" + d.phase.to_qasm(params) + ");\n";
-  return out + "}\n";
-}
+const emit_detail::DefinitionStyle kStyle{"_gate_p_", "_gate_q_", ", ", true, true};
 
 class Qasm3Writer {
  public:
@@ -74,18 +48,8 @@ class Qasm3Writer {
     std::ostringstream out;
     out << "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n";
     write_definitions(out);
-    // InputDecl::type is the scalar type with `shape`, or the whole array
-    // type as written (`array[float[64],4]`, as the front end records it).
     for (const InputDecl& in : c_.inputs) {
-      out << "input ";
-      if (in.shape.empty() || in.type.rfind("array[", 0) == 0) {
-        out << in.type;
-      } else {
-        out << "array[" << in.type;
-        for (uint32_t d : in.shape) out << ", " << d;
-        out << "]";
-      }
-      out << " " << in.name << ";\n";
+      out << "input " << emit_detail::input_type(in) << " " << in.name << ";\n";
     }
     for (const Register& r : cregs_)
       out << (r.is_array ? "bit[" + std::to_string(r.size) + "] " : "bit ") << r.name << ";\n";
@@ -101,7 +65,7 @@ class Qasm3Writer {
     std::set<GateId> used;
     for (const Operation& op : c_.ops)
       if (op.is_gate()) used.insert(op.gate);
-    for (const GateDefinition* d : definitions_for(used, GateLibrary::StdGates)) out << definition_text(*d);
+    for (const GateDefinition* d : definitions_for(used, GateLibrary::StdGates)) out << emit_detail::definition_text(*d, kStyle);
   }
 
   std::string bit(const std::vector<Register>& regs, uint32_t i, const char* dollar) const {
