@@ -109,60 +109,28 @@ std::vector<Prim> invert(const std::vector<Prim>& prims) {
 }
 
 bool table_gate_power(G g, const std::vector<Expr>& p, double k, std::vector<Prim>& out) {
-  const GateInfo& info = g == G::I ? gate_info(G::I) : gate_info(g);
-  const Expr K(k);
-  const auto n = info.num_qubits;
-  const auto all = iota(n);
-  switch (g) {
-    case G::I: return true;
-    case G::RX: case G::RY: case G::RZ: case G::P: case G::U1:
-    case G::RXX: case G::RYY: case G::RZZ: case G::RZX:
-    case G::CP: case G::CU1: case G::CRX: case G::CRY: case G::CRZ:
-      out.push_back(gate(g, {p[0] * K}, all));
-      return true;
-    default: break;
-  }
-  // Gates whose own controls stay controls: power of the base gate, then the
-  // table's controls added as extra controls of every prim.
-  const uint8_t nc = info.num_controls;
-  std::vector<Prim> base;
-  const Expr pi(M_PI);
-  auto tgt = [&](uint8_t i) { return static_cast<uint8_t>(nc + i); };
-  switch (info.base) {
-    case G::Z: base = {gate(G::P, {pi * K}, {tgt(0)})}; break;
-    case G::S: base = {gate(G::P, {Expr(M_PI / 2) * K}, {tgt(0)})}; break;
-    case G::Sdg: base = {gate(G::P, {Expr(-M_PI / 2) * K}, {tgt(0)})}; break;
-    case G::T: base = {gate(G::P, {Expr(M_PI / 4) * K}, {tgt(0)})}; break;
-    case G::Tdg: base = {gate(G::P, {Expr(-M_PI / 4) * K}, {tgt(0)})}; break;
-    // X^k = exp(i k pi/2) rx(k pi), principal branch; sx = x^(1/2).
-    case G::X: base = {phase(pi * K * Expr(0.5)), gate(G::RX, {pi * K}, {tgt(0)})}; break;
-    case G::SX: base = {phase(pi * K * Expr(0.25)), gate(G::RX, {pi * K * Expr(0.5)}, {tgt(0)})}; break;
-    case G::SXdg: base = {phase(-pi * K * Expr(0.25)), gate(G::RX, {-pi * K * Expr(0.5)}, {tgt(0)})}; break;
-    case G::Y: base = {phase(pi * K * Expr(0.5)), gate(G::RY, {pi * K}, {tgt(0)})}; break;
-    // H = ry(pi/4) Z ry(-pi/4), so H^k = ry(pi/4) p(k pi) ry(-pi/4).
-    case G::H:
-      base = {gate(G::RY, {Expr(-M_PI / 4)}, {tgt(0)}), gate(G::P, {pi * K}, {tgt(0)}),
-              gate(G::RY, {Expr(M_PI / 4)}, {tgt(0)})};
-      break;
-    default: return false;
-  }
-  for (auto& b : base) {
-    if (nc > 0) {
-      if (b.is_phase) {
-        // A phase under the table's controls is a phase gate on them.
-        Prim q = gate(G::P, {b.params[0]}, {}, 0);
-        for (uint8_t c = 0; c < nc; ++c) q.args.push_back(c);
-        q.extra_controls = static_cast<uint8_t>(nc - 1);
-        b = q;
-      } else {
-        std::vector<uint8_t> args;
-        for (uint8_t c = 0; c < nc; ++c) args.push_back(c);
-        args.insert(args.end(), b.args.begin(), b.args.end());
-        b.args = args;
-        b.extra_controls = static_cast<uint8_t>(b.extra_controls + nc);
-      }
+  std::vector<Operation> steps;
+  Expr ph;
+  if (!gate_power(g, p, k, steps, ph)) return false;
+  // The table's rule is on the gate's own qubits; its own controls (the
+  // leading ones) control every step, and a phase under them is a phase gate
+  // on them.
+  const uint8_t nc = gate_info(g).num_controls;
+  const bool own_gate = steps.size() == 1 && steps[0].gate == g;
+  if (!(ph.is_const() && ph.value() == 0)) {
+    if (nc == 0) {
+      out.push_back(phase(ph));
+    } else {
+      Prim q = gate(G::P, {ph}, iota(nc), static_cast<uint8_t>(nc - 1));
+      out.push_back(q);
     }
-    out.push_back(std::move(b));
+  }
+  for (const Operation& st : steps) {
+    std::vector<uint8_t> args;
+    if (!own_gate)
+      for (uint8_t c = 0; c < nc; ++c) args.push_back(c);
+    for (uint32_t q : st.qubits) args.push_back(static_cast<uint8_t>(q));
+    out.push_back(gate(st.gate, st.params, args, own_gate ? 0 : nc));
   }
   return true;
 }

@@ -109,6 +109,47 @@ std::vector<const GateDefinition*> definitions_for(const std::set<GateId>& gates
   return out;
 }
 
+bool gate_power(GateId g, const std::vector<Expr>& params, double k, std::vector<Operation>& steps, Expr& phase) {
+  const GateInfo& info = gate_info(g);
+  const Expr K(k), pi(M_PI);
+  steps.clear();
+  phase = Expr(0.0);
+  switch (g) {
+    case G::I: return true;
+    case G::RX: case G::RY: case G::RZ: case G::P: case G::U1:
+    case G::RXX: case G::RYY: case G::RZZ: case G::RZX:
+    case G::CP: case G::CU1: case G::CRX: case G::CRY: case G::CRZ: {
+      std::vector<uint32_t> all(info.num_qubits);
+      for (uint32_t i = 0; i < info.num_qubits; ++i) all[i] = i;
+      steps.push_back(make_gate(g, all, {params[0] * K}));
+      return true;
+    }
+    default: break;
+  }
+  const uint32_t t = info.num_qubits - 1;  // the target of the base gate
+  const auto on_t = [&](G gate, Expr angle) { steps.push_back(make_gate(gate, {t}, {std::move(angle)})); };
+  switch (info.base) {
+    case G::Z: on_t(G::P, pi * K); break;
+    case G::S: on_t(G::P, Expr(M_PI / 2) * K); break;
+    case G::Sdg: on_t(G::P, Expr(-M_PI / 2) * K); break;
+    case G::T: on_t(G::P, Expr(M_PI / 4) * K); break;
+    case G::Tdg: on_t(G::P, Expr(-M_PI / 4) * K); break;
+    // X^k = exp(i k pi/2) rx(k pi), principal branch; sx = x^(1/2).
+    case G::X: phase = pi * K * Expr(0.5); on_t(G::RX, pi * K); break;
+    case G::SX: phase = pi * K * Expr(0.25); on_t(G::RX, pi * K * Expr(0.5)); break;
+    case G::SXdg: phase = -pi * K * Expr(0.25); on_t(G::RX, -pi * K * Expr(0.5)); break;
+    case G::Y: phase = pi * K * Expr(0.5); on_t(G::RY, pi * K); break;
+    // H = ry(pi/4) Z ry(-pi/4), so H^k = ry(pi/4) p(k pi) ry(-pi/4).
+    case G::H:
+      on_t(G::RY, Expr(-M_PI / 4));
+      on_t(G::P, pi * K);
+      on_t(G::RY, Expr(M_PI / 4));
+      break;
+    default: return false;
+  }
+  return true;
+}
+
 const LibraryGate* find_library_gate(GateLibrary lib, std::string_view name) {
   switch (lib) {
     case GateLibrary::Builtin3: return find_in(kBuiltin3, name);

@@ -40,6 +40,16 @@ const std::vector<GateDefinition>& gate_definitions();
 /// The definition of `g`, or nullptr when it has none (every library has it).
 const GateDefinition* gate_definition(GateId g);
 
+/// The k-th power (principal branch, any real k) of table gate `g` with
+/// parameters `params`, when the table has an exact rule: a rotation or
+/// phase gate (rx ... rzx, p, u1 and their controlled forms) is itself with
+/// its angle times k (one step on all its qubits); a gate whose target gate
+/// is z, s, sdg, t, tdg, x, sx, sxdg, y or h is that target gate's power on
+/// the gate's last qubit, in `steps`, times exp(i*phase), with the gate's
+/// own controls left to the caller (they control every step and the phase).
+/// False for gates without a rule (u2, u3, swap, ecr, ...).
+bool gate_power(GateId g, const std::vector<Expr>& params, double k, std::vector<Operation>& steps, Expr& phase);
+
 enum class GateLibrary : uint8_t {
   Builtin3,  ///< OpenQASM 3 built-ins: U
   Builtin2,  ///< OpenQASM 2 built-ins: U, CX
