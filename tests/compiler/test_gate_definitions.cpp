@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 #include <set>
 
@@ -53,6 +54,33 @@ TEST(GateDefinitions, BodiesUseLibraryGatesOrEarlierDefinitions) {
     const GateInfo& g = gate_info(GateId(i));
     if (!find_library_gate(GateLibrary::StdGates, g.name) || !find_library_gate(GateLibrary::Qelib1, g.name))
       EXPECT_NE(gate_definition(g.id), nullptr) << g.name;
+  }
+}
+
+// ctrl @ g folds into the table gate the table says, and it is g controlled.
+TEST(GateDefinitions, OneMoreControl) {
+  using G = GateId;
+  const std::map<G, G> expected = {
+      {G::X, G::CX},   {G::CX, G::CCX}, {G::Y, G::CY},   {G::Z, G::CZ},   {G::CZ, G::CCZ},
+      {G::H, G::CH},   {G::SX, G::CSX}, {G::P, G::CP},   {G::U1, G::CU1}, {G::RX, G::CRX},
+      {G::RY, G::CRY}, {G::RZ, G::CRZ}, {G::U3, G::CU},  {G::Swap, G::CSwap}};
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> angle(-3, 3);
+  for (std::size_t i = 0; i < kNumGates; ++i) {
+    const GateId g = GateId(i);
+    std::vector<double> values(gate_info(g).num_params);
+    for (double& v : values) v = angle(rng);
+    std::vector<Expr> params(values.begin(), values.end());
+    const std::optional<GateId> up = gate_with_control(g, params);
+    auto it = expected.find(g);
+    ASSERT_EQ(up.has_value(), it != expected.end()) << gate_info(g).name;
+    if (!up) continue;
+    EXPECT_EQ(*up, it->second) << gate_info(g).name;
+    std::vector<double> up_values;
+    for (const Expr& e : params) up_values.push_back(e.value());
+    const Eigen::MatrixXcd want = ref::add_controls(ref::gate_unitary(g, values), 1);
+    const Eigen::MatrixXcd got = ref::gate_unitary(*up, up_values);
+    EXPECT_LT((got - want).cwiseAbs().maxCoeff(), 1e-12) << gate_info(g).name;
   }
 }
 

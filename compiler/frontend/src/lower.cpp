@@ -809,24 +809,7 @@ void Lowerer::emit_gate(GateId g, std::vector<Expr> params, std::vector<uint32_t
   // Absorb extra controls into the table's controlled gates: ctrl @ x -> cx,
   // ctrl @ cx -> ccx, ctrl @ u3 -> cu(.., 0), ...
   while (!extra.empty()) {
-    std::optional<GateId> up;
-    switch (g) {
-      case GateId::X: up = GateId::CX; break;
-      case GateId::CX: up = GateId::CCX; break;
-      case GateId::Y: up = GateId::CY; break;
-      case GateId::Z: up = GateId::CZ; break;
-      case GateId::CZ: up = GateId::CCZ; break;
-      case GateId::H: up = GateId::CH; break;
-      case GateId::SX: up = GateId::CSX; break;
-      case GateId::P: up = GateId::CP; break;
-      case GateId::U1: up = GateId::CU1; break;
-      case GateId::RX: up = GateId::CRX; break;
-      case GateId::RY: up = GateId::CRY; break;
-      case GateId::RZ: up = GateId::CRZ; break;
-      case GateId::U3: up = GateId::CU; params.push_back(Expr(0.0)); break;
-      case GateId::Swap: up = GateId::CSwap; break;
-      default: break;
-    }
+    const std::optional<GateId> up = gate_with_control(g, params);
     if (!up) break;
     g = *up;
     qubits.insert(qubits.begin(), extra.back());

@@ -150,6 +150,22 @@ bool gate_power(GateId g, const std::vector<Expr>& params, double k, std::vector
   return true;
 }
 
+std::optional<GateId> gate_with_control(GateId g, std::vector<Expr>& params) {
+  const GateInfo& info = gate_info(g);
+  std::optional<GateId> best;
+  for (std::size_t i = 0; i < kNumGates; ++i) {
+    const GateInfo& h = gate_info(GateId(i));
+    if (h.id == g || h.base != info.base || h.num_controls != info.num_controls + 1 ||
+        h.num_params < info.num_params)
+      continue;
+    if (!best || (find_library_gate(GateLibrary::StdGates, h.name) &&
+                  !find_library_gate(GateLibrary::StdGates, gate_info(*best).name)))
+      best = h.id;
+  }
+  if (best) params.resize(gate_info(*best).num_params, Expr(0.0));
+  return best;
+}
+
 const LibraryGate* find_library_gate(GateLibrary lib, std::string_view name) {
   switch (lib) {
     case GateLibrary::Builtin3: return find_in(kBuiltin3, name);

@@ -17,6 +17,7 @@
 
 #include "qforge/circuit.hpp"
 
+#include <optional>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,13 @@ const GateDefinition* gate_definition(GateId g);
 /// own controls left to the caller (they control every step and the phase).
 /// False for gates without a rule (u2, u3, swap, ecr, ...).
 bool gate_power(GateId g, const std::vector<Expr>& params, double k, std::vector<Operation>& steps, Expr& phase);
+
+/// The table gate that is `g` with one more |1>-control in front (x -> cx,
+/// cx -> ccx, rz -> crz, u3 -> cu, swap -> cswap, ...), found from the table's
+/// rows (same target gate, one control more; a gate stdgates.inc names
+/// preferred); the extra parameters it has are appended to `params` as 0.
+/// nullopt when the table has no such gate.
+std::optional<GateId> gate_with_control(GateId g, std::vector<Expr>& params);
 
 enum class GateLibrary : uint8_t {
   Builtin3,  ///< OpenQASM 3 built-ins: U
