@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 
 namespace qforge {
@@ -116,6 +117,49 @@ TEST(GateTable, KnownMatrices) {
   // sx * sx = x
   M sx = gate_matrix(GateId::SX, nullptr);
   EXPECT_LT(max_diff(multiply(sx, sx, 2), gate_matrix(GateId::X, nullptr)), 1e-15);
+}
+
+}  // namespace
+}  // namespace qforge
+
+namespace qforge {
+namespace {
+
+// Axes and rotation properties, written out by hand for every table gate.
+TEST(GateTable, AxesAndRotationsByHand) {
+  using G = GateId;
+  using A = PauliAxis;
+  const std::map<G, std::vector<A>> axes = {
+      {G::I, {A::Z}},    {G::X, {A::X}},    {G::Y, {A::None}}, {G::Z, {A::Z}},    {G::H, {A::None}},
+      {G::S, {A::Z}},    {G::Sdg, {A::Z}},  {G::T, {A::Z}},    {G::Tdg, {A::Z}},  {G::SX, {A::X}},
+      {G::SXdg, {A::X}}, {G::RX, {A::X}},   {G::RY, {A::None}}, {G::RZ, {A::Z}},  {G::P, {A::Z}},
+      {G::U1, {A::Z}},   {G::U2, {A::None}}, {G::U3, {A::None}},
+      {G::CX, {A::Z, A::X}},     {G::CY, {A::Z, A::None}},  {G::CZ, {A::Z, A::Z}},
+      {G::CH, {A::Z, A::None}},  {G::CSX, {A::Z, A::X}},    {G::Swap, {A::None, A::None}},
+      {G::ECR, {A::None, A::X}}, {G::CP, {A::Z, A::Z}},     {G::CU1, {A::Z, A::Z}},
+      {G::CRX, {A::Z, A::X}},    {G::CRY, {A::Z, A::None}}, {G::CRZ, {A::Z, A::Z}},
+      {G::CU3, {A::Z, A::None}}, {G::CU, {A::Z, A::None}},  {G::RXX, {A::X, A::X}},
+      {G::RYY, {A::None, A::None}}, {G::RZZ, {A::Z, A::Z}}, {G::RZX, {A::Z, A::X}},
+      {G::CCX, {A::Z, A::Z, A::X}}, {G::CCZ, {A::Z, A::Z, A::Z}}, {G::CSwap, {A::Z, A::None, A::None}}};
+  ASSERT_EQ(axes.size(), kNumGates);
+  for (const auto& [g, want] : axes)
+    for (unsigned q = 0; q < want.size(); ++q)
+      EXPECT_EQ(int(gate_axis(g, q)), int(want[q])) << gate_info(g).name << " qubit " << q;
+
+  const std::map<G, std::pair<double, bool>> rotations = {  // period, half period
+      {G::RX, {4 * M_PI, true}},   {G::RY, {4 * M_PI, true}},   {G::RZ, {4 * M_PI, true}},
+      {G::RXX, {4 * M_PI, true}},  {G::RYY, {4 * M_PI, true}},  {G::RZZ, {4 * M_PI, true}},
+      {G::RZX, {4 * M_PI, true}},  {G::CRX, {4 * M_PI, false}}, {G::CRY, {4 * M_PI, false}},
+      {G::CRZ, {4 * M_PI, false}}, {G::P, {2 * M_PI, false}},   {G::U1, {2 * M_PI, false}},
+      {G::CP, {2 * M_PI, false}},  {G::CU1, {2 * M_PI, false}}};
+  for (std::size_t i = 0; i < kNumGates; ++i) {
+    const G g = G(i);
+    auto it = rotations.find(g);
+    EXPECT_EQ(is_rotation_gate(g), it != rotations.end()) << gate_info(g).name;
+    if (it == rotations.end()) continue;
+    EXPECT_DOUBLE_EQ(rotation_period(g), it->second.first) << gate_info(g).name;
+    EXPECT_EQ(rotation_has_half_period(g), it->second.second) << gate_info(g).name;
+  }
 }
 
 }  // namespace

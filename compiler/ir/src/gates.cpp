@@ -356,4 +356,79 @@ ShiftRule gate_shift_rule(GateId id, unsigned k, unsigned extra_controls) {
   return shift_rule(s);
 }
 
+bool is_rotation_gate(GateId id) {
+  const GateInfo& info = gate_info(id);
+  if (info.num_params != 1) return false;
+  // A one-parameter gate is a rotation when its generator does not depend on
+  // the angle: its spectrum is the table's and the gate at 0 is the identity.
+  const double zero = 0;
+  const std::vector<cplx> m = gate_matrix(id, &zero);
+  const std::size_t d = std::size_t(1) << info.num_qubits;
+  for (std::size_t r = 0; r < d; ++r)
+    for (std::size_t c = 0; c < d; ++c)
+      if (std::abs(m[r * d + c] - cplx(r == c ? 1.0 : 0.0)) > 1e-15) return false;
+  return true;
+}
+
+double rotation_period(GateId id) {
+  const GeneratorSpectrum s = gate_generator_spectrum(id, 0);
+  // Eigenvalues are multiples of 1/2; their gcd is 1/2 or 1.
+  bool half = false;
+  for (uint8_t i = 0; i < s.count; ++i) half = half || std::abs(std::remainder(s.values[i], 1.0)) > 1e-12;
+  return half ? 4 * M_PI : 2 * M_PI;
+}
+
+bool rotation_has_half_period(GateId id) {
+  const GeneratorSpectrum s = gate_generator_spectrum(id, 0);
+  for (uint8_t i = 0; i < s.count; ++i)
+    if (std::abs(std::abs(s.values[i]) - 0.5) > 1e-12) return false;
+  return s.count > 0;
+}
+
+namespace {
+
+// Does the 2^n x 2^n matrix m commute with the Pauli p (2x2) on qubit j
+// (qubit 0 the most significant bit)?
+bool commutes_on(const std::vector<cplx>& m, unsigned n, unsigned j, const cplx* p) {
+  const std::size_t d = std::size_t(1) << n, bit = std::size_t(1) << (n - 1 - j);
+  const auto pauli = [&](std::size_t r, std::size_t c) -> cplx {
+    if ((r & ~bit) != (c & ~bit)) return 0;
+    return p[((r & bit) ? 2 : 0) + ((c & bit) ? 1 : 0)];
+  };
+  for (std::size_t r = 0; r < d; ++r)
+    for (std::size_t c = 0; c < d; ++c) {
+      cplx mp = 0, pm = 0;
+      for (std::size_t k = 0; k < d; ++k) {
+        mp += m[r * d + k] * pauli(k, c);
+        pm += pauli(r, k) * m[k * d + c];
+      }
+      if (std::abs(mp - pm) > 1e-12) return false;
+    }
+  return true;
+}
+
+}  // namespace
+
+PauliAxis gate_axis(GateId id, unsigned qubit) {
+  static const std::vector<std::vector<PauliAxis>> axes = [] {
+    std::vector<std::vector<PauliAxis>> all(kNumGates);
+    const cplx z[4] = {1, 0, 0, -1}, x[4] = {0, 1, 1, 0};
+    // Parameter values with no special relation to pi: a structural
+    // commutation holds for them, an accidental one does not.
+    const double generic[4] = {0.731, 1.297, -0.413, 0.389};
+    for (std::size_t i = 0; i < kNumGates; ++i) {
+      const GateInfo& info = gate_info(GateId(i));
+      const std::vector<cplx> m = gate_matrix(info.id, generic);
+      for (unsigned j = 0; j < info.num_qubits; ++j)
+        all[i].push_back(commutes_on(m, info.num_qubits, j, z)   ? PauliAxis::Z
+                         : commutes_on(m, info.num_qubits, j, x) ? PauliAxis::X
+                                                                 : PauliAxis::None);
+    }
+    return all;
+  }();
+  const auto& a = axes.at(static_cast<std::size_t>(id));
+  if (qubit >= a.size()) throw std::out_of_range("gate_axis: gate " + std::string(gate_info(id).name) + " has no qubit " + std::to_string(qubit));
+  return a[qubit];
+}
+
 }  // namespace qforge

@@ -29,58 +29,27 @@ double wrap(double t, double period) {
 
 bool plain_gate(const Operation& op) { return op.kind == OpKind::Gate && op.conditions.empty(); }
 
-enum class Axis : uint8_t { None, Z, X };
-
-Axis axis_on(const Operation& op, std::size_t i) {
-  if (i < op.num_controls) return Axis::Z;
-  const std::size_t j = i - op.num_controls;
-  const GateInfo& info = gate_info(op.gate);
-  if (info.diagonal) return Axis::Z;
-  if (j < info.num_controls) return Axis::Z;
-  switch (op.gate) {
-    case G::RZX: return j == 0 ? Axis::Z : Axis::X;
-    case G::RXX: return Axis::X;
-    default: break;
-  }
-  switch (info.base) {
-    case G::X: case G::RX: case G::SX: case G::SXdg: return Axis::X;
-    default: return Axis::None;
-  }
+// Extra controls are Z; the gate's own qubits have the table's axis.
+PauliAxis axis_on(const Operation& op, std::size_t i) {
+  if (i < op.num_controls) return PauliAxis::Z;
+  return gate_axis(op.gate, unsigned(i - op.num_controls));
 }
 
 bool commutes(const Operation& a, const Operation& b) {
   for (std::size_t i = 0; i < a.qubits.size(); ++i)
     for (std::size_t j = 0; j < b.qubits.size(); ++j) {
       if (a.qubits[i] != b.qubits[j]) continue;
-      Axis x = axis_on(a, i), y = axis_on(b, j);
-      if (x == Axis::None || x != y) return false;
+      const PauliAxis x = axis_on(a, i), y = axis_on(b, j);
+      if (x == PauliAxis::None || x != y) return false;
     }
   return true;
 }
 
-bool is_rotation(G g) {
-  switch (g) {
-    case G::RZ: case G::RX: case G::RY: case G::P: case G::U1: case G::RZZ: case G::RXX:
-    case G::RYY: case G::RZX: case G::CRZ: case G::CRX: case G::CRY: case G::CP: case G::CU1:
-      return true;
-    default: return false;
-  }
-}
+bool is_rotation(G g) { return is_rotation_gate(g); }
 // Period of the angle for which the gate is exactly the identity.
-double rotation_period(const Operation& op) {
-  switch (op.gate) {
-    case G::P: case G::U1: case G::CP: case G::CU1: return 2 * M_PI;
-    default: return 4 * M_PI;
-  }
-}
+double rotation_period(const Operation& op) { return qforge::rotation_period(op.gate); }
 // exp(-i t/2 P) rotations with no control: t + 2pi is the same gate times -1.
-bool has_half_period(const Operation& op) {
-  if (op.num_controls) return false;
-  switch (op.gate) {
-    case G::RZ: case G::RX: case G::RY: case G::RZZ: case G::RXX: case G::RYY: case G::RZX: return true;
-    default: return false;
-  }
-}
+bool has_half_period(const Operation& op) { return op.num_controls == 0 && rotation_has_half_period(op.gate); }
 
 /// Normalise a constant rotation angle; true when the gate is now the
 /// identity (the caller deletes it). Phase -1 goes to `phase`.
@@ -225,7 +194,7 @@ class CancelEngine {
   }
   static bool z_type_on_shared(const Operation& g, const Operation& h) {
     for (std::size_t i = 0; i < g.qubits.size(); ++i)
-      if (std::find(h.qubits.begin(), h.qubits.end(), g.qubits[i]) != h.qubits.end() && axis_on(g, i) != Axis::Z)
+      if (std::find(h.qubits.begin(), h.qubits.end(), g.qubits[i]) != h.qubits.end() && axis_on(g, i) != PauliAxis::Z)
         return false;
     return true;
   }

@@ -132,4 +132,23 @@ ShiftRule shift_rule(const GeneratorSpectrum& spectrum);
 /// shift_rule of parameter k of `id` under `extra_controls` added controls.
 ShiftRule gate_shift_rule(GateId id, unsigned k, unsigned extra_controls = 0);
 
+/// Rotations: the one-parameter gates U(t) = exp(-i t G) (rx ry rz rxx ryy
+/// rzz rzx, p u1 and their controlled forms): angles add, U(a) U(b) = U(a+b).
+bool is_rotation_gate(GateId id);
+/// The smallest t > 0 with U(t) = I exactly, 2 pi / gcd(eigenvalues of G):
+/// 4 pi for rx and its kin (eigenvalues +-1/2, controlled ones add 0), 2 pi
+/// for the phase gates (0, 1). Precondition: is_rotation_gate(id).
+double rotation_period(GateId id);
+/// True when U(t + 2 pi) = -U(t), a global phase: G's eigenvalues are all
+/// +-1/2 (the uncontrolled rotations). Precondition: is_rotation_gate(id).
+bool rotation_has_half_period(GateId id);
+
+/// The Pauli axis a gate is diagonal in on one of its qubits: it commutes with
+/// Z (or X) on that qubit for every parameter value. Found from the table's
+/// matrices: controls and diagonal gates are Z; targets of x, rx, sx, sxdg
+/// (and their controlled forms), both qubits of rxx and the second of rzx and
+/// of ecr (= (X (x) I - Y (x) X)/sqrt 2) are X; others None.
+enum class PauliAxis : uint8_t { None, Z, X };
+PauliAxis gate_axis(GateId id, unsigned qubit);
+
 }  // namespace qforge
