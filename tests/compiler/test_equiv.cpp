@@ -1,10 +1,12 @@
 // The equivalence engine: exact and random modes, global phase, layouts,
 // measurements, symbols, and messages naming where circuits differ.
 #include "qforge/equiv.hpp"
+#include "qforge/pipeline.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <stdexcept>
 
 namespace qforge {
@@ -159,6 +161,96 @@ TEST(Equiv, BadLayoutThrows) {
   EquivOptions o;
   o.initial_layout = {0, 0};
   EXPECT_THROW(check_equivalence(a, a, o), std::invalid_argument);
+}
+
+TEST(Equiv, WitnessLabelsPutQubitZeroFirst) {
+  // Inputs go in big-endian order (qubit 0 the most significant): the first
+  // four have qubit 0 in |0>, where cx 0,1 is the identity; the fifth is |100>.
+  Circuit a = circ(3, {g(GateId::CX, {0, 1})});
+  Circuit b = circ(3, {});
+  EquivResult r = check_equivalence(a, b);
+  EXPECT_FALSE(r.equivalent);
+  EXPECT_NE(r.detail.find("on basis input |100>: output amplitude of |100> is 0+0i in the first circuit but 1+0i"),
+            std::string::npos)
+      << r.detail;
+  // An ancilla left excited is named in B's qubit order, qubit 0 first.
+  Circuit leak = circ(4, {g(GateId::CX, {0, 1}), g(GateId::X, {3})});
+  EquivOptions o;
+  o.initial_layout = {0, 1, 2};
+  EquivResult r2 = check_equivalence(a, leak, o);
+  EXPECT_FALSE(r2.equivalent);
+  EXPECT_NE(r2.detail.find("on basis input |000>, the second circuit leaves ancilla qubits excited (amplitude "
+                           "1.000000 at B basis state |0001>)"),
+            std::string::npos)
+      << r2.detail;
+}
+
+// A 30-qubit reversible circuit with T gates and Hadamards, and redundancies
+// the optimizer removes: too many qubits for a dense state, so both circuits
+// run on sparse states.
+Circuit thirty_qubit_circuit() {
+  std::mt19937_64 rng(7);
+  std::vector<Operation> ops;
+  const uint32_t n = 30;
+  auto q = [&] { return static_cast<uint32_t>(rng() % n); };
+  for (int i = 0; i < 120; ++i) {
+    uint32_t a = q(), b = q(), c = q();
+    while (b == a) b = q();
+    while (c == a || c == b) c = q();
+    switch (rng() % 6) {
+      case 0: ops.push_back(g(GateId::CCX, {a, b, c})); break;
+      case 1: ops.push_back(g(GateId::CX, {a, b})); ops.push_back(g(GateId::CX, {a, b})); break;
+      case 2: ops.push_back(g(GateId::T, {a})); ops.push_back(g(GateId::CX, {b, a})); break;
+      case 3: ops.push_back(g(GateId::H, {a})); ops.push_back(g(GateId::H, {a})); ops.push_back(g(GateId::S, {a})); break;
+      case 4: ops.push_back(g(GateId::Tdg, {c})); ops.push_back(g(GateId::T, {c})); ops.push_back(g(GateId::CZ, {a, c})); break;
+      default: ops.push_back(g(GateId::Swap, {a, b})); break;
+    }
+  }
+  ops.push_back(g(GateId::H, {5}));
+  ops.push_back(g(GateId::RZ, {5}, {Expr(0.3)}));
+  ops.push_back(g(GateId::H, {5}));
+  return circ(n, ops);
+}
+
+TEST(Equiv, BeyondDenseLimitProvesOptimisedFormAndFindsPlantedDifference) {
+  Circuit a = thirty_qubit_circuit();
+  Circuit b = run_pipeline(a, 2, "nam").circuit;
+  // The optimizer rewrote it: Toffolis and swaps into the nam gate set,
+  // redundant pairs removed.
+  ASSERT_NE(b.ops.size(), a.ops.size());
+  EquivResult r = check_equivalence(a, b);
+  EXPECT_TRUE(r.equivalent) << r.detail;
+  EXPECT_FALSE(r.exact);
+  EXPECT_NE(r.method.find("on 30 qubits (sparse"), std::string::npos) << r.method;
+  // A planted relative phase on a superposed qubit, and a planted bit flip.
+  Circuit phase = b;
+  phase.ops.insert(phase.ops.begin() + phase.ops.size() / 2, g(GateId::T, {11}));
+  EquivOptions o;
+  o.num_random_states = 40;
+  EquivResult r2 = check_equivalence(a, phase, o);
+  EXPECT_FALSE(r2.equivalent);
+  EXPECT_NE(r2.detail.find("random input state #"), std::string::npos) << r2.detail;
+  Circuit flip = b;
+  flip.ops.push_back(g(GateId::X, {29}));
+  EXPECT_FALSE(check_equivalence(a, flip).equivalent);
+}
+
+TEST(Equiv, MoreThanSixtyFourTouchedQubitsIsRefused) {
+  std::vector<Operation> ops;
+  for (uint32_t q = 0; q + 1 < 70; ++q) ops.push_back(g(GateId::CX, {q, q + 1}));
+  Circuit a = circ(70, ops);
+  try {
+    check_equivalence(a, a);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("70 qubits"), std::string::npos) << e.what();
+  }
+  // Idle qubits of B do not count: 70 declared, 3 touched, 3 logical.
+  Circuit small = circ(3, {g(GateId::CX, {0, 1})});
+  Circuit wide = circ(70, {g(GateId::CX, {40, 65})});
+  EquivOptions o;
+  o.initial_layout = {40, 65, 2};
+  EXPECT_TRUE(check_equivalence(small, wide, o).equivalent);
 }
 
 }  // namespace

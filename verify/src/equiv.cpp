@@ -8,13 +8,21 @@
 //     the input and B on the input embedded through initial_layout (ancillas
 //     |0>), read B's output back through final_layout, and compare with one
 //     global phase fixed on the first input.
+// Simulation is the runtime's: gates are evaluated by sim::evaluate_gates and
+// applied by sim::apply to a StateVector (fused with sim::fuse) or by
+// SparseState::apply. States are little-endian (qubit q is bit q of an
+// index); inputs are enumerated and labelled qubit 0 first, as users read
+// basis states, through reverse_bits.
 #include "qforge/equiv.hpp"
 
-#include <Eigen/Dense>
+#include "qforge/simulator.hpp"
+#include "qforge/sparse_state.hpp"
+#include "qforge/statevector.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -23,122 +31,32 @@
 namespace qforge {
 namespace {
 
-using u128 = unsigned __int128;
+using Index = uint64_t;                            // little-endian basis index
+using Amplitudes = std::unordered_map<Index, cplx>;  // nonzero amplitudes of a state
 
-struct KeyHash {
-  std::size_t operator()(u128 k) const {
-    uint64_t lo = static_cast<uint64_t>(k), hi = static_cast<uint64_t>(k >> 64);
-    return std::hash<uint64_t>()(lo * 0x9e3779b97f4a7c15ULL ^ (hi + 0x632be59bd9b4e019ULL));
-  }
-};
-using Sparse = std::unordered_map<u128, cplx, KeyHash>;
-
+// Up to this many qubits a circuit is simulated on a dense StateVector.
 constexpr uint32_t kDenseMax = 22;
-
-// One gate ready to apply: matrix of the table gate, control mask, the bit
-// positions of the gate's own qubits (first qubit = most significant sub-index bit).
-struct Prepared {
-  std::vector<cplx> m;   // 2^g x 2^g
-  std::vector<uint32_t> pos;  // bit positions of the gate qubits
-  std::vector<uint32_t> ctrl;  // bit positions of extra controls
-};
-
-std::vector<double> eval_params(const Operation& op, const std::vector<double>& vals) {
-  std::vector<double> p;
-  for (const auto& e : op.params) {
-    if (e.is_const()) {
-      p.push_back(e.value());
-    } else {
-      std::vector<uint32_t> syms;
-      e.collect_symbols(syms);
-      for (uint32_t s : syms)
-        if (s >= vals.size()) throw std::invalid_argument("symbolic parameter without a value");
-      p.push_back(e.eval(vals.data()));
-    }
-  }
-  return p;
-}
+// Amplitudes below this magnitude are read as zero.
+constexpr double kZero = 1e-13;
 
 double eval_phase(const Expr& e, const std::vector<double>& vals) {
   if (e.is_const()) return e.value();
   return e.eval(vals.data());
 }
 
-class DenseState {
- public:
-  explicit DenseState(uint32_t n) : n_(n), v_(Eigen::VectorXcd::Zero(Eigen::Index(1) << n)) {}
-  uint32_t n_;
-  Eigen::VectorXcd v_;
-
-  void apply(const Prepared& g) {
-    const std::size_t k = g.pos.size(), d = std::size_t(1) << k;
-    uint64_t gmask = 0, cmask = 0;
-    for (uint32_t p : g.pos) gmask |= uint64_t(1) << p;
-    for (uint32_t p : g.ctrl) cmask |= uint64_t(1) << p;
-    std::vector<uint64_t> off(d);
-    for (std::size_t s = 0; s < d; ++s) {
-      uint64_t o = 0;
-      for (std::size_t j = 0; j < k; ++j)
-        if (s >> (k - 1 - j) & 1) o |= uint64_t(1) << g.pos[j];
-      off[s] = o;
-    }
-    std::vector<cplx> in(d);
-    const uint64_t dim = uint64_t(1) << n_;
-    for (uint64_t i = 0; i < dim; ++i) {
-      if ((i & gmask) || (i & cmask) != cmask) continue;
-      for (std::size_t s = 0; s < d; ++s) in[s] = v_[Eigen::Index(i | off[s])];
-      for (std::size_t r = 0; r < d; ++r) {
-        cplx acc = 0;
-        for (std::size_t s = 0; s < d; ++s) acc += g.m[r * d + s] * in[s];
-        v_[Eigen::Index(i | off[r])] = acc;
-      }
-    }
-  }
-};
-
-void apply_sparse(Sparse& st, const Prepared& g, uint64_t cap) {
-  const std::size_t k = g.pos.size(), d = std::size_t(1) << k;
-  u128 gmask = 0, cmask = 0;
-  for (uint32_t p : g.pos) gmask |= u128(1) << p;
-  for (uint32_t p : g.ctrl) cmask |= u128(1) << p;
-  std::vector<u128> off(d);
-  for (std::size_t s = 0; s < d; ++s) {
-    u128 o = 0;
-    for (std::size_t j = 0; j < k; ++j)
-      if (s >> (k - 1 - j) & 1) o |= u128(1) << g.pos[j];
-    off[s] = o;
-  }
-  Sparse out;
-  out.reserve(st.size() * 2);
-  for (const auto& [key, amp] : st) {
-    if ((key & cmask) != cmask) {
-      out[key] += amp;
-      continue;
-    }
-    std::size_t sin = 0;
-    for (std::size_t j = 0; j < k; ++j)
-      if ((key >> g.pos[j]) & 1) sin |= std::size_t(1) << (k - 1 - j);
-    u128 base = key & ~gmask;
-    for (std::size_t r = 0; r < d; ++r) {
-      cplx m = g.m[r * d + sin];
-      if (m == cplx(0)) continue;
-      out[base | off[r]] += m * amp;
-    }
-  }
-  for (auto it = out.begin(); it != out.end();) {
-    if (std::norm(it->second) < 1e-26) it = out.erase(it);
-    else ++it;
-  }
-  st.swap(out);
-  if (st.size() > cap)
-    throw std::invalid_argument("too large to compare: the sparse state grew beyond " + std::to_string(cap) +
-                                " amplitudes");
+// Bit i of `x` moved to bit n-1-i: between the big-endian order users see
+// (qubit 0 first) and the runtime's little-endian indices.
+Index reverse_bits(Index x, uint32_t n) {
+  Index y = 0;
+  for (uint32_t i = 0; i < n; ++i)
+    if ((x >> i) & 1) y |= Index(1) << (n - 1 - i);
+  return y;
 }
 
 // A circuit reduced to what the simulator needs.
 struct Program {
   uint32_t n = 0;
-  std::vector<Operation> gates;            // gates only, qubits renumbered
+  Circuit gates;                           // gates only (qubits renumbered for B)
   std::map<uint32_t, uint32_t> measured;   // qubit -> clbit (trailing measures)
   Expr phase;
   std::vector<std::string> symbols;        // names of the circuit's symbols
@@ -149,17 +67,23 @@ Program make_program(const Circuit& c, const char* which) {
   p.n = c.num_qubits;
   p.phase = c.global_phase;
   p.symbols = c.symbol_names();
+  p.gates = c;
+  p.gates.ops.clear();
   // Trailing measures: a measure after which its qubit sees no gate.
   std::vector<bool> after_measure(c.num_qubits, false);
   for (const auto& op : c.ops) {
     if (!op.conditions.empty())
       throw error_at(op, std::string(which) + ": classically conditioned operations cannot be compared");
+    for (uint32_t q : op.qubits)
+      if (q >= c.num_qubits)
+        throw error_at(op, std::string(which) + ": operation on qubit " + std::to_string(q) + " of a " +
+                               std::to_string(c.num_qubits) + "-qubit circuit");
     switch (op.kind) {
       case OpKind::Gate:
         for (uint32_t q : op.qubits)
           if (after_measure[q])
             throw error_at(op, std::string(which) + ": a gate after a measurement cannot be compared");
-        p.gates.push_back(op);
+        p.gates.ops.push_back(op);
         break;
       case OpKind::Measure:
         for (std::size_t i = 0; i < op.qubits.size(); ++i) {
@@ -176,21 +100,61 @@ Program make_program(const Circuit& c, const char* which) {
   return p;
 }
 
-Prepared prepare(const Operation& op, const std::vector<double>& vals, uint32_t n) {
-  Prepared g;
-  auto params = eval_params(op, vals);
-  g.m = gate_matrix(op.gate, params.data());
-  for (std::size_t i = 0; i < op.qubits.size(); ++i) {
-    uint32_t pos = n - 1 - op.qubits[i];
-    if (i < op.num_controls) g.ctrl.push_back(pos);
-    else g.pos.push_back(pos);
-  }
-  return g;
+// The circuit's gates evaluated with `vals` (its symbols in order) by the runtime.
+std::vector<sim::GateOp> evaluate(const Program& p, const std::vector<double>& vals) {
+  Circuit c = p.gates;
+  c.num_qubits = p.n;
+  return sim::evaluate_gates(c, vals);
 }
 
-std::string basis_label(u128 key, uint32_t n) {
+// Runs gates on one input state at a time: a dense StateVector (fused gates)
+// up to kDenseMax qubits, else a SparseState. The output excludes amplitudes
+// below kZero and includes the global phase factor.
+class Simulator {
+ public:
+  Simulator(uint32_t n, bool dense, std::vector<sim::GateOp> gates, cplx phase, uint64_t max_support)
+      : phase_(phase), sparse_(n, max_support, kZero) {
+    if (dense) {
+      dense_.emplace(n);
+      gates_ = sim::fuse(gates, sim::kDefaultFusionWidth);
+    } else {
+      gates_ = std::move(gates);
+    }
+  }
+
+  Amplitudes run(const Amplitudes& input) {
+    Amplitudes out;
+    if (dense_) {
+      sim::StateVector<double>& s = *dense_;
+      std::fill(s.data(), s.data() + s.size(), cplx(0));
+      for (const auto& [k, a] : input) s[k] = a;
+      for (const auto& g : gates_) sim::apply(s, g);
+      for (Index i = 0; i < s.size(); ++i)
+        if (std::norm(s[i]) > kZero * kZero) out[i] = phase_ * s[i];
+    } else {
+      sparse_.clear();
+      for (const auto& [k, a] : input) sparse_.set(k, a);
+      try {
+        for (const auto& g : gates_) sparse_.apply(g);
+      } catch (const sim::SupportError& e) {
+        throw std::invalid_argument(std::string("too large to compare: ") + e.what());
+      }
+      for (const auto& [k, a] : sparse_.amplitudes()) out[k] = phase_ * a;
+    }
+    return out;
+  }
+
+ private:
+  cplx phase_;
+  std::vector<sim::GateOp> gates_;
+  std::optional<sim::StateVector<double>> dense_;
+  sim::SparseState sparse_;
+};
+
+// "|q0 q1 ...>" for a little-endian index: qubit 0 first.
+std::string basis_label(Index key, uint32_t n) {
   std::string s = "|";
-  for (uint32_t q = 0; q < n; ++q) s += ((key >> (n - 1 - q)) & 1) ? '1' : '0';
+  for (uint32_t q = 0; q < n; ++q) s += ((key >> q) & 1) ? '1' : '0';
   return s + ">";
 }
 
@@ -207,15 +171,16 @@ std::vector<cplx> circuit_unitary(const Circuit& c, const std::vector<double>& v
   if (c.num_qubits > 12) throw std::invalid_argument("circuit_unitary: more than 12 qubits");
   Program p = make_program(c, "circuit");
   const uint64_t dim = uint64_t(1) << p.n;
-  std::vector<Prepared> gs;
-  for (const auto& op : p.gates) gs.push_back(prepare(op, vals, p.n));
+  std::vector<sim::GateOp> gates = evaluate(p, vals);
+  sim::StateVector<double> s(p.n);
   std::vector<cplx> u(dim * dim);
-  cplx ph = std::polar(1.0, eval_phase(p.phase, vals));
+  const cplx ph = std::polar(1.0, eval_phase(p.phase, vals));
+  // Column j (qubit 0 the most significant bit) is the image of the basis
+  // state with little-endian index reverse_bits(j).
   for (uint64_t j = 0; j < dim; ++j) {
-    DenseState s(p.n);
-    s.v_[Eigen::Index(j)] = 1;
-    for (const auto& g : gs) s.apply(g);
-    for (uint64_t i = 0; i < dim; ++i) u[i * dim + j] = ph * s.v_[Eigen::Index(i)];
+    s.set_basis_state(reverse_bits(j, p.n));
+    for (const auto& g : gates) sim::apply(s, g);
+    for (uint64_t i = 0; i < dim; ++i) u[i * dim + j] = ph * s[reverse_bits(i, p.n)];
   }
   return u;
 }
@@ -249,7 +214,7 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
   std::vector<int64_t> newq(B.n, -1);
   {
     std::vector<bool> used(B.n, false);
-    for (const auto& op : B.gates)
+    for (const auto& op : B.gates.ops)
       for (uint32_t q : op.qubits) used[q] = true;
     for (uint32_t q : init) used[q] = true;
     for (uint32_t q : fin) used[q] = true;
@@ -257,7 +222,7 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
     uint32_t k = 0;
     for (uint32_t q = 0; q < B.n; ++q)
       if (used[q]) newq[q] = k++;
-    for (auto& op : B.gates)
+    for (auto& op : B.gates.ops)
       for (auto& q : op.qubits) q = static_cast<uint32_t>(newq[q]);
     std::map<uint32_t, uint32_t> m;
     for (const auto& [q, c] : B.measured) m[static_cast<uint32_t>(newq[q])] = c;
@@ -266,7 +231,12 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
     for (auto& q : fin) q = static_cast<uint32_t>(newq[q]);
     B.n = k;
   }
-  if (A.n > 128 || B.n > 128) throw std::invalid_argument("more than 128 qubits to simulate");
+  if (A.n > 64)
+    throw std::invalid_argument("too large to compare: the first circuit has " + std::to_string(A.n) +
+                                " qubits; at most 64 can be simulated");
+  if (B.n > 64)
+    throw std::invalid_argument("too large to compare: the second circuit touches " + std::to_string(B.n) +
+                                " qubits (after dropping idle ones); at most 64 can be simulated");
   const uint32_t num_anc = B.n - A.n;
 
   EquivResult res;
@@ -307,6 +277,22 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
   std::uniform_real_distribution<double> angle(-M_PI, M_PI);
   std::normal_distribution<double> gauss(0, 1);
 
+  // Indices: A's qubit i is bit i of an A index, B's qubit q bit q of a B index.
+  auto embed = [&](Index x, const std::vector<uint32_t>& lay) {
+    Index y = 0;
+    for (uint32_t i = 0; i < A.n; ++i)
+      if ((x >> i) & 1) y |= Index(1) << lay[i];
+    return y;
+  };
+  Index fin_mask = 0;
+  for (uint32_t i = 0; i < A.n; ++i) fin_mask |= Index(1) << fin[i];
+  auto unembed = [&](Index y) {
+    Index x = 0;
+    for (uint32_t i = 0; i < A.n; ++i)
+      if ((y >> fin[i]) & 1) x |= Index(1) << i;
+    return x;
+  };
+
   bool have_phase = false;
   cplx phase = 1;
   for (uint32_t t = 0; t < trials; ++t) {
@@ -315,46 +301,33 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
     std::vector<double> va, vb;
     for (const auto& s : A.symbols) va.push_back(val[s]);
     for (const auto& s : B.symbols) vb.push_back(val[s]);
-    std::vector<Prepared> ga, gb;
-    for (const auto& op : A.gates) ga.push_back(prepare(op, va, A.n));
-    for (const auto& op : B.gates) gb.push_back(prepare(op, vb, B.n));
-    const cplx pa = std::polar(1.0, eval_phase(A.phase, va)), pb = std::polar(1.0, eval_phase(B.phase, vb));
-    auto embed = [&](u128 x, const std::vector<uint32_t>& lay) {
-      u128 y = 0;
-      for (uint32_t i = 0; i < A.n; ++i)
-        if ((x >> (A.n - 1 - i)) & 1) y |= u128(1) << (B.n - 1 - lay[i]);
-      return y;
-    };
-    u128 fin_mask = 0;
-    for (uint32_t i = 0; i < A.n; ++i) fin_mask |= u128(1) << (B.n - 1 - fin[i]);
-    auto unembed = [&](u128 y) {
-      u128 x = 0;
-      for (uint32_t i = 0; i < A.n; ++i)
-        if ((y >> (B.n - 1 - fin[i])) & 1) x |= u128(1) << (A.n - 1 - i);
-      return x;
-    };
+    Simulator simA(A.n, A.n <= kDenseMax, evaluate(A, va), std::polar(1.0, eval_phase(A.phase, va)),
+                   opt.max_sparse_support);
+    Simulator simB(B.n, dense, evaluate(B, vb), std::polar(1.0, eval_phase(B.phase, vb)),
+                   opt.max_sparse_support);
     const uint64_t num_inputs = res.exact ? (uint64_t(1) << A.n) : opt.num_random_states;
     for (uint64_t in = 0; in < num_inputs; ++in) {
-      // Input as a sparse list over A's basis.
-      Sparse input;
+      // Input over A's basis. Exact inputs and dense random amplitudes go in
+      // the order of the big-endian index users see.
+      Amplitudes input;
       if (res.exact) {
-        input[u128(in)] = 1;
+        input[reverse_bits(in, A.n)] = 1;
       } else if (A.n <= 16 && dense) {
         double norm = 0;
         std::vector<cplx> v(std::size_t(1) << A.n);
         for (auto& z : v) { z = cplx(gauss(rng), gauss(rng)); norm += std::norm(z); }
-        for (std::size_t i = 0; i < v.size(); ++i) input[u128(i)] = v[i] / std::sqrt(norm);
+        for (std::size_t i = 0; i < v.size(); ++i) input[reverse_bits(i, A.n)] = v[i] / std::sqrt(norm);
       } else {
-        u128 base = 0;
+        Index base = 0;
         for (uint32_t q = 0; q < A.n; ++q)
-          if (rng() & 1) base |= u128(1) << q;
+          if (rng() & 1) base |= Index(1) << (A.n - 1 - q);
         input[base] = 1;
         for (int k = 0; k < 4 && A.n > 0; ++k) {
           uint32_t q = static_cast<uint32_t>(rng() % A.n);
-          u128 bit = u128(1) << (A.n - 1 - q);
+          Index bit = Index(1) << q;
           double th = angle(rng), ph = angle(rng);
           cplx c0 = std::cos(th / 2), c1 = std::polar(std::sin(th / 2), ph);
-          Sparse next;
+          Amplitudes next;
           for (const auto& [key, amp] : input) {
             next[key & ~bit] += amp * c0;
             next[key | bit] += amp * c1;
@@ -363,34 +336,14 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
         }
       }
       // Simulate both.
-      Sparse outA, outB;
-      if (A.n <= kDenseMax) {
-        DenseState s(A.n);
-        for (const auto& [k, a] : input) s.v_[Eigen::Index(k)] = a;
-        for (const auto& g : ga) s.apply(g);
-        for (Eigen::Index i = 0; i < s.v_.size(); ++i)
-          if (std::norm(s.v_[i]) > 1e-26) outA[u128(i)] = pa * s.v_[i];
-      } else {
-        Sparse s = input;
-        for (const auto& g : ga) apply_sparse(s, g, opt.max_sparse_support);
-        for (const auto& [k, a] : s) outA[k] = pa * a;
-      }
-      if (dense) {
-        DenseState s(B.n);
-        for (const auto& [k, a] : input) s.v_[Eigen::Index(embed(k, init))] = a;
-        for (const auto& g : gb) s.apply(g);
-        for (Eigen::Index i = 0; i < s.v_.size(); ++i)
-          if (std::norm(s.v_[i]) > 1e-26) outB[u128(i)] = pb * s.v_[i];
-      } else {
-        Sparse s;
-        for (const auto& [k, a] : input) s[embed(k, init)] = a;
-        for (const auto& g : gb) apply_sparse(s, g, opt.max_sparse_support);
-        for (const auto& [k, a] : s) outB[k] = pb * a;
-      }
+      Amplitudes inputB;
+      for (const auto& [k, a] : input) inputB[embed(k, init)] = a;
+      const Amplitudes outA = simA.run(input);
+      const Amplitudes outB = simB.run(inputB);
       // Map B back; leakage into ancillas is an error.
-      Sparse mappedB;
+      Amplitudes mappedB;
       double leak = 0;
-      u128 leak_key = 0;
+      Index leak_key = 0;
       for (const auto& [k, a] : outB) {
         if (k & ~fin_mask) {
           if (std::abs(a) > leak) { leak = std::abs(a); leak_key = k; }
@@ -398,7 +351,7 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
         }
         mappedB[unembed(k)] += a;
       }
-      std::string input_label = res.exact ? "basis input " + basis_label(u128(in), A.n)
+      std::string input_label = res.exact ? "basis input " + basis_label(reverse_bits(in, A.n), A.n)
                                           : "random input state #" + std::to_string(in + 1);
       if (leak > opt.tolerance) {
         res.max_error = std::max(res.max_error, leak);
@@ -417,14 +370,18 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
         have_phase = true;
         res.global_phase = std::arg(phase);
       }
+      // The worst output; among equal errors the first in big-endian order.
       double worst = 0;
-      u128 worst_key = 0;
-      auto consider = [&](u128 k) {
+      Index worst_key = 0;
+      auto consider = [&](Index k) {
         cplx a = 0, b = 0;
         if (auto it = outA.find(k); it != outA.end()) a = it->second;
         if (auto it = mappedB.find(k); it != mappedB.end()) b = it->second;
         double e = std::abs(b - phase * a);
-        if (e > worst || (e == worst && e > 0 && k < worst_key)) { worst = e; worst_key = k; }
+        if (e > worst || (e == worst && e > 0 && reverse_bits(k, A.n) < reverse_bits(worst_key, A.n))) {
+          worst = e;
+          worst_key = k;
+        }
       };
       for (const auto& [k, a] : outA) consider(k);
       for (const auto& [k, b] : mappedB) consider(k);

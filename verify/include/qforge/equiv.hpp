@@ -1,8 +1,11 @@
 // qforge/equiv.hpp - are two circuits the same operation up to global phase?
 //
-// The engine simulates both circuits itself (dense state vectors with Eigen
-// up to 22 qubits, a sparse amplitude map beyond that), so it does not depend
-// on runtime/. Two modes:
+// Both circuits run on the runtime's engine (runtime/): gates become GateOps
+// (sim::evaluate_gate) applied to a dense sim::StateVector, fused, up to 22
+// qubits, and to a sim::SparseState (a map from basis index to amplitude)
+// beyond that. The runtime's 64-bit indices limit a comparison to 64 qubits
+// per circuit, counted after dropping B's idle qubits: a larger circuit is
+// refused with std::invalid_argument naming its qubit count. Two modes:
 //  - exact: every computational basis state is an input (columns of the
 //    unitary); used when the first circuit has at most `max_exact_qubits`;
 //  - random: `num_random_states` random inputs. Dense: Gaussian random states.
@@ -20,7 +23,11 @@
 // and bound to the same random values in both circuits, `symbol_trials` times.
 // Trailing measurements are compared as a map qubit -> clbit; any other
 // non-unitary operation (mid-circuit measure, reset, condition) makes the
-// circuits incomparable (std::invalid_argument).
+// circuits incomparable (LocatedError, a std::invalid_argument naming the
+// operation's source location).
+//
+// Basis states in messages are written qubit 0 first ("|100>": qubit 0 is
+// |1>), and exact inputs go in that order: |00..0>, |00..1>, ...
 #pragma once
 
 #include "qforge/circuit.hpp"
@@ -39,7 +46,7 @@ struct EquivOptions {
   uint32_t symbol_trials = 3;            ///< random bindings of symbolic parameters
   uint64_t seed = 0x5eed;
   double tolerance = 1e-6;               ///< max amplitude difference accepted
-  uint64_t max_sparse_support = 1u << 18; ///< sparse mode gives up (invalid_argument) beyond this
+  uint64_t max_sparse_support = 1u << 18; ///< sparse mode gives up (invalid_argument) beyond this many amplitudes
 };
 
 struct EquivResult {
@@ -52,7 +59,8 @@ struct EquivResult {
 };
 
 /// Compare A and B (see the file comment). Throws std::invalid_argument when
-/// they cannot be compared (bad layout, non-unitary operations, too large).
+/// they cannot be compared (bad layout, non-unitary operations, more than 64
+/// qubits, a sparse state beyond max_sparse_support).
 EquivResult check_equivalence(const Circuit& a, const Circuit& b, const EquivOptions& opt = {});
 
 /// The unitary of a circuit without measurements (gates, barriers, delays
