@@ -87,15 +87,8 @@ class Qasm2Writer {
     throw std::logic_error("emit_qasm2: wire " + std::to_string(i) + " has no register");
   }
 
-  static const Register* whole(const std::vector<Register>& regs,
-                               const std::vector<uint32_t>& bits) {
-    for (const Register& r : regs) {
-      if (r.size != bits.size()) continue;
-      bool same = true;
-      for (uint32_t i = 0; i < r.size; ++i) same = same && bits[i] == r.first + i;
-      if (same) return &r;
-    }
-    return nullptr;
+  static const Register* whole(const std::vector<Register>& regs, const std::vector<uint32_t>& bits) {
+    return emit_detail::whole_register(regs, bits);
   }
 
   std::string qubit_list(const std::vector<uint32_t>& qs) const {

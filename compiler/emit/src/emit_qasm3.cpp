@@ -84,16 +84,8 @@ class Qasm3Writer {
     return s;
   }
 
-  // The register that is exactly `bits` in order, or nullptr.
-  static const Register* whole(const std::vector<Register>& regs,
-                               const std::vector<uint32_t>& bits) {
-    for (const Register& r : regs) {
-      if (r.size != bits.size()) continue;
-      bool same = true;
-      for (uint32_t i = 0; i < r.size; ++i) same = same && bits[i] == r.first + i;
-      if (same) return &r;
-    }
-    return nullptr;
+  static const Register* whole(const std::vector<Register>& regs, const std::vector<uint32_t>& bits) {
+    return emit_detail::whole_register(regs, bits);
   }
 
   const Register& register_of(uint32_t b) const {

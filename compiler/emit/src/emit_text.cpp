@@ -13,6 +13,16 @@ std::string input_type(const InputDecl& in) {
   return out + "]";
 }
 
+const Register* whole_register(const std::vector<Register>& regs, const std::vector<uint32_t>& bits) {
+  for (const Register& r : regs) {
+    if (r.size != bits.size()) continue;
+    bool same = true;
+    for (uint32_t i = 0; i < r.size; ++i) same = same && bits[i] == r.first + i;
+    if (same) return &r;
+  }
+  return nullptr;
+}
+
 std::string definition_text(const GateDefinition& d, const DefinitionStyle& style) {
   const GateInfo& g = gate_info(d.gate);
   std::vector<std::string> params;

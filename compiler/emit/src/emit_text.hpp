@@ -5,6 +5,7 @@
 #include "qforge/definitions.hpp"
 
 #include <string>
+#include <vector>
 
 namespace qforge::emit_detail {
 
@@ -12,6 +13,9 @@ namespace qforge::emit_detail {
 /// shape (`array[float[64], 4]`), or the whole array type as the front end
 /// recorded it.
 std::string input_type(const InputDecl& in);
+
+/// The register that is exactly `bits` in order, or nullptr.
+const Register* whole_register(const std::vector<Register>& regs, const std::vector<uint32_t>& bits);
 
 /// How a language writes a `gate` definition.
 struct DefinitionStyle {
