@@ -122,6 +122,14 @@ Operation make_gate(GateId gate, std::vector<uint32_t> qubits, std::vector<Expr>
   return op;
 }
 
+Operation replacement(const Operation& original, GateId gate, std::vector<uint32_t> qubits,
+                      std::vector<Expr> params) {
+  Operation op = make_gate(gate, std::move(qubits), std::move(params));
+  op.conditions = original.conditions;
+  op.loc = original.loc;
+  return op;
+}
+
 void fill_missing_locations(Circuit& c) {
   bool any = false;
   for (const Operation& op : c.ops) any = any || op.loc.line == 0;

@@ -47,13 +47,7 @@ class Lowerer {
       if (std::abs(t) < 1e-15) return;
       ps[0] = Expr(t);
     }
-    Operation op;
-    op.gate = g;
-    op.qubits = std::move(qs);
-    op.params = std::move(ps);
-    op.conditions = proto_.conditions;
-    op.loc = proto_.loc;
-    out_.push_back(std::move(op));
+    out_.push_back(replacement(proto_, g, std::move(qs), std::move(ps)));
   }
 
   void add_global(const Expr& e) {
@@ -324,13 +318,7 @@ class BasisTranslationPass : public Pass {
         }
         const bool cond = !op.conditions.empty();
         auto make = [&](G g, Qs q, std::vector<Expr> ps = {}) {
-          Operation n;
-          n.gate = g;
-          n.qubits = std::move(q);
-          n.params = std::move(ps);
-          n.conditions = op.conditions;
-          n.loc = op.loc;
-          ibm.push_back(std::move(n));
+          ibm.push_back(replacement(op, g, std::move(q), std::move(ps)));
         };
         if (op.gate == G::CX) {
           const uint32_t a = op.qubits[0], b = op.qubits[1];

@@ -117,6 +117,11 @@ std::string op_name(const Operation& op);
 /// operation when that helps ("rz has a symbolic parameter ...").
 LocatedError error_at(const Operation& op, const std::string& message);
 
+/// A gate that stands in for (part of) `original` in a rewrite: on `qubits`,
+/// under the same conditions, at the same source location.
+Operation replacement(const Operation& original, GateId gate, std::vector<uint32_t> qubits,
+                      std::vector<Expr> params = {});
+
 /// The full matrix of one gate operation including its extra controls
 /// (qubits in operation order, first most significant: the gate-matrix
 /// convention of gates.hpp), parameters evaluated with `symbol_values`
