@@ -122,6 +122,11 @@ Operation make_gate(GateId gate, std::vector<uint32_t> qubits, std::vector<Expr>
   return op;
 }
 
+PauliAxis operation_axis(const Operation& op, std::size_t k) {
+  if (k < op.num_controls) return PauliAxis::Z;
+  return gate_axis(op.gate, unsigned(k - op.num_controls));
+}
+
 Operation replacement(const Operation& original, GateId gate, std::vector<uint32_t> qubits,
                       std::vector<Expr> params) {
   Operation op = make_gate(gate, std::move(qubits), std::move(params));

@@ -62,13 +62,12 @@ enum : uint8_t { kOther = 0, kZ = 1, kX = 2 };
 
 uint8_t wire_type(const Operation& op, std::size_t k) {
   if (op.kind != OpKind::Gate || !op.conditions.empty()) return kOther;
-  const GateInfo& gi = gate_info(op.gate);
-  if (gi.diagonal) return kZ;
-  if (k < static_cast<std::size_t>(op.num_controls) + gi.num_controls) return kZ;
-  switch (gi.base) {
-    case GateId::X: case GateId::SX: case GateId::SXdg: case GateId::RX: case GateId::RXX: return kX;
-    default: return kOther;
+  switch (operation_axis(op, k)) {
+    case PauliAxis::Z: return kZ;
+    case PauliAxis::X: return kX;
+    case PauliAxis::None: break;
   }
+  return kOther;
 }
 
 bool is_plain_cx(const Operation& op) {

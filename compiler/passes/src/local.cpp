@@ -29,11 +29,7 @@ double wrap(double t, double period) {
 
 bool plain_gate(const Operation& op) { return op.kind == OpKind::Gate && op.conditions.empty(); }
 
-// Extra controls are Z; the gate's own qubits have the table's axis.
-PauliAxis axis_on(const Operation& op, std::size_t i) {
-  if (i < op.num_controls) return PauliAxis::Z;
-  return gate_axis(op.gate, unsigned(i - op.num_controls));
-}
+PauliAxis axis_on(const Operation& op, std::size_t i) { return operation_axis(op, i); }
 
 bool commutes(const Operation& a, const Operation& b) {
   for (std::size_t i = 0; i < a.qubits.size(); ++i)

@@ -117,6 +117,11 @@ std::string op_name(const Operation& op);
 /// operation when that helps ("rz has a symbolic parameter ...").
 LocatedError error_at(const Operation& op, const std::string& message);
 
+/// The Pauli axis a gate operation is diagonal in on its k-th qubit: Z for an
+/// extra control, else the table's gate_axis. For commutation: two gates
+/// commute when on every shared qubit both have the same axis.
+PauliAxis operation_axis(const Operation& op, std::size_t k);
+
 /// A gate that stands in for (part of) `original` in a rewrite: on `qubits`,
 /// under the same conditions, at the same source location.
 Operation replacement(const Operation& original, GateId gate, std::vector<uint32_t> qubits,
