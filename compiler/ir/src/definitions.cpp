@@ -114,17 +114,12 @@ bool gate_power(GateId g, const std::vector<Expr>& params, double k, std::vector
   const Expr K(k), pi(M_PI);
   steps.clear();
   phase = Expr(0.0);
-  switch (g) {
-    case G::I: return true;
-    case G::RX: case G::RY: case G::RZ: case G::P: case G::U1:
-    case G::RXX: case G::RYY: case G::RZZ: case G::RZX:
-    case G::CP: case G::CU1: case G::CRX: case G::CRY: case G::CRZ: {
-      std::vector<uint32_t> all(info.num_qubits);
-      for (uint32_t i = 0; i < info.num_qubits; ++i) all[i] = i;
-      steps.push_back(make_gate(g, all, {params[0] * K}));
-      return true;
-    }
-    default: break;
+  if (g == G::I) return true;
+  if (is_rotation_gate(g)) {  // exp(-i t G)^k = exp(-i k t G)
+    std::vector<uint32_t> all(info.num_qubits);
+    for (uint32_t i = 0; i < info.num_qubits; ++i) all[i] = i;
+    steps.push_back(make_gate(g, all, {params[0] * K}));
+    return true;
   }
   const uint32_t t = info.num_qubits - 1;  // the target of the base gate
   const auto on_t = [&](G gate, Expr angle) { steps.push_back(make_gate(gate, {t}, {std::move(angle)})); };

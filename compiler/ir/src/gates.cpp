@@ -116,26 +116,23 @@ std::optional<GateId> gate_by_name(std::string_view name) {
 
 std::vector<cplx> gate_matrix(GateId id, const double* p) {
   const GateInfo& info = gate_info(id);
-  if (info.num_params > 0) {
-    // The block under the gate's own controls (gate_block), embedded.
+  if (info.num_params > 0 || info.num_controls > 0) {
+    // The block under the gate's own controls, embedded: gate_block's closed
+    // form for a parametric gate, the base gate's matrix for cx, ccx, cswap, ...
     const std::size_t bd = std::size_t(1) << (info.num_qubits - info.num_controls);
     std::vector<cplx> m(bd * bd);
-    gate_block(id, p, m.data());
+    if (info.num_params > 0) gate_block(id, p, m.data());
+    else m = gate_matrix(info.base, nullptr);
     for (unsigned c = 0; c < info.num_controls; ++c) m = controlled(m, bd << c);
     return m;
   }
   if (info.num_qubits == 1) return one_qubit(id);
   switch (id) {
-    case G::CX: case G::CY: case G::CZ: case G::CH: case G::CSX:
-      return controlled(one_qubit(info.base), 2);
     case G::Swap: return {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
     case G::ECR: {
       const double r = 1 / std::sqrt(2.0);
       return {0, 0, r, kI * r, 0, 0, kI * r, r, r, -kI * r, 0, 0, -kI * r, r, 0, 0};
     }
-    case G::CCX: return controlled(controlled(one_qubit(G::X), 2), 4);
-    case G::CCZ: return controlled(controlled(one_qubit(G::Z), 2), 4);
-    case G::CSwap: return controlled(gate_matrix(G::Swap, nullptr), 4);
     default: break;
   }
   throw std::logic_error("gate_matrix: no matrix for gate " + std::string(info.name));
@@ -169,11 +166,6 @@ InverseRule gate_inverse(GateId id) {
     case G::SX: r.gate = G::SXdg; break;
     case G::SXdg: r.gate = G::SX; break;
     case G::CSX: r.gate = G::SXdg; r.extra_controls = 1; break;
-    case G::RX: case G::RY: case G::RZ: case G::P: case G::U1:
-    case G::CP: case G::CU1: case G::CRX: case G::CRY: case G::CRZ:
-    case G::RXX: case G::RYY: case G::RZZ: case G::RZX:
-      negate_all();
-      break;
     case G::U3: case G::CU3: case G::CU:
       // u3(t,p,l)^-1 = u3(-t,-l,-p); cu adds -gamma.
       r.src = {0, 2, 1, 3};
@@ -187,6 +179,10 @@ InverseRule gate_inverse(GateId id) {
       r.offset = {-M_PI / 2, 0, 0, 0};
       break;
     default:
+      if (is_rotation_gate(id)) {  // exp(-i t G)^-1 = exp(i t G)
+        negate_all();
+        break;
+      }
       if (!gate_info(id).hermitian)
         throw std::logic_error("gate_inverse: no rule for " + std::string(gate_info(id).name));
       break;
@@ -357,17 +353,26 @@ ShiftRule gate_shift_rule(GateId id, unsigned k, unsigned extra_controls) {
 }
 
 bool is_rotation_gate(GateId id) {
-  const GateInfo& info = gate_info(id);
-  if (info.num_params != 1) return false;
-  // A one-parameter gate is a rotation when its generator does not depend on
-  // the angle: its spectrum is the table's and the gate at 0 is the identity.
-  const double zero = 0;
-  const std::vector<cplx> m = gate_matrix(id, &zero);
-  const std::size_t d = std::size_t(1) << info.num_qubits;
-  for (std::size_t r = 0; r < d; ++r)
-    for (std::size_t c = 0; c < d; ++c)
-      if (std::abs(m[r * d + c] - cplx(r == c ? 1.0 : 0.0)) > 1e-15) return false;
-  return true;
+  // A one-parameter gate is a rotation exp(-i t G) when it is the identity
+  // at t = 0 (its generator, from the table, does not depend on t). Found
+  // once per gate: the passes ask for every operation.
+  static const std::array<bool, kNumGates> rotation = [] {
+    std::array<bool, kNumGates> r{};
+    const double zero = 0;
+    for (std::size_t i = 0; i < kNumGates; ++i) {
+      const GateInfo& info = gate_info(GateId(i));
+      if (info.num_params != 1) continue;
+      const std::vector<cplx> m = gate_matrix(info.id, &zero);
+      const std::size_t d = std::size_t(1) << info.num_qubits;
+      bool identity = true;
+      for (std::size_t a = 0; a < d; ++a)
+        for (std::size_t b = 0; b < d; ++b)
+          identity = identity && std::abs(m[a * d + b] - cplx(a == b ? 1.0 : 0.0)) <= 1e-15;
+      r[i] = identity;
+    }
+    return r;
+  }();
+  return rotation.at(static_cast<std::size_t>(id));
 }
 
 double rotation_period(GateId id) {
@@ -427,7 +432,9 @@ PauliAxis gate_axis(GateId id, unsigned qubit) {
     return all;
   }();
   const auto& a = axes.at(static_cast<std::size_t>(id));
-  if (qubit >= a.size()) throw std::out_of_range("gate_axis: gate " + std::string(gate_info(id).name) + " has no qubit " + std::to_string(qubit));
+  if (qubit >= a.size())
+    throw std::out_of_range("gate_axis: gate " + std::string(gate_info(id).name) + " has no qubit " +
+                            std::to_string(qubit));
   return a[qubit];
 }
 
