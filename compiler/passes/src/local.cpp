@@ -29,29 +29,24 @@ double wrap(double t, double period) {
 
 bool plain_gate(const Operation& op) { return op.kind == OpKind::Gate && op.conditions.empty(); }
 
-PauliAxis axis_on(const Operation& op, std::size_t i) { return operation_axis(op, i); }
-
 bool commutes(const Operation& a, const Operation& b) {
   for (std::size_t i = 0; i < a.qubits.size(); ++i)
     for (std::size_t j = 0; j < b.qubits.size(); ++j) {
       if (a.qubits[i] != b.qubits[j]) continue;
-      const PauliAxis x = axis_on(a, i), y = axis_on(b, j);
+      const PauliAxis x = operation_axis(a, i), y = operation_axis(b, j);
       if (x == PauliAxis::None || x != y) return false;
     }
   return true;
 }
 
-bool is_rotation(G g) { return is_rotation_gate(g); }
-// Period of the angle for which the gate is exactly the identity.
-double rotation_period(const Operation& op) { return qforge::rotation_period(op.gate); }
 // exp(-i t/2 P) rotations with no control: t + 2pi is the same gate times -1.
 bool has_half_period(const Operation& op) { return op.num_controls == 0 && rotation_has_half_period(op.gate); }
 
 /// Normalise a constant rotation angle; true when the gate is now the
 /// identity (the caller deletes it). Phase -1 goes to `phase`.
 bool normalize_rotation(Operation& op, Expr& phase, double tol) {
-  if (!is_rotation(op.gate) || !op.params[0].is_const()) return false;
-  double t = wrap(op.params[0].value(), rotation_period(op));
+  if (!is_rotation_gate(op.gate) || !op.params[0].is_const()) return false;
+  double t = wrap(op.params[0].value(), rotation_period(op.gate));
   if (has_half_period(op) && op.conditions.empty()) {
     if (t > M_PI) { t -= 2 * M_PI; phase = phase + Expr(M_PI); }
     else if (t <= -M_PI) { t += 2 * M_PI; phase = phase + Expr(M_PI); }
@@ -128,7 +123,7 @@ class CancelEngine {
         const Operation& h = c_.ops[j];
         if (!plain_gate(h)) break;
         const bool inv = o_.cancel && is_inverse_pair(g, h);
-        const bool mrg = o_.merge && !inv && is_rotation(g.gate) && same_targets(g, h);
+        const bool mrg = o_.merge && !inv && is_rotation_gate(g.gate) && same_targets(g, h);
         if (inv || mrg) {
           if (!between_ok(i, j)) break;
           if (inv) {
@@ -190,7 +185,7 @@ class CancelEngine {
   }
   static bool z_type_on_shared(const Operation& g, const Operation& h) {
     for (std::size_t i = 0; i < g.qubits.size(); ++i)
-      if (std::find(h.qubits.begin(), h.qubits.end(), g.qubits[i]) != h.qubits.end() && axis_on(g, i) != PauliAxis::Z)
+      if (std::find(h.qubits.begin(), h.qubits.end(), g.qubits[i]) != h.qubits.end() && operation_axis(g, i) != PauliAxis::Z)
         return false;
     return true;
   }
