@@ -220,7 +220,7 @@ TEST(Kak, SpecialClassesExactInEveryBasis) {
       {"can(pi/4, pi/4, -0.2)", can(M_PI / 4, M_PI / 4, -0.2), 3},
       // Two eigenvalues of the symmetric unitary the decomposition
       // diagonalises coincide in re + r im for r = 0.6180339887, the first
-      // real combination tried (pass_kak.cpp): the next one must be used.
+      // real combination tried (synthesis/src/kak.cpp): the next one must be used.
       {"degenerate first combination", can(0.3, 0.1, std::atan(0.6180339887) / 2), 3},
   };
   for (const auto& c : cases) {

@@ -1,5 +1,5 @@
 // draw_labels.hpp - numbers and parameter expressions as the circuit drawers
-// (text and SVG) show them (internal to the compiler library).
+// (text and SVG) show them (internal to the draw library).
 #pragma once
 
 #include "qforge/expr.hpp"

@@ -1,4 +1,4 @@
-// The circuit diagram (emit.hpp: draw_svg, draw_png): a layout in the style
+// The circuit diagram (draw.hpp: draw_svg, draw_png): a layout in the style
 // of Qiskit's matplotlib drawer, made of a few primitives that are written as
 // SVG text or painted with cairo.
 #include "qforge/draw.hpp"
@@ -21,7 +21,7 @@ namespace {
 using G = GateId;
 
 // ---------------------------------------------------------------- labels
-// (the text drawer's, draw.cpp)
+// (the text drawer's, draw_text.cpp)
 
 std::string draw_number(double v) { return detail::draw_number(v, 4); }
 

@@ -1,4 +1,4 @@
-//===- draw.cpp - Text drawing of a circuit, in Qiskit's text style -------===//
+//===- draw_text.cpp - Text drawing of a circuit, in Qiskit's text style -------===//
 //
 // Algorithm:
 //   1. Rows: one per qubit, then one per classical register. Measure, reset

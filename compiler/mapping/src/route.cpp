@@ -1,5 +1,5 @@
 // SABRE-style layout and routing (Li, Ding, Xie 2019), with the refinements
-// of Qiskit's LightSABRE (Zou et al. 2024) (see qforge/passes.hpp).
+// of Qiskit's LightSABRE (Zou et al. 2024) (see qforge/routing.hpp).
 //
 // Routing one pass (Router::route), from a layout:
 //  - Dependencies are commutation-aware (forward passes): on each wire the

@@ -1,4 +1,4 @@
-// Pipelines per optimisation level (see qforge/passes.hpp).
+// Pipelines per optimisation level (see qforge/pipeline.hpp).
 //
 //   O0  translate to the target basis (route first when there is a map)
 //   O1  lower to {h,x,cx,rz}; adjacent inverse cancellation and rotation

@@ -38,7 +38,7 @@
 // its target), so the rotation a slot's sequence ends (starts) with is moved
 // across the next (previous) CX; of the plain skeleton and these two, the
 // shortest is kept. Then each CX is written in the basis exactly as the basis
-// translation does (pass_lower.cpp), its corrections joining the slots, and
+// translation does (passes/src/lower.cpp), its corrections joining the slots, and
 // every slot is resynthesised with synthesize_1q. The exact global phase comes
 // from the overlap of the product with u, which is then compared entry by
 // entry: every form is exact by construction and verified, and a cheaper form

@@ -1,5 +1,5 @@
 // Single-qubit synthesis: ZYZ decomposition and shortest known sequences in
-// each basis (see qforge/passes.hpp).
+// each basis (see qforge/synthesis.hpp).
 //
 // Algorithm of synthesize_1q:
 //  1. U = e^{i a} Rz(b) Ry(g) Rz(d) (ZYZ), equivalently
