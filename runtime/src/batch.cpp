@@ -316,6 +316,51 @@ int BatchCircuit::threads() const { return options_.threads > 0 ? options_.threa
 // ---------------------------------------------------------------------------
 // The engine
 
+/// Room for 2^n doubles: on the stack when small (the 4-qubit layer runs
+/// millions of times), else on the heap.
+class DoubleScratch {
+ public:
+  explicit DoubleScratch(std::size_t size) {
+    if (size > kLocal) heap_.resize(size);
+  }
+  double* data() { return heap_.empty() ? local_ : heap_.data(); }
+
+ private:
+  static constexpr std::size_t kLocal = 1024;
+  double local_[kLocal];
+  std::vector<double> heap_;
+};
+
+/// out[q] = sum_i p_i (bit q of i ? -1 : 1) for q < n, in 2 * 2^n additions
+/// rather than n * 2^n, divided by `divisor`: the top qubit's is (lower half - upper half) of p,
+/// and folding the upper half onto the lower one leaves the distribution of
+/// the other qubits. p (2^n entries) is overwritten.
+template <typename FP>
+void z_expectations(double* p, unsigned n, FP* out, double divisor = 1) {
+  for (unsigned q = n; q-- > 0;) {
+    const std::size_t half = std::size_t(1) << q;
+    double lo = 0, hi = 0;
+    for (std::size_t i = 0; i < half; ++i) {
+      lo += p[i];
+      hi += p[i + half];
+      p[i] += p[i + half];
+    }
+    out[q] = FP((lo - hi) / divisor);
+  }
+}
+
+/// w[i] = sum_q g_q (bit q of i ? -1 : 1) for i < 2^n, one subtraction each.
+template <typename FP>
+void z_weights(const FP* g, unsigned n, double* w) {
+  w[0] = 0;
+  for (unsigned q = 0; q < n; ++q) w[0] += double(g[q]);
+  for (unsigned q = 0; q < n; ++q) {
+    const std::size_t half = std::size_t(1) << q;
+    const double d = 2 * double(g[q]);
+    for (std::size_t i = 0; i < half; ++i) w[i + half] = w[i] - d;
+  }
+}
+
 template <typename FP>
 struct BatchEngine {
   using C = std::complex<FP>;
@@ -403,12 +448,10 @@ struct BatchEngine {
     const Readout& ro = bc.options_.readout;
     switch (ro.kind) {
       case ReadoutKind::ExpectationZ: {
-        double acc[64] = {};
-        for (std::size_t i = 0; i < dim; ++i) {
-          const double p = std::norm(psi[i]);
-          for (unsigned q = 0; q < n; ++q) acc[q] += (i >> q & 1) ? -p : p;
-        }
-        for (unsigned q = 0; q < n; ++q) out[q] = FP(acc[q]);
+        DoubleScratch scratch(dim);
+        double* p = scratch.data();
+        for (std::size_t i = 0; i < dim; ++i) p[i] = std::norm(psi[i]);
+        z_expectations(p, n, out);
         break;
       }
       case ReadoutKind::Observables:
@@ -466,11 +509,7 @@ struct BatchEngine {
     }
     switch (ro.kind) {
       case ReadoutKind::ExpectationZ:
-        for (unsigned q = 0; q < n; ++q) {
-          double acc = 0;
-          for (std::size_t i = 0; i < dim; ++i) acc += (i >> q & 1) ? -counts[i] : counts[i];
-          out[q] = FP(acc / S);
-        }
+        z_expectations(counts, n, out, S);  // counts are not needed after this
         break;
       case ReadoutKind::Probabilities:
         for (std::size_t i = 0; i < dim; ++i) out[i] = FP(counts[i] / S);
@@ -508,13 +547,13 @@ struct BatchEngine {
   void bra(const C* psi, const FP* g, C* lam) const {
     const Readout& ro = bc.options_.readout;
     switch (ro.kind) {
-      case ReadoutKind::ExpectationZ:
-        for (std::size_t i = 0; i < dim; ++i) {
-          double w = 0;
-          for (unsigned q = 0; q < n; ++q) w += (i >> q & 1) ? -double(g[q]) : double(g[q]);
-          lam[i] = psi[i] * FP(w);
-        }
+      case ReadoutKind::ExpectationZ: {
+        DoubleScratch scratch(dim);
+        double* w = scratch.data();
+        z_weights(g, n, w);
+        for (std::size_t i = 0; i < dim; ++i) lam[i] = psi[i] * FP(w[i]);
         break;
+      }
       case ReadoutKind::Probabilities:
         for (std::size_t i = 0; i < dim; ++i) lam[i] = psi[i] * g[i];
         break;
