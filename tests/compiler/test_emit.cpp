@@ -178,40 +178,33 @@ gate cu1(_gate_p_0) _gate_q_0, _gate_q_1 {
 gate cu3(_gate_p_0, _gate_p_1, _gate_p_2) _gate_q_0, _gate_q_1 {
   cu(_gate_p_0, _gate_p_1, _gate_p_2, 0) _gate_q_0, _gate_q_1;
 }
-gate rxx(_gate_p_0) _gate_q_0, _gate_q_1 {
-  h _gate_q_0;
-  h _gate_q_1;
+gate rzz(_gate_p_0) _gate_q_0, _gate_q_1 {
   cx _gate_q_0, _gate_q_1;
   rz(_gate_p_0) _gate_q_1;
   cx _gate_q_0, _gate_q_1;
+}
+gate rxx(_gate_p_0) _gate_q_0, _gate_q_1 {
+  h _gate_q_0;
+  h _gate_q_1;
+  rzz(_gate_p_0) _gate_q_0, _gate_q_1;
   h _gate_q_0;
   h _gate_q_1;
 }
 gate ryy(_gate_p_0) _gate_q_0, _gate_q_1 {
   rx(pi/2) _gate_q_0;
   rx(pi/2) _gate_q_1;
-  cx _gate_q_0, _gate_q_1;
-  rz(_gate_p_0) _gate_q_1;
-  cx _gate_q_0, _gate_q_1;
+  rzz(_gate_p_0) _gate_q_0, _gate_q_1;
   rx(-pi/2) _gate_q_0;
   rx(-pi/2) _gate_q_1;
 }
-gate rzz(_gate_p_0) _gate_q_0, _gate_q_1 {
-  cx _gate_q_0, _gate_q_1;
-  rz(_gate_p_0) _gate_q_1;
-  cx _gate_q_0, _gate_q_1;
-}
 gate rzx(_gate_p_0) _gate_q_0, _gate_q_1 {
   h _gate_q_1;
-  cx _gate_q_0, _gate_q_1;
-  rz(_gate_p_0) _gate_q_1;
-  cx _gate_q_0, _gate_q_1;
+  rzz(_gate_p_0) _gate_q_0, _gate_q_1;
   h _gate_q_1;
 }
 gate ecr _gate_q_0, _gate_q_1 {
-  rzx(pi/4) _gate_q_0, _gate_q_1;
+  rzx(pi/2) _gate_q_0, _gate_q_1;
   x _gate_q_0;
-  rzx(-pi/4) _gate_q_0, _gate_q_1;
 }
 gate ccz _gate_q_0, _gate_q_1, _gate_q_2 {
   h _gate_q_2;
@@ -333,8 +326,8 @@ TEST(EmitQasm2, Example) {
   c.global_phase = 0.3;  // dropped
   EXPECT_EQ(emit_qasm2(c), R"(OPENQASM 2.0;
 include "qelib1.inc";
-gate rzx(param0) q0,q1 { h q1; cx q0,q1; rz(param0) q1; cx q0,q1; h q1; }
-gate ecr q0,q1 { rzx(pi/4) q0,q1; x q0; rzx(-pi/4) q0,q1; }
+gate rzx(param0) q0,q1 { h q1; rzz(param0) q0,q1; h q1; }
+gate ecr q0,q1 { rzx(pi/2) q0,q1; x q0; }
 gate ccz q0,q1,q2 { h q2; ccx q0,q1,q2; h q2; }
 qreg q[4];
 creg c[2];
@@ -366,7 +359,7 @@ TEST(EmitQasm2, RegistersAndOneBitConditions) {
   c.ops.push_back(m);
   EXPECT_EQ(emit_qasm2(c), R"(OPENQASM 2.0;
 include "qelib1.inc";
-gate ryy(param0) q0,q1 { rx(pi/2) q0; rx(pi/2) q1; cx q0,q1; rz(param0) q1; cx q0,q1; rx(-pi/2) q0; rx(-pi/2) q1; }
+gate ryy(param0) q0,q1 { rx(pi/2) q0; rx(pi/2) q1; rzz(param0) q0,q1; rx(-pi/2) q0; rx(-pi/2) q1; }
 qreg a[2];
 qreg b[1];
 creg m[2];

@@ -57,6 +57,64 @@ TEST(GateDefinitions, BodiesUseLibraryGatesOrEarlierDefinitions) {
   }
 }
 
+// Controlling only the core of a definition (and its phase) controls the
+// gate: the operations around the core undo each other.
+TEST(GateDefinitions, ControllingTheCoreControlsTheGate) {
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<double> angle(-4, 4);
+  for (const GateDefinition& d : gate_definitions()) {
+    const GateInfo& info = gate_info(d.gate);
+    ASSERT_LE(d.core_begin, d.core_end);
+    ASSERT_LE(d.core_end, d.body.size());
+    std::vector<double> params(info.num_params);
+    for (double& p : params) p = angle(rng);
+    // Qubit 0 controls; the gate's qubits are 1 .. n.
+    Circuit c;
+    c.num_qubits = info.num_qubits + 1;
+    for (std::size_t i = 0; i < d.body.size(); ++i) {
+      Operation op = d.body[i];
+      for (uint32_t& q : op.qubits) ++q;
+      if (i >= d.core_begin && i < d.core_end) {
+        op.qubits.insert(op.qubits.begin(), 0);
+        ++op.num_controls;
+      }
+      c.ops.push_back(op);
+    }
+    if (!(d.phase.is_const() && d.phase.value() == 0)) c.ops.push_back(make_gate(GateId::P, {0}, {d.phase}));
+    const Eigen::MatrixXcd got = ref::circuit_unitary(c, params);
+    std::vector<uint32_t> qubits(c.num_qubits);
+    for (uint32_t q = 0; q < c.num_qubits; ++q) qubits[q] = q;
+    const Eigen::MatrixXcd want = Eigen::MatrixXcd(
+        ref::embed(ref::add_controls(ref::gate_unitary(d.gate, params), 1), qubits, c.num_qubits));
+    EXPECT_LT((got - want).cwiseAbs().maxCoeff(), 1e-12) << info.name;
+  }
+}
+
+// euler_zyz: exp(i a) rz(b) ry(c) rz(d) is the gate, for random angles.
+TEST(GateDefinitions, EulerAnglesAreExact) {
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> angle(-4, 4);
+  int checked = 0;
+  for (std::size_t i = 0; i < kNumGates; ++i) {
+    const GateId g = GateId(i);
+    const GateInfo& info = gate_info(g);
+    std::vector<double> values(info.num_params);
+    for (double& v : values) v = angle(rng);
+    const auto e = euler_zyz(g, std::vector<Expr>(values.begin(), values.end()));
+    if (!e) continue;
+    ++checked;
+    Circuit c;
+    c.num_qubits = 1;
+    c.ops = {make_gate(GateId::RZ, {0}, {e->delta}), make_gate(GateId::RY, {0}, {e->gamma}),
+             make_gate(GateId::RZ, {0}, {e->beta})};
+    c.global_phase = e->alpha;
+    const Eigen::MatrixXcd got = ref::circuit_unitary(c, {});
+    const Eigen::MatrixXcd want = ref::gate_unitary(g, values);
+    EXPECT_LT((got - want).cwiseAbs().maxCoeff(), 1e-12) << info.name;
+  }
+  EXPECT_EQ(checked, 7);  // rx ry rz p u1 u2 u3
+}
+
 // ctrl @ g folds into the table gate the table says, and it is g controlled.
 TEST(GateDefinitions, OneMoreControl) {
   using G = GateId;

@@ -12,8 +12,15 @@ using G = GateId;
 
 Expr p(uint32_t i) { return Expr::symbol(i); }
 
+/// A definition whose whole body needs the controls.
 GateDefinition define(G gate, std::vector<Operation> body, Expr phase = Expr(0.0), std::vector<G> uses = {}) {
-  return GateDefinition{gate, std::move(body), std::move(phase), std::move(uses)};
+  const std::size_t n = body.size();
+  return GateDefinition{gate, std::move(body), std::move(phase), std::move(uses), 0, n};
+}
+
+/// A definition V * core * V^-1 with the core at body[core], one operation.
+GateDefinition conjugation(G gate, std::vector<Operation> body, std::size_t core, std::vector<G> uses = {}) {
+  return GateDefinition{gate, std::move(body), Expr(0.0), std::move(uses), core, core + 1};
 }
 
 std::vector<GateDefinition> make_definitions() {
@@ -25,19 +32,34 @@ std::vector<GateDefinition> make_definitions() {
       // sxdg = exp(-i pi/4) s h s
       define(G::SXdg, {g(G::S, {0}), g(G::H, {0}), g(G::S, {0})}, Expr(-M_PI / 4)),
       // csx: sx = h s h, and h on the target commutes with the control
-      define(G::CSX, {g(G::H, {1}), g(G::CP, {0, 1}, {half_pi}), g(G::H, {1})}),
+      conjugation(G::CSX, {g(G::H, {1}), g(G::CP, {0, 1}, {half_pi}), g(G::H, {1})}, 1),
       define(G::CU1, {g(G::CP, {0, 1}, {p(0)})}),
       define(G::CU3, {g(G::CU, {0, 1}, {p(0), p(1), p(2), Expr(0.0)})}),
-      define(G::RXX, {g(G::H, {0}), g(G::H, {1}), g(G::CX, {0, 1}), g(G::RZ, {1}, {p(0)}), g(G::CX, {0, 1}),
-                      g(G::H, {0}), g(G::H, {1})}),
-      define(G::RYY, {g(G::RX, {0}, {half_pi}), g(G::RX, {1}, {half_pi}), g(G::CX, {0, 1}), g(G::RZ, {1}, {p(0)}),
-                      g(G::CX, {0, 1}), g(G::RX, {0}, {Expr(-M_PI / 2)}), g(G::RX, {1}, {Expr(-M_PI / 2)})}),
-      define(G::RZZ, {g(G::CX, {0, 1}), g(G::RZ, {1}, {p(0)}), g(G::CX, {0, 1})}),
-      define(G::RZX, {g(G::H, {1}), g(G::CX, {0, 1}), g(G::RZ, {1}, {p(0)}), g(G::CX, {0, 1}), g(G::H, {1})}),
-      // ecr = rzx(-pi/4) (x (x) 1) rzx(pi/4), exactly
-      define(G::ECR, {g(G::RZX, {0, 1}, {quarter_pi}), g(G::X, {0}), g(G::RZX, {0, 1}, {Expr(-M_PI / 4)})},
-             Expr(0.0), {G::RZX}),
-      define(G::CCZ, {g(G::H, {2}), g(G::CCX, {0, 1, 2}), g(G::H, {2})}),
+      // rzz = exp(-i t/2 Z(x)Z): cx maps ZZ to Z on the target.
+      conjugation(G::RZZ, {g(G::CX, {0, 1}), g(G::RZ, {1}, {p(0)}), g(G::CX, {0, 1})}, 1),
+      // rxx, ryy, rzx: rzz in the bases that map Z to X or Y
+      // (h Z h = X; rx(pi/2)^dag Z rx(pi/2) = Y).
+      conjugation(G::RXX, {g(G::H, {0}), g(G::H, {1}), g(G::RZZ, {0, 1}, {p(0)}), g(G::H, {0}), g(G::H, {1})}, 2,
+                  {G::RZZ}),
+      conjugation(G::RYY,
+                  {g(G::RX, {0}, {half_pi}), g(G::RX, {1}, {half_pi}), g(G::RZZ, {0, 1}, {p(0)}),
+                   g(G::RX, {0}, {Expr(-M_PI / 2)}), g(G::RX, {1}, {Expr(-M_PI / 2)})},
+                  2, {G::RZZ}),
+      conjugation(G::RZX, {g(G::H, {1}), g(G::RZZ, {0, 1}, {p(0)}), g(G::H, {1})}, 1, {G::RZZ}),
+      // ecr = rzx(-pi/4) (x (x) 1) rzx(pi/4) = (x (x) 1) rzx(pi/2), since x on
+      // the first qubit anticommutes with Z(x)X: rzx(pi/2), then x.
+      define(G::ECR, {g(G::RZX, {0, 1}, {half_pi}), g(G::X, {0})}, Expr(0.0), {G::RZX}),
+      // The textbook Toffoli: 6 cx, 7 t/tdg, 2 h.
+      define(G::CCX, {g(G::H, {2}), g(G::CX, {1, 2}), g(G::Tdg, {2}), g(G::CX, {0, 2}), g(G::T, {2}),
+                      g(G::CX, {1, 2}), g(G::Tdg, {2}), g(G::CX, {0, 2}), g(G::T, {1}), g(G::T, {2}),
+                      g(G::H, {2}), g(G::CX, {0, 1}), g(G::T, {0}), g(G::Tdg, {1}), g(G::CX, {0, 1})}),
+      conjugation(G::CCZ, {g(G::H, {2}), g(G::CCX, {0, 1, 2}), g(G::H, {2})}, 1),
+      conjugation(G::Swap, {g(G::CX, {1, 0}), g(G::CX, {0, 1}), g(G::CX, {1, 0})}, 1),
+      conjugation(G::CSwap, {g(G::CX, {2, 1}), g(G::CCX, {0, 1, 2}), g(G::CX, {2, 1})}, 1),
+      conjugation(G::CZ, {g(G::H, {1}), g(G::CX, {0, 1}), g(G::H, {1})}, 1),
+      // cy: s x sdg = y on the target; rz(+-pi/2) differ from s, sdg by
+      // opposite phases, which cancel.
+      conjugation(G::CY, {g(G::RZ, {1}, {Expr(-M_PI / 2)}), g(G::CX, {0, 1}), g(G::RZ, {1}, {half_pi})}, 1),
   };
 }
 
@@ -87,9 +109,22 @@ const std::vector<GateDefinition>& gate_definitions() {
 }
 
 const GateDefinition* gate_definition(GateId g) {
-  for (const auto& d : gate_definitions())
-    if (d.gate == g) return &d;
-  return nullptr;
+  static const auto index = [] {
+    std::vector<const GateDefinition*> by_gate(kNumGates, nullptr);
+    for (const auto& d : gate_definitions()) by_gate[std::size_t(d.gate)] = &d;
+    return by_gate;
+  }();
+  return index[std::size_t(g)];
+}
+
+std::vector<Operation> instantiate(const GateDefinition& def, const std::vector<Expr>& params,
+                                   const std::vector<uint32_t>& qubits) {
+  std::vector<Operation> out = def.body;
+  for (Operation& op : out) {
+    for (uint32_t& q : op.qubits) q = qubits[q];
+    for (Expr& e : op.params) e = e.substitute(params);
+  }
+  return out;
 }
 
 std::vector<const GateDefinition*> definitions_for(const std::set<GateId>& gates, GateLibrary lib) {
@@ -101,12 +136,29 @@ std::vector<const GateDefinition*> definitions_for(const std::set<GateId>& gates
     const GateId g = work.back();
     work.pop_back();
     if (!needed.insert(g).second) continue;
-    for (GateId dep : gate_definition(g)->uses) work.push_back(dep);
+    for (GateId dep : gate_definition(g)->uses)
+      if (!find_library_gate(lib, gate_info(dep).name)) work.push_back(dep);
   }
   std::vector<const GateDefinition*> out;
   for (const auto& d : gate_definitions())
     if (needed.count(d.gate)) out.push_back(&d);
   return out;
+}
+
+std::optional<EulerZYZ> euler_zyz(GateId g, const std::vector<Expr>& ps) {
+  const Expr zero(0.0), half_pi(M_PI / 2), two(2.0);
+  switch (g) {
+    // rx(t) = rz(-pi/2) ry(t) rz(pi/2): conjugating Y by rz(-pi/2) gives X.
+    case G::RX: return EulerZYZ{zero, Expr(-M_PI / 2), ps[0], half_pi};
+    case G::RY: return EulerZYZ{zero, zero, ps[0], zero};
+    case G::RZ: return EulerZYZ{zero, ps[0], zero, zero};
+    // p(t) = diag(1, e^{it}) = e^{it/2} rz(t)
+    case G::P: case G::U1: return EulerZYZ{ps[0] / two, ps[0], zero, zero};
+    // u3(t, f, l) = e^{i(f+l)/2} rz(f) ry(t) rz(l); u2(f, l) = u3(pi/2, f, l)
+    case G::U3: return EulerZYZ{(ps[1] + ps[2]) / two, ps[1], ps[0], ps[2]};
+    case G::U2: return EulerZYZ{(ps[0] + ps[1]) / two, ps[0], half_pi, ps[1]};
+    default: return std::nullopt;
+  }
 }
 
 bool gate_power(GateId g, const std::vector<Expr>& params, double k, std::vector<Operation>& steps, Expr& phase) {

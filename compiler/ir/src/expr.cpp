@@ -195,6 +195,17 @@ Expr Expr::bind(const std::vector<double>& values) const {
   }
 }
 
+Expr Expr::substitute(const std::vector<Expr>& values) const {
+  if (is_const()) return *this;
+  const ExprNode& n = *node_;
+  switch (n.op) {
+    case ExprOp::Symbol: return values.at(n.symbol);
+    case ExprOp::Add: case ExprOp::Sub: case ExprOp::Mul: case ExprOp::Div: case ExprOp::Pow:
+      return binary(n.op, n.a.substitute(values), n.b.substitute(values));
+    default: return unary(n.op, n.a.substitute(values));
+  }
+}
+
 void Expr::collect_symbols(std::vector<uint32_t>& out) const {
   if (is_const()) return;
   const ExprNode& n = *node_;

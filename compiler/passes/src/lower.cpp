@@ -2,15 +2,20 @@
 //
 // Algorithm:
 //  1. Every gate, with its extra controls, is lowered to {h, x, cx, rz} by
-//     Lowerer::gate: fixed exact rules for plain table gates; controlled
-//     single-qubit gates by the A X B X C construction (Barenco et al. 1995,
-//     lemma 5.1) around multi-controlled X; multi-controlled X by lemma 7.5
-//     (C^k X from C(SX), C^{k-1}X and C^{k-1}(SX)) down to the Toffoli;
-//     a global phase under controls becomes a controlled phase gate.
+//     Lowerer::gate. The decompositions come from the gate table
+//     (definitions.hpp): multi-qubit gates expand to their definition, with
+//     only the definition's core under the extra controls; one-qubit gates
+//     go through their Euler angles (euler_zyz, or the matrix's for constant
+//     gates). Controlled one-qubit gates use the A X B X C construction
+//     (Barenco et al. 1995, lemma 5.1) around multi-controlled X;
+//     multi-controlled X uses lemma 7.5 (C^k X from C(SX), C^{k-1}X and
+//     C^{k-1}(SX)) down to the table's Toffoli; a global phase under
+//     controls becomes a controlled phase gate.
 //  2. For the IBM bases, cx becomes ecr or cz with single-qubit corrections,
 //     and every single-qubit gate outside {rz, sx, x} is resynthesised.
 // Invariant: the result equals the input including the global phase
 // (phases of classically conditioned gates are dropped: unobservable).
+#include "qforge/definitions.hpp"
 #include "qforge/passes.hpp"
 
 #include <cmath>
@@ -65,7 +70,7 @@ class Lowerer {
     switch (ctrls.size()) {
       case 0: emit(G::X, {t}); return;
       case 1: emit(G::CX, {ctrls[0], t}); return;
-      case 2: toffoli(ctrls[0], ctrls[1], t); return;
+      case 2: gate(G::CCX, {}, {ctrls[0], ctrls[1], t}, {}); return;
       default: break;
     }
     const uint32_t last = ctrls.back();
@@ -75,20 +80,6 @@ class Lowerer {
     gate(G::SXdg, {last}, {t}, {});
     mcx(rest, last);
     gate(G::SX, rest, {t}, {});
-  }
-
-  void toffoli(uint32_t a, uint32_t b, uint32_t c) {
-    const Expr t(M_PI / 4), td(-M_PI / 4);
-    emit(G::H, {c});
-    emit(G::CX, {b, c}); emit(G::RZ, {c}, {td});
-    emit(G::CX, {a, c}); emit(G::RZ, {c}, {t});
-    emit(G::CX, {b, c}); emit(G::RZ, {c}, {td});
-    emit(G::CX, {a, c}); emit(G::RZ, {b}, {t}); emit(G::RZ, {c}, {t});
-    emit(G::H, {c});
-    emit(G::CX, {a, b}); emit(G::RZ, {a}, {t}); emit(G::RZ, {b}, {td});
-    emit(G::CX, {a, b});
-    // t = e^{i pi/8} rz(pi/4): t count 4, tdg count 3 -> phase pi/8.
-    add_global(Expr(M_PI / 8));
   }
 
   // Controlled single-qubit U = e^{i al} Rz(be) Ry(ga) Rz(de) on t.
@@ -105,7 +96,6 @@ class Lowerer {
 
   void gate(G g, const Qs& ctrls, const Qs& tg, const std::vector<Expr>& ps) {
     const GateInfo& info = gate_info(g);
-    const Expr pi(M_PI), half_pi(M_PI / 2);
     // Table gates with their own controls, except the cheap plain ones.
     if (info.num_controls > 0) {
       const bool plain = ctrls.empty() && (g == G::CX || g == G::CZ || g == G::CY || g == G::CCX ||
@@ -123,9 +113,9 @@ class Lowerer {
         return;
       }
     }
-    const bool structural = g == G::Swap || g == G::RZZ || g == G::RXX || g == G::RYY || g == G::RZX || g == G::ECR;
-    if (ctrls.empty() && !structural) return plain(g, tg, ps);
+    if (ctrls.empty()) return plain(g, tg, ps);
     const uint32_t t = tg[0];
+    // The basis's own gates under controls.
     switch (g) {
       case G::I: return;
       case G::X: return mcx(ctrls, t);
@@ -139,64 +129,38 @@ class Lowerer {
         gate(G::RZ, ctrls, {t}, ps);
         add_phase(ctrls, ps[0] / Expr(2.0));
         return;
-      case G::Z: return gate(G::P, ctrls, {t}, {pi});
-      case G::S: return gate(G::P, ctrls, {t}, {half_pi});
-      case G::Sdg: return gate(G::P, ctrls, {t}, {Expr(-M_PI / 2)});
-      case G::T: return gate(G::P, ctrls, {t}, {Expr(M_PI / 4)});
-      case G::Tdg: return gate(G::P, ctrls, {t}, {Expr(-M_PI / 4)});
-      case G::RX: return abc(ctrls, t, Expr(0.0), Expr(-M_PI / 2), ps[0], half_pi);
-      case G::RY: return abc(ctrls, t, Expr(0.0), Expr(0.0), ps[0], Expr(0.0));
-      case G::U3: return abc(ctrls, t, (ps[1] + ps[2]) / Expr(2.0), ps[1], ps[0], ps[2]);
-      case G::U2: return abc(ctrls, t, (ps[0] + ps[1]) / Expr(2.0), ps[0], half_pi, ps[1]);
-      case G::Swap: {
-        emit(G::CX, {tg[1], tg[0]});
-        Qs c2 = ctrls;
-        c2.push_back(tg[0]);
-        mcx(c2, tg[1]);
-        emit(G::CX, {tg[1], tg[0]});
-        return;
-      }
-      case G::RZZ:
-        emit(G::CX, {tg[0], tg[1]});
-        gate(G::RZ, ctrls, {tg[1]}, ps);
-        emit(G::CX, {tg[0], tg[1]});
-        return;
-      case G::RXX:
-        emit(G::H, {tg[0]}); emit(G::H, {tg[1]});
-        gate(G::RZZ, ctrls, tg, ps);
-        emit(G::H, {tg[0]}); emit(G::H, {tg[1]});
-        return;
-      case G::RYY:
-        gate(G::RX, {}, {tg[0]}, {half_pi}); gate(G::RX, {}, {tg[1]}, {half_pi});
-        gate(G::RZZ, ctrls, tg, ps);
-        gate(G::RX, {}, {tg[0]}, {Expr(-M_PI / 2)}); gate(G::RX, {}, {tg[1]}, {Expr(-M_PI / 2)});
-        return;
-      case G::RZX:
-        emit(G::H, {tg[1]});
-        gate(G::RZZ, ctrls, tg, ps);
-        emit(G::H, {tg[1]});
-        return;
-      case G::ECR:
-        gate(G::RZX, ctrls, tg, {half_pi});
-        mcx(ctrls, tg[0]);
-        return;
       default: break;
     }
-    // Remaining constant single-qubit gates (Y, H, SX, SXdg).
-    if (info.num_qubits == 1 && all_const(ps)) {
-      Operation tmp;
-      tmp.gate = g;
-      tmp.qubits = {0};
-      tmp.params = ps;
-      ZYZ z = zyz_decompose(op_matrix_1q(tmp));
-      return abc(ctrls, t, Expr(z.alpha), Expr(z.beta), Expr(z.gamma), Expr(z.delta));
+    if (info.num_qubits == 1) {
+      // A power of z that is one phase gate (z, s, sdg, t, tdg): p(angle).
+      std::vector<Operation> steps;
+      Expr power_phase;
+      if (!is_rotation_gate(g) && gate_power(g, ps, 1.0, steps, power_phase) && steps.size() == 1 &&
+          steps[0].gate == G::P && power_phase.is_const() && power_phase.value() == 0)
+        return gate(G::P, ctrls, {t}, steps[0].params);
+      if (auto e = euler_zyz(g, ps)) return abc(ctrls, t, e->alpha, e->beta, e->gamma, e->delta);
+      if (all_const(ps)) {
+        const ZYZ z = zyz_decompose(op_matrix_1q(make_gate(g, {0}, ps)));
+        return abc(ctrls, t, Expr(z.alpha), Expr(z.beta), Expr(z.gamma), Expr(z.delta));
+      }
+    } else if (const GateDefinition* def = gate_definition(g)) {
+      return expand(*def, ctrls, tg, ps);
     }
     throw std::logic_error("basis translation: no rule for controlled " + std::string(info.name));
   }
 
+  // The table's definition of a gate, with only its core under `ctrls`.
+  void expand(const GateDefinition& def, const Qs& ctrls, const Qs& q, const std::vector<Expr>& ps) {
+    const std::vector<Operation> body = instantiate(def, ps, q);
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      const bool core = i >= def.core_begin && i < def.core_end;
+      gate(body[i].gate, core ? ctrls : Qs{}, body[i].qubits, body[i].params);
+    }
+    add_phase(ctrls, def.phase);
+  }
+
   void plain(G g, const Qs& q, const std::vector<Expr>& ps) {
     const GateInfo& info = gate_info(g);
-    const Expr half_pi(M_PI / 2);
     switch (g) {
       case G::I: return;
       case G::X: case G::H: case G::CX: return emit(g, q);
@@ -205,56 +169,33 @@ class Lowerer {
     }
     if (info.num_qubits == 1) {
       if (all_const(ps)) {
-        Operation tmp;
-        tmp.gate = g;
-        tmp.qubits = {0};
-        tmp.params = ps;
         double ph = 0;
-        for (auto& op : synthesize_1q(op_matrix_1q(tmp), Basis::Nam, ph))
+        for (auto& op : synthesize_1q(op_matrix_1q(make_gate(g, {0}, ps)), Basis::Nam, ph))
           emit(op.gate, q, op.params);
         add_global(Expr(ph));
         return;
       }
-      switch (g) {
-        case G::RX:
-          emit(G::H, q); emit(G::RZ, q, ps); emit(G::H, q);
-          return;
-        case G::RY:
-          emit(G::RZ, q, {Expr(-M_PI / 2)}); emit(G::H, q); emit(G::RZ, q, ps); emit(G::H, q);
-          emit(G::RZ, q, {half_pi});
-          return;
-        case G::P: case G::U1:
-          emit(G::RZ, q, ps);
-          add_global(ps[0] / Expr(2.0));
-          return;
-        case G::U3:
-          emit(G::RZ, q, {ps[2] - half_pi}); emit(G::H, q); emit(G::RZ, q, {ps[0]}); emit(G::H, q);
-          emit(G::RZ, q, {ps[1] + half_pi});
-          add_global((ps[1] + ps[2]) / Expr(2.0));
-          return;
-        case G::U2:
-          return plain(G::U3, q, {half_pi, ps[0], ps[1]});
-        default: break;
-      }
+      if (auto e = euler_zyz(g, ps)) return euler(q, *e);
       throw std::logic_error("basis translation: no rule for symbolic " + std::string(info.name));
     }
-    switch (g) {
-      case G::CZ:
-        emit(G::H, {q[1]}); emit(G::CX, q); emit(G::H, {q[1]});
-        return;
-      case G::CY:
-        emit(G::RZ, {q[1]}, {Expr(-M_PI / 2)}); emit(G::CX, q); emit(G::RZ, {q[1]}, {half_pi});
-        return;
-      case G::CCX: return toffoli(q[0], q[1], q[2]);
-      case G::CCZ:
-        emit(G::H, {q[2]}); toffoli(q[0], q[1], q[2]); emit(G::H, {q[2]});
-        return;
-      case G::CSwap:
-        emit(G::CX, {q[2], q[1]}); toffoli(q[0], q[1], q[2]); emit(G::CX, {q[2], q[1]});
-        return;
-      default: break;
-    }
+    if (const GateDefinition* def = gate_definition(g)) return expand(*def, {}, q, ps);
     throw std::logic_error("basis translation: no rule for " + std::string(info.name));
+  }
+
+  // exp(i a) rz(b) ry(c) rz(d) in {h, rz}: ry(c) = rz(pi/2) h rz(c) h rz(-pi/2).
+  void euler(const Qs& q, const EulerZYZ& e) {
+    const Expr half_pi(M_PI / 2);
+    if (e.gamma.is_const() && e.gamma.value() == 0) {
+      emit(G::RZ, q, {e.delta});
+      emit(G::RZ, q, {e.beta});
+    } else {
+      emit(G::RZ, q, {e.delta - half_pi});
+      emit(G::H, q);
+      emit(G::RZ, q, {e.gamma});
+      emit(G::H, q);
+      emit(G::RZ, q, {e.beta + half_pi});
+    }
+    if (!(e.alpha.is_const() && e.alpha.value() == 0)) add_global(e.alpha);
   }
 
  private:

@@ -28,18 +28,41 @@ namespace qforge {
 /// 0 .. n-1 (the gate's arguments in order) and its parameters are
 /// expressions over symbols 0 .. k-1, which stand for the gate's own
 /// parameters.
+///
+/// The body is V * core * V^-1: the operations before `core_begin` and
+/// those from `core_end` on undo each other, so the gate under extra
+/// controls is the body with only the core (and the phase) controlled.
 struct GateDefinition {
   GateId gate;
   std::vector<Operation> body;
   Expr phase;                 ///< global phase of the body (OpenQASM 3's gphase)
   std::vector<GateId> uses;   ///< defined gates the body calls
+  std::size_t core_begin = 0, core_end = 0;
 };
 
-/// Every definition, each after the definitions its body uses.
+/// Every definition, each after the definitions its body uses: one for
+/// every table gate that some OpenQASM library lacks, and one for each of
+/// swap, cz, cy, ccx and cswap, which basis translation expands.
 const std::vector<GateDefinition>& gate_definitions();
 
-/// The definition of `g`, or nullptr when it has none (every library has it).
+/// The definition of `g`, or nullptr when it has none.
 const GateDefinition* gate_definition(GateId g);
+
+/// The body of `def` for parameter values `params` (symbols replaced), on
+/// `qubits` (the gate's arguments in order).
+std::vector<Operation> instantiate(const GateDefinition& def, const std::vector<Expr>& params,
+                                   const std::vector<uint32_t>& qubits);
+
+/// A one-qubit gate as exp(i alpha) Rz(beta) Ry(gamma) Rz(delta) (matrix
+/// product: Rz(delta) acts first).
+struct EulerZYZ {
+  Expr alpha, beta, gamma, delta;
+};
+
+/// The Euler angles of parametric one-qubit gate `g` (rx, ry, rz, p, u1, u2,
+/// u3) as expressions of its parameters; nullopt for other gates (the
+/// constant ones: decompose their matrix numerically).
+std::optional<EulerZYZ> euler_zyz(GateId g, const std::vector<Expr>& params);
 
 /// The k-th power (principal branch, any real k) of table gate `g` with
 /// parameters `params`, when the table has an exact rule: a rotation or

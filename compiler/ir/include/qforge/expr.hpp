@@ -43,6 +43,8 @@ class Expr {
   Expr derivative(uint32_t index) const;
   /// Replace symbols that have a value in `values` (NaN means: keep symbolic).
   Expr bind(const std::vector<double>& values) const;
+  /// Replace symbol i by values[i] (precondition: every symbol < values.size()).
+  Expr substitute(const std::vector<Expr>& values) const;
   /// Append the indices of the symbols this expression depends on.
   void collect_symbols(std::vector<uint32_t>& out) const;
   bool depends_on_symbols() const { return !is_const(); }
