@@ -29,40 +29,18 @@ std::string expr_text(const Expr& e, const std::vector<std::string>& names) {
   return detail::draw_expr(e, names, 4);
 }
 
-std::string gate_label(GateId g) {
-  switch (g) {
-    case G::I: return "I";
-    case G::SX: return "√X";
-    case G::SXdg: return "√Xdg";
-    case G::Sdg: return "S†";
-    case G::Tdg: return "T†";
-    case G::ECR: return "Ecr";
-    case G::CU: return "U";
-    case G::U1: return "U1";
-    case G::U2: return "U2";
-    case G::U3: return "U3";
-    default: break;
-  }
-  std::string name(gate_info(g).name);
-  if (name.size() >= 2 && (name[0] == 'r')) {  // rx -> Rx, rzz -> Rzz
-    name[0] = 'R';
-    return name;
-  }
-  for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return name;
-}
+std::string gate_label(GateId g) { return std::string(gate_info(g).figure_label); }
 
 /// Box colour (fill, text) by gate family, after Qiskit's default style.
 std::pair<const char*, const char*> gate_colors(GateId g) {
-  switch (g) {
-    case G::H: return {"#FA4D56", "#000000"};
-    case G::I: case G::X: case G::Y: case G::Z: return {"#05BAB6", "#000000"};
-    case G::S: case G::Sdg: case G::T: case G::Tdg: case G::P: case G::U1: case G::RZ:
-      return {"#33B1FF", "#000000"};
-    case G::RX: case G::RY: case G::U2: case G::U3: case G::CU: case G::SX: case G::SXdg:
-      return {"#9F1853", "#FFFFFF"};
-    default: return {"#6929C4", "#FFFFFF"};
+  switch (gate_info(g).family) {
+    case DrawFamily::Hadamard: return {"#FA4D56", "#000000"};
+    case DrawFamily::Pauli: return {"#05BAB6", "#000000"};
+    case DrawFamily::Phase: return {"#33B1FF", "#000000"};
+    case DrawFamily::Rotation: return {"#9F1853", "#FFFFFF"};
+    case DrawFamily::Other: break;
   }
+  return {"#6929C4", "#FFFFFF"};
 }
 
 std::size_t text_len(const std::string& s) {

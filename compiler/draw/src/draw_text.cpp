@@ -73,19 +73,7 @@ std::string draw_expr(const Expr& e, const std::vector<std::string>& names) {
 }
 
 /// Qiskit's box label of a table gate.
-std::string gate_label(GateId g) {
-  switch (g) {
-    case G::I: return "I";
-    case G::SX: return "√X";
-    case G::SXdg: return "√Xdg";
-    case G::ECR: return "Ecr";
-    case G::CU: return "U";
-    default: break;
-  }
-  std::string name(gate_info(g).name);
-  name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
-  return name;
-}
+std::string gate_label(GateId g) { return std::string(gate_info(g).text_label); }
 
 std::string with_params(std::string label, const std::vector<Expr>& params,
                         const std::vector<std::string>& names) {

@@ -42,6 +42,11 @@ enum class GateId : uint8_t {
 constexpr std::size_t kNumGates = static_cast<std::size_t>(GateId::Count_);
 
 /// One row of the gate table.
+/// How the figure drawer colours a gate's box (after Qiskit's default
+/// style): Hadamard, Pauli, phase (diagonal one-qubit), other one-qubit
+/// rotations, and everything else.
+enum class DrawFamily : uint8_t { Hadamard, Pauli, Phase, Rotation, Other };
+
 struct GateInfo {
   GateId id;
   std::string_view name;    ///< OpenQASM / Qiskit name, e.g. "cx"
@@ -53,6 +58,9 @@ struct GateInfo {
                             ///< (cx: 1, ccx: 2, rzz: 0); the rest are targets
   GateId base;              ///< the gate on the targets (cx -> X, crx -> RX,
                             ///< cu -> U3 with an extra phase); itself if none
+  std::string_view text_label;    ///< box label in the text drawing (Qiskit's text drawer: "Rx", "√X")
+  std::string_view figure_label;  ///< box label in the SVG figure (Qiskit's figure drawer: "S†", "Rx")
+  DrawFamily family;
 };
 
 using cplx = std::complex<double>;
