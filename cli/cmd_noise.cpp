@@ -60,8 +60,10 @@ std::string matrix_text(const std::vector<std::complex<double>>& m, std::size_t 
       char buf[64];
       if (z.imag() == 0)
         std::snprintf(buf, sizeof buf, "%12.6g", z.real());
+      else if (z.real() == 0)
+        std::snprintf(buf, sizeof buf, "%11.6gi", z.imag());
       else
-        std::snprintf(buf, sizeof buf, "%+.4g%+.4gi", z.real(), z.imag());
+        std::snprintf(buf, sizeof buf, "%.4g%+.4gi", z.real(), z.imag());
       out += (c ? " " : "") + std::string(buf);
     }
     out += " ]\n";
@@ -113,7 +115,9 @@ int run_noise(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args(args, kUsage, desc, &pos, vm)) return kOk;
 
-  const std::string action = one_of(vm, "action", {"import", "show"});
+  const std::string action = vm["action"].as<std::string>();
+  if (action != "import" && action != "show")
+    throw UsageError("the action must be import or show, got '" + action + "'\n" + std::string(kUsage));
   const std::vector<std::string> files =
       vm.count("files") ? vm["files"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (action == "import") {

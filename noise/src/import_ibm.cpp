@@ -33,7 +33,7 @@ namespace {
 
 std::string seconds_text(double s) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g s", s);
+  std::snprintf(buf, sizeof buf, "%.9g s", s);
   return buf;
 }
 
