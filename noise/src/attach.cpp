@@ -14,12 +14,12 @@
 // whose last operation is not a measurement decays until the circuit ends.
 // Waits under 1 fs are rounding and are ignored.
 #include "qforge/noise_model.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <map>
 
 namespace qforge::noise {
 
@@ -45,15 +45,13 @@ std::string device(const NoiseModel& m) { return m.backend_name.empty() ? std::s
 double delay_seconds(const Operation& op, const NoiseModel& m) {
   if (op.params.empty() || !op.params[0].is_const()) throw error_at(op, "delay needs a constant duration");
   const double v = op.params[0].value();
-  static const std::map<std::string, double> kUnits = {
-      {"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}, {"\xC2\xB5s", 1e-6}, {"ns", 1e-9}};
   if (op.delay_unit == "dt") {
     if (!m.dt) throw error_at(op, "delay in dt, but the noise model of " + device(m) + " has no dt");
     return v * *m.dt;
   }
-  auto it = kUnits.find(op.delay_unit);
-  if (it == kUnits.end()) throw error_at(op, "delay unit '" + op.delay_unit + "' cannot be timed");
-  return v * it->second;
+  const std::optional<double> scale = detail::seconds_per(op.delay_unit);
+  if (!scale) throw error_at(op, "delay unit '" + op.delay_unit + "' cannot be timed");
+  return v * *scale;
 }
 
 class Attacher {

@@ -23,6 +23,7 @@
 // with e first capped at d / (d + 1) and p at 4^n / (4^n - 1); no
 // depolarizing channel when e <= 1 - F_r.
 #include "qforge/noise_model.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -33,6 +34,7 @@ namespace qforge::noise {
 
 using cplx = std::complex<double>;
 using Matrix = std::vector<cplx>;
+using detail::gate_item;
 
 namespace {
 
@@ -73,12 +75,6 @@ Matrix kron(const Matrix& a, std::size_t da, const Matrix& b, std::size_t db) {
         for (std::size_t c2 = 0; c2 < db; ++c2)
           out[(r1 * db + r2) * d + c1 * db + c2] = a[r1 * da + c1] * b[r2 * db + c2];
   return out;
-}
-
-std::string gate_item(const std::string& gate, const std::vector<unsigned>& qubits) {
-  std::string s = gate;
-  for (std::size_t i = 0; i < qubits.size(); ++i) s += (i ? ",$" : " $") + std::to_string(qubits[i]);
-  return s;
 }
 
 const GateNoise& entry(const NoiseModel& model, const std::string& gate, const std::vector<unsigned>& qubits) {

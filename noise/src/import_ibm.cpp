@@ -18,6 +18,7 @@
 //    not recorded. A time without a unit is taken in IBM's unit (us for
 //    T1/T2, ns for lengths), recorded.
 #include "json_path.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -27,6 +28,7 @@
 namespace qforge::noise {
 
 using detail::At;
+using detail::gate_item;
 using detail::json;
 
 namespace {
@@ -54,8 +56,6 @@ bool has_value(const At& list, long i) { return i >= 0 && list[static_cast<std::
 /// The value of a time parameter in seconds; a missing unit is taken as
 /// `default_unit` and recorded.
 double time_value(const At& p, const char* default_unit, const std::string& item, Repairs& repairs) {
-  static const std::map<std::string, double> kUnits = {
-      {"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}, {"\xC2\xB5s", 1e-6}, {"ns", 1e-9}};
   double value = p["value"].number();
   std::string unit;
   if (p.has("unit")) unit = p["unit"].string();
@@ -63,10 +63,10 @@ double time_value(const At& p, const char* default_unit, const std::string& item
     repairs.missing.push_back({item, p["name"].string() + ".unit", default_unit});
     unit = default_unit;
   }
-  auto it = kUnits.find(unit);
-  if (it == kUnits.end()) p["unit"].fail("unknown time unit '" + unit + "'");
+  const std::optional<double> scale = detail::seconds_per(unit);
+  if (!scale) p["unit"].fail("unknown time unit '" + unit + "'");
   if (value < 0) p["value"].fail("a duration cannot be negative");
-  return value * it->second;
+  return value * *scale;
 }
 
 void read_qubit(const At& list, unsigned q, QubitNoise& out, Repairs& repairs) {
@@ -109,12 +109,6 @@ void read_qubit(const At& list, unsigned q, QubitNoise& out, Repairs& repairs) {
   } else {
     repairs.missing.push_back({item, "readout_length", "0 s"});
   }
-}
-
-std::string gate_item(const std::string& gate, const std::vector<unsigned>& qubits) {
-  std::string s = gate;
-  for (std::size_t i = 0; i < qubits.size(); ++i) s += (i ? ",$" : " $") + std::to_string(qubits[i]);
-  return s;
 }
 
 }  // namespace

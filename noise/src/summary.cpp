@@ -1,5 +1,6 @@
 // Summaries of a model for `qforge noise import` (noise_model.hpp).
 #include "json_path.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -80,7 +81,7 @@ std::string summary_text(const NoiseModel& m) {
   constexpr std::size_t kListed = 10;  // the JSON summary lists them all
   for (std::size_t i = 0; i < m.repairs.faulty.size() && i < kListed; ++i) {
     const FaultyGate& f = m.repairs.faulty[i];
-    std::snprintf(line, sizeof line, "  %s %s (gate_error %g)\n", f.gate.c_str(), qubits_text(f.qubits).c_str(), f.error);
+    std::snprintf(line, sizeof line, "  %s (gate_error %g)\n", detail::gate_item(f.gate, f.qubits).c_str(), f.error);
     out += line;
   }
   if (m.repairs.faulty.size() > kListed)

@@ -27,6 +27,18 @@ inline std::string calibration_dir() {
   return dir ? std::string(dir) : std::string();
 }
 
+/// The shared IBM snapshots (ibm/props_NAME.json, ibm/conf_NAME.json) under `dir`.
+inline NoiseModel ibm_model(const std::string& dir, const std::string& name) {
+  return import_ibm_files(dir + "/ibm/props_" + name + ".json", dir + "/ibm/conf_" + name + ".json");
+}
+
+/// Declare `dir` as the calibration folder, or skip the test saying why.
+#define QFORGE_CALIBRATION_DIR_OR_SKIP(dir)                                                           \
+  const std::string dir = ::qforge::noise::test::calibration_dir();                                    \
+  if (dir.empty())                                                                                     \
+  GTEST_SKIP() << "QFORGE_CALIBRATION is not set, so the IBM calibration snapshots cannot be found "  \
+                  "(set it to the calibration folder, e.g. /work/shared/calibration; scripts/test.sh does)."
+
 /// A channel's Kraus operators as Eigen matrices.
 inline Kraus kraus_of(const sim::Channel& ch) {
   const Eigen::Index d = Eigen::Index(1) << ch.qubits.size();

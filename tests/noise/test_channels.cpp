@@ -114,12 +114,9 @@ TEST(Channels, FaultyAndUncalibratedGatesAreRefusedByName) {
 }
 
 TEST(Channels, SharedSnapshotsGateFidelities) {
-  const std::string dir = calibration_dir();
-  if (dir.empty())
-    GTEST_SKIP() << "QFORGE_CALIBRATION is not set, so the IBM calibration snapshots cannot be found "
-                    "(set it to the calibration folder, e.g. /work/shared/calibration; scripts/test.sh does).";
-  check_gates(import_ibm_files(dir + "/ibm/props_sherbrooke.json", dir + "/ibm/conf_sherbrooke.json"));
-  check_gates(import_ibm_files(dir + "/ibm/props_fez.json", dir + "/ibm/conf_fez.json"));
+  QFORGE_CALIBRATION_DIR_OR_SKIP(dir);
+  check_gates(ibm_model(dir, "sherbrooke"));
+  check_gates(ibm_model(dir, "fez"));
 }
 
 }  // namespace

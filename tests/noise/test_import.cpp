@@ -146,11 +146,8 @@ TEST(Import, MalformedInputNamesFileAndJsonPath) {
 //     {x['name']:x['value'] for x in g['parameters']}.get('gate_error',0) < 1))"
 // and for T2 > 2*T1: [i for i,q in enumerate(p['qubits']) if T2(q) > 2*T1(q)].
 TEST(Import, SharedFezAndSherbrookeSnapshots) {
-  const std::string dir = calibration_dir();
-  if (dir.empty())
-    GTEST_SKIP() << "QFORGE_CALIBRATION is not set, so the IBM calibration snapshots cannot be found "
-                    "(set it to the calibration folder, e.g. /work/shared/calibration; scripts/test.sh does).";
-  const NoiseModel fez = import_ibm_files(dir + "/ibm/props_fez.json", dir + "/ibm/conf_fez.json");
+  QFORGE_CALIBRATION_DIR_OR_SKIP(dir);
+  const NoiseModel fez = ibm_model(dir, "fez");
   EXPECT_EQ(fez.backend_name, "ibm_fez");
   EXPECT_EQ(fez.qubits.size(), 156u);
   EXPECT_EQ(gate_counts(fez), (std::map<std::string, std::size_t>{{"cz", 338}, {"id", 156}, {"reset", 156}, {"rx", 156},
@@ -161,7 +158,7 @@ TEST(Import, SharedFezAndSherbrookeSnapshots) {
   EXPECT_EQ(fez.coupling_map.size(), 352u);
   EXPECT_EQ(fez.basis, (std::vector<std::string>{"cz", "id", "rz", "sx", "x"}));
 
-  const NoiseModel sh = import_ibm_files(dir + "/ibm/props_sherbrooke.json", dir + "/ibm/conf_sherbrooke.json");
+  const NoiseModel sh = ibm_model(dir, "sherbrooke");
   EXPECT_EQ(sh.qubits.size(), 127u);
   EXPECT_EQ(gate_counts(sh), (std::map<std::string, std::size_t>{
                                  {"ecr", 135}, {"id", 127}, {"reset", 127}, {"rz", 127}, {"sx", 127}, {"x", 127}}));
@@ -192,16 +189,13 @@ TEST(Import, SharedFezAndSherbrookeSnapshots) {
 //  sherbrooke ecr $1,$0 (directed): t 533.3333333333333 ns, e 0.007494257741828603,
 //    S1 = 3.993476287135489, S0 = 3.9905206703780824, F_r = 0.9968024835239444, p = 0.00575351764431464
 TEST(Import, DepolarizingParametersMatchAersFormulaByHand) {
-  const std::string dir = calibration_dir();
-  if (dir.empty())
-    GTEST_SKIP() << "QFORGE_CALIBRATION is not set, so the IBM calibration snapshots cannot be found "
-                    "(set it to the calibration folder, e.g. /work/shared/calibration; scripts/test.sh does).";
-  const NoiseModel fez = import_ibm_files(dir + "/ibm/props_fez.json", dir + "/ibm/conf_fez.json");
+  QFORGE_CALIBRATION_DIR_OR_SKIP(dir);
+  const NoiseModel fez = ibm_model(dir, "fez");
   EXPECT_NEAR(depolarizing_parameter(fez, "sx", {0}), 0.0009873657909416234, 1e-9);
   EXPECT_EQ(depolarizing_parameter(fez, "x", {87}), 0.0);
   EXPECT_NEAR(depolarizing_parameter(fez, "cz", {0, 1}), 0.011813082288952698, 1e-9);
   EXPECT_NEAR(depolarizing_parameter(fez, "cz", {1, 0}), 0.011813082288952698, 1e-9);
-  const NoiseModel sh = import_ibm_files(dir + "/ibm/props_sherbrooke.json", dir + "/ibm/conf_sherbrooke.json");
+  const NoiseModel sh = ibm_model(dir, "sherbrooke");
   EXPECT_NEAR(depolarizing_parameter(sh, "sx", {0}), 0.00023798926452109917, 1e-9);
   EXPECT_NEAR(depolarizing_parameter(sh, "x", {5}), 0.001148281596620278, 1e-9);
   EXPECT_NEAR(depolarizing_parameter(sh, "ecr", {1, 0}), 0.00575351764431464, 1e-9);
