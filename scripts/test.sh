@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Run the whole test suite (after scripts/setup.sh). The corpus conformance
-# tests read ../shared/corpus through QFORGE_CORPUS; without it they say they
-# are skipped and why.
+# tests read ../shared/corpus through QFORGE_CORPUS, and the noise tests the
+# IBM calibration snapshots in ../shared/calibration through
+# QFORGE_CALIBRATION; without them those tests say they are skipped and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${QFORGE_CORPUS:-}" && -d ../shared/corpus ]]; then
   export QFORGE_CORPUS="$(cd ../shared/corpus && pwd)"
 fi
+if [[ -z "${QFORGE_CALIBRATION:-}" && -d ../shared/calibration ]]; then
+  export QFORGE_CALIBRATION="$(cd ../shared/calibration && pwd)"
+fi
 echo "test: QFORGE_CORPUS=${QFORGE_CORPUS:-<unset: corpus tests will be skipped>}"
+echo "test: QFORGE_CALIBRATION=${QFORGE_CALIBRATION:-<unset: calibration tests will be skipped>}"
 ctest --test-dir build --output-on-failure -j"${QFORGE_JOBS:-2}" --timeout 600
