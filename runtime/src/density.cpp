@@ -72,9 +72,10 @@ void run_density_matrix(const NoisyCircuit& nc, const std::vector<double>& input
     if (op.kind == OpKind::Gate) {
       GateOp g = evaluate_gate(op, in);
       g.source = i;
-      if (g.kind == KernelKind::Identity) continue;
-      ops.push_back(column_op(g, n));
-      ops.push_back(std::move(g));
+      if (g.kind != KernelKind::Identity) {
+        ops.push_back(column_op(g, n));
+        ops.push_back(std::move(g));
+      }
     } else if (op.kind == OpKind::Reset) {
       for (uint32_t q : op.qubits) ops.push_back(channel_op(reset_channel(q), n, i));
     }

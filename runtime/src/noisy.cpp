@@ -178,9 +178,9 @@ uint64_t noisy_memory_bytes(const NoisyCircuit& nc, const NoisyRunOptions& o, No
   }
   const uint64_t state = state_bytes(n, o.run.precision);
   if (state == UINT64_MAX) return state;
-  // The prefix state and, per parallel slot, a state and its probabilities.
-  const uint64_t slots = std::min<uint64_t>(uint64_t(detail::trajectory_workers(n)), trajectory_count(o));
-  return state + slots * (state + probs) + probs;
+  // The prefix state, a state per worker, and the probabilities of a batch.
+  const detail::TrajectorySlots slots = detail::trajectory_slots(n, trajectory_count(o));
+  return state + uint64_t(slots.workers) * state + (slots.batch + 1) * probs;
 }
 
 NoiseMethod choose_noise_method(const NoisyCircuit& nc, const NoisyRunOptions& o, std::string* reason) {
@@ -207,7 +207,7 @@ NoiseMethod choose_noise_method(const NoisyCircuit& nc, const NoisyRunOptions& o
     const uint64_t T = trajectory_count(o);
     if (need > limit) {
       m = NoiseMethod::Trajectories;
-      why = "trajectories: the " + qubits_text(n) + " density matrix needs " + format_bytes(need) +
+      why = "trajectories: the density matrix of " + qubits_text(n) + " needs " + format_bytes(need) +
             ", more than the " + format_bytes(limit) + " allowed";
     } else if (n < 64 && (uint64_t(1) << n) <= T) {
       m = NoiseMethod::DensityMatrix;

@@ -73,8 +73,13 @@ template <typename FP>
 void run_trajectories(const NoisyCircuit& nc, const std::vector<double>& inputs,
                       const RunOptions& o, uint64_t trajectories, NoisyRunResult& r);
 
-/// Parallel trajectory slots run_trajectories uses for n qubits (1 when the
-/// state is large enough for the kernels' own threads).
-int trajectory_workers(unsigned num_qubits);
+/// How run_trajectories runs `jobs` trajectories of n qubits: `workers`
+/// states in parallel (1 when the state is large enough for the kernels' own
+/// threads), `batch` jobs' outputs kept at a time. Results do not depend on it.
+struct TrajectorySlots {
+  int workers = 1;
+  uint64_t batch = 1;
+};
+TrajectorySlots trajectory_slots(unsigned num_qubits, uint64_t jobs);
 
 }  // namespace qforge::sim::detail

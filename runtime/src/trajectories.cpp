@@ -158,26 +158,31 @@ uint64_t share(uint64_t shots, uint64_t T, uint64_t t) {
   return uint64_t(u128(shots) * (t + 1) / T - u128(shots) * t / T);
 }
 
-/// Run jobs 0 .. count-1 (job(j, state, out) fills `out`), `workers` at a
-/// time in parallel, and add job j's outputs with weight(j) in job order.
+/// Run jobs 0 .. count-1 (job(j, state, out) fills `out`) and add job j's
+/// outputs with weight(j) in job order. A batch of jobs runs at a time: worker
+/// w takes jobs w, w + W, ... of the batch on its own state, so one parallel
+/// region serves many small trajectories.
 template <typename FP, typename Job, typename Weight>
-void run_jobs(uint64_t count, int workers, unsigned n, const RunOptions& o, Job job,
-              Weight weight, RunResult& r) {
+void run_jobs(uint64_t count, unsigned n, const RunOptions& o, Job job, Weight weight,
+              RunResult& r) {
+  const TrajectorySlots slots = trajectory_slots(n, count);
+  const int workers = slots.workers;
   std::vector<StateVector<FP>> states;
   for (int w = 0; w < workers; ++w) states.emplace_back(n);
-  std::vector<JobOut> outs(static_cast<std::size_t>(workers));
+  std::vector<JobOut> outs(slots.batch);
   if (o.probabilities) r.probabilities.assign(uint64_t(1) << n, 0.0);
   r.expectations.assign(o.observables.size(), 0.0);
-  for (uint64_t first = 0; first < count; first += uint64_t(workers)) {
-    const int batch = int(std::min<uint64_t>(uint64_t(workers), count - first));
-#pragma omp parallel for schedule(static, 1) num_threads(batch) if (batch > 1)
-    for (int w = 0; w < batch; ++w) {
-      outs[std::size_t(w)].counts.clear();
-      job(first + uint64_t(w), states[std::size_t(w)], outs[std::size_t(w)]);
-    }
-    for (int w = 0; w < batch; ++w) {
-      const JobOut& out = outs[std::size_t(w)];
-      const double wt = weight(first + uint64_t(w));
+  for (uint64_t first = 0; first < count; first += slots.batch) {
+    const int64_t batch = int64_t(std::min<uint64_t>(slots.batch, count - first));
+#pragma omp parallel for schedule(static, 1) num_threads(workers) if (workers > 1 && batch > 1)
+    for (int w = 0; w < workers; ++w)
+      for (int64_t j = w; j < batch; j += workers) {
+        outs[std::size_t(j)].counts.clear();
+        job(first + uint64_t(j), states[std::size_t(w)], outs[std::size_t(j)]);
+      }
+    for (int64_t j = 0; j < batch; ++j) {
+      const JobOut& out = outs[std::size_t(j)];
+      const double wt = weight(first + uint64_t(j));
       for (std::size_t i = 0; i < out.probabilities.size(); ++i) r.probabilities[i] += wt * out.probabilities[i];
       for (std::size_t i = 0; i < out.expectations.size(); ++i) r.expectations[i] += wt * out.expectations[i];
       for (const auto& [key, c] : out.counts) r.counts[key] += c;
@@ -187,9 +192,14 @@ void run_jobs(uint64_t count, int workers, unsigned n, const RunOptions& o, Job 
 
 }  // namespace
 
-int trajectory_workers(unsigned num_qubits) {
+TrajectorySlots trajectory_slots(unsigned n, uint64_t jobs) {
+  TrajectorySlots t;
   // From 2^14 amplitudes on, the kernels split each op over the threads.
-  return num_qubits < 14 ? max_threads() : 1;
+  t.workers = n < 14 ? int(std::min<uint64_t>(uint64_t(std::max(1, max_threads())), std::max<uint64_t>(jobs, 1))) : 1;
+  // About 2^16 amplitudes of outputs per worker and batch.
+  const uint64_t per_worker = n >= 16 ? 1 : std::min<uint64_t>(256, uint64_t(1) << (16 - n));
+  t.batch = std::min<uint64_t>(uint64_t(t.workers) * per_worker, std::max<uint64_t>(jobs, 1));
+  return t;
 }
 
 template <typename FP>
@@ -218,7 +228,6 @@ void run_trajectories(const NoisyCircuit& nc, const std::vector<double>& inputs,
   }
   const KeyLayout layout = key_layout(c);
   const bool measures = has_any_measure(c);
-  const int workers = int(std::min<uint64_t>(uint64_t(trajectory_workers(n)), T));
   r.num_trajectories = T;
 
   if (mergeable) {
@@ -274,7 +283,7 @@ void run_trajectories(const NoisyCircuit& nc, const std::vector<double>& inputs,
           add_counts(layout, index, count, nc.readout, rng, out.counts);
       }
     };
-    run_jobs<FP>(list.size(), std::min<int>(workers, int(list.size())), n, o, job,
+    run_jobs<FP>(list.size(), n, o, job,
                  [&](uint64_t j) { return double(list[j].second.trajectories) / double(T); }, r);
     return;
   }
@@ -316,7 +325,7 @@ void run_trajectories(const NoisyCircuit& nc, const std::vector<double>& inputs,
       for (auto [index, count] : sample_indices(s.data(), n, shots, rng, s.norm_squared()))
         add_counts(layout, index, count, nc.readout, rng, out.counts);
   };
-  run_jobs<FP>(T, workers, n, o, job, [&](uint64_t) { return 1.0 / double(T); }, r);
+  run_jobs<FP>(T, n, o, job, [&](uint64_t) { return 1.0 / double(T); }, r);
 }
 
 template void run_trajectories<float>(const NoisyCircuit&, const std::vector<double>&,
