@@ -11,6 +11,8 @@ namespace {
 
 using cd = std::complex<double>;
 
+std::string fmt_count(double v) { return std::to_string(uint64_t(v)); }
+
 std::string qubits_text(unsigned n) { return std::to_string(n) + " qubit" + (n == 1 ? "" : "s"); }
 
 /// "the channel "label" after operation i" for messages.
@@ -35,6 +37,19 @@ KeyLayout key_layout(const Circuit& c) {
       for (std::size_t j = 0; j < op.qubits.size() && j < op.clbits.size(); ++j)
         k.qubit_of_bit[op.clbits[j]] = op.qubits[j];
   return k;
+}
+
+std::vector<bool> identity_kraus(const Channel& ch) {
+  const std::size_t d = std::size_t(1) << ch.qubits.size();
+  std::vector<bool> out;
+  for (const auto& m : ch.kraus) {
+    bool id = true;
+    for (std::size_t r = 0; r < d; ++r)
+      for (std::size_t c = 0; c < d; ++c)
+        if (r == c ? m[r * d + c] != m[0] : m[r * d + c] != 0.0) id = false;
+    out.push_back(id);
+  }
+  return out;
 }
 
 void check_observables(const std::vector<Observable>& observables, unsigned n) {
@@ -166,6 +181,31 @@ uint64_t trajectory_count(const NoisyRunOptions& o) {
   return o.run.shots ? o.run.shots : kDefaultTrajectories;
 }
 
+/// State-vector runs that T trajectories need: T, or, when every channel is
+/// mixed-unitary and nothing is measured mid-circuit, conditioned or reset
+/// (so draws are merged), the expected number of distinct draw sequences,
+/// bounded by 1 + T (1 - P), P the probability that every channel draws a
+/// multiple of the identity.
+double expected_runs(const NoisyCircuit& nc, uint64_t T) {
+  if (first_record_dependent_operation(nc) != SIZE_MAX) return double(T);
+  for (const Operation& op : nc.circuit.ops)
+    if (op.kind == OpKind::Reset) return double(T);
+  double clean = 1;
+  for (const auto& list : nc.after)
+    for (const Channel& ch : list) {
+      std::vector<double> p;
+      if (!is_mixed_unitary(ch, &p)) return double(T);
+      const std::vector<bool> id = detail::identity_kraus(ch);
+      double pid = 0, total = 0;
+      for (std::size_t k = 0; k < p.size(); ++k) {
+        total += p[k];
+        if (id[k]) pid += p[k];
+      }
+      clean *= total > 0 ? pid / total : 0;
+    }
+  return std::min(double(T), 1 + double(T) * (1 - clean));
+}
+
 }  // namespace
 
 uint64_t noisy_memory_bytes(const NoisyCircuit& nc, const NoisyRunOptions& o, NoiseMethod m) {
@@ -209,15 +249,24 @@ NoiseMethod choose_noise_method(const NoisyCircuit& nc, const NoisyRunOptions& o
       m = NoiseMethod::Trajectories;
       why = "trajectories: the density matrix of " + qubits_text(n) + " needs " + format_bytes(need) +
             ", more than the " + format_bytes(limit) + " allowed";
-    } else if (n < 64 && (uint64_t(1) << n) <= T) {
-      m = NoiseMethod::DensityMatrix;
-      why = "density matrix: 4^" + std::to_string(n) + " amplitudes per operation are no more than " +
-            std::to_string(T) + " trajectories x 2^" + std::to_string(n) + ", and its " +
-            format_bytes(need) + " fit in memory";
     } else {
-      m = NoiseMethod::Trajectories;
-      why = "trajectories: " + std::to_string(T) + " trajectories x 2^" + std::to_string(n) +
-            " amplitudes per operation are fewer than the density matrix's 4^" + std::to_string(n);
+      // Work per operation: 4^n amplitudes against factor x runs x 2^n.
+      const double runs = std::ceil(expected_runs(nc, T));
+      const double dm_work = std::ldexp(1.0, int(2 * n));
+      const double traj_work = detail::kTrajectoryCostFactor * runs * std::ldexp(1.0, int(n));
+      std::string traj = std::to_string(T) + " trajectories (";
+      if (runs < double(T)) traj += "merged into about " + fmt_count(runs) + " distinct runs, ";
+      traj += "work " + fmt_count(detail::kTrajectoryCostFactor) + " x " + fmt_count(runs) + " x 2^" +
+              std::to_string(n) + " per operation)";
+      if (dm_work <= traj_work) {
+        m = NoiseMethod::DensityMatrix;
+        why = "density matrix: its work, 4^" + std::to_string(n) + " amplitudes per operation, is at most "
+              "that of " + traj + ", and its " + format_bytes(need) + " fit in memory";
+      } else {
+        m = NoiseMethod::Trajectories;
+        why = "trajectories: " + traj + " cost less than the density matrix (4^" + std::to_string(n) +
+              " per operation)";
+      }
     }
   }
   if (reason) *reason = why + ".";

@@ -62,6 +62,14 @@ void add_counts(const KeyLayout& layout, uint64_t index, uint64_t count,
   }
 }
 
+/// Which Kraus operators of `channel` are multiples of the identity.
+std::vector<bool> identity_kraus(const Channel& channel);
+
+/// Trajectories cost about this many times the density matrix's work per
+/// amplitude and operation (bench_noise: the density matrix fuses gates and
+/// channels into fewer passes; a trajectory makes two passes per channel).
+constexpr double kTrajectoryCostFactor = 2;
+
 /// Throw std::invalid_argument when an observable acts beyond n qubits.
 void check_observables(const std::vector<Observable>& observables, unsigned n);
 

@@ -23,6 +23,7 @@ struct Prepared {
   std::vector<std::vector<cd>> kraus_matrix;
   std::vector<std::vector<cd>> gram;
   std::vector<double> p;
+  double p_total = 0;  ///< sum of p (1 up to the completeness error)
   std::vector<bool> identity;
 };
 
@@ -30,16 +31,12 @@ Prepared prepare(const Channel& ch) {
   Prepared pc;
   const std::size_t d = std::size_t(1) << ch.qubits.size();
   pc.mixed = is_mixed_unitary(ch, &pc.p);
+  if (pc.mixed) pc.identity = identity_kraus(ch);
   for (const auto& k : ch.kraus) {
     std::vector<cd> m = k;
     if (pc.mixed) {
       const double s = pc.p[pc.kraus.size()] > 0 ? 1 / std::sqrt(pc.p[pc.kraus.size()]) : 0;
       for (cd& v : m) v *= s;
-      bool id = true;
-      for (std::size_t r = 0; r < d; ++r)
-        for (std::size_t c = 0; c < d; ++c)
-          if (r == c ? m[r * d + c] != m[0] : m[r * d + c] != 0.0) id = false;
-      pc.identity.push_back(id);
     } else {
       std::vector<cd> g(d * d, 0);
       for (std::size_t a = 0; a < d; ++a)
@@ -50,6 +47,7 @@ Prepared prepare(const Channel& ch) {
     pc.kraus.push_back(make_gate(ch.qubits, m));
     pc.kraus_matrix.push_back(std::move(m));
   }
+  for (double v : pc.p) pc.p_total += v;
   return pc;
 }
 
@@ -79,31 +77,50 @@ struct Local {
   }
 };
 
-template <typename FP>
-Local reduced_density(const std::complex<FP>* psi, unsigned n, const std::vector<unsigned>& qubits) {
-  const unsigned k = unsigned(qubits.size());
-  const unsigned d = 1u << k;
-  std::array<uint64_t, 4> off{};
-  for (unsigned a = 0; a < d; ++a)
-    for (unsigned j = 0; j < k; ++j)
-      if ((a >> (k - 1 - j)) & 1) off[a] |= uint64_t(1) << qubits[j];
-  std::array<unsigned, 2> sorted{qubits[0], k > 1 ? qubits[1] : 0};
-  if (k > 1 && sorted[0] > sorted[1]) std::swap(sorted[0], sorted[1]);
-  return ordered_sum<Local>(uint64_t(1) << (n - k), [&](uint64_t begin, uint64_t end) {
-    Local l;
+template <unsigned K, typename FP>
+Local reduced_density_k(const std::complex<FP>* psi, unsigned n, const std::vector<unsigned>& qubits) {
+  constexpr unsigned D = 1u << K;
+  uint64_t off[D] = {};
+  for (unsigned a = 0; a < D; ++a)
+    for (unsigned j = 0; j < K; ++j)
+      if ((a >> (K - 1 - j)) & 1) off[a] |= uint64_t(1) << qubits[j];
+  unsigned sorted[K];
+  for (unsigned j = 0; j < K; ++j) sorted[j] = qubits[j];
+  if (K > 1 && sorted[0] > sorted[K - 1]) std::swap(sorted[0], sorted[K - 1]);
+  const FP* p = reinterpret_cast<const FP*>(psi);
+  Local out = ordered_sum<Local>(uint64_t(1) << (n - K), [&](uint64_t begin, uint64_t end) {
+    // The upper triangle in local sums (kept in registers).
+    double re[D][D] = {}, im[D][D] = {};
     for (uint64_t g = begin; g < end; ++g) {
       uint64_t base = g;
-      for (unsigned j = 0; j < k; ++j) {
+      for (unsigned j = 0; j < K; ++j) {
         const unsigned q = sorted[j];
         base = ((base >> q) << (q + 1)) | (base & ((uint64_t(1) << q) - 1));
       }
-      cd v[4];
-      for (unsigned a = 0; a < d; ++a) v[a] = cd(psi[base + off[a]]);
-      for (unsigned a = 0; a < d; ++a)
-        for (unsigned b = 0; b < d; ++b) l.m[a * d + b] += v[a] * std::conj(v[b]);
+      double vr[D], vi[D];
+      for (unsigned a = 0; a < D; ++a) {
+        vr[a] = double(p[2 * (base + off[a])]);
+        vi[a] = double(p[2 * (base + off[a]) + 1]);
+      }
+      for (unsigned a = 0; a < D; ++a)
+        for (unsigned b = a; b < D; ++b) {
+          re[a][b] += vr[a] * vr[b] + vi[a] * vi[b];
+          im[a][b] += vi[a] * vr[b] - vr[a] * vi[b];
+        }
     }
+    Local l;
+    for (unsigned a = 0; a < D; ++a)
+      for (unsigned b = a; b < D; ++b) l.m[a * D + b] = cd(re[a][b], im[a][b]);
     return l;
   });
+  for (unsigned a = 0; a < D; ++a)
+    for (unsigned b = 0; b < a; ++b) out.m[a * D + b] = std::conj(out.m[b * D + a]);
+  return out;
+}
+
+template <typename FP>
+Local reduced_density(const std::complex<FP>* psi, unsigned n, const std::vector<unsigned>& qubits) {
+  return qubits.size() == 1 ? reduced_density_k<1>(psi, n, qubits) : reduced_density_k<2>(psi, n, qubits);
 }
 
 /// Apply one Kraus operator of `pc`, drawn with probability ||K_k psi||^2,
@@ -111,7 +128,7 @@ Local reduced_density(const std::complex<FP>* psi, unsigned n, const std::vector
 template <typename FP, typename Rng>
 void apply_channel(StateVector<FP>& s, const Channel& ch, const Prepared& pc, Rng& rng) {
   if (pc.mixed) {
-    const std::size_t k = pc.kraus.size() == 1 ? 0 : draw(pc.p, 1.0, rng);
+    const std::size_t k = pc.kraus.size() == 1 ? 0 : draw(pc.p, pc.p_total, rng);
     if (!pc.identity[k]) apply(s, pc.kraus[k]);
     return;
   }
@@ -194,8 +211,10 @@ void run_jobs(uint64_t count, unsigned n, const RunOptions& o, Job job, Weight w
 
 TrajectorySlots trajectory_slots(unsigned n, uint64_t jobs) {
   TrajectorySlots t;
-  // From 2^14 amplitudes on, the kernels split each op over the threads.
-  t.workers = n < 14 ? int(std::min<uint64_t>(uint64_t(std::max(1, max_threads())), std::max<uint64_t>(jobs, 1))) : 1;
+  // Whole trajectories per thread (no barrier per op) while a state per
+  // thread is small (below 2^22 amplitudes, 64 MiB); above, one trajectory
+  // at a time and the kernels split each op over the threads.
+  t.workers = n < 22 ? int(std::min<uint64_t>(uint64_t(std::max(1, max_threads())), std::max<uint64_t>(jobs, 1))) : 1;
   // About 2^16 amplitudes of outputs per worker and batch.
   const uint64_t per_worker = n >= 16 ? 1 : std::min<uint64_t>(256, uint64_t(1) << (16 - n));
   t.batch = std::min<uint64_t>(uint64_t(t.workers) * per_worker, std::max<uint64_t>(jobs, 1));
@@ -248,7 +267,7 @@ void run_trajectories(const NoisyCircuit& nc, const std::vector<double>& inputs,
       for (std::size_t k = first; k < steps.size(); ++k) {
         if (steps[k].kind != Step::Kind::Channel) continue;
         const Prepared& pc = prepared[k];
-        const std::size_t choice = pc.kraus.size() == 1 ? 0 : draw(pc.p, 1.0, rng);
+        const std::size_t choice = pc.kraus.size() == 1 ? 0 : draw(pc.p, pc.p_total, rng);
         if (!pc.identity[choice]) {
           key.push_back(uint32_t(k));
           key.push_back(uint32_t(choice));

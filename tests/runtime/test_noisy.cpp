@@ -396,22 +396,34 @@ TEST(NoisyMethod, AutoPicksByQubitsTrajectoriesAndMemory) {
   sim::NoisyRunOptions o;
   EXPECT_EQ(sim::choose_noise_method(small.nc, o, &why), sim::NoiseMethod::DensityMatrix);
   EXPECT_EQ(why,
-            "density matrix: 4^3 amplitudes per operation are no more than 1000 trajectories x 2^3, "
-            "and its 1 KiB fit in memory.");
+            "density matrix: its work, 4^3 amplitudes per operation, is at most that of 1000 "
+            "trajectories (merged into about 9 distinct runs, work 2 x 9 x 2^3 per operation), and "
+            "its 1 KiB fit in memory.");
   o.run.max_memory = 512;
   EXPECT_EQ(sim::choose_noise_method(small.nc, o, &why), sim::NoiseMethod::Trajectories);
   EXPECT_EQ(why, "trajectories: the density matrix of 3 qubits needs 1 KiB, more than the 512 B allowed.");
   EXPECT_EQ(sim::run_noisy(small.nc, {}, o).method, sim::NoiseMethod::Trajectories);
 
-  Noisy wide(11);
-  wide.op(gate(GateId::H, {0}), {depolarizing(0.01, 0)});
+  // Depolarizing p = 0.01 draws I with probability 1 - 3p/4: about
+  // 1 + 1000 * 0.0075 = 8.5 distinct runs.
+  Noisy merged(11);
+  merged.op(gate(GateId::H, {0}), {depolarizing(0.01, 0)});
   o = {};
   o.run.shots = 1000;
+  EXPECT_EQ(sim::choose_noise_method(merged.nc, o, &why), sim::NoiseMethod::Trajectories);
+  EXPECT_EQ(why,
+            "trajectories: 1000 trajectories (merged into about 9 distinct runs, work 2 x 9 x 2^11 "
+            "per operation) cost less than the density matrix (4^11 per operation).");
+
+  // Amplitude damping depends on the state: every trajectory is a run, and
+  // 4^11 <= 2 x T x 2^11 from T = 1024 on.
+  Noisy wide(11);
+  wide.op(gate(GateId::H, {0}), {amplitude_damping(0.01, 0)});
   EXPECT_EQ(sim::choose_noise_method(wide.nc, o, &why), sim::NoiseMethod::Trajectories);
   EXPECT_EQ(why,
-            "trajectories: 1000 trajectories x 2^11 amplitudes per operation are fewer than the "
-            "density matrix's 4^11.");
-  o.trajectories = 4096;
+            "trajectories: 1000 trajectories (work 2 x 1000 x 2^11 per operation) cost less than "
+            "the density matrix (4^11 per operation).");
+  o.trajectories = 1024;
   EXPECT_EQ(sim::choose_noise_method(wide.nc, o, &why), sim::NoiseMethod::DensityMatrix);
 
   Noisy dynamic(2, 1);

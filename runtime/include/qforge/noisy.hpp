@@ -102,10 +102,14 @@ std::size_t first_record_dependent_operation(const NoisyCircuit& nc);
 /// The method `options` asks for, or the one Auto picks, with the reason.
 /// Auto rule: trajectories when the circuit has mid-circuit measurement or
 /// conditions, or the density matrix does not fit run.max_memory (0: the
-/// available memory); otherwise the density matrix when its work per
-/// operation, 4^n amplitudes, is at most that of the trajectories, T * 2^n
-/// (i.e. 2^n <= T), else trajectories. Throws std::invalid_argument when the
-/// density matrix is asked for a circuit it cannot run.
+/// available memory). Otherwise compare the work per operation: 4^n
+/// amplitudes for the density matrix against 2 x R x 2^n for the
+/// trajectories, R the state-vector runs they need (T, or for merged
+/// mixed-unitary draws about 1 + T (1 - P), P the probability that every
+/// channel draws the identity; the factor 2 is measured with bench_noise),
+/// and pick the density matrix when it is not more. Throws
+/// std::invalid_argument when the density matrix is asked for a circuit it
+/// cannot run.
 NoiseMethod choose_noise_method(const NoisyCircuit& nc, const NoisyRunOptions& options,
                                 std::string* reason = nullptr);
 
