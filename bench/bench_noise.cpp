@@ -1,6 +1,6 @@
 // bench_noise: density matrix against trajectories on a noisy layered circuit.
 //
-//   bench_noise [--quick]
+//   bench_noise [--quick] [--threads N]
 //
 // The circuit: 4 layers of ry on every qubit and cz on a brickwork of pairs,
 // each gate followed, on each of its qubits, by one 1-qubit channel that
@@ -21,7 +21,8 @@
 // op), a 1-qubit channel's superoperator (2-qubit dense op) and a 2-qubit
 // channel's (4-qubit dense op), and the mean step of the layered circuit.
 // Times are the minimum of a few repetitions. --quick: n up to 10 for the
-// density matrix and fewer trajectories.
+// density matrix and fewer trajectories. --threads N: OpenMP threads (default:
+// all; on a shared machine 1 gives the steadiest ratios).
 #include "qforge/kernels.hpp"
 #include "qforge/noisy.hpp"
 
@@ -30,6 +31,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -117,7 +119,19 @@ std::string seconds(double s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  int threads = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+      threads = std::atoi(argv[++i]);
+    } else {
+      fmt::print(stderr, "usage: bench_noise [--quick] [--threads N]\n");
+      return 2;
+    }
+  }
+  const sim::ScopedThreads scoped(threads);
   const unsigned dm_max = quick ? 10 : 12;
   const uint64_t T = 1000;
   fmt::print("# bench_noise{} ({} threads)\n\n", quick ? " --quick" : "", sim::max_threads());
@@ -162,7 +176,7 @@ int main(int argc, char** argv) {
   const Kraus noise = compose(relaxation(2e-3, 1e-3), depolarizing(1e-3));
   for (unsigned n = 4; n <= dm_max; n += 2) {
     sim::StateVector<double> s(2 * n);
-    const int reps = n <= 8 ? 20 : 3;
+    const int reps = n <= 8 ? 50 : 7;
     const unsigned q = n / 2;
     const sim::GateOp g = sim::make_gate({q}, {std::cos(0.3), -std::sin(0.3), std::sin(0.3), std::cos(0.3)});
     const double pass = best_of(reps, [&] { sim::apply(s, g); });

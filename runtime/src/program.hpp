@@ -126,4 +126,32 @@ int measure_qubit(StateVector<FP>& s, unsigned q, Rng& rng) {
   return outcome;
 }
 
+/// Run steps [first, end) of one shot on `s`: gates and resets here, the
+/// conditions against `clbits`; on_measure(qubit, clbit) and on_channel(step
+/// index) do the caller's part.
+template <typename FP, typename Rng, typename OnMeasure, typename OnChannel>
+void run_shot(const std::vector<Step>& steps, std::size_t first, StateVector<FP>& s,
+              const std::vector<uint8_t>& clbits, Rng& rng, OnMeasure on_measure,
+              OnChannel on_channel) {
+  for (std::size_t k = first; k < steps.size(); ++k) {
+    const Step& st = steps[k];
+    if (!st.conditions.empty() && !conditions_hold(st.conditions, clbits)) continue;
+    switch (st.kind) {
+      case Step::Kind::Gates:
+        for (const GateOp& g : st.gates) apply(s, g);
+        break;
+      case Step::Kind::Measure:
+        for (auto [q, b] : st.meas) on_measure(q, b);
+        break;
+      case Step::Kind::Reset:
+        for (unsigned q : st.reset)
+          if (measure_qubit(s, q, rng)) apply_x<FP>(s.data(), s.num_qubits(), q, 0);
+        break;
+      case Step::Kind::Channel:
+        on_channel(k);
+        break;
+    }
+  }
+}
+
 }  // namespace qforge::sim::detail

@@ -237,24 +237,10 @@ void run_typed(const Circuit& c, const RunOptions& o, const std::vector<double>&
   for (uint64_t shot = 0; shot < o.shots; ++shot) {
     s = prefix;
     std::fill(clbits.begin(), clbits.end(), 0);
-    for (std::size_t k = first; k < steps.size(); ++k) {
-      const Step& st = steps[k];
-      if (!st.conditions.empty() && !conditions_hold(st.conditions, clbits)) continue;
-      switch (st.kind) {
-        case Step::Kind::Gates:
-          for (const GateOp& g : st.gates) apply(s, g);
-          break;
-        case Step::Kind::Measure:
-          for (auto [q, b] : st.meas) clbits[b] = uint8_t(measure_qubit(s, q, rng));
-          break;
-        case Step::Kind::Reset:
-          for (unsigned q : st.reset)
-            if (measure_qubit(s, q, rng)) apply_x<FP>(s.data(), n, q, 0);
-          break;
-        case Step::Kind::Channel:  // run() has no channels
-          break;
-      }
-    }
+    run_shot(
+        steps, first, s, clbits, rng,
+        [&](unsigned q, unsigned b) { clbits[b] = uint8_t(measure_qubit(s, q, rng)); },
+        [](std::size_t) {});  // run() has no channels
     if (phase != 0) apply_scale<FP>(s.data(), n, global);
     accumulate_outputs(s, o, r, weight);
     if (measures) {

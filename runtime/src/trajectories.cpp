@@ -312,28 +312,13 @@ void run_trajectories(const NoisyCircuit& nc, const std::vector<double>& inputs,
     Stream rng(o.seed, t);
     s = prefix;
     std::vector<uint8_t> clbits(c.num_clbits, 0);
-    for (std::size_t k = first; k < steps.size(); ++k) {
-      const Step& st = steps[k];
-      if (!st.conditions.empty() && !conditions_hold(st.conditions, clbits)) continue;
-      switch (st.kind) {
-        case Step::Kind::Gates:
-          for (const GateOp& g : st.gates) apply(s, g);
-          break;
-        case Step::Kind::Measure:
-          // Terminal measurements are sampled from the final state.
-          if (record)
-            for (auto [q, b] : st.meas)
-              clbits[b] = read_bit(uint8_t(measure_qubit(s, q, rng)), q, nc.readout, rng);
-          break;
-        case Step::Kind::Reset:
-          for (unsigned q : st.reset)
-            if (measure_qubit(s, q, rng)) apply_x<FP>(s.data(), n, q, 0);
-          break;
-        case Step::Kind::Channel:
-          apply_channel(s, *st.channel, prepared[k], rng);
-          break;
-      }
-    }
+    run_shot(
+        steps, first, s, clbits, rng,
+        [&](unsigned q, unsigned b) {
+          // Terminal measurements are sampled from the final state instead.
+          if (record) clbits[b] = read_bit(uint8_t(measure_qubit(s, q, rng)), q, nc.readout, rng);
+        },
+        [&](std::size_t k) { apply_channel(s, *steps[k].channel, prepared[k], rng); });
     state_outputs(s, o, out);
     if (record && measures) {
       out.counts[bit_string(clbits)] += 1;

@@ -389,6 +389,13 @@ TEST(NoisyDeterminism, ResultsAreBitIdenticalForOneTwoAndThreeThreads) {
   }
 }
 
+void expect_pick(const Noisy& c, const sim::NoisyRunOptions& o, sim::NoiseMethod method,
+                 const std::string& reason) {
+  std::string why;
+  EXPECT_EQ(sim::choose_noise_method(c.nc, o, &why), method);
+  EXPECT_EQ(why, reason);
+}
+
 TEST(NoisyMethod, AutoPicksByQubitsTrajectoriesAndMemory) {
   Noisy small(3);
   small.op(gate(GateId::H, {0}), {depolarizing(0.01, 0)});
@@ -410,8 +417,7 @@ TEST(NoisyMethod, AutoPicksByQubitsTrajectoriesAndMemory) {
   merged.op(gate(GateId::H, {0}), {depolarizing(0.01, 0)});
   o = {};
   o.run.shots = 1000;
-  EXPECT_EQ(sim::choose_noise_method(merged.nc, o, &why), sim::NoiseMethod::Trajectories);
-  EXPECT_EQ(why,
+  expect_pick(merged, o, sim::NoiseMethod::Trajectories,
             "trajectories: 1000 trajectories (merged into about 9 distinct runs, work 2 x 9 x 2^11 "
             "per operation) cost less than the density matrix (4^11 per operation).");
 
@@ -419,8 +425,7 @@ TEST(NoisyMethod, AutoPicksByQubitsTrajectoriesAndMemory) {
   // 4^11 <= 2 x T x 2^11 from T = 1024 on.
   Noisy wide(11);
   wide.op(gate(GateId::H, {0}), {amplitude_damping(0.01, 0)});
-  EXPECT_EQ(sim::choose_noise_method(wide.nc, o, &why), sim::NoiseMethod::Trajectories);
-  EXPECT_EQ(why,
+  expect_pick(wide, o, sim::NoiseMethod::Trajectories,
             "trajectories: 1000 trajectories (work 2 x 1000 x 2^11 per operation) cost less than "
             "the density matrix (4^11 per operation).");
   o.trajectories = 1024;
@@ -431,8 +436,7 @@ TEST(NoisyMethod, AutoPicksByQubitsTrajectoriesAndMemory) {
   dynamic.op(gate(GateId::X, {0}));
   o = {};
   o.run.shots = 10;
-  EXPECT_EQ(sim::choose_noise_method(dynamic.nc, o, &why), sim::NoiseMethod::Trajectories);
-  EXPECT_EQ(why,
+  expect_pick(dynamic, o, sim::NoiseMethod::Trajectories,
             "trajectories: the circuit measures a qubit and then acts on it, or uses a condition, "
             "so each shot needs its own record.");
 }
