@@ -109,6 +109,7 @@ bool is_mixed_unitary(const Channel& ch, std::vector<double>* probabilities) {
 void check_noisy_circuit(const NoisyCircuit& nc) {
   const Circuit& c = nc.circuit;
   const unsigned n = c.num_qubits;
+  for (const Operation& op : c.ops) detail::check_qubits(c, op);
   if (nc.after.size() != c.ops.size())
     throw std::invalid_argument("the noisy circuit lists channels after " +
                                 std::to_string(nc.after.size()) + " operations, but the circuit has " +

@@ -63,6 +63,10 @@ struct Step {
 
 bool conditions_hold(const std::vector<Condition>& conds, const std::vector<uint8_t>& clbits);
 
+/// Throw (located at `op`) when it uses a qubit or clbit outside `c`, or a
+/// measurement has unequal numbers of qubits and clbits.
+void check_qubits(const Circuit& c, const Operation& op);
+
 /// The steps of `c`. With `after` (a NoisyCircuit's channels), the channels
 /// after operation i follow its step, carrying its conditions (noise of a
 /// conditioned operation acts only when it runs); they end a fused run.

@@ -55,6 +55,10 @@ void check_qubits(const Circuit& c, const Operation& op) {
         throw error_at(op, std::string("a condition") +
                                   " reads clbit " + std::to_string(b) + " of a circuit with " +
                                     std::to_string(c.num_clbits) + " clbits.");
+  if (op.kind == OpKind::Measure && op.clbits.size() != op.qubits.size())
+    throw error_at(op, std::string("a measurement") +
+                           " has " + std::to_string(op.qubits.size()) + " qubits but " +
+                           std::to_string(op.clbits.size()) + " clbits.");
 }
 
 std::vector<Step> build_program(const Circuit& c, const std::vector<double>& inputs,
@@ -94,10 +98,6 @@ std::vector<Step> build_program(const Circuit& c, const std::vector<double>& inp
       }
       case OpKind::Measure: {
         flush();
-        if (op.clbits.size() != op.qubits.size())
-          throw error_at(op, std::string("a measurement") +
-                                  " has " + std::to_string(op.qubits.size()) + " qubits but " +
-                                      std::to_string(op.clbits.size()) + " clbits.");
         Step s;
         s.kind = Step::Kind::Measure;
         for (std::size_t k = 0; k < op.qubits.size(); ++k) {

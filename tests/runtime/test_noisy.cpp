@@ -491,6 +491,10 @@ TEST(NoisyMethod, RefusesWithClearMessages) {
   EXPECT_EQ(message_of<std::invalid_argument>([&] { sim::run_noisy(bad.nc, {}, dm_options()); }),
             "the noisy circuit lists channels after 0 operations, but the circuit has 1.");
   bad = ok;
+  bad.nc.circuit.ops[0].qubits = {3};
+  EXPECT_EQ(message_of<std::invalid_argument>([&] { sim::run_noisy(bad.nc, {}, dm_options()); }),
+            "an operation uses qubit 3 of a 3-qubit circuit.");
+  bad = ok;
   bad.nc.after[0][0].qubits = {5};
   EXPECT_EQ(message_of<std::invalid_argument>([&] { sim::run_noisy(bad.nc, {}, dm_options()); }),
             "the channel after operation 0 acts on qubit 5 of a 3-qubit circuit.");

@@ -87,7 +87,8 @@ std::vector<std::complex<double>> superoperator(const Channel& channel);
 /// receives the p_k.
 bool is_mixed_unitary(const Channel& channel, std::vector<double>* probabilities = nullptr);
 
-/// Throw std::invalid_argument when `nc` is malformed: after.size() differs
+/// Throw std::invalid_argument when `nc` is malformed: an operation uses a
+/// qubit or clbit outside the circuit (as run() checks), after.size() differs
 /// from the operation count, a channel has 0 or more than 2 qubits, a bad or
 /// repeated qubit, Kraus operators of the wrong size or a completeness error
 /// above 1e-9; readout has the wrong size or a probability outside [0, 1].
