@@ -24,6 +24,7 @@
 #include "qforge/batch.hpp"
 
 #include "qforge/kernels.hpp"
+#include "program.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -54,12 +55,7 @@ void check_size(const char* what, std::size_t expected, std::size_t actual, bool
          " elements, expected " + std::to_string(expected) + ".");
 }
 
-uint64_t splitmix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
+using detail::splitmix;
 
 }  // namespace
 

@@ -3,6 +3,8 @@
 
 #include "qforge/kernels.hpp"
 
+#include "program.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,12 +13,7 @@
 #include <string>
 
 namespace qforge::sim {
-namespace {
-
-using cd = std::complex<double>;
-
-/// A uniform double in [0, 1) from 53 random bits (same on every platform).
-double uniform(std::mt19937_64& rng) { return double(rng() >> 11) * 0x1.0p-53; }
+namespace detail {
 
 bool has_any_measure(const Circuit& c) {
   for (const auto& op : c.ops)
@@ -24,22 +21,12 @@ bool has_any_measure(const Circuit& c) {
   return false;
 }
 
-/// Bit string of `num_bits` bits of `value`, highest first.
 std::string bit_string(const std::vector<uint8_t>& bits) {
   std::string s(bits.size(), '0');
   for (std::size_t i = 0; i < bits.size(); ++i)
     if (bits[i]) s[bits.size() - 1 - i] = '1';
   return s;
 }
-
-/// One step of a trajectory program.
-struct Step {
-  enum class Kind { Gates, Measure, Reset } kind = Kind::Gates;
-  std::vector<GateOp> gates;                       // Gates (fused when unconditioned)
-  std::vector<std::pair<unsigned, unsigned>> meas;  // Measure: (qubit, clbit)
-  std::vector<unsigned> reset;                      // Reset: qubits
-  std::vector<Condition> conditions;
-};
 
 bool conditions_hold(const std::vector<Condition>& conds, const std::vector<uint8_t>& clbits) {
   for (const Condition& c : conds) {
@@ -68,10 +55,14 @@ void check_qubits(const Circuit& c, const Operation& op) {
         throw error_at(op, std::string("a condition") +
                                   " reads clbit " + std::to_string(b) + " of a circuit with " +
                                     std::to_string(c.num_clbits) + " clbits.");
+  if (op.kind == OpKind::Measure && op.clbits.size() != op.qubits.size())
+    throw error_at(op, std::string("a measurement") +
+                           " has " + std::to_string(op.qubits.size()) + " qubits but " +
+                           std::to_string(op.clbits.size()) + " clbits.");
 }
 
 std::vector<Step> build_program(const Circuit& c, const std::vector<double>& inputs,
-                                unsigned fusion_width) {
+                                unsigned fusion_width, const std::vector<std::vector<Channel>>* after) {
   std::vector<Step> steps;
   std::vector<GateOp> run;
   const double* in = inputs.empty() ? nullptr : inputs.data();
@@ -107,10 +98,6 @@ std::vector<Step> build_program(const Circuit& c, const std::vector<double>& inp
       }
       case OpKind::Measure: {
         flush();
-        if (op.clbits.size() != op.qubits.size())
-          throw error_at(op, std::string("a measurement") +
-                                  " has " + std::to_string(op.qubits.size()) + " qubits but " +
-                                      std::to_string(op.clbits.size()) + " clbits.");
         Step s;
         s.kind = Step::Kind::Measure;
         for (std::size_t k = 0; k < op.qubits.size(); ++k) {
@@ -133,56 +120,28 @@ std::vector<Step> build_program(const Circuit& c, const std::vector<double>& inp
         break;
       }
     }
+    if (after && i < after->size() && !(*after)[i].empty()) {
+      flush();
+      for (const Channel& ch : (*after)[i]) {
+        Step s;
+        s.kind = Step::Kind::Channel;
+        s.channel = &ch;
+        s.conditions = op.conditions;
+        for (unsigned q : ch.qubits) touched |= uint64_t(1) << q;
+        steps.push_back(std::move(s));
+      }
+    }
   }
   flush();
   return steps;
 }
 
-/// Sample `shots` basis indices of `psi` (probabilities |a|^2 / norm) in one
-/// pass: sorted uniforms against the running sum. Returns (index, count).
-template <typename FP>
-std::vector<std::pair<uint64_t, uint64_t>> sample_indices(const std::complex<FP>* psi, unsigned n,
-                                                          uint64_t shots, std::mt19937_64& rng,
-                                                          double norm) {
-  std::vector<double> u(shots);
-  for (auto& x : u) x = uniform(rng) * norm;
-  std::sort(u.begin(), u.end());
-  std::vector<std::pair<uint64_t, uint64_t>> out;
-  const uint64_t size = uint64_t(1) << n;
-  double cum = 0;
-  std::size_t k = 0;
-  uint64_t last_nonzero = 0;
-  for (uint64_t i = 0; i < size && k < shots; ++i) {
-    const double p = std::norm(std::complex<double>(psi[i]));
-    if (p == 0) continue;
-    last_nonzero = i;
-    cum += p;
-    uint64_t c = 0;
-    while (k < shots && u[k] < cum) {
-      ++c;
-      ++k;
-    }
-    if (c) out.emplace_back(i, c);
-  }
-  if (k < shots) {  // rounding left the last uniforms past the total
-    if (!out.empty() && out.back().first == last_nonzero)
-      out.back().second += shots - k;
-    else
-      out.emplace_back(last_nonzero, shots - k);
-  }
-  return out;
-}
+}  // namespace detail
 
-/// Measure `q` in one shot: draw, collapse, renormalise; returns the outcome.
-template <typename FP>
-int measure_qubit(StateVector<FP>& s, unsigned q, std::mt19937_64& rng) {
-  const double norm = s.norm_squared();
-  const double p1 = probability_one(s.data(), s.num_qubits(), q) / norm;
-  const int outcome = uniform(rng) < p1 ? 1 : 0;
-  const double p = outcome ? p1 : 1 - p1;
-  collapse<FP>(s.data(), s.num_qubits(), q, outcome, FP(1 / std::sqrt(p * norm)));
-  return outcome;
-}
+namespace {
+
+using cd = std::complex<double>;
+using namespace detail;
 
 template <typename FP>
 void accumulate_outputs(const StateVector<FP>& s, const RunOptions& o, RunResult& r, double weight) {
@@ -278,22 +237,10 @@ void run_typed(const Circuit& c, const RunOptions& o, const std::vector<double>&
   for (uint64_t shot = 0; shot < o.shots; ++shot) {
     s = prefix;
     std::fill(clbits.begin(), clbits.end(), 0);
-    for (std::size_t k = first; k < steps.size(); ++k) {
-      const Step& st = steps[k];
-      if (!st.conditions.empty() && !conditions_hold(st.conditions, clbits)) continue;
-      switch (st.kind) {
-        case Step::Kind::Gates:
-          for (const GateOp& g : st.gates) apply(s, g);
-          break;
-        case Step::Kind::Measure:
-          for (auto [q, b] : st.meas) clbits[b] = uint8_t(measure_qubit(s, q, rng));
-          break;
-        case Step::Kind::Reset:
-          for (unsigned q : st.reset)
-            if (measure_qubit(s, q, rng)) apply_x<FP>(s.data(), n, q, 0);
-          break;
-      }
-    }
+    run_shot(
+        steps, first, s, clbits, rng,
+        [&](unsigned q, unsigned b) { clbits[b] = uint8_t(measure_qubit(s, q, rng)); },
+        [](std::size_t) {});  // run() has no channels
     if (phase != 0) apply_scale<FP>(s.data(), n, global);
     accumulate_outputs(s, o, r, weight);
     if (measures) {

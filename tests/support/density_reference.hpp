@@ -1,0 +1,44 @@
+// density_reference.hpp - an independent, slow, dense density-matrix
+// reference for noisy circuits.
+//
+// rho is a full 2^n x 2^n Eigen matrix. Gates act as U rho U^dag with U from
+// the dense reference (operation_unitary: the gate table's matrices alone);
+// a channel as sum_k E_k rho E_k^dag with E_k its Kraus operator embedded by
+// Kronecker products; a reset as the channel {|0><0|, |0><1|}. Nothing of
+// the simulator is used. Intended for n <= 6.
+#pragma once
+
+#include "dense_reference.hpp"
+
+#include <Eigen/Dense>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace qforge::ref {
+
+/// A channel on `qubits` (qubits[0] the most significant bit of each Kraus
+/// operator's index).
+struct KrausChannel {
+  std::vector<uint32_t> qubits;
+  std::vector<Eigen::MatrixXcd> kraus;
+};
+
+/// The final density matrix of `circuit` from |0..0>, with after[i] applied
+/// in order right after operation i (after may be shorter than the circuit).
+/// Measurements are ignored (the caller makes sure they are terminal);
+/// throws std::invalid_argument on conditions.
+Eigen::MatrixXcd final_density(const Circuit& circuit, const std::vector<std::vector<KrausChannel>>& after,
+                               const std::vector<double>& inputs = {});
+
+/// The Pauli string with X on x_mask, Y on y_mask, Z on z_mask as a dense
+/// 2^n x 2^n matrix (little-endian).
+Eigen::MatrixXcd pauli_matrix(uint64_t x_mask, uint64_t y_mask, uint64_t z_mask, uint32_t num_qubits);
+
+/// A random channel on d = 2^k dimensions with `count` Kraus operators: the
+/// blocks of a random isometry (QR of a complex Gaussian matrix), so
+/// sum K^dag K = I.
+std::vector<Eigen::MatrixXcd> random_kraus(unsigned k, unsigned count, std::mt19937_64& rng);
+
+}  // namespace qforge::ref
