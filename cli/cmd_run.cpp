@@ -1,7 +1,10 @@
-// `qforge run`: simulate a circuit on the state-vector simulator and report
-// counts, probabilities, the state vector and expectation values.
+// `qforge run`: simulate a circuit, ideal (state vector) or under a device's
+// noise (density matrix or trajectories), and report counts, probabilities,
+// the state vector and expectation values.
 #include "cli.hpp"
 #include "qforge/batch.hpp"
+#include "qforge/noise_model.hpp"
+#include "qforge/noisy.hpp"
 #include "qforge/simulator.hpp"
 
 #include <fmt/format.h>
@@ -19,7 +22,9 @@ const char* kUsage =
     "usage: qforge run FILE [--shots N] [--seed S] [--set NAME=VALUE]...\n"
     "                 [--observable \"Z0 Z1 + 0.5*X2\"]... [--probabilities] [--statevector]\n"
     "                 [--precision single|double] [--threads N] [--max-memory 4GiB]\n"
-    "                 [--fusion-width W] [--format text|json] [-o OUT] [-I DIR]...\n\n"
+    "                 [--fusion-width W] [--format text|json] [-o OUT] [-I DIR]...\n"
+    "                 [--noise DEVICE.noise.json [--noise-method auto|dm|traj]\n"
+    "                  [--trajectories N] [--idle-noise on|off]]\n\n"
     "Simulate FILE on the state-vector simulator. Circuits whose measurements are\n"
     "all at the end are sampled from the final state; circuits with mid-circuit\n"
     "measurement, reset or `if` are simulated shot by shot. The same --seed gives\n"
@@ -30,7 +35,16 @@ const char* kUsage =
     "states (qubit 0 is the least significant bit), one expectation value per\n"
     "--observable (a sum of Pauli strings, e.g. \"Z0 Z1 + 0.5*X2\" or \"-1.5*Y0\").\n"
     "For shot-by-shot runs, probabilities and expectation values are averaged\n"
-    "over the shots' final states.";
+    "over the shots' final states.\n\n"
+    "With --noise (a model from `qforge noise import`), FILE is run under that\n"
+    "device's noise: write it on the device's qubits $n (as `qforge compile\n"
+    "--target` and `qforge export` do) in its basis gates. Only the qubits it\n"
+    "uses are simulated; probabilities are over them, lowest device qubit as\n"
+    "bit 0. dm is the exact density matrix, traj averages quantum trajectories\n"
+    "(--trajectories, default the shots or 1000), auto picks by memory and cost\n"
+    "and says why. Counts include readout error; probabilities and expectation\n"
+    "values are those of the noisy state. --idle-noise off drops the relaxation\n"
+    "of qubits waiting for others (exactly Qiskit Aer's per-gate model).";
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";
@@ -96,12 +110,27 @@ struct Gradients {
   std::vector<std::string> names;
 };
 
-std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gradients* g) {
+/// How a noisy run was done, for the report.
+struct NoiseReport {
+  std::string device;      ///< backend name and model file
+  std::string qubits;      ///< "$0, $1, $5"
+  std::string qubit_list;  ///< "0, 1, 5"
+  std::string method, reason;
+  uint64_t trajectories = 0, distinct = 0;
+  bool idle = true;
+};
+
+std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gradients* g, const NoiseReport* noise) {
   std::string j = "{\n";
   j += fmt::format("  \"qubits\": {},\n  \"shots\": {},\n  \"seed\": {},\n  \"threads\": {},\n  \"seconds\": {},\n",
                    r.num_qubits, r.shots, r.seed, r.threads, number(r.seconds));
   j += fmt::format("  \"precision\": \"{}\",\n  \"trajectories\": {}", sim::to_string(o.precision),
                    r.trajectories ? "true" : "false");
+  if (noise)
+    j += fmt::format(",\n  \"noise\": {{\"device\": {}, \"qubits\": [{}], \"method\": {}, \"reason\": {}, "
+                     "\"trajectories\": {}, \"distinct_trajectories\": {}, \"idle_noise\": {}}}",
+                     json_string(noise->device), noise->qubit_list, json_string(noise->method),
+                     json_string(noise->reason), noise->trajectories, noise->distinct, noise->idle ? "true" : "false");
   if (o.shots) {
     j += ",\n  \"counts\": {";
     bool first = true;
@@ -146,12 +175,15 @@ std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gra
   return j + "\n}\n";
 }
 
-std::string to_text(const sim::RunResult& r, const sim::RunOptions& o, const Gradients* g) {
+std::string to_text(const sim::RunResult& r, const sim::RunOptions& o, const Gradients* g, const NoiseReport* noise) {
   std::string t;
   t += fmt::format("qubits: {}   precision: {}   seed: {}   threads: {}   time: {:.6f} s\n", r.num_qubits,
                    sim::to_string(o.precision), r.seed, r.threads, r.seconds);
-  t += r.trajectories ? "simulated shot by shot (mid-circuit measurement, reset or conditions)\n"
-                      : "sampled from the final state\n";
+  if (noise)
+    t += fmt::format("noise: {} on device qubits {}\nmethod: {}\n", noise->device, noise->qubits, noise->reason);
+  else
+    t += r.trajectories ? "simulated shot by shot (mid-circuit measurement, reset or conditions)\n"
+                        : "sampled from the final state\n";
   if (o.shots) {
     std::size_t width = 9;
     for (const auto& [bits, count] : r.counts) width = std::max(width, bits.size());
@@ -211,7 +243,13 @@ int simulate(const std::vector<std::string>& args) {
       ("format", po::value<std::string>()->default_value("text"), "text or json")
       ("gradient", po::bool_switch(),
        "also report d<observable>/d(input) for every input scalar (needs --observable and --set)")
-      ("output,o", po::value<std::string>()->default_value("-"), "write the result to OUT");
+      ("output,o", po::value<std::string>()->default_value("-"), "write the result to OUT")
+      ("noise", po::value<std::string>(), "run under this device noise model (qforge noise import)")
+      ("noise-method", po::value<std::string>()->default_value("auto"),
+       "auto, dm (exact density matrix) or traj (trajectories)")
+      ("trajectories", po::value<uint64_t>(), "trajectories to average (default: the shots, else 1000)")
+      ("idle-noise", po::value<std::string>()->default_value("on"),
+       "on: relaxation of qubits waiting for others; off: per-gate noise only");
   add_circuit_options(desc);
   po::positional_options_description pos;
   pos.add("file", 1);
@@ -268,9 +306,45 @@ int simulate(const std::vector<std::string>& args) {
     grads.names = circuit->symbol_names();
     grads.rows = sim::expectation_gradients(*circuit, o.observables, inputs);
   }
-  const sim::RunResult r = sim::run(*circuit, o, inputs);
   const Gradients* g = gradient ? &grads : nullptr;
-  write_output(vm["output"].as<std::string>(), format == "json" ? to_json(r, o, g) : to_text(r, o, g));
+  if (!vm.count("noise")) {
+    if (vm.count("trajectories") || !vm["noise-method"].defaulted() || !vm["idle-noise"].defaulted())
+      throw UsageError("--noise-method, --trajectories and --idle-noise need --noise");
+    const sim::RunResult r = sim::run(*circuit, o, inputs);
+    write_output(vm["output"].as<std::string>(),
+                 format == "json" ? to_json(r, o, g, nullptr) : to_text(r, o, g, nullptr));
+    return kOk;
+  }
+  if (o.statevector) throw UsageError("--statevector: a noisy state is mixed and has no state vector");
+  if (gradient) throw UsageError("--gradient is not available with --noise");
+  sim::NoisyRunOptions nopt;
+  nopt.run = o;
+  const std::string method = one_of(vm, "noise-method", {"auto", "dm", "traj"});
+  nopt.method = method == "dm" ? sim::NoiseMethod::DensityMatrix
+                : method == "traj" ? sim::NoiseMethod::Trajectories : sim::NoiseMethod::Auto;
+  if (vm.count("trajectories")) {
+    nopt.trajectories = vm["trajectories"].as<uint64_t>();
+    if (nopt.trajectories == 0) throw UsageError("--trajectories must be at least 1");
+  }
+  noise::NoiseOptions noise_options;
+  noise_options.idle_noise = one_of(vm, "idle-noise", {"on", "off"}) == "on";
+  const std::string model_path = vm["noise"].as<std::string>();
+  const noise::NoiseModel model = noise::read_noise_model(model_path);
+  const sim::NoisyCircuit noisy = noise::attach_noise(*circuit, model, noise_options);
+  const sim::NoisyRunResult r = sim::run_noisy(noisy, inputs, nopt);
+  NoiseReport report;
+  report.device = (model.backend_name.empty() ? std::string("device") : model.backend_name) + " (" + model_path + ")";
+  for (std::size_t q = 0; q < noisy.physical.size(); ++q) {
+    report.qubits += (q ? ", $" : "$") + std::to_string(noisy.physical[q]);
+    report.qubit_list += (q ? ", " : "") + std::to_string(noisy.physical[q]);
+  }
+  report.method = sim::to_string(r.method);
+  report.reason = r.reason;
+  report.trajectories = r.num_trajectories;
+  report.distinct = r.distinct_trajectories;
+  report.idle = noise_options.idle_noise;
+  write_output(vm["output"].as<std::string>(),
+               format == "json" ? to_json(r, o, g, &report) : to_text(r, o, g, &report));
   return kOk;
 }
 

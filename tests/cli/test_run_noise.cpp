@@ -1,0 +1,97 @@
+// `qforge run --noise`: a device model from the committed tiny calibration
+// (tests/noise/data), run by density matrix and by trajectories.
+#include "cli_helpers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <regex>
+
+namespace {
+
+const std::string kData = std::string(QFORGE_SOURCE_DIR) + "/tests/noise/data/";
+
+fs::path tiny_model(const fs::path& dir) {
+  const fs::path model = dir / "tiny.noise.json";
+  if (!fs::exists(model)) {
+    const Result r = qforge("noise import " + kData + "props_tiny.json " + kData + "conf_tiny.json -o " +
+                            model.string());
+    EXPECT_EQ(r.status, 0) << r.out;
+  }
+  return model;
+}
+
+/// The count of `bits` in a text report (0 when absent).
+long count_of(const std::string& out, const std::string& bits) {
+  std::smatch m;
+  if (std::regex_search(out, m, std::regex("\n" + bits + " +([0-9]+) ")))
+    return std::stol(m[1]);
+  return 0;
+}
+
+double expectation(const std::string& out) {
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(out, m, std::regex("> = ([-0-9.e+]+)"))) << out;
+  return std::stod(m[1]);
+}
+
+// Measuring |0> on device qubit 0 reads 1 with prob_meas1_prep0 = 0.01 (the
+// value in props_tiny.json): 200,000 shots give 2,000 +- 4 standard errors.
+TEST(RunNoise, ReadoutErrorFlipsCounts) {
+  const fs::path dir = temp_dir();
+  const fs::path model = tiny_model(dir);
+  const fs::path qasm = write(dir, "m0.qasm", "OPENQASM 3.0;\nbit c;\nc = measure $0;\n");
+  const Result r = qforge("run " + qasm.string() + " --noise " + model.string() + " --shots 200000 --seed 5");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const double n = 200000, p = 0.01, se = std::sqrt(n * p * (1 - p));
+  EXPECT_NEAR(double(count_of(r.out, "1")), n * p, 4 * se) << r.out;
+  EXPECT_NE(r.out.find("noise: tiny"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("on device qubits $0"), std::string::npos) << r.out;
+}
+
+// The exact density matrix and 20,000 trajectories agree on <Z0 Z1> of a
+// noisy entangling circuit on device qubits 0 and 1 (ecr $0,$1 is calibrated).
+TEST(RunNoise, DensityMatrixAndTrajectoriesAgree) {
+  const fs::path dir = temp_dir();
+  const fs::path model = tiny_model(dir);
+  const fs::path qasm = write(dir, "ent.qasm",
+                              "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n"
+                              "gate rzx(t) a, b { h b; cx a, b; rz(t) b; cx a, b; h b; }\n"
+                              "gate ecr a, b { rzx(pi/4) a, b; x a; rzx(-pi/4) a, b; }\n"
+                              "sx $0;\nrz(0.3) $0;\nsx $0;\necr $0, $1;\nx $1;\ndelay[2us] $0;\n");
+  const std::string common = "run " + qasm.string() + " --noise " + model.string() + " --observable \"Z0 Z1\"";
+  const Result dm = qforge(common + " --noise-method dm");
+  ASSERT_EQ(dm.status, 0) << dm.out;
+  EXPECT_NE(dm.out.find("method: density matrix"), std::string::npos) << dm.out;
+  const Result tr = qforge(common + " --noise-method traj --trajectories 20000 --seed 9");
+  ASSERT_EQ(tr.status, 0) << tr.out;
+  // Each trajectory's <Z0 Z1> lies in [-1, 1]: the standard error is at most 1/sqrt(20000).
+  EXPECT_NEAR(expectation(tr.out), expectation(dm.out), 4 / std::sqrt(20000.0));
+  // Idle relaxation during the delay changes the result; without it, it differs.
+  const Result off = qforge(common + " --noise-method dm --idle-noise off");
+  ASSERT_EQ(off.status, 0) << off.out;
+  EXPECT_NE(expectation(off.out), expectation(dm.out));
+}
+
+TEST(RunNoise, ExactErrors) {
+  const fs::path dir = temp_dir();
+  const fs::path model = tiny_model(dir);
+  const fs::path qasm = write(dir, "h.qasm", "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nh $0;\n");
+  Result r = qforge("run " + qasm.string() + " --trajectories 10");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "qforge run: --noise-method, --trajectories and --idle-noise need --noise\n");
+  r = qforge("run " + qasm.string() + " --noise " + model.string() + " --statevector");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "qforge run: --statevector: a noisy state is mixed and has no state vector\n");
+  r = qforge("run " + qasm.string() + " --noise " + model.string() + " --noise-method exact");
+  EXPECT_EQ(r.status, 2);
+  // h is not a basis gate of the device: a located error at the gate.
+  r = qforge("run " + qasm.string() + " --noise " + model.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out.rfind(qasm.string() + ":3:1: error: ", 0), 0u) << r.out;
+  r = qforge("run " + qasm.string() + " --noise " + (dir / "missing.json").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "qforge run: error: cannot read '" + (dir / "missing.json").string() + "'\n");
+}
+
+}  // namespace
