@@ -46,21 +46,7 @@ int64_t QuantumHead::num_weights() const {
   return k;
 }
 
-std::vector<double> QuantumHead::weight_values() const {
-  const Circuit& c = circuit();
-  std::vector<double> values(c.num_symbols(), std::numeric_limits<double>::quiet_NaN());
-  // QuantumLayer registers each weight input as a parameter named after it.
-  const auto params = layer_->named_parameters(false);
-  for (const auto& in : c.inputs) {
-    if (in.name == spec_.data_input) continue;
-    const torch::Tensor* t = params.find(in.name);
-    if (!t || t->numel() != int64_t(in.size()))
-      throw std::logic_error("quantum layer has no weight for input '" + in.name + "'");
-    auto d = t->detach().to(torch::kFloat64).contiguous().view(-1);
-    for (uint32_t i = 0; i < in.size(); ++i) values[in.first_symbol + i] = d[i].item<double>();
-  }
-  return values;
-}
+std::vector<double> QuantumHead::weight_values() const { return layer_->weight_values(); }
 
 // ---------------------------------------------------------------- classifiers
 

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -68,6 +69,24 @@ TEST(QuantumLayer, ModuleBasics) {
   EXPECT_THROW(QuantumLayer(QuantumLayerOptions(kLean).data_inputs({"nope"})), std::invalid_argument);
   EXPECT_THROW(QuantumLayer(QuantumLayerOptions(kLean).data_inputs({"x"}).weights({"x"})), std::invalid_argument);
   EXPECT_THROW(q->forward(torch::zeros({3, 5})), c10::Error);
+}
+
+// weight_values puts each weight element at its symbol (lean_hybrid.qasm
+// declares x[4] then theta[4]: symbols 0-3 are x, 4-7 theta) and NaN at the
+// data input's.
+TEST(QuantumLayer, WeightValuesAtTheirSymbols) {
+  QuantumLayer q(lean_options());
+  {
+    torch::NoGradGuard ng;
+    q->named_parameters()["theta"].copy_(torch::tensor({0.5f, -1.25f, 2.0f, 0.125f}));
+  }
+  const std::vector<double> v = q->weight_values();
+  ASSERT_EQ(v.size(), 8u);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(std::isnan(v[i])) << i;
+  EXPECT_EQ(v[4], 0.5);
+  EXPECT_EQ(v[5], -1.25);
+  EXPECT_EQ(v[6], 2.0);
+  EXPECT_EQ(v[7], 0.125);
 }
 
 TEST(QuantumLayer, ValuesMatchRuntimeAndGradientsMatchFiniteDifferences) {

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -238,6 +239,16 @@ QuantumLayerImpl::QuantumLayerImpl(QuantumLayerOptions opts) : options(std::move
   binding->data_symbols = data_symbols_;
   binding_ = binding;
   reset_parameters();
+}
+
+std::vector<double> QuantumLayerImpl::weight_values() const {
+  std::vector<double> values(ir_->num_symbols(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t w = 0; w < weights_.size(); ++w) {
+    const torch::Tensor d = weights_[w].detach().to(torch::kFloat64).contiguous().view(-1);
+    const auto& syms = binding_->weight_symbols[w];
+    for (std::size_t e = 0; e < syms.size(); ++e) values[syms[e]] = d[int64_t(e)].item<double>();
+  }
+  return values;
 }
 
 void QuantumLayerImpl::reset_parameters() {

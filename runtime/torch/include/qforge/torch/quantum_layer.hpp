@@ -97,6 +97,10 @@ class QuantumLayerImpl : public torch::nn::Module {
   int64_t num_outputs() const { return int64_t(circuit_->num_outputs()); }
   const sim::BatchCircuit& circuit() const { return *circuit_; }
   const Circuit& ir() const { return *ir_; }
+  /// One value per symbol of ir(): each weight's current value at its
+  /// symbols, NaN at the data inputs' symbols (what ir().bind() takes to
+  /// fix the trained weights).
+  std::vector<double> weight_values() const;
 
   QuantumLayerOptions options;
 
