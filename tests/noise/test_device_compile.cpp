@@ -20,24 +20,18 @@ namespace {
 
 NoiseModel tiny() { return import_ibm_files(tiny_props(), tiny_conf()); }
 
-Operation measure(uint32_t q, uint32_t bit) {
-  Operation m;
-  m.kind = OpKind::Measure;
-  m.qubits = {q};
-  m.clbits = {bit};
-  return m;
+/// An OpenQASM 3 program with the standard gates.
+Circuit program(const std::string& body) {
+  DiagnosticSink diags;
+  Circuit c = compile_source("OPENQASM 3.0;\ninclude \"stdgates.inc\";\n" + body, "test.qasm", CompileOptions{}, diags);
+  EXPECT_FALSE(diags.has_errors()) << body;
+  return c;
 }
 
-/// h 0; cx 0,1; cx 1,2; cx 2,3; rz on each; measure all.
-Circuit chain4() {
-  Circuit c;
-  c.num_qubits = 4;
-  c.num_clbits = 4;
-  c.ops.push_back(make_gate(GateId::H, {0}));
-  for (uint32_t q = 0; q < 3; ++q) c.ops.push_back(make_gate(GateId::CX, {q, q + 1}));
-  for (uint32_t q = 0; q < 4; ++q) c.ops.push_back(make_gate(GateId::RY, {q}, {Expr(0.3 + q)}));
-  for (uint32_t q = 0; q < 4; ++q) c.ops.push_back(measure(q, q));
-  return c;
+/// A chain: h 0; cx 0,1; cx 1,2; cx 2,3; ry on each; all measured.
+Circuit chain4(const std::string& more = "") {
+  return program("qubit[4] q;\nbit[4] c;\nh q[0];\ncx q[0], q[1];\ncx q[1], q[2];\ncx q[2], q[3];\n" + more +
+                 "for int i in [0:3] { ry(0.3 + i) q[i]; }\nc = measure q;\n");
 }
 
 /// The documented formula, written out again: prod (1 - gate error) *
@@ -82,12 +76,8 @@ TEST(PredictedFidelity, MatchesTheFormulaByHand) {
   // 5.1e-4; ecr $0,$1 660 ns, error 0.02; readout 1000 ns, p(1|0), p(0|1)
   // 0.01, 0.03 on $0 and 0.01, 0.02 on $1; T1, T2 100, 80 us on $0 and
   // 50 us, 100 us (120 us clipped to 2 T1) on $1.
-  Circuit c;
-  c.num_qubits = 2;
-  c.num_clbits = 2;
-  c.physical_qubits = true;
-  c.ops = {make_gate(GateId::X, {0}), make_gate(GateId::ECR, {0, 1}), make_gate(GateId::SX, {1}), measure(0, 0),
-           measure(1, 1)};
+  Circuit c = program("bit[2] c;\nx $0;\nsx $1;\nc[0] = measure $0;\nc[1] = measure $1;\n");
+  c.ops.insert(c.ops.begin() + 1, make_gate(GateId::ECR, {0, 1}));  // stdgates.inc has no ecr
   const double T = 60e-9 + 660e-9 + 60e-9 + 1000e-9;  // $1 ends last
   const double gates = (1 - 5e-4) * (1 - 0.02) * (1 - 5.1e-4);
   const double readout = (1 - 0.02) * (1 - 0.015);
@@ -114,10 +104,7 @@ TEST(DeviceTarget, TinyHealthyPart) {
 // direction, compiled, emitted, read back and given its noise.
 TEST(DeviceCompile, TinyOutputPassesAttachNoise) {
   const NoiseModel m = tiny();
-  Circuit c;
-  c.num_qubits = 2;
-  c.num_clbits = 2;
-  c.ops = {make_gate(GateId::H, {1}), make_gate(GateId::CX, {1, 0}), measure(0, 0), measure(1, 1)};
+  const Circuit c = program("qubit[2] q;\nbit[2] c;\nh q[1];\ncx q[1], q[0];\nc = measure q;\n");
   for (int level = 0; level <= 3; ++level) {
     const DeviceCompileResult r = compile_for_device(c, level, m, true);
     for (const Operation& op : r.compiled.circuit.ops)
@@ -136,9 +123,7 @@ TEST(DeviceCompile, TinyOutputPassesAttachNoise) {
 }
 
 TEST(DeviceCompile, TooBigForTheHealthyPart) {
-  Circuit c;
-  c.num_qubits = 3;
-  c.ops = {make_gate(GateId::H, {0}), make_gate(GateId::CX, {0, 1}), make_gate(GateId::CX, {1, 2})};
+  const Circuit c = program("qubit[3] q;\nh q[0];\ncx q[0], q[1];\ncx q[1], q[2];\n");
   try {
     compile_for_device(c, 1, tiny());
     FAIL() << "no error";
@@ -146,6 +131,7 @@ TEST(DeviceCompile, TooBigForTheHealthyPart) {
     EXPECT_EQ(std::string(e.what()),
               "the circuit has 3 qubits but tiny_eagle has only 2 usable connected qubits (of 4; faulty: ecr $1,$2) "
               "(this cx uses qubit 2)");
+    EXPECT_EQ(e.loc().line, 6u);
   }
 }
 
@@ -236,9 +222,7 @@ TEST(DeviceCompile, FezChainBeatsEveryChainByBruteForce) {
 TEST(DeviceCompile, SherbrookeDirectedEcr) {
   QFORGE_CALIBRATION_DIR_OR_SKIP(dir);
   const NoiseModel m = ibm_model(dir, "sherbrooke");
-  Circuit c = chain4();
-  c.ops.insert(c.ops.begin() + 4, make_gate(GateId::CX, {3, 2}));
-  c.ops.insert(c.ops.begin() + 5, make_gate(GateId::CX, {2, 1}));
+  const Circuit c = chain4("cx q[3], q[2];\ncx q[2], q[1];\n");
   for (int level : {0, 2}) {
     const DeviceCompileResult r = compile_for_device(c, level, m, true);
     for (const Operation& op : r.compiled.circuit.ops)
