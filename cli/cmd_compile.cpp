@@ -66,9 +66,22 @@ int run_compile(const std::vector<std::string>& args) {
   if (level < 0 || level > 3) throw UsageError("-O takes 0, 1, 2 or 3, got " + std::to_string(level));
   const std::string target = vm["target"].as<std::string>();
   const std::string coupling = vm["coupling-map"].as<std::string>();
+  std::optional<noise::NoiseModel> model;
+  if (vm.count("noise")) {
+    if (!vm["target"].defaulted() || !coupling.empty())
+      throw UsageError("--noise takes the device's gates and coupling map from the model: drop --target and --coupling-map");
+    model = noise::read_noise_model(vm["noise"].as<std::string>());
+  }
+
   if (vm["print-passes"].as<bool>()) {
     try {
-      std::cout << describe_pipeline(level, target, coupling);
+      if (model) {
+        const Target device = noise::device_target(*model).target;
+        std::cout << describe_pipeline(level, device) << "then the noise-aware placement on " << device.name
+                  << " (the highest predicted fidelity)\n";
+      } else {
+        std::cout << describe_pipeline(level, target, coupling);
+      }
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
@@ -77,13 +90,6 @@ int run_compile(const std::vector<std::string>& args) {
 
   auto emitter = emitters().find(one_of(vm, "emit", {"ir", "qasm3", "qasm2"}));
   const CompileOptions opt = circuit_options(vm);
-
-  std::optional<noise::NoiseModel> model;
-  if (vm.count("noise")) {
-    if (!vm["target"].defaulted() || !coupling.empty())
-      throw UsageError("--noise takes the device's gates and coupling map from the model: drop --target and --coupling-map");
-    model = noise::read_noise_model(vm["noise"].as<std::string>());
-  }
 
   std::optional<Circuit> circuit = load_circuit(vm["file"].as<std::string>(), opt);
   if (!circuit) return kFailed;

@@ -214,7 +214,10 @@ CompileResult run_pipeline(const Circuit& c, int level, const Target& t, bool ch
 }
 
 std::string describe_pipeline(int level, const std::string& target_name, const std::string& spec) {
-  Target t = make_target(target_name, spec);
+  return describe_pipeline(level, make_target(target_name, spec));
+}
+
+std::string describe_pipeline(int level, const Target& t) {
   Pipeline p = pipeline_for_level(level, t);
   std::string s = "pipeline " + p.name + " (target " + t.name + " " + t.basis_text();
   if (t.coupling) s += ", coupling map " + t.coupling->description;

@@ -48,6 +48,7 @@ CompileResult run_pipeline(const Circuit& c, int level, const Target& target,
                            bool check_each_pass = kCheckPassesByDefault);
 /// The text --print-passes shows.
 std::string describe_pipeline(int level, const std::string& target, const std::string& coupling_map_spec = "");
+std::string describe_pipeline(int level, const Target& target);
 
 /// `// qforge-layout initial=[0,5,2] final=[5,0,2]`: the line the compile
 /// verb writes at the top of routed output, and that `qforge equiv` reads.
