@@ -1,5 +1,6 @@
 // Compiling for a noise model's device (see qforge/device_compile.hpp).
 #include "qforge/device_compile.hpp"
+#include "qforge/passes.hpp"
 #include "text.hpp"
 
 #include <algorithm>
@@ -39,6 +40,10 @@ struct Tables {
   uint32_t n = 0;
   std::string g2;
   bool symmetric = false;                 // cz: either operand order is the same gate
+  /// Placement scoring of a directed gate (ecr): it may also run the other
+  /// way round, with the corrections the gate-direction pass adds (one sx
+  /// before and one after it on each qubit).
+  bool turn_directed = false;
   std::vector<double> e1[3], l1[3];       // rz, sx, x per qubit (NaN: uncalibrated)
   std::vector<double> reset_e, reset_l;   // NaN: uncalibrated
   std::vector<double> readout, readout_len, inv_t;  // inv_t = 1/T1 + 1/T2
@@ -95,18 +100,35 @@ struct Tables {
     }
   }
   bool calibrated(uint32_t a, uint32_t b) const { return !std::isnan(e2[std::size_t(a) * n + b]); }
-  /// The ordered pair the gate (a, b) runs as on the device: (a, b), or (b, a)
-  /// for a symmetric gate calibrated that way only; nullopt: neither.
-  bool runs_as(uint32_t a, uint32_t b, std::size_t& index) const {
+  /// The ordered pair the gate (a, b) runs as on the device (its index in
+  /// e2, l2): (a, b), or (b, a) for a symmetric gate or with turn_directed
+  /// (`turned`); false: neither.
+  bool runs_as(uint32_t a, uint32_t b, std::size_t& index, bool& turned) const {
+    turned = false;
     if (calibrated(a, b)) {
       index = std::size_t(a) * n + b;
       return true;
     }
-    if (symmetric && calibrated(b, a)) {
+    if ((symmetric || turn_directed) && calibrated(b, a)) {
       index = std::size_t(b) * n + a;
+      turned = true;
       return true;
     }
     return false;
+  }
+  bool runs(uint32_t a, uint32_t b) const {
+    std::size_t i;
+    bool turned;
+    return runs_as(a, b, i, turned);
+  }
+  /// log of the gate factor of the two-qubit gate on (a, b), corrections included.
+  double log_two(uint32_t a, uint32_t b) const {
+    std::size_t i = 0;
+    bool turned = false;
+    runs_as(a, b, i, turned);
+    double f = std::log1p(-e2[i]);
+    if (turned && !symmetric) f += 2 * (std::log1p(-e1[1][a]) + std::log1p(-e1[1][b]));
+    return f;
   }
 };
 
@@ -155,8 +177,7 @@ SlotCircuit slot_circuit(const Circuit& c, const NoiseModel& m, const Tables& t,
                                  ": the predicted fidelity needs a circuit compiled for it");
         if (op.qubits.size() == 2 && name == t.g2) {
           so.kind = SlotOp::Two;
-          std::size_t ignored;
-          if (!t.runs_as(op.qubits[0], op.qubits[1], ignored))
+          if (!t.runs(op.qubits[0], op.qubits[1]))
             throw error_at(op, detail::gate_item(name, {op.qubits[0], op.qubits[1]}) + " is not calibrated on " +
                                    detail::device_name(m));
         } else {
@@ -216,12 +237,15 @@ FidelityEstimate score(const SlotCircuit& s, const Tables& t, const std::vector<
         break;
       }
       case SlotOp::Two: {
-        const uint32_t a = op.slots[0], b = op.slots[1];
+        const uint32_t a = op.slots[0], b = op.slots[1], pa = place[a], pb = place[b];
         std::size_t i = 0;
-        t.runs_as(place[a], place[b], i);
-        log_gates += std::log1p(-t.e2[i]);
-        const double end = std::max(ready[a], ready[b]) + t.l2[i];
-        ready[a] = ready[b] = end;
+        bool turned = false;
+        t.runs_as(pa, pb, i, turned);
+        log_gates += t.log_two(pa, pb);
+        const double ca = turned && !t.symmetric ? t.l1[1][pa] : 0, cb = turned && !t.symmetric ? t.l1[1][pb] : 0;
+        const double end = std::max(ready[a] + ca, ready[b] + cb) + t.l2[i];
+        ready[a] = end + ca;
+        ready[b] = end + cb;
         break;
       }
       case SlotOp::Measure:
@@ -376,9 +400,8 @@ class PlacementSearch {
       for (uint32_t y : nb_[x]) {
         const uint32_t p = place_[y];
         if (p == UINT32_MAX) continue;
-        std::size_t i;
-        if (need_[x * u + y] && !t_.runs_as(q, p, i)) return false;
-        if (need_[y * u + x] && !t_.runs_as(p, q, i)) return false;
+        if (need_[x * u + y] && !t_.runs(q, p)) return false;
+        if (need_[y * u + x] && !t_.runs(p, q)) return false;
       }
       return true;
     };
@@ -405,11 +428,7 @@ class PlacementSearch {
   double log_factor(const SlotOp& op) const {
     switch (op.kind) {
       case SlotOp::One: return std::log1p(-t_.e1[op.gate][place_[op.slots[0]]]);
-      case SlotOp::Two: {
-        std::size_t i = 0;
-        t_.runs_as(place_[op.slots[0]], place_[op.slots[1]], i);
-        return std::log1p(-t_.e2[i]);
-      }
+      case SlotOp::Two: return t_.log_two(place_[op.slots[0]], place_[op.slots[1]]);
       case SlotOp::Measure: {
         double s = 0;
         for (uint32_t x : op.slots) s += std::log1p(-t_.readout[place_[x]]);
@@ -439,8 +458,9 @@ class PlacementSearch {
 
 /// The circuit with its used qubits moved: device qubit slots.device[x] ->
 /// place[x]; a symmetric gate calibrated only the other way gets its
-/// operands exchanged.
-void relabel(Circuit& c, CompileResult& r, const SlotCircuit& s, const Tables& t, const std::vector<uint32_t>& place) {
+/// operands exchanged (a directed one is left to the gate-direction pass).
+void relabel(CompileResult& r, const SlotCircuit& s, const Tables& t, const std::vector<uint32_t>& place) {
+  Circuit& c = r.circuit;
   auto to = [&](uint32_t q) { return place[static_cast<std::size_t>(s.slot_of[q])]; };
   for (Operation& op : c.ops) {
     for (auto& q : op.qubits) q = to(q);
@@ -532,7 +552,16 @@ DeviceCompileResult compile_for_device(const Circuit& c, int level, const NoiseM
   }
   DeviceCompileResult r;
   r.device = d.target.name;
-  r.compiled = run_pipeline(c, level, d.target, check_each_pass);
+  // A directed gate is placed first and turned around after (the router
+  // works undirected anyway), so that the placement may use either direction.
+  const Tables t = [&] {
+    Tables x(m);
+    x.turn_directed = true;
+    return x;
+  }();
+  Target stage = d.target;
+  if (!t.symmetric) stage.directions.clear();
+  r.compiled = run_pipeline(c, level, stage, check_each_pass);
   CompileResult& cr = r.compiled;
   // Compact qubits -> device qubits.
   Circuit& out = cr.circuit;
@@ -544,27 +573,49 @@ DeviceCompileResult compile_for_device(const Circuit& c, int level, const NoiseM
   out.physical_qubits = true;
   out.qregs.clear();
 
-  const Tables t(m);
   std::vector<uint32_t> extra = cr.initial_layout;
   extra.insert(extra.end(), cr.final_layout.begin(), cr.final_layout.end());
   const SlotCircuit s = slot_circuit(out, m, t, extra);
-  r.router_placement = score(s, t, s.device);
   const auto t0 = std::chrono::steady_clock::now();
   PlacementSearch search(s, t);
   const std::vector<uint32_t> place = search.run(s.device);
   r.search_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.placements_scored = search.scored();
   r.search_complete = search.complete();
-  if (score(s, t, place).fidelity > r.router_placement.fidelity) relabel(out, cr, s, t, place);
-  r.predicted = predicted_fidelity(out, m);
-  Target device = d.target;  // the check on device qubits
-  device.coupling.reset();
-  device.directions.clear();
+
+  // Every calibrated direction on the device; the directed gate turned into
+  // them, its corrections fused (-O1 and up), then F exactly.
+  std::vector<std::pair<uint32_t, uint32_t>> directions;
   for (const GateNoise& g : m.gates)
-    if (g.gate == t.g2 && g.qubits.size() == 2) device.directions.emplace_back(g.qubits[0], g.qubits[1]);
-  std::sort(device.directions.begin(), device.directions.end());
+    if (g.gate == t.g2 && g.qubits.size() == 2) directions.emplace_back(g.qubits[0], g.qubits[1]);
+  std::string finish_report;
+  auto finish = [&](CompileResult& x) {
+    std::vector<std::unique_ptr<Pass>> passes;
+    passes.push_back(createGateDirectionPass({stage.two_qubit, directions}));
+    if (level >= 1 && !t.symmetric) passes.push_back(createSingleQubitFusionPass({basis_of(stage)}));
+    finish_report.clear();
+    for (auto& p : passes) {
+      p->set_checks(check_each_pass);
+      p->apply(x.circuit);
+      finish_report += "  " + p->name() + ": " + p->report() + "\n";
+    }
+    return predicted_fidelity(x.circuit, m);
+  };
+  CompileResult moved = cr;
+  relabel(moved, s, t, place);
+  const FidelityEstimate moved_f = finish(moved);
+  const std::string moved_report = finish_report;
+  r.router_placement = finish(cr);
+  if (moved_f.fidelity > r.router_placement.fidelity) {
+    cr = std::move(moved);
+    finish_report = moved_report;
+  }
+  cr.pass_report += finish_report;
+  r.predicted = predicted_fidelity(out, m);
+  std::sort(directions.begin(), directions.end());
   for (const Operation& op : out.ops)
-    if (op.kind == OpKind::Gate && op.qubits.size() == 2 && !device.direction_allowed(op.qubits[0], op.qubits[1]))
+    if (op.kind == OpKind::Gate && op.qubits.size() == 2 &&
+        !std::binary_search(directions.begin(), directions.end(), std::make_pair(op.qubits[0], op.qubits[1])))
       throw std::logic_error("device compile: " + op_name(op) + " on an uncalibrated pair");
   cr.pass_report += "  noise-aware placement: " + std::to_string(r.placements_scored) + " placements scored, " +
                     fixed(r.search_seconds, 3) + " s\n";

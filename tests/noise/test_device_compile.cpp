@@ -225,9 +225,11 @@ TEST(DeviceCompile, SherbrookeDirectedEcr) {
   const Circuit c = chain4("cx q[3], q[2];\ncx q[2], q[1];\n");
   for (int level : {0, 2}) {
     const DeviceCompileResult r = compile_for_device(c, level, m, true);
-    for (const Operation& op : r.compiled.circuit.ops)
-      if (op.kind == OpKind::Gate && op.qubits.size() == 2)
+    for (const Operation& op : r.compiled.circuit.ops) {
+      if (op.kind == OpKind::Gate && op.qubits.size() == 2) {
         EXPECT_TRUE(m.find("ecr", {op.qubits[0], op.qubits[1]})) << op.qubits[0] << "," << op.qubits[1];
+      }
+    }
     EXPECT_NO_THROW(attach_noise(r.compiled.circuit, m));
     EXPECT_NEAR(r.predicted.fidelity, hand_fidelity(r.compiled.circuit, m), 1e-9);
     EXPECT_GE(r.predicted.fidelity, r.router_placement.fidelity);

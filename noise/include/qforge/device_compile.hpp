@@ -23,21 +23,25 @@
 // infinite. Used qubits: those a gate, measurement, reset or delay touches.
 //
 // Placement (compile_for_device). The circuit is compiled and routed on the
-// healthy map by run_pipeline (SABRE). Then every placement of the routed
-// circuit's qubits onto the device that keeps each two-qubit gate on a usable
-// coupler (in a calibrated direction for a directed gate; a cz may have its
-// operands exchanged) is a candidate: the qubits with two-qubit gates are
-// enumerated by backtracking (VF2-style: a fixed order, each qubit next to an
-// already placed neighbour; any usable qubits and couplers, not only the
-// routing target's set), pruned by the product of the gate and readout
-// factors placed so far (an upper bound of F), and each complete placement
-// is scored by F without the qubits that have no two-qubit gate. Those are
-// then placed one by one on the free usable qubit that maximises F. A
-// directed gate keeps its direction, so such a device offers fewer
-// placements than a cz device. The best F wins (the router's
-// own placement is a candidate, so F never gets worse); ties keep the first
-// found, so the result is deterministic. The enumeration stops after
+// healthy map by run_pipeline (SABRE; a directed gate is left in either
+// direction for now). Then every placement of the routed circuit's qubits
+// onto the device that keeps each two-qubit gate on a usable coupler is a
+// candidate: the qubits with two-qubit gates are enumerated by backtracking
+// (VF2-style: a fixed order, each qubit next to an already placed neighbour;
+// any usable qubits and couplers, not only the routing target's set), pruned
+// by the product of the gate and readout factors placed so far (an upper
+// bound of F), and each complete placement is scored by F without the qubits
+// that have no two-qubit gate. Those are then placed one by one on the free
+// usable qubit that maximises F. A cz calibrated one way only has its
+// operands exchanged; a directed gate (ecr) placed against its calibrated
+// direction is scored with the corrections the gate-direction pass adds (one
+// sx before and one after it on each qubit). Ties keep the first placement
+// found, so the result is deterministic; the enumeration stops after
 // kMaxPlacementSteps search steps (DeviceCompileResult::search_complete).
+// Finally the gate-direction pass turns every gate into a calibrated
+// direction (from -O1, single-qubit fusion then merges the corrections), and
+// the best placement's output replaces the router's placement's output
+// (finished the same way) when its F, computed exactly, is higher.
 #pragma once
 
 #include "qforge/noise_model.hpp"
