@@ -39,10 +39,11 @@ std::string basis_text(const NoiseModel& m) {
   return s + "}";
 }
 
-std::string device(const NoiseModel& m) { return m.backend_name.empty() ? std::string("the device") : m.backend_name; }
+std::string device(const NoiseModel& m) { return detail::device_name(m); }
 
-/// The delay's duration in seconds.
-double delay_seconds(const Operation& op, const NoiseModel& m) {
+}  // namespace
+
+double detail::delay_seconds(const Operation& op, const NoiseModel& m) {
   if (op.params.empty() || !op.params[0].is_const()) throw error_at(op, "delay needs a constant duration");
   const double v = op.params[0].value();
   if (op.delay_unit == "dt") {
@@ -53,6 +54,10 @@ double delay_seconds(const Operation& op, const NoiseModel& m) {
   if (!scale) throw error_at(op, "delay unit '" + op.delay_unit + "' cannot be timed");
   return v * *scale;
 }
+
+namespace {
+
+using detail::delay_seconds;
 
 class Attacher {
  public:

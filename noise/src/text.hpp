@@ -1,6 +1,8 @@
 // text.hpp - names and units shared by the noise library's sources.
 #pragma once
 
+#include "qforge/noise_model.hpp"
+
 #include <map>
 #include <optional>
 #include <string>
@@ -21,6 +23,15 @@ inline std::optional<double> seconds_per(const std::string& unit) {
       {"s", 1.0}, {"ms", 1e-3}, {"us", 1e-6}, {"\xC2\xB5s", 1e-6}, {"ns", 1e-9}};
   auto it = kUnits.find(unit);
   return it == kUnits.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+/// A delay's duration in seconds (dt from the model). Throws LocatedError
+/// when it is not constant or its unit cannot be timed (attach.cpp).
+double delay_seconds(const Operation& op, const NoiseModel& model);
+
+/// The model's backend name, or "the device" when it has none.
+inline std::string device_name(const NoiseModel& m) {
+  return m.backend_name.empty() ? std::string("the device") : m.backend_name;
 }
 
 }  // namespace qforge::noise::detail

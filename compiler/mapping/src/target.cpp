@@ -212,6 +212,10 @@ bool Target::allows(GateId g) const {
   return basis.empty() || std::find(basis.begin(), basis.end(), g) != basis.end();
 }
 
+bool Target::direction_allowed(uint32_t a, uint32_t b) const {
+  return directions.empty() || std::binary_search(directions.begin(), directions.end(), std::make_pair(a, b));
+}
+
 std::string Target::basis_text() const {
   if (basis.empty()) return "{any}";
   std::string s = "{";
@@ -260,6 +264,9 @@ std::string check_target(const Circuit& c, const Target& t) {
     if (op.qubits.size() == 2 && t.coupling && !t.coupling->connected(op.qubits[0], op.qubits[1]))
       return where + "qubits $" + std::to_string(op.qubits[0]) + ", $" + std::to_string(op.qubits[1]) +
              " are not coupled";
+    if (op.qubits.size() == 2 && op.gate == t.two_qubit && !t.direction_allowed(op.qubits[0], op.qubits[1]))
+      return where + "the device has " + std::string(gate_info(op.gate).name) + " $" + std::to_string(op.qubits[1]) + ", $" +
+             std::to_string(op.qubits[0]) + " only";
   }
   return {};
 }

@@ -11,6 +11,9 @@
 //       Hadamard flips (local searches, each trial re-optimised), KAK
 //       resynthesis of two-qubit blocks (kept when cheaper), more rounds
 //       and more routing trials
+// A target with calibrated directions (Target::directions) gets the
+// gate-direction pass right after the translation to its basis, before the
+// single-qubit gates it adds are fused.
 #include "qforge/passes.hpp"
 #include "qforge/pipeline.hpp"
 
@@ -115,12 +118,16 @@ Pipeline pipeline_for_level(int level, const Target& target) {
     p.routing = r.get();
     p.passes.push_back(std::move(r));
   };
+  auto add_direction = [&] {
+    if (target.directed()) p.passes.push_back(createGateDirectionPass({target.two_qubit, target.directions}));
+  };
   if (level == 0) {
     if (target.coupling) {
       p.passes.push_back(createBasisTranslationPass({Basis::Nam}));
       add_routing();
     }
     p.passes.push_back(createBasisTranslationPass({tb}));
+    add_direction();
     return p;
   }
   p.passes.push_back(createBasisTranslationPass({Basis::Nam}));
@@ -151,6 +158,7 @@ Pipeline pipeline_for_level(int level, const Target& target) {
     p.passes.push_back(optimise_block(level, Basis::Nam, "optimise-routed(nam)", /*routed=*/true));
   if (tb != Basis::Nam) {
     p.passes.push_back(createBasisTranslationPass({tb}));
+    add_direction();
     p.passes.push_back(createSingleQubitFusionPass({tb}));
     p.passes.push_back(optimise_block(std::min(level, 2), tb, "optimise(" + basis_name(tb) + ")"));
   }
@@ -159,7 +167,10 @@ Pipeline pipeline_for_level(int level, const Target& target) {
 
 CompileResult run_pipeline(const Circuit& c, int level, const std::string& target_name, const std::string& spec,
                            bool check_each_pass) {
-  Target t = make_target(target_name, spec);
+  return run_pipeline(c, level, make_target(target_name, spec), check_each_pass);
+}
+
+CompileResult run_pipeline(const Circuit& c, int level, const Target& t, bool check_each_pass) {
   Pipeline p = pipeline_for_level(level, t);
   if (t.coupling) {
     const uint32_t have = t.coupling->num_qubits;
@@ -196,14 +207,21 @@ CompileResult run_pipeline(const Circuit& c, int level, const std::string& targe
   }
   r.pass_report = rep.str();
   if (auto err = r.circuit.verify(); !err.empty()) throw std::logic_error("pipeline produced invalid IR: " + err);
+  if (t.directed())
+    if (auto err = check_target(r.circuit, t); !err.empty())
+      throw std::logic_error("pipeline output does not fit " + t.name + ": " + err);
   return r;
 }
 
 std::string describe_pipeline(int level, const std::string& target_name, const std::string& spec) {
-  Target t = make_target(target_name, spec);
+  return describe_pipeline(level, make_target(target_name, spec));
+}
+
+std::string describe_pipeline(int level, const Target& t) {
   Pipeline p = pipeline_for_level(level, t);
   std::string s = "pipeline " + p.name + " (target " + t.name + " " + t.basis_text();
   if (t.coupling) s += ", coupling map " + t.coupling->description;
+  if (t.directed()) s += ", " + std::to_string(t.directions.size()) + " calibrated directions";
   s += "):\n";
   for (const auto& pass : p.passes) s += pass->describe(2);
   return s;

@@ -10,7 +10,10 @@
 // (N = 127 Eagle, 133 Heron, other N: the first N qubits of the same
 // row/bridge pattern), or a JSON edge list `[[0,1],[1,2]]` (or a path to a
 // file holding one). Edges are undirected: every target gate is symmetric up
-// to single-qubit gates.
+// to single-qubit gates. A target may also name the directions its
+// two-qubit gate is calibrated in (Target::directions, e.g. a device's ecr
+// from its noise model): routing stays undirected and the gate-direction
+// pass then turns every reversed gate around (pipeline.hpp).
 #pragma once
 
 #include "qforge/circuit.hpp"
@@ -49,8 +52,14 @@ struct Target {
   std::vector<GateId> basis;            ///< empty: no constraint
   GateId two_qubit = GateId::CX;        ///< the entangling gate of the basis
   std::optional<CouplingMap> coupling;  ///< routing constraint, if any
+  /// The (control, target) pairs the two-qubit gate exists in, sorted;
+  /// empty: either direction of every coupling-map edge.
+  std::vector<std::pair<uint32_t, uint32_t>> directions;
 
   bool constrained() const { return !basis.empty(); }
+  bool directed() const { return !directions.empty(); }
+  /// May the two-qubit gate act as (a, b)? Always true without directions.
+  bool direction_allowed(uint32_t a, uint32_t b) const;
   bool allows(GateId g) const;
   std::string basis_text() const;       ///< "{h, x, cx, rz}"
 };
@@ -61,7 +70,8 @@ std::vector<std::string> target_names();
 Target make_target(const std::string& name, const std::string& coupling_spec = "");
 
 /// Does `c` fit `t`: only basis gates (no extra controls), two-qubit gates only
-/// on coupling-map edges, qubit indices within the map? Barriers, measures,
+/// on coupling-map edges (and in a calibrated direction when the target has
+/// directions), qubit indices within the map? Barriers, measures,
 /// resets and delays are allowed. Empty string when it fits, else the first problem.
 std::string check_target(const Circuit& c, const Target& t);
 

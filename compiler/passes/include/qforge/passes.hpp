@@ -33,6 +33,17 @@ struct BasisTranslationConfig {
 };
 std::unique_ptr<Pass> createBasisTranslationPass(BasisTranslationConfig cfg = {});
 
+/// Turn two-qubit gates into the direction a device calibrated them in: a
+/// `gate` on (a, b) with (a, b) not in `directions` but (b, a) in it is
+/// rewritten exactly (cz: operands exchanged; ecr: the calibrated ecr(b, a)
+/// with single-qubit {rz, sx, x} gates around it and the global phase).
+/// Gates allowed in neither direction are left for check_target to report.
+struct GateDirectionConfig {
+  GateId gate = GateId::ECR;                              ///< ecr or cz
+  std::vector<std::pair<uint32_t, uint32_t>> directions;  ///< calibrated (first, second) pairs
+};
+std::unique_ptr<Pass> createGateDirectionPass(GateDirectionConfig cfg = {});
+
 /// Remove adjacent inverse pairs (h h, cx cx, s sdg, ...) on the same qubits.
 struct InverseCancellationConfig {};
 std::unique_ptr<Pass> createInverseCancellationPass(InverseCancellationConfig cfg = {});

@@ -42,8 +42,13 @@ struct CompileResult {
 /// included, and names the pass that broke an invariant (std::logic_error).
 CompileResult run_pipeline(const Circuit& c, int level, const std::string& target,
                            const std::string& coupling_map_spec = "", bool check_each_pass = kCheckPassesByDefault);
+/// The same for a Target built by the caller (e.g. a device from its noise
+/// model). A directed target's output is checked with check_target.
+CompileResult run_pipeline(const Circuit& c, int level, const Target& target,
+                           bool check_each_pass = kCheckPassesByDefault);
 /// The text --print-passes shows.
 std::string describe_pipeline(int level, const std::string& target, const std::string& coupling_map_spec = "");
+std::string describe_pipeline(int level, const Target& target);
 
 /// `// qforge-layout initial=[0,5,2] final=[5,0,2]`: the line the compile
 /// verb writes at the top of routed output, and that `qforge equiv` reads.
