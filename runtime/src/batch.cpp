@@ -205,7 +205,8 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
            std::to_string(state_size()) + " features.");
   }
 
-  for (const Operation& op : circuit.ops) {
+  for (std::size_t index = 0; index < circuit.ops.size(); ++index) {
+    const Operation& op = circuit.ops[index];
     if (op.kind == OpKind::Barrier || op.kind == OpKind::Delay) continue;
     if (op.kind != OpKind::Gate)
       throw error_at(op, "a differentiable circuit must be unitary, but this " + op_name(op) +
@@ -220,6 +221,7 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
       fail("BatchCircuit: malformed gate '" + std::string(info.name) + "'.");
     Op o;
     o.gate = op.gate;
+    o.source = uint32_t(index);
     uint64_t ctrl_mask = 0;
     for (unsigned i = 0; i < nc; ++i) ctrl_mask |= uint64_t(1) << op.qubits[i];
     uint64_t used = 0;

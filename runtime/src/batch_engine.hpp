@@ -361,6 +361,24 @@ struct BatchEngine {
       gf[i] = FP((2 * double(lam[i].real()) - double(feat[i]) / norm * dot) / norm);
   }
 
+  // gp[b][p] += dL/dp = 2 Re tr(R_b^T dU/dp) = 2 Re sum_q dU_q R_q for every
+  // symbol-dependent parameter p of `op` and sample b < nb, from the block
+  // densities R (adjoint_block_batch) and the derivative blocks dbuf
+  // (blocks_of).
+  void accumulate(const BatchCircuit::Op& op, std::size_t nb, const cd* dbuf, const C* R, double* gp) const {
+    const std::size_t bs = op.block.block_size();
+    for (std::size_t b = 0; b < nb; ++b)
+      for (unsigned k = 0; k < op.num_params; ++k) {
+        if (bc.params_[op.first_param + k].code.is_const) continue;
+        const cd* dm = &dbuf[(b * op.num_params + k) * bs];
+        const C* Rb = &R[b * bs];
+        double acc = 0;
+        for (std::size_t q = 0; q < bs; ++q)
+          acc += dm[q].real() * double(Rb[q].real()) - dm[q].imag() * double(Rb[q].imag());
+        gp[b * P + op.first_param + k] += 2 * acc;
+      }
+  }
+
   // Adjoint backward over samples [b0, b1).
   void adjoint_chunk(std::size_t b0, std::size_t b1, const FP* inputs, const FP* features, const C* final_states,
                      const FP* grad_out, FP* grad_in, FP* grad_feat) const {
@@ -393,17 +411,7 @@ struct BatchEngine {
       blocks_of(op, nb, vals.data(), P, mbuf.data(), dbuf.data());
       std::fill(R.begin(), R.begin() + nb * bs, C(0));
       adjoint_block_batch<FP>(psi.data(), lam.data(), nb, op.block, mbuf.data(), bs, R.data());
-      for (std::size_t b = 0; b < nb; ++b)
-        for (unsigned k = 0; k < op.num_params; ++k) {
-          if (bc.params_[op.first_param + k].code.is_const) continue;
-          // dL/dp = 2 Re tr(R^T dU/dp) = 2 Re sum_q dU_q R_q.
-          const cd* dm = &dbuf[(b * op.num_params + k) * bs];
-          const C* Rb = &R[b * bs];
-          double acc = 0;
-          for (std::size_t q = 0; q < bs; ++q)
-            acc += dm[q].real() * double(Rb[q].real()) - dm[q].imag() * double(Rb[q].imag());
-          gp[b * P + op.first_param + k] += 2 * acc;
-        }
+      accumulate(op, nb, dbuf.data(), R.data(), gp.data());
     }
     for (std::size_t b = 0; b < nb; ++b) {
       if (grad_in) chain_rule(&gp[b * P], &sym[b * (bc.num_symbols_ + 1)], grad_in + (b0 + b) * bc.num_symbols_);
