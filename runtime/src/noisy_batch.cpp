@@ -108,10 +108,22 @@ NoisyBatchCircuit::ChannelStep make_channel_step(const Super& sup, unsigned n) {
       st.s_dag[r * D + c] = std::conj(sup.s[c * D + r]);
       if (r != c && sup.s[r * D + c] != cd(0)) diagonal = false;
     }
+  if (k == 1) {
+    st.block = make_block_gate(2 * n, diagonal ? BlockKind::Diagonal : BlockKind::Dense, 2, st.targets, 0);
+  } else {
+    st.pattern = make_sparse_block(2 * n, 4, st.targets, st.s.data());
+    st.pattern_dag = make_sparse_block(2 * n, 4, st.targets, st.s_dag.data());
+    st.sparse = st.pattern.nonzeros() * 4 <= D * D;
+    if (st.sparse) {
+      std::vector<cd> s, sd;
+      for (std::size_t e : st.pattern.entry) s.push_back(st.s[e]);
+      for (std::size_t e : st.pattern_dag.entry) sd.push_back(st.s_dag[e]);
+      st.s = std::move(s);
+      st.s_dag = std::move(sd);
+    }
+  }
   for (const cd& v : st.s) st.s32.emplace_back(float(v.real()), float(v.imag()));
   for (const cd& v : st.s_dag) st.s_dag32.emplace_back(float(v.real()), float(v.imag()));
-  if (k == 1)
-    st.block = make_block_gate(2 * n, diagonal ? BlockKind::Diagonal : BlockKind::Dense, 2, st.targets, 0);
   return st;
 }
 
@@ -225,6 +237,7 @@ struct NoisyBatchEngine {
     if constexpr (std::is_same_v<FP, double>) m = adjoint ? ch.s_dag.data() : ch.s.data();
     else m = adjoint ? ch.s_dag32.data() : ch.s32.data();
     if (ch.num_qubits == 1) return apply_block_batch<FP>(v, nb, ch.block, m, 0);
+    if (ch.sparse) return apply_sparse_batch<FP>(v, nb, adjoint ? ch.pattern_dag : ch.pattern, m);
     for (std::size_t b = 0; b < nb; ++b) apply_dense<FP>(v + b * D, n2, ch.targets, 4, m, 0);
   }
 

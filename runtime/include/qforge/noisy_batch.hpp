@@ -7,8 +7,9 @@
 // compiled op (same parameter bytecode, same gate_block) applied as U on the
 // row qubits and conj(U) on the column qubits; a channel is its superoperator
 // S = sum_k K_k (x) conj(K_k) (superoperator(), noisy.hpp), a 4 x 4 block on
-// (q, q + n) for one qubit, a dense 16 x 16 on (q0, q1, q0 + n, q1 + n) for
-// two. Consecutive channels whose qubits nest (a gate's depolarizing channel
+// (q, q + n) for one qubit, a 16 x 16 on (q0, q1, q0 + n, q1 + n) for two
+// (applied as a sparse matrix when at most a quarter of it is non-zero, as
+// for depolarizing and relaxation: apply_sparse_batch). Consecutive channels whose qubits nest (a gate's depolarizing channel
 // followed by relaxation on its qubits) are multiplied into one superoperator
 // when the circuit is compiled; "channel steps" below count after merging.
 // Measurements become the dephasing channel {|0><0|, |1><1|} and resets the
@@ -130,9 +131,12 @@ class NoisyBatchCircuit {
   /// A channel step: the (merged) superoperator and its adjoint on 1 or 2
   /// qubits, prepared for the kernels on 2n qubits.
   struct ChannelStep {
-    unsigned num_qubits = 1;         ///< 1: `block` (k = 2); 2: dense on `targets`
+    unsigned num_qubits = 1;         ///< 1: `block` (k = 2); 2: sparse or dense on `targets`
     unsigned targets[4] = {};        ///< row qubits, then column qubits
     BlockGate block;                 ///< one-qubit channels
+    bool sparse = false;             ///< two-qubit channels with at most a quarter non-zeros
+    SparseBlock pattern, pattern_dag;  ///< of s and s_dag, when sparse
+    /// Dense (row-major) or, when sparse, the non-zeros in pattern order.
     std::vector<std::complex<double>> s, s_dag;
     std::vector<std::complex<float>> s32, s_dag32;
   };
