@@ -379,6 +379,50 @@ struct BatchEngine {
       }
   }
 
+  // psi <- every op applied to the nb states in order; extra(pos) runs after
+  // op pos - 1 (pos = 0 before the first, pos = num ops after the last): the
+  // place for steps between the gates (a trajectory's Kraus unitaries).
+  template <typename Extra>
+  void run_ops(C* psi, std::size_t nb, const double* vals, C* mbuf, Extra&& extra) const {
+    extra(std::size_t(0));
+    for (std::size_t j = 0; j < bc.ops_.size(); ++j) {
+      apply_op(psi, nb, bc.ops_[j], vals, mbuf);
+      extra(j + 1);
+    }
+  }
+
+  // The reverse sweep: for each op j from the last down to `stop`, unextra(j + 1)
+  // un-applies what extra(j + 1) applied, then the op is un-applied from psi
+  // and lam, with gp[b][p] += dL/dp for its parameters; unextra(0) ends it
+  // when stop is 0. mbuf, R: nb x 16; dbuf: nb x 64.
+  template <typename Unextra>
+  void sweep(C* psi, C* lam, std::size_t nb, const double* vals, double* gp, std::size_t stop, C* mbuf, C* R,
+             cd* dbuf, Unextra&& unextra) const {
+    for (std::size_t j = bc.ops_.size(); j-- > stop;) {
+      unextra(j + 1);
+      const auto& op = bc.ops_[j];
+      if (!op.parametric) {
+        adjoint_block_batch<FP>(psi, lam, nb, op.block, const_block(op), 0, nullptr);
+        continue;
+      }
+      const std::size_t bs = op.block.block_size();
+      blocks_of(op, nb, vals, P, mbuf, dbuf);
+      std::fill(R, R + nb * bs, C(0));
+      adjoint_block_batch<FP>(psi, lam, nb, op.block, mbuf, bs, R);
+      accumulate(op, nb, dbuf, R, gp);
+    }
+    if (stop == 0) unextra(std::size_t(0));
+  }
+
+  // The first op the sweep must reach: 0 when lambda must reach the initial
+  // state (feature gradient), else the first symbol-dependent op.
+  std::size_t sweep_stop(bool features_wanted) const {
+    std::size_t stop = 0;
+    if (!features_wanted)
+      while (stop < bc.ops_.size() && !bc.ops_[stop].parametric) ++stop;
+    return stop;
+  }
+
   // Adjoint backward over samples [b0, b1).
   void adjoint_chunk(std::size_t b0, std::size_t b1, const FP* inputs, const FP* features, const C* final_states,
                      const FP* grad_out, FP* grad_in, FP* grad_feat) const {
@@ -388,31 +432,19 @@ struct BatchEngine {
       eval_params(inputs + (b0 + b) * bc.num_symbols_, &sym[b * (bc.num_symbols_ + 1)], &vals[b * P]);
     std::vector<C> psi(nb * dim), lam(nb * dim), mbuf(nb * 16), R(nb * 16);
     std::vector<cd> dbuf(nb * 4 * 16);
+    const auto none = [](std::size_t) {};
     if (final_states) {
       std::copy(final_states + b0 * dim, final_states + b1 * dim, psi.begin());
     } else {
       for (std::size_t b = 0; b < nb; ++b)
         init_state(&psi[b * dim], features ? features + (b0 + b) * bc.num_features_ : nullptr);
-      for (const auto& op : bc.ops_) apply_op(psi.data(), nb, op, vals.data(), mbuf.data());
+      run_ops(psi.data(), nb, vals.data(), mbuf.data(), none);
     }
     for (std::size_t b = 0; b < nb; ++b) bra(&psi[b * dim], grad_out + (b0 + b) * bc.num_outputs_, &lam[b * dim]);
     // Gates before the first symbol-dependent one matter only for the
     // feature gradient (lambda must reach the initial state).
-    std::size_t stop = 0;
-    if (!grad_feat)
-      while (stop < bc.ops_.size() && !bc.ops_[stop].parametric) ++stop;
-    for (std::size_t j = bc.ops_.size(); j-- > stop;) {
-      const auto& op = bc.ops_[j];
-      if (!op.parametric) {
-        adjoint_block_batch<FP>(psi.data(), lam.data(), nb, op.block, const_block(op), 0, nullptr);
-        continue;
-      }
-      const std::size_t bs = op.block.block_size();
-      blocks_of(op, nb, vals.data(), P, mbuf.data(), dbuf.data());
-      std::fill(R.begin(), R.begin() + nb * bs, C(0));
-      adjoint_block_batch<FP>(psi.data(), lam.data(), nb, op.block, mbuf.data(), bs, R.data());
-      accumulate(op, nb, dbuf.data(), R.data(), gp.data());
-    }
+    sweep(psi.data(), lam.data(), nb, vals.data(), gp.data(), sweep_stop(grad_feat != nullptr), mbuf.data(),
+          R.data(), dbuf.data(), none);
     for (std::size_t b = 0; b < nb; ++b) {
       if (grad_in) chain_rule(&gp[b * P], &sym[b * (bc.num_symbols_ + 1)], grad_in + (b0 + b) * bc.num_symbols_);
       if (grad_feat)

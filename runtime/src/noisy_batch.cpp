@@ -182,6 +182,7 @@ NoisyBatchCircuit::NoisyBatchCircuit(const NoisyCircuit& nc, NoisyBatchOptions o
   for (std::size_t i = 0; i < nc.circuit.ops.size(); ++i) {
     if (j < circuit_.ops().size() && circuit_.ops()[j].source == i) steps_.push_back({false, uint32_t(j++)});
     for (const Channel& ch : channels_after(nc, i)) {
+      add_trajectory_channel(ch, uint32_t(j), n, i);
       Super s = to_super(ch);
       if (!steps_.empty() && steps_.back().is_channel &&
           (subset(supers.back().qubits, s.qubits) || subset(s.qubits, supers.back().qubits))) {
@@ -193,6 +194,36 @@ NoisyBatchCircuit::NoisyBatchCircuit(const NoisyCircuit& nc, NoisyBatchOptions o
     }
   }
   for (const Super& s : supers) channels_.push_back(make_channel_step(s, n));
+}
+
+void NoisyBatchCircuit::add_trajectory_channel(const Channel& ch, uint32_t position, unsigned n, std::size_t op) {
+  if (!trajectory_obstacle_.empty()) return;
+  std::vector<double> p;
+  if (!is_mixed_unitary(ch, &p)) {
+    trajectory_obstacle_ = "the channel " + (ch.label.empty() ? std::string() : "\"" + ch.label + "\" ") +
+                           "after operation " + std::to_string(op) +
+                           " is not mixed-unitary (its Kraus operators are not multiples of unitaries), so its "
+                           "trajectories would depend on the state; use the density matrix.";
+    trajectory_channels_.clear();
+    return;
+  }
+  TrajectoryChannel t;
+  t.position = position;
+  const unsigned targets[2] = {ch.qubits[0], ch.qubits.size() > 1 ? ch.qubits[1] : 0u};
+  t.block = make_block_gate(n, BlockKind::Dense, unsigned(ch.qubits.size()), targets, 0);
+  const std::vector<bool> id = detail::identity_kraus(ch);
+  double run = 0;
+  for (std::size_t k = 0; k < ch.kraus.size(); ++k) {
+    run += p[k];
+    t.cumulative.push_back(run);
+    t.identity.push_back(id[k] ? 1 : 0);
+    const double scale = p[k] > 0 ? 1 / std::sqrt(p[k]) : 0;
+    for (const cd& v : ch.kraus[k]) {
+      t.unitaries.push_back(v * scale);
+      t.unitaries32.emplace_back(float(v.real() * scale), float(v.imag() * scale));
+    }
+  }
+  trajectory_channels_.push_back(std::move(t));
 }
 
 std::size_t NoisyBatchCircuit::num_checkpoints() const {
@@ -467,6 +498,118 @@ struct NoisyBatchEngine {
                      psi0.data(), tmp.data());
     }
   }
+
+  // ------------------------------------------------------------------------
+  // Trajectories (mixed-unitary channels): pure states of n qubits.
+
+  struct Draw {
+    uint32_t channel;
+    uint32_t kraus;
+    bool operator<(const Draw& o) const { return channel != o.channel ? channel < o.channel : kraus < o.kraus; }
+    bool operator==(const Draw& o) const { return channel == o.channel && kraus == o.kraus; }
+  };
+  using Sequence = std::vector<Draw>;  ///< the non-identity draws, in channel order
+
+  // The distinct draw sequences of sample b's T trajectories, appended to
+  // seqs with their weights (count / T) and owner `local`.
+  void draw_sample(uint64_t b, std::size_t local, const NoisyBatchCircuit::TrajectoryOptions& t,
+                   std::vector<Sequence>& seqs, std::vector<double>& weights, std::vector<std::size_t>& owner) const {
+    const auto& tcs = nbc.trajectory_channels_;
+    std::vector<Sequence> all(t.trajectories);
+    for (uint64_t j = 0; j < t.trajectories; ++j) {
+      detail::Stream rng(t.seed, b * t.trajectories + j);
+      for (uint32_t c = 0; c < tcs.size(); ++c) {
+        const double u = detail::uniform(rng);
+        const auto& cum = tcs[c].cumulative;
+        uint32_t k = 0;
+        while (k + 1 < cum.size() && u >= cum[k]) ++k;
+        if (!tcs[c].identity[k]) all[j].push_back({c, k});
+      }
+    }
+    std::sort(all.begin(), all.end());
+    for (std::size_t j = 0; j < all.size();) {
+      std::size_t e = j;
+      while (e < all.size() && all[e] == all[j]) ++e;
+      seqs.push_back(all[j]);
+      weights.push_back(double(e - j) / double(t.trajectories));
+      owner.push_back(local);
+      j = e;
+    }
+  }
+
+  const C* unitary(const NoisyBatchCircuit::TrajectoryChannel& tc, uint32_t k) const {
+    const std::size_t bs = tc.block.block_size();
+    if constexpr (std::is_same_v<FP, double>) return tc.unitaries.data() + k * bs;
+    else return tc.unitaries32.data() + k * bs;
+  }
+
+  // Forward (outputs, when not null) and backward (when grad_out is not
+  // null) of the trajectories of samples [b0, b1).
+  void trajectory_chunk(std::size_t b0, std::size_t b1, const FP* inputs, const FP* features,
+                        const NoisyBatchCircuit::TrajectoryOptions& t, FP* outputs, const FP* grad_out, FP* grad_in,
+                        FP* grad_feat) const {
+    const std::size_t nb = b1 - b0, ss = bc.num_symbols_ + 1, K = bc.num_outputs_, nf = bc.num_features_;
+    const auto& tcs = nbc.trajectory_channels_;
+    std::vector<double> svals(nb * P), sym(nb * ss);
+    eval_chunk(b0, nb, inputs, sym.data(), ss, svals.data());
+    std::vector<Sequence> seqs;
+    std::vector<double> w;
+    std::vector<std::size_t> owner;
+    for (std::size_t b = 0; b < nb; ++b) draw_sample(b0 + b, b, t, seqs, w, owner);
+    const std::size_t S = seqs.size();
+    std::vector<double> vals(S * P);
+    for (std::size_t s = 0; s < S; ++s)
+      std::copy(&svals[owner[s] * P], &svals[owner[s] * P] + P, &vals[s * P]);
+    std::vector<C> psi(S * dim), mbuf(S * 16);
+    for (std::size_t s = 0; s < S; ++s)
+      eng.init_state(&psi[s * dim], features ? features + (b0 + owner[s]) * nf : nullptr);
+    std::vector<std::size_t> cur(S, 0);
+    eng.run_ops(psi.data(), S, vals.data(), mbuf.data(), [&](std::size_t pos) {
+      for (std::size_t s = 0; s < S; ++s)
+        for (; cur[s] < seqs[s].size() && tcs[seqs[s][cur[s]].channel].position == pos; ++cur[s]) {
+          const auto& tc = tcs[seqs[s][cur[s]].channel];
+          apply_block_batch<FP>(&psi[s * dim], 1, tc.block, unitary(tc, seqs[s][cur[s]].kraus), 0);
+        }
+    });
+    if (outputs) {
+      std::vector<double> acc(nb * K, 0.0);
+      std::vector<FP> one(K);
+      for (std::size_t s = 0; s < S; ++s) {
+        eng.readout(&psi[s * dim], one.data());
+        for (std::size_t k = 0; k < K; ++k) acc[owner[s] * K + k] += w[s] * double(one[k]);
+      }
+      for (std::size_t i = 0; i < nb * K; ++i) outputs[b0 * K + i] = FP(acc[i]);
+    }
+    if (!grad_out) return;
+    std::vector<C> lam(S * dim), R(S * 16);
+    std::vector<cd> dbuf(S * 4 * 16);
+    std::vector<double> gp(S * P, 0.0);
+    for (std::size_t s = 0; s < S; ++s) eng.bra(&psi[s * dim], grad_out + (b0 + owner[s]) * K, &lam[s * dim]);
+    eng.sweep(psi.data(), lam.data(), S, vals.data(), gp.data(), eng.sweep_stop(grad_feat != nullptr), mbuf.data(),
+              R.data(), dbuf.data(), [&](std::size_t pos) {
+                for (std::size_t s = 0; s < S; ++s)
+                  for (; cur[s] > 0 && tcs[seqs[s][cur[s] - 1].channel].position == pos; --cur[s]) {
+                    const Draw& d = seqs[s][cur[s] - 1];
+                    adjoint_block_batch<FP>(&psi[s * dim], &lam[s * dim], 1, tcs[d.channel].block,
+                                            unitary(tcs[d.channel], d.kraus), 0, nullptr);
+                  }
+              });
+    // Weighted means over each sample's sequences, in sequence order.
+    std::vector<double> sgp(nb * P, 0.0), sgf(nb * nf, 0.0);
+    std::vector<FP> gf(nf);
+    for (std::size_t s = 0; s < S; ++s) {
+      for (std::size_t p = 0; p < P; ++p) sgp[owner[s] * P + p] += w[s] * gp[s * P + p];
+      if (grad_feat) {
+        eng.feature_grad(&lam[s * dim], features + (b0 + owner[s]) * nf, gf.data());
+        for (std::size_t i = 0; i < nf; ++i) sgf[owner[s] * nf + i] += w[s] * double(gf[i]);
+      }
+    }
+    for (std::size_t b = 0; b < nb; ++b) {
+      if (grad_in) eng.chain_rule(&sgp[b * P], &sym[b * ss], grad_in + (b0 + b) * bc.num_symbols_);
+      if (grad_feat)
+        for (std::size_t i = 0; i < nf; ++i) grad_feat[(b0 + b) * nf + i] = FP(sgf[b * nf + i]);
+    }
+  }
 };
 
 template <typename FP>
@@ -520,6 +663,49 @@ void NoisyBatchCircuit::backward(std::size_t batch, Span<const FP> inputs, Span<
   });
 }
 
+template <typename FP>
+void NoisyBatchCircuit::forward_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
+                                             Span<FP> outputs, const TrajectoryOptions& t) const {
+  check_size("inputs (batch x symbols)", batch * num_symbols(), inputs.size, false);
+  check_size("features (batch x features)", batch * num_features(), features.size, false);
+  check_size("outputs (batch x outputs)", batch * num_outputs(), outputs.size, false);
+  if (!trajectory_obstacle_.empty()) fail("NoisyBatchCircuit: " + trajectory_obstacle_);
+  if (t.trajectories == 0) fail("NoisyBatchCircuit: the trajectory count must be at least 1.");
+  if (num_features()) check_features(features.data, batch, num_features());
+  if (batch == 0) return;
+  const ScopedThreads scoped_threads(threads());
+  const NoisyBatchEngine<FP> eng(*this);
+  const bool par = batch * t.trajectories * circuit_.state_size() >= options().parallel_threshold;
+  parallel_chunks(batch, threads(), par, [&](std::size_t b0, std::size_t b1) {
+    eng.trajectory_chunk(b0, b1, inputs.data, num_features() ? features.data : nullptr, t, outputs.data, nullptr,
+                         nullptr, nullptr);
+  });
+}
+
+template <typename FP>
+void NoisyBatchCircuit::backward_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
+                                              Span<const FP> grad_outputs, Span<FP> grad_inputs,
+                                              Span<FP> grad_features, const TrajectoryOptions& t) const {
+  check_size("inputs (batch x symbols)", batch * num_symbols(), inputs.size, false);
+  check_size("features (batch x features)", batch * num_features(), features.size, false);
+  check_size("grad_outputs (batch x outputs)", batch * num_outputs(), grad_outputs.size, false);
+  check_size("grad_inputs (batch x symbols)", batch * num_symbols(), grad_inputs.size, true);
+  check_size("grad_features (batch x features)", batch * num_features(), grad_features.size, true);
+  if (!trajectory_obstacle_.empty()) fail("NoisyBatchCircuit: " + trajectory_obstacle_);
+  if (t.trajectories == 0) fail("NoisyBatchCircuit: the trajectory count must be at least 1.");
+  if (num_features()) check_features(features.data, batch, num_features());
+  if (batch == 0) return;
+  const ScopedThreads scoped_threads(threads());
+  const NoisyBatchEngine<FP> eng(*this);
+  const bool par = batch * t.trajectories * circuit_.state_size() >= options().parallel_threshold;
+  FP* gf = num_features() && grad_features.size ? grad_features.data : nullptr;
+  FP* gi = num_symbols() && grad_inputs.size ? grad_inputs.data : nullptr;
+  parallel_chunks(batch, threads(), par, [&](std::size_t b0, std::size_t b1) {
+    eng.trajectory_chunk(b0, b1, inputs.data, num_features() ? features.data : nullptr, t, nullptr,
+                         grad_outputs.data, gi, gf);
+  });
+}
+
 template void NoisyBatchCircuit::forward<float>(std::size_t, Span<const float>, Span<const float>, Span<float>,
                                                 Span<std::complex<float>>) const;
 template void NoisyBatchCircuit::forward<double>(std::size_t, Span<const double>, Span<const double>, Span<double>,
@@ -530,5 +716,15 @@ template void NoisyBatchCircuit::backward<float>(std::size_t, Span<const float>,
 template void NoisyBatchCircuit::backward<double>(std::size_t, Span<const double>, Span<const double>,
                                                   Span<const std::complex<double>>, Span<const double>, Span<double>,
                                                   Span<double>) const;
+
+#define QFORGE_TRAJECTORY_INSTANTIATE(FP)                                                                       \
+  template void NoisyBatchCircuit::forward_trajectories<FP>(std::size_t, Span<const FP>, Span<const FP>,        \
+                                                            Span<FP>, const TrajectoryOptions&) const;          \
+  template void NoisyBatchCircuit::backward_trajectories<FP>(std::size_t, Span<const FP>, Span<const FP>,       \
+                                                             Span<const FP>, Span<FP>, Span<FP>,                \
+                                                             const TrajectoryOptions&) const;
+QFORGE_TRAJECTORY_INSTANTIATE(float)
+QFORGE_TRAJECTORY_INSTANTIATE(double)
+#undef QFORGE_TRAJECTORY_INSTANTIATE
 
 }  // namespace qforge::sim

@@ -387,5 +387,123 @@ TEST(NoisyAdjoint, RejectsConditions) {
   EXPECT_THROW(NoisyBatchCircuit(nc, {}), std::invalid_argument);
 }
 
+// ---------------------------------------------------------------------------
+// Trajectories (mixed-unitary channels)
+
+/// Pauli channels after every gate: depolarizing (strong, so trajectories
+/// differ), two-qubit depolarizing, and a random Pauli mixture.
+NoisyPair pauli_noise(Circuit c, std::mt19937_64& rng, double scale = 1) {
+  NoisyPair p(std::move(c));
+  std::uniform_real_distribution<double> u(0.05, 0.25);
+  const auto s = test::paulis2();
+  for (std::size_t i = 0; i < p.nc.circuit.ops.size(); ++i) {
+    const Operation& op = p.nc.circuit.ops[i];
+    if (op.kind != OpKind::Gate) continue;
+    const std::size_t nq = op.qubits.size();
+    std::vector<KrausChannel> chs;
+    if (nq == 1) {
+      double w[4] = {1, scale * u(rng) / 2, scale * u(rng) / 2, scale * u(rng) / 2};
+      w[0] = 1 - w[1] - w[2] - w[3];
+      KrausChannel pc{{op.qubits[0]}, {}};
+      for (int k = 0; k < 4; ++k) pc.kraus.push_back(std::sqrt(w[k]) * s[std::size_t(k)]);
+      chs.push_back(pc);
+      chs.push_back(test::depolarizing(scale * u(rng), op.qubits[0]));
+    } else {
+      chs.push_back(test::depolarizing2(scale * u(rng), op.qubits[nq - 2], op.qubits[nq - 1]));
+    }
+    p.add(i, std::move(chs));
+  }
+  return p;
+}
+
+using Traj = NoisyBatchCircuit::TrajectoryOptions;
+
+TEST(NoisyTrajectoryGradient, MeanIsWithinThreeStandardErrorsOfDensityMatrix) {
+  std::mt19937_64 rng(23);
+  const NoisyPair pair = pauli_noise(compile_text(test::random_qasm(rng, 3, 4, 8)), rng);
+  const NoisyBatchCircuit nbc(pair.nc, options_for(kObservables));
+  ASSERT_EQ(nbc.trajectory_obstacle(), "");
+  const std::size_t batch = 2, M = 400;
+  const std::vector<double> x = random_vec(batch * 4, 41), g = random_vec(batch * 3, 42);
+  const Result dm = run(nbc, batch, x, g);
+  std::vector<double> sum_o(dm.out.size()), sq_o(dm.out.size()), sum_g(dm.grad.size()), sq_g(dm.grad.size());
+  for (std::size_t m = 0; m < M; ++m) {
+    const Traj t{4, 1000 + m};
+    std::vector<double> out(dm.out.size()), gi(dm.grad.size());
+    nbc.forward_trajectories<double>(batch, x, {}, out, t);
+    nbc.backward_trajectories<double>(batch, x, {}, g, gi, {}, t);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      sum_o[i] += out[i];
+      sq_o[i] += out[i] * out[i];
+    }
+    for (std::size_t i = 0; i < gi.size(); ++i) {
+      sum_g[i] += gi[i];
+      sq_g[i] += gi[i] * gi[i];
+    }
+  }
+  // The test has power: the noiseless values are many standard errors away.
+  std::vector<double> clean_out(dm.out.size()), clean_grad(dm.grad.size());
+  const BatchCircuit bc(pair.nc.circuit, options_for(kObservables).batch);
+  bc.forward<double>(batch, x, {}, clean_out);
+  bc.backward<double>(batch, x, {}, {}, g, clean_grad, {});
+  const auto check = [&](const std::vector<double>& sum, const std::vector<double>& sq, const std::vector<double>& want,
+                         const std::vector<double>& clean, const char* what) {
+    int far_from_clean = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      const double mean = sum[i] / double(M), var = std::max(0.0, sq[i] / double(M) - mean * mean);
+      const double se = std::sqrt(var / double(M - 1));
+      EXPECT_NEAR(mean, want[i], 3 * se + 1e-12) << what << " " << i;
+      far_from_clean += std::abs(mean - clean[i]) > 10 * se;
+    }
+    EXPECT_GT(far_from_clean, 0) << what;
+  };
+  check(sum_o, sq_o, dm.out, clean_out, "output");
+  check(sum_g, sq_g, dm.grad, clean_grad, "gradient");
+}
+
+TEST(NoisyTrajectoryGradient, NoiselessDrawsEqualBatchCircuitAndThreadsAgree) {
+  std::mt19937_64 rng(29);
+  const Circuit c = compile_text(test::random_qasm(rng, 3, 4, 10));
+  // Channels of probability 0: every trajectory draws identities only.
+  const NoisyPair quiet = pauli_noise(c, rng, 0);
+  NoisyBatchOptions o = options_for(kObservables);
+  o.batch.initial_state = InitialState::amplitude(7);
+  o.batch.parallel_threshold = 0;
+  const NoisyBatchCircuit nbc(quiet.nc, o);
+  const BatchCircuit bc(c, o.batch);
+  const std::size_t batch = 5;
+  const std::vector<double> x = random_vec(batch * 4, 51), f = random_vec(batch * 7, 52, 0.1, 1),
+                            g = random_vec(batch * 3, 53);
+  std::vector<double> o1(g.size()), o2(g.size()), gi1(x.size()), gi2(x.size()), gf1(f.size()), gf2(f.size());
+  bc.forward<double>(batch, x, f, o1);
+  bc.backward<double>(batch, x, f, {}, g, gi1, gf1);
+  nbc.forward_trajectories<double>(batch, x, f, o2, Traj{8, 3});
+  nbc.backward_trajectories<double>(batch, x, f, g, gi2, gf2, Traj{8, 3});
+  for (std::size_t i = 0; i < o1.size(); ++i) EXPECT_NEAR(o2[i], o1[i], 1e-12);
+  for (std::size_t i = 0; i < gi1.size(); ++i) EXPECT_NEAR(gi2[i], gi1[i], 1e-12);
+  for (std::size_t i = 0; i < gf1.size(); ++i) EXPECT_NEAR(gf2[i], gf1[i], 1e-12);
+  // Noisy draws: 1 and 2 threads give the same bits.
+  const NoisyPair loud = pauli_noise(c, rng);
+  std::vector<double> ref_g;
+  for (int threads : {1, 2}) {
+    o.batch.threads = threads;
+    const NoisyBatchCircuit e(loud.nc, o);
+    std::vector<double> gi(x.size()), gf(f.size());
+    e.backward_trajectories<double>(batch, x, f, g, gi, gf, Traj{6, 9});
+    gi.insert(gi.end(), gf.begin(), gf.end());
+    if (threads == 1) ref_g = gi;
+    else EXPECT_EQ(gi, ref_g);
+  }
+}
+
+TEST(NoisyTrajectoryGradient, RefusesChannelsThatAreNotMixedUnitary) {
+  std::mt19937_64 rng(31);
+  const NoisyPair pair = decorate(compile_text(test::random_qasm(rng, 2, 2, 4)), rng);
+  const NoisyBatchCircuit nbc(pair.nc, options_for(Readout::expectation_z()));
+  EXPECT_NE(nbc.trajectory_obstacle(), "");
+  std::vector<double> x(2), out(2);
+  EXPECT_THROW(nbc.forward_trajectories<double>(1, x, {}, out, Traj{}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace qforge::sim

@@ -59,6 +59,21 @@
 // Without a tape, backward re-runs the forward pass into its own checkpoints
 // and peaks at the same size less the final state.
 //
+// Trajectories (forward_trajectories, backward_trajectories). When every
+// channel is mixed-unitary (K_k = sqrt(p_k) V_k with V_k unitary: Pauli
+// channels such as depolarizing; not amplitude damping), rho is the mean over
+// independent draws of the pure states V_{k_m} ... U ... V_{k_1} U |psi0>,
+// with each k drawn with probability p_k whatever the state. The draws do
+// not depend on the parameters, so the mean over T trajectories of each
+// trajectory's readout and of its pure-state adjoint gradient (BatchEngine's
+// sweep, un-applying the drawn V_k between the gates) is an unbiased
+// estimate of the density-matrix readout and gradient. Sample b's trajectory
+// t draws from the counter-based stream (seed, b T + t); identical draw
+// sequences of a sample are run once, weighted by their count (at realistic
+// error rates most trajectories draw only identities). Cost per sample: the
+// noiseless forward and backward times the number of distinct sequences,
+// with no 4^n state.
+//
 // Threads and determinism: as BatchCircuit (contiguous shares of the batch
 // per thread, per-sample results independent of the thread count).
 #pragma once
@@ -70,6 +85,7 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace qforge::sim {
@@ -128,6 +144,37 @@ class NoisyBatchCircuit {
                 Span<const std::complex<FP>> tape, Span<const FP> grad_outputs, Span<FP> grad_inputs,
                 Span<FP> grad_features) const;
 
+  /// Trajectory estimates (see above).
+  struct TrajectoryOptions {
+    uint64_t trajectories = 16;  ///< per sample
+    uint64_t seed = 0;
+  };
+  /// Empty when every channel is mixed-unitary (trajectories supported),
+  /// else a sentence naming the first channel that is not.
+  const std::string& trajectory_obstacle() const { return trajectory_obstacle_; }
+  /// outputs: the mean readout of `t.trajectories` trajectories per sample.
+  /// Throws std::invalid_argument when trajectory_obstacle() is not empty.
+  template <typename FP>
+  void forward_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features, Span<FP> outputs,
+                            const TrajectoryOptions& t) const;
+  /// The mean of the trajectories' adjoint gradients (the same draws as
+  /// forward_trajectories with the same options; their states are re-run).
+  template <typename FP>
+  void backward_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
+                             Span<const FP> grad_outputs, Span<FP> grad_inputs, Span<FP> grad_features,
+                             const TrajectoryOptions& t) const;
+
+  /// A mixed-unitary channel for the trajectories: drawn after gate
+  /// `position - 1` of circuit().ops() (0: before the first).
+  struct TrajectoryChannel {
+    uint32_t position = 0;
+    BlockGate block;                       ///< its qubits on the n-qubit state
+    std::vector<double> cumulative;        ///< running sums of the p_k
+    std::vector<uint8_t> identity;         ///< V_k is a multiple of the identity
+    std::vector<std::complex<double>> unitaries;  ///< V_k, block_size() entries each
+    std::vector<std::complex<float>> unitaries32;
+  };
+
   /// A channel step: the (merged) superoperator and its adjoint on 1 or 2
   /// qubits, prepared for the kernels on 2n qubits.
   struct ChannelStep {
@@ -155,12 +202,15 @@ class NoisyBatchCircuit {
 
  private:
   template <typename FP> friend struct NoisyBatchEngine;
+  void add_trajectory_channel(const Channel& channel, uint32_t position, unsigned n, std::size_t op);
 
   BatchCircuit circuit_;
   NoisyBatchOptions options_;
   std::vector<GateSteps> gates_;        ///< one per circuit_ op
   std::vector<ChannelStep> channels_;
   std::vector<Step> steps_;
+  std::vector<TrajectoryChannel> trajectory_channels_;
+  std::string trajectory_obstacle_;
 };
 
 }  // namespace qforge::sim
