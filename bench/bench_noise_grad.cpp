@@ -14,6 +14,9 @@
 // noiseless (BatchCircuit) and noisy (NoisyBatchCircuit, tape kept), double
 // and single precision, and the noisy / noiseless ratio of forward + backward
 // (the quantum layer's share of a training step).
+// Table 1b: the same layer with only the depolarizing channels (Pauli, so
+// trajectories apply): the density matrix against forward + backward of T
+// trajectories per sample (forward_trajectories + backward_trajectories).
 // Table 2: peak bytes allocated during forward + backward, measured by
 // counting operator new in this process, against memory_bytes(), for the
 // lean layer and a 8-qubit layered circuit at checkpoint intervals 1 and 8.
@@ -248,6 +251,31 @@ int main(int argc, char** argv) {
                1e3 * c.fwd_bwd, 1e3 * n.fwd, 1e3 * n.fwd_bwd, n.fwd / c.fwd, n.fwd_bwd / c.fwd_bwd);
   }
 
+  // Trajectories: the same layer under its Pauli part only (depolarizing),
+  // forward + backward of T trajectories per sample.
+  {
+    sim::NoisyCircuit pauli = lean_noisy;
+    for (auto& chs : pauli.after)
+      chs.erase(std::remove_if(chs.begin(), chs.end(), [](const sim::Channel& c) { return c.label != "depolarizing"; }),
+                chs.end());
+    const sim::NoisyBatchCircuit tp(pauli, no);
+    const Timing clean = time_noiseless<double>(bc, batch, reps), dm = time_noisy<double>(tp, batch, reps);
+    fmt::print("\nLean layer, depolarizing only (p1 = 1e-3, p2 = 1e-2), double: density matrix f+b {:.4f} ms "
+               "({:.1f}x noiseless)\n", 1e3 * dm.fwd_bwd, dm.fwd_bwd / clean.fwd_bwd);
+    fmt::print("{:>14} {:>14} {:>14} {:>14}\n", "trajectories", "fwd ms", "f+b ms", "f+b ratio");
+    const std::vector<double> x = ramp(batch * tp.num_symbols(), 1.0), g = ramp(batch * tp.num_outputs(), 0.5);
+    std::vector<double> out(batch * tp.num_outputs()), gi(x.size());
+    for (uint64_t T : {1, 4, 16, 64}) {
+      const sim::NoisyBatchCircuit::TrajectoryOptions t{T, 7};
+      const double f = seconds_min(reps, [&] { tp.forward_trajectories<double>(batch, x, {}, out, t); });
+      const double fb = seconds_min(reps, [&] {
+        tp.forward_trajectories<double>(batch, x, {}, out, t);
+        tp.backward_trajectories<double>(batch, x, {}, g, gi, {}, t);
+      });
+      fmt::print("{:>14} {:>14.4f} {:>14.4f} {:>14.1f}\n", T, 1e3 * f, 1e3 * fb, fb / clean.fwd_bwd);
+    }
+  }
+
   fmt::print("\nPeak memory of forward (tape kept) + backward, double precision\n");
   fmt::print("{:<28} {:>6} {:>10} {:>12} {:>14} {:>14} {:>8}\n", "circuit", "batch", "interval", "checkpoints",
              "predicted MiB", "measured MiB", "ratio");
@@ -285,7 +313,7 @@ int main(int argc, char** argv) {
     const int r = n >= 7 ? std::max(2, reps / 5) : reps;
     const Timing tn = time_noisy<double>(e, b, r), tc = time_noiseless<double>(clean, b, r);
     fmt::print("{:>3} {:>6} {:>8} {:>14.4f} {:>14.4f} {:>12.2f} {:>16.4f} {:>14.1f}\n", n, b,
-               e.num_channel_steps() + clean.num_gates(), 1e3 * tn.fwd, 1e3 * tn.fwd_bwd,
+               e.num_steps(), 1e3 * tn.fwd, 1e3 * tn.fwd_bwd,
                (tn.fwd_bwd - tn.fwd) / tn.fwd, 1e3 * tc.fwd, tn.fwd / tc.fwd);
   }
   return 0;

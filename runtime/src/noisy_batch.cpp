@@ -91,6 +91,27 @@ Super compose(const Super& first, const Super& second) {
   return out;
 }
 
+/// The superoperator U (x) conj(U) of a compiled constant gate on its
+/// qubits (controls, then targets).
+Super gate_super(const BatchCircuit::Op& op) {
+  std::vector<unsigned> qs;
+  for (unsigned q = 0; q < 64; ++q)
+    if (op.block.ctrl_mask >> q & 1) qs.push_back(q);
+  const unsigned k = op.block.k, nctrl = unsigned(qs.size());
+  for (unsigned a = 0; a < k; ++a) qs.push_back(op.block.targets[a]);
+  const std::size_t d = std::size_t(1) << qs.size(), bd = std::size_t(1) << k;
+  const std::size_t ctrl = ((std::size_t(1) << nctrl) - 1) << k, low = bd - 1;
+  std::vector<cd> u(d * d, 0);
+  for (std::size_t c = 0; c < d; ++c) {
+    if ((c & ctrl) != ctrl) {
+      u[c * d + c] = 1;
+      continue;
+    }
+    for (std::size_t t = 0; t < bd; ++t) u[((c & ~low) | t) * d + c] = op.matrix[t * bd + (c & low)];
+  }
+  return to_super(Channel{qs, {u}, ""});
+}
+
 NoisyBatchCircuit::ChannelStep make_channel_step(const Super& sup, unsigned n) {
   NoisyBatchCircuit::ChannelStep st;
   const unsigned k = unsigned(sup.qubits.size());
@@ -176,7 +197,8 @@ NoisyBatchCircuit::NoisyBatchCircuit(const NoisyCircuit& nc, NoisyBatchOptions o
     }
     gates_.push_back(std::move(g));
   }
-  // Steps in circuit order; nested consecutive channels multiply into one.
+  // Steps in circuit order; nested consecutive channels multiply into one, and
+  // a constant gate joins the channel right after it.
   std::vector<Super> supers;
   std::size_t j = 0;
   for (std::size_t i = 0; i < nc.circuit.ops.size(); ++i) {
@@ -188,6 +210,16 @@ NoisyBatchCircuit::NoisyBatchCircuit(const NoisyCircuit& nc, NoisyBatchOptions o
           (subset(supers.back().qubits, s.qubits) || subset(s.qubits, supers.back().qubits))) {
         supers.back() = compose(supers.back(), s);
         continue;
+      }
+      // A constant gate right before the channel, on at most two qubits that
+      // nest with the channel's, joins it: one linear map, one pass.
+      if (!steps_.empty() && !steps_.back().is_channel && !circuit_.ops()[steps_.back().index].parametric) {
+        const Super g = gate_super(circuit_.ops()[steps_.back().index]);
+        if (g.qubits.size() <= 2 && (subset(g.qubits, s.qubits) || subset(s.qubits, g.qubits))) {
+          steps_.back() = {true, uint32_t(supers.size())};
+          supers.push_back(compose(g, s));
+          continue;
+        }
       }
       steps_.push_back({true, uint32_t(supers.size())});
       supers.push_back(std::move(s));

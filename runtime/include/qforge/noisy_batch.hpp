@@ -112,6 +112,9 @@ class NoisyBatchCircuit {
   std::size_t state_size() const { return std::size_t(1) << (2 * num_qubits()); }
   /// Channel steps after merging (C above).
   std::size_t num_channel_steps() const { return channels_.size(); }
+  /// Passes over vec(rho) per forward run: symbol-dependent or unmerged
+  /// gates (a row and a column op each) and channel steps.
+  std::size_t num_steps() const { return steps_.size(); }
   /// Checkpoints the tape keeps per sample: ceil(C / k).
   std::size_t num_checkpoints() const;
   unsigned checkpoint_interval() const { return options_.checkpoint_interval; }
