@@ -65,7 +65,8 @@ void* operator new(std::size_t size) {
   note_alloc((long long)size);
   return static_cast<char*>(p) + 16;
 }
-void operator delete(void* p) noexcept {
+// Not inlined: the size header sits in front of what the caller sees.
+__attribute__((noinline)) void operator delete(void* p) noexcept {
   if (!p) return;
   char* base = static_cast<char*>(p) - 16;
   g_live.fetch_sub((long long)*reinterpret_cast<std::size_t*>(base));
