@@ -13,7 +13,8 @@
 // batch 64), milliseconds per batch of the forward and of forward + backward,
 // noiseless (BatchCircuit) and noisy (NoisyBatchCircuit, tape kept), double
 // and single precision, and the noisy / noiseless ratio of forward + backward
-// (the quantum layer's share of a training step).
+// (the quantum layer's share of a training step). Forwards keep the tape
+// their backward reads.
 // Table 1b: the same layer with only the depolarizing channels (Pauli, so
 // trajectories apply): the density matrix against forward + backward of T
 // trajectories per sample (forward_trajectories + backward_trajectories).
@@ -170,34 +171,33 @@ struct Timing {
   double fwd = 0, fwd_bwd = 0;
 };
 
-template <typename FP>
-Timing time_noiseless(const sim::BatchCircuit& bc, std::size_t batch, int reps) {
-  const std::vector<double> x = ramp(batch * bc.num_symbols(), 1.0), g = ramp(batch * bc.num_outputs(), 0.5);
+/// Forward (keeping the tape backward reads) and forward + backward of
+/// `batch` samples on BatchCircuit (tape: the final states) or
+/// NoisyBatchCircuit (tape: final vec(rho) and checkpoints): the two share
+/// the call shape.
+template <typename FP, typename Engine>
+Timing time_layer(const Engine& e, std::size_t batch, int reps, std::size_t tape_per_sample) {
+  const std::vector<double> x = ramp(batch * e.num_symbols(), 1.0), g = ramp(batch * e.num_outputs(), 0.5);
   const std::vector<FP> in(x.begin(), x.end()), go(g.begin(), g.end());
-  std::vector<FP> out(batch * bc.num_outputs()), gi(in.size());
-  std::vector<std::complex<FP>> st(batch * bc.state_size());
+  std::vector<FP> out(batch * e.num_outputs()), gi(in.size());
+  std::vector<std::complex<FP>> tape(batch * tape_per_sample);
   Timing t;
-  t.fwd = seconds_min(reps, [&] { bc.forward<FP>(batch, in, {}, out, st); });
+  t.fwd = seconds_min(reps, [&] { e.template forward<FP>(batch, in, {}, out, tape); });
   t.fwd_bwd = seconds_min(reps, [&] {
-    bc.forward<FP>(batch, in, {}, out, st);
-    bc.backward<FP>(batch, in, {}, sim::Span<const std::complex<FP>>(st), go, gi, {});
+    e.template forward<FP>(batch, in, {}, out, tape);
+    e.template backward<FP>(batch, in, {}, sim::Span<const std::complex<FP>>(tape), go, gi, {});
   });
   return t;
 }
 
 template <typename FP>
+Timing time_noiseless(const sim::BatchCircuit& bc, std::size_t batch, int reps) {
+  return time_layer<FP>(bc, batch, reps, bc.state_size());
+}
+
+template <typename FP>
 Timing time_noisy(const sim::NoisyBatchCircuit& nbc, std::size_t batch, int reps) {
-  const std::vector<double> x = ramp(batch * nbc.num_symbols(), 1.0), g = ramp(batch * nbc.num_outputs(), 0.5);
-  const std::vector<FP> in(x.begin(), x.end()), go(g.begin(), g.end());
-  std::vector<FP> out(batch * nbc.num_outputs()), gi(in.size());
-  std::vector<std::complex<FP>> tape(batch * nbc.tape_size());
-  Timing t;
-  t.fwd = seconds_min(reps, [&] { nbc.forward<FP>(batch, in, {}, out); });
-  t.fwd_bwd = seconds_min(reps, [&] {
-    nbc.forward<FP>(batch, in, {}, out, tape);
-    nbc.backward<FP>(batch, in, {}, sim::Span<const std::complex<FP>>(tape), go, gi, {});
-  });
-  return t;
+  return time_layer<FP>(nbc, batch, reps, nbc.tape_size());
 }
 
 /// Peak bytes allocated by forward (with tape) + backward, above what was live before.

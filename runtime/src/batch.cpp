@@ -33,16 +33,6 @@
 
 namespace qforge::sim {
 
-namespace {
-
-void check_size(const char* what, std::size_t expected, std::size_t actual, bool optional) {
-  if (optional && actual == 0) return;
-  if (expected != actual)
-    fail(std::string("BatchCircuit: ") + what + " has " + std::to_string(actual) +
-         " elements, expected " + std::to_string(expected) + ".");
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------
 // Readout
@@ -302,10 +292,10 @@ int BatchCircuit::threads() const { return options_.threads > 0 ? options_.threa
 template <typename FP>
 void BatchCircuit::forward(std::size_t batch, Span<const FP> inputs, Span<const FP> features, Span<FP> outputs,
                            Span<std::complex<FP>> final_states, const ShotOptions& shots) const {
-  check_size("inputs (batch x symbols)", batch * num_symbols_, inputs.size, false);
-  check_size("features (batch x features)", batch * num_features_, features.size, false);
-  check_size("outputs (batch x outputs)", batch * num_outputs_, outputs.size, false);
-  check_size("final_states (batch x 2^n)", batch * state_size(), final_states.size, true);
+  check_sizes("BatchCircuit", {{"inputs (batch x symbols)", batch * num_symbols_, inputs.size, false},
+                               {"features (batch x features)", batch * num_features_, features.size, false},
+                               {"outputs (batch x outputs)", batch * num_outputs_, outputs.size, false},
+                               {"final_states (batch x 2^n)", batch * state_size(), final_states.size, true}});
   if (num_features_) check_features(features.data, batch, num_features_);
   if (batch == 0) return;
   const ScopedThreads scoped_threads(threads());
@@ -328,12 +318,12 @@ void BatchCircuit::backward(std::size_t batch, Span<const FP> inputs, Span<const
                             Span<const std::complex<FP>> final_states, Span<const FP> grad_outputs,
                             Span<FP> grad_inputs, Span<FP> grad_features, GradientMethod method,
                             const ShotOptions& shots) const {
-  check_size("inputs (batch x symbols)", batch * num_symbols_, inputs.size, false);
-  check_size("features (batch x features)", batch * num_features_, features.size, false);
-  check_size("final_states (batch x 2^n)", batch * state_size(), final_states.size, true);
-  check_size("grad_outputs (batch x outputs)", batch * num_outputs_, grad_outputs.size, false);
-  check_size("grad_inputs (batch x symbols)", batch * num_symbols_, grad_inputs.size, true);
-  check_size("grad_features (batch x features)", batch * num_features_, grad_features.size, true);
+  check_sizes("BatchCircuit", {{"inputs (batch x symbols)", batch * num_symbols_, inputs.size, false},
+                               {"features (batch x features)", batch * num_features_, features.size, false},
+                               {"final_states (batch x 2^n)", batch * state_size(), final_states.size, true},
+                               {"grad_outputs (batch x outputs)", batch * num_outputs_, grad_outputs.size, false},
+                               {"grad_inputs (batch x symbols)", batch * num_symbols_, grad_inputs.size, true},
+                               {"grad_features (batch x features)", batch * num_features_, grad_features.size, true}});
   if (num_features_) check_features(features.data, batch, num_features_);
   if (method == GradientMethod::ParameterShift && num_symbols_ && grad_inputs.size)
     for (std::size_t i = 0; i < ops_.size(); ++i)

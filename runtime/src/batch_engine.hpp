@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -30,6 +31,25 @@ using cd = std::complex<double>;
 using detail::splitmix;
 
 [[noreturn]] inline void fail(const std::string& msg) { throw std::invalid_argument(msg); }
+
+/// A buffer an entry point checks: its name, expected and actual sizes, and
+/// whether it may be empty.
+struct SizeCheck {
+  const char* what;
+  std::size_t expected, actual;
+  bool optional;
+};
+
+/// Throw std::invalid_argument "<who>: <what> has A elements, expected E."
+/// for the first buffer of `checks` with the wrong size.
+inline void check_sizes(const char* who, std::initializer_list<SizeCheck> checks) {
+  for (const SizeCheck& c : checks) {
+    if (c.optional && c.actual == 0) continue;
+    if (c.expected != c.actual)
+      fail(std::string(who) + ": " + c.what + " has " + std::to_string(c.actual) + " elements, expected " +
+           std::to_string(c.expected) + ".");
+  }
+}
 
 }  // namespace batch_detail
 
@@ -164,12 +184,22 @@ struct BatchEngine {
 
   // Exact readout of one sample.
   void readout(const C* psi, FP* out) const {
+    readout_with(
+        out, [&](std::size_t i) { return std::norm(psi[i]); },
+        [&](const PauliTerm& t) { return term_expectation(psi, t); });
+  }
+
+  // The readout from prob(i), the probability of basis state i, and term(t),
+  // the expectation of Pauli term t without its coefficient (the pure state
+  // above; vec(rho) in the noisy engine).
+  template <typename Prob, typename Term>
+  void readout_with(FP* out, Prob&& prob, Term&& term) const {
     const Readout& ro = bc.options_.readout;
     switch (ro.kind) {
       case ReadoutKind::ExpectationZ: {
         DoubleScratch scratch(dim);
         double* p = scratch.data();
-        for (std::size_t i = 0; i < dim; ++i) p[i] = std::norm(psi[i]);
+        for (std::size_t i = 0; i < dim; ++i) p[i] = prob(i);
         z_expectations(p, n, out);
         break;
       }
@@ -177,17 +207,17 @@ struct BatchEngine {
         for (std::size_t k = 0; k < ro.observables.size(); ++k) {
           double e = 0;
           for (const auto& t : ro.observables[k].terms)
-            e += t.coefficient * ((t.x_mask | t.y_mask | t.z_mask) ? term_expectation(psi, t) : 1.0);
+            e += t.coefficient * ((t.x_mask | t.y_mask | t.z_mask) ? term(t) : 1.0);
           out[k] = FP(e);
         }
         break;
       case ReadoutKind::Probabilities:
-        for (std::size_t i = 0; i < dim; ++i) out[i] = FP(std::norm(psi[i]));
+        for (std::size_t i = 0; i < dim; ++i) out[i] = FP(prob(i));
         break;
       case ReadoutKind::Marginals: {
         const std::size_t m = std::size_t(1) << ro.qubits.size();
         std::fill(out, out + m, FP(0));
-        for (std::size_t i = 0; i < dim; ++i) out[marginal_index(i)] += FP(std::norm(psi[i]));
+        for (std::size_t i = 0; i < dim; ++i) out[marginal_index(i)] += FP(prob(i));
         break;
       }
     }

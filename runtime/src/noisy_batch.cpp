@@ -20,12 +20,7 @@
 namespace qforge::sim {
 namespace {
 
-void check_size(const char* what, std::size_t expected, std::size_t actual, bool optional) {
-  if (optional && actual == 0) return;
-  if (expected != actual)
-    fail(std::string("NoisyBatchCircuit: ") + what + " has " + std::to_string(actual) +
-         " elements, expected " + std::to_string(expected) + ".");
-}
+constexpr const char* kWho = "NoisyBatchCircuit";
 
 /// A channel as its superoperator on `qubits` (superoperator()'s index
 /// convention: row bits, then column bits, qubits[0] first within each).
@@ -353,32 +348,9 @@ struct NoisyBatchEngine {
 
   // tr(O rho) for the readout of one sample.
   void readout(const C* v, FP* out) const {
-    const Readout& ro = bc.options_.readout;
-    switch (ro.kind) {
-      case ReadoutKind::ExpectationZ: {
-        DoubleScratch scratch(dim);
-        double* p = scratch.data();
-        for (std::size_t i = 0; i < dim; ++i) p[i] = diag(v, i);
-        z_expectations(p, n, out);
-        break;
-      }
-      case ReadoutKind::Observables:
-        for (std::size_t o = 0; o < ro.observables.size(); ++o) {
-          double e = 0;
-          for (const auto& t : ro.observables[o].terms)
-            e += t.coefficient * ((t.x_mask | t.y_mask | t.z_mask) ? detail::trace_pauli(v, n, t) : 1.0);
-          out[o] = FP(e);
-        }
-        break;
-      case ReadoutKind::Probabilities:
-        for (std::size_t i = 0; i < dim; ++i) out[i] = FP(diag(v, i));
-        break;
-      case ReadoutKind::Marginals: {
-        std::fill(out, out + (std::size_t(1) << ro.qubits.size()), FP(0));
-        for (std::size_t i = 0; i < dim; ++i) out[eng.marginal_index(i)] += FP(diag(v, i));
-        break;
-      }
-    }
+    eng.readout_with(
+        out, [&](std::size_t i) { return diag(v, i); },
+        [&](const PauliTerm& t) { return detail::trace_pauli(v, n, t); });
   }
 
   // lam <- vec(sum_k g_k O_k): the readout is linear in rho, so the bra does
@@ -647,10 +619,10 @@ struct NoisyBatchEngine {
 template <typename FP>
 void NoisyBatchCircuit::forward(std::size_t batch, Span<const FP> inputs, Span<const FP> features, Span<FP> outputs,
                                 Span<std::complex<FP>> tape) const {
-  check_size("inputs (batch x symbols)", batch * num_symbols(), inputs.size, false);
-  check_size("features (batch x features)", batch * num_features(), features.size, false);
-  check_size("outputs (batch x outputs)", batch * num_outputs(), outputs.size, false);
-  check_size("tape (batch x tape_size())", batch * tape_size(), tape.size, true);
+  check_sizes(kWho, {{"inputs (batch x symbols)", batch * num_symbols(), inputs.size, false},
+                     {"features (batch x features)", batch * num_features(), features.size, false},
+                     {"outputs (batch x outputs)", batch * num_outputs(), outputs.size, false},
+                     {"tape (batch x tape_size())", batch * tape_size(), tape.size, true}});
   if (num_features()) check_features(features.data, batch, num_features());
   if (batch == 0) return;
   const ScopedThreads scoped_threads(threads());
@@ -673,12 +645,12 @@ template <typename FP>
 void NoisyBatchCircuit::backward(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
                                  Span<const std::complex<FP>> tape, Span<const FP> grad_outputs, Span<FP> grad_inputs,
                                  Span<FP> grad_features) const {
-  check_size("inputs (batch x symbols)", batch * num_symbols(), inputs.size, false);
-  check_size("features (batch x features)", batch * num_features(), features.size, false);
-  check_size("tape (batch x tape_size())", batch * tape_size(), tape.size, true);
-  check_size("grad_outputs (batch x outputs)", batch * num_outputs(), grad_outputs.size, false);
-  check_size("grad_inputs (batch x symbols)", batch * num_symbols(), grad_inputs.size, true);
-  check_size("grad_features (batch x features)", batch * num_features(), grad_features.size, true);
+  check_sizes(kWho, {{"inputs (batch x symbols)", batch * num_symbols(), inputs.size, false},
+                     {"features (batch x features)", batch * num_features(), features.size, false},
+                     {"tape (batch x tape_size())", batch * tape_size(), tape.size, true},
+                     {"grad_outputs (batch x outputs)", batch * num_outputs(), grad_outputs.size, false},
+                     {"grad_inputs (batch x symbols)", batch * num_symbols(), grad_inputs.size, true},
+                     {"grad_features (batch x features)", batch * num_features(), grad_features.size, true}});
   if (num_features()) check_features(features.data, batch, num_features());
   if (batch == 0) return;
   const ScopedThreads scoped_threads(threads());
@@ -698,43 +670,38 @@ void NoisyBatchCircuit::backward(std::size_t batch, Span<const FP> inputs, Span<
 template <typename FP>
 void NoisyBatchCircuit::forward_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
                                              Span<FP> outputs, const TrajectoryOptions& t) const {
-  check_size("inputs (batch x symbols)", batch * num_symbols(), inputs.size, false);
-  check_size("features (batch x features)", batch * num_features(), features.size, false);
-  check_size("outputs (batch x outputs)", batch * num_outputs(), outputs.size, false);
-  if (!trajectory_obstacle_.empty()) fail("NoisyBatchCircuit: " + trajectory_obstacle_);
-  if (t.trajectories == 0) fail("NoisyBatchCircuit: the trajectory count must be at least 1.");
-  if (num_features()) check_features(features.data, batch, num_features());
-  if (batch == 0) return;
-  const ScopedThreads scoped_threads(threads());
-  const NoisyBatchEngine<FP> eng(*this);
-  const bool par = batch * t.trajectories * circuit_.state_size() >= options().parallel_threshold;
-  parallel_chunks(batch, threads(), par, [&](std::size_t b0, std::size_t b1) {
-    eng.trajectory_chunk(b0, b1, inputs.data, num_features() ? features.data : nullptr, t, outputs.data, nullptr,
-                         nullptr, nullptr);
-  });
+  check_sizes(kWho, {{"outputs (batch x outputs)", batch * num_outputs(), outputs.size, false}});
+  run_trajectories<FP>(batch, inputs, features, t, outputs.data, nullptr, nullptr, nullptr);
 }
 
 template <typename FP>
 void NoisyBatchCircuit::backward_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
                                               Span<const FP> grad_outputs, Span<FP> grad_inputs,
                                               Span<FP> grad_features, const TrajectoryOptions& t) const {
-  check_size("inputs (batch x symbols)", batch * num_symbols(), inputs.size, false);
-  check_size("features (batch x features)", batch * num_features(), features.size, false);
-  check_size("grad_outputs (batch x outputs)", batch * num_outputs(), grad_outputs.size, false);
-  check_size("grad_inputs (batch x symbols)", batch * num_symbols(), grad_inputs.size, true);
-  check_size("grad_features (batch x features)", batch * num_features(), grad_features.size, true);
-  if (!trajectory_obstacle_.empty()) fail("NoisyBatchCircuit: " + trajectory_obstacle_);
-  if (t.trajectories == 0) fail("NoisyBatchCircuit: the trajectory count must be at least 1.");
+  check_sizes(kWho, {{"grad_outputs (batch x outputs)", batch * num_outputs(), grad_outputs.size, false},
+                     {"grad_inputs (batch x symbols)", batch * num_symbols(), grad_inputs.size, true},
+                     {"grad_features (batch x features)", batch * num_features(), grad_features.size, true}});
+  run_trajectories<FP>(batch, inputs, features, t, nullptr, grad_outputs.data,
+                       num_symbols() && grad_inputs.size ? grad_inputs.data : nullptr,
+                       num_features() && grad_features.size ? grad_features.data : nullptr);
+}
+
+template <typename FP>
+void NoisyBatchCircuit::run_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
+                                         const TrajectoryOptions& t, FP* outputs, const FP* grad_outputs,
+                                         FP* grad_inputs, FP* grad_features) const {
+  check_sizes(kWho, {{"inputs (batch x symbols)", batch * num_symbols(), inputs.size, false},
+                     {"features (batch x features)", batch * num_features(), features.size, false}});
+  if (!trajectory_obstacle_.empty()) fail(std::string(kWho) + ": " + trajectory_obstacle_);
+  if (t.trajectories == 0) fail(std::string(kWho) + ": the trajectory count must be at least 1.");
   if (num_features()) check_features(features.data, batch, num_features());
   if (batch == 0) return;
   const ScopedThreads scoped_threads(threads());
   const NoisyBatchEngine<FP> eng(*this);
   const bool par = batch * t.trajectories * circuit_.state_size() >= options().parallel_threshold;
-  FP* gf = num_features() && grad_features.size ? grad_features.data : nullptr;
-  FP* gi = num_symbols() && grad_inputs.size ? grad_inputs.data : nullptr;
   parallel_chunks(batch, threads(), par, [&](std::size_t b0, std::size_t b1) {
-    eng.trajectory_chunk(b0, b1, inputs.data, num_features() ? features.data : nullptr, t, nullptr,
-                         grad_outputs.data, gi, gf);
+    eng.trajectory_chunk(b0, b1, inputs.data, num_features() ? features.data : nullptr, t, outputs, grad_outputs,
+                         grad_inputs, grad_features);
   });
 }
 

@@ -206,6 +206,10 @@ class NoisyBatchCircuit {
  private:
   template <typename FP> friend struct NoisyBatchEngine;
   void add_trajectory_channel(const Channel& channel, uint32_t position, unsigned n, std::size_t op);
+  template <typename FP>
+  void run_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
+                        const TrajectoryOptions& t, FP* outputs, const FP* grad_outputs, FP* grad_inputs,
+                        FP* grad_features) const;
 
   BatchCircuit circuit_;
   NoisyBatchOptions options_;
