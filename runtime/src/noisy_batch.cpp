@@ -285,6 +285,23 @@ struct NoisyBatchEngine {
       if (c.steps_[s].is_channel) channel_step.push_back(s);
   }
 
+  // What every entry point does after checking its own buffers: check the
+  // inputs and features (sizes, norms), then run work(eng, b0, b1) on each
+  // thread's contiguous share of the batch (`amplitudes` per sample decide
+  // whether threads pay off).
+  template <typename Work>
+  static void each_chunk(const NoisyBatchCircuit& c, std::size_t batch, Span<const FP> inputs,
+                         Span<const FP> features, std::size_t amplitudes, Work&& work) {
+    check_sizes(kWho, {{"inputs (batch x symbols)", batch * c.num_symbols(), inputs.size, false},
+                       {"features (batch x features)", batch * c.num_features(), features.size, false}});
+    if (c.num_features()) check_features(features.data, batch, c.num_features());
+    if (batch == 0) return;
+    const ScopedThreads scoped_threads(c.threads());
+    const NoisyBatchEngine eng(c);
+    const bool par = batch * amplitudes >= c.options().parallel_threshold;
+    parallel_chunks(batch, c.threads(), par, [&](std::size_t b0, std::size_t b1) { work(eng, b0, b1); });
+  }
+
   static const C* conj_block(const NoisyBatchCircuit::GateSteps& g) {
     if constexpr (std::is_same_v<FP, double>) return g.conj_matrix;
     else return g.conj_matrix32;
@@ -619,18 +636,12 @@ struct NoisyBatchEngine {
 template <typename FP>
 void NoisyBatchCircuit::forward(std::size_t batch, Span<const FP> inputs, Span<const FP> features, Span<FP> outputs,
                                 Span<std::complex<FP>> tape) const {
-  check_sizes(kWho, {{"inputs (batch x symbols)", batch * num_symbols(), inputs.size, false},
-                     {"features (batch x features)", batch * num_features(), features.size, false},
-                     {"outputs (batch x outputs)", batch * num_outputs(), outputs.size, false},
+  check_sizes(kWho, {{"outputs (batch x outputs)", batch * num_outputs(), outputs.size, false},
                      {"tape (batch x tape_size())", batch * tape_size(), tape.size, true}});
-  if (num_features()) check_features(features.data, batch, num_features());
-  if (batch == 0) return;
-  const ScopedThreads scoped_threads(threads());
-  const NoisyBatchEngine<FP> eng(*this);
   const std::size_t D = state_size();
-  const bool par = batch * D >= options().parallel_threshold;
   const FP* feat = num_features() ? features.data : nullptr;
-  parallel_chunks(batch, threads(), par, [&](std::size_t b0, std::size_t b1) {
+  NoisyBatchEngine<FP>::each_chunk(*this, batch, inputs, features, D, [&](const auto& eng, std::size_t b0,
+                                                                          std::size_t b1) {
     if (tape.data) {
       eng.forward_chunk(b0, b1, inputs.data, feat, outputs.data, tape.data + b0 * D, tape.data + (batch + b0) * D,
                         batch * D);
@@ -645,22 +656,16 @@ template <typename FP>
 void NoisyBatchCircuit::backward(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
                                  Span<const std::complex<FP>> tape, Span<const FP> grad_outputs, Span<FP> grad_inputs,
                                  Span<FP> grad_features) const {
-  check_sizes(kWho, {{"inputs (batch x symbols)", batch * num_symbols(), inputs.size, false},
-                     {"features (batch x features)", batch * num_features(), features.size, false},
-                     {"tape (batch x tape_size())", batch * tape_size(), tape.size, true},
+  check_sizes(kWho, {{"tape (batch x tape_size())", batch * tape_size(), tape.size, true},
                      {"grad_outputs (batch x outputs)", batch * num_outputs(), grad_outputs.size, false},
                      {"grad_inputs (batch x symbols)", batch * num_symbols(), grad_inputs.size, true},
                      {"grad_features (batch x features)", batch * num_features(), grad_features.size, true}});
-  if (num_features()) check_features(features.data, batch, num_features());
-  if (batch == 0) return;
-  const ScopedThreads scoped_threads(threads());
-  const NoisyBatchEngine<FP> eng(*this);
   const std::size_t D = state_size();
-  const bool par = batch * D >= options().parallel_threshold;
   const FP* feat = num_features() ? features.data : nullptr;
   FP* gf = num_features() && grad_features.size ? grad_features.data : nullptr;
   FP* gi = num_symbols() && grad_inputs.size ? grad_inputs.data : nullptr;
-  parallel_chunks(batch, threads(), par, [&](std::size_t b0, std::size_t b1) {
+  NoisyBatchEngine<FP>::each_chunk(*this, batch, inputs, features, D, [&](const auto& eng, std::size_t b0,
+                                                                          std::size_t b1) {
     const std::complex<FP>* fin = tape.data ? tape.data + b0 * D : nullptr;
     const std::complex<FP>* ck = tape.data ? tape.data + (batch + b0) * D : nullptr;
     eng.backward_chunk(b0, b1, inputs.data, feat, fin, ck, batch * D, grad_outputs.data, gi, gf);
@@ -671,7 +676,13 @@ template <typename FP>
 void NoisyBatchCircuit::forward_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
                                              Span<FP> outputs, const TrajectoryOptions& t) const {
   check_sizes(kWho, {{"outputs (batch x outputs)", batch * num_outputs(), outputs.size, false}});
-  run_trajectories<FP>(batch, inputs, features, t, outputs.data, nullptr, nullptr, nullptr);
+  check_trajectories(t);
+  const FP* feat = num_features() ? features.data : nullptr;
+  NoisyBatchEngine<FP>::each_chunk(*this, batch, inputs, features, t.trajectories * circuit_.state_size(),
+                                   [&](const auto& eng, std::size_t b0, std::size_t b1) {
+                                     eng.trajectory_chunk(b0, b1, inputs.data, feat, t, outputs.data, nullptr,
+                                                          nullptr, nullptr);
+                                   });
 }
 
 template <typename FP>
@@ -681,28 +692,20 @@ void NoisyBatchCircuit::backward_trajectories(std::size_t batch, Span<const FP> 
   check_sizes(kWho, {{"grad_outputs (batch x outputs)", batch * num_outputs(), grad_outputs.size, false},
                      {"grad_inputs (batch x symbols)", batch * num_symbols(), grad_inputs.size, true},
                      {"grad_features (batch x features)", batch * num_features(), grad_features.size, true}});
-  run_trajectories<FP>(batch, inputs, features, t, nullptr, grad_outputs.data,
-                       num_symbols() && grad_inputs.size ? grad_inputs.data : nullptr,
-                       num_features() && grad_features.size ? grad_features.data : nullptr);
+  check_trajectories(t);
+  const FP* feat = num_features() ? features.data : nullptr;
+  FP* gf = num_features() && grad_features.size ? grad_features.data : nullptr;
+  FP* gi = num_symbols() && grad_inputs.size ? grad_inputs.data : nullptr;
+  NoisyBatchEngine<FP>::each_chunk(*this, batch, inputs, features, t.trajectories * circuit_.state_size(),
+                                   [&](const auto& eng, std::size_t b0, std::size_t b1) {
+                                     eng.trajectory_chunk(b0, b1, inputs.data, feat, t, nullptr, grad_outputs.data,
+                                                          gi, gf);
+                                   });
 }
 
-template <typename FP>
-void NoisyBatchCircuit::run_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
-                                         const TrajectoryOptions& t, FP* outputs, const FP* grad_outputs,
-                                         FP* grad_inputs, FP* grad_features) const {
-  check_sizes(kWho, {{"inputs (batch x symbols)", batch * num_symbols(), inputs.size, false},
-                     {"features (batch x features)", batch * num_features(), features.size, false}});
+void NoisyBatchCircuit::check_trajectories(const TrajectoryOptions& t) const {
   if (!trajectory_obstacle_.empty()) fail(std::string(kWho) + ": " + trajectory_obstacle_);
   if (t.trajectories == 0) fail(std::string(kWho) + ": the trajectory count must be at least 1.");
-  if (num_features()) check_features(features.data, batch, num_features());
-  if (batch == 0) return;
-  const ScopedThreads scoped_threads(threads());
-  const NoisyBatchEngine<FP> eng(*this);
-  const bool par = batch * t.trajectories * circuit_.state_size() >= options().parallel_threshold;
-  parallel_chunks(batch, threads(), par, [&](std::size_t b0, std::size_t b1) {
-    eng.trajectory_chunk(b0, b1, inputs.data, num_features() ? features.data : nullptr, t, outputs, grad_outputs,
-                         grad_inputs, grad_features);
-  });
 }
 
 template void NoisyBatchCircuit::forward<float>(std::size_t, Span<const float>, Span<const float>, Span<float>,

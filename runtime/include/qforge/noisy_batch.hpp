@@ -206,10 +206,8 @@ class NoisyBatchCircuit {
  private:
   template <typename FP> friend struct NoisyBatchEngine;
   void add_trajectory_channel(const Channel& channel, uint32_t position, unsigned n, std::size_t op);
-  template <typename FP>
-  void run_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features,
-                        const TrajectoryOptions& t, FP* outputs, const FP* grad_outputs, FP* grad_inputs,
-                        FP* grad_features) const;
+  /// Throws when trajectories cannot run (trajectory_obstacle()) or t asks for none.
+  void check_trajectories(const TrajectoryOptions& t) const;
 
   BatchCircuit circuit_;
   NoisyBatchOptions options_;
