@@ -32,30 +32,6 @@ Channel reset_channel(unsigned q) {
   return Channel{{q}, {{1, 0, 0, 0}, {0, 1, 0, 0}}, "reset"};
 }
 
-/// tr(rho P) for one Pauli term: sum_r rho[r][r ^ f] phase(r), where
-/// P|r> = phase(r) |r ^ f>, phase(r) = i^nY (-1)^popcount(r & (y | z)).
-template <typename FP>
-double trace_pauli(const std::complex<FP>* rho, unsigned n, const PauliTerm& t) {
-  const uint64_t dim = uint64_t(1) << n;
-  const uint64_t f = t.x_mask | t.y_mask, zy = t.z_mask | t.y_mask;
-  const cd sum = ordered_sum<cd>(dim, [&](uint64_t begin, uint64_t end) {
-    double re = 0, im = 0;
-    for (uint64_t r = begin; r < end; ++r) {
-      const cd v(rho[r + dim * (r ^ f)]);
-      const double s = (__builtin_popcountll(r & zy) & 1) ? -1.0 : 1.0;
-      re += s * v.real();
-      im += s * v.imag();
-    }
-    return cd(re, im);
-  });
-  switch (__builtin_popcountll(t.y_mask) & 3) {
-    case 0: return sum.real();
-    case 1: return -sum.imag();
-    case 2: return -sum.real();
-    default: return sum.imag();
-  }
-}
-
 }  // namespace
 
 template <typename FP>

@@ -714,6 +714,79 @@ void adjoint_block_batch(std::complex<FP>* psi, std::complex<FP>* lam, std::size
   }
 }
 
+SparseBlock make_sparse_block(unsigned n, unsigned k, const unsigned* targets, const std::complex<double>* m) {
+  if (k < 1 || k > 4) throw std::invalid_argument("a sparse block has 1 to 4 targets, got " + std::to_string(k) + ".");
+  if (n > 63) throw std::invalid_argument("a sparse block supports at most 63 qubits.");
+  SparseBlock g;
+  g.n = n;
+  g.k = k;
+  uint64_t seen = 0;
+  for (unsigned a = 0; a < k; ++a) {
+    if (targets[a] >= n || (seen >> targets[a] & 1))
+      throw std::invalid_argument("a sparse block target " + std::to_string(targets[a]) +
+                                  " is out of range or repeated.");
+    seen |= uint64_t(1) << targets[a];
+  }
+  for (unsigned q = 0; q < n; ++q)
+    if (seen >> q & 1) g.fixed.push_back(uint8_t(q));
+  const std::size_t d = std::size_t(1) << k;
+  g.offset.resize(d);
+  for (std::size_t i = 0; i < d; ++i) {
+    uint64_t off = 0;
+    for (unsigned a = 0; a < k; ++a)
+      if (i >> (k - 1 - a) & 1) off |= uint64_t(1) << targets[a];
+    g.offset[i] = off;
+  }
+  g.row_begin.push_back(0);
+  for (std::size_t r = 0; r < d; ++r) {
+    for (std::size_t c = 0; c < d; ++c)
+      if (m[r * d + c] != std::complex<double>(0)) {
+        g.col.push_back(uint8_t(c));
+        g.entry.push_back(r * d + c);
+      }
+    g.row_begin.push_back(uint32_t(g.col.size()));
+  }
+  if (n <= kBlockTableQubits) {
+    const uint64_t count = uint64_t(1) << (n - k);
+    g.table.resize(count);
+    for (uint64_t i = 0; i < count; ++i) g.table[i] = uint32_t(deposit(i, g.fixed.data(), k));
+  }
+  return g;
+}
+
+namespace {
+
+template <typename FP, typename Idx>
+void sparse_loop(std::complex<FP>* psi, std::size_t nb, const SparseBlock& g, const std::complex<FP>* values, Idx at) {
+  using C = std::complex<FP>;
+  const std::size_t dim = std::size_t(1) << g.n, d = std::size_t(1) << g.k;
+  const uint64_t count = uint64_t(1) << (g.n - g.k);
+  const uint64_t* off = g.offset.data();
+  const uint32_t* rb = g.row_begin.data();
+  const uint8_t* col = g.col.data();
+  for (std::size_t smp = 0; smp < nb; ++smp) {
+    C* ps = psi + smp * dim;
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint64_t base = at(i);
+      C v[16];
+      for (std::size_t j = 0; j < d; ++j) v[j] = ps[base | off[j]];
+      for (std::size_t r = 0; r < d; ++r) {
+        C acc = 0;
+        for (uint32_t e = rb[r]; e < rb[r + 1]; ++e) acc += values[e] * v[col[e]];
+        ps[base | off[r]] = acc;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+template <typename FP>
+void apply_sparse_batch(std::complex<FP>* psi, std::size_t nb, const SparseBlock& g, const std::complex<FP>* values) {
+  if (!g.table.empty()) return sparse_loop<FP>(psi, nb, g, values, TableIdx{g.table.data()});
+  sparse_loop<FP>(psi, nb, g, values, DepositIdx{g.fixed.data(), unsigned(g.fixed.size()), 0});
+}
+
 ScopedThreads::ScopedThreads(int threads) : previous_(max_threads()) {
   if (threads > 0) set_num_threads(threads);
 }
@@ -755,7 +828,9 @@ void set_num_threads(int n) {
                                       const std::complex<FP>*, std::size_t);                     \
   template void adjoint_block_batch<FP>(std::complex<FP>*, std::complex<FP>*, std::size_t,       \
                                         const BlockGate&, const std::complex<FP>*, std::size_t,  \
-                                        std::complex<FP>*);
+                                        std::complex<FP>*);                                      \
+  template void apply_sparse_batch<FP>(std::complex<FP>*, std::size_t, const SparseBlock&,       \
+                                       const std::complex<FP>*);
 
 QFORGE_INSTANTIATE(float)
 QFORGE_INSTANTIATE(double)

@@ -3,6 +3,7 @@
 // and how readout error flips them.
 #pragma once
 
+#include "ordered_sum.hpp"
 #include "program.hpp"
 #include "qforge/noisy.hpp"
 
@@ -59,6 +60,32 @@ void add_counts(const KeyLayout& layout, uint64_t index, uint64_t count,
       read[b] = q < 0 ? 0 : read_bit(bits[b], unsigned(q), readout, rng);
     }
     counts[bit_string(read)] += 1;
+  }
+}
+
+/// Shared by the density-matrix engines (density.cpp, noisy_batch.cpp).
+/// tr(rho P) for one Pauli term: sum_r rho[r][r ^ f] phase(r), where
+/// P|r> = phase(r) |r ^ f>, phase(r) = i^nY (-1)^popcount(r & (y | z)).
+template <typename FP>
+inline double trace_pauli(const std::complex<FP>* rho, unsigned n, const PauliTerm& t) {
+  const uint64_t dim = uint64_t(1) << n;
+  const uint64_t f = t.x_mask | t.y_mask, zy = t.z_mask | t.y_mask;
+  using cd = std::complex<double>;
+  const cd sum = ordered_sum<cd>(dim, [&](uint64_t begin, uint64_t end) {
+    double re = 0, im = 0;
+    for (uint64_t r = begin; r < end; ++r) {
+      const cd v(rho[r + dim * (r ^ f)]);
+      const double s = (__builtin_popcountll(r & zy) & 1) ? -1.0 : 1.0;
+      re += s * v.real();
+      im += s * v.imag();
+    }
+    return cd(re, im);
+  });
+  switch (__builtin_popcountll(t.y_mask) & 3) {
+    case 0: return sum.real();
+    case 1: return -sum.imag();
+    case 2: return -sum.real();
+    default: return sum.imag();
   }
 }
 

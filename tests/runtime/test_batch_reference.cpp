@@ -26,34 +26,9 @@ using cd = std::complex<double>;
 
 using test::compile_text;
 using test::QasmGate;
+using test::random_qasm;
 using test::random_expr;
 using test::random_vec;
-
-// stdgates.inc gates (and the built-in U).
-const QasmGate kQasmGates[] = {
-    {"x", 1, 0},   {"y", 1, 0},   {"z", 1, 0},   {"h", 1, 0},     {"s", 1, 0},    {"sdg", 1, 0},
-    {"t", 1, 0},   {"tdg", 1, 0}, {"sx", 1, 0},  {"rx", 1, 1},    {"ry", 1, 1},   {"rz", 1, 1},
-    {"p", 1, 1},   {"u1", 1, 1},  {"u2", 1, 2},  {"u3", 1, 3},    {"U", 1, 3},    {"cx", 2, 0},
-    {"cy", 2, 0},  {"cz", 2, 0},  {"ch", 2, 0},  {"swap", 2, 0},  {"cp", 2, 1},   {"crx", 2, 1},
-    {"cry", 2, 1}, {"crz", 2, 1}, {"cu", 2, 4},  {"ccx", 3, 0},   {"cswap", 3, 0},
-};
-
-// A random n-qubit OpenQASM 3 circuit over x[0 .. nsym).
-std::string random_qasm(std::mt19937_64& rng, unsigned n, int nsym, int ngates) {
-  std::ostringstream o;
-  o << "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " << nsym << "] x;\nqubit[" << n
-    << "] q;\n";
-  for (unsigned q = 0; q < n; ++q) o << "ry(" << 0.3 + 0.2 * q << ") q[" << q << "];\n";
-  const int ng = int(sizeof(kQasmGates) / sizeof(kQasmGates[0]));
-  int emitted = 0;
-  for (int i = 0; emitted < ngates && i < 20 * ngates; ++i) {
-    const QasmGate& g = kQasmGates[std::uniform_int_distribution<int>(0, ng - 1)(rng)];
-    if (g.nq > int(n)) continue;
-    o << test::random_gate_call(rng, g, n, nsym);
-    ++emitted;
-  }
-  return o.str();
-}
 
 // The table gates stdgates.inc does not spell (rxx, cu3, ecr, ...) added in
 // the IR, with symbolic parameters and up to one extra control.

@@ -2,6 +2,7 @@
 // reference (tests/support/density_reference.hpp), analytic channels built
 // by hand, and statistics of the trajectories.
 #include "density_reference.hpp"
+#include "noise_channels.hpp"
 #include "qforge/noisy.hpp"
 #include "test_util.hpp"
 
@@ -17,58 +18,13 @@ using cd = std::complex<double>;
 using ref::KrausChannel;
 using test::circuit;
 using test::gate;
+using test::amplitude_damping;
+using test::depolarizing;
+using test::phase_damping;
+using test::to_channel;
 
-KrausChannel depolarizing(double p, uint32_t q) {
-  // rho -> (1 - p) rho + p I/2: I, X, Y, Z with weights 1 - 3p/4, p/4, p/4, p/4.
-  Eigen::Matrix2cd i2, x, y, z;
-  i2 << 1, 0, 0, 1;
-  x << 0, 1, 1, 0;
-  y << 0, cd(0, -1), cd(0, 1), 0;
-  z << 1, 0, 0, -1;
-  return {{q}, {std::sqrt(1 - 3 * p / 4) * i2, std::sqrt(p / 4) * x, std::sqrt(p / 4) * y, std::sqrt(p / 4) * z}};
-}
-
-KrausChannel amplitude_damping(double gamma, uint32_t q) {
-  Eigen::Matrix2cd k0, k1;
-  k0 << 1, 0, 0, std::sqrt(1 - gamma);
-  k1 << 0, std::sqrt(gamma), 0, 0;
-  return {{q}, {k0, k1}};
-}
-
-KrausChannel phase_damping(double lambda, uint32_t q) {
-  Eigen::Matrix2cd k0, k1;
-  k0 << 1, 0, 0, std::sqrt(1 - lambda);
-  k1 << 0, 0, 0, std::sqrt(lambda);
-  return {{q}, {k0, k1}};
-}
-
-sim::Channel to_channel(const KrausChannel& k, std::string label = "") {
-  sim::Channel ch;
-  ch.qubits.assign(k.qubits.begin(), k.qubits.end());
-  ch.label = std::move(label);
-  for (const auto& m : k.kraus) {
-    std::vector<cd> flat;
-    for (Eigen::Index r = 0; r < m.rows(); ++r)
-      for (Eigen::Index c = 0; c < m.cols(); ++c) flat.push_back(m(r, c));
-    ch.kraus.push_back(std::move(flat));
-  }
-  return ch;
-}
-
-/// A circuit and its channels, both for the engine and the reference.
-struct Noisy {
-  sim::NoisyCircuit nc;
-  std::vector<std::vector<KrausChannel>> after;
-
-  explicit Noisy(uint32_t n, uint32_t clbits = 0) { nc.circuit = circuit(n, clbits); }
-  void op(Operation o, std::vector<KrausChannel> channels = {}) {
-    nc.circuit.ops.push_back(std::move(o));
-    std::vector<sim::Channel> chs;
-    for (const auto& k : channels) chs.push_back(to_channel(k));
-    nc.after.push_back(std::move(chs));
-    after.push_back(std::move(channels));
-  }
-};
+/// A circuit of n qubits (and clbits) with its channels in both forms.
+test::NoisyPair noisy(uint32_t n, uint32_t clbits = 0) { return test::NoisyPair(circuit(n, clbits)); }
 
 Operation delay(uint32_t q) {
   Operation o;
@@ -96,7 +52,7 @@ TEST(NoisyDensity, RandomCircuitsMatchDenseReference) {
   std::mt19937_64 rng(11);
   for (uint32_t n = 1; n <= 5; ++n)
     for (int trial = 0; trial < 4; ++trial) {
-      Noisy c(n);
+      test::NoisyPair c = noisy(n);
       const int ops = 6 + 2 * int(n);
       for (int i = 0; i < ops; ++i) {
         std::vector<KrausChannel> chs;
@@ -132,7 +88,7 @@ TEST(NoisyDensity, RandomCircuitsMatchDenseReference) {
 TEST(NoisyDensity, SuperoperatorOfTwoQubitChannelOrdersRowsThenColumns) {
   // A 2-qubit channel on (2, 0) in a 3-qubit circuit with a prepared state.
   std::mt19937_64 rng(5);
-  Noisy c(3);
+  test::NoisyPair c = noisy(3);
   c.op(gate(GateId::H, {0}));
   c.op(gate(GateId::RY, {2}, {0.7}));
   c.op(gate(GateId::CX, {0, 1}), {{{2, 0}, ref::random_kraus(2, 3, rng)}});
@@ -148,7 +104,7 @@ TEST(NoisyDensity, SuperoperatorOfTwoQubitChannelOrdersRowsThenColumns) {
 TEST(NoisyAnalytic, DepolarizingScalesZ) {
   for (double p : {0.0, 0.01, 0.3, 1.0}) {
     const double theta = 0.9;
-    Noisy c(2);
+    test::NoisyPair c = noisy(2);
     c.op(gate(GateId::RY, {1}, {theta}), {depolarizing(p, 1)});
     sim::NoisyRunOptions o = dm_options();
     o.run.observables = {pauli(1, 0, 0, 0b10), pauli(1, 0b10, 0, 0)};
@@ -161,7 +117,7 @@ TEST(NoisyAnalytic, DepolarizingScalesZ) {
 TEST(NoisyAnalytic, AmplitudeDampingDecaysAsT1) {
   // |1> idles for t = 0.7 T1 in 5 steps of gamma = 1 - exp(-dt / T1).
   const double t_over_t1 = 0.7;
-  Noisy c(1);
+  test::NoisyPair c = noisy(1);
   c.op(gate(GateId::X, {0}));
   for (int s = 0; s < 5; ++s) c.op(delay(0), {amplitude_damping(1 - std::exp(-t_over_t1 / 5), 0)});
   const auto r = sim::run_noisy(c.nc, {}, dm_options());
@@ -172,7 +128,7 @@ TEST(NoisyAnalytic, AmplitudeDampingDecaysAsT1) {
 TEST(NoisyAnalytic, DephasingDecaysXAsT2) {
   // Phase damping lambda scales rho01 by sqrt(1 - lambda): lambda = 1 - exp(-2 dt / T2).
   const double t_over_t2 = 1.3;
-  Noisy c(1);
+  test::NoisyPair c = noisy(1);
   c.op(gate(GateId::H, {0}));
   for (int s = 0; s < 4; ++s) c.op(delay(0), {phase_damping(1 - std::exp(-2 * t_over_t2 / 4), 0)});
   sim::NoisyRunOptions o = dm_options();
@@ -191,7 +147,7 @@ double z_of(const std::vector<double>& p, uint64_t mask) {
 
 TEST(NoisyReadout, ClosedFormMatchesExactReadDistribution) {
   const std::vector<sim::ReadoutError> ro = {{0.02, 0.05}, {0.1, 0.03}, {0.0, 0.2}};
-  Noisy c(3);
+  test::NoisyPair c = noisy(3);
   c.op(gate(GateId::RY, {0}, {0.4}));
   c.op(gate(GateId::RY, {1}, {2.1}));
   c.op(gate(GateId::RX, {2}, {1.2}));
@@ -219,7 +175,7 @@ TEST(NoisyReadout, ClosedFormMatchesExactReadDistribution) {
 
 TEST(NoisyReadout, ClosedFormMatchesSampledCounts) {
   // Clbit 0 reads qubit 1 and clbit 1 reads qubit 0.
-  Noisy c(2, 2);
+  test::NoisyPair c = noisy(2, 2);
   c.op(gate(GateId::RY, {0}, {1.1}));
   c.op(gate(GateId::RY, {1}, {2.4}));
   c.op(test::measure(1, 0));
@@ -250,13 +206,13 @@ TEST(NoisyReadout, ClosedFormMatchesSampledCounts) {
 }
 
 /// A 3-qubit circuit with amplitude damping and depolarizing noise.
-Noisy damped_circuit(bool only_depolarizing) {
+test::NoisyPair damped_circuit(bool only_depolarizing) {
   const auto noise = [&](uint32_t q, double g) {
     std::vector<KrausChannel> v = {depolarizing(g, q)};
     if (!only_depolarizing) v.push_back(amplitude_damping(2 * g, q));
     return v;
   };
-  Noisy c(3);
+  test::NoisyPair c = noisy(3);
   c.op(gate(GateId::H, {0}), noise(0, 0.05));
   c.op(gate(GateId::CX, {0, 1}), noise(1, 0.08));
   c.op(gate(GateId::RY, {2}, {0.8}), noise(2, 0.1));
@@ -265,7 +221,7 @@ Noisy damped_circuit(bool only_depolarizing) {
   return c;
 }
 
-void expect_trajectories_match_dm(const Noisy& c, uint64_t T) {
+void expect_trajectories_match_dm(const test::NoisyPair& c, uint64_t T) {
   sim::NoisyRunOptions o = dm_options();
   o.run.observables = {pauli(1, 0, 0, 1), pauli(1, 0, 0, 0b110), pauli(1, 1, 0, 0)};
   const auto dm = sim::run_noisy(c.nc, {}, o);
@@ -296,7 +252,7 @@ TEST(NoisyTrajectories, MeanMatchesDensityMatrix) {
 }
 
 TEST(NoisyTrajectories, MergedMixedUnitaryDrawsMatchDensityMatrix) {
-  const Noisy c = damped_circuit(true);
+  const test::NoisyPair c = damped_circuit(true);
   expect_trajectories_match_dm(c, 10000);
   sim::NoisyRunOptions o;
   o.method = sim::NoiseMethod::Trajectories;
@@ -311,7 +267,7 @@ TEST(NoisyTrajectories, MidCircuitMeasurementAndConditionsWithDamping) {
   // h q0; damp q0 by gamma; measure q0 -> c0; if (c0 == 1) x q1; measure q1 -> c1.
   // P(11) = (1 - gamma) / 2, P(00) = (1 + gamma) / 2.
   const double gamma = 0.3;
-  Noisy c(2, 2);
+  test::NoisyPair c = noisy(2, 2);
   c.op(gate(GateId::H, {0}), {amplitude_damping(gamma, 0)});
   c.op(test::measure(0, 0));
   Operation x = gate(GateId::X, {1});
@@ -337,8 +293,8 @@ void expect_same(const sim::NoisyRunResult& a, const sim::NoisyRunResult& b) {
   EXPECT_EQ(a.distinct_trajectories, b.distinct_trajectories);
 }
 
-Noisy random_noisy(uint32_t n, int ops, std::mt19937_64& rng, bool mixed_unitary) {
-  Noisy c(n);
+test::NoisyPair random_noisy(uint32_t n, int ops, std::mt19937_64& rng, bool mixed_unitary) {
+  test::NoisyPair c = noisy(n);
   for (int i = 0; i < ops; ++i) {
     const uint32_t q = uint32_t(rng() % n);
     std::vector<KrausChannel> chs = {depolarizing(0.02, q)};
@@ -351,7 +307,7 @@ Noisy random_noisy(uint32_t n, int ops, std::mt19937_64& rng, bool mixed_unitary
 TEST(NoisyDeterminism, ResultsAreBitIdenticalForOneTwoAndThreeThreads) {
   std::mt19937_64 rng(23);
   struct Case {
-    Noisy c;
+    test::NoisyPair c;
     sim::NoiseMethod method;
     uint64_t trajectories;
   };
@@ -361,7 +317,7 @@ TEST(NoisyDeterminism, ResultsAreBitIdenticalForOneTwoAndThreeThreads) {
   cases.push_back({random_noisy(4, 20, rng, true), sim::NoiseMethod::Trajectories, 300});
   cases.push_back({random_noisy(14, 12, rng, false), sim::NoiseMethod::Trajectories, 6});
   {
-    Noisy c = damped_circuit(false);
+    test::NoisyPair c = damped_circuit(false);
     c.nc.circuit.num_clbits = 1;
     c.op(test::measure(0, 0));
     Operation x = gate(GateId::X, {1});
@@ -389,7 +345,7 @@ TEST(NoisyDeterminism, ResultsAreBitIdenticalForOneTwoAndThreeThreads) {
   }
 }
 
-void expect_pick(const Noisy& c, const sim::NoisyRunOptions& o, sim::NoiseMethod method,
+void expect_pick(const test::NoisyPair& c, const sim::NoisyRunOptions& o, sim::NoiseMethod method,
                  const std::string& reason) {
   std::string why;
   EXPECT_EQ(sim::choose_noise_method(c.nc, o, &why), method);
@@ -397,7 +353,7 @@ void expect_pick(const Noisy& c, const sim::NoisyRunOptions& o, sim::NoiseMethod
 }
 
 TEST(NoisyMethod, AutoPicksByQubitsTrajectoriesAndMemory) {
-  Noisy small(3);
+  test::NoisyPair small = noisy(3);
   small.op(gate(GateId::H, {0}), {depolarizing(0.01, 0)});
   std::string why;
   sim::NoisyRunOptions o;
@@ -413,7 +369,7 @@ TEST(NoisyMethod, AutoPicksByQubitsTrajectoriesAndMemory) {
 
   // Depolarizing p = 0.01 draws I with probability 1 - 3p/4: about
   // 1 + 1000 * 0.0075 = 8.5 distinct runs.
-  Noisy merged(11);
+  test::NoisyPair merged = noisy(11);
   merged.op(gate(GateId::H, {0}), {depolarizing(0.01, 0)});
   o = {};
   o.run.shots = 1000;
@@ -423,7 +379,7 @@ TEST(NoisyMethod, AutoPicksByQubitsTrajectoriesAndMemory) {
 
   // Amplitude damping depends on the state: every trajectory is a run, and
   // 4^11 <= 2 x T x 2^11 from T = 1024 on.
-  Noisy wide(11);
+  test::NoisyPair wide = noisy(11);
   wide.op(gate(GateId::H, {0}), {amplitude_damping(0.01, 0)});
   expect_pick(wide, o, sim::NoiseMethod::Trajectories,
             "trajectories: 1000 trajectories (work 2 x 1000 x 2^11 per operation) cost less than "
@@ -431,7 +387,7 @@ TEST(NoisyMethod, AutoPicksByQubitsTrajectoriesAndMemory) {
   o.trajectories = 1024;
   EXPECT_EQ(sim::choose_noise_method(wide.nc, o, &why), sim::NoiseMethod::DensityMatrix);
 
-  Noisy dynamic(2, 1);
+  test::NoisyPair dynamic = noisy(2, 1);
   dynamic.op(test::measure(0, 0));
   dynamic.op(gate(GateId::X, {0}));
   o = {};
@@ -452,7 +408,7 @@ std::string message_of(const std::function<void()>& f) {
 }
 
 TEST(NoisyMethod, RefusesWithClearMessages) {
-  Noisy c(3, 1);
+  test::NoisyPair c = noisy(3, 1);
   c.op(gate(GateId::H, {0}), {depolarizing(0.01, 0)});
   c.op(test::measure(0, 0), {amplitude_damping(0.1, 0)});
   sim::NoisyRunOptions o = dm_options();
@@ -467,7 +423,7 @@ TEST(NoisyMethod, RefusesWithClearMessages) {
             "the circuit measures a qubit and then acts on it, or uses a condition, so every "
             "trajectory is one shot; give as many trajectories as shots (10), or 0.");
 
-  Noisy ok(3);
+  test::NoisyPair ok = noisy(3);
   ok.op(gate(GateId::H, {0}), {depolarizing(0.01, 0)});
   o = dm_options();
   o.run.max_memory = 1000;
@@ -480,7 +436,7 @@ TEST(NoisyMethod, RefusesWithClearMessages) {
             "a noisy run has no single final state vector; ask for probabilities or observables "
             "instead.");
 
-  Noisy bad = ok;
+  test::NoisyPair bad = ok;
   bad.nc.after[0][0].kraus[0][0] *= 2;
   bad.nc.after[0][0].label = "depol";
   EXPECT_EQ(message_of<std::invalid_argument>([&] { sim::run_noisy(bad.nc, {}, dm_options()); })

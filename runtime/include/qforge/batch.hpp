@@ -218,10 +218,14 @@ class BatchCircuit {
     std::complex<float> matrix32[16] = {};  ///< constant ops: the block in float
     uint32_t first_param = 0;      ///< into params_
     uint8_t num_params = 0;
+    uint32_t source = 0;           ///< index of the circuit operation it comes from
   };
+  /// The compiled gates, in circuit order.
+  const std::vector<Op>& ops() const { return ops_; }
 
  private:
   template <typename FP> friend struct BatchEngine;
+  template <typename FP> friend struct NoisyBatchEngine;
   double eval(const Code& c, const double* symbols) const;
 
   unsigned num_qubits_ = 0;
