@@ -130,10 +130,10 @@ class Attacher {
       case OpKind::Gate: {
         const std::string name(gate_info(op.gate).name);
         if (op.num_controls > 0)
-          throw error_at(orig, "ctrl @ " + name + " is not a gate of " + device(m_) + ": compile for the device first");
+          throw error_at(orig, "ctrl @ " + name + " is not a gate of " + device(m_) + ": compile for the device first (qforge compile --noise DEVICE.noise.json)");
         if (!m_.in_basis(name))
           throw error_at(orig, name + " is not in the basis of " + device(m_) + " " + basis_text(m_) +
-                                   ": compile for the device first (qforge compile --target ...)");
+                                   ": compile for the device first (qforge compile --noise DEVICE.noise.json)");
         std::vector<sim::Channel> chans;
         try {
           chans = gate_channels(m_, name, device_qubits);

@@ -73,6 +73,49 @@ TEST(RunNoise, DensityMatrixAndTrajectoriesAgree) {
   EXPECT_NE(expectation(off.out), expectation(dm.out));
 }
 
+/// The value of the k-th expectation in a text report.
+double nth_expectation(const std::string& out, int k) {
+  static const std::regex number("> = ([-0-9.e+]+)");
+  std::sregex_iterator it(out.begin(), out.end(), number);
+  for (int i = 0; i < k; ++i) ++it;
+  return std::stod((*it)[1]);
+}
+
+// --gradient under noise (the density matrix's adjoint) against central
+// differences of the noisy expectation values that `run` reports.
+TEST(RunNoise, GradientMatchesFiniteDifferences) {
+  const fs::path dir = temp_dir();
+  const fs::path model = tiny_model(dir);
+  const fs::path qasm = write(dir, "grad.qasm",
+                              "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n"
+                              "gate rzx(t) a, b { h b; cx a, b; rz(t) b; cx a, b; h b; }\n"
+                              "gate ecr a, b { rzx(pi/4) a, b; x a; rzx(-pi/4) a, b; }\n"
+                              "input float[64] a;\ninput float[64] b;\n"
+                              "sx $0;\nrz(a) $0;\nsx $0;\nsx $1;\nrz(2*b) $1;\necr $0, $1;\n"
+                              "rz(a*b) $1;\nsx $1;\n");
+  const std::string common = "run " + qasm.string() + " --noise " + model.string() +
+                             " --observable \"Z0 Z1\" --observable \"Y1\"";
+  const double a = 0.7, b = -0.4, h = 1e-5;
+  const auto at = [&](double va, double vb, const std::string& extra = "") {
+    const Result r = qforge(common + " --set a=" + std::to_string(va) + " --set b=" + std::to_string(vb) + extra);
+    EXPECT_EQ(r.status, 0) << r.out;
+    return r.out;
+  };
+  const std::string g = at(a, b, " --gradient");
+  std::vector<double> grad;
+  const std::regex row("\n    [ab] +([-0-9.e+]+)");
+  for (std::sregex_iterator it(g.begin(), g.end(), row), end; it != end; ++it)
+    grad.push_back(std::stod((*it)[1]));
+  ASSERT_EQ(grad.size(), 4u) << g;  // (Z0 Z1: a, b), (Y1: a, b)
+  for (int k = 0; k < 2; ++k) {
+    const double da = (nth_expectation(at(a + h, b), k) - nth_expectation(at(a - h, b), k)) / (2 * h);
+    const double db = (nth_expectation(at(a, b + h), k) - nth_expectation(at(a, b - h), k)) / (2 * h);
+    EXPECT_NEAR(grad[2 * k], da, 1e-7) << g;
+    EXPECT_NEAR(grad[2 * k + 1], db, 1e-7) << g;
+  }
+  EXPECT_NE(g.find("adjoint method through the density matrix"), std::string::npos);
+}
+
 TEST(RunNoise, ExactErrors) {
   const fs::path dir = temp_dir();
   const fs::path model = tiny_model(dir);
@@ -89,6 +132,11 @@ TEST(RunNoise, ExactErrors) {
   r = qforge("run " + qasm.string() + " --noise " + model.string());
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out.rfind(qasm.string() + ":3:1: error: ", 0), 0u) << r.out;
+  const fs::path x0 = write(dir, "x0.qasm", "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nx $0;\n");
+  r = qforge("run " + x0.string() + " --noise " + model.string() + " --observable Z2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "qforge run: --observable \"Z2\": the circuit does not use device qubit 2 (with --noise, "
+                   "qubit indices are device qubits)\n");
   r = qforge("run " + qasm.string() + " --noise " + (dir / "missing.json").string());
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "qforge run: error: cannot read '" + (dir / "missing.json").string() + "'\n");

@@ -139,7 +139,7 @@ TEST(Attach, GatesTheDeviceCannotRunAreLocatedErrors) {
   } catch (const LocatedError& e) {
     EXPECT_EQ(std::string(e.what()),
               "h is not in the basis of tiny_eagle {ecr, id, rz, sx, x}: compile for the device first "
-              "(qforge compile --target ...)");
+              "(qforge compile --noise DEVICE.noise.json)");
     EXPECT_EQ(e.loc().line, 4u);
     EXPECT_EQ(e.loc().col, 1u);
   }
