@@ -11,6 +11,12 @@ namespace {
 
 const std::string kData = std::string(QFORGE_SOURCE_DIR) + "/tests/noise/data/";
 
+// ecr as Qiskit's OpenQASM 3 exporter defines it (stdgates.inc has none).
+const std::string kEcrPreamble =
+    "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n"
+    "gate rzx(t) a, b { h b; cx a, b; rz(t) b; cx a, b; h b; }\n"
+    "gate ecr a, b { rzx(pi/4) a, b; x a; rzx(-pi/4) a, b; }\n";
+
 fs::path tiny_model(const fs::path& dir) {
   const fs::path model = dir / "tiny.noise.json";
   if (!fs::exists(model)) {
@@ -54,10 +60,7 @@ TEST(RunNoise, ReadoutErrorFlipsCounts) {
 TEST(RunNoise, DensityMatrixAndTrajectoriesAgree) {
   const fs::path dir = temp_dir();
   const fs::path model = tiny_model(dir);
-  const fs::path qasm = write(dir, "ent.qasm",
-                              "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n"
-                              "gate rzx(t) a, b { h b; cx a, b; rz(t) b; cx a, b; h b; }\n"
-                              "gate ecr a, b { rzx(pi/4) a, b; x a; rzx(-pi/4) a, b; }\n"
+  const fs::path qasm = write(dir, "ent.qasm", kEcrPreamble +
                               "sx $0;\nrz(0.3) $0;\nsx $0;\necr $0, $1;\nx $1;\ndelay[2us] $0;\n");
   const std::string common = "run " + qasm.string() + " --noise " + model.string() + " --observable \"Z0 Z1\"";
   const Result dm = qforge(common + " --noise-method dm");
@@ -86,10 +89,7 @@ double nth_expectation(const std::string& out, int k) {
 TEST(RunNoise, GradientMatchesFiniteDifferences) {
   const fs::path dir = temp_dir();
   const fs::path model = tiny_model(dir);
-  const fs::path qasm = write(dir, "grad.qasm",
-                              "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n"
-                              "gate rzx(t) a, b { h b; cx a, b; rz(t) b; cx a, b; h b; }\n"
-                              "gate ecr a, b { rzx(pi/4) a, b; x a; rzx(-pi/4) a, b; }\n"
+  const fs::path qasm = write(dir, "grad.qasm", kEcrPreamble +
                               "input float[64] a;\ninput float[64] b;\n"
                               "sx $0;\nrz(a) $0;\nsx $0;\nsx $1;\nrz(2*b) $1;\necr $0, $1;\n"
                               "rz(a*b) $1;\nsx $1;\n");
