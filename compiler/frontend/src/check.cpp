@@ -12,8 +12,9 @@ namespace qforge::frontend_detail {
 Value typed(Value v, const std::string& type) {
   if (v.kind != Value::Num) return v;
   if (type.rfind("int", 0) == 0 || type.rfind("uint", 0) == 0) {
+    if (v.exact_int()) return v;
+    if (v.num.is_const()) return Value::number(Expr(std::trunc(v.num.value())), true);
     v.is_int = true;
-    if (v.num.is_const()) v.num = Expr(std::trunc(v.num.value()));
   } else if (type.rfind("float", 0) == 0 || type.rfind("angle", 0) == 0) {
     v.is_int = false;
   }
@@ -152,9 +153,11 @@ int64_t Lowerer::integer(P::ExpressionContext* ctx, Scope& scope, const std::str
   if (v.kind == Value::Unknown) fail(ctx, what + " must be a compile-time constant");
   if (v.kind != Value::Num) fail(ctx, what + " must be an integer, got " + kind_name(v.kind));
   if (!v.num.is_const()) fail(ctx, what + " must be a compile-time constant, not an expression of inputs");
+  if (v.is_int) return v.ival;
   double d = v.num.value();
-  if (std::trunc(d) != d || std::fabs(d) > 9e15) fail(ctx, what + " must be an integer, got " + format_number(d));
-  return static_cast<int64_t>(d);
+  int64_t i = 0;
+  if (!Value::whole_int64(d, i)) fail(ctx, what + " must be an integer, got " + format_number(d));
+  return i;
 }
 
 Value Lowerer::eval_declaration(P::DeclarationExpressionContext* ctx, Scope& scope) {
@@ -185,18 +188,30 @@ Value Lowerer::eval_literal(P::LiteralExpressionContext* ctx, Scope& scope) {
     s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
     return s;
   };
-  if (auto* t = ctx->DecimalIntegerLiteral()) return Value::number(std::stod(strip(t->getText())), true);
-  if (auto* t = ctx->FloatLiteral()) return Value::number(std::stod(strip(t->getText())));
-  if (auto* t = ctx->HexIntegerLiteral()) return Value::number(double(std::stoull(strip(t->getText()).substr(2), nullptr, 16)), true);
-  if (auto* t = ctx->BinaryIntegerLiteral()) return Value::number(double(std::stoull(strip(t->getText()).substr(2), nullptr, 2)), true);
-  if (auto* t = ctx->OctalIntegerLiteral()) return Value::number(double(std::stoull(strip(t->getText()).substr(2), nullptr, 8)), true);
+  // Integers are exact 64-bit values; a literal that does not fit is an error.
+  auto whole = [&](const std::string& digits, int base) {
+    int64_t v = 0;
+    for (char c : digits) {
+      int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
+      if (__builtin_mul_overflow(v, int64_t{base}, &v) || __builtin_add_overflow(v, int64_t{d}, &v))
+        fail(ctx, "integer " + ctx->getText() + " does not fit in 64 bits (the largest is 9223372036854775807)");
+    }
+    return Value::integer(v);
+  };
+  auto real = [&](const std::string& text) {
+    double d = std::strtod(text.c_str(), nullptr);
+    if (std::isinf(d)) fail(ctx, "number " + ctx->getText() + " is too large for a float");
+    return d;
+  };
+  if (auto* t = ctx->DecimalIntegerLiteral()) return whole(strip(t->getText()), 10);
+  if (auto* t = ctx->FloatLiteral()) return Value::number(real(strip(t->getText())));
+  if (auto* t = ctx->HexIntegerLiteral()) return whole(strip(t->getText()).substr(2), 16);
+  if (auto* t = ctx->BinaryIntegerLiteral()) return whole(strip(t->getText()).substr(2), 2);
+  if (auto* t = ctx->OctalIntegerLiteral()) return whole(strip(t->getText()).substr(2), 8);
   if (auto* t = ctx->BooleanLiteral()) return Value::boolean(t->getText() == "true");
   if (auto* t = ctx->BitstringLiteral()) {
     std::string s = strip(t->getText());
-    s = s.substr(1, s.size() - 2);
-    double v = 0;
-    for (char c : s) v = v * 2 + (c == '1');
-    return Value::number(v, true);
+    return whole(s.substr(1, s.size() - 2), 2);
   }
   if (auto* t = ctx->TimingLiteral()) {
     std::string s = t->getText();
@@ -204,7 +219,7 @@ Value Lowerer::eval_literal(P::LiteralExpressionContext* ctx, Scope& scope) {
     while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.' || s[i] == '_' ||
                             s[i] == 'e' || s[i] == 'E' || ((s[i] == '+' || s[i] == '-') && i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
       ++i;
-    Value v = Value::number(std::stod(strip(s.substr(0, i))));
+    Value v = Value::number(real(strip(s.substr(0, i))));
     v.kind = Value::Duration;
     std::size_t j = i;
     while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
@@ -260,9 +275,24 @@ Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
     case NodeKind::Binary: {  // expression op expression
       auto* lhs = static_cast<P::ExpressionContext*>(ctx->children[0]);
       auto* rhs = static_cast<P::ExpressionContext*>(ctx->children[2]);
-      Value a = eval(lhs, scope);
-      Value b = eval(rhs, scope);
-      return eval_binary(ctx->children[1]->getText(), a, b, ctx);
+      if (kind_of_(lhs) != NodeKind::Binary) {
+        Value a = eval(lhs, scope);
+        Value b = eval(rhs, scope);
+        return eval_binary(ctx->children[1]->getText(), a, b, ctx);
+      }
+      // A left-leaning chain (a + b + c ...) is as deep as it has operators,
+      // which the parser's nesting limit does not bound: walk it in a loop.
+      std::vector<P::ExpressionContext*> spine{ctx};
+      while (kind_of_(lhs) == NodeKind::Binary) {
+        spine.push_back(lhs);
+        lhs = static_cast<P::ExpressionContext*>(lhs->children[0]);
+      }
+      Value acc = eval(lhs, scope);
+      for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+        Value b = eval(static_cast<P::ExpressionContext*>((*it)->children[2]), scope);
+        acc = eval_binary((*it)->children[1]->getText(), acc, b, *it);
+      }
+      return acc;
     }
     default: break;  // the rarer forms below
   }
@@ -271,6 +301,11 @@ Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
     const std::string op = u->op->getText();
     if (a.kind == Value::Unknown) return a;  // the user of the value reports it
     if (op == "-") {
+      if (a.exact_int()) {
+        if (a.ival == std::numeric_limits<int64_t>::min())
+          fail(ctx, "integer overflow: -(" + std::to_string(a.ival) + ") does not fit in 64 bits");
+        return Value::integer(-a.ival);
+      }
       if (a.kind == Value::Num || a.kind == Value::Duration) {
         a.num = -a.num;
         return a;
@@ -293,8 +328,7 @@ Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
       fail(ctx, "cannot apply '!' to " + std::string(kind_name(a.kind)));
     }
     // ~
-    if (a.kind == Value::Num && a.num.is_const() && a.is_int)
-      return Value::number(double(~static_cast<int64_t>(a.num.value())), true);
+    if (a.exact_int()) return Value::integer(~a.ival);
     fail(ctx, "'~' needs a constant integer");
   }
   if (auto* ix = dynamic_cast<P::IndexExpressionContext*>(ctx)) {
@@ -321,10 +355,10 @@ Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
       if (!idx->rangeExpression().empty() || idx->setExpression()) fail(idx, "array slices are not supported here");
       return cur;
     }
-    if (base.kind == Value::Num && base.num.is_const() && base.is_int && idx->expression().size() == 1) {
+    if (base.exact_int() && idx->expression().size() == 1) {
       int64_t i = integer(idx->expression()[0], scope, "a bit index");
-      int64_t v = static_cast<int64_t>(base.num.value());
-      return Value::number(double((v >> i) & 1), true);
+      if (i < 0 || i > 63) fail(idx->expression()[0], "bit index " + std::to_string(i) + " is out of range for a 64-bit integer");
+      return Value::integer((base.ival >> i) & 1);
     }
     fail(ctx, "cannot index " + std::string(kind_name(base.kind)));
   }
@@ -339,8 +373,14 @@ Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
       if (a.kind == Value::Bool) return a;
     } else if (st->INT() || st->UINT()) {
       if (a.kind == Value::Bits) return a;  // int[n](c) compares as an integer
-      if (a.kind == Value::Num && a.num.is_const()) return Value::number(std::trunc(a.num.value()), true);
-      if (a.kind == Value::Bool) return Value::number(a.b ? 1 : 0, true);
+      if (a.exact_int()) return a;
+      int64_t i = 0;
+      if (a.kind == Value::Num && a.num.is_const()) {
+        if (!Value::whole_int64(std::trunc(a.num.value()), i))
+          fail(ctx, "cannot cast " + format_number(a.num.value()) + " to " + st->getText() + ": it does not fit in 64 bits");
+        return Value::integer(i);
+      }
+      if (a.kind == Value::Bool) return Value::integer(a.b ? 1 : 0);
     } else if (st->FLOAT() || st->ANGLE()) {
       if (a.kind == Value::Num) return Value::number(a.num);
       if (a.kind == Value::Bool) return Value::number(a.b ? 1 : 0);
@@ -376,7 +416,86 @@ Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
   fail(ctx, "unsupported expression");
 }
 
-Value Lowerer::eval_binary(const std::string& op, const Value& a, const Value& b, antlr4::ParserRuleContext* at) {
+/// `v` as a 64-bit integer: an integer constant, a boolean, or a whole
+/// number in range.
+static bool as_int64(const Value& v, int64_t& out) {
+  if (v.kind == Value::Bool) {
+    out = v.b;
+    return true;
+  }
+  if (v.kind != Value::Num || !v.num.is_const()) return false;
+  if (v.is_int) {
+    out = v.ival;
+    return true;
+  }
+  return Value::whole_int64(v.num.value(), out);
+}
+
+/// Integer arithmetic on constants, exact in 64 bits: overflow, division by
+/// zero and shifts out of range are errors at `at`.
+Value Lowerer::eval_integers(const std::string& op, int64_t x, int64_t y, antlr4::ParserRuleContext* at) {
+  auto overflow = [&]() {
+    fail(at, "integer overflow: " + std::to_string(x) + " " + op + " " + std::to_string(y) + " does not fit in 64 bits");
+  };
+  int64_t r = 0;
+  if (op == "+") {
+    if (__builtin_add_overflow(x, y, &r)) overflow();
+  } else if (op == "-") {
+    if (__builtin_sub_overflow(x, y, &r)) overflow();
+  } else if (op == "*") {
+    if (__builtin_mul_overflow(x, y, &r)) overflow();
+  } else if (op == "/" || op == "%") {
+    if (y == 0) fail(at, op == "/" ? "division by zero" : "modulo by zero");
+    if (y == -1) {  // x / -1 overflows for the smallest x; x % -1 is 0
+      if (op == "%") return Value::integer(0);
+      if (__builtin_sub_overflow(int64_t{0}, x, &r)) overflow();
+    } else {
+      r = op == "/" ? x / y : x % y;
+    }
+  } else if (op == "**") {
+    if (y < 0) return Value::number(std::pow(double(x), double(y)));
+    r = 1;
+    for (int64_t base = x, e = y; e > 0; e >>= 1) {
+      if ((e & 1) && __builtin_mul_overflow(r, base, &r)) overflow();
+      if (e > 1 && __builtin_mul_overflow(base, base, &base)) overflow();
+    }
+  } else if (op == "<<" || op == ">>") {
+    if (y < 0 || y > 63)
+      fail(at, "shift by " + std::to_string(y) + " is out of range (a 64-bit integer shifts by 0 to 63)");
+    if (op == ">>") return Value::integer(x >> y);
+    r = static_cast<int64_t>(static_cast<uint64_t>(x) << y);
+    if ((r >> y) != x) overflow();
+  } else if (op == "&") {
+    r = x & y;
+  } else if (op == "|") {
+    r = x | y;
+  } else if (op == "^") {
+    r = x ^ y;
+  } else if (op == "<") {
+    return Value::boolean(x < y);
+  } else if (op == ">") {
+    return Value::boolean(x > y);
+  } else if (op == "<=") {
+    return Value::boolean(x <= y);
+  } else if (op == ">=") {
+    return Value::boolean(x >= y);
+  } else if (op == "==") {
+    return Value::boolean(x == y);
+  } else if (op == "!=") {
+    return Value::boolean(x != y);
+  } else if (op == "&&") {
+    return Value::boolean(x != 0 && y != 0);
+  } else if (op == "||") {
+    return Value::boolean(x != 0 || y != 0);
+  } else {
+    fail(at, "unsupported operator '" + op + "'");
+  }
+  return Value::integer(r);
+}
+
+Value Lowerer::eval_binary(const std::string& op_text, const Value& a, const Value& b, antlr4::ParserRuleContext* at) {
+  // OpenQASM 2's `^` is a power, not exclusive or.
+  const std::string& op = version_ == 2 && op_text == "^" ? kPowerOperator : op_text;
   auto as_num = [&](const Value& v) -> std::optional<Expr> {
     if (v.kind == Value::Num) return v.num;
     if (v.kind == Value::Bool) return Expr(v.b ? 1.0 : 0.0);
@@ -389,8 +508,8 @@ Value Lowerer::eval_binary(const std::string& op, const Value& a, const Value& b
     auto n = as_num(other);
     if (!n || !n->is_const())
       fail(at, "measured bits can only be compared with a compile-time constant");
-    double v = n->value();
-    if (v < 0 || std::trunc(v) != v) fail(at, "measured bits can only be compared with a non-negative integer");
+    int64_t v = 0;
+    if (!as_int64(other, v) || v < 0) fail(at, "measured bits can only be compared with a non-negative integer");
     Value c;
     c.kind = Value::Cond;
     c.conds = {Condition{bits.bits, static_cast<uint64_t>(v), op == "=="}};
@@ -444,20 +563,20 @@ Value Lowerer::eval_binary(const std::string& op, const Value& a, const Value& b
     fail(at, "operator '" + op + "' needs numbers, got " + std::string(kind_name(a.kind)) + " and " + kind_name(b.kind));
   const bool ints = a.is_int && b.is_int;
   const bool consts = na->is_const() && nb->is_const();
+  if (a.exact_int() && b.exact_int()) return eval_integers(op, a.ival, b.ival, at);
   if (op == "+") return Value::number(*na + *nb, ints);
   if (op == "-") return Value::number(*na - *nb, ints);
   if (op == "*") return Value::number(*na * *nb, ints);
   if (op == "/") {
     if (nb->is_const() && nb->value() == 0) fail(at, "division by zero");
-    if (ints && consts) return Value::number(std::trunc(na->value() / nb->value()), true);
     return Value::number(*na / *nb);
   }
   if (op == "**") return Value::number(Expr::binary(ExprOp::Pow, *na, *nb), ints);
   if (!consts) fail(at, "operator '" + op + "' on input parameters is not supported");
   double x = na->value(), y = nb->value();
   if (op == "%") {
-    if (y == 0) fail(at, "division by zero");
-    return Value::number(ints ? double(static_cast<int64_t>(x) % static_cast<int64_t>(y)) : std::fmod(x, y), ints);
+    if (y == 0) fail(at, "modulo by zero");
+    return Value::number(std::fmod(x, y));
   }
   if (op == "<") return Value::boolean(x < y);
   if (op == ">") return Value::boolean(x > y);
@@ -467,12 +586,12 @@ Value Lowerer::eval_binary(const std::string& op, const Value& a, const Value& b
   if (op == "!=") return Value::boolean(x != y);
   if (op == "&&") return Value::boolean(x != 0 && y != 0);
   if (op == "||") return Value::boolean(x != 0 || y != 0);
-  auto ix = static_cast<int64_t>(x), iy = static_cast<int64_t>(y);
-  if (op == "<<") return Value::number(double(ix << iy), true);
-  if (op == ">>") return Value::number(double(ix >> iy), true);
-  if (op == "&") return Value::number(double(ix & iy), true);
-  if (op == "|") return Value::number(double(ix | iy), true);
-  if (op == "^") return Value::number(double(ix ^ iy), true);
+  if (op == "<<" || op == ">>" || op == "&" || op == "|" || op == "^") {
+    int64_t ix = 0, iy = 0;
+    if (!as_int64(a, ix) || !as_int64(b, iy))
+      fail(at, "operator '" + op + "' needs integers, got " + format_number(x) + " and " + format_number(y));
+    return eval_integers(op, ix, iy, at);
+  }
   fail(at, "unsupported operator '" + op + "'");
 }
 

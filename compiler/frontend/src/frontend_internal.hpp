@@ -37,8 +37,22 @@ using detail::Library;
 using detail::Prim;
 namespace fs = std::filesystem;
 
-constexpr uint64_t kMaxLoopIterations = 10'000'000;
+// Limits, checked before anything of their size is built. All are fixed:
+// each is far above what real programs need and far below what would
+// exhaust memory or the stack.
+constexpr uint64_t kMaxLoopIterations = 10'000'000;  ///< one loop, and all loops together
 constexpr uint32_t kMaxQubits = 1u << 20;
+constexpr uint32_t kMaxClbits = 1u << 24;
+constexpr uint64_t kMaxOperations = 10'000'000;      ///< operations in the circuit
+constexpr uint64_t kMaxPowRepetitions = 1'000'000;   ///< |k| of an integer pow(k)
+constexpr uint64_t kMaxGateExpansions = 10'000'000;  ///< defined-gate bodies inlined, in all
+constexpr int kMaxGateDepth = 256;                   ///< defined gates inlined inside each other
+/// Parser rules nested inside each other (a parenthesis is one, a block
+/// two, an `if` three). The parse survives about 4500 nested `if`s and 7900
+/// parentheses on an 8 MB stack; 1000 rules leave a wide margin, also on
+/// smaller thread stacks.
+constexpr std::size_t kMaxNesting = 1000;
+constexpr std::size_t kMaxIncludeDepth = 64;
 
 // ---------------------------------------------------------------- errors
 
@@ -55,6 +69,11 @@ struct RetryWithLL {};
 /// Stop lowering (after `end;`, or after syntax errors in an included file).
 struct EndProgram {};
 
+/// The parser nested past kMaxNesting rules at token `at`.
+struct NestingTooDeep {
+  antlr4::Token* at;
+};
+
 // ---------------------------------------------------------------- values
 
 /// A compile-time value of a classical expression.
@@ -62,6 +81,7 @@ struct Value {
   enum Kind { Unknown, Num, Bool, Bits, Cond, Array, Duration, Measured } kind = Unknown;
   Expr num;                          ///< Num: value (symbolic for inputs)
   bool is_int = false;               ///< Num: integer-typed
+  int64_t ival = 0;                  ///< Num, is_int and constant: the exact value
   bool b = false;                    ///< Bool
   std::vector<uint32_t> bits;        ///< Bits: clbits, [0] least significant
   std::vector<Condition> conds;      ///< Cond: all must hold
@@ -70,12 +90,32 @@ struct Value {
   std::vector<uint32_t> qubits;      ///< Measured: a pending `measure` of these
   std::string name;                  ///< Unknown: the variable it came from
 
+  /// A number; an integer-typed constant must be whole and fit in 64 bits
+  /// to stay an integer (callers that may overflow check first).
   static Value number(Expr e, bool is_int = false) {
     Value v;
     v.kind = Num;
     v.num = std::move(e);
     v.is_int = is_int;
+    if (is_int && v.num.is_const()) v.is_int = whole_int64(v.num.value(), v.ival);
     return v;
+  }
+  /// An exact integer constant.
+  static Value integer(int64_t i) {
+    Value v;
+    v.kind = Num;
+    v.num = Expr(static_cast<double>(i));
+    v.is_int = true;
+    v.ival = i;
+    return v;
+  }
+  /// True for an integer constant (ival holds it exactly).
+  bool exact_int() const { return kind == Num && is_int && num.is_const(); }
+  /// `d` as a 64-bit integer when it is whole and in range.
+  static bool whole_int64(double d, int64_t& out) {
+    if (!(d >= -0x1p63 && d < 0x1p63) || std::trunc(d) != d) return false;
+    out = static_cast<int64_t>(d);
+    return true;
   }
   static Value boolean(bool b) {
     Value v;
@@ -245,6 +285,8 @@ class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
   NodeKind kind_ = NodeKind::Other;
 };
 
+inline const std::string kPowerOperator = "**";
+
 inline bool is_expression(NodeKind k) { return k >= NodeKind::Paren && k <= NodeKind::Durationof; }
 
 struct ParsedFile {
@@ -333,6 +375,7 @@ class Lowerer {
   uint32_t physical_qubit(antlr4::tree::TerminalNode* node);
   Value eval(P::ExpressionContext* ctx, Scope& scope);
   Value eval_binary(const std::string& op, const Value& a, const Value& b, antlr4::ParserRuleContext* at);
+  Value eval_integers(const std::string& op, int64_t x, int64_t y, antlr4::ParserRuleContext* at);
   Value eval_call(P::CallExpressionContext* ctx, Scope& scope);
   Value eval_literal(P::LiteralExpressionContext* ctx, Scope& scope);
   Value eval_declaration(P::DeclarationExpressionContext* ctx, Scope& scope);
@@ -374,6 +417,7 @@ class Lowerer {
   Classifier kind_of_;
   int version_ = 3;
   bool version_known_ = false;
+  bool strict2_ = false;  ///< declared `OPENQASM 2.0;`: OpenQASM 3 syntax is refused
   bool std_included_ = false, qelib_included_ = false;
   bool retain_trees_ = false;
   bool uses_physical_ = false, uses_virtual_ = false;
