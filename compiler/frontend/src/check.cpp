@@ -86,7 +86,7 @@ void Lowerer::declare_callable(const std::string& name, Symbol sym, antlr4::Pars
                  "' is already defined (at " + where(it->second.loc) + ")");
   if (version_ == 3 && std_included_ && detail::find_library_gate(Library::StdGates, name))
     fail(at, "gate '" + name + "' is already defined in stdgates.inc");
-  if (version_ == 3 && detail::find_library_gate(Library::Builtin3, name))
+  if (detail::find_library_gate(version_ == 3 ? Library::Builtin3 : Library::Builtin2, name))
     fail(at, "'" + name + "' is a built-in gate and cannot be redefined");
   callables_.emplace(name, std::move(sym));
   direct_gates_.clear();
@@ -620,5 +620,244 @@ Value Lowerer::eval_call(P::CallExpressionContext* ctx, Scope& scope) {
   return Value::number(Expr::unary(it->second, number(args[0], scope, "the argument of " + name)));
 }
 
+
+}  // namespace qforge::frontend_detail
+
+namespace qforge::frontend_detail {
+
+// ---------------------------------------------------------------- definitions
+
+/// The names every expression may use without declaring them.
+static bool is_builtin_constant(const std::string& name) {
+  return name == "pi" || name == "π" || name == "tau" || name == "τ" || name == "euler" || name == "ℇ";
+}
+
+void Lowerer::check_gate_names(antlr4::tree::ParseTree* t, const GateDef& def, bool& uses_params) {
+  if (auto* lit = dynamic_cast<P::LiteralExpressionContext*>(t)) {
+    if (lit->HardwareQubit()) fail(lit, "a physical qubit cannot be used as a value");
+    auto* id = lit->Identifier();
+    if (!id) return;
+    const std::string name = id->getText();
+    auto has = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), name) != v.end(); };
+    if (has(def.params)) {
+      uses_params = true;
+      return;
+    }
+    if (has(def.qubits)) fail(lit, "'" + name + "' is a qubit and cannot be used as a value");
+    if (Symbol* sym = global_.find_local(name)) {
+      if (sym->kind == Symbol::Const) return;
+      fail(lit, "the body of gate '" + def.name + "' can only use its parameters, its qubit arguments and constants; '" +
+                    name + "' is declared outside it");
+    }
+    if (Symbol* c = find_callable(name))
+      fail(lit, "'" + name + "' is a " + std::string(c->kind == Symbol::Gate ? "gate" : "subroutine") +
+                    " and cannot be used as a value");
+    if (!is_builtin_constant(name)) fail(lit, "undefined name '" + name + "'");
+    return;
+  }
+  for (auto* child : t->children) check_gate_names(child, def, uses_params);
+}
+
+void Lowerer::check_gate_statement(const GateDef& def, P::StatementOrScopeContext* s) {
+  P::StatementContext* st = s->statement();
+  if (!st) fail(s, "nested scopes are not allowed in a gate body");
+  if (st->pragma() || st->nopStatement()) return;
+  std::vector<P::GateOperandContext*> operands;
+  auto* call = st->gateCallStatement();
+  if (auto* b = st->barrierStatement()) {
+    if (auto* list = b->gateOperandList()) operands = list->gateOperand();
+  } else if (!call) {
+    fail(st, "only gate calls are allowed in the body of gate '" + def.name + "'");
+  } else if (auto* list = call->gateOperandList()) {
+    operands = list->gateOperand();
+  }
+  // Operands: the gate's own qubit arguments, each a single qubit.
+  std::vector<std::string> used;
+  for (auto* o : operands) {
+    if (o->HardwareQubit())
+      fail(o, "the body of gate '" + def.name + "' can only use its own qubit arguments; '" + o->getText() +
+                  "' is a physical qubit");
+    auto* id = o->indexedIdentifier();
+    const std::string name = id->Identifier()->getText();
+    const bool is_qubit = std::find(def.qubits.begin(), def.qubits.end(), name) != def.qubits.end();
+    if (!is_qubit) {
+      if (std::find(def.params.begin(), def.params.end(), name) != def.params.end())
+        fail(o, "'" + name + "' is a parameter of gate '" + def.name + "', not a qubit");
+      if (global_.find_local(name))
+        fail(o, "the body of gate '" + def.name + "' can only use its own qubit arguments; '" + name +
+                    "' is declared outside it");
+      fail(o, "undefined name '" + name + "'");
+    }
+    if (!id->indexOperator().empty())
+      fail(o, "gate argument '" + name + "' is a single qubit and cannot be indexed");
+    if (call && std::find(used.begin(), used.end(), name) != used.end())
+      fail(o, "qubit " + name + " is used twice in one gate call");
+    used.push_back(name);
+  }
+  if (!call) return;
+  if (strict2_) check_openqasm2_call(call);
+  const std::string name = call->GPHASE() ? "gphase" : call->Identifier()->getText();
+  if (name == def.name)
+    fail(call, "gate '" + name + "' calls itself; a gate cannot be defined in terms of itself");
+  // Modifiers and parameters use only parameters and constants; a control
+  // count that is a constant is counted.
+  std::size_t num_ctrl = 0;
+  bool ctrl_known = true;
+  for (auto* m : call->gateModifier()) {
+    bool uses_params = false;
+    if (auto* e = m->expression()) check_gate_names(e, def, uses_params);
+    if (m->INV() || m->POW()) continue;
+    if (!m->expression()) ++num_ctrl;
+    else if (uses_params) ctrl_known = false;
+    else num_ctrl += static_cast<std::size_t>(std::max<int64_t>(0, integer(m->expression(), global_, "a ctrl() count")));
+  }
+  std::size_t num_params = 0;
+  if (auto* list = call->expressionList()) {
+    for (auto* e : list->expression()) {
+      bool uses_params = false;
+      check_gate_names(e, def, uses_params);
+      ++num_params;
+    }
+  }
+  std::size_t want_p = 0, want_q = 0;
+  if (!gate_arity(name, call, want_p, want_q)) return;  // a subroutine: checked where it is defined
+  if (num_params != want_p)
+    fail(call, "gate '" + name + "' expects " + std::to_string(want_p) + " parameter" + (want_p == 1 ? "" : "s") +
+                   ", got " + std::to_string(num_params));
+  if (ctrl_known && operands.size() != want_q + num_ctrl)
+    fail(call, qubit_count_message(name, num_ctrl, want_q, operands.size()));
+}
+
+bool Lowerer::check_gate_body(const GateDef& def) {
+  bool ok = true;
+  for (auto* s : def.body->statementOrScope()) {
+    try {
+      check_gate_statement(def, s);
+    } catch (const SemanticError& e) {
+      report(e);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+void Lowerer::check_def_body(const SubDef& def) {
+  // Names the body declares anywhere (blocks are not told apart), and its
+  // arguments.
+  std::unordered_set<std::string> local;
+  for (const auto& a : def.args) local.insert(a.name);
+  std::function<void(antlr4::tree::ParseTree*)> collect = [&](antlr4::tree::ParseTree* t) {
+    antlr4::tree::TerminalNode* id = nullptr;
+    if (auto* d = dynamic_cast<P::ClassicalDeclarationStatementContext*>(t)) id = d->Identifier();
+    else if (auto* d = dynamic_cast<P::ConstDeclarationStatementContext*>(t)) id = d->Identifier();
+    else if (auto* d = dynamic_cast<P::AliasDeclarationStatementContext*>(t)) id = d->Identifier();
+    else if (auto* d = dynamic_cast<P::ForStatementContext*>(t)) id = d->Identifier();
+    else if (auto* d = dynamic_cast<P::QuantumDeclarationStatementContext*>(t)) id = d->Identifier();
+    else if (auto* d = dynamic_cast<P::OldStyleDeclarationStatementContext*>(t)) id = d->Identifier();
+    if (id) local.insert(id->getText());
+    for (auto* child : t->children) collect(child);
+  };
+  collect(def.body);
+  auto known = [&](const std::string& name) {
+    return local.count(name) || global_.find_local(name) || find_callable(name) || is_builtin_constant(name);
+  };
+  std::function<void(antlr4::tree::ParseTree*)> walk = [&](antlr4::tree::ParseTree* t) {
+    if (auto* lit = dynamic_cast<P::LiteralExpressionContext*>(t)) {
+      if (auto* id = lit->Identifier(); id && !known(id->getText())) fail(lit, "undefined name '" + id->getText() + "'");
+    } else if (auto* ix = dynamic_cast<P::IndexedIdentifierContext*>(t)) {
+      if (!known(ix->Identifier()->getText())) fail(ix, "undefined name '" + ix->Identifier()->getText() + "'");
+    } else if (auto* c = dynamic_cast<P::CallExpressionContext*>(t)) {
+      if (c->Identifier()->getText() == def.name)
+        fail(c, "subroutine '" + def.name + "' calls itself; recursion is not supported");
+    } else if (auto* g = dynamic_cast<P::GateCallStatementContext*>(t)) {
+      const std::string name = g->GPHASE() ? "gphase" : g->Identifier()->getText();
+      if (name == def.name) fail(g, "subroutine '" + def.name + "' calls itself; recursion is not supported");
+      std::size_t want_p = 0, want_q = 0;
+      gate_arity(name, g, want_p, want_q);  // an undefined gate is reported here
+    }
+    for (auto* child : t->children) walk(child);
+  };
+  walk(def.body);
+}
+
+}  // namespace qforge::frontend_detail
+
+namespace qforge::frontend_detail {
+
+// ---------------------------------------------------------------- OpenQASM 2.0
+
+namespace {
+const char* const kNeeds3 = " is not OpenQASM 2.0; a file that uses it must declare OPENQASM 3.0";
+}
+
+void Lowerer::check_openqasm2_call(P::GateCallStatementContext* ctx) {
+  if (!ctx->gateModifier().empty())
+    fail(ctx->gateModifier()[0], "the gate modifier '" + ctx->gateModifier()[0]->getStart()->getText() + " @'" + kNeeds3);
+  if (ctx->GPHASE()) fail(ctx, std::string("gphase") + kNeeds3);
+  if (auto* list = ctx->gateOperandList()) {
+    for (auto* o : list->gateOperand()) {
+      if (o->HardwareQubit()) fail(o, "the physical qubit " + o->getText() + kNeeds3);
+      for (auto* idx : o->indexedIdentifier()->indexOperator())
+        if (idx->setExpression() || !idx->rangeExpression().empty() || idx->expression().size() != 1)
+          fail(idx, "OpenQASM 2.0 indexes a register with one integer, as q[0]");
+    }
+  }
+}
+
+void Lowerer::check_openqasm2(P::StatementContext* ctx) {
+  if (auto* s = ctx->gateCallStatement()) return check_openqasm2_call(s);
+  if (auto* s = ctx->oldStyleDeclarationStatement()) {
+    if (!s->designator()) {
+      const std::string kind = s->QREG() ? "qreg" : "creg";
+      fail(s, "OpenQASM 2.0 requires a register size: '" + kind + " " + s->Identifier()->getText() + "[n];'");
+    }
+    return;
+  }
+  if (auto* s = ctx->measureArrowAssignmentStatement()) {
+    if (!s->indexedIdentifier() && !s->quantumCallExpression())
+      fail(s, "OpenQASM 2.0 requires a target for measure: 'measure " +
+                  s->measureExpression()->gateOperand()->getText() + " -> c;'");
+    return;
+  }
+  if (auto* s = ctx->ifStatement()) {
+    if (s->else_body) fail(s->ELSE()->getSymbol(), std::string("'else'") + kNeeds3);
+    if (!s->if_body->statement()) fail(s->if_body, "OpenQASM 2.0 conditions one operation, as 'if (c == 1) x q[0];'");
+    return;
+  }
+  if (ctx->includeStatement() || ctx->gateStatement() || ctx->resetStatement() || ctx->barrierStatement() ||
+      ctx->pragma())
+    return;
+  if (auto* s = ctx->quantumDeclarationStatement())
+    fail(s, "OpenQASM 2.0 declares qubits as 'qreg " + s->Identifier()->getText() + "[n];', not with 'qubit'");
+  if (auto* s = ctx->classicalDeclarationStatement()) {
+    if (s->scalarType() && s->scalarType()->BIT())
+      fail(s, "OpenQASM 2.0 declares bits as 'creg " + s->Identifier()->getText() + "[n];', not with 'bit'");
+    fail(s, std::string("a classical variable") + kNeeds3);
+  }
+  if (auto* s = ctx->assignmentStatement()) {
+    if (s->measureExpression())
+      fail(s, "OpenQASM 2.0 measures as 'measure " + s->measureExpression()->gateOperand()->getText() + " -> " +
+                  s->indexedIdentifier()->getText() + ";'");
+    fail(s, std::string("assignment") + kNeeds3);
+  }
+  const char* what = nullptr;
+  if (ctx->constDeclarationStatement()) what = "'const'";
+  else if (auto* s = ctx->ioDeclarationStatement()) what = s->INPUT() ? "'input'" : "'output'";
+  else if (ctx->defStatement()) what = "a subroutine ('def')";
+  else if (ctx->forStatement()) what = "a 'for' loop";
+  else if (ctx->whileStatement()) what = "a 'while' loop";
+  else if (ctx->switchStatement()) what = "'switch'";
+  else if (ctx->aliasDeclarationStatement()) what = "'let'";
+  else if (ctx->breakStatement() || ctx->continueStatement()) what = "'break' and 'continue'";
+  else if (ctx->endStatement()) what = "'end'";
+  else if (ctx->returnStatement()) what = "'return'";
+  else if (ctx->expressionStatement()) what = "an expression statement";
+  else if (ctx->delayStatement()) what = "'delay'";
+  else if (ctx->boxStatement()) what = "'box'";
+  else if (ctx->nopStatement()) what = "'nop'";
+  else if (ctx->externStatement()) what = "'extern'";
+  else if (ctx->defcalStatement() || ctx->calStatement() || ctx->calibrationGrammarStatement()) what = "a calibration";
+  if (what) fail(ctx, what + std::string(kNeeds3));
+}
 
 }  // namespace qforge::frontend_detail

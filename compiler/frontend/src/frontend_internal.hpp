@@ -149,6 +149,8 @@ struct GateDef {
   /// that gate's exact matrix (Qiskit writes such definitions for gates
   /// outside stdgates.inc): calls then become the table gate itself.
   std::optional<GateId> table_gate;
+  /// Its body has errors (reported where it is defined): calls emit nothing.
+  bool invalid = false;
 };
 
 struct DefArg {
@@ -163,6 +165,7 @@ struct SubDef {
   std::vector<DefArg> args;
   P::ScopeContext* body = nullptr;
   SourceLoc loc;
+  bool invalid = false;  ///< as GateDef::invalid
 };
 
 struct Symbol {
@@ -336,6 +339,14 @@ class Lowerer {
   void lower_io_decl(P::IoDeclarationStatementContext* ctx, Scope& scope);
   void lower_gate_def(P::GateStatementContext* ctx, Scope& scope);
   bool definition_matches(const GateDef& def, GateId g);
+  // definitions, checked where they are written (check.cpp)
+  bool check_gate_body(const GateDef& def);
+  void check_gate_statement(const GateDef& def, P::StatementOrScopeContext* s);
+  void check_gate_names(antlr4::tree::ParseTree* t, const GateDef& def, bool& uses_params);
+  void check_def_body(const SubDef& def);
+  // OpenQASM 2.0 files (check.cpp)
+  void check_openqasm2(P::StatementContext* ctx);
+  void check_openqasm2_call(P::GateCallStatementContext* ctx);
   void lower_def(P::DefStatementContext* ctx, Scope& scope);
   void lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, const CallMods& outer);
   bool try_direct_call(P::GateCallStatementContext* ctx, const std::string& name, Scope& scope,
@@ -344,6 +355,11 @@ class Lowerer {
   void lower_assignment(P::AssignmentStatementContext* ctx, Scope& scope);
   Flow lower_for(P::ForStatementContext* ctx, Scope& scope);
   Flow lower_while(P::WhileStatementContext* ctx, Scope& scope);
+  Flow lower_loop_body(P::ForStatementContext* ctx, Scope& scope, const Value& item);
+  void count_loop_iteration();
+  void check_clbits(int64_t n, antlr4::ParserRuleContext* at);
+  /// Report a limit reached at the current statement and stop lowering.
+  [[noreturn]] void stop(const std::string& msg);
   Flow lower_if(P::IfStatementContext* ctx, Scope& scope);
   Flow lower_switch(P::SwitchStatementContext* ctx, Scope& scope);
 
@@ -351,6 +367,10 @@ class Lowerer {
   void apply_gate(const std::string& name, antlr4::ParserRuleContext* at, std::vector<Expr> params,
                   std::vector<uint32_t> qubits, std::size_t num_ctrl, const std::vector<bool>& ctrl_pos,
                   double power, const CallMods& outer);
+  /// The parameter and qubit counts of gate `name`; false for a subroutine.
+  /// An undefined gate is an error at `at`.
+  bool gate_arity(const std::string& name, antlr4::ParserRuleContext* at, std::size_t& want_p, std::size_t& want_q);
+  std::string qubit_count_message(const std::string& name, std::size_t num_ctrl, std::size_t want_q, std::size_t got);
   void apply_named(const std::string& name, antlr4::ParserRuleContext* at, const std::vector<Expr>& params,
                    const std::vector<uint32_t>& targets, const std::vector<uint32_t>& controls, double power);
   void emit_prims(const std::vector<Prim>& prims, const std::vector<uint32_t>& targets,
@@ -426,6 +446,9 @@ class Lowerer {
   const SourceFile* current_file_ = nullptr;
   std::vector<Condition> conditions_;  ///< active run-time conditions
   int def_depth_ = 0;
+  int gate_depth_ = 0;               ///< defined gates being inlined inside each other
+  uint64_t gate_expansions_ = 0;     ///< defined-gate bodies inlined so far
+  uint64_t loop_iterations_ = 0;     ///< loop bodies lowered so far
   const std::string* gate_body_ = nullptr;  ///< name of the gate whose body is lowered
   SourceLoc cur_loc_;  ///< the statement being lowered (the outermost call in a body)
   std::optional<Value> return_value_;
