@@ -43,7 +43,9 @@ namespace fs = std::filesystem;
 constexpr uint64_t kMaxLoopIterations = 10'000'000;  ///< one loop, and all loops together
 constexpr uint32_t kMaxQubits = 1u << 20;
 constexpr uint32_t kMaxClbits = 1u << 24;
-constexpr uint64_t kMaxOperations = 10'000'000;      ///< operations in the circuit
+/// Operations in the circuit: about 350 bytes each while lowering, so the
+/// limit stays near 1.4 GB.
+constexpr uint64_t kMaxOperations = 4'000'000;
 constexpr uint64_t kMaxPowRepetitions = 1'000'000;   ///< |k| of an integer pow(k)
 constexpr uint64_t kMaxGateExpansions = 10'000'000;  ///< defined-gate bodies inlined, in all
 constexpr int kMaxGateDepth = 256;                   ///< defined gates inlined inside each other

@@ -392,7 +392,7 @@ std::optional<SemanticError> prescan(const SourceFile& file) {
         }
         const auto c = static_cast<unsigned char>(t[i + k]);
         if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF))
-          problem = "byte " + hex_byte(b) + " starts a " + std::to_string(len) + "-byte character that is cut short";
+          problem = "byte " + hex_byte(b) + " begins an invalid or incomplete character";
       }
     }
     if (!problem.empty())
