@@ -683,9 +683,7 @@ void Lowerer::check_gate_statement(const GateDef& def, P::StatementOrScopeContex
     if (!is_qubit) {
       if (std::find(def.params.begin(), def.params.end(), name) != def.params.end())
         fail(o, "'" + name + "' is a parameter of gate '" + def.name + "', not a qubit");
-      if (global_.find_local(name))
-        fail(o, "the body of gate '" + def.name + "' can only use its own qubit arguments; '" + name +
-                    "' is declared outside it");
+      if (global_.find_local(name)) fail(o, outside_gate_message(def.name, name));
       fail(o, "undefined name '" + name + "'");
     }
     if (!id->indexOperator().empty())
@@ -721,9 +719,7 @@ void Lowerer::check_gate_statement(const GateDef& def, P::StatementOrScopeContex
   }
   std::size_t want_p = 0, want_q = 0;
   if (!gate_arity(name, call, want_p, want_q)) return;  // a subroutine: checked where it is defined
-  if (num_params != want_p)
-    fail(call, "gate '" + name + "' expects " + std::to_string(want_p) + " parameter" + (want_p == 1 ? "" : "s") +
-                   ", got " + std::to_string(num_params));
+  if (num_params != want_p) fail(call, parameter_count_message(name, want_p, num_params));
   if (ctrl_known && operands.size() != want_q + num_ctrl)
     fail(call, qubit_count_message(name, num_ctrl, want_q, operands.size()));
 }

@@ -372,7 +372,9 @@ class Lowerer {
   /// The parameter and qubit counts of gate `name`; false for a subroutine.
   /// An undefined gate is an error at `at`.
   bool gate_arity(const std::string& name, antlr4::ParserRuleContext* at, std::size_t& want_p, std::size_t& want_q);
-  std::string qubit_count_message(const std::string& name, std::size_t num_ctrl, std::size_t want_q, std::size_t got);
+  static std::string parameter_count_message(const std::string& name, std::size_t want_p, std::size_t got);
+  static std::string outside_gate_message(const std::string& gate, const std::string& name);
+  static std::string qubit_count_message(const std::string& name, std::size_t num_ctrl, std::size_t want_q, std::size_t got);
   void apply_named(const std::string& name, antlr4::ParserRuleContext* at, const std::vector<Expr>& params,
                    const std::vector<uint32_t>& targets, const std::vector<uint32_t>& controls, double power);
   void emit_prims(const std::vector<Prim>& prims, const std::vector<uint32_t>& targets,

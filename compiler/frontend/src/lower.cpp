@@ -638,9 +638,7 @@ void Lowerer::apply_gate(const std::string& name, antlr4::ParserRuleContext* at,
                          double power, const CallMods& outer) {
   std::size_t want_q = 0, want_p = 0;
   gate_arity(name, at, want_p, want_q);
-  if (params.size() != want_p)
-    fail(at, "gate '" + name + "' expects " + std::to_string(want_p) + " parameter" + (want_p == 1 ? "" : "s") +
-                 ", got " + std::to_string(params.size()));
+  if (params.size() != want_p) fail(at, parameter_count_message(name, want_p, params.size()));
   if (qubits.size() != want_q + num_ctrl) fail(at, qubit_count_message(name, num_ctrl, want_q, qubits.size()));
   {
     std::vector<uint32_t> all = qubits;
@@ -661,6 +659,15 @@ void Lowerer::apply_gate(const std::string& name, antlr4::ParserRuleContext* at,
   for (uint32_t q : flipped) emit_gate(GateId::X, {}, {q}, {});
   apply_named(name, at, params, targets, controls, power * outer.power);
   for (uint32_t q : flipped) emit_gate(GateId::X, {}, {q}, {});
+}
+
+std::string Lowerer::parameter_count_message(const std::string& name, std::size_t want_p, std::size_t got) {
+  return "gate '" + name + "' expects " + std::to_string(want_p) + " parameter" + (want_p == 1 ? "" : "s") + ", got " +
+         std::to_string(got);
+}
+
+std::string Lowerer::outside_gate_message(const std::string& gate, const std::string& name) {
+  return "the body of gate '" + gate + "' can only use its own qubit arguments; '" + name + "' is declared outside it";
 }
 
 std::string Lowerer::qubit_count_message(const std::string& name, std::size_t num_ctrl, std::size_t want_q,
@@ -1224,8 +1231,7 @@ std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const st
   }
   if (!want_qubits && !is_c) fail(at, "'" + name + "' is not a bit register");
   if (gate_body_ && sym->kind != Symbol::GateQubit)
-    fail(at, "the body of gate '" + *gate_body_ + "' can only use its own qubit arguments; '" + name +
-                 "' is declared outside it");
+    fail(at, outside_gate_message(*gate_body_, name));
   if (!index.empty() && sym->kind == Symbol::GateQubit) fail(at, "gate argument '" + name + "' is a single qubit and cannot be indexed");
   if (!index.empty() && !sym->is_array && sym->kind != Symbol::Alias)
     fail(at, "'" + name + "' is a single " + std::string(is_q ? "qubit" : "bit") + " and cannot be indexed");
