@@ -5,6 +5,8 @@
 // chains), generated here so that the tests stay small and fast.
 #include "qforge/frontend.hpp"
 
+#include "test_frontend_helpers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,20 +14,13 @@
 #include <string>
 #include <vector>
 
-namespace qforge {
+namespace qforge::test_frontend {
 namespace {
-
-struct CheckCase {
-  const char* name;
-  const char* source;
-  const char* expected;
-};
 
 // Programs are compiled as "test.qasm". Grouped by what is checked:
 // recursion; gate and subroutine bodies where they are defined; exact
 // integer constants; resource limits; UTF-8; stray characters; OpenQASM 2.0.
-const std::vector<CheckCase>& check_cases() {
-  static const std::vector<CheckCase> cases = {
+const std::vector<DiagnosticCase> kCheckCases = {
     {"GateCallsItself",
        "OPENQASM 3.0;\n"
        "include \"stdgates.inc\";\n"
@@ -570,27 +565,17 @@ const std::vector<CheckCase>& check_cases() {
        "test.qasm:4:1: error: a 'while' loop is not OpenQASM 2.0; a file that uses it must declare OPENQASM 3.0\n"
        "    while (false) h q[0];\n"
        "    ^\n"},
-  };
-  return cases;
-}
+};
 
-std::string diagnostics_of(const std::string& source, const CompileOptions& opt = {}) {
-  DiagnosticSink d;
-  compile_source(source, "test.qasm", opt, d);
-  return d.format();
-}
-
-class FrontendChecks : public ::testing::TestWithParam<CheckCase> {};
+class FrontendChecks : public ::testing::TestWithParam<DiagnosticCase> {};
 
 TEST_P(FrontendChecks, ExactDiagnostic) {
-  const CheckCase& c = GetParam();
-  EXPECT_EQ(diagnostics_of(c.source), c.expected) << c.name << "\n" << c.source;
+  EXPECT_EQ(diagnostics_of(GetParam().source), GetParam().expected) << GetParam().name << "\n" << GetParam().source;
 }
 
-INSTANTIATE_TEST_SUITE_P(Frontend, FrontendChecks, ::testing::ValuesIn(check_cases()),
-                         [](const ::testing::TestParamInfo<CheckCase>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Frontend, FrontendChecks, ::testing::ValuesIn(kCheckCases), case_name);
 
-TEST(FrontendChecksMore, AtLeastFortyCases) { EXPECT_GE(check_cases().size(), 40u); }
+TEST(FrontendChecksMore, AtLeastFortyCases) { EXPECT_GE(kCheckCases.size(), 40u); }
 
 /// The first line of `diags` (the error itself, without the source line).
 std::string first_line(const std::string& diags) { return diags.substr(0, diags.find('\n')); }
@@ -671,26 +656,6 @@ TEST(FrontendChecksMore, IntegerEdgesAreExact) {
 
 // ------------------------------------------------ includes
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("qforge_fc_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name, std::ios::binary) << text;
-    return (path_ / name).string();
-  }
-  std::string path(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
 TEST(FrontendChecksMore, LongIncludeChainIsAnErrorNotAStackOverflow) {
   TempDir dir;
   const int n = 10'000;
@@ -698,9 +663,7 @@ TEST(FrontendChecksMore, LongIncludeChainIsAnErrorNotAStackOverflow) {
   for (int i = 1; i < n; ++i)
     dir.write("f" + std::to_string(i) + ".inc", "include \"f" + std::to_string(i + 1) + ".inc\";\n");
   dir.write("f" + std::to_string(n) + ".inc", "gate last a { U(0, 0, 0) a; }\n");
-  DiagnosticSink d;
-  compile_file(main, CompileOptions{}, d);
-  EXPECT_EQ(d.format(), dir.path("f63.inc") + ":1:1: error: includes nest more than 64 files deep (a fixed limit)\n"
+  EXPECT_EQ(file_diagnostics(main), dir.path("f63.inc") + ":1:1: error: includes nest more than 64 files deep (a fixed limit)\n"
                                               "    include \"f64.inc\";\n"
                                               "    ^\n");
 }
@@ -709,9 +672,7 @@ TEST(FrontendChecksMore, InvalidUtf8InAnIncludedFile) {
   TempDir dir;
   std::string main = dir.write("main.qasm", "OPENQASM 3.0;\ninclude \"bad.inc\";\nqubit q;\n");
   dir.write("bad.inc", "// \xff\n");
-  DiagnosticSink d;
-  compile_file(main, CompileOptions{}, d);
-  EXPECT_EQ(first_line(d.format()), dir.path("bad.inc") +
+  EXPECT_EQ(first_line(file_diagnostics(main)), dir.path("bad.inc") +
                                         ":1:4: error: invalid UTF-8: byte 0xFF cannot appear in UTF-8 text (source "
                                         "files must be UTF-8)");
 }
@@ -756,4 +717,4 @@ TEST(FrontendChecksMore, Qasm3VersionsAreAccepted) {
 }
 
 }  // namespace
-}  // namespace qforge
+}  // namespace qforge::test_frontend
