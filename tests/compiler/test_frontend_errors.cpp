@@ -4,6 +4,8 @@
 // and points at the place a user has to change.
 #include "qforge/frontend.hpp"
 
+#include "test_frontend_helpers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -15,11 +17,10 @@
 namespace qforge {
 namespace {
 
-struct ErrorCase {
-  const char* name;
-  const char* source;
-  const char* expected;  ///< DiagnosticSink::format() of the compilation
-};
+using ErrorCase = test_frontend::DiagnosticCase;
+using test_frontend::diagnostics_of;
+using test_frontend::file_diagnostics;
+using test_frontend::TempDir;
 
 // Programs are compiled as "test.qasm".
 const std::vector<ErrorCase>& error_cases() {
@@ -715,12 +716,6 @@ for int i in [0:0:3] h q;
   return cases;
 }
 
-std::string diagnostics_of(const std::string& source, const CompileOptions& opt = {}) {
-  DiagnosticSink d;
-  compile_source(source, "test.qasm", opt, d);
-  return d.format();
-}
-
 class FrontendErrors : public ::testing::TestWithParam<ErrorCase> {};
 
 TEST_P(FrontendErrors, ExactDiagnostic) {
@@ -732,7 +727,7 @@ TEST_P(FrontendErrors, ExactDiagnostic) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Frontend, FrontendErrors, ::testing::ValuesIn(error_cases()),
-                         [](const ::testing::TestParamInfo<ErrorCase>& info) { return std::string(info.param.name); });
+                         test_frontend::case_name);
 
 TEST(FrontendErrorsMore, AtLeastThirtyCases) { EXPECT_GE(error_cases().size(), 30u); }
 
@@ -755,34 +750,12 @@ TEST(FrontendErrorsMore, IndependentErrorsAreAllReported) {
 
 // ----------------------------------------------------------------- includes
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("qforge_fe_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-    return (path_ / name).string();
-  }
-  std::string path(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
 TEST(FrontendErrorsMore, IncludeCycle) {
   TempDir dir;
   std::string main = dir.write("main.qasm", "OPENQASM 3.0;\ninclude \"a.inc\";\nqubit q;\n");
   dir.write("a.inc", "include \"b.inc\";\ngate ga x { U(0, 0, 0) x; }\n");
   dir.write("b.inc", "// b\ninclude \"a.inc\";\n");
-  DiagnosticSink d;
-  compile_file(main, CompileOptions{}, d);
-  EXPECT_EQ(d.format(), dir.path("b.inc") + ":2:1: error: include cycle: a.inc -> b.inc -> a.inc\n"
+  EXPECT_EQ(file_diagnostics(main), dir.path("b.inc") + ":2:1: error: include cycle: a.inc -> b.inc -> a.inc\n"
                                             "    include \"a.inc\";\n"
                                             "    ^\n");
 }
@@ -790,9 +763,7 @@ TEST(FrontendErrorsMore, IncludeCycle) {
 TEST(FrontendErrorsMore, FileIncludesItself) {
   TempDir dir;
   std::string main = dir.write("self.qasm", "OPENQASM 3.0;\ninclude \"self.qasm\";\n");
-  DiagnosticSink d;
-  compile_file(main, CompileOptions{}, d);
-  EXPECT_EQ(d.format(), main + ":2:1: error: include cycle: self.qasm -> self.qasm\n"
+  EXPECT_EQ(file_diagnostics(main), main + ":2:1: error: include cycle: self.qasm -> self.qasm\n"
                                 "    include \"self.qasm\";\n"
                                 "    ^\n");
 }
@@ -801,9 +772,7 @@ TEST(FrontendErrorsMore, SyntaxErrorInIncludedFile) {
   TempDir dir;
   std::string main = dir.write("main.qasm", "OPENQASM 3.0;\ninclude \"bad.inc\";\nqubit q;\ng q;\n");
   dir.write("bad.inc", "gate g a {\n  U(0, 0, 0) a\n}\n");
-  DiagnosticSink d;
-  compile_file(main, CompileOptions{}, d);
-  EXPECT_EQ(d.format(), dir.path("bad.inc") + ":2:15: error: expected ';' at the end of the statement\n"
+  EXPECT_EQ(file_diagnostics(main), dir.path("bad.inc") + ":2:15: error: expected ';' at the end of the statement\n"
                                               "      U(0, 0, 0) a\n"
                                               "                  ^\n");
 }

@@ -37,8 +37,24 @@ using detail::Library;
 using detail::Prim;
 namespace fs = std::filesystem;
 
-constexpr uint64_t kMaxLoopIterations = 10'000'000;
+// Limits, checked before anything of their size is built. All are fixed:
+// each is far above what real programs need and far below what would
+// exhaust memory or the stack.
+constexpr uint64_t kMaxLoopIterations = 10'000'000;  ///< one loop, and all loops together
 constexpr uint32_t kMaxQubits = 1u << 20;
+constexpr uint32_t kMaxClbits = 1u << 24;
+/// Operations in the circuit: about 350 bytes each while lowering, so the
+/// limit stays near 1.4 GB.
+constexpr uint64_t kMaxOperations = 4'000'000;
+constexpr uint64_t kMaxPowRepetitions = 1'000'000;   ///< |k| of an integer pow(k)
+constexpr uint64_t kMaxGateExpansions = 10'000'000;  ///< defined-gate bodies inlined, in all
+constexpr int kMaxGateDepth = 256;                   ///< defined gates inlined inside each other
+/// Parser rules nested inside each other (a parenthesis is one, a block
+/// two, an `if` three). The parse survives about 4500 nested `if`s and 7900
+/// parentheses on an 8 MB stack; 1000 rules leave a wide margin, also on
+/// smaller thread stacks.
+constexpr std::size_t kMaxNesting = 1000;
+constexpr std::size_t kMaxIncludeDepth = 64;
 
 // ---------------------------------------------------------------- errors
 
@@ -55,6 +71,11 @@ struct RetryWithLL {};
 /// Stop lowering (after `end;`, or after syntax errors in an included file).
 struct EndProgram {};
 
+/// The parser nested past kMaxNesting rules at token `at`.
+struct NestingTooDeep {
+  antlr4::Token* at;
+};
+
 // ---------------------------------------------------------------- values
 
 /// A compile-time value of a classical expression.
@@ -62,6 +83,7 @@ struct Value {
   enum Kind { Unknown, Num, Bool, Bits, Cond, Array, Duration, Measured } kind = Unknown;
   Expr num;                          ///< Num: value (symbolic for inputs)
   bool is_int = false;               ///< Num: integer-typed
+  int64_t ival = 0;                  ///< Num, is_int and constant: the exact value
   bool b = false;                    ///< Bool
   std::vector<uint32_t> bits;        ///< Bits: clbits, [0] least significant
   std::vector<Condition> conds;      ///< Cond: all must hold
@@ -70,12 +92,32 @@ struct Value {
   std::vector<uint32_t> qubits;      ///< Measured: a pending `measure` of these
   std::string name;                  ///< Unknown: the variable it came from
 
+  /// A number; an integer-typed constant must be whole and fit in 64 bits
+  /// to stay an integer (callers that may overflow check first).
   static Value number(Expr e, bool is_int = false) {
     Value v;
     v.kind = Num;
     v.num = std::move(e);
     v.is_int = is_int;
+    if (is_int && v.num.is_const()) v.is_int = whole_int64(v.num.value(), v.ival);
     return v;
+  }
+  /// An exact integer constant.
+  static Value integer(int64_t i) {
+    Value v;
+    v.kind = Num;
+    v.num = Expr(static_cast<double>(i));
+    v.is_int = true;
+    v.ival = i;
+    return v;
+  }
+  /// True for an integer constant (ival holds it exactly).
+  bool exact_int() const { return kind == Num && is_int && num.is_const(); }
+  /// `d` as a 64-bit integer when it is whole and in range.
+  static bool whole_int64(double d, int64_t& out) {
+    if (!(d >= -0x1p63 && d < 0x1p63) || std::trunc(d) != d) return false;
+    out = static_cast<int64_t>(d);
+    return true;
   }
   static Value boolean(bool b) {
     Value v;
@@ -109,6 +151,8 @@ struct GateDef {
   /// that gate's exact matrix (Qiskit writes such definitions for gates
   /// outside stdgates.inc): calls then become the table gate itself.
   std::optional<GateId> table_gate;
+  /// Its body has errors (reported where it is defined): calls emit nothing.
+  bool invalid = false;
 };
 
 struct DefArg {
@@ -123,6 +167,7 @@ struct SubDef {
   std::vector<DefArg> args;
   P::ScopeContext* body = nullptr;
   SourceLoc loc;
+  bool invalid = false;  ///< as GateDef::invalid
 };
 
 struct Symbol {
@@ -245,6 +290,8 @@ class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
   NodeKind kind_ = NodeKind::Other;
 };
 
+inline const std::string kPowerOperator = "**";
+
 inline bool is_expression(NodeKind k) { return k >= NodeKind::Paren && k <= NodeKind::Durationof; }
 
 struct ParsedFile {
@@ -294,6 +341,14 @@ class Lowerer {
   void lower_io_decl(P::IoDeclarationStatementContext* ctx, Scope& scope);
   void lower_gate_def(P::GateStatementContext* ctx, Scope& scope);
   bool definition_matches(const GateDef& def, GateId g);
+  // definitions, checked where they are written (check.cpp)
+  bool check_gate_body(const GateDef& def);
+  void check_gate_statement(const GateDef& def, P::StatementOrScopeContext* s);
+  void check_gate_names(antlr4::tree::ParseTree* t, const GateDef& def, bool& uses_params);
+  void check_def_body(const SubDef& def);
+  // OpenQASM 2.0 files (check.cpp)
+  void check_openqasm2(P::StatementContext* ctx);
+  void check_openqasm2_call(P::GateCallStatementContext* ctx);
   void lower_def(P::DefStatementContext* ctx, Scope& scope);
   void lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, const CallMods& outer);
   bool try_direct_call(P::GateCallStatementContext* ctx, const std::string& name, Scope& scope,
@@ -302,6 +357,11 @@ class Lowerer {
   void lower_assignment(P::AssignmentStatementContext* ctx, Scope& scope);
   Flow lower_for(P::ForStatementContext* ctx, Scope& scope);
   Flow lower_while(P::WhileStatementContext* ctx, Scope& scope);
+  Flow lower_loop_body(P::ForStatementContext* ctx, Scope& scope, const Value& item);
+  void count_loop_iteration();
+  void check_clbits(int64_t n, antlr4::ParserRuleContext* at);
+  /// Report a limit reached at the current statement and stop lowering.
+  [[noreturn]] void stop(const std::string& msg);
   Flow lower_if(P::IfStatementContext* ctx, Scope& scope);
   Flow lower_switch(P::SwitchStatementContext* ctx, Scope& scope);
 
@@ -309,6 +369,12 @@ class Lowerer {
   void apply_gate(const std::string& name, antlr4::ParserRuleContext* at, std::vector<Expr> params,
                   std::vector<uint32_t> qubits, std::size_t num_ctrl, const std::vector<bool>& ctrl_pos,
                   double power, const CallMods& outer);
+  /// The parameter and qubit counts of gate `name`; false for a subroutine.
+  /// An undefined gate is an error at `at`.
+  bool gate_arity(const std::string& name, antlr4::ParserRuleContext* at, std::size_t& want_p, std::size_t& want_q);
+  static std::string parameter_count_message(const std::string& name, std::size_t want_p, std::size_t got);
+  static std::string outside_gate_message(const std::string& gate, const std::string& name);
+  static std::string qubit_count_message(const std::string& name, std::size_t num_ctrl, std::size_t want_q, std::size_t got);
   void apply_named(const std::string& name, antlr4::ParserRuleContext* at, const std::vector<Expr>& params,
                    const std::vector<uint32_t>& targets, const std::vector<uint32_t>& controls, double power);
   void emit_prims(const std::vector<Prim>& prims, const std::vector<uint32_t>& targets,
@@ -333,6 +399,7 @@ class Lowerer {
   uint32_t physical_qubit(antlr4::tree::TerminalNode* node);
   Value eval(P::ExpressionContext* ctx, Scope& scope);
   Value eval_binary(const std::string& op, const Value& a, const Value& b, antlr4::ParserRuleContext* at);
+  Value eval_integers(const std::string& op, int64_t x, int64_t y, antlr4::ParserRuleContext* at);
   Value eval_call(P::CallExpressionContext* ctx, Scope& scope);
   Value eval_literal(P::LiteralExpressionContext* ctx, Scope& scope);
   Value eval_declaration(P::DeclarationExpressionContext* ctx, Scope& scope);
@@ -374,6 +441,7 @@ class Lowerer {
   Classifier kind_of_;
   int version_ = 3;
   bool version_known_ = false;
+  bool strict2_ = false;  ///< declared `OPENQASM 2.0;`: OpenQASM 3 syntax is refused
   bool std_included_ = false, qelib_included_ = false;
   bool retain_trees_ = false;
   bool uses_physical_ = false, uses_virtual_ = false;
@@ -382,6 +450,9 @@ class Lowerer {
   const SourceFile* current_file_ = nullptr;
   std::vector<Condition> conditions_;  ///< active run-time conditions
   int def_depth_ = 0;
+  int gate_depth_ = 0;               ///< defined gates being inlined inside each other
+  uint64_t gate_expansions_ = 0;     ///< defined-gate bodies inlined so far
+  uint64_t loop_iterations_ = 0;     ///< loop bodies lowered so far
   const std::string* gate_body_ = nullptr;  ///< name of the gate whose body is lowered
   SourceLoc cur_loc_;  ///< the statement being lowered (the outermost call in a body)
   std::optional<Value> return_value_;

@@ -42,6 +42,7 @@ Flow Lowerer::lower_scope_body(P::ScopeContext* ctx, Scope& scope) {
 }
 
 Flow Lowerer::lower_statement(P::StatementContext* ctx, Scope& scope) {
+  if (strict2_) check_openqasm2(ctx);
   if (ctx->pragma()) return Flow::Normal;
   // Operations take the location of the statement that wrote them; inside a
   // gate or subroutine body, of the call being inlined.
@@ -64,6 +65,7 @@ Flow Lowerer::lower_statement(P::StatementContext* ctx, Scope& scope) {
     } else {
       int64_t n = size.value_or(1);
       if (n <= 0) fail(s->designator(), "register size must be positive, got " + std::to_string(n));
+      check_clbits(n, s);
       Symbol sym{Symbol::CReg, loc(s)};
       sym.is_array = size.has_value();
       for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
@@ -193,7 +195,9 @@ void Lowerer::lower_quantum_decl(const std::string& name, std::optional<int64_t>
   if (&scope != scope.global() || def_depth_ > 0) fail(at, "qubits must be declared at the top level of the program");
   int64_t n = size.value_or(1);
   if (n <= 0) fail(at, "register size must be positive, got " + std::to_string(n));
-  if (circ_.num_qubits + n > kMaxQubits) fail(at, "too many qubits (" + std::to_string(circ_.num_qubits + n) + ")");
+  if (static_cast<uint64_t>(n) > kMaxQubits - circ_.num_qubits)
+    fail(at, "too many qubits (" + std::to_string(circ_.num_qubits + static_cast<uint64_t>(n)) + "; at most " +
+                 std::to_string(kMaxQubits) + ", a fixed limit)");
   if (uses_physical_) fail(at, "cannot declare qubits in a program that uses physical qubits ($n)");
   uses_virtual_ = true;
   Symbol sym{Symbol::QReg, loc(at)};
@@ -202,6 +206,17 @@ void Lowerer::lower_quantum_decl(const std::string& name, std::optional<int64_t>
   declare(scope, name, sym, at);
   circ_.qregs.push_back(Register{name, circ_.num_qubits, static_cast<uint32_t>(n), size.has_value()});
   circ_.num_qubits += static_cast<uint32_t>(n);
+}
+
+void Lowerer::check_clbits(int64_t n, antlr4::ParserRuleContext* at) {
+  if (static_cast<uint64_t>(n) > kMaxClbits - circ_.num_clbits)
+    fail(at, "too many bits (" + std::to_string(circ_.num_clbits + static_cast<uint64_t>(n)) + "; at most " +
+                 std::to_string(kMaxClbits) + ", a fixed limit)");
+}
+
+void Lowerer::stop(const std::string& msg) {
+  report(SemanticError{cur_loc_, msg});
+  throw EndProgram{};
 }
 
 void Lowerer::lower_classical_decl(P::ClassicalDeclarationStatementContext* ctx, Scope& scope) {
@@ -213,6 +228,7 @@ void Lowerer::lower_classical_decl(P::ClassicalDeclarationStatementContext* ctx,
     if (auto* d = st->designator()) size = integer(d->expression(), scope, "a bit register size");
     int64_t n = size.value_or(1);
     if (n <= 0) fail(st, "register size must be positive, got " + std::to_string(n));
+    check_clbits(n, st);
     Symbol sym{Symbol::CReg, loc(ctx)};
     sym.is_array = size.has_value();
     for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
@@ -331,6 +347,10 @@ void Lowerer::lower_gate_def(P::GateStatementContext* ctx, Scope& scope) {
   sym.gate = def;
   declare_callable(def->name, sym, ctx);
   retain_trees_ = true;
+  // The body is checked here, called or not; a body with errors makes the
+  // gate's calls emit nothing (its errors are reported once, here).
+  def->invalid = !check_gate_body(*def);
+  if (def->invalid) return;
   if (auto g = gate_by_name(def->name);
       g && gate_info(*g).num_qubits == def->qubits.size() && gate_info(*g).num_params == def->params.size() &&
       definition_matches(*def, *g))
@@ -452,6 +472,12 @@ void Lowerer::lower_def(P::DefStatementContext* ctx, Scope& scope) {
   sym.def = def;
   declare_callable(def->name, sym, ctx);
   retain_trees_ = true;
+  try {
+    check_def_body(*def);
+  } catch (const SemanticError&) {
+    def->invalid = true;
+    throw;
+  }
 }
 
 // ---------------------------------------------------------------- gates
@@ -492,6 +518,9 @@ void Lowerer::lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, co
       int64_t n = 1;
       if (m->expression()) n = integer(m->expression(), scope, "a ctrl() count");
       if (n < 1) fail(m->expression(), "ctrl() needs a positive count, got " + std::to_string(n));
+      if (static_cast<uint64_t>(n) > kMaxQubits)
+        fail(m->expression(), "ctrl(" + std::to_string(n) + ") has more controls than a program can have qubits (" +
+                                  std::to_string(kMaxQubits) + ")");
       num_ctrl += static_cast<std::size_t>(n);
       for (int64_t i = 0; i < n; ++i) ctrl_pos.push_back(m->CTRL() != nullptr);
     }
@@ -607,14 +636,58 @@ bool Lowerer::try_direct_call(P::GateCallStatementContext* ctx, const std::strin
 void Lowerer::apply_gate(const std::string& name, antlr4::ParserRuleContext* at, std::vector<Expr> params,
                          std::vector<uint32_t> qubits, std::size_t num_ctrl, const std::vector<bool>& ctrl_pos,
                          double power, const CallMods& outer) {
-  // Arity.
   std::size_t want_q = 0, want_p = 0;
+  gate_arity(name, at, want_p, want_q);
+  if (params.size() != want_p) fail(at, parameter_count_message(name, want_p, params.size()));
+  if (qubits.size() != want_q + num_ctrl) fail(at, qubit_count_message(name, num_ctrl, want_q, qubits.size()));
+  {
+    std::vector<uint32_t> all = qubits;
+    all.insert(all.end(), outer.controls.begin(), outer.controls.end());
+    std::sort(all.begin(), all.end());
+    for (std::size_t i = 1; i < all.size(); ++i)
+      if (all[i] == all[i - 1])
+        fail(at, "qubit " + qubit_name(all[i]) + " is used twice in one gate call");
+  }
+  // negctrl: conjugate those controls with X.
+  std::vector<uint32_t> controls = outer.controls;
+  std::vector<uint32_t> flipped;
+  for (std::size_t i = 0; i < num_ctrl; ++i) {
+    controls.push_back(qubits[i]);
+    if (!ctrl_pos[i]) flipped.push_back(qubits[i]);
+  }
+  std::vector<uint32_t> targets(qubits.begin() + static_cast<std::ptrdiff_t>(num_ctrl), qubits.end());
+  for (uint32_t q : flipped) emit_gate(GateId::X, {}, {q}, {});
+  apply_named(name, at, params, targets, controls, power * outer.power);
+  for (uint32_t q : flipped) emit_gate(GateId::X, {}, {q}, {});
+}
+
+std::string Lowerer::parameter_count_message(const std::string& name, std::size_t want_p, std::size_t got) {
+  return "gate '" + name + "' expects " + std::to_string(want_p) + " parameter" + (want_p == 1 ? "" : "s") + ", got " +
+         std::to_string(got);
+}
+
+std::string Lowerer::outside_gate_message(const std::string& gate, const std::string& name) {
+  return "the body of gate '" + gate + "' can only use its own qubit arguments; '" + name + "' is declared outside it";
+}
+
+std::string Lowerer::qubit_count_message(const std::string& name, std::size_t num_ctrl, std::size_t want_q,
+                                         std::size_t got) {
+  std::string what = num_ctrl ? "'" + name + "' with " + std::to_string(num_ctrl) + " control" + (num_ctrl == 1 ? "" : "s")
+                              : "gate '" + name + "'";
+  return what + " expects " + std::to_string(want_q + num_ctrl) + " qubit argument" +
+         (want_q + num_ctrl == 1 ? "" : "s") + ", got " + std::to_string(got);
+}
+
+bool Lowerer::gate_arity(const std::string& name, antlr4::ParserRuleContext* at, std::size_t& want_p,
+                         std::size_t& want_q) {
   Symbol* sym = find_callable(name);
   if (name == "gphase") {
     want_q = 0;
     want_p = 1;
   } else if (name == "opaque" && version_ == 2) {
     fail(at, "opaque gate declarations are not supported");
+  } else if (sym && sym->kind == Symbol::Def) {
+    return false;
   } else if (sym && sym->kind == Symbol::Gate) {
     want_q = sym->gate->qubits.size();
     want_p = sym->gate->params.size();
@@ -638,42 +711,18 @@ void Lowerer::apply_gate(const std::string& name, antlr4::ParserRuleContext* at,
     want_q = lg->num_qubits;
     want_p = lg->num_params;
   }
-  if (params.size() != want_p)
-    fail(at, "gate '" + name + "' expects " + std::to_string(want_p) + " parameter" + (want_p == 1 ? "" : "s") +
-                 ", got " + std::to_string(params.size()));
-  if (qubits.size() != want_q + num_ctrl) {
-    std::string what = num_ctrl ? "'" + name + "' with " + std::to_string(num_ctrl) + " control" +
-                                      (num_ctrl == 1 ? "" : "s")
-                                : "gate '" + name + "'";
-    fail(at, what + " expects " + std::to_string(want_q + num_ctrl) + " qubit argument" +
-                 (want_q + num_ctrl == 1 ? "" : "s") + ", got " + std::to_string(qubits.size()));
-  }
-  {
-    std::vector<uint32_t> all = qubits;
-    all.insert(all.end(), outer.controls.begin(), outer.controls.end());
-    std::sort(all.begin(), all.end());
-    for (std::size_t i = 1; i < all.size(); ++i)
-      if (all[i] == all[i - 1])
-        fail(at, "qubit " + qubit_name(all[i]) + " is used twice in one gate call");
-  }
-  // negctrl: conjugate those controls with X.
-  std::vector<uint32_t> controls = outer.controls;
-  std::vector<uint32_t> flipped;
-  for (std::size_t i = 0; i < num_ctrl; ++i) {
-    controls.push_back(qubits[i]);
-    if (!ctrl_pos[i]) flipped.push_back(qubits[i]);
-  }
-  std::vector<uint32_t> targets(qubits.begin() + static_cast<std::ptrdiff_t>(num_ctrl), qubits.end());
-  for (uint32_t q : flipped) emit_gate(GateId::X, {}, {q}, {});
-  apply_named(name, at, params, targets, controls, power * outer.power);
-  for (uint32_t q : flipped) emit_gate(GateId::X, {}, {q}, {});
+  return true;
 }
 
 void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at, const std::vector<Expr>& params,
                           const std::vector<uint32_t>& targets, const std::vector<uint32_t>& controls, double power) {
   if (power == 0) return;
   const bool integral = std::trunc(power) == power;
+  if (integral && std::fabs(power) > double(kMaxPowRepetitions))
+    fail(at, "pow(" + format_number(power) + ") repeats gate '" + name + "' " + format_number(std::fabs(power)) +
+                 " times; at most " + std::to_string(kMaxPowRepetitions) + " repetitions are allowed (a fixed limit)");
   Symbol* sym = find_callable(name);
+  if (sym && sym->kind == Symbol::Gate && sym->gate->invalid) return;  // reported where it is defined
   if (sym && sym->kind == Symbol::Gate && sym->gate->table_gate) {
     // A definition that is exactly a table gate: the table gate itself.
     Prim p;
@@ -694,6 +743,14 @@ void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at
   }
   if (sym && sym->kind == Symbol::Gate) {
     const GateDef& def = *sym->gate;
+    if (gate_depth_ >= kMaxGateDepth)
+      fail(at, "gate definitions are inlined more than " + std::to_string(kMaxGateDepth) +
+                   " deep inside each other (a fixed limit)");
+    struct DepthGuard {
+      int& d;
+      explicit DepthGuard(int& depth) : d(depth) { ++d; }
+      ~DepthGuard() { --d; }
+    } guard(gate_depth_);
     std::vector<P::StatementOrScopeContext*> body = def.body->statementOrScope();
     // Body scope: parameters and qubit names only (and global constants).
     Scope local(&global_, true);
@@ -730,6 +787,8 @@ void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at
     if (integral) {
       double sign = power < 0 ? -1 : 1;
       for (double rep = 0; rep < std::fabs(power); ++rep) {
+        if (++gate_expansions_ > kMaxGateExpansions)
+          stop("more than " + std::to_string(kMaxGateExpansions) + " calls of defined gates are inlined (a fixed limit)");
         if (sign > 0)
           for (auto* s : body) walk(s, 1);
         else
@@ -838,6 +897,8 @@ void Lowerer::emit_phase(const Expr& phase, std::vector<uint32_t> controls) {
 }
 
 void Lowerer::emit(Operation op) {
+  if (circ_.ops.size() >= kMaxOperations)
+    stop("the circuit has more than " + std::to_string(kMaxOperations) + " operations (a fixed limit)");
   op.conditions.insert(op.conditions.end(), conditions_.begin(), conditions_.end());
   if (op.loc.line == 0) op.loc = cur_loc_;
   circ_.ops.push_back(std::move(op));
@@ -957,11 +1018,16 @@ Flow Lowerer::lower_for(P::ForStatementContext* ctx, Scope& scope) {
     int64_t step = colons.size() == 2 ? integer(exprs[1], scope, "a loop step") : 1;
     int64_t stop = integer(exprs.back(), scope, "a loop bound");
     if (step == 0) fail(exprs[1], "a loop step must not be zero");
-    uint64_t count = 0;
-    for (int64_t i = start; step > 0 ? i <= stop : i >= stop; i += step) {
-      if (++count > kMaxLoopIterations) fail(r, "loop has more than 10000000 iterations");
-      items.push_back(Value::number(Expr(double(i)), true));
+    // Counted first, and walked without building the list of values.
+    __int128 span = step > 0 ? __int128(stop) - start : __int128(start) - stop;
+    __int128 count = span < 0 ? 0 : span / (step > 0 ? __int128(step) : -__int128(step)) + 1;
+    if (count > __int128(kMaxLoopIterations)) fail(r, "loop has more than 10000000 iterations");
+    for (int64_t k = 0; k < int64_t(count); ++k) {
+      Flow f = lower_loop_body(ctx, scope, Value::integer(start + k * step));
+      if (f == Flow::Break) break;
+      if (f == Flow::Return) return f;
     }
+    return Flow::Normal;
   } else {
     Value v = eval(ctx->expression(), scope);
     if (v.kind == Value::Array) items = v.elems;
@@ -971,23 +1037,32 @@ Flow Lowerer::lower_for(P::ForStatementContext* ctx, Scope& scope) {
       fail(ctx->expression(), "cannot loop over " + std::string(kind_name(v.kind)));
     }
   }
-  std::string var = ctx->Identifier()->getText();
   for (const Value& item : items) {
-    Scope inner(&scope);
-    Symbol s{Symbol::Var, loc(ctx)};
-    s.type = ctx->scalarType()->getText();
-    s.value = typed(item, s.type);
-    inner.insert(var, s);
-    Flow f = lower_block(ctx->body, inner);
+    Flow f = lower_loop_body(ctx, scope, item);
     if (f == Flow::Break) break;
     if (f == Flow::Return) return f;
   }
   return Flow::Normal;
 }
 
+Flow Lowerer::lower_loop_body(P::ForStatementContext* ctx, Scope& scope, const Value& item) {
+  count_loop_iteration();
+  Scope inner(&scope);
+  Symbol s{Symbol::Var, loc(ctx)};
+  s.type = ctx->scalarType()->getText();
+  s.value = typed(item, s.type);
+  inner.insert(ctx->Identifier()->getText(), s);
+  return lower_block(ctx->body, inner);
+}
+
+void Lowerer::count_loop_iteration() {
+  if (++loop_iterations_ > kMaxLoopIterations)
+    stop("loops run more than " + std::to_string(kMaxLoopIterations) + " iterations in all (a fixed limit)");
+}
+
 Flow Lowerer::lower_while(P::WhileStatementContext* ctx, Scope& scope) {
   for (uint64_t n = 0;; ++n) {
-    if (n > kMaxLoopIterations) fail(ctx, "while loop did not finish after 10000000 iterations");
+    if (n >= kMaxLoopIterations) fail(ctx, "while loop did not finish after 10000000 iterations");
     Value v = eval(ctx->expression(), scope);
     if (v.kind == Value::Unknown) fail(ctx, "while loops on run-time values are not supported");
     bool known = false;
@@ -995,6 +1070,7 @@ Flow Lowerer::lower_while(P::WhileStatementContext* ctx, Scope& scope) {
     bool t = truth(v, ctx->expression(), known, conds);
     if (!known) fail(ctx, "while loops on run-time values are not supported");
     if (!t) return Flow::Normal;
+    count_loop_iteration();
     Flow f = lower_block(ctx->body, scope);
     if (f == Flow::Break) return Flow::Normal;
     if (f == Flow::Return) return f;
@@ -1155,8 +1231,7 @@ std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const st
   }
   if (!want_qubits && !is_c) fail(at, "'" + name + "' is not a bit register");
   if (gate_body_ && sym->kind != Symbol::GateQubit)
-    fail(at, "the body of gate '" + *gate_body_ + "' can only use its own qubit arguments; '" + name +
-                 "' is declared outside it");
+    fail(at, outside_gate_message(*gate_body_, name));
   if (!index.empty() && sym->kind == Symbol::GateQubit) fail(at, "gate argument '" + name + "' is a single qubit and cannot be indexed");
   if (!index.empty() && !sym->is_array && sym->kind != Symbol::Alias)
     fail(at, "'" + name + "' is a single " + std::string(is_q ? "qubit" : "bit") + " and cannot be indexed");
@@ -1211,6 +1286,7 @@ Value Lowerer::call_def(const SubDef& def, const std::vector<P::ExpressionContex
 Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
                               std::vector<std::vector<uint32_t>> qubits,
                               const std::vector<antlr4::ParserRuleContext*>& arg_at, antlr4::ParserRuleContext* at) {
+  if (def.invalid) return Value{};  // reported where it is defined
   std::size_t want_c = 0, want_q = 0;
   for (const auto& a : def.args) (a.kind == DefArg::Qubits ? want_q : want_c)++;
   if (classical.size() != want_c || qubits.size() != want_q)
