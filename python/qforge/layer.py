@@ -1,0 +1,127 @@
+"""QuantumLayer: an OpenQASM circuit as a torch.nn.Module.
+
+    layer = qforge.QuantumLayer("circuits/lean_hybrid.qasm", inputs="x")
+    y = layer(x)               # x: [batch, 4] -> y: [batch, 4] (<Z_q> per qubit)
+    layer.theta                # nn.Parameter, shape [4]: the other input
+
+The circuit's `input` declarations named in `inputs` are the columns of the
+forward argument (declaration order, row-major within an array); every other
+input is an nn.Parameter named after it, with the declared shape. Outputs are
+<Z_q> for every qubit, or the expectation of each Pauli-sum observable.
+
+Forward and backward run the whole batch in the C++ runtime
+(sim::BatchCircuit) with the GIL released; backward is the adjoint
+vector-Jacobian product ("adjoint") or the parameter-shift rule ("shift").
+The layer pickles as its circuit text and options (the compiled circuit
+compiles again on load), so torch.save / torch.load of the whole module,
+copy.deepcopy and state_dict all work.
+"""
+import math
+
+import torch
+
+from ._qforge import Circuit
+
+
+class _Function(torch.autograd.Function):
+    """symbols [B, S] -> outputs [B, K]; backward: dL/dsymbols."""
+
+    @staticmethod
+    def forward(ctx, symbols, circuit, diff, shots, seed):
+        s = symbols.detach().contiguous()
+        keep = ctx.needs_input_grad[0]
+        out, states = circuit.forward(s.numpy(), keep, shots, seed)
+        if keep:
+            ctx.circuit, ctx.diff, ctx.states = circuit, diff, states
+            ctx.save_for_backward(s)
+        return torch.from_numpy(out)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out):
+        (s,) = ctx.saved_tensors
+        g = grad_out.to(s.dtype).contiguous()
+        grad = ctx.circuit.backward(s.numpy(), ctx.states, g.numpy(), ctx.diff)
+        return torch.from_numpy(grad), None, None, None, None
+
+
+class QuantumLayer(torch.nn.Module):
+    """An OpenQASM circuit (text or path) as a differentiable layer.
+
+    inputs: name or list of names of the data inputs (the forward columns).
+    observables: None (<Z_q> per qubit) or Pauli sums such as ["Z0", "Z0 Z1"].
+    diff: "adjoint" (exact, about two forward passes) or "shift" (the
+      parameter-shift rule, what hardware can do).
+    dtype: torch.float32 or torch.float64, of the weights and the simulation.
+    init: (low, high) of the uniform initial weights.
+    shots: > 0 makes the outputs estimates from that many shots per sample
+      (seed: the first call's stream; each call advances it).
+    """
+
+    def __init__(self, circuit, inputs=(), observables=None, diff="adjoint", dtype=torch.float32,
+                 init=(0.0, 2 * math.pi), shots=0, seed=0, include_dirs=()):
+        super().__init__()
+        if diff not in ("adjoint", "shift"):
+            raise ValueError(f"QuantumLayer: diff must be 'adjoint' or 'shift', got {diff!r}")
+        if dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"QuantumLayer: dtype must be torch.float32 or torch.float64, got {dtype}")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if isinstance(observables, str):
+            observables = [observables]
+        self.circuit = Circuit(str(circuit), list(observables or []), [str(d) for d in include_dirs])
+        self.inputs = list(inputs)
+        self.diff, self.dtype, self.shots, self.seed, self.calls = diff, dtype, int(shots), int(seed), 0
+        decls = {name: (shape, first) for name, shape, first in self.circuit.inputs}
+        for name in self.inputs:
+            if name not in decls:
+                raise ValueError(f"QuantumLayer: data input {name!r} is not an input of the circuit "
+                                 f"(inputs: {', '.join(decls) or 'none'})")
+        # Column order of the packed symbols: data scalars, then each weight's.
+        order = []
+        for name in self.inputs:
+            shape, first = decls[name]
+            order += range(first, first + math.prod(shape))
+        self.weight_names = [name for name in decls if name not in self.inputs]
+        for name in self.weight_names:
+            shape, first = decls[name]
+            order += range(first, first + math.prod(shape))
+            self.register_parameter(name, torch.nn.Parameter(torch.empty(list(shape), dtype=dtype)))
+        self.num_columns = len(order) - sum(getattr(self, n).numel() for n in self.weight_names)
+        # symbols[:, s] = packed[:, position of s in `order`]
+        perm = [0] * len(order)
+        for position, symbol in enumerate(order):
+            perm[symbol] = position
+        self.register_buffer("_perm", torch.tensor(perm, dtype=torch.long), persistent=False)
+        self.reset_parameters(init)
+
+    @property
+    def num_outputs(self):
+        return self.circuit.num_outputs
+
+    def reset_parameters(self, init=(0.0, 2 * math.pi)):
+        with torch.no_grad():
+            for name in self.weight_names:
+                getattr(self, name).uniform_(*init)
+
+    def forward(self, x):
+        single = x.dim() == 1
+        x = x.unsqueeze(0) if single else x
+        if x.dim() != 2 or x.shape[1] != self.num_columns:
+            raise ValueError(f"QuantumLayer: the input must be [batch, {self.num_columns}] "
+                             f"(the data inputs {', '.join(self.inputs) or 'none'}), got {list(x.shape)}")
+        x = x.to(self.dtype)
+        batch = x.shape[0]
+        parts = [x] + [getattr(self, n).to(self.dtype).reshape(1, -1).expand(batch, -1) for n in self.weight_names]
+        symbols = torch.cat(parts, dim=1).index_select(1, self._perm)
+        seed = self.seed
+        if self.shots:
+            seed, self.calls = self.seed + self.calls, self.calls + 1
+        y = _Function.apply(symbols, self.circuit, self.diff, self.shots, seed)
+        return y.squeeze(0) if single else y
+
+    def extra_repr(self):
+        obs = self.circuit.observables
+        return (f"{self.circuit.name!r}, qubits={self.circuit.num_qubits}, inputs={self.inputs}, "
+                f"weights={self.weight_names}, outputs={self.num_outputs}"
+                + (f", observables={obs}" if obs else "") + f", diff={self.diff!r}, dtype={self.dtype}")
