@@ -93,6 +93,7 @@ class QuantumLayer(torch.nn.Module):
         for position, symbol in enumerate(order):
             perm[symbol] = position
         self.register_buffer("_perm", torch.tensor(perm, dtype=torch.long), persistent=False)
+        self._in_order = perm == list(range(len(perm)))  # data inputs declared first: no gather
         self.reset_parameters(init)
 
     @property
@@ -113,7 +114,9 @@ class QuantumLayer(torch.nn.Module):
         x = x.to(self.dtype)
         batch = x.shape[0]
         parts = [x] + [getattr(self, n).to(self.dtype).reshape(1, -1).expand(batch, -1) for n in self.weight_names]
-        symbols = torch.cat(parts, dim=1).index_select(1, self._perm)
+        symbols = torch.cat(parts, dim=1)
+        if not self._in_order:
+            symbols = symbols.index_select(1, self._perm)
         seed = self.seed
         if self.shots:
             seed, self.calls = self.seed + self.calls, self.calls + 1

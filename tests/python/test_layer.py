@@ -125,3 +125,18 @@ def test_errors(lean_path):
         qforge.QuantumLayer(lean_path, inputs="x", diff="fd")
     with pytest.raises(ValueError, match=r"^<string>:2:\d+: error: "):
         qforge.QuantumLayer("OPENQASM 3.0;\nqubit q; frob q;\n")
+
+
+def test_data_inputs_declared_after_the_weights(lean_path):
+    # theta as the data and x as the weight: the columns are gathered into
+    # symbol order.
+    torch.manual_seed(5)
+    q = qforge.QuantumLayer(lean_path, inputs="theta", dtype=torch.float64)
+    assert [n for n, _ in q.named_parameters()] == ["x"]
+    t = torch.rand(3, 4, dtype=torch.float64, requires_grad=True)
+    y = q(t)
+    for b in range(3):
+        np.testing.assert_allclose(y[b].detach().numpy(), expect_z(q.x.detach().numpy(), t[b].detach().numpy()),
+                                   atol=1e-12)
+    x = q.x.detach().clone().requires_grad_()
+    assert torch.autograd.gradcheck(lambda t, x: functional_call(q, {"x": x}, (t,)), (t, x))
