@@ -5,6 +5,7 @@ layer for PyTorch.
     qforge.check("bell.qasm")                    # [Diagnostic, ...]
     qforge.compile("bell.qasm", opt=2, target="ibm_heron", emit="qasm3")
     qforge.run("bell.qasm", shots=1000, seed=1)  # {"counts": {...}, ...}
+    print(qforge.draw("bell.qasm"))
     layer = qforge.QuantumLayer("circuits/lean_hybrid.qasm", inputs="x")
 
 A source is OpenQASM text when it contains "OPENQASM" or a newline, else the
@@ -14,9 +15,10 @@ diagnostics as `qforge check` prints them (file:line:col: error: message).
 from ._qforge import Circuit, Diagnostic
 from ._qforge import check as _check
 from ._qforge import compile as _compile
+from ._qforge import draw as _draw
 from ._qforge import run as _run
 
-__all__ = ["check", "compile", "run", "Circuit", "Diagnostic", "QuantumLayer"]
+__all__ = ["check", "compile", "draw", "run", "Circuit", "Diagnostic", "QuantumLayer"]
 __version__ = "@PROJECT_VERSION@"
 
 
@@ -34,6 +36,13 @@ def compile(source, opt=0, target="generic", emit="qasm3", coupling_map="", incl
     declarations by name: {"theta": 0.5, "x": [0.1, 0.2]}."""
     return _compile(str(source), int(opt), target, emit, coupling_map, list(map(str, include_dirs)),
                     _bindings(inputs))
+
+
+def draw(source, format="text", width=0, scale=2.0, include_dirs=(), inputs=None):
+    """The circuit as a picture: "text" (str; `width` > 0 folds it at that
+    many characters), "svg" (str) or "png" (bytes, `scale` pixels per SVG
+    unit), as `qforge draw` draws it."""
+    return _draw(str(source), format, int(width), float(scale), list(map(str, include_dirs)), _bindings(inputs))
 
 
 def run(source, shots=0, seed=0, observables=(), probabilities=False, statevector=False, inputs=None,

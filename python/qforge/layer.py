@@ -123,6 +123,28 @@ class QuantumLayer(torch.nn.Module):
         y = _Function.apply(symbols, self.circuit, self.diff, self.shots, seed)
         return y.squeeze(0) if single else y
 
+    def bindings(self, x=None):
+        """{input name: values} of the current weights and, with `x` (one
+        sample, [num_columns]), of the data inputs: what qforge.compile,
+        draw and run take as `inputs`."""
+        out = {n: getattr(self, n).detach().double().reshape(-1).tolist() for n in self.weight_names}
+        if x is not None:
+            values = torch.as_tensor(x, dtype=torch.float64).reshape(-1).tolist()
+            if len(values) != self.num_columns:
+                raise ValueError(f"QuantumLayer: one sample has {self.num_columns} values, got {len(values)}")
+            decls = {name: shape for name, shape, _ in self.circuit.inputs}
+            for name in self.inputs:
+                k = math.prod(decls[name])
+                out[name], values = values[:k], values[k:]
+        return out
+
+    def compile(self, x=None, opt=0, target="generic", emit="qasm3", coupling_map=""):
+        """The circuit with the trained weights bound (and one sample `x`, if
+        given), compiled as qforge.compile does: e.g. a job for a device."""
+        from . import compile as compile_source
+        return compile_source(self.circuit.source, opt=opt, target=target, emit=emit, coupling_map=coupling_map,
+                              include_dirs=self.circuit.include_dirs, inputs=self.bindings(x))
+
     def extra_repr(self):
         obs = self.circuit.observables
         return (f"{self.circuit.name!r}, qubits={self.circuit.num_qubits}, inputs={self.inputs}, "

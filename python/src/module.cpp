@@ -1,8 +1,8 @@
 // module.cpp - the compiled part of the Python package `qforge` (_qforge).
 //
-// The compiler and the executor (check, compile, run) and Circuit, a compiled
-// parametric circuit (sim::BatchCircuit) whose forward and backward take and
-// return NumPy arrays. The package's QuantumLayer (qforge/layer.py) builds
+// The compiler and the executor (check, compile, draw, run) and Circuit, a
+// compiled parametric circuit (sim::BatchCircuit) whose forward and backward
+// take and return NumPy arrays. The package's QuantumLayer (qforge/layer.py) builds
 // its torch.autograd.Function on Circuit: torch tensors reach it as NumPy
 // views of the same memory (Tensor.numpy(), torch.from_numpy), so this file
 // includes no torch header and does not depend on libtorch's C++ ABI.
@@ -14,6 +14,7 @@
 // the runtime's sentence. Simulation runs with the GIL released.
 #include "qforge/batch.hpp"
 #include "qforge/diagnostics.hpp"
+#include "qforge/draw.hpp"
 #include "qforge/emit.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/pipeline.hpp"
@@ -129,6 +130,17 @@ std::string compile(const std::string& src, int opt, const std::string& target, 
     text.insert(eol == std::string::npos ? text.size() : eol + 1, lc + "\n");
   }
   return text;
+}
+
+/// draw_text (width: fold at that many characters, 0: never), draw_svg, or
+/// draw_png's bytes.
+py::object draw(const std::string& src, const std::string& format, int width, double scale,
+                const std::vector<std::string>& include_dirs, const std::map<std::string, std::vector<double>>& bindings) {
+  if (format != "text" && format != "svg" && format != "png")
+    throw ProgramError("format must be text, svg or png, got '" + format + "'");
+  Circuit c = lower_or_throw(src, "<string>", compile_options(include_dirs, bindings));
+  if (format == "png") return py::bytes(draw_png(c, scale));
+  return py::str(format == "svg" ? draw_svg(c) : draw_text(c, width));
 }
 
 template <typename T>
@@ -306,6 +318,9 @@ PYBIND11_MODULE(_qforge, m) {
   m.def("compile", &compile, py::arg("source"), py::arg("opt") = 0, py::arg("target") = "generic",
         py::arg("emit") = "qasm3", py::arg("coupling_map") = "", py::arg("include_dirs") = std::vector<std::string>{},
         py::arg("inputs") = std::map<std::string, std::vector<double>>{});
+  m.def("draw", &draw, py::arg("source"), py::arg("format") = "text", py::arg("width") = 0, py::arg("scale") = 2.0,
+        py::arg("include_dirs") = std::vector<std::string>{},
+        py::arg("inputs") = std::map<std::string, std::vector<double>>{});
   m.def("run", &run, py::arg("source"), py::arg("shots") = 0, py::arg("seed") = 0,
         py::arg("observables") = std::vector<std::string>{}, py::arg("probabilities") = false,
         py::arg("statevector") = false, py::arg("inputs") = std::map<std::string, std::vector<double>>{},
@@ -318,6 +333,7 @@ PYBIND11_MODULE(_qforge, m) {
       .def_property_readonly("source", &PyCircuit::source)
       .def_property_readonly("name", &PyCircuit::name)
       .def_property_readonly("observables", &PyCircuit::observables)
+      .def_property_readonly("include_dirs", &PyCircuit::include_dirs)
       .def_property_readonly("num_qubits", &PyCircuit::num_qubits)
       .def_property_readonly("num_symbols", &PyCircuit::num_symbols)
       .def_property_readonly("num_outputs", &PyCircuit::num_outputs)

@@ -97,3 +97,12 @@ def test_run_bad_observable_and_unbound_input(lean_path):
         qforge.run(BELL, observables=["Q0"])
     with pytest.raises(ValueError, match="x"):
         qforge.run(lean_path, observables=["Z0"])
+
+
+def test_draw_text_svg_png():
+    text = qforge.draw(BELL)
+    assert "H" in text and "■" in text and text.endswith("\n")
+    assert qforge.draw(BELL, format="svg").lstrip().startswith("<")
+    assert qforge.draw(BELL, format="png", scale=1).startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="format must be text, svg or png"):
+        qforge.draw(BELL, format="pdf")

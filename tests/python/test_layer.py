@@ -140,3 +140,16 @@ def test_data_inputs_declared_after_the_weights(lean_path):
                                    atol=1e-12)
     x = q.x.detach().clone().requires_grad_()
     assert torch.autograd.gradcheck(lambda t, x: functional_call(q, {"x": x}, (t,)), (t, x))
+
+
+def test_trained_circuit_compiles_with_its_weights_bound(lean_path):
+    q = layer(lean_path)
+    x = torch.tensor([0.3, -1.2, 2.0, 0.7], dtype=torch.float64)
+    job = q.compile(x, opt=1, target="ibm_heron")
+    assert job.startswith("OPENQASM 3.0;") and "input" not in job
+    assert "input array[float[64], 4] x;" in q.compile()  # data left as an input
+    # The bound circuit gives the layer's outputs.
+    r = qforge.run(q.compile(x), observables=[f"Z{i}" for i in range(4)])
+    np.testing.assert_allclose(r["expectations"], q(x).detach().numpy(), atol=1e-9)
+    with pytest.raises(ValueError, match="one sample has 4 values"):
+        q.bindings(torch.zeros(3))
