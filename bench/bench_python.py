@@ -129,8 +129,8 @@ def main():
         g = np.ones((BATCH, circuit.num_outputs), dtype=dt)
 
         def fb():
-            _, st = circuit.forward(sym, True)
-            circuit.backward(sym, st, g)
+            _, st = circuit.forward(sym, keep_states=True)
+            circuit.backward(sym, None, st, g)
 
         rows.append((f"qforge.Circuit from Python (NumPy, {name})",
                      fmt(median_time(lambda: circuit.forward(sym))), fmt(median_time(fb))))

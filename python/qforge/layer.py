@@ -6,8 +6,11 @@
 
 The circuit's `input` declarations named in `inputs` are the columns of the
 forward argument (declaration order, row-major within an array); every other
-input is an nn.Parameter named after it, with the declared shape. Outputs are
-<Z_q> for every qubit, or the expectation of each Pauli-sum observable.
+input is an nn.Parameter named after it, with the declared shape. With an
+amplitude embedding (`pragma qforge.initial_state amplitude(k)` in the file,
+or amplitude=k), the last k columns are the initial state's amplitudes.
+Outputs are <Z_q> for every qubit, the expectation of each Pauli-sum
+observable, or the probability of every basis state.
 
 Forward and backward run the whole batch in the C++ runtime
 (sim::BatchCircuit) with the GIL released; backward is the adjoint
@@ -17,22 +20,24 @@ compiles again on load), so torch.save / torch.load of the whole module,
 copy.deepcopy and state_dict all work.
 """
 import math
+import re
 
 import torch
 
-from ._qforge import Circuit
+from ._qforge import Circuit, source_text
 
 
 class _Function(torch.autograd.Function):
-    """symbols [B, S] -> outputs [B, K]; backward: dL/dsymbols."""
+    """(symbols [B, S], features [B, F] or None) -> outputs [B, K]."""
 
     @staticmethod
-    def forward(ctx, symbols, circuit, diff, shots, seed):
+    def forward(ctx, symbols, features, circuit, diff, shots, seed):
         s = symbols.detach().contiguous()
-        keep = ctx.needs_input_grad[0]
-        out, states = circuit.forward(s.numpy(), keep, shots, seed)
+        f = None if features is None else features.detach().contiguous()
+        keep = any(ctx.needs_input_grad[:2])
+        out, states = circuit.forward(s.numpy(), None if f is None else f.numpy(), keep, shots, seed)
         if keep:
-            ctx.circuit, ctx.diff, ctx.states = circuit, diff, states
+            ctx.circuit, ctx.diff, ctx.states, ctx.features = circuit, diff, states, f
             ctx.save_for_backward(s)
         return torch.from_numpy(out)
 
@@ -40,9 +45,13 @@ class _Function(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out):
         (s,) = ctx.saved_tensors
+        f = ctx.features
         g = grad_out.to(s.dtype).contiguous()
-        grad = ctx.circuit.backward(s.numpy(), ctx.states, g.numpy(), ctx.diff)
-        return torch.from_numpy(grad), None, None, None, None
+        gs, gf = ctx.circuit.backward(s.numpy(), None if f is None else f.numpy(), ctx.states, g.numpy(), ctx.diff)
+        return torch.from_numpy(gs), None if gf is None else torch.from_numpy(gf), None, None, None, None
+
+
+_AMPLITUDE_PRAGMA = re.compile(r"^\s*#?pragma\s+qforge\.initial_state\s+amplitude\(\s*(\d+)\s*\)", re.M)
 
 
 class QuantumLayer(torch.nn.Module):
@@ -50,6 +59,11 @@ class QuantumLayer(torch.nn.Module):
 
     inputs: name or list of names of the data inputs (the forward columns).
     observables: None (<Z_q> per qubit) or Pauli sums such as ["Z0", "Z0 Z1"].
+    probabilities: output the probability of every basis state instead.
+    amplitude: k > 0 embeds the last k forward columns as the initial state
+      (zero-padded to 2^n, normalised per sample; gradients reach them); 0:
+      |0...0>; None: as the circuit's `pragma qforge.initial_state
+      amplitude(k)` line says, else 0.
     diff: "adjoint" (exact, about two forward passes) or "shift" (the
       parameter-shift rule, what hardware can do).
     dtype: torch.float32 or torch.float64, of the weights and the simulation.
@@ -58,8 +72,8 @@ class QuantumLayer(torch.nn.Module):
       (seed: the first call's stream; each call advances it).
     """
 
-    def __init__(self, circuit, inputs=(), observables=None, diff="adjoint", dtype=torch.float32,
-                 init=(0.0, 2 * math.pi), shots=0, seed=0, include_dirs=()):
+    def __init__(self, circuit, inputs=(), observables=None, probabilities=False, amplitude=None, diff="adjoint",
+                 dtype=torch.float32, init=(0.0, 2 * math.pi), shots=0, seed=0, include_dirs=()):
         super().__init__()
         if diff not in ("adjoint", "shift"):
             raise ValueError(f"QuantumLayer: diff must be 'adjoint' or 'shift', got {diff!r}")
@@ -69,7 +83,13 @@ class QuantumLayer(torch.nn.Module):
             inputs = [inputs]
         if isinstance(observables, str):
             observables = [observables]
-        self.circuit = Circuit(str(circuit), list(observables or []), [str(d) for d in include_dirs])
+        include_dirs = [str(d) for d in include_dirs]
+        if amplitude is None:
+            text = source_text(str(circuit))
+            m = _AMPLITUDE_PRAGMA.search(text)
+            amplitude = int(m.group(1)) if m else 0
+        self.circuit = Circuit(str(circuit), list(observables or []), bool(probabilities), int(amplitude),
+                               include_dirs)
         self.inputs = list(inputs)
         self.diff, self.dtype, self.shots, self.seed, self.calls = diff, dtype, int(shots), int(seed), 0
         decls = {name: (shape, first) for name, shape, first in self.circuit.inputs}
@@ -87,7 +107,8 @@ class QuantumLayer(torch.nn.Module):
             shape, first = decls[name]
             order += range(first, first + math.prod(shape))
             self.register_parameter(name, torch.nn.Parameter(torch.empty(list(shape), dtype=dtype)))
-        self.num_columns = len(order) - sum(getattr(self, n).numel() for n in self.weight_names)
+        self.num_data = len(order) - sum(getattr(self, n).numel() for n in self.weight_names)
+        self.num_columns = self.num_data + self.circuit.num_features
         # symbols[:, s] = packed[:, position of s in `order`]
         perm = [0] * len(order)
         for position, symbol in enumerate(order):
@@ -109,18 +130,20 @@ class QuantumLayer(torch.nn.Module):
         single = x.dim() == 1
         x = x.unsqueeze(0) if single else x
         if x.dim() != 2 or x.shape[1] != self.num_columns:
-            raise ValueError(f"QuantumLayer: the input must be [batch, {self.num_columns}] "
-                             f"(the data inputs {', '.join(self.inputs) or 'none'}), got {list(x.shape)}")
+            raise ValueError(f"QuantumLayer: the input must be [batch, {self.num_columns}] (the data inputs "
+                             f"{', '.join(self.inputs) or 'none'}, then {self.circuit.num_features} features), "
+                             f"got {list(x.shape)}")
         x = x.to(self.dtype)
         batch = x.shape[0]
-        parts = [x] + [getattr(self, n).to(self.dtype).reshape(1, -1).expand(batch, -1) for n in self.weight_names]
+        parts = [x[:, :self.num_data]] + [getattr(self, n).to(self.dtype).reshape(1, -1).expand(batch, -1) for n in self.weight_names]
         symbols = torch.cat(parts, dim=1)
         if not self._in_order:
             symbols = symbols.index_select(1, self._perm)
         seed = self.seed
         if self.shots:
             seed, self.calls = self.seed + self.calls, self.calls + 1
-        y = _Function.apply(symbols, self.circuit, self.diff, self.shots, seed)
+        features = x[:, self.num_data:] if self.circuit.num_features else None
+        y = _Function.apply(symbols, features, self.circuit, self.diff, self.shots, seed)
         return y.squeeze(0) if single else y
 
     def bindings(self, x=None):

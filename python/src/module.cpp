@@ -28,6 +28,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -192,22 +193,34 @@ py::dict run(const std::string& src, uint64_t shots, uint64_t seed, const std::v
 /// compiles again (so a pickled QuantumLayer needs no C++ state).
 class PyCircuit {
  public:
-  PyCircuit(std::string source, std::vector<std::string> observables, std::vector<std::string> include_dirs,
-            std::string name)
-      : source_(source_text(source)), observables_(std::move(observables)),
-        include_dirs_(std::move(include_dirs)), name_(is_qasm_text(source) ? std::move(name) : source) {
+  /// observables empty: <Z_q> per qubit, unless `probabilities` (every basis
+  /// state's). amplitude > 0: the initial state embeds that many features
+  /// per sample (normalised), else |0...0>.
+  PyCircuit(std::string source, std::vector<std::string> observables, bool probabilities, unsigned amplitude,
+            std::vector<std::string> include_dirs, std::string name)
+      : source_(source_text(source)), observables_(std::move(observables)), probabilities_(probabilities),
+        amplitude_(amplitude), include_dirs_(std::move(include_dirs)),
+        name_(is_qasm_text(source) ? std::move(name) : source) {
+    if (probabilities_ && !observables_.empty())
+      throw ProgramError("give observables or probabilities, not both");
     ir_ = lower_or_throw(source_, name_, compile_options(include_dirs_, {}));
     sim::BatchOptions bo;
-    bo.readout = observables_.empty() ? sim::Readout::expectation_z() : sim::Readout::paulis(observables_);
+    bo.readout = probabilities_          ? sim::Readout::probabilities()
+                 : observables_.empty() ? sim::Readout::expectation_z()
+                                        : sim::Readout::paulis(observables_);
+    if (amplitude_) bo.initial_state = sim::InitialState::amplitude(amplitude_);
     bc_ = std::make_unique<sim::BatchCircuit>(ir_, bo);
   }
 
   const std::string& source() const { return source_; }
   const std::string& name() const { return name_; }
   const std::vector<std::string>& observables() const { return observables_; }
+  bool probabilities() const { return probabilities_; }
+  unsigned amplitude() const { return amplitude_; }
   const std::vector<std::string>& include_dirs() const { return include_dirs_; }
   unsigned num_qubits() const { return bc_->num_qubits(); }
   uint32_t num_symbols() const { return bc_->num_symbols(); }
+  std::size_t num_features() const { return bc_->num_features(); }
   std::size_t num_outputs() const { return bc_->num_outputs(); }
 
   /// (name, shape, first symbol) of each `input` declaration, in order.
@@ -218,36 +231,42 @@ class PyCircuit {
     return out;
   }
 
-  /// symbols [B, num_symbols] -> (outputs [B, num_outputs], final states
-  /// [B, 2^n] complex: the tape of backward; None unless keep_states).
   template <typename FP>
-  py::tuple forward(py::array_t<FP, py::array::c_style | py::array::forcecast> symbols, bool keep_states,
-                    uint64_t shots, uint64_t seed) const {
-    const std::size_t B = batch_of(symbols);
+  using Array = py::array_t<FP, py::array::c_style | py::array::forcecast>;
+
+  /// symbols [B, num_symbols] (and features [B, num_features] with an
+  /// amplitude embedding) -> (outputs [B, num_outputs], final states [B, 2^n]
+  /// complex: the tape of backward; None unless keep_states).
+  template <typename FP>
+  py::tuple forward(Array<FP> symbols, std::optional<Array<FP>> features, bool keep_states, uint64_t shots,
+                    uint64_t seed) const {
+    const std::size_t B = batch_of(symbols, features);
     py::array_t<FP> out({py::ssize_t(B), py::ssize_t(bc_->num_outputs())});
     py::object states = py::none();
     sim::Span<std::complex<FP>> tape;
     if (keep_states) {
-      py::array_t<std::complex<FP>> s({py::ssize_t(B), py::ssize_t(bc_->state_size())});
-      tape = {s.mutable_data(), std::size_t(s.size())};
-      states = std::move(s);
+      py::array_t<std::complex<FP>> st({py::ssize_t(B), py::ssize_t(bc_->state_size())});
+      tape = {st.mutable_data(), std::size_t(st.size())};
+      states = std::move(st);
     }
     sim::Span<const FP> in(symbols.data(), std::size_t(symbols.size()));
+    sim::Span<const FP> f = features ? sim::Span<const FP>(features->data(), std::size_t(features->size()))
+                                     : sim::Span<const FP>();
     sim::Span<FP> o(out.mutable_data(), std::size_t(out.size()));
     {
       py::gil_scoped_release nogil;
-      bc_->forward<FP>(B, in, {}, o, tape, sim::ShotOptions{shots, seed});
+      bc_->forward<FP>(B, in, f, o, tape, sim::ShotOptions{shots, seed});
     }
     return py::make_tuple(out, states);
   }
 
-  /// The vector-Jacobian product: dL/dsymbols [B, num_symbols] from the
-  /// symbols, the tape of forward (None: recomputed) and dL/doutputs.
+  /// The vector-Jacobian product: (dL/dsymbols [B, num_symbols], dL/dfeatures
+  /// [B, num_features] or None) from the inputs of forward, its tape (None:
+  /// recomputed) and dL/doutputs.
   template <typename FP>
-  py::array_t<FP> backward(py::array_t<FP, py::array::c_style | py::array::forcecast> symbols, py::object states,
-                           py::array_t<FP, py::array::c_style | py::array::forcecast> grad_outputs,
-                           const std::string& method) const {
-    const std::size_t B = batch_of(symbols);
+  py::tuple backward(Array<FP> symbols, std::optional<Array<FP>> features, py::object states,
+                     Array<FP> grad_outputs, const std::string& method) const {
+    const std::size_t B = batch_of(symbols, features);
     sim::GradientMethod m = method == "adjoint" ? sim::GradientMethod::Adjoint
                             : method == "shift" ? sim::GradientMethod::ParameterShift
                                                 : throw ProgramError("diff must be 'adjoint' or 'shift', got '" + method + "'");
@@ -259,26 +278,47 @@ class PyCircuit {
       tape = {st.data(), std::size_t(st.size())};
     }
     py::array_t<FP> grad({py::ssize_t(B), py::ssize_t(bc_->num_symbols())});
+    py::object grad_features = py::none();
+    sim::Span<FP> gf;
+    if (features) {
+      py::array_t<FP> a({py::ssize_t(B), py::ssize_t(bc_->num_features())});
+      gf = {a.mutable_data(), std::size_t(a.size())};
+      grad_features = std::move(a);
+    }
     sim::Span<const FP> in(symbols.data(), std::size_t(symbols.size()));
+    sim::Span<const FP> f = features ? sim::Span<const FP>(features->data(), std::size_t(features->size()))
+                                     : sim::Span<const FP>();
     sim::Span<const FP> g(grad_outputs.data(), std::size_t(grad_outputs.size()));
     sim::Span<FP> gs(grad.mutable_data(), std::size_t(grad.size()));
     {
       py::gil_scoped_release nogil;
-      bc_->backward<FP>(B, in, {}, tape, g, gs, {}, m);
+      bc_->backward<FP>(B, in, f, tape, g, gs, gf, m);
     }
-    return grad;
+    return py::make_tuple(grad, grad_features);
+  }
+
+  py::tuple state() const {
+    return py::make_tuple(source_, observables_, probabilities_, amplitude_, include_dirs_, name_);
   }
 
  private:
   template <typename A>
-  std::size_t batch_of(const A& symbols) const {
+  std::size_t batch_of(const A& symbols, const std::optional<A>& features) const {
     if (symbols.ndim() != 2 || std::size_t(symbols.shape(1)) != bc_->num_symbols())
       throw ProgramError("symbols must be [batch, " + std::to_string(bc_->num_symbols()) + "]");
-    return std::size_t(symbols.shape(0));
+    const std::size_t B = std::size_t(symbols.shape(0));
+    if (bc_->num_features() && (!features || features->ndim() != 2 || std::size_t(features->shape(0)) != B ||
+                                std::size_t(features->shape(1)) != bc_->num_features()))
+      throw ProgramError("features must be [batch, " + std::to_string(bc_->num_features()) + "]");
+    if (!bc_->num_features() && features) throw ProgramError("this circuit takes no features");
+    return B;
   }
 
   std::string source_;
-  std::vector<std::string> observables_, include_dirs_;
+  std::vector<std::string> observables_;
+  bool probabilities_ = false;
+  unsigned amplitude_ = 0;
+  std::vector<std::string> include_dirs_;
   std::string name_;
   Circuit ir_;
   std::unique_ptr<sim::BatchCircuit> bc_;
@@ -314,6 +354,8 @@ PYBIND11_MODULE(_qforge, m) {
                d.severity + ": " + d.message + ">";
       });
 
+  m.def("source_text", &source_text, py::arg("source"),
+        "The text of a source given as OpenQASM text (returned as it is) or as a path.");
   m.def("check", &check, py::arg("source"), py::arg("include_dirs") = std::vector<std::string>{});
   m.def("compile", &compile, py::arg("source"), py::arg("opt") = 0, py::arg("target") = "generic",
         py::arg("emit") = "qasm3", py::arg("coupling_map") = "", py::arg("include_dirs") = std::vector<std::string>{},
@@ -327,32 +369,34 @@ PYBIND11_MODULE(_qforge, m) {
         py::arg("include_dirs") = std::vector<std::string>{}, py::arg("threads") = 0);
 
   py::class_<PyCircuit>(m, "Circuit", "A parametric circuit compiled for batched, differentiable execution.")
-      .def(py::init<std::string, std::vector<std::string>, std::vector<std::string>, std::string>(),
-           py::arg("source"), py::arg("observables") = std::vector<std::string>{},
-           py::arg("include_dirs") = std::vector<std::string>{}, py::arg("name") = "<string>")
+      .def(py::init<std::string, std::vector<std::string>, bool, unsigned, std::vector<std::string>, std::string>(),
+           py::arg("source"), py::arg("observables") = std::vector<std::string>{}, py::arg("probabilities") = false,
+           py::arg("amplitude") = 0, py::arg("include_dirs") = std::vector<std::string>{},
+           py::arg("name") = "<string>")
       .def_property_readonly("source", &PyCircuit::source)
       .def_property_readonly("name", &PyCircuit::name)
       .def_property_readonly("observables", &PyCircuit::observables)
+      .def_property_readonly("probabilities", &PyCircuit::probabilities)
+      .def_property_readonly("amplitude", &PyCircuit::amplitude)
       .def_property_readonly("include_dirs", &PyCircuit::include_dirs)
       .def_property_readonly("num_qubits", &PyCircuit::num_qubits)
       .def_property_readonly("num_symbols", &PyCircuit::num_symbols)
+      .def_property_readonly("num_features", &PyCircuit::num_features)
       .def_property_readonly("num_outputs", &PyCircuit::num_outputs)
       .def_property_readonly("inputs", &PyCircuit::inputs)
-      .def("forward", &PyCircuit::forward<double>, py::arg("symbols"), py::arg("keep_states") = false,
-           py::arg("shots") = 0, py::arg("seed") = 0)
-      .def("forward", &PyCircuit::forward<float>, py::arg("symbols"), py::arg("keep_states") = false,
-           py::arg("shots") = 0, py::arg("seed") = 0)
-      .def("backward", &PyCircuit::backward<double>, py::arg("symbols"), py::arg("states"), py::arg("grad_outputs"),
-           py::arg("method") = "adjoint")
-      .def("backward", &PyCircuit::backward<float>, py::arg("symbols"), py::arg("states"), py::arg("grad_outputs"),
-           py::arg("method") = "adjoint")
-      .def(py::pickle(
-          [](const PyCircuit& c) {
-            return py::make_tuple(c.source(), c.observables(), c.include_dirs(), c.name());
-          },
-          [](py::tuple t) {
-            if (t.size() != 4) throw std::runtime_error("Circuit: bad pickled state");
-            return PyCircuit(t[0].cast<std::string>(), t[1].cast<std::vector<std::string>>(),
-                             t[2].cast<std::vector<std::string>>(), t[3].cast<std::string>());
-          }));
+      .def("forward", &PyCircuit::forward<double>, py::arg("symbols"), py::arg("features") = py::none(),
+           py::arg("keep_states") = false, py::arg("shots") = 0, py::arg("seed") = 0)
+      .def("forward", &PyCircuit::forward<float>, py::arg("symbols"), py::arg("features") = py::none(),
+           py::arg("keep_states") = false, py::arg("shots") = 0, py::arg("seed") = 0)
+      .def("backward", &PyCircuit::backward<double>, py::arg("symbols"), py::arg("features"), py::arg("states"),
+           py::arg("grad_outputs"), py::arg("method") = "adjoint")
+      .def("backward", &PyCircuit::backward<float>, py::arg("symbols"), py::arg("features"), py::arg("states"),
+           py::arg("grad_outputs"), py::arg("method") = "adjoint")
+      .def(py::pickle([](const PyCircuit& c) { return c.state(); },
+                      [](py::tuple t) {
+                        if (t.size() != 6) throw std::runtime_error("Circuit: bad pickled state");
+                        return PyCircuit(t[0].cast<std::string>(), t[1].cast<std::vector<std::string>>(),
+                                         t[2].cast<bool>(), t[3].cast<unsigned>(),
+                                         t[4].cast<std::vector<std::string>>(), t[5].cast<std::string>());
+                      }));
 }

@@ -153,3 +153,45 @@ def test_trained_circuit_compiles_with_its_weights_bound(lean_path):
     np.testing.assert_allclose(r["expectations"], q(x).detach().numpy(), atol=1e-9)
     with pytest.raises(ValueError, match="one sample has 4 values"):
         q.bindings(torch.zeros(3))
+
+
+def test_probabilities_readout(lean_path):
+    q = layer(lean_path, probabilities=True)
+    x = torch.rand(2, 4, dtype=torch.float64, requires_grad=True)
+    y = q(x)
+    assert y.shape == (2, 16)
+    psi = state(x[1].detach().numpy(), q.theta.detach().numpy())
+    np.testing.assert_allclose(y[1].detach().numpy(), np.abs(psi) ** 2, atol=1e-12)
+    assert torch.autograd.gradcheck(q, (x,))
+
+
+EMBED = """OPENQASM 3.0;
+include "stdgates.inc";
+pragma qforge.initial_state amplitude(3)
+input float[64] a;
+qubit[2] q;
+ry(a) q[0];
+cx q[0], q[1];
+"""
+
+
+def test_amplitude_embedding_from_the_pragma():
+    torch.manual_seed(8)
+    q = qforge.QuantumLayer(EMBED, observables=["Z0", "Z1", "X0 X1"], dtype=torch.float64)
+    assert q.num_columns == 3 and q.circuit.amplitude == 3
+    f = torch.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, 0.0]], dtype=torch.float64, requires_grad=True)
+    y = q(f)
+    for b in range(2):
+        v = np.append(f[b].detach().numpy(), 0)  # zero-padded to 2^2, normalised
+        psi = v / np.linalg.norm(v)
+        c, s = np.cos(q.a.item() / 2), np.sin(q.a.item() / 2)
+        psi = psi.reshape(2, 2)  # [q1, q0]
+        psi = psi @ np.array([[c, -s], [s, c]]).T  # ry on q0
+        psi = psi.reshape(-1)[[0, 3, 2, 1]]  # cx q0 -> q1 swaps |01> and |11>
+        zz = np.array([1, -1, 1, -1]), np.array([1, 1, -1, -1])
+        xx = psi[::-1]
+        np.testing.assert_allclose(y[b].detach().numpy(),
+                                   [np.sum(psi**2 * zz[0]), np.sum(psi**2 * zz[1]), np.sum(psi * xx)], atol=1e-12)
+    a = q.a.detach().clone().requires_grad_()
+    assert torch.autograd.gradcheck(lambda f, a: functional_call(q, {"a": a}, (f,)), (f, a))
+    assert qforge.QuantumLayer(EMBED, amplitude=0).num_columns == 0

@@ -88,3 +88,11 @@ def test_layer_in_dataloader_workers(lean_path):
     with torch.no_grad():
         want = q(0.1 * torch.arange(8.0).unsqueeze(1).expand(8, 4))
     assert torch.equal(got, want)
+
+
+def test_pickle_keeps_the_readout_and_the_embedding(lean_path):
+    q = make(lean_path, probabilities=True, amplitude=2)
+    p = pickle.loads(pickle.dumps(q))
+    assert (p.circuit.probabilities, p.circuit.amplitude, p.num_columns) == (True, 2, 6)
+    x = torch.rand(3, 6)
+    assert torch.equal(p(x), q(x))

@@ -17,7 +17,7 @@ def test_other_threads_run_during_a_simulation():
 
     def work():
         started.set()  # the worker keeps the GIL from here into the call
-        c.forward(sym, True)
+        c.forward(sym, keep_states=True)
         done.set()
 
     worker = threading.Thread(target=work)
@@ -35,13 +35,13 @@ def test_other_threads_run_during_a_simulation():
 def test_concurrent_calls_agree(lean_path):
     c = qforge.Circuit(lean_path)
     sym = np.random.default_rng(1).uniform(0, 3, (512, c.num_symbols))
-    want, states = c.forward(sym, True)
-    grad = c.backward(sym, states, np.ones_like(want))
+    want, states = c.forward(sym, keep_states=True)
+    grad, _ = c.backward(sym, None, states, np.ones_like(want))
     results = [None] * 4
 
     def work(i):
-        y, st = c.forward(sym, True)
-        results[i] = (y, c.backward(sym, st, np.ones_like(y)))
+        y, st = c.forward(sym, keep_states=True)
+        results[i] = (y, c.backward(sym, None, st, np.ones_like(y))[0])
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
     for t in threads:
