@@ -70,10 +70,12 @@ class QuantumLayer(torch.nn.Module):
     init: (low, high) of the uniform initial weights.
     shots: > 0 makes the outputs estimates from that many shots per sample
       (seed: the first call's stream; each call advances it).
+    threads: OpenMP threads over the batch; 0: torch.get_num_threads() at
+      each call. Outputs do not depend on it.
     """
 
     def __init__(self, circuit, inputs=(), observables=None, probabilities=False, amplitude=None, diff="adjoint",
-                 dtype=torch.float32, init=(0.0, 2 * math.pi), shots=0, seed=0, include_dirs=()):
+                 dtype=torch.float32, init=(0.0, 2 * math.pi), shots=0, seed=0, threads=0, include_dirs=()):
         super().__init__()
         if diff not in ("adjoint", "shift"):
             raise ValueError(f"QuantumLayer: diff must be 'adjoint' or 'shift', got {diff!r}")
@@ -92,6 +94,7 @@ class QuantumLayer(torch.nn.Module):
                                include_dirs)
         self.inputs = list(inputs)
         self.diff, self.dtype, self.shots, self.seed, self.calls = diff, dtype, int(shots), int(seed), 0
+        self.threads = int(threads)
         decls = {name: (shape, first) for name, shape, first in self.circuit.inputs}
         for name in self.inputs:
             if name not in decls:
@@ -143,6 +146,9 @@ class QuantumLayer(torch.nn.Module):
         if self.shots:
             seed, self.calls = self.seed + self.calls, self.calls + 1
         features = x[:, self.num_data:] if self.circuit.num_features else None
+        threads = self.threads or torch.get_num_threads()
+        if self.circuit.threads != threads:
+            self.circuit.threads = threads
         y = _Function.apply(symbols, features, self.circuit, self.diff, self.shots, seed)
         return y.squeeze(0) if single else y
 

@@ -222,6 +222,12 @@ class PyCircuit {
   uint32_t num_symbols() const { return bc_->num_symbols(); }
   std::size_t num_features() const { return bc_->num_features(); }
   std::size_t num_outputs() const { return bc_->num_outputs(); }
+  /// OpenMP threads over the batch (BatchOptions::threads; 0: all).
+  int threads() const { return threads_; }
+  void set_threads(int n) {
+    bc_->set_threads(n);
+    threads_ = n;
+  }
 
   /// (name, shape, first symbol) of each `input` declaration, in order.
   std::vector<py::tuple> inputs() const {
@@ -318,6 +324,7 @@ class PyCircuit {
   std::vector<std::string> observables_;
   bool probabilities_ = false;
   unsigned amplitude_ = 0;
+  int threads_ = 0;
   std::vector<std::string> include_dirs_;
   std::string name_;
   Circuit ir_;
@@ -384,6 +391,8 @@ PYBIND11_MODULE(_qforge, m) {
       .def_property_readonly("num_features", &PyCircuit::num_features)
       .def_property_readonly("num_outputs", &PyCircuit::num_outputs)
       .def_property_readonly("inputs", &PyCircuit::inputs)
+      .def_property("threads", &PyCircuit::threads, &PyCircuit::set_threads,
+                    "OpenMP threads over the batch (0: all); small batches run on one thread anyway")
       .def("forward", &PyCircuit::forward<double>, py::arg("symbols"), py::arg("features") = py::none(),
            py::arg("keep_states") = false, py::arg("shots") = 0, py::arg("seed") = 0)
       .def("forward", &PyCircuit::forward<float>, py::arg("symbols"), py::arg("features") = py::none(),

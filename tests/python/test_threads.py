@@ -50,3 +50,20 @@ def test_concurrent_calls_agree(lean_path):
         t.join()
     for y, g in results:
         assert np.array_equal(y, want) and np.array_equal(g, grad)
+
+
+def test_layer_follows_torch_threads_and_gives_the_same_outputs(lean_path):
+    import torch
+    q = qforge.QuantumLayer(lean_path, inputs="x", dtype=torch.float64)
+    x = torch.rand(1024, 4, dtype=torch.float64)  # 1024 x 2^4: above the parallel threshold
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = q(x)
+        assert q.circuit.threads == 1
+        torch.set_num_threads(2)
+        assert torch.equal(q(x), one) and q.circuit.threads == 2
+    finally:
+        torch.set_num_threads(before)
+    q.threads = 1
+    assert torch.equal(q(x), one) and q.circuit.threads == 1
