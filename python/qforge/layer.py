@@ -93,7 +93,7 @@ class QuantumLayer(torch.nn.Module):
         self.circuit = Circuit(str(circuit), list(observables or []), bool(probabilities), int(amplitude),
                                include_dirs)
         self.inputs = list(inputs)
-        self.diff, self.dtype, self.shots, self.seed, self.calls = diff, dtype, int(shots), int(seed), 0
+        self.diff, self._dtype, self.shots, self.seed, self.calls = diff, dtype, int(shots), int(seed), 0
         self.threads = int(threads)
         decls = {name: (shape, first) for name, shape, first in self.circuit.inputs}
         for name in self.inputs:
@@ -124,6 +124,14 @@ class QuantumLayer(torch.nn.Module):
     def num_outputs(self):
         return self.circuit.num_outputs
 
+    @property
+    def dtype(self):
+        """The dtype of the simulation: the weights' (so module.double()
+        switches it), or the constructor's when there are no weights."""
+        if self.weight_names:
+            return getattr(self, self.weight_names[0]).dtype
+        return self._dtype
+
     def reset_parameters(self, init=(0.0, 2 * math.pi)):
         with torch.no_grad():
             for name in self.weight_names:
@@ -136,9 +144,13 @@ class QuantumLayer(torch.nn.Module):
             raise ValueError(f"QuantumLayer: the input must be [batch, {self.num_columns}] (the data inputs "
                              f"{', '.join(self.inputs) or 'none'}, then {self.circuit.num_features} features), "
                              f"got {list(x.shape)}")
-        x = x.to(self.dtype)
+        dtype = self.dtype
+        if dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"QuantumLayer: computes in torch.float32 or torch.float64, not {dtype}")
+        x = x.to(dtype)
         batch = x.shape[0]
-        parts = [x[:, :self.num_data]] + [getattr(self, n).to(self.dtype).reshape(1, -1).expand(batch, -1) for n in self.weight_names]
+        weights = [getattr(self, n).to(dtype).reshape(1, -1).expand(batch, -1) for n in self.weight_names]
+        parts = [x[:, :self.num_data]] + weights
         symbols = torch.cat(parts, dim=1)
         if not self._in_order:
             symbols = symbols.index_select(1, self._perm)
@@ -169,7 +181,12 @@ class QuantumLayer(torch.nn.Module):
 
     def compile(self, x=None, opt=0, target="generic", emit="qasm3", coupling_map=""):
         """The circuit with the trained weights bound (and one sample `x`, if
-        given), compiled as qforge.compile does: e.g. a job for a device."""
+        given), compiled as qforge.compile does: e.g. a job for a device.
+        Not for amplitude-embedded circuits (the state preparation is not
+        emitted)."""
+        if self.circuit.amplitude:
+            raise ValueError("QuantumLayer.compile: the circuit starts from an amplitude-embedded state, "
+                             "which the compiled text would not prepare")
         from . import compile as compile_source
         return compile_source(self.circuit.source, opt=opt, target=target, emit=emit, coupling_map=coupling_map,
                               include_dirs=self.circuit.include_dirs, inputs=self.bindings(x))

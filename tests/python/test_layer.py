@@ -195,3 +195,10 @@ def test_amplitude_embedding_from_the_pragma():
     a = q.a.detach().clone().requires_grad_()
     assert torch.autograd.gradcheck(lambda f, a: functional_call(q, {"a": a}, (f,)), (f, a))
     assert qforge.QuantumLayer(EMBED, amplitude=0).num_columns == 0
+
+
+def test_module_double_switches_the_simulation_dtype(lean_path):
+    q = qforge.QuantumLayer(lean_path, inputs="x").double()
+    assert q.dtype == torch.float64 and q(torch.rand(2, 4)).dtype == torch.float64
+    with pytest.raises(ValueError, match="amplitude-embedded"):
+        qforge.QuantumLayer(EMBED).compile()
