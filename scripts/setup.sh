@@ -20,6 +20,9 @@ packages=(
   libcairo2-dev pkg-config               # circuit diagrams as PNG (qforge draw --format png)
   libstb-dev                             # PNG decoding in the report tests
   nlohmann-json3-dev                     # JSON read and written (metrics, checkpoints, stats)
+  pybind11-dev python3-dev               # the Python package (python/, QFORGE_WITH_PYTHON)
+  python3-torch python3-numpy            # ... its QuantumLayer (same libtorch as libtorch-dev)
+  python3-pytest                         # ... its tests (tests/python)
 )
 
 if [[ "${QFORGE_SKIP_APT:-0}" != 1 ]]; then
@@ -39,4 +42,4 @@ fi
 jobs="${QFORGE_JOBS:-2}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$jobs"
-echo "setup: built build/cli/qforge"
+echo "setup: built build/cli/qforge and build/python/qforge (PYTHONPATH=build/python)"

@@ -1,0 +1,77 @@
+"""qforge: OpenQASM 3/2 compiler and simulator, and a differentiable quantum
+layer for PyTorch.
+
+    import qforge
+    qforge.check("bell.qasm")                    # [Diagnostic, ...]
+    qforge.compile("bell.qasm", opt=2, target="ibm_heron", emit="qasm3")
+    qforge.run("bell.qasm", shots=1000, seed=1)  # {"counts": {...}, ...}
+    print(qforge.draw("bell.qasm"))
+    layer = qforge.QuantumLayer("circuits/lean_hybrid.qasm", inputs="x")
+
+A source is OpenQASM text when it contains "OPENQASM" or a newline, else the
+path of a file. Programs that do not compile raise ValueError with the
+diagnostics as `qforge check` prints them (file:line:col: error: message).
+"""
+from ._qforge import Circuit, Diagnostic
+from ._qforge import check as _check
+from ._qforge import compile as _compile
+from ._qforge import draw as _draw
+from ._qforge import run as _run
+
+__all__ = ["check", "compile", "draw", "run", "Circuit", "Diagnostic", "QuantumLayer"]
+__version__ = "@PROJECT_VERSION@"
+
+
+def check(source, include_dirs=()):
+    """Parse and check `source` (text or path): its diagnostics, errors and
+    warnings, each with file, line, col, message and severity. Empty when
+    the program is valid."""
+    return _check(str(source), list(map(str, include_dirs)))
+
+
+def compile(source, opt=0, target="generic", emit="qasm3", coupling_map="", include_dirs=(), inputs=None):
+    """Compile `source` at -O`opt` for `target` ("nam", "ibm_eagle",
+    "ibm_heron" or "generic"; with `coupling_map` such as "line:5") and
+    return it as `emit` ("qasm3", "qasm2" or "ir"). `inputs` binds input
+    declarations by name: {"theta": 0.5, "x": [0.1, 0.2]}."""
+    return _compile(str(source), int(opt), target, emit, coupling_map, list(map(str, include_dirs)),
+                    _bindings(inputs))
+
+
+def draw(source, format="text", width=0, scale=2.0, include_dirs=(), inputs=None):
+    """The circuit as a picture: "text" (str; `width` > 0 folds it at that
+    many characters), "svg" (str) or "png" (bytes, `scale` pixels per SVG
+    unit), as `qforge draw` draws it."""
+    return _draw(str(source), format, int(width), float(scale), list(map(str, include_dirs)), _bindings(inputs))
+
+
+def run(source, shots=0, seed=0, observables=(), probabilities=False, statevector=False, inputs=None,
+        include_dirs=(), threads=0):
+    """Simulate `source`. Returns a dict: "counts" (bit string, highest clbit
+    first -> count; 1024 shots when nothing else is asked for),
+    "probabilities" and "statevector" (NumPy arrays over basis states,
+    little-endian), "expectations" (NumPy array, one per observable such as
+    "Z0 Z1 + 0.5*X2") and "observables" (text -> value), plus "num_qubits",
+    "shots", "seed", "seconds" and "trajectories"."""
+    if isinstance(observables, str):
+        observables = [observables]
+    return _run(str(source), int(shots), int(seed), list(observables), bool(probabilities), bool(statevector),
+                _bindings(inputs), list(map(str, include_dirs)), int(threads))
+
+
+def _bindings(inputs):
+    out = {}
+    for name, value in (inputs or {}).items():
+        try:
+            out[name] = [float(v) for v in value]
+        except TypeError:
+            out[name] = [float(value)]
+    return out
+
+
+def __getattr__(name):
+    # torch is imported only when the layer is used.
+    if name == "QuantumLayer":
+        from .layer import QuantumLayer
+        return QuantumLayer
+    raise AttributeError(f"module 'qforge' has no attribute {name!r}")
