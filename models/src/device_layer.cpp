@@ -70,6 +70,7 @@ std::shared_ptr<const DeviceLayer> compile_device_layer(const std::string& circu
                                std::to_string(q) + " (device qubit " + std::to_string(dev) + ")");
     ln->qubit_map.push_back(unsigned(it - nc->physical.begin()));
   }
+  ln->readout_error = true;  // the classifier's outputs are measured bits
   ln->circuit = std::move(nc);
   d->noise = std::move(ln);
   return d;
@@ -80,6 +81,7 @@ std::string device_json(const DeviceLayer& d) {
                               {"noise_model", d.noise_path},
                               {"noise_model_hash", d.noise_hash},
                               {"idle_noise", d.idle_noise},
+                              {"readout_error", d.noise && d.noise->readout_error},
                               {"level", kDeviceLevel},
                               {"initial_layout", d.initial_layout},
                               {"final_layout", d.final_layout},

@@ -3,7 +3,8 @@
 // is compiled at -O<kDeviceLevel> with noise::compile_for_device (its inputs,
 // the data x and the weights theta, stay symbolic), its noise attached with
 // noise::attach_noise, and logical qubit q read from the compact qubit that
-// holds it at the end (final layout, then NoisyCircuit::physical).
+// holds it at the end (final layout, then NoisyCircuit::physical), with the
+// device's readout error applied to the measured distribution.
 // Internal to the models library.
 #pragma once
 

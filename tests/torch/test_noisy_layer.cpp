@@ -3,7 +3,9 @@
 // channels after its gates. The noisy layer's values and gradients are
 // checked against an independent path (sim::run_noisy's density matrix on
 // the bound circuit, differentiated by central differences); with channels
-// that do nothing it must equal the noiseless layer, layout included.
+// that do nothing it must equal the noiseless layer, layout included. The
+// readout error option is checked against the confusion matrices applied by
+// hand to the reference.
 #include "qforge/noisy.hpp"
 #include "qforge/torch/quantum_layer.hpp"
 
@@ -88,6 +90,7 @@ std::shared_ptr<const LayerNoise> device_noise(const Circuit& ir, bool noisy) {
     nc->after.push_back(after);
   }
   nc->physical = {10, 11, 12, 13};
+  if (noisy) nc->readout = {{0.02, 0.05}, {0.5, 0.5}, {0.01, 0.03}, {0.04, 0.0}};
   auto n = std::make_shared<LayerNoise>();
   n->circuit = nc;
   n->qubit_map = kMap;
@@ -98,8 +101,10 @@ QuantumLayerOptions options(sim::Readout readout) {
   return QuantumLayerOptions(kCircuit).data_inputs({"x"}).readout(std::move(readout));
 }
 
-/// The readout of one sample through sim::run_noisy (density matrix).
+/// The readout of one sample through sim::run_noisy (density matrix), with
+/// the readout errors applied by hand when n.readout_error.
 std::vector<double> reference(const LayerNoise& n, const std::vector<double>& symbols, bool probabilities) {
+  const auto& ro = n.circuit->readout;
   sim::NoisyRunOptions o;
   o.method = sim::NoiseMethod::DensityMatrix;
   if (probabilities) {
@@ -108,14 +113,36 @@ std::vector<double> reference(const LayerNoise& n, const std::vector<double>& sy
     for (unsigned q = 0; q < 3; ++q) o.run.observables.push_back(sim::parse_observable("Z" + std::to_string(kMap[q])));
   }
   auto r = sim::run_noisy(*n.circuit, symbols, o);
-  if (!probabilities) return r.expectations;
+  if (!probabilities) {
+    if (n.readout_error)
+      for (unsigned q = 0; q < 3; ++q) {
+        const auto& e = ro[kMap[q]];
+        // P(read 0) - P(read 1) from P(true 0) = (1 + z) / 2.
+        const double p0 = (1 + r.expectations[q]) / 2, p1 = 1 - p0;
+        r.expectations[q] = (p0 * (1 - e.p1_given_0) + p1 * e.p0_given_1) - (p0 * e.p1_given_0 + p1 * (1 - e.p0_given_1));
+      }
+    return r.expectations;
+  }
   std::vector<double> marginal(8, 0.0);
   for (std::size_t i = 0; i < r.probabilities.size(); ++i) {
     std::size_t k = 0;
     for (unsigned q = 0; q < 3; ++q) k |= ((i >> kMap[q]) & 1u) << q;
     marginal[k] += r.probabilities[i];
   }
-  return marginal;
+  if (!n.readout_error) return marginal;
+  // P(read k) = sum_t prod_q P(read bit k_q | true bit t_q) P(t).
+  std::vector<double> read(8, 0.0);
+  for (unsigned k = 0; k < 8; ++k)
+    for (unsigned t = 0; t < 8; ++t) {
+      double w = 1;
+      for (unsigned q = 0; q < 3; ++q) {
+        const auto& e = ro[kMap[q]];
+        const unsigned rb = (k >> q) & 1u, tb = (t >> q) & 1u;
+        w *= tb == 0 ? (rb ? e.p1_given_0 : 1 - e.p1_given_0) : (rb ? 1 - e.p0_given_1 : e.p0_given_1);
+      }
+      read[k] += w * marginal[t];
+    }
+  return read;
 }
 
 /// sum_b,k g[b,k] * reference(sample b).
@@ -131,9 +158,11 @@ double reference_loss(const LayerNoise& n, const torch::Tensor& x, const torch::
   return loss;
 }
 
-void check_against_run_noisy(sim::Readout readout, bool probabilities) {
+void check_against_run_noisy(sim::Readout readout, bool probabilities, bool readout_error) {
   QuantumLayer plain(options(readout));
-  auto noise = device_noise(plain->ir(), true);
+  auto with = std::make_shared<LayerNoise>(*device_noise(plain->ir(), true));
+  with->readout_error = readout_error;
+  std::shared_ptr<const LayerNoise> noise = with;
   QuantumLayer q(options(readout).noise(noise));
   q->to(torch::kDouble);
   torch::manual_seed(11);
@@ -178,11 +207,19 @@ void check_against_run_noisy(sim::Readout readout, bool probabilities) {
 }
 
 TEST(NoisyQuantumLayer, ExpectationZMatchesRunNoisyAndFiniteDifferences) {
-  check_against_run_noisy(sim::Readout::expectation_z(), false);
+  check_against_run_noisy(sim::Readout::expectation_z(), false, false);
+}
+
+TEST(NoisyQuantumLayer, ReadoutErrorOnExpectationZ) {
+  check_against_run_noisy(sim::Readout::expectation_z(), false, true);
+}
+
+TEST(NoisyQuantumLayer, ReadoutErrorOnProbabilities) {
+  check_against_run_noisy(sim::Readout::probabilities(), true, true);
 }
 
 TEST(NoisyQuantumLayer, ProbabilitiesMatchRunNoisyAndFiniteDifferences) {
-  check_against_run_noisy(sim::Readout::probabilities(), true);
+  check_against_run_noisy(sim::Readout::probabilities(), true, false);
 }
 
 TEST(NoisyQuantumLayer, ZeroNoiseEqualsNoiselessLayerThroughTheLayout) {
@@ -252,6 +289,9 @@ TEST(NoisyQuantumLayer, RejectsShotsParameterShiftAndForeignCircuits) {
   nc->circuit.inputs.pop_back();
   other->circuit = nc;
   expect_error(options(sim::Readout::expectation_z()).noise(other), "inputs differ");
+  auto ro = std::make_shared<LayerNoise>(*noise);
+  ro->readout_error = true;
+  expect_error(options(sim::Readout::paulis({"Z0 Z1"})).noise(ro), "readout error");
 }
 
 TEST(NoisyQuantumLayer, RemapReadout) {

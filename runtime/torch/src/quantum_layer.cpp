@@ -299,6 +299,54 @@ std::shared_ptr<NoisyBatchCircuit> make_noisy_engine(const Circuit& c, const Lay
   return engine;
 }
 
+/// The readout error of each bit the readout reads (ExpectationZ: qubits
+/// 0..n-1; Probabilities: 0..n-1; Marginals: its qubits), through the map.
+std::vector<sim::ReadoutError> read_errors(const Circuit& c, const LayerNoise& noise, const sim::Readout& r) {
+  std::vector<unsigned> logical;
+  switch (r.kind) {
+    case sim::ReadoutKind::ExpectationZ:
+    case sim::ReadoutKind::Probabilities:
+      for (unsigned q = 0; q < c.num_qubits; ++q) logical.push_back(q);
+      break;
+    case sim::ReadoutKind::Marginals: logical = r.qubits; break;
+    case sim::ReadoutKind::Observables:
+      throw std::invalid_argument(
+          "QuantumLayer: readout error applies to expectation_z, probabilities and marginals readouts, not to "
+          "observables.");
+  }
+  const auto& errors = noise.circuit->readout;
+  std::vector<sim::ReadoutError> out;
+  for (unsigned q : logical) {
+    const unsigned k = noise.qubit_map[q];
+    out.push_back(k < errors.size() ? errors[k] : sim::ReadoutError{});
+  }
+  return out;
+}
+
+/// `out` [B, outputs] of `kind` with each bit's readout error applied.
+torch::Tensor apply_readout_errors(torch::Tensor out, sim::ReadoutKind kind,
+                                   const std::vector<sim::ReadoutError>& errors) {
+  const int64_t B = out.size(0);
+  if (kind == sim::ReadoutKind::ExpectationZ) {
+    std::vector<double> a, c;
+    for (const auto& e : errors) a.push_back(1 - e.p1_given_0 - e.p0_given_1), c.push_back(e.p0_given_1 - e.p1_given_0);
+    auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+    return out * torch::tensor(a, opts).to(out.scalar_type()) + torch::tensor(c, opts).to(out.scalar_type());
+  }
+  // Distribution over bits (bit i of the outcome index = errors[i]).
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    const auto& e = errors[i];
+    // m[read][true]
+    auto m = torch::tensor({1 - e.p1_given_0, e.p0_given_1, e.p1_given_0, 1 - e.p0_given_1},
+                           torch::TensorOptions().dtype(torch::kFloat64))
+                 .view({2, 2})
+                 .to(out.scalar_type());
+    const int64_t low = int64_t(1) << i, high = out.size(1) / (2 * low);
+    out = torch::einsum("rt,bhtl->bhrl", {m, out.reshape({B, high, 2, low})}).reshape({B, -1});
+  }
+  return out;
+}
+
 }  // namespace
 
 QuantumLayerImpl::QuantumLayerImpl(QuantumLayerOptions opts) : options(std::move(opts)) {
@@ -312,7 +360,10 @@ QuantumLayerImpl::QuantumLayerImpl(QuantumLayerOptions opts) : options(std::move
   bo.initial_state = options.initial_state();
   bo.threads = options.threads();
   circuit_ = std::make_shared<BatchCircuit>(c, bo);
-  if (options.noise()) noisy_ = make_noisy_engine(c, *options.noise(), options, bo);
+  if (options.noise()) {
+    noisy_ = make_noisy_engine(c, *options.noise(), options, bo);
+    if (options.noise()->readout_error) readout_errors_ = read_errors(c, *options.noise(), options.readout());
+  }
 
   auto listed = [](const std::vector<std::string>& v, const std::string& n) {
     return std::find(v.begin(), v.end(), n) != v.end();
@@ -411,6 +462,7 @@ torch::Tensor QuantumLayerImpl::forward(const torch::Tensor& input) {
     }
     out = QuantumFunction::apply(c10::IValue::make_capsule(tape), x, torch::TensorList(w));
   }
+  if (!readout_errors_.empty()) out = apply_readout_errors(out, options.readout().kind, readout_errors_);
   return single ? out.squeeze(0) : out;
 }
 

@@ -39,9 +39,15 @@
 // layout composed with NoisyCircuit::physical), and the readout is rewritten
 // onto those qubits (remap_readout: <Z_q> becomes the observable Z on
 // qubit_map[q], the 2^n probabilities the marginal distribution of
-// qubit_map[0..n-1]; routing ancillas are traced out). Readout error is not
-// applied (as NoisyBatchCircuit). Amplitude embedding is not supported with
-// noise (the embedded state would have to be laid out on the device qubits).
+// qubit_map[0..n-1]; routing ancillas are traced out). With
+// LayerNoise::readout_error, each read qubit's readout error
+// (NoisyCircuit::readout) is applied to the outputs as the measurement would:
+// the distribution of ExpectationZ's qubit q becomes a_q <Z> + c_q
+// (a = 1 - p(1|0) - p(0|1), c = p(0|1) - p(1|0)), and Probabilities and
+// Marginals are multiplied by each bit's 2 x 2 confusion matrix (autograd
+// differentiates this linear step); Observables readouts refuse it. Amplitude
+// embedding is not supported with noise (the embedded state would have to be
+// laid out on the device qubits).
 #pragma once
 
 #include "qforge/batch.hpp"
@@ -80,6 +86,8 @@ struct LayerNoise {
   /// tape of a 256-sample batch fits in kNoiseTapeBudget bytes, else about
   /// sqrt(channel steps).
   unsigned checkpoint_interval = 0;
+  /// Apply the circuit's readout errors to the outputs (see the file comment).
+  bool readout_error = false;
 };
 /// Memory the default checkpoint interval allows a 256-sample batch.
 constexpr uint64_t kNoiseTapeBudget = uint64_t(1) << 30;
@@ -156,6 +164,9 @@ class QuantumLayerImpl : public torch::nn::Module {
   std::shared_ptr<const Circuit> ir_;
   std::shared_ptr<sim::BatchCircuit> circuit_;
   std::shared_ptr<sim::NoisyBatchCircuit> noisy_;
+  /// Readout error per output bit (LayerNoise::readout_error): for each
+  /// logical qubit read, p(1|0) and p(0|1); empty: none.
+  std::vector<sim::ReadoutError> readout_errors_;
   std::vector<uint32_t> data_symbols_;
   std::vector<std::string> weight_names_;
   std::vector<torch::Tensor> weights_;
