@@ -34,7 +34,9 @@ void add_train_options(po::options_description& desc) {
       ("augment", "random crops and flips during training")
       ("circuit", po::value<std::string>(), "override the hybrid model's .qasm file")
       ("circuits-dir", po::value<std::string>(), "folder with lean_hybrid.qasm, basic_entangler.qasm")
-      ("progress", po::value<std::string>(), "auto (bar on a terminal) | bar | lines | none");
+      ("progress", po::value<std::string>(), "auto (bar on a terminal) | bar | lines | none")
+      ("noise", po::value<std::string>(), "train lcqhnn's quantum layer on this device (qforge noise import)")
+      ("idle-noise", po::value<std::string>(), "on (default) | off: relaxation while qubits wait (--noise)");
 }
 
 /// Build a TrainConfig from defaults, --config and flags.
@@ -65,6 +67,13 @@ models::TrainConfig train_config(const po::variables_map& vm) {
   if (vm.count("threads")) c.threads = vm["threads"].as<int>();
   if (vm.count("dropout")) c.dropout = vm["dropout"].as<double>();
   if (vm.count("augment")) c.augment = true;
+  str("noise", c.noise);
+  if (vm.count("idle-noise")) {
+    auto v = vm["idle-noise"].as<std::string>();
+    if (v != "on" && v != "off") throw UsageError("--idle-noise expects on or off");
+    if (!vm.count("noise") && c.noise.empty()) throw UsageError("--idle-noise needs --noise");
+    c.idle_noise = v == "on";
+  }
   if (vm.count("progress")) {
     auto p = vm["progress"].as<std::string>();
     if (p == "auto") c.progress = -1;
@@ -97,13 +106,22 @@ int run_train(const std::vector<std::string>& args) {
                         "train and validation, test accuracy, seconds, peak memory, CPU use.\n"
                         "The run folder gets metrics.csv, metrics.json, config.txt, a checkpoint\n"
                         "after every epoch (checkpoint.pt, written atomically), epoch_NNN.pt for\n"
-                        "the first, middle and last epochs, and test_images.txt.",
+                        "the first, middle and last epochs, and test_images.txt.\n\n"
+                        "--noise DEVICE.noise.json (lcqhnn only) compiles the quantum layer for that\n"
+                        "device at -O2 (noise-aware placement, inputs kept symbolic), attaches its\n"
+                        "noise and trains through the exact density matrix and its adjoint; the\n"
+                        "run records the device, layout and predicted fidelity (device.json) and\n"
+                        "its checkpoints the model file's hash and layout (evaluate, --resume).",
                   desc, nullptr, vm))
     return kOk;
   models::TrainConfig c = train_config(vm);
   c.run_dir = vm.count("run-dir") ? vm["run-dir"].as<std::string>()
                                   : "runs/" + c.model + "-" + c.dataset;
   c.resume = vm.count("resume") > 0;
+  if (!c.noise.empty() && c.model != "lcqhnn")
+    throw UsageError("--noise applies to the lcqhnn model's quantum layer (" + c.model +
+                     (c.model == "hybrid-cnn" ? " embeds amplitudes, which a device layer does not support yet)"
+                                                       : " has no quantum layer)"));
   if (vm.count("stop-after")) c.stop_after = vm["stop-after"].as<int>();
   if (vm.count("report")) models::check_gnuplot(models::gnuplot_program());  // fail before training
   auto r = models::train(c, std::cerr);

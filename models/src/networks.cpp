@@ -2,6 +2,7 @@
 // qforge::QuantumLayer over the circuit loaded from its .qasm file.
 #include "qforge/models/networks.hpp"
 
+#include "device_layer.hpp"
 #include "quantum_head.hpp"
 
 #include "qforge/frontend.hpp"
@@ -19,6 +20,7 @@ QuantumHead::QuantumHead(const QuantumHeadSpec& spec) : spec_(spec) {
   if (!spec.data_input.empty()) o.data_inputs({spec.data_input});
   o.readout(spec.readout == QuantumReadout::Probabilities ? sim::Readout::probabilities()
                                                            : sim::Readout::expectation_z());
+  o.noise(spec.noise);
   if (spec.amplitude_embedding) {
     // 2^n amplitudes: the qubit count comes from the circuit.
     DiagnosticSink diags;
@@ -152,6 +154,11 @@ ModelSpec model_spec(const TrainConfig& c, const ImageSet& s, int num_classes, c
   auto norm = dataset_normalization(c.dataset, s.channels);
   m.mean = norm.mean;
   m.stddev = norm.stddev;
+  if (!c.noise.empty()) {
+    if (c.model != "lcqhnn")
+      throw std::runtime_error("a noise model applies to the lcqhnn model's quantum layer, not to " + c.model);
+    m.device = compile_device_layer(circuit, c.noise, c.idle_noise);
+  }
   return m;
 }
 
@@ -172,7 +179,8 @@ ClassifierImpl::ClassifierImpl(const ModelSpec& spec) : spec_(spec) {
   const int C = spec.num_classes;
   if (k == "lcqhnn") {
     fc1_ = register_module("fc1", torch::nn::Linear(kFeatures, 4));
-    QuantumHeadSpec q{spec.circuit_path, "x", false, QuantumReadout::Probabilities};
+    QuantumHeadSpec q{spec.circuit_path, "x", false, QuantumReadout::Probabilities,
+                      spec.device ? spec.device->noise : nullptr};
     auto head = std::make_shared<QuantumHead>(q);
     if (head->output_size() < C)
       throw std::runtime_error("the circuit's " + std::to_string(head->output_size()) +

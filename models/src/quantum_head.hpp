@@ -25,6 +25,7 @@ struct QuantumHeadSpec {
   std::string data_input;          ///< empty: no data-bound input
   bool amplitude_embedding = false;
   QuantumReadout readout = QuantumReadout::ExpectationZ;
+  std::shared_ptr<const LayerNoise> noise;  ///< set: run on this noisy device
 };
 
 class QuantumHead : public torch::nn::Module {
@@ -40,6 +41,8 @@ class QuantumHead : public torch::nn::Module {
   const QuantumHeadSpec& spec() const { return spec_; }
   /// The circuit as the layer compiled it (symbols as the layer binds them).
   const Circuit& circuit() const { return layer_->ir(); }
+  /// The noisy engine when spec().noise is set, else null.
+  const sim::NoisyBatchCircuit* noisy_circuit() const { return layer_->noisy_circuit(); }
   /// One value per symbol of circuit(): the trained weights' current values
   /// at their symbols, NaN at the data input's symbols.
   std::vector<double> weight_values() const;

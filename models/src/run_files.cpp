@@ -113,15 +113,22 @@ CheckpointMeta read_checkpoint_meta(const std::string& text, const std::string& 
 
 }  // namespace run_files
 
-std::string evaluation_json(const EvalResult& r) {
-  using json = nlohmann::ordered_json;
-  const auto& cm = r.confusion;
-  json confusion = json::array();
+namespace {
+nlohmann::ordered_json confusion_json(const ConfusionMatrix& cm) {
+  auto confusion = nlohmann::ordered_json::array();
   for (int t = 0; t < cm.num_classes(); ++t) {
-    json row = json::array();
+    auto row = nlohmann::ordered_json::array();
     for (int p = 0; p < cm.num_classes(); ++p) row.push_back(cm.at(t, p));
     confusion.push_back(std::move(row));
   }
+  return confusion;
+}
+}  // namespace
+
+std::string evaluation_json(const EvalResult& r) {
+  using json = nlohmann::ordered_json;
+  const auto& cm = r.confusion;
+  json confusion = confusion_json(cm);
   json j = {{"model", r.config.model},
             {"epoch", r.epoch},
             {"accuracy", cm.accuracy()},
@@ -134,6 +141,18 @@ std::string evaluation_json(const EvalResult& r) {
             {"threads", r.threads},
             {"parameters", {{"total", r.parameters.total}, {"quantum", r.parameters.quantum}}},
             {"confusion", std::move(confusion)}};
+  if (r.noisy) {
+    const auto& n = *r.noisy;
+    j["noisy"] = {{"device", n.device},
+                  {"noise_model", n.noise},
+                  {"layout", n.layout},
+                  {"predicted_fidelity", n.predicted_fidelity},
+                  {"accuracy", n.confusion.accuracy()},
+                  {"loss", n.loss},
+                  {"macro_f1", n.confusion.macro_f1()},
+                  {"fgsm_accuracy", n.fgsm_accuracy},
+                  {"confusion", confusion_json(n.confusion)}};
+  }
   return j.dump() + "\n";
 }
 

@@ -6,6 +6,7 @@
 
 #include "checkpoint.hpp"
 #include "files.hpp"
+#include "device_layer.hpp"
 #include "run_files.hpp"
 
 #include <ATen/Parallel.h>
@@ -62,7 +63,11 @@ std::vector<std::pair<std::string, std::string>> config_entries(const TrainConfi
           {"circuit", c.circuit},
           {"circuits-dir", c.circuits_dir},
           {"run-dir", c.run_dir},
-          {"fixed-test-images", std::to_string(c.fixed_test_images)}};
+          {"fixed-test-images", std::to_string(c.fixed_test_images)},
+          {"noise", c.noise},
+          {"idle-noise", c.idle_noise ? "true" : "false"},
+          {"noise-hash", c.noise_hash},
+          {"noise-layout", c.noise_layout}};
 }
 
 void set_config_entry(TrainConfig& c, const std::string& k, const std::string& v, const std::string& where) {
@@ -85,6 +90,10 @@ void set_config_entry(TrainConfig& c, const std::string& k, const std::string& v
     else if (k == "circuits-dir") c.circuits_dir = v;
     else if (k == "run-dir") c.run_dir = v;
     else if (k == "fixed-test-images") c.fixed_test_images = std::stoi(v);
+    else if (k == "noise") c.noise = v;
+    else if (k == "idle-noise") c.idle_noise = (v == "true" || v == "1" || v == "yes" || v == "on");
+    else if (k == "noise-hash") c.noise_hash = v;
+    else if (k == "noise-layout") c.noise_layout = v;
     else throw std::runtime_error(where + ": unknown key '" + k + "'");
   } catch (const std::logic_error&) {
     throw std::runtime_error(where + ": bad value '" + v + "' for " + k);
@@ -431,6 +440,25 @@ ParameterCounts count_parameters(const TrainConfig& c) {
   return m->counts();
 }
 
+namespace {
+
+/// Record the device a run trains on in its configuration (so checkpoints
+/// carry it), or check that a resumed or evaluated run still finds the same
+/// noise model file and layout.
+void record_device(TrainConfig& c, const DeviceLayer& d) {
+  const std::string layout = layout_text(d.final_layout);
+  if (!c.noise_hash.empty() && c.noise_hash != d.noise_hash)
+    throw std::runtime_error("the noise model '" + c.noise + "' changed since the run trained on it (hash " +
+                             c.noise_hash + ", now " + d.noise_hash + ")");
+  if (!c.noise_layout.empty() && c.noise_layout != layout)
+    throw std::runtime_error("the layer now compiles to layout [" + layout + "] on '" + c.noise +
+                             "', the run trained on [" + c.noise_layout + "]");
+  c.noise_hash = d.noise_hash;
+  c.noise_layout = layout;
+}
+
+}  // namespace
+
 TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
   TrainConfig c = cfg_in;
   if (c.run_dir.empty()) throw std::runtime_error("no run directory");
@@ -466,7 +494,9 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
   Data d = prepare_data(c);
   const int C = int(d.class_names.size());
   TorchSeed seed(c.seed);
-  Classifier model = start_epoch > 0 ? resume.model(model_spec(c, d.train, C)) : Classifier(model_spec(c, d.train, C));
+  const ModelSpec spec = model_spec(c, d.train, C);
+  if (spec.device) record_device(c, *spec.device);
+  Classifier model = start_epoch > 0 ? resume.model(spec) : Classifier(spec);
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(c.lr));
   r.parameters = model->counts();
   if (start_epoch > 0) {
@@ -481,7 +511,8 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
   }
   write_atomic(c.run_dir + "/config.txt", config_to_text(c));
   // The circuit as trained (for `qforge report`: its diagram, Bloch vectors).
-  if (is_hybrid(c.model)) copy_file(model_spec(c, d.train, C).circuit_path, c.run_dir + "/circuit.qasm");
+  if (is_hybrid(c.model)) copy_file(spec.circuit_path, c.run_dir + "/circuit.qasm");
+  if (spec.device) write_atomic(c.run_dir + "/device.json", device_json(*spec.device));
   {
     std::ostringstream o;
     o << "# fixed test images: position in the test subset, index in the " << c.dataset
@@ -505,6 +536,10 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
         << r.threads << " threads\n";
   if (!c.quiet && start_epoch > 0)
     log << "resuming " << c.run_dir << " after epoch " << start_epoch << "\n";
+  if (!c.quiet && spec.device)
+    log << "noise model " << c.noise << " (idle noise " << (c.idle_noise ? "on" : "off") << ", -O" << kDeviceLevel
+        << ")\n"
+        << spec.device->summary;
 
   auto t_run0 = std::chrono::steady_clock::now();
   int done_this_run = 0;
@@ -615,7 +650,10 @@ EvalResult evaluate(const EvalOptions& o) {
   Data d = prepare_data(c);
   const int C = int(d.class_names.size());
   r.class_names = d.class_names;
-  Classifier model = k.model(model_spec(c, d.train, C));
+  // The ideal model: the trained weights through the noiseless layer.
+  TrainConfig ideal = c;
+  ideal.noise.clear();
+  Classifier model = k.model(model_spec(ideal, d.train, C));
   r.parameters = model->counts();
   const ImageSet& s = o.split == "val" ? d.val : d.test;
   auto X = images_u8(s), Y = labels_t(s);
@@ -624,9 +662,36 @@ EvalResult evaluate(const EvalOptions& o) {
   r.confusion = pr.cm;
   r.loss = pr.loss;
   r.fgsm_eps = o.fgsm_eps;
-  if (o.fgsm_eps >= 0) {
-    auto f = fgsm(model, X.to(torch::kFloat32) / 255.0, Y, {o.fgsm_eps});
-    r.fgsm_accuracy = double(f.correct[0]) / double(std::max<int64_t>(1, X.size(0)));
+  auto fgsm_accuracy = [&](Classifier& m) {
+    auto f = fgsm(m, X.to(torch::kFloat32) / 255.0, Y, {o.fgsm_eps});
+    return double(f.correct[0]) / double(std::max<int64_t>(1, X.size(0)));
+  };
+  if (o.fgsm_eps >= 0) r.fgsm_accuracy = fgsm_accuracy(model);
+  // The same weights on the device (the given noise model, else the run's).
+  TrainConfig noisy = c;
+  if (!o.noise.empty() && o.noise != c.noise) {
+    noisy.noise = o.noise;
+    noisy.noise_hash.clear();
+    noisy.noise_layout.clear();
+  }
+  if (o.idle_noise >= 0 && bool(o.idle_noise) != c.idle_noise) {
+    noisy.idle_noise = o.idle_noise != 0;
+    noisy.noise_layout.clear();
+  }
+  if (!noisy.noise.empty()) {
+    const ModelSpec spec = model_spec(noisy, d.train, C);
+    record_device(noisy, *spec.device);
+    Classifier nm = k.model(spec);
+    auto np = eval_pass(nm, X, Y, C);
+    EvalResult::Noisy n;
+    n.device = spec.device->device;
+    n.noise = noisy.noise;
+    n.layout = noisy.noise_layout;
+    n.predicted_fidelity = spec.device->predicted.fidelity;
+    n.confusion = np.cm;
+    n.loss = np.loss;
+    if (o.fgsm_eps >= 0) n.fgsm_accuracy = fgsm_accuracy(nm);
+    r.noisy = n;
   }
   return r;
 }

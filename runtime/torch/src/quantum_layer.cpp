@@ -5,7 +5,9 @@
 // as the tape; its backward calls BatchCircuit::backward (the runtime's
 // adjoint or parameter-shift vector-Jacobian product) and scatters the
 // symbol gradients back to the data columns (per sample) and the weights
-// (summed over the batch). All numerics live in the runtime.
+// (summed over the batch). All numerics live in the runtime. With noise the
+// same packing feeds sim::NoisyBatchCircuit, whose tape is the final density
+// matrices and the adjoint's checkpoints.
 #include "qforge/torch/quantum_layer.hpp"
 
 #include "qforge/frontend.hpp"
@@ -14,6 +16,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <limits>
 #include <regex>
@@ -23,7 +26,60 @@
 namespace qforge {
 
 using sim::BatchCircuit;
+using sim::NoisyBatchCircuit;
 using sim::Span;
+
+namespace {
+uint64_t remap_mask(uint64_t mask, const std::vector<unsigned>& map) {
+  uint64_t out = 0;
+  for (unsigned q = 0; mask; ++q, mask >>= 1)
+    if (mask & 1) {
+      if (q >= map.size())
+        throw std::invalid_argument("remap_readout: logical qubit " + std::to_string(q) + " has no device qubit.");
+      out |= uint64_t(1) << map[q];
+    }
+  return out;
+}
+}  // namespace
+
+sim::Readout remap_readout(const sim::Readout& r, const std::vector<unsigned>& map, unsigned logical_qubits) {
+  if (map.size() < logical_qubits)
+    throw std::invalid_argument("remap_readout: " + std::to_string(map.size()) + " qubits mapped, the circuit has " +
+                                std::to_string(logical_qubits) + ".");
+  switch (r.kind) {
+    case sim::ReadoutKind::ExpectationZ: {
+      std::vector<sim::Observable> obs;
+      for (unsigned q = 0; q < logical_qubits; ++q) {
+        sim::PauliTerm t;
+        t.z_mask = uint64_t(1) << map[q];
+        obs.push_back({{t}, "Z" + std::to_string(map[q])});
+      }
+      return sim::Readout::from_observables(std::move(obs));
+    }
+    case sim::ReadoutKind::Observables: {
+      std::vector<sim::Observable> obs = r.observables;
+      for (auto& o : obs)
+        for (auto& t : o.terms) {
+          t.x_mask = remap_mask(t.x_mask, map);
+          t.y_mask = remap_mask(t.y_mask, map);
+          t.z_mask = remap_mask(t.z_mask, map);
+        }
+      return sim::Readout::from_observables(std::move(obs));
+    }
+    case sim::ReadoutKind::Probabilities:
+      return sim::Readout::marginals(std::vector<unsigned>(map.begin(), map.begin() + logical_qubits));
+    case sim::ReadoutKind::Marginals: {
+      std::vector<unsigned> qs;
+      for (unsigned q : r.qubits) {
+        if (q >= map.size())
+          throw std::invalid_argument("remap_readout: logical qubit " + std::to_string(q) + " has no device qubit.");
+        qs.push_back(map[q]);
+      }
+      return sim::Readout::marginals(std::move(qs));
+    }
+  }
+  return r;
+}
 
 QuantumLayerOptions::QuantumLayerOptions(std::string circuit) : circuit_(std::move(circuit)) {}
 
@@ -32,12 +88,13 @@ namespace {
 /// What backward needs besides the incoming gradient.
 struct Tape : torch::CustomClassHolder {
   std::shared_ptr<const BatchCircuit> circuit;
+  std::shared_ptr<const NoisyBatchCircuit> noisy;  ///< set: the noisy engine runs
   std::shared_ptr<const QuantumLayerImpl::Binding> binding;
   sim::GradientMethod method = sim::GradientMethod::Adjoint;
   sim::ShotOptions shots;
   torch::Tensor symbols;   ///< [B, num_symbols]
   torch::Tensor features;  ///< [B, num_features] (undefined without)
-  torch::Tensor states;    ///< [B, 2^n, 2]
+  torch::Tensor states;    ///< [B, 2^n, 2]; noisy: [B, tape_size(), 2]
   std::vector<std::vector<int64_t>> weight_shapes;
 };
 
@@ -58,9 +115,11 @@ void pack_symbols(const BatchCircuit& bc, const QuantumLayerImpl::Binding& bind,
 }
 
 template <typename FP>
-torch::Tensor run_forward(const BatchCircuit& bc, const QuantumLayerImpl::Binding& bind, const torch::Tensor& x,
+torch::Tensor run_forward(const BatchCircuit& bc, const NoisyBatchCircuit* noisy,
+                          const QuantumLayerImpl::Binding& bind, const torch::Tensor& x,
                           const std::vector<torch::Tensor>& weights, const sim::ShotOptions& shots, Tape* tape) {
   const int64_t B = x.size(0), nd = int64_t(bind.data_symbols.size()), nf = int64_t(bc.num_features());
+  const std::size_t per_sample = noisy ? noisy->tape_size() : bc.state_size();
   auto opts = x.options();
   torch::Tensor symbols = torch::empty({B, int64_t(bc.num_symbols())}, opts);
   pack_symbols<FP>(bc, bind, x, weights, symbols);
@@ -68,14 +127,19 @@ torch::Tensor run_forward(const BatchCircuit& bc, const QuantumLayerImpl::Bindin
   if (nf) features = x.narrow(1, nd, nf).contiguous();
   torch::Tensor out = torch::empty({B, int64_t(bc.num_outputs())}, opts);
   torch::Tensor states;
-  if (tape) states = torch::empty({B, int64_t(bc.state_size()), 2}, opts);
-  bc.forward<FP>(std::size_t(B), Span<const FP>(symbols.data_ptr<FP>(), std::size_t(symbols.numel())),
-                 nf ? Span<const FP>(features.data_ptr<FP>(), std::size_t(features.numel())) : Span<const FP>(),
-                 Span<FP>(out.data_ptr<FP>(), std::size_t(out.numel())),
-                 tape ? Span<std::complex<FP>>(reinterpret_cast<std::complex<FP>*>(states.data_ptr<FP>()),
-                                               std::size_t(B) * bc.state_size())
-                      : Span<std::complex<FP>>(),
-                 shots);
+  if (tape) states = torch::empty({B, int64_t(per_sample), 2}, opts);
+  const Span<const FP> sym_span(symbols.data_ptr<FP>(), std::size_t(symbols.numel()));
+  const Span<const FP> feat_span =
+      nf ? Span<const FP>(features.data_ptr<FP>(), std::size_t(features.numel())) : Span<const FP>();
+  const Span<FP> out_span(out.data_ptr<FP>(), std::size_t(out.numel()));
+  const Span<std::complex<FP>> tape_span =
+      tape ? Span<std::complex<FP>>(reinterpret_cast<std::complex<FP>*>(states.data_ptr<FP>()),
+                                    std::size_t(B) * per_sample)
+           : Span<std::complex<FP>>();
+  if (noisy)
+    noisy->forward<FP>(std::size_t(B), sym_span, feat_span, out_span, tape_span);
+  else
+    bc.forward<FP>(std::size_t(B), sym_span, feat_span, out_span, tape_span, shots);
   if (tape) {
     tape->symbols = symbols;
     tape->features = features;
@@ -89,6 +153,7 @@ torch::autograd::variable_list run_backward(const Tape& t, const torch::Tensor& 
                                             const std::vector<bool>& want_w) {
   const BatchCircuit& bc = *t.circuit;
   const auto& bind = *t.binding;
+  const std::size_t per_sample = t.noisy ? t.noisy->tape_size() : bc.state_size();
   const int64_t B = t.symbols.size(0), S = int64_t(bc.num_symbols()), nd = int64_t(bind.data_symbols.size()),
                 nf = int64_t(bc.num_features());
   auto opts = t.symbols.options();
@@ -96,14 +161,18 @@ torch::autograd::variable_list run_backward(const Tape& t, const torch::Tensor& 
   torch::Tensor gsym = torch::empty({B, S}, opts);
   torch::Tensor gfeat;
   if (want_x && nf) gfeat = torch::empty({B, nf}, opts);
-  bc.backward<FP>(std::size_t(B), Span<const FP>(t.symbols.data_ptr<FP>(), std::size_t(B * S)),
-                  nf ? Span<const FP>(t.features.data_ptr<FP>(), std::size_t(B * nf)) : Span<const FP>(),
-                  Span<const std::complex<FP>>(reinterpret_cast<const std::complex<FP>*>(t.states.data_ptr<FP>()),
-                                               std::size_t(B) * bc.state_size()),
-                  Span<const FP>(g.data_ptr<FP>(), std::size_t(g.numel())),
-                  Span<FP>(gsym.data_ptr<FP>(), std::size_t(B * S)),
-                  gfeat.defined() ? Span<FP>(gfeat.data_ptr<FP>(), std::size_t(B * nf)) : Span<FP>(), t.method,
-                  t.shots);
+  const Span<const FP> sym_span(t.symbols.data_ptr<FP>(), std::size_t(B * S));
+  const Span<const FP> feat_span =
+      nf ? Span<const FP>(t.features.data_ptr<FP>(), std::size_t(B * nf)) : Span<const FP>();
+  const Span<const std::complex<FP>> tape_span(
+      reinterpret_cast<const std::complex<FP>*>(t.states.data_ptr<FP>()), std::size_t(B) * per_sample);
+  const Span<const FP> g_span(g.data_ptr<FP>(), std::size_t(g.numel()));
+  const Span<FP> gsym_span(gsym.data_ptr<FP>(), std::size_t(B * S));
+  const Span<FP> gfeat_span = gfeat.defined() ? Span<FP>(gfeat.data_ptr<FP>(), std::size_t(B * nf)) : Span<FP>();
+  if (t.noisy)
+    t.noisy->backward<FP>(std::size_t(B), sym_span, feat_span, tape_span, g_span, gsym_span, gfeat_span);
+  else
+    bc.backward<FP>(std::size_t(B), sym_span, feat_span, tape_span, g_span, gsym_span, gfeat_span, t.method, t.shots);
   const FP* gs = gsym.data_ptr<FP>();
   torch::autograd::variable_list grads;
   grads.push_back(torch::Tensor());  // the tape capsule
@@ -143,8 +212,8 @@ struct QuantumFunction : torch::autograd::Function<QuantumFunction> {
     auto* t = static_cast<Tape*>(tape.get());
     std::vector<torch::Tensor> w(weights.begin(), weights.end());
     torch::Tensor out = x.scalar_type() == torch::kDouble
-                            ? run_forward<double>(*t->circuit, *t->binding, x, w, t->shots, t)
-                            : run_forward<float>(*t->circuit, *t->binding, x, w, t->shots, t);
+                            ? run_forward<double>(*t->circuit, t->noisy.get(), *t->binding, x, w, t->shots, t)
+                            : run_forward<float>(*t->circuit, t->noisy.get(), *t->binding, x, w, t->shots, t);
     ctx->saved_data["tape"] = tape_capsule;
     return out;
   }
@@ -193,6 +262,91 @@ sim::InitialState pragma_initial_state(const QuantumLayerOptions& o) {
   return {};
 }
 
+/// The noisy engine of a layer (see LayerNoise), after checking that the
+/// options and the noisy circuit fit the layer's circuit.
+std::shared_ptr<NoisyBatchCircuit> make_noisy_engine(const Circuit& c, const LayerNoise& noise,
+                                                     const QuantumLayerOptions& o, sim::BatchOptions bo) {
+  if (!noise.circuit) throw std::invalid_argument("QuantumLayer: the noise option has no circuit.");
+  if (o.gradient() != sim::GradientMethod::Adjoint)
+    throw std::invalid_argument(
+        "QuantumLayer: parameter shift is not available with noise; the noisy layer differentiates the density "
+        "matrix by its exact adjoint.");
+  if (o.shots())
+    throw std::invalid_argument(
+        "QuantumLayer: shots are not available with noise; the noisy layer outputs exact density-matrix values.");
+  if (bo.initial_state.mode != sim::InitialStateMode::Zero)
+    throw std::invalid_argument("QuantumLayer: amplitude embedding is not available with noise.");
+  const Circuit& dc = noise.circuit->circuit;
+  if (dc.num_symbols() != c.num_symbols() || dc.symbol_names() != c.symbol_names())
+    throw std::invalid_argument(
+        "QuantumLayer: the noisy circuit's inputs differ from the layer circuit's (it must be the layer's circuit "
+        "compiled with its inputs kept symbolic).");
+  for (unsigned q = 0; q < c.num_qubits && q < noise.qubit_map.size(); ++q)
+    if (noise.qubit_map[q] >= dc.num_qubits)
+      throw std::invalid_argument("QuantumLayer: the noise qubit map sends qubit " + std::to_string(q) + " to " +
+                                  std::to_string(noise.qubit_map[q]) + ", beyond the noisy circuit's " +
+                                  std::to_string(dc.num_qubits) + " qubits.");
+  bo.readout = remap_readout(o.readout(), noise.qubit_map, c.num_qubits);
+  sim::NoisyBatchOptions no;
+  no.batch = bo;
+  no.checkpoint_interval = noise.checkpoint_interval ? noise.checkpoint_interval : 1;
+  auto engine = std::make_shared<NoisyBatchCircuit>(*noise.circuit, no);
+  if (!noise.checkpoint_interval && engine->memory_bytes(256, sim::Precision::Double) > kNoiseTapeBudget) {
+    no.checkpoint_interval =
+        std::max(1u, unsigned(std::ceil(std::sqrt(double(engine->num_channel_steps())))));
+    engine = std::make_shared<NoisyBatchCircuit>(*noise.circuit, no);
+  }
+  return engine;
+}
+
+/// The readout error of each bit the readout reads (ExpectationZ: qubits
+/// 0..n-1; Probabilities: 0..n-1; Marginals: its qubits), through the map.
+std::vector<sim::ReadoutError> read_errors(const Circuit& c, const LayerNoise& noise, const sim::Readout& r) {
+  std::vector<unsigned> logical;
+  switch (r.kind) {
+    case sim::ReadoutKind::ExpectationZ:
+    case sim::ReadoutKind::Probabilities:
+      for (unsigned q = 0; q < c.num_qubits; ++q) logical.push_back(q);
+      break;
+    case sim::ReadoutKind::Marginals: logical = r.qubits; break;
+    case sim::ReadoutKind::Observables:
+      throw std::invalid_argument(
+          "QuantumLayer: readout error applies to expectation_z, probabilities and marginals readouts, not to "
+          "observables.");
+  }
+  const auto& errors = noise.circuit->readout;
+  std::vector<sim::ReadoutError> out;
+  for (unsigned q : logical) {
+    const unsigned k = noise.qubit_map[q];
+    out.push_back(k < errors.size() ? errors[k] : sim::ReadoutError{});
+  }
+  return out;
+}
+
+/// `out` [B, outputs] of `kind` with each bit's readout error applied.
+torch::Tensor apply_readout_errors(torch::Tensor out, sim::ReadoutKind kind,
+                                   const std::vector<sim::ReadoutError>& errors) {
+  const int64_t B = out.size(0);
+  if (kind == sim::ReadoutKind::ExpectationZ) {
+    std::vector<double> a, c;
+    for (const auto& e : errors) a.push_back(1 - e.p1_given_0 - e.p0_given_1), c.push_back(e.p0_given_1 - e.p1_given_0);
+    auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+    return out * torch::tensor(a, opts).to(out.scalar_type()) + torch::tensor(c, opts).to(out.scalar_type());
+  }
+  // Distribution over bits (bit i of the outcome index = errors[i]).
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    const auto& e = errors[i];
+    // m[read][true]
+    auto m = torch::tensor({1 - e.p1_given_0, e.p0_given_1, e.p1_given_0, 1 - e.p0_given_1},
+                           torch::TensorOptions().dtype(torch::kFloat64))
+                 .view({2, 2})
+                 .to(out.scalar_type());
+    const int64_t low = int64_t(1) << i, high = out.size(1) / (2 * low);
+    out = torch::einsum("rt,bhtl->bhrl", {m, out.reshape({B, high, 2, low})}).reshape({B, -1});
+  }
+  return out;
+}
+
 }  // namespace
 
 QuantumLayerImpl::QuantumLayerImpl(QuantumLayerOptions opts) : options(std::move(opts)) {
@@ -206,6 +360,10 @@ QuantumLayerImpl::QuantumLayerImpl(QuantumLayerOptions opts) : options(std::move
   bo.initial_state = options.initial_state();
   bo.threads = options.threads();
   circuit_ = std::make_shared<BatchCircuit>(c, bo);
+  if (options.noise()) {
+    noisy_ = make_noisy_engine(c, *options.noise(), options, bo);
+    if (options.noise()->readout_error) readout_errors_ = read_errors(c, *options.noise(), options.readout());
+  }
 
   auto listed = [](const std::vector<std::string>& v, const std::string& n) {
     return std::find(v.begin(), v.end(), n) != v.end();
@@ -279,6 +437,7 @@ torch::Tensor QuantumLayerImpl::forward(const torch::Tensor& input) {
   for (const auto& p : weights_) w.push_back(p.scalar_type() == x.scalar_type() ? p : p.to(x.scalar_type()));
 
   circuit_->set_threads(options.threads());
+  if (noisy_) noisy_->set_threads(options.threads());
   sim::ShotOptions shots{options.shots(), options.seed() + 0x9E3779B97F4A7C15ull * calls_++};
   const bool needs_grad =
       torch::GradMode::is_enabled() &&
@@ -288,11 +447,12 @@ torch::Tensor QuantumLayerImpl::forward(const torch::Tensor& input) {
     std::vector<torch::Tensor> wc;
     for (auto& t : w) wc.push_back(t.detach().contiguous());
     out = x.scalar_type() == torch::kDouble
-              ? run_forward<double>(*circuit_, *binding_, x.detach(), wc, shots, nullptr)
-              : run_forward<float>(*circuit_, *binding_, x.detach(), wc, shots, nullptr);
+              ? run_forward<double>(*circuit_, noisy_.get(), *binding_, x.detach(), wc, shots, nullptr)
+              : run_forward<float>(*circuit_, noisy_.get(), *binding_, x.detach(), wc, shots, nullptr);
   } else {
     auto tape = c10::make_intrusive<Tape>();
     tape->circuit = circuit_;
+    tape->noisy = noisy_;
     tape->binding = binding_;
     tape->method = options.gradient();
     tape->shots = shots;
@@ -302,6 +462,7 @@ torch::Tensor QuantumLayerImpl::forward(const torch::Tensor& input) {
     }
     out = QuantumFunction::apply(c10::IValue::make_capsule(tape), x, torch::TensorList(w));
   }
+  if (!readout_errors_.empty()) out = apply_readout_errors(out, options.readout().kind, readout_errors_);
   return single ? out.squeeze(0) : out;
 }
 
@@ -314,6 +475,9 @@ void QuantumLayerImpl::pretty_print(std::ostream& os) const {
   if (circuit_->num_features()) os << ", amplitude_features=" << circuit_->num_features();
   os << ", gradient=" << sim::to_string(options.gradient());
   if (options.shots()) os << ", shots=" << options.shots();
+  if (noisy_)
+    os << ", noise=density_matrix(" << noisy_->num_qubits() << " qubits, " << noisy_->num_channel_steps()
+       << " channel steps, checkpoint_interval=" << noisy_->checkpoint_interval() << ")";
   os << ", threads=" << options.threads() << ")";
 }
 

@@ -12,7 +12,8 @@
 
 namespace qforge::models {
 
-class QuantumHead;  // models/src/quantum_head.hpp
+class QuantumHead;   // models/src/quantum_head.hpp
+struct DeviceLayer;  // models/src/device_layer.hpp
 
 struct ModelSpec {
   std::string kind;                 ///< cnn-4 | cnn-8 | cnn-16 | lcqhnn | hybrid-cnn | cnn-twin
@@ -21,10 +22,13 @@ struct ModelSpec {
   double dropout = 0.2;
   std::string circuit_path;         ///< for the hybrid models
   std::vector<float> mean, stddev;  ///< per-channel input normalisation
+  /// Set: the quantum layer runs on this noisy device (lcqhnn only).
+  std::shared_ptr<const DeviceLayer> device;
 };
 
 /// The network a run of `c` builds for images like `s`: its kind, input
-/// shape and normalisation, dropout, and (hybrids) the circuit at `circuit`.
+/// shape and normalisation, dropout, and (hybrids) the circuit at `circuit`,
+/// compiled for the device of c.noise when that is set.
 ModelSpec model_spec(const TrainConfig& c, const ImageSet& s, int num_classes, const std::string& circuit);
 
 /// Names of the models make_classifier knows.

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,12 @@ struct TrainConfig {
   int progress = -1;                    ///< -1: bar on a tty else lines; 0: lines; 1: bar
   bool quiet = false;                   ///< no per-epoch output at all
   int fixed_test_images = 32;           ///< indices saved for later reports
+  /// A device noise model (`qforge noise import`): the lcqhnn layer is
+  /// compiled for that device and trained through its noisy density matrix.
+  std::string noise;
+  bool idle_noise = true;               ///< relaxation while qubits wait (attach_noise)
+  std::string noise_hash;               ///< recorded by train: content hash of `noise`
+  std::string noise_layout;             ///< recorded by train: the final layout "44,45,37,25"
 };
 
 /// The settings of `c` as (key, value text) pairs, in the order of the
@@ -111,6 +118,10 @@ ParameterCounts count_parameters(const TrainConfig& config);
 
 struct EvalOptions {
   std::string checkpoint;              ///< a checkpoint.pt / epoch_NNN.pt
+  /// A noise model: also evaluate the same weights on that device. Empty:
+  /// the run's own noise model, if it trained with one.
+  std::string noise;
+  int idle_noise = -1;                 ///< 0/1: override; -1: the run's setting
   double fgsm_eps = 0.1;               ///< on [0,1] pixels; < 0: skip FGSM
   std::string split = "test";          ///< test or val
   std::string data_dir;                ///< override the checkpoint's data dir
@@ -128,6 +139,15 @@ struct EvalResult {
   ParameterCounts parameters;
   int threads = 0;                     ///< LibTorch threads used
   std::size_t images = 0;
+  /// The same weights through the noisy device layer (when evaluated).
+  struct Noisy {
+    std::string device, noise, layout;
+    double predicted_fidelity = 0;
+    ConfusionMatrix confusion;
+    double loss = 0;
+    double fgsm_accuracy = -1;
+  };
+  std::optional<Noisy> noisy;
 };
 
 EvalResult evaluate(const EvalOptions& options);

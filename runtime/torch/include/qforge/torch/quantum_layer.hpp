@@ -27,9 +27,31 @@
 // data inputs, the features and the weights. The computation follows the
 // dtype of the input (float32 or float64; the weights are cast to it).
 // Under torch::NoGradGuard (or when nothing requires grad) no tape is kept.
+//
+// Noise (QuantumLayerOptions::noise). The layer can instead run the circuit
+// compiled for a device with its noise attached (a sim::NoisyCircuit: the
+// output of noise::attach_noise on noise::compile_for_device's circuit, with
+// the layer circuit's inputs still symbolic). Forward and backward are then
+// sim::NoisyBatchCircuit's density-matrix run and exact adjoint (float32 or
+// float64 as above); parameter shift and shots are rejected. The readout keeps
+// its logical meaning: LayerNoise::qubit_map sends logical qubit q to the
+// compact qubit of the noisy circuit that holds it at the end (the final
+// layout composed with NoisyCircuit::physical), and the readout is rewritten
+// onto those qubits (remap_readout: <Z_q> becomes the observable Z on
+// qubit_map[q], the 2^n probabilities the marginal distribution of
+// qubit_map[0..n-1]; routing ancillas are traced out). With
+// LayerNoise::readout_error, each read qubit's readout error
+// (NoisyCircuit::readout) is applied to the outputs as the measurement would:
+// the distribution of ExpectationZ's qubit q becomes a_q <Z> + c_q
+// (a = 1 - p(1|0) - p(0|1), c = p(0|1) - p(1|0)), and Probabilities and
+// Marginals are multiplied by each bit's 2 x 2 confusion matrix (autograd
+// differentiates this linear step); Observables readouts refuse it. Amplitude
+// embedding is not supported with noise (the embedded state would have to be
+// laid out on the device qubits).
 #pragma once
 
 #include "qforge/batch.hpp"
+#include "qforge/noisy_batch.hpp"
 
 #include <torch/arg.h>
 #include <torch/nn/module.h>
@@ -52,6 +74,30 @@ struct WeightInit {
   static WeightInit normal(double mean, double stddev) { return {Kind::Normal, mean, stddev}; }
   static WeightInit constant(double value) { return {Kind::Constant, value, 0}; }
 };
+
+/// The device a QuantumLayer runs on (see the file comment).
+struct LayerNoise {
+  /// The layer's circuit on the device's used qubits (numbered compactly),
+  /// with its channels; its inputs must be the layer circuit's (same symbols).
+  std::shared_ptr<const sim::NoisyCircuit> circuit;
+  /// Logical qubit q -> the qubit of `circuit` holding it at the end.
+  std::vector<unsigned> qubit_map;
+  /// Checkpoint interval of the adjoint (NoisyBatchOptions); 0: 1 when the
+  /// tape of a 256-sample batch fits in kNoiseTapeBudget bytes, else about
+  /// sqrt(channel steps).
+  unsigned checkpoint_interval = 0;
+  /// Apply the circuit's readout errors to the outputs (see the file comment).
+  bool readout_error = false;
+};
+/// Memory the default checkpoint interval allows a 256-sample batch.
+constexpr uint64_t kNoiseTapeBudget = uint64_t(1) << 30;
+
+/// `readout` (on the logical qubits) rewritten onto the qubits qubit_map
+/// gives them on a circuit of `num_qubits` qubits. Throws
+/// std::invalid_argument when a qubit has no image or Probabilities would
+/// need more qubits than qubit_map lists.
+sim::Readout remap_readout(const sim::Readout& readout, const std::vector<unsigned>& qubit_map,
+                           unsigned logical_qubits);
 
 struct QuantumLayerOptions {
   /// `circuit` is OpenQASM text when it contains "OPENQASM" or a newline,
@@ -78,6 +124,8 @@ struct QuantumLayerOptions {
   /// Read `pragma qforge.initial_state amplitude(k)` from the circuit text
   /// when initial_state is left at Zero.
   TORCH_ARG(bool, use_pragmas) = true;
+  /// Run on this device (see the file comment); null: noiseless.
+  TORCH_ARG(std::shared_ptr<const LayerNoise>, noise) = nullptr;
 };
 
 class QuantumLayerImpl : public torch::nn::Module {
@@ -96,6 +144,8 @@ class QuantumLayerImpl : public torch::nn::Module {
   int64_t num_columns() const { return int64_t(data_symbols_.size() + circuit_->num_features()); }
   int64_t num_outputs() const { return int64_t(circuit_->num_outputs()); }
   const sim::BatchCircuit& circuit() const { return *circuit_; }
+  /// The noisy engine (options.noise() set), else null.
+  const sim::NoisyBatchCircuit* noisy_circuit() const { return noisy_.get(); }
   const Circuit& ir() const { return *ir_; }
   /// One value per symbol of ir(): each weight's current value at its
   /// symbols, NaN at the data inputs' symbols (what ir().bind() takes to
@@ -113,6 +163,10 @@ class QuantumLayerImpl : public torch::nn::Module {
  private:
   std::shared_ptr<const Circuit> ir_;
   std::shared_ptr<sim::BatchCircuit> circuit_;
+  std::shared_ptr<sim::NoisyBatchCircuit> noisy_;
+  /// Readout error per output bit (LayerNoise::readout_error): for each
+  /// logical qubit read, p(1|0) and p(0|1); empty: none.
+  std::vector<sim::ReadoutError> readout_errors_;
   std::vector<uint32_t> data_symbols_;
   std::vector<std::string> weight_names_;
   std::vector<torch::Tensor> weights_;

@@ -1,0 +1,96 @@
+// A hybrid layer compiled for a noisy device (device_layer.hpp).
+#include "device_layer.hpp"
+
+#include "files.hpp"
+#include "qforge/frontend.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+namespace qforge::models {
+
+std::string content_hash(const std::string& path) {
+  const std::string bytes = files::read_text(path);
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char ch : bytes) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::string layout_text(const std::vector<uint32_t>& layout) {
+  std::string s;
+  for (std::size_t i = 0; i < layout.size(); ++i) s += (i ? "," : "") + std::to_string(layout[i]);
+  return s;
+}
+
+std::shared_ptr<const DeviceLayer> compile_device_layer(const std::string& circuit_path,
+                                                        const std::string& noise_path, bool idle_noise) {
+  DiagnosticSink diags;
+  Circuit c = compile_file(circuit_path, CompileOptions{}, diags);
+  if (diags.has_errors()) throw std::runtime_error("cannot load circuit '" + circuit_path + "':\n" + diags.format());
+  noise::NoiseModel model;
+  try {
+    model = noise::read_noise_model(noise_path);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot read noise model '" + noise_path + "': " + e.what());
+  }
+  auto d = std::make_shared<DeviceLayer>();
+  d->noise_path = noise_path;
+  d->noise_hash = content_hash(noise_path);
+  d->device = model.backend_name;
+  d->idle_noise = idle_noise;
+  noise::DeviceCompileResult r;
+  auto nc = std::make_shared<sim::NoisyCircuit>();
+  try {
+    r = noise::compile_for_device(c, kDeviceLevel, model);
+    *nc = noise::attach_noise(r.compiled.circuit, model, noise::NoiseOptions{idle_noise});
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot compile '" + circuit_path + "' for the device of '" + noise_path +
+                             "': " + e.what());
+  }
+  d->initial_layout = r.compiled.initial_layout;
+  d->final_layout = r.compiled.final_layout;
+  d->predicted = r.predicted;
+  d->summary = noise::fidelity_summary(r);
+  auto ln = std::make_shared<LayerNoise>();
+  for (uint32_t q = 0; q < c.num_qubits; ++q) {
+    const uint32_t dev = q < d->final_layout.size() ? d->final_layout[q] : q;
+    auto it = std::find(nc->physical.begin(), nc->physical.end(), dev);
+    // A logical qubit no gate touches is not in the noisy circuit: it stays
+    // |0>, which the readout cannot see; the layer needs every qubit placed.
+    if (it == nc->physical.end())
+      throw std::runtime_error("the device circuit of '" + circuit_path + "' does not use logical qubit " +
+                               std::to_string(q) + " (device qubit " + std::to_string(dev) + ")");
+    ln->qubit_map.push_back(unsigned(it - nc->physical.begin()));
+  }
+  ln->readout_error = true;  // the classifier's outputs are measured bits
+  ln->circuit = std::move(nc);
+  d->noise = std::move(ln);
+  return d;
+}
+
+std::string device_json(const DeviceLayer& d) {
+  nlohmann::ordered_json j = {{"device", d.device},
+                              {"noise_model", d.noise_path},
+                              {"noise_model_hash", d.noise_hash},
+                              {"idle_noise", d.idle_noise},
+                              {"readout_error", d.noise && d.noise->readout_error},
+                              {"level", kDeviceLevel},
+                              {"initial_layout", d.initial_layout},
+                              {"final_layout", d.final_layout},
+                              {"predicted_fidelity", d.predicted.fidelity},
+                              {"gates", d.predicted.gates},
+                              {"readout", d.predicted.readout},
+                              {"decoherence", d.predicted.decoherence},
+                              {"duration_s", d.predicted.duration}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace qforge::models
