@@ -608,6 +608,9 @@ class Reporter {
       << sci(d["readout"], "%.4f") << "</td><td>" << sci(d["decoherence"], "%.4f") << "</td><td>"
       << us(d["duration_s"]) << "</td><td>" << html_escape(d["initial_layout"].dump()) << "</td><td>"
       << html_escape(d["final_layout"].dump()) << "</td></tr>\n</table>\n";
+    if (d.value("readout_error", false) && d.value("readout", 0.0) == 1.0)
+      o << "<p class=\"muted\">The predicted fidelity counts readout only for the circuit's measure "
+           "statements; the layer has none but reads its qubits through the readout errors above.</p>\n";
     return o.str();
   }
 
