@@ -39,7 +39,9 @@ const char* kUsage =
     "confusion matrices, per-class metrics, FGSM robustness for eps 0..0.3, time,\n"
     "memory and CPU, PCA / t-SNE of the head's input features with the head's decision\n"
     "regions, Grad-CAM from the first/middle/last epoch checkpoints, test images with\n"
-    "predictions, the circuit and Bloch vectors after its encoding (hybrids). Writes\n"
+    "predictions, the circuit and Bloch vectors after its encoding (hybrids); for a\n"
+    "run trained with --noise, ideal vs noisy accuracy and loss per epoch and the\n"
+    "error budget of the chosen layout (from its device.json). Writes\n"
     "OUT_DIR/index.html (opens from disk) and each figure as PNG and SVG. Charts are\n"
     "drawn by gnuplot (apt-get install gnuplot-nox; or set QFORGE_GNUPLOT).";
 

@@ -110,8 +110,11 @@ int run_train(const std::vector<std::string>& args) {
                         "--noise DEVICE.noise.json (lcqhnn only) compiles the quantum layer for that\n"
                         "device at -O2 (noise-aware placement, inputs kept symbolic), attaches its\n"
                         "noise and trains through the exact density matrix and its adjoint; the\n"
-                        "run records the device, layout and predicted fidelity (device.json) and\n"
-                        "its checkpoints the model file's hash and layout (evaluate, --resume).",
+                        "run records the device, layout, predicted fidelity and the error budget of\n"
+                        "the used qubits and couplers (device.json), its checkpoints the model\n"
+                        "file's hash and layout (evaluate, --resume), and per epoch the same\n"
+                        "weights' validation and test numbers through the noiseless layer\n"
+                        "(ideal_* columns of metrics.csv).",
                   desc, nullptr, vm))
     return kOk;
   models::TrainConfig c = train_config(vm);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <tuple>
 
 namespace qforge::models {
 
@@ -59,6 +60,64 @@ std::shared_ptr<const DeviceLayer> compile_device_layer(const std::string& circu
   d->final_layout = r.compiled.final_layout;
   d->predicted = r.predicted;
   d->summary = noise::fidelity_summary(r);
+  // The error budget: the calibration of every device qubit and coupler the
+  // compiled circuit uses.
+  for (uint32_t dev : nc->physical) {
+    BudgetQubit b;
+    b.device = dev;
+    for (std::size_t q = 0; q < d->initial_layout.size(); ++q)
+      if (d->initial_layout[q] == dev) b.logical_initial = int(q);
+    for (std::size_t q = 0; q < d->final_layout.size(); ++q)
+      if (d->final_layout[q] == dev) b.logical_final = int(q);
+    if (dev < model.qubits.size()) {
+      const noise::QubitNoise& qn = model.qubits[dev];
+      b.t1 = qn.t1;
+      b.t2 = qn.t2;
+      b.p1_given_0 = qn.p1_given_0;
+      b.p0_given_1 = qn.p0_given_1;
+      b.readout_error = 0.5 * (qn.p1_given_0 + qn.p0_given_1);
+    }
+    if (const noise::GateNoise* g = model.find("sx", {dev})) {
+      b.gate_1q = "sx";
+      b.gate_1q_error = g->error;
+    }
+    d->qubits.push_back(b);
+  }
+  for (const Operation& op : r.compiled.circuit.ops) {
+    if (!op.is_gate()) continue;
+    const std::string name(gate_info(op.gate).name);
+    std::vector<unsigned> qs(op.qubits.begin(), op.qubits.end());
+    if (qs.size() == 1) {
+      const noise::GateNoise* g = model.find(name, qs);
+      if (!g || g->error <= 0) continue;  // rz: virtual
+      for (auto& b : d->qubits)
+        if (b.device == qs[0]) {
+          ++b.gates_1q;
+          if (b.gate_1q.empty()) {
+            b.gate_1q = name;
+            b.gate_1q_error = g->error;
+          }
+        }
+    } else if (qs.size() == 2) {
+      auto it = std::find_if(d->couplers.begin(), d->couplers.end(),
+                             [&](const BudgetCoupler& k) { return k.gate == name && k.qubits == qs; });
+      if (it == d->couplers.end()) {
+        BudgetCoupler k;
+        k.gate = name;
+        k.qubits = qs;
+        if (const noise::GateNoise* g = model.find(name, qs)) {
+          k.error = g->error;
+          k.length = g->length;
+        }
+        d->couplers.push_back(k);
+        it = d->couplers.end() - 1;
+      }
+      ++it->count;
+    }
+  }
+  std::sort(d->couplers.begin(), d->couplers.end(), [](const BudgetCoupler& a, const BudgetCoupler& b) {
+    return std::tie(a.gate, a.qubits) < std::tie(b.gate, b.qubits);
+  });
   auto ln = std::make_shared<LayerNoise>();
   for (uint32_t q = 0; q < c.num_qubits; ++q) {
     const uint32_t dev = q < d->final_layout.size() ? d->final_layout[q] : q;
@@ -90,6 +149,28 @@ std::string device_json(const DeviceLayer& d) {
                               {"readout", d.predicted.readout},
                               {"decoherence", d.predicted.decoherence},
                               {"duration_s", d.predicted.duration}};
+  auto qubits = nlohmann::ordered_json::array();
+  for (const auto& b : d.qubits) {
+    nlohmann::ordered_json q = {{"device", b.device},
+                                {"logical_initial", b.logical_initial},
+                                {"logical_final", b.logical_final},
+                                {"t1_s", nullptr},
+                                {"t2_s", nullptr},
+                                {"p1_given_0", b.p1_given_0},
+                                {"p0_given_1", b.p0_given_1},
+                                {"readout_error", b.readout_error},
+                                {"gate_1q", b.gate_1q},
+                                {"gate_1q_error", b.gate_1q_error},
+                                {"gates_1q", b.gates_1q}};
+    if (b.t1) q["t1_s"] = *b.t1;
+    if (b.t2) q["t2_s"] = *b.t2;
+    qubits.push_back(std::move(q));
+  }
+  auto couplers = nlohmann::ordered_json::array();
+  for (const auto& k : d.couplers)
+    couplers.push_back({{"gate", k.gate}, {"qubits", k.qubits}, {"error", k.error}, {"length_s", k.length},
+                        {"count", k.count}});
+  j["budget"] = {{"qubits", std::move(qubits)}, {"couplers", std::move(couplers)}};
   return j.dump(2) + "\n";
 }
 

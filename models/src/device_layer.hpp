@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,25 @@ namespace qforge::models {
 /// instead of 65 on ibm_fez), hence fewer noisy sx gates; inputs stay symbolic.
 constexpr int kDeviceLevel = 2;
 
+/// One device qubit the layer uses, with its calibration (the error budget).
+struct BudgetQubit {
+  uint32_t device = 0;
+  int logical_initial = -1, logical_final = -1;  ///< logical qubit placed there; -1: none
+  std::optional<double> t1, t2;                  ///< seconds; absent: not reported (infinite)
+  double p1_given_0 = 0, p0_given_1 = 0;         ///< readout
+  double readout_error = 0;                      ///< their mean
+  std::string gate_1q;                           ///< the 1q gate whose error is given ("sx")
+  double gate_1q_error = 0;
+  int gates_1q = 0;                              ///< noisy 1q gates (not rz) on it
+};
+/// One two-qubit gate the layer uses on a coupler, with its calibration.
+struct BudgetCoupler {
+  std::string gate;
+  std::vector<unsigned> qubits;                  ///< device qubits, as the gate is applied
+  double error = 0, length = 0;
+  int count = 0;                                 ///< uses in the compiled circuit
+};
+
 struct DeviceLayer {
   std::string noise_path;   ///< the model file
   std::string noise_hash;   ///< content_hash of its bytes
@@ -32,6 +52,8 @@ struct DeviceLayer {
   std::vector<uint32_t> initial_layout, final_layout;  ///< logical -> device qubit
   noise::FidelityEstimate predicted;
   std::string summary;      ///< noise::fidelity_summary
+  std::vector<BudgetQubit> qubits;      ///< the used device qubits, ascending
+  std::vector<BudgetCoupler> couplers;  ///< the two-qubit gates used, by (gate, qubits)
   std::shared_ptr<const LayerNoise> noise;
 };
 
@@ -46,7 +68,11 @@ std::string content_hash(const std::string& path);
 /// "44,45,37,25".
 std::string layout_text(const std::vector<uint32_t>& layout);
 /// The device part of a run's metadata (device.json): device, noise model
-/// path and hash, idle noise, level, layouts, predicted fidelity and factors.
+/// path and hash, idle noise, level, layouts, predicted fidelity and factors,
+/// and the error budget of the layout ("qubits": device, logical_initial,
+/// logical_final, t1_s, t2_s (null: infinite), p1_given_0, p0_given_1,
+/// readout_error, gate_1q, gate_1q_error, gates_1q; "couplers": gate,
+/// qubits, error, length_s, count).
 std::string device_json(const DeviceLayer& d);
 
 }  // namespace qforge::models

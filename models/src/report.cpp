@@ -11,6 +11,8 @@
 #include "qforge/draw.hpp"
 #include "qforge/frontend.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -69,9 +71,26 @@ std::vector<EpochMetrics> parse_metrics_csv(const std::string& text) {
   std::istringstream in(text);
   std::string line;
   int lineno = 0;
+  // Columns after the base ones, by header name (the ideal numbers of a noisy
+  // run); a file without a header name for them leaves them NaN.
+  std::vector<double EpochMetrics::*> extra;
+  const std::size_t columns = 1 + run_files::kEpochFields.size();
   while (std::getline(in, line)) {
     ++lineno;
-    if (lineno == 1 || line.empty()) continue;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (lineno == 1) {
+      std::stringstream ss(line);
+      std::size_t col = 0;
+      for (std::string name; std::getline(ss, name, ','); ++col) {
+        if (col < columns) continue;
+        double EpochMetrics::*field = nullptr;
+        for (const auto& f : run_files::kIdealFields)
+          if (name == f.name) field = f.value;
+        extra.push_back(field);
+      }
+      continue;
+    }
+    if (line.empty()) continue;
     std::vector<double> v;
     std::stringstream ss(line);
     for (std::string cell; std::getline(ss, cell, ',');) {
@@ -80,13 +99,14 @@ std::vector<EpochMetrics> parse_metrics_csv(const std::string& text) {
       if (end == cell.c_str()) throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": bad number '" + cell + "'");
       v.push_back(d);
     }
-    const std::size_t columns = 1 + run_files::kEpochFields.size();
     if (v.size() < columns)
       throw std::runtime_error("metrics.csv line " + std::to_string(lineno) + ": expected " +
                                std::to_string(columns) + " columns");
     EpochMetrics m;
     m.epoch = int(v[0]);
     for (std::size_t k = 0; k + 1 < columns; ++k) m.*run_files::kEpochFields[k].value = v[k + 1];
+    for (std::size_t k = 0; k < extra.size() && columns + k < v.size(); ++k)
+      if (extra[k]) m.*extra[k] = v[columns + k];
     h.push_back(m);
   }
   return h;
@@ -127,6 +147,7 @@ RunRecord read_run(const std::string& dir) {
   }
   std::sort(r.epoch_checkpoints.begin(), r.epoch_checkpoints.end());
   if (is_file(r.dir + "/circuit.qasm")) r.circuit_file = r.dir + "/circuit.qasm";
+  if (is_file(r.dir + "/device.json")) r.device_json = read_text(r.dir + "/device.json");
   return r;
 }
 
@@ -361,6 +382,8 @@ class Reporter {
       }
     log_ << "report: drawing\n" << std::flush;
     attempt("learning curves", [&] { learning(); });
+    for (auto& m : models_) attempt("ideal vs noisy " + m.label, [&] { ideal_vs_noisy(m); });
+    for (auto& m : models_) attempt("error budget " + m.label, [&] { error_budget(m); });
     attempt("confusion matrices", [&] { confusion(); });
     attempt("per-class metrics", [&] { per_class(); });
     attempt("FGSM", [&] { fgsm(); });
@@ -458,6 +481,137 @@ class Reporter {
            "epoch, with dropout) and the validation set (solid, after the epoch), every model of the "
            "report overlaid.",
            b.str(), 1500, 460);
+  }
+
+  // ---- a run on a noisy device: the same weights with and without the noise
+  void ideal_vs_noisy(Model& m) {
+    const auto& h = m.run.history;
+    if (h.empty() || !std::any_of(h.begin(), h.end(), [](const EpochMetrics& e) { return e.has_ideal(); })) return;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : h)
+      rows.push_back({std::to_string(e.epoch), gp_num(100 * e.val_accuracy), gp_num(100 * e.ideal_val_accuracy),
+                      gp_num(100 * e.test_accuracy), gp_num(100 * e.ideal_test_accuracy), gp_num(e.val_loss),
+                      gp_num(e.ideal_val_loss)});
+    const int maxep = std::max(1, h.back().epoch);
+    std::ostringstream b;
+    b << common_style() << datablock("iv", rows)
+      << "set datafile missing 'NaN'\n"
+      << "set multiplot layout 1,2 margins 0.07,0.80,0.14,0.88 spacing 0.09,0\n"
+      << "set xlabel 'epoch'\nset xrange [0.8:" << maxep + 0.2 << "]\nset xtics 1\n"
+      << (maxep > 12 ? "set xtics " + std::to_string((maxep + 9) / 10) + "\n" : "")
+      << "set title 'accuracy (%)'\nset key off\n"
+      << "plot $iv using 1:2 with linespoints lw 2 pt 7 ps 0.7 lc rgb '#d62728' title 'noisy val', "
+         "$iv using 1:3 with linespoints lw 2 pt 5 ps 0.7 lc rgb '#1f77b4' title 'ideal val', "
+         "$iv using 1:4 with linespoints lw 1.5 dt 2 pt 6 ps 0.7 lc rgb '#d62728' title 'noisy test', "
+         "$iv using 1:5 with linespoints lw 1.5 dt 2 pt 4 ps 0.7 lc rgb '#1f77b4' title 'ideal test'\n"
+      << "set title 'validation loss (NLL)'\n"
+      << "set key at screen 0.995,0.88 right top samplen 2.5 spacing 1.2 font ',9' box lc rgb '#cccccc'\n"
+      << "plot $iv using 1:6 with linespoints lw 2 pt 7 ps 0.7 lc rgb '#d62728' title 'noisy val', "
+         "$iv using 1:7 with linespoints lw 2 pt 5 ps 0.7 lc rgb '#1f77b4' title 'ideal val', "
+         "NaN with linespoints lw 1.5 dt 2 pt 6 ps 0.7 lc rgb '#d62728' title 'noisy test', "
+         "NaN with linespoints lw 1.5 dt 2 pt 4 ps 0.7 lc rgb '#1f77b4' title 'ideal test'\n"
+      << "unset multiplot\n";
+    figure("ideal_vs_noisy_" + m.run.model + suffix(m), "Ideal vs noisy: " + m.label,
+           "The weights trained on the device after each epoch, evaluated through the noisy device layer "
+           "(red, what training saw) and through the noiseless layer (blue): accuracy on the validation "
+           "(solid) and test (dashed) images, and the validation loss.",
+           b.str(), 1200, 460, "noise");
+  }
+
+  /// device.json of a run, parsed (null when the run has none).
+  static nlohmann::json device_of(const Model& m) {
+    if (m.run.device_json.empty()) return nullptr;
+    try {
+      return nlohmann::json::parse(m.run.device_json);
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(m.run.dir + "/device.json: " + e.what());
+    }
+  }
+
+  // ---- the error budget of the layout a noisy run trained on
+  void error_budget(Model& m) {
+    const auto d = device_of(m);
+    if (d.is_null() || !d.contains("budget")) return;
+    const auto& qs = d["budget"]["qubits"];
+    const auto& cs = d["budget"]["couplers"];
+    std::vector<std::vector<std::string>> q_rows, c_rows;
+    auto err = [](const nlohmann::json& v) { return v.is_number() ? gp_num(v.get<double>()) : std::string("NaN"); };
+    for (const auto& q : qs)
+      q_rows.push_back({gp_quote("$" + std::to_string(q["device"].get<int>())), err(q["readout_error"]),
+                        err(q["gate_1q_error"])});
+    for (const auto& c : cs) {
+      std::string name = c["gate"].get<std::string>();
+      for (std::size_t i = 0; i < c["qubits"].size(); ++i)
+        name += std::string(i ? "," : " ") + "$" + std::to_string(c["qubits"][i].get<int>());
+      c_rows.push_back({gp_quote(name), err(c["error"])});
+    }
+    std::ostringstream b;
+    b << common_style() << datablock("bq", q_rows) << datablock("bc", c_rows)
+      << "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.85 border -1\n"
+      << "set boxwidth 0.9\nset logscale y\nset format y '10^{%L}'\nset grid noxtics ytics\n"
+      << "set key outside top center horizontal font ',9' samplen 1.5\n"
+      << "set multiplot layout 1,2 margins 0.07,0.98,0.16,0.86 spacing 0.08,0\n"
+      << "set title 'used qubits'\nset ylabel 'error'\n"
+      << "plot $bq using 2:xtic(1) lc rgb '#4c72b0' title 'readout', '' using 3 lc rgb '#dd8452' title '1q gate'\n"
+      << "set title 'used couplers'\nunset ylabel\n"
+      << (c_rows.empty() ? "plot NaN title '2q gate'\n"
+                         : "plot $bc using 2:xtic(1) lc rgb '#55a868' title '2q gate'\n")
+      << "unset multiplot\n";
+    figure("error_budget_" + m.run.model + suffix(m), "Error budget: " + m.label,
+           "The calibration of the device qubits and couplers of the layout the layer was compiled to "
+           "(device.json): readout and single-qubit gate error per used qubit, the error of each two-qubit "
+           "gate used; the table below gives T1, T2 and the predicted fidelity factors.",
+           b.str(), 1100, 420, "noise");
+    budgets_.push_back({&m, budget_html(m, d)});
+  }
+
+  static std::string sci(const nlohmann::json& v, const char* f = "%.3g") {
+    return v.is_number() ? fmt(f, v.get<double>()) : std::string("∞");
+  }
+  static std::string us(const nlohmann::json& v) {
+    return v.is_number() ? fmt("%.1f", 1e6 * v.get<double>()) : std::string("∞");
+  }
+
+  static std::string budget_html(const Model& m, const nlohmann::json& d) {
+    std::ostringstream o;
+    auto logical = [](const nlohmann::json& v) {
+      return v.is_number_integer() && v.get<int>() >= 0 ? "q" + std::to_string(v.get<int>()) : std::string("—");
+    };
+    o << "<h3>" << html_escape(m.label) << " on " << html_escape(d.value("device", std::string("?")))
+      << " (-O" << d.value("level", 0) << ", idle noise " << (d.value("idle_noise", false) ? "on" : "off")
+      << ", readout error " << (d.value("readout_error", false) ? "on" : "off") << ")</h3>\n"
+      << "<p class=\"muted\">noise model <code>" << html_escape(d.value("noise_model", std::string()))
+      << "</code> (hash " << html_escape(d.value("noise_model_hash", std::string())) << ")</p>\n";
+    o << "<table class=\"data budget\" id=\"budget_qubits_" << m.color
+      << "\">\n<tr><th>Device qubit</th><th>Logical (start)</th><th>Logical (end)</th><th>T1 (µs)</th>"
+         "<th>T2 (µs)</th><th>P(1|0)</th><th>P(0|1)</th><th>Readout error</th><th>1q gate</th>"
+         "<th>1q gate error</th><th>1q gates used</th></tr>\n";
+    for (const auto& q : d["budget"]["qubits"])
+      o << "<tr><td>$" << q["device"].get<int>() << "</td><td>" << logical(q["logical_initial"]) << "</td><td>"
+        << logical(q["logical_final"]) << "</td><td>" << us(q["t1_s"]) << "</td><td>" << us(q["t2_s"])
+        << "</td><td>" << sci(q["p1_given_0"]) << "</td><td>" << sci(q["p0_given_1"]) << "</td><td>"
+        << sci(q["readout_error"]) << "</td><td>" << html_escape(q.value("gate_1q", std::string()))
+        << "</td><td>" << sci(q["gate_1q_error"]) << "</td><td>" << q.value("gates_1q", 0) << "</td></tr>\n";
+    o << "</table>\n<table class=\"data budget\" id=\"budget_couplers_" << m.color
+      << "\">\n<tr><th>2q gate</th><th>Device qubits</th><th>Error</th><th>Length (ns)</th><th>Uses</th></tr>\n";
+    for (const auto& c : d["budget"]["couplers"]) {
+      std::string qs;
+      for (std::size_t i = 0; i < c["qubits"].size(); ++i) qs += (i ? "," : "") + ("$" + std::to_string(c["qubits"][i].get<int>()));
+      o << "<tr><td>" << html_escape(c["gate"].get<std::string>()) << "</td><td>" << qs << "</td><td>"
+        << sci(c["error"]) << "</td><td>" << fmt("%.0f", 1e9 * c.value("length_s", 0.0)) << "</td><td>"
+        << c.value("count", 0) << "</td></tr>\n";
+    }
+    o << "</table>\n<table class=\"data budget\" id=\"budget_fidelity_" << m.color
+      << "\">\n<tr><th>Predicted fidelity</th><th>Gates</th><th>Readout</th><th>Decoherence</th>"
+         "<th>Duration (µs)</th><th>Initial layout</th><th>Final layout</th></tr>\n<tr><td>"
+      << sci(d["predicted_fidelity"], "%.4f") << "</td><td>" << sci(d["gates"], "%.4f") << "</td><td>"
+      << sci(d["readout"], "%.4f") << "</td><td>" << sci(d["decoherence"], "%.4f") << "</td><td>"
+      << us(d["duration_s"]) << "</td><td>" << html_escape(d["initial_layout"].dump()) << "</td><td>"
+      << html_escape(d["final_layout"].dump()) << "</td></tr>\n</table>\n";
+    if (d.value("readout_error", false) && d.value("readout", 0.0) == 1.0)
+      o << "<p class=\"muted\">The predicted fidelity counts readout only for the circuit's measure "
+           "statements; the layer has none but reads its qubits through the readout errors above.</p>\n";
+    return o.str();
   }
 
   // ---- confusion matrices
@@ -871,6 +1025,10 @@ class Reporter {
     if (!md.empty()) o << "<h2 id=\"table\">The experiment's table (ours beside the paper's)</h2>\n"
                        << markdown_to_html(md);
     o << "<h2 id=\"runs\">Runs (last epoch, from metrics.csv)</h2>\n" << summary_table();
+    if (!budgets_.empty()) {
+      o << "<h2 id=\"error_budget\">Device error budget of the chosen layout</h2>\n";
+      for (const auto& bgt : budgets_) o << bgt.second;
+    }
     if (!notes_.empty()) {
       o << "<div class=\"notes\"><b>Notes</b><ul>\n";
       for (const auto& n : notes_) o << "<li>" << html_escape(n) << "</li>\n";
@@ -897,6 +1055,7 @@ class Reporter {
     if (g == "predictions") return "Test images with true and predicted labels";
     if (g == "circuit") return "Circuits";
     if (g == "bloch") return "Bloch vectors after the encoding layer";
+    if (g == "noise") return "On the device: ideal vs noisy, error budget";
     return g;
   }
 
@@ -905,6 +1064,7 @@ class Reporter {
   std::string gp_;
   std::vector<Model> models_;
   std::vector<std::string> classes_, notes_, groups_;
+  std::vector<std::pair<const Model*, std::string>> budgets_;  ///< error-budget tables (HTML)
   ReportResult res_;
 };
 

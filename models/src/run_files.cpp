@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
@@ -21,14 +22,31 @@ const std::vector<EpochField> kEpochFields = {
     {"train_seconds", &EpochMetrics::train_seconds}, {"peak_rss_mib", &EpochMetrics::peak_rss_mib},
     {"cpu_percent", &EpochMetrics::cpu_percent}};
 
+const std::vector<EpochField> kIdealFields = {
+    {"ideal_val_loss", &EpochMetrics::ideal_val_loss},
+    {"ideal_val_accuracy", &EpochMetrics::ideal_val_accuracy},
+    {"ideal_val_macro_f1", &EpochMetrics::ideal_val_macro_f1},
+    {"ideal_test_accuracy", &EpochMetrics::ideal_test_accuracy}};
+
+namespace {
+bool any_ideal(const std::vector<EpochMetrics>& h) {
+  return std::any_of(h.begin(), h.end(), [](const EpochMetrics& m) { return m.has_ideal(); });
+}
+}  // namespace
+
 std::string metrics_csv(const std::vector<EpochMetrics>& h) {
   std::ostringstream o;
+  const bool ideal = any_ideal(h);
   o << "epoch";
   for (const auto& f : kEpochFields) o << "," << f.name;
+  if (ideal)
+    for (const auto& f : kIdealFields) o << "," << f.name;
   o << "\n" << std::setprecision(6);
   for (const auto& m : h) {
     o << m.epoch;
     for (const auto& f : kEpochFields) o << "," << m.*f.value;
+    if (ideal)
+      for (const auto& f : kIdealFields) o << "," << m.*f.value;  // "nan" when missing
     o << "\n";
   }
   return o.str();
@@ -39,6 +57,8 @@ namespace {
 json epoch_json(const EpochMetrics& m) {
   json j = {{"epoch", m.epoch}};
   for (const auto& f : kEpochFields) j[f.name] = m.*f.value;
+  if (m.has_ideal())
+    for (const auto& f : kIdealFields) j[f.name] = m.*f.value;
   return j;
 }
 
@@ -46,6 +66,8 @@ EpochMetrics epoch_from_json(const json& j) {
   EpochMetrics m;
   m.epoch = j.at("epoch").get<int>();
   for (const auto& f : kEpochFields) m.*f.value = j.at(f.name).get<double>();
+  for (const auto& f : kIdealFields)
+    if (j.contains(f.name) && j.at(f.name).is_number()) m.*f.value = j.at(f.name).get<double>();
   return m;
 }
 

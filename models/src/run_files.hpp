@@ -18,8 +18,13 @@ struct EpochField {
   double EpochMetrics::*value;
 };
 extern const std::vector<EpochField> kEpochFields;
+/// The ideal (noiseless) numbers of a noisy run, after kEpochFields in
+/// metrics.csv and per epoch in metrics.json; written only when the run has
+/// them, read when present (older runs and runs without noise lack them).
+extern const std::vector<EpochField> kIdealFields;
 
-/// metrics.csv: a header line "epoch,train_loss,...", then one line per epoch.
+/// metrics.csv: a header line "epoch,train_loss,...", then one line per epoch
+/// (with kIdealFields' columns when an epoch has ideal numbers).
 std::string metrics_csv(const std::vector<EpochMetrics>& history);
 
 /// metrics.json: {"model", "dataset", "classes": [...], "threads", "seed",

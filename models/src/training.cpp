@@ -318,6 +318,16 @@ std::string fmt_time(double s) {
   return buf;
 }
 
+/// `from`'s parameters and buffers into `to` (the same model with another
+/// quantum layer: the same names and shapes).
+void copy_weights(Classifier& from, Classifier& to) {
+  torch::NoGradGuard ng;
+  auto src = from->named_parameters(), dst = to->named_parameters();
+  for (auto& p : dst) p.value().copy_(src[p.key()]);
+  auto sb = from->named_buffers(), db = to->named_buffers();
+  for (auto& b : db) b.value().copy_(sb[b.key()]);
+}
+
 void copy_file(const std::string& from, const std::string& to) {
   write_atomic(to, read_text(from));
 }
@@ -497,6 +507,24 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
   const ModelSpec spec = model_spec(c, d.train, C);
   if (spec.device) record_device(c, *spec.device);
   Classifier model = start_epoch > 0 ? resume.model(spec) : Classifier(spec);
+  // On a device: the same model through the noiseless layer, given the
+  // trained weights after each epoch (ideal beside noisy in the metrics).
+  // Built with the random generator's state put back, so the noisy run's
+  // numbers do not depend on it.
+  Classifier ideal_model{nullptr};
+  if (spec.device) {
+    TrainConfig ideal = c;
+    ideal.noise.clear();
+    auto gen = at::detail::getDefaultCPUGenerator();
+    at::Tensor state;
+    {
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      state = gen.get_state();
+    }
+    ideal_model = Classifier(model_spec(ideal, d.train, C));
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state);
+  }
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(c.lr));
   r.parameters = model->counts();
   if (start_epoch > 0) {
@@ -592,6 +620,14 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     m.val_accuracy = va.cm.accuracy();
     m.val_macro_f1 = va.cm.macro_f1();
     m.test_accuracy = eval_pass(model, Xte, Yte, C).cm.accuracy();
+    if (!ideal_model.is_empty()) {
+      copy_weights(model, ideal_model);
+      auto iv = eval_pass(ideal_model, Xva, Yva, C);
+      m.ideal_val_loss = iv.loss;
+      m.ideal_val_accuracy = iv.cm.accuracy();
+      m.ideal_val_macro_f1 = iv.cm.macro_f1();
+      m.ideal_test_accuracy = eval_pass(ideal_model, Xte, Yte, C).cm.accuracy();
+    }
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     m.seconds = wall;
     m.train_seconds = train_s;
@@ -610,11 +646,17 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
       char line[256];
       std::snprintf(line, sizeof line,
                     "epoch %3d/%d  train loss %.4f acc %.2f%% F1 %.4f | val loss %.4f acc %.2f%% "
-                    "F1 %.4f | test acc %.2f%% | %.2f s, %.0f MiB, CPU %.0f%%\n",
+                    "F1 %.4f | test acc %.2f%% | %.2f s, %.0f MiB, CPU %.0f%%",
                     epoch, c.epochs, m.train_loss, 100 * m.train_accuracy, m.train_macro_f1,
                     m.val_loss, 100 * m.val_accuracy, m.val_macro_f1, 100 * m.test_accuracy,
                     m.seconds, m.peak_rss_mib, m.cpu_percent);
-      log << line << std::flush;
+      log << line;
+      if (m.has_ideal()) {  // the same weights without the device's noise
+        std::snprintf(line, sizeof line, " | ideal val loss %.4f acc %.2f%% test acc %.2f%%", m.ideal_val_loss,
+                      100 * m.ideal_val_accuracy, 100 * m.ideal_test_accuracy);
+        log << line;
+      }
+      log << "\n" << std::flush;
     }
     if (c.stop_after > 0 && epoch >= c.stop_after && epoch < c.epochs) {
       r.stopped_early = true;

@@ -2,7 +2,11 @@
 // on a hand-made 5-qubit line device written as a noise model file, the
 // lcqhnn model trains for 2 epochs on 128 Fashion-MNIST images (loss falls,
 // accuracy above chance), --resume continues to the same weights, evaluate
-// reports the noisy columns, and a changed model file is refused.
+// reports the noisy columns, and a changed model file is refused. The run
+// records the ideal numbers of its weights beside the noisy ones, and its
+// report draws them and the error budget of the layout from device.json.
+#include "qforge/models/plot.hpp"
+#include "qforge/models/report.hpp"
 #include "qforge/models/training.hpp"
 #include "qforge/noise_model.hpp"
 
@@ -10,6 +14,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -139,6 +145,91 @@ TEST(NoiseTraining, ResumeGivesTheSameWeightsAndAChangedModelIsRefused) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("changed since the run trained"), std::string::npos) << e.what();
   }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+TEST(NoiseTraining, ReportShowsIdealVsNoisyAndTheErrorBudget) {
+  TrainConfig c = noisy_config("report");
+  std::ostringstream log;
+  TrainResult r = train(c, log);
+  ASSERT_EQ(r.history.size(), 2u);
+  // Ideal beside noisy, per epoch, in both metrics files (and they differ).
+  for (const auto& e : r.history) {
+    ASSERT_TRUE(e.has_ideal());
+    EXPECT_GE(e.ideal_val_accuracy, 0.0);
+    EXPECT_LE(e.ideal_val_accuracy, 1.0);
+    EXPECT_GT(e.ideal_val_loss, 0.0);
+  }
+  EXPECT_NE(r.history[1].ideal_val_loss, r.history[1].val_loss);
+  const std::string csv = read_file(r.run_dir + "/metrics.csv");
+  EXPECT_NE(csv.find(",ideal_val_loss,ideal_val_accuracy,ideal_val_macro_f1,ideal_test_accuracy\n"), std::string::npos)
+      << csv;
+  EXPECT_NE(read_file(r.run_dir + "/metrics.json").find("\"ideal_test_accuracy\""), std::string::npos);
+  RunRecord run = read_run(r.run_dir);
+  ASSERT_EQ(run.history.size(), 2u);
+  EXPECT_NEAR(run.history[1].ideal_val_accuracy, r.history[1].ideal_val_accuracy, 1e-6);
+  EXPECT_NEAR(run.history[1].ideal_test_accuracy, r.history[1].ideal_test_accuracy, 1e-6);
+  // The budget in device.json: the placement avoids the noisy qubit 4, so it
+  // uses 0..3 with their calibration, and cz on the couplers between them.
+  const std::string dev = read_file(r.run_dir + "/device.json");
+  EXPECT_NE(dev.find("\"budget\""), std::string::npos) << dev;
+  EXPECT_EQ(dev.find("\"device\": 4,"), std::string::npos) << dev;
+  EXPECT_NE(dev.find("\"t1_s\": 0.00012,"), std::string::npos) << dev;
+  EXPECT_NE(dev.find("\"t2_s\": 9e-05,"), std::string::npos) << dev;
+  EXPECT_NE(dev.find("\"readout_error\": 0.015"), std::string::npos) << dev;
+  EXPECT_NE(dev.find("\"gate_1q_error\": 0.0003,"), std::string::npos) << dev;
+  EXPECT_NE(dev.find("\"gate\": \"cz\""), std::string::npos) << dev;
+  EXPECT_NE(dev.find("\"error\": 0.008,"), std::string::npos) << dev;
+  // The report.
+  ReportOptions o;
+  o.run_dirs = {r.run_dir};
+  o.out_dir = r.run_dir + "/report";
+  o.checkpoints = false;
+  ReportResult rep;
+  try {
+    rep = write_report(o, log);
+  } catch (const PlotError& e) {
+    GTEST_SKIP() << "no gnuplot: " << e.what();
+  }
+  std::vector<std::string> ids;
+  for (const auto& f : rep.figures) ids.push_back(f.id);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "ideal_vs_noisy_lcqhnn"), ids.end()) << log.str();
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "error_budget_lcqhnn"), ids.end()) << log.str();
+  for (const char* id : {"ideal_vs_noisy_lcqhnn", "error_budget_lcqhnn"}) {
+    std::ifstream png(o.out_dir + "/" + id + ".png");
+    EXPECT_TRUE(png.good()) << id;
+  }
+  // The ideal curve's data are the metrics' numbers.
+  const std::string script = read_file(o.out_dir + "/gnuplot/ideal_vs_noisy_lcqhnn.body.gp");
+  char acc[64];
+  std::snprintf(acc, sizeof acc, "%.9g", 100 * run.history[1].ideal_val_accuracy);
+  EXPECT_NE(script.find(acc), std::string::npos) << script;
+  const std::string html = read_file(rep.html);
+  EXPECT_NE(html.find("Device error budget of the chosen layout"), std::string::npos);
+  EXPECT_NE(html.find("<h3>LCQHNN on line5 (-O2, idle noise on, readout error on)</h3>"), std::string::npos) << html;
+  // Qubit rows: $0 .. $3 with T1 120 us, T2 90 us, P(1|0) 0.01, P(0|1) 0.02,
+  // readout 0.015, sx error 0.0003; the noisy qubit 4 is not in the layout.
+  for (int q = 0; q < 4; ++q)
+    EXPECT_NE(html.find("<tr><td>$" + std::to_string(q) + "</td>"), std::string::npos) << q;
+  EXPECT_EQ(html.find("<tr><td>$4</td>"), std::string::npos);
+  EXPECT_NE(html.find("</td><td>120.0</td><td>90.0</td><td>0.01</td><td>0.02</td><td>0.015</td><td>sx</td><td>0.0003</td>"),
+            std::string::npos)
+      << html;
+  // Couplers: cz with error 0.008, 84 ns.
+  EXPECT_NE(html.find("<tr><td>cz</td>"), std::string::npos);
+  EXPECT_NE(html.find("</td><td>0.008</td><td>84</td>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<td>0.04</td>"), std::string::npos);  // the cz 3-4 is not used
+  // Fidelity factors as device.json has them.
+  char fid[32];
+  std::snprintf(fid, sizeof fid, "<tr><td>%.4f</td>", 0.0);
+  const auto pf = dev.find("\"predicted_fidelity\": ");
+  ASSERT_NE(pf, std::string::npos);
+  std::snprintf(fid, sizeof fid, "<tr><td>%.4f</td>", std::strtod(dev.c_str() + pf + 22, nullptr));
+  EXPECT_NE(html.find(fid), std::string::npos) << fid;
 }
 
 TEST(NoiseTraining, NoiseIsOnlyForTheLeanModel) {

@@ -27,6 +27,7 @@ struct RunRecord {
   std::vector<std::size_t> fixed_test_sources;  ///< ... and indices in the test split
   std::vector<int> epoch_checkpoints;      ///< epochs with an epoch_NNN.pt, ascending
   std::string circuit_file;                ///< circuit.qasm in the run (hybrids), else ""
+  std::string device_json;                 ///< device.json's text (runs on a noise model), else ""
 };
 
 /// metrics.csv text -> per-epoch rows (throws std::runtime_error on a bad line).

@@ -16,6 +16,7 @@
 #include "qforge/models/datasets.hpp"
 #include "qforge/models/metrics.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -88,6 +89,11 @@ struct EpochMetrics {
   double train_seconds = 0;    ///< the training passes only
   double peak_rss_mib = 0;     ///< process peak resident memory so far
   double cpu_percent = 0;      ///< process CPU time / wall time during the epoch
+  /// A run on a noisy device: the same weights through the noiseless layer
+  /// after the epoch (NaN for runs without a noise model).
+  double ideal_val_loss = NAN, ideal_val_accuracy = NAN, ideal_val_macro_f1 = NAN;
+  double ideal_test_accuracy = NAN;
+  bool has_ideal() const { return std::isfinite(ideal_val_accuracy); }
 };
 
 struct ParameterCounts {
