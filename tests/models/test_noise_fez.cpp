@@ -8,6 +8,7 @@
 #include "qforge/models/training.hpp"
 #include "qforge/noise_model.hpp"
 #include "qforge/noisy.hpp"
+#include "noisy_train_config.hpp"
 #include "qforge/torch/quantum_layer.hpp"
 
 #include <gtest/gtest.h>
@@ -47,20 +48,7 @@ std::string lean_circuit() { return std::string(QFORGE_SOURCE_DIR) + "/circuits/
 
 TEST(NoiseFez, LeanClassifierTrainsUnderFezNoise) {
   FEZ_OR_SKIP(model);
-  TrainConfig c;
-  c.model = "lcqhnn";
-  c.classes = "trouser,shirt";  // the embedded Fashion-MNIST
-  c.train_size = 128;
-  c.val_size = 64;
-  c.test_size = 128;
-  c.batch = 32;
-  c.epochs = 2;
-  c.lr = 1e-2;
-  c.threads = 1;
-  c.quiet = true;
-  c.circuits_dir = std::string(QFORGE_SOURCE_DIR) + "/circuits";
-  c.noise = model;
-  c.run_dir = tmp("train");
+  const TrainConfig c = test::small_noisy_lean_run(model, tmp("train"));
   std::ostringstream log;
   TrainResult r = train(c, log);
   ASSERT_EQ(r.history.size(), 2u);

@@ -9,6 +9,7 @@
 #include "qforge/models/report.hpp"
 #include "qforge/models/training.hpp"
 #include "qforge/noise_model.hpp"
+#include "noisy_train_config.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -68,23 +69,7 @@ std::string device_file() {
   return path;
 }
 
-TrainConfig noisy_config(const std::string& run) {
-  TrainConfig c;
-  c.model = "lcqhnn";
-  c.classes = "trouser,shirt";  // the embedded Fashion-MNIST
-  c.train_size = 128;
-  c.val_size = 64;
-  c.test_size = 128;
-  c.batch = 32;
-  c.epochs = 2;
-  c.lr = 1e-2;
-  c.threads = 1;
-  c.quiet = true;
-  c.circuits_dir = std::string(QFORGE_SOURCE_DIR) + "/circuits";
-  c.noise = device_file();
-  c.run_dir = tmp(run);
-  return c;
-}
+TrainConfig noisy_config(const std::string& run) { return test::small_noisy_lean_run(device_file(), tmp(run)); }
 
 TEST(NoiseTraining, LeanClassifierTrainsUnderNoise) {
   std::ostringstream log;
