@@ -61,9 +61,20 @@ constexpr std::size_t kMaxIncludeDepth = 64;
 /// A semantic error in one statement: reported, and lowering goes on with the
 /// next statement.
 struct SemanticError {
+  SemanticError(SourceLoc at, std::string msg, SourceLoc stop = {}, std::vector<RelatedLocation> rel = {})
+      : loc(std::move(at)), message(std::move(msg)), end(std::move(stop)), related(std::move(rel)) {}
   SourceLoc loc;
   std::string message;
+  SourceLoc end;  ///< just after the offending node; line 0: the word at loc
+  std::vector<RelatedLocation> related;
 };
+
+/// The position just after the last character of `tok` (its start when it
+/// is the end of the file).
+SourceLoc end_of(const std::shared_ptr<const std::string>& file, antlr4::Token* tok);
+/// A best-effort end for a range that starts at `at`: the end of the word,
+/// number or quoted text there on `line`, else one character.
+SourceLoc word_end(const SourceLoc& at, const std::string& line);
 
 /// SLL parsing failed somewhere: restart everything in LL mode.
 struct RetryWithLL {};
@@ -417,11 +428,14 @@ class Lowerer {
   std::string qubit_name(uint32_t q) const;
   SourceLoc loc(antlr4::ParserRuleContext* ctx) const;
   SourceLoc loc(antlr4::Token* tok) const;
-  [[noreturn]] void fail(antlr4::ParserRuleContext* at, const std::string& msg) const {
-    throw SemanticError{loc(at), msg};
+  /// The position just after the last token of `ctx`.
+  SourceLoc end_loc(antlr4::ParserRuleContext* ctx) const;
+  [[noreturn]] void fail(antlr4::ParserRuleContext* at, const std::string& msg,
+                         std::vector<RelatedLocation> related = {}) const {
+    throw SemanticError{loc(at), msg, end_loc(at), std::move(related)};
   }
   [[noreturn]] void fail(antlr4::Token* at, const std::string& msg) const {
-    throw SemanticError{loc(at), msg};
+    throw SemanticError{loc(at), msg, end_of(current_file_ ? current_file_->name : nullptr, at), {}};
   }
   void report(const SemanticError& e);
   void warn(antlr4::ParserRuleContext* at, const std::string& msg);

@@ -97,8 +97,13 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
       // Lexer: name the one character no token starts with (ANTLR's
       // message quotes the whole unread rest of the would-be token).
       flush();
-      emit(static_cast<uint32_t>(line), static_cast<uint32_t>(col) + 1,
-           "unexpected character '" + character_at(static_cast<uint32_t>(line), static_cast<uint32_t>(col)) + "'");
+      Pending e;
+      e.line = static_cast<uint32_t>(line);
+      e.col = static_cast<uint32_t>(col) + 1;
+      e.end = SourceLoc{file_.name, e.line, e.col + 1};
+      e.code = "QF1001";
+      e.message = "unexpected character '" + character_at(e.line, static_cast<uint32_t>(col)) + "'";
+      emit(e);
       return;
     }
     stream_ = dynamic_cast<antlr4::BufferedTokenStream*>(parser->getTokenStream());
@@ -149,33 +154,50 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     if (at_eof && expected.empty() && brace_depth(index) > 0) {
       e.message = "expected '}' before the end of the file (to close the '{' at line " +
                   std::to_string(open_brace_->getLine()) + ")";
+      e.code = "QF1004";
+      const SourceLoc brace{file_.name, static_cast<uint32_t>(open_brace_->getLine()),
+                            static_cast<uint32_t>(open_brace_->getCharPositionInLine()) + 1};
+      e.related.push_back(RelatedLocation{brace, "the '{' left open", end_of(file_.name, open_brace_)});
       after(prev, e);
     } else if ((expected == "';'" || expected == "')'" || expected == "']'") && bad) {
       // A missing ';' or bracket is reported just after the previous token.
       after(prev, e);
       e.message = "expected " + expected + (expected == "';'" ? " at the end of the statement" : "");
+      e.code = "QF1002";
     } else if (!expected.empty()) {
       e.message = "expected " + expected + ", got " + token_text(bad);
+      e.code = "QF1002";
     } else if (msg.rfind("extraneous input", 0) == 0 || msg.rfind("mismatched input", 0) == 0 || no_viable) {
       e.message = "unexpected " + token_text(bad);
+      e.code = "QF1003";
     } else {
       e.message = msg;
+      e.code = "QF1005";
     }
     if (at_eof && e.message.rfind("unexpected", 0) == 0) {
       e.message = "unexpected end of file";
+      e.code = "QF1004";
       after(prev, e);
     }
+    // The range: the offending token, or an empty range where a token is
+    // missing (just after the previous one).
+    if (bad && e.line == bad->getLine() && e.col == bad->getCharPositionInLine() + 1)
+      e.end = end_of(file_.name, bad);
+    else
+      e.end = SourceLoc{file_.name, e.line, e.col};
     // OpenQASM 2's `opaque` is not in the grammar: name the feature.
     std::string src = file_.line(e.line);
     std::size_t first = src.find_first_not_of(" \t");
     if (first != std::string::npos && src.compare(first, 7, "opaque ") == 0) {
       e.message = "opaque gate declarations are not supported";
+      e.code = "QF8004";
       e.col = static_cast<uint32_t>(first) + 1;
+      e.end = SourceLoc{file_.name, e.line, e.col + 6};
     }
     // Follow-on errors up to the end of this statement are dropped.
     suppress_until_ = statement_end(index);
     if (no_viable && !at_eof) pending_ = e;
-    else emit(e.line, e.col, e.message);
+    else emit(e);
   }
 
   /// Report a held-back error (call when parsing ends).
@@ -183,7 +205,7 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     if (!pending_) return;
     Pending e = *pending_;
     pending_.reset();
-    emit(e.line, e.col, e.message);
+    emit(e);
   }
 
   static std::size_t utf8_length(const std::string& s) {
@@ -199,6 +221,9 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     ssize_t suppressed_before = -1;
     uint32_t line = 0, col = 0;
     std::string message;
+    std::string code;  ///< QF1xxx (see qforge/diagnostic_codes.hpp)
+    SourceLoc end;
+    std::vector<RelatedLocation> related;
   };
 
   /// The UTF-8 character at code-point column `col` (0-based) of `line`.
@@ -216,8 +241,15 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     return ch;
   }
 
-  void emit(uint32_t line, uint32_t col, const std::string& message) {
-    sink_->error(SourceLoc{file_.name, line, col}, message, file_.line(line));
+  void emit(const Pending& e) {
+    Diagnostic d;
+    d.loc = SourceLoc{file_.name, e.line, e.col};
+    d.message = e.message;
+    d.source_line = file_.line(e.line);
+    d.code = e.code;
+    d.end = e.end.line ? e.end : word_end(d.loc, d.source_line);
+    d.related = e.related;
+    sink_->report(std::move(d));
   }
 
   antlr4::Token* token(ssize_t i) const { return stream_->get(static_cast<std::size_t>(i)); }
@@ -460,7 +492,7 @@ void Lowerer::set_version(P::VersionContext* v) {
   } else if (ver == "3" || (ver.rfind("3.", 0) == 0 && ver.size() > 2)) {
     version_ = 3;
   } else {
-    report(SemanticError{loc(v), "unsupported OpenQASM version " + ver + " (qforge reads 2.0 and 3.x)"});
+    report(SemanticError{loc(v), "unsupported OpenQASM version " + ver + " (qforge reads 2.0 and 3.x)", end_loc(v)});
   }
 }
 
