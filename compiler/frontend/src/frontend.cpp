@@ -16,10 +16,12 @@ Circuit compile_source(const std::string& source, const std::string& filename, c
   std::string canon = fs::weakly_canonical(fs::path(filename), ec).string();
   auto file = make_file(source, filename, canon.empty() ? filename : canon);
   Circuit c;
+  RetryWithLL sll_failed;
   for (bool ll : {false, true}) {
     DiagnosticSink local;
     try {
       Lowerer low(options, local, ll);
+      if (ll) low.set_sll_prefix(sll_failed);
       c = low.run(file);
       // Every diagnostic leaves with its code: syntax errors have theirs,
       // the others are classified by their message.
@@ -28,7 +30,8 @@ Circuit compile_source(const std::string& source, const std::string& filename, c
         diags.report(std::move(d));
       }
       break;
-    } catch (const RetryWithLL&) {
+    } catch (const RetryWithLL& r) {
+      sll_failed = r;
       continue;
     }
   }

@@ -76,8 +76,13 @@ SourceLoc end_of(const std::shared_ptr<const std::string>& file, antlr4::Token* 
 /// number or quoted text there on `line`, else one character.
 SourceLoc word_end(const SourceLoc& at, const std::string& line);
 
-/// SLL parsing failed somewhere: restart everything in LL mode.
-struct RetryWithLL {};
+/// SLL parsing failed somewhere: restart everything in LL mode. `path` is
+/// the file in which it failed and `token` the first token of the statement
+/// that failed: everything before it parsed with SLL alone.
+struct RetryWithLL {
+  std::string path;
+  std::size_t token = 0;
+};
 
 /// Stop lowering (after `end;`, or after syntax errors in an included file).
 struct EndProgram {};
@@ -331,6 +336,9 @@ class Lowerer {
       : opt_(opt), diags_(diags), ll_mode_(ll_mode), global_(nullptr) {}
 
   Circuit run(const std::shared_ptr<SourceFile>& main_file);
+  /// In LL mode: where the SLL parse failed (see RetryWithLL); the tokens
+  /// before it are predicted with SLL, which decided them already.
+  void set_sll_prefix(const RetryWithLL& r) { sll_prefix_ = r; }
 
  private:
   // files and statements
@@ -446,6 +454,7 @@ class Lowerer {
   const CompileOptions& opt_;
   DiagnosticSink& diags_;
   bool ll_mode_;
+  RetryWithLL sll_prefix_;
   Circuit circ_;
   Scope global_;
   std::unordered_map<std::string, Symbol> callables_;  ///< gates and subroutines

@@ -87,6 +87,8 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
  public:
   SyntaxErrors(const SourceFile& file, DiagnosticSink* sink) : file_(file), sink_(sink) {}
   bool any = false;
+  /// The index of the ';' that ends the statement of the last error.
+  ssize_t last_error_end() const { return suppress_until_; }
 
   void syntaxError(antlr4::Recognizer* rec, antlr4::Token* bad, size_t line, size_t col,
                    const std::string& msg, std::exception_ptr ep) override {
@@ -439,6 +441,10 @@ std::optional<SemanticError> prescan(const SourceFile& file) {
 /// some thousands of levels (measured: 4500 nested `if`s, 7900 parentheses
 /// on an 8 MB stack) it overflows the stack. Counting a rule's depth costs a
 /// walk up its parents, so it is done only once the stack is visibly deep.
+///
+/// In LL mode it also chooses the prediction mode as it goes (see
+/// predict_with_ll): full-context LL prediction costs about a millisecond
+/// per statement, so a 5000-line file with one typo took seconds.
 class DepthLimitedParser final : public P {
  public:
   explicit DepthLimitedParser(antlr4::TokenStream* tokens) : P(tokens) {
@@ -448,13 +454,34 @@ class DepthLimitedParser final : public P {
   void enterRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
     P::enterRule(ctx, state, rule);
     check(ctx);
+    if (errors_) choose_prediction();
   }
   void enterRecursionRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule, int precedence) override {
     P::enterRecursionRule(ctx, state, rule, precedence);
     check(ctx);
+    if (errors_) choose_prediction();
+  }
+  /// Predict with LL only where it can matter: from token `ll_from` (the
+  /// statement where SLL prediction failed; everything before it parsed
+  /// with SLL) until the end of the statement of the first syntax error.
+  /// After that error, SLL prediction goes on finding the later errors; in
+  /// the rare program that SLL cannot decide, a later statement may then
+  /// get a spurious error, but only after a real one.
+  void predict_with_ll(std::size_t ll_from, const SyntaxErrors* errors) {
+    ll_from_ = ll_from;
+    errors_ = errors;
   }
 
  private:
+  void choose_prediction() {
+    const auto i = static_cast<ssize_t>(getTokenStream()->index());
+    const bool sll = i < static_cast<ssize_t>(ll_from_) || (errors_->any && i > errors_->last_error_end());
+    getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        sll ? antlr4::atn::PredictionMode::SLL : antlr4::atn::PredictionMode::LL);
+  }
+  std::size_t ll_from_ = 0;
+  const SyntaxErrors* errors_ = nullptr;
+
   void check(antlr4::ParserRuleContext* ctx) {
     char here;
     // 1000 rules use far more than 64 KB (at least 300 bytes each).
@@ -551,26 +578,28 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
         antlr4::atn::PredictionMode::SLL);
     parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    std::size_t statement_start = 0;
     try {
       if (pf->tokens->LA(1) == qforge_antlr::qasm3Lexer::OPENQASM) {
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         auto* v = parser.version();
-        if (pf->listener->any) throw RetryWithLL{};
+        if (pf->listener->any) throw RetryWithLL{file->path, 0};
         if (is_main) set_version(v);
         if (stream_tokens) pf->tokens->release(mark);
       }
       while (pf->tokens->LA(1) != antlr4::Token::EOF) {
         // The mark keeps this statement's tokens alive until it is lowered.
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
+        statement_start = pf->tokens->index();
         auto* s = parser.statementOrScope();
-        if (pf->listener->any) throw RetryWithLL{};
+        if (pf->listener->any) throw RetryWithLL{file->path, statement_start};
         lower_top(s);
         if (!retain_trees_) parser.getTreeTracker().reset();
         if (stream_tokens) pf->tokens->release(mark);
       }
-      if (pf->listener->any) throw RetryWithLL{};
+      if (pf->listener->any) throw RetryWithLL{file->path, statement_start};
     } catch (const antlr4::ParseCancellationException&) {
-      throw RetryWithLL{};
+      throw RetryWithLL{file->path, statement_start};
     } catch (const SemanticError& e) {
       report(e);
     } catch (const NestingTooDeep& e) {
@@ -579,6 +608,10 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     }
   } else {
     P::ProgramContext* prog = nullptr;
+    // Tokens before the statement where SLL failed (in this file; none in
+    // the others) are predicted with SLL.
+    static_cast<DepthLimitedParser&>(parser).predict_with_ll(
+        sll_prefix_.path == file->path ? sll_prefix_.token : 0, pf->listener.get());
     try {
       prog = parser.program();
     } catch (const NestingTooDeep& e) {
