@@ -314,6 +314,7 @@ struct ParsedFile {
   std::shared_ptr<SourceFile> file;
   std::unique_ptr<antlr4::ANTLRInputStream> input;
   std::unique_ptr<qforge_antlr::qasm3Lexer> lexer;
+  std::unique_ptr<antlr4::TokenSource> default_channel;  ///< the lexer without comments (streamed parses)
   std::unique_ptr<antlr4::TokenStream> tokens;  ///< Common (kept) or Unbuffered (streamed)
   std::unique_ptr<P> parser;
   std::unique_ptr<SyntaxErrors> listener;

@@ -87,14 +87,16 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
  public:
   SyntaxErrors(const SourceFile& file, DiagnosticSink* sink) : file_(file), sink_(sink) {}
   bool any = false;
+  bool lexer_error = false;  ///< a character no token starts with
   /// The index of the ';' that ends the statement of the last error.
   ssize_t last_error_end() const { return suppress_until_; }
 
   void syntaxError(antlr4::Recognizer* rec, antlr4::Token* bad, size_t line, size_t col,
                    const std::string& msg, std::exception_ptr ep) override {
     any = true;
-    if (!sink_) return;
     auto* parser = dynamic_cast<antlr4::Parser*>(rec);
+    if (!parser) lexer_error = true;
+    if (!sink_) return;
     if (!parser) {
       // Lexer: name the one character no token starts with (ANTLR's
       // message quotes the whole unread rest of the would-be token).
@@ -494,6 +496,30 @@ class DepthLimitedParser final : public P {
 };
 
 
+/// The lexer's default-channel tokens. A CommonTokenStream hides the
+/// comments (channel HIDDEN) from the parser, but an UnbufferedTokenStream
+/// hands it every token: without this filter a single comment made the
+/// streamed SLL parse fail, and the file was parsed again in LL mode (a
+/// 3000-line file with one comment took 1.3 s instead of 0.1 s).
+class DefaultChannelTokens final : public antlr4::TokenSource {
+ public:
+  explicit DefaultChannelTokens(antlr4::TokenSource* lexer) : lexer_(lexer) {}
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    for (;;) {
+      auto t = lexer_->nextToken();
+      if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL || t->getType() == antlr4::Token::EOF) return t;
+    }
+  }
+  size_t getLine() const override { return lexer_->getLine(); }
+  size_t getCharPositionInLine() override { return lexer_->getCharPositionInLine(); }
+  antlr4::CharStream* getInputStream() override { return lexer_->getInputStream(); }
+  std::string getSourceName() override { return lexer_->getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override { return lexer_->getTokenFactory(); }
+
+ private:
+  antlr4::TokenSource* lexer_;
+};
+
 /// True when `text` may define gates or subroutines, whose parse trees (and
 /// tokens) must outlive their statement. Conservative: any `gate`/`def`
 /// keyword-like word counts, comments included.
@@ -557,10 +583,12 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   // needs no token after its statement is lowered, so tokens are released as
   // parsing goes (a 200k-gate file would otherwise hold over a million).
   const bool stream_tokens = !ll_mode_ && !may_define_callables(file->text);
-  if (stream_tokens)
-    pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->lexer.get());
-  else
+  if (stream_tokens) {
+    pf->default_channel = std::make_unique<DefaultChannelTokens>(pf->lexer.get());
+    pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->default_channel.get());
+  } else {
     pf->tokens = std::make_unique<antlr4::CommonTokenStream>(pf->lexer.get());
+  }
   pf->parser = std::make_unique<DepthLimitedParser>(pf->tokens.get());
   pf->parser->removeErrorListeners();
   pf->parser->addErrorListener(pf->listener.get());
@@ -591,8 +619,31 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         // The mark keeps this statement's tokens alive until it is lowered.
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         statement_start = pf->tokens->index();
-        auto* s = parser.statementOrScope();
-        if (pf->listener->any) throw RetryWithLL{file->path, statement_start};
+        P::StatementOrScopeContext* s = nullptr;
+        try {
+          s = parser.statementOrScope();
+        } catch (const antlr4::ParseCancellationException&) {
+        }
+        if (!s || pf->listener->any) {
+          // SLL prediction could not decide this statement, or it has a
+          // syntax error: parse it once more with full LL prediction (still
+          // bailing out), and only when that fails too re-parse everything
+          // in LL mode for the exact errors. Statements SLL cannot decide
+          // are common enough (dnn_n2.qasm of QASMBench has them) that
+          // falling back for the whole file made such files ten times slower.
+          if (pf->listener->lexer_error) throw RetryWithLL{file->path, statement_start};
+          pf->listener->any = false;
+          pf->tokens->seek(statement_start);
+          auto* sim = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
+          sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
+          s = nullptr;
+          try {
+            s = parser.statementOrScope();
+          } catch (const antlr4::ParseCancellationException&) {
+          }
+          sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+          if (!s || pf->listener->any) throw RetryWithLL{file->path, statement_start};
+        }
         lower_top(s);
         if (!retain_trees_) parser.getTreeTracker().reset();
         if (stream_tokens) pf->tokens->release(mark);
