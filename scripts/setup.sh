@@ -20,6 +20,7 @@ packages=(
   libcairo2-dev pkg-config               # circuit diagrams as PNG (qforge draw --format png)
   libstb-dev                             # PNG decoding in the report tests
   nlohmann-json3-dev                     # JSON read and written (metrics, checkpoints, stats)
+  clang-14 libclang-rt-14-dev            # the front end's fuzz target (libFuzzer, ASan, UBSan): scripts/fuzz.sh
 )
 
 if [[ "${QFORGE_SKIP_APT:-0}" != 1 ]]; then
