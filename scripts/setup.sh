@@ -23,6 +23,7 @@ packages=(
   pybind11-dev python3-dev               # the Python package (python/, QFORGE_WITH_PYTHON)
   python3-torch python3-numpy            # ... its QuantumLayer (same libtorch as libtorch-dev)
   python3-pytest                         # ... its tests (tests/python)
+  clang-14 libclang-rt-14-dev            # the front end's fuzz target (libFuzzer, ASan, UBSan): scripts/fuzz.sh
 )
 
 if [[ "${QFORGE_SKIP_APT:-0}" != 1 ]]; then

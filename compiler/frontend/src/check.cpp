@@ -58,21 +58,94 @@ SourceLoc Lowerer::loc(antlr4::ParserRuleContext* ctx) const {
   return loc(ctx ? ctx->getStart() : nullptr);
 }
 
+SourceLoc end_of(const std::shared_ptr<const std::string>& file, antlr4::Token* tok) {
+  SourceLoc l;
+  l.file = file;
+  if (!tok) return l;
+  l.line = static_cast<uint32_t>(tok->getLine());
+  l.col = static_cast<uint32_t>(tok->getCharPositionInLine()) + 1;
+  if (tok->getType() == antlr4::Token::EOF) return l;
+  // A token may span lines (a block comment never reaches here, but a
+  // string may): count to its last line.
+  const std::string text = tok->getText();
+  for (unsigned char ch : text) {
+    if (ch == '\n') {
+      ++l.line;
+      l.col = 1;
+    } else if ((ch & 0xC0) != 0x80) {
+      ++l.col;
+    }
+  }
+  return l;
+}
+
+SourceLoc Lowerer::end_loc(antlr4::ParserRuleContext* ctx) const {
+  if (!ctx) return SourceLoc{};
+  antlr4::Token* stop = ctx->getStop();
+  antlr4::Token* start = ctx->getStart();
+  // An empty rule's stop token precedes its start.
+  if (!stop || (start && stop->getTokenIndex() < start->getTokenIndex())) stop = start;
+  return end_of(current_file_ ? current_file_->name : nullptr, stop);
+}
+
+SourceLoc word_end(const SourceLoc& at, const std::string& line) {
+  SourceLoc end = at;
+  if (at.line == 0 || at.col == 0) return end;
+  // Byte offset of column at.col (columns count characters).
+  std::size_t i = 0;
+  for (uint32_t c = 1; i < line.size() && c < at.col; ++c)
+    do ++i; while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80);
+  if (i >= line.size()) return end;  // at the end of the line: an empty range
+  auto word = [](unsigned char ch) { return std::isalnum(ch) || ch == '_' || ch == '$' || ch == '.' || ch >= 0x80; };
+  auto advance = [&] {
+    do ++i; while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80);
+    ++end.col;
+  };
+  const unsigned char first = static_cast<unsigned char>(line[i]);
+  if (first == '"' || first == '\'') {
+    advance();
+    while (i < line.size() && static_cast<unsigned char>(line[i]) != first) advance();
+    if (i < line.size()) advance();
+  } else if (word(first)) {
+    while (i < line.size() && word(static_cast<unsigned char>(line[i]))) advance();
+  } else {
+    advance();
+  }
+  return end;
+}
+
 void Lowerer::report(const SemanticError& e) {
   std::string line;
   if (current_file_ && e.loc.file == current_file_->name) line = current_file_->line(e.loc.line);
-  diags_.error(e.loc, e.message, line);
+  Diagnostic d;
+  d.severity = Severity::Error;
+  d.loc = e.loc;
+  d.message = e.message;
+  d.end = e.end.line ? e.end : word_end(e.loc, line);
+  d.related = e.related;
+  // A related place in this file gets the word there as its range.
+  for (auto& r : d.related)
+    if (r.end.line == 0 && current_file_ && r.loc.file == current_file_->name)
+      r.end = word_end(r.loc, current_file_->line(r.loc.line));
+  d.source_line = std::move(line);
+  diags_.report(std::move(d));
 }
 
 void Lowerer::warn(antlr4::ParserRuleContext* at, const std::string& msg) {
   if (!warned_.insert(msg).second) return;  // each warning once per compilation
-  SourceLoc l = loc(at);
-  diags_.warning(l, msg, current_file_ ? current_file_->line(l.line) : std::string());
+  Diagnostic d;
+  d.severity = Severity::Warning;
+  d.loc = loc(at);
+  d.end = end_loc(at);
+  d.message = msg;
+  d.source_line = current_file_ ? current_file_->line(d.loc.line) : std::string();
+  diags_.report(std::move(d));
 }
 
 void Lowerer::declare(Scope& scope, const std::string& name, Symbol sym, antlr4::ParserRuleContext* at) {
   if (Symbol* old = scope.find_local(name)) {
-    fail(at, "'" + name + "' is already declared (at " + where(old->loc) + ")");
+    fail(at, "'" + name + "' is already declared (at " + where(old->loc) + ")",
+         {RelatedLocation{old->loc, "'" + name + "' is first declared here"}});
   }
   scope.insert(name, std::move(sym));
 }
@@ -83,7 +156,8 @@ void Lowerer::declare_callable(const std::string& name, Symbol sym, antlr4::Pars
   auto it = callables_.find(name);
   if (it != callables_.end())
     fail(at, std::string(sym.kind == Symbol::Gate ? "gate" : "subroutine") + " '" + name +
-                 "' is already defined (at " + where(it->second.loc) + ")");
+                 "' is already defined (at " + where(it->second.loc) + ")",
+         {RelatedLocation{it->second.loc, "'" + name + "' is first defined here"}});
   if (version_ == 3 && std_included_ && detail::find_library_gate(Library::StdGates, name))
     fail(at, "gate '" + name + "' is already defined in stdgates.inc");
   if (detail::find_library_gate(version_ == 3 ? Library::Builtin3 : Library::Builtin2, name))

@@ -2,6 +2,8 @@
 // is split by stage: parse.cpp, check.cpp and lower.cpp (frontend_internal.hpp).
 #include "frontend_internal.hpp"
 
+#include "qforge/diagnostic_codes.hpp"
+
 namespace qforge {
 
 using namespace frontend_detail;
@@ -14,31 +16,43 @@ Circuit compile_source(const std::string& source, const std::string& filename, c
   std::string canon = fs::weakly_canonical(fs::path(filename), ec).string();
   auto file = make_file(source, filename, canon.empty() ? filename : canon);
   Circuit c;
+  RetryWithLL sll_failed;
   for (bool ll : {false, true}) {
     DiagnosticSink local;
     try {
-      Lowerer low(options, ll ? diags : local, ll);
+      Lowerer low(options, local, ll);
+      if (ll) low.set_sll_prefix(sll_failed);
       c = low.run(file);
-      if (!ll)
-        for (const auto& d : local.all()) diags.report(d.severity, d.loc, d.message, d.source_line);
+      // Every diagnostic leaves with its code: syntax errors have theirs,
+      // the others are classified by their message.
+      for (Diagnostic d : local.all()) {
+        if (d.code.empty()) d.code = diagnostic_code(d.severity, d.message);
+        diags.report(std::move(d));
+      }
       break;
-    } catch (const RetryWithLL&) {
+    } catch (const RetryWithLL& r) {
+      sll_failed = r;
       continue;
     }
   }
   if (diags.has_errors()) return c;
+  auto binding_error = [&](const std::string& message) {
+    Diagnostic d;
+    d.message = message;
+    d.code = "QF0002";
+    diags.report(std::move(d));
+  };
 
   // --set bindings.
   if (!options.bindings.empty()) {
     std::vector<double> values(c.num_symbols(), std::nan(""));
     for (const auto& [name, vals] : options.bindings) {
-      SourceLoc none;
       const InputDecl* decl = nullptr;
       for (const auto& in : c.inputs)
         if (in.name == name) decl = &in;
       if (decl) {
         if (vals.size() != decl->size()) {
-          diags.error(none, "--set " + name + ": expected " + std::to_string(decl->size()) + " value" +
+          binding_error("--set " + name + ": expected " + std::to_string(decl->size()) + " value" +
                                 (decl->size() == 1 ? "" : "s") + ", got " + std::to_string(vals.size()));
           continue;
         }
@@ -47,11 +61,11 @@ Circuit compile_source(const std::string& source, const std::string& filename, c
       }
       int64_t idx = c.find_symbol(name);
       if (idx < 0) {
-        diags.error(none, "--set " + name + ": the program has no input named '" + name + "'");
+        binding_error("--set " + name + ": the program has no input named '" + name + "'");
         continue;
       }
       if (vals.size() != 1) {
-        diags.error(none, "--set " + name + ": expected 1 value, got " + std::to_string(vals.size()));
+        binding_error("--set " + name + ": expected 1 value, got " + std::to_string(vals.size()));
         continue;
       }
       values[static_cast<std::size_t>(idx)] = vals[0];
@@ -59,7 +73,12 @@ Circuit compile_source(const std::string& source, const std::string& filename, c
     if (!diags.has_errors()) c = c.bind(values);
   }
   std::string bad = c.verify();
-  if (!bad.empty()) diags.error(SourceLoc{}, "internal error: invalid IR: " + bad);
+  if (!bad.empty()) {
+    Diagnostic d;
+    d.message = "internal error: invalid IR: " + bad;
+    d.code = "QF0001";
+    diags.report(std::move(d));
+  }
   return c;
 }
 
@@ -67,8 +86,11 @@ Circuit compile_file(const std::string& path, const CompileOptions& options, Dia
   std::string text;
   std::error_code ec;
   if (fs::is_directory(path, ec) || !read_text(path, text)) {
-    diags.error(SourceLoc{std::make_shared<const std::string>(path), 0, 0},
-                fs::exists(path, ec) ? "cannot read file" : "no such file");
+    Diagnostic d;
+    d.loc = SourceLoc{std::make_shared<const std::string>(path), 0, 0};
+    d.message = fs::exists(path, ec) ? "cannot read file" : "no such file";
+    d.code = "QF6002";
+    diags.report(std::move(d));
     return Circuit{};
   }
   return compile_source(text, path, options, diags);

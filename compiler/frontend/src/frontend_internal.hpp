@@ -61,12 +61,28 @@ constexpr std::size_t kMaxIncludeDepth = 64;
 /// A semantic error in one statement: reported, and lowering goes on with the
 /// next statement.
 struct SemanticError {
+  SemanticError(SourceLoc at, std::string msg, SourceLoc stop = {}, std::vector<RelatedLocation> rel = {})
+      : loc(std::move(at)), message(std::move(msg)), end(std::move(stop)), related(std::move(rel)) {}
   SourceLoc loc;
   std::string message;
+  SourceLoc end;  ///< just after the offending node; line 0: the word at loc
+  std::vector<RelatedLocation> related;
 };
 
-/// SLL parsing failed somewhere: restart everything in LL mode.
-struct RetryWithLL {};
+/// The position just after the last character of `tok` (its start when it
+/// is the end of the file).
+SourceLoc end_of(const std::shared_ptr<const std::string>& file, antlr4::Token* tok);
+/// A best-effort end for a range that starts at `at`: the end of the word,
+/// number or quoted text there on `line`, else one character.
+SourceLoc word_end(const SourceLoc& at, const std::string& line);
+
+/// SLL parsing failed somewhere: restart everything in LL mode. `path` is
+/// the file in which it failed and `token` the first token of the statement
+/// that failed: everything before it parsed with SLL alone.
+struct RetryWithLL {
+  std::string path;
+  std::size_t token = 0;
+};
 
 /// Stop lowering (after `end;`, or after syntax errors in an included file).
 struct EndProgram {};
@@ -298,6 +314,7 @@ struct ParsedFile {
   std::shared_ptr<SourceFile> file;
   std::unique_ptr<antlr4::ANTLRInputStream> input;
   std::unique_ptr<qforge_antlr::qasm3Lexer> lexer;
+  std::unique_ptr<antlr4::TokenSource> default_channel;  ///< the lexer without comments (streamed parses)
   std::unique_ptr<antlr4::TokenStream> tokens;  ///< Common (kept) or Unbuffered (streamed)
   std::unique_ptr<P> parser;
   std::unique_ptr<SyntaxErrors> listener;
@@ -320,6 +337,9 @@ class Lowerer {
       : opt_(opt), diags_(diags), ll_mode_(ll_mode), global_(nullptr) {}
 
   Circuit run(const std::shared_ptr<SourceFile>& main_file);
+  /// In LL mode: where the SLL parse failed (see RetryWithLL); the tokens
+  /// before it are predicted with SLL, which decided them already.
+  void set_sll_prefix(const RetryWithLL& r) { sll_prefix_ = r; }
 
  private:
   // files and statements
@@ -417,11 +437,14 @@ class Lowerer {
   std::string qubit_name(uint32_t q) const;
   SourceLoc loc(antlr4::ParserRuleContext* ctx) const;
   SourceLoc loc(antlr4::Token* tok) const;
-  [[noreturn]] void fail(antlr4::ParserRuleContext* at, const std::string& msg) const {
-    throw SemanticError{loc(at), msg};
+  /// The position just after the last token of `ctx`.
+  SourceLoc end_loc(antlr4::ParserRuleContext* ctx) const;
+  [[noreturn]] void fail(antlr4::ParserRuleContext* at, const std::string& msg,
+                         std::vector<RelatedLocation> related = {}) const {
+    throw SemanticError{loc(at), msg, end_loc(at), std::move(related)};
   }
   [[noreturn]] void fail(antlr4::Token* at, const std::string& msg) const {
-    throw SemanticError{loc(at), msg};
+    throw SemanticError{loc(at), msg, end_of(current_file_ ? current_file_->name : nullptr, at), {}};
   }
   void report(const SemanticError& e);
   void warn(antlr4::ParserRuleContext* at, const std::string& msg);
@@ -432,6 +455,7 @@ class Lowerer {
   const CompileOptions& opt_;
   DiagnosticSink& diags_;
   bool ll_mode_;
+  RetryWithLL sll_prefix_;
   Circuit circ_;
   Scope global_;
   std::unordered_map<std::string, Symbol> callables_;  ///< gates and subroutines

@@ -87,18 +87,27 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
  public:
   SyntaxErrors(const SourceFile& file, DiagnosticSink* sink) : file_(file), sink_(sink) {}
   bool any = false;
+  bool lexer_error = false;  ///< a character no token starts with
+  /// The index of the ';' that ends the statement of the last error.
+  ssize_t last_error_end() const { return suppress_until_; }
 
   void syntaxError(antlr4::Recognizer* rec, antlr4::Token* bad, size_t line, size_t col,
                    const std::string& msg, std::exception_ptr ep) override {
     any = true;
-    if (!sink_) return;
     auto* parser = dynamic_cast<antlr4::Parser*>(rec);
+    if (!parser) lexer_error = true;
+    if (!sink_) return;
     if (!parser) {
       // Lexer: name the one character no token starts with (ANTLR's
       // message quotes the whole unread rest of the would-be token).
       flush();
-      emit(static_cast<uint32_t>(line), static_cast<uint32_t>(col) + 1,
-           "unexpected character '" + character_at(static_cast<uint32_t>(line), static_cast<uint32_t>(col)) + "'");
+      Pending e;
+      e.line = static_cast<uint32_t>(line);
+      e.col = static_cast<uint32_t>(col) + 1;
+      e.end = SourceLoc{file_.name, e.line, e.col + 1};
+      e.code = "QF1001";
+      e.message = "unexpected character '" + character_at(e.line, static_cast<uint32_t>(col)) + "'";
+      emit(e);
       return;
     }
     stream_ = dynamic_cast<antlr4::BufferedTokenStream*>(parser->getTokenStream());
@@ -149,33 +158,50 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     if (at_eof && expected.empty() && brace_depth(index) > 0) {
       e.message = "expected '}' before the end of the file (to close the '{' at line " +
                   std::to_string(open_brace_->getLine()) + ")";
+      e.code = "QF1004";
+      const SourceLoc brace{file_.name, static_cast<uint32_t>(open_brace_->getLine()),
+                            static_cast<uint32_t>(open_brace_->getCharPositionInLine()) + 1};
+      e.related.push_back(RelatedLocation{brace, "the '{' left open", end_of(file_.name, open_brace_)});
       after(prev, e);
     } else if ((expected == "';'" || expected == "')'" || expected == "']'") && bad) {
       // A missing ';' or bracket is reported just after the previous token.
       after(prev, e);
       e.message = "expected " + expected + (expected == "';'" ? " at the end of the statement" : "");
+      e.code = "QF1002";
     } else if (!expected.empty()) {
       e.message = "expected " + expected + ", got " + token_text(bad);
+      e.code = "QF1002";
     } else if (msg.rfind("extraneous input", 0) == 0 || msg.rfind("mismatched input", 0) == 0 || no_viable) {
       e.message = "unexpected " + token_text(bad);
+      e.code = "QF1003";
     } else {
       e.message = msg;
+      e.code = "QF1005";
     }
     if (at_eof && e.message.rfind("unexpected", 0) == 0) {
       e.message = "unexpected end of file";
+      e.code = "QF1004";
       after(prev, e);
     }
+    // The range: the offending token, or an empty range where a token is
+    // missing (just after the previous one).
+    if (bad && e.line == bad->getLine() && e.col == bad->getCharPositionInLine() + 1)
+      e.end = end_of(file_.name, bad);
+    else
+      e.end = SourceLoc{file_.name, e.line, e.col};
     // OpenQASM 2's `opaque` is not in the grammar: name the feature.
     std::string src = file_.line(e.line);
     std::size_t first = src.find_first_not_of(" \t");
     if (first != std::string::npos && src.compare(first, 7, "opaque ") == 0) {
       e.message = "opaque gate declarations are not supported";
+      e.code = "QF8004";
       e.col = static_cast<uint32_t>(first) + 1;
+      e.end = SourceLoc{file_.name, e.line, e.col + 6};
     }
     // Follow-on errors up to the end of this statement are dropped.
     suppress_until_ = statement_end(index);
     if (no_viable && !at_eof) pending_ = e;
-    else emit(e.line, e.col, e.message);
+    else emit(e);
   }
 
   /// Report a held-back error (call when parsing ends).
@@ -183,7 +209,7 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     if (!pending_) return;
     Pending e = *pending_;
     pending_.reset();
-    emit(e.line, e.col, e.message);
+    emit(e);
   }
 
   static std::size_t utf8_length(const std::string& s) {
@@ -199,6 +225,9 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     ssize_t suppressed_before = -1;
     uint32_t line = 0, col = 0;
     std::string message;
+    std::string code;  ///< QF1xxx (see qforge/diagnostic_codes.hpp)
+    SourceLoc end;
+    std::vector<RelatedLocation> related;
   };
 
   /// The UTF-8 character at code-point column `col` (0-based) of `line`.
@@ -216,8 +245,15 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     return ch;
   }
 
-  void emit(uint32_t line, uint32_t col, const std::string& message) {
-    sink_->error(SourceLoc{file_.name, line, col}, message, file_.line(line));
+  void emit(const Pending& e) {
+    Diagnostic d;
+    d.loc = SourceLoc{file_.name, e.line, e.col};
+    d.message = e.message;
+    d.source_line = file_.line(e.line);
+    d.code = e.code;
+    d.end = e.end.line ? e.end : word_end(d.loc, d.source_line);
+    d.related = e.related;
+    sink_->report(std::move(d));
   }
 
   antlr4::Token* token(ssize_t i) const { return stream_->get(static_cast<std::size_t>(i)); }
@@ -407,6 +443,10 @@ std::optional<SemanticError> prescan(const SourceFile& file) {
 /// some thousands of levels (measured: 4500 nested `if`s, 7900 parentheses
 /// on an 8 MB stack) it overflows the stack. Counting a rule's depth costs a
 /// walk up its parents, so it is done only once the stack is visibly deep.
+///
+/// In LL mode it also chooses the prediction mode as it goes (see
+/// predict_with_ll): full-context LL prediction costs about a millisecond
+/// per statement, so a 5000-line file with one typo took seconds.
 class DepthLimitedParser final : public P {
  public:
   explicit DepthLimitedParser(antlr4::TokenStream* tokens) : P(tokens) {
@@ -416,13 +456,34 @@ class DepthLimitedParser final : public P {
   void enterRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
     P::enterRule(ctx, state, rule);
     check(ctx);
+    if (errors_) choose_prediction();
   }
   void enterRecursionRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule, int precedence) override {
     P::enterRecursionRule(ctx, state, rule, precedence);
     check(ctx);
+    if (errors_) choose_prediction();
+  }
+  /// Predict with LL only where it can matter: from token `ll_from` (the
+  /// statement where SLL prediction failed; everything before it parsed
+  /// with SLL) until the end of the statement of the first syntax error.
+  /// After that error, SLL prediction goes on finding the later errors; in
+  /// the rare program that SLL cannot decide, a later statement may then
+  /// get a spurious error, but only after a real one.
+  void predict_with_ll(std::size_t ll_from, const SyntaxErrors* errors) {
+    ll_from_ = ll_from;
+    errors_ = errors;
   }
 
  private:
+  void choose_prediction() {
+    const auto i = static_cast<ssize_t>(getTokenStream()->index());
+    const bool sll = i < static_cast<ssize_t>(ll_from_) || (errors_->any && i > errors_->last_error_end());
+    getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        sll ? antlr4::atn::PredictionMode::SLL : antlr4::atn::PredictionMode::LL);
+  }
+  std::size_t ll_from_ = 0;
+  const SyntaxErrors* errors_ = nullptr;
+
   void check(antlr4::ParserRuleContext* ctx) {
     char here;
     // 1000 rules use far more than 64 KB (at least 300 bytes each).
@@ -434,6 +495,30 @@ class DepthLimitedParser final : public P {
   const char* stack_base_;
 };
 
+
+/// The lexer's default-channel tokens. A CommonTokenStream hides the
+/// comments (channel HIDDEN) from the parser, but an UnbufferedTokenStream
+/// hands it every token: without this filter a single comment made the
+/// streamed SLL parse fail, and the file was parsed again in LL mode (a
+/// 3000-line file with one comment took 1.3 s instead of 0.1 s).
+class DefaultChannelTokens final : public antlr4::TokenSource {
+ public:
+  explicit DefaultChannelTokens(antlr4::TokenSource* lexer) : lexer_(lexer) {}
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    for (;;) {
+      auto t = lexer_->nextToken();
+      if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL || t->getType() == antlr4::Token::EOF) return t;
+    }
+  }
+  size_t getLine() const override { return lexer_->getLine(); }
+  size_t getCharPositionInLine() override { return lexer_->getCharPositionInLine(); }
+  antlr4::CharStream* getInputStream() override { return lexer_->getInputStream(); }
+  std::string getSourceName() override { return lexer_->getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override { return lexer_->getTokenFactory(); }
+
+ private:
+  antlr4::TokenSource* lexer_;
+};
 
 /// True when `text` may define gates or subroutines, whose parse trees (and
 /// tokens) must outlive their statement. Conservative: any `gate`/`def`
@@ -460,7 +545,7 @@ void Lowerer::set_version(P::VersionContext* v) {
   } else if (ver == "3" || (ver.rfind("3.", 0) == 0 && ver.size() > 2)) {
     version_ = 3;
   } else {
-    report(SemanticError{loc(v), "unsupported OpenQASM version " + ver + " (qforge reads 2.0 and 3.x)"});
+    report(SemanticError{loc(v), "unsupported OpenQASM version " + ver + " (qforge reads 2.0 and 3.x)", end_loc(v)});
   }
 }
 
@@ -498,10 +583,12 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   // needs no token after its statement is lowered, so tokens are released as
   // parsing goes (a 200k-gate file would otherwise hold over a million).
   const bool stream_tokens = !ll_mode_ && !may_define_callables(file->text);
-  if (stream_tokens)
-    pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->lexer.get());
-  else
+  if (stream_tokens) {
+    pf->default_channel = std::make_unique<DefaultChannelTokens>(pf->lexer.get());
+    pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->default_channel.get());
+  } else {
     pf->tokens = std::make_unique<antlr4::CommonTokenStream>(pf->lexer.get());
+  }
   pf->parser = std::make_unique<DepthLimitedParser>(pf->tokens.get());
   pf->parser->removeErrorListeners();
   pf->parser->addErrorListener(pf->listener.get());
@@ -519,26 +606,51 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
         antlr4::atn::PredictionMode::SLL);
     parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    std::size_t statement_start = 0;
     try {
       if (pf->tokens->LA(1) == qforge_antlr::qasm3Lexer::OPENQASM) {
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         auto* v = parser.version();
-        if (pf->listener->any) throw RetryWithLL{};
+        if (pf->listener->any) throw RetryWithLL{file->path, 0};
         if (is_main) set_version(v);
         if (stream_tokens) pf->tokens->release(mark);
       }
       while (pf->tokens->LA(1) != antlr4::Token::EOF) {
         // The mark keeps this statement's tokens alive until it is lowered.
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
-        auto* s = parser.statementOrScope();
-        if (pf->listener->any) throw RetryWithLL{};
+        statement_start = pf->tokens->index();
+        P::StatementOrScopeContext* s = nullptr;
+        try {
+          s = parser.statementOrScope();
+        } catch (const antlr4::ParseCancellationException&) {
+        }
+        if (!s || pf->listener->any) {
+          // SLL prediction could not decide this statement, or it has a
+          // syntax error: parse it once more with full LL prediction (still
+          // bailing out), and only when that fails too re-parse everything
+          // in LL mode for the exact errors. Statements SLL cannot decide
+          // are common enough (dnn_n2.qasm of QASMBench has them) that
+          // falling back for the whole file made such files ten times slower.
+          if (pf->listener->lexer_error) throw RetryWithLL{file->path, statement_start};
+          pf->listener->any = false;
+          pf->tokens->seek(statement_start);
+          auto* sim = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
+          sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
+          s = nullptr;
+          try {
+            s = parser.statementOrScope();
+          } catch (const antlr4::ParseCancellationException&) {
+          }
+          sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+          if (!s || pf->listener->any) throw RetryWithLL{file->path, statement_start};
+        }
         lower_top(s);
         if (!retain_trees_) parser.getTreeTracker().reset();
         if (stream_tokens) pf->tokens->release(mark);
       }
-      if (pf->listener->any) throw RetryWithLL{};
+      if (pf->listener->any) throw RetryWithLL{file->path, statement_start};
     } catch (const antlr4::ParseCancellationException&) {
-      throw RetryWithLL{};
+      throw RetryWithLL{file->path, statement_start};
     } catch (const SemanticError& e) {
       report(e);
     } catch (const NestingTooDeep& e) {
@@ -547,6 +659,10 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     }
   } else {
     P::ProgramContext* prog = nullptr;
+    // Tokens before the statement where SLL failed (in this file; none in
+    // the others) are predicted with SLL.
+    static_cast<DepthLimitedParser&>(parser).predict_with_ll(
+        sll_prefix_.path == file->path ? sll_prefix_.token : 0, pf->listener.get());
     try {
       prog = parser.program();
     } catch (const NestingTooDeep& e) {

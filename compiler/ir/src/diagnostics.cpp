@@ -7,8 +7,17 @@ namespace qforge {
 
 void DiagnosticSink::report(Severity sev, SourceLoc loc, std::string message,
                             std::string source_line) {
-  if (sev == Severity::Error) ++errors_;
-  diags_.push_back(Diagnostic{sev, std::move(loc), std::move(message), std::move(source_line)});
+  Diagnostic d;
+  d.severity = sev;
+  d.loc = std::move(loc);
+  d.message = std::move(message);
+  d.source_line = std::move(source_line);
+  report(std::move(d));
+}
+
+void DiagnosticSink::report(Diagnostic d) {
+  if (d.severity == Severity::Error) ++errors_;
+  diags_.push_back(std::move(d));
 }
 
 std::string format_diagnostic(const Diagnostic& d) {
@@ -53,7 +62,11 @@ std::string read_source_line(const SourceLoc& loc) {
 }
 
 Diagnostic diagnostic_of(const LocatedError& e) {
-  return Diagnostic{Severity::Error, e.loc(), e.what(), read_source_line(e.loc())};
+  Diagnostic d;
+  d.loc = e.loc();
+  d.message = e.what();
+  d.source_line = read_source_line(e.loc());
+  return d;
 }
 
 }  // namespace qforge

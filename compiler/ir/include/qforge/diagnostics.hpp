@@ -23,16 +23,36 @@ struct SourceLoc {
 
 enum class Severity : uint8_t { Error, Warning, Note };
 
+/// Another place a diagnostic refers to, e.g. the earlier declaration of a
+/// name declared twice.
+struct RelatedLocation {
+  RelatedLocation() = default;
+  RelatedLocation(SourceLoc at, std::string what, SourceLoc stop = {})
+      : loc(std::move(at)), message(std::move(what)), end(std::move(stop)) {}
+  SourceLoc loc;
+  std::string message;  ///< what is there ("'q' is first declared here")
+  SourceLoc end;        ///< just after the range (line 0 when unknown)
+};
+
 struct Diagnostic {
   Severity severity = Severity::Error;
-  SourceLoc loc;
+  SourceLoc loc;            ///< where the range starts
   std::string message;
   std::string source_line;  ///< the text of loc.line, when known
+  /// The stable code of the message's class ("QF2001"; see
+  /// qforge/diagnostic_codes.hpp); empty when none was given.
+  std::string code;
+  /// Where the range ends: the position just after its last character
+  /// (line 0 when unknown; the printed form shows loc alone).
+  SourceLoc end;
+  std::vector<RelatedLocation> related;
 };
 
 class DiagnosticSink {
  public:
   void report(Severity sev, SourceLoc loc, std::string message, std::string source_line = {});
+  /// Add a diagnostic with all its fields (code, range, related locations).
+  void report(Diagnostic d);
   void error(SourceLoc loc, std::string message, std::string source_line = {}) {
     report(Severity::Error, std::move(loc), std::move(message), std::move(source_line));
   }
