@@ -654,6 +654,24 @@ TEST(FrontendChecksMore, IntegerEdgesAreExact) {
   EXPECT_EQ(c.ops[0].params[2].value(), 2.0);
 }
 
+// A file of nothing but syntax errors: checking stops after 100 of them
+// (ANTLR's recovery costs about a millisecond each).
+TEST(FrontendChecksMore, SyntaxErrorsStopAfterAHundred) {
+  std::string src = "OPENQASM 3.0;\nqubit q;\n";
+  for (int i = 0; i < 150; ++i) src += "x q q q;\n";
+  const std::string out = diagnostics_of(src);
+  std::size_t errors = 0;
+  for (std::size_t at = out.find(": error: "); at != std::string::npos; at = out.find(": error: ", at + 1)) ++errors;
+  EXPECT_EQ(errors, 101u);
+  EXPECT_NE(out.find("test.qasm:104:5: error: too many syntax errors: checking stops after 100 (a fixed limit)\n"),
+            std::string::npos)
+      << out.substr(out.size() > 400 ? out.size() - 400 : 0);
+  DiagnosticSink d;
+  compile_source(src, "test.qasm", {}, d);
+  ASSERT_FALSE(d.all().empty());
+  EXPECT_EQ(d.all().back().code, "QF1006");
+}
+
 // ------------------------------------------------ includes
 
 TEST(FrontendChecksMore, LongIncludeChainIsAnErrorNotAStackOverflow) {

@@ -19,6 +19,7 @@ const std::vector<DiagnosticRule> kRules = {
     {"QF1003", "unexpected-token", "a token that cannot appear here"},
     {"QF1004", "unexpected-end-of-file", "the file ends inside a statement or an unclosed '{'"},
     {"QF1005", "syntax-error", "another syntax error, in the parser's words"},
+    {"QF1006", "too-many-syntax-errors", "the file has so many syntax errors that checking stops (a fixed limit)"},
     // names and scopes
     {"QF2001", "redeclared-name", "a name declared twice in one scope (related: the first declaration)"},
     {"QF2002", "redefined-callable", "a gate or subroutine defined twice (related: the first definition)"},
@@ -90,6 +91,7 @@ struct Pattern {
 const Pattern kPatterns[] = {
     {"QF0001", "^internal error"},
     {"QF0002", "^--set "},
+    {"QF1006", "^too many syntax errors"},
     {"QF7001", "^invalid UTF-8"},
     // OpenQASM 2.0 strictness and versions
     {"QF5001", " is not OpenQASM 2.0; a file that uses it must declare OPENQASM 3.0$"},

@@ -87,6 +87,16 @@ struct RetryWithLL {
 /// Stop lowering (after `end;`, or after syntax errors in an included file).
 struct EndProgram {};
 
+/// Syntax errors reported in one file before checking it stops: ANTLR's
+/// recovery costs about a millisecond per error, and past this many the rest
+/// is noise.
+constexpr unsigned kMaxSyntaxErrors = 100;
+
+/// kMaxSyntaxErrors were reported; the next one is at `line`:`col`.
+struct TooManySyntaxErrors {
+  uint32_t line, col;
+};
+
 /// The parser nested past kMaxNesting rules at token `at`.
 struct NestingTooDeep {
   antlr4::Token* at;

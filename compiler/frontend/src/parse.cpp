@@ -94,6 +94,8 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
   void syntaxError(antlr4::Recognizer* rec, antlr4::Token* bad, size_t line, size_t col,
                    const std::string& msg, std::exception_ptr ep) override {
     any = true;
+    if (sink_ && reported_ >= kMaxSyntaxErrors)
+      throw TooManySyntaxErrors{static_cast<uint32_t>(line), static_cast<uint32_t>(col) + 1};
     auto* parser = dynamic_cast<antlr4::Parser*>(rec);
     if (!parser) lexer_error = true;
     if (!sink_) return;
@@ -246,6 +248,7 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
   }
 
   void emit(const Pending& e) {
+    ++reported_;
     Diagnostic d;
     d.loc = SourceLoc{file_.name, e.line, e.col};
     d.message = e.message;
@@ -333,6 +336,7 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
   antlr4::BufferedTokenStream* stream_ = nullptr;
   std::optional<Pending> pending_;
   ssize_t suppress_until_ = -1;
+  unsigned reported_ = 0;  ///< syntax errors emitted
   antlr4::Token* open_brace_ = nullptr;
 };
 
@@ -668,6 +672,11 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     } catch (const NestingTooDeep& e) {
       pf->listener->flush();
       report(SemanticError{loc(e.at), nesting_message()});
+      throw EndProgram{};
+    } catch (const TooManySyntaxErrors& e) {
+      report(SemanticError{SourceLoc{file->name, e.line, e.col},
+                           "too many syntax errors: checking stops after " + std::to_string(kMaxSyntaxErrors) +
+                               " (a fixed limit)"});
       throw EndProgram{};
     }
     pf->listener->flush();
