@@ -9,6 +9,7 @@
 #include "qforge/simulator.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -164,8 +165,7 @@ std::vector<std::vector<double>> noisy_gradients(const sim::NoisyCircuit& noisy,
 /// How a noisy run was done, for the report.
 struct NoiseReport {
   std::string device;      ///< backend name and model file
-  std::string qubits;      ///< "$0, $1, $5"
-  std::string qubit_list;  ///< "0, 1, 5"
+  std::vector<unsigned> qubits;  ///< the simulated device qubits
   std::string method, reason;
   uint64_t trajectories = 0, distinct = 0;
   bool idle = true;
@@ -180,7 +180,7 @@ std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gra
   if (noise)
     j += fmt::format(",\n  \"noise\": {{\"device\": {}, \"qubits\": [{}], \"method\": {}, \"reason\": {}, "
                      "\"trajectories\": {}, \"distinct_trajectories\": {}, \"idle_noise\": {}}}",
-                     json_string(noise->device), noise->qubit_list, json_string(noise->method),
+                     json_string(noise->device), fmt::join(noise->qubits, ", "), json_string(noise->method),
                      json_string(noise->reason), noise->trajectories, noise->distinct, noise->idle ? "true" : "false");
   if (o.shots) {
     j += ",\n  \"counts\": {";
@@ -231,7 +231,8 @@ std::string to_text(const sim::RunResult& r, const sim::RunOptions& o, const Gra
   t += fmt::format("qubits: {}   precision: {}   seed: {}   threads: {}   time: {:.6f} s\n", r.num_qubits,
                    sim::to_string(o.precision), r.seed, r.threads, r.seconds);
   if (noise)
-    t += fmt::format("noise: {} on device qubits {}\nmethod: {}\n", noise->device, noise->qubits, noise->reason);
+    t += fmt::format("noise: {} on device qubits ${}\nmethod: {}\n", noise->device, fmt::join(noise->qubits, ", $"),
+                     noise->reason);
   else
     t += r.trajectories ? "simulated shot by shot (mid-circuit measurement, reset or conditions)\n"
                         : "sampled from the final state\n";
@@ -387,10 +388,7 @@ int simulate(const std::vector<std::string>& args) {
   const sim::NoisyRunResult r = sim::run_noisy(noisy, inputs, nopt);
   NoiseReport report;
   report.device = (model.backend_name.empty() ? std::string("device") : model.backend_name) + " (" + model_path + ")";
-  for (std::size_t q = 0; q < noisy.physical.size(); ++q) {
-    report.qubits += (q ? ", $" : "$") + std::to_string(noisy.physical[q]);
-    report.qubit_list += (q ? ", " : "") + std::to_string(noisy.physical[q]);
-  }
+  report.qubits = noisy.physical;
   report.method = sim::to_string(r.method);
   report.reason = r.reason;
   report.trajectories = r.num_trajectories;

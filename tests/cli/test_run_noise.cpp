@@ -35,11 +35,17 @@ long count_of(const std::string& out, const std::string& bits) {
   return 0;
 }
 
-double expectation(const std::string& out) {
-  std::smatch m;
-  EXPECT_TRUE(std::regex_search(out, m, std::regex("> = ([-0-9.e+]+)"))) << out;
-  return std::stod(m[1]);
+/// The value of the k-th expectation in a text report.
+double nth_expectation(const std::string& out, int k) {
+  static const std::regex number("> = ([-0-9.e+]+)");
+  std::sregex_iterator it(out.begin(), out.end(), number);
+  for (int i = 0; i < k && it != std::sregex_iterator(); ++i) ++it;
+  EXPECT_TRUE(it != std::sregex_iterator()) << "no expectation value " << k << " in:\n" << out;
+  if (it == std::sregex_iterator()) return std::nan("");
+  return std::stod((*it)[1]);
 }
+
+double expectation(const std::string& out) { return nth_expectation(out, 0); }
 
 // Measuring |0> on device qubit 0 reads 1 with prob_meas1_prep0 = 0.01 (the
 // value in props_tiny.json): 200,000 shots give 2,000 +- 4 standard errors.
@@ -76,13 +82,6 @@ TEST(RunNoise, DensityMatrixAndTrajectoriesAgree) {
   EXPECT_NE(expectation(off.out), expectation(dm.out));
 }
 
-/// The value of the k-th expectation in a text report.
-double nth_expectation(const std::string& out, int k) {
-  static const std::regex number("> = ([-0-9.e+]+)");
-  std::sregex_iterator it(out.begin(), out.end(), number);
-  for (int i = 0; i < k; ++i) ++it;
-  return std::stod((*it)[1]);
-}
 
 // --gradient under noise (the density matrix's adjoint) against central
 // differences of the noisy expectation values that `run` reports.

@@ -23,7 +23,6 @@
 #include "draw_labels.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
