@@ -33,25 +33,28 @@ from ._qforge import Circuit, source_text
 class _Function(torch.autograd.Function):
     """(x [B, columns], *weights) -> outputs [B, K], through the circuit's
     layer_forward and layer_backward (packing, engine and reduction as the
-    C++ qforge::QuantumLayer's)."""
+    C++ qforge::QuantumLayer's). call: (circuit, diff, shots, seed)."""
 
     @staticmethod
-    def forward(ctx, circuit, diff, shots, seed, x, *weights):
-        out, tape = circuit.layer_forward(x.detach().numpy(), [w.detach().numpy() for w in weights], True, shots,
-                                          seed)
-        ctx.circuit, ctx.diff, ctx.shots, ctx.seed, ctx.tape = circuit, diff, shots, seed, tape
+    def forward(ctx, call, x, *weights):
+        circuit, _, shots, seed = call
+        out, ctx.tape = circuit.layer_forward(x.detach().numpy(), [w.detach().numpy() for w in weights], True, shots,
+                                              seed)
+        ctx.call = call
         return torch.from_numpy(out)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out):
+        circuit, diff, shots, seed = ctx.call
         want = ctx.needs_input_grad
-        gx, gw = ctx.circuit.layer_backward(ctx.tape, grad_out.contiguous().numpy(), ctx.diff, ctx.shots, ctx.seed,
-                                            want[4], list(want[5:]))
-        return (None, None, None, None, None if gx is None else torch.from_numpy(gx),
+        gx, gw = circuit.layer_backward(ctx.tape, grad_out.contiguous().numpy(), diff, shots, seed, want[1],
+                                        list(want[2:]))
+        return (None, None if gx is None else torch.from_numpy(gx),
                 *(None if g is None else torch.from_numpy(g) for g in gw))
 
 
+_DTYPES = (torch.float32, torch.float64)
 _AMPLITUDE_PRAGMA = re.compile(r"^\s*#?pragma\s+qforge\.initial_state\s+amplitude\(\s*(\d+)\s*\)", re.M)
 
 
@@ -135,23 +138,25 @@ class QuantumLayer(torch.nn.Module):
             raise ValueError(f"QuantumLayer: the input must be [batch, {self.num_columns}] (the data inputs "
                              f"{', '.join(self.inputs) or 'none'}, then {self.circuit.num_features} features), "
                              f"got {list(x.shape)}")
-        dtype = self.dtype
-        if dtype not in (torch.float32, torch.float64):
+        weights = [getattr(self, n) for n in self.weight_names]
+        dtype = weights[0].dtype if weights else self._dtype  # self.dtype
+        if dtype not in _DTYPES:
             raise ValueError(f"QuantumLayer: computes in torch.float32 or torch.float64, not {dtype}")
         x = x.to(dtype).contiguous()
-        weights = [getattr(self, n).to(dtype).contiguous() for n in self.weight_names]
+        weights = [w.to(dtype).contiguous() for w in weights]
         # Sample b of call k draws its shots from the stream (seed + k * 0x9E3779B97F4A7C15, b), as
         # qforge::QuantumLayer's.
         seed = (self.seed + self.calls * 0x9E3779B97F4A7C15) % (1 << 64)
         self.calls += 1
+        circuit = self.circuit
         threads = self.threads or torch.get_num_threads()
-        if self.circuit.threads != threads:
-            self.circuit.threads = threads
+        if circuit.threads != threads:
+            circuit.threads = threads
         if torch.is_grad_enabled() and (x.requires_grad or any(w.requires_grad for w in weights)):
-            y = _Function.apply(self.circuit, self.diff, self.shots, seed, x, *weights)
+            y = _Function.apply((circuit, self.diff, self.shots, seed), x, *weights)
         else:
-            y = torch.from_numpy(self.circuit.layer_forward(x.detach().numpy(), [w.detach().numpy() for w in weights],
-                                                            False, self.shots, seed)[0])
+            y = torch.from_numpy(circuit.layer_forward(x.detach().numpy(), [w.detach().numpy() for w in weights], False,
+                                                       self.shots, seed)[0])
         return y.squeeze(0) if single else y
 
     def bindings(self, x=None):

@@ -194,6 +194,20 @@ py::dict run(const std::string& src, uint64_t shots, uint64_t seed, const std::v
   return d;
 }
 
+/// What a layer's backward needs from its forward: the packed symbols, the
+/// features and the final states (uninitialised buffers: forward fills them).
+template <typename FP>
+struct LayerTape {
+  LayerTape(std::size_t b, std::size_t s, std::size_t f, std::size_t n)
+      : batch(b), num_symbols(s), num_features(f), state_size(n), symbols(new FP[b * s]), features(new FP[b * f]),
+        states(new std::complex<FP>[b * n]) {}
+  sim::Span<const FP> symbol_span() const { return {symbols.get(), batch * num_symbols}; }
+  sim::Span<const FP> feature_span() const { return {features.get(), batch * num_features}; }
+  std::size_t batch, num_symbols, num_features, state_size;  ///< state_size 0: no states kept
+  std::unique_ptr<FP[]> symbols, features;
+  std::unique_ptr<std::complex<FP>[]> states;
+};
+
 /// A parametric circuit compiled for batched, differentiable execution.
 /// Picklable: its state is the source text, the options and the layer's
 /// data inputs (bind_layer), and unpickling compiles again (so a pickled
@@ -342,9 +356,9 @@ class PyCircuit {
   std::size_t num_columns() const { return binding_.data_symbols.size() + bc_->num_features(); }
 
   /// The layer's forward: x [B, num_columns] and the weights (bind_layer's,
-  /// in its order) -> (outputs [B, num_outputs], tape for layer_backward or
-  /// None unless keep). As qforge::QuantumLayer's: same packing
-  /// (sim::LayerBinding), same engine call.
+  /// in its order) -> (outputs [B, num_outputs], LayerTape for
+  /// layer_backward or None unless keep). As qforge::QuantumLayer's: same
+  /// packing (sim::LayerBinding), same engine call.
   template <typename FP>
   py::tuple layer_forward(Array<FP> x, const std::vector<Array<FP>>& weights, bool keep, uint64_t shots,
                           uint64_t seed) const {
@@ -362,28 +376,25 @@ class PyCircuit {
                            std::to_string(weights[i].size()));
       w.push_back(weights[i].data());
     }
-    const std::size_t B = std::size_t(x.shape(0)), S = bc_->num_symbols(), nd = binding_.data_symbols.size(),
-                      nf = bc_->num_features(), cols = num_columns();
-    py::array_t<FP> symbols({py::ssize_t(B), py::ssize_t(S)});
-    py::array_t<FP> features({py::ssize_t(nf ? B : 0), py::ssize_t(nf)});
+    const std::size_t B = std::size_t(x.shape(0)), nd = binding_.data_symbols.size(), nf = bc_->num_features(),
+                      cols = num_columns();
+    auto tape = std::make_unique<LayerTape<FP>>(B, bc_->num_symbols(), nf, keep ? bc_->state_size() : 0);
     py::array_t<FP> out({py::ssize_t(B), py::ssize_t(bc_->num_outputs())});
-    py::array_t<std::complex<FP>> states({py::ssize_t(keep ? B : 0), py::ssize_t(bc_->state_size())});
     const FP* xp = x.data();
-    FP* sp = symbols.mutable_data();
-    FP* fp = features.mutable_data();
     FP* op = out.mutable_data();
-    std::complex<FP>* tp = states.mutable_data();
     {
       py::gil_scoped_release nogil;
-      binding_.pack<FP>(B, S, xp, cols, w, sp);
-      for (std::size_t b = 0; b < B && nf; ++b) std::copy(xp + b * cols + nd, xp + (b + 1) * cols, fp + b * nf);
-      bc_->forward<FP>(B, sim::Span<const FP>(sp, B * S), sim::Span<const FP>(fp, nf ? B * nf : 0),
-                       sim::Span<FP>(op, B * bc_->num_outputs()),
-                       keep ? sim::Span<std::complex<FP>>(tp, B * bc_->state_size()) : sim::Span<std::complex<FP>>(),
+      LayerTape<FP>& t = *tape;
+      binding_.pack<FP>(B, t.num_symbols, xp, cols, w, t.symbols.get());
+      for (std::size_t b = 0; b < B && nf; ++b)
+        std::copy(xp + b * cols + nd, xp + (b + 1) * cols, t.features.get() + b * nf);
+      bc_->forward<FP>(B, t.symbol_span(), t.feature_span(), sim::Span<FP>(op, B * bc_->num_outputs()),
+                       keep ? sim::Span<std::complex<FP>>(t.states.get(), B * t.state_size)
+                            : sim::Span<std::complex<FP>>(),  // null: the engine uses scratch
                        sim::ShotOptions{shots, seed});
     }
     if (!keep) return py::make_tuple(out, py::none());
-    return py::make_tuple(out, py::make_tuple(symbols, features, states));
+    return py::make_tuple(out, py::cast(std::move(tape)));
   }
 
   /// The layer's vector-Jacobian product: from layer_forward's tape and
@@ -391,22 +402,20 @@ class PyCircuit {
   /// want_x, [dL/dweight i or None unless want_weights[i]]); weight
   /// gradients are summed over the batch in sample order, in double.
   template <typename FP>
-  py::tuple layer_backward(const py::tuple& tape, Array<FP> grad_outputs, const std::string& method,
+  py::tuple layer_backward(const LayerTape<FP>& t, Array<FP> grad_outputs, const std::string& method,
                            uint64_t shots, uint64_t seed, bool want_x, const std::vector<bool>& want_weights) const {
     require_bound();
-    if (tape.size() != 3) throw ProgramError("tape must be what layer_forward returned");
-    const auto symbols = tape[0].cast<Array<FP>>();
-    const auto features = tape[1].cast<Array<FP>>();
-    const auto states = tape[2].cast<py::array_t<std::complex<FP>, py::array::c_style | py::array::forcecast>>();
     const sim::GradientMethod m = gradient_method(method);
-    const std::size_t S = bc_->num_symbols(), nf = bc_->num_features(), B = std::size_t(symbols.shape(0));
+    const std::size_t S = t.num_symbols, nf = t.num_features, B = t.batch;
+    if (S != bc_->num_symbols() || nf != bc_->num_features() || t.state_size != bc_->state_size())
+      throw ProgramError("the tape is not this circuit's (layer_forward with keep=True)");
     if (std::size_t(grad_outputs.size()) != B * bc_->num_outputs())
       throw ProgramError("grad_outputs must be [" + std::to_string(B) + ", " + std::to_string(bc_->num_outputs()) +
                          "]");
     if (want_weights.size() != binding_.weight_symbols.size())
       throw ProgramError("want_weights must have one flag per weight");
-    py::array_t<FP> gsym({py::ssize_t(B), py::ssize_t(S)});
-    py::array_t<FP> gfeat({py::ssize_t(want_x && nf ? B : 0), py::ssize_t(nf)});
+    std::unique_ptr<FP[]> gsym(new FP[B * S]);
+    std::unique_ptr<FP[]> gfeat(new FP[want_x ? B * nf : 0]);
     py::object gx = py::none();
     FP* gxp = nullptr;
     if (want_x) {
@@ -426,22 +435,16 @@ class PyCircuit {
       gwp.push_back(a.mutable_data());
       gw.append(std::move(a));
     }
-    const FP* sp = symbols.data();
-    const FP* fp = features.data();
-    const std::complex<FP>* tp = states.data();
     const FP* gp = grad_outputs.data();
-    FP* gsp = gsym.mutable_data();
-    FP* gfp = gfeat.mutable_data();
-    const std::size_t tape_size = std::size_t(states.size());
     {
       py::gil_scoped_release nogil;
-      bc_->backward<FP>(B, sim::Span<const FP>(sp, B * S), sim::Span<const FP>(fp, nf ? B * nf : 0),
-                        sim::Span<const std::complex<FP>>(tp, tape_size),
-                        sim::Span<const FP>(gp, B * bc_->num_outputs()), sim::Span<FP>(gsp, B * S),
-                        sim::Span<FP>(gfp, want_x && nf ? B * nf : 0), m, sim::ShotOptions{shots, seed});
-      if (gxp) binding_.data_gradient<FP>(B, S, gsp, nf, gfp, gxp);
+      bc_->backward<FP>(B, t.symbol_span(), t.feature_span(),
+                        sim::Span<const std::complex<FP>>(t.states.get(), B * t.state_size),
+                        sim::Span<const FP>(gp, B * bc_->num_outputs()), sim::Span<FP>(gsym.get(), B * S),
+                        sim::Span<FP>(gfeat.get(), want_x ? B * nf : 0), m, sim::ShotOptions{shots, seed});
+      if (gxp) binding_.data_gradient<FP>(B, S, gsym.get(), nf, gfeat.get(), gxp);
       for (std::size_t i = 0; i < gwp.size(); ++i)
-        if (gwp[i]) binding_.weight_gradient<FP>(i, B, S, gsp, gwp[i]);
+        if (gwp[i]) binding_.weight_gradient<FP>(i, B, S, gsym.get(), gwp[i]);
     }
     return py::make_tuple(gx, gw);
   }
@@ -525,6 +528,9 @@ PYBIND11_MODULE(_qforge, m) {
         py::arg("observables") = std::vector<std::string>{}, py::arg("probabilities") = false,
         py::arg("statevector") = false, py::arg("inputs") = std::map<std::string, std::vector<double>>{},
         py::arg("include_dirs") = std::vector<std::string>{}, py::arg("threads") = 0);
+
+  py::class_<LayerTape<double>>(m, "LayerTape64", "The tape of a float64 layer_forward (for layer_backward)");
+  py::class_<LayerTape<float>>(m, "LayerTape32", "The tape of a float32 layer_forward (for layer_backward)");
 
   py::class_<PyCircuit>(m, "Circuit", "A parametric circuit compiled for batched, differentiable execution.")
       .def(py::init<std::string, std::vector<std::string>, bool, unsigned, std::vector<std::string>, std::string>(),
