@@ -7,6 +7,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 import qforge
 
@@ -14,14 +15,24 @@ WIDE = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], 16] t;\
     f"ry(t[{i}]) q[{i}];\ncx q[{i}], q[{(i + 1) % 16}];\n" for i in range(16)) * 4
 
 
-def test_other_threads_run_during_a_simulation():
+@pytest.mark.parametrize("call", ["forward", "layer_forward", "layer_backward"])
+def test_other_threads_run_during_a_simulation(call):
     c = qforge.Circuit(WIDE)
+    c.bind_layer(["t"])
     sym = np.random.default_rng(0).uniform(0, 3, (32, c.num_symbols))
+    if call == "layer_backward":
+        out, tape = c.layer_forward(sym, [], True, 0, 0)
+        grad = np.ones_like(out)
     started, done = threading.Event(), threading.Event()
 
     def work():
         started.set()  # the worker keeps the GIL from here into the call
-        c.forward(sym, keep_states=True)
+        if call == "forward":
+            c.forward(sym, keep_states=True)
+        elif call == "layer_forward":
+            c.layer_forward(sym, [], True, 0, 0)
+        else:
+            c.layer_backward(tape, grad, "adjoint", 0, 0, True, [])
         done.set()
 
     worker = threading.Thread(target=work)
@@ -98,7 +109,6 @@ def best_scaling(work, calls, reps):
 
 
 def test_two_threads_run_forward_passes_1_6x_faster_than_one():
-    import pytest
     import torch
     # 8 qubits, 960 gates, batch 64: about 20 ms of simulation per call on
     # one OpenMP thread each (threads=1) in 256 KB of states (within a
