@@ -9,7 +9,8 @@ theta[4]), batch 64, one thread, forward and forward + backward, through
     [batch, 2, 2, 2, 2] complex tensor, each gate an einsum, autograd,
   - and, side by side, build/bench/bench_layer --quick's rows for the C++
     runtime and qforge::QuantumLayer in LibTorch.
-Prints a markdown table (median times).
+Prints a markdown table (median times) and the Python layer's cost per step
+over the C++ layer's.
 
     PYTHONPATH=build/python /usr/bin/python3 bench/bench_python.py [--build build]
 """
@@ -38,6 +39,12 @@ def median_time(fn, budget=0.5, min_reps=10):
         times.append(time.perf_counter() - a)
     times.sort()
     return times[len(times) // 2]
+
+
+def parse_time(text):
+    """Seconds of a time as fmt() or bench_layer print it ("27.0 us", "1.65 ms")."""
+    value, unit = text.split()
+    return float(value) * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
 
 
 def fmt(s):
@@ -154,7 +161,8 @@ def main():
     ref = TorchLean(q64.theta.detach())
     x = torch.rand(BATCH, 4, dtype=torch.float64)
     assert torch.allclose(ref(x), q64(x), atol=1e-12), "the batched-torch module disagrees with the layer"
-    rows.append(layer_row("qforge.QuantumLayer (Python autograd.Function, fp64)", q64, torch.float64))
+    layer64 = layer_row("qforge.QuantumLayer (Python autograd.Function, fp64)", q64, torch.float64)
+    rows.append(layer64)
     rows.append(layer_row("qforge.QuantumLayer (Python autograd.Function, fp32)", q32, torch.float32))
     rows.append(layer_row("batched torch ops in Python + autograd (fp64)", ref, torch.float64))
 
@@ -169,6 +177,11 @@ def main():
         print(f"| {r[0]} | {r[1]} | {r[2]} |")
     if note:
         print("\n" + note)
+    # The Python layer's cost per step over the C++ layer's, from the rows above (same run).
+    cpp64 = cpp.get("qforge::QuantumLayer (LibTorch autograd, fp64)")
+    if cpp64:
+        extra = [parse_time(layer64[k]) - parse_time(cpp64[k - 1]) for k in (1, 2)]
+        print(f"\nPython layer over the C++ layer (fp64): forward +{fmt(extra[0])}, forward + backward +{fmt(extra[1])}")
     return 0
 
 

@@ -6,6 +6,7 @@ layer for PyTorch.
     qforge.compile("bell.qasm", opt=2, target="ibm_heron", emit="qasm3")
     qforge.run("bell.qasm", shots=1000, seed=1)  # {"counts": {...}, ...}
     print(qforge.draw("bell.qasm"))
+    qforge.export("runs/lcqhnn/checkpoint.pt", target="ibm_heron")  # needs torch
     layer = qforge.QuantumLayer("circuits/lean_hybrid.qasm", inputs="x")
 
 A source is OpenQASM text when it contains "OPENQASM" or a newline, else the
@@ -18,7 +19,7 @@ from ._qforge import compile as _compile
 from ._qforge import draw as _draw
 from ._qforge import run as _run
 
-__all__ = ["check", "compile", "draw", "run", "Circuit", "Diagnostic", "QuantumLayer"]
+__all__ = ["check", "compile", "draw", "run", "export", "Circuit", "Diagnostic", "QuantumLayer"]
 __version__ = "@PROJECT_VERSION@"
 
 
@@ -57,6 +58,21 @@ def run(source, shots=0, seed=0, observables=(), probabilities=False, statevecto
         observables = [observables]
     return _run(str(source), int(shots), int(seed), list(observables), bool(probabilities), bool(statevector),
                 _bindings(inputs), list(map(str, include_dirs)), int(threads))
+
+
+def export(checkpoint, target="generic", emit="qasm3", sample=None, opt=2, coupling_map="", data_dir=None):
+    """The trained circuit of a hybrid training checkpoint (lcqhnn,
+    hybrid-cnn) as a job for `target`, the text `qforge export` writes:
+    the quantum layer's weights bound, with `sample` (an index into the
+    run's test split) the CNN trunk's output on that image bound too,
+    compiled at -O`opt`, every qubit measured at the end. Imports torch
+    (reading a checkpoint needs LibTorch). Raises RuntimeError naming the
+    file when the checkpoint cannot be read, ValueError for bad options."""
+    import torch  # noqa: F401 (loads the libtorch that _qforge_models links)
+
+    from . import _qforge_models
+    return _qforge_models.export(str(checkpoint), target, emit, -1 if sample is None else int(sample), int(opt),
+                                 coupling_map, "" if data_dir is None else str(data_dir))
 
 
 def _bindings(inputs):

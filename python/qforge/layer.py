@@ -15,6 +15,9 @@ observable, or the probability of every basis state.
 Forward and backward run the whole batch in the C++ runtime
 (sim::BatchCircuit) with the GIL released; backward is the adjoint
 vector-Jacobian product ("adjoint") or the parameter-shift rule ("shift").
+The symbols are packed and their gradients reduced (over the batch, in
+double) by the same code as the C++ qforge::QuantumLayer's, so the two give
+bitwise equal outputs and gradients for the same circuit and values.
 The layer pickles as its circuit text and options (the compiled circuit
 compiles again on load), so torch.save / torch.load of the whole module,
 copy.deepcopy and state_dict all work.
@@ -28,29 +31,30 @@ from ._qforge import Circuit, source_text
 
 
 class _Function(torch.autograd.Function):
-    """(symbols [B, S], features [B, F] or None) -> outputs [B, K]."""
+    """(x [B, columns], *weights) -> outputs [B, K], through the circuit's
+    layer_forward and layer_backward (packing, engine and reduction as the
+    C++ qforge::QuantumLayer's). call: (circuit, diff, shots, seed)."""
 
     @staticmethod
-    def forward(ctx, symbols, features, circuit, diff, shots, seed):
-        s = symbols.detach().contiguous()
-        f = None if features is None else features.detach().contiguous()
-        keep = any(ctx.needs_input_grad[:2])
-        out, states = circuit.forward(s.numpy(), None if f is None else f.numpy(), keep, shots, seed)
-        if keep:
-            ctx.circuit, ctx.diff, ctx.states, ctx.features = circuit, diff, states, f
-            ctx.save_for_backward(s)
+    def forward(ctx, call, x, *weights):
+        circuit, _, shots, seed = call
+        out, ctx.tape = circuit.layer_forward(x.detach().numpy(), [w.detach().numpy() for w in weights], True, shots,
+                                              seed)
+        ctx.call = call
         return torch.from_numpy(out)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out):
-        (s,) = ctx.saved_tensors
-        f = ctx.features
-        g = grad_out.to(s.dtype).contiguous()
-        gs, gf = ctx.circuit.backward(s.numpy(), None if f is None else f.numpy(), ctx.states, g.numpy(), ctx.diff)
-        return torch.from_numpy(gs), None if gf is None else torch.from_numpy(gf), None, None, None, None
+        circuit, diff, shots, seed = ctx.call
+        want = ctx.needs_input_grad
+        gx, gw = circuit.layer_backward(ctx.tape, grad_out.contiguous().numpy(), diff, shots, seed, want[1],
+                                        list(want[2:]))
+        return (None, None if gx is None else torch.from_numpy(gx),
+                *(None if g is None else torch.from_numpy(g) for g in gw))
 
 
+_DTYPES = (torch.float32, torch.float64)
 _AMPLITUDE_PRAGMA = re.compile(r"^\s*#?pragma\s+qforge\.initial_state\s+amplitude\(\s*(\d+)\s*\)", re.M)
 
 
@@ -95,29 +99,19 @@ class QuantumLayer(torch.nn.Module):
         self.inputs = list(inputs)
         self.diff, self._dtype, self.shots, self.seed, self.calls = diff, dtype, int(shots), int(seed), 0
         self.threads = int(threads)
-        decls = {name: (shape, first) for name, shape, first in self.circuit.inputs}
+        decls = [name for name, _, _ in self.circuit.inputs]
         for name in self.inputs:
             if name not in decls:
                 raise ValueError(f"QuantumLayer: data input {name!r} is not an input of the circuit "
                                  f"(inputs: {', '.join(decls) or 'none'})")
-        # Column order of the packed symbols: data scalars, then each weight's.
-        order = []
-        for name in self.inputs:
-            shape, first = decls[name]
-            order += range(first, first + math.prod(shape))
-        self.weight_names = [name for name in decls if name not in self.inputs]
-        for name in self.weight_names:
-            shape, first = decls[name]
-            order += range(first, first + math.prod(shape))
+        # The data inputs' scalars, in declaration order, are the forward
+        # columns; every other input is a weight.
+        weights = self.circuit.bind_layer(self.inputs)
+        self.weight_names = [name for name, _ in weights]
+        for name, shape in weights:
             self.register_parameter(name, torch.nn.Parameter(torch.empty(list(shape), dtype=dtype)))
-        self.num_data = len(order) - sum(getattr(self, n).numel() for n in self.weight_names)
-        self.num_columns = self.num_data + self.circuit.num_features
-        # symbols[:, s] = packed[:, position of s in `order`]
-        perm = [0] * len(order)
-        for position, symbol in enumerate(order):
-            perm[symbol] = position
-        self.register_buffer("_perm", torch.tensor(perm, dtype=torch.long), persistent=False)
-        self._in_order = perm == list(range(len(perm)))  # data inputs declared first: no gather
+        self.num_columns = self.circuit.num_columns
+        self.num_data = self.num_columns - self.circuit.num_features
         self.reset_parameters(init)
 
     @property
@@ -144,24 +138,25 @@ class QuantumLayer(torch.nn.Module):
             raise ValueError(f"QuantumLayer: the input must be [batch, {self.num_columns}] (the data inputs "
                              f"{', '.join(self.inputs) or 'none'}, then {self.circuit.num_features} features), "
                              f"got {list(x.shape)}")
-        dtype = self.dtype
-        if dtype not in (torch.float32, torch.float64):
+        weights = [getattr(self, n) for n in self.weight_names]
+        dtype = weights[0].dtype if weights else self._dtype  # self.dtype
+        if dtype not in _DTYPES:
             raise ValueError(f"QuantumLayer: computes in torch.float32 or torch.float64, not {dtype}")
-        x = x.to(dtype)
-        batch = x.shape[0]
-        weights = [getattr(self, n).to(dtype).reshape(1, -1).expand(batch, -1) for n in self.weight_names]
-        parts = [x[:, :self.num_data]] + weights
-        symbols = torch.cat(parts, dim=1)
-        if not self._in_order:
-            symbols = symbols.index_select(1, self._perm)
-        seed = self.seed
-        if self.shots:
-            seed, self.calls = self.seed + self.calls, self.calls + 1
-        features = x[:, self.num_data:] if self.circuit.num_features else None
+        x = x.to(dtype).contiguous()
+        weights = [w.to(dtype).contiguous() for w in weights]
+        # Sample b of call k draws its shots from the stream (seed + k * 0x9E3779B97F4A7C15, b), as
+        # qforge::QuantumLayer's.
+        seed = (self.seed + self.calls * 0x9E3779B97F4A7C15) % (1 << 64)
+        self.calls += 1
+        circuit = self.circuit
         threads = self.threads or torch.get_num_threads()
-        if self.circuit.threads != threads:
-            self.circuit.threads = threads
-        y = _Function.apply(symbols, features, self.circuit, self.diff, self.shots, seed)
+        if circuit.threads != threads:
+            circuit.threads = threads
+        if torch.is_grad_enabled() and (x.requires_grad or any(w.requires_grad for w in weights)):
+            y = _Function.apply((circuit, self.diff, self.shots, seed), x, *weights)
+        else:
+            y = torch.from_numpy(circuit.layer_forward(x.detach().numpy(), [w.detach().numpy() for w in weights], False,
+                                                       self.shots, seed)[0])
         return y.squeeze(0) if single else y
 
     def bindings(self, x=None):
@@ -173,10 +168,10 @@ class QuantumLayer(torch.nn.Module):
             values = torch.as_tensor(x, dtype=torch.float64).reshape(-1).tolist()
             if len(values) != self.num_columns:
                 raise ValueError(f"QuantumLayer: one sample has {self.num_columns} values, got {len(values)}")
-            decls = {name: shape for name, shape, _ in self.circuit.inputs}
-            for name in self.inputs:
-                k = math.prod(decls[name])
-                out[name], values = values[:k], values[k:]
+            for name, shape, _ in self.circuit.inputs:  # the data columns in declaration order
+                if name in self.inputs:
+                    k = math.prod(shape)
+                    out[name], values = values[:k], values[k:]
         return out
 
     def compile(self, x=None, opt=0, target="generic", emit="qasm3", coupling_map=""):

@@ -3,9 +3,11 @@
 // The compiler and the executor (check, compile, draw, run) and Circuit, a
 // compiled parametric circuit (sim::BatchCircuit) whose forward and backward
 // take and return NumPy arrays. The package's QuantumLayer (qforge/layer.py) builds
-// its torch.autograd.Function on Circuit: torch tensors reach it as NumPy
-// views of the same memory (Tensor.numpy(), torch.from_numpy), so this file
-// includes no torch header and does not depend on libtorch's C++ ABI.
+// its torch.autograd.Function on Circuit's layer_forward and layer_backward,
+// which pack the symbols and reduce their gradients as the C++
+// qforge::QuantumLayer does (sim::LayerBinding): torch tensors reach them as
+// NumPy views of the same memory (Tensor.numpy(), torch.from_numpy), so this
+// file includes no torch header and does not depend on libtorch's C++ ABI.
 //
 // Errors: a program that does not compile, or an error located at one of its
 // operations, raises ValueError with the diagnostics in their printed form,
@@ -17,13 +19,17 @@
 #include "qforge/draw.hpp"
 #include "qforge/emit.hpp"
 #include "qforge/frontend.hpp"
+#include "qforge/layer_binding.hpp"
 #include "qforge/pipeline.hpp"
 #include "qforge/simulator.hpp"
+
+#include "errors.hpp"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -188,9 +194,24 @@ py::dict run(const std::string& src, uint64_t shots, uint64_t seed, const std::v
   return d;
 }
 
+/// What a layer's backward needs from its forward: the packed symbols, the
+/// features and the final states (uninitialised buffers: forward fills them).
+template <typename FP>
+struct LayerTape {
+  LayerTape(std::size_t b, std::size_t s, std::size_t f, std::size_t n)
+      : batch(b), num_symbols(s), num_features(f), state_size(n), symbols(new FP[b * s]), features(new FP[b * f]),
+        states(new std::complex<FP>[b * n]) {}
+  sim::Span<const FP> symbol_span() const { return {symbols.get(), batch * num_symbols}; }
+  sim::Span<const FP> feature_span() const { return {features.get(), batch * num_features}; }
+  std::size_t batch, num_symbols, num_features, state_size;  ///< state_size 0: no states kept
+  std::unique_ptr<FP[]> symbols, features;
+  std::unique_ptr<std::complex<FP>[]> states;
+};
+
 /// A parametric circuit compiled for batched, differentiable execution.
-/// Picklable: its state is the source text and the options, and unpickling
-/// compiles again (so a pickled QuantumLayer needs no C++ state).
+/// Picklable: its state is the source text, the options and the layer's
+/// data inputs (bind_layer), and unpickling compiles again (so a pickled
+/// QuantumLayer needs no C++ state).
 class PyCircuit {
  public:
   /// observables empty: <Z_q> per qubit, unless `probabilities` (every basis
@@ -273,9 +294,7 @@ class PyCircuit {
   py::tuple backward(Array<FP> symbols, std::optional<Array<FP>> features, py::object states,
                      Array<FP> grad_outputs, const std::string& method) const {
     const std::size_t B = batch_of(symbols, features);
-    sim::GradientMethod m = method == "adjoint" ? sim::GradientMethod::Adjoint
-                            : method == "shift" ? sim::GradientMethod::ParameterShift
-                                                : throw ProgramError("diff must be 'adjoint' or 'shift', got '" + method + "'");
+    const sim::GradientMethod m = gradient_method(method);
     sim::Span<const std::complex<FP>> tape;
     py::array_t<std::complex<FP>, py::array::c_style> st;
     if (!states.is_none()) {
@@ -303,11 +322,149 @@ class PyCircuit {
     return py::make_tuple(grad, grad_features);
   }
 
+  /// Make the circuit a layer's (layer_forward, layer_backward): the inputs
+  /// named in `data_inputs` are the forward columns (declaration order,
+  /// row-major within an array; then the amplitude features), every other
+  /// input a weight. Returns the weights as (name, shape), in declaration
+  /// order.
+  std::vector<py::tuple> bind_layer(const std::vector<std::string>& data_inputs) {
+    sim::LayerBinding b;
+    std::vector<py::tuple> weights;
+    std::vector<std::vector<py::ssize_t>> shapes;
+    for (const std::string& n : data_inputs)
+      if (std::none_of(ir_.inputs.begin(), ir_.inputs.end(), [&](const InputDecl& d) { return d.name == n; }))
+        throw ProgramError("'" + n + "' is not an input of the circuit");
+    for (const InputDecl& d : ir_.inputs) {
+      std::vector<uint32_t> syms;
+      for (uint32_t i = 0; i < d.size(); ++i) syms.push_back(d.first_symbol + i);
+      if (std::find(data_inputs.begin(), data_inputs.end(), d.name) != data_inputs.end()) {
+        b.data_symbols.insert(b.data_symbols.end(), syms.begin(), syms.end());
+      } else {
+        b.weight_symbols.push_back(std::move(syms));
+        shapes.emplace_back(d.shape.begin(), d.shape.end());
+        weights.push_back(py::make_tuple(d.name, std::vector<uint32_t>(d.shape.begin(), d.shape.end())));
+      }
+    }
+    binding_ = std::move(b);
+    weight_shapes_ = std::move(shapes);
+    data_inputs_ = data_inputs;
+    bound_ = true;
+    return weights;
+  }
+
+  /// Columns of layer_forward's x: the data scalars, then the features.
+  std::size_t num_columns() const { return binding_.data_symbols.size() + bc_->num_features(); }
+
+  /// The layer's forward: x [B, num_columns] and the weights (bind_layer's,
+  /// in its order) -> (outputs [B, num_outputs], LayerTape for
+  /// layer_backward or None unless keep). As qforge::QuantumLayer's: same
+  /// packing (sim::LayerBinding), same engine call.
+  template <typename FP>
+  py::tuple layer_forward(Array<FP> x, const std::vector<Array<FP>>& weights, bool keep, uint64_t shots,
+                          uint64_t seed) const {
+    require_bound();
+    if (x.ndim() != 2 || std::size_t(x.shape(1)) != num_columns())
+      throw ProgramError("x must be [batch, " + std::to_string(num_columns()) + "]");
+    if (weights.size() != binding_.weight_symbols.size())
+      throw ProgramError("the circuit has " + std::to_string(binding_.weight_symbols.size()) + " weights, got " +
+                         std::to_string(weights.size()));
+    std::vector<const FP*> w;
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      if (std::size_t(weights[i].size()) != binding_.weight_symbols[i].size())
+        throw ProgramError("weight " + std::to_string(i) + " must have " +
+                           std::to_string(binding_.weight_symbols[i].size()) + " values, got " +
+                           std::to_string(weights[i].size()));
+      w.push_back(weights[i].data());
+    }
+    const std::size_t B = std::size_t(x.shape(0)), nd = binding_.data_symbols.size(), nf = bc_->num_features(),
+                      cols = num_columns();
+    auto tape = std::make_unique<LayerTape<FP>>(B, bc_->num_symbols(), nf, keep ? bc_->state_size() : 0);
+    py::array_t<FP> out({py::ssize_t(B), py::ssize_t(bc_->num_outputs())});
+    const FP* xp = x.data();
+    FP* op = out.mutable_data();
+    {
+      py::gil_scoped_release nogil;
+      LayerTape<FP>& t = *tape;
+      binding_.pack<FP>(B, t.num_symbols, xp, cols, w, t.symbols.get());
+      for (std::size_t b = 0; b < B && nf; ++b)
+        std::copy(xp + b * cols + nd, xp + (b + 1) * cols, t.features.get() + b * nf);
+      bc_->forward<FP>(B, t.symbol_span(), t.feature_span(), sim::Span<FP>(op, B * bc_->num_outputs()),
+                       keep ? sim::Span<std::complex<FP>>(t.states.get(), B * t.state_size)
+                            : sim::Span<std::complex<FP>>(),  // null: the engine uses scratch
+                       sim::ShotOptions{shots, seed});
+    }
+    if (!keep) return py::make_tuple(out, py::none());
+    return py::make_tuple(out, py::cast(std::move(tape)));
+  }
+
+  /// The layer's vector-Jacobian product: from layer_forward's tape and
+  /// dL/doutputs [B, num_outputs], (dL/dx [B, num_columns] or None unless
+  /// want_x, [dL/dweight i or None unless want_weights[i]]); weight
+  /// gradients are summed over the batch in sample order, in double.
+  template <typename FP>
+  py::tuple layer_backward(const LayerTape<FP>& t, Array<FP> grad_outputs, const std::string& method,
+                           uint64_t shots, uint64_t seed, bool want_x, const std::vector<bool>& want_weights) const {
+    require_bound();
+    const sim::GradientMethod m = gradient_method(method);
+    const std::size_t S = t.num_symbols, nf = t.num_features, B = t.batch;
+    if (S != bc_->num_symbols() || nf != bc_->num_features() || t.state_size != bc_->state_size())
+      throw ProgramError("the tape is not this circuit's (layer_forward with keep=True)");
+    if (std::size_t(grad_outputs.size()) != B * bc_->num_outputs())
+      throw ProgramError("grad_outputs must be [" + std::to_string(B) + ", " + std::to_string(bc_->num_outputs()) +
+                         "]");
+    if (want_weights.size() != binding_.weight_symbols.size())
+      throw ProgramError("want_weights must have one flag per weight");
+    std::unique_ptr<FP[]> gsym(new FP[B * S]);
+    std::unique_ptr<FP[]> gfeat(new FP[want_x ? B * nf : 0]);
+    py::object gx = py::none();
+    FP* gxp = nullptr;
+    if (want_x) {
+      py::array_t<FP> a({py::ssize_t(B), py::ssize_t(num_columns())});
+      gxp = a.mutable_data();
+      gx = std::move(a);
+    }
+    py::list gw;
+    std::vector<FP*> gwp;
+    for (std::size_t i = 0; i < want_weights.size(); ++i) {
+      if (!want_weights[i]) {
+        gw.append(py::none());
+        gwp.push_back(nullptr);
+        continue;
+      }
+      py::array_t<FP> a(weight_shapes_[i]);
+      gwp.push_back(a.mutable_data());
+      gw.append(std::move(a));
+    }
+    const FP* gp = grad_outputs.data();
+    {
+      py::gil_scoped_release nogil;
+      bc_->backward<FP>(B, t.symbol_span(), t.feature_span(),
+                        sim::Span<const std::complex<FP>>(t.states.get(), B * t.state_size),
+                        sim::Span<const FP>(gp, B * bc_->num_outputs()), sim::Span<FP>(gsym.get(), B * S),
+                        sim::Span<FP>(gfeat.get(), want_x ? B * nf : 0), m, sim::ShotOptions{shots, seed});
+      if (gxp) binding_.data_gradient<FP>(B, S, gsym.get(), nf, gfeat.get(), gxp);
+      for (std::size_t i = 0; i < gwp.size(); ++i)
+        if (gwp[i]) binding_.weight_gradient<FP>(i, B, S, gsym.get(), gwp[i]);
+    }
+    return py::make_tuple(gx, gw);
+  }
+
   py::tuple state() const {
-    return py::make_tuple(source_, observables_, probabilities_, amplitude_, include_dirs_, name_);
+    return py::make_tuple(source_, observables_, probabilities_, amplitude_, include_dirs_, name_,
+                          bound_ ? py::object(py::cast(data_inputs_)) : py::object(py::none()));
   }
 
  private:
+  static sim::GradientMethod gradient_method(const std::string& method) {
+    if (method == "adjoint") return sim::GradientMethod::Adjoint;
+    if (method == "shift") return sim::GradientMethod::ParameterShift;
+    throw ProgramError("diff must be 'adjoint' or 'shift', got '" + method + "'");
+  }
+
+  void require_bound() const {
+    if (!bound_) throw ProgramError("the circuit is not bound to a layer (bind_layer)");
+  }
+
   template <typename A>
   std::size_t batch_of(const A& symbols, const std::optional<A>& features) const {
     if (symbols.ndim() != 2 || std::size_t(symbols.shape(1)) != bc_->num_symbols())
@@ -329,6 +486,10 @@ class PyCircuit {
   std::string name_;
   Circuit ir_;
   std::unique_ptr<sim::BatchCircuit> bc_;
+  bool bound_ = false;
+  std::vector<std::string> data_inputs_;
+  sim::LayerBinding binding_;
+  std::vector<std::vector<py::ssize_t>> weight_shapes_;
 };
 
 }  // namespace
@@ -337,16 +498,9 @@ PYBIND11_MODULE(_qforge, m) {
   m.doc() = "qforge: the OpenQASM compiler and simulator (compiled part)";
 
   // LocatedError (an error at an operation) prints with its place and source
-  // line; other bad input is a ValueError with the runtime's sentence.
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const LocatedError& e) {
-      PyErr_SetString(PyExc_ValueError, format_diagnostic(diagnostic_of(e)).c_str());
-    } catch (const std::invalid_argument& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    }
-  });
+  // line; other bad input (std::invalid_argument) is a ValueError with the
+  // runtime's sentence.
+  qforge::python::register_located_errors();
 
   py::class_<PyDiagnostic>(m, "Diagnostic", "One error, warning or note of the front end.")
       .def_readonly("file", &PyDiagnostic::file)
@@ -375,6 +529,9 @@ PYBIND11_MODULE(_qforge, m) {
         py::arg("statevector") = false, py::arg("inputs") = std::map<std::string, std::vector<double>>{},
         py::arg("include_dirs") = std::vector<std::string>{}, py::arg("threads") = 0);
 
+  py::class_<LayerTape<double>>(m, "LayerTape64", "The tape of a float64 layer_forward (for layer_backward)");
+  py::class_<LayerTape<float>>(m, "LayerTape32", "The tape of a float32 layer_forward (for layer_backward)");
+
   py::class_<PyCircuit>(m, "Circuit", "A parametric circuit compiled for batched, differentiable execution.")
       .def(py::init<std::string, std::vector<std::string>, bool, unsigned, std::vector<std::string>, std::string>(),
            py::arg("source"), py::arg("observables") = std::vector<std::string>{}, py::arg("probabilities") = false,
@@ -401,11 +558,23 @@ PYBIND11_MODULE(_qforge, m) {
            py::arg("grad_outputs"), py::arg("method") = "adjoint")
       .def("backward", &PyCircuit::backward<float>, py::arg("symbols"), py::arg("features"), py::arg("states"),
            py::arg("grad_outputs"), py::arg("method") = "adjoint")
+      .def("bind_layer", &PyCircuit::bind_layer, py::arg("data_inputs"))
+      .def_property_readonly("num_columns", &PyCircuit::num_columns)
+      .def("layer_forward", &PyCircuit::layer_forward<double>, py::arg("x"), py::arg("weights"),
+           py::arg("keep") = false, py::arg("shots") = 0, py::arg("seed") = 0)
+      .def("layer_forward", &PyCircuit::layer_forward<float>, py::arg("x"), py::arg("weights"),
+           py::arg("keep") = false, py::arg("shots") = 0, py::arg("seed") = 0)
+      .def("layer_backward", &PyCircuit::layer_backward<double>, py::arg("tape"), py::arg("grad_outputs"),
+           py::arg("method"), py::arg("shots"), py::arg("seed"), py::arg("want_x"), py::arg("want_weights"))
+      .def("layer_backward", &PyCircuit::layer_backward<float>, py::arg("tape"), py::arg("grad_outputs"),
+           py::arg("method"), py::arg("shots"), py::arg("seed"), py::arg("want_x"), py::arg("want_weights"))
       .def(py::pickle([](const PyCircuit& c) { return c.state(); },
                       [](py::tuple t) {
-                        if (t.size() != 6) throw std::runtime_error("Circuit: bad pickled state");
-                        return PyCircuit(t[0].cast<std::string>(), t[1].cast<std::vector<std::string>>(),
-                                         t[2].cast<bool>(), t[3].cast<unsigned>(),
-                                         t[4].cast<std::vector<std::string>>(), t[5].cast<std::string>());
+                        if (t.size() != 7) throw std::runtime_error("Circuit: bad pickled state");
+                        auto c = std::make_unique<PyCircuit>(
+                            t[0].cast<std::string>(), t[1].cast<std::vector<std::string>>(), t[2].cast<bool>(),
+                            t[3].cast<unsigned>(), t[4].cast<std::vector<std::string>>(), t[5].cast<std::string>());
+                        if (!t[6].is_none()) c->bind_layer(t[6].cast<std::vector<std::string>>());
+                        return c;
                       }));
 }

@@ -202,3 +202,30 @@ def test_module_double_switches_the_simulation_dtype(lean_path):
     assert q.dtype == torch.float64 and q(torch.rand(2, 4)).dtype == torch.float64
     with pytest.raises(ValueError, match="amplitude-embedded"):
         qforge.QuantumLayer(EMBED).compile()
+
+
+TWO_DATA = """OPENQASM 3.0;
+include "stdgates.inc";
+input float[64] a;
+input array[float[64], 2] w;
+input array[float[64], 2] b;
+qubit[2] q;
+rx(a) q[0];
+ry(w[0]) q[0];
+rx(b[0]) q[1];
+cx q[0], q[1];
+ry(w[1] * b[1]) q[1];
+"""
+
+
+def test_data_columns_follow_the_declaration_order():
+    # inputs listed as b, a: the columns are still a, then b[0], b[1].
+    q = qforge.QuantumLayer(TWO_DATA, inputs=["b", "a"], dtype=torch.float64)
+    assert q.weight_names == ["w"] and q.num_columns == 3
+    x = torch.tensor([[0.3, -1.1, 0.8], [2.0, 0.4, -0.6]], dtype=torch.float64)
+    y = q(x)
+    for k in range(2):
+        r = qforge.run(TWO_DATA, observables=["Z0", "Z1"],
+                       inputs={"a": x[k, 0].item(), "b": x[k, 1:].tolist(), "w": q.w.tolist()})
+        np.testing.assert_allclose(y[k].detach().numpy(), r["expectations"], atol=1e-12)
+    assert q.bindings(x[1]) == {"w": q.w.tolist(), "a": [2.0], "b": [0.4, -0.6]}

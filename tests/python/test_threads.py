@@ -1,8 +1,13 @@
 # The simulation runs with the GIL released: other Python threads keep
-# running during a call, and concurrent calls on one circuit agree.
+# running during a call, concurrent calls on one circuit agree, and two
+# Python threads running forward passes get more than 1.6x the throughput of
+# one.
+import hashlib
 import threading
+import time
 
 import numpy as np
+import pytest
 
 import qforge
 
@@ -10,14 +15,24 @@ WIDE = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], 16] t;\
     f"ry(t[{i}]) q[{i}];\ncx q[{i}], q[{(i + 1) % 16}];\n" for i in range(16)) * 4
 
 
-def test_other_threads_run_during_a_simulation():
+@pytest.mark.parametrize("call", ["forward", "layer_forward", "layer_backward"])
+def test_other_threads_run_during_a_simulation(call):
     c = qforge.Circuit(WIDE)
+    c.bind_layer(["t"])
     sym = np.random.default_rng(0).uniform(0, 3, (32, c.num_symbols))
+    if call == "layer_backward":
+        out, tape = c.layer_forward(sym, [], True, 0, 0)
+        grad = np.ones_like(out)
     started, done = threading.Event(), threading.Event()
 
     def work():
         started.set()  # the worker keeps the GIL from here into the call
-        c.forward(sym, keep_states=True)
+        if call == "forward":
+            c.forward(sym, keep_states=True)
+        elif call == "layer_forward":
+            c.layer_forward(sym, [], True, 0, 0)
+        else:
+            c.layer_backward(tape, grad, "adjoint", 0, 0, True, [])
         done.set()
 
     worker = threading.Thread(target=work)
@@ -67,3 +82,57 @@ def test_layer_follows_torch_threads_and_gives_the_same_outputs(lean_path):
         torch.set_num_threads(before)
     q.threads = 1
     assert torch.equal(q(x), one) and q.circuit.threads == 1
+
+
+def throughput(work, threads, calls):
+    """Calls per second of `threads` Python threads each making `calls` calls of work()."""
+    start = threading.Barrier(threads + 1)
+
+    def loop():
+        start.wait()
+        for _ in range(calls):
+            work()
+
+    pool = [threading.Thread(target=loop) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for t in pool:
+        t.join()
+    return threads * calls / (time.perf_counter() - t0)
+
+
+def best_scaling(work, calls, reps):
+    """The best ratio of two threads' throughput to one thread's, each pair measured side by side."""
+    return max(throughput(work, 2, calls) / throughput(work, 1, calls) for _ in range(reps))
+
+
+def test_two_threads_run_forward_passes_1_6x_faster_than_one():
+    import torch
+    # 8 qubits, 960 gates, batch 64: about 20 ms of simulation per call on
+    # one OpenMP thread each (threads=1) in 256 KB of states (within a
+    # core's L2), so the Python work per call (~50 us) is irrelevant; with
+    # the GIL held the ratio would be 1.
+    n = 8
+    text = (f"OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], {n}] x;\n"
+            f"input array[float[64], {n}] w;\nqubit[{n}] q;\n"
+            + "".join(f"ry(x[{i}]) q[{i}];\nrz(w[{i}]) q[{i}];\ncx q[{i}], q[{(i + 1) % n}];\n" for i in range(n)) * 40)
+    q = qforge.QuantumLayer(text, inputs="x", dtype=torch.float64, threads=1)
+    x = torch.rand(64, n, dtype=torch.float64)
+    q(x)
+    ratio = control = 0.0
+    # The machine is shared, and with the kernel's autogroup scheduling a
+    # process's threads share its session's slice of the CPUs: the best of a
+    # few side-by-side measurements, and a control that shows whether two
+    # threads can run in parallel at all.
+    for _ in range(6):
+        ratio = max(ratio, best_scaling(lambda: q(x), calls=8, reps=1))
+        if ratio > 1.6:
+            break
+        # What two threads of GIL-free C code get here and now (sha256 of 8 MB, about as long as a call).
+        data = b"q" * (8 << 20)
+        control = max(control, best_scaling(lambda: hashlib.sha256(data).digest(), calls=8, reps=1))
+    if ratio <= 1.6 and control < 1.7:
+        pytest.skip(f"the machine is busy: two threads of sha256 get only {control:.2f}x one (the layer {ratio:.2f}x)")
+    assert ratio > 1.6, f"two threads run forward passes {ratio:.2f}x as fast as one (sha256: {control:.2f}x)"

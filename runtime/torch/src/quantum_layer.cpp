@@ -101,17 +101,10 @@ struct Tape : torch::CustomClassHolder {
 template <typename FP>
 void pack_symbols(const BatchCircuit& bc, const QuantumLayerImpl::Binding& bind, const torch::Tensor& x,
                   const std::vector<torch::Tensor>& weights, torch::Tensor& symbols) {
-  const int64_t B = x.size(0), S = bc.num_symbols(), cols = x.size(1);
-  FP* s = symbols.data_ptr<FP>();
-  const FP* xp = x.data_ptr<FP>();
-  for (int64_t b = 0; b < B; ++b)
-    for (std::size_t j = 0; j < bind.data_symbols.size(); ++j) s[b * S + bind.data_symbols[j]] = xp[b * cols + j];
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    const FP* w = weights[i].data_ptr<FP>();
-    const auto& syms = bind.weight_symbols[i];
-    for (int64_t b = 0; b < B; ++b)
-      for (std::size_t e = 0; e < syms.size(); ++e) s[b * S + syms[e]] = w[e];
-  }
+  std::vector<const FP*> w;
+  for (const auto& t : weights) w.push_back(t.data_ptr<FP>());
+  bind.pack<FP>(std::size_t(x.size(0)), bc.num_symbols(), x.data_ptr<FP>(), std::size_t(x.size(1)), w,
+                symbols.data_ptr<FP>());
 }
 
 template <typename FP>
@@ -179,12 +172,8 @@ torch::autograd::variable_list run_backward(const Tape& t, const torch::Tensor& 
   torch::Tensor gx;
   if (want_x) {
     gx = torch::empty({B, nd + nf}, opts);
-    FP* p = gx.data_ptr<FP>();
-    const FP* pf = gfeat.defined() ? gfeat.data_ptr<FP>() : nullptr;
-    for (int64_t b = 0; b < B; ++b) {
-      for (int64_t j = 0; j < nd; ++j) p[b * (nd + nf) + j] = gs[b * S + bind.data_symbols[std::size_t(j)]];
-      for (int64_t j = 0; j < nf; ++j) p[b * (nd + nf) + nd + j] = pf[b * nf + j];
-    }
+    bind.data_gradient<FP>(std::size_t(B), std::size_t(S), gs, std::size_t(nf),
+                           gfeat.defined() ? gfeat.data_ptr<FP>() : nullptr, gx.data_ptr<FP>());
   }
   grads.push_back(gx);
   for (std::size_t i = 0; i < bind.weight_symbols.size(); ++i) {
@@ -192,14 +181,8 @@ torch::autograd::variable_list run_backward(const Tape& t, const torch::Tensor& 
       grads.push_back(torch::Tensor());
       continue;
     }
-    const auto& syms = bind.weight_symbols[i];
     torch::Tensor gw = torch::empty(t.weight_shapes[i], opts);
-    FP* p = gw.data_ptr<FP>();
-    for (std::size_t e = 0; e < syms.size(); ++e) {
-      double acc = 0;
-      for (int64_t b = 0; b < B; ++b) acc += double(gs[b * S + syms[e]]);
-      p[e] = FP(acc);
-    }
+    bind.weight_gradient<FP>(i, std::size_t(B), std::size_t(S), gs, gw.data_ptr<FP>());
     grads.push_back(gw);
   }
   return grads;

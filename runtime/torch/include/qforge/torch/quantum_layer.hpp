@@ -51,6 +51,7 @@
 #pragma once
 
 #include "qforge/batch.hpp"
+#include "qforge/layer_binding.hpp"
 #include "qforge/noisy_batch.hpp"
 
 #include <torch/arg.h>
@@ -155,10 +156,7 @@ class QuantumLayerImpl : public torch::nn::Module {
   QuantumLayerOptions options;
 
   /// Binding of symbols, shared with the autograd function.
-  struct Binding {
-    std::vector<uint32_t> data_symbols;                 ///< column j -> symbol
-    std::vector<std::vector<uint32_t>> weight_symbols;  ///< weight i, element e -> symbol
-  };
+  using Binding = sim::LayerBinding;
 
  private:
   std::shared_ptr<const Circuit> ir_;
