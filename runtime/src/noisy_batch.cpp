@@ -244,16 +244,33 @@ void NoisyBatchCircuit::add_trajectory_channel(const Channel& ch, uint32_t posit
     run += q;
     t.cumulative.push_back(run);
     t.identity.push_back(id[k] ? 1 : 0);
-    t.unitary.push_back(is_mixed_unitary(Channel{ch.qubits, {ch.kraus[k]}, ""}) ? 1 : 0);
+    const bool unitary = is_mixed_unitary(Channel{ch.qubits, {ch.kraus[k]}, ""});
+    t.unitary.push_back(unitary ? 1 : 0);
     const double scale = q > 0 ? 1 / std::sqrt(q) : 0;
+    std::vector<cd> a(d * d), inv(d * d, 0.0);
     for (std::size_t r = 0; r < d; ++r)
       for (std::size_t c = 0; c < d; ++c) {
-        const cd a = ch.kraus[k][r * d + c] * scale, adag = std::conj(ch.kraus[k][c * d + r]) * scale;
-        t.ops.push_back(a);
+        a[r * d + c] = ch.kraus[k][r * d + c] * scale;
+        const cd adag = std::conj(ch.kraus[k][c * d + r]) * scale;
+        t.ops.push_back(a[r * d + c]);
         t.ops_dag.push_back(adag);
-        t.ops32.emplace_back(float(a.real()), float(a.imag()));
+        t.ops32.emplace_back(float(a[r * d + c].real()), float(a[r * d + c].imag()));
         t.ops_dag32.emplace_back(float(adag.real()), float(adag.imag()));
       }
+    // A one-qubit A_k the sweep can undo by its inverse (see the header).
+    bool invertible = false;
+    if (!unitary && d == 2) {
+      const cd det = a[0] * a[3] - a[1] * a[2];
+      double big = 0;
+      for (const cd& v : a) big = std::max(big, std::abs(v));
+      invertible = std::abs(det) >= 1e-6 * big * big;
+      if (invertible) inv = {a[3] / det, -a[1] / det, -a[2] / det, a[0] / det};
+    }
+    t.invertible.push_back(invertible ? 1 : 0);
+    for (const cd& v : inv) {
+      t.ops_inv.push_back(v);
+      t.ops_inv32.emplace_back(float(v.real()), float(v.imag()));
+    }
   }
   trajectory_channels_.push_back(std::move(t));
 }
@@ -563,11 +580,17 @@ struct NoisyBatchEngine {
     }
   }
 
-  // A_k (or A_k^dag) of a trajectory channel.
-  const C* kraus_op(const NoisyBatchCircuit::TrajectoryChannel& tc, uint32_t k, bool dag) const {
+  // A_k, A_k^dag or A_k^-1 of a trajectory channel.
+  enum class Form { Op, Dag, Inverse };
+  const C* kraus_op(const NoisyBatchCircuit::TrajectoryChannel& tc, uint32_t k, Form f) const {
     const std::size_t bs = tc.block.block_size();
-    if constexpr (std::is_same_v<FP, double>) return (dag ? tc.ops_dag : tc.ops).data() + k * bs;
-    else return (dag ? tc.ops_dag32 : tc.ops32).data() + k * bs;
+    if constexpr (std::is_same_v<FP, double>)
+      return (f == Form::Op ? tc.ops : f == Form::Dag ? tc.ops_dag : tc.ops_inv).data() + k * bs;
+    else return (f == Form::Op ? tc.ops32 : f == Form::Dag ? tc.ops_dag32 : tc.ops_inv32).data() + k * bs;
+  }
+  // The sweep restores the state before this draw from a saved copy.
+  static bool saved_draw(const NoisyBatchCircuit::TrajectoryChannel& tc, uint32_t k) {
+    return !tc.unitary[k] && !tc.invertible[k];
   }
 
   // Forward (outputs, when not null) and backward (when grad_out is not
@@ -590,13 +613,12 @@ struct NoisyBatchEngine {
     std::vector<C> psi(S * dim), mbuf(S * 16);
     for (std::size_t s = 0; s < S; ++s)
       eng.init_state(&psi[s * dim], features ? features + (b0 + owner[s]) * nf : nullptr);
-    // The states before each sequence's non-unitary draws, for the sweep
-    // (A_k^dag undoes a unitary draw; the others are not invertible).
+    // The states before each sequence's singular draws, for the sweep.
     std::vector<std::size_t> saved_at(S + 1, 0);
     if (grad_out)
       for (std::size_t s = 0; s < S; ++s) {
         std::size_t m = 0;
-        for (const Draw& d : seqs[s]) m += !tcs[d.channel].unitary[d.kraus];
+        for (const Draw& d : seqs[s]) m += saved_draw(tcs[d.channel], d.kraus);
         saved_at[s + 1] = saved_at[s] + m * dim;
       }
     std::vector<C> saved(saved_at[S]);
@@ -606,9 +628,9 @@ struct NoisyBatchEngine {
         for (; cur[s] < seqs[s].size() && tcs[seqs[s][cur[s]].channel].position == pos; ++cur[s]) {
           const Draw& d = seqs[s][cur[s]];
           const auto& tc = tcs[d.channel];
-          if (grad_out && !tc.unitary[d.kraus])
+          if (grad_out && saved_draw(tc, d.kraus))
             std::copy(&psi[s * dim], &psi[s * dim] + dim, &saved[saved_at[s] + dim * nsaved[s]++]);
-          apply_block_batch<FP>(&psi[s * dim], 1, tc.block, kraus_op(tc, d.kraus, false), 0);
+          apply_block_batch<FP>(&psi[s * dim], 1, tc.block, kraus_op(tc, d.kraus, Form::Op), 0);
         }
     });
     if (outputs) {
@@ -633,11 +655,15 @@ struct NoisyBatchEngine {
                     const auto& tc = tcs[d.channel];
                     if (tc.unitary[d.kraus]) {
                       adjoint_block_batch<FP>(&psi[s * dim], &lam[s * dim], 1, tc.block,
-                                              kraus_op(tc, d.kraus, false), 0, nullptr);
+                                              kraus_op(tc, d.kraus, Form::Op), 0, nullptr);
                       continue;
                     }
                     // lambda <- A^dag lambda; psi <- the state before A.
-                    apply_block_batch<FP>(&lam[s * dim], 1, tc.block, kraus_op(tc, d.kraus, true), 0);
+                    apply_block_batch<FP>(&lam[s * dim], 1, tc.block, kraus_op(tc, d.kraus, Form::Dag), 0);
+                    if (tc.invertible[d.kraus]) {
+                      apply_block_batch<FP>(&psi[s * dim], 1, tc.block, kraus_op(tc, d.kraus, Form::Inverse), 0);
+                      continue;
+                    }
                     const C* before = &saved[saved_at[s] + dim * --nsaved[s]];
                     std::copy(before, before + dim, &psi[s * dim]);
                   }

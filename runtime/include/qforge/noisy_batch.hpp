@@ -78,9 +78,11 @@
 // = sqrt(p_k) V_k: Pauli channels such as depolarizing, and measurement as
 // Z dephasing) q_k = p_k and A_k = V_k is unitary, so this is the usual
 // unravelling and the sweep un-applies V_k; for the others (amplitude
-// damping, thermal relaxation, reset) A_k is not unitary (not even
-// invertible: |0><1|), so the forward pass keeps the state before each such
-// draw and the sweep restores it while lambda <- A_k^dag lambda. (Sampling k
+// damping, thermal relaxation, reset) A_k is not unitary: the sweep applies
+// lambda <- A_k^dag lambda and takes the state before the draw from A_k^-1
+// psi when A_k is a one-qubit operator with |det| >= 1e-6 max|entry|^2
+// (relaxation's no-jump branches), else from a copy the forward pass kept
+// (singular branches such as the jump |0><1|, and two-qubit ones). (Sampling k
 // with the state's ||K_k psi||^2 and renormalising instead, as run_noisy's
 // trajectories do, gives the right readout but a biased gradient: the draw
 // probabilities then depend on the parameters.) Sample b's trajectory t
@@ -88,8 +90,8 @@
 // sequences of a sample are run once, weighted by their count (at realistic
 // error rates most trajectories draw the same branches). Cost per sample:
 // the noiseless forward and backward times the number of distinct
-// sequences, plus one saved 2^n state per non-unitary draw of a sequence,
-// with no 4^n state.
+// sequences, plus one saved 2^n state per draw of a singular branch, with
+// no 4^n state.
 //
 // Threads and determinism: as BatchCircuit (contiguous shares of the batch
 // per thread, per-sample results independent of the thread count).
@@ -187,10 +189,11 @@ class NoisyBatchCircuit {
     BlockGate block;                       ///< its qubits on the n-qubit state
     std::vector<double> cumulative;        ///< running sums of the proposal q_k
     std::vector<uint8_t> identity;         ///< A_k is a multiple of the identity
-    std::vector<uint8_t> unitary;          ///< A_k is unitary (else the sweep restores a saved state)
-    /// A_k = K_k / sqrt(q_k) and A_k^dag, block_size() entries each.
-    std::vector<std::complex<double>> ops, ops_dag;
-    std::vector<std::complex<float>> ops32, ops_dag32;
+    std::vector<uint8_t> unitary;          ///< A_k is unitary: the sweep un-applies A_k^dag
+    std::vector<uint8_t> invertible;       ///< else, a well-conditioned one-qubit A_k: the sweep applies A_k^-1
+    /// A_k = K_k / sqrt(q_k), A_k^dag and (invertible) A_k^-1, block_size() entries each.
+    std::vector<std::complex<double>> ops, ops_dag, ops_inv;
+    std::vector<std::complex<float>> ops32, ops_dag32, ops_inv32;
   };
 
   /// A channel step: the (merged) superoperator and its adjoint on 1 or 2
