@@ -83,15 +83,18 @@ TEST(RunNoise, DensityMatrixAndTrajectoriesAgree) {
 }
 
 
+/// Two inputs, one through a product, on the tiny device's qubits.
+const std::string kGradientCircuit = kEcrPreamble +
+                                     "input float[64] a;\ninput float[64] b;\n"
+                                     "sx $0;\nrz(a) $0;\nsx $0;\nsx $1;\nrz(2*b) $1;\necr $0, $1;\n"
+                                     "rz(a*b) $1;\nsx $1;\n";
+
 // --gradient under noise (the density matrix's adjoint) against central
 // differences of the noisy expectation values that `run` reports.
 TEST(RunNoise, GradientMatchesFiniteDifferences) {
   const fs::path dir = temp_dir();
   const fs::path model = tiny_model(dir);
-  const fs::path qasm = write(dir, "grad.qasm", kEcrPreamble +
-                              "input float[64] a;\ninput float[64] b;\n"
-                              "sx $0;\nrz(a) $0;\nsx $0;\nsx $1;\nrz(2*b) $1;\necr $0, $1;\n"
-                              "rz(a*b) $1;\nsx $1;\n");
+  const fs::path qasm = write(dir, "grad.qasm", kGradientCircuit);
   const std::string common = "run " + qasm.string() + " --noise " + model.string() +
                              " --observable \"Z0 Z1\" --observable \"Y1\"";
   const double a = 0.7, b = -0.4, h = 1e-5;
@@ -121,10 +124,7 @@ TEST(RunNoise, GradientMatchesFiniteDifferences) {
 TEST(RunNoise, TrajectoryGradientIsWithinItsStandardErrorOfTheDensityMatrix) {
   const fs::path dir = temp_dir();
   const fs::path model = tiny_model(dir);
-  const fs::path qasm = write(dir, "grad.qasm", kEcrPreamble +
-                              "input float[64] a;\ninput float[64] b;\n"
-                              "sx $0;\nrz(a) $0;\nsx $0;\nsx $1;\nrz(2*b) $1;\necr $0, $1;\n"
-                              "rz(a*b) $1;\nsx $1;\n");
+  const fs::path qasm = write(dir, "grad.qasm", kGradientCircuit);
   const std::string common = "run " + qasm.string() + " --noise " + model.string() +
                              " --observable \"Z0 Z1\" --observable \"Y1\" --set a=0.7 --set b=-0.4 --gradient";
   const Result dm = qforge(common + " --noise-method dm");

@@ -64,6 +64,20 @@ TEST(NoiseFez, LeanClassifierTrainsUnderFezNoise) {
   EXPECT_GT(r.history[1].ideal_test_accuracy, 0.5);
 }
 
+/// (loss(t_i + h) - loss(t_i - h)) / 2h, with element i of t changed in place
+/// and put back.
+template <typename Loss>
+double central_difference(torch::Tensor t, int64_t i, double h, Loss&& loss) {
+  auto v = t.view(-1);
+  const double keep = v[i].item<double>();
+  v[i] = keep + h;
+  const double fp = loss();
+  v[i] = keep - h;
+  const double fm = loss();
+  v[i] = keep;
+  return (fp - fm) / (2 * h);
+}
+
 /// The layer's readout of one sample through sim::run_noisy (density
 /// matrix): the distribution of the logical qubits (bit q of the index is
 /// logical qubit q), the readout errors applied as the layer applies them.
@@ -139,16 +153,7 @@ TEST(NoiseFez, NoisyLayerGradientMatchesFiniteDifferencesOfRunNoisy) {
     }
     return l;
   };
-  auto diff = [&](torch::Tensor& t, int64_t i) {
-    auto v = t.view(-1);
-    const double keep = v[i].item<double>();
-    v[i] = keep + h;
-    const double fp = loss();
-    v[i] = keep - h;
-    const double fm = loss();
-    v[i] = keep;
-    return (fp - fm) / (2 * h);
-  };
+  auto diff = [&](torch::Tensor& t, int64_t i) { return central_difference(t, i, h, loss); };
   double largest = 0;
   for (int64_t i = 0; i < xd.numel(); ++i) {
     const double fd = diff(xd, i);
@@ -234,16 +239,7 @@ TEST(NoiseFez, HybridCnnDeviceLayerGradientMatchesFiniteDifferences) {
   auto fd = f.detach().clone();
   const double step = 1e-5;
   auto loss = [&]() { return (h.device->forward(fd) * g).sum().item<double>(); };
-  auto diff = [&](torch::Tensor t, int64_t i) {
-    auto v = t.view(-1);
-    const double keep = v[i].item<double>();
-    v[i] = keep + step;
-    const double fp = loss();
-    v[i] = keep - step;
-    const double fm = loss();
-    v[i] = keep;
-    return (fp - fm) / (2 * step);
-  };
+  auto diff = [&](torch::Tensor t, int64_t i) { return central_difference(t, i, step, loss); };
   double largest = 0;
   for (int64_t i = 0; i < fd.numel(); ++i) {
     const double want = diff(fd, i);
