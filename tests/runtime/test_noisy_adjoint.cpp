@@ -707,6 +707,15 @@ TEST(NoisyTrajectoryGradient, ResetsMeasurementsFeaturesAndThreadsUnderDamping) 
     if (threads == 1) first = gi;
     else EXPECT_EQ(gi, first);
   }
+  // Single precision draws the same branches: the same estimate to float accuracy.
+  {
+    const std::vector<float> xf(x.begin(), x.end()), ff(f.begin(), f.end()), gf32(g.begin(), g.end());
+    std::vector<float> gi(x.size()), gfeat(f.size());
+    nbc.backward_trajectories<float>(batch, xf, ff, gf32, gi, gfeat, Traj{6, 9});
+    gi.insert(gi.end(), gfeat.begin(), gfeat.end());
+    ASSERT_EQ(gi.size(), first.size());
+    for (std::size_t i = 0; i < gi.size(); ++i) EXPECT_NEAR(gi[i], first[i], 2e-4) << i;
+  }
   std::vector<double> out(g.size());
   EXPECT_THROW(nbc.forward_trajectories<double>(batch, x, f, out, Traj{0, 1}), std::invalid_argument);
 }
