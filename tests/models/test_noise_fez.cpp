@@ -185,7 +185,8 @@ struct HybridHeads {
 };
 HybridHeads hybrid_heads(const DeviceLayer& d, std::shared_ptr<const LayerNoise> noise) {
   HybridHeads h;
-  h.ideal = std::make_shared<QuantumHead>(QuantumHeadSpec{entangler_circuit(), "", true, QuantumReadout::ExpectationZ, nullptr});
+  h.ideal = std::make_shared<QuantumHead>(
+      QuantumHeadSpec{entangler_circuit(), "", true, QuantumReadout::ExpectationZ, nullptr});
   h.device = std::make_shared<QuantumHead>(
       QuantumHeadSpec{d.layer_qasm, kStatePrepInput, true, QuantumReadout::ExpectationZ, std::move(noise)});
   h.ideal->to(torch::kDouble);
