@@ -3,12 +3,13 @@
 // so that machine load affects both alike. Runs `qforge train` and reads the
 // train_seconds of each epoch from metrics.json.
 //
-//   bench_train [--epochs N] [--rounds R] [--threads T] [--pair lean|cnn|noise]
+//   bench_train [--epochs N] [--rounds R] [--threads T] [--pair lean|cnn|noise|noise-cnn]
 //               [--noise DEVICE.noise.json]
 //
 // --pair noise compares the lean classifier trained under a device's noise
 // (--noise; default: ibm_fez imported from $QFORGE_CALIBRATION) with the
-// same classifier noiseless (goal: a noisy epoch costs at most 3x).
+// same classifier noiseless (goal: a noisy epoch costs at most 3x);
+// --pair noise-cnn the same for the hybrid CNN.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
   if (pair == "lean") {
     hybrid = {"lcqhnn", "--model lcqhnn --classes trouser,shirt"};
     twin = {"cnn-4", "--model cnn-4 --classes trouser,shirt"};
-  } else if (pair == "noise") {
+  } else if (pair == "noise" || pair == "noise-cnn") {
     if (noise.empty()) {
       const char* cal = std::getenv("QFORGE_CALIBRATION");
       if (!cal) {
@@ -76,8 +77,13 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    hybrid = {"lcqhnn+noise", "--model lcqhnn --classes trouser,shirt --noise " + noise};
-    twin = {"lcqhnn", "--model lcqhnn --classes trouser,shirt"};
+    if (pair == "noise") {
+      hybrid = {"lcqhnn+noise", "--model lcqhnn --classes trouser,shirt --noise " + noise};
+      twin = {"lcqhnn", "--model lcqhnn --classes trouser,shirt"};
+    } else {
+      hybrid = {"hybrid-cnn+noise", "--model hybrid-cnn --noise " + noise};
+      twin = {"hybrid-cnn", "--model hybrid-cnn"};
+    }
     target = "3";
   }
   std::vector<double> th, tc;

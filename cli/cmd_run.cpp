@@ -47,8 +47,10 @@ const char* kUsage =
     "(--trajectories, default the shots or 1000), auto picks by memory and cost\n"
     "and says why. Counts include readout error; probabilities and expectation\n"
     "values are those of the noisy state; an observable's qubit indices are\n"
-    "device qubits (Z5 is <Z> of $5). --gradient differentiates them exactly\n"
-    "through the density matrix (adjoint method). --idle-noise off drops the\n"
+    "device qubits (Z5 is <Z> of $5). --gradient differentiates them: exactly\n"
+    "through the density matrix (adjoint method), or with traj as the mean of\n"
+    "the trajectories' adjoint gradients (unbiased for every channel, with its\n"
+    "standard error). --idle-noise off drops the\n"
     "relaxation of qubits waiting for others (exactly Qiskit Aer's per-gate model).";
 
 std::string json_string(const std::string& s) {
@@ -109,10 +111,12 @@ std::vector<double> input_values(const Circuit& c, const std::map<std::string, s
   return values;
 }
 
-/// d<O_k>/d(input scalar), one row per observable, and the scalars' names.
+/// d<O_k>/d(input scalar), one row per observable, and the scalars' names;
+/// for a trajectory estimate its standard errors (same shape) and how many.
 struct Gradients {
-  std::vector<std::vector<double>> rows;
+  std::vector<std::vector<double>> rows, errors;
   std::vector<std::string> names;
+  uint64_t trajectories = 0;
 };
 
 /// The observables on the simulated qubits of a noisy run: qubit p of an
@@ -141,25 +145,49 @@ std::vector<sim::Observable> on_simulated_qubits(const std::vector<sim::Observab
   return out;
 }
 
-/// d<O_k>/d(input) of the noisy state, exact: the density matrix's adjoint.
-std::vector<std::vector<double>> noisy_gradients(const sim::NoisyCircuit& noisy,
-                                                 const std::vector<sim::Observable>& observables,
-                                                 const std::vector<double>& inputs, int threads) {
+/// d<O_k>/d(input) of the noisy state: exact, the density matrix's adjoint;
+/// or, when `trajectories` is not 0, the mean of that many trajectories'
+/// adjoint gradients (unbiased, NoisyBatchCircuit's fixed proposals), drawn
+/// in 16 groups (fewer for fewer trajectories) whose spread gives the
+/// standard error.
+void noisy_gradients(const sim::NoisyCircuit& noisy, const std::vector<sim::Observable>& observables,
+                     const std::vector<double>& inputs, int threads, uint64_t trajectories, uint64_t seed,
+                     Gradients& out) {
   sim::NoisyBatchOptions options;
   options.batch.readout = sim::Readout::from_observables(observables);
   options.batch.threads = threads;
   const sim::NoisyBatchCircuit engine(noisy, options);
-  std::vector<std::complex<double>> tape(engine.tape_size());
+  std::vector<std::complex<double>> tape(trajectories ? 0 : engine.tape_size());
   std::vector<double> values(engine.num_outputs());
-  engine.forward<double>(1, inputs, {}, values, tape);
-  std::vector<std::vector<double>> rows;
+  if (!trajectories) engine.forward<double>(1, inputs, {}, values, tape);
+  const uint64_t groups = std::min<uint64_t>(16, trajectories);
+  out.trajectories = trajectories;
   for (std::size_t k = 0; k < observables.size(); ++k) {
-    std::vector<double> g(observables.size(), 0.0), row(inputs.size());
+    std::vector<double> g(observables.size(), 0.0), row(inputs.size(), 0.0), sq(inputs.size(), 0.0);
     g[k] = 1;
-    engine.backward<double>(1, inputs, {}, sim::Span<const std::complex<double>>(tape), g, row, {});
-    rows.push_back(std::move(row));
+    if (!trajectories) {
+      engine.backward<double>(1, inputs, {}, sim::Span<const std::complex<double>>(tape), g, row, {});
+      out.rows.push_back(std::move(row));
+      continue;
+    }
+    std::vector<double> part(inputs.size());
+    for (uint64_t i = 0; i < groups; ++i) {
+      const uint64_t t = trajectories / groups + (i < trajectories % groups);
+      engine.backward_trajectories<double>(1, inputs, {}, g, part, {}, {t, seed + 0x9E3779B97F4A7C15ull * (i + 1)});
+      for (std::size_t s = 0; s < part.size(); ++s) {
+        row[s] += part[s] * double(t) / double(trajectories);
+        sq[s] += part[s] * part[s];
+      }
+    }
+    std::vector<double> err(inputs.size(), 0.0);
+    if (groups > 1)
+      for (std::size_t s = 0; s < err.size(); ++s) {
+        const double mean = row[s];  // the mean of the group means (equal sizes up to one)
+        err[s] = std::sqrt(std::max(0.0, sq[s] / double(groups) - mean * mean) / double(groups - 1));
+      }
+    out.rows.push_back(std::move(row));
+    out.errors.push_back(std::move(err));
   }
-  return rows;
 }
 
 /// How a noisy run was done, for the report.
@@ -222,6 +250,16 @@ std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gra
       j += "}";
     }
     j += "\n  }";
+    if (!g->errors.empty()) {
+      j += fmt::format(",\n  \"gradient_trajectories\": {},\n  \"gradient_standard_error\": {{", g->trajectories);
+      for (std::size_t k = 0; k < g->errors.size(); ++k) {
+        j += fmt::format("{}\n    \"{}\": {{", k ? "," : "", k);
+        for (std::size_t s = 0; s < g->names.size(); ++s)
+          j += fmt::format("{}{}: {}", s ? ", " : "", json_string(g->names[s]), number(g->errors[k][s]));
+        j += "}";
+      }
+      j += "\n  }";
+    }
   }
   return j + "\n}\n";
 }
@@ -264,14 +302,18 @@ std::string to_text(const sim::RunResult& r, const sim::RunOptions& o, const Gra
     for (std::size_t i = 0; i < o.observables.size(); ++i)
       t += fmt::format("  <{}> = {:.15g}\n", o.observables[i].text, r.expectations[i]);
   if (g) {
-    t += noise ? "\ngradient (adjoint method through the density matrix): d<observable>/d(input)\n"
-               : "\ngradient (adjoint method): d<observable>/d(input)\n";
+    t += !noise ? "\ngradient (adjoint method): d<observable>/d(input)\n"
+         : g->trajectories
+             ? fmt::format("\ngradient (mean of {} trajectories' adjoint gradients, unbiased; +- its standard "
+                           "error): d<observable>/d(input)\n", g->trajectories)
+             : "\ngradient (adjoint method through the density matrix): d<observable>/d(input)\n";
     std::size_t width = 5;
     for (const auto& n : g->names) width = std::max(width, n.size());
     for (std::size_t k = 0; k < g->rows.size(); ++k) {
       t += fmt::format("  <{}>\n", o.observables[k].text);
       for (std::size_t s = 0; s < g->names.size(); ++s)
-        t += fmt::format("    {:<{}}  {:>22.15g}\n", g->names[s], width, g->rows[k][s]);
+        t += fmt::format("    {:<{}}  {:>22.15g}{}\n", g->names[s], width, g->rows[k][s],
+                         g->errors.empty() ? "" : fmt::format("  +- {:.3g}", g->errors[k][s]));
     }
   }
   }
@@ -384,8 +426,12 @@ int simulate(const std::vector<std::string>& args) {
   const noise::NoiseModel model = noise::read_noise_model(model_path);
   const sim::NoisyCircuit noisy = noise::attach_noise(*circuit, model, noise_options);
   nopt.run.observables = on_simulated_qubits(o.observables, noisy.physical);
-  if (gradient) grads.rows = noisy_gradients(noisy, nopt.run.observables, inputs, o.threads);
   const sim::NoisyRunResult r = sim::run_noisy(noisy, inputs, nopt);
+  if (gradient) {
+    grads.rows.clear();
+    noisy_gradients(noisy, nopt.run.observables, inputs, o.threads,
+                    r.method == sim::NoiseMethod::Trajectories ? r.num_trajectories : 0, o.seed, grads);
+  }
   NoiseReport report;
   report.device = (model.backend_name.empty() ? std::string("device") : model.backend_name) + " (" + model_path + ")";
   report.qubits = noisy.physical;

@@ -35,7 +35,7 @@ void add_train_options(po::options_description& desc) {
       ("circuit", po::value<std::string>(), "override the hybrid model's .qasm file")
       ("circuits-dir", po::value<std::string>(), "folder with lean_hybrid.qasm, basic_entangler.qasm")
       ("progress", po::value<std::string>(), "auto (bar on a terminal) | bar | lines | none")
-      ("noise", po::value<std::string>(), "train lcqhnn's quantum layer on this device (qforge noise import)")
+      ("noise", po::value<std::string>(), "train the hybrid's quantum layer on this device (qforge noise import)")
       ("idle-noise", po::value<std::string>(), "on (default) | off: relaxation while qubits wait (--noise)");
 }
 
@@ -107,8 +107,9 @@ int run_train(const std::vector<std::string>& args) {
                         "The run folder gets metrics.csv, metrics.json, config.txt, a checkpoint\n"
                         "after every epoch (checkpoint.pt, written atomically), epoch_NNN.pt for\n"
                         "the first, middle and last epochs, and test_images.txt.\n\n"
-                        "--noise DEVICE.noise.json (lcqhnn only) compiles the quantum layer for that\n"
-                        "device at -O2 (noise-aware placement, inputs kept symbolic), attaches its\n"
+                        "--noise DEVICE.noise.json (lcqhnn, hybrid-cnn) compiles the quantum layer for\n"
+                        "that device at -O2 (noise-aware placement, inputs kept symbolic; hybrid-cnn's\n"
+                        "amplitude embedding as a state-preparation circuit), attaches its\n"
                         "noise and trains through the exact density matrix and its adjoint; the\n"
                         "run records the device, layout, predicted fidelity and the error budget of\n"
                         "the used qubits and couplers (device.json), its checkpoints the model\n"
@@ -121,10 +122,9 @@ int run_train(const std::vector<std::string>& args) {
   c.run_dir = vm.count("run-dir") ? vm["run-dir"].as<std::string>()
                                   : "runs/" + c.model + "-" + c.dataset;
   c.resume = vm.count("resume") > 0;
-  if (!c.noise.empty() && c.model != "lcqhnn")
-    throw UsageError("--noise applies to the lcqhnn model's quantum layer (" + c.model +
-                     (c.model == "hybrid-cnn" ? " embeds amplitudes, which a device layer does not support yet)"
-                                                       : " has no quantum layer)"));
+  if (!c.noise.empty() && c.model != "lcqhnn" && c.model != "hybrid-cnn")
+    throw UsageError("--noise applies to a hybrid model's quantum layer (lcqhnn, hybrid-cnn; " + c.model +
+                     " has no quantum layer)");
   if (vm.count("stop-after")) c.stop_after = vm["stop-after"].as<int>();
   if (vm.count("report")) models::check_gnuplot(models::gnuplot_program());  // fail before training
   auto r = models::train(c, std::cerr);

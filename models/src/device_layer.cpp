@@ -2,7 +2,9 @@
 #include "device_layer.hpp"
 
 #include "files.hpp"
+#include "qforge/emit.hpp"
 #include "qforge/frontend.hpp"
+#include "qforge/stateprep.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,11 +33,73 @@ std::string layout_text(const std::vector<uint32_t>& layout) {
   return s;
 }
 
+namespace {
+
+/// 2 atan2(y, x), and 0 with zero gradients where x = y = 0.
+torch::Tensor half_angle(const torch::Tensor& y, const torch::Tensor& x) {
+  const auto zero = (x == 0).logical_and(y == 0);
+  return 2 * torch::atan2(torch::where(zero, torch::zeros_like(y), y), torch::where(zero, torch::ones_like(x), x));
+}
+
+/// sqrt(s) with a zero gradient at s = 0.
+torch::Tensor safe_sqrt(const torch::Tensor& s) {
+  const auto zero = s == 0;
+  return torch::where(zero, torch::zeros_like(s), torch::sqrt(torch::where(zero, torch::ones_like(s), s)));
+}
+
+/// `c` with its amplitude embedding as a state-preparation prefix whose
+/// angles are the new input kStatePrepInput (after c's inputs), as
+/// OpenQASM 3 text.
+std::string with_state_preparation(const Circuit& c, const std::string& circuit_path) {
+  if (c.find_symbol(std::string(kStatePrepInput) + "[0]") >= 0 || c.find_symbol(kStatePrepInput) >= 0)
+    throw std::runtime_error("'" + circuit_path + "' declares an input named " + kStatePrepInput +
+                             ", which the state preparation of its amplitude embedding needs");
+  Circuit out = c;
+  InputDecl in;
+  in.name = kStatePrepInput;
+  in.type = "float[64]";
+  in.shape = {(uint32_t(1) << c.num_qubits) - 1};
+  in.first_symbol = c.num_symbols();
+  out.inputs.push_back(in);
+  out.ops = real_state_preparation_template(c.num_qubits, in.first_symbol);
+  out.ops.insert(out.ops.end(), c.ops.begin(), c.ops.end());
+  fill_missing_locations(out);
+  return emit_qasm3(out);
+}
+
+}  // namespace
+
+torch::Tensor state_preparation_angles(const torch::Tensor& a) {
+  const int64_t B = a.size(0), N = a.size(1);
+  int n = 0;
+  while ((int64_t(1) << n) < N) ++n;
+  std::vector<torch::Tensor> levels;
+  for (int t = n - 1; t >= 0; --t) {
+    // Index p 2^(t+1) + b 2^t + j: prefix p, bit t = b, the leaves j below.
+    const auto v = a.reshape({B, int64_t(1) << (n - 1 - t), 2, int64_t(1) << t});
+    if (t == 0) {
+      levels.push_back(half_angle(v.select(2, 1).select(2, 0), v.select(2, 0).select(2, 0)));
+    } else {
+      const auto sq = v.pow(2).sum(-1);
+      levels.push_back(half_angle(safe_sqrt(sq.select(2, 1)), safe_sqrt(sq.select(2, 0))));
+    }
+  }
+  return torch::cat(levels, 1);
+}
+
 std::shared_ptr<const DeviceLayer> compile_device_layer(const std::string& circuit_path,
-                                                        const std::string& noise_path, bool idle_noise) {
+                                                        const std::string& noise_path, bool idle_noise,
+                                                        bool amplitude_embedding) {
   DiagnosticSink diags;
   Circuit c = compile_file(circuit_path, CompileOptions{}, diags);
   if (diags.has_errors()) throw std::runtime_error("cannot load circuit '" + circuit_path + "':\n" + diags.format());
+  std::string layer_qasm;
+  if (amplitude_embedding) {
+    layer_qasm = with_state_preparation(c, circuit_path);
+    c = compile_source(layer_qasm, circuit_path, CompileOptions{}, diags);
+    if (diags.has_errors())
+      throw std::runtime_error("the state preparation of '" + circuit_path + "' does not compile:\n" + diags.format());
+  }
   noise::NoiseModel model;
   try {
     model = noise::read_noise_model(noise_path);
@@ -47,6 +111,7 @@ std::shared_ptr<const DeviceLayer> compile_device_layer(const std::string& circu
   d->noise_hash = content_hash(noise_path);
   d->device = model.backend_name;
   d->idle_noise = idle_noise;
+  d->layer_qasm = std::move(layer_qasm);
   noise::DeviceCompileResult r;
   auto nc = std::make_shared<sim::NoisyCircuit>();
   try {

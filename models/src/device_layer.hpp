@@ -5,6 +5,15 @@
 // noise::attach_noise, and logical qubit q read from the compact qubit that
 // holds it at the end (final layout, then NoisyCircuit::physical), with the
 // device's readout error applied to the measured distribution.
+//
+// Amplitude embedding (hybrid-cnn) on a device: the embedded state becomes a
+// state-preparation circuit in front of the layer's circuit, with the same
+// structure for every sample (real_state_preparation_template, stateprep.hpp:
+// every uniformly controlled RY and CX kept), its 2^n - 1 angles a data input
+// (kStatePrepInput) that the quantum head computes from the features with
+// state_preparation_angles, a differentiable torch function, so autograd
+// chains the adjoint's angle gradients back to the features. The whole
+// circuit is then compiled for the device like any layer.
 // Internal to the models library.
 #pragma once
 
@@ -24,6 +33,9 @@ namespace qforge::models {
 /// with fewer physical gates (single-qubit runs resynthesised: 56 operations
 /// instead of 65 on ibm_fez), hence fewer noisy sx gates; inputs stay symbolic.
 constexpr int kDeviceLevel = 2;
+
+/// The data input of an amplitude-embedding layer's state-preparation angles.
+constexpr const char* kStatePrepInput = "stateprep_angles";
 
 /// One device qubit the layer uses, with its calibration (the error budget).
 struct BudgetQubit {
@@ -55,13 +67,25 @@ struct DeviceLayer {
   std::vector<BudgetQubit> qubits;      ///< the used device qubits, ascending
   std::vector<BudgetCoupler> couplers;  ///< the two-qubit gates used, by (gate, qubits)
   std::shared_ptr<const LayerNoise> noise;
+  /// Amplitude embedding: the layer's circuit with its state-preparation
+  /// prefix (OpenQASM 3 text; the QuantumLayer's circuit). Empty otherwise.
+  std::string layer_qasm;
 };
 
 /// Compile the circuit file at `circuit_path` for the device of the noise
-/// model at `noise_path`. Throws std::runtime_error naming the file and what
-/// is wrong.
+/// model at `noise_path` (with `amplitude_embedding`, its initial state as a
+/// state-preparation prefix, see above). Throws std::runtime_error naming the
+/// file and what is wrong.
 std::shared_ptr<const DeviceLayer> compile_device_layer(const std::string& circuit_path,
-                                                        const std::string& noise_path, bool idle_noise);
+                                                        const std::string& noise_path, bool idle_noise,
+                                                        bool amplitude_embedding = false);
+
+/// The angles of real_state_preparation_template (in its symbol order) that
+/// prepare amplitudes / |amplitudes| for each row of amplitudes [B, 2^n]:
+/// [B, 2^n - 1], differentiable. Where a whole subtree of amplitudes is
+/// exactly zero (features dropped out) its angle is 0 and its norm gets a
+/// zero gradient instead of NaN (the state does not depend on them there).
+torch::Tensor state_preparation_angles(const torch::Tensor& amplitudes);
 
 /// 16 hex digits: FNV-1a (64 bit) of the file's bytes.
 std::string content_hash(const std::string& path);

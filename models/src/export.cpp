@@ -3,6 +3,7 @@
 #include "qforge/models/export.hpp"
 
 #include "checkpoint.hpp"
+#include "device_layer.hpp"
 #include "files.hpp"
 #include "quantum_head.hpp"
 
@@ -40,8 +41,11 @@ ExportResult export_checkpoint(const ExportOptions& o) {
   torch::NoGradGuard no_grad;
   const QuantumHead& head = *model->quantum();
   const QuantumHeadSpec& qs = head.spec();
-  const bool amplitude = qs.amplitude_embedding;
-  if (amplitude && o.sample < 0)
+  // A device layer's circuit prepares the embedded state itself from angles
+  // (device_layer.hpp): the sample binds them like data.
+  const bool prepared = qs.amplitude_embedding && !qs.data_input.empty();
+  const bool amplitude = qs.amplitude_embedding && !prepared;
+  if (qs.amplitude_embedding && o.sample < 0)
     throw std::invalid_argument("model '" + cfg.model +
                                 "' embeds its data as the initial state: --sample is required");
 
@@ -87,16 +91,21 @@ ExportResult export_checkpoint(const ExportOptions& o) {
       if (!(nn > 0)) throw std::runtime_error("sample " + std::to_string(o.sample) + " embeds the zero vector");
       for (double v : r.data) amplitudes.emplace_back(v / std::sqrt(nn), 0.0);
     } else {
+      std::vector<double> data = r.data;
+      if (prepared) {
+        auto a = state_preparation_angles(x.to(torch::kFloat64)).contiguous().view(-1);
+        data.assign(a.data_ptr<double>(), a.data_ptr<double>() + a.numel());
+      }
       int64_t sym = -1;
       for (const auto& in : circuit.inputs)
         if (in.name == qs.data_input) {
-          if (in.size() != r.data.size())
+          if (in.size() != data.size())
             throw std::runtime_error("data input '" + qs.data_input + "' takes " + std::to_string(in.size()) +
-                                     " values, the model gives " + std::to_string(r.data.size()));
+                                     " values, the model gives " + std::to_string(data.size()));
           sym = in.first_symbol;
         }
       if (sym < 0) throw std::runtime_error("circuit has no data input '" + qs.data_input + "'");
-      for (std::size_t i = 0; i < r.data.size(); ++i) values[std::size_t(sym) + i] = r.data[i];
+      for (std::size_t i = 0; i < data.size(); ++i) values[std::size_t(sym) + i] = data[i];
     }
   }
 

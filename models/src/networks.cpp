@@ -21,7 +21,7 @@ QuantumHead::QuantumHead(const QuantumHeadSpec& spec) : spec_(spec) {
   o.readout(spec.readout == QuantumReadout::Probabilities ? sim::Readout::probabilities()
                                                            : sim::Readout::expectation_z());
   o.noise(spec.noise);
-  if (spec.amplitude_embedding) {
+  if (spec.amplitude_embedding && spec.data_input.empty()) {
     // 2^n amplitudes: the qubit count comes from the circuit.
     DiagnosticSink diags;
     Circuit c = compile_file(spec.circuit_path, CompileOptions{}, diags);
@@ -40,7 +40,10 @@ QuantumHead::QuantumHead(const QuantumHeadSpec& spec) : spec_(spec) {
   layer_ = register_module("layer", layer);
 }
 
-torch::Tensor QuantumHead::forward(torch::Tensor x) { return layer_->forward(x); }
+torch::Tensor QuantumHead::forward(torch::Tensor x) {
+  if (spec_.amplitude_embedding && !spec_.data_input.empty()) return layer_->forward(state_preparation_angles(x));
+  return layer_->forward(x);
+}
 
 int64_t QuantumHead::num_weights() const {
   int64_t k = 0;
@@ -155,9 +158,9 @@ ModelSpec model_spec(const TrainConfig& c, const ImageSet& s, int num_classes, c
   m.mean = norm.mean;
   m.stddev = norm.stddev;
   if (!c.noise.empty()) {
-    if (c.model != "lcqhnn")
-      throw std::runtime_error("a noise model applies to the lcqhnn model's quantum layer, not to " + c.model);
-    m.device = compile_device_layer(circuit, c.noise, c.idle_noise);
+    if (!is_hybrid(c.model))
+      throw std::runtime_error("a noise model applies to a hybrid model's quantum layer, not to " + c.model);
+    m.device = compile_device_layer(circuit, c.noise, c.idle_noise, c.model == "hybrid-cnn");
   }
   return m;
 }
@@ -188,6 +191,11 @@ ClassifierImpl::ClassifierImpl(const ModelSpec& spec) : spec_(spec) {
     quantum_ = register_module("quantum", head);
   } else if (k == "hybrid-cnn") {
     QuantumHeadSpec q{spec.circuit_path, "", true, QuantumReadout::ExpectationZ};
+    if (spec.device) {  // the embedding as a state-preparation circuit on the device
+      q.circuit_path = spec.device->layer_qasm;
+      q.data_input = kStatePrepInput;
+      q.noise = spec.device->noise;
+    }
     auto head = std::make_shared<QuantumHead>(q);
     fc1_ = register_module("fc1", torch::nn::Linear(kFeatures, int64_t(1) << head->num_qubits()));
     quantum_ = register_module("quantum", head);

@@ -3,7 +3,10 @@
 // from a .qasm file: the input named `data_input` is bound to the data ([B, k]
 // from the previous layer), every other input is a trainable weight; with
 // amplitude_embedding the data is instead [B, 2^n] amplitudes of the initial
-// state (normalised per sample by the layer). Output: <Z> per qubit [B, n],
+// state (normalised per sample by the layer), or, on a device (a data input
+// with amplitude_embedding: the circuit begins with a state preparation, see
+// device_layer.hpp), the features' state-preparation angles
+// (state_preparation_angles) fed to that input. Output: <Z> per qubit [B, n],
 // or basis-state probabilities [B, 2^n].
 #pragma once
 
@@ -21,8 +24,9 @@ namespace qforge::models {
 enum class QuantumReadout { ExpectationZ, Probabilities };
 
 struct QuantumHeadSpec {
-  std::string circuit_path;
+  std::string circuit_path;        ///< a .qasm file, or OpenQASM text (QuantumLayerOptions)
   std::string data_input;          ///< empty: no data-bound input
+  /// With data_input: the features' state-preparation angles go to it.
   bool amplitude_embedding = false;
   QuantumReadout readout = QuantumReadout::ExpectationZ;
   std::shared_ptr<const LayerNoise> noise;  ///< set: run on this noisy device

@@ -31,8 +31,13 @@ struct Super {
 
 Super to_super(const Channel& ch) { return {ch.qubits, superoperator(ch)}; }
 
-/// Measurement (non-selective) and reset as channels.
-Channel dephasing_channel(unsigned q) { return Channel{{q}, {{1, 0, 0, 0}, {0, 0, 0, 1}}, "measure"}; }
+/// Measurement (non-selective) and reset as channels. The measurement is
+/// Z dephasing, written with the Kraus operators I / sqrt(2) and Z / sqrt(2)
+/// (the same map as {|0><0|, |1><1|}) so that trajectories draw unitaries.
+Channel dephasing_channel(unsigned q) {
+  const double h = std::sqrt(0.5);
+  return Channel{{q}, {{h, 0, 0, h}, {h, 0, 0, -h}}, "measure"};
+}
 Channel reset_channel(unsigned q) { return Channel{{q}, {{1, 0, 0, 0}, {0, 1, 0, 0}}, "reset"}; }
 
 bool subset(const std::vector<unsigned>& a, const std::vector<unsigned>& b) {
@@ -199,7 +204,7 @@ NoisyBatchCircuit::NoisyBatchCircuit(const NoisyCircuit& nc, NoisyBatchOptions o
   for (std::size_t i = 0; i < nc.circuit.ops.size(); ++i) {
     if (j < circuit_.ops().size() && circuit_.ops()[j].source == i) steps_.push_back({false, uint32_t(j++)});
     for (const Channel& ch : channels_after(nc, i)) {
-      add_trajectory_channel(ch, uint32_t(j), n, i);
+      add_trajectory_channel(ch, uint32_t(j), n);
       Super s = to_super(ch);
       if (!steps_.empty() && steps_.back().is_channel &&
           (subset(supers.back().qubits, s.qubits) || subset(s.qubits, supers.back().qubits))) {
@@ -223,31 +228,48 @@ NoisyBatchCircuit::NoisyBatchCircuit(const NoisyCircuit& nc, NoisyBatchOptions o
   for (const Super& s : supers) channels_.push_back(make_channel_step(s, n));
 }
 
-void NoisyBatchCircuit::add_trajectory_channel(const Channel& ch, uint32_t position, unsigned n, std::size_t op) {
-  if (!trajectory_obstacle_.empty()) return;
-  std::vector<double> p;
-  if (!is_mixed_unitary(ch, &p)) {
-    trajectory_obstacle_ = "the channel " + (ch.label.empty() ? std::string() : "\"" + ch.label + "\" ") +
-                           "after operation " + std::to_string(op) +
-                           " is not mixed-unitary (its Kraus operators are not multiples of unitaries), so its "
-                           "trajectories would depend on the state; use the density matrix.";
-    trajectory_channels_.clear();
-    return;
-  }
+void NoisyBatchCircuit::add_trajectory_channel(const Channel& ch, uint32_t position, unsigned n) {
   TrajectoryChannel t;
   t.position = position;
   const unsigned targets[2] = {ch.qubits[0], ch.qubits.size() > 1 ? ch.qubits[1] : 0u};
   t.block = make_block_gate(n, BlockKind::Dense, unsigned(ch.qubits.size()), targets, 0);
+  const std::size_t d = std::size_t(1) << ch.qubits.size();
   const std::vector<bool> id = detail::identity_kraus(ch);
   double run = 0;
   for (std::size_t k = 0; k < ch.kraus.size(); ++k) {
-    run += p[k];
+    // The proposal q_k = tr(K_k^dag K_k) / d (see the header).
+    double q = 0;
+    for (const cd& v : ch.kraus[k]) q += std::norm(v);
+    q /= double(d);
+    run += q;
     t.cumulative.push_back(run);
     t.identity.push_back(id[k] ? 1 : 0);
-    const double scale = p[k] > 0 ? 1 / std::sqrt(p[k]) : 0;
-    for (const cd& v : ch.kraus[k]) {
-      t.unitaries.push_back(v * scale);
-      t.unitaries32.emplace_back(float(v.real() * scale), float(v.imag() * scale));
+    const bool unitary = is_mixed_unitary(Channel{ch.qubits, {ch.kraus[k]}, ""});
+    t.unitary.push_back(unitary ? 1 : 0);
+    const double scale = q > 0 ? 1 / std::sqrt(q) : 0;
+    std::vector<cd> a(d * d), inv(d * d, 0.0);
+    for (std::size_t r = 0; r < d; ++r)
+      for (std::size_t c = 0; c < d; ++c) {
+        a[r * d + c] = ch.kraus[k][r * d + c] * scale;
+        const cd adag = std::conj(ch.kraus[k][c * d + r]) * scale;
+        t.ops.push_back(a[r * d + c]);
+        t.ops_dag.push_back(adag);
+        t.ops32.emplace_back(float(a[r * d + c].real()), float(a[r * d + c].imag()));
+        t.ops_dag32.emplace_back(float(adag.real()), float(adag.imag()));
+      }
+    // A one-qubit A_k the sweep can undo by its inverse (see the header).
+    bool invertible = false;
+    if (!unitary && d == 2) {
+      const cd det = a[0] * a[3] - a[1] * a[2];
+      double big = 0;
+      for (const cd& v : a) big = std::max(big, std::abs(v));
+      invertible = std::abs(det) >= 1e-6 * big * big;
+      if (invertible) inv = {a[3] / det, -a[1] / det, -a[2] / det, a[0] / det};
+    }
+    t.invertible.push_back(invertible ? 1 : 0);
+    for (const cd& v : inv) {
+      t.ops_inv.push_back(v);
+      t.ops_inv32.emplace_back(float(v.real()), float(v.imag()));
     }
   }
   trajectory_channels_.push_back(std::move(t));
@@ -521,7 +543,7 @@ struct NoisyBatchEngine {
   }
 
   // ------------------------------------------------------------------------
-  // Trajectories (mixed-unitary channels): pure states of n qubits.
+  // Trajectories (fixed proposals, see the header): pure states of n qubits.
 
   struct Draw {
     uint32_t channel;
@@ -558,10 +580,17 @@ struct NoisyBatchEngine {
     }
   }
 
-  const C* unitary(const NoisyBatchCircuit::TrajectoryChannel& tc, uint32_t k) const {
+  // A_k, A_k^dag or A_k^-1 of a trajectory channel.
+  enum class Form { Op, Dag, Inverse };
+  const C* kraus_op(const NoisyBatchCircuit::TrajectoryChannel& tc, uint32_t k, Form f) const {
     const std::size_t bs = tc.block.block_size();
-    if constexpr (std::is_same_v<FP, double>) return tc.unitaries.data() + k * bs;
-    else return tc.unitaries32.data() + k * bs;
+    if constexpr (std::is_same_v<FP, double>)
+      return (f == Form::Op ? tc.ops : f == Form::Dag ? tc.ops_dag : tc.ops_inv).data() + k * bs;
+    else return (f == Form::Op ? tc.ops32 : f == Form::Dag ? tc.ops_dag32 : tc.ops_inv32).data() + k * bs;
+  }
+  // The sweep restores the state before this draw from a saved copy.
+  static bool saved_draw(const NoisyBatchCircuit::TrajectoryChannel& tc, uint32_t k) {
+    return !tc.unitary[k] && !tc.invertible[k];
   }
 
   // Forward (outputs, when not null) and backward (when grad_out is not
@@ -584,12 +613,24 @@ struct NoisyBatchEngine {
     std::vector<C> psi(S * dim), mbuf(S * 16);
     for (std::size_t s = 0; s < S; ++s)
       eng.init_state(&psi[s * dim], features ? features + (b0 + owner[s]) * nf : nullptr);
-    std::vector<std::size_t> cur(S, 0);
+    // The states before each sequence's singular draws, for the sweep.
+    std::vector<std::size_t> saved_at(S + 1, 0);
+    if (grad_out)
+      for (std::size_t s = 0; s < S; ++s) {
+        std::size_t m = 0;
+        for (const Draw& d : seqs[s]) m += saved_draw(tcs[d.channel], d.kraus);
+        saved_at[s + 1] = saved_at[s] + m * dim;
+      }
+    std::vector<C> saved(saved_at[S]);
+    std::vector<std::size_t> cur(S, 0), nsaved(S, 0);
     eng.run_ops(psi.data(), S, vals.data(), mbuf.data(), [&](std::size_t pos) {
       for (std::size_t s = 0; s < S; ++s)
         for (; cur[s] < seqs[s].size() && tcs[seqs[s][cur[s]].channel].position == pos; ++cur[s]) {
-          const auto& tc = tcs[seqs[s][cur[s]].channel];
-          apply_block_batch<FP>(&psi[s * dim], 1, tc.block, unitary(tc, seqs[s][cur[s]].kraus), 0);
+          const Draw& d = seqs[s][cur[s]];
+          const auto& tc = tcs[d.channel];
+          if (grad_out && saved_draw(tc, d.kraus))
+            std::copy(&psi[s * dim], &psi[s * dim] + dim, &saved[saved_at[s] + dim * nsaved[s]++]);
+          apply_block_batch<FP>(&psi[s * dim], 1, tc.block, kraus_op(tc, d.kraus, Form::Op), 0);
         }
     });
     if (outputs) {
@@ -611,8 +652,20 @@ struct NoisyBatchEngine {
                 for (std::size_t s = 0; s < S; ++s)
                   for (; cur[s] > 0 && tcs[seqs[s][cur[s] - 1].channel].position == pos; --cur[s]) {
                     const Draw& d = seqs[s][cur[s] - 1];
-                    adjoint_block_batch<FP>(&psi[s * dim], &lam[s * dim], 1, tcs[d.channel].block,
-                                            unitary(tcs[d.channel], d.kraus), 0, nullptr);
+                    const auto& tc = tcs[d.channel];
+                    if (tc.unitary[d.kraus]) {
+                      adjoint_block_batch<FP>(&psi[s * dim], &lam[s * dim], 1, tc.block,
+                                              kraus_op(tc, d.kraus, Form::Op), 0, nullptr);
+                      continue;
+                    }
+                    // lambda <- A^dag lambda; psi <- the state before A.
+                    apply_block_batch<FP>(&lam[s * dim], 1, tc.block, kraus_op(tc, d.kraus, Form::Dag), 0);
+                    if (tc.invertible[d.kraus]) {
+                      apply_block_batch<FP>(&psi[s * dim], 1, tc.block, kraus_op(tc, d.kraus, Form::Inverse), 0);
+                      continue;
+                    }
+                    const C* before = &saved[saved_at[s] + dim * --nsaved[s]];
+                    std::copy(before, before + dim, &psi[s * dim]);
                   }
               });
     // Weighted means over each sample's sequences, in sequence order.
@@ -704,7 +757,6 @@ void NoisyBatchCircuit::backward_trajectories(std::size_t batch, Span<const FP> 
 }
 
 void NoisyBatchCircuit::check_trajectories(const TrajectoryOptions& t) const {
-  if (!trajectory_obstacle_.empty()) fail(std::string(kWho) + ": " + trajectory_obstacle_);
   if (t.trajectories == 0) fail(std::string(kWho) + ": the trajectory count must be at least 1.");
 }
 

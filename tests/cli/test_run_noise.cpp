@@ -83,15 +83,18 @@ TEST(RunNoise, DensityMatrixAndTrajectoriesAgree) {
 }
 
 
+/// Two inputs, one through a product, on the tiny device's qubits.
+const std::string kGradientCircuit = kEcrPreamble +
+                                     "input float[64] a;\ninput float[64] b;\n"
+                                     "sx $0;\nrz(a) $0;\nsx $0;\nsx $1;\nrz(2*b) $1;\necr $0, $1;\n"
+                                     "rz(a*b) $1;\nsx $1;\n";
+
 // --gradient under noise (the density matrix's adjoint) against central
 // differences of the noisy expectation values that `run` reports.
 TEST(RunNoise, GradientMatchesFiniteDifferences) {
   const fs::path dir = temp_dir();
   const fs::path model = tiny_model(dir);
-  const fs::path qasm = write(dir, "grad.qasm", kEcrPreamble +
-                              "input float[64] a;\ninput float[64] b;\n"
-                              "sx $0;\nrz(a) $0;\nsx $0;\nsx $1;\nrz(2*b) $1;\necr $0, $1;\n"
-                              "rz(a*b) $1;\nsx $1;\n");
+  const fs::path qasm = write(dir, "grad.qasm", kGradientCircuit);
   const std::string common = "run " + qasm.string() + " --noise " + model.string() +
                              " --observable \"Z0 Z1\" --observable \"Y1\"";
   const double a = 0.7, b = -0.4, h = 1e-5;
@@ -113,6 +116,37 @@ TEST(RunNoise, GradientMatchesFiniteDifferences) {
     EXPECT_NEAR(grad[2 * k + 1], db, 1e-7) << g;
   }
   EXPECT_NE(g.find("adjoint method through the density matrix"), std::string::npos);
+}
+
+// --noise-method traj --gradient: the mean of the trajectories' adjoint
+// gradients through the device's relaxation (not mixed-unitary) is within 4
+// of its reported standard errors of the density matrix's exact gradient.
+TEST(RunNoise, TrajectoryGradientIsWithinItsStandardErrorOfTheDensityMatrix) {
+  const fs::path dir = temp_dir();
+  const fs::path model = tiny_model(dir);
+  const fs::path qasm = write(dir, "grad.qasm", kGradientCircuit);
+  const std::string common = "run " + qasm.string() + " --noise " + model.string() +
+                             " --observable \"Z0 Z1\" --observable \"Y1\" --set a=0.7 --set b=-0.4 --gradient";
+  const Result dm = qforge(common + " --noise-method dm");
+  const Result traj = qforge(common + " --noise-method traj --trajectories 4000 --seed 5");
+  ASSERT_EQ(dm.status, 0) << dm.out;
+  ASSERT_EQ(traj.status, 0) << traj.out;
+  std::vector<double> exact, mean, err;
+  const std::regex row("\n    [ab] +([-0-9.e+]+)( +\\+- ([-0-9.e+]+))?");
+  for (std::sregex_iterator it(dm.out.begin(), dm.out.end(), row), end; it != end; ++it)
+    exact.push_back(std::stod((*it)[1]));
+  for (std::sregex_iterator it(traj.out.begin(), traj.out.end(), row), end; it != end; ++it) {
+    mean.push_back(std::stod((*it)[1]));
+    ASSERT_TRUE((*it)[3].matched) << traj.out;
+    err.push_back(std::stod((*it)[3]));
+  }
+  ASSERT_EQ(exact.size(), 4u) << dm.out;
+  ASSERT_EQ(mean.size(), 4u) << traj.out;
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_GT(err[i], 0) << traj.out;
+    EXPECT_NEAR(mean[i], exact[i], 4 * err[i]) << traj.out;
+  }
+  EXPECT_NE(traj.out.find("mean of 4000 trajectories' adjoint gradients"), std::string::npos) << traj.out;
 }
 
 TEST(RunNoise, ExactErrors) {

@@ -1,10 +1,15 @@
-// The lean hybrid classifier on ibm_fez (the shared calibration snapshot,
-// QFORGE_CALIBRATION; skipped without it): it trains under the device's noise
-// for 2 epochs on 128 Fashion-MNIST images (loss falls, accuracy above
-// chance), and the noisy layer's gradient on the fez-compiled lean circuit
-// equals central differences of sim::run_noisy's density matrix for the
-// inputs and the weights.
+// The hybrid classifiers on ibm_fez (the shared calibration snapshot,
+// QFORGE_CALIBRATION; skipped without it): the lean classifier and the
+// hybrid CNN (amplitude embedding as a state-preparation circuit) train under
+// the device's noise for 2 epochs on 128 Fashion-MNIST images (loss falls,
+// accuracy above chance); the noisy layer's gradient on the fez-compiled lean
+// circuit equals central differences of sim::run_noisy's density matrix for
+// the inputs and the weights; the hybrid CNN's device layer without its
+// channels and readout error gives the ideal amplitude-embedding layer's
+// outputs (1e-10), and with them its gradients for the features and the
+// weights equal central differences (1e-7).
 #include "../../models/src/device_layer.hpp"
+#include "../../models/src/quantum_head.hpp"
 #include "qforge/models/training.hpp"
 #include "qforge/noise_model.hpp"
 #include "qforge/noisy.hpp"
@@ -46,17 +51,38 @@ std::string fez_model_file() {
 
 std::string lean_circuit() { return std::string(QFORGE_SOURCE_DIR) + "/circuits/lean_hybrid.qasm"; }
 
-TEST(NoiseFez, LeanClassifierTrainsUnderFezNoise) {
-  FEZ_OR_SKIP(model);
-  const TrainConfig c = test::small_noisy_lean_run(model, tmp("train"));
+/// 2 epochs of `kind` on the small two-class run under the fez model: the
+/// loss falls, the accuracy is above chance, and the ideal numbers of the
+/// same weights are recorded beside the noisy ones.
+void expect_trains(const std::string& model, const std::string& kind) {
+  TrainConfig c = test::small_noisy_lean_run(model, tmp("train-" + kind));
+  c.model = kind;
   std::ostringstream log;
   TrainResult r = train(c, log);
   ASSERT_EQ(r.history.size(), 2u);
   EXPECT_LT(r.history[1].train_loss, r.history[0].train_loss);
   EXPECT_GT(r.history[1].test_accuracy, 0.6);
-  // The ideal numbers of the same weights are recorded beside the noisy ones.
   EXPECT_TRUE(r.history[1].has_ideal());
   EXPECT_GT(r.history[1].ideal_test_accuracy, 0.5);
+}
+
+TEST(NoiseFez, LeanClassifierTrainsUnderFezNoise) {
+  FEZ_OR_SKIP(model);
+  expect_trains(model, "lcqhnn");
+}
+
+/// (loss(t_i + h) - loss(t_i - h)) / 2h, with element i of t changed in place
+/// and put back.
+template <typename Loss>
+double central_difference(torch::Tensor t, int64_t i, double h, Loss&& loss) {
+  auto v = t.view(-1);
+  const double keep = v[i].item<double>();
+  v[i] = keep + h;
+  const double fp = loss();
+  v[i] = keep - h;
+  const double fm = loss();
+  v[i] = keep;
+  return (fp - fm) / (2 * h);
 }
 
 /// The layer's readout of one sample through sim::run_noisy (density
@@ -134,16 +160,7 @@ TEST(NoiseFez, NoisyLayerGradientMatchesFiniteDifferencesOfRunNoisy) {
     }
     return l;
   };
-  auto diff = [&](torch::Tensor& t, int64_t i) {
-    auto v = t.view(-1);
-    const double keep = v[i].item<double>();
-    v[i] = keep + h;
-    const double fp = loss();
-    v[i] = keep - h;
-    const double fm = loss();
-    v[i] = keep;
-    return (fp - fm) / (2 * h);
-  };
+  auto diff = [&](torch::Tensor& t, int64_t i) { return central_difference(t, i, h, loss); };
   double largest = 0;
   for (int64_t i = 0; i < xd.numel(); ++i) {
     const double fd = diff(xd, i);
@@ -156,6 +173,98 @@ TEST(NoiseFez, NoisyLayerGradientMatchesFiniteDifferencesOfRunNoisy) {
     EXPECT_NEAR(theta.grad().view(-1)[i].item<double>(), fd, 1e-7) << "theta " << i;
   }
   EXPECT_GT(largest, 1e-3);  // the gradient is not trivially zero
+}
+
+std::string entangler_circuit() { return std::string(QFORGE_SOURCE_DIR) + "/circuits/basic_entangler.qasm"; }
+
+/// The hybrid CNN's quantum head on the fez device layer `d` (its noise, or
+/// `noise` instead when given), in double precision, and the ideal
+/// amplitude-embedding head with the same weights.
+struct HybridHeads {
+  std::shared_ptr<QuantumHead> device, ideal;
+};
+HybridHeads hybrid_heads(const DeviceLayer& d, std::shared_ptr<const LayerNoise> noise) {
+  HybridHeads h;
+  h.ideal = std::make_shared<QuantumHead>(
+      QuantumHeadSpec{entangler_circuit(), "", true, QuantumReadout::ExpectationZ, nullptr});
+  h.device = std::make_shared<QuantumHead>(
+      QuantumHeadSpec{d.layer_qasm, kStatePrepInput, true, QuantumReadout::ExpectationZ, std::move(noise)});
+  h.ideal->to(torch::kDouble);
+  h.device->to(torch::kDouble);
+  torch::NoGradGuard ng;
+  auto w = h.ideal->named_parameters()["layer.w"];
+  w.copy_(torch::rand(w.sizes(), torch::kDouble) * 6.28);
+  h.device->named_parameters()["layer.w"].copy_(w);
+  return h;
+}
+
+TEST(NoiseFez, HybridCnnDeviceLayerWithoutNoiseIsTheAmplitudeEmbedding) {
+  FEZ_OR_SKIP(model);
+  const auto d = compile_device_layer(entangler_circuit(), model, true, true);
+  ASSERT_FALSE(d->layer_qasm.empty());
+  // The device circuit as compiled, its channels and readout error removed.
+  auto quiet = std::make_shared<sim::NoisyCircuit>(*d->noise->circuit);
+  std::size_t channels = 0;
+  for (auto& a : quiet->after) {
+    channels += a.size();
+    a.clear();
+  }
+  EXPECT_GT(channels, 50u);
+  auto ln = std::make_shared<LayerNoise>(*d->noise);
+  ln->circuit = quiet;
+  ln->readout_error = false;
+  torch::manual_seed(5);
+  const HybridHeads h = hybrid_heads(*d, ln);
+  // Features of either sign, one with a zero pair and one with a zero half.
+  auto f = torch::randn({4, 16}, torch::kDouble);
+  f[1][6] = 0;
+  f[1][7] = 0;
+  f[2].slice(0, 8, 16).zero_();
+  torch::NoGradGuard ng;
+  const auto want = h.ideal->forward(f), got = h.device->forward(f);
+  ASSERT_EQ(got.sizes(), want.sizes());
+  EXPECT_LT((got - want).abs().max().item<double>(), 1e-10) << got << want;
+  // The compiled circuit is in fez's basis on 4 device qubits, with every
+  // state-preparation rotation kept (the angles are inputs).
+  EXPECT_EQ(quiet->physical.size(), 4u);
+  EXPECT_EQ(d->noise->circuit->circuit.num_symbols(), 8u + 15u);
+}
+
+TEST(NoiseFez, HybridCnnDeviceLayerGradientMatchesFiniteDifferences) {
+  FEZ_OR_SKIP(model);
+  const auto d = compile_device_layer(entangler_circuit(), model, true, true);
+  ASSERT_TRUE(d->noise->readout_error);
+  torch::manual_seed(7);
+  const HybridHeads h = hybrid_heads(*d, d->noise);
+  auto f = torch::randn({2, 16}, torch::kDouble).requires_grad_(true);
+  auto w = h.device->named_parameters()["layer.w"];
+  auto y = h.device->forward(f);
+  auto g = torch::randn(y.sizes(), torch::kDouble);
+  (y * g).sum().backward();
+  torch::NoGradGuard ng;
+  // The noise shows: the noisy outputs differ from the ideal layer's.
+  EXPECT_GT((y - h.ideal->forward(f)).abs().max().item<double>(), 1e-3);
+  auto fd = f.detach().clone();
+  const double step = 1e-5;
+  auto loss = [&]() { return (h.device->forward(fd) * g).sum().item<double>(); };
+  auto diff = [&](torch::Tensor t, int64_t i) { return central_difference(t, i, step, loss); };
+  double largest = 0;
+  for (int64_t i = 0; i < fd.numel(); ++i) {
+    const double want = diff(fd, i);
+    largest = std::max(largest, std::fabs(want));
+    EXPECT_NEAR(f.grad().view(-1)[i].item<double>(), want, 1e-7) << "feature " << i;
+  }
+  const auto wg = w.grad().clone();
+  for (int64_t i = 0; i < w.numel(); ++i) {
+    const double want = diff(w.detach(), i);
+    EXPECT_NEAR(wg.view(-1)[i].item<double>(), want, 1e-7) << "weight " << i;
+  }
+  EXPECT_GT(largest, 1e-3);
+}
+
+TEST(NoiseFez, HybridCnnTrainsUnderFezNoise) {
+  FEZ_OR_SKIP(model);
+  expect_trains(model, "hybrid-cnn");
 }
 
 }  // namespace

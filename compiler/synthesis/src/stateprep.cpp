@@ -3,39 +3,46 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 
 namespace qforge {
 namespace {
 
 constexpr double kZero = 1e-14;
 
-Operation gate1(GateId g, uint32_t q, double angle) { return make_gate(g, {q}, {Expr(angle)}); }
-
 Operation cx(uint32_t c, uint32_t t) { return make_gate(GateId::CX, {c, t}); }
 
 /// Uniformly controlled rotation `g` (RY or RZ) on `target` with controls
 /// `controls` (bit j of the control value = qubit controls[j]): for control
-/// value p the target gets g(alpha[p]). Gray-code decomposition.
+/// value p the target gets g(alpha[p]). Gray-code decomposition. Angles are
+/// numbers (double; zero rotations left out) or expressions (Expr; every
+/// rotation kept, a fixed structure).
+template <typename Angle>
 void uniformly_controlled(GateId g, uint32_t target, const std::vector<uint32_t>& controls,
-                          const std::vector<double>& alpha, std::vector<Operation>& out) {
+                          const std::vector<Angle>& alpha, std::vector<Operation>& out) {
+  constexpr bool numeric = std::is_same_v<Angle, double>;
+  const auto zero = [](const Angle& a) {
+    if constexpr (numeric) return std::abs(a) <= kZero;
+    else return false;
+  };
   const std::size_t k = controls.size(), m = std::size_t(1) << k;
   bool any = false;
-  for (double a : alpha) any |= std::abs(a) > kZero;
+  for (const Angle& a : alpha) any |= !zero(a);
   if (!any) return;
   if (k == 0) {
-    out.push_back(gate1(g, target, alpha[0]));
+    out.push_back(make_gate(g, {target}, {Expr(alpha[0])}));
     return;
   }
   // theta_i = 2^-k sum_p (-1)^{popcount(p & gray(i))} alpha_p
-  std::vector<double> theta(m, 0.0);
+  std::vector<Angle> theta(m);
   for (std::size_t i = 0; i < m; ++i) {
     const std::size_t gi = i ^ (i >> 1);
-    double s = 0;
-    for (std::size_t p = 0; p < m; ++p) s += (__builtin_popcountll(p & gi) & 1) ? -alpha[p] : alpha[p];
+    Angle s = alpha[0];
+    for (std::size_t p = 1; p < m; ++p) s = (__builtin_popcountll(p & gi) & 1) ? s - alpha[p] : s + alpha[p];
     theta[i] = s / double(m);
   }
   for (std::size_t i = 0; i < m; ++i) {
-    if (std::abs(theta[i]) > kZero) out.push_back(gate1(g, target, theta[i]));
+    if (!zero(theta[i])) out.push_back(make_gate(g, {target}, {Expr(theta[i])}));
     const std::size_t gi = i ^ (i >> 1);
     const std::size_t next = i + 1 == m ? 0 : ((i + 1) ^ ((i + 1) >> 1));
     const unsigned bit = unsigned(__builtin_ctzll(gi ^ next));
@@ -52,6 +59,13 @@ void uniformly_controlled(GateId g, uint32_t target, const std::vector<uint32_t>
     tmp.push_back(std::move(op));
   }
   out = std::move(tmp);
+}
+
+/// The controls of the level of target qubit t: qubits t+1 .. n-1.
+std::vector<uint32_t> level_controls(unsigned t, unsigned n) {
+  std::vector<uint32_t> controls;
+  for (unsigned q = t + 1; q < n; ++q) controls.push_back(q);
+  return controls;
 }
 
 }  // namespace
@@ -105,8 +119,7 @@ std::vector<Operation> state_preparation_ops(const std::vector<cplx>& amplitudes
         rz[p] = (f1 - f0) / double(span);
       }
     }
-    std::vector<uint32_t> controls;
-    for (unsigned q = unsigned(t) + 1; q < n; ++q) controls.push_back(q);
+    const std::vector<uint32_t> controls = level_controls(unsigned(t), n);
     uniformly_controlled(GateId::RY, uint32_t(t), controls, ry, ops);
     if (!real) uniformly_controlled(GateId::RZ, uint32_t(t), controls, rz, ops);
   }
@@ -125,6 +138,18 @@ Circuit state_preparation_circuit(const std::vector<cplx>& amplitudes) {
   c.qregs.push_back(Register{"q", 0, c.num_qubits, true});
   c.global_phase = Expr(phase);
   return c;
+}
+
+std::vector<Operation> real_state_preparation_template(unsigned n, uint32_t first_symbol) {
+  if (n < 1 || n > 20) throw std::invalid_argument("state preparation needs 1 to 20 qubits, got " + std::to_string(n));
+  std::vector<Operation> ops;
+  uint32_t next = first_symbol;
+  for (int t = int(n) - 1; t >= 0; --t) {
+    std::vector<Expr> alpha;
+    for (std::size_t p = 0; p < (std::size_t(1) << (n - 1 - unsigned(t))); ++p) alpha.push_back(Expr::symbol(next++));
+    uniformly_controlled(GateId::RY, uint32_t(t), level_controls(unsigned(t), n), alpha, ops);
+  }
+  return ops;
 }
 
 }  // namespace qforge

@@ -59,20 +59,39 @@
 // Without a tape, backward re-runs the forward pass into its own checkpoints
 // and peaks at the same size less the final state.
 //
-// Trajectories (forward_trajectories, backward_trajectories). When every
-// channel is mixed-unitary (K_k = sqrt(p_k) V_k with V_k unitary: Pauli
-// channels such as depolarizing; not amplitude damping), rho is the mean over
-// independent draws of the pure states V_{k_m} ... U ... V_{k_1} U |psi0>,
-// with each k drawn with probability p_k whatever the state. The draws do
-// not depend on the parameters, so the mean over T trajectories of each
-// trajectory's readout and of its pure-state adjoint gradient (BatchEngine's
-// sweep, un-applying the drawn V_k between the gates) is an unbiased
-// estimate of the density-matrix readout and gradient. Sample b's trajectory
-// t draws from the counter-based stream (seed, b T + t); identical draw
+// Trajectories (forward_trajectories, backward_trajectories): an unbiased
+// estimate of the readout and of its gradient from pure states of n qubits,
+// for any channels. Each channel {K_k} gets a fixed proposal
+//   q_k = tr(K_k^dag K_k) / d   (d = 2^qubits; sum_k q_k = 1 by completeness),
+// which depends on neither the state nor the parameters, and a trajectory
+// draws branch k with probability q_k and applies A_k = K_k / sqrt(q_k)
+// without renormalising. Its readout f(psi~) = <psi~|O|psi~> of the
+// unnormalised state psi~ = A_{k_m} ... U ... A_{k_1} U |psi0> is the
+// branch's value ||K psi||^2-weighted readout of the normalised state,
+// divided by the probability of drawing it: the importance ratio
+// (unnormalised branch norm / proposal probability) rides in the amplitudes.
+// Hence E_q[f] = sum over branch sequences of <psi_K|O|psi_K> = tr(O rho),
+// and, the draws being independent of the parameters, E_q[df/dt] = d tr(O rho)/dt:
+// the mean over T trajectories of each trajectory's readout and of its
+// adjoint gradient (BatchEngine's sweep with the drawn A_k as fixed matrices
+// between the gates) is unbiased for both. For a mixed-unitary channel (K_k
+// = sqrt(p_k) V_k: Pauli channels such as depolarizing, and measurement as
+// Z dephasing) q_k = p_k and A_k = V_k is unitary, so this is the usual
+// unravelling and the sweep un-applies V_k; for the others (amplitude
+// damping, thermal relaxation, reset) A_k is not unitary: the sweep applies
+// lambda <- A_k^dag lambda and takes the state before the draw from A_k^-1
+// psi when A_k is a one-qubit operator with |det| >= 1e-6 max|entry|^2
+// (relaxation's no-jump branches), else from a copy the forward pass kept
+// (singular branches such as the jump |0><1|, and two-qubit ones). (Sampling k
+// with the state's ||K_k psi||^2 and renormalising instead, as run_noisy's
+// trajectories do, gives the right readout but a biased gradient: the draw
+// probabilities then depend on the parameters.) Sample b's trajectory t
+// draws from the counter-based stream (seed, b T + t); identical draw
 // sequences of a sample are run once, weighted by their count (at realistic
-// error rates most trajectories draw only identities). Cost per sample: the
-// noiseless forward and backward times the number of distinct sequences,
-// with no 4^n state.
+// error rates most trajectories draw the same branches). Cost per sample:
+// the noiseless forward and backward times the number of distinct
+// sequences, plus one saved 2^n state per draw of a singular branch, with
+// no 4^n state.
 //
 // Threads and determinism: as BatchCircuit (contiguous shares of the batch
 // per thread, per-sample results independent of the thread count).
@@ -85,7 +104,6 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <vector>
 
 namespace qforge::sim {
@@ -152,11 +170,8 @@ class NoisyBatchCircuit {
     uint64_t trajectories = 16;  ///< per sample
     uint64_t seed = 0;
   };
-  /// Empty when every channel is mixed-unitary (trajectories supported),
-  /// else a sentence naming the first channel that is not.
-  const std::string& trajectory_obstacle() const { return trajectory_obstacle_; }
   /// outputs: the mean readout of `t.trajectories` trajectories per sample.
-  /// Throws std::invalid_argument when trajectory_obstacle() is not empty.
+  /// Throws std::invalid_argument when t asks for no trajectory.
   template <typename FP>
   void forward_trajectories(std::size_t batch, Span<const FP> inputs, Span<const FP> features, Span<FP> outputs,
                             const TrajectoryOptions& t) const;
@@ -167,15 +182,18 @@ class NoisyBatchCircuit {
                              Span<const FP> grad_outputs, Span<FP> grad_inputs, Span<FP> grad_features,
                              const TrajectoryOptions& t) const;
 
-  /// A mixed-unitary channel for the trajectories: drawn after gate
-  /// `position - 1` of circuit().ops() (0: before the first).
+  /// A channel for the trajectories: drawn after gate `position - 1` of
+  /// circuit().ops() (0: before the first).
   struct TrajectoryChannel {
     uint32_t position = 0;
     BlockGate block;                       ///< its qubits on the n-qubit state
-    std::vector<double> cumulative;        ///< running sums of the p_k
-    std::vector<uint8_t> identity;         ///< V_k is a multiple of the identity
-    std::vector<std::complex<double>> unitaries;  ///< V_k, block_size() entries each
-    std::vector<std::complex<float>> unitaries32;
+    std::vector<double> cumulative;        ///< running sums of the proposal q_k
+    std::vector<uint8_t> identity;         ///< A_k is a multiple of the identity
+    std::vector<uint8_t> unitary;          ///< A_k is unitary: the sweep un-applies A_k^dag
+    std::vector<uint8_t> invertible;       ///< else, a well-conditioned one-qubit A_k: the sweep applies A_k^-1
+    /// A_k = K_k / sqrt(q_k), A_k^dag and (invertible) A_k^-1, block_size() entries each.
+    std::vector<std::complex<double>> ops, ops_dag, ops_inv;
+    std::vector<std::complex<float>> ops32, ops_dag32, ops_inv32;
   };
 
   /// A channel step: the (merged) superoperator and its adjoint on 1 or 2
@@ -205,8 +223,8 @@ class NoisyBatchCircuit {
 
  private:
   template <typename FP> friend struct NoisyBatchEngine;
-  void add_trajectory_channel(const Channel& channel, uint32_t position, unsigned n, std::size_t op);
-  /// Throws when trajectories cannot run (trajectory_obstacle()) or t asks for none.
+  void add_trajectory_channel(const Channel& channel, uint32_t position, unsigned n);
+  /// Throws when t asks for no trajectory.
   void check_trajectories(const TrajectoryOptions& t) const;
 
   BatchCircuit circuit_;
@@ -215,7 +233,6 @@ class NoisyBatchCircuit {
   std::vector<ChannelStep> channels_;
   std::vector<Step> steps_;
   std::vector<TrajectoryChannel> trajectory_channels_;
-  std::string trajectory_obstacle_;
 };
 
 }  // namespace qforge::sim

@@ -23,4 +23,17 @@ std::vector<Operation> state_preparation_ops(const std::vector<cplx>& amplitudes
 /// The same as a circuit of n qubits (`qubit[n] q`), global phase included.
 Circuit state_preparation_circuit(const std::vector<cplx>& amplitudes);
 
+/// The preparation of real amplitudes with the same structure for every
+/// state, its angles symbols (for a trainable, differentiable layer): per
+/// target qubit t from n-1 down, the uniformly controlled RY on t with
+/// controls t+1 .. n-1 with all 2^(n-1-t) rotations and CX kept, whatever
+/// the angles. Its 2^n - 1 symbols first_symbol, first_symbol + 1, ... are
+/// the angles alpha level by level (t = n-1 first) and, within a level, by
+/// prefix p = index >> (t + 1): alpha = 2 atan2(|amplitudes with prefix p
+/// and bit t set|, |those with bit t clear|) above the last level, and
+/// 2 atan2(a[2p + 1], a[2p]) (signed) for t = 0; each rotation angle is a
+/// linear combination of them. Throws std::invalid_argument for n outside
+/// 1 .. 20.
+std::vector<Operation> real_state_preparation_template(unsigned n, uint32_t first_symbol);
+
 }  // namespace qforge

@@ -22,7 +22,7 @@ struct ModelSpec {
   double dropout = 0.2;
   std::string circuit_path;         ///< for the hybrid models
   std::vector<float> mean, stddev;  ///< per-channel input normalisation
-  /// Set: the quantum layer runs on this noisy device (lcqhnn only).
+  /// Set: the quantum layer runs on this noisy device (the hybrids).
   std::shared_ptr<const DeviceLayer> device;
 };
 
