@@ -460,12 +460,12 @@ class DepthLimitedParser final : public P {
   void enterRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
     P::enterRule(ctx, state, rule);
     check(ctx);
-    if (errors_) choose_prediction();
+    if (errors_ || ll_statements_) choose_prediction();
   }
   void enterRecursionRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule, int precedence) override {
     P::enterRecursionRule(ctx, state, rule, precedence);
     check(ctx);
-    if (errors_) choose_prediction();
+    if (errors_ || ll_statements_) choose_prediction();
   }
   /// Predict with LL only where it can matter: from token `ll_from` (the
   /// statement where SLL prediction failed; everything before it parsed
@@ -477,9 +477,24 @@ class DepthLimitedParser final : public P {
     ll_from_ = ll_from;
     errors_ = errors;
   }
+  /// In SLL mode: predict with LL inside the statements that start at these
+  /// token indices (the ones where SLL prediction failed), SLL elsewhere.
+  void predict_statements_with_ll(const std::vector<std::size_t>* starts) { ll_statements_ = starts; }
 
  private:
   void choose_prediction() {
+    if (ll_statements_) {
+      bool ll = false;
+      for (antlr4::tree::ParseTree* t = getContext(); t && !ll; t = t->parent) {
+        auto* r = static_cast<antlr4::ParserRuleContext*>(t);
+        if (r->getRuleIndex() != P::RuleStatementOrScope) continue;
+        ll = std::find(ll_statements_->begin(), ll_statements_->end(), r->getStart()->getTokenIndex()) !=
+             ll_statements_->end();
+      }
+      getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+          ll ? antlr4::atn::PredictionMode::LL : antlr4::atn::PredictionMode::SLL);
+      return;
+    }
     const auto i = static_cast<ssize_t>(getTokenStream()->index());
     const bool sll = i < static_cast<ssize_t>(ll_from_) || (errors_->any && i > errors_->last_error_end());
     getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
@@ -487,6 +502,7 @@ class DepthLimitedParser final : public P {
   }
   std::size_t ll_from_ = 0;
   const SyntaxErrors* errors_ = nullptr;
+  const std::vector<std::size_t>* ll_statements_ = nullptr;
 
   void check(antlr4::ParserRuleContext* ctx) {
     char here;
@@ -499,6 +515,51 @@ class DepthLimitedParser final : public P {
   const char* stack_base_;
 };
 
+
+/// The bail-out strategy of the SLL parse, which records the statement in
+/// which parsing failed: the innermost statement around the failing token,
+/// or, when it failed between the statements of a block (a missing '}'), the
+/// statement before it. A syntax error deep in a long block then costs LL
+/// prediction of that one statement, not of the whole block (a `gate` body
+/// left open for 225 lines took 0.3 s).
+class StatementBailStrategy final : public antlr4::BailErrorStrategy {
+ public:
+  void recover(antlr4::Parser* recognizer, std::exception_ptr e) override {
+    record(recognizer);
+    antlr4::BailErrorStrategy::recover(recognizer, e);
+  }
+  antlr4::Token* recoverInline(antlr4::Parser* recognizer) override {
+    record(recognizer);
+    return antlr4::BailErrorStrategy::recoverInline(recognizer);
+  }
+  /// The first token of the failing statement (kNone when the failure was
+  /// outside any statement).
+  std::size_t failed_statement = kNone;
+  static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+
+ private:
+  void record(antlr4::Parser* recognizer) {
+    failed_statement = kNone;
+    for (antlr4::ParserRuleContext* c = recognizer->getContext(); c;
+         c = static_cast<antlr4::ParserRuleContext*>(c->parent)) {
+      const std::size_t rule = c->getRuleIndex();
+      if (rule == P::RuleStatementOrScope) {
+        failed_statement = c->getStart()->getTokenIndex();
+        return;
+      }
+      if (rule == P::RuleScope || rule == P::RuleProgram) {
+        // Between statements: the one before may have been mispredicted.
+        for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) {
+          auto* child = dynamic_cast<antlr4::ParserRuleContext*>(*it);
+          if (child && child->getRuleIndex() == P::RuleStatementOrScope) {
+            failed_statement = child->getStart()->getTokenIndex();
+            return;
+          }
+        }
+      }
+    }
+  }
+};
 
 /// The lexer's default-channel tokens. A CommonTokenStream hides the
 /// comments (channel HIDDEN) from the parser, but an UnbufferedTokenStream
@@ -609,7 +670,8 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   if (!ll_mode_) {
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
         antlr4::atn::PredictionMode::SLL);
-    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    auto bail = std::make_shared<StatementBailStrategy>();
+    parser.setErrorHandler(bail);
     std::size_t statement_start = 0;
     try {
       if (pf->tokens->LA(1) == qforge_antlr::qasm3Lexer::OPENQASM) {
@@ -630,23 +692,43 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         }
         if (!s || pf->listener->any) {
           // SLL prediction could not decide this statement, or it has a
-          // syntax error: parse it once more with full LL prediction (still
-          // bailing out), and only when that fails too re-parse everything
-          // in LL mode for the exact errors. Statements SLL cannot decide
-          // are common enough (dnn_n2.qasm of QASMBench has them) that
-          // falling back for the whole file made such files ten times slower.
+          // syntax error: parse it once more, with full LL prediction in the
+          // inner statement that failed (still bailing out), and only when
+          // that statement fails again re-parse everything in LL mode for
+          // the exact errors. Statements SLL cannot decide are common enough
+          // (dnn_n2.qasm of QASMBench has them) that falling back for the
+          // whole file made such files ten times slower.
           if (pf->listener->lexer_error) throw RetryWithLL{file->path, statement_start};
           pf->listener->any = false;
-          pf->tokens->seek(statement_start);
-          auto* sim = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
-          sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
-          s = nullptr;
-          try {
-            s = parser.statementOrScope();
-          } catch (const antlr4::ParseCancellationException&) {
+          auto& dlp = static_cast<DepthLimitedParser&>(parser);
+          std::vector<std::size_t> ll_statements;
+          dlp.predict_statements_with_ll(&ll_statements);
+          // Past a few inner statements that SLL cannot decide, LL predicts
+          // the whole statement (each retry parses it again).
+          constexpr std::size_t kMaxInnerRetries = 8;
+          while (!s || pf->listener->any) {
+            const std::size_t failed = !s && bail->failed_statement != StatementBailStrategy::kNone
+                                           ? bail->failed_statement
+                                           : statement_start;
+            auto marked = [&](std::size_t t) {
+              return std::find(ll_statements.begin(), ll_statements.end(), t) != ll_statements.end();
+            };
+            if (marked(failed) || marked(statement_start) || pf->listener->any) {
+              dlp.predict_statements_with_ll(nullptr);
+              throw RetryWithLL{file->path, std::min(failed, *std::min_element(ll_statements.begin(),
+                                                                                 ll_statements.end()))};
+            }
+            ll_statements.push_back(ll_statements.size() < kMaxInnerRetries ? failed : statement_start);
+            pf->tokens->seek(statement_start);
+            s = nullptr;
+            try {
+              s = parser.statementOrScope();
+            } catch (const antlr4::ParseCancellationException&) {
+            }
           }
-          sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
-          if (!s || pf->listener->any) throw RetryWithLL{file->path, statement_start};
+          dlp.predict_statements_with_ll(nullptr);
+          parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+              antlr4::atn::PredictionMode::SLL);
         }
         lower_top(s);
         if (!retain_trees_) parser.getTreeTracker().reset();
