@@ -12,6 +12,8 @@
 //     decide, the correct parse.
 #include "frontend_internal.hpp"
 
+#include "qforge/diagnostic_codes.hpp"
+
 namespace qforge::frontend_detail {
 
 std::shared_ptr<SourceFile> make_file(std::string text, const std::string& name, std::string path) {
@@ -90,6 +92,8 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
   bool lexer_error = false;  ///< a character no token starts with
   /// The index of the ';' that ends the statement of the last error.
   ssize_t last_error_end() const { return suppress_until_; }
+  /// Token indices from each error to the ';' that ends its statement.
+  std::vector<std::pair<ssize_t, ssize_t>> error_ranges;
 
   void syntaxError(antlr4::Recognizer* rec, antlr4::Token* bad, size_t line, size_t col,
                    const std::string& msg, std::exception_ptr ep) override {
@@ -202,6 +206,7 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     }
     // Follow-on errors up to the end of this statement are dropped.
     suppress_until_ = statement_end(index);
+    error_ranges.emplace_back(index, suppress_until_);
     if (no_viable && !at_eof) pending_ = e;
     else emit(e);
   }
@@ -442,6 +447,11 @@ std::optional<SemanticError> prescan(const SourceFile& file) {
   return std::nullopt;
 }
 
+SemanticError too_many_errors(const SourceFile& file, const TooManySyntaxErrors& e) {
+  return SemanticError{SourceLoc{file.name, e.line, e.col}, "too many syntax errors: checking stops after " +
+                                                                std::to_string(kMaxSyntaxErrors) + " (a fixed limit)"};
+}
+
 /// The parser with a bound on how deeply its rules nest. ANTLR's parser
 /// recurses once per nested parenthesis, operator, block or statement; past
 /// some thousands of levels (measured: 4500 nested `if`s, 7900 parentheses
@@ -585,6 +595,59 @@ class DefaultChannelTokens final : public antlr4::TokenSource {
   antlr4::TokenSource* lexer_;
 };
 
+/// The next top-level statement, parsed with SLL prediction and bailing out
+/// (its tokens start at `statement_start`). When that fails, the inner
+/// statement where it failed is predicted with full LL (see
+/// StatementBailStrategy); RetryWithLL when it fails again, a syntax error.
+P::StatementOrScopeContext* parse_statement_sll(DepthLimitedParser& parser, antlr4::TokenStream& tokens,
+                                                StatementBailStrategy& bail, SyntaxErrors& listener,
+                                                const std::string& path, std::size_t statement_start) {
+  P::StatementOrScopeContext* s = nullptr;
+  try {
+    s = parser.statementOrScope();
+  } catch (const antlr4::ParseCancellationException&) {
+  }
+  if (!s || listener.any) {
+    // SLL prediction could not decide this statement, or it has a syntax
+    // error: parse it once more, with full LL prediction in the inner
+    // statement that failed (still bailing out), and only when that
+    // statement fails again re-parse everything in LL mode for the exact
+    // errors. Statements SLL cannot decide are common enough (dnn_n2.qasm of
+    // QASMBench has them) that falling back for the whole file made such
+    // files ten times slower.
+    if (listener.lexer_error) throw RetryWithLL{path, statement_start};
+    listener.any = false;
+    std::vector<std::size_t> ll_statements;
+    parser.predict_statements_with_ll(&ll_statements);
+    // Past a few inner statements that SLL cannot decide, LL predicts the
+    // whole statement (each retry parses it again).
+    constexpr std::size_t kMaxInnerRetries = 8;
+    while (!s || listener.any) {
+      const std::size_t failed =
+          !s && bail.failed_statement != StatementBailStrategy::kNone ? bail.failed_statement : statement_start;
+      auto marked = [&](std::size_t t) {
+        return std::find(ll_statements.begin(), ll_statements.end(), t) != ll_statements.end();
+      };
+      if (marked(failed) || marked(statement_start) || listener.any) {
+        parser.predict_statements_with_ll(nullptr);
+        std::size_t from = failed;
+        for (std::size_t t : ll_statements) from = std::min(from, t);
+        throw RetryWithLL{path, from};
+      }
+      ll_statements.push_back(ll_statements.size() < kMaxInnerRetries ? failed : statement_start);
+      tokens.seek(statement_start);
+      s = nullptr;
+      try {
+        s = parser.statementOrScope();
+      } catch (const antlr4::ParseCancellationException&) {
+      }
+    }
+    parser.predict_statements_with_ll(nullptr);
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  }
+  return s;
+}
+
 /// True when `text` may define gates or subroutines, whose parse trees (and
 /// tokens) must outlive their statement. Conservative: any `gate`/`def`
 /// keyword-like word counts, comments included.
@@ -685,51 +748,9 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         // The mark keeps this statement's tokens alive until it is lowered.
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         statement_start = pf->tokens->index();
-        P::StatementOrScopeContext* s = nullptr;
-        try {
-          s = parser.statementOrScope();
-        } catch (const antlr4::ParseCancellationException&) {
-        }
-        if (!s || pf->listener->any) {
-          // SLL prediction could not decide this statement, or it has a
-          // syntax error: parse it once more, with full LL prediction in the
-          // inner statement that failed (still bailing out), and only when
-          // that statement fails again re-parse everything in LL mode for
-          // the exact errors. Statements SLL cannot decide are common enough
-          // (dnn_n2.qasm of QASMBench has them) that falling back for the
-          // whole file made such files ten times slower.
-          if (pf->listener->lexer_error) throw RetryWithLL{file->path, statement_start};
-          pf->listener->any = false;
-          auto& dlp = static_cast<DepthLimitedParser&>(parser);
-          std::vector<std::size_t> ll_statements;
-          dlp.predict_statements_with_ll(&ll_statements);
-          // Past a few inner statements that SLL cannot decide, LL predicts
-          // the whole statement (each retry parses it again).
-          constexpr std::size_t kMaxInnerRetries = 8;
-          while (!s || pf->listener->any) {
-            const std::size_t failed = !s && bail->failed_statement != StatementBailStrategy::kNone
-                                           ? bail->failed_statement
-                                           : statement_start;
-            auto marked = [&](std::size_t t) {
-              return std::find(ll_statements.begin(), ll_statements.end(), t) != ll_statements.end();
-            };
-            if (marked(failed) || marked(statement_start) || pf->listener->any) {
-              dlp.predict_statements_with_ll(nullptr);
-              throw RetryWithLL{file->path, std::min(failed, *std::min_element(ll_statements.begin(),
-                                                                                 ll_statements.end()))};
-            }
-            ll_statements.push_back(ll_statements.size() < kMaxInnerRetries ? failed : statement_start);
-            pf->tokens->seek(statement_start);
-            s = nullptr;
-            try {
-              s = parser.statementOrScope();
-            } catch (const antlr4::ParseCancellationException&) {
-            }
-          }
-          dlp.predict_statements_with_ll(nullptr);
-          parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-              antlr4::atn::PredictionMode::SLL);
-        }
+        P::StatementOrScopeContext* s =
+            parse_statement_sll(static_cast<DepthLimitedParser&>(parser), *pf->tokens, *bail, *pf->listener,
+                                file->path, statement_start);
         lower_top(s);
         if (!retain_trees_) parser.getTreeTracker().reset();
         if (stream_tokens) pf->tokens->release(mark);
@@ -756,9 +777,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
       report(SemanticError{loc(e.at), nesting_message()});
       throw EndProgram{};
     } catch (const TooManySyntaxErrors& e) {
-      report(SemanticError{SourceLoc{file->name, e.line, e.col},
-                           "too many syntax errors: checking stops after " + std::to_string(kMaxSyntaxErrors) +
-                               " (a fixed limit)"});
+      report(too_many_errors(*file, e));
       throw EndProgram{};
     }
     pf->listener->flush();
@@ -773,6 +792,105 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   if (retain_trees_) kept_files_.push_back(pf);
   include_stack_.pop_back();
   current_file_ = saved_file;
+}
+
+ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& diags) {
+  ast::File out;
+  out.name = file->name;
+  auto error = [&](const SemanticError& e) {
+    out.has_errors = true;
+    Diagnostic d = make_diagnostic(file.get(), e);
+    d.code = diagnostic_code(d.severity, d.message);
+    diags.report(std::move(d));
+  };
+  if (auto bad = prescan(*file)) {
+    error(*bad);
+    return out;
+  }
+  // As lower_file: SLL prediction a statement at a time, and only when that
+  // fails the whole file again in LL mode, which reports the syntax errors.
+  // All tokens are kept (the comments become trivia); each statement's parse
+  // tree is freed once its syntax tree is built.
+  RetryWithLL retry;
+  for (bool ll : {false, true}) {
+    out.version.reset();
+    out.statements.clear();
+    antlr4::ANTLRInputStream input(file->text);
+    qforge_antlr::qasm3Lexer lexer(&input);
+    SyntaxErrors listener(*file, ll ? &diags : nullptr);
+    lexer.removeErrorListeners();
+    lexer.addErrorListener(&listener);
+    antlr4::CommonTokenStream tokens(&lexer);
+    DepthLimitedParser parser(&tokens);
+    parser.removeErrorListeners();
+    parser.addErrorListener(&listener);
+    AstBuilder builder(*file, tokens);
+    std::size_t statement_start = 0;
+    try {
+      if (!ll) {
+        parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+        auto bail = std::make_shared<StatementBailStrategy>();
+        parser.setErrorHandler(bail);
+        if (tokens.LA(1) == qforge_antlr::qasm3Lexer::OPENQASM) {
+          auto* v = parser.version();
+          if (listener.any) throw RetryWithLL{file->path, 0};
+          out.version = builder.version(v);
+        }
+        while (tokens.LA(1) != antlr4::Token::EOF) {
+          statement_start = tokens.index();
+          out.statements.push_back(
+              builder.statement(parse_statement_sll(parser, tokens, *bail, listener, file->path, statement_start)));
+          parser.getTreeTracker().reset();
+        }
+        if (listener.any) throw RetryWithLL{file->path, statement_start};
+      } else {
+        parser.predict_with_ll(retry.token, &listener);
+        P::ProgramContext* prog = parser.program();
+        listener.flush();
+        out.has_errors = listener.any;
+        if (auto* v = prog->version()) out.version = builder.version(v);
+        // The pieces ANTLR's recovery makes of a statement with an error,
+        // up to the ';' that ends it, become one Invalid node.
+        antlr4::Token* bad_first = nullptr;
+        antlr4::Token* bad_last = nullptr;
+        for (auto* s : prog->statementOrScope()) {
+          const auto a = static_cast<ssize_t>(s->getStart()->getTokenIndex());
+          const auto b = static_cast<ssize_t>(s->getStop()->getTokenIndex());
+          bool bad = AstBuilder::has_errors(s);
+          for (const auto& [e0, e1] : listener.error_ranges) bad = bad || (a <= e1 && b >= e0);
+          if (bad) {
+            if (!bad_first) bad_first = s->getStart();
+            bad_last = s->getStop();
+            continue;
+          }
+          if (bad_first) out.statements.push_back(builder.invalid(bad_first, bad_last));
+          bad_first = nullptr;
+          out.statements.push_back(builder.statement(s));
+        }
+        if (bad_first) out.statements.push_back(builder.invalid(bad_first, bad_last));
+      }
+    } catch (const RetryWithLL& r) {
+      retry = r;
+      continue;
+    } catch (const antlr4::ParseCancellationException&) {
+      retry = RetryWithLL{file->path, statement_start};
+      continue;
+    } catch (const NestingTooDeep& e) {
+      listener.flush();
+      error(SemanticError{SourceLoc{file->name, static_cast<uint32_t>(e.at->getLine()),
+                                    static_cast<uint32_t>(e.at->getCharPositionInLine()) + 1},
+                          nesting_message()});
+      out.statements.clear();
+      return out;
+    } catch (const TooManySyntaxErrors& e) {
+      error(too_many_errors(*file, e));
+      out.statements.clear();
+      return out;
+    }
+    builder.attach_trivia(out);
+    break;
+  }
+  return out;
 }
 
 void Lowerer::lower_include(P::IncludeStatementContext* ctx) {
