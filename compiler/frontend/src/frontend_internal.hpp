@@ -380,12 +380,17 @@ class AstBuilder {
     ast::Block* block;
     std::size_t first, last;  ///< its '{' and '}'
   };
+  struct CaseTokens {
+    ast::SwitchCase* item;
+    std::size_t first;  ///< its `case` or `default`
+  };
   const SourceFile& file_;
   antlr4::BufferedTokenStream& tokens_;
   bool ascii_;  ///< columns are byte offsets within a line
   Classifier kind_of_;
   std::vector<StmtTokens> statements_;  ///< inner statements before the ones around them
   std::vector<BlockTokens> blocks_;     ///< inner blocks before the ones around them
+  std::vector<CaseTokens> cases_;
   std::pair<std::size_t, std::size_t> version_tokens_{0, 0};
 };
 

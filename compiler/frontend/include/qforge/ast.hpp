@@ -321,7 +321,6 @@ struct SwitchCase {
   Block body;
   Span span;
   Trivia trivia;  ///< leading comments only (the others belong to the block or the switch)
-  std::size_t first_token = 0;  ///< used while the tree is built
 };
 
 struct Switch : Stmt {
