@@ -473,6 +473,75 @@ TEST(Ast, RefusedInputAsCompiling) {
       << diags.format();
 }
 
+// A statement that lacks its ';' gets one made up by ANTLR's recovery, which
+// is in no file: the statement is Invalid, up to the token before the next
+// statement, and keeps its comment.
+TEST(Ast, MadeUpTokensMakeInvalidStatements) {
+  const std::string source = R"(OPENQASM 3.0;
+qubit[2] q;
+h q[0] // c1
+cx q[0], q[1];
+// c2
+x q[1];
+)";
+  DiagnosticSink diags;
+  ast::File file = ast::parse_source(source, "test.qasm", diags);
+  EXPECT_EQ(ast::dump(file), R"(File test.qasm (errors)
+  Version 3.0 [1:1-1:14 @0-13]
+  QuantumDecl [2:1-2:12 @14-25]
+    type qubit [2:1-2:9 @14-22]
+      size Literal 2 [2:7-2:8 @20-21]
+    name 'q' [2:10-2:11 @23-24]
+  Invalid [3:1-4:15 @26-53]
+    interior comment // c1 [3:8-3:13 @33-38]
+  GateCall [6:1-6:8 @60-67]
+    leading comment // c2 [5:1-5:6 @54-59]
+    name 'x' [6:1-6:2 @60-61]
+    qubit Identifier 'q' [6:3-6:7 @62-66]
+      name 'q' [6:3-6:4 @62-63]
+      index [6:4-6:7 @63-66]
+        item Literal 1 [6:5-6:6 @64-65]
+)");
+  EXPECT_EQ(diags.format(), R"(test.qasm:3:7: error: expected ';' at the end of the statement
+    h q[0] // c1
+          ^
+)");
+  EXPECT_EQ(diags.format(), diagnostics_of(source));
+}
+
+// Found by fuzzing: a statement that recovery stopped before its first token
+// has no last token (a null pointer was read).
+TEST(Ast, StatementWithoutTokensAfterAByteOrderMark) {
+  const std::string source =
+      "\xef\xbb\xbf""QFT and measure, version 1\n"
+      "include \"stdgates.inc\";\n"
+      "\n"
+      "qubit[4] q;\n"
+      "bit[4] c;\n"
+      "reset q;\n"
+      "h q;\n"
+      "barrier q;\n"
+      "h q[0];\n"
+      "c[0] = measur1_000e q[0];\n"
+      "if(int[4](c) == 1) { rz(pi / 2) q[1]; }\n"
+      "h q[1];\n"
+      "c[1] = measure q[1];\n"
+      "if(int[4](c) == 1){ rz(pi / 4) q[2]; }\n"
+      "if(int[4](c) == 2){ rz(pi / 2) q[2]; }\n"
+      "if(int2 + pi / 8) q[3];\n"
+      "if(int[4](c) == 6) rz(pi / 2+ pi / 4) q[3];\n"
+      "if(int[4](c) == 7) rz(pi / 2 + pi / 4 + pi / 8) q[3];\n"
+      "h q[3];\n"
+      "c[3] = measure q[3];\n"
+      "";
+  DiagnosticSink diags;
+  ast::File file = ast::parse_source(source, "test.qasm", diags);
+  EXPECT_TRUE(file.has_errors);
+  ASSERT_FALSE(file.statements.empty());
+  EXPECT_EQ(file.statements[0]->kind, ast::StmtKind::Invalid);
+  EXPECT_EQ(diags.format(), diagnostics_of(source));
+}
+
 // ---------------------------------------------------------------- every file
 
 namespace fs = std::filesystem;

@@ -95,7 +95,7 @@ ast::Span AstBuilder::span(antlr4::Token* first, antlr4::Token* last) const {
   return s;
 }
 
-ast::Span AstBuilder::span(antlr4::ParserRuleContext* ctx) const { return span(ctx->getStart(), ctx->getStop()); }
+ast::Span AstBuilder::span(antlr4::ParserRuleContext* ctx) const { return span(ctx->getStart(), last_token(ctx)); }
 
 ast::Identifier AstBuilder::identifier(antlr4::tree::TerminalNode* t) const {
   return ast::Identifier{t->getText(), span(t->getSymbol(), t->getSymbol())};
@@ -348,15 +348,16 @@ void AstBuilder::block(antlr4::ParserRuleContext* scope, ast::Block& out) {
   out.span = span(scope);
   for (auto* c : scope->children)
     if (auto* s = rule(c)) out.statements.push_back(statement(s));
-  blocks_.push_back(BlockTokens{&out, scope->getStart()->getTokenIndex(), scope->getStop()->getTokenIndex()});
+  blocks_.push_back(BlockTokens{&out, scope->getStart()->getTokenIndex(), last_token(scope)->getTokenIndex()});
 }
 
 ast::StmtPtr AstBuilder::body(antlr4::ParserRuleContext* statement_or_scope) { return statement(statement_or_scope); }
 
 bool AstBuilder::has_errors(antlr4::tree::ParseTree* t) {
-  if (dynamic_cast<antlr4::tree::ErrorNode*>(t)) return true;
+  if (auto* term = terminal(t))  // a token skipped, or one recovery made up
+    return typeid(*t) == typeid(antlr4::tree::ErrorNodeImpl) ||
+           term->getSymbol()->getTokenIndex() == INVALID_INDEX;
   auto* r = rule(t);
-  if (!r) return false;
   if (r->exception) return true;
   for (auto* c : r->children)
     if (has_errors(c)) return true;
@@ -366,16 +367,15 @@ bool AstBuilder::has_errors(antlr4::tree::ParseTree* t) {
 ast::StmtPtr AstBuilder::statement(antlr4::ParserRuleContext* ctx) {
   ast::StmtPtr s = build(ctx);
   s->span = span(ctx);
-  statements_.push_back(StmtTokens{s.get(), ctx->getStart()->getTokenIndex(), ctx->getStop()->getTokenIndex()});
+  statements_.push_back(StmtTokens{s.get(), ctx->getStart()->getTokenIndex(), last_token(ctx)->getTokenIndex()});
   return s;
 }
 
 ast::StmtPtr AstBuilder::invalid(antlr4::Token* first, antlr4::Token* last) {
   auto s = std::make_unique<ast::Stmt>(ast::StmtKind::Invalid);
   s->span = span(first, last);
-  statements_.push_back(StmtTokens{s.get(), first->getTokenIndex(), std::max(first, last, [](auto* x, auto* y) {
-                                                                      return x->getTokenIndex() < y->getTokenIndex();
-                                                                    })->getTokenIndex()});
+  statements_.push_back(
+      StmtTokens{s.get(), first->getTokenIndex(), std::max(first->getTokenIndex(), last->getTokenIndex())});
   return s;
 }
 
@@ -692,7 +692,7 @@ ast::Version AstBuilder::version(antlr4::ParserRuleContext* ctx) {
   ast::Version v;
   v.span = span(ctx);
   v.number = ctx->children.size() > 1 ? ctx->children[1]->getText() : std::string();
-  version_tokens_ = {ctx->getStart()->getTokenIndex(), ctx->getStop()->getTokenIndex()};
+  version_tokens_ = {ctx->getStart()->getTokenIndex(), last_token(ctx)->getTokenIndex()};
   return v;
 }
 

@@ -336,6 +336,14 @@ struct ParsedFile {
 
 // ---------------------------------------------------------------- syntax tree
 
+/// The last token of `ctx`: its start when it has none (a rule that matched
+/// nothing, or stopped by a syntax error before its first token).
+inline antlr4::Token* last_token(antlr4::ParserRuleContext* ctx) {
+  antlr4::Token* stop = ctx->getStop();
+  antlr4::Token* start = ctx->getStart();
+  return !stop || stop->getTokenIndex() < start->getTokenIndex() ? start : stop;
+}
+
 /// Builds the syntax tree (qforge/ast.hpp) of one file from its parse tree,
 /// one top-level statement at a time (ast_build.cpp); `tokens` must keep all
 /// the file's tokens, comments included, until attach_trivia.

@@ -619,6 +619,10 @@ P::StatementOrScopeContext* parse_statement_sll(DepthLimitedParser& parser, antl
     listener.any = false;
     std::vector<std::size_t> ll_statements;
     parser.predict_statements_with_ll(&ll_statements);
+    struct Reset {
+      DepthLimitedParser& p;
+      ~Reset() { p.predict_statements_with_ll(nullptr); }
+    } reset{parser};
     // Past a few inner statements that SLL cannot decide, LL predicts the
     // whole statement (each retry parses it again).
     constexpr std::size_t kMaxInnerRetries = 8;
@@ -628,21 +632,20 @@ P::StatementOrScopeContext* parse_statement_sll(DepthLimitedParser& parser, antl
       auto marked = [&](std::size_t t) {
         return std::find(ll_statements.begin(), ll_statements.end(), t) != ll_statements.end();
       };
-      if (marked(failed) || marked(statement_start) || listener.any) {
-        parser.predict_statements_with_ll(nullptr);
+      if (marked(failed) || marked(statement_start) || listener.lexer_error) {
         std::size_t from = failed;
         for (std::size_t t : ll_statements) from = std::min(from, t);
         throw RetryWithLL{path, from};
       }
       ll_statements.push_back(ll_statements.size() < kMaxInnerRetries ? failed : statement_start);
       tokens.seek(statement_start);
+      listener.any = false;
       s = nullptr;
       try {
         s = parser.statementOrScope();
       } catch (const antlr4::ParseCancellationException&) {
       }
     }
-    parser.predict_statements_with_ll(nullptr);
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
   }
   return s;
@@ -850,24 +853,30 @@ ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& 
         out.has_errors = listener.any;
         if (auto* v = prog->version()) out.version = builder.version(v);
         // The pieces ANTLR's recovery makes of a statement with an error,
-        // up to the ';' that ends it, become one Invalid node.
+        // up to the ';' that ends it, become one Invalid node, which ends
+        // at the last token before the next statement (recovery may have
+        // made up tokens that are in no file).
+        auto before = [&](std::size_t index) {
+          while (index > 0)
+            if (tokens.get(--index)->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return tokens.get(index);
+          return tokens.get(0);
+        };
         antlr4::Token* bad_first = nullptr;
-        antlr4::Token* bad_last = nullptr;
         for (auto* s : prog->statementOrScope()) {
           const auto a = static_cast<ssize_t>(s->getStart()->getTokenIndex());
-          const auto b = static_cast<ssize_t>(s->getStop()->getTokenIndex());
+          const auto b = static_cast<ssize_t>(last_token(s)->getTokenIndex());
           bool bad = AstBuilder::has_errors(s);
           for (const auto& [e0, e1] : listener.error_ranges) bad = bad || (a <= e1 && b >= e0);
           if (bad) {
             if (!bad_first) bad_first = s->getStart();
-            bad_last = s->getStop();
             continue;
           }
-          if (bad_first) out.statements.push_back(builder.invalid(bad_first, bad_last));
+          if (bad_first) out.statements.push_back(builder.invalid(bad_first, before(s->getStart()->getTokenIndex())));
           bad_first = nullptr;
           out.statements.push_back(builder.statement(s));
         }
-        if (bad_first) out.statements.push_back(builder.invalid(bad_first, bad_last));
+        tokens.fill();
+        if (bad_first) out.statements.push_back(builder.invalid(bad_first, before(tokens.size() - 1)));
       }
     } catch (const RetryWithLL& r) {
       retry = r;
