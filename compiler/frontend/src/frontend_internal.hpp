@@ -4,7 +4,10 @@
 //               and the semantic errors they raise;
 //   lower.cpp   statements to IR operations: declarations, gate calls with
 //               their modifiers, measurements, control flow, subroutines;
-//   frontend.cpp  the public API (compile_source, compile_file, bindings).
+//   frontend.cpp  the public API (compile_source, compile_file, bindings);
+//   ast_build.cpp the syntax tree of qforge/ast.hpp from the parse tree, with
+//               the comments as trivia (parsed by parse_to_ast in parse.cpp;
+//               checking and lowering do not use it yet).
 // One Lowerer object walks a program; its member functions live in the file
 // of their concern.
 #pragma once

@@ -5,11 +5,13 @@
 //  1. SLL prediction with a bail-out error strategy, one statement at a time;
 //     each statement is lowered and its parse tree freed at once (unless the
 //     program defines gates or subroutines, whose bodies are walked again at
-//     every call and so must stay alive).
-//  2. Only when step 1 fails anywhere, the whole compilation restarts in full
-//     LL mode with ANTLR's recovering error strategy, which gives exact
-//     syntax errors (all of them) or, for the rare program SLL cannot
-//     decide, the correct parse.
+//     every call and so must stay alive). A statement that fails is parsed
+//     again with full LL prediction in the inner statement where it failed.
+//  2. Only when that fails too, the whole compilation restarts in LL mode
+//     with ANTLR's recovering error strategy, which gives exact syntax errors
+//     (all of them); full LL prediction is used from the failed statement to
+//     the end of the first error's statement.
+// parse_to_ast parses a file to its syntax tree the same way.
 #include "frontend_internal.hpp"
 
 #include "qforge/diagnostic_codes.hpp"
