@@ -542,6 +542,31 @@ TEST(Ast, StatementWithoutTokensAfterAByteOrderMark) {
   EXPECT_EQ(diags.format(), diagnostics_of(source));
 }
 
+// A left-leaning chain of operators is as deep as it is long, and no nesting
+// limit bounds it: the tree is built, freed and dumped without recursing
+// down it (300,000 terms overflowed the stack).
+TEST(Ast, LongOperatorChainsDoNotRecurse) {
+  std::string source = "OPENQASM 3.0;\nqubit q;\nrx(1";
+  for (int i = 0; i < 300000; ++i) source += i < 150000 ? "[0]" : "+1";
+  source += ") q;\n";
+  DiagnosticSink diags;
+  {
+    ast::File file = ast::parse_source(source, "test.qasm", diags);
+    EXPECT_EQ(diags.format(), "");
+    ASSERT_EQ(file.statements.size(), 2u);
+    const auto& call = static_cast<const ast::GateCall&>(*file.statements[1]);
+    ASSERT_EQ(call.params.size(), 1u);
+    std::size_t depth = 0;
+    const ast::Expr* e = call.params[0].get();
+    for (; e->kind == ast::Expr::Kind::Binary || e->kind == ast::Expr::Kind::Index; e = e->operands[0].get()) ++depth;
+    EXPECT_EQ(depth, 300000u);
+    EXPECT_EQ(e->text, "1");
+    const std::string dumped = ast::dump(file);
+    EXPECT_NE(dumped.find("... (deeper levels not shown)"), std::string::npos);
+    EXPECT_LT(dumped.size(), 100000u);
+  }
+}
+
 // ---------------------------------------------------------------- every file
 
 namespace fs = std::filesystem;

@@ -11,7 +11,19 @@
 namespace qforge::ast {
 
 Expr::Expr() = default;
-Expr::~Expr() = default;
+// A left-leaning chain (a + b + c ..., a[0][1] ...) is as deep as it has
+// operators, which no nesting limit bounds: it is freed in a loop, not by
+// recursion.
+Expr::~Expr() {
+  std::vector<ExprPtr> pending;
+  for (auto& o : operands) pending.push_back(std::move(o));
+  while (!pending.empty()) {
+    ExprPtr e = std::move(pending.back());
+    pending.pop_back();
+    if (e)
+      for (auto& o : e->operands) pending.push_back(std::move(o));
+  }
+}
 Expr::Expr(Expr&&) noexcept = default;
 Expr& Expr::operator=(Expr&&) noexcept = default;
 
@@ -275,23 +287,38 @@ ast::ExprPtr AstBuilder::expr(antlr4::ParserRuleContext* ctx) {
       e->operands.push_back(expr(rule(ch[1])));
       return e;
     }
-    case NodeKind::Binary: {
-      auto e = node(K::Binary, ctx);
-      e->operands.push_back(expr(rule(ch[0])));
-      e->text = ch[1]->getText();
-      e->operands.push_back(expr(rule(ch[2])));
-      return e;
+    case NodeKind::Binary:
+    case NodeKind::Index: {
+      // A left-leaning chain is built in a loop (see Expr::~Expr).
+      std::vector<antlr4::ParserRuleContext*> spine{ctx};
+      for (;;) {
+        auto* lhs = rule(spine.back()->children[0]);
+        const NodeKind k = kind_of_(lhs);
+        if (k != NodeKind::Binary && k != NodeKind::Index) break;
+        spine.push_back(lhs);
+      }
+      ast::ExprPtr acc = expr(rule(spine.back()->children[0]));
+      for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+        const auto& c = (*it)->children;
+        if (kind_of_(*it) == NodeKind::Binary) {
+          auto e = node(K::Binary, *it);
+          e->operands.push_back(std::move(acc));
+          e->text = c[1]->getText();
+          e->operands.push_back(expr(rule(c[2])));
+          acc = std::move(e);
+        } else {
+          auto e = node(K::Index, *it);
+          e->operands.push_back(std::move(acc));
+          e->indices.push_back(index_op(rule(c[1])));
+          acc = std::move(e);
+        }
+      }
+      return acc;
     }
     case NodeKind::Unary: {
       auto e = node(K::Unary, ctx);
       e->text = ch[0]->getText();
       e->operands.push_back(expr(rule(ch[1])));
-      return e;
-    }
-    case NodeKind::Index: {
-      auto e = node(K::Index, ctx);
-      e->operands.push_back(expr(rule(ch[0])));
-      e->indices.push_back(index_op(rule(ch[1])));
       return e;
     }
     case NodeKind::Call: {
@@ -353,14 +380,20 @@ void AstBuilder::block(antlr4::ParserRuleContext* scope, ast::Block& out) {
 
 ast::StmtPtr AstBuilder::body(antlr4::ParserRuleContext* statement_or_scope) { return statement(statement_or_scope); }
 
-bool AstBuilder::has_errors(antlr4::tree::ParseTree* t) {
-  if (auto* term = terminal(t))  // a token skipped, or one recovery made up
-    return typeid(*t) == typeid(antlr4::tree::ErrorNodeImpl) ||
-           term->getSymbol()->getTokenIndex() == INVALID_INDEX;
-  auto* r = rule(t);
-  if (r->exception) return true;
-  for (auto* c : r->children)
-    if (has_errors(c)) return true;
+bool AstBuilder::has_errors(antlr4::tree::ParseTree* root) {
+  // A loop, not recursion: left-leaning expressions make deep trees.
+  std::vector<antlr4::tree::ParseTree*> pending{root};
+  while (!pending.empty()) {
+    antlr4::tree::ParseTree* t = pending.back();
+    pending.pop_back();
+    if (auto* term = terminal(t)) {  // a token skipped, or one recovery made up
+      if (typeid(*t) == typeid(antlr4::tree::ErrorNodeImpl) || term->getSymbol()->getTokenIndex() == INVALID_INDEX)
+        return true;
+      continue;
+    }
+    if (static_cast<antlr4::ParserRuleContext*>(t)->exception) return true;
+    pending.insert(pending.end(), t->children.begin(), t->children.end());
+  }
   return false;
 }
 
@@ -867,6 +900,16 @@ class Dumper {
   void line(int depth, const std::string& what, const Span& s) {
     out += std::string(2 * depth, ' ') + what + " [" + at(s) + "]\n";
   }
+  /// False past kMaxDepth levels, which are summarised in one line: a
+  /// left-leaning expression is as deep as it has operators.
+  bool shown(int depth) {
+    if (depth <= kMaxDepth) return true;
+    if (!cut_) out += std::string(2 * depth, ' ') + "... (deeper levels not shown)\n";
+    cut_ = true;
+    return false;
+  }
+  static constexpr int kMaxDepth = 100;
+  bool cut_ = false;
   void ident(int depth, const std::string& role, const Identifier& id) {
     if (!id.name.empty()) line(depth, role + " '" + id.name + "'", id.span);
   }
@@ -891,7 +934,8 @@ class Dumper {
     for (const auto& e : es) expr(depth, role, e.get());
   }
   void expr(int depth, const std::string& role, const Expr* e) {
-    if (!e) return;
+    if (!e || !shown(depth)) return;
+    cut_ = false;
     std::string what = role + " " + expr_name(e->kind);
     if (!e->text.empty()) what += " " + e->text;
     if (!e->name.name.empty()) what += " '" + e->name.name + "'";
@@ -915,6 +959,8 @@ class Dumper {
     comments(depth + 1, "closing", b.closing_comments);
   }
   void stmt(int depth, const Stmt& s) {
+    if (!shown(depth)) return;
+    cut_ = false;
     line(depth, kind_name(s.kind), s.span);
     const int d = depth + 1;
     trivia(d, s.trivia);
