@@ -114,9 +114,9 @@ SourceLoc word_end(const SourceLoc& at, const std::string& line) {
   return end;
 }
 
-void Lowerer::report(const SemanticError& e) {
+Diagnostic make_diagnostic(const SourceFile* file, const SemanticError& e) {
   std::string line;
-  if (current_file_ && e.loc.file == current_file_->name) line = current_file_->line(e.loc.line);
+  if (file && e.loc.file == file->name) line = file->line(e.loc.line);
   Diagnostic d;
   d.severity = Severity::Error;
   d.loc = e.loc;
@@ -125,11 +125,12 @@ void Lowerer::report(const SemanticError& e) {
   d.related = e.related;
   // A related place in this file gets the word there as its range.
   for (auto& r : d.related)
-    if (r.end.line == 0 && current_file_ && r.loc.file == current_file_->name)
-      r.end = word_end(r.loc, current_file_->line(r.loc.line));
+    if (r.end.line == 0 && file && r.loc.file == file->name) r.end = word_end(r.loc, file->line(r.loc.line));
   d.source_line = std::move(line);
-  diags_.report(std::move(d));
+  return d;
 }
+
+void Lowerer::report(const SemanticError& e) { diags_.report(make_diagnostic(current_file_, e)); }
 
 void Lowerer::warn(antlr4::ParserRuleContext* at, const std::string& msg) {
   if (!warned_.insert(msg).second) return;  // each warning once per compilation

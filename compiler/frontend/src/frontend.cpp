@@ -82,17 +82,20 @@ Circuit compile_source(const std::string& source, const std::string& filename, c
   return c;
 }
 
+bool frontend_detail::read_source(const std::string& path, std::string& text, DiagnosticSink& diags) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec) && read_text(path, text)) return true;
+  Diagnostic d;
+  d.loc = SourceLoc{std::make_shared<const std::string>(path), 0, 0};
+  d.message = fs::exists(path, ec) ? "cannot read file" : "no such file";
+  d.code = "QF6002";
+  diags.report(std::move(d));
+  return false;
+}
+
 Circuit compile_file(const std::string& path, const CompileOptions& options, DiagnosticSink& diags) {
   std::string text;
-  std::error_code ec;
-  if (fs::is_directory(path, ec) || !read_text(path, text)) {
-    Diagnostic d;
-    d.loc = SourceLoc{std::make_shared<const std::string>(path), 0, 0};
-    d.message = fs::exists(path, ec) ? "cannot read file" : "no such file";
-    d.code = "QF6002";
-    diags.report(std::move(d));
-    return Circuit{};
-  }
+  if (!read_source(path, text, diags)) return Circuit{};
   return compile_source(text, path, options, diags);
 }
 

@@ -4,11 +4,15 @@
 //               and the semantic errors they raise;
 //   lower.cpp   statements to IR operations: declarations, gate calls with
 //               their modifiers, measurements, control flow, subroutines;
-//   frontend.cpp  the public API (compile_source, compile_file, bindings).
+//   frontend.cpp  the public API (compile_source, compile_file, bindings);
+//   ast_build.cpp the syntax tree of qforge/ast.hpp from the parse tree, with
+//               the comments as trivia (parsed by parse_to_ast in parse.cpp;
+//               checking and lowering do not use it yet).
 // One Lowerer object walks a program; its member functions live in the file
 // of their concern.
 #pragma once
 
+#include "qforge/ast.hpp"
 #include "qforge/frontend.hpp"
 
 #include "library.hpp"
@@ -261,6 +265,8 @@ struct SourceFile {
 
 std::shared_ptr<SourceFile> make_file(std::string text, const std::string& name, std::string path);
 bool read_text(const std::string& path, std::string& out);
+/// Read `path` as compile_file does; false (reported) when it cannot be read.
+bool read_source(const std::string& path, std::string& text, DiagnosticSink& diags);
 
 class SyntaxErrors;
 
@@ -330,6 +336,80 @@ struct ParsedFile {
   std::unique_ptr<SyntaxErrors> listener;
   ~ParsedFile();  // in parse.cpp, where SyntaxErrors is complete
 };
+
+// ---------------------------------------------------------------- syntax tree
+
+/// The last token of `ctx`: its start when it has none (a rule that matched
+/// nothing, or stopped by a syntax error before its first token).
+inline antlr4::Token* last_token(antlr4::ParserRuleContext* ctx) {
+  antlr4::Token* stop = ctx->getStop();
+  antlr4::Token* start = ctx->getStart();
+  return !stop || stop->getTokenIndex() < start->getTokenIndex() ? start : stop;
+}
+
+/// Builds the syntax tree (qforge/ast.hpp) of one file from its parse tree,
+/// one top-level statement at a time (ast_build.cpp); `tokens` must keep all
+/// the file's tokens, comments included, until attach_trivia.
+class AstBuilder {
+ public:
+  AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream& tokens);
+  ast::StmtPtr statement(antlr4::ParserRuleContext* statement_or_scope);
+  /// Statements with syntax errors, from token `first` to `last`: their span only.
+  ast::StmtPtr invalid(antlr4::Token* first, antlr4::Token* last);
+  ast::Version version(antlr4::ParserRuleContext* version);
+  /// Give every comment of the file to its statement, block or file (see
+  /// ast::Trivia); call once, after the last statement.
+  void attach_trivia(ast::File& file);
+  /// True when the parse tree has a syntax error in it.
+  static bool has_errors(antlr4::tree::ParseTree* t);
+
+ private:
+  ast::StmtPtr build(antlr4::ParserRuleContext* ctx);
+  ast::StmtPtr kind(antlr4::ParserRuleContext* ctx);
+  ast::StmtPtr body(antlr4::ParserRuleContext* statement_or_scope);
+  void block(antlr4::ParserRuleContext* scope, ast::Block& out);
+  ast::Type type(antlr4::ParserRuleContext* ctx);
+  ast::ExprPtr designator(antlr4::ParserRuleContext* ctx);
+  ast::ExprPtr expr(antlr4::ParserRuleContext* ctx);
+  ast::ExprPtr any_expr(antlr4::ParserRuleContext* ctx);
+  ast::ExprPtr operand(antlr4::ParserRuleContext* ctx);
+  ast::ExprPtr node(ast::Expr::Kind kind, antlr4::ParserRuleContext* ctx);
+  std::vector<ast::ExprPtr> expressions(antlr4::ParserRuleContext* list);
+  std::vector<ast::ExprPtr> operands(antlr4::ParserRuleContext* list);
+  ast::IndexOp index_op(antlr4::ParserRuleContext* ctx);
+  ast::Identifier identifier(antlr4::tree::TerminalNode* t) const;
+  ast::Span span(antlr4::ParserRuleContext* ctx) const;
+  ast::Span span(antlr4::Token* first, antlr4::Token* last) const;
+  std::size_t byte_of(uint32_t line, uint32_t col) const;
+  ast::Comment comment(std::size_t token_index) const;
+
+  struct StmtTokens {
+    ast::Stmt* stmt;
+    std::size_t first, last;
+  };
+  struct BlockTokens {
+    ast::Block* block;
+    std::size_t first, last;  ///< its '{' and '}'
+  };
+  struct CaseTokens {
+    ast::SwitchCase* item;
+    std::size_t first;  ///< its `case` or `default`
+  };
+  const SourceFile& file_;
+  antlr4::BufferedTokenStream& tokens_;
+  bool ascii_;  ///< columns are byte offsets within a line
+  Classifier kind_of_;
+  std::vector<StmtTokens> statements_;  ///< inner statements before the ones around them
+  std::vector<BlockTokens> blocks_;     ///< inner blocks before the ones around them
+  std::vector<CaseTokens> cases_;
+  std::pair<std::size_t, std::size_t> version_tokens_{0, 0};
+};
+
+/// Parse `file` to its syntax tree (parse.cpp; see ast::parse_source).
+ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& diags);
+
+/// A semantic error as a diagnostic, with the source line when it is in `file`.
+Diagnostic make_diagnostic(const SourceFile* file, const SemanticError& e);
 
 // ---------------------------------------------------------------- lowering
 

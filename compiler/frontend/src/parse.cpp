@@ -5,12 +5,16 @@
 //  1. SLL prediction with a bail-out error strategy, one statement at a time;
 //     each statement is lowered and its parse tree freed at once (unless the
 //     program defines gates or subroutines, whose bodies are walked again at
-//     every call and so must stay alive).
-//  2. Only when step 1 fails anywhere, the whole compilation restarts in full
-//     LL mode with ANTLR's recovering error strategy, which gives exact
-//     syntax errors (all of them) or, for the rare program SLL cannot
-//     decide, the correct parse.
+//     every call and so must stay alive). A statement that fails is parsed
+//     again with full LL prediction in the inner statement where it failed.
+//  2. Only when that fails too, the whole compilation restarts in LL mode
+//     with ANTLR's recovering error strategy, which gives exact syntax errors
+//     (all of them); full LL prediction is used from the failed statement to
+//     the end of the first error's statement.
+// parse_to_ast parses a file to its syntax tree the same way.
 #include "frontend_internal.hpp"
+
+#include "qforge/diagnostic_codes.hpp"
 
 namespace qforge::frontend_detail {
 
@@ -90,6 +94,8 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
   bool lexer_error = false;  ///< a character no token starts with
   /// The index of the ';' that ends the statement of the last error.
   ssize_t last_error_end() const { return suppress_until_; }
+  /// Token indices from each error to the ';' that ends its statement.
+  std::vector<std::pair<ssize_t, ssize_t>> error_ranges;
 
   void syntaxError(antlr4::Recognizer* rec, antlr4::Token* bad, size_t line, size_t col,
                    const std::string& msg, std::exception_ptr ep) override {
@@ -202,6 +208,7 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
     }
     // Follow-on errors up to the end of this statement are dropped.
     suppress_until_ = statement_end(index);
+    error_ranges.emplace_back(index, suppress_until_);
     if (no_viable && !at_eof) pending_ = e;
     else emit(e);
   }
@@ -442,6 +449,11 @@ std::optional<SemanticError> prescan(const SourceFile& file) {
   return std::nullopt;
 }
 
+SemanticError too_many_errors(const SourceFile& file, const TooManySyntaxErrors& e) {
+  return SemanticError{SourceLoc{file.name, e.line, e.col}, "too many syntax errors: checking stops after " +
+                                                                std::to_string(kMaxSyntaxErrors) + " (a fixed limit)"};
+}
+
 /// The parser with a bound on how deeply its rules nest. ANTLR's parser
 /// recurses once per nested parenthesis, operator, block or statement; past
 /// some thousands of levels (measured: 4500 nested `if`s, 7900 parentheses
@@ -460,12 +472,12 @@ class DepthLimitedParser final : public P {
   void enterRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
     P::enterRule(ctx, state, rule);
     check(ctx);
-    if (errors_) choose_prediction();
+    if (errors_ || ll_statements_) choose_prediction();
   }
   void enterRecursionRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule, int precedence) override {
     P::enterRecursionRule(ctx, state, rule, precedence);
     check(ctx);
-    if (errors_) choose_prediction();
+    if (errors_ || ll_statements_) choose_prediction();
   }
   /// Predict with LL only where it can matter: from token `ll_from` (the
   /// statement where SLL prediction failed; everything before it parsed
@@ -477,9 +489,24 @@ class DepthLimitedParser final : public P {
     ll_from_ = ll_from;
     errors_ = errors;
   }
+  /// In SLL mode: predict with LL inside the statements that start at these
+  /// token indices (the ones where SLL prediction failed), SLL elsewhere.
+  void predict_statements_with_ll(const std::vector<std::size_t>* starts) { ll_statements_ = starts; }
 
  private:
   void choose_prediction() {
+    if (ll_statements_) {
+      bool ll = false;
+      for (antlr4::tree::ParseTree* t = getContext(); t && !ll; t = t->parent) {
+        auto* r = static_cast<antlr4::ParserRuleContext*>(t);
+        if (r->getRuleIndex() != P::RuleStatementOrScope) continue;
+        ll = std::find(ll_statements_->begin(), ll_statements_->end(), r->getStart()->getTokenIndex()) !=
+             ll_statements_->end();
+      }
+      getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+          ll ? antlr4::atn::PredictionMode::LL : antlr4::atn::PredictionMode::SLL);
+      return;
+    }
     const auto i = static_cast<ssize_t>(getTokenStream()->index());
     const bool sll = i < static_cast<ssize_t>(ll_from_) || (errors_->any && i > errors_->last_error_end());
     getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
@@ -487,6 +514,7 @@ class DepthLimitedParser final : public P {
   }
   std::size_t ll_from_ = 0;
   const SyntaxErrors* errors_ = nullptr;
+  const std::vector<std::size_t>* ll_statements_ = nullptr;
 
   void check(antlr4::ParserRuleContext* ctx) {
     char here;
@@ -499,6 +527,51 @@ class DepthLimitedParser final : public P {
   const char* stack_base_;
 };
 
+
+/// The bail-out strategy of the SLL parse, which records the statement in
+/// which parsing failed: the innermost statement around the failing token,
+/// or, when it failed between the statements of a block (a missing '}'), the
+/// statement before it. A syntax error deep in a long block then costs LL
+/// prediction of that one statement, not of the whole block (a `gate` body
+/// left open for 225 lines took 0.3 s).
+class StatementBailStrategy final : public antlr4::BailErrorStrategy {
+ public:
+  void recover(antlr4::Parser* recognizer, std::exception_ptr e) override {
+    record(recognizer);
+    antlr4::BailErrorStrategy::recover(recognizer, e);
+  }
+  antlr4::Token* recoverInline(antlr4::Parser* recognizer) override {
+    record(recognizer);
+    return antlr4::BailErrorStrategy::recoverInline(recognizer);
+  }
+  /// The first token of the failing statement (kNone when the failure was
+  /// outside any statement).
+  std::size_t failed_statement = kNone;
+  static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+
+ private:
+  void record(antlr4::Parser* recognizer) {
+    failed_statement = kNone;
+    for (antlr4::ParserRuleContext* c = recognizer->getContext(); c;
+         c = static_cast<antlr4::ParserRuleContext*>(c->parent)) {
+      const std::size_t rule = c->getRuleIndex();
+      if (rule == P::RuleStatementOrScope) {
+        failed_statement = c->getStart()->getTokenIndex();
+        return;
+      }
+      if (rule == P::RuleScope || rule == P::RuleProgram) {
+        // Between statements: the one before may have been mispredicted.
+        for (auto it = c->children.rbegin(); it != c->children.rend(); ++it) {
+          auto* child = dynamic_cast<antlr4::ParserRuleContext*>(*it);
+          if (child && child->getRuleIndex() == P::RuleStatementOrScope) {
+            failed_statement = child->getStart()->getTokenIndex();
+            return;
+          }
+        }
+      }
+    }
+  }
+};
 
 /// The lexer's default-channel tokens. A CommonTokenStream hides the
 /// comments (channel HIDDEN) from the parser, but an UnbufferedTokenStream
@@ -523,6 +596,62 @@ class DefaultChannelTokens final : public antlr4::TokenSource {
  private:
   antlr4::TokenSource* lexer_;
 };
+
+/// The next top-level statement, parsed with SLL prediction and bailing out
+/// (its tokens start at `statement_start`). When that fails, the inner
+/// statement where it failed is predicted with full LL (see
+/// StatementBailStrategy); RetryWithLL when it fails again, a syntax error.
+P::StatementOrScopeContext* parse_statement_sll(DepthLimitedParser& parser, antlr4::TokenStream& tokens,
+                                                StatementBailStrategy& bail, SyntaxErrors& listener,
+                                                const std::string& path, std::size_t statement_start) {
+  P::StatementOrScopeContext* s = nullptr;
+  try {
+    s = parser.statementOrScope();
+  } catch (const antlr4::ParseCancellationException&) {
+  }
+  if (!s || listener.any) {
+    // SLL prediction could not decide this statement, or it has a syntax
+    // error: parse it once more, with full LL prediction in the inner
+    // statement that failed (still bailing out), and only when that
+    // statement fails again re-parse everything in LL mode for the exact
+    // errors. Statements SLL cannot decide are common enough (dnn_n2.qasm of
+    // QASMBench has them) that falling back for the whole file made such
+    // files ten times slower.
+    if (listener.lexer_error) throw RetryWithLL{path, statement_start};
+    listener.any = false;
+    std::vector<std::size_t> ll_statements;
+    parser.predict_statements_with_ll(&ll_statements);
+    struct Reset {
+      DepthLimitedParser& p;
+      ~Reset() { p.predict_statements_with_ll(nullptr); }
+    } reset{parser};
+    // Past a few inner statements that SLL cannot decide, LL predicts the
+    // whole statement (each retry parses it again).
+    constexpr std::size_t kMaxInnerRetries = 8;
+    while (!s || listener.any) {
+      const std::size_t failed =
+          !s && bail.failed_statement != StatementBailStrategy::kNone ? bail.failed_statement : statement_start;
+      auto marked = [&](std::size_t t) {
+        return std::find(ll_statements.begin(), ll_statements.end(), t) != ll_statements.end();
+      };
+      if (marked(failed) || marked(statement_start) || listener.lexer_error) {
+        std::size_t from = failed;
+        for (std::size_t t : ll_statements) from = std::min(from, t);
+        throw RetryWithLL{path, from};
+      }
+      ll_statements.push_back(ll_statements.size() < kMaxInnerRetries ? failed : statement_start);
+      tokens.seek(statement_start);
+      listener.any = false;
+      s = nullptr;
+      try {
+        s = parser.statementOrScope();
+      } catch (const antlr4::ParseCancellationException&) {
+      }
+    }
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  }
+  return s;
+}
 
 /// True when `text` may define gates or subroutines, whose parse trees (and
 /// tokens) must outlive their statement. Conservative: any `gate`/`def`
@@ -609,7 +738,8 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   if (!ll_mode_) {
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
         antlr4::atn::PredictionMode::SLL);
-    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    auto bail = std::make_shared<StatementBailStrategy>();
+    parser.setErrorHandler(bail);
     std::size_t statement_start = 0;
     try {
       if (pf->tokens->LA(1) == qforge_antlr::qasm3Lexer::OPENQASM) {
@@ -623,31 +753,9 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         // The mark keeps this statement's tokens alive until it is lowered.
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         statement_start = pf->tokens->index();
-        P::StatementOrScopeContext* s = nullptr;
-        try {
-          s = parser.statementOrScope();
-        } catch (const antlr4::ParseCancellationException&) {
-        }
-        if (!s || pf->listener->any) {
-          // SLL prediction could not decide this statement, or it has a
-          // syntax error: parse it once more with full LL prediction (still
-          // bailing out), and only when that fails too re-parse everything
-          // in LL mode for the exact errors. Statements SLL cannot decide
-          // are common enough (dnn_n2.qasm of QASMBench has them) that
-          // falling back for the whole file made such files ten times slower.
-          if (pf->listener->lexer_error) throw RetryWithLL{file->path, statement_start};
-          pf->listener->any = false;
-          pf->tokens->seek(statement_start);
-          auto* sim = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
-          sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
-          s = nullptr;
-          try {
-            s = parser.statementOrScope();
-          } catch (const antlr4::ParseCancellationException&) {
-          }
-          sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
-          if (!s || pf->listener->any) throw RetryWithLL{file->path, statement_start};
-        }
+        P::StatementOrScopeContext* s =
+            parse_statement_sll(static_cast<DepthLimitedParser&>(parser), *pf->tokens, *bail, *pf->listener,
+                                file->path, statement_start);
         lower_top(s);
         if (!retain_trees_) parser.getTreeTracker().reset();
         if (stream_tokens) pf->tokens->release(mark);
@@ -674,9 +782,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
       report(SemanticError{loc(e.at), nesting_message()});
       throw EndProgram{};
     } catch (const TooManySyntaxErrors& e) {
-      report(SemanticError{SourceLoc{file->name, e.line, e.col},
-                           "too many syntax errors: checking stops after " + std::to_string(kMaxSyntaxErrors) +
-                               " (a fixed limit)"});
+      report(too_many_errors(*file, e));
       throw EndProgram{};
     }
     pf->listener->flush();
@@ -691,6 +797,111 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   if (retain_trees_) kept_files_.push_back(pf);
   include_stack_.pop_back();
   current_file_ = saved_file;
+}
+
+ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& diags) {
+  ast::File out;
+  out.name = file->name;
+  auto error = [&](const SemanticError& e) {
+    out.has_errors = true;
+    Diagnostic d = make_diagnostic(file.get(), e);
+    d.code = diagnostic_code(d.severity, d.message);
+    diags.report(std::move(d));
+  };
+  if (auto bad = prescan(*file)) {
+    error(*bad);
+    return out;
+  }
+  // As lower_file: SLL prediction a statement at a time, and only when that
+  // fails the whole file again in LL mode, which reports the syntax errors.
+  // All tokens are kept (the comments become trivia); each statement's parse
+  // tree is freed once its syntax tree is built.
+  RetryWithLL retry;
+  for (bool ll : {false, true}) {
+    out.version.reset();
+    out.statements.clear();
+    antlr4::ANTLRInputStream input(file->text);
+    qforge_antlr::qasm3Lexer lexer(&input);
+    SyntaxErrors listener(*file, ll ? &diags : nullptr);
+    lexer.removeErrorListeners();
+    lexer.addErrorListener(&listener);
+    antlr4::CommonTokenStream tokens(&lexer);
+    DepthLimitedParser parser(&tokens);
+    parser.removeErrorListeners();
+    parser.addErrorListener(&listener);
+    AstBuilder builder(*file, tokens);
+    std::size_t statement_start = 0;
+    try {
+      if (!ll) {
+        parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+        auto bail = std::make_shared<StatementBailStrategy>();
+        parser.setErrorHandler(bail);
+        if (tokens.LA(1) == qforge_antlr::qasm3Lexer::OPENQASM) {
+          auto* v = parser.version();
+          if (listener.any) throw RetryWithLL{file->path, 0};
+          out.version = builder.version(v);
+        }
+        while (tokens.LA(1) != antlr4::Token::EOF) {
+          statement_start = tokens.index();
+          out.statements.push_back(
+              builder.statement(parse_statement_sll(parser, tokens, *bail, listener, file->path, statement_start)));
+          parser.getTreeTracker().reset();
+        }
+        if (listener.any) throw RetryWithLL{file->path, statement_start};
+      } else {
+        parser.predict_with_ll(retry.token, &listener);
+        P::ProgramContext* prog = parser.program();
+        listener.flush();
+        out.has_errors = listener.any;
+        if (auto* v = prog->version()) out.version = builder.version(v);
+        // The pieces ANTLR's recovery makes of a statement with an error,
+        // up to the ';' that ends it, become one Invalid node, which ends
+        // at the last token before the next statement (recovery may have
+        // made up tokens that are in no file).
+        auto before = [&](std::size_t index) {
+          while (index > 0)
+            if (tokens.get(--index)->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return tokens.get(index);
+          return tokens.get(0);
+        };
+        antlr4::Token* bad_first = nullptr;
+        for (auto* s : prog->statementOrScope()) {
+          const auto a = static_cast<ssize_t>(s->getStart()->getTokenIndex());
+          const auto b = static_cast<ssize_t>(last_token(s)->getTokenIndex());
+          bool bad = AstBuilder::has_errors(s);
+          for (const auto& [e0, e1] : listener.error_ranges) bad = bad || (a <= e1 && b >= e0);
+          if (bad) {
+            if (!bad_first) bad_first = s->getStart();
+            continue;
+          }
+          if (bad_first) out.statements.push_back(builder.invalid(bad_first, before(s->getStart()->getTokenIndex())));
+          bad_first = nullptr;
+          out.statements.push_back(builder.statement(s));
+        }
+        tokens.fill();
+        if (bad_first) out.statements.push_back(builder.invalid(bad_first, before(tokens.size() - 1)));
+      }
+    } catch (const RetryWithLL& r) {
+      retry = r;
+      continue;
+    } catch (const antlr4::ParseCancellationException&) {
+      retry = RetryWithLL{file->path, statement_start};
+      continue;
+    } catch (const NestingTooDeep& e) {
+      listener.flush();
+      error(SemanticError{SourceLoc{file->name, static_cast<uint32_t>(e.at->getLine()),
+                                    static_cast<uint32_t>(e.at->getCharPositionInLine()) + 1},
+                          nesting_message()});
+      out.statements.clear();
+      return out;
+    } catch (const TooManySyntaxErrors& e) {
+      error(too_many_errors(*file, e));
+      out.statements.clear();
+      return out;
+    }
+    builder.attach_trivia(out);
+    break;
+  }
+  return out;
 }
 
 void Lowerer::lower_include(P::IncludeStatementContext* ctx) {
