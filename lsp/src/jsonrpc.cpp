@@ -46,7 +46,7 @@ ReadStatus read_message(std::istream& in, std::string& body, std::string& error)
     error = "message of " + std::to_string(length) + " bytes is larger than the limit of " +
             std::to_string(kMaxMessageBytes);
     in.ignore(length);
-    return in ? ReadStatus::Bad : ReadStatus::End;
+    return ReadStatus::Bad;
   }
   body.assign(static_cast<std::size_t>(length), '\0');
   in.read(body.data(), length);
