@@ -60,11 +60,20 @@ struct Script {
     extra["position"] = {{"line", line}, {"character", character}};
     return request(method, extra);
   }
+  /// One incremental change.
+  void change(const std::string& uri, int version, const json& range, const std::string& text) {
+    notify("textDocument/didChange", {{"textDocument", {{"uri", uri}, {"version", version}}},
+                                      {"contentChanges", json::array({{{"range", range}, {"text", text}}})}});
+  }
   void finish() {
     request("shutdown", nullptr);
     notify("exit");
   }
 };
+
+inline json range(int l1, int c1, int l2, int c2) {
+  return {{"start", {{"line", l1}, {"character", c1}}}, {"end", {{"line", l2}, {"character", c2}}}};
+}
 
 /// Every message the server wrote, in order, and its exit code.
 struct Transcript {
