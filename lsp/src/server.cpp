@@ -94,29 +94,46 @@ std::string format_matrix(const std::vector<cplx>& m) {
   return out + "```\n";
 }
 
-const char* library_file(GateLibrary lib) {
+/// Where a built-in gate comes from, as hover (`markdown`), rename and
+/// completion say it.
+std::string library_origin(GateLibrary lib, bool markdown = false) {
+  const std::string quote = markdown ? "`" : "";
   switch (lib) {
-    case GateLibrary::StdGates: return "stdgates.inc";
-    case GateLibrary::Qelib1: return "qelib1.inc";
-    case GateLibrary::Builtin2: return "OpenQASM 2.0 (built in)";
-    case GateLibrary::Builtin3: return "OpenQASM 3 (built in)";
+    case GateLibrary::StdGates: return "a gate of " + quote + "stdgates.inc" + quote;
+    case GateLibrary::Qelib1: return "a gate of " + quote + "qelib1.inc" + quote;
+    case GateLibrary::Builtin2: return "built into OpenQASM 2.0";
+    case GateLibrary::Builtin3: return "built into OpenQASM 3";
   }
   return "";
 }
 
-/// `gate name(θ, φ, λ) q0, q1` for a built-in gate (parameter names as
-/// stdgates.inc's U, u2 and cu write them).
-std::string builtin_signature(const Symbol& s) {
-  static const char* names[][4] = {{}, {"θ"}, {"φ", "λ"}, {"θ", "φ", "λ"}, {"θ", "φ", "λ", "γ"}};
-  std::string out = "gate " + s.name;
-  if (s.num_params > 0) {
-    out += "(";
-    for (unsigned k = 0; k < s.num_params; ++k)
-      out += (k ? ", " : "") + std::string(s.num_params <= 4 ? names[s.num_params][k] : "p" + std::to_string(k));
-    out += ")";
-  }
-  for (unsigned q = 0; q < s.num_qubits; ++q) out += (q ? ", q" : " q") + std::to_string(q);
+/// The parameter names of a built-in gate with `n` parameters, as
+/// stdgates.inc's U, u2 and cu write them.
+std::vector<std::string> builtin_parameters(unsigned n) {
+  static const std::vector<std::string> names[] = {{}, {"θ"}, {"φ", "λ"}, {"θ", "φ", "λ"}, {"θ", "φ", "λ", "γ"}};
+  if (n < 5) return names[n];
+  std::vector<std::string> out;
+  for (unsigned k = 0; k < n; ++k) out.push_back("p" + std::to_string(k));
   return out;
+}
+
+std::vector<std::string> builtin_qubits(unsigned n) {
+  std::vector<std::string> out;
+  for (unsigned k = 0; k < n; ++k) out.push_back("q" + std::to_string(k));
+  return out;
+}
+
+/// `gate name(θ, φ, λ) q0, q1`
+std::string gate_signature(const std::string& name, const std::vector<std::string>& params,
+                           const std::vector<std::string>& qubits) {
+  std::string out = "gate " + name;
+  for (std::size_t k = 0; k < params.size(); ++k) out += (k ? ", " : "(") + params[k] + (k + 1 == params.size() ? ")" : "");
+  for (std::size_t q = 0; q < qubits.size(); ++q) out += (q ? ", " : " ") + qubits[q];
+  return out;
+}
+
+std::string builtin_signature(const Symbol& s) {
+  return gate_signature(s.name, builtin_parameters(s.num_params), builtin_qubits(s.num_qubits));
 }
 
 int lsp_symbol_kind(SymbolKind k) {
@@ -512,7 +529,9 @@ class Server {
   /// The matrix of the gate call at `o`: the one table operation the front
   /// end made of it, when its parameters are constant.
   std::optional<std::vector<cplx>> call_matrix(const Document& doc, const Occurrence& o) {
-    if (!doc.valid || o.declaration) return std::nullopt;
+    // Only a plain call: with modifiers (`ctrl @ x`) the operation is not the gate's.
+    if (!doc.valid || o.declaration || o.range.line != o.statement.line || o.range.col != o.statement.col)
+      return std::nullopt;
     const Operation* found = nullptr;
     for (const auto& op : doc.circuit.ops) {
       if (!op.loc.file || *op.loc.file != o.statement.file || op.loc.line != o.statement.line ||
@@ -538,25 +557,27 @@ class Server {
       return file + ", line " + std::to_string(r.line);
     };
     if (s.kind == SymbolKind::BuiltinGate) {
-      md += std::string("Built-in gate of ") + (s.library == GateLibrary::StdGates || s.library == GateLibrary::Qelib1
-                                                    ? std::string("`") + library_file(s.library) + "`"
-                                                    : library_file(s.library)) + ".\n";
+      std::string origin = library_origin(s.library, true);
+      origin[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(origin[0])));
+      md += origin + ".\n";
     } else {
       md += std::string(1, static_cast<char>(std::toupper(kind_description(s.kind)[0]))) +
             std::string(kind_description(s.kind)).substr(1) + ", declared in " + where(s.name_range) + ".\n";
     }
+    if (s.kind == SymbolKind::Input)
+      md += "\nA parameter of the compiled circuit: `--set " + s.name + "=VALUE` binds it.\n";
     if (s.kind == SymbolKind::Constant)
       if (auto v = constant_value(doc, s)) md += "\nValue: `" + format_number(*v) + "`\n";
     if ((s.kind == SymbolKind::QubitRegister || s.kind == SymbolKind::ClassicalRegister) && doc.valid &&
         s.parent == Symbol::kNone) {
-      const auto& regs = s.kind == SymbolKind::QubitRegister ? doc.circuit.qregs : doc.circuit.cregs;
-      const char* what = s.kind == SymbolKind::QubitRegister ? "qubit" : "bit";
-      for (const auto& r : regs)
-        if (r.name == s.name && r.size > 0)
-          md += "\n" + std::string(r.size == 1 ? std::string(what == std::string("qubit") ? "Qubit" : "Bit") + " " + std::to_string(r.first)
-                                               : std::string(what == std::string("qubit") ? "Qubits" : "Bits") + " " + std::to_string(r.first) + "–" +
-                                                     std::to_string(r.first + r.size - 1)) +
-                " of the compiled circuit.\n";
+      const bool qubits = s.kind == SymbolKind::QubitRegister;
+      for (const auto& r : qubits ? doc.circuit.qregs : doc.circuit.cregs) {
+        if (r.name != s.name || r.size == 0) continue;
+        md += std::string("\n") + (qubits ? "Qubit" : "Bit") + (r.size == 1 ? " " + std::to_string(r.first)
+                                                                         : "s " + std::to_string(r.first) + "–" +
+                                                                               std::to_string(r.first + r.size - 1)) +
+              " of the compiled circuit.\n";
+      }
     }
     if (s.kind == SymbolKind::BuiltinGate || s.kind == SymbolKind::Gate) {
       const bool uses_u3 = s.kind == SymbolKind::BuiltinGate && doc.circuit.source_version == 3 &&
@@ -603,8 +624,7 @@ class Server {
     if (!o) throw RequestError(kRequestFailed, "no symbol to rename here");
     const Symbol& s = index(doc).symbols()[o->symbol];
     if (s.kind == SymbolKind::BuiltinGate)
-      throw RequestError(kRequestFailed, "'" + s.name + "' is a built-in gate of " + library_file(s.library) +
-                                             " and cannot be renamed");
+      throw RequestError(kRequestFailed, "'" + s.name + "' is " + library_origin(s.library) + " and cannot be renamed");
     return *o;
   }
 
@@ -676,33 +696,35 @@ class Server {
     const SymbolIndex& idx = index(doc);
     json items = json::array();
     std::set<std::string> seen;
-    auto gate_item = [&](const std::string& name, unsigned params, unsigned qubits, const std::string& detail) {
+    // A gate call as a snippet: its parameters and qubits are tab stops.
+    auto gate_item = [&](const std::string& name, const std::vector<std::string>& params,
+                         const std::vector<std::string>& qubits, const std::string& detail) {
       if (!seen.insert(name).second) return;
       json it = {{"label", name}, {"kind", 3}, {"detail", detail}};
       if (snippets_) {
         std::string snippet = name;
         unsigned n = 1;
-        if (params) {
-          snippet += "(";
-          for (unsigned k = 0; k < params; ++k) snippet += (k ? ", ${" : "${") + std::to_string(n++) + ":θ" + std::to_string(k) + "}";
-          snippet += ")";
-        }
-        for (unsigned q = 0; q < qubits; ++q) snippet += (q ? ", ${" : " ${") + std::to_string(n++) + ":q" + std::to_string(q) + "}";
+        for (std::size_t k = 0; k < params.size(); ++k)
+          snippet += (k ? ", ${" : "(${") + std::to_string(n++) + ":" + params[k] + "}" + (k + 1 == params.size() ? ")" : "");
+        for (std::size_t q = 0; q < qubits.size(); ++q)
+          snippet += (q ? ", ${" : " ${") + std::to_string(n++) + ":" + qubits[q] + "}";
         it["insertText"] = snippet + ";";
         it["insertTextFormat"] = 2;
       }
       items.push_back(it);
     };
-    for (const auto& s : idx.symbols())
-      if (s.kind == SymbolKind::Gate) gate_item(s.name, s.num_params, s.num_qubits, s.declaration);
-    std::vector<GateLibrary> libs = idx.libraries;
-    for (GateLibrary lib : libs)
+    for (std::size_t i = 0; i < idx.symbols().size(); ++i) {
+      const Symbol& g = idx.symbols()[i];
+      if (g.kind != SymbolKind::Gate) continue;
+      std::vector<std::string> params, qubits;
+      for (const auto& a : idx.symbols())
+        if (a.parent == i) (a.kind == SymbolKind::GateParameter ? params : qubits).push_back(a.name);
+      gate_item(g.name, params, qubits, g.declaration);
+    }
+    for (GateLibrary lib : idx.libraries)
       for (const auto& g : library_gates(lib)) {
-        Symbol b;
-        b.name = g.name;
-        b.num_params = g.num_params;
-        b.num_qubits = g.num_qubits;
-        gate_item(g.name, g.num_params, g.num_qubits, builtin_signature(b) + " (" + library_file(lib) + ")");
+        const auto params = builtin_parameters(g.num_params), qubits = builtin_qubits(g.num_qubits);
+        gate_item(g.name, params, qubits, gate_signature(g.name, params, qubits) + " (" + library_origin(lib) + ")");
       }
     for (const auto& s : idx.symbols()) {
       if (s.kind == SymbolKind::Gate || s.kind == SymbolKind::BuiltinGate || s.parent != Symbol::kNone) continue;
