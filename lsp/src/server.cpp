@@ -430,8 +430,7 @@ class Server {
     DiagnosticSink sink;
     doc.circuit = compile_source(doc.text, doc.path, compile_options(), sink);
     doc.valid = !sink.has_errors();
-    doc.index.reset();
-    SymbolIndex& idx = index(doc);
+    doc.index.reset();  // built again when a request needs it
     std::map<std::string, json> by_uri;
     by_uri[doc.uri] = json::array();
     std::map<std::string, std::string> texts;
@@ -474,6 +473,7 @@ class Server {
       const Diagnostic& d = *elsewhere.front();
       const std::string file = *d.loc.file;
       SourceRange at;
+      const SymbolIndex& idx = index(doc);
       for (std::string f = file; at.file != doc.path;) {
         auto it = idx.include_sites.find(f);
         if (it == idx.include_sites.end()) break;
