@@ -20,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 namespace qforge::lsp {
 namespace {
@@ -37,6 +38,14 @@ const char* encoding_name(Encoding e) {
   return e == Encoding::Utf8 ? "utf-8" : e == Encoding::Utf32 ? "utf-32" : "utf-16";
 }
 
+/// A file's text and where its lines start (for position conversions).
+struct Lines {
+  std::string text;
+  std::vector<std::size_t> starts;
+  /// line_units of the lines converted so far (negotiated encoding), by 0-based line
+  mutable std::unordered_map<std::size_t, std::vector<int64_t>> units;
+};
+
 struct Document {
   std::string uri;
   std::string path;  ///< the name the front end gets (its includes are found next to it)
@@ -47,6 +56,7 @@ struct Document {
   Circuit circuit;
   std::optional<SymbolIndex> index;
   std::set<std::string> published;  ///< URIs this document's diagnostics went to
+  std::map<std::string, Lines> lines;  ///< the texts of it and its includes, by file (cleared on change)
 };
 
 std::string format_number(double v) {
@@ -395,18 +405,33 @@ class Server {
   }
 
   /// An LSP range from front-end line/columns (end line 0: an empty range).
-  json lsp_range(const std::string& text, uint32_t line, uint32_t col, uint32_t end_line, uint32_t end_col) const {
+  /// The text of `file` with its line starts, kept until the document changes.
+  const Lines& lines(Document& doc, const std::string& file) {
+    auto it = doc.lines.find(file);
+    if (it == doc.lines.end()) {
+      Lines l{file_text(doc, file), {}};
+      l.starts = line_starts(l.text);
+      it = doc.lines.emplace(file, std::move(l)).first;
+    }
+    return it->second;
+  }
+
+  json lsp_range(const Lines& f, uint32_t line, uint32_t col, uint32_t end_line, uint32_t end_col) const {
     if (line == 0) return {{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}};
-    const auto starts = line_starts(text);
-    const Position a = position_of_column(text, starts, line, col, encoding_);
-    const Position b = end_line > 0 ? position_of_column(text, starts, end_line, end_col, encoding_) : a;
+    auto at = [&](uint32_t l, uint32_t c) {
+      auto it = f.units.find(l - 1);
+      if (it == f.units.end()) it = f.units.emplace(l - 1, line_units(f.text, f.starts, l - 1, encoding_)).first;
+      return position_of_column(it->second, l, c);
+    };
+    const Position a = at(line, col);
+    const Position b = end_line > 0 ? at(end_line, end_col) : a;
     return {{"start", {{"line", a.line}, {"character", a.character}}},
             {"end", {{"line", b.line}, {"character", b.character}}}};
   }
 
   json location(Document& doc, const SourceRange& r) {
     return {{"uri", uri_of(doc, r.file)},
-            {"range", lsp_range(file_text(doc, r.file), r.line, r.col, r.end_line, r.end_col)}};
+            {"range", lsp_range(lines(doc, r.file), r.line, r.col, r.end_line, r.end_col)}};
   }
 
   SymbolIndex& index(Document& doc) {
@@ -431,20 +456,15 @@ class Server {
     doc.circuit = compile_source(doc.text, doc.path, compile_options(), sink);
     doc.valid = !sink.has_errors();
     doc.index.reset();  // built again when a request needs it
+    doc.lines.clear();
     std::map<std::string, json> by_uri;
     by_uri[doc.uri] = json::array();
-    std::map<std::string, std::string> texts;
-    auto text_of = [&](const std::string& file) -> const std::string& {
-      auto it = texts.find(file);
-      if (it == texts.end()) it = texts.emplace(file, file_text(doc, file)).first;
-      return it->second;
-    };
     bool main_has_error = false;
     std::vector<const Diagnostic*> elsewhere;  // errors in included files
     for (const Diagnostic& d : sink.all()) {
       const std::string file = d.loc.file ? *d.loc.file : doc.path;
       json j;
-      j["range"] = lsp_range(text_of(file), d.loc.line, d.loc.col, d.end.line, d.end.col);
+      j["range"] = lsp_range(lines(doc, file), d.loc.line, d.loc.col, d.end.line, d.end.col);
       j["severity"] = d.severity == Severity::Error ? 1 : d.severity == Severity::Warning ? 2 : 3;
       j["code"] = d.code.empty() ? "QF0000" : d.code;
       j["source"] = "qforge";
@@ -455,7 +475,7 @@ class Server {
           const std::string rf = r.loc.file ? *r.loc.file : doc.path;
           rel.push_back({{"location",
                           {{"uri", uri_of(doc, rf)},
-                           {"range", lsp_range(text_of(rf), r.loc.line, r.loc.col, r.end.line, r.end.col)}}},
+                           {"range", lsp_range(lines(doc, rf), r.loc.line, r.loc.col, r.end.line, r.end.col)}}},
                          {"message", r.message}});
         }
         j["relatedInformation"] = rel;
@@ -481,15 +501,15 @@ class Server {
         f = at.file;
       }
       json j;
-      j["range"] = at.file == doc.path ? lsp_range(doc.text, at.line, at.col, at.end_line, at.end_col)
-                                       : lsp_range(doc.text, 0, 0, 0, 0);
+      j["range"] = at.file == doc.path ? lsp_range(lines(doc, doc.path), at.line, at.col, at.end_line, at.end_col)
+                                       : lsp_range(lines(doc, doc.path), 0, 0, 0, 0);
       j["severity"] = 1;
       j["code"] = d.code.empty() ? "QF0000" : d.code;
       j["source"] = "qforge";
       j["message"] = "error in included file " + fs::path(file).filename().string() + ": " + d.message;
       j["relatedInformation"] = json::array(
           {{{"location",
-             {{"uri", uri_of(doc, file)}, {"range", lsp_range(text_of(file), d.loc.line, d.loc.col, d.end.line, d.end.col)}}},
+             {{"uri", uri_of(doc, file)}, {"range", lsp_range(lines(doc, file), d.loc.line, d.loc.col, d.end.line, d.end.col)}}},
             {"message", d.message}}});
       by_uri[doc.uri].push_back(j);
     }
@@ -595,7 +615,7 @@ class Server {
         md += "\nA call with constant parameters shows its matrix.\n";
       }
     }
-    const json range = lsp_range(doc.text, o->range.line, o->range.col, o->range.end_line, o->range.end_col);
+    const json range = lsp_range(lines(doc, doc.path), o->range.line, o->range.col, o->range.end_line, o->range.end_col);
     return {{"contents", {{"kind", "markdown"}, {"value", md}}}, {"range", range}};
   }
 
@@ -630,7 +650,7 @@ class Server {
 
   json prepare_rename(Document& doc, const json& params) {
     const Occurrence& o = renamable(doc, params);
-    return {{"range", lsp_range(doc.text, o.range.line, o.range.col, o.range.end_line, o.range.end_col)},
+    return {{"range", lsp_range(lines(doc, doc.path), o.range.line, o.range.col, o.range.end_line, o.range.end_col)},
             {"placeholder", index(doc).symbols()[o.symbol].name}};
   }
 
@@ -677,8 +697,8 @@ class Server {
       json j = {{"name", s.name},
                 {"detail", s.declaration},
                 {"kind", lsp_symbol_kind(s.kind)},
-                {"range", lsp_range(doc.text, whole.line, whole.col, whole.end_line, whole.end_col)},
-                {"selectionRange", lsp_range(doc.text, s.name_range.line, s.name_range.col, s.name_range.end_line,
+                {"range", lsp_range(lines(doc, doc.path), whole.line, whole.col, whole.end_line, whole.end_col)},
+                {"selectionRange", lsp_range(lines(doc, doc.path), s.name_range.line, s.name_range.col, s.name_range.end_line,
                                              s.name_range.end_col)}};
       if (s.parent != Symbol::kNone) {
         auto it = position.find(s.parent);
@@ -713,14 +733,14 @@ class Server {
       }
       items.push_back(it);
     };
-    for (std::size_t i = 0; i < idx.symbols().size(); ++i) {
-      const Symbol& g = idx.symbols()[i];
-      if (g.kind != SymbolKind::Gate) continue;
-      std::vector<std::string> params, qubits;
-      for (const auto& a : idx.symbols())
-        if (a.parent == i) (a.kind == SymbolKind::GateParameter ? params : qubits).push_back(a.name);
-      gate_item(g.name, params, qubits, g.declaration);
+    std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> arguments;  // gate -> params, qubits
+    for (const auto& a : idx.symbols()) {
+      if (a.kind == SymbolKind::GateParameter) arguments[a.parent].first.push_back(a.name);
+      if (a.kind == SymbolKind::GateQubit) arguments[a.parent].second.push_back(a.name);
     }
+    for (std::size_t i = 0; i < idx.symbols().size(); ++i)
+      if (idx.symbols()[i].kind == SymbolKind::Gate)
+        gate_item(idx.symbols()[i].name, arguments[i].first, arguments[i].second, idx.symbols()[i].declaration);
     for (GateLibrary lib : idx.libraries)
       for (const auto& g : library_gates(lib)) {
         const auto params = builtin_parameters(g.num_params), qubits = builtin_qubits(g.num_qubits);

@@ -127,11 +127,28 @@ class Scanner {
   }
 
  private:
-  static constexpr std::size_t kMaxDepth = 64;
+  static constexpr std::size_t kMaxDepth = 64;  ///< include nesting
+  /// Nesting of blocks and of scopes (gate, subroutine and loop bodies)
+  /// beyond which a file is indexed no further (the front end refuses
+  /// nesting deeper than 1000 anyway); keeps name lookup fast on any input.
+  static constexpr int kMaxBlockDepth = 1000;
+  static constexpr std::size_t kMaxScopes = 64;
 
   struct File {
+    File(std::vector<Tok> t, std::string n) : toks(std::move(t)), name(std::move(n)), closing(toks.size()) {
+      std::vector<std::size_t> open;
+      for (std::size_t i = 0; i < toks.size(); ++i) {
+        if (toks[i].type == L::LBRACE) open.push_back(i);
+        if (toks[i].type == L::RBRACE && !open.empty()) {
+          closing[open.back()] = i;
+          open.pop_back();
+        }
+      }
+      for (std::size_t i : open) closing[i] = toks.size() - 1;  // unclosed: to the end
+    }
     std::vector<Tok> toks;
     std::string name;
+    std::vector<std::size_t> closing;  ///< for each '{': the index of its '}'
   };
   struct Scope {
     std::map<std::string, std::size_t> names;
@@ -140,16 +157,12 @@ class Scanner {
 
   SourceRange range(const File& f, const Tok& t) const { return {f.name, t.line, t.col, t.line, t.end_col}; }
 
-  /// The index of the brace closing the block opened at or after `from`
-  /// (the last token when unbalanced).
-  std::size_t block_end(const File& f, std::size_t from) const {
-    int depth = 0;
-    for (std::size_t i = from; i < f.toks.size(); ++i) {
-      if (f.toks[i].type == L::LBRACE) ++depth;
-      if (f.toks[i].type == L::RBRACE && --depth <= 0) return i;
-      if (depth == 0 && f.toks[i].type == L::SEMICOLON) return i;
-    }
-    return f.toks.empty() ? 0 : f.toks.size() - 1;
+  /// The end of the definition whose header ends at `at`: the brace
+  /// closing the body that opens there, or `at` itself (a `;`).
+  std::size_t block_end(const File& f, std::size_t at) const {
+    if (f.toks.empty()) return 0;
+    if (at < f.toks.size() && f.toks[at].type == L::LBRACE) return f.closing[at];
+    return std::min(at, f.toks.size() - 1);
   }
 
   /// The `;` ending the statement that goes on at `from` (or the last token).
@@ -198,8 +211,7 @@ class Scanner {
   }
 
   std::size_t resolve(const std::string& name) {
-    for (auto s = pending_.rbegin(); s != pending_.rend(); ++s)
-      if (auto it = s->find(name); it != s->end()) return it->second;
+    if (auto it = pending_.find(name); it != pending_.end()) return it->second;
     for (auto s = scopes_.rbegin(); s != scopes_.rend(); ++s)
       if (auto it = s->names.find(name); it != s->names.end()) return it->second;
     if (auto it = globals_.find(name); it != globals_.end()) return it->second;
@@ -227,11 +239,17 @@ class Scanner {
       // The included file's own scopes: it is read at the top level.
       auto saved_scopes = std::move(scopes_);
       auto saved_pending = std::move(pending_);
+      const int saved_depth = depth_;
+      const bool saved_body = body_next_;
+      body_next_ = false;
       scopes_.clear();
       pending_.clear();
+      depth_ = 0;
       scan(text.str(), c.string(), canon);
       scopes_ = std::move(saved_scopes);
       pending_ = std::move(saved_pending);
+      depth_ = saved_depth;
+      body_next_ = saved_body;
       return;
     }
   }
@@ -262,7 +280,8 @@ class Scanner {
     std::map<std::string, std::size_t> scope;
     for (std::size_t p : params) scope[t[p].text] = argument(f, p, SymbolKind::GateParameter, id, "angle " + t[p].text);
     for (std::size_t q : qubits) scope[t[q].text] = argument(f, q, SymbolKind::GateQubit, id, "qubit " + t[q].text);
-    pending_.push_back(std::move(scope));
+    pending_ = std::move(scope);
+    body_next_ = true;
     return k - 1;
   }
 
@@ -314,7 +333,8 @@ class Scanner {
       if (name == b) continue;
       scope[t[name].text] = argument(f, name, SymbolKind::SubroutineArgument, id, join(t, a, b));
     }
-    pending_.push_back(std::move(scope));
+    pending_ = std::move(scope);
+    body_next_ = true;
     return k - 1;
   }
 
@@ -377,18 +397,16 @@ class Scanner {
         case L::SEMICOLON:
           at_start = true;
           // A loop whose body is one statement: its variable's scope ends here.
-          if (!pending_.empty() && loop_pending_) {
-            pending_.pop_back();
-            loop_pending_ = false;
-          }
+          pending_.clear();
+          body_next_ = false;
           break;
         case L::LBRACE:
-          ++depth_;
+          if (++depth_ > kMaxBlockDepth || scopes_.size() >= kMaxScopes) return;
           at_start = true;
-          if (!pending_.empty()) {
-            scopes_.push_back({std::move(pending_.back()), depth_});
-            pending_.pop_back();
-            loop_pending_ = false;
+          if (body_next_) {
+            scopes_.push_back({std::move(pending_), depth_});
+            pending_.clear();
+            body_next_ = false;
           }
           break;
         case L::RBRACE:
@@ -433,8 +451,8 @@ class Scanner {
             s.declaration = join(t, i + 1, in);
             s.statement = span(f, i, in);
             const std::size_t id = index_.add_symbol(std::move(s));
-            pending_.push_back({{t[in - 1].text, id}});
-            loop_pending_ = true;
+            pending_ = {{t[in - 1].text, id}};
+            body_next_ = true;
             i = in;
           }
           break;
@@ -462,8 +480,8 @@ class Scanner {
   std::vector<std::string> stack_;
   std::map<std::string, std::size_t> globals_, builtins_;
   std::vector<Scope> scopes_;
-  std::vector<std::map<std::string, std::size_t>> pending_;  ///< arguments of the block that opens next
-  bool loop_pending_ = false;
+  std::map<std::string, std::size_t> pending_;  ///< the names of the block that opens next
+  bool body_next_ = false;  ///< the next '{' opens a gate, subroutine or loop body (its own scope)
   int depth_ = 0;
 };
 

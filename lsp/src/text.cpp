@@ -88,25 +88,29 @@ Position position_of(const std::string& text, const std::vector<std::size_t>& st
   return p;
 }
 
-Position position_of_column(const std::string& text, const std::vector<std::size_t>& starts, uint32_t line,
-                            uint32_t col, Encoding enc) {
-  Position p{line > 0 ? static_cast<int64_t>(line) - 1 : 0, 0};
-  if (static_cast<std::size_t>(p.line) >= starts.size()) {
-    p.character = col > 0 ? col - 1 : 0;
-    return p;
-  }
-  const std::size_t end = line_end(text, starts, static_cast<std::size_t>(p.line));
-  std::size_t at = starts[static_cast<std::size_t>(p.line)];
-  for (uint32_t k = 1; k < col; ++k) {
-    if (at >= end) {
-      p.character += 1;
-      continue;
-    }
+std::vector<int64_t> line_units(const std::string& text, const std::vector<std::size_t>& starts, std::size_t line,
+                                Encoding enc) {
+  std::vector<int64_t> out{0};
+  if (line >= starts.size()) return out;
+  const std::size_t end = line_end(text, starts, line);
+  for (std::size_t at = starts[line]; at < end;) {
     const std::size_t n = std::min(sequence_length(static_cast<unsigned char>(text[at])), end - at);
-    p.character += units(n, enc);
+    out.push_back(out.back() + units(n, enc));
     at += n;
   }
+  return out;
+}
+
+Position position_of_column(const std::vector<int64_t>& units, uint32_t line, uint32_t col) {
+  Position p{line > 0 ? static_cast<int64_t>(line) - 1 : 0, 0};
+  const std::size_t k = col > 0 ? col - 1 : 0;
+  p.character = k < units.size() ? units[k] : units.back() + static_cast<int64_t>(k - (units.size() - 1));
   return p;
+}
+
+Position position_of_column(const std::string& text, const std::vector<std::size_t>& starts, uint32_t line,
+                            uint32_t col, Encoding enc) {
+  return position_of_column(line_units(text, starts, line > 0 ? line - 1 : 0, enc), line, col);
 }
 
 uint32_t column_of(const std::string& text, const std::vector<std::size_t>& starts, Position p, Encoding enc) {

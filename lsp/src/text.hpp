@@ -34,8 +34,17 @@ std::size_t offset_of(const std::string& text, const std::vector<std::size_t>& s
 Position position_of(const std::string& text, const std::vector<std::size_t>& starts, std::size_t offset,
                      Encoding enc);
 
+/// The character offsets of line `line` (0-based) of `text` at each of its
+/// code points and at its end: entry k is where code point k starts.
+std::vector<int64_t> line_units(const std::string& text, const std::vector<std::size_t>& starts, std::size_t line,
+                                Encoding enc);
+
 /// The position of the front end's location line `line`, code point column
-/// `col` (both 1-based; columns past the line's end count one unit each).
+/// `col` (both 1-based; columns past the line's end count one unit each),
+/// given the line_units of that line.
+Position position_of_column(const std::vector<int64_t>& units, uint32_t line, uint32_t col);
+
+/// The same, computing the line's units.
 Position position_of_column(const std::string& text, const std::vector<std::size_t>& starts, uint32_t line,
                             uint32_t col, Encoding enc);
 
