@@ -401,7 +401,7 @@ class Server {
     if (file == doc.path) return doc.uri;
     std::error_code ec;
     const std::string canon = fs::weakly_canonical(fs::path(file), ec).string();
-    return uri_of_path(canon.empty() ? file : canon);
+    return path_uri(canon.empty() ? file : canon);
   }
 
   /// An LSP range from front-end line/columns (end line 0: an empty range).

@@ -179,6 +179,15 @@ class Scanner {
     return r;
   }
 
+  /// A symbol named by token `at`.
+  Symbol named(const File& f, std::size_t at, SymbolKind kind) const {
+    Symbol s;
+    s.name = f.toks[at].text;
+    s.kind = kind;
+    s.name_range = range(f, f.toks[at]);
+    return s;
+  }
+
   std::size_t declare(Symbol s, bool global) {
     const std::string name = s.name;
     const std::size_t id = index_.add_symbol(std::move(s));
@@ -259,10 +268,7 @@ class Scanner {
     const auto& t = f.toks;
     std::size_t j = i + 1;
     if (j >= t.size() || t[j].type != L::Identifier) return i;
-    Symbol g;
-    g.name = t[j].text;
-    g.kind = SymbolKind::Gate;
-    g.name_range = range(f, t[j]);
+    Symbol g = named(f, j, SymbolKind::Gate);
     std::vector<std::size_t> params, qubits;
     std::size_t k = j + 1;
     if (k < t.size() && t[k].type == L::LPAREN) {
@@ -286,10 +292,7 @@ class Scanner {
   }
 
   std::size_t argument(const File& f, std::size_t at, SymbolKind kind, std::size_t parent, std::string decl) {
-    Symbol s;
-    s.name = f.toks[at].text;
-    s.kind = kind;
-    s.name_range = range(f, f.toks[at]);
+    Symbol s = named(f, at, kind);
     s.statement = index_.symbols()[parent].statement;
     s.declaration = std::move(decl);
     s.parent = parent;
@@ -301,10 +304,7 @@ class Scanner {
     const auto& t = f.toks;
     std::size_t j = i + 1;
     if (j >= t.size() || t[j].type != L::Identifier) return i;
-    Symbol d;
-    d.name = t[j].text;
-    d.kind = SymbolKind::Subroutine;
-    d.name_range = range(f, t[j]);
+    Symbol d = named(f, j, SymbolKind::Subroutine);
     std::vector<std::pair<std::size_t, std::size_t>> segments;  // [from, to) of each argument
     std::size_t k = j + 1;
     if (k < t.size() && t[k].type == L::LPAREN) {
@@ -375,10 +375,7 @@ class Scanner {
       name = k;
       end = k + 1;
     }
-    Symbol s;
-    s.name = t[name].text;
-    s.kind = kind;
-    s.name_range = range(f, t[name]);
+    Symbol s = named(f, name, kind);
     s.statement = span(f, i, statement_end(f, end));
     s.declaration = join(t, i, end);
     declare(std::move(s), false);
@@ -429,10 +426,7 @@ class Scanner {
           break;
         case L::LET:
           if (i + 1 < t.size() && t[i + 1].type == L::Identifier) {
-            Symbol s;
-            s.name = t[i + 1].text;
-            s.kind = SymbolKind::Alias;
-            s.name_range = range(f, t[i + 1]);
+            Symbol s = named(f, i + 1, SymbolKind::Alias);
             s.declaration = "let " + s.name;
             s.statement = span(f, i, statement_end(f, i));
             declare(std::move(s), false);
@@ -444,10 +438,7 @@ class Scanner {
           std::size_t in = i + 1;
           while (in < t.size() && in < i + 8 && t[in].type != L::IN) ++in;
           if (in < t.size() && t[in].type == L::IN && t[in - 1].type == L::Identifier && in - 1 > i) {
-            Symbol s;
-            s.name = t[in - 1].text;
-            s.kind = SymbolKind::LoopVariable;
-            s.name_range = range(f, t[in - 1]);
+            Symbol s = named(f, in - 1, SymbolKind::LoopVariable);
             s.declaration = join(t, i + 1, in);
             s.statement = span(f, i, in);
             const std::size_t id = index_.add_symbol(std::move(s));

@@ -1,6 +1,8 @@
 // Document text and LSP positions (see text.hpp).
 #include "text.hpp"
 
+#include "qforge/lsp.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -153,8 +155,8 @@ std::string path_of_uri(const std::string& uri) {
   return out;
 }
 
-std::string uri_of_path(const std::string& path) {
-  std::string out = "file://";
+std::string path_uri(const std::string& path) {
+  std::string out = !path.empty() && path[0] == '/' ? "file://" : "";
   const char* hex = "0123456789ABCDEF";
   for (unsigned char ch : path) {
     if (std::isalnum(ch) || ch == '/' || ch == '-' || ch == '_' || ch == '.' || ch == '~') {

@@ -58,7 +58,5 @@ void apply_change(std::string& text, Position start, Position end, const std::st
 
 /// file:///a%20b/c.qasm -> /a b/c.qasm; empty when `uri` is no file URI.
 std::string path_of_uri(const std::string& uri);
-/// /a b/c.qasm -> file:///a%20b/c.qasm
-std::string uri_of_path(const std::string& path);
 
 }  // namespace qforge::lsp

@@ -123,7 +123,8 @@ TEST(LspSync, UriPaths) {
   EXPECT_EQ(qforge::lsp::path_of_uri("file:///a%20b/c%C3%A9.qasm"), "/a b/cé.qasm");
   EXPECT_EQ(qforge::lsp::path_of_uri("file://localhost/x.qasm"), "/x.qasm");
   EXPECT_EQ(qforge::lsp::path_of_uri("untitled:Untitled-1"), "");
-  EXPECT_EQ(qforge::lsp::uri_of_path("/a b/cé.qasm"), "file:///a%20b/c%C3%A9.qasm");
+  EXPECT_EQ(qforge::lsp::path_uri("/a b/cé.qasm"), "file:///a%20b/c%C3%A9.qasm");
+  EXPECT_EQ(qforge::lsp::path_uri("dir/a+b.qasm"), "dir/a%2Bb.qasm");
 }
 
 /// The server's copy after hundreds of incremental edits equals the

@@ -22,4 +22,11 @@ struct ServerOptions {
 /// input: malformed messages are answered with JSON-RPC errors.
 int run_server(std::istream& in, std::ostream& out, const ServerOptions& options);
 
+/// A file path as a URI reference: `file://` and the path for an absolute
+/// path, the path alone (a relative reference) for a relative one; bytes
+/// other than letters, digits and `/-_.~` percent-encoded. The server names
+/// files to its clients this way, and `qforge check --format sarif` its
+/// artifacts.
+std::string path_uri(const std::string& path);
+
 }  // namespace qforge::lsp
