@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <set>
 
 namespace {
 
@@ -177,6 +178,35 @@ TEST(LspDiagnostics, IncludePathsFromTheClient) {
   ASSERT_FALSE(published[1]["diagnostics"].empty());
   EXPECT_EQ(published[1]["diagnostics"][0]["code"], "QF6001");
   EXPECT_EQ(published[1]["diagnostics"][0]["range"], range(1, 0, 1, 19));
+}
+
+TEST(LspDiagnostics, SaveChecksAgainAndCloseClears) {
+  const fs::path dir = temp_dir("save");
+  write(dir, "lib.inc", "gate mine a { U(0, 0) a; }\n");
+  const fs::path main = write(dir, "main.qasm", "OPENQASM 3.0;\ninclude \"lib.inc\";\nqubit q;\nmine q;\n");
+  Script s;
+  s.initialize();
+  s.open(uri(main), read(main));
+  s.notify("textDocument/didSave", {{"textDocument", {{"uri", uri(main)}}}});
+  s.notify("textDocument/didClose", {{"textDocument", {{"uri", uri(main)}}}});
+  s.finish();
+  Transcript t = run(s);
+  const auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 6u);  // open: main, lib; save: main, lib; close: main, lib
+  const auto expected = expected_from_check({main});
+  const std::string lib = uri(dir / "lib.inc");
+  for (std::size_t k : {0u, 1u, 2u, 3u}) {
+    const json& d = published[k]["diagnostics"];
+    if (published[k]["uri"] == lib) {
+      EXPECT_EQ(d, expected.at(lib));
+    } else {
+      ASSERT_EQ(d.size(), 1u);
+      EXPECT_EQ(d[0]["message"].get<std::string>().rfind("error in included file lib.inc: ", 0), 0u);
+    }
+  }
+  for (std::size_t k : {4u, 5u}) EXPECT_EQ(published[k]["diagnostics"], json::array());
+  EXPECT_EQ(std::set<std::string>({published[4]["uri"], published[5]["uri"]}),
+            std::set<std::string>({uri(main), lib}));
 }
 
 /// Every example of the shared corpus: the same diagnostics as check.
