@@ -20,8 +20,9 @@ int run_lsp(const std::vector<std::string>& args) {
                         "Run the OpenQASM language server (Language Server Protocol 3.17,\n"
                         "JSON-RPC over standard input and output) for an editor: diagnostics\n"
                         "as `qforge check` gives them, hover, go to definition, references,\n"
-                        "rename, document symbols and completion. Exits 0 after the client's\n"
-                        "shutdown and exit, 1 when the input ends or exit comes without shutdown.",
+                        "rename, document symbols, completion and semantic tokens. Exits 0\n"
+                        "after the client's shutdown and exit, 1 when the input ends or exit\n"
+                        "comes without shutdown.",
                   desc, nullptr, vm))
     return kOk;
   lsp::ServerOptions options;

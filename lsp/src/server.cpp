@@ -289,6 +289,10 @@ class Server {
         {"renameProvider", {{"prepareProvider", true}}},
         {"documentSymbolProvider", true},
         {"completionProvider", {{"triggerCharacters", json::array()}}},
+        {"semanticTokensProvider",
+         {{"legend", {{"tokenTypes", {"keyword", "number", "string", "function", "variable", "parameter"}},
+                      {"tokenModifiers", {"declaration", "readonly", "defaultLibrary"}}}},
+          {"full", true}}},
     };
     return {{"capabilities", caps}, {"serverInfo", {{"name", "qforge"}, {"version", "0.1.0"}}}};
   }
@@ -366,6 +370,7 @@ class Server {
         {"textDocument/rename", &Server::rename},
         {"textDocument/documentSymbol", &Server::document_symbols},
         {"textDocument/completion", &Server::completion},
+        {"textDocument/semanticTokens/full", &Server::semantic_tokens},
     };
     auto it = handlers.find(method);
     if (it == handlers.end()) throw RequestError(kMethodNotFound, "method not found: " + method);
@@ -754,6 +759,47 @@ class Server {
     for (const auto& k : keywords())
       if (seen.insert(k).second) items.push_back({{"label", k}, {"kind", 14}});
     return {{"isIncomplete", false}, {"items", items}};
+  }
+
+  /// Keywords, literals and the names the index resolves, with the legend
+  /// of initialize: types keyword 0, number 1, string 2, function 3 (gates,
+  /// subroutines), variable 4, parameter 5 (arguments of gates and
+  /// subroutines); modifiers declaration 1, readonly 2 (constants, inputs),
+  /// defaultLibrary 4 (built-in gates).
+  json semantic_tokens(Document& doc, const json&) {
+    const SymbolIndex& idx = index(doc);
+    std::unordered_map<uint64_t, const Occurrence*> at;
+    for (const auto& o : idx.occurrences())
+      if (o.range.file == doc.path) at[(uint64_t(o.range.line) << 32) | o.range.col] = &o;
+    const Lines& f = lines(doc, doc.path);
+    json data = json::array();
+    int64_t last_line = 0, last_char = 0;
+    for (const LexicalToken& t : lexical_tokens(doc.text)) {
+      int type = static_cast<int>(t.cls), modifiers = 0;  // keyword, number, string as the legend orders them
+      if (t.cls == TokenClass::Name) {
+        auto it = at.find((uint64_t(t.line) << 32) | t.col);
+        if (it == at.end()) continue;  // a name the index does not know
+        const Symbol& s = idx.symbols()[it->second->symbol];
+        switch (s.kind) {
+          case SymbolKind::BuiltinGate: type = 3, modifiers = 4; break;
+          case SymbolKind::Gate: case SymbolKind::Subroutine: type = 3; break;
+          case SymbolKind::GateParameter: case SymbolKind::GateQubit: case SymbolKind::SubroutineArgument: type = 5; break;
+          case SymbolKind::Constant: case SymbolKind::Input: type = 4, modifiers = 2; break;
+          default: type = 4;
+        }
+        if (it->second->declaration) modifiers |= 1;
+      }
+      const json r = lsp_range(f, t.line, t.col, t.line, t.end_col);
+      const int64_t line = r["start"]["line"], start = r["start"]["character"], end = r["end"]["character"];
+      data.push_back(line - last_line);
+      data.push_back(line == last_line ? start - last_char : start);
+      data.push_back(end - start);
+      data.push_back(type);
+      data.push_back(modifiers);
+      last_line = line;
+      last_char = start;
+    }
+    return {{"data", data}};
   }
 
   std::ostream& out_;

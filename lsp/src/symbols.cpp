@@ -491,6 +491,33 @@ SymbolIndex scan_symbols(const std::string& text, const std::string& file,
   return index;
 }
 
+std::vector<LexicalToken> lexical_tokens(const std::string& text) {
+  antlr4::ANTLRInputStream none("");
+  L vocabulary_source(&none);
+  const auto& vocab = vocabulary_source.getVocabulary();
+  std::vector<LexicalToken> out;
+  for (const Tok& t : lex(text)) {
+    TokenClass cls;
+    switch (t.type) {
+      case L::Identifier: cls = TokenClass::Name; break;
+      case L::StringLiteral: case L::BitstringLiteral: cls = TokenClass::String; break;
+      case L::DecimalIntegerLiteral: case L::BinaryIntegerLiteral: case L::OctalIntegerLiteral:
+      case L::HexIntegerLiteral: case L::FloatLiteral: case L::ImaginaryLiteral: case L::TimingLiteral:
+      case L::VersionSpecifier:
+        cls = TokenClass::Number;
+        break;
+      default: {
+        // A keyword is a token whose literal is a word ('gate', 'OPENQASM').
+        const std::string lit = vocab.getLiteralName(t.type);
+        if (lit.size() < 3 || !std::isalpha(static_cast<unsigned char>(lit[1]))) continue;
+        cls = TokenClass::Keyword;
+      }
+    }
+    out.push_back({cls, t.line, t.col, t.end_col});
+  }
+  return out;
+}
+
 bool is_identifier(const std::string& name) {
   const auto toks = lex(name);
   return toks.size() == 1 && toks[0].type == L::Identifier && toks[0].text == name;

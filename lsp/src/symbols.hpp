@@ -105,6 +105,17 @@ class SymbolIndex {
 SymbolIndex scan_symbols(const std::string& text, const std::string& file,
                          const std::vector<std::string>& include_dirs);
 
+/// A token an editor colours: a keyword, a literal or a name.
+enum class TokenClass : uint8_t { Keyword, Number, String, Name };
+struct LexicalToken {
+  TokenClass cls;
+  uint32_t line, col, end_col;  ///< 1-based, code points; end just after
+};
+
+/// The keywords, literals and names of `text`, in order (comments and
+/// operators left out).
+std::vector<LexicalToken> lexical_tokens(const std::string& text);
+
 /// True when `name` lexes as one identifier (not a keyword).
 bool is_identifier(const std::string& name);
 

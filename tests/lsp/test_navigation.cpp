@@ -228,4 +228,32 @@ TEST(LspNavigation, CompletionOffersGatesKeywordsAndRegisters) {
   EXPECT_FALSE(items.count("a"));    // a gate's parameter is not in scope here
 }
 
+TEST(LspNavigation, SemanticTokensGolden) {
+  const fs::path dir = temp_dir("semantic");
+  const std::string text =
+      "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nconst float θ = 0.5;\nqubit q;\n/* 😀 */ rx(θ) q;\n";
+  write(dir, "sem.qasm", text);
+  for (bool utf8 : {false, true}) {
+    Script s;
+    s.initialize(utf8 ? json{{"general", {{"positionEncodings", {"utf-8"}}}}} : json::object());
+    s.open(uri(dir / "sem.qasm"), text);
+    const int id = s.request("textDocument/semanticTokens/full", {{"textDocument", {{"uri", uri(dir / "sem.qasm")}}}});
+    s.finish();
+    Transcript t = run(s);
+    // (delta line, delta start, length, type, modifiers) per token; types:
+    // keyword 0, number 1, string 2, function 3, variable 4; modifiers:
+    // declaration 1, readonly 2, defaultLibrary 4. `rx` starts after
+    // "/* 😀 */ ": 9 UTF-16 units, 11 UTF-8 bytes; θ is 1 unit or 2 bytes.
+    const int rx = utf8 ? 11 : 9, theta = utf8 ? 2 : 1, after_theta = utf8 ? 7 : 6;
+    const std::vector<int> expected = {
+        0, 0, 8, 0, 0,  0, 9, 3, 1, 0,                                          // OPENQASM 3.0
+        1, 0, 7, 0, 0,  0, 8, 14, 2, 0,                                         // include "stdgates.inc"
+        1, 0, 5, 0, 0,  0, 6, 5, 0, 0,  0, 6, theta, 4, 3,  0, after_theta - 2, 3, 1, 0,  // const float θ = 0.5
+        1, 0, 5, 0, 0,  0, 6, 1, 4, 1,                                          // qubit q
+        1, rx, 2, 3, 4,  0, 3, theta, 4, 2,  0, 2 + theta, 1, 4, 0,             // rx(θ) q
+    };
+    EXPECT_EQ(t.response(id)["result"]["data"], json(expected)) << (utf8 ? "utf-8" : "utf-16");
+  }
+}
+
 }  // namespace

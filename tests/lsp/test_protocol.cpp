@@ -24,7 +24,12 @@ TEST(LspProtocol, InitializeHandshakeGolden) {
         "referencesProvider": true,
         "renameProvider": {"prepareProvider": true},
         "documentSymbolProvider": true,
-        "completionProvider": {"triggerCharacters": []}
+        "completionProvider": {"triggerCharacters": []},
+        "semanticTokensProvider": {
+          "legend": {"tokenTypes": ["keyword", "number", "string", "function", "variable", "parameter"],
+                     "tokenModifiers": ["declaration", "readonly", "defaultLibrary"]},
+          "full": true
+        }
       },
       "serverInfo": {"name": "qforge", "version": "0.1.0"}
     }
