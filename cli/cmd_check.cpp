@@ -3,6 +3,7 @@
 #include "cli.hpp"
 
 #include "qforge/diagnostic_codes.hpp"
+#include "qforge/lsp.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -63,20 +64,7 @@ ordered_json to_json(const std::vector<std::pair<std::string, DiagnosticSink>>& 
 /// A file path as a SARIF artifact URI: a relative reference for a relative
 /// path, file:// for an absolute one; bytes outside the unreserved set and
 /// '/' percent-encoded.
-std::string artifact_uri(const std::string& path) {
-  std::string out = !path.empty() && path[0] == '/' ? "file://" : "";
-  const char* hex = "0123456789ABCDEF";
-  for (unsigned char ch : path) {
-    if (std::isalnum(ch) || ch == '/' || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
-}
+std::string artifact_uri(const std::string& path) { return lsp::path_uri(path); }
 
 ordered_json sarif_location(const SourceLoc& start, const SourceLoc& end, const std::string& path) {
   ordered_json phys;

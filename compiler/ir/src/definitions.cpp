@@ -223,4 +223,14 @@ const LibraryGate* find_library_gate(GateLibrary lib, std::string_view name) {
   return nullptr;
 }
 
+std::vector<LibraryGate> library_gates(GateLibrary lib) {
+  switch (lib) {
+    case GateLibrary::Builtin3: return {std::begin(kBuiltin3), std::end(kBuiltin3)};
+    case GateLibrary::Builtin2: return {std::begin(kBuiltin2), std::end(kBuiltin2)};
+    case GateLibrary::StdGates: return {std::begin(kStdGates), std::end(kStdGates)};
+    case GateLibrary::Qelib1: return {std::begin(kQelib1), std::end(kQelib1)};
+  }
+  return {};
+}
+
 }  // namespace qforge

@@ -97,6 +97,9 @@ struct LibraryGate {
 /// The gate `name` of `lib`, or nullptr.
 const LibraryGate* find_library_gate(GateLibrary lib, std::string_view name);
 
+/// Every gate of `lib`, in the library's order.
+std::vector<LibraryGate> library_gates(GateLibrary lib);
+
 /// The definitions a program written against `lib` needs to call `gates`:
 /// those of the gates `lib` has no name for and of the defined gates their
 /// bodies use, each after the ones it uses.

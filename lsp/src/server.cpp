@@ -1,0 +1,831 @@
+// The language server: lifecycle, documents and the LSP requests (see
+// qforge/lsp.hpp). Diagnostics come from the front end exactly as
+// `qforge check` reports them; names and their places from the SymbolIndex.
+#include "qforge/lsp.hpp"
+
+#include "jsonrpc.hpp"
+#include "symbols.hpp"
+#include "text.hpp"
+
+#include "qforge/frontend.hpp"
+#include "qforge/gates.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+namespace qforge::lsp {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+/// A request that cannot be answered: sent as a JSON-RPC error.
+struct RequestError : std::runtime_error {
+  RequestError(int c, const std::string& message) : std::runtime_error(message), code(c) {}
+  int code;
+};
+
+const char* encoding_name(Encoding e) {
+  return e == Encoding::Utf8 ? "utf-8" : e == Encoding::Utf32 ? "utf-32" : "utf-16";
+}
+
+/// A file's text and where its lines start (for position conversions).
+struct Lines {
+  std::string text;
+  std::vector<std::size_t> starts;
+  /// line_units of the lines converted so far (negotiated encoding), by 0-based line
+  mutable std::unordered_map<std::size_t, std::vector<int64_t>> units;
+};
+
+struct Document {
+  std::string uri;
+  std::string path;  ///< the name the front end gets (its includes are found next to it)
+  std::string text;
+  int64_t version = 0;
+  // The last check of `text`.
+  bool valid = false;
+  Circuit circuit;
+  std::optional<SymbolIndex> index;
+  std::set<std::string> published;  ///< URIs this document's diagnostics went to
+  std::map<std::string, Lines> lines;  ///< the texts of it and its includes, by file (cleared on change)
+};
+
+std::string format_number(double v) {
+  if (std::fabs(v) < 5e-13) v = 0;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  return buf;
+}
+
+/// "0.7071", "-0.5i", "0.5+0.5i"
+std::string format_complex(cplx z) {
+  const double re = std::fabs(z.real()) < 5e-5 ? 0 : z.real(), im = std::fabs(z.imag()) < 5e-5 ? 0 : z.imag();
+  auto num = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", v);
+    std::string s = buf;
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+    return s == "-0" ? std::string("0") : s;
+  };
+  if (im == 0) return num(re);
+  std::string i = (im == 1 ? "" : im == -1 ? "-" : num(im)) + "i";
+  if (re == 0) return i;
+  return num(re) + (im > 0 ? "+" : "") + i;
+}
+
+/// A 2^n x 2^n matrix as aligned rows in a code block.
+std::string format_matrix(const std::vector<cplx>& m) {
+  const std::size_t n = static_cast<std::size_t>(std::llround(std::sqrt(static_cast<double>(m.size()))));
+  std::vector<std::string> cells;
+  std::size_t width = 0;
+  for (const auto& z : m) {
+    cells.push_back(format_complex(z));
+    width = std::max(width, cells.back().size());
+  }
+  std::string out = "```\n";
+  for (std::size_t r = 0; r < n; ++r) {
+    out += "[";
+    for (std::size_t c = 0; c < n; ++c) {
+      const std::string& s = cells[r * n + c];
+      out += std::string(width - s.size() + (c ? 2 : 0), ' ') + s;
+    }
+    out += "]\n";
+  }
+  return out + "```\n";
+}
+
+/// Where a built-in gate comes from, as hover (`markdown`), rename and
+/// completion say it.
+std::string library_origin(GateLibrary lib, bool markdown = false) {
+  const std::string quote = markdown ? "`" : "";
+  switch (lib) {
+    case GateLibrary::StdGates: return "a gate of " + quote + "stdgates.inc" + quote;
+    case GateLibrary::Qelib1: return "a gate of " + quote + "qelib1.inc" + quote;
+    case GateLibrary::Builtin2: return "built into OpenQASM 2.0";
+    case GateLibrary::Builtin3: return "built into OpenQASM 3";
+  }
+  return "";
+}
+
+/// The parameter names of a built-in gate with `n` parameters, as
+/// stdgates.inc's U, u2 and cu write them.
+std::vector<std::string> builtin_parameters(unsigned n) {
+  static const std::vector<std::string> names[] = {{}, {"θ"}, {"φ", "λ"}, {"θ", "φ", "λ"}, {"θ", "φ", "λ", "γ"}};
+  if (n < 5) return names[n];
+  std::vector<std::string> out;
+  for (unsigned k = 0; k < n; ++k) out.push_back("p" + std::to_string(k));
+  return out;
+}
+
+std::vector<std::string> builtin_qubits(unsigned n) {
+  std::vector<std::string> out;
+  for (unsigned k = 0; k < n; ++k) out.push_back("q" + std::to_string(k));
+  return out;
+}
+
+/// `gate name(θ, φ, λ) q0, q1`
+std::string gate_signature(const std::string& name, const std::vector<std::string>& params,
+                           const std::vector<std::string>& qubits) {
+  std::string out = "gate " + name;
+  for (std::size_t k = 0; k < params.size(); ++k) out += (k ? ", " : "(") + params[k] + (k + 1 == params.size() ? ")" : "");
+  for (std::size_t q = 0; q < qubits.size(); ++q) out += (q ? ", " : " ") + qubits[q];
+  return out;
+}
+
+std::string builtin_signature(const Symbol& s) {
+  return gate_signature(s.name, builtin_parameters(s.num_params), builtin_qubits(s.num_qubits));
+}
+
+int lsp_symbol_kind(SymbolKind k) {
+  switch (k) {
+    case SymbolKind::BuiltinGate:
+    case SymbolKind::Gate: return 12;             // Function
+    case SymbolKind::Subroutine: return 6;        // Method
+    case SymbolKind::QubitRegister:
+    case SymbolKind::ClassicalRegister: return 18;  // Array
+    case SymbolKind::Constant: return 14;         // Constant
+    case SymbolKind::GateParameter: return 26;    // TypeParameter
+    case SymbolKind::Input:
+    case SymbolKind::Output: return 7;            // Property
+    default: return 13;                           // Variable
+  }
+}
+
+const char* kind_description(SymbolKind k) {
+  switch (k) {
+    case SymbolKind::BuiltinGate: return "built-in gate";
+    case SymbolKind::Gate: return "gate";
+    case SymbolKind::Subroutine: return "subroutine";
+    case SymbolKind::QubitRegister: return "qubit register";
+    case SymbolKind::ClassicalRegister: return "classical register";
+    case SymbolKind::Input: return "input";
+    case SymbolKind::Output: return "output";
+    case SymbolKind::Constant: return "constant";
+    case SymbolKind::Variable: return "variable";
+    case SymbolKind::Alias: return "alias";
+    case SymbolKind::LoopVariable: return "loop variable";
+    case SymbolKind::GateParameter: return "gate parameter";
+    case SymbolKind::GateQubit: return "gate qubit argument";
+    case SymbolKind::SubroutineArgument: return "subroutine argument";
+  }
+  return "";
+}
+
+class Server {
+ public:
+  Server(std::ostream& out, const ServerOptions& options) : out_(out), base_dirs_(options.include_dirs) {}
+
+  /// Handle one message's content; false once `exit` arrived.
+  bool handle(const std::string& body) {
+    json msg;
+    try {
+      msg = json::parse(body);
+    } catch (const json::exception& e) {
+      send_error(nullptr, kParseError, std::string("parse error: ") + e.what());
+      return true;
+    }
+    if (!msg.is_object() || !msg.contains("method") || !msg["method"].is_string()) {
+      // A response from the client (we send no requests) or garbage.
+      if (msg.is_object() && (msg.contains("result") || msg.contains("error"))) return true;
+      json id = msg.is_object() && msg.contains("id") ? msg["id"] : json(nullptr);
+      if (!id.is_string() && !id.is_number_integer()) id = nullptr;
+      send_error(id, kInvalidRequest, "invalid request: expected an object with a string \"method\"");
+      return true;
+    }
+    const std::string method = msg["method"];
+    const bool is_request = msg.contains("id");
+    json id = is_request ? msg["id"] : json(nullptr);
+    if (is_request && !id.is_string() && !id.is_number_integer()) {
+      send_error(nullptr, kInvalidRequest, "invalid request: \"id\" must be an integer or a string");
+      return true;
+    }
+    const json params = msg.contains("params") ? msg["params"] : json::object();
+
+    if (method == "exit") {
+      exit_code_ = shutdown_ ? 0 : 1;
+      return false;
+    }
+    if (!is_request) {
+      if (!initialized_ || shutdown_) return true;  // dropped, as the specification asks
+      try {
+        notification(method, params);
+      } catch (const std::exception& e) {
+        log(method + ": " + e.what());
+      }
+      return true;
+    }
+    if (method == "initialize") {
+      if (initialized_) return send_error(id, kInvalidRequest, "initialize was already received"), true;
+      try {
+        send_result(id, initialize(params));
+        initialized_ = true;
+      } catch (const json::exception& e) {
+        send_error(id, kInvalidParams, std::string("invalid params: ") + e.what());
+      }
+      return true;
+    }
+    if (!initialized_) return send_error(id, kServerNotInitialized, "the server is not initialized"), true;
+    if (shutdown_) return send_error(id, kInvalidRequest, "the server is shut down"), true;
+    try {
+      send_result(id, request(method, params));
+    } catch (const RequestError& e) {
+      send_error(id, e.code, e.what());
+    } catch (const json::exception& e) {
+      send_error(id, kInvalidParams, std::string("invalid params: ") + e.what());
+    } catch (const std::exception& e) {
+      send_error(id, kInternalError, std::string("internal error: ") + e.what());
+    }
+    return true;
+  }
+
+  int exit_code() const { return exit_code_; }
+
+  void bad_message(const std::string& error) { send_error(nullptr, kParseError, error); }
+
+ private:
+  // ------------------------------------------------------------ messages
+
+  void send_result(const json& id, const json& result) {
+    write_message(out_, {{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+  }
+  void send_error(const json& id, int code, const std::string& message) {
+    write_message(out_, {{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}});
+  }
+  void notify(const std::string& method, const json& params) {
+    write_message(out_, {{"jsonrpc", "2.0"}, {"method", method}, {"params", params}});
+  }
+  void log(const std::string& message) { notify("window/logMessage", {{"type", 1}, {"message", message}}); }
+
+  json initialize(const json& params) {
+    encoding_ = Encoding::Utf16;
+    if (params.contains("capabilities")) {
+      const json& caps = params["capabilities"];
+      const json encodings = caps.value("/general/positionEncodings"_json_pointer, json::array());
+      bool utf8 = false, utf32 = false;
+      for (const auto& e : encodings) {
+        utf8 |= e == "utf-8";
+        utf32 |= e == "utf-32";
+      }
+      encoding_ = utf8 ? Encoding::Utf8 : utf32 ? Encoding::Utf32 : Encoding::Utf16;
+      snippets_ = caps.value("/textDocument/completion/completionItem/snippetSupport"_json_pointer, false);
+    }
+    if (params.contains("initializationOptions")) configure(params["initializationOptions"]);
+    json caps = {
+        {"positionEncoding", encoding_name(encoding_)},
+        {"textDocumentSync", {{"openClose", true}, {"change", 2}, {"save", {{"includeText", false}}}}},
+        {"hoverProvider", true},
+        {"definitionProvider", true},
+        {"referencesProvider", true},
+        {"renameProvider", {{"prepareProvider", true}}},
+        {"documentSymbolProvider", true},
+        {"completionProvider", {{"triggerCharacters", json::array()}}},
+        {"semanticTokensProvider",
+         {{"legend", {{"tokenTypes", {"keyword", "number", "string", "function", "variable", "parameter"}},
+                      {"tokenModifiers", {"declaration", "readonly", "defaultLibrary"}}}},
+          {"full", true}}},
+    };
+    return {{"capabilities", caps}, {"serverInfo", {{"name", "qforge"}, {"version", "0.1.0"}}}};
+  }
+
+  /// `includePaths` from initializationOptions or the `qforge` settings.
+  void configure(const json& settings) {
+    if (!settings.is_object()) return;
+    const json* s = &settings;
+    if (settings.contains("qforge") && settings["qforge"].is_object()) s = &settings["qforge"];
+    if (!s->contains("includePaths")) return;
+    extra_dirs_.clear();
+    for (const auto& d : (*s)["includePaths"])
+      if (d.is_string()) extra_dirs_.push_back(d);
+  }
+
+  CompileOptions compile_options() const {
+    CompileOptions opt;
+    opt.include_dirs = base_dirs_;
+    opt.include_dirs.insert(opt.include_dirs.end(), extra_dirs_.begin(), extra_dirs_.end());
+    return opt;
+  }
+
+  void notification(const std::string& method, const json& params) {
+    if (method == "textDocument/didOpen") {
+      const json& td = params.at("textDocument");
+      Document d;
+      d.uri = td.at("uri").get<std::string>();
+      d.path = path_of_uri(d.uri);
+      if (d.path.empty()) d.path = d.uri;
+      d.text = td.at("text").get<std::string>();
+      d.version = td.value("version", 0);
+      auto& doc = docs_[d.uri];
+      d.published = std::move(doc.published);
+      doc = std::move(d);
+      check(doc);
+    } else if (method == "textDocument/didChange") {
+      Document& doc = document(params.at("textDocument").at("uri").get<std::string>());
+      for (const auto& change : params.at("contentChanges")) {
+        const std::string text = change.at("text").get<std::string>();
+        if (change.contains("range")) {
+          const json& r = change["range"];
+          apply_change(doc.text, position(r.at("start")), position(r.at("end")), text, encoding_);
+        } else {
+          doc.text = text;
+        }
+      }
+      doc.version = params["textDocument"].value("version", doc.version + 1);
+      check(doc);
+    } else if (method == "textDocument/didClose") {
+      const std::string uri = params.at("textDocument").at("uri").get<std::string>();
+      auto it = docs_.find(uri);
+      if (it == docs_.end()) return;
+      for (const auto& u : it->second.published)
+        notify("textDocument/publishDiagnostics", {{"uri", u}, {"diagnostics", json::array()}});
+      docs_.erase(it);
+    } else if (method == "textDocument/didSave") {
+      // An included file may have changed on disk: check every document again.
+      for (auto& [uri, doc] : docs_) check(doc);
+    } else if (method == "workspace/didChangeConfiguration") {
+      configure(params.value("settings", json::object()));
+      for (auto& [uri, doc] : docs_) check(doc);
+    }
+  }
+
+  json request(const std::string& method, const json& params) {
+    if (method == "shutdown") {
+      shutdown_ = true;
+      return nullptr;
+    }
+    static const std::map<std::string, json (Server::*)(Document&, const json&)> handlers = {
+        {"textDocument/hover", &Server::hover},
+        {"textDocument/definition", &Server::definition},
+        {"textDocument/references", &Server::references},
+        {"textDocument/prepareRename", &Server::prepare_rename},
+        {"textDocument/rename", &Server::rename},
+        {"textDocument/documentSymbol", &Server::document_symbols},
+        {"textDocument/completion", &Server::completion},
+        {"textDocument/semanticTokens/full", &Server::semantic_tokens},
+    };
+    auto it = handlers.find(method);
+    if (it == handlers.end()) throw RequestError(kMethodNotFound, "method not found: " + method);
+    Document& doc = document(params.at("textDocument").at("uri").get<std::string>());
+    return (this->*(it->second))(doc, params);
+  }
+
+  Document& document(const std::string& uri) {
+    auto it = docs_.find(uri);
+    if (it == docs_.end()) throw RequestError(kInvalidParams, "document not open: " + uri);
+    return it->second;
+  }
+
+  Position position(const json& p) const {
+    return {p.at("line").get<int64_t>(), p.at("character").get<int64_t>()};
+  }
+
+  // ------------------------------------------------------------ positions
+
+  /// The text of `file` as the front end read it: the document's own text,
+  /// an included file the index holds, or the file on disk.
+  std::string file_text(const Document& doc, const std::string& file) {
+    if (file == doc.path) return doc.text;
+    if (doc.index)
+      if (const std::string* t = doc.index->file_text(file)) return *t;
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  std::string uri_of(const Document& doc, const std::string& file) const {
+    if (file == doc.path) return doc.uri;
+    std::error_code ec;
+    const std::string canon = fs::weakly_canonical(fs::path(file), ec).string();
+    return path_uri(canon.empty() ? file : canon);
+  }
+
+  /// An LSP range from front-end line/columns (end line 0: an empty range).
+  /// The text of `file` with its line starts, kept until the document changes.
+  const Lines& lines(Document& doc, const std::string& file) {
+    auto it = doc.lines.find(file);
+    if (it == doc.lines.end()) {
+      Lines l{file_text(doc, file), {}};
+      l.starts = line_starts(l.text);
+      it = doc.lines.emplace(file, std::move(l)).first;
+    }
+    return it->second;
+  }
+
+  json lsp_range(const Lines& f, uint32_t line, uint32_t col, uint32_t end_line, uint32_t end_col) const {
+    if (line == 0) return {{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}};
+    auto at = [&](uint32_t l, uint32_t c) {
+      auto it = f.units.find(l - 1);
+      if (it == f.units.end()) it = f.units.emplace(l - 1, line_units(f.text, f.starts, l - 1, encoding_)).first;
+      return position_of_column(it->second, l, c);
+    };
+    const Position a = at(line, col);
+    const Position b = end_line > 0 ? at(end_line, end_col) : a;
+    return {{"start", {{"line", a.line}, {"character", a.character}}},
+            {"end", {{"line", b.line}, {"character", b.character}}}};
+  }
+
+  json location(Document& doc, const SourceRange& r) {
+    return {{"uri", uri_of(doc, r.file)},
+            {"range", lsp_range(lines(doc, r.file), r.line, r.col, r.end_line, r.end_col)}};
+  }
+
+  SymbolIndex& index(Document& doc) {
+    if (!doc.index) doc.index = scan_symbols(doc.text, doc.path, compile_options().include_dirs);
+    return *doc.index;
+  }
+
+  /// The occurrence under the request's position, or nullptr.
+  const Occurrence* occurrence(Document& doc, const json& params) {
+    const Position p = position(params.at("position"));
+    const auto starts = line_starts(doc.text);
+    const uint32_t col = column_of(doc.text, starts, p, encoding_);
+    return index(doc).occurrence_at(doc.path, static_cast<uint32_t>(p.line + 1), col);
+  }
+
+  // ------------------------------------------------------------ diagnostics
+
+  /// Check the document and publish its diagnostics: every diagnostic of
+  /// the front end (as `qforge check` reports them) to the file it is in.
+  void check(Document& doc) {
+    DiagnosticSink sink;
+    doc.circuit = compile_source(doc.text, doc.path, compile_options(), sink);
+    doc.valid = !sink.has_errors();
+    doc.index.reset();  // built again when a request needs it
+    doc.lines.clear();
+    std::map<std::string, json> by_uri;
+    by_uri[doc.uri] = json::array();
+    bool main_has_error = false;
+    std::vector<const Diagnostic*> elsewhere;  // errors in included files
+    for (const Diagnostic& d : sink.all()) {
+      const std::string file = d.loc.file ? *d.loc.file : doc.path;
+      json j;
+      j["range"] = lsp_range(lines(doc, file), d.loc.line, d.loc.col, d.end.line, d.end.col);
+      j["severity"] = d.severity == Severity::Error ? 1 : d.severity == Severity::Warning ? 2 : 3;
+      j["code"] = d.code.empty() ? "QF0000" : d.code;
+      j["source"] = "qforge";
+      j["message"] = d.message;
+      if (!d.related.empty()) {
+        json rel = json::array();
+        for (const auto& r : d.related) {
+          const std::string rf = r.loc.file ? *r.loc.file : doc.path;
+          rel.push_back({{"location",
+                          {{"uri", uri_of(doc, rf)},
+                           {"range", lsp_range(lines(doc, rf), r.loc.line, r.loc.col, r.end.line, r.end.col)}}},
+                         {"message", r.message}});
+        }
+        j["relatedInformation"] = rel;
+      }
+      by_uri[uri_of(doc, file)].push_back(j);
+      if (d.severity != Severity::Error) continue;
+      if (file == doc.path)
+        main_has_error = true;
+      else
+        elsewhere.push_back(&d);
+    }
+    // The document fails to check but its own text has no error: say so at
+    // the include that leads to the first error.
+    if (!main_has_error && !elsewhere.empty()) {
+      const Diagnostic& d = *elsewhere.front();
+      const std::string file = *d.loc.file;
+      SourceRange at;
+      const SymbolIndex& idx = index(doc);
+      for (std::string f = file; at.file != doc.path;) {
+        auto it = idx.include_sites.find(f);
+        if (it == idx.include_sites.end()) break;
+        at = it->second;
+        f = at.file;
+      }
+      json j;
+      j["range"] = at.file == doc.path ? lsp_range(lines(doc, doc.path), at.line, at.col, at.end_line, at.end_col)
+                                       : lsp_range(lines(doc, doc.path), 0, 0, 0, 0);
+      j["severity"] = 1;
+      j["code"] = d.code.empty() ? "QF0000" : d.code;
+      j["source"] = "qforge";
+      j["message"] = "error in included file " + fs::path(file).filename().string() + ": " + d.message;
+      j["relatedInformation"] = json::array(
+          {{{"location",
+             {{"uri", uri_of(doc, file)}, {"range", lsp_range(lines(doc, file), d.loc.line, d.loc.col, d.end.line, d.end.col)}}},
+            {"message", d.message}}});
+      by_uri[doc.uri].push_back(j);
+    }
+    std::set<std::string> now;
+    for (auto& [uri, diags] : by_uri) {
+      json p = {{"uri", uri}, {"diagnostics", diags}};
+      if (uri == doc.uri) p["version"] = doc.version;
+      notify("textDocument/publishDiagnostics", p);
+      now.insert(uri);
+    }
+    for (const auto& u : doc.published)
+      if (!now.count(u)) notify("textDocument/publishDiagnostics", {{"uri", u}, {"diagnostics", json::array()}});
+    doc.published = std::move(now);
+  }
+
+  // ------------------------------------------------------------ hover
+
+  /// The value of global constant `s`: the document up to its declaration,
+  /// then the constant as the angle of a `U`, compiled by the front end.
+  std::optional<double> constant_value(Document& doc, const Symbol& s) {
+    if (s.name_range.file != doc.path || doc.circuit.source_version == 2)
+      return std::nullopt;
+    const auto starts = line_starts(doc.text);
+    const Position p = position_of_column(doc.text, starts, s.name_range.line, s.name_range.col, Encoding::Utf32);
+    const std::size_t at = offset_of(doc.text, starts, p, Encoding::Utf32);
+    const std::size_t semi = doc.text.find(';', at);
+    if (semi == std::string::npos) return std::nullopt;
+    const std::string probe = "qforge_hover_qubit";
+    std::string program = doc.text.substr(0, semi + 1) + "\nqubit " + probe + ";\nU(" + s.name + ", 0, 0) " + probe + ";\n";
+    DiagnosticSink sink;
+    Circuit c = compile_source(program, doc.path, compile_options(), sink);
+    if (sink.has_errors() || c.ops.empty() || c.ops.back().params.empty() || !c.ops.back().params[0].is_const())
+      return std::nullopt;
+    return c.ops.back().params[0].value();
+  }
+
+  /// The matrix of the gate call at `o`: the one table operation the front
+  /// end made of it, when its parameters are constant.
+  std::optional<std::vector<cplx>> call_matrix(const Document& doc, const Occurrence& o) {
+    // Only a plain call: with modifiers (`ctrl @ x`) the operation is not the gate's.
+    if (!doc.valid || o.declaration || o.range.line != o.statement.line || o.range.col != o.statement.col)
+      return std::nullopt;
+    const Operation* found = nullptr;
+    for (const auto& op : doc.circuit.ops) {
+      if (!op.loc.file || *op.loc.file != o.statement.file || op.loc.line != o.statement.line ||
+          op.loc.col != o.statement.col)
+        continue;
+      if (found) return std::nullopt;  // more than one operation
+      found = &op;
+    }
+    if (!found || !found->is_gate() || found->num_controls || found->qubits.size() > 2) return std::nullopt;
+    for (const auto& p : found->params)
+      if (!p.is_const()) return std::nullopt;
+    return operation_matrix(*found);
+  }
+
+  json hover(Document& doc, const json& params) {
+    const Occurrence* o = occurrence(doc, params);
+    if (!o) return nullptr;
+    const SymbolIndex& idx = index(doc);
+    const Symbol& s = idx.symbols()[o->symbol];
+    std::string md = "```qasm\n" + (s.kind == SymbolKind::BuiltinGate ? builtin_signature(s) : s.declaration) + "\n```\n";
+    auto where = [&](const SourceRange& r) {
+      const std::string file = r.file == doc.path ? "this file" : "`" + fs::path(r.file).filename().string() + "`";
+      return file + ", line " + std::to_string(r.line);
+    };
+    if (s.kind == SymbolKind::BuiltinGate) {
+      std::string origin = library_origin(s.library, true);
+      origin[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(origin[0])));
+      md += origin + ".\n";
+    } else {
+      md += std::string(1, static_cast<char>(std::toupper(kind_description(s.kind)[0]))) +
+            std::string(kind_description(s.kind)).substr(1) + ", declared in " + where(s.name_range) + ".\n";
+    }
+    if (s.kind == SymbolKind::Input)
+      md += "\nA parameter of the compiled circuit: `--set " + s.name + "=VALUE` binds it.\n";
+    if (s.kind == SymbolKind::Constant)
+      if (auto v = constant_value(doc, s)) md += "\nValue: `" + format_number(*v) + "`\n";
+    if ((s.kind == SymbolKind::QubitRegister || s.kind == SymbolKind::ClassicalRegister) && doc.valid &&
+        s.parent == Symbol::kNone) {
+      const bool qubits = s.kind == SymbolKind::QubitRegister;
+      for (const auto& r : qubits ? doc.circuit.qregs : doc.circuit.cregs) {
+        if (r.name != s.name || r.size == 0) continue;
+        md += std::string("\n") + (qubits ? "Qubit" : "Bit") + (r.size == 1 ? " " + std::to_string(r.first)
+                                                                         : "s " + std::to_string(r.first) + "–" +
+                                                                               std::to_string(r.first + r.size - 1)) +
+              " of the compiled circuit.\n";
+      }
+    }
+    if (s.kind == SymbolKind::BuiltinGate || s.kind == SymbolKind::Gate) {
+      const bool uses_u3 = s.kind == SymbolKind::BuiltinGate && doc.circuit.source_version == 3 &&
+                           (s.name == "U" || s.name == "u2" || s.name == "u3");
+      const char* phase_note =
+          uses_u3 ? "OpenQASM 3 gives this gate a global phase beyond the table's matrix (README, Reading OpenQASM).\n"
+                  : "";
+      if (auto m = s.kind == SymbolKind::BuiltinGate ? call_matrix(doc, *o) : std::nullopt) {
+        md += "\nMatrix of this call (the gate table's; the first qubit is the most significant):\n" + format_matrix(*m) +
+              phase_note;
+      } else if (auto g = gate_by_name(s.name);
+                 s.kind == SymbolKind::BuiltinGate && g && gate_info(*g).num_params == 0 && gate_info(*g).num_qubits <= 2) {
+        md += "\nMatrix (the gate table's; the first qubit is the most significant):\n" + format_matrix(gate_matrix(*g, nullptr));
+      } else if (s.kind == SymbolKind::BuiltinGate && s.num_params > 0 && s.num_qubits <= 2) {
+        md += "\nA call with constant parameters shows its matrix.\n";
+      }
+    }
+    const json range = lsp_range(lines(doc, doc.path), o->range.line, o->range.col, o->range.end_line, o->range.end_col);
+    return {{"contents", {{"kind", "markdown"}, {"value", md}}}, {"range", range}};
+  }
+
+  // ------------------------------------------------------------ navigation
+
+  json definition(Document& doc, const json& params) {
+    const Occurrence* o = occurrence(doc, params);
+    if (!o) return nullptr;
+    const Symbol& s = index(doc).symbols()[o->symbol];
+    if (s.name_range.file.empty()) return nullptr;  // built in: no source
+    return location(doc, s.name_range);
+  }
+
+  json references(Document& doc, const json& params) {
+    const Occurrence* o = occurrence(doc, params);
+    if (!o) return nullptr;
+    const bool with_decl = params.value("/context/includeDeclaration"_json_pointer, true);
+    json out = json::array();
+    for (const Occurrence* r : index(doc).occurrences_of(o->symbol))
+      if (with_decl || !r->declaration) out.push_back(location(doc, r->range));
+    return out;
+  }
+
+  const Occurrence& renamable(Document& doc, const json& params) {
+    const Occurrence* o = occurrence(doc, params);
+    if (!o) throw RequestError(kRequestFailed, "no symbol to rename here");
+    const Symbol& s = index(doc).symbols()[o->symbol];
+    if (s.kind == SymbolKind::BuiltinGate)
+      throw RequestError(kRequestFailed, "'" + s.name + "' is " + library_origin(s.library) + " and cannot be renamed");
+    return *o;
+  }
+
+  json prepare_rename(Document& doc, const json& params) {
+    const Occurrence& o = renamable(doc, params);
+    return {{"range", lsp_range(lines(doc, doc.path), o.range.line, o.range.col, o.range.end_line, o.range.end_col)},
+            {"placeholder", index(doc).symbols()[o.symbol].name}};
+  }
+
+  json rename(Document& doc, const json& params) {
+    const Occurrence& o = renamable(doc, params);
+    const std::string name = params.at("newName").get<std::string>();
+    if (!is_identifier(name)) throw RequestError(kRequestFailed, "'" + name + "' is not an identifier");
+    const SymbolIndex& idx = index(doc);
+    const Symbol& s = idx.symbols()[o.symbol];
+    for (const auto& other : idx.symbols())
+      if (other.name == name && other.parent == s.parent && other.kind != SymbolKind::BuiltinGate &&
+          (s.parent != Symbol::kNone || other.kind != SymbolKind::LoopVariable))
+        throw RequestError(kRequestFailed, "'" + name + "' is already declared in " +
+                                               (other.name_range.file == doc.path
+                                                    ? std::string("this file")
+                                                    : fs::path(other.name_range.file).filename().string()) +
+                                               ", line " + std::to_string(other.name_range.line));
+    json changes = json::object();
+    for (const Occurrence* r : idx.occurrences_of(o.symbol)) {
+      json loc = location(doc, r->range);
+      changes[loc["uri"].get<std::string>()].push_back({{"range", loc["range"]}, {"newText", name}});
+    }
+    return {{"changes", changes}};
+  }
+
+  json document_symbols(Document& doc, const json&) {
+    const SymbolIndex& idx = index(doc);
+    json out = json::array();
+    std::map<std::size_t, std::size_t> position;  // symbol -> index in out
+    for (std::size_t i = 0; i < idx.symbols().size(); ++i) {
+      const Symbol& s = idx.symbols()[i];
+      if (s.name_range.file != doc.path || s.kind == SymbolKind::LoopVariable) continue;
+      // The declaration's whole range, which contains its name.
+      SourceRange whole = s.statement.end_line ? s.statement : s.name_range;
+      const auto before = [](uint32_t l1, uint32_t c1, uint32_t l2, uint32_t c2) { return l1 < l2 || (l1 == l2 && c1 < c2); };
+      if (before(s.name_range.line, s.name_range.col, whole.line, whole.col)) {
+        whole.line = s.name_range.line;
+        whole.col = s.name_range.col;
+      }
+      if (before(whole.end_line, whole.end_col, s.name_range.end_line, s.name_range.end_col)) {
+        whole.end_line = s.name_range.end_line;
+        whole.end_col = s.name_range.end_col;
+      }
+      json j = {{"name", s.name},
+                {"detail", s.declaration},
+                {"kind", lsp_symbol_kind(s.kind)},
+                {"range", lsp_range(lines(doc, doc.path), whole.line, whole.col, whole.end_line, whole.end_col)},
+                {"selectionRange", lsp_range(lines(doc, doc.path), s.name_range.line, s.name_range.col, s.name_range.end_line,
+                                             s.name_range.end_col)}};
+      if (s.parent != Symbol::kNone) {
+        auto it = position.find(s.parent);
+        if (it != position.end()) out[it->second]["children"].push_back(j);
+        continue;
+      }
+      // Declarations inside a subroutine or loop body are not listed at the top.
+      position[i] = out.size();
+      out.push_back(j);
+    }
+    return out;
+  }
+
+  json completion(Document& doc, const json&) {
+    const SymbolIndex& idx = index(doc);
+    json items = json::array();
+    std::set<std::string> seen;
+    // A gate call as a snippet: its parameters and qubits are tab stops.
+    auto gate_item = [&](const std::string& name, const std::vector<std::string>& params,
+                         const std::vector<std::string>& qubits, const std::string& detail) {
+      if (!seen.insert(name).second) return;
+      json it = {{"label", name}, {"kind", 3}, {"detail", detail}};
+      if (snippets_) {
+        std::string snippet = name;
+        unsigned n = 1;
+        for (std::size_t k = 0; k < params.size(); ++k)
+          snippet += (k ? ", ${" : "(${") + std::to_string(n++) + ":" + params[k] + "}" + (k + 1 == params.size() ? ")" : "");
+        for (std::size_t q = 0; q < qubits.size(); ++q)
+          snippet += (q ? ", ${" : " ${") + std::to_string(n++) + ":" + qubits[q] + "}";
+        it["insertText"] = snippet + ";";
+        it["insertTextFormat"] = 2;
+      }
+      items.push_back(it);
+    };
+    std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> arguments;  // gate -> params, qubits
+    for (const auto& a : idx.symbols()) {
+      if (a.kind == SymbolKind::GateParameter) arguments[a.parent].first.push_back(a.name);
+      if (a.kind == SymbolKind::GateQubit) arguments[a.parent].second.push_back(a.name);
+    }
+    for (std::size_t i = 0; i < idx.symbols().size(); ++i)
+      if (idx.symbols()[i].kind == SymbolKind::Gate)
+        gate_item(idx.symbols()[i].name, arguments[i].first, arguments[i].second, idx.symbols()[i].declaration);
+    for (GateLibrary lib : idx.libraries)
+      for (const auto& g : library_gates(lib)) {
+        const auto params = builtin_parameters(g.num_params), qubits = builtin_qubits(g.num_qubits);
+        gate_item(g.name, params, qubits, gate_signature(g.name, params, qubits) + " (" + library_origin(lib) + ")");
+      }
+    for (const auto& s : idx.symbols()) {
+      if (s.kind == SymbolKind::Gate || s.kind == SymbolKind::BuiltinGate || s.parent != Symbol::kNone) continue;
+      if (!seen.insert(s.name).second) continue;
+      items.push_back({{"label", s.name}, {"kind", lsp_symbol_kind(s.kind) == 14 ? 21 : 6}, {"detail", s.declaration}});
+    }
+    for (const auto& k : keywords())
+      if (seen.insert(k).second) items.push_back({{"label", k}, {"kind", 14}});
+    return {{"isIncomplete", false}, {"items", items}};
+  }
+
+  /// Keywords, literals and the names the index resolves, with the legend
+  /// of initialize: types keyword 0, number 1, string 2, function 3 (gates,
+  /// subroutines), variable 4, parameter 5 (arguments of gates and
+  /// subroutines); modifiers declaration 1, readonly 2 (constants, inputs),
+  /// defaultLibrary 4 (built-in gates).
+  json semantic_tokens(Document& doc, const json&) {
+    const SymbolIndex& idx = index(doc);
+    std::unordered_map<uint64_t, const Occurrence*> at;
+    for (const auto& o : idx.occurrences())
+      if (o.range.file == doc.path) at[(uint64_t(o.range.line) << 32) | o.range.col] = &o;
+    const Lines& f = lines(doc, doc.path);
+    json data = json::array();
+    int64_t last_line = 0, last_char = 0;
+    for (const LexicalToken& t : lexical_tokens(doc.text)) {
+      int type = static_cast<int>(t.cls), modifiers = 0;  // keyword, number, string as the legend orders them
+      if (t.cls == TokenClass::Name) {
+        auto it = at.find((uint64_t(t.line) << 32) | t.col);
+        if (it == at.end()) continue;  // a name the index does not know
+        const Symbol& s = idx.symbols()[it->second->symbol];
+        switch (s.kind) {
+          case SymbolKind::BuiltinGate: type = 3, modifiers = 4; break;
+          case SymbolKind::Gate: case SymbolKind::Subroutine: type = 3; break;
+          case SymbolKind::GateParameter: case SymbolKind::GateQubit: case SymbolKind::SubroutineArgument: type = 5; break;
+          case SymbolKind::Constant: case SymbolKind::Input: type = 4, modifiers = 2; break;
+          default: type = 4;
+        }
+        if (it->second->declaration) modifiers |= 1;
+      }
+      const json r = lsp_range(f, t.line, t.col, t.line, t.end_col);
+      const int64_t line = r["start"]["line"], start = r["start"]["character"], end = r["end"]["character"];
+      data.push_back(line - last_line);
+      data.push_back(line == last_line ? start - last_char : start);
+      data.push_back(end - start);
+      data.push_back(type);
+      data.push_back(modifiers);
+      last_line = line;
+      last_char = start;
+    }
+    return {{"data", data}};
+  }
+
+  std::ostream& out_;
+  std::vector<std::string> base_dirs_, extra_dirs_;
+  std::map<std::string, Document> docs_;
+  Encoding encoding_ = Encoding::Utf16;
+  bool snippets_ = false;
+  bool initialized_ = false, shutdown_ = false;
+  int exit_code_ = 1;
+};
+
+}  // namespace
+
+int run_server(std::istream& in, std::ostream& out, const ServerOptions& options) {
+  Server server(out, options);
+  std::string body, error;
+  while (true) {
+    const ReadStatus st = read_message(in, body, error);
+    if (st == ReadStatus::End) break;
+    if (st == ReadStatus::Bad) {
+      server.bad_message(error);
+      continue;
+    }
+    if (!server.handle(body)) break;
+  }
+  return server.exit_code();
+}
+
+}  // namespace qforge::lsp

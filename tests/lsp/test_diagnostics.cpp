@@ -1,0 +1,231 @@
+// Diagnostics: what the server publishes equals `qforge check --format
+// json` for the same file (every diagnostic, its range converted to the
+// negotiated position encoding, code, severity and related locations),
+// in included files too; never empty while the file fails to check.
+#include "lsp_client.hpp"
+
+#include <cstdlib>
+#include <map>
+#include <set>
+
+namespace {
+
+using namespace lsp_test;
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// `qforge check --format json FILES` converted to what an LSP client
+/// should receive: URI -> diagnostics. Positions: UTF-16 units (or UTF-8
+/// bytes) of the check's code point columns, computed here from the files.
+std::map<std::string, json> expected_from_check(const std::vector<fs::path>& files, bool utf8 = false) {
+  std::string cmd = std::string(QFORGE_EXE) + " check --format json";
+  for (const auto& f : files) cmd += " '" + f.string() + "'";
+  auto [out, status] = shell(cmd + " 2>/dev/null");
+  const json report = json::parse(out);
+  auto uri_of = [](const std::string& file) { return uri(fs::weakly_canonical(file)); };
+  auto position = [&](const std::string& file, const json& p) {
+    const std::string text = read(file);
+    const int line = p["line"], col = p["column"];
+    const int ch = utf8 ? static_cast<int>(from_utf16(to_utf16(line_of(text, line - 1)).substr(
+                                               0, utf16_character(text, line, col))).size())
+                        : utf16_character(text, line, col);
+    return json{{"line", line - 1}, {"character", ch}};
+  };
+  auto range = [&](const std::string& file, const json& j) {
+    if (!j.contains("range")) return json{{"start", {{"line", 0}, {"character", 0}}}, {"end", {{"line", 0}, {"character", 0}}}};
+    const json start = position(file, j["range"]["start"]);
+    return json{{"start", start}, {"end", j["range"].contains("end") ? position(file, j["range"]["end"]) : start}};
+  };
+  std::map<std::string, json> out_by_uri;
+  for (const auto& f : files) out_by_uri[uri(f)] = json::array();
+  for (const auto& d : report["diagnostics"]) {
+    const std::string file = d["file"];
+    json l = {{"range", range(file, d)},
+              {"severity", d["severity"] == "error" ? 1 : d["severity"] == "warning" ? 2 : 3},
+              {"code", d["code"]},
+              {"source", "qforge"},
+              {"message", d["message"]}};
+    if (!d["related"].empty()) {
+      json rel = json::array();
+      for (const auto& r : d["related"])
+        rel.push_back({{"location", {{"uri", uri_of(r["file"])}, {"range", range(r["file"], r)}}}, {"message", r["message"]}});
+      l["relatedInformation"] = rel;
+    }
+    out_by_uri[uri_of(file)].push_back(l);
+  }
+  return out_by_uri;
+}
+
+/// Open `file` in a session; the last diagnostics per URI.
+Transcript open_files(const std::vector<fs::path>& files, bool utf8 = false) {
+  Script s;
+  s.initialize(utf8 ? json{{"general", {{"positionEncodings", {"utf-8"}}}}} : json::object());
+  for (const auto& f : files) s.open(uri(f), read(f));
+  s.finish();
+  return run(s);
+}
+
+const char* kRedeclared =
+    "OPENQASM 3.0;\n"
+    "include \"stdgates.inc\";\n"
+    "qubit[2] q;  // θ on 😀\n"
+    "// µs θ 😀\n"
+    "h q[0];\n"
+    "/* 😀😀 */ bit q;\n"
+    "rx(0.1, 0.2) q[1];\n";
+
+const char* kSyntax =
+    "OPENQASM 3.0;\n"
+    "qubit q;\n"
+    "/* 😀 θ */ reset q\n";
+
+const char* kWarnings =
+    "OPENQASM 3.0;\n"
+    "include \"stdgates.inc\";\n"
+    "output bit θb;  // 😀\n"
+    "qubit q;\n"
+    "box { 😀_is_not_a_name q; }\n";
+
+TEST(LspDiagnostics, EqualToCheckUtf16) {
+  const fs::path dir = temp_dir("diag16");
+  std::vector<fs::path> files = {write(dir, "redeclared.qasm", kRedeclared), write(dir, "syntax.qasm", kSyntax),
+                                 write(dir, "warnings.qasm", kWarnings)};
+  const auto expected = expected_from_check(files);
+  Transcript t = open_files(files);
+  for (const auto& f : files) {
+    const json got = t.diagnostics(uri(f));
+    EXPECT_EQ(got, expected.at(uri(f))) << f;
+    EXPECT_FALSE(got.empty()) << f;
+  }
+  // Hand-derived: the redeclaration `bit q;` after "/* 😀😀 */ " (nine
+  // code points, two of them astral) starts at UTF-16 unit 11; its related
+  // location is line 3 col 1.
+  const json d = t.diagnostics(uri(files[0]))[0];
+  EXPECT_EQ(d["range"], json::parse(R"({"start":{"line":5,"character":11},"end":{"line":5,"character":17}})"));
+  EXPECT_EQ(d["code"], "QF2001");
+  EXPECT_EQ(d["relatedInformation"][0]["location"]["range"]["start"], json::parse(R"({"line":2,"character":0})"));
+  // The missing ';' after "/* 😀 θ */ reset q" (17 code points, one astral):
+  // UTF-16 unit 18.
+  EXPECT_EQ(t.diagnostics(uri(files[1]))[0]["range"]["start"], json::parse(R"({"line":2,"character":18})"));
+}
+
+TEST(LspDiagnostics, EqualToCheckUtf8) {
+  const fs::path dir = temp_dir("diag8");
+  std::vector<fs::path> files = {write(dir, "redeclared.qasm", kRedeclared), write(dir, "syntax.qasm", kSyntax)};
+  const auto expected = expected_from_check(files, true);
+  Transcript t = open_files(files, true);
+  for (const auto& f : files) EXPECT_EQ(t.diagnostics(uri(f)), expected.at(uri(f))) << f;
+  // "/* 😀😀 */ " is 15 bytes.
+  EXPECT_EQ(t.diagnostics(uri(files[0]))[0]["range"]["start"]["character"], 15);
+}
+
+TEST(LspDiagnostics, ErrorsInIncludedFiles) {
+  const fs::path dir = temp_dir("include");
+  write(dir, "inner.inc", "// θ 😀\ngate bad a { 😀x a; }\n");
+  write(dir, "outer.inc", "include \"inner.inc\";\n");
+  const fs::path main = write(dir, "main.qasm", "OPENQASM 3.0;\ninclude \"outer.inc\";\nqubit q;\n");
+  const auto expected = expected_from_check({main});
+  const std::string inner = uri(dir / "inner.inc");
+  ASSERT_EQ(expected.at(inner).size(), 1u);
+
+  Script s;
+  s.initialize();
+  s.open(uri(main), read(main));
+  // Fixed in the document: the include goes away.
+  s.change(uri(main), 2, range(1, 0, 2, 0), "");
+  s.finish();
+  Transcript t = run(s);
+  auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 4u);
+  // First check: the included file gets check's diagnostic; the document,
+  // which has no error of its own, one at its include that leads there.
+  json first_inner, first_main;
+  for (std::size_t k = 0; k < 2; ++k) (published[k]["uri"] == inner ? first_inner : first_main) = published[k];
+  EXPECT_EQ(first_inner["diagnostics"], expected.at(inner));
+  ASSERT_EQ(first_main["diagnostics"].size(), 1u);
+  const json& summary = first_main["diagnostics"][0];
+  EXPECT_EQ(summary["message"], "error in included file inner.inc: unexpected character '😀'");
+  EXPECT_EQ(summary["range"], json::parse(R"({"start":{"line":1,"character":0},"end":{"line":1,"character":19}})"));
+  EXPECT_EQ(summary["relatedInformation"][0]["location"]["uri"], inner);
+  // Second check: both cleared.
+  EXPECT_EQ(published[2]["uri"], uri(main));
+  EXPECT_EQ(published[2]["diagnostics"], json::array());
+  EXPECT_EQ(published[2]["version"], 2);
+  EXPECT_EQ(published[3]["uri"], inner);
+  EXPECT_EQ(published[3]["diagnostics"], json::array());
+}
+
+TEST(LspDiagnostics, IncludePathsFromTheClient) {
+  const fs::path dir = temp_dir("includepaths");
+  const fs::path lib = dir / "lib";
+  fs::create_directories(lib);
+  write(lib, "mine.inc", "gate mine a { U(0, 0, 0) a; }\n");
+  const fs::path main = write(dir, "main.qasm", "OPENQASM 3.0;\ninclude \"mine.inc\";\nqubit q;\nmine q;\n");
+  Script s;
+  s.initialize(json::object(), {{"includePaths", {lib.string()}}});
+  s.open(uri(main), read(main));
+  s.notify("workspace/didChangeConfiguration", {{"settings", {{"qforge", {{"includePaths", json::array()}}}}}});
+  s.finish();
+  Transcript t = run(s);
+  auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_EQ(published[0]["diagnostics"], json::array());
+  ASSERT_FALSE(published[1]["diagnostics"].empty());
+  EXPECT_EQ(published[1]["diagnostics"][0]["code"], "QF6001");
+  EXPECT_EQ(published[1]["diagnostics"][0]["range"], range(1, 0, 1, 19));
+}
+
+TEST(LspDiagnostics, SaveChecksAgainAndCloseClears) {
+  const fs::path dir = temp_dir("save");
+  write(dir, "lib.inc", "gate mine a { U(0, 0) a; }\n");
+  const fs::path main = write(dir, "main.qasm", "OPENQASM 3.0;\ninclude \"lib.inc\";\nqubit q;\nmine q;\n");
+  Script s;
+  s.initialize();
+  s.open(uri(main), read(main));
+  s.notify("textDocument/didSave", {{"textDocument", {{"uri", uri(main)}}}});
+  s.notify("textDocument/didClose", {{"textDocument", {{"uri", uri(main)}}}});
+  s.finish();
+  Transcript t = run(s);
+  const auto published = t.notifications("textDocument/publishDiagnostics");
+  ASSERT_EQ(published.size(), 6u);  // open: main, lib; save: main, lib; close: main, lib
+  const auto expected = expected_from_check({main});
+  const std::string lib = uri(dir / "lib.inc");
+  for (std::size_t k : {0u, 1u, 2u, 3u}) {
+    const json& d = published[k]["diagnostics"];
+    if (published[k]["uri"] == lib) {
+      EXPECT_EQ(d, expected.at(lib));
+    } else {
+      ASSERT_EQ(d.size(), 1u);
+      EXPECT_EQ(d[0]["message"].get<std::string>().rfind("error in included file lib.inc: ", 0), 0u);
+    }
+  }
+  for (std::size_t k : {4u, 5u}) EXPECT_EQ(published[k]["diagnostics"], json::array());
+  EXPECT_EQ(std::set<std::string>({published[4]["uri"], published[5]["uri"]}),
+            std::set<std::string>({uri(main), lib}));
+}
+
+/// Every example of the shared corpus: the same diagnostics as check.
+TEST(LspDiagnostics, CorpusEqualToCheck) {
+  const char* corpus = std::getenv("QFORGE_CORPUS");
+  if (!corpus) GTEST_SKIP() << "QFORGE_CORPUS not set";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(fs::path(corpus) / "openqasm-examples"))
+    if (e.path().extension() == ".qasm") files.push_back(fs::weakly_canonical(e.path()));
+  std::sort(files.begin(), files.end());
+  ASSERT_GT(files.size(), 10u);
+  const auto expected = expected_from_check(files);
+  Transcript t = open_files(files);
+  std::size_t with_diagnostics = 0;
+  for (const auto& f : files) {
+    EXPECT_EQ(t.diagnostics(uri(f)), expected.at(uri(f))) << f;
+    with_diagnostics += !expected.at(uri(f)).empty();
+  }
+  std::cout << files.size() << " files, " << with_diagnostics << " with diagnostics\n";
+}
+
+}  // namespace
