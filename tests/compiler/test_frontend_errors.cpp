@@ -796,5 +796,30 @@ TEST(FrontendErrorsMore, MissingFile) {
   EXPECT_EQ(d.format(), "/nonexistent/dir/prog.qasm: error: no such file\n");
 }
 
+// A long line is shown as a window around the error, "..." at each cut end,
+// with the caret under the error: thousands of errors on one long line cost
+// memory and time in proportion to the errors, not errors x line length.
+TEST(FrontendErrorsMore, LongLineIsShownAsAWindowAroundTheError) {
+  std::string line = "qubit q;";
+  for (int i = 0; i < 200; ++i) line += " x q;";  // 1000 bytes of valid calls
+  const std::size_t bad_col = line.size() + 2;  // 1-based column of "bogus"
+  line += " bogus q;";
+  for (int i = 0; i < 200; ++i) line += " x q;";
+  const std::string got = diagnostics_of("OPENQASM 3.0;\ninclude \"stdgates.inc\";\n" + line + "\n");
+  // Hand-built window: 80 bytes before the error, 240 bytes shown.
+  const std::size_t at = bad_col - 1, begin = at - 80;
+  const std::string expected = "test.qasm:3:" + std::to_string(bad_col) +
+                               ": error: undefined gate 'bogus'\n    ..." + line.substr(begin, 240) + "...\n    " +
+                               std::string(3 + 80, ' ') + "^\n";
+  EXPECT_EQ(got, expected);
+
+  // 10,000 errors on one 90 KB line: the printed diagnostics stay small.
+  std::string many = "qubit q;";
+  for (int i = 0; i < 10000; ++i) many += " bogus q;";
+  const std::string all = diagnostics_of("OPENQASM 3.0;\n" + many + "\n");
+  EXPECT_LT(all.size(), 10000u * 400u);
+  EXPECT_NE(all.find("test.qasm:2:" + std::to_string(8 + 9 * 9999 + 2) + ": error"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace qforge

@@ -1,6 +1,7 @@
 // Diagnostics sink and printing (see qforge/diagnostics.hpp).
 #include "qforge/diagnostics.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 namespace qforge {
@@ -15,7 +16,39 @@ void DiagnosticSink::report(Severity sev, SourceLoc loc, std::string message,
   report(std::move(d));
 }
 
+namespace {
+
+bool continuation(unsigned char ch) { return (ch & 0xC0) == 0x80; }
+
+// Keep a long source line as the window of about kMaxShownLineBytes around
+// the diagnostic's column (see Diagnostic::source_line).
+void clip_source_line(Diagnostic& d) {
+  std::string& line = d.source_line;
+  if (line.size() <= kMaxShownLineBytes || d.loc.col == 0 || d.source_line_col != 1) return;
+  // Byte offset of loc.col (characters, 1-based).
+  std::size_t at = 0;
+  for (uint32_t col = 1; at < line.size() && col < d.loc.col; ++col) {
+    ++at;
+    while (at < line.size() && continuation(static_cast<unsigned char>(line[at]))) ++at;
+  }
+  std::size_t begin = at > kMaxShownLineBytes / 3 ? at - kMaxShownLineBytes / 3 : 0;
+  std::size_t end = std::min(line.size(), begin + kMaxShownLineBytes);
+  while (begin > 0 && continuation(static_cast<unsigned char>(line[begin]))) --begin;
+  while (end < line.size() && continuation(static_cast<unsigned char>(line[end]))) ++end;
+  uint32_t first_col = 1;  // column of line[begin]
+  for (std::size_t i = 0; i < begin; ++i)
+    if (!continuation(static_cast<unsigned char>(line[i]))) ++first_col;
+  std::string shown = begin > 0 ? "..." : "";
+  shown.append(line, begin, end - begin);
+  if (end < line.size()) shown += "...";
+  d.source_line_col = begin > 0 ? first_col - 3 : 1;
+  line = std::move(shown);
+}
+
+}  // namespace
+
 void DiagnosticSink::report(Diagnostic d) {
+  clip_source_line(d);
   if (d.severity == Severity::Error) ++errors_;
   diags_.push_back(std::move(d));
 }
@@ -33,10 +66,10 @@ std::string format_diagnostic(const Diagnostic& d) {
   if (!d.source_line.empty() && d.loc.col > 0) {
     out += "    " + d.source_line + "\n    ";
     // Keep tabs so the caret lines up under tab-indented source.
-    std::size_t col = 1;
+    std::size_t col = d.source_line_col;
     for (std::size_t i = 0; i < d.source_line.size() && col < d.loc.col; ++i) {
       unsigned char ch = static_cast<unsigned char>(d.source_line[i]);
-      if ((ch & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: same column
+      if (continuation(ch)) continue;  // UTF-8 continuation byte: same column
       out += ch == '\t' ? '\t' : ' ';
       ++col;
     }

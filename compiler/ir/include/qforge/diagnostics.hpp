@@ -38,7 +38,14 @@ struct Diagnostic {
   Severity severity = Severity::Error;
   SourceLoc loc;            ///< where the range starts
   std::string message;
-  std::string source_line;  ///< the text of loc.line, when known
+  /// The text of loc.line, when known. A line longer than
+  /// kMaxShownLineBytes is kept as a window around loc.col, marked "..." at
+  /// a cut end (so that thousands of errors on one long line cost neither
+  /// memory nor time in proportion to the line); source_line_col is the
+  /// column of its first character (3 less than the window's first column
+  /// when "..." starts it).
+  std::string source_line;
+  uint32_t source_line_col = 1;
   /// The stable code of the message's class ("QF2001"; see
   /// qforge/diagnostic_codes.hpp); empty when none was given.
   std::string code;
@@ -47,6 +54,9 @@ struct Diagnostic {
   SourceLoc end;
   std::vector<RelatedLocation> related;
 };
+
+/// Lines longer than this many bytes are shown as a window (see Diagnostic).
+inline constexpr std::size_t kMaxShownLineBytes = 240;
 
 class DiagnosticSink {
  public:
