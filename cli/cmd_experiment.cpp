@@ -267,7 +267,7 @@ int run_experiment(const std::vector<std::string>& args) {
         if (std::string(row.model) != "lcqhnn" && e && ea) qs.push_back(models::convergence_gain(ea, e));
         secs.push_back(mean_train_seconds(runs[k]));
       }
-      std::string reached = firsts.empty() ? "not reached" : spread(firsts, 1, "%.1f");
+      std::string reached = firsts.empty() ? "not reached" : spread(firsts, 1, K == 1 ? "%.0f" : "%.1f");
       if (K > 1) reached += " (" + std::to_string(firsts.size()) + "/" + std::to_string(K) + ")";
       table << " " << spread(at_epoch(row.model, base.epochs)) << " | " << reached << " | "
             << (qs.empty() ? "—" : spread(qs, 1, "%.3f")) << " | " << spread(secs, 1, "%.3f") << " |\n";

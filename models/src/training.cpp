@@ -663,8 +663,9 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     r.history.push_back(m);
     ++done_this_run;
 
-    // The checkpoint last: a kill before it redoes the epoch, a kill after
-    // it leaves files that resuming repairs (repair_run_files).
+    // The metrics, then the checkpoint: a kill before the checkpoint redoes
+    // the epoch; a kill after it (before the epoch file) leaves what
+    // resuming repairs (repair_run_files).
     write_atomic(c.run_dir + "/metrics.csv", run_files::metrics_csv(r.history));
     write_atomic(c.run_dir + "/metrics.json", run_files::metrics_json(c, r, d.class_names));
     write_checkpoint(ckpt, model, opt, epoch, c, r.history);
