@@ -11,7 +11,7 @@
 
 namespace qs = qforge::models::stats;
 
-TEST(Stats, MeanAndSampleStandardDeviation) {
+TEST(SeedStats, MeanAndSampleStandardDeviation) {
   EXPECT_DOUBLE_EQ(qs::mean({1, 2, 3, 4}), 2.5);
   // deviations -1.5, -0.5, 0.5, 1.5: squares sum to 5, over n - 1 = 3
   EXPECT_DOUBLE_EQ(qs::stddev({1, 2, 3, 4}), std::sqrt(5.0 / 3.0));
@@ -19,7 +19,7 @@ TEST(Stats, MeanAndSampleStandardDeviation) {
   EXPECT_TRUE(std::isnan(qs::mean({})));
 }
 
-TEST(Stats, IncompleteBetaClosedForms) {
+TEST(SeedStats, IncompleteBetaClosedForms) {
   for (double x : {0.0, 0.1, 0.37, 0.5, 0.9, 1.0}) {
     EXPECT_NEAR(qs::incomplete_beta(1, 1, x), x, 1e-14);                        // uniform
     EXPECT_NEAR(qs::incomplete_beta(3, 1, x), x * x * x, 1e-14);                // x^a
@@ -32,7 +32,7 @@ TEST(Stats, IncompleteBetaClosedForms) {
   EXPECT_TRUE(std::isnan(qs::incomplete_beta(1, 1, 1.5)));
 }
 
-TEST(Stats, StudentTCdfClosedForms) {
+TEST(SeedStats, StudentTCdfClosedForms) {
   const double pi = std::acos(-1.0);
   for (double t : {-30.0, -2.0, -0.3, 0.0, 0.7, 1.0, 4.0, 100.0}) {
     EXPECT_NEAR(qs::student_t_cdf(t, 1), 0.5 + std::atan(t) / pi, 1e-13) << t;        // Cauchy
@@ -42,7 +42,7 @@ TEST(Stats, StudentTCdfClosedForms) {
   EXPECT_DOUBLE_EQ(qs::student_t_cdf(INFINITY, 3), 1);
 }
 
-TEST(Stats, StudentTQuantilesMatchTheTables) {
+TEST(SeedStats, StudentTQuantilesMatchTheTables) {
   // Two-sided 95% critical values, as printed in every t table.
   EXPECT_NEAR(qs::student_t_quantile(0.975, 1), 12.706, 5e-4);
   EXPECT_NEAR(qs::student_t_quantile(0.975, 2), 4.303, 5e-4);
@@ -55,7 +55,7 @@ TEST(Stats, StudentTQuantilesMatchTheTables) {
   EXPECT_NEAR(qs::student_t_quantile(0.025, 4), -2.776, 5e-4);
 }
 
-TEST(Stats, PairedTTestByHand) {
+TEST(SeedStats, PairedTTestByHand) {
   // Differences 1, 2, 3: mean 2, s = 1, se = 1/sqrt(3), t = 2 sqrt(3),
   // df = 2: p = 2 (1 - F(t)) = 1 - t / sqrt(2 + t^2) = 1 - 2 sqrt(3) / sqrt(14);
   // 95% interval 2 +- 4.302653 / sqrt(3).
@@ -82,7 +82,7 @@ TEST(Stats, PairedTTestByHand) {
   EXPECT_NEAR(f.low, 1.4 - 2.776445 * std::sqrt(1.3 / 5), 1e-5);
 }
 
-TEST(Stats, PairedTTestEdgeCases) {
+TEST(SeedStats, PairedTTestEdgeCases) {
   auto one = qs::paired_t_test({1}, {0});
   EXPECT_EQ(one.n, 1);
   EXPECT_TRUE(std::isnan(one.p));
