@@ -35,7 +35,8 @@ namespace {
 const char* kUsage =
     "usage: qforge report RUN_DIR... [-o OUT_DIR] [options]\n\n"
     "Draw every figure of the runs `qforge train` and `qforge experiment` write (a run\n"
-    "folder, or an experiment folder whose sub-folders are runs): learning curves,\n"
+    "folder, or any folder with runs below it at any depth, such as an experiment's\n"
+    "OUT/MODEL/seed-S): learning curves, the spread of accuracy over seeds,\n"
     "confusion matrices, per-class metrics, FGSM robustness for eps 0..0.3, time,\n"
     "memory and CPU, PCA / t-SNE of the head's input features with the head's decision\n"
     "regions, Grad-CAM from the first/middle/last epoch checkpoints, test images with\n"

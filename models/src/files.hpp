@@ -11,8 +11,9 @@ bool is_dir(const std::string& path);
 bool is_file(const std::string& path);
 /// mkdir -p; throws std::runtime_error when the folder cannot be made.
 void make_dirs(const std::string& path);
-/// Write through a temporary file in the same folder and a rename, so a
-/// reader never sees half a file. Throws std::runtime_error on failure.
+/// Write through a temporary file in the same folder, flushed to disk
+/// (fsync), and a rename, so a reader or a crash never leaves half a file.
+/// Throws std::runtime_error on failure.
 void write_atomic(const std::string& path, const std::string& content);
 /// The whole file; throws std::runtime_error naming it when it cannot be read.
 std::string read_text(const std::string& path);

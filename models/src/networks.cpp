@@ -146,6 +146,13 @@ constexpr int kFeatures = kTrunkC2 * kPooled * kPooled;  // 256
 }  // namespace
 
 ModelSpec model_spec(const TrainConfig& c, const ImageSet& s, int num_classes, const std::string& circuit) {
+  // The trunk's two 3x3 convolutions, each followed by 2x2 max pooling,
+  // leave a pixel of an image of 10x10 or more.
+  constexpr int kMinSide = 10;
+  if (s.height < kMinSide || s.width < kMinSide)
+    throw std::runtime_error("'" + s.source + "' holds " + std::to_string(s.height) + "x" + std::to_string(s.width) +
+                             " images; the models' convolutional trunk needs at least " + std::to_string(kMinSide) +
+                             "x" + std::to_string(kMinSide));
   ModelSpec m;
   m.kind = c.model;
   m.channels = s.channels;

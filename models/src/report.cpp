@@ -4,6 +4,7 @@
 #include "qforge/models/report.hpp"
 
 #include "qforge/models/plot.hpp"
+#include "qforge/models/stats.hpp"
 
 #include "files.hpp"
 #include "run_files.hpp"
@@ -151,6 +152,25 @@ RunRecord read_run(const std::string& dir) {
   return r;
 }
 
+namespace {
+
+/// The run folders under `dir` at any depth (a run's own sub-folders are not
+/// searched), each level in the order of an experiment's table.
+void find_runs(const std::string& dir, std::vector<std::string>& out) {
+  static const std::vector<std::string> order = {"lcqhnn", "cnn-4", "cnn-8", "cnn-16", "hybrid-cnn", "cnn-twin"};
+  auto rank = [&](const std::string& n) { return std::find(order.begin(), order.end(), n) - order.begin(); };
+  auto names = list_dir(dir);
+  std::stable_sort(names.begin(), names.end(),
+                   [&](const std::string& x, const std::string& y) { return rank(x) < rank(y); });
+  for (const auto& n : names) {
+    const std::string sub = dir + "/" + n;
+    if (is_file(sub + "/metrics.csv")) out.push_back(sub);
+    else if (is_dir(sub)) find_runs(sub, out);
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> expand_run_dirs(const std::vector<std::string>& args) {
   std::vector<std::string> out;
   for (const auto& a : args) {
@@ -159,21 +179,10 @@ std::vector<std::string> expand_run_dirs(const std::vector<std::string>& args) {
       continue;
     }
     if (!is_dir(a)) throw std::runtime_error("no such folder '" + a + "'");
-    bool any = false;
-    // An experiment's runs in the order of its table (hybrid first).
-    static const std::vector<std::string> order = {"lcqhnn", "cnn-4", "cnn-8", "cnn-16", "hybrid-cnn", "cnn-twin"};
-    auto rank = [&](const std::string& n) {
-      return std::find(order.begin(), order.end(), n) - order.begin();
-    };
-    auto names = list_dir(a);
-    std::stable_sort(names.begin(), names.end(),
-                     [&](const std::string& x, const std::string& y) { return rank(x) < rank(y); });
-    for (const auto& n : names)
-      if (is_file(a + "/" + n + "/metrics.csv")) {
-        out.push_back(a + "/" + n);
-        any = true;
-      }
-    if (!any) throw std::runtime_error("'" + a + "' holds no run (no metrics.csv in it or its sub-folders)");
+    const std::size_t before = out.size();
+    find_runs(a, out);
+    if (out.size() == before)
+      throw std::runtime_error("'" + a + "' holds no run (no metrics.csv in it or any folder below it)");
   }
   return out;
 }
@@ -364,8 +373,13 @@ class Reporter {
     // One model name may appear in several runs: label them apart.
     std::map<std::string, int> seen;
     for (auto& m : models_) seen[m.label]++;
+    // A run of several seeds is named by its folder (seed-S), else by the
+    // experiment holding it.
     for (auto& m : models_)
-      if (seen[m.label] > 1) m.label += " (" + base_name(parent_dir(m.run.dir)) + ")";
+      if (seen[m.label] > 1) {
+        const std::string own = base_name(m.run.dir);
+        m.label += " (" + (own != m.run.model ? own : base_name(parent_dir(m.run.dir))) + ")";
+      }
     classes_ = models_.front().run.class_names;
     if (o_.checkpoints)
       for (auto& m : models_) {
@@ -388,6 +402,7 @@ class Reporter {
     attempt("per-class metrics", [&] { per_class(); });
     attempt("FGSM", [&] { fgsm(); });
     attempt("resources", [&] { resources(); });
+    attempt("seeds", [&] { seeds(); });
     attempt("embeddings", [&] { embeddings(); });
     for (auto& m : models_) attempt("Grad-CAM " + m.label, [&] { gradcam(m); });
     for (auto& m : models_) attempt("predictions " + m.label, [&] { predictions(m); });
@@ -752,6 +767,58 @@ class Reporter {
            "experiment trains its models in one process, this is the peak so far) and CPU time per wall "
            "second, from metrics.csv.",
            b.str(), 1500, 430);
+  }
+
+  // ---- the spread over seeds: each run's last-epoch accuracy, per model
+  void seeds() {
+    std::vector<std::string> kinds;  // models in table order, with their runs
+    std::map<std::string, std::vector<const Model*>> runs;
+    for (const auto& m : models_) {
+      if (m.run.history.empty()) continue;
+      if (!runs.count(m.run.model)) kinds.push_back(m.run.model);
+      runs[m.run.model].push_back(&m);
+    }
+    bool repeated = false;
+    for (const auto& k : kinds) repeated |= runs[k].size() > 1;
+    if (!repeated) return;
+    std::ostringstream b;
+    b << common_style();
+    std::vector<std::vector<std::string>> points, means;
+    std::vector<std::string> tics;
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      const auto& rs = runs[kinds[i]];
+      std::vector<double> test, val;
+      for (std::size_t j = 0; j < rs.size(); ++j) {
+        const auto& l = rs[j]->run.history.back();
+        // Spread the seeds across the model's slot so equal values stay apart.
+        const double x = double(i) + (rs.size() > 1 ? 0.5 * (double(j) / double(rs.size() - 1) - 0.5) : 0.0);
+        points.push_back({gp_num(x), gp_num(100 * l.test_accuracy), gp_num(100 * l.val_accuracy),
+                          rgb_int(series_color(int(i)))});
+        test.push_back(100 * l.test_accuracy);
+        val.push_back(100 * l.val_accuracy);
+      }
+      means.push_back({std::to_string(i), gp_num(stats::mean(test)), gp_num(stats::stddev(test)),
+                       gp_num(stats::mean(val)), gp_num(stats::stddev(val))});
+      tics.push_back(gp_quote(display_name(kinds[i]) + " (" + std::to_string(rs.size()) + ")") + " " +
+                     std::to_string(i));
+    }
+    b << datablock("pts", points) << datablock("avg", means);
+    std::string xt;
+    for (const auto& t : tics) xt += (xt.empty() ? "" : ", ") + t;
+    b << "set multiplot layout 1,2 spacing 0.08,0 margins 0.07,0.98,0.2,0.88\n"
+      << "set xrange [-0.6:" << kinds.size() - 0.4 << "]\nset xtics (" << xt << ") rotate by 20 right\n"
+      << "set grid noxtics ytics\nset ylabel 'accuracy (%)'\n";
+    const char* panel[2][3] = {{"test accuracy, last epoch", "2", "2:3"}, {"validation accuracy, last epoch", "3", "4:5"}};
+    for (auto& p : panel)
+      b << "set title '" << p[0] << "'\nplot $pts using 1:" << p[1]
+        << ":4 with points pt 7 ps 1.1 lc rgb variable, $avg using 1:" << p[2]
+        << " with yerrorbars pt 5 ps 1.4 lw 2 lc rgb '#222222'\n";
+    b << "unset multiplot\n";
+    figure("seeds", "Spread over seeds",
+           "Each run's test and validation accuracy after its last epoch, one dot per seed (spread sideways "
+           "within the model's slot), with the mean ± sample standard deviation in black; the number of runs "
+           "is in brackets.",
+           b.str(), 1300, 460);
   }
 
   void embeddings() {

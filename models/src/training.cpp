@@ -176,6 +176,13 @@ std::string circuit_path(const TrainConfig& c) {
                            " (set --circuits-dir or --circuit); tried:" + tried);
 }
 
+/// The parts drawn from `train` (the training split, or a single pool):
+/// training and validation, and the test part too from a single pool.
+std::vector<std::size_t> split_sizes(const TrainConfig& c, const ImageSet& train) {
+  if (train.single_pool) return {c.train_size, c.val_size, c.test_size};
+  return {c.train_size, c.val_size};
+}
+
 /// The three balanced parts, as bytes, plus their indices into the splits.
 struct Data {
   ImageSet train, val, test;
@@ -191,10 +198,11 @@ Data prepare_data(const TrainConfig& c) {
   const int C = int(tr.class_names.size());
   Data d;
   d.class_names = tr.class_names;
-  auto parts = balanced_split(tr.labels, C, {c.train_size, c.val_size}, c.seed);
+  auto parts = balanced_split(tr.labels, C, split_sizes(c, tr), c.seed);
   d.train = subset(tr, parts[0]);
   d.val = subset(tr, parts[1]);
   TestSplit t = test_split(c);
+  check_same_geometry(tr, t.images);
   d.test = std::move(t.images);
   d.test_source = std::move(t.source);
   d.norm = dataset_normalization(c.dataset, tr.channels);
@@ -213,10 +221,13 @@ TestSplit test_split(const TrainConfig& c) {
   for (std::size_t i = 0; i < te.size(); ++i)
     if (classes.empty() || keep[te.labels[i]] >= 0) kept.push_back(i);
   if (!classes.empty()) te = select_classes(te, classes);
-  auto parts = balanced_split(te.labels, int(te.class_names.size()), {c.test_size}, c.seed + 1);
+  // A single pool: the test part of the same draw as training's parts.
+  auto parts = te.single_pool ? balanced_split(te.labels, int(te.class_names.size()), split_sizes(c, te), c.seed)
+                              : balanced_split(te.labels, int(te.class_names.size()), {c.test_size}, c.seed + 1);
+  const auto& part = parts.back();
   TestSplit t;
-  t.images = subset(te, parts[0]);
-  for (auto i : parts[0]) t.source.push_back(kept[i]);
+  t.images = subset(te, part);
+  for (auto i : part) t.source.push_back(kept[i]);
   return t;
 }
 
@@ -467,6 +478,21 @@ void record_device(TrainConfig& c, const DeviceLayer& d) {
   c.noise_layout = layout;
 }
 
+/// The epochs train() keeps a checkpoint of (epoch_NNN.pt).
+bool kept_epoch(int epoch, int epochs) { return epoch == 1 || epoch == (epochs + 1) / 2 || epoch == epochs; }
+
+/// Resuming after `epoch`: the metrics files from the checkpoint's history
+/// (a kill between writing them and the checkpoint leaves them an epoch
+/// behind or ahead) and the checkpoint's copy as epoch_NNN.pt when that
+/// epoch keeps one and a kill came before the copy.
+void repair_run_files(const TrainConfig& c, const TrainResult& r, const std::vector<std::string>& class_names,
+                      int epoch) {
+  write_atomic(c.run_dir + "/metrics.csv", run_files::metrics_csv(r.history));
+  write_atomic(c.run_dir + "/metrics.json", run_files::metrics_json(c, r, class_names));
+  const std::string kept = c.run_dir + "/" + epoch_checkpoint_file(epoch);
+  if (kept_epoch(epoch, c.epochs) && !is_file(kept)) copy_file(c.run_dir + "/checkpoint.pt", kept);
+}
+
 }  // namespace
 
 TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
@@ -499,7 +525,6 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     start_epoch = l.epoch;
     r.history = l.history;
   }
-  make_dirs(c.run_dir);
 
   Data d = prepare_data(c);
   const int C = int(d.class_names.size());
@@ -537,7 +562,9 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(rng);
   }
+  make_dirs(c.run_dir);  // the data and the model are known to fit: write
   write_atomic(c.run_dir + "/config.txt", config_to_text(c));
+  if (start_epoch > 0) repair_run_files(c, r, d.class_names, start_epoch);
   // The circuit as trained (for `qforge report`: its diagram, Bloch vectors).
   if (is_hybrid(c.model)) copy_file(spec.circuit_path, c.run_dir + "/circuit.qasm");
   if (spec.device) write_atomic(c.run_dir + "/device.json", device_json(*spec.device));
@@ -636,11 +663,13 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     r.history.push_back(m);
     ++done_this_run;
 
-    write_checkpoint(ckpt, model, opt, epoch, c, r.history);
-    if (epoch == 1 || epoch == (c.epochs + 1) / 2 || epoch == c.epochs)
-      copy_file(ckpt, c.run_dir + "/" + epoch_checkpoint_file(epoch));
+    // The metrics, then the checkpoint: a kill before the checkpoint redoes
+    // the epoch; a kill after it (before the epoch file) leaves what
+    // resuming repairs (repair_run_files).
     write_atomic(c.run_dir + "/metrics.csv", run_files::metrics_csv(r.history));
     write_atomic(c.run_dir + "/metrics.json", run_files::metrics_json(c, r, d.class_names));
+    write_checkpoint(ckpt, model, opt, epoch, c, r.history);
+    if (kept_epoch(epoch, c.epochs)) copy_file(ckpt, c.run_dir + "/" + epoch_checkpoint_file(epoch));
     if (!c.quiet) {
       if (bar) log << "\r" << std::string(100, ' ') << "\r";
       char line[256];

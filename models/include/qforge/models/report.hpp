@@ -34,8 +34,10 @@ struct RunRecord {
 std::vector<EpochMetrics> parse_metrics_csv(const std::string& text);
 /// Read a run folder; throws std::runtime_error naming what is missing.
 RunRecord read_run(const std::string& dir);
-/// Each argument is a run folder (has metrics.csv) or an experiment folder
-/// whose sub-folders are runs (in name order). Throws when none is found.
+/// Each argument is a run folder (has metrics.csv) or a folder with runs at
+/// any depth below it (an experiment's OUT/MODEL or OUT/MODEL/seed-S, or a
+/// folder of experiments), found in the order of the experiments' tables.
+/// Throws when an argument holds none.
 std::vector<std::string> expand_run_dirs(const std::vector<std::string>& args);
 
 /// Results of analysing a run's checkpoints (report_torch.cpp).
