@@ -2,6 +2,7 @@
 // in the paper's layout, our numbers beside theirs.
 #ifdef QFORGE_HAVE_MODELS
 #include "cli.hpp"
+#include "ddp.hpp"
 
 #include "qforge/models/metrics.hpp"
 #include "qforge/models/plot.hpp"
@@ -58,6 +59,7 @@ int run_experiment(const std::vector<std::string>& args) {
        "accuracy threshold for convergence speed (lean-fashion)")
       ("fgsm-eps", po::value<double>()->default_value(0.1), "FGSM eps (hybrid-cnn-*)")
       ("report", "render the experiment's report (qforge report) into OUT/report at the end");
+  add_ddp_options(desc);  // every training and evaluation data-parallel
   po::positional_options_description pos;
   pos.add("name", 1);
   po::variables_map vm;
@@ -86,6 +88,8 @@ int run_experiment(const std::vector<std::string>& args) {
                      "support yet)");
   if (vm.count("report")) models::check_gnuplot(models::gnuplot_program());  // fail before training
   const std::string out = vm.count("out") ? vm["out"].as<std::string>() : "runs/experiment-" + name;
+  Ddp ddp = start_ddp(vm, "experiment", args);
+  base.group = ddp.group;
   std::ostringstream table;
 
   if (name == "lean-fashion") {
@@ -162,6 +166,7 @@ int run_experiment(const std::vector<std::string>& args) {
         eo.noise = noise;
         eo.fgsm_eps = -1;
         eo.threads = base.threads;
+        eo.group = base.group;
         const models::EvalResult ev = models::evaluate(eo);
         table << "| " << label << " | " << pct(ev.confusion.accuracy()) << " | " << pct(ev.noisy->confusion.accuracy())
               << " | " << num(ev.confusion.macro_f1(), "%.4f") << " | " << num(ev.noisy->confusion.macro_f1(), "%.4f")
@@ -198,6 +203,7 @@ int run_experiment(const std::vector<std::string>& args) {
       eo.checkpoint = c.run_dir + "/checkpoint.pt";
       eo.fgsm_eps = eps;
       eo.threads = c.threads;
+      eo.group = c.group;
       res[model].ev = models::evaluate(eo);
     }
     auto& h = res["hybrid-cnn"];
@@ -228,6 +234,8 @@ int run_experiment(const std::vector<std::string>& args) {
   } else {
     throw UsageError("unknown experiment '" + name + "' (lean-fashion, hybrid-cnn-fashion)");
   }
+  ddp.finish();
+  if (!ddp.lead()) return kOk;
   write_output(out + "/table.md", table.str());
   std::cout << table.str();
   if (vm.count("report")) return render_report({out}, out + "/report", models::AnalysisOptions{}, true);
