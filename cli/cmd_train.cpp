@@ -111,9 +111,10 @@ Ddp start_ddp(const po::variables_map& vm, const std::string& verb, const std::v
     if (n < 1) throw UsageError("--ddp-local must be at least 1");
     if (n == 1) return d;
     std::vector<std::string> worker{verb};
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (args[i] == "--ddp-local") ++i;
-      else if (args[i].rfind("--ddp-local=", 0) != 0) worker.push_back(args[i]);
+    for (std::size_t i = 0; i < args.size(); ++i) {  // the launch adds --ddp-timeout
+      if (args[i] == "--ddp-local" || args[i] == "--ddp-timeout") ++i;
+      else if (args[i].rfind("--ddp-local=", 0) != 0 && args[i].rfind("--ddp-timeout=", 0) != 0)
+        worker.push_back(args[i]);
     }
     d.launch = std::make_unique<models::LocalLaunch>(n, worker, timeout);
     d.group = d.launch->group();

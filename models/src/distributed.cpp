@@ -371,8 +371,8 @@ void LocalLaunch::finish() {
 LocalLaunch::~LocalLaunch() {
   group_.reset();
   for (std::size_t i = 0; i < pids_.size(); ++i)
-    if (status_[i] == -1) {
-      ::kill(pids_[i], SIGTERM);
+    if (status_[i] == -1) {  // SIGKILL: a stopped worker would hold SIGTERM
+      ::kill(pids_[i], SIGKILL);
       ::waitpid(pids_[i], nullptr, 0);
     }
 }

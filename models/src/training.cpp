@@ -407,11 +407,33 @@ Checkpoint read_checkpoint(const std::string& path) {
   return k;
 }
 
+namespace {
+
+/// The type of the first of `m`'s parameters that `ar` (a saved `m`) holds.
+std::optional<torch::ScalarType> archived_type(torch::nn::Module& m, torch::serialize::InputArchive& ar) {
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) {
+    torch::Tensor t;
+    if (ar.try_read(p.key(), t)) return t.scalar_type();
+  }
+  for (const auto& c : m.named_children()) {
+    torch::serialize::InputArchive sub;
+    if (ar.try_read(c.key(), sub))
+      if (auto t = archived_type(*c.value(), sub)) return t;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Classifier Checkpoint::model(const ModelSpec& spec) {
   Classifier m(spec);
   torch::serialize::InputArchive mar;
   try {
     archive.read("model", mar);
+    // A float64 run's weights into float64 parameters (load keeps the type
+    // of the parameters it fills).
+    auto type = archived_type(*m, mar);
+    if (type && *type != torch::kFloat32) m->to(*type);
     m->load(mar);
   } catch (const c10::Error& e) {
     throw std::runtime_error("'" + path + "' does not hold a " + spec.kind + " model for these data (" +

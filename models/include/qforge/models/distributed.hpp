@@ -81,7 +81,7 @@ Part rank_part(int64_t n, int world, int rank);
 class LocalLaunch {
  public:
   LocalLaunch(int ranks, const std::vector<std::string>& worker_args, double timeout_seconds);
-  ~LocalLaunch();  ///< terminates workers still running
+  ~LocalLaunch();  ///< kills workers still running
   LocalLaunch(const LocalLaunch&) = delete;
   LocalLaunch& operator=(const LocalLaunch&) = delete;
 
