@@ -326,25 +326,28 @@ LocalLaunch::LocalLaunch(int ranks, const std::vector<std::string>& worker_args,
   }
 }
 
-void LocalLaunch::poll(bool block_until_deadline) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(timeout_ * 1000.0));
+void LocalLaunch::poll(double seconds, bool until_one_failed) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(seconds * 1000.0));
   for (;;) {
-    bool running = false;
+    bool running = false, failed = false;
     for (std::size_t i = 0; i < pids_.size(); ++i) {
-      if (status_[i] != -1) continue;
-      int st = 0;
-      pid_t got = ::waitpid(pids_[i], &st, WNOHANG);
-      if (got == pids_[i]) status_[i] = st;
-      else if (got < 0) status_[i] = 0;  // reaped elsewhere
-      else running = true;
+      if (status_[i] == -1) {
+        int st = 0;
+        pid_t got = ::waitpid(pids_[i], &st, WNOHANG);
+        if (got == pids_[i]) status_[i] = st;
+        else if (got < 0) status_[i] = 0;  // reaped elsewhere
+      }
+      running = running || status_[i] == -1;
+      failed = failed || (status_[i] != -1 && status_[i] != 0);
     }
-    if (!running || !block_until_deadline || std::chrono::steady_clock::now() >= deadline) return;
+    if (!running || (until_one_failed && failed) || std::chrono::steady_clock::now() >= deadline) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 
 std::string LocalLaunch::failures() {
-  poll(false);
+  // The connection to a killed worker may close before it can be reaped.
+  poll(std::min(1.0, timeout_), true);
   std::string out;
   for (std::size_t i = 0; i < pids_.size(); ++i)
     if (status_[i] != -1 && status_[i] != 0) out += "; " + describe(int(i) + 1, pids_[i], status_[i]);
@@ -352,7 +355,7 @@ std::string LocalLaunch::failures() {
 }
 
 void LocalLaunch::finish() {
-  poll(true);
+  poll(timeout_, false);
   std::string out;
   for (std::size_t i = 0; i < pids_.size(); ++i) {
     if (status_[i] == -1) {

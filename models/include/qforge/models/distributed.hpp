@@ -89,8 +89,9 @@ class LocalLaunch {
   /// Wait (at most the timeout) for every worker to exit; throws
   /// DistributedError naming each worker that failed, was killed or hung.
   void finish();
-  /// "; worker rank 1 (pid N) was killed by signal 9" for each worker that has
-  /// already failed (empty when none has): appended to errors of rank 0.
+  /// "; worker rank 1 (pid N) was killed by signal 9" for each worker that
+  /// has failed, waiting up to a second for one to (empty when none has):
+  /// appended to errors of rank 0.
   std::string failures();
 
  private:
@@ -98,7 +99,9 @@ class LocalLaunch {
   std::vector<pid_t> pids_;
   std::vector<int> status_;   ///< waitpid status, -1 while running
   double timeout_ = 60;
-  void poll(bool block_until_deadline);
+  /// Reap workers until all have exited, one has failed (`until_one_failed`)
+  /// or `seconds` have passed.
+  void poll(double seconds, bool until_one_failed);
 };
 
 }  // namespace qforge::models
