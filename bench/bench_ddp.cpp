@@ -5,10 +5,16 @@
 // training seconds per epoch (rank 0's, from metrics.json, first epoch of
 // each run left out), the speed-up over one rank, the share of the training
 // time rank 0 spends in the gradient allreduce (waiting for slower ranks
-// included) and that time per step.
+// included) and that time per step. Then the allreduce alone: ranks as
+// threads of this process, already in step, sum a gradient the size of each
+// model's parameters over loopback Gloo (the communication cost per step).
 //
 //   bench_ddp [--epochs N] [--rounds R] [--train-size N] [--ranks 1,2,4]
-#include <nlohmann/json.hpp>
+#include "train_runs.hpp"
+
+#include "qforge/models/distributed.hpp"
+#include "qforge/models/training.hpp"
+#include "../models/src/distributed.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -18,25 +24,15 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
 
 namespace {
 
-std::vector<double> train_seconds(const std::string& path) {
-  std::ifstream f(path);
-  std::vector<double> out;
-  const nlohmann::json j = nlohmann::json::parse(f);
-  for (const auto& e : j.at("epochs")) out.push_back(e.at("train_seconds").get<double>());
-  return out;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
+using qforge::bench::median;
+using qforge::bench::train_seconds;
 
 /// Standard output of `cmd`; empty on failure.
 std::string run(const std::string& cmd, bool& ok) {
@@ -46,6 +42,31 @@ std::string run(const std::string& cmd, bool& ok) {
   while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   ok = ::pclose(p) == 0;
   return out;
+}
+
+/// Mean seconds of one gradient allreduce of `params` float32 values over
+/// `ranks` threads in step (`steps` of them, after 20 to warm up).
+double allreduce_seconds(int ranks, int64_t params, int steps, const std::string& store) {
+  ::unlink(store.c_str());
+  std::vector<double> seconds(ranks);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      qforge::models::DistributedOptions o;
+      o.world_size = ranks;
+      o.rank = r;
+      o.master = "file:" + store;
+      auto group = qforge::models::ProcessGroup::connect(o);
+      auto p = torch::zeros({params}, torch::requires_grad());
+      p.mutable_grad() = torch::ones({params});
+      for (int i = 0; i < 20; ++i) qforge::models::distributed::allreduce_gradients(*group, {p}, "warm-up");
+      const double before = group->allreduce_seconds();
+      for (int i = 0; i < steps; ++i) qforge::models::distributed::allreduce_gradients(*group, {p}, "bench");
+      seconds[r] = (group->allreduce_seconds() - before) / steps;
+    });
+  for (auto& t : threads) t.join();
+  ::unlink(store.c_str());
+  return seconds[0];
 }
 
 }  // namespace
@@ -124,6 +145,18 @@ int main(int argc, char** argv) {
   std::printf("(%d training images, batch 64 split over the ranks, %d epochs x %d rounds, one thread per rank;\n"
               " s/epoch: median of rank 0's training seconds, first epoch of each run left out)\n",
               train_size, epochs, rounds);
+  std::printf("\n%-11s %10s %5s %22s\n", "model", "parameters", "ranks", "allreduce alone, µs");
+  for (const auto& m : models) {
+    qforge::models::TrainConfig c;
+    c.model = m.label;
+    c.classes = m.label == "lcqhnn" ? "trouser,shirt" : "";
+    c.circuits_dir = std::string(QFORGE_SOURCE_DIR) + "/circuits";
+    const int64_t params = qforge::models::count_parameters(c).total;
+    for (int n : ranks)
+      if (n > 1)
+        std::printf("%-11s %10lld %5d %22.1f\n", m.label.c_str(), (long long)params, n,
+                    1e6 * allreduce_seconds(n, params, 500, base + "_store"));
+  }
   std::system(("rm -rf " + base).c_str());
   return 0;
 }

@@ -9,7 +9,7 @@
 // --pair noise compares the lean classifier trained under a device's noise
 // (--noise; default: ibm_fez imported from $QFORGE_CALIBRATION) with the
 // same classifier noiseless (goal: a noisy epoch costs at most 3x).
-#include <nlohmann/json.hpp>
+#include "train_runs.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -23,20 +23,8 @@
 
 namespace {
 
-/// train_seconds of every epoch in a run's metrics.json.
-std::vector<double> train_seconds(const std::string& path) {
-  std::ifstream f(path);
-  std::vector<double> out;
-  const nlohmann::json j = nlohmann::json::parse(f);
-  for (const auto& e : j.at("epochs")) out.push_back(e.at("train_seconds").get<double>());
-  return out;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
+using qforge::bench::median;
+using qforge::bench::train_seconds;
 
 }  // namespace
 

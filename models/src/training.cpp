@@ -829,7 +829,7 @@ EvalResult evaluate(const EvalOptions& o) {
   r.loss = pr.loss;
   r.fgsm_eps = o.fgsm_eps;
   auto fgsm_accuracy = [&](Classifier& m) {
-    auto f = fgsm(m, rank_rows(X, group).to(torch::kFloat32) / 255.0, rank_rows(Y, group), {o.fgsm_eps});
+    auto f = fgsm(m, rank_rows(X, group).to(input_type(m)) / 255.0, rank_rows(Y, group), {o.fgsm_eps});
     ConfusionMatrix none(0);
     double correct = double(f.correct[0]);
     if (group) distributed::allreduce_counts(*group, none, correct, "FGSM results");
