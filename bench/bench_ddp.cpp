@@ -112,15 +112,8 @@ int main(int argc, char** argv) {
           return 1;
         }
         Cell& c = cells[{m.label, n}];
-        std::vector<double> s;
-        try {
-          s = train_seconds(dir + "/metrics.json");
-        } catch (const std::exception& e) {
-          std::cerr << dir << "/metrics.json: " << e.what() << "\n";
-          return 1;
-        }
-        for (std::size_t i = s.size() > 1 ? 1 : 0; i < s.size(); ++i) c.seconds.push_back(s[i]);
-        for (double v : s) c.train += v;
+        if (!qforge::bench::read_epoch_seconds(dir, c.seconds)) return 1;
+        for (double v : train_seconds(dir + "/metrics.json")) c.train += v;
         // "allreduce: X s in Y steps" (rank 0, all epochs) when n > 1.
         auto at = out.find("allreduce: ");
         if (at != std::string::npos) {

@@ -24,7 +24,6 @@
 namespace {
 
 using qforge::bench::median;
-using qforge::bench::train_seconds;
 
 }  // namespace
 
@@ -80,16 +79,7 @@ int main(int argc, char** argv) {
         std::cerr << "failed: " << cmd << "\n";
         return 1;
       }
-      std::vector<double> s;
-      try {
-        s = train_seconds(dir + "/metrics.json");
-      } catch (const std::exception& e) {
-        std::cerr << dir << "/metrics.json: " << e.what() << "\n";
-        return 1;
-      }
-      // The first epoch of a process includes warm-up; keep the rest when any.
-      for (std::size_t i = s.size() > 1 ? 1 : 0; i < s.size(); ++i)
-        (arm == &hybrid ? th : tc).push_back(s[i]);
+      if (!qforge::bench::read_epoch_seconds(dir, arm == &hybrid ? th : tc)) return 1;
     }
   }
   double mh = median(th), mc = median(tc);
