@@ -107,7 +107,7 @@ int run_experiment(const std::vector<std::string>& args) {
       models::TrainConfig c = base;
       c.model = row.model;
       c.run_dir = out + "/" + row.model;
-      std::cerr << "== " << row.label << "\n";
+      if (ddp.lead()) std::cerr << "== " << row.label << "\n";
       res[row.model] = models::train(c, std::cerr);
     }
     const double thr = vm["threshold"].as<double>();
@@ -151,7 +151,7 @@ int run_experiment(const std::vector<std::string>& args) {
       c.model = "lcqhnn";
       c.noise = noise;
       c.run_dir = out + "/lcqhnn-noise";
-      std::cerr << "== LCQHNN on the device of " << noise << "\n";
+      if (ddp.lead()) std::cerr << "== LCQHNN on the device of " << noise << "\n";
       const models::TrainResult nr = models::train(c, std::cerr);
       table << "\nUnder noise (" << noise << "): the same test images through the noiseless layer (ideal) and"
             << " the layer compiled for the device (noisy, exact density matrix)\n\n"
@@ -197,7 +197,7 @@ int run_experiment(const std::vector<std::string>& args) {
       models::TrainConfig c = base;
       c.model = model;
       c.run_dir = out + "/" + model;
-      std::cerr << "== " << model << "\n";
+      if (ddp.lead()) std::cerr << "== " << model << "\n";
       res[model].tr = models::train(c, std::cerr);
       models::EvalOptions eo;
       eo.checkpoint = c.run_dir + "/checkpoint.pt";

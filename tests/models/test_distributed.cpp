@@ -111,7 +111,7 @@ double max_diff(const std::vector<torch::Tensor>& a, const std::vector<torch::Te
 
 }  // namespace
 
-TEST(Distributed, RankPartsCoverTheBatchInOrder) {
+TEST(Distributed, RankPartsAndBadOptions) {
   // 10 over 3: 4, 3, 3 from the start; 2 over 4: 1, 1, 0, 0.
   EXPECT_EQ(rank_part(10, 3, 0).begin, 0);
   EXPECT_EQ(rank_part(10, 3, 0).count, 4);
@@ -121,6 +121,20 @@ TEST(Distributed, RankPartsCoverTheBatchInOrder) {
   EXPECT_EQ(rank_part(2, 4, 1).count, 1);
   EXPECT_EQ(rank_part(2, 4, 2).count, 0);
   EXPECT_EQ(rank_part(2, 4, 3).begin, 2);
+  // Options that name no group fail before connecting, naming what is wrong.
+  DistributedOptions o;
+  o.world_size = 2;
+  o.rank = 2;
+  o.master = "127.0.0.1:1";
+  EXPECT_THROW(ProcessGroup::connect(o), DistributedError);
+  o.rank = 1;
+  o.master = "nowhere";
+  try {
+    ProcessGroup::connect(o);
+    FAIL();
+  } catch (const DistributedError& e) {
+    EXPECT_NE(std::string(e.what()).find("HOST:PORT"), std::string::npos) << e.what();
+  }
 }
 
 // One step: 2 ranks with 16 images each (rank 1 starting from other weights,
@@ -261,21 +275,5 @@ TEST(Distributed, EvaluationSplitOverRanksMatchesOneProcess) {
       for (int j = 0; j < 2; ++j) EXPECT_EQ(got[r].confusion.at(i, j), one.confusion.at(i, j));
     EXPECT_NEAR(got[r].loss, one.loss, 1e-6);
     EXPECT_EQ(got[r].fgsm_accuracy, one.fgsm_accuracy);
-  }
-}
-
-TEST(Distributed, BadMasterAndRankAreNamedErrors) {
-  DistributedOptions o;
-  o.world_size = 2;
-  o.rank = 2;
-  o.master = "127.0.0.1:1";
-  EXPECT_THROW(ProcessGroup::connect(o), DistributedError);
-  o.rank = 1;
-  o.master = "nowhere";
-  try {
-    ProcessGroup::connect(o);
-    FAIL();
-  } catch (const DistributedError& e) {
-    EXPECT_NE(std::string(e.what()).find("HOST:PORT"), std::string::npos) << e.what();
   }
 }

@@ -62,7 +62,8 @@ struct TrainConfig {
   /// Data-parallel training over these ranks (distributed.hpp); null: this
   /// process alone. Only rank 0 writes files and progress.
   std::shared_ptr<ProcessGroup> group;
-  /// Train in float64 (weights and inputs); not recorded in checkpoints.
+  /// Train in float64 (weights and inputs). Not a setting of the run: the
+  /// checkpoints hold float64 weights, and resume and evaluate keep their type.
   bool float64 = false;
 };
 
