@@ -10,7 +10,7 @@
 // (--noise; default: ibm_fez imported from $QFORGE_CALIBRATION) with the
 // same classifier noiseless (goal: a noisy epoch costs at most 3x);
 // --pair noise-cnn the same for the hybrid CNN.
-#include <nlohmann/json.hpp>
+#include "train_runs.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -24,20 +24,7 @@
 
 namespace {
 
-/// train_seconds of every epoch in a run's metrics.json.
-std::vector<double> train_seconds(const std::string& path) {
-  std::ifstream f(path);
-  std::vector<double> out;
-  const nlohmann::json j = nlohmann::json::parse(f);
-  for (const auto& e : j.at("epochs")) out.push_back(e.at("train_seconds").get<double>());
-  return out;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
+using qforge::bench::median;
 
 }  // namespace
 
@@ -98,16 +85,7 @@ int main(int argc, char** argv) {
         std::cerr << "failed: " << cmd << "\n";
         return 1;
       }
-      std::vector<double> s;
-      try {
-        s = train_seconds(dir + "/metrics.json");
-      } catch (const std::exception& e) {
-        std::cerr << dir << "/metrics.json: " << e.what() << "\n";
-        return 1;
-      }
-      // The first epoch of a process includes warm-up; keep the rest when any.
-      for (std::size_t i = s.size() > 1 ? 1 : 0; i < s.size(); ++i)
-        (arm == &hybrid ? th : tc).push_back(s[i]);
+      if (!qforge::bench::read_epoch_seconds(dir, arm == &hybrid ? th : tc)) return 1;
     }
   }
   double mh = median(th), mc = median(tc);

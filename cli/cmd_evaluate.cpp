@@ -1,6 +1,7 @@
 // `qforge evaluate CHECKPOINT`: test metrics, confusion matrix, FGSM.
 #ifdef QFORGE_HAVE_MODELS
 #include "cli.hpp"
+#include "ddp.hpp"
 
 #include "qforge/models/training.hpp"
 
@@ -24,6 +25,7 @@ int run_evaluate(const std::vector<std::string>& args) {
       ("json", po::value<std::string>(), "also write the results as JSON to FILE")
       ("noise", po::value<std::string>(), "also evaluate the weights on this device (qforge noise import)")
       ("idle-noise", po::value<std::string>(), "on | off: relaxation while qubits wait (default: the run's)");
+  add_ddp_options(desc);
   po::positional_options_description pos;
   pos.add("checkpoint", 1);
   po::variables_map vm;
@@ -35,7 +37,9 @@ int run_evaluate(const std::vector<std::string>& args) {
                         "With --noise DEVICE.noise.json (or for a run trained with --noise), the\n"
                         "same weights are also run through the layer compiled for that device\n"
                         "(exact density matrix): accuracy, macro F1, loss and FGSM (the attack's\n"
-                        "gradient taken through the noisy model) ideal vs noisy side by side.",
+                        "gradient taken through the noisy model) ideal vs noisy side by side.\n\n"
+                        "--ddp-local N (or --world-size/--rank/--master, as for train) splits the\n"
+                        "images over N processes; rank 0 prints the results of all.",
                   desc, &pos, vm))
     return kOk;
   if (!vm.count("checkpoint")) throw UsageError("no checkpoint (usage: qforge evaluate CHECKPOINT)");
@@ -51,7 +55,10 @@ int run_evaluate(const std::vector<std::string>& args) {
     if (v != "on" && v != "off") throw UsageError("--idle-noise expects on or off");
     o.idle_noise = v == "on";
   }
-  auto r = models::evaluate(o);
+  Ddp ddp = start_ddp(vm, "evaluate", args);
+  o.group = ddp.group;
+  auto r = ddp.run([&] { return models::evaluate(o); });
+  if (!ddp.lead()) return kOk;
   const auto& cm = r.confusion;
   std::ostringstream s;
   char buf[256];

@@ -3,6 +3,7 @@
 // theirs, with paired comparisons over the seeds.
 #ifdef QFORGE_HAVE_MODELS
 #include "cli.hpp"
+#include "ddp.hpp"
 
 #include "qforge/models/metrics.hpp"
 #include "qforge/models/plot.hpp"
@@ -126,6 +127,7 @@ int run_experiment(const std::vector<std::string>& args) {
        "accuracy threshold for convergence speed (lean-*)")
       ("fgsm-eps", po::value<double>()->default_value(0.1), "FGSM eps (hybrid-cnn-*)")
       ("report", "render the experiment's report (qforge report) into OUT/report at the end");
+  add_ddp_options(desc);  // every training and evaluation data-parallel
   po::positional_options_description pos;
   pos.add("name", 1);
   po::variables_map vm;
@@ -171,6 +173,8 @@ int run_experiment(const std::vector<std::string>& args) {
   if (!vm.count("dataset") && mnist) base.dataset = "mnist";
   if (!vm.count("epochs") && !vm.count("config")) base.epochs = 50;
   std::string split_note;  // how the image counts were chosen, for the table header
+  Ddp ddp = start_ddp(vm, "experiment", args);
+  base.group = ddp.group;
   std::ostringstream table;
   // --noise: `model` trained on the device too, and both runs evaluated
   // ideal and noisy on the same test images.
@@ -179,7 +183,7 @@ int run_experiment(const std::vector<std::string>& args) {
     c.model = model;
     c.noise = noise;
     c.run_dir = out + "/" + model + "-noise";
-    std::cerr << "== " << label << " on the device of " << noise << "\n";
+    if (ddp.lead()) std::cerr << "== " << label << " on the device of " << noise << "\n";
     const models::TrainResult nr = train_or_resume(c);
     table << "\nUnder noise (" << noise << "): the same test images through the noiseless layer (ideal) and"
           << " the layer compiled for the device (noisy, exact density matrix)\n\n"
@@ -194,6 +198,7 @@ int run_experiment(const std::vector<std::string>& args) {
       eo.noise = noise;
       eo.fgsm_eps = -1;
       eo.threads = base.threads;
+      eo.group = base.group;
       const models::EvalResult ev = models::evaluate(eo);
       table << "| " << row << " | " << pct(ev.confusion.accuracy()) << " | " << pct(ev.noisy->confusion.accuracy())
             << " | " << num(ev.confusion.macro_f1(), "%.4f") << " | " << num(ev.noisy->confusion.macro_f1(), "%.4f")
@@ -256,7 +261,7 @@ int run_experiment(const std::vector<std::string>& args) {
         c.model = rows[m].model;
         c.seed = seed;
         c.run_dir = run_folder(out, c.model, seed, K);
-        std::cerr << "== " << rows[m].label << (K > 1 ? ", seed " + std::to_string(seed) : "") << "\n";
+        if (ddp.lead()) std::cerr << "== " << rows[m].label << (K > 1 ? ", seed " + std::to_string(seed) : "") << "\n";
         res[c.model].push_back(train_or_resume(c));
       }
     const double thr = vm["threshold"].as<double>();
@@ -355,12 +360,13 @@ int run_experiment(const std::vector<std::string>& args) {
         c.model = model;
         c.seed = seed;
         c.run_dir = run_folder(out, model, seed, K);
-        std::cerr << "== " << model << (K > 1 ? ", seed " + std::to_string(seed) : "") << "\n";
+        if (ddp.lead()) std::cerr << "== " << model << (K > 1 ? ", seed " + std::to_string(seed) : "") << "\n";
         res[model].tr.push_back(train_or_resume(c));
         models::EvalOptions eo;
         eo.checkpoint = c.run_dir + "/checkpoint.pt";
         eo.fgsm_eps = eps;
         eo.threads = c.threads;
+        eo.group = c.group;
         res[model].ev.push_back(models::evaluate(eo));
       }
     auto& h = res["hybrid-cnn"];
@@ -422,6 +428,8 @@ int run_experiment(const std::vector<std::string>& args) {
     }
     if (!noise.empty()) device_table("hybrid-cnn", "Hybrid CNN", h.tr.front());
   }
+  ddp.finish();
+  if (!ddp.lead()) return kOk;
   write_output(out + "/table.md", table.str());
   std::cout << table.str();
   if (vm.count("report")) return render_report({out}, out + "/report", models::AnalysisOptions{}, true);

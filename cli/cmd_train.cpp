@@ -1,6 +1,7 @@
 // `qforge train`: train one of the hybrid or classical image classifiers.
 #ifdef QFORGE_HAVE_MODELS
 #include "cli.hpp"
+#include "ddp.hpp"
 
 #include "qforge/models/plot.hpp"
 #include "qforge/models/report.hpp"
@@ -90,6 +91,48 @@ models::TrainConfig train_config(const po::variables_map& vm) {
 int render_report(const std::vector<std::string>& runs, const std::string& out,
                   const models::AnalysisOptions& analysis, bool checkpoints);
 
+void add_ddp_options(po::options_description& desc) {
+  desc.add_options()
+      ("ddp-local", po::value<int>(), "data-parallel on N processes of this machine (loopback); --batch is split")
+      ("world-size", po::value<int>(), "data-parallel over W processes on several machines (with --rank, --master)")
+      ("rank", po::value<int>(), "this process's rank, 0..W-1 (rank 0 hosts --master, writes and prints)")
+      ("master", po::value<std::string>(), "HOST:PORT where rank 0 listens and the others connect")
+      ("ddp-timeout", po::value<double>(), "seconds before a rank that died or hangs fails the others (default 60)");
+}
+
+Ddp start_ddp(const po::variables_map& vm, const std::string& verb, const std::vector<std::string>& args) {
+  Ddp d;
+  const double timeout = vm.count("ddp-timeout") ? vm["ddp-timeout"].as<double>() : 60.0;
+  if (!(timeout > 0)) throw UsageError("--ddp-timeout must be positive");
+  const bool several = vm.count("world-size") || vm.count("rank") || vm.count("master");
+  if (vm.count("ddp-local")) {
+    if (several) throw UsageError("--ddp-local starts its own ranks: drop --world-size, --rank and --master");
+    const int n = vm["ddp-local"].as<int>();
+    if (n < 1) throw UsageError("--ddp-local must be at least 1");
+    if (n == 1) return d;
+    std::vector<std::string> worker{verb};
+    for (std::size_t i = 0; i < args.size(); ++i) {  // the launch adds --ddp-timeout
+      if (args[i] == "--ddp-local" || args[i] == "--ddp-timeout") ++i;
+      else if (args[i].rfind("--ddp-local=", 0) != 0 && args[i].rfind("--ddp-timeout=", 0) != 0)
+        worker.push_back(args[i]);
+    }
+    d.launch = std::make_unique<models::LocalLaunch>(n, worker, timeout);
+    d.group = d.launch->group();
+  } else if (several) {
+    if (!vm.count("world-size") || !vm.count("rank") || !vm.count("master"))
+      throw UsageError("--world-size, --rank and --master go together");
+    models::DistributedOptions o;
+    o.world_size = vm["world-size"].as<int>();
+    o.rank = vm["rank"].as<int>();
+    o.master = vm["master"].as<std::string>();
+    o.timeout_seconds = timeout;
+    if (o.world_size < 1) throw UsageError("--world-size must be at least 1");
+    if (o.rank < 0 || o.rank >= o.world_size) throw UsageError("--rank must be in 0..--world-size - 1");
+    d.group = models::ProcessGroup::connect(o);
+  }
+  return d;
+}
+
 namespace {
 
 int run_train(const std::vector<std::string>& args) {
@@ -100,6 +143,7 @@ int run_train(const std::vector<std::string>& args) {
       ("resume", "continue the run in --run-dir from its last checkpoint")
       ("stop-after", po::value<int>(), "stop after this epoch (as if killed; --resume continues)")
       ("report", "render the run's report (qforge report) into RUN_DIR/report at the end");
+  add_ddp_options(desc);
   po::variables_map vm;
   if (!parse_args(args, "usage: qforge train [--model M] [--dataset D] [--epochs N] [options]\n\n"
                         "Train an image classifier. Per epoch: loss, accuracy and macro F1 on\n"
@@ -115,7 +159,15 @@ int run_train(const std::vector<std::string>& args) {
                         "the used qubits and couplers (device.json), its checkpoints the model\n"
                         "file's hash and layout (evaluate, --resume), and per epoch the same\n"
                         "weights' validation and test numbers through the noiseless layer\n"
-                        "(ideal_* columns of metrics.csv).",
+                        "(ideal_* columns of metrics.csv).\n\n"
+                        "--ddp-local N trains data-parallel on N processes of this machine: each\n"
+                        "global batch of --batch images is split over them, gradients summed in one\n"
+                        "allreduce per step (Gloo over loopback), validation and test passes split\n"
+                        "too; rank 0 prints and writes the run, with metrics over all ranks. On\n"
+                        "several machines, start one process per rank with --world-size W --rank R\n"
+                        "--master HOST:PORT (rank 0's address). If a rank dies or hangs, the others\n"
+                        "stop with an error after --ddp-timeout seconds at most; the last checkpoint\n"
+                        "stays, and --resume continues it on any number of ranks.",
                   desc, nullptr, vm))
     return kOk;
   models::TrainConfig c = train_config(vm);
@@ -127,13 +179,19 @@ int run_train(const std::vector<std::string>& args) {
                      " has no quantum layer)");
   if (vm.count("stop-after")) c.stop_after = vm["stop-after"].as<int>();
   if (vm.count("report")) models::check_gnuplot(models::gnuplot_program());  // fail before training
-  auto r = models::train(c, std::cerr);
+  Ddp ddp = start_ddp(vm, "train", args);
+  c.group = ddp.group;
+  auto r = ddp.run([&] { return models::train(c, std::cerr); });
+  if (!ddp.lead()) return kOk;
   if (r.history.empty()) return kFailed;
   const auto& m = r.history.back();
   std::cout << "run: " << r.run_dir << "\nepochs: " << m.epoch << (r.stopped_early ? " (stopped)" : "")
             << "\nthreads: " << r.threads << "\nparameters: " << r.parameters.total << " ("
             << r.parameters.quantum << " quantum)\nval accuracy: " << 100 * m.val_accuracy
             << "%\ntest accuracy: " << 100 * m.test_accuracy << "%\n";
+  if (r.world_size > 1)
+    std::cout << "ranks: " << r.world_size << "\nallreduce: " << r.allreduce_seconds << " s in "
+              << r.allreduce_steps << " steps\n";
   if (vm.count("report") && !r.stopped_early)
     return render_report({r.run_dir}, r.run_dir + "/report", models::AnalysisOptions{}, true);
   return kOk;

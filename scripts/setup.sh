@@ -14,6 +14,7 @@ packages=(
   antlr4 libantlr4-runtime-dev           # the OpenQASM 3 grammar (tool 4.7.2, runtime 4.9)
   libeigen3-dev                          # dense linear algebra (references, synthesis)
   libtorch-dev                           # LibTorch 1.13, CPU
+  libgloo-dev                            # ... the Gloo headers its c10d process groups include (distributed training)
   libfmt-dev libboost-program-options-dev
   zlib1g-dev                             # gzipped IDX files
   googletest libgtest-dev libbenchmark-dev

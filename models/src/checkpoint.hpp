@@ -18,12 +18,15 @@ namespace qforge::models {
 /// the epoch it was written after and the metrics so far as JSON
 /// (run_files::checkpoint_meta; older files have "config" as config text,
 /// "epoch" and "history" tensors instead, read the same); "model",
-/// "optimizer" and "rng" (the default generator's state) stay in `archive`.
+/// "optimizer" and "rng" (rank 0's default generator's state) stay in
+/// `archive`; "sampler" (JSON, runs since data-parallel training): the world
+/// size and the data sampler's state (seed, epoch, position in the epoch).
 struct Checkpoint {
   std::string path;
   TrainConfig config;
   int epoch = 0;
   std::vector<EpochMetrics> history;
+  int world_size = 1;  ///< ranks that trained it (1 for files without "sampler")
   torch::serialize::InputArchive archive;
 
   /// The model `spec` describes with this checkpoint's weights, in eval mode.
@@ -36,7 +39,8 @@ Checkpoint read_checkpoint(const std::string& path);
 
 /// Write a checkpoint atomically (files::write_atomic).
 void write_checkpoint(const std::string& path, Classifier& model, torch::optim::Optimizer& optimizer,
-                      int epoch, const TrainConfig& config, const std::vector<EpochMetrics>& history);
+                      int epoch, const TrainConfig& config, const std::vector<EpochMetrics>& history,
+                      int world_size = 1);
 
 /// LibTorch's intra-op thread count set for the lifetime of the object and
 /// restored after: `requested` threads, or all cores for 0.

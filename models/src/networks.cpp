@@ -71,10 +71,11 @@ namespace {
 constexpr int kTrunkC1 = 8, kTrunkC2 = 16, kPooled = 4;
 
 /// sum_l a[l] * b[l] (b null: sum_l a[l]) in an order fixed by L alone:
-/// 16 float lanes (l mod 16), then the tail and the lanes added in double.
-double fixed_order_dot(const float* a, const float* b, int64_t L) {
+/// 16 lanes of T (l mod 16), then the tail and the lanes added in double.
+template <class T>
+double fixed_order_dot(const T* a, const T* b, int64_t L) {
   constexpr int kLanes = 16;
-  float lane[kLanes] = {};
+  T lane[kLanes] = {};
   int64_t l = 0;
   if (b)
     for (; l + kLanes <= L; l += kLanes)
@@ -107,35 +108,46 @@ struct FixedOrderConv : public torch::autograd::Function<FixedOrderConv> {
     auto saved = ctx->get_saved_variables();
     const auto& x = saved[0];
     const auto& w = saved[1];
-    auto g = grads[0].to(torch::kFloat32).contiguous();  // [N, O, Ho, Wo]
     torch::Tensor gx;
     if (ctx->needs_input_grad(0))
       gx = std::get<0>(at::convolution_backward(grads[0], x, w, std::vector<int64_t>{w.size(0)}, {1, 1}, {0, 0},
                                                 {1, 1}, false, {0, 0}, 1, {true, false, false}));
+    // In float64 for float64 weights, else in float32.
+    auto [gw, gb] = w.scalar_type() == torch::kFloat64 ? weight_grads<double>(grads[0], x, w)
+                                                       : weight_grads<float>(grads[0], x, w);
+    return {gx, gw.view(w.sizes()).to(w.scalar_type()), gb.to(w.scalar_type())};
+  }
+
+  /// The gradients of the weight [O, K] and of the bias [O], in T.
+  template <class T>
+  static std::pair<torch::Tensor, torch::Tensor> weight_grads(const torch::Tensor& grad, const torch::Tensor& x,
+                                                              const torch::Tensor& w) {
+    const auto type = std::is_same<T, double>::value ? torch::kFloat64 : torch::kFloat32;
+    auto g = grad.to(type).contiguous();  // [N, O, Ho, Wo]
     const int64_t N = g.size(0), O = g.size(1), L = g.size(2) * g.size(3);
     const int64_t K = w.size(1) * w.size(2) * w.size(3);
     // cols[n][k][l]: the input value under kernel entry k at output position l.
     namespace F = torch::nn::functional;
-    auto cols = F::unfold(x.detach(), F::UnfoldFuncOptions({w.size(2), w.size(3)})).to(torch::kFloat32).contiguous();
-    const float* cp = cols.data_ptr<float>();
-    const float* gp = g.data_ptr<float>();
-    auto gw = torch::empty({O, K}, torch::kFloat32), gb = torch::empty({O}, torch::kFloat32);
-    float* wp = gw.data_ptr<float>();
-    float* bp = gb.data_ptr<float>();
+    auto cols = F::unfold(x.detach(), F::UnfoldFuncOptions({w.size(2), w.size(3)})).to(type).contiguous();
+    const T* cp = cols.template data_ptr<T>();
+    const T* gp = g.template data_ptr<T>();
+    auto gw = torch::empty({O, K}, type), gb = torch::empty({O}, type);
+    T* wp = gw.template data_ptr<T>();
+    T* bp = gb.template data_ptr<T>();
     at::parallel_for(0, O, 1, [&](int64_t o0, int64_t o1) {
       std::vector<double> acc(std::size_t(K + 1));
       for (int64_t o = o0; o < o1; ++o) {
         std::fill(acc.begin(), acc.end(), 0.0);
         for (int64_t n = 0; n < N; ++n) {
-          const float* go = gp + (n * O + o) * L;
-          for (int64_t k = 0; k < K; ++k) acc[std::size_t(k)] += fixed_order_dot(go, cp + (n * K + k) * L, L);
-          acc[std::size_t(K)] += fixed_order_dot(go, nullptr, L);
+          const T* go = gp + (n * O + o) * L;
+          for (int64_t k = 0; k < K; ++k) acc[std::size_t(k)] += fixed_order_dot<T>(go, cp + (n * K + k) * L, L);
+          acc[std::size_t(K)] += fixed_order_dot<T>(go, nullptr, L);
         }
-        for (int64_t k = 0; k < K; ++k) wp[o * K + k] = float(acc[std::size_t(k)]);
-        bp[o] = float(acc[std::size_t(K)]);
+        for (int64_t k = 0; k < K; ++k) wp[o * K + k] = T(acc[std::size_t(k)]);
+        bp[o] = T(acc[std::size_t(K)]);
       }
     });
-    return {gx, gw.view(w.sizes()).to(w.scalar_type()), gb.to(w.scalar_type())};
+    return {gw, gb};
   }
 };
 

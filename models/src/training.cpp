@@ -5,11 +5,13 @@
 #include "qforge/models/networks.hpp"
 
 #include "checkpoint.hpp"
+#include "distributed.hpp"
 #include "files.hpp"
 #include "device_layer.hpp"
 #include "run_files.hpp"
 
 #include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -17,6 +19,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -269,13 +272,30 @@ struct PassResult {
   ConfusionMatrix cm;
 };
 
-PassResult eval_pass(Classifier& model, const torch::Tensor& X, const torch::Tensor& Y, int C) {
+/// The floating type of the model's parameters (inputs are converted to it).
+torch::ScalarType input_type(Classifier& model) {
+  for (const auto& p : model->parameters()) return p.scalar_type();
+  return torch::kFloat32;
+}
+
+/// With a process group: this rank's contiguous part of the images.
+torch::Tensor rank_rows(const torch::Tensor& t, ProcessGroup* group) {
+  if (!group) return t;
+  const Part p = rank_part(t.size(0), group->size(), group->rank());
+  return t.narrow(0, p.begin, p.count);
+}
+
+/// Loss (mean) and confusion matrix over the images X, labels Y; with a
+/// group, each rank runs its part and every rank gets the sums of all.
+PassResult eval_pass(Classifier& model, const torch::Tensor& X_all, const torch::Tensor& Y_all, int C,
+                     ProcessGroup* group = nullptr) {
   torch::NoGradGuard ng;
   model->eval();
   PassResult r{0, ConfusionMatrix(C)};
+  const auto X = rank_rows(X_all, group), Y = rank_rows(Y_all, group);
   const int64_t N = X.size(0), bs = 256;
   for (int64_t i = 0; i < N; i += bs) {
-    auto x = X.narrow(0, i, std::min(bs, N - i)).to(torch::kFloat32) / 255.0;
+    auto x = X.narrow(0, i, std::min(bs, N - i)).to(input_type(model)) / 255.0;
     auto y = Y.narrow(0, i, x.size(0));
     auto out = model->forward(x);
     r.loss += torch::nll_loss(out, y, {}, at::Reduction::Sum).item<double>();
@@ -284,7 +304,8 @@ PassResult eval_pass(Classifier& model, const torch::Tensor& X, const torch::Ten
     auto ya = y.accessor<int64_t, 1>();
     for (int64_t b = 0; b < x.size(0); ++b) r.cm.add(int(ya[b]), int(pa[b]));
   }
-  r.loss /= double(std::max<int64_t>(1, N));
+  if (group) distributed::allreduce_counts(*group, r.cm, r.loss, "evaluation results");
+  r.loss /= double(std::max<int64_t>(1, X_all.size(0)));
   return r;
 }
 
@@ -320,6 +341,26 @@ std::vector<EpochMetrics> history_from(const torch::Tensor& t) {
     h.push_back(m);
   }
   return h;
+}
+
+/// A checkpoint's "sampler" entry: the world size and where the data
+/// sampler stands. Epoch e's order is a shuffle seeded by (seed, e); each
+/// global batch of it is split over the ranks (rank_part). Checkpoints are
+/// written after whole epochs, so the position is always 0.
+std::string sampler_state(int world_size, uint64_t seed, int epoch) {
+  return nlohmann::json{{"world_size", world_size},
+                        {"sampler", "global batches split over ranks"},
+                        {"seed", seed},
+                        {"epoch", epoch},
+                        {"position", 0}}
+      .dump();
+}
+int sampler_world_size(const std::string& text, const std::string& path) {
+  try {
+    return nlohmann::json::parse(text).at("world_size").get<int>();
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("'" + path + "': bad sampler entry (" + e.what() + ")");
+  }
 }
 
 std::string fmt_time(double s) {
@@ -368,6 +409,8 @@ Checkpoint read_checkpoint(const std::string& path) {
       k.epoch = int(e.item<int64_t>());
       k.history = history_from(h);
     }
+    torch::Tensor sampler;
+    if (k.archive.try_read("sampler", sampler)) k.world_size = sampler_world_size(tensor_text(sampler), path);
   } catch (const c10::Error& e) {
     throw std::runtime_error("'" + path + "' is not a qforge checkpoint (" +
                              std::string(e.what_without_backtrace()) + ")");
@@ -375,11 +418,33 @@ Checkpoint read_checkpoint(const std::string& path) {
   return k;
 }
 
+namespace {
+
+/// The type of the first of `m`'s parameters that `ar` (a saved `m`) holds.
+std::optional<torch::ScalarType> archived_type(torch::nn::Module& m, torch::serialize::InputArchive& ar) {
+  for (const auto& p : m.named_parameters(/*recurse=*/false)) {
+    torch::Tensor t;
+    if (ar.try_read(p.key(), t)) return t.scalar_type();
+  }
+  for (const auto& c : m.named_children()) {
+    torch::serialize::InputArchive sub;
+    if (ar.try_read(c.key(), sub))
+      if (auto t = archived_type(*c.value(), sub)) return t;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Classifier Checkpoint::model(const ModelSpec& spec) {
   Classifier m(spec);
   torch::serialize::InputArchive mar;
   try {
     archive.read("model", mar);
+    // A float64 run's weights into float64 parameters (load keeps the type
+    // of the parameters it fills).
+    auto type = archived_type(*m, mar);
+    if (type && *type != torch::kFloat32) m->to(*type);
     m->load(mar);
   } catch (const c10::Error& e) {
     throw std::runtime_error("'" + path + "' does not hold a " + spec.kind + " model for these data (" +
@@ -390,7 +455,7 @@ Classifier Checkpoint::model(const ModelSpec& spec) {
 }
 
 void write_checkpoint(const std::string& path, Classifier& model, torch::optim::Optimizer& opt,
-                      int epoch, const TrainConfig& c, const std::vector<EpochMetrics>& h) {
+                      int epoch, const TrainConfig& c, const std::vector<EpochMetrics>& h, int world_size) {
   torch::serialize::OutputArchive ar;
   torch::serialize::OutputArchive mar, oar;
   model->save(mar);
@@ -398,6 +463,7 @@ void write_checkpoint(const std::string& path, Classifier& model, torch::optim::
   ar.write("model", mar);
   ar.write("optimizer", oar);
   ar.write("meta", text_tensor(run_files::checkpoint_meta(c, epoch, h)));
+  ar.write("sampler", text_tensor(sampler_state(world_size, c.seed, epoch)));
   {
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
@@ -504,6 +570,15 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
   r.threads = threads.count();
   r.run_dir = c.run_dir;
   const std::string ckpt = c.run_dir + "/checkpoint.pt";
+  // Data-parallel: rank 0 alone writes files and progress.
+  const std::shared_ptr<ProcessGroup> group = c.group;
+  const int ranks = group ? group->size() : 1, rank = group ? group->rank() : 0;
+  const bool lead = rank == 0;
+  if (!lead) c.quiet = true;
+  if (c.batch < ranks)
+    throw std::runtime_error("--batch " + std::to_string(c.batch) + " is smaller than the " + std::to_string(ranks) +
+                             " ranks it is split over");
+  r.world_size = ranks;
 
   int start_epoch = 0;
   Checkpoint resume;
@@ -512,7 +587,7 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     const Checkpoint& l = resume;
     // The stored run decides everything that shapes the result.
     int epochs = c.epochs, threads = c.threads, stop = c.stop_after, progress = c.progress;
-    bool quiet = c.quiet;
+    bool quiet = c.quiet, float64 = c.float64;
     std::string run_dir = c.run_dir;
     c = l.config;
     c.epochs = epochs;
@@ -522,12 +597,23 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     c.quiet = quiet;
     c.run_dir = run_dir;
     c.resume = true;
+    c.group = group;
+    c.float64 = float64;
     start_epoch = l.epoch;
     r.history = l.history;
   }
+  if (group && std::to_string(start_epoch) != distributed::broadcast_bytes(*group, std::to_string(start_epoch),
+                                                                             "the epoch to resume after"))
+    throw DistributedError("rank " + std::to_string(rank) + " would resume after epoch " +
+                           std::to_string(start_epoch) + ", rank 0 after another: every rank must see the same " +
+                           ckpt);
 
   Data d = prepare_data(c);
   const int C = int(d.class_names.size());
+  // Ranks that are threads of one process share the default generator: each
+  // seeds it and draws its initial weights alone.
+  static std::mutex build_mutex;
+  std::unique_lock<std::mutex> build_lock(build_mutex);
   TorchSeed seed(c.seed);
   const ModelSpec spec = model_spec(c, d.train, C);
   if (spec.device) record_device(c, *spec.device);
@@ -550,6 +636,12 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(state);
   }
+  build_lock.unlock();
+  if (c.float64) {
+    model->to(torch::kFloat64);
+    if (!ideal_model.is_empty()) ideal_model->to(torch::kFloat64);
+  }
+  if (group) distributed::broadcast_module(*group, *model);
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(c.lr));
   r.parameters = model->counts();
   if (start_epoch > 0) {
@@ -562,13 +654,13 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(rng);
   }
-  make_dirs(c.run_dir);  // the data and the model are known to fit: write
-  write_atomic(c.run_dir + "/config.txt", config_to_text(c));
-  if (start_epoch > 0) repair_run_files(c, r, d.class_names, start_epoch);
-  // The circuit as trained (for `qforge report`: its diagram, Bloch vectors).
-  if (is_hybrid(c.model)) copy_file(spec.circuit_path, c.run_dir + "/circuit.qasm");
-  if (spec.device) write_atomic(c.run_dir + "/device.json", device_json(*spec.device));
-  {
+  if (lead) {
+    make_dirs(c.run_dir);  // the data and the model are known to fit: write
+    write_atomic(c.run_dir + "/config.txt", config_to_text(c));
+    if (start_epoch > 0) repair_run_files(c, r, d.class_names, start_epoch);
+    // The circuit as trained (for `qforge report`: its diagram, Bloch vectors).
+    if (is_hybrid(c.model)) copy_file(spec.circuit_path, c.run_dir + "/circuit.qasm");
+    if (spec.device) write_atomic(c.run_dir + "/device.json", device_json(*spec.device));
     std::ostringstream o;
     o << "# fixed test images: position in the test subset, index in the " << c.dataset
       << " test split, label\n";
@@ -590,7 +682,13 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
         << r.parameters.total << " parameters (" << r.parameters.quantum << " quantum); "
         << r.threads << " threads\n";
   if (!c.quiet && start_epoch > 0)
-    log << "resuming " << c.run_dir << " after epoch " << start_epoch << "\n";
+    log << "resuming " << c.run_dir << " after epoch " << start_epoch
+        << (resume.world_size != ranks ? " (trained on " + std::to_string(resume.world_size) + " ranks, now " +
+                                             std::to_string(ranks) + ")"
+                                       : std::string())
+        << "\n";
+  if (!c.quiet && group)
+    log << ranks << " ranks (data-parallel over Gloo), " << c.batch << " images per step in all\n";
   if (!c.quiet && spec.device)
     log << "noise model " << c.noise << " (idle noise " << (c.idle_noise ? "on" : "off") << ", -O" << kDeviceLevel
         << ")\n"
@@ -601,6 +699,11 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
   for (int epoch = start_epoch + 1; epoch <= c.epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     double cpu0 = cpu_seconds();
+    const double allreduce0 = group ? group->allreduce_seconds() : 0;
+    // Ranks > 0 draw dropout and augmentation from their own stream, seeded
+    // per (seed, rank, epoch) so that resume reproduces it; rank 0 keeps the
+    // stream a one-process run has.
+    if (rank > 0) torch::manual_seed(distributed::rank_seed(c.seed, rank, epoch));
     // Data order depends only on (seed, epoch): resume reproduces it.
     std::vector<int64_t> order(N);
     for (int64_t i = 0; i < N; ++i) order[i] = i;
@@ -610,16 +713,24 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     model->train();
     PassResult tr{0, ConfusionMatrix(C)};
     for (int64_t b = 0; b < nb; ++b) {
-      auto idx = perm.narrow(0, b * c.batch, std::min<int64_t>(c.batch, N - b * c.batch));
-      auto x = Xtr.index_select(0, idx).to(torch::kFloat32) / 255.0;
+      // This rank's part of the global batch (all of it for one process).
+      const int64_t batch_n = std::min<int64_t>(c.batch, N - b * c.batch);
+      const Part part = rank_part(batch_n, ranks, rank);
+      auto idx = perm.narrow(0, b * c.batch + part.begin, part.count);
+      auto x = Xtr.index_select(0, idx).to(input_type(model)) / 255.0;
       auto y = Ytr.index_select(0, idx);
       if (c.augment) x = augment_batch(x, flip);
       opt.zero_grad();
       auto out = model->forward(x);
-      auto loss = torch::nll_loss(out, y);
+      // Over ranks: this part's share of the global batch's mean loss, so that
+      // the summed gradients are those of one process.
+      auto loss = group ? torch::nll_loss(out, y, {}, at::Reduction::Sum) / double(batch_n) : torch::nll_loss(out, y);
       loss.backward();
+      if (group)
+        distributed::allreduce_gradients(*group, model->parameters(),
+                                         "epoch " + std::to_string(epoch) + ", step " + std::to_string(b + 1));
       opt.step();
-      tr.loss += loss.item<double>() * double(x.size(0));
+      tr.loss += loss.item<double>() * double(group ? batch_n : x.size(0));
       auto pred = out.argmax(1);
       auto pa = pred.accessor<int64_t, 1>();
       auto ya = y.accessor<int64_t, 1>();
@@ -631,29 +742,30 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
         int filled = int(30 * (b + 1) / nb);
         log << "\r[epoch " << epoch << "/" << c.epochs << "] [" << std::string(filled, '#')
             << std::string(30 - filled, '.') << "] " << (b + 1) << "/" << nb << " loss "
-            << std::fixed << std::setprecision(4) << tr.loss / double((b + 1) * c.batch)
+            << std::fixed << std::setprecision(4) << tr.loss / double(std::max<int64_t>(1, tr.cm.total()))
             << std::defaultfloat << " ETA " << fmt_time(el / units_done * units_left) << "   "
             << std::flush;
       }
     }
+    if (group) distributed::allreduce_counts(*group, tr.cm, tr.loss, "the epoch's training metrics");
     double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EpochMetrics m;
     m.epoch = epoch;
     m.train_loss = tr.loss / double(N);
     m.train_accuracy = tr.cm.accuracy();
     m.train_macro_f1 = tr.cm.macro_f1();
-    auto va = eval_pass(model, Xva, Yva, C);
+    auto va = eval_pass(model, Xva, Yva, C, group.get());
     m.val_loss = va.loss;
     m.val_accuracy = va.cm.accuracy();
     m.val_macro_f1 = va.cm.macro_f1();
-    m.test_accuracy = eval_pass(model, Xte, Yte, C).cm.accuracy();
+    m.test_accuracy = eval_pass(model, Xte, Yte, C, group.get()).cm.accuracy();
     if (!ideal_model.is_empty()) {
       copy_weights(model, ideal_model);
-      auto iv = eval_pass(ideal_model, Xva, Yva, C);
+      auto iv = eval_pass(ideal_model, Xva, Yva, C, group.get());
       m.ideal_val_loss = iv.loss;
       m.ideal_val_accuracy = iv.cm.accuracy();
       m.ideal_val_macro_f1 = iv.cm.macro_f1();
-      m.ideal_test_accuracy = eval_pass(ideal_model, Xte, Yte, C).cm.accuracy();
+      m.ideal_test_accuracy = eval_pass(ideal_model, Xte, Yte, C, group.get()).cm.accuracy();
     }
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     m.seconds = wall;
@@ -663,13 +775,19 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
     r.history.push_back(m);
     ++done_this_run;
 
-    // The metrics, then the checkpoint: a kill before the checkpoint redoes
-    // the epoch; a kill after it (before the epoch file) leaves what
-    // resuming repairs (repair_run_files).
-    write_atomic(c.run_dir + "/metrics.csv", run_files::metrics_csv(r.history));
-    write_atomic(c.run_dir + "/metrics.json", run_files::metrics_json(c, r, d.class_names));
-    write_checkpoint(ckpt, model, opt, epoch, c, r.history);
-    if (kept_epoch(epoch, c.epochs)) copy_file(ckpt, c.run_dir + "/" + epoch_checkpoint_file(epoch));
+    if (group) {
+      r.allreduce_seconds = group->allreduce_seconds();
+      r.allreduce_steps = group->allreduce_steps();
+    }
+    if (lead) {
+      // The metrics, then the checkpoint: a kill before the checkpoint redoes
+      // the epoch; a kill after it (before the epoch file) leaves what
+      // resuming repairs (repair_run_files).
+      write_atomic(c.run_dir + "/metrics.csv", run_files::metrics_csv(r.history));
+      write_atomic(c.run_dir + "/metrics.json", run_files::metrics_json(c, r, d.class_names));
+      write_checkpoint(ckpt, model, opt, epoch, c, r.history, ranks);
+      if (kept_epoch(epoch, c.epochs)) copy_file(ckpt, c.run_dir + "/" + epoch_checkpoint_file(epoch));
+    }
     if (!c.quiet) {
       if (bar) log << "\r" << std::string(100, ' ') << "\r";
       char line[256];
@@ -683,6 +801,11 @@ TrainResult train(const TrainConfig& cfg_in, std::ostream& log) {
       if (m.has_ideal()) {  // the same weights without the device's noise
         std::snprintf(line, sizeof line, " | ideal val loss %.4f acc %.2f%% test acc %.2f%%", m.ideal_val_loss,
                       100 * m.ideal_val_accuracy, 100 * m.ideal_test_accuracy);
+        log << line;
+      }
+      if (group) {
+        const double ar = group->allreduce_seconds() - allreduce0;
+        std::snprintf(line, sizeof line, " | allreduce %.3f s (%.1f%% of training)", ar, 100 * ar / std::max(1e-9, train_s));
         log << line;
       }
       log << "\n" << std::flush;
@@ -729,13 +852,17 @@ EvalResult evaluate(const EvalOptions& o) {
   const ImageSet& s = o.split == "val" ? d.val : d.test;
   auto X = images_u8(s), Y = labels_t(s);
   r.images = s.size();
-  auto pr = eval_pass(model, X, Y, C);
+  ProcessGroup* group = o.group.get();
+  auto pr = eval_pass(model, X, Y, C, group);
   r.confusion = pr.cm;
   r.loss = pr.loss;
   r.fgsm_eps = o.fgsm_eps;
   auto fgsm_accuracy = [&](Classifier& m) {
-    auto f = fgsm(m, X.to(torch::kFloat32) / 255.0, Y, {o.fgsm_eps});
-    return double(f.correct[0]) / double(std::max<int64_t>(1, X.size(0)));
+    auto f = fgsm(m, rank_rows(X, group).to(input_type(m)) / 255.0, rank_rows(Y, group), {o.fgsm_eps});
+    ConfusionMatrix none(0);
+    double correct = double(f.correct[0]);
+    if (group) distributed::allreduce_counts(*group, none, correct, "FGSM results");
+    return correct / double(std::max<int64_t>(1, X.size(0)));
   };
   if (o.fgsm_eps >= 0) r.fgsm_accuracy = fgsm_accuracy(model);
   // The same weights on the device (the given noise model, else the run's).
@@ -753,7 +880,7 @@ EvalResult evaluate(const EvalOptions& o) {
     const ModelSpec spec = model_spec(noisy, d.train, C);
     record_device(noisy, *spec.device);
     Classifier nm = k.model(spec);
-    auto np = eval_pass(nm, X, Y, C);
+    auto np = eval_pass(nm, X, Y, C, group);
     EvalResult::Noisy n;
     n.device = spec.device->device;
     n.noise = noisy.noise;

@@ -20,12 +20,15 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace qforge::models {
+
+class ProcessGroup;  // distributed.hpp
 
 struct TrainConfig {
   std::string model = "lcqhnn";
@@ -56,6 +59,12 @@ struct TrainConfig {
   bool idle_noise = true;               ///< relaxation while qubits wait (attach_noise)
   std::string noise_hash;               ///< recorded by train: content hash of `noise`
   std::string noise_layout;             ///< recorded by train: the final layout "44,45,37,25"
+  /// Data-parallel training over these ranks (distributed.hpp); null: this
+  /// process alone. Only rank 0 writes files and progress.
+  std::shared_ptr<ProcessGroup> group;
+  /// Train in float64 (weights and inputs). Not a setting of the run: the
+  /// checkpoints hold float64 weights, and resume and evaluate keep their type.
+  bool float64 = false;
 };
 
 /// The settings of `c` as (key, value text) pairs, in the order of the
@@ -106,6 +115,9 @@ struct TrainResult {
   int threads = 0;                     ///< LibTorch threads used (restored after train returns)
   std::string run_dir;
   bool stopped_early = false;          ///< stop_after hit
+  int world_size = 1;                  ///< ranks of a data-parallel run
+  double allreduce_seconds = 0;        ///< this rank's time in gradient allreduces, this run
+  int64_t allreduce_steps = 0;
 };
 
 /// Train per `config`, writing into config.run_dir (created):
@@ -132,6 +144,8 @@ struct EvalOptions {
   std::string split = "test";          ///< test or val
   std::string data_dir;                ///< override the checkpoint's data dir
   int threads = 0;                     ///< LibTorch threads for the call; 0: all cores
+  /// Split the images over these ranks (every rank gets the whole result).
+  std::shared_ptr<ProcessGroup> group;
 };
 
 struct EvalResult {
