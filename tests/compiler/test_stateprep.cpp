@@ -84,7 +84,7 @@ TEST(StatePrep, RealTemplateHasOneStructureAndPreparesTheState) {
   for (unsigned n = 1; n <= 4; ++n)
     for (int trial = 0; trial < 6; ++trial) {
       const std::size_t N = std::size_t(1) << n;
-      Eigen::VectorXd a(Eigen::Index(N));
+      Eigen::VectorXd a(static_cast<Eigen::Index>(N));
       for (std::size_t i = 0; i < N; ++i) a(Eigen::Index(i)) = g(rng);
       if (trial == 1 && n > 1) a(0) = a(1) = 0;                               // a zero pair
       if (trial == 2) a.tail(Eigen::Index(N / 2)).setZero();                  // a zero half
