@@ -33,6 +33,40 @@ std::string fmt(const std::string& source) {
   return out.value_or("");
 }
 
+/// The IR text without the source line of each operation (`; line 12`),
+/// which formatting moves.
+std::string ir_without_lines(const Circuit& c) {
+  static const std::regex line_note(R"(\s*; line \d+$)");
+  std::istringstream in(emit_ir(c));
+  std::string out, line;
+  while (std::getline(in, line)) out += std::regex_replace(line, line_note, "") + "\n";
+  return out;
+}
+
+/// The messages of a failed compilation without their locations (which
+/// formatting moves).
+std::vector<std::string> messages(const DiagnosticSink& d) {
+  std::vector<std::string> out;
+  for (const auto& x : d.all()) out.push_back(x.message);
+  return out;
+}
+
+/// `formatted` compiles (as `path`) to the IR of `original`, or fails
+/// with the same messages.
+void expect_same_program(const std::string& original, const std::string& formatted, const std::string& path,
+                         std::size_t* same_ir = nullptr) {
+  DiagnosticSink before, after;
+  const Circuit a = compile_source(original, path, CompileOptions{}, before);
+  const Circuit b = compile_source(formatted, path, CompileOptions{}, after);
+  EXPECT_EQ(before.has_errors(), after.has_errors()) << path;
+  if (before.has_errors() || after.has_errors()) {
+    EXPECT_EQ(messages(after), messages(before)) << path;
+  } else {
+    EXPECT_EQ(ir_without_lines(b), ir_without_lines(a)) << path << ": the formatted program compiles to another IR";
+    if (same_ir) ++*same_ir;
+  }
+}
+
 struct Golden {
   const char* name;
   const char* source;
@@ -46,6 +80,7 @@ TEST_P(FormatGolden, LayoutIsCanonicalAndIdempotent) {
   const std::string once = fmt(g.source);
   EXPECT_EQ(once, g.expected);
   EXPECT_EQ(fmt(once), once);
+  expect_same_program(g.source, once, "test.qasm");
 }
 
 const Golden kGoldens[] = {
@@ -246,7 +281,7 @@ switch (i) {
 if (c[0]) {
   h q[0];
 } // after then
-    else if (c[1]) {
+else if (c[1]) {
   h q[1];
 } else {
   reset q;
@@ -265,6 +300,15 @@ rz(pi // half a turn
   x q[1];
 }
 )"},
+    {"CalibrationPragmasAnnotationsHardwareQubits",
+     "OPENQASM 3.0;\ndefcalgrammar \"openpulse\";\ncal { extern port d0; }\n"
+     "defcal x $0 { play(d0, gaussian(1.0, 160dt, 40dt)); }\n#pragma  braket verbatim\nbox { x $0; }\n"
+     "duration t = durationof({x $0; x $1;});\nqubit[2] q;\nfor int i in [0:1] {\n  @ann one\n  x q[i];\n}\n"
+     "complex[float[64]] z = 1.0 + 2.0im;\n",
+     "OPENQASM 3.0;\ndefcalgrammar \"openpulse\";\ncal { extern port d0; }\n"
+     "defcal x $0 { play(d0, gaussian(1.0, 160dt, 40dt)); }\npragma braket verbatim\nbox {\n  x $0;\n}\n"
+     "duration t = durationof({\n  x $0;\n  x $1;\n});\nqubit[2] q;\nfor int i in [0:1] {\n  @ann one\n"
+     "  x q[i];\n}\ncomplex[float[64]] z = 1.0 + 2.0im;\n"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Format, FormatGolden, ::testing::ValuesIn(kGoldens),
@@ -354,24 +398,6 @@ std::vector<std::string> program_files() {
   return files;
 }
 
-/// The IR text without the source line of each operation (`; line 12`),
-/// which formatting moves.
-std::string ir_without_lines(const Circuit& c) {
-  static const std::regex line_note(R"(\s*; line \d+$)");
-  std::istringstream in(emit_ir(c));
-  std::string out, line;
-  while (std::getline(in, line)) out += std::regex_replace(line, line_note, "") + "\n";
-  return out;
-}
-
-/// The messages of a failed compilation without their locations (which
-/// formatting moves).
-std::vector<std::string> messages(const DiagnosticSink& d) {
-  std::vector<std::string> out;
-  for (const auto& x : d.all()) out.push_back(x.message);
-  return out;
-}
-
 TEST(Format, EveryProgramRoundTrips) {
   const auto files = program_files();
   if (!std::getenv("QFORGE_CORPUS")) std::fprintf(stderr, "QFORGE_CORPUS is not set: circuits/ only\n");
@@ -398,16 +424,7 @@ TEST(Format, EveryProgramRoundTrips) {
                                    << *once;
     EXPECT_EQ(*twice, *once) << path << ": not idempotent";
     EXPECT_EQ(comments_of(*once), comments_of(text)) << path << ": comments lost or moved out of order";
-    DiagnosticSink before, after;
-    const Circuit a = compile_source(text, path, CompileOptions{}, before);
-    const Circuit b = compile_source(*once, path, CompileOptions{}, after);
-    EXPECT_EQ(before.has_errors(), after.has_errors()) << path;
-    if (before.has_errors() || after.has_errors()) {
-      EXPECT_EQ(messages(after), messages(before)) << path;
-    } else {
-      EXPECT_EQ(ir_without_lines(b), ir_without_lines(a)) << path << ": the formatted program compiles to another IR";
-      ++same_ir;
-    }
+    expect_same_program(text, *once, path, &same_ir);
   }
   std::fprintf(stderr, "%zu programs formatted (%zu compiled to the same IR), %zu with syntax errors left alone\n",
                formatted, same_ir, invalid);

@@ -208,9 +208,9 @@ class Printer {
     for (const auto& c : s.trivia.trailing) inline_comment(c);
   }
 
-  void block(const Block& b) {
+  void block(const Block& b, bool after_space = true) {
     flush(b.span.begin);
-    space();
+    if (after_space) space();
     tok("{");
     if (b.statements.empty() && b.closing_comments.empty()) {
       tok("}");
@@ -475,6 +475,10 @@ class Printer {
         body(*i.then_body);
         if (i.else_body) {
           flush(i.else_body->span.begin);
+          if (newline_pending_) {  // a `//` comment after the then-branch: `else` starts the next line
+            end_line();
+            start_line();
+          }
           space();
           tok("else");
           body(*i.else_body);
@@ -695,7 +699,7 @@ class Printer {
       case K::Durationof:
         tok("durationof");
         tok("(");
-        block(*e.block);
+        block(*e.block, false);
         tok(")");
         break;
       case K::Range: {
