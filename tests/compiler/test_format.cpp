@@ -9,12 +9,13 @@
 #include "qforge/emit.hpp"
 #include "qforge/frontend.hpp"
 
+#include "test_frontend_helpers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -24,7 +25,8 @@
 namespace qforge {
 namespace {
 
-namespace fs = std::filesystem;
+using test_frontend::comments_in;
+using test_frontend::program_files;
 
 std::string fmt(const std::string& source) {
   DiagnosticSink diags;
@@ -325,77 +327,9 @@ TEST(Format, SyntaxErrorsAreReportedAsCheckReportsThem) {
 
 // ---------------------------------------------------------------- corpus
 
-/// Every `//` and `/* */` comment of a program, in order, found by scanning
-/// the text (strings, pragmas, annotations and calibration blocks skipped).
-std::vector<std::string> comments_of(const std::string& text) {
-  std::vector<std::string> out;
-  bool line_start = true;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n') {
-      line_start = true;
-      continue;
-    }
-    if (line_start && (c == ' ' || c == '\t' || c == '\r')) continue;
-    if (line_start && (c == '@' || text.compare(i, 6, "pragma") == 0 || text.compare(i, 7, "#pragma") == 0)) {
-      i = text.find('\n', i);
-      if (i == std::string::npos) break;
-      --i;
-      continue;
-    }
-    if (line_start && (text.compare(i, 4, "cal ") == 0 || text.compare(i, 4, "cal{") == 0 ||
-                       text.compare(i, 7, "defcal ") == 0)) {
-      int depth = 0;
-      for (i = text.find('{', i); i < text.size(); ++i) {
-        if (text[i] == '{') ++depth;
-        if (text[i] == '}' && --depth == 0) break;
-      }
-      if (i >= text.size()) break;
-      line_start = false;
-      continue;
-    }
-    line_start = false;
-    if (c == '"') {
-      i = text.find('"', i + 1);
-      if (i == std::string::npos) break;
-    } else if (text.compare(i, 2, "//") == 0) {
-      const std::size_t end = text.find('\n', i);
-      std::string comment = text.substr(i, end == std::string::npos ? std::string::npos : end - i);
-      if (!comment.empty() && comment.back() == '\r') comment.pop_back();
-      out.push_back(comment);
-      if (end == std::string::npos) break;
-      i = end - 1;
-    } else if (text.compare(i, 2, "/*") == 0) {
-      const std::size_t end = text.find("*/", i + 2);
-      out.push_back(text.substr(i, end == std::string::npos ? std::string::npos : end + 2 - i));
-      if (end == std::string::npos) break;
-      i = end + 1;
-    }
-  }
-  return out;
-}
-
 TEST(Format, CommentScannerFindsCommentsInOrder) {
-  EXPECT_EQ(comments_of("OPENQASM 3; // a\ninclude \"x//y\";\n/* b\n c */ x q;\npragma p // not\n"),
+  EXPECT_EQ(comments_in("OPENQASM 3; // a\ninclude \"x//y\";\n/* b\n c */ x q;\npragma p // not\n"),
             (std::vector<std::string>{"// a", "/* b\n c */"}));
-}
-
-/// The programs of circuits/ and the corpus, but the few largest (over
-/// 300 KB), as the syntax tree's corpus test takes them.
-std::vector<std::string> program_files() {
-  std::vector<std::string> files;
-  auto add = [&](const fs::path& root) {
-    std::error_code ec;
-    if (!fs::is_directory(root, ec)) return;
-    for (const auto& e : fs::recursive_directory_iterator(root))
-      if (e.is_regular_file() && (e.path().extension() == ".qasm" || e.path().extension() == ".inc") &&
-          e.file_size() <= 300'000)
-        files.push_back(e.path().string());
-  };
-  add(fs::path(QFORGE_SOURCE_DIR) / "circuits");
-  if (const char* corpus = std::getenv("QFORGE_CORPUS"); corpus && *corpus) add(corpus);
-  std::sort(files.begin(), files.end());
-  return files;
 }
 
 TEST(Format, EveryProgramRoundTrips) {
@@ -423,7 +357,7 @@ TEST(Format, EveryProgramRoundTrips) {
     ASSERT_TRUE(twice.has_value()) << path << ": the formatted text does not parse:\n" << again_diags.format()
                                    << *once;
     EXPECT_EQ(*twice, *once) << path << ": not idempotent";
-    EXPECT_EQ(comments_of(*once), comments_of(text)) << path << ": comments lost or moved out of order";
+    EXPECT_EQ(comments_in(*once), comments_in(text)) << path << ": comments lost or moved out of order";
     expect_same_program(text, *once, path, &same_ir);
   }
   std::fprintf(stderr, "%zu programs formatted (%zu compiled to the same IR), %zu with syntax errors left alone\n",
