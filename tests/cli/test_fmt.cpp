@@ -1,7 +1,7 @@
 // `qforge fmt`: the formatted text on stdout, --check's list and exit codes,
-// -i rewriting only the files that change and leaving no temporary file,
-// and a file with syntax errors reported as `qforge check` reports it and
-// left byte for byte as it was.
+// -i rewriting only the files that change, keeping their permissions and
+// leaving no temporary file, and a file with syntax errors reported as
+// `qforge check` reports it and left byte for byte as it was.
 #include "cli_helpers.hpp"
 
 #include <gtest/gtest.h>
@@ -60,11 +60,14 @@ TEST(Fmt, CheckListsTheFilesThatWouldChange) {
 TEST(Fmt, InPlaceRewritesAtomicallyAndIsIdempotent) {
   const fs::path dir = fresh_dir("fmt_inplace");
   const fs::path f = write(dir, "a.qasm", kMessy);
+  const auto mode = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read;
+  fs::permissions(f, mode);
   Result r = qforge("fmt -i " + f.string());
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(read(f), kFormatted);
   EXPECT_EQ(names_in(dir), (std::set<std::string>{"a.qasm"}));  // no temporary file left
+  EXPECT_EQ(fs::status(f).permissions(), mode);                  // the file keeps its permissions
   r = qforge("fmt --check " + f.string());
   EXPECT_EQ(r.status, 0) << r.out;
 }
