@@ -10,7 +10,8 @@
 // Every comment stays where it was: above its statement, after it on its
 // line, inside it (a `//` comment ends its line there), or before the `}`
 // (or the end of the file) it precedes. Calibration blocks (`cal`, `defcal`)
-// and pragmas are kept as written.
+// are kept as written, pragmas and annotations keep their content (`#pragma`
+// is written `pragma`), and line ends are LF.
 #pragma once
 
 #include "qforge/ast.hpp"
