@@ -114,7 +114,8 @@ void write_output(const std::string& path, const std::string& content) {
     return;
   }
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  if (exists && !S_ISREG(st.st_mode)) {
     // A device or pipe (/dev/null, /dev/stdout): write straight to it.
     std::ofstream f(path, std::ios::binary);
     f << content;
@@ -127,8 +128,13 @@ void write_output(const std::string& path, const std::string& content) {
     if (!f) throw std::runtime_error("cannot write '" + tmp + "'");
     f << content;
     f.flush();
-    if (!f) throw std::runtime_error("cannot write '" + tmp + "'");
+    if (!f) {
+      f.close();
+      std::remove(tmp.c_str());
+      throw std::runtime_error("cannot write '" + tmp + "'");
+    }
   }
+  if (exists) ::chmod(tmp.c_str(), st.st_mode & 07777);  // a file rewritten keeps its permissions
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "'");

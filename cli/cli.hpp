@@ -68,7 +68,8 @@ CompileOptions circuit_options(const boost::program_options::variables_map& vm);
 /// Compile `path`; print diagnostics (warnings too) to stderr; nullopt on error.
 std::optional<Circuit> load_circuit(const std::string& path, const CompileOptions& opt);
 
-/// Write `content` to `path` atomically (temp file in the same folder + rename),
+/// Write `content` to `path` atomically (temp file in the same folder + rename;
+/// a file replaced keeps its permissions, a failed write leaves no temp file),
 /// or to stdout when path is empty or "-". Throws std::runtime_error on failure.
 void write_output(const std::string& path, const std::string& content);
 

@@ -21,7 +21,9 @@
 namespace qforge {
 namespace {
 
+using test_frontend::comments_in;
 using test_frontend::diagnostics_of;
+using test_frontend::program_files;
 
 TEST(Ast, CommentsUtf8AndGateDefinitions) {
   const std::string source = R"(// header comment
@@ -569,58 +571,6 @@ TEST(Ast, LongOperatorChainsDoNotRecurse) {
 
 // ---------------------------------------------------------------- every file
 
-namespace fs = std::filesystem;
-
-/// Comments in `text` by a scan of its own: `//` to the end of the line and
-/// `/* ... */`, outside quoted file names, pragma and annotation lines (whose
-/// rest is their content) and calibration blocks.
-std::size_t count_comments(const std::string& text) {
-  std::size_t n = 0;
-  bool line_start = true;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\n') {
-      line_start = true;
-      continue;
-    }
-    if (line_start && (c == ' ' || c == '\t')) continue;
-    if (line_start && (c == '@' || text.compare(i, 6, "pragma") == 0 || text.compare(i, 7, "#pragma") == 0)) {
-      i = text.find('\n', i);
-      if (i == std::string::npos) break;
-      --i;
-      continue;
-    }
-    if (line_start && (text.compare(i, 4, "cal ") == 0 || text.compare(i, 4, "cal{") == 0 ||
-                       text.compare(i, 7, "defcal ") == 0)) {
-      // Calibration blocks are text of another language: skip to their '}'.
-      int depth = 0;
-      for (i = text.find('{', i); i < text.size(); ++i) {
-        if (text[i] == '{') ++depth;
-        if (text[i] == '}' && --depth == 0) break;
-      }
-      if (i >= text.size()) break;
-      line_start = false;
-      continue;
-    }
-    line_start = false;
-    if (c == '"') {
-      i = text.find('"', i + 1);
-      if (i == std::string::npos) break;
-    } else if (text.compare(i, 2, "//") == 0) {
-      ++n;
-      i = text.find('\n', i);
-      if (i == std::string::npos) break;
-      --i;
-    } else if (text.compare(i, 2, "/*") == 0) {
-      ++n;
-      i = text.find("*/", i + 2);
-      if (i == std::string::npos) break;
-      ++i;
-    }
-  }
-  return n;
-}
-
 class SpanChecker {
  public:
   explicit SpanChecker(const std::string& text) : text_(text) {
@@ -792,24 +742,6 @@ class SpanChecker {
   std::vector<std::size_t> starts_;
 };
 
-/// The programs of circuits/ and the corpus, but the few largest (over
-/// 300 KB), which take seconds and have nothing the others lack.
-std::vector<std::string> program_files() {
-  std::vector<std::string> files;
-  auto add = [&](const fs::path& root) {
-    std::error_code ec;
-    if (!fs::is_directory(root, ec)) return;
-    for (const auto& e : fs::recursive_directory_iterator(root))
-      if (e.is_regular_file() && (e.path().extension() == ".qasm" || e.path().extension() == ".inc") &&
-          e.file_size() <= 300'000)
-        files.push_back(e.path().string());
-  };
-  add(fs::path(QFORGE_SOURCE_DIR) / "circuits");
-  if (const char* corpus = std::getenv("QFORGE_CORPUS"); corpus && *corpus) add(corpus);
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 TEST(Ast, SpansMatchTheTextAndEveryCommentIsKeptOnce) {
   const auto files = program_files();
   if (!std::getenv("QFORGE_CORPUS")) std::fprintf(stderr, "QFORGE_CORPUS is not set: circuits/ only\n");
@@ -827,7 +759,7 @@ TEST(Ast, SpansMatchTheTextAndEveryCommentIsKeptOnce) {
     for (const auto& p : check.problems) ADD_FAILURE() << path << ": " << p;
     // Files with syntax errors keep the comments outside their statements.
     if (!f.has_errors) {
-      EXPECT_EQ(check.comments, count_comments(text)) << path;
+      EXPECT_EQ(check.comments, comments_in(text).size()) << path;
     }
     total_comments += check.comments;
   }
