@@ -29,6 +29,7 @@
 #include "qforge/equiv.hpp"
 
 #include "qforge/dd.hpp"
+#include "pathsum.hpp"
 #include "qforge/simulator.hpp"
 #include "qforge/sparse_state.hpp"
 #include "qforge/statevector.hpp"
@@ -51,6 +52,9 @@ using Amplitudes = std::unordered_map<Index, cplx>;  // nonzero amplitudes of a 
 
 // Up to this many qubits a circuit is simulated on a dense StateVector.
 constexpr uint32_t kDenseMax = 22;
+// Exact simulation (all basis inputs) is chosen over the diagrams when
+// inputs x amplitudes x gates stays below this.
+constexpr double kExactSimulationWork = 1e8;
 // Amplitudes below this magnitude are read as zero.
 constexpr double kZero = 1e-13;
 
@@ -618,14 +622,46 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
     for (const auto& s : P.names) b[s] = angle(rng);
 
   if (opt.engine == EquivEngine::Simulation) return simulate(P, opt, binds, rng, nullptr);
+  // Small circuits: every basis input simulated is exact too, and cheaper
+  // than diagrams that are nearly dense.
+  const std::size_t num_gates = A.gates.ops.size() + B.gates.ops.size();
+  if (P.names.empty() && A.n + B.n <= 2 * kDenseMax &&
+      std::ldexp(double(num_gates), static_cast<int>(A.n + B.n)) <= kExactSimulationWork) {
+    EquivOptions o = opt;
+    o.max_exact_qubits = A.n;
+    EquivResult r = simulate(P, o, binds, rng, nullptr);
+    if (r.exact) return r;
+  }
 
-  std::size_t largest = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    std::ostringstream m;
+    m << std::fixed;
+    m.precision(3);
+    m << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s";
+    return m.str();
+  };
+  // Clifford+T circuits without symbols: path sums first.
+  if (P.names.empty() && A.phase.is_const() && B.phase.is_const()) {
+    std::vector<uint32_t> identity_map(B.n);
+    for (uint32_t q = 0; q < B.n; ++q) identity_map[q] = q;
+    const pathsum::Side sa{&A.gates.ops, init, A.phase.value()}, sb{&B.gates.ops, identity_map, B.phase.value()};
+    if (auto phi = pathsum::prove_identity(B.n, sa, sb, init, fin)) {
+      res.equivalent = true;
+      res.exact = true;
+      res.global_phase = *phi;
+      res.method = "path sums (Clifford+T): B^-1 * A reduced to the identity on " + std::to_string(B.n) + " qubits";
+      if (num_anc) res.method += " (" + std::to_string(num_anc) + " ancilla qubit(s) in |0>)";
+      res.method += ", " + elapsed();
+      return res;
+    }
+  }
+  std::size_t largest = 0;
   for (std::size_t t = 0; t < binds.size(); ++t) {
     DdRun run = run_dd(P, binds[t], opt);
     largest = std::max(largest, run.largest);
     if (run.too_large) {
-      if (opt.engine == EquivEngine::DecisionDiagrams)
+      if (opt.engine == EquivEngine::Exact)
         throw std::invalid_argument("too large to compare: the decision diagram grew beyond " +
                                     std::to_string(opt.max_dd_nodes) + " nodes");
       EquivResult sim = simulate(P, opt, binds, rng, nullptr);
@@ -660,16 +696,13 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
       break;
     }
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res.exact = P.names.empty();
   {
     std::ostringstream m;
     m << "decision diagrams: B^-1 * A built alternately on " << B.n << " qubits";
     if (num_anc) m << " (" << num_anc << " ancilla qubit(s) in |0>)";
     if (!P.names.empty()) m << ", for " << trials << " random binding(s) of the symbols";
-    m << ", largest diagram " << largest << " nodes, " << std::fixed;
-    m.precision(3);
-    m << seconds << " s";
+    m << ", largest diagram " << largest << " nodes, " << elapsed();
     res.method = m.str();
   }
   if (res.detail.empty()) res.equivalent = true;

@@ -1,15 +1,21 @@
 // qforge/equiv.hpp - are two circuits the same operation up to global phase?
 //
-// Two engines (EquivOptions::engine):
-//  - decision diagrams (dd.hpp; the default): B^-1 * A is built as one
-//    diagram, the gates of both circuits multiplied in alternately so that it
-//    stays close to the identity, and compared with the identity up to one
-//    global phase. Exact, for any number of qubits, as long as the diagram
-//    stays within `max_dd_nodes` (past that, the default falls back to
-//    simulation and says so in `method`). When the circuits differ, a
-//    column of B^-1 * A that is not the identity's names an input basis
-//    state, and simulating it (when at most 64 qubits) says how the outputs
-//    differ;
+// Engines, tried in this order (EquivOptions::engine):
+//  - path sums (pathsum.hpp) for Clifford+T circuits without symbols:
+//    B^-1 * A as a sum over paths, reduced by rewrite rules to the identity.
+//    Only a "yes" comes from them; when they get stuck, the next engine runs;
+//  - simulation of every basis input (below) when 2^(qubits of A and B)
+//    times the gates is small: exact, and cheaper than diagrams of small,
+//    nearly dense matrices;
+//  - decision diagrams (dd.hpp): B^-1 * A is built as one diagram, the gates
+//    of both circuits multiplied in (the last ones first, each step on the
+//    side that leaves the smaller diagram) so that it stays close to the
+//    identity, and compared with the identity up to one global phase. Exact,
+//    for any number of qubits, as long as the diagram stays within
+//    `max_dd_nodes` (past that, Auto falls back to random-state simulation
+//    and says so in `method`). When the circuits differ, a column of
+//    B^-1 * A that is not the identity's names an input basis state, and
+//    simulating it (when at most 64 qubits) says how the outputs differ;
 //  - simulation on the runtime's engine (runtime/): gates become GateOps
 //    (sim::evaluate_gate) applied to a dense sim::StateVector, fused, up to
 //    22 qubits, and to a sim::SparseState (a map from basis index to
@@ -52,9 +58,9 @@
 namespace qforge {
 
 enum class EquivEngine {
-  Auto,              ///< decision diagrams, simulation when they outgrow max_dd_nodes
-  DecisionDiagrams,  ///< decision diagrams only (too large: std::invalid_argument)
-  Simulation,        ///< simulation only
+  Auto,        ///< the exact engines in turn, random-state simulation when the diagrams outgrow max_dd_nodes
+  Exact,       ///< the exact engines only (the diagrams too large: std::invalid_argument)
+  Simulation,  ///< simulation only (exact up to max_exact_qubits, random states beyond)
 };
 
 struct EquivOptions {
