@@ -1,5 +1,6 @@
-// The equivalence engine: exact and random modes, global phase, layouts,
-// measurements, symbols, and messages naming where circuits differ.
+// The equivalence engine: decision diagrams (the default) and simulation
+// (exact and random modes), global phase, layouts, measurements, symbols,
+// and messages naming where circuits differ.
 #include "qforge/equiv.hpp"
 #include "qforge/pipeline.hpp"
 
@@ -69,6 +70,7 @@ TEST(Equiv, RandomModeOnDenseStates) {
   Circuit b = circ(3, {g(GateId::X, {2}, {}, 2)});  // ctrl @ ctrl @ x
   b.ops[0].qubits = {0, 1, 2};
   EquivOptions o;
+  o.engine = EquivEngine::Simulation;
   o.max_exact_qubits = 2;
   EquivResult r = check_equivalence(a, b, o);
   EXPECT_TRUE(r.equivalent) << r.detail;
@@ -86,14 +88,18 @@ TEST(Equiv, SparseModeOnThirtyQubits) {
   ops.push_back(g(GateId::H, {29}));
   Circuit a = circ(30, ops);
   Circuit b = a;
-  EquivResult r = check_equivalence(a, b);
+  EquivOptions sim;
+  sim.engine = EquivEngine::Simulation;
+  EquivResult r = check_equivalence(a, b, sim);
   EXPECT_TRUE(r.equivalent) << r.detail;
   EXPECT_NE(r.method.find("sparse"), std::string::npos);
   b.ops[b.ops.size() - 2] = g(GateId::Tdg, {29});
+  EXPECT_FALSE(check_equivalence(a, b, sim).equivalent);
   EXPECT_FALSE(check_equivalence(a, b).equivalent);
   // A missing relative phase on a superposed qubit is caught too.
   Circuit c = a;
   c.ops.insert(c.ops.begin(), g(GateId::S, {3}));
+  EXPECT_FALSE(check_equivalence(a, c, sim).equivalent);
   EXPECT_FALSE(check_equivalence(a, c).equivalent);
 }
 
@@ -220,27 +226,44 @@ TEST(Equiv, BeyondDenseLimitProvesOptimisedFormAndFindsPlantedDifference) {
   ASSERT_NE(b.ops.size(), a.ops.size());
   EquivResult r = check_equivalence(a, b);
   EXPECT_TRUE(r.equivalent) << r.detail;
-  EXPECT_FALSE(r.exact);
-  EXPECT_NE(r.method.find("on 30 qubits (sparse"), std::string::npos) << r.method;
-  // A planted relative phase on a superposed qubit, and a planted bit flip.
+  EXPECT_TRUE(r.exact);
+  EXPECT_NE(r.method.find("decision diagrams"), std::string::npos) << r.method;
+  // A planted relative phase on a superposed qubit, and a planted bit flip:
+  // the diagrams name an input basis state, and its simulation the outputs.
   Circuit phase = b;
-  phase.ops.insert(phase.ops.begin() + phase.ops.size() / 2, g(GateId::T, {11}));
-  EquivOptions o;
-  o.num_random_states = 40;
-  EquivResult r2 = check_equivalence(a, phase, o);
+  phase.ops.insert(phase.ops.begin() + static_cast<long>(phase.ops.size() / 2), g(GateId::T, {11}));
+  EquivResult r2 = check_equivalence(a, phase);
   EXPECT_FALSE(r2.equivalent);
-  EXPECT_NE(r2.detail.find("random input state #"), std::string::npos) << r2.detail;
+  EXPECT_TRUE(r2.exact);
+  EXPECT_NE(r2.detail.find("on basis input |"), std::string::npos) << r2.detail;
+  EXPECT_NE(r2.detail.find("output amplitude of"), std::string::npos) << r2.detail;
   Circuit flip = b;
   flip.ops.push_back(g(GateId::X, {29}));
   EXPECT_FALSE(check_equivalence(a, flip).equivalent);
+  // Simulation with random states finds the phase too, and says it sampled.
+  EquivOptions o;
+  o.engine = EquivEngine::Simulation;
+  o.num_random_states = 40;
+  EquivResult r3 = check_equivalence(a, b, o);
+  EXPECT_TRUE(r3.equivalent) << r3.detail;
+  EXPECT_FALSE(r3.exact);
+  EXPECT_NE(r3.method.find("on 30 qubits (sparse"), std::string::npos) << r3.method;
+  EquivResult r4 = check_equivalence(a, phase, o);
+  EXPECT_FALSE(r4.equivalent);
+  EXPECT_NE(r4.detail.find("random input state #"), std::string::npos) << r4.detail;
 }
 
-TEST(Equiv, MoreThanSixtyFourTouchedQubitsIsRefused) {
+TEST(Equiv, MoreThanSixtyFourQubitsProvedByDiagramsRefusedBySimulation) {
   std::vector<Operation> ops;
   for (uint32_t q = 0; q + 1 < 70; ++q) ops.push_back(g(GateId::CX, {q, q + 1}));
   Circuit a = circ(70, ops);
+  EquivResult r = check_equivalence(a, a);
+  EXPECT_TRUE(r.equivalent) << r.detail;
+  EXPECT_NE(r.method.find("on 70 qubits"), std::string::npos) << r.method;
+  EquivOptions sim;
+  sim.engine = EquivEngine::Simulation;
   try {
-    check_equivalence(a, a);
+    check_equivalence(a, a, sim);
     FAIL() << "expected std::invalid_argument";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("70 qubits"), std::string::npos) << e.what();
@@ -249,8 +272,49 @@ TEST(Equiv, MoreThanSixtyFourTouchedQubitsIsRefused) {
   Circuit small = circ(3, {g(GateId::CX, {0, 1})});
   Circuit wide = circ(70, {g(GateId::CX, {40, 65})});
   EquivOptions o;
+  o.engine = EquivEngine::Simulation;
   o.initial_layout = {40, 65, 2};
   EXPECT_TRUE(check_equivalence(small, wide, o).equivalent);
+  o.engine = EquivEngine::Auto;
+  EXPECT_TRUE(check_equivalence(small, wide, o).equivalent);
+  // A planted difference at qubit 69 of 70 is found with its input.
+  Circuit b = a;
+  b.ops.push_back(g(GateId::Z, {69}));
+  EquivResult bad = check_equivalence(a, b);
+  EXPECT_FALSE(bad.equivalent);
+  EXPECT_NE(bad.detail.find("on basis input |"), std::string::npos) << bad.detail;
+}
+
+// Known-inequivalent pairs: one gate changed, a phase on one branch, a wrong
+// layout. Each is "not equivalent" with a witness input, proved exactly.
+TEST(Equiv, KnownInequivalentPairsHaveWitnesses) {
+  Circuit a = thirty_qubit_circuit();
+  Circuit changed = a;
+  for (auto& op : changed.ops)
+    if (op.gate == GateId::CCX) {
+      op.qubits = {op.qubits[1], op.qubits[2], op.qubits[0]};  // another target
+      break;
+    }
+  EquivResult r = check_equivalence(a, changed);
+  EXPECT_FALSE(r.equivalent);
+  EXPECT_TRUE(r.exact);
+  EXPECT_NE(r.detail.find("on basis input |"), std::string::npos) << r.detail;
+  // A phase on one branch: cz instead of a controlled identity, on two
+  // qubits that a cx has just entangled.
+  Circuit branch = a;
+  branch.ops.push_back(g(GateId::CZ, {3, 17}));
+  EXPECT_FALSE(check_equivalence(a, branch).equivalent);
+  // A wrong layout: the routed cx 0,1 read with the final layout of no swap.
+  Circuit small = circ(3, {g(GateId::CX, {0, 1}), g(GateId::H, {2})});
+  Circuit routed = circ(4, {g(GateId::CX, {3, 1}), g(GateId::H, {0}), g(GateId::Swap, {1, 3})});
+  EquivOptions o;
+  o.initial_layout = {3, 1, 0};
+  o.final_layout = {1, 3, 0};
+  EXPECT_TRUE(check_equivalence(small, routed, o).equivalent);
+  o.final_layout = {3, 1, 0};
+  EquivResult wrong = check_equivalence(small, routed, o);
+  EXPECT_FALSE(wrong.equivalent);
+  EXPECT_NE(wrong.detail.find("on basis input |"), std::string::npos) << wrong.detail;
 }
 
 }  // namespace

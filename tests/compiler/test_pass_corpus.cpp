@@ -78,6 +78,7 @@ void check_suite(const std::string& sub, const Budget& b) {
         EquivOptions o;
         o.initial_layout = r.initial_layout;
         o.final_layout = r.final_layout;
+        o.engine = EquivEngine::Simulation;  // as before the exact engines; they are not yet timed here
         o.max_exact_qubits = 6;
         o.num_random_states = 3;
         o.symbol_trials = 1;

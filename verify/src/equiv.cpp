@@ -4,10 +4,23 @@
 //  1. Split off trailing measurements (compared as maps); reject other
 //     non-unitary operations.
 //  2. Compress B to the qubits it touches plus the layout images.
-//  3. For each binding of the symbols, for each input state: simulate A on
-//     the input and B on the input embedded through initial_layout (ancillas
-//     |0>), read B's output back through final_layout, and compare with one
-//     global phase fixed on the first input.
+//  3. For each binding of the symbols:
+//     - decision diagrams (dd.hpp), in B's qubits: M = B^-1 * P * Z * A,
+//       where A acts on the images of its qubits under initial_layout, Z
+//       projects B's other qubits (ancillas) onto |0> at the input, and P is
+//       the qubit permutation taking initial_layout to final_layout (the
+//       ancillas to the remaining qubits in order). M starts as P * Z, the
+//       gates of A are multiplied in from the right and the inverse gates of
+//       B from the left, last gates first, in proportion to the two gate
+//       counts so that M stays close to P * Z. The circuits are equivalent
+//       when M is s * I on the columns Z keeps, |s| = 1. Otherwise a column
+//       where M differs names the input basis state, and the simulation
+//       below runs that input to say how the outputs differ;
+//     - simulation (when the diagrams outgrow their node budget, or when
+//       asked): simulate A on each input and B on the input embedded through
+//       initial_layout (ancillas |0>), read B's output back through
+//       final_layout, and compare with one global phase fixed on the first
+//       input.
 // Simulation is the runtime's: gates are evaluated by sim::evaluate_gates and
 // applied by sim::apply to a StateVector (fused with sim::fuse) or by
 // SparseState::apply. States are little-endian (qubit q is bit q of an
@@ -15,11 +28,14 @@
 // basis states, through reverse_bits.
 #include "qforge/equiv.hpp"
 
+#include "qforge/dd.hpp"
+#include "pathsum.hpp"
 #include "qforge/simulator.hpp"
 #include "qforge/sparse_state.hpp"
 #include "qforge/statevector.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -36,6 +52,9 @@ using Amplitudes = std::unordered_map<Index, cplx>;  // nonzero amplitudes of a 
 
 // Up to this many qubits a circuit is simulated on a dense StateVector.
 constexpr uint32_t kDenseMax = 22;
+// Exact simulation (all basis inputs) is chosen over the diagrams when
+// inputs x amplitudes x gates stays below this.
+constexpr double kExactSimulationWork = 1e8;
 // Amplitudes below this magnitude are read as zero.
 constexpr double kZero = 1e-13;
 
@@ -185,52 +204,184 @@ std::vector<cplx> circuit_unitary(const Circuit& c, const std::vector<double>& v
   return u;
 }
 
-EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivOptions& opt) {
-  Program A = make_program(ca, "first circuit");
-  Program B = make_program(cb, "second circuit");
-  std::vector<uint32_t> init = opt.initial_layout, fin = opt.final_layout;
-  const bool have_layout = !init.empty() || !fin.empty();
-  if (!have_layout && A.n != B.n) {
-    // Pad the smaller one with idle qubits.
-    uint32_t n = std::max(A.n, B.n);
-    A.n = B.n = n;
+
+namespace {
+
+// Two programs ready to compare: B compressed to the qubits it touches and
+// the layout images, the layouts in B's compressed qubits.
+struct Problem {
+  Program A, B;
+  std::vector<uint32_t> init, fin;
+  std::vector<std::string> names;  // every symbol by name, A's first
+};
+
+using Binding = std::map<std::string, double>;
+
+std::vector<double> values_of(const Program& p, const Binding& bind) {
+  std::vector<double> v;
+  for (const auto& s : p.symbols) v.push_back(bind.at(s));
+  return v;
+}
+
+// One gate for the decision diagrams: `u` on `targets` (targets[0] the most
+// significant bit) when every qubit of `controls` is |1>.
+struct DdGate {
+  std::vector<uint32_t> targets, controls;
+  std::vector<cplx> u;
+};
+
+// The gates of `p` with its symbols bound to `vals`, qubit q of p on qubit
+// qubit_map[q]. Each operation is evaluated by the runtime on its own qubits
+// renumbered from 0, so circuits wider than the runtime's 64 qubits work.
+std::vector<DdGate> dd_gates(const Program& p, const std::vector<double>& vals,
+                             const std::vector<uint32_t>& qubit_map) {
+  std::vector<DdGate> out;
+  out.reserve(p.gates.ops.size());
+  for (const Operation& op : p.gates.ops) {
+    Operation local = op;
+    for (uint32_t j = 0; j < local.qubits.size(); ++j) local.qubits[j] = j;
+    const sim::GateOp g = sim::evaluate_gate(local, vals.empty() ? nullptr : vals.data());
+    const auto global = [&](unsigned l) { return qubit_map[op.qubits[l]]; };
+    DdGate d;
+    for (unsigned l = 0; l < op.qubits.size(); ++l)
+      if ((g.ctrl_mask >> l) & 1) d.controls.push_back(global(l));
+    const std::size_t k = g.targets.size(), dim = std::size_t(1) << k;
+    switch (g.kind) {
+      case sim::KernelKind::Identity: continue;
+      case sim::KernelKind::Phase:  // the phase applies where every qubit is |1>
+        for (unsigned t : g.targets) d.controls.push_back(global(t));
+        d.u = {g.matrix[0]};
+        out.push_back(std::move(d));
+        continue;
+      case sim::KernelKind::Diagonal:
+        d.u.assign(dim * dim, 0);
+        for (std::size_t i = 0; i < dim; ++i) d.u[i * dim + i] = g.matrix[i];
+        break;
+      case sim::KernelKind::X: d.u = {0, 1, 1, 0}; break;
+      case sim::KernelKind::Swap: d.u = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1}; break;
+      case sim::KernelKind::Dense: d.u = g.matrix; break;
+    }
+    for (unsigned t : g.targets) d.targets.push_back(global(t));
+    out.push_back(std::move(d));
   }
-  if (init.empty()) {
-    if (B.n < A.n) throw std::invalid_argument("second circuit has fewer qubits than the first");
-    for (uint32_t i = 0; i < A.n; ++i) init.push_back(i);
-  }
-  if (fin.empty()) fin = init;
-  if (init.size() != A.n || fin.size() != A.n)
-    throw std::invalid_argument("layout size " + std::to_string(init.size()) + "/" + std::to_string(fin.size()) +
-                                " does not match the first circuit's " + std::to_string(A.n) + " qubits");
-  for (auto* lay : {&init, &fin}) {
-    std::vector<bool> seen(B.n, false);
-    for (uint32_t q : *lay) {
-      if (q >= B.n || seen[q]) throw std::invalid_argument("layout is not an injection into the second circuit's qubits");
-      seen[q] = true;
+  return out;
+}
+
+DdGate dagger(DdGate g) {
+  const std::size_t dim = std::size_t(1) << g.targets.size();
+  std::vector<cplx> u(g.u.size());
+  for (std::size_t r = 0; r < dim; ++r)
+    for (std::size_t c = 0; c < dim; ++c) u[r * dim + c] = std::conj(g.u[c * dim + r]);
+  g.u = std::move(u);
+  return g;
+}
+
+struct DdRun {
+  bool too_large = false;
+  bool equivalent = false;
+  cplx phase = 1;               // B^-1 A = phase on the compared columns
+  std::vector<bool> column;     // a differing input (B's qubits) when not equivalent
+  std::size_t largest = 0;      // largest diagram seen (nodes)
+};
+
+// The alternating decision-diagram check for one binding (see the file comment).
+DdRun run_dd(const Problem& P, const Binding& bind, const EquivOptions& opt) {
+  DdRun run;
+  const uint32_t n = P.B.n;
+  std::vector<uint32_t> identity_map(n);
+  for (uint32_t q = 0; q < n; ++q) identity_map[q] = q;
+  const std::vector<double> va = values_of(P.A, bind), vb = values_of(P.B, bind);
+  const std::vector<DdGate> ga = dd_gates(P.A, va, P.init), gb = dd_gates(P.B, vb, identity_map);
+  const cplx pa = std::polar(1.0, eval_phase(P.A.phase, va)), pb = std::polar(1.0, eval_phase(P.B.phase, vb));
+
+  dd::Package pk(n);
+  std::vector<bool> ancilla(n, true);
+  for (uint32_t q : P.init) ancilla[q] = false;
+  dd::Edge m = pk.zero_projector(ancilla);
+  // The permutation: A's qubit on init[i] ends on fin[i]; ancillas keep their order.
+  {
+    std::vector<uint32_t> dest(n), in_free, out_free;
+    std::vector<bool> is_fin(n, false);
+    for (std::size_t i = 0; i < P.init.size(); ++i) {
+      dest[P.init[i]] = P.fin[i];
+      is_fin[P.fin[i]] = true;
+    }
+    for (uint32_t q = 0; q < n; ++q) {
+      if (ancilla[q]) in_free.push_back(q);
+      if (!is_fin[q]) out_free.push_back(q);
+    }
+    for (std::size_t i = 0; i < in_free.size(); ++i) dest[in_free[i]] = out_free[i];
+    std::vector<uint32_t> loc(n), at(n);  // loc[value] = position; at[position] = value
+    for (uint32_t q = 0; q < n; ++q) loc[q] = at[q] = q;
+    const std::vector<cplx> swap = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
+    for (uint32_t p = 0; p < n; ++p) {
+      if (loc[p] == dest[p]) continue;
+      const uint32_t from = loc[p], to = dest[p], other = at[to];
+      m = pk.multiply(pk.gate({from, to}, swap, {}), m);
+      at[from] = other;
+      loc[other] = from;
+      at[to] = p;
+      loc[p] = to;
     }
   }
-  // Compress B: keep touched qubits and layout images.
-  std::vector<int64_t> newq(B.n, -1);
-  {
-    std::vector<bool> used(B.n, false);
-    for (const auto& op : B.gates.ops)
-      for (uint32_t q : op.qubits) used[q] = true;
-    for (uint32_t q : init) used[q] = true;
-    for (uint32_t q : fin) used[q] = true;
-    for (const auto& [q, c] : B.measured) used[q] = true;
-    uint32_t k = 0;
-    for (uint32_t q = 0; q < B.n; ++q)
-      if (used[q]) newq[q] = k++;
-    for (auto& op : B.gates.ops)
-      for (auto& q : op.qubits) q = static_cast<uint32_t>(newq[q]);
-    std::map<uint32_t, uint32_t> m;
-    for (const auto& [q, c] : B.measured) m[static_cast<uint32_t>(newq[q])] = c;
-    B.measured = m;
-    for (auto& q : init) q = static_cast<uint32_t>(newq[q]);
-    for (auto& q : fin) q = static_cast<uint32_t>(newq[q]);
-    B.n = k;
+  // Last gates first. Lookahead: of the next gate of A (from the right) and
+  // the next inverse gate of B (from the left), apply the one that leaves
+  // the smaller diagram.
+  std::size_t ia = ga.size(), ib = gb.size();
+  std::size_t collect_at = std::size_t(1) << 16;
+  while (ia > 0 || ib > 0) {
+    dd::Edge next_a, next_b;
+    if (ia > 0) {
+      const DdGate& g = ga[ia - 1];
+      next_a = pk.multiply(m, pk.gate(g.targets, g.u, g.controls));
+    }
+    if (ib > 0) {
+      const DdGate g = dagger(gb[ib - 1]);
+      next_b = pk.multiply(pk.gate(g.targets, g.u, g.controls), m);
+    }
+    if (ib == 0 || (ia > 0 && pk.size(next_a) <= pk.size(next_b))) {
+      m = next_a;
+      --ia;
+    } else {
+      m = next_b;
+      --ib;
+    }
+    if (pk.live_nodes() > collect_at) {
+      pk.collect_garbage({&m});
+      run.largest = std::max(run.largest, pk.size(m));
+      if (pk.live_nodes() > opt.max_dd_nodes) {
+        run.too_large = true;
+        return run;
+      }
+      collect_at = std::max(collect_at, 2 * pk.live_nodes());
+    }
   }
+  run.largest = std::max(run.largest, pk.size(m));
+  m.w *= std::conj(pb) * pa;
+  if (auto s = pk.scalar_of_identity(m, ancilla, opt.tolerance); s && std::abs(std::abs(*s) - 1) < opt.tolerance) {
+    run.equivalent = true;
+    run.phase = *s;
+    return run;
+  }
+  // The phase of column 0 (entry (0,0)) is the reference; find a column off it.
+  cplx e00 = m.w;
+  for (const dd::Node* p = m.p; p && p->v >= 0 && e00 != cplx(0); p = p->e[0].p) e00 *= p->e[0].w;
+  const cplx ref = std::abs(e00) > opt.tolerance ? e00 / std::abs(e00) : cplx(1);
+  run.phase = ref;
+  auto col = pk.differing_column(m, ref, ancilla, opt.tolerance);
+  run.column = col ? *col : std::vector<bool>(n, false);
+  return run;
+}
+
+// The simulation engine: compares outputs on `inputs` (A's basis states,
+// little-endian) when given, else on every basis state (exact) or on random
+// states as the file comment of equiv.hpp says. Sets every field of the result.
+EquivResult simulate(const Problem& P, const EquivOptions& opt, const std::vector<Binding>& binds,
+                     std::mt19937_64& rng, const std::vector<Index>* inputs, std::size_t first_binding = 1) {
+  const Program& A = P.A;
+  const Program& B = P.B;
+  const std::vector<uint32_t>& init = P.init;
+  const std::vector<uint32_t>& fin = P.fin;
   if (A.n > 64)
     throw std::invalid_argument("too large to compare: the first circuit has " + std::to_string(A.n) +
                                 " qubits; at most 64 can be simulated");
@@ -238,42 +389,20 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
     throw std::invalid_argument("too large to compare: the second circuit touches " + std::to_string(B.n) +
                                 " qubits (after dropping idle ones); at most 64 can be simulated");
   const uint32_t num_anc = B.n - A.n;
-
   EquivResult res;
-  // Measurements: same clbit for corresponding qubits.
-  {
-    std::map<uint32_t, uint32_t> bm;
-    for (uint32_t i = 0; i < A.n; ++i) {
-      auto it = B.measured.find(fin[i]);
-      if (it != B.measured.end()) bm[i] = it->second;
-    }
-    if (bm.size() != B.measured.size() || bm != A.measured) {
-      res.exact = true;
-      res.method = "measurement maps";
-      res.detail = "the circuits measure different qubits into different bits";
-      return res;
-    }
-  }
-
   // Dense B only without many ancillas: routed circuits keep their ancillas
   // in |0>, so a sparse state stays within 2^(A's qubits) amplitudes.
   const bool dense = B.n <= kDenseMax && B.n <= A.n + 4;
-  res.exact = A.n <= opt.max_exact_qubits && (dense || A.n <= 16);
+  res.exact = inputs || (A.n <= opt.max_exact_qubits && (dense || A.n <= 16) && P.names.empty());
   {
     std::ostringstream m;
-    if (res.exact) m << "exact: all " << (uint64_t(1) << A.n) << " basis inputs (unitary) on " << A.n << " qubits";
+    if (inputs) m << "simulation of " << inputs->size() << " basis input(s) on " << A.n << " qubits";
+    else if (res.exact) m << "exact: all " << (uint64_t(1) << A.n) << " basis inputs (unitary) on " << A.n << " qubits";
     else m << "random: " << opt.num_random_states << " random input states on " << A.n << " qubits"
            << (dense ? " (dense)" : " (sparse, basis states with superposed subsets)");
     if (num_anc) m << ", " << num_anc << " ancilla qubit(s) in |0>";
     res.method = m.str();
   }
-
-  // Symbols by name.
-  std::vector<std::string> names = A.symbols;
-  for (const auto& s : B.symbols)
-    if (std::find(names.begin(), names.end(), s) == names.end()) names.push_back(s);
-  const uint32_t trials = names.empty() ? 1 : std::max<uint32_t>(1, opt.symbol_trials);
-  std::mt19937_64 rng(opt.seed);
   std::uniform_real_distribution<double> angle(-M_PI, M_PI);
   std::normal_distribution<double> gauss(0, 1);
 
@@ -295,22 +424,21 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
 
   bool have_phase = false;
   cplx phase = 1;
-  for (uint32_t t = 0; t < trials; ++t) {
-    std::map<std::string, double> val;
-    for (const auto& s : names) val[s] = angle(rng);
-    std::vector<double> va, vb;
-    for (const auto& s : A.symbols) va.push_back(val[s]);
-    for (const auto& s : B.symbols) vb.push_back(val[s]);
+  for (std::size_t t = 0; t < binds.size(); ++t) {
+    const std::vector<double> va = values_of(A, binds[t]), vb = values_of(B, binds[t]);
     Simulator simA(A.n, A.n <= kDenseMax, evaluate(A, va), std::polar(1.0, eval_phase(A.phase, va)),
                    opt.max_sparse_support);
     Simulator simB(B.n, dense, evaluate(B, vb), std::polar(1.0, eval_phase(B.phase, vb)),
                    opt.max_sparse_support);
-    const uint64_t num_inputs = res.exact ? (uint64_t(1) << A.n) : opt.num_random_states;
+    const uint64_t num_inputs =
+        inputs ? inputs->size() : res.exact ? (uint64_t(1) << A.n) : opt.num_random_states;
     for (uint64_t in = 0; in < num_inputs; ++in) {
       // Input over A's basis. Exact inputs and dense random amplitudes go in
       // the order of the big-endian index users see.
       Amplitudes input;
-      if (res.exact) {
+      if (inputs) {
+        input[(*inputs)[in]] = 1;
+      } else if (res.exact) {
         input[reverse_bits(in, A.n)] = 1;
       } else if (A.n <= 16 && dense) {
         double norm = 0;
@@ -351,8 +479,9 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
         }
         mappedB[unembed(k)] += a;
       }
-      std::string input_label = res.exact ? "basis input " + basis_label(reverse_bits(in, A.n), A.n)
-                                          : "random input state #" + std::to_string(in + 1);
+      const bool basis = inputs || res.exact;
+      std::string input_label = basis ? "basis input " + basis_label(input.begin()->first, A.n)
+                                      : "random input state #" + std::to_string(in + 1);
       if (leak > opt.tolerance) {
         res.max_error = std::max(res.max_error, leak);
         res.detail = "on " + input_label + ", the second circuit leaves ancilla qubits excited (amplitude " +
@@ -392,7 +521,7 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
         if (auto it = mappedB.find(worst_key); it != mappedB.end()) b = it->second;
         std::ostringstream d;
         d << "on " << input_label;
-        if (!names.empty()) d << " (symbol binding #" << t + 1 << ")";
+        if (!P.names.empty()) d << " (symbol binding #" << first_binding + t << ")";
         d << ": output amplitude of " << basis_label(worst_key, A.n) << " is " << fmt_c(a)
           << " in the first circuit but " << fmt_c(b) << " in the second (after removing global phase "
           << res.global_phase << ")";
@@ -402,6 +531,181 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
     }
   }
   res.equivalent = true;
+  return res;
+}
+
+// "|q0 q1 ...>" for a column of the diagrams (B's qubits) read as A's input.
+std::string column_label(const std::vector<bool>& col, const std::vector<uint32_t>& init) {
+  std::string s = "|";
+  for (uint32_t q : init) s += col[q] ? '1' : '0';
+  return s + ">";
+}
+
+}  // namespace
+
+EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivOptions& opt) {
+  Problem P{make_program(ca, "first circuit"), make_program(cb, "second circuit"), opt.initial_layout,
+            opt.final_layout, {}};
+  Program& A = P.A;
+  Program& B = P.B;
+  std::vector<uint32_t>& init = P.init;
+  std::vector<uint32_t>& fin = P.fin;
+  const bool have_layout = !init.empty() || !fin.empty();
+  if (!have_layout && A.n != B.n) {
+    // Pad the smaller one with idle qubits.
+    uint32_t n = std::max(A.n, B.n);
+    A.n = B.n = n;
+  }
+  if (init.empty()) {
+    if (B.n < A.n) throw std::invalid_argument("second circuit has fewer qubits than the first");
+    for (uint32_t i = 0; i < A.n; ++i) init.push_back(i);
+  }
+  if (fin.empty()) fin = init;
+  if (init.size() != A.n || fin.size() != A.n)
+    throw std::invalid_argument("layout size " + std::to_string(init.size()) + "/" + std::to_string(fin.size()) +
+                                " does not match the first circuit's " + std::to_string(A.n) + " qubits");
+  for (auto* lay : {&init, &fin}) {
+    std::vector<bool> seen(B.n, false);
+    for (uint32_t q : *lay) {
+      if (q >= B.n || seen[q]) throw std::invalid_argument("layout is not an injection into the second circuit's qubits");
+      seen[q] = true;
+    }
+  }
+  // Compress B: keep touched qubits and layout images.
+  {
+    std::vector<int64_t> newq(B.n, -1);
+    std::vector<bool> used(B.n, false);
+    for (const auto& op : B.gates.ops)
+      for (uint32_t q : op.qubits) used[q] = true;
+    for (uint32_t q : init) used[q] = true;
+    for (uint32_t q : fin) used[q] = true;
+    for (const auto& [q, c] : B.measured) used[q] = true;
+    uint32_t k = 0;
+    for (uint32_t q = 0; q < B.n; ++q)
+      if (used[q]) newq[q] = k++;
+    for (auto& op : B.gates.ops)
+      for (auto& q : op.qubits) q = static_cast<uint32_t>(newq[q]);
+    std::map<uint32_t, uint32_t> m;
+    for (const auto& [q, c] : B.measured) m[static_cast<uint32_t>(newq[q])] = c;
+    B.measured = m;
+    for (auto& q : init) q = static_cast<uint32_t>(newq[q]);
+    for (auto& q : fin) q = static_cast<uint32_t>(newq[q]);
+    B.n = k;
+  }
+  const uint32_t num_anc = B.n - A.n;
+
+  EquivResult res;
+  // Measurements: same clbit for corresponding qubits.
+  {
+    std::map<uint32_t, uint32_t> bm;
+    for (uint32_t i = 0; i < A.n; ++i) {
+      auto it = B.measured.find(fin[i]);
+      if (it != B.measured.end()) bm[i] = it->second;
+    }
+    if (bm.size() != B.measured.size() || bm != A.measured) {
+      res.exact = true;
+      res.method = "measurement maps";
+      res.detail = "the circuits measure different qubits into different bits";
+      return res;
+    }
+  }
+
+  // Symbols by name, bound to random values once per trial.
+  P.names = A.symbols;
+  for (const auto& s : B.symbols)
+    if (std::find(P.names.begin(), P.names.end(), s) == P.names.end()) P.names.push_back(s);
+  const uint32_t trials = P.names.empty() ? 1 : std::max<uint32_t>(1, opt.symbol_trials);
+  std::mt19937_64 rng(opt.seed);
+  std::uniform_real_distribution<double> angle(-M_PI, M_PI);
+  std::vector<Binding> binds(trials);
+  for (auto& b : binds)
+    for (const auto& s : P.names) b[s] = angle(rng);
+
+  if (opt.engine == EquivEngine::Simulation) return simulate(P, opt, binds, rng, nullptr);
+  // Small circuits: every basis input simulated is exact too, and cheaper
+  // than diagrams that are nearly dense.
+  const std::size_t num_gates = A.gates.ops.size() + B.gates.ops.size();
+  if (P.names.empty() && A.n + B.n <= 2 * kDenseMax &&
+      std::ldexp(double(num_gates), static_cast<int>(A.n + B.n)) <= kExactSimulationWork) {
+    EquivOptions o = opt;
+    o.max_exact_qubits = A.n;
+    EquivResult r = simulate(P, o, binds, rng, nullptr);
+    if (r.exact) return r;
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    std::ostringstream m;
+    m << std::fixed;
+    m.precision(3);
+    m << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s";
+    return m.str();
+  };
+  // Clifford+T circuits without symbols: path sums first.
+  if (P.names.empty() && A.phase.is_const() && B.phase.is_const()) {
+    std::vector<uint32_t> identity_map(B.n);
+    for (uint32_t q = 0; q < B.n; ++q) identity_map[q] = q;
+    const pathsum::Side sa{&A.gates.ops, init, A.phase.value()}, sb{&B.gates.ops, identity_map, B.phase.value()};
+    if (auto phi = pathsum::prove_identity(B.n, sa, sb, init, fin)) {
+      res.equivalent = true;
+      res.exact = true;
+      res.global_phase = *phi;
+      res.method = "path sums (Clifford+T): B^-1 * A reduced to the identity on " + std::to_string(B.n) + " qubits";
+      if (num_anc) res.method += " (" + std::to_string(num_anc) + " ancilla qubit(s) in |0>)";
+      res.method += ", " + elapsed();
+      return res;
+    }
+  }
+  std::size_t largest = 0;
+  for (std::size_t t = 0; t < binds.size(); ++t) {
+    DdRun run = run_dd(P, binds[t], opt);
+    largest = std::max(largest, run.largest);
+    if (run.too_large) {
+      if (opt.engine == EquivEngine::Exact)
+        throw std::invalid_argument("too large to compare: the decision diagram grew beyond " +
+                                    std::to_string(opt.max_dd_nodes) + " nodes");
+      EquivResult sim = simulate(P, opt, binds, rng, nullptr);
+      sim.method += " (the decision diagrams grew beyond " + std::to_string(opt.max_dd_nodes) + " nodes)";
+      return sim;
+    }
+    if (t == 0) res.global_phase = std::arg(std::conj(run.phase));
+    if (!run.equivalent) {
+      std::vector<Index> witness{0};
+      Index x = 0;
+      for (uint32_t i = 0; i < A.n && i < 64; ++i)
+        if (run.column[init[i]]) x |= Index(1) << i;
+      if (x != 0) witness.push_back(x);
+      std::string label = column_label(run.column, init);
+      res.detail = "on basis input " + label;
+      if (!P.names.empty()) res.detail += " (symbol binding #" + std::to_string(t + 1) + ")";
+      res.detail += ": the outputs differ (the column of B^-1 A for this input is not the first column's phase " +
+                    fmt_c(run.phase) + " times the input)";
+      res.max_error = 1;
+      // The simulation of the witness says how the outputs differ, when it can.
+      if (A.n <= 64 && B.n <= 64) {
+        try {
+          EquivResult sim = simulate(P, opt, {binds[t]}, rng, &witness, t + 1);
+          if (!sim.equivalent) {
+            res.detail = sim.detail;
+            res.max_error = sim.max_error;
+            res.global_phase = sim.global_phase;
+          }
+        } catch (const std::invalid_argument&) {  // the outputs are too large to simulate: keep the diagrams' words
+        }
+      }
+      break;
+    }
+  }
+  res.exact = P.names.empty();
+  {
+    std::ostringstream m;
+    m << "decision diagrams: B^-1 * A built alternately on " << B.n << " qubits";
+    if (num_anc) m << " (" << num_anc << " ancilla qubit(s) in |0>)";
+    if (!P.names.empty()) m << ", for " << trials << " random binding(s) of the symbols";
+    m << ", largest diagram " << largest << " nodes, " << elapsed();
+    res.method = m.str();
+  }
+  if (res.detail.empty()) res.equivalent = true;
   return res;
 }
 

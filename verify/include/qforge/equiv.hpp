@@ -1,18 +1,35 @@
 // qforge/equiv.hpp - are two circuits the same operation up to global phase?
 //
-// Both circuits run on the runtime's engine (runtime/): gates become GateOps
-// (sim::evaluate_gate) applied to a dense sim::StateVector, fused, up to 22
-// qubits, and to a sim::SparseState (a map from basis index to amplitude)
-// beyond that. The runtime's 64-bit indices limit a comparison to 64 qubits
-// per circuit, counted after dropping B's idle qubits: a larger circuit is
-// refused with std::invalid_argument naming its qubit count. Two modes:
-//  - exact: every computational basis state is an input (columns of the
-//    unitary); used when the first circuit has at most `max_exact_qubits`;
-//  - random: `num_random_states` random inputs. Dense: Gaussian random states.
-//    Sparse (more than 22 qubits): random basis states with up to 4 qubits in
-//    random superpositions, so relative phases are checked too. A "yes" is
-//    then probabilistic, and the result says so.
-// One global phase is fixed on the first input and must fit every input.
+// Engines, tried in this order (EquivOptions::engine):
+//  - path sums (pathsum.hpp) for Clifford+T circuits without symbols:
+//    B^-1 * A as a sum over paths, reduced by rewrite rules to the identity.
+//    Only a "yes" comes from them; when they get stuck, the next engine runs;
+//  - simulation of every basis input (below) when 2^(qubits of A and B)
+//    times the gates is small: exact, and cheaper than diagrams of small,
+//    nearly dense matrices;
+//  - decision diagrams (dd.hpp): B^-1 * A is built as one diagram, the gates
+//    of both circuits multiplied in (the last ones first, each step on the
+//    side that leaves the smaller diagram) so that it stays close to the
+//    identity, and compared with the identity up to one global phase. Exact,
+//    for any number of qubits, as long as the diagram stays within
+//    `max_dd_nodes` (past that, Auto falls back to random-state simulation
+//    and says so in `method`). When the circuits differ, a column of
+//    B^-1 * A that is not the identity's names an input basis state, and
+//    simulating it (when at most 64 qubits) says how the outputs differ;
+//  - simulation on the runtime's engine (runtime/): gates become GateOps
+//    (sim::evaluate_gate) applied to a dense sim::StateVector, fused, up to
+//    22 qubits, and to a sim::SparseState (a map from basis index to
+//    amplitude) beyond that. The runtime's 64-bit indices limit it to 64
+//    qubits per circuit, counted after dropping B's idle qubits: a larger
+//    circuit is refused with std::invalid_argument naming its qubit count.
+//    Two modes:
+//    - exact: every computational basis state is an input (columns of the
+//      unitary); used when the first circuit has at most `max_exact_qubits`;
+//    - random: `num_random_states` random inputs. Dense: Gaussian random
+//      states. Sparse (more than 22 qubits): random basis states with up to 4
+//      qubits in random superpositions, so relative phases are checked too.
+//      A "yes" is then probabilistic, and the result says so.
+//    One global phase is fixed on the first input and must fit every input.
 //
 // Layouts: B may be a routed circuit on more (physical) qubits. Logical qubit
 // i of A starts on qubit initial_layout[i] of B and ends on final_layout[i].
@@ -20,7 +37,8 @@
 // B never touches are dropped before simulation.
 //
 // Symbolic parameters: symbols are matched by name (Circuit::symbol_names)
-// and bound to the same random values in both circuits, `symbol_trials` times.
+// and bound to the same random values in both circuits, `symbol_trials` times
+// (so a "yes" is then probabilistic in either engine: `exact` is false).
 // Trailing measurements are compared as a map qubit -> clbit; any other
 // non-unitary operation (mid-circuit measure, reset, condition) makes the
 // circuits incomparable (LocatedError, a std::invalid_argument naming the
@@ -32,13 +50,22 @@
 
 #include "qforge/circuit.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace qforge {
 
+enum class EquivEngine {
+  Auto,        ///< the exact engines in turn, random-state simulation when the diagrams outgrow max_dd_nodes
+  Exact,       ///< the exact engines only (the diagrams too large: std::invalid_argument)
+  Simulation,  ///< simulation only (exact up to max_exact_qubits, random states beyond)
+};
+
 struct EquivOptions {
+  EquivEngine engine = EquivEngine::Auto;
+  std::size_t max_dd_nodes = std::size_t(1) << 22;  ///< live diagram nodes (about 100 bytes each)
   std::vector<uint32_t> initial_layout;  ///< A qubit i -> B qubit (empty: identity)
   std::vector<uint32_t> final_layout;    ///< A qubit i -> B qubit at the end (empty: initial)
   uint32_t max_exact_qubits = 12;        ///< exact (all basis inputs) up to this many A qubits
@@ -51,16 +78,16 @@ struct EquivOptions {
 
 struct EquivResult {
   bool equivalent = false;
-  bool exact = false;          ///< true: all basis inputs (unitary comparison)
-  std::string method;          ///< e.g. "exact: unitary on 5 qubits"
+  bool exact = false;          ///< true: a proof (decision diagrams or all basis inputs), not a sample
+  std::string method;          ///< which engine decided, e.g. "decision diagrams: ..." or "random: ..."
   std::string detail;          ///< where they first differ (empty when equivalent)
   double global_phase = 0;     ///< B = exp(i*global_phase) A, in (-pi, pi]
   double max_error = 0;        ///< largest amplitude difference seen
 };
 
 /// Compare A and B (see the file comment). Throws std::invalid_argument when
-/// they cannot be compared (bad layout, non-unitary operations, more than 64
-/// qubits, a sparse state beyond max_sparse_support).
+/// they cannot be compared (bad layout, non-unitary operations; when
+/// simulating: more than 64 qubits, a sparse state beyond max_sparse_support).
 EquivResult check_equivalence(const Circuit& a, const Circuit& b, const EquivOptions& opt = {});
 
 /// The unitary of a circuit without measurements (gates, barriers, delays

@@ -1,0 +1,472 @@
+// Path sums for Clifford+T circuits (see pathsum.hpp).
+#include "pathsum.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace qforge::pathsum {
+namespace {
+
+using Var = uint32_t;
+using Mono = std::vector<Var>;  // a product of distinct variables, sorted; {} is 1
+using Poly = std::vector<Mono>;  // a sum over GF(2) of distinct monomials, sorted
+
+struct MonoHash {
+  std::size_t operator()(const Mono& m) const {
+    std::size_t h = m.size();
+    for (Var v : m) h = (h ^ v) * 0x9e3779b97f4a7c15ull + (h >> 29);
+    return h;
+  }
+};
+
+struct PolyHash {
+  std::size_t operator()(const Poly& p) const {
+    std::size_t h = p.size();
+    for (const Mono& m : p) h = (h ^ MonoHash{}(m)) * 0x9e3779b97f4a7c15ull + (h >> 29);
+    return h;
+  }
+};
+
+Mono unite(const Mono& a, const Mono& b) {
+  Mono r;
+  r.reserve(a.size() + b.size());
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(r));
+  return r;
+}
+
+Mono without(const Mono& m, Var v) {
+  Mono r;
+  for (Var u : m)
+    if (u != v) r.push_back(u);
+  return r;
+}
+
+bool contains(const Mono& m, Var v) { return std::binary_search(m.begin(), m.end(), v); }
+
+// Sorted, with pairs of equal monomials cancelled (x + x = 0 over GF(2)).
+Poly normalise(std::vector<Mono> v) {
+  std::sort(v.begin(), v.end());
+  Poly out;
+  for (std::size_t i = 0; i < v.size();) {
+    std::size_t j = i;
+    while (j < v.size() && v[j] == v[i]) ++j;
+    if ((j - i) % 2) out.push_back(v[i]);
+    i = j;
+  }
+  return out;
+}
+
+Poly plus(const Poly& a, const Poly& b) {
+  std::vector<Mono> all(a);
+  all.insert(all.end(), b.begin(), b.end());
+  return normalise(std::move(all));
+}
+
+Poly times(const Poly& a, const Poly& b) {
+  std::vector<Mono> all;
+  all.reserve(a.size() * b.size());
+  for (const Mono& x : a)
+    for (const Mono& y : b) all.push_back(unite(x, y));
+  return normalise(std::move(all));
+}
+
+struct OverBudget {};
+
+// Parities of more terms are not lifted (their cubic part grows as n^3).
+constexpr std::size_t kMaxLifted = 24;
+// Monomial updates allowed per gate (with 2^20 more) before giving up.
+constexpr uint64_t kWorkPerGate = 2000;
+
+class PathSum {
+ public:
+  PathSum(uint32_t n, uint32_t num_inputs) : wire_(n), first_path_(num_inputs), out_count_(num_inputs, 0) {}
+
+  void set_input(uint32_t q, Var x) { set_wire(q, {{x}}); }
+
+  // Applies one operation (its inverse when `inverse`); false when it is not
+  // a gate the path sum handles.
+  bool apply(const Operation& op, const std::vector<uint32_t>& map, bool inverse) {
+    if (op.kind == OpKind::Barrier || op.kind == OpKind::Delay) return true;
+    if (op.kind != OpKind::Gate) return false;
+    std::vector<uint32_t> q;
+    for (uint32_t x : op.qubits) q.push_back(map[x]);
+    const std::size_t nc = op.num_controls;
+    // The product of the extra controls' values (1 when there are none).
+    auto controls = [&](std::size_t count) {
+      Poly p{{}};
+      for (std::size_t i = 0; i < count; ++i) p = times(p, wire_[q[i]]);
+      return p;
+    };
+    const int sign = inverse ? -1 : 1;
+    auto rotation = [&](int k) {  // diag(1, w^k) on the last qubit, under the controls
+      add_parity(times(controls(q.size() - 1), wire_[q.back()]), sign * k);
+      return true;
+    };
+    switch (op.gate) {
+      case GateId::I: return true;
+      case GateId::X:
+      case GateId::CX:
+      case GateId::CCX: {
+        Poly flip = controls(q.size() - 1);
+        set_wire(q.back(), plus(wire_[q.back()], flip));
+        return true;
+      }
+      case GateId::Z:
+      case GateId::CZ:
+      case GateId::CCZ: return rotation(4);
+      case GateId::S: return rotation(2);
+      case GateId::Sdg: return rotation(6);
+      case GateId::T: return rotation(1);
+      case GateId::Tdg: return rotation(7);
+      case GateId::Y:  // i X Z, its own inverse
+        if (nc) return false;
+        rotation(4);
+        set_wire(q[0], plus(wire_[q[0]], {{}}));
+        phase_ += M_PI / 2;
+        return true;
+      case GateId::RZ:
+      case GateId::P:
+      case GateId::U1: {
+        if (nc || !op.params[0].is_const()) return false;
+        const double theta = op.params[0].value();
+        const double k = std::round(theta / (M_PI / 4));
+        if (std::abs(theta - k * M_PI / 4) > 1e-9) return false;
+        if (op.gate == GateId::RZ) phase_ -= sign * theta / 2;  // rz = e^(-i theta/2) diag(1, e^(i theta))
+        return rotation(static_cast<int>(std::fmod(k, 8.0)));
+      }
+      case GateId::Swap: {
+        if (nc) return false;
+        std::swap(wire_[q[0]], wire_[q[1]]);
+        return true;
+      }
+      case GateId::H: {
+        if (nc) return false;
+        const Var y = new_path_variable();
+        for (const Mono& m : wire_[q[0]]) add_mono(unite(m, {y}), 4);
+        set_wire(q[0], {{y}});
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  void permute(const std::vector<uint32_t>& dest) {
+    std::vector<Poly> moved(wire_.size());
+    for (std::size_t q = 0; q < wire_.size(); ++q) moved[dest[q]] = std::move(wire_[q]);
+    wire_.swap(moved);
+  }
+
+  // Applies the reduction rules until none applies.
+  void reduce() {
+    while (!queue_.empty()) {
+      Var y = queue_.back();
+      queue_.pop_back();
+      try_reduce(y);
+    }
+  }
+
+  void reduce_all() {
+    for (int pass = 0; pass < 2; ++pass) {
+      lifting_ = pass == 1;
+      reduce_to_fixpoint();
+    }
+  }
+
+  void reduce_to_fixpoint() {
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (Var y = first_path_; y < alive_.size() + first_path_; ++y)
+        if (try_reduce(y)) progress = true;
+      reduce();
+    }
+  }
+
+  // The global phase (radians) when the sum is the identity on the wires'
+  // expected values, else nullopt.
+  std::optional<double> identity_phase(const std::vector<Poly>& expected) const {
+    for (bool a : alive_)
+      if (a) return std::nullopt;
+    if (wire_ != expected || !terms_.empty() || !parities_.empty()) return std::nullopt;
+    return phase_ + constant_ * M_PI / 4;
+  }
+
+  double& phase() { return phase_; }
+
+ private:
+  bool is_path(Var v) const { return v >= first_path_ && alive_[v - first_path_]; }
+
+  Var new_path_variable() {
+    alive_.push_back(true);
+    out_count_.push_back(0);
+    return static_cast<Var>(first_path_ + alive_.size() - 1);
+  }
+
+  void candidate(Var v) {
+    if (is_path(v) && out_count_[v] == 0) queue_.push_back(v);
+  }
+
+  // P = constant_ + sum a_m m (terms_) + sum b_f [f] (parities_): [f] is the
+  // 0/1 value of a GF(2) sum f of two or more monomials without the constant,
+  // b_f odd and kept 1 or 7 (the rest, 4 [f], is 4 times f's monomials).
+  // Even multiples of [f] are expanded into monomials:
+  // 2 [f] = 2 sum m_i - 4 sum m_i m_j (mod 8). Nothing cubic is ever formed.
+  void add_mono(const Mono& m, int c) {
+    if (++work_ > budget_) throw OverBudget{};
+    c = ((c % 8) + 8) % 8;
+    if (c == 0) return;
+    if (m.empty()) {
+      constant_ = (constant_ + c) % 8;
+      return;
+    }
+    auto [it, inserted] = terms_.try_emplace(m, 0);
+    if (inserted)
+      for (Var v : m) occ_[v].insert(m);
+    it->second = (it->second + c) % 8;
+    if (it->second == 0) {
+      terms_.erase(it);
+      for (Var v : m) {
+        occ_[v].erase(m);
+        candidate(v);
+      }
+    }
+  }
+
+  void expand_even(const Poly& f, int c) {
+    for (const Mono& m : f) add_mono(m, c);
+    if ((2 * c) % 8 != 0)
+      for (std::size_t i = 0; i < f.size(); ++i)
+        for (std::size_t j = i + 1; j < f.size(); ++j) add_mono(unite(f[i], f[j]), -2 * c);
+  }
+
+  // c [f] as monomials, c odd.
+  void lift(const Poly& f, int c) {
+    const std::size_t n = f.size();
+    for (std::size_t i = 0; i < n; ++i) add_mono(f[i], c);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = i + 1; j < n; ++j) {
+        const Mono ij = unite(f[i], f[j]);
+        add_mono(ij, -2 * c);
+        for (std::size_t k = j + 1; k < n; ++k) add_mono(unite(ij, f[k]), 4);
+      }
+  }
+
+  // c [f].
+  void add_parity(Poly f, int c) {
+    c = ((c % 8) + 8) % 8;
+    if (c == 0 || f.empty()) return;
+    if (f.front().empty()) {  // [1 + g] = 1 - [g]
+      f.erase(f.begin());
+      constant_ = (constant_ + c) % 8;
+      c = (8 - c) % 8;
+      if (f.empty()) return;
+    }
+    if (f.size() == 1) return add_mono(f[0], c);
+    if (c % 2 == 0) return expand_even(f, c);
+    const int odd = (c == 1 || c == 5) ? 1 : 7;
+    if (c != odd) expand_even(f, 4);
+    auto [it, inserted] = parities_.try_emplace(f, 0);
+    if (inserted)
+      for (const Mono& m : f)
+        for (Var v : m) occ_parity_[v].insert(f);
+    const int b = (it->second + odd) % 8;
+    if (b == 1 || b == 7) {
+      it->second = b;
+      return;
+    }
+    parities_.erase(it);
+    for (const Mono& m : f)
+      for (Var v : m) {
+        occ_parity_[v].erase(f);
+        candidate(v);
+      }
+    if (b != 0) expand_even(f, b);
+  }
+
+  void set_wire(uint32_t q, Poly p) {
+    for (const Mono& m : wire_[q])
+      for (Var v : m)
+        if (--out_count_[v] == 0) candidate(v);
+    wire_[q] = std::move(p);
+    for (const Mono& m : wire_[q])
+      for (Var v : m) ++out_count_[v];
+  }
+
+  // f with y := r, over GF(2).
+  static Poly substituted(const Poly& f, Var y, const Poly& r) {
+    std::vector<Mono> next;
+    for (const Mono& m : f) {
+      if (!contains(m, y)) {
+        next.push_back(m);
+        continue;
+      }
+      const Mono rest = without(m, y);
+      for (const Mono& x : r) next.push_back(unite(x, rest));
+    }
+    return normalise(std::move(next));
+  }
+
+  // y := r everywhere.
+  void substitute(Var y, const Poly& r) {
+    if (auto it = occ_.find(y); it != occ_.end()) {
+      const std::vector<Mono> with_y(it->second.begin(), it->second.end());
+      for (const Mono& m : with_y) {
+        const int c = terms_.at(m);
+        add_mono(m, -c);
+        add_parity(times(r, {without(m, y)}), c);  // c y m' = c [r m']
+      }
+    }
+    if (auto it = occ_parity_.find(y); it != occ_parity_.end()) {
+      const std::vector<Poly> with_y(it->second.begin(), it->second.end());
+      for (const Poly& f : with_y) {
+        const int b = parities_.at(f);
+        add_parity(f, -b);
+        add_parity(substituted(f, y, r), b);
+      }
+    }
+    if (out_count_[y] > 0)
+      for (uint32_t q = 0; q < wire_.size(); ++q) {
+        bool has = false;
+        for (const Mono& m : wire_[q]) has = has || contains(m, y);
+        if (has) set_wire(q, substituted(wire_[q], y, r));
+      }
+  }
+
+  bool try_reduce(Var y) {
+    if (!is_path(y) || out_count_[y] > 0) return false;
+    // Once every gate is in, the parities holding y become monomials (b [f]
+    // = b sum m_i - 2b sum m_i m_j + 4b sum m_i m_j m_k), so that their parts
+    // in y can cancel.
+    if (auto p = occ_parity_.find(y); p != occ_parity_.end() && !p->second.empty()) {
+      if (!lifting_) return false;
+      const std::vector<Poly> with_y(p->second.begin(), p->second.end());
+      for (const Poly& f : with_y)
+        if (f.size() > kMaxLifted) return false;
+      for (const Poly& f : with_y) {
+        const int b = parities_.at(f);
+        add_parity(f, -b);
+        lift(f, b);
+      }
+    }
+    auto it = occ_.find(y);
+    if (it == occ_.end() || it->second.empty()) {  // Elim
+      alive_[y - first_path_] = false;
+      return true;
+    }
+    int lone = 0;
+    std::vector<Mono> q;
+    std::vector<Mono> with_y;
+    for (const Mono& m : it->second) {
+      const int c = terms_.at(m);
+      with_y.push_back(m);
+      Mono r = without(m, y);
+      if (r.empty()) lone = c;
+      else if (c == 4) q.push_back(std::move(r));
+      else return false;
+    }
+    if (lone % 2) return false;
+    if (lone == 4) q.push_back({});
+    Poly qp = normalise(std::move(q));
+    if (lone == 0 || lone == 4) {  // HH: find y' appearing in q only as the monomial y'
+      Var pick = 0;
+      bool found = false;
+      for (const Mono& m : qp) {
+        if (m.size() != 1 || !is_path(m[0])) continue;
+        const Var cand = m[0];
+        bool elsewhere = false;
+        for (const Mono& o : qp)
+          if (o.size() > 1 && contains(o, cand)) elsewhere = true;
+        if (!elsewhere) {
+          pick = cand;
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+      for (const Mono& m : with_y) add_mono(m, -terms_.at(m));
+      Poly r;
+      for (const Mono& m : qp)
+        if (!(m.size() == 1 && m[0] == pick)) r.push_back(m);
+      alive_[y - first_path_] = false;
+      substitute(pick, r);
+      alive_[pick - first_path_] = false;
+      for (const Mono& m : r)
+        for (Var v : m) candidate(v);
+      return true;
+    }
+    // omega: lone is 2 or 6.
+    for (const Mono& m : with_y) add_mono(m, -terms_.at(m));
+    alive_[y - first_path_] = false;
+    constant_ = (constant_ + (lone == 2 ? 1 : 7)) % 8;  // and a factor sqrt(2), a magnitude
+    add_parity(qp, lone == 2 ? -2 : 2);
+    for (const Mono& m : qp)
+      for (Var v : m) candidate(v);
+    return true;
+  }
+
+  std::vector<Poly> wire_;
+  Var first_path_;
+  std::vector<int> out_count_;  // by variable: output monomials holding it
+  std::vector<bool> alive_;     // by path variable (index - first_path_)
+  int constant_ = 0;
+  std::unordered_map<Mono, int, MonoHash> terms_;  // coefficients 1..7
+  std::unordered_map<Poly, int, PolyHash> parities_;  // coefficients 1 or 7
+  std::unordered_map<Var, std::unordered_set<Mono, MonoHash>> occ_;
+  std::unordered_map<Var, std::unordered_set<Poly, PolyHash>> occ_parity_;
+  std::vector<Var> queue_;
+  double phase_ = 0;
+  bool lifting_ = false;
+
+ public:
+  uint64_t work_ = 0;     // monomial updates so far
+  uint64_t budget_ = 0;   // beyond this many, the path sum gives up
+};
+
+}  // namespace
+
+std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
+                                     const std::vector<uint32_t>& fin) {
+  const uint32_t k = static_cast<uint32_t>(init.size());
+  PathSum ps(n, k);
+  ps.budget_ = kWorkPerGate * (a.ops->size() + b.ops->size()) + (uint64_t(1) << 20);
+  try {
+  for (uint32_t i = 0; i < k; ++i) ps.set_input(init[i], i);
+  for (const Operation& op : *a.ops) {
+    if (!ps.apply(op, a.qubit_map, false)) return std::nullopt;
+    ps.reduce();
+  }
+  // The layout permutation; the ancillas keep their order.
+  std::vector<uint32_t> dest(n);
+  {
+    std::vector<bool> is_init(n, false), is_fin(n, false);
+    for (uint32_t i = 0; i < k; ++i) {
+      dest[init[i]] = fin[i];
+      is_init[init[i]] = true;
+      is_fin[fin[i]] = true;
+    }
+    std::vector<uint32_t> free_out;
+    for (uint32_t q = 0; q < n; ++q)
+      if (!is_fin[q]) free_out.push_back(q);
+    std::size_t next = 0;
+    for (uint32_t q = 0; q < n; ++q)
+      if (!is_init[q]) dest[q] = free_out[next++];
+  }
+  ps.permute(dest);
+  for (auto it = b.ops->rbegin(); it != b.ops->rend(); ++it) {
+    if (!ps.apply(*it, b.qubit_map, true)) return std::nullopt;
+    ps.reduce();
+  }
+  ps.reduce_all();
+  std::vector<Poly> expected(n);
+  for (uint32_t i = 0; i < k; ++i) expected[init[i]] = {{i}};
+  auto phase = ps.identity_phase(expected);
+  if (!phase) return std::nullopt;
+  // B^-1 A = e^(i (phase + a - b)); B = e^(i phi) A with phi its negation.
+  return std::remainder(-(*phase + a.global_phase - b.global_phase), 2 * M_PI);
+  } catch (const OverBudget&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace qforge::pathsum

@@ -1,0 +1,46 @@
+// Path sums (Amy, "Towards large-scale functional verification of universal
+// quantum circuits", 2018): the fast proof for Clifford+T circuits, tried by
+// check_equivalence before the decision diagrams.
+//
+// A circuit over {x, y, z, h, s, sdg, t, tdg, cx, cz, ccx, ccz, swap, and rz,
+// p, u1 by multiples of pi/4} maps |x> to a sum over path variables y (one
+// per h) of w^P(x, y) |f(x, y)> with w = exp(i pi/4): P a polynomial with
+// coefficients mod 8 over 0/1 variables, each output f_q a polynomial over
+// GF(2). B^-1 * P * A (the layout permutation P, ancillas as the constant 0)
+// is built gate by gate, and path variables are eliminated as soon as they
+// leave the outputs, by the rules
+//   Elim: y appears nowhere:                 sum_y 1 = 2;
+//   HH:   P = 4 y (y' + R) + ..., y' a path variable appearing in no other
+//         monomial of the bracket: the sum over y forces y' = R, substituted;
+//   omega: P = +-2 y + 4 y Q + ...: the sum over y is sqrt(2) w^(+-(1 - 2 Q)).
+// When every path variable is gone, each output is its input and P is a
+// constant, the circuits are equal up to global phase. Anything else (a gate
+// outside the set, a variable no rule removes) is no answer, not a "no": the
+// caller then uses the decision diagrams.
+#pragma once
+
+#include "qforge/circuit.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace qforge::pathsum {
+
+/// The gates of one circuit for the path sum: `ops` gates on qubits renamed
+/// through `qubit_map`, with the circuit's constant global phase.
+struct Side {
+  const std::vector<Operation>* ops;
+  std::vector<uint32_t> qubit_map;
+  double global_phase;
+};
+
+/// Whether B^-1 * P * A is the identity (up to global phase) on the inputs
+/// with the ancillas in |0>, A on the qubits init (A's qubit i on init[i] of
+/// n), P taking init[i] to fin[i] and the other qubits to the remaining ones
+/// in order. The global phase phi (B = e^(i phi) A) when proved; nullopt
+/// when the path sum gives no proof.
+std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
+                                     const std::vector<uint32_t>& fin);
+
+}  // namespace qforge::pathsum
