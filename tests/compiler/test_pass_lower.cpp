@@ -49,7 +49,7 @@ TEST_P(LowerAll, EveryGateAndControlCountIsExact) {
         EquivOptions o;
         EquivResult r = check_equivalence(c, l, o);
         ASSERT_TRUE(r.equivalent) << gate_info(g).name << " controls " << int(k) << " sym " << sym << ": " << r.detail;
-        EXPECT_TRUE(r.exact);
+        EXPECT_EQ(r.exact, !sym);  // with symbols: proved for random bindings only
         EXPECT_NEAR(r.global_phase, 0, 1e-7) << gate_info(g).name << " controls " << int(k) << " sym " << sym;
         if (basis == Basis::Generic) continue;
         Target t = make_target(basis == Basis::Nam ? "nam" : basis == Basis::IbmEcr ? "ibm_eagle" : "ibm_heron");
