@@ -7,6 +7,7 @@
 #include "symbols.hpp"
 #include "text.hpp"
 
+#include "qforge/format.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/gates.hpp"
 
@@ -289,6 +290,7 @@ class Server {
         {"renameProvider", {{"prepareProvider", true}}},
         {"documentSymbolProvider", true},
         {"completionProvider", {{"triggerCharacters", json::array()}}},
+        {"documentFormattingProvider", true},
         {"semanticTokensProvider",
          {{"legend", {{"tokenTypes", {"keyword", "number", "string", "function", "variable", "parameter"}},
                       {"tokenModifiers", {"declaration", "readonly", "defaultLibrary"}}}},
@@ -371,6 +373,7 @@ class Server {
         {"textDocument/documentSymbol", &Server::document_symbols},
         {"textDocument/completion", &Server::completion},
         {"textDocument/semanticTokens/full", &Server::semantic_tokens},
+        {"textDocument/formatting", &Server::formatting},
     };
     auto it = handlers.find(method);
     if (it == handlers.end()) throw RequestError(kMethodNotFound, "method not found: " + method);
@@ -800,6 +803,30 @@ class Server {
       last_char = start;
     }
     return {{"data", data}};
+  }
+
+  // ------------------------------------------------------------ formatting
+
+  /// The document as `qforge fmt` writes it: one edit replacing the whole
+  /// text, none when it is already formatted, an error when it has syntax
+  /// errors (its diagnostics stay as published).
+  json formatting(Document& doc, const json&) {
+    DiagnosticSink sink;
+    const std::optional<std::string> formatted = format::format_source(doc.text, doc.path, sink);
+    if (!formatted) {
+      std::string first;
+      for (const Diagnostic& d : sink.all())
+        if (d.severity == Severity::Error) {
+          first = ": line " + std::to_string(d.loc.line) + ": " + d.message;
+          break;
+        }
+      throw RequestError(kRequestFailed, "cannot format a document with syntax errors" + first);
+    }
+    if (*formatted == doc.text) return json::array();
+    const Position end = position_of(doc.text, line_starts(doc.text), doc.text.size(), encoding_);
+    return json::array({{{"range", {{"start", {{"line", 0}, {"character", 0}}},
+                                    {"end", {{"line", end.line}, {"character", end.character}}}}},
+                         {"newText", *formatted}}});
   }
 
   std::ostream& out_;
