@@ -11,6 +11,7 @@
 #include "qforge/frontend.hpp"
 #include "qforge/gates.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -290,6 +291,7 @@ class Server {
         {"renameProvider", {{"prepareProvider", true}}},
         {"documentSymbolProvider", true},
         {"completionProvider", {{"triggerCharacters", json::array()}}},
+        {"signatureHelpProvider", {{"triggerCharacters", {"(", ","}}}},
         {"documentFormattingProvider", true},
         {"semanticTokensProvider",
          {{"legend", {{"tokenTypes", {"keyword", "number", "string", "function", "variable", "parameter"}},
@@ -374,6 +376,7 @@ class Server {
         {"textDocument/completion", &Server::completion},
         {"textDocument/semanticTokens/full", &Server::semantic_tokens},
         {"textDocument/formatting", &Server::formatting},
+        {"textDocument/signatureHelp", &Server::signature_help},
     };
     auto it = handlers.find(method);
     if (it == handlers.end()) throw RequestError(kMethodNotFound, "method not found: " + method);
@@ -720,6 +723,90 @@ class Server {
     return out;
   }
 
+  /// The parameter and qubit names of every gate the document defines, by symbol.
+  static std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> gate_arguments(
+      const SymbolIndex& idx) {
+    std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> arguments;
+    for (const auto& a : idx.symbols()) {
+      if (a.kind == SymbolKind::GateParameter) arguments[a.parent].first.push_back(a.name);
+      if (a.kind == SymbolKind::GateQubit) arguments[a.parent].second.push_back(a.name);
+    }
+    return arguments;
+  }
+
+  /// The parameters and qubits of gate `name` as hover and completion show
+  /// them: a gate the document (or a file it includes) defines, else a gate
+  /// of the libraries in scope; nullopt for any other name.
+  std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>> gate_arguments_of(
+      const SymbolIndex& idx, const std::string& name) {
+    for (std::size_t i = 0; i < idx.symbols().size(); ++i)
+      if (idx.symbols()[i].kind == SymbolKind::Gate && idx.symbols()[i].name == name) return gate_arguments(idx)[i];
+    for (GateLibrary lib : idx.libraries)
+      for (const auto& g : library_gates(lib))
+        if (g.name == name) return std::make_pair(builtin_parameters(g.num_params), builtin_qubits(g.num_qubits));
+    return std::nullopt;
+  }
+
+  /// The signature of the gate called by the statement at the cursor, with
+  /// the argument the cursor is in: inside the parentheses the parameter
+  /// (by the commas before it), after them the qubit.
+  json signature_help(Document& doc, const json& params) {
+    const auto starts = line_starts(doc.text);
+    const std::size_t at = offset_of(doc.text, starts, position(params.at("position")), encoding_);
+    std::size_t begin = doc.text.find_last_of(";{}@", at == 0 ? 0 : at - 1);
+    begin = begin == std::string::npos || at == 0 ? 0 : begin + 1;
+    const std::string prefix = doc.text.substr(begin, at - begin);
+    auto is_name_byte = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+    };
+    std::size_t i = prefix.find_first_not_of(" \t\r\n");
+    if (i == std::string::npos) return nullptr;
+    std::size_t name_end = i;
+    while (name_end < prefix.size() && is_name_byte(prefix[name_end])) ++name_end;
+    if (name_end == i || name_end == prefix.size()) return nullptr;  // no name, or the cursor is still in it
+    const std::string name = prefix.substr(i, name_end - i);
+    const auto args = gate_arguments_of(index(doc), name);
+    if (!args) return nullptr;
+    // Walk the rest: parentheses hold the parameters, then come the qubits
+    // (commas inside brackets or nested parentheses separate nothing).
+    int depth = 0, brackets = 0;
+    bool in_params = false, after_params = false;
+    std::size_t param = 0, qubit = 0;
+    for (std::size_t k = name_end; k < prefix.size(); ++k) {
+      const char c = prefix[k];
+      if (c == '(') {
+        if (depth++ == 0 && !after_params) in_params = true;
+      } else if (c == ')') {
+        if (depth > 0 && --depth == 0 && in_params) in_params = false, after_params = true;
+      } else if (c == '[') {
+        ++brackets;
+      } else if (c == ']') {
+        if (brackets > 0) --brackets;
+      } else if (c == ',' && brackets == 0) {
+        if (in_params && depth == 1) ++param;
+        else if (!in_params && depth == 0) ++qubit;
+      } else if (!in_params && !after_params && depth == 0 && !std::isspace(static_cast<unsigned char>(c))) {
+        after_params = true;  // the qubits began without parentheses
+      }
+    }
+    const auto& [names, qubits] = *args;
+    const std::string label = gate_signature(name, names, qubits);
+    const auto label_starts = line_starts(label);
+    json parameters = json::array();
+    std::size_t from = 5 + name.size();  // after "gate NAME"
+    for (const auto* list : {&names, &qubits})
+      for (const auto& n : *list) {
+        const std::size_t p = label.find(n, from);
+        from = p + n.size();
+        const json range = json::array({position_of(label, label_starts, p, encoding_).character,
+                                        position_of(label, label_starts, from, encoding_).character});
+        parameters.push_back({{"label", range}});
+      }
+    const std::size_t active = in_params ? param : names.size() + qubit;
+    json sig = {{"label", label}, {"parameters", parameters}, {"activeParameter", active}};
+    return {{"signatures", json::array({sig})}, {"activeSignature", 0}, {"activeParameter", active}};
+  }
+
   json completion(Document& doc, const json&) {
     const SymbolIndex& idx = index(doc);
     json items = json::array();
@@ -741,11 +828,7 @@ class Server {
       }
       items.push_back(it);
     };
-    std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> arguments;  // gate -> params, qubits
-    for (const auto& a : idx.symbols()) {
-      if (a.kind == SymbolKind::GateParameter) arguments[a.parent].first.push_back(a.name);
-      if (a.kind == SymbolKind::GateQubit) arguments[a.parent].second.push_back(a.name);
-    }
+    auto arguments = gate_arguments(idx);
     for (std::size_t i = 0; i < idx.symbols().size(); ++i)
       if (idx.symbols()[i].kind == SymbolKind::Gate)
         gate_item(idx.symbols()[i].name, arguments[i].first, arguments[i].second, idx.symbols()[i].declaration);

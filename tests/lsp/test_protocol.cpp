@@ -25,6 +25,7 @@ TEST(LspProtocol, InitializeHandshakeGolden) {
         "renameProvider": {"prepareProvider": true},
         "documentSymbolProvider": true,
         "completionProvider": {"triggerCharacters": []},
+        "signatureHelpProvider": {"triggerCharacters": ["(", ","]},
         "documentFormattingProvider": true,
         "semanticTokensProvider": {
           "legend": {"tokenTypes": ["keyword", "number", "string", "function", "variable", "parameter"],
