@@ -10,6 +10,8 @@
 #include "qforge/format.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/gates.hpp"
+#include "qforge/pipeline.hpp"
+#include "qforge/stats.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -293,6 +295,7 @@ class Server {
         {"completionProvider", {{"triggerCharacters", json::array()}}},
         {"signatureHelpProvider", {{"triggerCharacters", {"(", ","}}}},
         {"documentFormattingProvider", true},
+        {"codeLensProvider", {{"resolveProvider", false}}},
         {"semanticTokensProvider",
          {{"legend", {{"tokenTypes", {"keyword", "number", "string", "function", "variable", "parameter"}},
                       {"tokenModifiers", {"declaration", "readonly", "defaultLibrary"}}}},
@@ -301,11 +304,13 @@ class Server {
     return {{"capabilities", caps}, {"serverInfo", {{"name", "qforge"}, {"version", "0.1.0"}}}};
   }
 
-  /// `includePaths` from initializationOptions or the `qforge` settings.
+  /// `includePaths` and `target` from initializationOptions or the `qforge`
+  /// settings.
   void configure(const json& settings) {
     if (!settings.is_object()) return;
     const json* s = &settings;
     if (settings.contains("qforge") && settings["qforge"].is_object()) s = &settings["qforge"];
+    if (s->contains("target")) target_ = (*s)["target"].is_string() ? (*s)["target"].get<std::string>() : "";
     if (!s->contains("includePaths")) return;
     extra_dirs_.clear();
     for (const auto& d : (*s)["includePaths"])
@@ -377,6 +382,7 @@ class Server {
         {"textDocument/semanticTokens/full", &Server::semantic_tokens},
         {"textDocument/formatting", &Server::formatting},
         {"textDocument/signatureHelp", &Server::signature_help},
+        {"textDocument/codeLens", &Server::code_lenses},
     };
     auto it = handlers.find(method);
     if (it == handlers.end()) throw RequestError(kMethodNotFound, "method not found: " + method);
@@ -912,7 +918,34 @@ class Server {
                          {"newText", *formatted}}});
   }
 
+  // ------------------------------------------------------------ code lenses
+
+  /// With a `target` set and a document that compiles: one lens on the first
+  /// line with the two-qubit gate count and depth of `qforge compile -O2
+  /// --target T` (as `qforge stats` counts them). A target the compiler
+  /// does not accept, or a circuit it cannot map, gives no lens and a log
+  /// message.
+  json code_lenses(Document& doc, const json&) {
+    json out = json::array();
+    if (target_.empty() || !doc.valid) return out;
+    CompileResult compiled;
+    try {
+      compiled = run_pipeline(doc.circuit, 2, target_);
+    } catch (const std::exception& e) {
+      log("code lens for target " + target_ + ": " + e.what());
+      return out;
+    }
+    const CircuitStats st = circuit_stats(compiled.circuit);
+    const std::string title = target_ + " -O2: " + std::to_string(st.two_qubit) + " two-qubit gate" +
+                              (st.two_qubit == 1 ? "" : "s") + ", depth " + std::to_string(st.depth);
+    out.push_back({{"range", lsp_range(lines(doc, doc.path), 0, 0, 0, 0)},
+                   {"command", {{"title", title}, {"command", ""}}},
+                   {"data", {{"target", target_}, {"twoQubitGates", st.two_qubit}, {"depth", st.depth}}}});
+    return out;
+  }
+
   std::ostream& out_;
+  std::string target_;  ///< the `target` setting (empty: no code lens)
   std::vector<std::string> base_dirs_, extra_dirs_;
   std::map<std::string, Document> docs_;
   Encoding encoding_ = Encoding::Utf16;

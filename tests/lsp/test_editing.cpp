@@ -1,7 +1,8 @@
 // Formatting (`qforge fmt` through the server) and signature help, with
 // golden results: the formatted text written out by hand from the layout
 // rules of qforge fmt, signatures from the gates' definitions, positions
-// counted by hand in UTF-16 units.
+// counted by hand in UTF-16 units. Code lenses against `qforge compile
+// -O2 --target T` then `qforge stats` on its output.
 #include "lsp_client.hpp"
 
 namespace {
@@ -159,6 +160,75 @@ TEST(LspSignatureHelp, Utf8OffsetsCountBytes) {
   Transcript t = run(s);
   EXPECT_EQ(t.response(second)["result"],
             signature("gate u3(θ, φ, λ) q0", {{8, 10}, {12, 14}, {16, 18}, {20, 22}}, 1));
+}
+
+const char* kGhz =
+    "OPENQASM 3.0;\n"
+    "include \"stdgates.inc\";\n"
+    "qubit[5] q;\n"
+    "bit[5] c;\n"
+    "h q[0];\n"
+    "for int i in [0:3] { cx q[i], q[i + 1]; }\n"
+    "cx q[4], q[0];\n"
+    "crz(0.3) q[1], q[3];\n"
+    "c = measure q;\n";
+
+/// `qforge stats --format json` of `qforge compile -O2 --target T` of `file`.
+json cli_stats(const fs::path& file, const std::string& target) {
+  const fs::path out = file.parent_path() / ("compiled_" + target + ".qasm");
+  auto [compile_out, compile_status] = shell(std::string(QFORGE_EXE) + " compile -O2 --target " + target +
+                                             " --emit qasm3 -o '" + out.string() + "' '" + file.string() + "'");
+  EXPECT_EQ(compile_status, 0) << compile_out;
+  auto [stats, status] = shell(std::string(QFORGE_EXE) + " stats --format json '" + out.string() + "'");
+  EXPECT_EQ(status, 0);
+  return json::parse(stats);
+}
+
+TEST(LspCodeLens, CostEqualsCompileThenStats) {
+  const fs::path dir = temp_dir("lens");
+  const fs::path file = write(dir, "ghz.qasm", kGhz);
+  for (const std::string target : {"ibm_heron", "nam"}) {
+    const json expected = cli_stats(file, target);
+    Script s;
+    s.initialize(json::object(), {{"target", target}});
+    s.open(uri(file), kGhz);
+    const int lens = s.request("textDocument/codeLens", {{"textDocument", {{"uri", uri(file)}}}});
+    s.finish();
+    Transcript t = run(s);
+    const json& r = t.response(lens)["result"];
+    ASSERT_TRUE(r.is_array()) << t.response(lens);
+    ASSERT_EQ(r.size(), 1u) << target;
+    const uint64_t two = expected["two_qubit"], depth = expected["depth"];
+    EXPECT_GT(two, 0u);
+    EXPECT_EQ(r[0]["data"]["twoQubitGates"], two) << target;
+    EXPECT_EQ(r[0]["data"]["depth"], depth) << target;
+    EXPECT_EQ(r[0]["command"]["title"], target + " -O2: " + std::to_string(two) + " two-qubit gates, depth " +
+                                            std::to_string(depth));
+    EXPECT_EQ(r[0]["range"], range(0, 0, 0, 0));
+  }
+}
+
+TEST(LspCodeLens, NoneWithoutTargetOrWhenTheDocumentFails) {
+  Script s;
+  s.initialize();
+  s.open("file:///tmp/ghz.qasm", kGhz);
+  const int none = s.request("textDocument/codeLens", {{"textDocument", {{"uri", "file:///tmp/ghz.qasm"}}}});
+  s.notify("workspace/didChangeConfiguration", {{"settings", {{"qforge", {{"target", "ibm_heron"}}}}}});
+  const int set = s.request("textDocument/codeLens", {{"textDocument", {{"uri", "file:///tmp/ghz.qasm"}}}});
+  s.open("file:///tmp/bad.qasm", "OPENQASM 3.0;\nqubit q;\nnope q;\n");
+  const int bad = s.request("textDocument/codeLens", {{"textDocument", {{"uri", "file:///tmp/bad.qasm"}}}});
+  s.notify("workspace/didChangeConfiguration", {{"settings", {{"qforge", {{"target", "no_such_device"}}}}}});
+  const int unknown = s.request("textDocument/codeLens", {{"textDocument", {{"uri", "file:///tmp/ghz.qasm"}}}});
+  s.finish();
+  Transcript t = run(s);
+  EXPECT_EQ(t.response(none)["result"], json::array());
+  EXPECT_EQ(t.response(set)["result"].size(), 1u);
+  EXPECT_EQ(t.response(bad)["result"], json::array());
+  EXPECT_EQ(t.response(unknown)["result"], json::array());
+  bool logged = false;
+  for (const auto& m : t.notifications("window/logMessage"))
+    logged |= m["message"].get<std::string>().rfind("code lens for target no_such_device: ", 0) == 0;
+  EXPECT_TRUE(logged);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ TEST(LspProtocol, InitializeHandshakeGolden) {
         "completionProvider": {"triggerCharacters": []},
         "signatureHelpProvider": {"triggerCharacters": ["(", ","]},
         "documentFormattingProvider": true,
+        "codeLensProvider": {"resolveProvider": false},
         "semanticTokensProvider": {
           "legend": {"tokenTypes": ["keyword", "number", "string", "function", "variable", "parameter"],
                      "tokenModifiers": ["declaration", "readonly", "defaultLibrary"]},
