@@ -37,38 +37,28 @@ TEST(LspFormatting, Advertised) {
   EXPECT_EQ(t.response(init)["result"]["capabilities"]["documentFormattingProvider"], true);
 }
 
-TEST(LspFormatting, MessyDocumentGolden) {
+/// The result of formatting a document opened with `text`.
+json format_result(const std::string& text, const json& capabilities = json::object()) {
   Script s;
-  s.initialize();
-  s.open("file:///tmp/messy.qasm", kMessy);
-  const int f = format_request(s, "file:///tmp/messy.qasm");
+  s.initialize(capabilities);
+  s.open("file:///tmp/doc.qasm", text);
+  const int f = format_request(s, "file:///tmp/doc.qasm");
   s.finish();
-  Transcript t = run(s);
+  return run(s).response(f)["result"];
+}
+
+TEST(LspFormatting, MessyDocumentGolden) {
   // Line 3 "rx( θ ) q[0];cx q[0],q[1];" is 26 UTF-16 units long.
   const json expected = json::array({{{"range", range(0, 0, 3, 26)}, {"newText", kFormatted}}});
-  EXPECT_EQ(t.response(f)["result"], expected);
+  EXPECT_EQ(format_result(kMessy), expected);
 }
 
 TEST(LspFormatting, Utf8PositionsCountBytes) {
-  Script s;
-  s.initialize({{"general", {{"positionEncodings", {"utf-8"}}}}});
-  s.open("file:///tmp/messy.qasm", kMessy);
-  const int f = format_request(s, "file:///tmp/messy.qasm");
-  s.finish();
-  Transcript t = run(s);
   // The same line is 27 bytes: θ takes two.
-  EXPECT_EQ(t.response(f)["result"][0]["range"], range(0, 0, 3, 27));
+  EXPECT_EQ(format_result(kMessy, {{"general", {{"positionEncodings", {"utf-8"}}}}})[0]["range"], range(0, 0, 3, 27));
 }
 
-TEST(LspFormatting, FormattedDocumentNeedsNoEdit) {
-  Script s;
-  s.initialize();
-  s.open("file:///tmp/tidy.qasm", kFormatted);
-  const int f = format_request(s, "file:///tmp/tidy.qasm");
-  s.finish();
-  Transcript t = run(s);
-  EXPECT_EQ(t.response(f)["result"], json::array());
-}
+TEST(LspFormatting, FormattedDocumentNeedsNoEdit) { EXPECT_EQ(format_result(kFormatted), json::array()); }
 
 TEST(LspFormatting, EditThenFormatIsIdempotent) {
   // Apply the returned edit as the client does; formatting again gives no edit.
@@ -148,6 +138,19 @@ TEST(LspSignatureHelp, GateCallsGolden) {
   EXPECT_EQ(t.response(user)["result"], signature("gate g(a, b) x, y", {{7, 8}, {10, 11}, {13, 14}, {16, 17}}, 3));
   EXPECT_EQ(t.response(in_body)["result"], signature("gate rz(θ) q0", {{8, 9}, {11, 13}}, 0));
   EXPECT_EQ(t.response(measure)["result"], nullptr);
+}
+
+TEST(LspSignatureHelp, WhileTypingTheCall) {
+  // The document does not parse yet: the index still knows the gates in scope.
+  Script s;
+  s.initialize();
+  const std::string u = "file:///tmp/typing.qasm";
+  s.open(u, "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[2] q;\ncrz(");
+  const int open = s.at("textDocument/signatureHelp", u, 3, 4);
+  s.finish();
+  Transcript t = run(s);
+  EXPECT_EQ(t.response(open)["result"], signature("gate crz(θ) q0, q1", {{9, 10}, {12, 14}, {16, 18}}, 0));
+  EXPECT_FALSE(t.diagnostics(u).empty());
 }
 
 TEST(LspSignatureHelp, Utf8OffsetsCountBytes) {
