@@ -7,9 +7,13 @@
 #include "symbols.hpp"
 #include "text.hpp"
 
+#include "qforge/format.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/gates.hpp"
+#include "qforge/pipeline.hpp"
+#include "qforge/stats.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -289,6 +293,9 @@ class Server {
         {"renameProvider", {{"prepareProvider", true}}},
         {"documentSymbolProvider", true},
         {"completionProvider", {{"triggerCharacters", json::array()}}},
+        {"signatureHelpProvider", {{"triggerCharacters", {"(", ","}}}},
+        {"documentFormattingProvider", true},
+        {"codeLensProvider", {{"resolveProvider", false}}},
         {"semanticTokensProvider",
          {{"legend", {{"tokenTypes", {"keyword", "number", "string", "function", "variable", "parameter"}},
                       {"tokenModifiers", {"declaration", "readonly", "defaultLibrary"}}}},
@@ -297,11 +304,13 @@ class Server {
     return {{"capabilities", caps}, {"serverInfo", {{"name", "qforge"}, {"version", "0.1.0"}}}};
   }
 
-  /// `includePaths` from initializationOptions or the `qforge` settings.
+  /// `includePaths` and `target` from initializationOptions or the `qforge`
+  /// settings.
   void configure(const json& settings) {
     if (!settings.is_object()) return;
     const json* s = &settings;
     if (settings.contains("qforge") && settings["qforge"].is_object()) s = &settings["qforge"];
+    if (s->contains("target")) target_ = (*s)["target"].is_string() ? (*s)["target"].get<std::string>() : "";
     if (!s->contains("includePaths")) return;
     extra_dirs_.clear();
     for (const auto& d : (*s)["includePaths"])
@@ -371,6 +380,9 @@ class Server {
         {"textDocument/documentSymbol", &Server::document_symbols},
         {"textDocument/completion", &Server::completion},
         {"textDocument/semanticTokens/full", &Server::semantic_tokens},
+        {"textDocument/formatting", &Server::formatting},
+        {"textDocument/signatureHelp", &Server::signature_help},
+        {"textDocument/codeLens", &Server::code_lenses},
     };
     auto it = handlers.find(method);
     if (it == handlers.end()) throw RequestError(kMethodNotFound, "method not found: " + method);
@@ -717,6 +729,90 @@ class Server {
     return out;
   }
 
+  /// The parameter and qubit names of every gate the document defines, by symbol.
+  static std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> gate_arguments(
+      const SymbolIndex& idx) {
+    std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> arguments;
+    for (const auto& a : idx.symbols()) {
+      if (a.kind == SymbolKind::GateParameter) arguments[a.parent].first.push_back(a.name);
+      if (a.kind == SymbolKind::GateQubit) arguments[a.parent].second.push_back(a.name);
+    }
+    return arguments;
+  }
+
+  /// The parameters and qubits of gate `name` as hover and completion show
+  /// them: a gate the document (or a file it includes) defines, else a gate
+  /// of the libraries in scope; nullopt for any other name.
+  std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>> gate_arguments_of(
+      const SymbolIndex& idx, const std::string& name) {
+    for (std::size_t i = 0; i < idx.symbols().size(); ++i)
+      if (idx.symbols()[i].kind == SymbolKind::Gate && idx.symbols()[i].name == name) return gate_arguments(idx)[i];
+    for (GateLibrary lib : idx.libraries)
+      for (const auto& g : library_gates(lib))
+        if (g.name == name) return std::make_pair(builtin_parameters(g.num_params), builtin_qubits(g.num_qubits));
+    return std::nullopt;
+  }
+
+  /// The signature of the gate called by the statement at the cursor, with
+  /// the argument the cursor is in: inside the parentheses the parameter
+  /// (by the commas before it), after them the qubit.
+  json signature_help(Document& doc, const json& params) {
+    const auto starts = line_starts(doc.text);
+    const std::size_t at = offset_of(doc.text, starts, position(params.at("position")), encoding_);
+    std::size_t begin = doc.text.find_last_of(";{}@", at == 0 ? 0 : at - 1);
+    begin = begin == std::string::npos || at == 0 ? 0 : begin + 1;
+    const std::string prefix = doc.text.substr(begin, at - begin);
+    auto is_name_byte = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+    };
+    std::size_t i = prefix.find_first_not_of(" \t\r\n");
+    if (i == std::string::npos) return nullptr;
+    std::size_t name_end = i;
+    while (name_end < prefix.size() && is_name_byte(prefix[name_end])) ++name_end;
+    if (name_end == i || name_end == prefix.size()) return nullptr;  // no name, or the cursor is still in it
+    const std::string name = prefix.substr(i, name_end - i);
+    const auto args = gate_arguments_of(index(doc), name);
+    if (!args) return nullptr;
+    // Walk the rest: parentheses hold the parameters, then come the qubits
+    // (commas inside brackets or nested parentheses separate nothing).
+    int depth = 0, brackets = 0;
+    bool in_params = false, after_params = false;
+    std::size_t param = 0, qubit = 0;
+    for (std::size_t k = name_end; k < prefix.size(); ++k) {
+      const char c = prefix[k];
+      if (c == '(') {
+        if (depth++ == 0 && !after_params) in_params = true;
+      } else if (c == ')') {
+        if (depth > 0 && --depth == 0 && in_params) in_params = false, after_params = true;
+      } else if (c == '[') {
+        ++brackets;
+      } else if (c == ']') {
+        if (brackets > 0) --brackets;
+      } else if (c == ',' && brackets == 0) {
+        if (in_params && depth == 1) ++param;
+        else if (!in_params && depth == 0) ++qubit;
+      } else if (!in_params && !after_params && depth == 0 && !std::isspace(static_cast<unsigned char>(c))) {
+        after_params = true;  // the qubits began without parentheses
+      }
+    }
+    const auto& [names, qubits] = *args;
+    const std::string label = gate_signature(name, names, qubits);
+    const auto label_starts = line_starts(label);
+    json parameters = json::array();
+    std::size_t from = 5 + name.size();  // after "gate NAME"
+    for (const auto* list : {&names, &qubits})
+      for (const auto& n : *list) {
+        const std::size_t p = label.find(n, from);
+        from = p + n.size();
+        const json range = json::array({position_of(label, label_starts, p, encoding_).character,
+                                        position_of(label, label_starts, from, encoding_).character});
+        parameters.push_back({{"label", range}});
+      }
+    const std::size_t active = in_params ? param : names.size() + qubit;
+    json sig = {{"label", label}, {"parameters", parameters}, {"activeParameter", active}};
+    return {{"signatures", json::array({sig})}, {"activeSignature", 0}, {"activeParameter", active}};
+  }
+
   json completion(Document& doc, const json&) {
     const SymbolIndex& idx = index(doc);
     json items = json::array();
@@ -738,11 +834,7 @@ class Server {
       }
       items.push_back(it);
     };
-    std::map<std::size_t, std::pair<std::vector<std::string>, std::vector<std::string>>> arguments;  // gate -> params, qubits
-    for (const auto& a : idx.symbols()) {
-      if (a.kind == SymbolKind::GateParameter) arguments[a.parent].first.push_back(a.name);
-      if (a.kind == SymbolKind::GateQubit) arguments[a.parent].second.push_back(a.name);
-    }
+    auto arguments = gate_arguments(idx);
     for (std::size_t i = 0; i < idx.symbols().size(); ++i)
       if (idx.symbols()[i].kind == SymbolKind::Gate)
         gate_item(idx.symbols()[i].name, arguments[i].first, arguments[i].second, idx.symbols()[i].declaration);
@@ -802,7 +894,58 @@ class Server {
     return {{"data", data}};
   }
 
+  // ------------------------------------------------------------ formatting
+
+  /// The document as `qforge fmt` writes it: one edit replacing the whole
+  /// text, none when it is already formatted, an error when it has syntax
+  /// errors (its diagnostics stay as published).
+  json formatting(Document& doc, const json&) {
+    DiagnosticSink sink;
+    const std::optional<std::string> formatted = format::format_source(doc.text, doc.path, sink);
+    if (!formatted) {
+      std::string first;
+      for (const Diagnostic& d : sink.all())
+        if (d.severity == Severity::Error) {
+          first = ": line " + std::to_string(d.loc.line) + ": " + d.message;
+          break;
+        }
+      throw RequestError(kRequestFailed, "cannot format a document with syntax errors" + first);
+    }
+    if (*formatted == doc.text) return json::array();
+    const Position end = position_of(doc.text, line_starts(doc.text), doc.text.size(), encoding_);
+    return json::array({{{"range", {{"start", {{"line", 0}, {"character", 0}}},
+                                    {"end", {{"line", end.line}, {"character", end.character}}}}},
+                         {"newText", *formatted}}});
+  }
+
+  // ------------------------------------------------------------ code lenses
+
+  /// With a `target` set and a document that compiles: one lens on the first
+  /// line with the two-qubit gate count and depth of `qforge compile -O2
+  /// --target T` (as `qforge stats` counts them). A target the compiler
+  /// does not accept, or a circuit it cannot map, gives no lens and a log
+  /// message.
+  json code_lenses(Document& doc, const json&) {
+    json out = json::array();
+    if (target_.empty() || !doc.valid) return out;
+    CompileResult compiled;
+    try {
+      compiled = run_pipeline(doc.circuit, 2, target_);
+    } catch (const std::exception& e) {
+      log("code lens for target " + target_ + ": " + e.what());
+      return out;
+    }
+    const CircuitStats st = circuit_stats(compiled.circuit);
+    const std::string title = target_ + " -O2: " + std::to_string(st.two_qubit) + " two-qubit gate" +
+                              (st.two_qubit == 1 ? "" : "s") + ", depth " + std::to_string(st.depth);
+    out.push_back({{"range", lsp_range(lines(doc, doc.path), 0, 0, 0, 0)},
+                   {"command", {{"title", title}, {"command", ""}}},
+                   {"data", {{"target", target_}, {"twoQubitGates", st.two_qubit}, {"depth", st.depth}}}});
+    return out;
+  }
+
   std::ostream& out_;
+  std::string target_;  ///< the `target` setting (empty: no code lens)
   std::vector<std::string> base_dirs_, extra_dirs_;
   std::map<std::string, Document> docs_;
   Encoding encoding_ = Encoding::Utf16;

@@ -25,6 +25,9 @@ TEST(LspProtocol, InitializeHandshakeGolden) {
         "renameProvider": {"prepareProvider": true},
         "documentSymbolProvider": true,
         "completionProvider": {"triggerCharacters": []},
+        "signatureHelpProvider": {"triggerCharacters": ["(", ","]},
+        "documentFormattingProvider": true,
+        "codeLensProvider": {"resolveProvider": false},
         "semanticTokensProvider": {
           "legend": {"tokenTypes": ["keyword", "number", "string", "function", "variable", "parameter"],
                      "tokenModifiers": ["declaration", "readonly", "defaultLibrary"]},
