@@ -12,11 +12,9 @@
 namespace qforge {
 namespace {
 
+// The IR's make_gate with `controls` extra controls.
 Operation g(GateId id, std::vector<uint32_t> q, std::vector<Expr> p = {}, uint8_t controls = 0) {
-  Operation op;
-  op.gate = id;
-  op.qubits = std::move(q);
-  op.params = std::move(p);
+  Operation op = make_gate(id, std::move(q), std::move(p));
   op.num_controls = controls;
   return op;
 }
