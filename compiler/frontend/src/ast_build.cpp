@@ -5,6 +5,7 @@
 #include "frontend_internal.hpp"
 
 #include "qforge/ast.hpp"
+#include "qforge/utf8.hpp"
 
 #include <typeinfo>
 
@@ -73,11 +74,9 @@ AstBuilder::AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream& toke
 
 std::size_t AstBuilder::byte_of(uint32_t line, uint32_t col) const {
   if (line == 0 || line > file_.line_starts.size()) return file_.text.size();
-  std::size_t i = file_.line_starts[line - 1];
+  const std::size_t i = file_.line_starts[line - 1];
   if (ascii_) return std::min(i + col - 1, file_.text.size());
-  for (uint32_t c = 1; c < col && i < file_.text.size(); ++c)
-    do ++i; while (i < file_.text.size() && (static_cast<unsigned char>(file_.text[i]) & 0xC0) == 0x80);
-  return i;
+  return utf8_byte_of_column(file_.text, i, col);
 }
 
 ast::Span AstBuilder::span(antlr4::Token* first, antlr4::Token* last) const {

@@ -3,6 +3,8 @@
 // the semantic checks raise.
 #include "frontend_internal.hpp"
 
+#include "qforge/utf8.hpp"
+
 namespace qforge::frontend_detail {
 
 
@@ -91,14 +93,11 @@ SourceLoc Lowerer::end_loc(antlr4::ParserRuleContext* ctx) const {
 SourceLoc word_end(const SourceLoc& at, const std::string& line) {
   SourceLoc end = at;
   if (at.line == 0 || at.col == 0) return end;
-  // Byte offset of column at.col (columns count characters).
-  std::size_t i = 0;
-  for (uint32_t c = 1; i < line.size() && c < at.col; ++c)
-    do ++i; while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80);
+  std::size_t i = utf8_byte_of_column(line, 0, at.col);
   if (i >= line.size()) return end;  // at the end of the line: an empty range
   auto word = [](unsigned char ch) { return std::isalnum(ch) || ch == '_' || ch == '$' || ch == '.' || ch >= 0x80; };
   auto advance = [&] {
-    do ++i; while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80);
+    do ++i; while (i < line.size() && utf8_continuation(static_cast<unsigned char>(line[i])));
     ++end.col;
   };
   const unsigned char first = static_cast<unsigned char>(line[i]);

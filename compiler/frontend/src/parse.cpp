@@ -15,6 +15,7 @@
 #include "frontend_internal.hpp"
 
 #include "qforge/diagnostic_codes.hpp"
+#include "qforge/utf8.hpp"
 
 namespace qforge::frontend_detail {
 
@@ -242,12 +243,10 @@ class SyntaxErrors : public antlr4::BaseErrorListener {
   /// The UTF-8 character at code-point column `col` (0-based) of `line`.
   std::string character_at(uint32_t line, uint32_t col) const {
     std::string src = file_.line(line);
-    std::size_t i = 0;
-    for (uint32_t c = 0; i < src.size() && c < col; ++c)
-      do ++i; while (i < src.size() && (static_cast<unsigned char>(src[i]) & 0xC0) == 0x80);
+    const std::size_t i = utf8_byte_of_column(src, 0, col + 1);
     if (i >= src.size()) return "\\n";
     std::size_t j = i + 1;
-    while (j < src.size() && (static_cast<unsigned char>(src[j]) & 0xC0) == 0x80) ++j;
+    while (j < src.size() && utf8_continuation(static_cast<unsigned char>(src[j]))) ++j;
     std::string ch = src.substr(i, j - i);
     if (ch == "\t") return "\\t";
     if (ch == "\r") return "\\r";

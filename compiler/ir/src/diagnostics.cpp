@@ -1,6 +1,8 @@
 // Diagnostics sink and printing (see qforge/diagnostics.hpp).
 #include "qforge/diagnostics.hpp"
 
+#include "qforge/utf8.hpp"
+
 #include <algorithm>
 #include <fstream>
 
@@ -18,26 +20,19 @@ void DiagnosticSink::report(Severity sev, SourceLoc loc, std::string message,
 
 namespace {
 
-bool continuation(unsigned char ch) { return (ch & 0xC0) == 0x80; }
-
 // Keep a long source line as the window of about kMaxShownLineBytes around
 // the diagnostic's column (see Diagnostic::source_line).
 void clip_source_line(Diagnostic& d) {
   std::string& line = d.source_line;
   if (line.size() <= kMaxShownLineBytes || d.loc.col == 0 || d.source_line_col != 1) return;
-  // Byte offset of loc.col (characters, 1-based).
-  std::size_t at = 0;
-  for (uint32_t col = 1; at < line.size() && col < d.loc.col; ++col) {
-    ++at;
-    while (at < line.size() && continuation(static_cast<unsigned char>(line[at]))) ++at;
-  }
+  const std::size_t at = utf8_byte_of_column(line, 0, d.loc.col);
   std::size_t begin = at > kMaxShownLineBytes / 3 ? at - kMaxShownLineBytes / 3 : 0;
   std::size_t end = std::min(line.size(), begin + kMaxShownLineBytes);
-  while (begin > 0 && continuation(static_cast<unsigned char>(line[begin]))) --begin;
-  while (end < line.size() && continuation(static_cast<unsigned char>(line[end]))) ++end;
+  while (begin > 0 && utf8_continuation(static_cast<unsigned char>(line[begin]))) --begin;
+  while (end < line.size() && utf8_continuation(static_cast<unsigned char>(line[end]))) ++end;
   uint32_t first_col = 1;  // column of line[begin]
   for (std::size_t i = 0; i < begin; ++i)
-    if (!continuation(static_cast<unsigned char>(line[i]))) ++first_col;
+    if (!utf8_continuation(static_cast<unsigned char>(line[i]))) ++first_col;
   std::string shown = begin > 0 ? "..." : "";
   shown.append(line, begin, end - begin);
   if (end < line.size()) shown += "...";
@@ -69,7 +64,7 @@ std::string format_diagnostic(const Diagnostic& d) {
     std::size_t col = d.source_line_col;
     for (std::size_t i = 0; i < d.source_line.size() && col < d.loc.col; ++i) {
       unsigned char ch = static_cast<unsigned char>(d.source_line[i]);
-      if (continuation(ch)) continue;  // UTF-8 continuation byte: same column
+      if (utf8_continuation(ch)) continue;  // same column
       out += ch == '\t' ? '\t' : ' ';
       ++col;
     }
