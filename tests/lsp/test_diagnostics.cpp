@@ -136,6 +136,7 @@ TEST(LspDiagnostics, ErrorsInIncludedFiles) {
   Script s;
   s.initialize();
   s.open(uri(main), read(main));
+  s.pause();
   // Fixed in the document: the include goes away.
   s.change(uri(main), 2, range(1, 0, 2, 0), "");
   s.finish();
@@ -169,6 +170,7 @@ TEST(LspDiagnostics, IncludePathsFromTheClient) {
   Script s;
   s.initialize(json::object(), {{"includePaths", {lib.string()}}});
   s.open(uri(main), read(main));
+  s.pause();
   s.notify("workspace/didChangeConfiguration", {{"settings", {{"qforge", {{"includePaths", json::array()}}}}}});
   s.finish();
   Transcript t = run(s);
@@ -187,7 +189,9 @@ TEST(LspDiagnostics, SaveChecksAgainAndCloseClears) {
   Script s;
   s.initialize();
   s.open(uri(main), read(main));
+  s.pause();
   s.notify("textDocument/didSave", {{"textDocument", {{"uri", uri(main)}}}});
+  s.pause();
   s.notify("textDocument/didClose", {{"textDocument", {{"uri", uri(main)}}}});
   s.finish();
   Transcript t = run(s);
