@@ -233,3 +233,42 @@ TEST(LspDiagnostics, CorpusEqualToCheck) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Changes that arrive together are checked once, for the last version; a
+/// client that waits after each gets each one's diagnostics.
+TEST(LspDiagnostics, ChangesArrivingTogetherAreCheckedOnce) {
+  const std::string u = "file:///tmp/qforge_together.qasm";
+  const std::string text = "OPENQASM 3.0;\nqubit q;\nU(0, 0, 0) q;\n";
+  for (bool wait : {false, true}) {
+    Script s;
+    s.initialize();
+    s.open(u, text);
+    if (wait) s.pause();
+    s.change(u, 2, range(2, 0, 2, 0), "nope q;\n");  // an error
+    if (wait) s.pause();
+    s.change(u, 3, range(2, 0, 3, 0), "");           // mended
+    if (wait) s.pause();
+    s.change(u, 4, range(2, 0, 2, 0), "x q;\n");      // another error
+    s.finish();
+    Transcript t = run(s);
+    const auto published = t.notifications("textDocument/publishDiagnostics");
+    ASSERT_EQ(published.size(), wait ? 4u : 1u);
+    std::vector<int> versions;
+    for (const auto& p : published) versions.push_back(p["version"]);
+    EXPECT_EQ(versions, (wait ? std::vector<int>{1, 2, 3, 4} : std::vector<int>{4}));
+    if (wait) {
+      EXPECT_TRUE(published[0]["diagnostics"].empty());
+      EXPECT_FALSE(published[1]["diagnostics"].empty());
+      EXPECT_TRUE(published[2]["diagnostics"].empty());
+    }
+    // The last, as `qforge check` reports the final text.
+    const json& last = published.back()["diagnostics"];
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(last[0]["range"]["start"], json::parse(R"({"line":2,"character":0})"));
+    EXPECT_NE(last[0]["message"].get<std::string>().find("'x'"), std::string::npos) << last[0]["message"];
+  }
+}
+
+}  // namespace
