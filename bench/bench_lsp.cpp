@@ -2,16 +2,18 @@
 // of a large file?
 //
 // Generates an OpenQASM 3 file of N lines (default 10000) of random one- and
-// two-qubit gate calls, starts the real `qforge lsp` executable over pipes,
-// opens the file and waits for its diagnostics, then makes edits and times
-// each from the moment the change is written to the moment the diagnostics
-// of that version arrive:
-//   single  one edit at a time (a gate call on a random line replaced), the
+// two-qubit gates and measurements (random_circuit.hpp, as bench_parse's),
+// starts the real `qforge lsp` executable over pipes, opens the file and
+// waits for its diagnostics, then makes edits and times each from the moment
+// the change is written to the moment the diagnostics of that version arrive:
+//   single  one edit at a time (a random line replaced by a gate call), the
 //           next sent once the previous one's diagnostics arrived;
 //   burst   five edits written at once, as fast typing sends them, timed to
 //           the diagnostics of the last one;
 //   error   an edit that breaks a line (the diagnostics then hold one error),
-//           then the edit that mends it.
+//           then the edit that mends it;
+//   tokens  after an edit's diagnostics, the semantic tokens of the whole
+//           file (what an editor asks for next): the symbol index built.
 // Beside them, in the same process, the front end's check of the whole file
 // (compile_source) and its parse to the syntax tree alone (ast::parse_source).
 // Target: an edit's diagnostics in under 150 ms on the project's 2-core
@@ -22,6 +24,7 @@
 //   bench_lsp [--lines N] [--edits E] [--rounds R] [--baseline EXE] [--keep FILE]
 #include "qforge/ast.hpp"
 #include "qforge/frontend.hpp"
+#include "random_circuit.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -44,27 +47,6 @@ namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-std::string generate(std::size_t lines, uint32_t qubits, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<uint32_t> q(0, qubits - 1);
-  std::uniform_int_distribution<int> kind(0, 5);
-  std::uniform_real_distribution<double> angle(-3.14159, 3.14159);
-  std::string s = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\n";
-  s += fmt::format("qubit[{}] q;\n", qubits);
-  for (std::size_t i = 3; i < lines; ++i) {
-    uint32_t a = q(rng), b = q(rng);
-    while (b == a) b = q(rng);
-    switch (kind(rng)) {
-      case 0: case 1: s += fmt::format("cx q[{}], q[{}];\n", a, b); break;
-      case 2: s += fmt::format("rz({:.6f}) q[{}];\n", angle(rng), a); break;
-      case 3: s += fmt::format("h q[{}];\n", a); break;
-      case 4: s += fmt::format("cz q[{}], q[{}];\n", a, b); break;
-      default: s += fmt::format("ry(pi/{}) q[{}];\n", 1 + a % 7, a); break;
-    }
-  }
-  return s;
-}
 
 /// A `qforge lsp` child process with pipes to its standard input and output.
 class Session {
@@ -156,7 +138,7 @@ json change(const std::string& uri, int version, int line, int end_char, const s
 }
 
 struct Times {
-  std::vector<double> open, single, burst, error;
+  std::vector<double> open, single, burst, error, tokens;
 };
 
 /// One session of `exe` on `text`: its times appended to `t`.
@@ -172,12 +154,12 @@ void session(const std::string& exe, const std::string& path, const std::string&
   s.diagnostics(uri, 1);
   t.open.push_back(ms_since(start));
 
-  // Every edit rewrites one line of gate calls (lines 3.. hold one each); the
+  // Every edit rewrites one line of gates or measurements (lines 4..); the
   // line's current length is tracked so that the range covers it exactly.
   std::vector<std::size_t> length;
   for (std::size_t a = 0, b; (b = text.find('\n', a)) != std::string::npos; a = b + 1) length.push_back(b - a);
   std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> line(3, static_cast<int>(length.size()) - 1);
+  std::uniform_int_distribution<int> line(4, static_cast<int>(length.size()) - 1);
   std::uniform_int_distribution<int> qubit(0, 15);
   int version = 1;
   auto edit = [&](const std::string& new_text) {
@@ -206,6 +188,18 @@ void session(const std::string& exe, const std::string& path, const std::string&
     s.notify("textDocument/didChange", change(uri, ++version, l, 10, ""));
     if (s.diagnostics(uri, version) != 0) throw std::runtime_error("the mended line still has diagnostics");
     t.error.push_back(ms_since(start) / 2);
+  }
+  for (int e = 0; e < edits / 2 + 1; ++e) {
+    edit(gate());
+    s.diagnostics(uri, version);
+    start = Clock::now();
+    const int id = 100 + e;
+    s.request(id, "textDocument/semanticTokens/full", {{"textDocument", {{"uri", uri}}}});
+    while (true) {
+      const json m = s.read();
+      if (m.value("id", -1) == id) break;
+    }
+    t.tokens.push_back(ms_since(start));
   }
   s.request(2, "shutdown", nullptr);
   s.notify("exit", json::object());
@@ -248,7 +242,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const std::string text = generate(lines, 16, 7);
+  const uint32_t qubits = 16;
+  const std::string text = random_circuit(lines - 4 - qubits, qubits, 7);
   const std::string path = keep.empty() ? "/tmp/bench_lsp_" + std::to_string(::getpid()) + ".qasm" : keep;
   std::ofstream(path, std::ios::binary) << text;
 
@@ -282,6 +277,7 @@ int main(int argc, char** argv) {
     fmt::print("  {:<32} {}\n", "one edit: diagnostics", summary(times[e].single));
     fmt::print("  {:<32} {}\n", "5 edits at once: diagnostics", summary(times[e].burst));
     fmt::print("  {:<32} {}\n", "error edit, then mend (each)", summary(times[e].error));
+    fmt::print("  {:<32} {}\n", "edit, then semantic tokens", summary(times[e].tokens));
   }
   return 0;
 }

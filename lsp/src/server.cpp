@@ -63,7 +63,15 @@ struct Document {
   bool stale = true;
   // The last check of `text`.
   bool valid = false;
+  bool compiled = false;  ///< `circuit` is of `text` (not only its edited calls checked)
   Circuit circuit;
+  /// The last text that checked without any diagnostic (the current one or
+  /// an earlier one), its top-level
+  /// statements (when known) and a bound on its operations: the base an
+  /// edit of gate calls alone is checked against.
+  std::optional<std::string> clean;
+  std::vector<TopStatement> clean_statements;
+  std::size_t operations_bound = 0;
   std::optional<SymbolIndex> index;
   std::set<std::string> published;  ///< URIs this document's diagnostics went to
   std::map<std::string, Lines> lines;  ///< the texts of it and its includes, by file (cleared on change)
@@ -509,13 +517,29 @@ class Server {
 
   /// Check the document and publish its diagnostics: every diagnostic of
   /// the front end (as `qforge check` reports them) to the file it is in.
+  /// An edit of gate calls alone in a document that checked clean is
+  /// checked on its own first (see check_calls).
   void check(Document& doc) {
+    doc.stale = false;
+    if (!check_calls(doc)) check_file(doc);
+  }
+
+  /// Check the whole document and publish its diagnostics.
+  void check_file(Document& doc) {
     doc.stale = false;
     DiagnosticSink sink;
     doc.circuit = compile_source(doc.text, doc.path, compile_options(), sink);
     doc.valid = !sink.has_errors();
+    doc.compiled = true;
     doc.index.reset();  // built again when a request needs it
     doc.lines.clear();
+    // A clean text is the new base; after an error the last clean text
+    // stays the base (an edit that mends a call is checked against it).
+    if (sink.all().empty()) {
+      doc.clean = doc.text;
+      doc.clean_statements.clear();
+      doc.operations_bound = doc.circuit.ops.size();
+    }
     std::map<std::string, json> by_uri;
     by_uri[doc.uri] = json::array();
     bool main_has_error = false;
@@ -572,6 +596,12 @@ class Server {
             {"message", d.message}}});
       by_uri[doc.uri].push_back(j);
     }
+    publish(doc, by_uri);
+  }
+
+  /// Publish the diagnostics of `doc` by URI, and empty lists to the URIs
+  /// that had some before and now have none.
+  void publish(Document& doc, const std::map<std::string, json>& by_uri) {
     std::set<std::string> now;
     for (auto& [uri, diags] : by_uri) {
       json p = {{"uri", uri}, {"diagnostics", diags}};
@@ -582,6 +612,95 @@ class Server {
     for (const auto& u : doc.published)
       if (!now.count(u)) notify("textDocument/publishDiagnostics", {{"uri", u}, {"diagnostics", json::array()}});
     doc.published = std::move(now);
+  }
+
+  /// The circuit of the document's text (checked in full if the last check
+  /// was of its edited gate calls alone).
+  const Circuit& compiled(Document& doc) {
+    if (!doc.compiled) check_file(doc);  // diagnostics as before (none), unless a limit is now exceeded
+    return doc.circuit;
+  }
+
+  /// Operations (an upper bound) beyond which every check is of the whole
+  /// file: far below the front end's limits on operations and inlined gates,
+  /// which only a whole check counts.
+  static constexpr std::size_t kCallCheckOperations = 100'000;
+
+  /// Check an edit that changed gate calls only, without the other gate
+  /// calls of the file. When the last text checked without any diagnostic,
+  /// every statement the edit touched (before and after it) is a top-level
+  /// gate call (`name(params) qubits;`, which declares nothing), the other
+  /// statements are unchanged (and lex the same), and no physical qubit is
+  /// used (whose checks span statements): then the other gate calls check
+  /// as they did, and the file has the diagnostics of its declarations,
+  /// definitions and other statements with the edited calls. Those are
+  /// checked with the other calls blanked out (positions kept). True when
+  /// that check is clean: its (empty) diagnostics are published and the
+  /// circuit is compiled in full when a request needs it. False to check
+  /// the whole file (which gives the exact messages of any error).
+  bool check_calls(Document& doc) {
+    if (!doc.clean || doc.operations_bound > kCallCheckOperations) return false;
+    const std::string& before = *doc.clean;
+    const std::string& now = doc.text;
+    std::size_t prefix = 0;
+    const std::size_t shorter = std::min(before.size(), now.size());
+    while (prefix < shorter && before[prefix] == now[prefix]) ++prefix;
+    std::size_t suffix = 0;
+    while (suffix < shorter - prefix && before[before.size() - 1 - suffix] == now[now.size() - 1 - suffix]) ++suffix;
+    if (doc.clean_statements.empty()) doc.clean_statements = top_level_statements(before);
+    std::vector<TopStatement> statements = top_level_statements(now);
+    // The statements an edit of [from, to) touches: those it overlaps, or
+    // that an insertion falls inside of.
+    auto touched = [](const TopStatement& t, std::size_t from, std::size_t to) {
+      return from < to ? t.begin < to && from < t.end : t.begin < from && from < t.end;
+    };
+    // The untouched statements, those after the edit as offsets from the end.
+    auto untouched = [&](const std::vector<TopStatement>& list, std::size_t size, std::vector<TopStatement>& out) {
+      const std::size_t to = size - suffix;
+      for (const TopStatement& t : list) {
+        if (t.physical) return false;
+        if (touched(t, prefix, to)) {
+          if (!t.call) return false;
+          continue;
+        }
+        TopStatement u = t;
+        if (t.begin >= to) u.begin = size - t.begin, u.end = size - t.end;
+        out.push_back(u);
+      }
+      return true;
+    };
+    std::vector<TopStatement> old_rest, new_rest;
+    if (!untouched(doc.clean_statements, before.size(), old_rest) || !untouched(statements, now.size(), new_rest) ||
+        old_rest != new_rest)
+      return false;
+    // The document with its untouched calls blanked out: one space a
+    // character, line breaks kept, so that every position stays.
+    std::string reduced;
+    reduced.reserve(now.size());
+    std::size_t at = 0;
+    for (const TopStatement& t : statements) {
+      if (!t.call || touched(t, prefix, now.size() - suffix)) continue;
+      reduced.append(now, at, t.begin - at);
+      for (std::size_t i = t.begin; i < t.end; ++i) {
+        const unsigned char c = static_cast<unsigned char>(now[i]);
+        if (c == '\n' || c == '\r') reduced += static_cast<char>(c);
+        else if ((c & 0xC0) != 0x80) reduced += ' ';
+      }
+      at = t.end;
+    }
+    reduced.append(now, at, std::string::npos);
+    DiagnosticSink sink;
+    const Circuit part = compile_source(reduced, doc.path, compile_options(), sink);
+    if (!sink.all().empty() || doc.operations_bound + part.ops.size() > kCallCheckOperations) return false;
+    doc.operations_bound += part.ops.size();
+    doc.clean = now;
+    doc.clean_statements = std::move(statements);
+    doc.compiled = false;
+    doc.valid = true;
+    doc.index.reset();
+    doc.lines.clear();
+    publish(doc, {{doc.uri, json::array()}});
+    return true;
   }
 
   // ------------------------------------------------------------ hover
@@ -626,6 +745,7 @@ class Server {
   }
 
   json hover(Document& doc, const json& params) {
+    compiled(doc);
     const Occurrence* o = occurrence(doc, params);
     if (!o) return nullptr;
     const SymbolIndex& idx = index(doc);
@@ -953,8 +1073,8 @@ class Server {
     // A declared name: registers with their type and size (`qubit[4]`).
     auto name_item = [&](const Symbol& s) {
       std::string detail = s.type.empty() ? s.declaration : s.type;
-      if ((s.kind == SymbolKind::QubitRegister || s.kind == SymbolKind::ClassicalRegister) && doc.valid &&
-          s.parent == Symbol::kNone && s.scope.file.empty()) {
+      if ((s.kind == SymbolKind::QubitRegister || s.kind == SymbolKind::ClassicalRegister) &&
+          s.parent == Symbol::kNone && s.scope.file.empty() && (compiled(doc), doc.valid)) {
         const bool qubits = s.kind == SymbolKind::QubitRegister;
         for (const auto& r : qubits ? doc.circuit.qregs : doc.circuit.cregs)
           if (r.name == s.name && !s.type.empty() && s.type.find('[') != std::string::npos)
@@ -1129,6 +1249,7 @@ class Server {
   /// change.
   json code_lenses(Document& doc, const json&) {
     if (doc.lenses) return *doc.lenses;
+    compiled(doc);
     doc.lenses = json::array();
     if ((target_.empty() && !noise_model_) || !doc.valid) return *doc.lenses;
     std::string name = target_;

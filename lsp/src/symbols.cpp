@@ -550,7 +550,7 @@ CursorContext cursor_context(const std::string& text, std::size_t offset) {
   enum class BlockKind { Plain, Gate, Def, Loop, If, Other, Braces };
   std::vector<BlockKind> blocks;
   std::vector<Tok> st;  // the tokens of the statement the cursor is in
-  std::optional<BlockKind> pending;  // the kind of the block a '{' opens next
+  BlockKind pending = BlockKind::Plain;  // the kind of the block a '{' opens next (Plain: none)
   int parens = 0, brackets = 0;
   int condition = -1;  // `if (` / `while (`: the paren depth its condition closes at
   bool after_if = false;
@@ -576,9 +576,10 @@ CursorContext cursor_context(const std::string& text, std::size_t offset) {
     }
     if (t.type == L::LBRACE) {
       const std::size_t prev = st.empty() ? 0 : st.back().type;
-      if (st.empty() || (pending && parens == 0 && brackets == 0 && prev != L::IN && prev != L::EQUALS && prev != L::COMMA)) {
-        blocks.push_back(pending.value_or(BlockKind::Plain));
-        pending.reset();
+      if (st.empty() ||
+          (pending != BlockKind::Plain && parens == 0 && brackets == 0 && prev != L::IN && prev != L::EQUALS && prev != L::COMMA)) {
+        blocks.push_back(pending);
+        pending = BlockKind::Plain;
         st.clear();
         parens = brackets = 0;
         condition = -1;
@@ -597,14 +598,14 @@ CursorContext cursor_context(const std::string& text, std::size_t offset) {
       after_if = !blocks.empty() && blocks.back() == BlockKind::If;
       if (!blocks.empty()) blocks.pop_back();
       st.clear();
-      pending.reset();
+      pending = BlockKind::Plain;
       parens = brackets = 0;
       condition = -1;
       continue;
     }
     if (t.type == L::SEMICOLON && parens == 0) {
       st.clear();
-      pending.reset();
+      pending = BlockKind::Plain;
       brackets = 0;
       condition = -1;
       continue;
@@ -705,6 +706,73 @@ CursorContext cursor_context(const std::string& text, std::size_t offset) {
     }
   }
   return cx;
+}
+
+std::vector<TopStatement> top_level_statements(const std::string& text) {
+  std::vector<TopStatement> out;
+  // The lexer counts code points; statements are reported in bytes.
+  std::vector<std::size_t> byte_of;
+  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (!ascii) {
+    for (std::size_t i = 0; i < text.size(); ++i)
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) byte_of.push_back(i);
+    byte_of.push_back(text.size());
+  }
+  auto byte = [&](std::size_t cp) { return ascii ? cp : cp < byte_of.size() ? byte_of[cp] : text.size(); };
+  try {
+    antlr4::ANTLRInputStream input(text);
+    L lexer(&input);
+    lexer.removeErrorListeners();
+    int braces = 0, parens = 0;
+    std::size_t count = 0;  // tokens of the statement so far
+    // A call so far: `name`, then `(params)` or not, then qubits (how many).
+    bool call = false, in_params = false;
+    std::size_t qubits = 0;
+    TopStatement cur;
+    for (auto t = lexer.nextToken(); t->getType() != antlr4::Token::EOF; t = lexer.nextToken()) {
+      if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+      const std::size_t type = t->getType();
+      if (count == 0) {
+        cur = {};
+        cur.begin = byte(t->getStartIndex());
+        call = type == L::Identifier;
+        in_params = false;
+        qubits = 0;
+        parens = 0;
+      } else if (call) {
+        if (count == 1 && type == L::LPAREN) {
+          in_params = true;
+        } else if (in_params) {
+          if (type == L::LPAREN) ++parens;
+          if (type == L::RPAREN && parens-- == 0) in_params = false;
+        } else if (type != L::SEMICOLON) {
+          // A qubit operand: names, indices, physical qubits, commas.
+          if (qubits == 0 && type != L::Identifier && type != L::HardwareQubit) call = false;
+          ++qubits;
+        }
+      }
+      ++count;
+      cur.physical |= type == L::HardwareQubit;
+      if (type == L::LBRACE || type == L::RBRACE || type == L::EQUALS || type == L::CompoundAssignmentOperator ||
+          type == L::ARROW || type == L::AT)
+        call = false;
+      if (type == L::LBRACE) ++braces;
+      if (type == L::RBRACE && braces > 0) --braces;
+      cur.end = byte(t->getStopIndex() + 1);
+      if (braces == 0 && (type == L::SEMICOLON || type == L::RBRACE) && !in_params) {
+        cur.call = call && type == L::SEMICOLON && qubits > 0;
+        out.push_back(cur);
+        count = 0;
+      }
+    }
+    if (count > 0) {  // not ended
+      cur.call = false;
+      out.push_back(cur);
+    }
+  } catch (const std::exception&) {
+    out.assign(1, {0, text.size(), false, false});  // not UTF-8: nothing is known
+  }
+  return out;
 }
 
 bool is_identifier(const std::string& name) {

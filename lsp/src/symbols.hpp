@@ -181,6 +181,23 @@ struct CursorContext {
 /// before it (the partial word under the cursor left out).
 CursorContext cursor_context(const std::string& text, std::size_t offset);
 
+/// A statement at the top level of a file, as the tokens delimit it.
+struct TopStatement {
+  std::size_t begin = 0, end = 0;  ///< bytes, [begin, end): from its first token through its ';' or '}'
+  /// `name q[0], q[1];` or `name(params) qubits;` with no assignment,
+  /// arrow, braces or physical qubit: a gate call, which declares nothing.
+  bool call = false;
+  bool physical = false;  ///< a physical qubit `$n` is in it
+  bool operator==(const TopStatement& o) const {
+    return begin == o.begin && end == o.end && call == o.call && physical == o.physical;
+  }
+};
+
+/// The top-level statements of `text` in order; text after the last
+/// complete statement (one not yet ended) is a last statement that is not a
+/// call. Comments are between statements, never in one's range ends.
+std::vector<TopStatement> top_level_statements(const std::string& text);
+
 /// True when `name` lexes as one identifier (not a keyword).
 bool is_identifier(const std::string& name);
 

@@ -272,3 +272,95 @@ TEST(LspDiagnostics, ChangesArrivingTogetherAreCheckedOnce) {
 }
 
 }  // namespace
+
+namespace {
+
+const char* kCalls =
+    "OPENQASM 3.0;\n"                      // 0
+    "include \"stdgates.inc\";\n"          // 1
+    "const int n = 3;\n"                   // 2
+    "qubit[n] q;\n"                        // 3
+    "bit[3] c;\n"                          // 4
+    "gate g(a) x { rz(a) x; }\n"           // 5
+    "h q[0];\n"                            // 6
+    "cx q[0], q[1];\n"                     // 7
+    "rx(0.5) q[2]; g(θ) q[1];\n"           // 8 (θ: undefined until declared)
+    "for int i in [0:1] { cx q[i], q[i + 1]; }\n"  // 9
+    "g(0.25) q[2];\n"                      // 10
+    "c = measure q;\n";                    // 11
+
+std::string hover_text_of(const Transcript& t, int id) { return t.response(id)["result"]["contents"]["value"]; }
+
+std::string replace_line(const std::string& text, int line, const std::string& with) {
+  std::size_t a = 0;
+  for (int l = 0; l < line; ++l) a = text.find('\n', a) + 1;
+  const std::size_t b = text.find('\n', a);
+  return text.substr(0, a) + with + text.substr(b);
+}
+
+/// Edits of gate calls are checked without the other calls when the file
+/// checked clean before; every version's diagnostics still equal `qforge
+/// check`'s of that version, whichever way it was checked.
+TEST(LspDiagnostics, EditsOfCallsEqualCheck) {
+  std::vector<std::string> versions;
+  std::string t = replace_line(kCalls, 8, "rx(0.5) q[2];");  // clean
+  versions.push_back(t);
+  auto edit = [&](int line, const std::string& with) {
+    t = replace_line(t, line, with);
+    versions.push_back(t);
+  };
+  edit(6, "x q[1];");                   // a call for a call
+  edit(8, "rx(0.5) q[7];");             // out of range
+  edit(8, "rx(0.5) q[2];");             // mended
+  edit(8, "rx(0.5 q[2];");              // a syntax error
+  edit(8, "rx(0.5) q[2]; ry(0.1) q[0];");  // mended, and one more call
+  edit(3, "// qubit[n] q;");            // the declaration commented out
+  edit(3, "qubit[n] q;");
+  edit(9, "for int i in [0:1] { cx q[i], q[i]; }");  // a call in a loop's body
+  edit(9, "for int i in [0:1] { cx q[i], q[i + 1]; }");
+  edit(7, "qubit r;");                  // a declaration for a call
+  edit(6, "h r;");
+  edit(7, "cx q[0], q[1];");            // the declaration gone: r is undeclared
+  edit(6, "/* h q[0];");                // an unclosed comment
+  edit(6, "h q[0];");
+  edit(10, "foo q[0];");                // an undefined gate
+  edit(10, "g(0.25) q[2]; g(θ) q[0];");  // θ undeclared
+  edit(2, "const int n = 3; const float θ = 0.1;");  // declared
+  edit(7, "cx q[0], q[0];");            // the same qubit twice
+  edit(7, "cx q[0], q[1];  // θ 😀");   // a comment after a call
+  edit(6, "h q[0]; rz(θ) q[1];");
+
+  const fs::path dir = temp_dir("edit_calls");
+  const fs::path file = dir / "calls.qasm";
+  std::vector<json> expected;
+  for (const auto& v : versions) {
+    write(dir, "calls.qasm", v);
+    expected.push_back(expected_from_check({file}).at(uri(file)));
+  }
+  Script s;
+  s.initialize();
+  s.open(uri(file), versions[0]);
+  s.pause();
+  for (std::size_t k = 1; k < versions.size(); ++k) {
+    s.notify("textDocument/didChange", {{"textDocument", {{"uri", uri(file)}, {"version", k + 1}}},
+                                        {"contentChanges", {{{"text", versions[k]}}}}});
+    s.pause();
+  }
+  const int hover = s.at("textDocument/hover", uri(file), 3, 10);  // q: the compiled circuit's qubits
+  s.finish();
+  Transcript tr = run(s);
+  std::map<int, json> published;
+  for (const auto& p : tr.notifications("textDocument/publishDiagnostics"))
+    if (p["uri"] == uri(file)) published[p["version"]] = p["diagnostics"];
+  std::size_t failing = 0;
+  for (std::size_t k = 0; k < versions.size(); ++k) {
+    ASSERT_TRUE(published.count(static_cast<int>(k + 1))) << "version " << k + 1;
+    EXPECT_EQ(published[static_cast<int>(k + 1)], expected[k]) << "version " << k + 1 << ":\n" << versions[k];
+    failing += !expected[k].empty();
+  }
+  EXPECT_GE(failing, 8u);  // the comparison sees real errors
+  EXPECT_NE(hover_text_of(tr, hover).find("Qubits 0–2 of the compiled circuit"), std::string::npos)
+      << hover_text_of(tr, hover);
+}
+
+}  // namespace
