@@ -392,11 +392,12 @@ class Server {
         notify("textDocument/publishDiagnostics", {{"uri", u}, {"diagnostics", json::array()}});
       docs_.erase(it);
     } else if (method == "textDocument/didSave") {
-      // An included file may have changed on disk: check every document again.
-      for (auto& [uri, doc] : docs_) changed(doc);
+      // An included file may have changed on disk: check every document
+      // again, whole (its calls may no longer check as they did).
+      for (auto& [uri, doc] : docs_) changed(doc, true);
     } else if (method == "workspace/didChangeConfiguration") {
       configure(params.value("settings", json::object()));
-      for (auto& [uri, doc] : docs_) changed(doc);
+      for (auto& [uri, doc] : docs_) changed(doc, true);  // the include paths may have changed
     }
   }
 
@@ -506,10 +507,13 @@ class Server {
 
   // ------------------------------------------------------------ diagnostics
 
-  /// The text (or the settings) of `doc` changed: what was derived from it
-  /// is dropped, and it is checked once the messages waiting are handled.
-  void changed(Document& doc) {
+  /// The text (or the settings, or files on disk: `everything`) of `doc`
+  /// changed: what was derived from it is dropped, and it is checked once
+  /// the messages waiting are handled (whole, after a change of
+  /// `everything`).
+  void changed(Document& doc, bool everything = false) {
     doc.stale = true;
+    if (everything) doc.clean.reset();
     doc.index.reset();
     doc.lines.clear();
     doc.lenses.reset();
@@ -531,8 +535,6 @@ class Server {
     doc.circuit = compile_source(doc.text, doc.path, compile_options(), sink);
     doc.valid = !sink.has_errors();
     doc.compiled = true;
-    doc.index.reset();  // built again when a request needs it
-    doc.lines.clear();
     // A clean text is the new base; after an error the last clean text
     // stays the base (an edit that mends a call is checked against it).
     if (sink.all().empty()) {
@@ -697,8 +699,6 @@ class Server {
     doc.clean_statements = std::move(statements);
     doc.compiled = false;
     doc.valid = true;
-    doc.index.reset();
-    doc.lines.clear();
     publish(doc, {{doc.uri, json::array()}});
     return true;
   }

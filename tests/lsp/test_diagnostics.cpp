@@ -364,3 +364,98 @@ TEST(LspDiagnostics, EditsOfCallsEqualCheck) {
 }
 
 }  // namespace
+
+namespace {
+
+/// After a change of settings (or a save: an included file may have
+/// changed) the document is checked whole: calls of a gate the included file
+/// found now does not define are errors, though the text did not change,
+/// and stay errors after an edit of an unrelated call.
+TEST(LspDiagnostics, IncludeChangeChecksEveryCallAgain) {
+  const fs::path dir = temp_dir("include_change");
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  write(dir / "a", "lib.inc", "gate mine a { U(0, 0, 0) a; }\n");
+  write(dir / "b", "lib.inc", "gate other a { U(0, 0, 0) a; }\n");
+  const std::string text = "OPENQASM 3.0;\ninclude \"lib.inc\";\nqubit[2] q;\nmine q[0];\nU(0, 0, 0) q[1];\nmine q[1];\n";
+  const fs::path main = write(dir, "main.qasm", text);
+  Script s;
+  s.initialize(json::object(), {{"includePaths", {(dir / "a").string()}}});
+  s.open(uri(main), text);
+  s.pause();
+  s.notify("workspace/didChangeConfiguration", {{"settings", {{"qforge", {{"includePaths", {(dir / "b").string()}}}}}}});
+  s.pause();
+  s.change(uri(main), 2, range(4, 0, 4, 16), "U(0, 0, 1) q[1];");  // a call for a call
+  s.pause();
+  const int completion = s.at("textDocument/completion", uri(main), 4, 11);  // U(0, 0, 1) |q
+  s.finish();
+  Transcript t = run(s);
+  // `qforge check -I b` of the edited text.
+  write(dir, "edited.qasm", "OPENQASM 3.0;\ninclude \"lib.inc\";\nqubit[2] q;\nmine q[0];\nU(0, 0, 1) q[1];\nmine q[1];\n");
+  auto [out, status] = shell(std::string(QFORGE_EXE) + " check --format json -I '" + (dir / "b").string() + "' '" +
+                             (dir / "edited.qasm").string() + "'");
+  EXPECT_EQ(status, 1);
+  const json report = json::parse(out);
+  std::vector<int> lines;
+  for (const auto& d : report["diagnostics"]) lines.push_back(d["range"]["start"]["line"].get<int>() - 1);
+  ASSERT_EQ(lines, (std::vector<int>{3, 5}));  // both calls of mine
+  std::vector<json> mine;
+  for (const auto& p : t.notifications("textDocument/publishDiagnostics"))
+    if (p["uri"] == uri(main)) mine.push_back(p["diagnostics"]);
+  ASSERT_EQ(mine.size(), 3u);
+  EXPECT_TRUE(mine[0].empty());
+  for (std::size_t k : {1u, 2u}) {
+    ASSERT_EQ(mine[k].size(), 2u) << k << ": " << mine[k];
+    EXPECT_EQ(mine[k][0]["range"]["start"]["line"], 3);
+    EXPECT_EQ(mine[k][1]["range"]["start"]["line"], 5);
+    EXPECT_EQ(mine[k][0]["message"], report["diagnostics"][0]["message"]);
+  }
+  const json& items = t.response(completion)["result"]["items"];
+  ASSERT_EQ(items.size(), 1u) << items;
+  EXPECT_EQ(items[0]["label"], "q");
+}
+
+/// After an edit checked without the other calls, the requests that read
+/// the compiled circuit get the whole file's: completion shows a register's
+/// compiled size, the code lens counts every gate.
+TEST(LspDiagnostics, RequestsAfterACallEditSeeTheWholeCircuit) {
+  std::string text = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nconst int n = 3;\nqubit[n] q;\n";
+  for (int k = 0; k < 20; ++k) text += "cx q[0], q[1];\n";
+  const std::string u = "file:///tmp/qforge_whole_circuit.qasm";
+  Script s;
+  s.initialize(json::object(), {{"target", "nam"}});
+  s.open(u, text);
+  s.pause();
+  s.change(u, 2, range(10, 0, 10, 14), "cx q[1], q[2];");
+  s.pause();
+  const int completion = s.at("textDocument/completion", u, 10, 3);  // cx |q[1]
+  const int lens = s.request("textDocument/codeLens", {{"textDocument", {{"uri", u}}}});
+  s.finish();
+  Transcript t = run(s);
+  const json& items = t.response(completion)["result"]["items"];
+  ASSERT_EQ(items.size(), 1u) << items;
+  EXPECT_EQ(items[0]["detail"], "qubit[3]");
+  // The lens is of the whole edited circuit, as `qforge compile -O2 --target
+  // nam` then `qforge stats` count it: not of the text before the edit (its
+  // 20 equal cx cancel) nor of the edited call alone (1).
+  const fs::path dir = temp_dir("whole_circuit");
+  auto two_qubit = [&](const std::string& program) {
+    const fs::path in = write(dir, "in.qasm", program), out = dir / "out.qasm";
+    auto [c, cs] = shell(std::string(QFORGE_EXE) + " compile -O2 --target nam --emit qasm3 -o '" + out.string() + "' '" +
+                         in.string() + "' 2>&1");
+    EXPECT_EQ(cs, 0) << c;
+    auto [st, ss] = shell(std::string(QFORGE_EXE) + " stats --format json '" + out.string() + "'");
+    EXPECT_EQ(ss, 0);
+    return json::parse(st)["two_qubit"].get<uint64_t>();
+  };
+  std::string edited = text;
+  const std::size_t at = edited.find("cx q[0], q[1];\n", edited.find("qubit[n] q;\n") + 6 * 15);
+  edited.replace(at, 14, "cx q[1], q[2];");
+  const uint64_t after = two_qubit(edited), before = two_qubit(text);
+  EXPECT_NE(after, before);
+  EXPECT_NE(after, 1u);
+  ASSERT_EQ(t.response(lens)["result"].size(), 1u);
+  EXPECT_EQ(t.response(lens)["result"][0]["data"]["twoQubitGates"], after);
+}
+
+}  // namespace
