@@ -20,7 +20,9 @@ int run_lsp(const std::vector<std::string>& args) {
                         "Run the OpenQASM language server (Language Server Protocol 3.17,\n"
                         "JSON-RPC over standard input and output) for an editor: diagnostics\n"
                         "as `qforge check` gives them, hover, go to definition, references,\n"
-                        "rename, document symbols, completion and semantic tokens. Exits 0\n"
+                        "rename, document symbols, completion, semantic tokens, signature\n"
+                        "help, formatting and a code lens with the compiled cost for the\n"
+                        "`target` setting (and the predicted fidelity for `noise`). Exits 0\n"
                         "after the client's shutdown and exit, 1 when the input ends or exit\n"
                         "comes without shutdown.",
                   desc, nullptr, vm))

@@ -7,11 +7,14 @@
 #include "symbols.hpp"
 #include "text.hpp"
 
+#include "qforge/ast.hpp"
+#include "qforge/device_compile.hpp"
 #include "qforge/format.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/gates.hpp"
 #include "qforge/pipeline.hpp"
 #include "qforge/stats.hpp"
+#include "qforge/target.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -55,12 +58,24 @@ struct Document {
   std::string path;  ///< the name the front end gets (its includes are found next to it)
   std::string text;
   int64_t version = 0;
+  /// `text` changed since the last check (which is done once no message is
+  /// waiting, or before the next request).
+  bool stale = true;
   // The last check of `text`.
   bool valid = false;
+  bool compiled = false;  ///< `circuit` is of `text` (not only its edited calls checked)
   Circuit circuit;
+  /// The last text that checked without any diagnostic (the current one or
+  /// an earlier one), its top-level
+  /// statements (when known) and a bound on its operations: the base an
+  /// edit of gate calls alone is checked against.
+  std::optional<std::string> clean;
+  std::vector<TopStatement> clean_statements;
+  std::size_t operations_bound = 0;
   std::optional<SymbolIndex> index;
   std::set<std::string> published;  ///< URIs this document's diagnostics went to
   std::map<std::string, Lines> lines;  ///< the texts of it and its includes, by file (cleared on change)
+  std::optional<nlohmann::json> lenses;  ///< the code lenses of this text and settings
 };
 
 std::string format_number(double v) {
@@ -254,6 +269,14 @@ class Server {
 
   int exit_code() const { return exit_code_; }
 
+  /// Check every document changed since its last check and publish its
+  /// diagnostics. The loop calls this when no message is waiting, so that
+  /// of several changes that arrive together only the last is checked.
+  void idle() {
+    for (auto& [uri, doc] : docs_)
+      if (doc.stale) check(doc);
+  }
+
   void bad_message(const std::string& error) { send_error(nullptr, kParseError, error); }
 
  private:
@@ -311,6 +334,17 @@ class Server {
     const json* s = &settings;
     if (settings.contains("qforge") && settings["qforge"].is_object()) s = &settings["qforge"];
     if (s->contains("target")) target_ = (*s)["target"].is_string() ? (*s)["target"].get<std::string>() : "";
+    if (s->contains("noise")) {
+      noise_path_ = (*s)["noise"].is_string() ? (*s)["noise"].get<std::string>() : "";
+      noise_model_.reset();
+      if (!noise_path_.empty()) {
+        try {
+          noise_model_ = noise::read_noise_model(noise_path_);
+        } catch (const std::exception& e) {
+          log(std::string("noise model: ") + e.what());
+        }
+      }
+    }
     if (!s->contains("includePaths")) return;
     extra_dirs_.clear();
     for (const auto& d : (*s)["includePaths"])
@@ -336,7 +370,7 @@ class Server {
       auto& doc = docs_[d.uri];
       d.published = std::move(doc.published);
       doc = std::move(d);
-      check(doc);
+      changed(doc);
     } else if (method == "textDocument/didChange") {
       Document& doc = document(params.at("textDocument").at("uri").get<std::string>());
       for (const auto& change : params.at("contentChanges")) {
@@ -349,7 +383,7 @@ class Server {
         }
       }
       doc.version = params["textDocument"].value("version", doc.version + 1);
-      check(doc);
+      changed(doc);
     } else if (method == "textDocument/didClose") {
       const std::string uri = params.at("textDocument").at("uri").get<std::string>();
       auto it = docs_.find(uri);
@@ -358,15 +392,18 @@ class Server {
         notify("textDocument/publishDiagnostics", {{"uri", u}, {"diagnostics", json::array()}});
       docs_.erase(it);
     } else if (method == "textDocument/didSave") {
-      // An included file may have changed on disk: check every document again.
-      for (auto& [uri, doc] : docs_) check(doc);
+      // An included file may have changed on disk: check every document
+      // again, whole (its calls may no longer check as they did).
+      for (auto& [uri, doc] : docs_) changed(doc, true);
     } else if (method == "workspace/didChangeConfiguration") {
       configure(params.value("settings", json::object()));
-      for (auto& [uri, doc] : docs_) check(doc);
+      for (auto& [uri, doc] : docs_) changed(doc, true);  // the include paths may have changed
     }
   }
 
   json request(const std::string& method, const json& params) {
+    // A request sees the documents as the changes before it left them.
+    idle();
     if (method == "shutdown") {
       shutdown_ = true;
       return nullptr;
@@ -452,7 +489,11 @@ class Server {
   }
 
   SymbolIndex& index(Document& doc) {
-    if (!doc.index) doc.index = scan_symbols(doc.text, doc.path, compile_options().include_dirs);
+    if (!doc.index) {
+      DiagnosticSink ignored;  // the check reports them
+      const ast::File tree = ast::parse_source(doc.text, doc.path, ignored);
+      doc.index = index_symbols(tree, doc.text, doc.path, compile_options().include_dirs, &includes_);
+    }
     return *doc.index;
   }
 
@@ -466,14 +507,41 @@ class Server {
 
   // ------------------------------------------------------------ diagnostics
 
+  /// The text (or the settings, or files on disk: `everything`) of `doc`
+  /// changed: what was derived from it is dropped, and it is checked once
+  /// the messages waiting are handled (whole, after a change of
+  /// `everything`).
+  void changed(Document& doc, bool everything = false) {
+    doc.stale = true;
+    if (everything) doc.clean.reset();
+    doc.index.reset();
+    doc.lines.clear();
+    doc.lenses.reset();
+  }
+
   /// Check the document and publish its diagnostics: every diagnostic of
   /// the front end (as `qforge check` reports them) to the file it is in.
+  /// An edit of gate calls alone in a document that checked clean is
+  /// checked on its own first (see check_calls).
   void check(Document& doc) {
+    doc.stale = false;
+    if (!check_calls(doc)) check_file(doc);
+  }
+
+  /// Check the whole document and publish its diagnostics.
+  void check_file(Document& doc) {
+    doc.stale = false;
     DiagnosticSink sink;
     doc.circuit = compile_source(doc.text, doc.path, compile_options(), sink);
     doc.valid = !sink.has_errors();
-    doc.index.reset();  // built again when a request needs it
-    doc.lines.clear();
+    doc.compiled = true;
+    // A clean text is the new base; after an error the last clean text
+    // stays the base (an edit that mends a call is checked against it).
+    if (sink.all().empty()) {
+      doc.clean = doc.text;
+      doc.clean_statements.clear();
+      doc.operations_bound = doc.circuit.ops.size();
+    }
     std::map<std::string, json> by_uri;
     by_uri[doc.uri] = json::array();
     bool main_has_error = false;
@@ -530,6 +598,12 @@ class Server {
             {"message", d.message}}});
       by_uri[doc.uri].push_back(j);
     }
+    publish(doc, by_uri);
+  }
+
+  /// Publish the diagnostics of `doc` by URI, and empty lists to the URIs
+  /// that had some before and now have none.
+  void publish(Document& doc, const std::map<std::string, json>& by_uri) {
     std::set<std::string> now;
     for (auto& [uri, diags] : by_uri) {
       json p = {{"uri", uri}, {"diagnostics", diags}};
@@ -540,6 +614,93 @@ class Server {
     for (const auto& u : doc.published)
       if (!now.count(u)) notify("textDocument/publishDiagnostics", {{"uri", u}, {"diagnostics", json::array()}});
     doc.published = std::move(now);
+  }
+
+  /// The circuit of the document's text (checked in full if the last check
+  /// was of its edited gate calls alone).
+  const Circuit& compiled(Document& doc) {
+    if (!doc.compiled) check_file(doc);  // diagnostics as before (none), unless a limit is now exceeded
+    return doc.circuit;
+  }
+
+  /// Operations (an upper bound) beyond which every check is of the whole
+  /// file: far below the front end's limits on operations and inlined gates,
+  /// which only a whole check counts.
+  static constexpr std::size_t kCallCheckOperations = 100'000;
+
+  /// Check an edit that changed gate calls only, without the other gate
+  /// calls of the file. When the last text checked without any diagnostic,
+  /// every statement the edit touched (before and after it) is a top-level
+  /// gate call (`name(params) qubits;`, which declares nothing), the other
+  /// statements are unchanged (and lex the same), and no physical qubit is
+  /// used (whose checks span statements): then the other gate calls check
+  /// as they did, and the file has the diagnostics of its declarations,
+  /// definitions and other statements with the edited calls. Those are
+  /// checked with the other calls blanked out (positions kept). True when
+  /// that check is clean: its (empty) diagnostics are published and the
+  /// circuit is compiled in full when a request needs it. False to check
+  /// the whole file (which gives the exact messages of any error).
+  bool check_calls(Document& doc) {
+    if (!doc.clean || doc.operations_bound > kCallCheckOperations) return false;
+    const std::string& before = *doc.clean;
+    const std::string& now = doc.text;
+    std::size_t prefix = 0;
+    const std::size_t shorter = std::min(before.size(), now.size());
+    while (prefix < shorter && before[prefix] == now[prefix]) ++prefix;
+    std::size_t suffix = 0;
+    while (suffix < shorter - prefix && before[before.size() - 1 - suffix] == now[now.size() - 1 - suffix]) ++suffix;
+    if (doc.clean_statements.empty()) doc.clean_statements = top_level_statements(before);
+    std::vector<TopStatement> statements = top_level_statements(now);
+    // The statements an edit of [from, to) touches: those it overlaps, or
+    // that an insertion falls inside of.
+    auto touched = [](const TopStatement& t, std::size_t from, std::size_t to) {
+      return from < to ? t.begin < to && from < t.end : t.begin < from && from < t.end;
+    };
+    // The untouched statements, those after the edit as offsets from the end.
+    auto untouched = [&](const std::vector<TopStatement>& list, std::size_t size, std::vector<TopStatement>& out) {
+      const std::size_t to = size - suffix;
+      for (const TopStatement& t : list) {
+        if (t.physical) return false;
+        if (touched(t, prefix, to)) {
+          if (!t.call) return false;
+          continue;
+        }
+        TopStatement u = t;
+        if (t.begin >= to) u.begin = size - t.begin, u.end = size - t.end;
+        out.push_back(u);
+      }
+      return true;
+    };
+    std::vector<TopStatement> old_rest, new_rest;
+    if (!untouched(doc.clean_statements, before.size(), old_rest) || !untouched(statements, now.size(), new_rest) ||
+        old_rest != new_rest)
+      return false;
+    // The document with its untouched calls blanked out: one space a
+    // character, line breaks kept, so that every position stays.
+    std::string reduced;
+    reduced.reserve(now.size());
+    std::size_t at = 0;
+    for (const TopStatement& t : statements) {
+      if (!t.call || touched(t, prefix, now.size() - suffix)) continue;
+      reduced.append(now, at, t.begin - at);
+      for (std::size_t i = t.begin; i < t.end; ++i) {
+        const unsigned char c = static_cast<unsigned char>(now[i]);
+        if (c == '\n' || c == '\r') reduced += static_cast<char>(c);
+        else if ((c & 0xC0) != 0x80) reduced += ' ';
+      }
+      at = t.end;
+    }
+    reduced.append(now, at, std::string::npos);
+    DiagnosticSink sink;
+    const Circuit part = compile_source(reduced, doc.path, compile_options(), sink);
+    if (!sink.all().empty() || doc.operations_bound + part.ops.size() > kCallCheckOperations) return false;
+    doc.operations_bound += part.ops.size();
+    doc.clean = now;
+    doc.clean_statements = std::move(statements);
+    doc.compiled = false;
+    doc.valid = true;
+    publish(doc, {{doc.uri, json::array()}});
+    return true;
   }
 
   // ------------------------------------------------------------ hover
@@ -584,6 +745,7 @@ class Server {
   }
 
   json hover(Document& doc, const json& params) {
+    compiled(doc);
     const Occurrence* o = occurrence(doc, params);
     if (!o) return nullptr;
     const SymbolIndex& idx = index(doc);
@@ -813,45 +975,203 @@ class Server {
     return {{"signatures", json::array({sig})}, {"activeSignature", 0}, {"activeParameter", active}};
   }
 
-  json completion(Document& doc, const json&) {
+  /// The keywords that start a statement at the cursor: OpenQASM 2's few
+  /// after `OPENQASM 2.0;`; in a gate's body the gate-body statements; the
+  /// declarations only a program's top level allows only there; `break`
+  /// and `continue` in loops, `return` in subroutines, `else` after an if.
+  static std::vector<std::string> statement_keywords(const CursorContext& cx) {
+    if (cx.version == 2)
+      return cx.in_gate ? std::vector<std::string>{"barrier"}
+                        : std::vector<std::string>{"barrier", "creg", "gate", "if", "include", "measure", "opaque",
+                                                   "qreg", "reset"};
+    if (cx.in_gate) return {"ctrl", "gphase", "inv", "negctrl", "pow"};
+    std::vector<std::string> out = {"angle", "array", "barrier", "bit", "bool", "box", "complex", "const", "ctrl",
+                                    "delay", "duration", "end", "float", "for", "gphase", "if", "int", "inv", "let",
+                                    "measure", "negctrl", "pow", "reset", "stretch", "switch", "uint", "while"};
+    if (!cx.nested)
+      for (const char* k : {"cal", "creg", "def", "defcal", "extern", "gate", "include", "input", "output", "pragma",
+                            "qreg", "qubit"})
+        out.push_back(k);
+    if (cx.in_loop) out.insert(out.end(), {"break", "continue"});
+    if (cx.in_def) out.push_back("return");
+    if (cx.after_if) out.push_back("else");
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  /// The completions that fit the cursor (see CursorContext): keywords the
+  /// grammar allows there, the gates in scope as snippets with their
+  /// parameters and qubits, registers with their types, values in
+  /// expressions, and `$n` for the physical qubits of the configured target
+  /// or noise model.
+  json completion(Document& doc, const json& params) {
     const SymbolIndex& idx = index(doc);
+    const auto starts = line_starts(doc.text);
+    const Position pos = position(params.at("position"));
+    const std::size_t at = offset_of(doc.text, starts, pos, encoding_);
+    const CursorContext cx = cursor_context(doc.text, at);
+    const uint32_t line = static_cast<uint32_t>(pos.line + 1), col = column_of(doc.text, starts, pos, encoding_);
+    auto before_cursor = [&](const SourceRange& r) {
+      return r.file != doc.path || r.line < line || (r.line == line && r.end_col <= col);
+    };
+    auto inside = [&](const SourceRange& r) {
+      if (r.file.empty()) return true;
+      if (r.file != doc.path) return false;
+      const bool after_start = r.line < line || (r.line == line && r.col <= col);
+      const bool before_end = r.end_line > line || (r.end_line == line && r.end_col >= col);
+      return after_start && before_end;
+    };
+    // The gate or subroutine whose body the cursor is in: its arguments are in scope.
+    auto in_scope = [&](const Symbol& s) {
+      if (s.kind == SymbolKind::BuiltinGate || !before_cursor(s.name_range) || !inside(s.scope)) return false;
+      if ((cx.in_gate || cx.in_def) && s.parent == Symbol::kNone && s.scope.file.empty())
+        return s.kind == SymbolKind::Constant || s.kind == SymbolKind::Gate || s.kind == SymbolKind::Subroutine;
+      return true;
+    };
+
     json items = json::array();
     std::set<std::string> seen;
+    auto add = [&](json item) {
+      if (seen.insert(item["label"].get<std::string>()).second) items.push_back(std::move(item));
+    };
+    auto keyword = [&](const std::string& k) { add({{"label", k}, {"kind", 14}}); };
     // A gate call as a snippet: its parameters and qubits are tab stops.
-    auto gate_item = [&](const std::string& name, const std::vector<std::string>& params,
+    auto gate_item = [&](const std::string& name, const std::vector<std::string>& ps,
                          const std::vector<std::string>& qubits, const std::string& detail) {
-      if (!seen.insert(name).second) return;
       json it = {{"label", name}, {"kind", 3}, {"detail", detail}};
       if (snippets_) {
         std::string snippet = name;
         unsigned n = 1;
-        for (std::size_t k = 0; k < params.size(); ++k)
-          snippet += (k ? ", ${" : "(${") + std::to_string(n++) + ":" + params[k] + "}" + (k + 1 == params.size() ? ")" : "");
+        for (std::size_t k = 0; k < ps.size(); ++k)
+          snippet += (k ? ", ${" : "(${") + std::to_string(n++) + ":" + ps[k] + "}" + (k + 1 == ps.size() ? ")" : "");
         for (std::size_t q = 0; q < qubits.size(); ++q)
           snippet += (q ? ", ${" : " ${") + std::to_string(n++) + ":" + qubits[q] + "}";
         it["insertText"] = snippet + ";";
         it["insertTextFormat"] = 2;
       }
-      items.push_back(it);
+      add(it);
     };
-    auto arguments = gate_arguments(idx);
-    for (std::size_t i = 0; i < idx.symbols().size(); ++i)
-      if (idx.symbols()[i].kind == SymbolKind::Gate)
-        gate_item(idx.symbols()[i].name, arguments[i].first, arguments[i].second, idx.symbols()[i].declaration);
-    for (GateLibrary lib : idx.libraries)
-      for (const auto& g : library_gates(lib)) {
-        const auto params = builtin_parameters(g.num_params), qubits = builtin_qubits(g.num_qubits);
-        gate_item(g.name, params, qubits, gate_signature(g.name, params, qubits) + " (" + library_origin(lib) + ")");
+    auto gates = [&] {
+      auto arguments = gate_arguments(idx);
+      for (std::size_t i = 0; i < idx.symbols().size(); ++i)
+        if (idx.symbols()[i].kind == SymbolKind::Gate && in_scope(idx.symbols()[i]))
+          gate_item(idx.symbols()[i].name, arguments[i].first, arguments[i].second, idx.symbols()[i].declaration);
+      for (GateLibrary lib : idx.libraries)
+        for (const auto& g : library_gates(lib)) {
+          const auto ps = builtin_parameters(g.num_params), qubits = builtin_qubits(g.num_qubits);
+          gate_item(g.name, ps, qubits, gate_signature(g.name, ps, qubits) + " (" + library_origin(lib) + ")");
+        }
+    };
+    auto qubit_like = [](const Symbol& s) {
+      return s.kind == SymbolKind::QubitRegister || s.kind == SymbolKind::GateQubit || s.kind == SymbolKind::Alias ||
+             (s.kind == SymbolKind::SubroutineArgument && s.declaration.find("qubit") != std::string::npos);
+    };
+    auto bit_like = [](const Symbol& s) {
+      return s.kind == SymbolKind::ClassicalRegister ||
+             ((s.kind == SymbolKind::Output || s.kind == SymbolKind::Variable) && s.type.rfind("bit", 0) == 0);
+    };
+    // A declared name: registers with their type and size (`qubit[4]`).
+    auto name_item = [&](const Symbol& s) {
+      std::string detail = s.type.empty() ? s.declaration : s.type;
+      if ((s.kind == SymbolKind::QubitRegister || s.kind == SymbolKind::ClassicalRegister) &&
+          s.parent == Symbol::kNone && s.scope.file.empty() && (compiled(doc), doc.valid)) {
+        const bool qubits = s.kind == SymbolKind::QubitRegister;
+        for (const auto& r : qubits ? doc.circuit.qregs : doc.circuit.cregs)
+          if (r.name == s.name && !s.type.empty() && s.type.find('[') != std::string::npos)
+            detail = std::string(qubits ? "qubit[" : "bit[") + std::to_string(r.size) + "]";
       }
-    for (const auto& s : idx.symbols()) {
-      if (s.kind == SymbolKind::Gate || s.kind == SymbolKind::BuiltinGate || s.parent != Symbol::kNone) continue;
-      if (!seen.insert(s.name).second) continue;
-      items.push_back({{"label", s.name}, {"kind", lsp_symbol_kind(s.kind) == 14 ? 21 : 6}, {"detail", s.declaration}});
+      const int kind = s.kind == SymbolKind::Subroutine ? 3 : lsp_symbol_kind(s.kind) == 14 ? 21 : 6;
+      add({{"label", s.name}, {"kind", kind}, {"detail", detail}});
+    };
+    auto names = [&](const std::function<bool(const Symbol&)>& want) {
+      // Innermost declarations first: a name declared again in a block shadows the outer one.
+      for (auto it = idx.symbols().rbegin(); it != idx.symbols().rend(); ++it)
+        if (in_scope(*it) && want(*it)) name_item(*it);
+    };
+    auto values = [&] {
+      names([&](const Symbol& s) { return !qubit_like(s) && s.kind != SymbolKind::Gate; });
+      const std::vector<std::string> constants = cx.version == 2 ? std::vector<std::string>{"pi"}
+                                                                 : std::vector<std::string>{"euler", "pi", "tau", "false", "true"};
+      for (const auto& c : constants) add({{"label", c}, {"kind", c == "true" || c == "false" ? 14 : 21}});
+      const std::vector<std::string> functions =
+          cx.version == 2 ? std::vector<std::string>{"cos", "exp", "ln", "sin", "sqrt", "tan"}
+                          : std::vector<std::string>{"arccos", "arcsin", "arctan", "ceiling", "cos", "exp", "floor", "ln",
+                                                     "mod", "popcount", "rotl", "rotr", "sin", "sizeof", "sqrt", "tan"};
+      for (const auto& f : functions) add({{"label", f}, {"kind", 3}, {"detail", "built-in function"}});
+      if (cx.value && cx.version == 3) keyword("measure");
+    };
+    auto hardware_qubits = [&] {
+      if (cx.version == 2 || cx.in_gate || cx.in_def) return;
+      const uint32_t n = physical_qubits();
+      const Position from = position_of(doc.text, starts, cx.prefix_begin, encoding_);
+      const json edit_range = {{"start", {{"line", from.line}, {"character", from.character}}},
+                               {"end", {{"line", pos.line}, {"character", pos.character}}}};
+      for (uint32_t q = 0; q < n; ++q) {
+        json it = {{"label", "$" + std::to_string(q)}, {"kind", 6}, {"detail", "physical qubit of " + physical_name()}};
+        if (!cx.prefix.empty() && cx.prefix[0] == '$')
+          it["textEdit"] = {{"range", edit_range}, {"newText", it["label"]}};
+        add(it);
+      }
+    };
+
+    switch (cx.place) {
+      case Place::StatementStart:
+        if (!cx.has_version && !cx.nested) keyword("OPENQASM");
+        gates();
+        if (cx.version == 3 && !cx.in_gate)
+          names([&](const Symbol& s) { return !qubit_like(s) && s.kind != SymbolKind::Gate && s.kind != SymbolKind::Input &&
+                                              s.kind != SymbolKind::Constant; });
+        for (const auto& k : statement_keywords(cx)) keyword(k);
+        break;
+      case Place::GateName:
+        gates();
+        break;
+      case Place::Expression:
+        values();
+        break;
+      case Place::QubitList:
+        if (!cx.call.empty() && !gate_arguments_of(idx, cx.call)) {
+          bool subroutine = false;
+          for (const auto& s : idx.symbols()) subroutine |= s.kind == SymbolKind::Subroutine && s.name == cx.call;
+          if (!subroutine) break;  // `c[0] |`: an operator comes next
+        }
+        names(qubit_like);
+        hardware_qubits();
+        break;
+      case Place::BitList:
+        names(bit_like);
+        break;
+      case Place::Type: {
+        std::vector<std::string> types = {"angle", "array", "bit", "bool", "complex", "duration", "float", "int", "uint"};
+        const std::size_t ts = cx.prefix_begin;
+        const std::string before = doc.text.substr(0, ts);
+        if (before.find_last_of("(,") != std::string::npos && before.find_last_of("(,") > before.find_last_of(";{}")) {
+          // a subroutine's argument
+          types.insert(types.end(), {"creg", "mutable", "qreg", "qubit", "readonly"});
+        }
+        std::sort(types.begin(), types.end());
+        for (const auto& t : types) keyword(t);
+        break;
+      }
+      case Place::Nothing:
+        break;
     }
-    for (const auto& k : keywords())
-      if (seen.insert(k).second) items.push_back({{"label", k}, {"kind", 14}});
     return {{"isIncomplete", false}, {"items", items}};
   }
+
+  /// The physical qubits `$n` can name: the noise model's device's, else
+  /// the target's coupling map's (none without either).
+  uint32_t physical_qubits() const {
+    if (noise_model_) return static_cast<uint32_t>(noise_model_->qubits.size());
+    if (target_.empty()) return 0;
+    try {
+      const Target t = make_target(target_);
+      return t.coupling ? t.coupling->num_qubits : 0;
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  std::string physical_name() const { return noise_model_ ? noise_model_->backend_name : target_; }
 
   /// Keywords, literals and the names the index resolves, with the legend
   /// of initialize: types keyword 0, number 1, string 2, function 3 (gates,
@@ -920,34 +1240,58 @@ class Server {
 
   // ------------------------------------------------------------ code lenses
 
-  /// With a `target` set and a document that compiles: one lens on the first
-  /// line with the two-qubit gate count and depth of `qforge compile -O2
-  /// --target T` (as `qforge stats` counts them). A target the compiler
-  /// does not accept, or a circuit it cannot map, gives no lens and a log
-  /// message.
+  /// With a `noise` model or a `target` set and a document that compiles:
+  /// one lens on the first line with the two-qubit gate count and depth (as
+  /// `qforge stats` counts them) of `qforge compile -O2 --noise M` (and its
+  /// predicted fidelity), or else of `qforge compile -O2 --target T`. A
+  /// target the compiler does not accept, or a circuit it cannot map, gives
+  /// no lens and a log message. Kept until the document or the settings
+  /// change.
   json code_lenses(Document& doc, const json&) {
-    json out = json::array();
-    if (target_.empty() || !doc.valid) return out;
+    if (doc.lenses) return *doc.lenses;
+    compiled(doc);
+    doc.lenses = json::array();
+    if ((target_.empty() && !noise_model_) || !doc.valid) return *doc.lenses;
+    std::string name = target_;
     CompileResult compiled;
+    std::optional<noise::FidelityEstimate> predicted;
     try {
-      compiled = run_pipeline(doc.circuit, 2, target_);
+      if (noise_model_) {
+        name = noise_model_->backend_name;
+        noise::DeviceCompileResult device = noise::compile_for_device(doc.circuit, 2, *noise_model_);
+        compiled = std::move(device.compiled);
+        predicted = device.predicted;
+      } else {
+        compiled = run_pipeline(doc.circuit, 2, target_);
+      }
     } catch (const std::exception& e) {
-      log("code lens for target " + target_ + ": " + e.what());
-      return out;
+      log("code lens for " + std::string(noise_model_ ? "the noise model's device " : "target ") + name + ": " +
+          e.what());
+      return *doc.lenses;
     }
     const CircuitStats st = circuit_stats(compiled.circuit);
-    const std::string title = target_ + " -O2: " + std::to_string(st.two_qubit) + " two-qubit gate" +
-                              (st.two_qubit == 1 ? "" : "s") + ", depth " + std::to_string(st.depth);
-    out.push_back({{"range", lsp_range(lines(doc, doc.path), 0, 0, 0, 0)},
-                   {"command", {{"title", title}, {"command", ""}}},
-                   {"data", {{"target", target_}, {"twoQubitGates", st.two_qubit}, {"depth", st.depth}}}});
-    return out;
+    std::string title = name + " -O2: " + std::to_string(st.two_qubit) + " two-qubit gate" +
+                        (st.two_qubit == 1 ? "" : "s") + ", depth " + std::to_string(st.depth);
+    json data = {{"target", name}, {"twoQubitGates", st.two_qubit}, {"depth", st.depth}};
+    if (predicted) {
+      char f[32];
+      std::snprintf(f, sizeof f, "%.4f", predicted->fidelity);
+      title += std::string(", predicted fidelity ") + f;
+      data["predictedFidelity"] = predicted->fidelity;
+    }
+    doc.lenses->push_back({{"range", lsp_range(lines(doc, doc.path), 0, 0, 0, 0)},
+                           {"command", {{"title", title}, {"command", ""}}},
+                           {"data", data}});
+    return *doc.lenses;
   }
 
   std::ostream& out_;
   std::string target_;  ///< the `target` setting (empty: no code lens)
+  std::string noise_path_;  ///< the `noise` setting: a model of `qforge noise import`
+  std::optional<noise::NoiseModel> noise_model_;  ///< read from noise_path_ (it takes precedence over target_)
   std::vector<std::string> base_dirs_, extra_dirs_;
   std::map<std::string, Document> docs_;
+  IncludeCache includes_;  ///< the included files' syntax trees, for every document's index
   Encoding encoding_ = Encoding::Utf16;
   bool snippets_ = false;
   bool initialized_ = false, shutdown_ = false;
@@ -967,6 +1311,8 @@ int run_server(std::istream& in, std::ostream& out, const ServerOptions& options
       continue;
     }
     if (!server.handle(body)) break;
+    // Nothing more waiting (or the input ended): publish what changed.
+    if (in.rdbuf()->in_avail() <= 0) server.idle();
   }
   return server.exit_code();
 }

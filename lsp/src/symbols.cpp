@@ -1,11 +1,14 @@
-// The symbol index and its token-stream scanner (see symbols.hpp).
+// The symbol index, built from the syntax tree, and the token-level helpers
+// (see symbols.hpp).
 #include "symbols.hpp"
 
 #include "qasm3Lexer.h"
+#include "qforge/diagnostics.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -95,107 +98,84 @@ bool is_type_keyword(std::size_t t) {
   }
 }
 
-bool is_declaration_prefix(std::size_t t) {
-  return t == L::CONST || t == L::INPUT || t == L::OUTPUT || t == L::READONLY || t == L::MUTABLE;
-}
-
-/// Tokens joined as a declaration reads: "qubit[3] q", "gate rz(θ) a".
-std::string join(const std::vector<Tok>& toks, std::size_t from, std::size_t to) {
+/// Whitespace runs (line breaks included) as one space: a declaration as one line.
+std::string one_line(const std::string& text) {
   std::string out;
-  for (std::size_t i = from; i < to && i < toks.size(); ++i) {
-    const std::size_t t = toks[i].type;
-    const bool tight_before = t == L::COMMA || t == L::RPAREN || t == L::RBRACKET || t == L::LBRACKET ||
-                              t == L::SEMICOLON || (t == L::LPAREN && i > from && toks[i - 1].type == L::Identifier);
-    const bool tight_after = i > from && (toks[i - 1].type == L::LPAREN || toks[i - 1].type == L::LBRACKET);
-    if (!out.empty() && !tight_before && !tight_after) out += ' ';
-    out += toks[i].text;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
   }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
 
-class Scanner {
+/// Fills a SymbolIndex from the syntax trees of a file and of the files it
+/// includes (read and parsed when the walk reaches their include).
+class Indexer {
  public:
-  Scanner(SymbolIndex& index, const std::vector<std::string>& dirs) : index_(index), dirs_(dirs) {}
+  Indexer(SymbolIndex& index, const std::vector<std::string>& dirs, IncludeCache* cache)
+      : index_(index), dirs_(dirs), cache_(cache) {}
 
-  void scan(const std::string& text, const std::string& name, const std::string& canon) {
+  void file(const ast::File& f, const std::string& text, const std::string& name, const std::string& canon) {
     if (stack_.size() >= kMaxDepth) return;
     stack_.push_back(canon);
     index_.add_file(name, text);
-    File f{lex(text), name};
-    run(f);
+    const Source saved = src_;
+    src_ = {&text, name};
+    if (f.version && f.version->number.rfind("2", 0) == 0 && index_.libraries.empty())
+      index_.libraries.push_back(GateLibrary::Builtin2);
+    for (const auto& st : f.statements) statement(*st);
+    src_ = saved;
     stack_.pop_back();
   }
 
  private:
   static constexpr std::size_t kMaxDepth = 64;  ///< include nesting
-  /// Nesting of blocks and of scopes (gate, subroutine and loop bodies)
-  /// beyond which a file is indexed no further (the front end refuses
-  /// nesting deeper than 1000 anyway); keeps name lookup fast on any input.
-  static constexpr int kMaxBlockDepth = 1000;
-  static constexpr std::size_t kMaxScopes = 64;
+  /// Nesting of blocks beyond which a file is indexed no further (the front
+  /// end refuses nesting deeper than 1000 anyway).
+  static constexpr std::size_t kMaxScopes = 1000;
 
-  struct File {
-    File(std::vector<Tok> t, std::string n) : toks(std::move(t)), name(std::move(n)), closing(toks.size()) {
-      std::vector<std::size_t> open;
-      for (std::size_t i = 0; i < toks.size(); ++i) {
-        if (toks[i].type == L::LBRACE) open.push_back(i);
-        if (toks[i].type == L::RBRACE && !open.empty()) {
-          closing[open.back()] = i;
-          open.pop_back();
-        }
-      }
-      for (std::size_t i : open) closing[i] = toks.size() - 1;  // unclosed: to the end
-    }
-    std::vector<Tok> toks;
+  struct Source {
+    const std::string* text = nullptr;
     std::string name;
-    std::vector<std::size_t> closing;  ///< for each '{': the index of its '}'
   };
   struct Scope {
     std::map<std::string, std::size_t> names;
-    int depth = 0;  ///< the brace depth of its block
+    SourceRange range;  ///< where its names are visible
   };
 
-  SourceRange range(const File& f, const Tok& t) const { return {f.name, t.line, t.col, t.line, t.end_col}; }
-
-  /// The end of the definition whose header ends at `at`: the brace
-  /// closing the body that opens there, or `at` itself (a `;`).
-  std::size_t block_end(const File& f, std::size_t at) const {
-    if (f.toks.empty()) return 0;
-    if (at < f.toks.size() && f.toks[at].type == L::LBRACE) return f.closing[at];
-    return std::min(at, f.toks.size() - 1);
+  SourceRange range(const ast::Span& s) const { return {src_.name, s.line, s.col, s.end_line, s.end_col}; }
+  SourceRange range(const ast::Span& from, const ast::Span& to) const {
+    return {src_.name, from.line, from.col, to.end_line, to.end_col};
   }
-
-  /// The `;` ending the statement that goes on at `from` (or the last token).
-  std::size_t statement_end(const File& f, std::size_t from) const {
-    while (from < f.toks.size() && f.toks[from].type != L::SEMICOLON && f.toks[from].type != L::LBRACE) ++from;
-    return std::min(from, f.toks.size() - 1);
+  /// The header of a definition: its text from `from` to the body's '{', on one line.
+  std::string header(const ast::Span& from, const ast::Span& body) const {
+    if (!src_.text || !body.file || body.begin < from.begin || body.begin > src_.text->size()) return "";
+    return one_line(src_.text->substr(from.begin, body.begin - from.begin));
   }
-
-  SourceRange span(const File& f, std::size_t a, std::size_t b) const {
-    SourceRange r = range(f, f.toks[a]);
-    const Tok& e = f.toks[std::min(b, f.toks.size() - 1)];
-    r.end_line = e.line;
-    r.end_col = e.end_col;
-    return r;
-  }
-
-  /// A symbol named by token `at`.
-  Symbol named(const File& f, std::size_t at, SymbolKind kind) const {
-    Symbol s;
-    s.name = f.toks[at].text;
-    s.kind = kind;
-    s.name_range = range(f, f.toks[at]);
-    return s;
+  /// The source text from the start of `from` to the end of `to`, on one line.
+  std::string text(const ast::Span& from, const ast::Span& to) const {
+    if (!src_.text || to.end < from.begin || to.end > src_.text->size()) return "";
+    return one_line(src_.text->substr(from.begin, to.end - from.begin));
   }
 
   std::size_t declare(Symbol s, bool global) {
     const std::string name = s.name;
+    if (!global && !scopes_.empty()) s.scope = scopes_.back().range;
     const std::size_t id = index_.add_symbol(std::move(s));
-    if (global || scopes_.empty())
-      globals_[name] = id;
-    else
-      scopes_.back().names[name] = id;
+    (global || scopes_.empty() ? globals_ : scopes_.back().names)[name] = id;
     return id;
+  }
+
+  Symbol named(const ast::Identifier& id, SymbolKind kind, const SourceRange& statement, std::string declaration) const {
+    Symbol s;
+    s.name = id.name;
+    s.kind = kind;
+    s.name_range = range(id.span);
+    s.statement = statement;
+    s.declaration = std::move(declaration);
+    return s;
   }
 
   std::size_t builtin(const std::string& name) {
@@ -220,16 +200,80 @@ class Scanner {
   }
 
   std::size_t resolve(const std::string& name) {
-    if (auto it = pending_.find(name); it != pending_.end()) return it->second;
     for (auto s = scopes_.rbegin(); s != scopes_.rend(); ++s)
       if (auto it = s->names.find(name); it != s->names.end()) return it->second;
     if (auto it = globals_.find(name); it != globals_.end()) return it->second;
     return builtin(name);
   }
 
-  void include(const File& f, const std::string& literal, const SourceRange& site) {
-    if (literal.size() < 2) return;
-    const std::string name = literal.substr(1, literal.size() - 2);
+  void use(const ast::Identifier& id) {
+    if (id.name.empty() || !id.span.file) return;
+    if (std::size_t s = resolve(id.name); s != Symbol::kNone) index_.add_use(s, range(id.span), statement_);
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  void expr(const ast::Expr* e) {
+    if (!e) return;
+    switch (e->kind) {
+      case ast::Expr::Kind::Identifier:
+      case ast::Expr::Kind::Call:
+      case ast::Expr::Kind::QuantumCall:
+        use(e->name);
+        break;
+      default:
+        break;
+    }
+    for (const auto& o : e->operands) expr(o.get());
+    for (const auto& ix : e->indices)
+      for (const auto& i : ix.items) expr(i.get());
+    for (const auto& q : e->qubits) expr(q.get());
+    if (e->type) type(*e->type);
+    if (e->block) block(*e->block, range(e->block->span));
+    expr(e->start.get());
+    expr(e->step.get());
+    expr(e->stop.get());
+  }
+
+  void type(const ast::Type& t) {
+    expr(t.size.get());
+    if (t.element) type(*t.element);
+    for (const auto& d : t.dims) expr(d.get());
+    expr(t.dim_count.get());
+  }
+
+  // ------------------------------------------------------------ statements
+
+  /// A block's statements in a scope of their own (`names`: arguments or a
+  /// loop variable declared in it first).
+  void block(const ast::Block& b, const SourceRange& visible, std::map<std::string, std::size_t> names = {}) {
+    if (scopes_.size() >= kMaxScopes) return;
+    scopes_.push_back({std::move(names), visible});
+    for (const auto& st : b.statements) statement(*st);
+    scopes_.pop_back();
+  }
+  /// The body of a loop or branch: a block, or one statement in a scope.
+  void body(const ast::Stmt* s, const SourceRange& visible, std::map<std::string, std::size_t> names = {}) {
+    if (!s) return;
+    if (s->kind == ast::StmtKind::Block) return block(static_cast<const ast::Block&>(*s), visible, std::move(names));
+    if (scopes_.size() >= kMaxScopes) return;
+    scopes_.push_back({std::move(names), visible});
+    statement(*s);
+    scopes_.pop_back();
+  }
+
+  /// A declaration `type name`: the kind its type and prefix give it.
+  static SymbolKind declared_kind(const ast::Type& t, SymbolKind prefix) {
+    if (t.kind == ast::Type::Kind::Qubit || t.kind == ast::Type::Kind::QReg) return SymbolKind::QubitRegister;
+    if (prefix != SymbolKind::Variable) return prefix;
+    return t.kind == ast::Type::Kind::Bit || t.kind == ast::Type::Kind::CReg ? SymbolKind::ClassicalRegister
+                                                                             : SymbolKind::Variable;
+  }
+  /// The type as completion shows a register's: `qubit[4]`, `bit[2]`, `float[64]`.
+  std::string type_text(const ast::Type& t) const { return t.span.file ? text(t.span, t.span) : ""; }
+
+  void include(const ast::Include& inc) {
+    const std::string& name = inc.path;
     if (name == "stdgates.inc" || name == "qelib1.inc") {
       index_.libraries.push_back(name == "stdgates.inc" ? GateLibrary::StdGates : GateLibrary::Qelib1);
       return;
@@ -241,250 +285,223 @@ class Scanner {
       if (!fs::is_regular_file(c, ec)) continue;
       const std::string canon = fs::weakly_canonical(c, ec).string();
       if (std::find(stack_.begin(), stack_.end(), canon) != stack_.end()) return;  // a cycle
-      std::ifstream in(c, std::ios::binary);
-      std::ostringstream text;
-      text << in.rdbuf();
-      index_.include_sites.emplace(c.string(), site);
-      // The included file's own scopes: it is read at the top level.
+      index_.include_sites.emplace(c.string(), range(inc.span, inc.path_span));
+      std::shared_ptr<const ParsedFile> parsed = cache_ ? cache_->get(c.string()) : parse_included(c.string());
+      // The included file is read at the top level, in its own scopes.
       auto saved_scopes = std::move(scopes_);
-      auto saved_pending = std::move(pending_);
-      const int saved_depth = depth_;
-      const bool saved_body = body_next_;
-      body_next_ = false;
       scopes_.clear();
-      pending_.clear();
-      depth_ = 0;
-      scan(text.str(), c.string(), canon);
+      const SourceRange saved_statement = statement_;
+      file(parsed->tree, parsed->text, c.string(), canon);
       scopes_ = std::move(saved_scopes);
-      pending_ = std::move(saved_pending);
-      depth_ = saved_depth;
-      body_next_ = saved_body;
+      statement_ = saved_statement;
       return;
     }
   }
 
-  /// `gate name(params) qubits {`: returns the index of the last header token.
-  std::size_t gate(const File& f, std::size_t i) {
-    const auto& t = f.toks;
-    std::size_t j = i + 1;
-    if (j >= t.size() || t[j].type != L::Identifier) return i;
-    Symbol g = named(f, j, SymbolKind::Gate);
-    std::vector<std::size_t> params, qubits;
-    std::size_t k = j + 1;
-    if (k < t.size() && t[k].type == L::LPAREN) {
-      for (++k; k < t.size() && t[k].type != L::RPAREN && t[k].type != L::LBRACE; ++k)
-        if (t[k].type == L::Identifier) params.push_back(k);
-      if (k < t.size() && t[k].type == L::RPAREN) ++k;
+  void statement(const ast::Stmt& s) {
+    using K = ast::StmtKind;
+    const SourceRange here = range(s.span);
+    statement_ = here;
+    switch (s.kind) {
+      case K::Include: include(static_cast<const ast::Include&>(s)); break;
+      case K::Block: block(static_cast<const ast::Block&>(s), here); break;
+      case K::GateDef: {
+        const auto& g = static_cast<const ast::GateDef&>(s);
+        Symbol sym = named(g.name, SymbolKind::Gate, here, header(s.span, g.body.span));
+        sym.num_params = static_cast<uint8_t>(std::min<std::size_t>(g.params.size(), 255));
+        sym.num_qubits = static_cast<uint8_t>(std::min<std::size_t>(g.qubits.size(), 255));
+        const std::size_t id = declare(std::move(sym), true);
+        std::map<std::string, std::size_t> args;
+        for (const auto& p : g.params) args[p.name] = argument(p, SymbolKind::GateParameter, id, "angle " + p.name);
+        for (const auto& q : g.qubits) args[q.name] = argument(q, SymbolKind::GateQubit, id, "qubit " + q.name);
+        block(g.body, here, std::move(args));
+        break;
+      }
+      case K::Def: {
+        const auto& d = static_cast<const ast::Def&>(s);
+        Symbol sym = named(d.name, SymbolKind::Subroutine, here, header(s.span, d.body.span));
+        if (d.returns) type(*d.returns);
+        for (const auto& a : d.args) type(a.type);
+        const std::size_t id = declare(std::move(sym), true);
+        std::map<std::string, std::size_t> args;
+        for (const auto& a : d.args) args[a.name.name] = argument(a.name, SymbolKind::SubroutineArgument, id, text(a.span, a.span));
+        block(d.body, here, std::move(args));
+        break;
+      }
+      case K::Extern: {
+        const auto& e = static_cast<const ast::Extern&>(s);
+        for (const auto& t : e.args) type(t);
+        if (e.returns) type(*e.returns);
+        std::string decl = text(s.span, s.span);
+        if (!decl.empty() && decl.back() == ';') decl.pop_back();
+        declare(named(e.name, SymbolKind::Subroutine, here, decl), true);
+        break;
+      }
+      case K::GateCall: {
+        const auto& c = static_cast<const ast::GateCall&>(s);
+        for (const auto& m : c.modifiers) expr(m.arg.get());
+        use(c.name);
+        for (const auto& p : c.params) expr(p.get());
+        expr(c.duration.get());
+        for (const auto& q : c.qubits) expr(q.get());
+        break;
+      }
+      case K::Measure: {
+        const auto& m = static_cast<const ast::Measure&>(s);
+        expr(m.source.get());
+        expr(m.target.get());
+        break;
+      }
+      case K::Reset: case K::Barrier: case K::Delay: case K::Nop: {
+        const auto& q = static_cast<const ast::QuantumOp&>(s);
+        expr(q.duration.get());
+        for (const auto& e : q.qubits) expr(e.get());
+        break;
+      }
+      case K::Box: {
+        const auto& b = static_cast<const ast::Box&>(s);
+        expr(b.duration.get());
+        block(b.body, here);
+        break;
+      }
+      case K::ClassicalDecl: case K::ConstDecl: {
+        const auto& d = static_cast<const ast::ClassicalDecl&>(s);
+        type(d.type);
+        expr(d.init.get());
+        statement_ = here;
+        const SymbolKind prefix = s.kind == K::ConstDecl ? SymbolKind::Constant : SymbolKind::Variable;
+        Symbol sym = named(d.name, declared_kind(d.type, prefix), here, text(s.span, d.name.span));
+        sym.type = type_text(d.type);
+        declare(std::move(sym), false);
+        break;
+      }
+      case K::IoDecl: {
+        const auto& d = static_cast<const ast::IoDecl&>(s);
+        type(d.type);
+        Symbol sym = named(d.name, d.output ? SymbolKind::Output : SymbolKind::Input, here, text(s.span, d.name.span));
+        sym.type = type_text(d.type);
+        declare(std::move(sym), false);
+        break;
+      }
+      case K::QuantumDecl: {
+        const auto& d = static_cast<const ast::QuantumDecl&>(s);
+        type(d.type);
+        Symbol sym = named(d.name, SymbolKind::QubitRegister, here, text(s.span, d.name.span));
+        sym.type = type_text(d.type);
+        declare(std::move(sym), false);
+        break;
+      }
+      case K::OldStyleDecl: {
+        const auto& d = static_cast<const ast::OldStyleDecl&>(s);
+        expr(d.size.get());
+        std::string decl = text(s.span, s.span);
+        if (!decl.empty() && decl.back() == ';') decl.pop_back();
+        Symbol sym = named(d.name, d.quantum ? SymbolKind::QubitRegister : SymbolKind::ClassicalRegister, here, decl);
+        sym.type = std::string(d.quantum ? "qubit" : "bit") + (d.size ? "[" + text(d.size->span, d.size->span) + "]" : "");
+        declare(std::move(sym), false);
+        break;
+      }
+      case K::AliasDecl: {
+        const auto& a = static_cast<const ast::AliasDecl&>(s);
+        expr(a.value.get());
+        declare(named(a.name, SymbolKind::Alias, here, "let " + a.name.name), false);
+        break;
+      }
+      case K::Assignment: {
+        const auto& a = static_cast<const ast::Assignment&>(s);
+        expr(a.target.get());
+        expr(a.value.get());
+        break;
+      }
+      case K::ExpressionStmt: expr(static_cast<const ast::ExpressionStmt&>(s).expr.get()); break;
+      case K::If: {
+        const auto& i = static_cast<const ast::If&>(s);
+        expr(i.condition.get());
+        body(i.then_body.get(), i.then_body ? range(i.then_body->span) : here);
+        body(i.else_body.get(), i.else_body ? range(i.else_body->span) : here);
+        break;
+      }
+      case K::For: {
+        const auto& f = static_cast<const ast::For&>(s);
+        type(f.type);
+        expr(f.iterable.get());
+        Symbol sym = named(f.variable, SymbolKind::LoopVariable, here,
+                           f.type.span.file ? text(f.type.span, f.variable.span) : f.variable.name);
+        sym.statement = range(s.span, f.variable.span);
+        sym.scope = here;
+        const std::size_t id = index_.add_symbol(std::move(sym));
+        body(f.body.get(), here, {{f.variable.name, id}});
+        break;
+      }
+      case K::While: {
+        const auto& w = static_cast<const ast::While&>(s);
+        expr(w.condition.get());
+        body(w.body.get(), w.body ? range(w.body->span) : here);
+        break;
+      }
+      case K::Switch: {
+        const auto& sw = static_cast<const ast::Switch&>(s);
+        expr(sw.subject.get());
+        for (const auto& c : sw.cases) {
+          for (const auto& v : c.values) expr(v.get());
+          block(c.body, range(c.body.span));
+        }
+        break;
+      }
+      case K::Return: expr(static_cast<const ast::Jump&>(s).value.get()); break;
+      default: break;
     }
-    for (; k < t.size() && t[k].type != L::LBRACE && t[k].type != L::SEMICOLON; ++k)
-      if (t[k].type == L::Identifier) qubits.push_back(k);
-    g.declaration = join(t, i, k);
-    g.statement = span(f, i, block_end(f, k));
-    g.num_params = static_cast<uint8_t>(std::min<std::size_t>(params.size(), 255));
-    g.num_qubits = static_cast<uint8_t>(std::min<std::size_t>(qubits.size(), 255));
-    const std::size_t id = declare(std::move(g), true);
-    std::map<std::string, std::size_t> scope;
-    for (std::size_t p : params) scope[t[p].text] = argument(f, p, SymbolKind::GateParameter, id, "angle " + t[p].text);
-    for (std::size_t q : qubits) scope[t[q].text] = argument(f, q, SymbolKind::GateQubit, id, "qubit " + t[q].text);
-    pending_ = std::move(scope);
-    body_next_ = true;
-    return k - 1;
   }
 
-  std::size_t argument(const File& f, std::size_t at, SymbolKind kind, std::size_t parent, std::string decl) {
-    Symbol s = named(f, at, kind);
-    s.statement = index_.symbols()[parent].statement;
-    s.declaration = std::move(decl);
+  std::size_t argument(const ast::Identifier& id, SymbolKind kind, std::size_t parent, std::string decl) {
+    Symbol s = named(id, kind, index_.symbols()[parent].statement, std::move(decl));
     s.parent = parent;
+    s.scope = s.statement;
     return index_.add_symbol(std::move(s));
-  }
-
-  /// `def name(type a, type b) -> type {`.
-  std::size_t def(const File& f, std::size_t i) {
-    const auto& t = f.toks;
-    std::size_t j = i + 1;
-    if (j >= t.size() || t[j].type != L::Identifier) return i;
-    Symbol d = named(f, j, SymbolKind::Subroutine);
-    std::vector<std::pair<std::size_t, std::size_t>> segments;  // [from, to) of each argument
-    std::size_t k = j + 1;
-    if (k < t.size() && t[k].type == L::LPAREN) {
-      int depth = 0;
-      std::size_t from = k + 1;
-      for (++k; k < t.size() && t[k].type != L::LBRACE; ++k) {
-        if (t[k].type == L::LPAREN || t[k].type == L::LBRACKET) ++depth;
-        if (t[k].type == L::RBRACKET) --depth;
-        if (t[k].type == L::RPAREN && depth-- == 0) break;
-        if (depth == 0 && t[k].type == L::COMMA) {
-          segments.push_back({from, k});
-          from = k + 1;
-        }
-      }
-      if (from < k) segments.push_back({from, k});
-    }
-    while (k < t.size() && t[k].type != L::LBRACE && t[k].type != L::SEMICOLON) ++k;
-    d.declaration = join(t, i, k);
-    d.statement = span(f, i, block_end(f, k));
-    const std::size_t id = declare(std::move(d), true);
-    std::map<std::string, std::size_t> scope;
-    for (auto [a, b] : segments) {
-      std::size_t name = b;
-      for (std::size_t m = a; m < b; ++m)
-        if (t[m].type == L::Identifier) name = m;
-      if (name == b) continue;
-      scope[t[name].text] = argument(f, name, SymbolKind::SubroutineArgument, id, join(t, a, b));
-    }
-    pending_ = std::move(scope);
-    body_next_ = true;
-    return k - 1;
-  }
-
-  /// A declaration at statement start: `[const|input|output] type[...] name`
-  /// or `qreg name[n]`. Returns the index of the name (i when it is none).
-  std::size_t declaration(const File& f, std::size_t i, const SourceRange& statement) {
-    const auto& t = f.toks;
-    std::size_t k = i;
-    SymbolKind kind = SymbolKind::Variable;
-    for (; k < t.size() && is_declaration_prefix(t[k].type); ++k) {
-      if (t[k].type == L::CONST) kind = SymbolKind::Constant;
-      if (t[k].type == L::INPUT) kind = SymbolKind::Input;
-      if (t[k].type == L::OUTPUT) kind = SymbolKind::Output;
-    }
-    if (k >= t.size() || !is_type_keyword(t[k].type)) return i;
-    const std::size_t type = t[k].type;
-    if (type == L::QUBIT || type == L::QREG) kind = SymbolKind::QubitRegister;
-    if ((type == L::BIT || type == L::CREG) && kind == SymbolKind::Variable) kind = SymbolKind::ClassicalRegister;
-    ++k;
-    std::size_t name = k, end;
-    if (type == L::QREG || type == L::CREG) {
-      if (k >= t.size() || t[k].type != L::Identifier) return i;
-      end = k + 1;
-      if (end < t.size() && t[end].type == L::LBRACKET)
-        while (end < t.size() && t[end].type != L::RBRACKET && t[end].type != L::SEMICOLON) ++end;
-      if (end < t.size() && t[end].type == L::RBRACKET) ++end;
-    } else {
-      if (k < t.size() && t[k].type == L::LBRACKET) {
-        int depth = 0;
-        for (; k < t.size(); ++k) {
-          if (t[k].type == L::LBRACKET) ++depth;
-          if (t[k].type == L::RBRACKET && --depth == 0) break;
-          if (t[k].type == L::SEMICOLON) return i;
-        }
-        ++k;
-      }
-      if (k >= t.size() || t[k].type != L::Identifier) return i;
-      name = k;
-      end = k + 1;
-    }
-    Symbol s = named(f, name, kind);
-    s.statement = span(f, i, statement_end(f, end));
-    s.declaration = join(t, i, end);
-    declare(std::move(s), false);
-    return name;
-  }
-
-  void run(const File& f) {
-    const auto& t = f.toks;
-    bool at_start = true;
-    SourceRange statement;
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      const bool start = at_start;
-      at_start = false;
-      if (start) statement = range(f, t[i]);
-      switch (t[i].type) {
-        case L::SEMICOLON:
-          at_start = true;
-          // A loop whose body is one statement: its variable's scope ends here.
-          pending_.clear();
-          body_next_ = false;
-          break;
-        case L::LBRACE:
-          if (++depth_ > kMaxBlockDepth || scopes_.size() >= kMaxScopes) return;
-          at_start = true;
-          if (body_next_) {
-            scopes_.push_back({std::move(pending_), depth_});
-            pending_.clear();
-            body_next_ = false;
-          }
-          break;
-        case L::RBRACE:
-          while (!scopes_.empty() && scopes_.back().depth >= depth_) scopes_.pop_back();
-          --depth_;
-          at_start = true;
-          break;
-        case L::OPENQASM:
-          if (i + 1 < t.size() && t[i + 1].text.rfind("2", 0) == 0 && index_.libraries.empty())
-            index_.libraries.push_back(GateLibrary::Builtin2);
-          break;
-        case L::INCLUDE:
-          if (i + 1 < t.size() && t[i + 1].type == L::StringLiteral) include(f, t[i + 1].text, span(f, i, i + 1));
-          break;
-        case L::GATE:
-          i = gate(f, i);
-          break;
-        case L::DEF:
-          i = def(f, i);
-          break;
-        case L::LET:
-          if (i + 1 < t.size() && t[i + 1].type == L::Identifier) {
-            Symbol s = named(f, i + 1, SymbolKind::Alias);
-            s.declaration = "let " + s.name;
-            s.statement = span(f, i, statement_end(f, i));
-            declare(std::move(s), false);
-            ++i;
-          }
-          break;
-        case L::FOR: {
-          // for [type] name in ...: the variable belongs to the body.
-          std::size_t in = i + 1;
-          while (in < t.size() && in < i + 8 && t[in].type != L::IN) ++in;
-          if (in < t.size() && t[in].type == L::IN && t[in - 1].type == L::Identifier && in - 1 > i) {
-            Symbol s = named(f, in - 1, SymbolKind::LoopVariable);
-            s.declaration = join(t, i + 1, in);
-            s.statement = span(f, i, in);
-            const std::size_t id = index_.add_symbol(std::move(s));
-            pending_ = {{t[in - 1].text, id}};
-            body_next_ = true;
-            i = in;
-          }
-          break;
-        }
-        case L::Identifier: {
-          const std::size_t id = resolve(t[i].text);
-          if (id != Symbol::kNone) index_.add_use(id, range(f, t[i]), statement);
-          break;
-        }
-        default:
-          if (start && (is_type_keyword(t[i].type) || is_declaration_prefix(t[i].type))) {
-            const std::size_t name = declaration(f, i, statement);
-            // Uses in the declaration's designator (`qubit[n] q`) are indexed too.
-            for (std::size_t k = i + 1; k < name; ++k)
-              if (t[k].type == L::Identifier)
-                if (std::size_t id = resolve(t[k].text); id != Symbol::kNone) index_.add_use(id, range(f, t[k]), statement);
-            i = name;
-          }
-      }
-    }
   }
 
   SymbolIndex& index_;
   const std::vector<std::string>& dirs_;
+  IncludeCache* cache_;
   std::vector<std::string> stack_;
+  Source src_;
+  SourceRange statement_;  ///< the statement being indexed
   std::map<std::string, std::size_t> globals_, builtins_;
   std::vector<Scope> scopes_;
-  std::map<std::string, std::size_t> pending_;  ///< the names of the block that opens next
-  bool body_next_ = false;  ///< the next '{' opens a gate, subroutine or loop body (its own scope)
-  int depth_ = 0;
 };
 
 }  // namespace
 
-SymbolIndex scan_symbols(const std::string& text, const std::string& file,
-                         const std::vector<std::string>& include_dirs) {
+std::shared_ptr<const ParsedFile> parse_included(const std::string& path) {
+  auto p = std::make_shared<ParsedFile>();
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  p->text = ss.str();
+  DiagnosticSink ignored;  // the check reports them
+  p->tree = ast::parse_source(p->text, path, ignored);
+  return p;
+}
+
+std::shared_ptr<const ParsedFile> IncludeCache::get(const std::string& path) {
+  std::error_code ec;
+  const auto mtime = fs::last_write_time(path, ec);
+  const auto size = fs::file_size(path, ec);
+  auto it = files_.find(path);
+  if (it != files_.end() && it->second.mtime == mtime && it->second.size == size) return it->second.parsed;
+  Entry e{mtime, size, parse_included(path)};
+  auto parsed = e.parsed;
+  files_[path] = std::move(e);
+  return parsed;
+}
+
+SymbolIndex index_symbols(const ast::File& tree, const std::string& text, const std::string& file,
+                          const std::vector<std::string>& include_dirs, IncludeCache* cache) {
   SymbolIndex index;
-  Scanner scanner(index, include_dirs);
+  Indexer indexer(index, include_dirs, cache);
   std::error_code ec;
   std::string canon = fs::weakly_canonical(fs::path(file), ec).string();
-  scanner.scan(text, file, canon.empty() ? file : canon);
+  indexer.file(tree, text, file, canon.empty() ? file : canon);
   // The language's own gates: U (and CX in OpenQASM 2).
   if (std::find(index.libraries.begin(), index.libraries.end(), GateLibrary::Builtin2) == index.libraries.end())
     index.libraries.push_back(GateLibrary::Builtin3);
@@ -514,6 +531,246 @@ std::vector<LexicalToken> lexical_tokens(const std::string& text) {
       }
     }
     out.push_back({cls, t.line, t.col, t.end_col});
+  }
+  return out;
+}
+
+CursorContext cursor_context(const std::string& text, std::size_t offset) {
+  CursorContext cx;
+  offset = std::min(offset, text.size());
+  std::size_t p = offset;
+  auto name_byte = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+  };
+  while (p > 0 && name_byte(text[p - 1])) --p;
+  if (p > 0 && text[p - 1] == '$') --p;
+  cx.prefix = text.substr(p, offset - p);
+  cx.prefix_begin = p;
+
+  enum class BlockKind { Plain, Gate, Def, Loop, If, Other, Braces };
+  std::vector<BlockKind> blocks;
+  std::vector<Tok> st;  // the tokens of the statement the cursor is in
+  BlockKind pending = BlockKind::Plain;  // the kind of the block a '{' opens next (Plain: none)
+  int parens = 0, brackets = 0;
+  int condition = -1;  // `if (` / `while (`: the paren depth its condition closes at
+  bool after_if = false;
+  const std::vector<Tok> toks = lex(text.substr(0, p));
+  for (std::size_t i = 0; i < toks.size(); ++i) {
+    const Tok& t = toks[i];
+    const bool starts = st.empty();
+    after_if = false;
+    switch (t.type) {
+      case L::OPENQASM:
+        cx.has_version = true;
+        if (i + 1 < toks.size() && toks[i + 1].text.rfind("2", 0) == 0) cx.version = 2;
+        break;
+      case L::GATE: if (starts) pending = BlockKind::Gate; break;
+      case L::DEF: if (starts) pending = BlockKind::Def; break;
+      case L::FOR: case L::WHILE: if (starts) pending = BlockKind::Loop; break;
+      case L::IF: if (starts) pending = BlockKind::If; break;
+      case L::ELSE: pending = BlockKind::If; break;
+      case L::BOX: case L::SWITCH: case L::CASE: case L::DEFAULT: case L::CAL: case L::DEFCAL:
+        if (starts) pending = BlockKind::Other;
+        break;
+      default: break;
+    }
+    if (t.type == L::LBRACE) {
+      const std::size_t prev = st.empty() ? 0 : st.back().type;
+      if (st.empty() ||
+          (pending != BlockKind::Plain && parens == 0 && brackets == 0 && prev != L::IN && prev != L::EQUALS && prev != L::COMMA)) {
+        blocks.push_back(pending);
+        pending = BlockKind::Plain;
+        st.clear();
+        parens = brackets = 0;
+        condition = -1;
+      } else {
+        blocks.push_back(BlockKind::Braces);  // a set or array literal
+        st.push_back(t);
+      }
+      continue;
+    }
+    if (t.type == L::RBRACE) {
+      if (!blocks.empty() && blocks.back() == BlockKind::Braces) {
+        blocks.pop_back();
+        st.push_back(t);
+        continue;
+      }
+      after_if = !blocks.empty() && blocks.back() == BlockKind::If;
+      if (!blocks.empty()) blocks.pop_back();
+      st.clear();
+      pending = BlockKind::Plain;
+      parens = brackets = 0;
+      condition = -1;
+      continue;
+    }
+    if (t.type == L::SEMICOLON && parens == 0) {
+      st.clear();
+      pending = BlockKind::Plain;
+      brackets = 0;
+      condition = -1;
+      continue;
+    }
+    if (t.type == L::ELSE && st.empty()) continue;  // the statement after it starts next
+    st.push_back(t);
+    if (t.type == L::LPAREN) {
+      if ((st.size() == 2) && (st[0].type == L::IF || st[0].type == L::WHILE)) condition = parens;
+      ++parens;
+    } else if (t.type == L::RPAREN && parens > 0) {
+      if (--parens == condition) {
+        // `if (c)` / `while (c)`: a body without braces starts here.
+        st.clear();
+        condition = -1;
+      }
+    } else if (t.type == L::LBRACKET) {
+      ++brackets;
+    } else if (t.type == L::RBRACKET && brackets > 0) {
+      --brackets;
+    }
+  }
+  for (BlockKind b : blocks) {
+    if (b == BlockKind::Braces) continue;
+    cx.nested = true;
+    cx.in_gate |= b == BlockKind::Gate;
+    cx.in_def |= b == BlockKind::Def;
+    cx.in_loop |= b == BlockKind::Loop;
+  }
+  // A loop's body without braces (`for int i in [0:3] h q[i];`) is not told apart.
+  if (!cx.prefix.empty() && cx.prefix[0] == '$') {
+    cx.place = Place::QubitList;
+    return cx;
+  }
+  if (st.empty()) {
+    cx.place = Place::StatementStart;
+    cx.after_if = after_if;
+    return cx;
+  }
+  auto has = [&](std::size_t type) {
+    return std::any_of(st.begin(), st.end(), [&](const Tok& t) { return t.type == type; });
+  };
+  const std::size_t first = st[0].type, last = st.back().type;
+  auto assigned = [&] { return has(L::EQUALS) || has(L::CompoundAssignmentOperator); };
+  cx.value = last == L::EQUALS || last == L::CompoundAssignmentOperator || (last == L::RETURN && st.size() == 1);
+  const bool type_word = is_type_keyword(first) || first == L::CONST || first == L::INPUT || first == L::OUTPUT;
+  if (parens > 0 || brackets > 0) {
+    if (first == L::DEF && parens == 1 && brackets == 0)
+      cx.place = last == L::LPAREN || last == L::COMMA || last == L::READONLY || last == L::MUTABLE ? Place::Type
+                                                                                                      : Place::Nothing;
+    else if (first == L::GATE || first == L::EXTERN || first == L::INCLUDE)
+      cx.place = Place::Nothing;
+    else
+      cx.place = Place::Expression;
+    return cx;
+  }
+  if (first == L::OPENQASM || first == L::INCLUDE || first == L::GATE || first == L::DEF || first == L::EXTERN ||
+      first == L::QREG || first == L::CREG || first == L::PRAGMA || first == L::GPHASE) {
+    cx.place = Place::Nothing;
+  } else if (first == L::LET) {
+    cx.place = has(L::EQUALS) ? Place::QubitList : Place::Nothing;
+  } else if (type_word) {
+    if (assigned()) cx.place = Place::Expression;
+    else if (last == L::CONST || last == L::INPUT || last == L::OUTPUT) cx.place = Place::Type;
+    else cx.place = Place::Nothing;  // after the type comes a new name
+  } else if (first == L::MEASURE || (has(L::MEASURE) && assigned() == false)) {
+    cx.place = has(L::ARROW) ? (last == L::ARROW ? Place::BitList : Place::Nothing)
+                             : (last == L::MEASURE || last == L::COMMA ? Place::QubitList : Place::Nothing);
+  } else if (first == L::RESET || first == L::BARRIER || first == L::DELAY) {
+    cx.place = last == L::Identifier || last == L::RBRACKET ? (first == L::DELAY && st.size() <= 4 && last == L::RBRACKET
+                                                                   ? Place::QubitList
+                                                                   : Place::Nothing)
+                                                             : Place::QubitList;
+  } else if (first == L::FOR) {
+    cx.place = has(L::IN) ? Place::Expression : last == L::FOR ? Place::Type : Place::Nothing;
+  } else if (first == L::IF || first == L::WHILE || first == L::SWITCH || first == L::RETURN) {
+    cx.place = Place::Expression;
+  } else if (assigned()) {
+    cx.place = last == L::EQUALS || last == L::CompoundAssignmentOperator || has(L::MEASURE) == false
+                   ? Place::Expression
+                   : Place::QubitList;
+    if (has(L::MEASURE)) cx.place = last == L::MEASURE || last == L::COMMA ? Place::QubitList : Place::Nothing;
+  } else if (last == L::AT) {
+    cx.place = Place::GateName;
+  } else {
+    // A gate call, after its modifiers: `name`, `name(params)`, then qubits.
+    std::size_t k = 0;
+    for (std::size_t j = 0; j < st.size(); ++j)
+      if (st[j].type == L::AT) k = j + 1;
+    if (k < st.size() && st[k].type == L::Identifier) {
+      cx.call = st[k].text;
+      const std::size_t n = st.size() - k;
+      const bool after_name_or_params = n == 1 || (st[k + 1].type == L::LPAREN && last == L::RPAREN);
+      cx.place = after_name_or_params || last == L::COMMA ? Place::QubitList : Place::Nothing;
+    } else if (k < st.size() && st[k].type == L::GPHASE) {
+      cx.place = Place::Nothing;
+    } else {
+      cx.place = Place::Nothing;
+    }
+  }
+  return cx;
+}
+
+std::vector<TopStatement> top_level_statements(const std::string& text) {
+  std::vector<TopStatement> out;
+  // The lexer counts code points; statements are reported in bytes.
+  std::vector<std::size_t> byte_of;
+  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (!ascii) {
+    for (std::size_t i = 0; i < text.size(); ++i)
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) byte_of.push_back(i);
+    byte_of.push_back(text.size());
+  }
+  auto byte = [&](std::size_t cp) { return ascii ? cp : cp < byte_of.size() ? byte_of[cp] : text.size(); };
+  try {
+    antlr4::ANTLRInputStream input(text);
+    L lexer(&input);
+    lexer.removeErrorListeners();
+    int braces = 0, parens = 0;
+    std::size_t count = 0;  // tokens of the statement so far
+    // A call so far: `name`, then `(params)` or not, then qubits (how many).
+    bool call = false, in_params = false;
+    std::size_t qubits = 0;
+    TopStatement cur;
+    for (auto t = lexer.nextToken(); t->getType() != antlr4::Token::EOF; t = lexer.nextToken()) {
+      if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+      const std::size_t type = t->getType();
+      if (count == 0) {
+        cur = {};
+        cur.begin = byte(t->getStartIndex());
+        call = type == L::Identifier;
+        in_params = false;
+        qubits = 0;
+        parens = 0;
+      } else if (call) {
+        if (count == 1 && type == L::LPAREN) {
+          in_params = true;
+        } else if (in_params) {
+          if (type == L::LPAREN) ++parens;
+          if (type == L::RPAREN && parens-- == 0) in_params = false;
+        } else if (type != L::SEMICOLON) {
+          // A qubit operand: names, indices, physical qubits, commas.
+          if (qubits == 0 && type != L::Identifier && type != L::HardwareQubit) call = false;
+          ++qubits;
+        }
+      }
+      ++count;
+      cur.physical |= type == L::HardwareQubit;
+      if (type == L::LBRACE || type == L::RBRACE || type == L::EQUALS || type == L::CompoundAssignmentOperator ||
+          type == L::ARROW || type == L::AT)
+        call = false;
+      if (type == L::LBRACE) ++braces;
+      if (type == L::RBRACE && braces > 0) --braces;
+      cur.end = byte(t->getStopIndex() + 1);
+      if (braces == 0 && (type == L::SEMICOLON || type == L::RBRACE) && !in_params) {
+        cur.call = call && type == L::SEMICOLON && qubits > 0;
+        out.push_back(cur);
+        count = 0;
+      }
+    }
+    if (count > 0) {  // not ended
+      cur.call = false;
+      out.push_back(cur);
+    }
+  } catch (const std::exception&) {
+    out.assign(1, {0, text.size(), false, false});  // not UTF-8: nothing is known
   }
   return out;
 }

@@ -9,17 +9,22 @@
 // libraries and the language's own U, CX) are symbols without a range, so
 // that uses find them and rename can refuse them.
 //
-// scan_symbols fills it from the token stream of the generated lexer with
-// the language's scoping rules for declarations at statement level, gate and
-// subroutine bodies and loops; an index built from a typed AST can fill the
-// same structure.
+// index_symbols fills it from the syntax tree (qforge/ast.hpp) of the
+// document and of the files it includes, with the language's scoping rules:
+// gates, subroutines and externs are global; declarations belong to the
+// block they are in; the arguments of gates and subroutines and loop
+// variables to their bodies. A statement with a syntax error declares and
+// uses nothing.
 #pragma once
 
+#include "qforge/ast.hpp"
 #include "qforge/definitions.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,7 +59,12 @@ struct Symbol {
   SymbolKind kind = SymbolKind::Variable;
   SourceRange name_range;  ///< empty file for a built-in gate
   SourceRange statement;   ///< the declaration (a gate or subroutine: through its body)
-  std::string declaration; ///< as written, e.g. "qubit[3] q", "gate crz(θ) a, b"
+  std::string declaration; ///< as written (on one line), e.g. "qubit[3] q", "gate crz(θ) a, b"
+  std::string type;        ///< of a declared variable or register as written: "qubit[4]", "float[64]"
+  /// Where the name can be used: the block (or gate, subroutine or loop) it
+  /// is declared in, from its declaration on; an empty file: the whole
+  /// program from its declaration on (globals, gates and subroutines).
+  SourceRange scope;
   std::size_t parent = kNone;  ///< the gate or subroutine whose argument this is
   GateLibrary library = GateLibrary::Builtin3;  ///< for a built-in gate
   uint8_t num_params = 0, num_qubits = 0;       ///< for gates
@@ -99,11 +109,36 @@ class SymbolIndex {
   std::map<std::string, std::string> files_;
 };
 
-/// Index `text` (the document named `file`) and the files it includes,
-/// found as the front end finds them: next to the including file, then in
-/// `include_dirs`. Text that does not lex is indexed up to where it stops.
-SymbolIndex scan_symbols(const std::string& text, const std::string& file,
-                         const std::vector<std::string>& include_dirs);
+/// An included file's text and syntax tree.
+struct ParsedFile {
+  std::string text;
+  ast::File tree;
+};
+
+/// Read and parse an included file (its syntax errors are the check's to report).
+std::shared_ptr<const ParsedFile> parse_included(const std::string& path);
+
+/// Included files parsed once and kept while they are unchanged on disk
+/// (same modification time and size), across edits of the documents.
+class IncludeCache {
+ public:
+  std::shared_ptr<const ParsedFile> get(const std::string& path);
+
+ private:
+  struct Entry {
+    std::filesystem::file_time_type mtime;
+    std::uintmax_t size = 0;
+    std::shared_ptr<const ParsedFile> parsed;
+  };
+  std::map<std::string, Entry> files_;
+};
+
+/// Index the document named `file`, whose text is `text` and syntax tree
+/// `tree`, and the files it includes, found as the front end finds them:
+/// next to the including file, then in `include_dirs` (parsed through
+/// `cache` when one is given).
+SymbolIndex index_symbols(const ast::File& tree, const std::string& text, const std::string& file,
+                          const std::vector<std::string>& include_dirs, IncludeCache* cache = nullptr);
 
 /// A token an editor colours: a keyword, a literal or a name.
 enum class TokenClass : uint8_t { Keyword, Number, String, Name };
@@ -115,6 +150,53 @@ struct LexicalToken {
 /// The keywords, literals and names of `text`, in order (comments and
 /// operators left out).
 std::vector<LexicalToken> lexical_tokens(const std::string& text);
+
+/// What the grammar allows at a cursor, as completion offers it.
+enum class Place : uint8_t {
+  StatementStart,  ///< a statement begins: its keywords, gates, names
+  Expression,      ///< inside an expression: values, constants, functions
+  QubitList,       ///< a gate call's (or measure's, reset's, barrier's) qubits
+  BitList,         ///< after `->`: classical bits
+  GateName,        ///< after a modifier's `@`: a gate
+  Type,            ///< a type (after `const`, `input`, in a subroutine's arguments)
+  Nothing,         ///< a new name, a file name, an operator: nothing to offer
+};
+
+struct CursorContext {
+  Place place = Place::StatementStart;
+  int version = 3;             ///< the file's OpenQASM version (2 after `OPENQASM 2.0;`)
+  bool has_version = false;    ///< the cursor is after an `OPENQASM` line
+  bool in_gate = false;        ///< inside a gate's body
+  bool in_def = false;         ///< inside a subroutine's body
+  bool in_loop = false;        ///< inside a for or while loop's body
+  bool nested = false;         ///< inside any block (not at the top level)
+  bool after_if = false;       ///< StatementStart just after an if's body: `else` may follow
+  bool value = false;          ///< Expression right after `=` or `return`: `measure` may follow
+  std::string call;            ///< QubitList: the name of the gate called (empty after measure, reset, barrier)
+  std::string prefix;          ///< the part of a name (or `$n`) before the cursor
+  std::size_t prefix_begin = 0;  ///< its byte offset
+};
+
+/// The context of the cursor at byte `offset` of `text`, from the tokens
+/// before it (the partial word under the cursor left out).
+CursorContext cursor_context(const std::string& text, std::size_t offset);
+
+/// A statement at the top level of a file, as the tokens delimit it.
+struct TopStatement {
+  std::size_t begin = 0, end = 0;  ///< bytes, [begin, end): from its first token through its ';' or '}'
+  /// `name q[0], q[1];` or `name(params) qubits;` with no assignment,
+  /// arrow, braces or physical qubit: a gate call, which declares nothing.
+  bool call = false;
+  bool physical = false;  ///< a physical qubit `$n` is in it
+  bool operator==(const TopStatement& o) const {
+    return begin == o.begin && end == o.end && call == o.call && physical == o.physical;
+  }
+};
+
+/// The top-level statements of `text` in order; text after the last
+/// complete statement (one not yet ended) is a last statement that is not a
+/// call. Comments are between statements, never in one's range ends.
+std::vector<TopStatement> top_level_statements(const std::string& text);
 
 /// True when `name` lexes as one identifier (not a keyword).
 bool is_identifier(const std::string& name);

@@ -28,10 +28,16 @@ inline std::string frame(const std::string& body) {
 
 /// A client's side of a session, written before it runs (the server
 /// answers each message before reading the next, so the replies are a
-/// function of the script alone).
+/// function of the script alone). The server checks changed documents once
+/// no message is waiting: a `pause()` is where the client waits, so the
+/// changes before it are checked and their diagnostics published; without
+/// one, consecutive changes arrive together and only the last is checked.
 struct Script {
   std::string input;
+  std::vector<std::size_t> pauses;  ///< byte offsets of input where the client waits
   int next_id = 1;
+
+  void pause() { pauses.push_back(input.size()); }
 
   void raw(const std::string& bytes) { input += bytes; }
   void send(const json& message) { input += frame(message.dump()); }
@@ -120,8 +126,34 @@ inline std::vector<json> parse_output(const std::string& out) {
   return messages;
 }
 
+/// A script's input as a pipe delivers it: nothing more is available
+/// (in_avail() is 0) at a pause until the server reads on.
+class PausedInput : public std::streambuf {
+ public:
+  explicit PausedInput(const Script& s) : data_(s.input), pauses_(s.pauses) {
+    char* b = data_.data();
+    setg(b, b, b);
+  }
+
+ protected:
+  int_type underflow() override {
+    const std::size_t at = static_cast<std::size_t>(gptr() - data_.data());
+    if (at >= data_.size()) return traits_type::eof();
+    std::size_t end = data_.size();
+    for (std::size_t p : pauses_)
+      if (p > at && p < end) end = p;
+    setg(data_.data(), data_.data() + at, data_.data() + end);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  std::string data_;
+  std::vector<std::size_t> pauses_;
+};
+
 inline Transcript run(const Script& s, const qforge::lsp::ServerOptions& options = {}) {
-  std::istringstream in(s.input);
+  PausedInput buffer(s);
+  std::istream in(&buffer);
   std::ostringstream out;
   Transcript t;
   t.exit_code = qforge::lsp::run_server(in, out, options);

@@ -136,6 +136,7 @@ TEST(LspDiagnostics, ErrorsInIncludedFiles) {
   Script s;
   s.initialize();
   s.open(uri(main), read(main));
+  s.pause();
   // Fixed in the document: the include goes away.
   s.change(uri(main), 2, range(1, 0, 2, 0), "");
   s.finish();
@@ -169,6 +170,7 @@ TEST(LspDiagnostics, IncludePathsFromTheClient) {
   Script s;
   s.initialize(json::object(), {{"includePaths", {lib.string()}}});
   s.open(uri(main), read(main));
+  s.pause();
   s.notify("workspace/didChangeConfiguration", {{"settings", {{"qforge", {{"includePaths", json::array()}}}}}});
   s.finish();
   Transcript t = run(s);
@@ -187,7 +189,9 @@ TEST(LspDiagnostics, SaveChecksAgainAndCloseClears) {
   Script s;
   s.initialize();
   s.open(uri(main), read(main));
+  s.pause();
   s.notify("textDocument/didSave", {{"textDocument", {{"uri", uri(main)}}}});
+  s.pause();
   s.notify("textDocument/didClose", {{"textDocument", {{"uri", uri(main)}}}});
   s.finish();
   Transcript t = run(s);
@@ -226,6 +230,232 @@ TEST(LspDiagnostics, CorpusEqualToCheck) {
     with_diagnostics += !expected.at(uri(f)).empty();
   }
   std::cout << files.size() << " files, " << with_diagnostics << " with diagnostics\n";
+}
+
+}  // namespace
+
+namespace {
+
+/// Changes that arrive together are checked once, for the last version; a
+/// client that waits after each gets each one's diagnostics.
+TEST(LspDiagnostics, ChangesArrivingTogetherAreCheckedOnce) {
+  const std::string u = "file:///tmp/qforge_together.qasm";
+  const std::string text = "OPENQASM 3.0;\nqubit q;\nU(0, 0, 0) q;\n";
+  for (bool wait : {false, true}) {
+    Script s;
+    s.initialize();
+    s.open(u, text);
+    if (wait) s.pause();
+    s.change(u, 2, range(2, 0, 2, 0), "nope q;\n");  // an error
+    if (wait) s.pause();
+    s.change(u, 3, range(2, 0, 3, 0), "");           // mended
+    if (wait) s.pause();
+    s.change(u, 4, range(2, 0, 2, 0), "x q;\n");      // another error
+    s.finish();
+    Transcript t = run(s);
+    const auto published = t.notifications("textDocument/publishDiagnostics");
+    ASSERT_EQ(published.size(), wait ? 4u : 1u);
+    std::vector<int> versions;
+    for (const auto& p : published) versions.push_back(p["version"]);
+    EXPECT_EQ(versions, (wait ? std::vector<int>{1, 2, 3, 4} : std::vector<int>{4}));
+    if (wait) {
+      EXPECT_TRUE(published[0]["diagnostics"].empty());
+      EXPECT_FALSE(published[1]["diagnostics"].empty());
+      EXPECT_TRUE(published[2]["diagnostics"].empty());
+    }
+    // The last, as `qforge check` reports the final text.
+    const json& last = published.back()["diagnostics"];
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(last[0]["range"]["start"], json::parse(R"({"line":2,"character":0})"));
+    EXPECT_NE(last[0]["message"].get<std::string>().find("'x'"), std::string::npos) << last[0]["message"];
+  }
+}
+
+}  // namespace
+
+namespace {
+
+const char* kCalls =
+    "OPENQASM 3.0;\n"                      // 0
+    "include \"stdgates.inc\";\n"          // 1
+    "const int n = 3;\n"                   // 2
+    "qubit[n] q;\n"                        // 3
+    "bit[3] c;\n"                          // 4
+    "gate g(a) x { rz(a) x; }\n"           // 5
+    "h q[0];\n"                            // 6
+    "cx q[0], q[1];\n"                     // 7
+    "rx(0.5) q[2]; g(θ) q[1];\n"           // 8 (θ: undefined until declared)
+    "for int i in [0:1] { cx q[i], q[i + 1]; }\n"  // 9
+    "g(0.25) q[2];\n"                      // 10
+    "c = measure q;\n";                    // 11
+
+std::string hover_text_of(const Transcript& t, int id) { return t.response(id)["result"]["contents"]["value"]; }
+
+std::string replace_line(const std::string& text, int line, const std::string& with) {
+  std::size_t a = 0;
+  for (int l = 0; l < line; ++l) a = text.find('\n', a) + 1;
+  const std::size_t b = text.find('\n', a);
+  return text.substr(0, a) + with + text.substr(b);
+}
+
+/// Edits of gate calls are checked without the other calls when the file
+/// checked clean before; every version's diagnostics still equal `qforge
+/// check`'s of that version, whichever way it was checked.
+TEST(LspDiagnostics, EditsOfCallsEqualCheck) {
+  std::vector<std::string> versions;
+  std::string t = replace_line(kCalls, 8, "rx(0.5) q[2];");  // clean
+  versions.push_back(t);
+  auto edit = [&](int line, const std::string& with) {
+    t = replace_line(t, line, with);
+    versions.push_back(t);
+  };
+  edit(6, "x q[1];");                   // a call for a call
+  edit(8, "rx(0.5) q[7];");             // out of range
+  edit(8, "rx(0.5) q[2];");             // mended
+  edit(8, "rx(0.5 q[2];");              // a syntax error
+  edit(8, "rx(0.5) q[2]; ry(0.1) q[0];");  // mended, and one more call
+  edit(3, "// qubit[n] q;");            // the declaration commented out
+  edit(3, "qubit[n] q;");
+  edit(9, "for int i in [0:1] { cx q[i], q[i]; }");  // a call in a loop's body
+  edit(9, "for int i in [0:1] { cx q[i], q[i + 1]; }");
+  edit(7, "qubit r;");                  // a declaration for a call
+  edit(6, "h r;");
+  edit(7, "cx q[0], q[1];");            // the declaration gone: r is undeclared
+  edit(6, "/* h q[0];");                // an unclosed comment
+  edit(6, "h q[0];");
+  edit(10, "foo q[0];");                // an undefined gate
+  edit(10, "g(0.25) q[2]; g(θ) q[0];");  // θ undeclared
+  edit(2, "const int n = 3; const float θ = 0.1;");  // declared
+  edit(7, "cx q[0], q[0];");            // the same qubit twice
+  edit(7, "cx q[0], q[1];  // θ 😀");   // a comment after a call
+  edit(6, "h q[0]; rz(θ) q[1];");
+
+  const fs::path dir = temp_dir("edit_calls");
+  const fs::path file = dir / "calls.qasm";
+  std::vector<json> expected;
+  for (const auto& v : versions) {
+    write(dir, "calls.qasm", v);
+    expected.push_back(expected_from_check({file}).at(uri(file)));
+  }
+  Script s;
+  s.initialize();
+  s.open(uri(file), versions[0]);
+  s.pause();
+  for (std::size_t k = 1; k < versions.size(); ++k) {
+    s.notify("textDocument/didChange", {{"textDocument", {{"uri", uri(file)}, {"version", k + 1}}},
+                                        {"contentChanges", {{{"text", versions[k]}}}}});
+    s.pause();
+  }
+  const int hover = s.at("textDocument/hover", uri(file), 3, 10);  // q: the compiled circuit's qubits
+  s.finish();
+  Transcript tr = run(s);
+  std::map<int, json> published;
+  for (const auto& p : tr.notifications("textDocument/publishDiagnostics"))
+    if (p["uri"] == uri(file)) published[p["version"]] = p["diagnostics"];
+  std::size_t failing = 0;
+  for (std::size_t k = 0; k < versions.size(); ++k) {
+    ASSERT_TRUE(published.count(static_cast<int>(k + 1))) << "version " << k + 1;
+    EXPECT_EQ(published[static_cast<int>(k + 1)], expected[k]) << "version " << k + 1 << ":\n" << versions[k];
+    failing += !expected[k].empty();
+  }
+  EXPECT_GE(failing, 8u);  // the comparison sees real errors
+  EXPECT_NE(hover_text_of(tr, hover).find("Qubits 0–2 of the compiled circuit"), std::string::npos)
+      << hover_text_of(tr, hover);
+}
+
+}  // namespace
+
+namespace {
+
+/// After a change of settings (or a save: an included file may have
+/// changed) the document is checked whole: calls of a gate the included file
+/// found now does not define are errors, though the text did not change,
+/// and stay errors after an edit of an unrelated call.
+TEST(LspDiagnostics, IncludeChangeChecksEveryCallAgain) {
+  const fs::path dir = temp_dir("include_change");
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  write(dir / "a", "lib.inc", "gate mine a { U(0, 0, 0) a; }\n");
+  write(dir / "b", "lib.inc", "gate other a { U(0, 0, 0) a; }\n");
+  const std::string text = "OPENQASM 3.0;\ninclude \"lib.inc\";\nqubit[2] q;\nmine q[0];\nU(0, 0, 0) q[1];\nmine q[1];\n";
+  const fs::path main = write(dir, "main.qasm", text);
+  Script s;
+  s.initialize(json::object(), {{"includePaths", {(dir / "a").string()}}});
+  s.open(uri(main), text);
+  s.pause();
+  s.notify("workspace/didChangeConfiguration", {{"settings", {{"qforge", {{"includePaths", {(dir / "b").string()}}}}}}});
+  s.pause();
+  s.change(uri(main), 2, range(4, 0, 4, 16), "U(0, 0, 1) q[1];");  // a call for a call
+  s.pause();
+  const int completion = s.at("textDocument/completion", uri(main), 4, 11);  // U(0, 0, 1) |q
+  s.finish();
+  Transcript t = run(s);
+  // `qforge check -I b` of the edited text.
+  write(dir, "edited.qasm", "OPENQASM 3.0;\ninclude \"lib.inc\";\nqubit[2] q;\nmine q[0];\nU(0, 0, 1) q[1];\nmine q[1];\n");
+  auto [out, status] = shell(std::string(QFORGE_EXE) + " check --format json -I '" + (dir / "b").string() + "' '" +
+                             (dir / "edited.qasm").string() + "'");
+  EXPECT_EQ(status, 1);
+  const json report = json::parse(out);
+  std::vector<int> lines;
+  for (const auto& d : report["diagnostics"]) lines.push_back(d["range"]["start"]["line"].get<int>() - 1);
+  ASSERT_EQ(lines, (std::vector<int>{3, 5}));  // both calls of mine
+  std::vector<json> mine;
+  for (const auto& p : t.notifications("textDocument/publishDiagnostics"))
+    if (p["uri"] == uri(main)) mine.push_back(p["diagnostics"]);
+  ASSERT_EQ(mine.size(), 3u);
+  EXPECT_TRUE(mine[0].empty());
+  for (std::size_t k : {1u, 2u}) {
+    ASSERT_EQ(mine[k].size(), 2u) << k << ": " << mine[k];
+    EXPECT_EQ(mine[k][0]["range"]["start"]["line"], 3);
+    EXPECT_EQ(mine[k][1]["range"]["start"]["line"], 5);
+    EXPECT_EQ(mine[k][0]["message"], report["diagnostics"][0]["message"]);
+  }
+  const json& items = t.response(completion)["result"]["items"];
+  ASSERT_EQ(items.size(), 1u) << items;
+  EXPECT_EQ(items[0]["label"], "q");
+}
+
+/// After an edit checked without the other calls, the requests that read
+/// the compiled circuit get the whole file's: completion shows a register's
+/// compiled size, the code lens counts every gate.
+TEST(LspDiagnostics, RequestsAfterACallEditSeeTheWholeCircuit) {
+  std::string text = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nconst int n = 3;\nqubit[n] q;\n";
+  for (int k = 0; k < 20; ++k) text += "cx q[0], q[1];\n";
+  const std::string u = "file:///tmp/qforge_whole_circuit.qasm";
+  Script s;
+  s.initialize(json::object(), {{"target", "nam"}});
+  s.open(u, text);
+  s.pause();
+  s.change(u, 2, range(10, 0, 10, 14), "cx q[1], q[2];");
+  s.pause();
+  const int completion = s.at("textDocument/completion", u, 10, 3);  // cx |q[1]
+  const int lens = s.request("textDocument/codeLens", {{"textDocument", {{"uri", u}}}});
+  s.finish();
+  Transcript t = run(s);
+  const json& items = t.response(completion)["result"]["items"];
+  ASSERT_EQ(items.size(), 1u) << items;
+  EXPECT_EQ(items[0]["detail"], "qubit[3]");
+  // The lens is of the whole edited circuit, as `qforge compile -O2 --target
+  // nam` then `qforge stats` count it: not of the text before the edit (its
+  // 20 equal cx cancel) nor of the edited call alone (1).
+  const fs::path dir = temp_dir("whole_circuit");
+  auto two_qubit = [&](const std::string& program) {
+    const fs::path in = write(dir, "in.qasm", program), out = dir / "out.qasm";
+    auto [c, cs] = shell(std::string(QFORGE_EXE) + " compile -O2 --target nam --emit qasm3 -o '" + out.string() + "' '" +
+                         in.string() + "' 2>&1");
+    EXPECT_EQ(cs, 0) << c;
+    auto [st, ss] = shell(std::string(QFORGE_EXE) + " stats --format json '" + out.string() + "'");
+    EXPECT_EQ(ss, 0);
+    return json::parse(st)["two_qubit"].get<uint64_t>();
+  };
+  std::string edited = text;
+  const std::size_t at = edited.find("cx q[0], q[1];\n", edited.find("qubit[n] q;\n") + 6 * 15);
+  edited.replace(at, 14, "cx q[1], q[2];");
+  const uint64_t after = two_qubit(edited), before = two_qubit(text);
+  EXPECT_NE(after, before);
+  EXPECT_NE(after, 1u);
+  ASSERT_EQ(t.response(lens)["result"].size(), 1u);
+  EXPECT_EQ(t.response(lens)["result"][0]["data"]["twoQubitGates"], after);
 }
 
 }  // namespace

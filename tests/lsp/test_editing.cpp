@@ -211,6 +211,85 @@ TEST(LspCodeLens, CostEqualsCompileThenStats) {
   }
 }
 
+/// The lens with `noise` set to the model `qforge noise import` makes of
+/// `props` and `conf`, against `qforge compile -O2 --noise` of the file: the
+/// predicted fidelity it writes in its output, and the statistics of that
+/// output.
+void expect_noise_lens(const fs::path& file, const std::string& text, const std::string& props,
+                       const std::string& conf) {
+  const fs::path dir = file.parent_path();
+  const fs::path model = dir / "device.noise.json", out = dir / "device_compiled.qasm";
+  auto [imported, import_status] = shell(std::string(QFORGE_EXE) + " noise import '" + props + "' '" + conf + "' -o '" +
+                                         model.string() + "' 2>&1");
+  ASSERT_EQ(import_status, 0) << imported;
+  auto [compiled, compile_status] = shell(std::string(QFORGE_EXE) + " compile -O2 --noise '" + model.string() +
+                                          "' --emit qasm3 -o '" + out.string() + "' '" + file.string() + "' 2>&1");
+  ASSERT_EQ(compile_status, 0) << compiled;
+  std::ifstream in(out);
+  std::string line, device;
+  double fidelity = -1;
+  while (std::getline(in, line))
+    if (line.rfind("// qforge-noise device=", 0) == 0) {
+      device = line.substr(23, line.find(' ', 23) - 23);
+      fidelity = std::stod(line.substr(line.find("predicted_fidelity=") + 19));
+    }
+  ASSERT_GT(fidelity, 0) << "no fidelity comment in the compiled file";
+  auto [stats_text, stats_status] = shell(std::string(QFORGE_EXE) + " stats --format json '" + out.string() + "'");
+  ASSERT_EQ(stats_status, 0);
+  const json stats = json::parse(stats_text);
+
+  Script s;
+  s.initialize(json::object(), {{"target", "nam"}, {"noise", model.string()}});  // the model's device wins
+  s.open(uri(file), text);
+  const int lens = s.request("textDocument/codeLens", {{"textDocument", {{"uri", uri(file)}}}});
+  s.finish();
+  Transcript t = run(s);
+  const json& r = t.response(lens)["result"];
+  ASSERT_EQ(r.size(), 1u) << t.response(lens);
+  const json& data = r[0]["data"];
+  EXPECT_EQ(data["target"], device);
+  EXPECT_NEAR(data["predictedFidelity"].get<double>(), fidelity, 5e-7);  // the file writes 6 decimals
+  EXPECT_LT(data["predictedFidelity"].get<double>(), 1.0);
+  EXPECT_EQ(data["twoQubitGates"], stats["two_qubit"]);
+  EXPECT_EQ(data["depth"], stats["depth"]);
+  char f[32];
+  std::snprintf(f, sizeof f, "%.4f", data["predictedFidelity"].get<double>());
+  const uint64_t two = stats["two_qubit"];
+  EXPECT_EQ(r[0]["command"]["title"], device + " -O2: " + std::to_string(two) + " two-qubit gate" + (two == 1 ? "" : "s") +
+                                          ", depth " + std::to_string(stats["depth"].get<uint64_t>()) +
+                                          ", predicted fidelity " + f);
+}
+
+TEST(LspCodeLens, PredictedFidelityOfTheTinyDevice) {
+  // The committed 4-qubit calibration: its healthy part is two qubits.
+  const std::string text =
+      "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[2] q;\nbit[2] c;\nh q[0];\ncx q[0], q[1];\nc = measure q;\n";
+  const fs::path file = write(temp_dir("lens_tiny"), "bell.qasm", text);
+  const std::string data = std::string(QFORGE_SOURCE_DIR) + "/tests/noise/data";
+  expect_noise_lens(file, text, data + "/props_tiny.json", data + "/conf_tiny.json");
+}
+
+TEST(LspCodeLens, PredictedFidelityOfARealDevice) {
+  const char* dir = std::getenv("QFORGE_CALIBRATION");
+  if (!dir) GTEST_SKIP() << "QFORGE_CALIBRATION is not set, so the IBM calibration snapshots cannot be found "
+                            "(set it to the calibration folder, e.g. /work/shared/calibration; scripts/test.sh does).";
+  const fs::path file = write(temp_dir("lens_fez"), "ghz.qasm", kGhz);
+  expect_noise_lens(file, kGhz, std::string(dir) + "/ibm/props_fez.json", std::string(dir) + "/ibm/conf_fez.json");
+}
+
+TEST(LspCodeLens, UnreadableNoiseModelIsLogged) {
+  Script s;
+  s.initialize(json::object(), {{"noise", "/nonexistent/device.noise.json"}});
+  s.open("file:///tmp/ghz.qasm", kGhz);
+  const int lens = s.request("textDocument/codeLens", {{"textDocument", {{"uri", "file:///tmp/ghz.qasm"}}}});
+  s.finish();
+  Transcript t = run(s);
+  EXPECT_EQ(t.response(lens)["result"], json::array());
+  const auto logs = t.notifications("window/logMessage");
+  ASSERT_FALSE(logs.empty());
+  EXPECT_EQ(logs[0]["message"].get<std::string>().rfind("noise model: ", 0), 0u) << logs[0];
+}
+
 TEST(LspCodeLens, NoneWithoutTargetOrWhenTheDocumentFails) {
   Script s;
   s.initialize();

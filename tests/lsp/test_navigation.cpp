@@ -212,20 +212,25 @@ TEST(LspNavigation, DocumentSymbols) {
 
 TEST(LspNavigation, CompletionOffersGatesKeywordsAndRegisters) {
   Session s;
-  const int id = s.at("textDocument/completion", 14, 0);
+  const int start = s.at("textDocument/completion", 15, 0);   // a new statement
+  const int qubits = s.at("textDocument/completion", 14, 12); // c = measure |q
   Transcript t = s.run();
   std::map<std::string, json> items;
-  for (const auto& it : t.response(id)["result"]["items"]) items[it["label"]] = it;
+  for (const auto& it : t.response(start)["result"]["items"]) items[it["label"]] = it;
   ASSERT_TRUE(items.count("crx"));
   EXPECT_EQ(items["crx"]["insertText"], "crx(${1:θ}) ${2:q0}, ${3:q1};");
   EXPECT_EQ(items["cu"]["insertText"], "cu(${1:θ}, ${2:φ}, ${3:λ}, ${4:γ}) ${5:q0}, ${6:q1};");
   EXPECT_EQ(items["g"]["insertText"], "g(${1:a}) ${2:x}, ${3:y};");
   EXPECT_EQ(items["mine"]["detail"], "gate mine a");
-  EXPECT_EQ(items["q"]["detail"], "qubit[2] q");
   EXPECT_EQ(items["measure"]["kind"], 14);
   EXPECT_EQ(items["gate"]["kind"], 14);
   EXPECT_FALSE(items.count("cu3"));  // qelib1.inc is not included
   EXPECT_FALSE(items.count("a"));    // a gate's parameter is not in scope here
+  EXPECT_FALSE(items.count("q"));    // no statement starts with a qubit
+  items.clear();
+  for (const auto& it : t.response(qubits)["result"]["items"]) items[it["label"]] = it;
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items["q"]["detail"], "qubit[2]");
 }
 
 TEST(LspNavigation, SemanticTokensGolden) {

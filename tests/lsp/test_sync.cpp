@@ -155,6 +155,8 @@ TEST(LspSync, ServerFollowsIncrementalEdits) {
                                                   {"contentChanges", changes}});
     full.notify("textDocument/didChange", {{"textDocument", {{"uri", u}, {"version", version}}},
                                            {"contentChanges", {{{"text", from_utf16(ref.text)}}}}});
+    incremental.pause();
+    full.pause();
     if (version % 50 == 0) {
       incremental.request("textDocument/documentSymbol", {{"textDocument", {{"uri", u}}}});
       full.request("textDocument/documentSymbol", {{"textDocument", {{"uri", u}}}});

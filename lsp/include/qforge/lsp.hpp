@@ -16,7 +16,10 @@ struct ServerOptions {
 };
 
 /// Serve the messages read from `in`, writing responses and notifications to
-/// `out`, until the `exit` notification or the end of `in`. Returns the exit
+/// `out`, until the `exit` notification or the end of `in`. Changed
+/// documents are checked (and their diagnostics published) when `in` has
+/// no more input available (`in.rdbuf()->in_avail() <= 0`) or before the
+/// next request, so changes that arrive together are checked once. Returns the exit
 /// code the specification asks for: 0 after `shutdown` then `exit`, 1 when
 /// `exit` (or the end of input) comes without `shutdown`. Never throws on bad
 /// input: malformed messages are answered with JSON-RPC errors.
