@@ -668,8 +668,8 @@ bool may_define_callables(const std::string& text) {
   return false;
 }
 
-void Lowerer::set_version(P::VersionContext* v) {
-  std::string ver = v->VersionSpecifier()->getText();
+void Lowerer::set_version(const ast::Version& v) {
+  const std::string& ver = v.number;
   version_known_ = true;
   if (ver == "2.0") {
     version_ = 2;
@@ -677,7 +677,7 @@ void Lowerer::set_version(P::VersionContext* v) {
   } else if (ver == "3" || (ver.rfind("3.", 0) == 0 && ver.size() > 2)) {
     version_ = 3;
   } else {
-    report(SemanticError{loc(v), "unsupported OpenQASM version " + ver + " (qforge reads 2.0 and 3.x)", end_loc(v)});
+    report(SemanticError{loc(v.span), "unsupported OpenQASM version " + ver + " (qforge reads 2.0 and 3.x)", end_loc(v.span)});
   }
 }
 
@@ -692,6 +692,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   const SourceFile* saved_file = current_file_;
   current_file_ = file.get();
   include_stack_.push_back(file->path);
+  files_.push_back(file);
   detect_version(*file, is_main);
 
   if (auto bad = prescan(*file)) {
@@ -714,6 +715,9 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   // Streaming: in SLL mode a program without gate or subroutine definitions
   // needs no token after its statement is lowered, so tokens are released as
   // parsing goes (a 200k-gate file would otherwise hold over a million).
+  // Definitions are kept as syntax trees (see lower_top), which hold no
+  // token; a program with them keeps its tokens only so that its token
+  // indices stay those of the LL parse (see RetryWithLL).
   const bool stream_tokens = !ll_mode_ && !may_define_callables(file->text);
   if (stream_tokens) {
     pf->default_channel = std::make_unique<DefaultChannelTokens>(pf->lexer.get());
@@ -725,13 +729,11 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   pf->parser->removeErrorListeners();
   pf->parser->addErrorListener(pf->listener.get());
   P& parser = *pf->parser;
-
-  auto lower_top = [&](P::StatementOrScopeContext* s) {
-    try {
-      lower_statement_or_scope(s, global_);
-    } catch (const SemanticError& e) {
-      report(e);
-    }
+  // Each statement becomes a syntax tree that is checked and lowered, then
+  // freed with its parse tree.
+  AstBuilder builder(*file, nullptr);
+  auto token_loc = [&](antlr4::Token* t) {
+    return SourceLoc{file->name, static_cast<uint32_t>(t->getLine()), static_cast<uint32_t>(t->getCharPositionInLine()) + 1};
   };
 
   if (!ll_mode_) {
@@ -745,7 +747,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         auto* v = parser.version();
         if (pf->listener->any) throw RetryWithLL{file->path, 0};
-        if (is_main) set_version(v);
+        if (is_main) set_version(builder.version(v));
         if (stream_tokens) pf->tokens->release(mark);
       }
       while (pf->tokens->LA(1) != antlr4::Token::EOF) {
@@ -755,8 +757,8 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         P::StatementOrScopeContext* s =
             parse_statement_sll(static_cast<DepthLimitedParser&>(parser), *pf->tokens, *bail, *pf->listener,
                                 file->path, statement_start);
-        lower_top(s);
-        if (!retain_trees_) parser.getTreeTracker().reset();
+        lower_top(builder.statement(s));
+        parser.getTreeTracker().reset();
         if (stream_tokens) pf->tokens->release(mark);
       }
       if (pf->listener->any) throw RetryWithLL{file->path, statement_start};
@@ -765,7 +767,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     } catch (const SemanticError& e) {
       report(e);
     } catch (const NestingTooDeep& e) {
-      report(SemanticError{loc(e.at), nesting_message()});
+      report(SemanticError{token_loc(e.at), nesting_message()});
       throw EndProgram{};
     }
   } else {
@@ -778,7 +780,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
       prog = parser.program();
     } catch (const NestingTooDeep& e) {
       pf->listener->flush();
-      report(SemanticError{loc(e.at), nesting_message()});
+      report(SemanticError{token_loc(e.at), nesting_message()});
       throw EndProgram{};
     } catch (const TooManySyntaxErrors& e) {
       report(too_many_errors(*file, e));
@@ -789,11 +791,10 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     // syntax errors nothing more is, as its gates would be reported undefined.
     if (pf->listener->any && !is_main) throw EndProgram{};
     if (!pf->listener->any) {
-      if (auto* v = prog->version(); v && is_main) set_version(v);
-      for (auto* s : prog->statementOrScope()) lower_top(s);
+      if (auto* v = prog->version(); v && is_main) set_version(builder.version(v));
+      for (auto* s : prog->statementOrScope()) lower_top(builder.statement(s));
     }
   }
-  if (retain_trees_) kept_files_.push_back(pf);
   include_stack_.pop_back();
   current_file_ = saved_file;
 }
@@ -828,7 +829,7 @@ ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& 
     DepthLimitedParser parser(&tokens);
     parser.removeErrorListeners();
     parser.addErrorListener(&listener);
-    AstBuilder builder(*file, tokens);
+    AstBuilder builder(*file, &tokens);
     std::size_t statement_start = 0;
     try {
       if (!ll) {
@@ -903,9 +904,8 @@ ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& 
   return out;
 }
 
-void Lowerer::lower_include(P::IncludeStatementContext* ctx) {
-  std::string raw = ctx->StringLiteral()->getText();
-  std::string name = raw.substr(1, raw.size() - 2);
+void Lowerer::lower_include(const ast::Include& s, const ast::Span& ctx) {
+  const std::string& name = s.path;
   if (name == "stdgates.inc") {
     if (version_ == 2) fail(ctx, "stdgates.inc is an OpenQASM 3 library; OpenQASM 2 programs include qelib1.inc");
     std_included_ = true;

@@ -110,6 +110,7 @@ struct Expr {
   std::unique_ptr<Block> block;  ///< Durationof
   /// Range: which of start, step and stop are written (`::2` is a step alone).
   ExprPtr start, step, stop;
+  bool two_colons = false;  ///< Range: written with two colons (`0::4` has an empty step)
 
   Expr();
   ~Expr();
@@ -225,6 +226,7 @@ struct GateCall : Stmt {
   bool parens = false;  ///< parameters in parentheses (maybe none)
   std::vector<ExprPtr> params;
   ExprPtr duration;
+  Span designator;              ///< `[duration]`, brackets included, when written
   std::vector<ExprPtr> qubits;  ///< Identifier (with indices) or a HardwareQubit literal
 };
 
@@ -239,6 +241,7 @@ struct Measure : Stmt {
 struct QuantumOp : Stmt {
   explicit QuantumOp(StmtKind k) : Stmt(k) {}
   ExprPtr duration;             ///< Delay: `delay[d]`
+  Span designator;              ///< Delay: `[d]`, brackets included
   std::vector<ExprPtr> qubits;  ///< Reset: one
 };
 
@@ -269,6 +272,7 @@ struct OldStyleDecl : Stmt {
   bool quantum = false;
   Identifier name;
   ExprPtr size;
+  Span designator;  ///< `[size]`, brackets included, when written
 };
 
 struct QuantumDecl : Stmt {
@@ -299,6 +303,7 @@ struct If : Stmt {
   If() : Stmt(StmtKind::If) {}
   ExprPtr condition;
   StmtPtr then_body, else_body;  ///< a Block or a single statement; else_body may be null
+  Span else_keyword;             ///< the `else`, when written
 };
 
 struct For : Stmt {
