@@ -1,15 +1,18 @@
 // The front end's internals, shared by its files (not installed):
 //   parse.cpp   reading files and includes, the SLL/LL parse, syntax errors;
+//   ast_build.cpp the syntax tree of qforge/ast.hpp from the parse tree, one
+//               statement at a time, with the comments as trivia (for
+//               parse_to_ast in parse.cpp; compiling keeps none);
 //   check.cpp   compile-time values and types, expressions, names and scopes,
 //               and the semantic errors they raise;
 //   lower.cpp   statements to IR operations: declarations, gate calls with
 //               their modifiers, measurements, control flow, subroutines;
-//   frontend.cpp  the public API (compile_source, compile_file, bindings);
-//   ast_build.cpp the syntax tree of qforge/ast.hpp from the parse tree, with
-//               the comments as trivia (parsed by parse_to_ast in parse.cpp;
-//               checking and lowering do not use it yet).
-// One Lowerer object walks a program; its member functions live in the file
-// of their concern.
+//   frontend.cpp  the public API (compile_source, compile_file, bindings).
+// One Lowerer object checks and lowers a program from its syntax tree, one
+// top-level statement at a time (parse statement, build its tree, check and
+// lower it, free both); its member functions live in the file of their
+// concern. check.cpp and lower.cpp read no parse tree: ANTLR stays in
+// parse.cpp and ast_build.cpp.
 #pragma once
 
 #include "qforge/ast.hpp"
@@ -274,11 +277,9 @@ class SyntaxErrors;
 /// ANTLR's accessors, which dynamic_cast every child: on large files that
 /// cast was a fifth of the front end's time.
 enum class NodeKind : uint8_t {
-  Other, Terminal,
+  Other,
   // expressions
   Paren, Literal, Binary, Unary, Index, Call, Cast, Durationof,
-  // pieces of operands and indices
-  IndexedIdentifier, IndexOperator, SetExpression, RangeExpression,
 };
 
 class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
@@ -295,7 +296,6 @@ class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
     kind_ = k;
     return Any();
   }
-  Any visitTerminal(antlr4::tree::TerminalNode*) override { return set(NodeKind::Terminal); }
   Any visitParenthesisExpression(P::ParenthesisExpressionContext*) override { return set(NodeKind::Paren); }
   Any visitLiteralExpression(P::LiteralExpressionContext*) override { return set(NodeKind::Literal); }
   Any visitUnaryExpression(P::UnaryExpressionContext*) override { return set(NodeKind::Unary); }
@@ -314,17 +314,12 @@ class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
   Any visitBitwiseOrExpression(P::BitwiseOrExpressionContext*) override { return set(NodeKind::Binary); }
   Any visitLogicalAndExpression(P::LogicalAndExpressionContext*) override { return set(NodeKind::Binary); }
   Any visitLogicalOrExpression(P::LogicalOrExpressionContext*) override { return set(NodeKind::Binary); }
-  Any visitIndexedIdentifier(P::IndexedIdentifierContext*) override { return set(NodeKind::IndexedIdentifier); }
-  Any visitIndexOperator(P::IndexOperatorContext*) override { return set(NodeKind::IndexOperator); }
-  Any visitSetExpression(P::SetExpressionContext*) override { return set(NodeKind::SetExpression); }
-  Any visitRangeExpression(P::RangeExpressionContext*) override { return set(NodeKind::RangeExpression); }
 
   NodeKind kind_ = NodeKind::Other;
 };
 
 inline const std::string kPowerOperator = "**";
 
-inline bool is_expression(NodeKind k) { return k >= NodeKind::Paren && k <= NodeKind::Durationof; }
 
 struct ParsedFile {
   std::shared_ptr<SourceFile> file;

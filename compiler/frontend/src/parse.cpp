@@ -39,6 +39,27 @@ bool read_text(const std::string& path, std::string& out) {
   return true;
 }
 
+SourceLoc end_of(const std::shared_ptr<const std::string>& file, antlr4::Token* tok) {
+  SourceLoc l;
+  l.file = file;
+  if (!tok) return l;
+  l.line = static_cast<uint32_t>(tok->getLine());
+  l.col = static_cast<uint32_t>(tok->getCharPositionInLine()) + 1;
+  if (tok->getType() == antlr4::Token::EOF) return l;
+  // A token may span lines (a block comment never reaches here, but a
+  // string may): count to its last line.
+  const std::string text = tok->getText();
+  for (unsigned char ch : text) {
+    if (ch == '\n') {
+      ++l.line;
+      l.col = 1;
+    } else if ((ch & 0xC0) != 0x80) {
+      ++l.col;
+    }
+  }
+  return l;
+}
+
 std::string token_text(antlr4::Token* t) {
   if (!t) return "";
   if (t->getType() == antlr4::Token::EOF) return "end of file";
