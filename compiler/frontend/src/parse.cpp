@@ -2,11 +2,13 @@
 // with bail-out and the LL re-parse that gives exact syntax errors.
 //
 // Per file:
-//  1. SLL prediction with a bail-out error strategy, one statement at a time;
-//     each statement is lowered and its parse tree freed at once (unless the
-//     program defines gates or subroutines, whose bodies are walked again at
-//     every call and so must stay alive). A statement that fails is parsed
-//     again with full LL prediction in the inner statement where it failed.
+//  1. SLL prediction with a bail-out error strategy, one top-level statement
+//     at a time, its tokens streamed: each statement becomes its syntax tree,
+//     which is checked and lowered, and the parse tree, the tokens and the
+//     syntax tree are freed at once (the syntax trees of gate and subroutine
+//     definitions are kept: their bodies are lowered again at every call). A
+//     statement that fails is parsed again with full LL prediction in the
+//     inner statement where it failed.
 //  2. Only when that fails too, the whole compilation restarts in LL mode
 //     with ANTLR's recovering error strategy, which gives exact syntax errors
 //     (all of them); full LL prediction is used from the failed statement to
@@ -673,22 +675,6 @@ P::StatementOrScopeContext* parse_statement_sll(DepthLimitedParser& parser, antl
   return s;
 }
 
-/// True when `text` may define gates or subroutines, whose parse trees (and
-/// tokens) must outlive their statement. Conservative: any `gate`/`def`
-/// keyword-like word counts, comments included.
-bool may_define_callables(const std::string& text) {
-  auto is_id = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-  for (const char* kw : {"gate", "def"}) {
-    const std::size_t n = std::char_traits<char>::length(kw);
-    for (std::size_t pos = text.find(kw); pos != std::string::npos; pos = text.find(kw, pos + 1)) {
-      bool start = pos == 0 || !is_id(text[pos - 1]);
-      bool end = pos + n < text.size() && !is_id(text[pos + n]);
-      if (start && end) return true;
-    }
-  }
-  return false;
-}
-
 void Lowerer::set_version(const ast::Version& v) {
   const std::string& ver = v.number;
   version_known_ = true;
@@ -733,13 +719,11 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   pf->listener = std::make_unique<SyntaxErrors>(*file, ll_mode_ ? &diags_ : nullptr);
   pf->lexer->removeErrorListeners();
   pf->lexer->addErrorListener(pf->listener.get());
-  // Streaming: in SLL mode a program without gate or subroutine definitions
-  // needs no token after its statement is lowered, so tokens are released as
-  // parsing goes (a 200k-gate file would otherwise hold over a million).
-  // Definitions are kept as syntax trees (see lower_top), which hold no
-  // token; a program with them keeps its tokens only so that its token
-  // indices stay those of the LL parse (see RetryWithLL).
-  const bool stream_tokens = !ll_mode_ && !may_define_callables(file->text);
+  // Streaming: in SLL mode no token is needed once its statement is lowered
+  // (definitions are kept as syntax trees, see lower_top), so tokens are
+  // released as parsing goes (a 200k-gate file would otherwise hold over a
+  // million). The LL parse, which reports syntax errors, keeps them all.
+  const bool stream_tokens = !ll_mode_;
   if (stream_tokens) {
     pf->default_channel = std::make_unique<DefaultChannelTokens>(pf->lexer.get());
     pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->default_channel.get());
