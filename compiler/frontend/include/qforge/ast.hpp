@@ -4,9 +4,10 @@
 // the source; comments are kept as trivia of the statement they belong to
 // (see Trivia). The tree holds the program as written (no names resolved,
 // no constants folded, includes not read): it is what a formatter or an
-// editor works on. `parse_source`/`parse_file` build it without checking or
-// lowering the program; syntax errors are reported exactly as
-// compile_source reports them.
+// editor works on, and what compile_source checks and lowers (one top-level
+// statement at a time, without comments). `parse_source`/`parse_file` build
+// a whole file's tree without checking or lowering the program; syntax
+// errors are reported exactly as compile_source reports them.
 #pragma once
 
 #include "qforge/diagnostics.hpp"
