@@ -67,7 +67,7 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-AstBuilder::AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream& tokens)
+AstBuilder::AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream* tokens)
     : file_(file), tokens_(tokens), ascii_(std::all_of(file.text.begin(), file.text.end(), [](char c) {
         return static_cast<unsigned char>(c) < 0x80;
       })) {}
@@ -200,6 +200,7 @@ ast::ExprPtr AstBuilder::any_expr(antlr4::ParserRuleContext* ctx) {
         else if (auto* sub = rule(c)) parts[colons] = expr(sub);
       }
       e->start = std::move(parts[0]);
+      e->two_colons = colons == 2;
       if (colons == 2) {
         e->step = std::move(parts[1]);
         e->stop = std::move(parts[2]);
@@ -374,7 +375,8 @@ void AstBuilder::block(antlr4::ParserRuleContext* scope, ast::Block& out) {
   out.span = span(scope);
   for (auto* c : scope->children)
     if (auto* s = rule(c)) out.statements.push_back(statement(s));
-  blocks_.push_back(BlockTokens{&out, scope->getStart()->getTokenIndex(), last_token(scope)->getTokenIndex()});
+  if (tokens_)
+    blocks_.push_back(BlockTokens{&out, scope->getStart()->getTokenIndex(), last_token(scope)->getTokenIndex()});
 }
 
 ast::StmtPtr AstBuilder::body(antlr4::ParserRuleContext* statement_or_scope) { return statement(statement_or_scope); }
@@ -399,7 +401,8 @@ bool AstBuilder::has_errors(antlr4::tree::ParseTree* root) {
 ast::StmtPtr AstBuilder::statement(antlr4::ParserRuleContext* ctx) {
   ast::StmtPtr s = build(ctx);
   s->span = span(ctx);
-  statements_.push_back(StmtTokens{s.get(), ctx->getStart()->getTokenIndex(), last_token(ctx)->getTokenIndex()});
+  if (tokens_)
+    statements_.push_back(StmtTokens{s.get(), ctx->getStart()->getTokenIndex(), last_token(ctx)->getTokenIndex()});
   return s;
 }
 
@@ -496,7 +499,11 @@ ast::StmtPtr AstBuilder::kind(antlr4::ParserRuleContext* ctx) {
       auto s = std::make_unique<ast::If>();
       s->condition = expr(sub(P::RuleExpression));
       s->then_body = body(f->if_body);
-      if (f->else_body) s->else_body = body(f->else_body);
+      if (f->else_body) {
+        s->else_body = body(f->else_body);
+        auto* e = f->ELSE()->getSymbol();
+        s->else_keyword = span(e, e);
+      }
       return s;
     }
     case P::RuleWhileStatement: {
@@ -525,7 +532,8 @@ ast::StmtPtr AstBuilder::kind(antlr4::ParserRuleContext* ctx) {
         }
         s->cases.push_back(std::move(k));
       }
-      for (std::size_t i = 0; i < s->cases.size(); ++i) cases_.push_back(CaseTokens{&s->cases[i], first_tokens[i]});
+      if (tokens_)
+        for (std::size_t i = 0; i < s->cases.size(); ++i) cases_.push_back(CaseTokens{&s->cases[i], first_tokens[i]});
       return s;
     }
     case P::RuleBarrierStatement:
@@ -537,7 +545,10 @@ ast::StmtPtr AstBuilder::kind(antlr4::ParserRuleContext* ctx) {
                                                 : r == P::RuleNopStatement   ? K::Nop
                                                 : r == P::RuleResetStatement ? K::Reset
                                                                              : K::Delay);
-      s->duration = designator(sub(P::RuleDesignator));
+      if (auto* d = sub(P::RuleDesignator)) {
+        s->duration = designator(d);
+        s->designator = span(d);
+      }
       if (auto* one = sub(P::RuleGateOperand)) s->qubits.push_back(operand(one));
       else s->qubits = operands(sub(P::RuleGateOperandList));
       return s;
@@ -572,7 +583,10 @@ ast::StmtPtr AstBuilder::kind(antlr4::ParserRuleContext* ctx) {
             break;
           }
           case P::RuleExpressionList: s->params = expressions(r); break;
-          case P::RuleDesignator: s->duration = designator(r); break;
+          case P::RuleDesignator:
+            s->duration = designator(r);
+            s->designator = span(r);
+            break;
           case P::RuleGateOperandList: s->qubits = operands(r); break;
           default: break;
         }
@@ -617,7 +631,10 @@ ast::StmtPtr AstBuilder::kind(antlr4::ParserRuleContext* ctx) {
       auto s = std::make_unique<ast::OldStyleDecl>();
       s->quantum = type_of(ch[0]) == L::QREG;
       s->name = ident();
-      s->size = designator(sub(P::RuleDesignator));
+      if (auto* d = sub(P::RuleDesignator)) {
+        s->size = designator(d);
+        s->designator = span(d);
+      }
       return s;
     }
     case P::RuleQuantumDeclarationStatement: {
@@ -731,15 +748,15 @@ ast::Version AstBuilder::version(antlr4::ParserRuleContext* ctx) {
 // ---------------------------------------------------------------- trivia
 
 ast::Comment AstBuilder::comment(std::size_t index) const {
-  antlr4::Token* t = tokens_.get(index);
+  antlr4::Token* t = tokens_->get(index);
   return ast::Comment{t->getText(), span(t, t)};
 }
 
 void AstBuilder::attach_trivia(ast::File& file) {
-  tokens_.fill();
-  const std::size_t n = tokens_.size();
+  tokens_->fill();
+  const std::size_t n = tokens_->size();
   std::vector<bool> is_comment(n, false), taken(n, false);
-  for (std::size_t i = 0; i < n; ++i) is_comment[i] = tokens_.get(i)->getChannel() != antlr4::Token::DEFAULT_CHANNEL;
+  for (std::size_t i = 0; i < n; ++i) is_comment[i] = tokens_->get(i)->getChannel() != antlr4::Token::DEFAULT_CHANNEL;
 
   // The comments in [from, to) not yet taken.
   auto take = [&](std::size_t from, std::size_t to, std::vector<ast::Comment>& out) {
@@ -752,9 +769,9 @@ void AstBuilder::attach_trivia(ast::File& file) {
   // Trailing comments first: those after a statement's last token, up to the
   // next token, that start on that token's line.
   auto trailing = [&](ast::Trivia& trivia, std::size_t last) {
-    const std::size_t line = tokens_.get(last)->getLine();
+    const std::size_t line = tokens_->get(last)->getLine();
     for (std::size_t i = last + 1; i < n && is_comment[i]; ++i) {
-      if (tokens_.get(i)->getLine() != line || taken[i]) break;
+      if (tokens_->get(i)->getLine() != line || taken[i]) break;
       taken[i] = true;
       trivia.trailing.push_back(comment(i));
     }

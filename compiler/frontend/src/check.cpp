@@ -46,48 +46,67 @@ std::string Lowerer::qubit_name(uint32_t q) const {
   return std::to_string(q);
 }
 
-SourceLoc Lowerer::loc(antlr4::Token* tok) const {
-  SourceLoc l;
-  if (current_file_) l.file = current_file_->name;
-  if (tok) {
-    l.line = static_cast<uint32_t>(tok->getLine());
-    l.col = static_cast<uint32_t>(tok->getCharPositionInLine()) + 1;
-  }
-  return l;
+namespace {
+
+/// The file of `s` among `files` (null when it is none of them).
+const SourceFile* file_of(const std::vector<std::shared_ptr<SourceFile>>& files, const ast::Span& s) {
+  for (const auto& f : files)
+    if (f->name.get() == s.file) return f.get();
+  return nullptr;
 }
 
-SourceLoc Lowerer::loc(antlr4::ParserRuleContext* ctx) const {
-  return loc(ctx ? ctx->getStart() : nullptr);
-}
-
-SourceLoc end_of(const std::shared_ptr<const std::string>& file, antlr4::Token* tok) {
-  SourceLoc l;
-  l.file = file;
-  if (!tok) return l;
-  l.line = static_cast<uint32_t>(tok->getLine());
-  l.col = static_cast<uint32_t>(tok->getCharPositionInLine()) + 1;
-  if (tok->getType() == antlr4::Token::EOF) return l;
-  // A token may span lines (a block comment never reaches here, but a
-  // string may): count to its last line.
-  const std::string text = tok->getText();
-  for (unsigned char ch : text) {
-    if (ch == '\n') {
-      ++l.line;
-      l.col = 1;
-    } else if ((ch & 0xC0) != 0x80) {
-      ++l.col;
+/// The end of the space and comments that start at byte `i` of `text`.
+std::size_t skip_space_and_comments(const std::string& text, std::size_t i) {
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++i;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      i = text.find('\n', i);
+      if (i == std::string::npos) return text.size();
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      const std::size_t e = text.find("*/", i + 2);
+      i = e == std::string::npos ? text.size() : e + 2;
+    } else {
+      break;
     }
   }
-  return l;
+  return i;
 }
 
-SourceLoc Lowerer::end_loc(antlr4::ParserRuleContext* ctx) const {
-  if (!ctx) return SourceLoc{};
-  antlr4::Token* stop = ctx->getStop();
-  antlr4::Token* start = ctx->getStart();
-  // An empty rule's stop token precedes its start.
-  if (!stop || (start && stop->getTokenIndex() < start->getTokenIndex())) stop = start;
-  return end_of(current_file_ ? current_file_->name : nullptr, stop);
+}  // namespace
+
+ast::Span Lowerer::unannotated(const ast::Stmt& s) const {
+  if (s.annotations.empty()) return s.span;
+  ast::Span out = s.span;
+  const SourceFile* f = file_of(files_, s.span);
+  if (!f) return out;
+  // An annotation runs to the end of its line; the statement starts at the
+  // first token after the last one.
+  const ast::Span& last = s.annotations.back().span;
+  const std::size_t i = skip_space_and_comments(f->text, last.end);
+  out.begin = i;
+  auto line_it = std::upper_bound(f->line_starts.begin(), f->line_starts.end(), i);
+  out.line = static_cast<uint32_t>(line_it - f->line_starts.begin());
+  out.col = 1;
+  for (std::size_t k = f->line_starts[out.line - 1]; k < i; ++k)
+    if (!utf8_continuation(static_cast<unsigned char>(f->text[k]))) ++out.col;
+  return out;
+}
+
+std::string Lowerer::text_of(const ast::Span& s) const {
+  const SourceFile* f = file_of(files_, s);
+  if (!f || s.end > f->text.size() || s.begin > s.end) return {};
+  std::string out;
+  for (std::size_t i = s.begin; i < s.end;) {
+    const std::size_t j = skip_space_and_comments(f->text, i);
+    if (j != i) {
+      i = j;
+      continue;
+    }
+    out += f->text[i++];
+  }
+  return out;
 }
 
 SourceLoc word_end(const SourceLoc& at, const std::string& line) {
@@ -131,7 +150,7 @@ Diagnostic make_diagnostic(const SourceFile* file, const SemanticError& e) {
 
 void Lowerer::report(const SemanticError& e) { diags_.report(make_diagnostic(current_file_, e)); }
 
-void Lowerer::warn(antlr4::ParserRuleContext* at, const std::string& msg) {
+void Lowerer::warn(const ast::Span& at, const std::string& msg) {
   if (!warned_.insert(msg).second) return;  // each warning once per compilation
   Diagnostic d;
   d.severity = Severity::Warning;
@@ -142,7 +161,7 @@ void Lowerer::warn(antlr4::ParserRuleContext* at, const std::string& msg) {
   diags_.report(std::move(d));
 }
 
-void Lowerer::declare(Scope& scope, const std::string& name, Symbol sym, antlr4::ParserRuleContext* at) {
+void Lowerer::declare(Scope& scope, const std::string& name, Symbol sym, const ast::Span& at) {
   if (Symbol* old = scope.find_local(name)) {
     fail(at, "'" + name + "' is already declared (at " + where(old->loc) + ")",
          {RelatedLocation{old->loc, "'" + name + "' is first declared here"}});
@@ -152,7 +171,7 @@ void Lowerer::declare(Scope& scope, const std::string& name, Symbol sym, antlr4:
 
 // Gates and subroutines live in their own namespace, so that a program may
 // call gate `x` and also have an input named `x` (as Qiskit-written files do).
-void Lowerer::declare_callable(const std::string& name, Symbol sym, antlr4::ParserRuleContext* at) {
+void Lowerer::declare_callable(const std::string& name, Symbol sym, const ast::Span& at) {
   auto it = callables_.find(name);
   if (it != callables_.end())
     fail(at, std::string(sym.kind == Symbol::Gate ? "gate" : "subroutine") + " '" + name +
@@ -171,7 +190,7 @@ Symbol* Lowerer::find_callable(const std::string& name) {
   return it == callables_.end() ? nullptr : &it->second;
 }
 
-bool Lowerer::truth(const Value& v, antlr4::ParserRuleContext* at, bool& known, std::vector<Condition>& conds) {
+bool Lowerer::truth(const Value& v, const ast::Span& at, bool& known, std::vector<Condition>& conds) {
   known = true;
   if (v.kind == Value::Unknown && !v.name.empty())
     fail(at, "conditions on run-time classical values are not supported ('" + v.name + "' is not a measured bit)");
@@ -207,57 +226,59 @@ bool Lowerer::truth(const Value& v, antlr4::ParserRuleContext* at, bool& known, 
                              ", but '" + v.name + "' has no compile-time value (it is declared without one or depends on run-time results)"};
 }
 
-Expr Lowerer::number(P::ExpressionContext* ctx, Scope& scope, const std::string& what) {
-  Value v = eval(ctx, scope);
-  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(ctx), what, true);
+Expr Lowerer::number(const ast::Expr& e, Scope& scope, const std::string& what) {
+  Value v = eval(e, scope);
+  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(e.span), what, true);
   if (v.kind == Value::Bool) return Expr(v.b ? 1.0 : 0.0);
-  if (v.kind != Value::Num) fail(ctx, what + " must be a number, got " + kind_name(v.kind));
+  if (v.kind != Value::Num) fail(e.span, what + " must be a number, got " + kind_name(v.kind));
   return v.num;
 }
 
-double Lowerer::constant(P::ExpressionContext* ctx, Scope& scope, const std::string& what) {
-  Expr e = number(ctx, scope, what);
-  if (!e.is_const()) fail(ctx, what + " must be a compile-time constant, not an expression of inputs");
-  return e.value();
+double Lowerer::constant(const ast::Expr& e, Scope& scope, const std::string& what) {
+  Expr x = number(e, scope, what);
+  if (!x.is_const()) fail(e.span, what + " must be a compile-time constant, not an expression of inputs");
+  return x.value();
 }
 
-int64_t Lowerer::integer(P::ExpressionContext* ctx, Scope& scope, const std::string& what) {
-  Value v = eval(ctx, scope);
-  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(ctx), what, false);
-  if (v.kind == Value::Unknown) fail(ctx, what + " must be a compile-time constant");
-  if (v.kind != Value::Num) fail(ctx, what + " must be an integer, got " + kind_name(v.kind));
-  if (!v.num.is_const()) fail(ctx, what + " must be a compile-time constant, not an expression of inputs");
+int64_t Lowerer::integer(const ast::Expr& e, Scope& scope, const std::string& what) {
+  Value v = eval(e, scope);
+  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(e.span), what, false);
+  if (v.kind == Value::Unknown) fail(e.span, what + " must be a compile-time constant");
+  if (v.kind != Value::Num) fail(e.span, what + " must be an integer, got " + kind_name(v.kind));
+  if (!v.num.is_const()) fail(e.span, what + " must be a compile-time constant, not an expression of inputs");
   if (v.is_int) return v.ival;
   double d = v.num.value();
   int64_t i = 0;
-  if (!Value::whole_int64(d, i)) fail(ctx, what + " must be an integer, got " + format_number(d));
+  if (!Value::whole_int64(d, i)) fail(e.span, what + " must be an integer, got " + format_number(d));
   return i;
 }
 
-Value Lowerer::eval_declaration(P::DeclarationExpressionContext* ctx, Scope& scope) {
-  if (auto* m = ctx->measureExpression()) {
-    Value v;
-    v.kind = Value::Measured;
-    v.qubits = resolve_operand(m->gateOperand(), scope);
-    return v;
+Value Lowerer::eval_declaration(const ast::Expr& e, Scope& scope) {
+  using K = ast::Expr::Kind;
+  switch (e.kind) {
+    case K::Measure: {
+      Value v;
+      v.kind = Value::Measured;
+      v.qubits = resolve_operand(*e.qubits[0], scope);
+      return v;
+    }
+    case K::ArrayLiteral: return array_value(e, scope);
+    case K::Concat: fail(e.span, "array concatenation is not supported");
+    case K::QuantumCall: fail(e.span, "assigning the result of a gate call is not supported");
+    default: return eval(e, scope);
   }
-  if (auto* a = ctx->arrayLiteral()) return array_value(a, scope);
-  if (auto* e = ctx->expression()) return eval(e, scope);
-  if (ctx->concatenationExpression()) fail(ctx, "array concatenation is not supported");
-  fail(ctx, "assigning the result of a gate call is not supported");
 }
 
-Value Lowerer::array_value(P::ArrayLiteralContext* ctx, Scope& scope) {
+Value Lowerer::array_value(const ast::Expr& e, Scope& scope) {
   Value v;
   v.kind = Value::Array;
-  for (auto* child : ctx->children) {
-    if (auto* e = dynamic_cast<P::ExpressionContext*>(child)) v.elems.push_back(eval(e, scope));
-    else if (auto* a = dynamic_cast<P::ArrayLiteralContext*>(child)) v.elems.push_back(array_value(a, scope));
-  }
+  for (const auto& x : e.operands)
+    v.elems.push_back(x->kind == ast::Expr::Kind::ArrayLiteral ? array_value(*x, scope) : eval(*x, scope));
   return v;
 }
 
-Value Lowerer::eval_literal(P::LiteralExpressionContext* ctx, Scope& scope) {
+Value Lowerer::eval_literal(const ast::Expr& e, Scope& scope) {
+  using L = ast::Expr::Literal;
   auto strip = [](std::string s) {
     s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
     return s;
@@ -268,51 +289,62 @@ Value Lowerer::eval_literal(P::LiteralExpressionContext* ctx, Scope& scope) {
     for (char c : digits) {
       int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
       if (__builtin_mul_overflow(v, int64_t{base}, &v) || __builtin_add_overflow(v, int64_t{d}, &v))
-        fail(ctx, "integer " + ctx->getText() + " does not fit in 64 bits (the largest is 9223372036854775807)");
+        fail(e.span, "integer " + e.text + " does not fit in 64 bits (the largest is 9223372036854775807)");
     }
     return Value::integer(v);
   };
   auto real = [&](const std::string& text) {
     double d = std::strtod(text.c_str(), nullptr);
-    if (std::isinf(d)) fail(ctx, "number " + ctx->getText() + " is too large for a float");
+    if (std::isinf(d)) fail(e.span, "number " + e.text + " is too large for a float");
     return d;
   };
-  if (auto* t = ctx->DecimalIntegerLiteral()) return whole(strip(t->getText()), 10);
-  if (auto* t = ctx->FloatLiteral()) return Value::number(real(strip(t->getText())));
-  if (auto* t = ctx->HexIntegerLiteral()) return whole(strip(t->getText()).substr(2), 16);
-  if (auto* t = ctx->BinaryIntegerLiteral()) return whole(strip(t->getText()).substr(2), 2);
-  if (auto* t = ctx->OctalIntegerLiteral()) return whole(strip(t->getText()).substr(2), 8);
-  if (auto* t = ctx->BooleanLiteral()) return Value::boolean(t->getText() == "true");
-  if (auto* t = ctx->BitstringLiteral()) {
-    std::string s = strip(t->getText());
-    return whole(s.substr(1, s.size() - 2), 2);
+  if (e.kind == ast::Expr::Kind::Literal) {
+    const std::string& t = e.text;
+    switch (e.literal) {
+      case L::Integer: {
+        // 0x.., 0o.., 0b.. or decimal
+        if (t.size() > 1 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) return whole(strip(t).substr(2), 16);
+        if (t.size() > 1 && t[0] == '0' && (t[1] == 'b' || t[1] == 'B')) return whole(strip(t).substr(2), 2);
+        if (t.size() > 1 && t[0] == '0' && t[1] == 'o') return whole(strip(t).substr(2), 8);
+        return whole(strip(t), 10);
+      }
+      case L::Float: return Value::number(real(strip(t)));
+      case L::Bool: return Value::boolean(t == "true");
+      case L::Bitstring: {
+        std::string s = strip(t);
+        return whole(s.substr(1, s.size() - 2), 2);
+      }
+      case L::Timing: {
+        const std::string& s = t;
+        std::size_t i = 0;
+        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.' || s[i] == '_' ||
+                                s[i] == 'e' || s[i] == 'E' ||
+                                ((s[i] == '+' || s[i] == '-') && i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
+          ++i;
+        Value v = Value::number(real(strip(s.substr(0, i))));
+        v.kind = Value::Duration;
+        std::size_t j = i;
+        while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
+        v.unit = s.substr(j);
+        if (v.unit == "µs") v.unit = "us";
+        return v;
+      }
+      case L::Imaginary: fail(e.span, "complex numbers are not supported");
+      case L::HardwareQubit: fail(e.span, "a physical qubit cannot be used as a value");
+      case L::None: break;
+    }
+    fail(e.span, "unsupported expression");
   }
-  if (auto* t = ctx->TimingLiteral()) {
-    std::string s = t->getText();
-    std::size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.' || s[i] == '_' ||
-                            s[i] == 'e' || s[i] == 'E' || ((s[i] == '+' || s[i] == '-') && i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
-      ++i;
-    Value v = Value::number(real(strip(s.substr(0, i))));
-    v.kind = Value::Duration;
-    std::size_t j = i;
-    while (j < s.size() && (s[j] == ' ' || s[j] == '\t')) ++j;
-    v.unit = s.substr(j);
-    if (v.unit == "µs") v.unit = "us";
-    return v;
-  }
-  if (ctx->ImaginaryLiteral()) fail(ctx, "complex numbers are not supported");
-  if (ctx->HardwareQubit()) fail(ctx, "a physical qubit cannot be used as a value");
-  std::string name = ctx->Identifier()->getText();
+  const std::string& name = e.name.name;
   Symbol* sym = scope.find(name);
   if (!sym) {
     if (Symbol* c = find_callable(name))
-      fail(ctx, "'" + name + "' is a " + std::string(c->kind == Symbol::Gate ? "gate" : "subroutine") +
-                    " and cannot be used as a value");
+      fail(e.span, "'" + name + "' is a " + std::string(c->kind == Symbol::Gate ? "gate" : "subroutine") +
+                       " and cannot be used as a value");
     if (name == "pi" || name == "π") return Value::number(M_PI);
     if (name == "tau" || name == "τ") return Value::number(2 * M_PI);
     if (name == "euler" || name == "ℇ") return Value::number(M_E);
-    fail(ctx, "undefined name '" + name + "'");
+    fail(e.span, "undefined name '" + name + "'");
   }
   switch (sym->kind) {
     case Symbol::Var:
@@ -333,161 +365,154 @@ Value Lowerer::eval_literal(P::LiteralExpressionContext* ctx, Scope& scope) {
     case Symbol::QReg:
     case Symbol::Alias:
     case Symbol::GateQubit:
-      fail(ctx, "'" + name + "' is a qubit" + std::string(sym->indices.size() > 1 ? " register" : "") +
-                    " and cannot be used as a value");
+      fail(e.span, "'" + name + "' is a qubit" + std::string(sym->indices.size() > 1 ? " register" : "") +
+                       " and cannot be used as a value");
     case Symbol::Gate:
     case Symbol::Def: break;
   }
-  fail(ctx, "cannot use '" + name + "' here");
+  fail(e.span, "cannot use '" + name + "' here");
 }
 
-Value Lowerer::eval(P::ExpressionContext* ctx, Scope& scope) {
-  switch (kind_of_(ctx)) {
-    case NodeKind::Literal: return eval_literal(static_cast<P::LiteralExpressionContext*>(ctx), scope);
-    case NodeKind::Paren:  // ( expression )
-      return eval(static_cast<P::ExpressionContext*>(ctx->children[1]), scope);
-    case NodeKind::Binary: {  // expression op expression
-      auto* lhs = static_cast<P::ExpressionContext*>(ctx->children[0]);
-      auto* rhs = static_cast<P::ExpressionContext*>(ctx->children[2]);
-      if (kind_of_(lhs) != NodeKind::Binary) {
-        Value a = eval(lhs, scope);
-        Value b = eval(rhs, scope);
-        return eval_binary(ctx->children[1]->getText(), a, b, ctx);
+Value Lowerer::eval(const ast::Expr& e, Scope& scope) {
+  using K = ast::Expr::Kind;
+  switch (e.kind) {
+    case K::Literal: return eval_literal(e, scope);
+    case K::Identifier:
+      if (!e.indices.empty()) break;
+      return eval_literal(e, scope);
+    case K::Paren: return eval(*e.operands[0], scope);
+    case K::Binary: {
+      const ast::Expr* lhs = e.operands[0].get();
+      if (lhs->kind != K::Binary) {
+        Value a = eval(*lhs, scope);
+        Value b = eval(*e.operands[1], scope);
+        return eval_binary(e.text, a, b, e.span);
       }
       // A left-leaning chain (a + b + c ...) is as deep as it has operators,
       // which the parser's nesting limit does not bound: walk it in a loop.
-      std::vector<P::ExpressionContext*> spine{ctx};
-      while (kind_of_(lhs) == NodeKind::Binary) {
+      std::vector<const ast::Expr*> spine{&e};
+      while (lhs->kind == K::Binary) {
         spine.push_back(lhs);
-        lhs = static_cast<P::ExpressionContext*>(lhs->children[0]);
+        lhs = lhs->operands[0].get();
       }
-      Value acc = eval(lhs, scope);
+      Value acc = eval(*lhs, scope);
       for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
-        Value b = eval(static_cast<P::ExpressionContext*>((*it)->children[2]), scope);
-        acc = eval_binary((*it)->children[1]->getText(), acc, b, *it);
+        Value b = eval(*(*it)->operands[1], scope);
+        acc = eval_binary((*it)->text, acc, b, (*it)->span);
       }
       return acc;
     }
-    default: break;  // the rarer forms below
+    case K::Unary: {
+      Value a = eval(*e.operands[0], scope);
+      const std::string& op = e.text;
+      if (a.kind == Value::Unknown) return a;  // the user of the value reports it
+      if (op == "-") {
+        if (a.exact_int()) {
+          if (a.ival == std::numeric_limits<int64_t>::min())
+            fail(e.span, "integer overflow: -(" + std::to_string(a.ival) + ") does not fit in 64 bits");
+          return Value::integer(-a.ival);
+        }
+        if (a.kind == Value::Num || a.kind == Value::Duration) {
+          a.num = -a.num;
+          return a;
+        }
+        fail(e.span, "cannot negate " + std::string(kind_name(a.kind)));
+      }
+      if (op == "!") {
+        if (a.kind == Value::Bool) return Value::boolean(!a.b);
+        if (a.kind == Value::Num && a.num.is_const()) return Value::boolean(a.num.value() == 0);
+        if (a.kind == Value::Bits) {
+          Value c;
+          c.kind = Value::Cond;
+          c.conds = {Condition{a.bits, 0, true}};
+          return c;
+        }
+        if (a.kind == Value::Cond && a.conds.size() == 1) {
+          a.conds[0].equal = !a.conds[0].equal;
+          return a;
+        }
+        fail(e.span, "cannot apply '!' to " + std::string(kind_name(a.kind)));
+      }
+      // ~
+      if (a.exact_int()) return Value::integer(~a.ival);
+      fail(e.span, "'~' needs a constant integer");
+    }
+    case K::Index: {
+      Value base = eval(*e.operands[0], scope);
+      const ast::IndexOp& idx = e.indices[0];
+      auto is_slice = [](const ast::ExprPtr& x) { return x->kind == K::Range || x->kind == K::Set; };
+      if (base.kind == Value::Bits) {
+        std::vector<uint32_t> bits;
+        for (int64_t i : index_list(idx, static_cast<int64_t>(base.bits.size()), scope, "a bit register"))
+          bits.push_back(base.bits[static_cast<std::size_t>(i)]);
+        base.bits = bits;
+        return base;
+      }
+      if (base.kind == Value::Array) {
+        Value cur = base;
+        bool slice = false;
+        for (const auto& x : idx.items) {
+          if (is_slice(x)) {
+            slice = true;
+            continue;
+          }
+          if (cur.kind != Value::Array) fail(x->span, "too many indices");
+          int64_t i = integer(*x, scope, "an array index");
+          int64_t n = static_cast<int64_t>(cur.elems.size());
+          if (i < 0) i += n;
+          if (i < 0 || i >= n)
+            fail(x->span, "index " + std::to_string(i) + " out of range for an array of size " + std::to_string(n));
+          Value next = cur.elems[static_cast<std::size_t>(i)];
+          cur = next;
+        }
+        if (slice) fail(idx.span, "array slices are not supported here");
+        return cur;
+      }
+      const ast::Expr* single = nullptr;
+      std::size_t singles = 0;
+      for (const auto& x : idx.items)
+        if (!is_slice(x)) single = x.get(), ++singles;
+      if (base.exact_int() && singles == 1) {
+        int64_t i = integer(*single, scope, "a bit index");
+        if (i < 0 || i > 63) fail(single->span, "bit index " + std::to_string(i) + " is out of range for a 64-bit integer");
+        return Value::integer((base.ival >> i) & 1);
+      }
+      fail(e.span, "cannot index " + std::string(kind_name(base.kind)));
+    }
+    case K::Call: return eval_call(e, scope);
+    case K::Cast: {
+      Value a = eval(*e.operands[0], scope);
+      using T = ast::Type::Kind;
+      const ast::Type& st = *e.type;
+      if (st.kind == T::Array) fail(e.span, "casts to arrays are not supported");
+      if (st.kind == T::Bool) {
+        if (a.kind == Value::Bits) return a;  // truth test of bits happens in `if`
+        if (a.kind == Value::Num && a.num.is_const()) return Value::boolean(a.num.value() != 0);
+        if (a.kind == Value::Bool) return a;
+      } else if (st.kind == T::Int || st.kind == T::Uint) {
+        if (a.kind == Value::Bits) return a;  // int[n](c) compares as an integer
+        if (a.exact_int()) return a;
+        int64_t i = 0;
+        if (a.kind == Value::Num && a.num.is_const()) {
+          if (!Value::whole_int64(std::trunc(a.num.value()), i))
+            fail(e.span, "cannot cast " + format_number(a.num.value()) + " to " + text_of(st.span) +
+                             ": it does not fit in 64 bits");
+          return Value::integer(i);
+        }
+        if (a.kind == Value::Bool) return Value::integer(a.b ? 1 : 0);
+      } else if (st.kind == T::Float || st.kind == T::Angle) {
+        if (a.kind == Value::Num) return Value::number(a.num);
+        if (a.kind == Value::Bool) return Value::number(a.b ? 1 : 0);
+      } else if (st.kind == T::Bit) {
+        if (a.kind == Value::Bits) return a;
+        if (a.kind == Value::Num && a.num.is_const()) return Value::number(a.num.value(), true);
+      }
+      fail(e.span, "cannot cast " + std::string(kind_name(a.kind)) + " to " + text_of(st.span));
+    }
+    case K::Durationof: fail(e.span, "durationof is not supported");
+    default: break;
   }
-  if (auto* u = dynamic_cast<P::UnaryExpressionContext*>(ctx)) {
-    Value a = eval(u->expression(), scope);
-    const std::string op = u->op->getText();
-    if (a.kind == Value::Unknown) return a;  // the user of the value reports it
-    if (op == "-") {
-      if (a.exact_int()) {
-        if (a.ival == std::numeric_limits<int64_t>::min())
-          fail(ctx, "integer overflow: -(" + std::to_string(a.ival) + ") does not fit in 64 bits");
-        return Value::integer(-a.ival);
-      }
-      if (a.kind == Value::Num || a.kind == Value::Duration) {
-        a.num = -a.num;
-        return a;
-      }
-      fail(ctx, "cannot negate " + std::string(kind_name(a.kind)));
-    }
-    if (op == "!") {
-      if (a.kind == Value::Bool) return Value::boolean(!a.b);
-      if (a.kind == Value::Num && a.num.is_const()) return Value::boolean(a.num.value() == 0);
-      if (a.kind == Value::Bits) {
-        Value c;
-        c.kind = Value::Cond;
-        c.conds = {Condition{a.bits, 0, true}};
-        return c;
-      }
-      if (a.kind == Value::Cond && a.conds.size() == 1) {
-        a.conds[0].equal = !a.conds[0].equal;
-        return a;
-      }
-      fail(ctx, "cannot apply '!' to " + std::string(kind_name(a.kind)));
-    }
-    // ~
-    if (a.exact_int()) return Value::integer(~a.ival);
-    fail(ctx, "'~' needs a constant integer");
-  }
-  if (auto* ix = dynamic_cast<P::IndexExpressionContext*>(ctx)) {
-    Value base = eval(ix->expression(), scope);
-    auto* idx = ix->indexOperator();
-    if (base.kind == Value::Bits) {
-      std::vector<uint32_t> bits;
-      for (int64_t i : index_list(idx, static_cast<int64_t>(base.bits.size()), scope, "a bit register"))
-        bits.push_back(base.bits[static_cast<std::size_t>(i)]);
-      base.bits = bits;
-      return base;
-    }
-    if (base.kind == Value::Array) {
-      Value cur = base;
-      for (auto* e : idx->expression()) {
-        if (cur.kind != Value::Array) fail(e, "too many indices");
-        int64_t i = integer(e, scope, "an array index");
-        int64_t n = static_cast<int64_t>(cur.elems.size());
-        if (i < 0) i += n;
-        if (i < 0 || i >= n) fail(e, "index " + std::to_string(i) + " out of range for an array of size " + std::to_string(n));
-        Value next = cur.elems[static_cast<std::size_t>(i)];
-        cur = next;
-      }
-      if (!idx->rangeExpression().empty() || idx->setExpression()) fail(idx, "array slices are not supported here");
-      return cur;
-    }
-    if (base.exact_int() && idx->expression().size() == 1) {
-      int64_t i = integer(idx->expression()[0], scope, "a bit index");
-      if (i < 0 || i > 63) fail(idx->expression()[0], "bit index " + std::to_string(i) + " is out of range for a 64-bit integer");
-      return Value::integer((base.ival >> i) & 1);
-    }
-    fail(ctx, "cannot index " + std::string(kind_name(base.kind)));
-  }
-  if (auto* c = dynamic_cast<P::CallExpressionContext*>(ctx)) return eval_call(c, scope);
-  if (auto* c = dynamic_cast<P::CastExpressionContext*>(ctx)) {
-    Value a = eval(c->expression(), scope);
-    auto* st = c->scalarType();
-    if (!st) fail(ctx, "casts to arrays are not supported");
-    if (st->BOOL()) {
-      if (a.kind == Value::Bits) return a;  // truth test of bits happens in `if`
-      if (a.kind == Value::Num && a.num.is_const()) return Value::boolean(a.num.value() != 0);
-      if (a.kind == Value::Bool) return a;
-    } else if (st->INT() || st->UINT()) {
-      if (a.kind == Value::Bits) return a;  // int[n](c) compares as an integer
-      if (a.exact_int()) return a;
-      int64_t i = 0;
-      if (a.kind == Value::Num && a.num.is_const()) {
-        if (!Value::whole_int64(std::trunc(a.num.value()), i))
-          fail(ctx, "cannot cast " + format_number(a.num.value()) + " to " + st->getText() + ": it does not fit in 64 bits");
-        return Value::integer(i);
-      }
-      if (a.kind == Value::Bool) return Value::integer(a.b ? 1 : 0);
-    } else if (st->FLOAT() || st->ANGLE()) {
-      if (a.kind == Value::Num) return Value::number(a.num);
-      if (a.kind == Value::Bool) return Value::number(a.b ? 1 : 0);
-    } else if (st->BIT()) {
-      if (a.kind == Value::Bits) return a;
-      if (a.kind == Value::Num && a.num.is_const()) return Value::number(a.num.value(), true);
-    }
-    fail(ctx, "cannot cast " + std::string(kind_name(a.kind)) + " to " + st->getText());
-  }
-  if (dynamic_cast<P::DurationofExpressionContext*>(ctx)) fail(ctx, "durationof is not supported");
-  // Binary operators: every remaining alternative has two operands and `op`.
-  std::vector<P::ExpressionContext*> operands;
-  antlr4::Token* op = nullptr;
-#define QF_BINARY(T)                                    \
-  if (auto* b = dynamic_cast<P::T*>(ctx)) {             \
-    operands = b->expression();                         \
-    op = b->op;                                         \
-  }
-  QF_BINARY(PowerExpressionContext)
-  QF_BINARY(MultiplicativeExpressionContext)
-  QF_BINARY(AdditiveExpressionContext)
-  QF_BINARY(BitshiftExpressionContext)
-  QF_BINARY(ComparisonExpressionContext)
-  QF_BINARY(EqualityExpressionContext)
-  QF_BINARY(BitwiseAndExpressionContext)
-  QF_BINARY(BitwiseXorExpressionContext)
-  QF_BINARY(BitwiseOrExpressionContext)
-  QF_BINARY(LogicalAndExpressionContext)
-  QF_BINARY(LogicalOrExpressionContext)
-#undef QF_BINARY
-  if (op && operands.size() == 2)
-    return eval_binary(op->getText(), eval(operands[0], scope), eval(operands[1], scope), ctx);
-  fail(ctx, "unsupported expression");
+  fail(e.span, "unsupported expression");
 }
 
 /// `v` as a 64-bit integer: an integer constant, a boolean, or a whole
@@ -507,7 +532,7 @@ static bool as_int64(const Value& v, int64_t& out) {
 
 /// Integer arithmetic on constants, exact in 64 bits: overflow, division by
 /// zero and shifts out of range are errors at `at`.
-Value Lowerer::eval_integers(const std::string& op, int64_t x, int64_t y, antlr4::ParserRuleContext* at) {
+Value Lowerer::eval_integers(const std::string& op, int64_t x, int64_t y, const ast::Span& at) {
   auto overflow = [&]() {
     fail(at, "integer overflow: " + std::to_string(x) + " " + op + " " + std::to_string(y) + " does not fit in 64 bits");
   };
@@ -567,7 +592,7 @@ Value Lowerer::eval_integers(const std::string& op, int64_t x, int64_t y, antlr4
   return Value::integer(r);
 }
 
-Value Lowerer::eval_binary(const std::string& op_text, const Value& a, const Value& b, antlr4::ParserRuleContext* at) {
+Value Lowerer::eval_binary(const std::string& op_text, const Value& a, const Value& b, const ast::Span& at) {
   // OpenQASM 2's `^` is a power, not exclusive or.
   const std::string& op = version_ == 2 && op_text == "^" ? kPowerOperator : op_text;
   auto as_num = [&](const Value& v) -> std::optional<Expr> {
@@ -669,13 +694,12 @@ Value Lowerer::eval_binary(const std::string& op_text, const Value& a, const Val
   fail(at, "unsupported operator '" + op + "'");
 }
 
-Value Lowerer::eval_call(P::CallExpressionContext* ctx, Scope& scope) {
-  std::string name = ctx->Identifier()->getText();
-  std::vector<P::ExpressionContext*> args;
-  if (auto* list = ctx->expressionList()) args = list->expression();
+Value Lowerer::eval_call(const ast::Expr& e, Scope& scope) {
+  const std::string& name = e.name.name;
+  const auto& args = e.operands;
   if (Symbol* sym = find_callable(name)) {
-    if (sym->kind == Symbol::Def) return call_def(*sym->def, args, scope, ctx);
-    fail(ctx, "gate '" + name + "' needs qubit operands");
+    if (sym->kind == Symbol::Def) return call_def(*sym->def, args, scope, e.span);
+    fail(e.span, "gate '" + name + "' needs qubit operands");
   }
   static const std::unordered_map<std::string, ExprOp> functions = {
       {"sin", ExprOp::Sin},     {"cos", ExprOp::Cos},     {"tan", ExprOp::Tan},
@@ -686,12 +710,12 @@ Value Lowerer::eval_call(P::CallExpressionContext* ctx, Scope& scope) {
   if (it == functions.end()) {
     if (name == "sizeof" || name == "popcount" || name == "rotl" || name == "rotr" || name == "mod" || name == "real" ||
         name == "imag")
-      fail(ctx, "the built-in function '" + name + "' is not supported");
-    fail(ctx, "undefined function '" + name + "'");
+      fail(e.span, "the built-in function '" + name + "' is not supported");
+    fail(e.span, "undefined function '" + name + "'");
   }
   if (args.size() != 1)
-    fail(ctx, "'" + name + "' expects 1 argument, got " + std::to_string(args.size()));
-  return Value::number(Expr::unary(it->second, number(args[0], scope, "the argument of " + name)));
+    fail(e.span, "'" + name + "' expects 1 argument, got " + std::to_string(args.size()));
+  return Value::number(Expr::unary(it->second, number(*args[0], scope, "the argument of " + name)));
 }
 
 
@@ -706,103 +730,244 @@ static bool is_builtin_constant(const std::string& name) {
   return name == "pi" || name == "π" || name == "tau" || name == "τ" || name == "euler" || name == "ℇ";
 }
 
-void Lowerer::check_gate_names(antlr4::tree::ParseTree* t, const GateDef& def, bool& uses_params) {
-  if (auto* lit = dynamic_cast<P::LiteralExpressionContext*>(t)) {
-    if (lit->HardwareQubit()) fail(lit, "a physical qubit cannot be used as a value");
-    auto* id = lit->Identifier();
-    if (!id) return;
-    const std::string name = id->getText();
+namespace {
+
+/// Calls `on_stmt` for `s` and every statement inside it, and `on_expr` for
+/// every expression in them, each before what it contains and in the order
+/// of the source. Expressions are walked with a stack of their own: a
+/// left-leaning chain is as deep as it has operators.
+struct Walker {
+  std::function<void(const ast::Stmt&)> on_stmt;
+  std::function<void(const ast::Expr&)> on_expr;
+
+  void type(const ast::Type& t) {
+    expr(t.size.get());
+    if (t.element) type(*t.element);
+    for (const auto& d : t.dims) expr(d.get());
+    expr(t.dim_count.get());
+  }
+  void exprs(const std::vector<ast::ExprPtr>& es) {
+    for (const auto& e : es) expr(e.get());
+  }
+  void expr(const ast::Expr* root) {
+    if (!root) return;
+    std::vector<const ast::Expr*> pending{root};
+    auto push_all = [&](const std::vector<const ast::Expr*>& children) {
+      for (auto it = children.rbegin(); it != children.rend(); ++it)
+        if (*it) pending.push_back(*it);
+    };
+    while (!pending.empty()) {
+      const ast::Expr* e = pending.back();
+      pending.pop_back();
+      on_expr(*e);
+      if (e->type) type(*e->type);  // a cast's type comes before its operand
+      if (e->block) block(*e->block);
+      std::vector<const ast::Expr*> children;
+      for (const auto& o : e->operands) children.push_back(o.get());
+      for (const auto& ix : e->indices)
+        for (const auto& item : ix.items) children.push_back(item.get());
+      for (const auto& q : e->qubits) children.push_back(q.get());
+      children.push_back(e->start.get());
+      children.push_back(e->step.get());
+      children.push_back(e->stop.get());
+      push_all(children);
+    }
+  }
+  void block(const ast::Block& b) {
+    for (const auto& s : b.statements) stmt(*s);
+  }
+  void stmt(const ast::Stmt& s) {
+    using K = ast::StmtKind;
+    on_stmt(s);
+    switch (s.kind) {
+      case K::Block: block(static_cast<const ast::Block&>(s)); break;
+      case K::GateDef: block(static_cast<const ast::GateDef&>(s).body); break;
+      case K::Def: {
+        const auto& d = static_cast<const ast::Def&>(s);
+        for (const auto& a : d.args) type(a.type);
+        if (d.returns) type(*d.returns);
+        block(d.body);
+        break;
+      }
+      case K::Extern: {
+        const auto& d = static_cast<const ast::Extern&>(s);
+        for (const auto& a : d.args) type(a);
+        if (d.returns) type(*d.returns);
+        break;
+      }
+      case K::GateCall: {
+        const auto& g = static_cast<const ast::GateCall&>(s);
+        for (const auto& m : g.modifiers) expr(m.arg.get());
+        exprs(g.params);
+        expr(g.duration.get());
+        exprs(g.qubits);
+        break;
+      }
+      case K::Measure: {
+        const auto& m = static_cast<const ast::Measure&>(s);
+        expr(m.source.get());
+        expr(m.target.get());
+        break;
+      }
+      case K::Reset: case K::Barrier: case K::Delay: case K::Nop: {
+        const auto& q = static_cast<const ast::QuantumOp&>(s);
+        expr(q.duration.get());
+        exprs(q.qubits);
+        break;
+      }
+      case K::Box: {
+        const auto& b = static_cast<const ast::Box&>(s);
+        expr(b.duration.get());
+        block(b.body);
+        break;
+      }
+      case K::ClassicalDecl: case K::ConstDecl: {
+        const auto& c = static_cast<const ast::ClassicalDecl&>(s);
+        type(c.type);
+        expr(c.init.get());
+        break;
+      }
+      case K::IoDecl: type(static_cast<const ast::IoDecl&>(s).type); break;
+      case K::OldStyleDecl: expr(static_cast<const ast::OldStyleDecl&>(s).size.get()); break;
+      case K::QuantumDecl: type(static_cast<const ast::QuantumDecl&>(s).type); break;
+      case K::AliasDecl: expr(static_cast<const ast::AliasDecl&>(s).value.get()); break;
+      case K::Assignment: {
+        const auto& a = static_cast<const ast::Assignment&>(s);
+        expr(a.target.get());
+        expr(a.value.get());
+        break;
+      }
+      case K::ExpressionStmt: expr(static_cast<const ast::ExpressionStmt&>(s).expr.get()); break;
+      case K::If: {
+        const auto& i = static_cast<const ast::If&>(s);
+        expr(i.condition.get());
+        stmt(*i.then_body);
+        if (i.else_body) stmt(*i.else_body);
+        break;
+      }
+      case K::For: {
+        const auto& f = static_cast<const ast::For&>(s);
+        type(f.type);
+        expr(f.iterable.get());
+        stmt(*f.body);
+        break;
+      }
+      case K::While: {
+        const auto& w = static_cast<const ast::While&>(s);
+        expr(w.condition.get());
+        stmt(*w.body);
+        break;
+      }
+      case K::Switch: {
+        const auto& w = static_cast<const ast::Switch&>(s);
+        expr(w.subject.get());
+        for (const auto& c : w.cases) {
+          exprs(c.values);
+          block(c.body);
+        }
+        break;
+      }
+      case K::Return: expr(static_cast<const ast::Jump&>(s).value.get()); break;
+      default: break;
+    }
+  }
+};
+
+bool is_slice(const ast::ExprPtr& x) {
+  return x->kind == ast::Expr::Kind::Range || x->kind == ast::Expr::Kind::Set;
+}
+
+}  // namespace
+
+void Lowerer::check_gate_names(const ast::Expr& root, const GateDef& def, bool& uses_params) {
+  Walker w;
+  w.on_stmt = [](const ast::Stmt&) {};
+  w.on_expr = [&](const ast::Expr& e) {
+    if (e.kind == ast::Expr::Kind::Literal && e.literal == ast::Expr::Literal::HardwareQubit)
+      fail(e.span, "a physical qubit cannot be used as a value");
+    if (e.kind != ast::Expr::Kind::Identifier) return;
+    const std::string& name = e.name.name;
     auto has = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), name) != v.end(); };
     if (has(def.params)) {
       uses_params = true;
       return;
     }
-    if (has(def.qubits)) fail(lit, "'" + name + "' is a qubit and cannot be used as a value");
+    if (has(def.qubits)) fail(e.span, "'" + name + "' is a qubit and cannot be used as a value");
     if (Symbol* sym = global_.find_local(name)) {
       if (sym->kind == Symbol::Const) return;
-      fail(lit, "the body of gate '" + def.name + "' can only use its parameters, its qubit arguments and constants; '" +
-                    name + "' is declared outside it");
+      fail(e.span, "the body of gate '" + def.name + "' can only use its parameters, its qubit arguments and constants; '" +
+                       name + "' is declared outside it");
     }
     if (Symbol* c = find_callable(name))
-      fail(lit, "'" + name + "' is a " + std::string(c->kind == Symbol::Gate ? "gate" : "subroutine") +
-                    " and cannot be used as a value");
-    if (!is_builtin_constant(name)) fail(lit, "undefined name '" + name + "'");
-    return;
-  }
-  for (auto* child : t->children) check_gate_names(child, def, uses_params);
+      fail(e.span, "'" + name + "' is a " + std::string(c->kind == Symbol::Gate ? "gate" : "subroutine") +
+                       " and cannot be used as a value");
+    if (!is_builtin_constant(name)) fail(e.span, "undefined name '" + name + "'");
+  };
+  w.expr(&root);
 }
 
-void Lowerer::check_gate_statement(const GateDef& def, P::StatementOrScopeContext* s) {
-  P::StatementContext* st = s->statement();
-  if (!st) fail(s, "nested scopes are not allowed in a gate body");
-  if (st->pragma() || st->nopStatement()) return;
-  std::vector<P::GateOperandContext*> operands;
-  auto* call = st->gateCallStatement();
-  if (auto* b = st->barrierStatement()) {
-    if (auto* list = b->gateOperandList()) operands = list->gateOperand();
-  } else if (!call) {
-    fail(st, "only gate calls are allowed in the body of gate '" + def.name + "'");
-  } else if (auto* list = call->gateOperandList()) {
-    operands = list->gateOperand();
-  }
+void Lowerer::check_gate_statement(const GateDef& def, const ast::Stmt& st) {
+  using K = ast::StmtKind;
+  if (st.kind == K::Block) fail(st.span, "nested scopes are not allowed in a gate body");
+  if (st.kind == K::Pragma || st.kind == K::Nop) return;
+  const ast::GateCall* call = st.kind == K::GateCall ? static_cast<const ast::GateCall*>(&st) : nullptr;
+  const std::vector<ast::ExprPtr>* operands = nullptr;
+  if (st.kind == K::Barrier) operands = &static_cast<const ast::QuantumOp&>(st).qubits;
+  else if (!call) fail(st.span, "only gate calls are allowed in the body of gate '" + def.name + "'");
+  else operands = &call->qubits;
   // Operands: the gate's own qubit arguments, each a single qubit.
   std::vector<std::string> used;
-  for (auto* o : operands) {
-    if (o->HardwareQubit())
-      fail(o, "the body of gate '" + def.name + "' can only use its own qubit arguments; '" + o->getText() +
-                  "' is a physical qubit");
-    auto* id = o->indexedIdentifier();
-    const std::string name = id->Identifier()->getText();
+  for (const auto& o : *operands) {
+    if (o->kind != ast::Expr::Kind::Identifier)
+      fail(o->span, "the body of gate '" + def.name + "' can only use its own qubit arguments; '" + o->text +
+                        "' is a physical qubit");
+    const std::string& name = o->name.name;
     const bool is_qubit = std::find(def.qubits.begin(), def.qubits.end(), name) != def.qubits.end();
     if (!is_qubit) {
       if (std::find(def.params.begin(), def.params.end(), name) != def.params.end())
-        fail(o, "'" + name + "' is a parameter of gate '" + def.name + "', not a qubit");
-      if (global_.find_local(name)) fail(o, outside_gate_message(def.name, name));
-      fail(o, "undefined name '" + name + "'");
+        fail(o->span, "'" + name + "' is a parameter of gate '" + def.name + "', not a qubit");
+      if (global_.find_local(name)) fail(o->span, outside_gate_message(def.name, name));
+      fail(o->span, "undefined name '" + name + "'");
     }
-    if (!id->indexOperator().empty())
-      fail(o, "gate argument '" + name + "' is a single qubit and cannot be indexed");
+    if (!o->indices.empty()) fail(o->span, "gate argument '" + name + "' is a single qubit and cannot be indexed");
     if (call && std::find(used.begin(), used.end(), name) != used.end())
-      fail(o, "qubit " + name + " is used twice in one gate call");
+      fail(o->span, "qubit " + name + " is used twice in one gate call");
     used.push_back(name);
   }
   if (!call) return;
-  if (strict2_) check_openqasm2_call(call);
-  const std::string name = call->GPHASE() ? "gphase" : call->Identifier()->getText();
-  if (name == def.name)
-    fail(call, "gate '" + name + "' calls itself; a gate cannot be defined in terms of itself");
+  const Span at = unannotated(st);
+  if (strict2_) check_openqasm2_call(*call, at);
+  const std::string& name = call->name.name;
+  if (name == def.name) fail(at, "gate '" + name + "' calls itself; a gate cannot be defined in terms of itself");
   // Modifiers and parameters use only parameters and constants; a control
   // count that is a constant is counted.
   std::size_t num_ctrl = 0;
   bool ctrl_known = true;
-  for (auto* m : call->gateModifier()) {
+  for (const auto& m : call->modifiers) {
     bool uses_params = false;
-    if (auto* e = m->expression()) check_gate_names(e, def, uses_params);
-    if (m->INV() || m->POW()) continue;
-    if (!m->expression()) ++num_ctrl;
+    if (m.arg) check_gate_names(*m.arg, def, uses_params);
+    if (m.kind == ast::GateModifier::Kind::Inv || m.kind == ast::GateModifier::Kind::Pow) continue;
+    if (!m.arg) ++num_ctrl;
     else if (uses_params) ctrl_known = false;
-    else num_ctrl += static_cast<std::size_t>(std::max<int64_t>(0, integer(m->expression(), global_, "a ctrl() count")));
+    else num_ctrl += static_cast<std::size_t>(std::max<int64_t>(0, integer(*m.arg, global_, "a ctrl() count")));
   }
-  std::size_t num_params = 0;
-  if (auto* list = call->expressionList()) {
-    for (auto* e : list->expression()) {
-      bool uses_params = false;
-      check_gate_names(e, def, uses_params);
-      ++num_params;
-    }
+  for (const auto& e : call->params) {
+    bool uses_params = false;
+    check_gate_names(*e, def, uses_params);
   }
+  const std::size_t num_params = call->params.size();
   std::size_t want_p = 0, want_q = 0;
-  if (!gate_arity(name, call, want_p, want_q)) return;  // a subroutine: checked where it is defined
-  if (num_params != want_p) fail(call, parameter_count_message(name, want_p, num_params));
-  if (ctrl_known && operands.size() != want_q + num_ctrl)
-    fail(call, qubit_count_message(name, num_ctrl, want_q, operands.size()));
+  if (!gate_arity(name, at, want_p, want_q)) return;  // a subroutine: checked where it is defined
+  if (num_params != want_p) fail(at, parameter_count_message(name, want_p, num_params));
+  if (ctrl_known && operands->size() != want_q + num_ctrl)
+    fail(at, qubit_count_message(name, num_ctrl, want_q, operands->size()));
 }
 
 bool Lowerer::check_gate_body(const GateDef& def) {
   bool ok = true;
-  for (auto* s : def.body->statementOrScope()) {
+  for (const auto& s : def.body->statements) {
     try {
-      check_gate_statement(def, s);
+      check_gate_statement(def, *s);
     } catch (const SemanticError& e) {
       report(e);
       ok = false;
@@ -816,38 +981,40 @@ void Lowerer::check_def_body(const SubDef& def) {
   // arguments.
   std::unordered_set<std::string> local;
   for (const auto& a : def.args) local.insert(a.name);
-  std::function<void(antlr4::tree::ParseTree*)> collect = [&](antlr4::tree::ParseTree* t) {
-    antlr4::tree::TerminalNode* id = nullptr;
-    if (auto* d = dynamic_cast<P::ClassicalDeclarationStatementContext*>(t)) id = d->Identifier();
-    else if (auto* d = dynamic_cast<P::ConstDeclarationStatementContext*>(t)) id = d->Identifier();
-    else if (auto* d = dynamic_cast<P::AliasDeclarationStatementContext*>(t)) id = d->Identifier();
-    else if (auto* d = dynamic_cast<P::ForStatementContext*>(t)) id = d->Identifier();
-    else if (auto* d = dynamic_cast<P::QuantumDeclarationStatementContext*>(t)) id = d->Identifier();
-    else if (auto* d = dynamic_cast<P::OldStyleDeclarationStatementContext*>(t)) id = d->Identifier();
-    if (id) local.insert(id->getText());
-    for (auto* child : t->children) collect(child);
+  Walker collect;
+  collect.on_expr = [](const ast::Expr&) {};
+  collect.on_stmt = [&](const ast::Stmt& s) {
+    using K = ast::StmtKind;
+    switch (s.kind) {
+      case K::ClassicalDecl: case K::ConstDecl: local.insert(static_cast<const ast::ClassicalDecl&>(s).name.name); break;
+      case K::AliasDecl: local.insert(static_cast<const ast::AliasDecl&>(s).name.name); break;
+      case K::For: local.insert(static_cast<const ast::For&>(s).variable.name); break;
+      case K::QuantumDecl: local.insert(static_cast<const ast::QuantumDecl&>(s).name.name); break;
+      case K::OldStyleDecl: local.insert(static_cast<const ast::OldStyleDecl&>(s).name.name); break;
+      default: break;
+    }
   };
-  collect(def.body);
+  collect.block(*def.body);
   auto known = [&](const std::string& name) {
     return local.count(name) || global_.find_local(name) || find_callable(name) || is_builtin_constant(name);
   };
-  std::function<void(antlr4::tree::ParseTree*)> walk = [&](antlr4::tree::ParseTree* t) {
-    if (auto* lit = dynamic_cast<P::LiteralExpressionContext*>(t)) {
-      if (auto* id = lit->Identifier(); id && !known(id->getText())) fail(lit, "undefined name '" + id->getText() + "'");
-    } else if (auto* ix = dynamic_cast<P::IndexedIdentifierContext*>(t)) {
-      if (!known(ix->Identifier()->getText())) fail(ix, "undefined name '" + ix->Identifier()->getText() + "'");
-    } else if (auto* c = dynamic_cast<P::CallExpressionContext*>(t)) {
-      if (c->Identifier()->getText() == def.name)
-        fail(c, "subroutine '" + def.name + "' calls itself; recursion is not supported");
-    } else if (auto* g = dynamic_cast<P::GateCallStatementContext*>(t)) {
-      const std::string name = g->GPHASE() ? "gphase" : g->Identifier()->getText();
-      if (name == def.name) fail(g, "subroutine '" + def.name + "' calls itself; recursion is not supported");
-      std::size_t want_p = 0, want_q = 0;
-      gate_arity(name, g, want_p, want_q);  // an undefined gate is reported here
+  Walker walk;
+  walk.on_expr = [&](const ast::Expr& e) {
+    if (e.kind == ast::Expr::Kind::Identifier) {
+      if (!known(e.name.name)) fail(e.span, "undefined name '" + e.name.name + "'");
+    } else if (e.kind == ast::Expr::Kind::Call && e.name.name == def.name) {
+      fail(e.span, "subroutine '" + def.name + "' calls itself; recursion is not supported");
     }
-    for (auto* child : t->children) walk(child);
   };
-  walk(def.body);
+  walk.on_stmt = [&](const ast::Stmt& s) {
+    if (s.kind != ast::StmtKind::GateCall) return;
+    const auto& g = static_cast<const ast::GateCall&>(s);
+    const Span at = unannotated(s);
+    if (g.name.name == def.name) fail(at, "subroutine '" + def.name + "' calls itself; recursion is not supported");
+    std::size_t want_p = 0, want_q = 0;
+    gate_arity(g.name.name, at, want_p, want_q);  // an undefined gate is reported here
+  };
+  walk.block(*def.body);
 }
 
 }  // namespace qforge::frontend_detail
@@ -858,76 +1025,97 @@ namespace qforge::frontend_detail {
 
 namespace {
 const char* const kNeeds3 = " is not OpenQASM 2.0; a file that uses it must declare OPENQASM 3.0";
+
+const char* modifier_keyword(ast::GateModifier::Kind k) {
+  switch (k) {
+    case ast::GateModifier::Kind::Inv: return "inv";
+    case ast::GateModifier::Kind::Pow: return "pow";
+    case ast::GateModifier::Kind::Ctrl: return "ctrl";
+    case ast::GateModifier::Kind::NegCtrl: return "negctrl";
+  }
+  return "";
+}
+}  // namespace
+
+void Lowerer::check_openqasm2_call(const ast::GateCall& s, const Span& at) {
+  if (!s.modifiers.empty())
+    fail(s.modifiers[0].span, std::string("the gate modifier '") + modifier_keyword(s.modifiers[0].kind) + " @'" + kNeeds3);
+  if (s.name.name == "gphase") fail(at, std::string("gphase") + kNeeds3);
+  for (const auto& o : s.qubits) {
+    if (o->kind != ast::Expr::Kind::Identifier) fail(o->span, "the physical qubit " + o->text + kNeeds3);
+    for (const auto& idx : o->indices)
+      if (idx.items.size() != 1 || is_slice(idx.items[0]))
+        fail(idx.span, "OpenQASM 2.0 indexes a register with one integer, as q[0]");
+  }
 }
 
-void Lowerer::check_openqasm2_call(P::GateCallStatementContext* ctx) {
-  if (!ctx->gateModifier().empty())
-    fail(ctx->gateModifier()[0], "the gate modifier '" + ctx->gateModifier()[0]->getStart()->getText() + " @'" + kNeeds3);
-  if (ctx->GPHASE()) fail(ctx, std::string("gphase") + kNeeds3);
-  if (auto* list = ctx->gateOperandList()) {
-    for (auto* o : list->gateOperand()) {
-      if (o->HardwareQubit()) fail(o, "the physical qubit " + o->getText() + kNeeds3);
-      for (auto* idx : o->indexedIdentifier()->indexOperator())
-        if (idx->setExpression() || !idx->rangeExpression().empty() || idx->expression().size() != 1)
-          fail(idx, "OpenQASM 2.0 indexes a register with one integer, as q[0]");
+void Lowerer::check_openqasm2(const ast::Stmt& st) {
+  using K = ast::StmtKind;
+  const Span at = unannotated(st);
+  switch (st.kind) {
+    case K::GateCall: return check_openqasm2_call(static_cast<const ast::GateCall&>(st), at);
+    case K::OldStyleDecl: {
+      const auto& s = static_cast<const ast::OldStyleDecl&>(st);
+      if (!s.size) {
+        const std::string kind = s.quantum ? "qreg" : "creg";
+        fail(at, "OpenQASM 2.0 requires a register size: '" + kind + " " + s.name.name + "[n];'");
+      }
+      return;
     }
-  }
-}
-
-void Lowerer::check_openqasm2(P::StatementContext* ctx) {
-  if (auto* s = ctx->gateCallStatement()) return check_openqasm2_call(s);
-  if (auto* s = ctx->oldStyleDeclarationStatement()) {
-    if (!s->designator()) {
-      const std::string kind = s->QREG() ? "qreg" : "creg";
-      fail(s, "OpenQASM 2.0 requires a register size: '" + kind + " " + s->Identifier()->getText() + "[n];'");
+    case K::Measure: {
+      const auto& s = static_cast<const ast::Measure&>(st);
+      if (!s.target && s.source->kind == ast::Expr::Kind::Measure)
+        fail(at, "OpenQASM 2.0 requires a target for measure: 'measure " + text_of(s.source->qubits[0]->span) +
+                     " -> c;'");
+      return;
     }
-    return;
-  }
-  if (auto* s = ctx->measureArrowAssignmentStatement()) {
-    if (!s->indexedIdentifier() && !s->quantumCallExpression())
-      fail(s, "OpenQASM 2.0 requires a target for measure: 'measure " +
-                  s->measureExpression()->gateOperand()->getText() + " -> c;'");
-    return;
-  }
-  if (auto* s = ctx->ifStatement()) {
-    if (s->else_body) fail(s->ELSE()->getSymbol(), std::string("'else'") + kNeeds3);
-    if (!s->if_body->statement()) fail(s->if_body, "OpenQASM 2.0 conditions one operation, as 'if (c == 1) x q[0];'");
-    return;
-  }
-  if (ctx->includeStatement() || ctx->gateStatement() || ctx->resetStatement() || ctx->barrierStatement() ||
-      ctx->pragma())
-    return;
-  if (auto* s = ctx->quantumDeclarationStatement())
-    fail(s, "OpenQASM 2.0 declares qubits as 'qreg " + s->Identifier()->getText() + "[n];', not with 'qubit'");
-  if (auto* s = ctx->classicalDeclarationStatement()) {
-    if (s->scalarType() && s->scalarType()->BIT())
-      fail(s, "OpenQASM 2.0 declares bits as 'creg " + s->Identifier()->getText() + "[n];', not with 'bit'");
-    fail(s, std::string("a classical variable") + kNeeds3);
-  }
-  if (auto* s = ctx->assignmentStatement()) {
-    if (s->measureExpression())
-      fail(s, "OpenQASM 2.0 measures as 'measure " + s->measureExpression()->gateOperand()->getText() + " -> " +
-                  s->indexedIdentifier()->getText() + ";'");
-    fail(s, std::string("assignment") + kNeeds3);
+    case K::If: {
+      const auto& s = static_cast<const ast::If&>(st);
+      if (s.else_body) fail(s.else_keyword, std::string("'else'") + kNeeds3);
+      if (s.then_body->kind == K::Block)
+        fail(s.then_body->span, "OpenQASM 2.0 conditions one operation, as 'if (c == 1) x q[0];'");
+      return;
+    }
+    case K::Include: case K::GateDef: case K::Reset: case K::Barrier: case K::Pragma: return;
+    case K::QuantumDecl:
+      fail(at, "OpenQASM 2.0 declares qubits as 'qreg " + static_cast<const ast::QuantumDecl&>(st).name.name +
+                   "[n];', not with 'qubit'");
+    case K::ClassicalDecl: {
+      const auto& s = static_cast<const ast::ClassicalDecl&>(st);
+      if (s.type.kind == ast::Type::Kind::Bit)
+        fail(at, "OpenQASM 2.0 declares bits as 'creg " + s.name.name + "[n];', not with 'bit'");
+      fail(at, std::string("a classical variable") + kNeeds3);
+    }
+    case K::Assignment: {
+      const auto& s = static_cast<const ast::Assignment&>(st);
+      if (s.value->kind == ast::Expr::Kind::Measure)
+        fail(at, "OpenQASM 2.0 measures as 'measure " + text_of(s.value->qubits[0]->span) + " -> " +
+                     text_of(s.target->span) + ";'");
+      fail(at, std::string("assignment") + kNeeds3);
+    }
+    default: break;
   }
   const char* what = nullptr;
-  if (ctx->constDeclarationStatement()) what = "'const'";
-  else if (auto* s = ctx->ioDeclarationStatement()) what = s->INPUT() ? "'input'" : "'output'";
-  else if (ctx->defStatement()) what = "a subroutine ('def')";
-  else if (ctx->forStatement()) what = "a 'for' loop";
-  else if (ctx->whileStatement()) what = "a 'while' loop";
-  else if (ctx->switchStatement()) what = "'switch'";
-  else if (ctx->aliasDeclarationStatement()) what = "'let'";
-  else if (ctx->breakStatement() || ctx->continueStatement()) what = "'break' and 'continue'";
-  else if (ctx->endStatement()) what = "'end'";
-  else if (ctx->returnStatement()) what = "'return'";
-  else if (ctx->expressionStatement()) what = "an expression statement";
-  else if (ctx->delayStatement()) what = "'delay'";
-  else if (ctx->boxStatement()) what = "'box'";
-  else if (ctx->nopStatement()) what = "'nop'";
-  else if (ctx->externStatement()) what = "'extern'";
-  else if (ctx->defcalStatement() || ctx->calStatement() || ctx->calibrationGrammarStatement()) what = "a calibration";
-  if (what) fail(ctx, what + std::string(kNeeds3));
+  switch (st.kind) {
+    case K::ConstDecl: what = "'const'"; break;
+    case K::IoDecl: what = static_cast<const ast::IoDecl&>(st).output ? "'output'" : "'input'"; break;
+    case K::Def: what = "a subroutine ('def')"; break;
+    case K::For: what = "a 'for' loop"; break;
+    case K::While: what = "a 'while' loop"; break;
+    case K::Switch: what = "'switch'"; break;
+    case K::AliasDecl: what = "'let'"; break;
+    case K::Break: case K::Continue: what = "'break' and 'continue'"; break;
+    case K::End: what = "'end'"; break;
+    case K::Return: what = "'return'"; break;
+    case K::ExpressionStmt: what = "an expression statement"; break;
+    case K::Delay: what = "'delay'"; break;
+    case K::Box: what = "'box'"; break;
+    case K::Nop: what = "'nop'"; break;
+    case K::Extern: what = "'extern'"; break;
+    case K::Defcal: case K::Cal: case K::CalibrationGrammar: what = "a calibration"; break;
+    default: break;
+  }
+  if (what) fail(st.span, what + std::string(kNeeds3));
 }
 
 }  // namespace qforge::frontend_detail

@@ -1,15 +1,18 @@
 // The front end's internals, shared by its files (not installed):
 //   parse.cpp   reading files and includes, the SLL/LL parse, syntax errors;
+//   ast_build.cpp the syntax tree of qforge/ast.hpp from the parse tree, one
+//               statement at a time, with the comments as trivia (for
+//               parse_to_ast in parse.cpp; compiling keeps none);
 //   check.cpp   compile-time values and types, expressions, names and scopes,
 //               and the semantic errors they raise;
 //   lower.cpp   statements to IR operations: declarations, gate calls with
 //               their modifiers, measurements, control flow, subroutines;
-//   frontend.cpp  the public API (compile_source, compile_file, bindings);
-//   ast_build.cpp the syntax tree of qforge/ast.hpp from the parse tree, with
-//               the comments as trivia (parsed by parse_to_ast in parse.cpp;
-//               checking and lowering do not use it yet).
-// One Lowerer object walks a program; its member functions live in the file
-// of their concern.
+//   frontend.cpp  the public API (compile_source, compile_file, bindings).
+// One Lowerer object checks and lowers a program from its syntax tree, one
+// top-level statement at a time (parse statement, build its tree, check and
+// lower it, free both); its member functions live in the file of their
+// concern. check.cpp and lower.cpp read no parse tree: ANTLR stays in
+// parse.cpp and ast_build.cpp.
 #pragma once
 
 #include "qforge/ast.hpp"
@@ -175,7 +178,7 @@ const char* kind_name(Value::Kind k);
 struct GateDef {
   std::string name;
   std::vector<std::string> params, qubits;
-  P::ScopeContext* body = nullptr;
+  const ast::Block* body = nullptr;  ///< in a statement the Lowerer keeps
   SourceLoc loc;
   /// Set when the definition is named like a table gate and its body is
   /// that gate's exact matrix (Qiskit writes such definitions for gates
@@ -195,7 +198,7 @@ struct DefArg {
 struct SubDef {
   std::string name;
   std::vector<DefArg> args;
-  P::ScopeContext* body = nullptr;
+  const ast::Block* body = nullptr;  ///< in a statement the Lowerer keeps
   SourceLoc loc;
   bool invalid = false;  ///< as GateDef::invalid
 };
@@ -274,11 +277,9 @@ class SyntaxErrors;
 /// ANTLR's accessors, which dynamic_cast every child: on large files that
 /// cast was a fifth of the front end's time.
 enum class NodeKind : uint8_t {
-  Other, Terminal,
+  Other,
   // expressions
   Paren, Literal, Binary, Unary, Index, Call, Cast, Durationof,
-  // pieces of operands and indices
-  IndexedIdentifier, IndexOperator, SetExpression, RangeExpression,
 };
 
 class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
@@ -295,7 +296,6 @@ class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
     kind_ = k;
     return Any();
   }
-  Any visitTerminal(antlr4::tree::TerminalNode*) override { return set(NodeKind::Terminal); }
   Any visitParenthesisExpression(P::ParenthesisExpressionContext*) override { return set(NodeKind::Paren); }
   Any visitLiteralExpression(P::LiteralExpressionContext*) override { return set(NodeKind::Literal); }
   Any visitUnaryExpression(P::UnaryExpressionContext*) override { return set(NodeKind::Unary); }
@@ -314,17 +314,12 @@ class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
   Any visitBitwiseOrExpression(P::BitwiseOrExpressionContext*) override { return set(NodeKind::Binary); }
   Any visitLogicalAndExpression(P::LogicalAndExpressionContext*) override { return set(NodeKind::Binary); }
   Any visitLogicalOrExpression(P::LogicalOrExpressionContext*) override { return set(NodeKind::Binary); }
-  Any visitIndexedIdentifier(P::IndexedIdentifierContext*) override { return set(NodeKind::IndexedIdentifier); }
-  Any visitIndexOperator(P::IndexOperatorContext*) override { return set(NodeKind::IndexOperator); }
-  Any visitSetExpression(P::SetExpressionContext*) override { return set(NodeKind::SetExpression); }
-  Any visitRangeExpression(P::RangeExpressionContext*) override { return set(NodeKind::RangeExpression); }
 
   NodeKind kind_ = NodeKind::Other;
 };
 
 inline const std::string kPowerOperator = "**";
 
-inline bool is_expression(NodeKind k) { return k >= NodeKind::Paren && k <= NodeKind::Durationof; }
 
 struct ParsedFile {
   std::shared_ptr<SourceFile> file;
@@ -349,10 +344,12 @@ inline antlr4::Token* last_token(antlr4::ParserRuleContext* ctx) {
 
 /// Builds the syntax tree (qforge/ast.hpp) of one file from its parse tree,
 /// one top-level statement at a time (ast_build.cpp); `tokens` must keep all
-/// the file's tokens, comments included, until attach_trivia.
+/// the file's tokens, comments included, until attach_trivia. Without
+/// `tokens` (the compile path) no comments are kept and nothing is recorded
+/// across statements: each statement's tree stands alone.
 class AstBuilder {
  public:
-  AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream& tokens);
+  AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream* tokens);
   ast::StmtPtr statement(antlr4::ParserRuleContext* statement_or_scope);
   /// Statements with syntax errors, from token `first` to `last`: their span only.
   ast::StmtPtr invalid(antlr4::Token* first, antlr4::Token* last);
@@ -396,7 +393,7 @@ class AstBuilder {
     std::size_t first;  ///< its `case` or `default`
   };
   const SourceFile& file_;
-  antlr4::BufferedTokenStream& tokens_;
+  antlr4::BufferedTokenStream* tokens_;  ///< null: no trivia
   bool ascii_;  ///< columns are byte offsets within a line
   Classifier kind_of_;
   std::vector<StmtTokens> statements_;  ///< inner statements before the ones around them
@@ -432,60 +429,61 @@ class Lowerer {
   void set_sll_prefix(const RetryWithLL& r) { sll_prefix_ = r; }
 
  private:
-  // files and statements
+  using Span = ast::Span;
+  // files and statements (parse.cpp, lower.cpp)
   void lower_file(const std::shared_ptr<SourceFile>& file, bool is_main);
   void detect_version(const SourceFile& file, bool is_main);
-  void set_version(P::VersionContext* v);
-  Flow lower_statement_or_scope(P::StatementOrScopeContext* ctx, Scope& scope);
-  Flow lower_statement(P::StatementContext* ctx, Scope& scope);
-  Flow lower_block(P::StatementOrScopeContext* ctx, Scope& scope);
-  Flow lower_scope_body(P::ScopeContext* ctx, Scope& scope);
-  void lower_include(P::IncludeStatementContext* ctx);
-  void declare(Scope& scope, const std::string& name, Symbol sym, antlr4::ParserRuleContext* at);
-  void declare_callable(const std::string& name, Symbol sym, antlr4::ParserRuleContext* at);
+  void set_version(const ast::Version& v);
+  /// Lower a top-level statement; gate and subroutine definitions are kept
+  /// (their bodies are lowered again at every call), the rest is freed.
+  void lower_top(ast::StmtPtr s);
+  Flow lower_statement_or_scope(const ast::Stmt& s, Scope& scope);
+  Flow lower_statement(const ast::Stmt& s, Scope& scope);
+  Flow lower_block(const ast::Stmt& s, Scope& scope);
+  Flow lower_scope_body(const ast::Block& b, Scope& scope);
+  void lower_include(const ast::Include& s, const Span& at);
+  void declare(Scope& scope, const std::string& name, Symbol sym, const Span& at);
+  void declare_callable(const std::string& name, Symbol sym, const Span& at);
   Symbol* find_callable(const std::string& name);
-  void lower_quantum_decl(const std::string& name, std::optional<int64_t> size, Scope& scope,
-                          antlr4::ParserRuleContext* at);
-  void lower_classical_decl(P::ClassicalDeclarationStatementContext* ctx, Scope& scope);
-  void lower_const_decl(P::ConstDeclarationStatementContext* ctx, Scope& scope);
-  void lower_io_decl(P::IoDeclarationStatementContext* ctx, Scope& scope);
-  void lower_gate_def(P::GateStatementContext* ctx, Scope& scope);
+  void lower_quantum_decl(const std::string& name, std::optional<int64_t> size, Scope& scope, const Span& at);
+  void lower_classical_decl(const ast::ClassicalDecl& s, const Span& at, Scope& scope);
+  void lower_const_decl(const ast::ClassicalDecl& s, const Span& at, Scope& scope);
+  void lower_io_decl(const ast::IoDecl& s, const Span& at, Scope& scope);
+  void lower_gate_def(const ast::GateDef& s, const Span& at, Scope& scope);
   bool definition_matches(const GateDef& def, GateId g);
   // definitions, checked where they are written (check.cpp)
   bool check_gate_body(const GateDef& def);
-  void check_gate_statement(const GateDef& def, P::StatementOrScopeContext* s);
-  void check_gate_names(antlr4::tree::ParseTree* t, const GateDef& def, bool& uses_params);
+  void check_gate_statement(const GateDef& def, const ast::Stmt& s);
+  void check_gate_names(const ast::Expr& e, const GateDef& def, bool& uses_params);
   void check_def_body(const SubDef& def);
   // OpenQASM 2.0 files (check.cpp)
-  void check_openqasm2(P::StatementContext* ctx);
-  void check_openqasm2_call(P::GateCallStatementContext* ctx);
-  void lower_def(P::DefStatementContext* ctx, Scope& scope);
-  void lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, const CallMods& outer);
-  bool try_direct_call(P::GateCallStatementContext* ctx, const std::string& name, Scope& scope,
-                       const CallMods& outer);
-  void lower_measure_arrow(P::MeasureArrowAssignmentStatementContext* ctx, Scope& scope);
-  void lower_assignment(P::AssignmentStatementContext* ctx, Scope& scope);
-  Flow lower_for(P::ForStatementContext* ctx, Scope& scope);
-  Flow lower_while(P::WhileStatementContext* ctx, Scope& scope);
-  Flow lower_loop_body(P::ForStatementContext* ctx, Scope& scope, const Value& item);
+  void check_openqasm2(const ast::Stmt& s);
+  void check_openqasm2_call(const ast::GateCall& s, const Span& at);
+  void lower_def(const ast::Def& s, const Span& at, Scope& scope);
+  void lower_gate_call(const ast::GateCall& s, const Span& at, Scope& scope, const CallMods& outer);
+  bool try_direct_call(const ast::GateCall& s, const std::string& name, Scope& scope, const CallMods& outer);
+  void lower_measure_arrow(const ast::Measure& s, const Span& at, Scope& scope);
+  void lower_assignment(const ast::Assignment& s, const Span& at, Scope& scope);
+  Flow lower_for(const ast::For& s, const Span& at, Scope& scope);
+  Flow lower_while(const ast::While& s, const Span& at, Scope& scope);
+  Flow lower_loop_body(const ast::For& s, const Span& at, Scope& scope, const Value& item);
   void count_loop_iteration();
-  void check_clbits(int64_t n, antlr4::ParserRuleContext* at);
+  void check_clbits(int64_t n, const Span& at);
   /// Report a limit reached at the current statement and stop lowering.
   [[noreturn]] void stop(const std::string& msg);
-  Flow lower_if(P::IfStatementContext* ctx, Scope& scope);
-  Flow lower_switch(P::SwitchStatementContext* ctx, Scope& scope);
+  Flow lower_if(const ast::If& s, Scope& scope);
+  Flow lower_switch(const ast::Switch& s, Scope& scope);
 
   // gates
-  void apply_gate(const std::string& name, antlr4::ParserRuleContext* at, std::vector<Expr> params,
-                  std::vector<uint32_t> qubits, std::size_t num_ctrl, const std::vector<bool>& ctrl_pos,
-                  double power, const CallMods& outer);
+  void apply_gate(const std::string& name, const Span& at, std::vector<Expr> params, std::vector<uint32_t> qubits,
+                  std::size_t num_ctrl, const std::vector<bool>& ctrl_pos, double power, const CallMods& outer);
   /// The parameter and qubit counts of gate `name`; false for a subroutine.
   /// An undefined gate is an error at `at`.
-  bool gate_arity(const std::string& name, antlr4::ParserRuleContext* at, std::size_t& want_p, std::size_t& want_q);
+  bool gate_arity(const std::string& name, const Span& at, std::size_t& want_p, std::size_t& want_q);
   static std::string parameter_count_message(const std::string& name, std::size_t want_p, std::size_t got);
   static std::string outside_gate_message(const std::string& gate, const std::string& name);
   static std::string qubit_count_message(const std::string& name, std::size_t num_ctrl, std::size_t want_q, std::size_t got);
-  void apply_named(const std::string& name, antlr4::ParserRuleContext* at, const std::vector<Expr>& params,
+  void apply_named(const std::string& name, const Span& at, const std::vector<Expr>& params,
                    const std::vector<uint32_t>& targets, const std::vector<uint32_t>& controls, double power);
   void emit_prims(const std::vector<Prim>& prims, const std::vector<uint32_t>& targets,
                   const std::vector<uint32_t>& controls);
@@ -493,51 +491,55 @@ class Lowerer {
                  std::vector<uint32_t> extra_controls);
   void emit_phase(const Expr& phase, std::vector<uint32_t> controls);
   void emit(Operation op);
-  void emit_measure(const std::vector<uint32_t>& qubits, const std::vector<uint32_t>& clbits,
-                    antlr4::ParserRuleContext* at);
+  void emit_measure(const std::vector<uint32_t>& qubits, const std::vector<uint32_t>& clbits, const Span& at);
   std::vector<uint32_t> discard_bits(std::size_t n);
 
   // operands and expressions
-  std::vector<uint32_t> resolve_operand(P::GateOperandContext* ctx, Scope& scope);
-  std::vector<uint32_t> resolve_indexed(const std::string& name, const std::vector<P::IndexOperatorContext*>& index,
-                                        Scope& scope, antlr4::ParserRuleContext* at, bool want_qubits);
-  std::vector<uint32_t> qubits_from_expression(P::ExpressionContext* ctx, Scope& scope);
+  /// A gate operand: an Identifier with its indices, or a physical qubit.
+  std::vector<uint32_t> resolve_operand(const ast::Expr& operand, Scope& scope);
+  std::vector<uint32_t> resolve_indexed(const std::string& name, const std::vector<const ast::IndexOp*>& index,
+                                        Scope& scope, const Span& at, bool want_qubits);
+  std::vector<uint32_t> qubits_from_expression(const ast::Expr& e, Scope& scope);
   /// `what` names the indexed object in messages: "register 'q'" when
   /// `register_name` is given, else `what` itself.
-  std::vector<int64_t> index_list(P::IndexOperatorContext* ctx, int64_t size, Scope& scope,
-                                  const std::string& what, const std::string* register_name = nullptr);
-  uint32_t physical_qubit(antlr4::tree::TerminalNode* node);
-  Value eval(P::ExpressionContext* ctx, Scope& scope);
-  Value eval_binary(const std::string& op, const Value& a, const Value& b, antlr4::ParserRuleContext* at);
-  Value eval_integers(const std::string& op, int64_t x, int64_t y, antlr4::ParserRuleContext* at);
-  Value eval_call(P::CallExpressionContext* ctx, Scope& scope);
-  Value eval_literal(P::LiteralExpressionContext* ctx, Scope& scope);
-  Value eval_declaration(P::DeclarationExpressionContext* ctx, Scope& scope);
-  Value call_def(const SubDef& def, const std::vector<P::ExpressionContext*>& args, Scope& scope,
-                 antlr4::ParserRuleContext* at);
+  std::vector<int64_t> index_list(const ast::IndexOp& idx, int64_t size, Scope& scope, const std::string& what,
+                                  const std::string* register_name = nullptr);
+  uint32_t physical_qubit(const ast::Expr& literal);
+  Value eval(const ast::Expr& e, Scope& scope);
+  Value eval_binary(const std::string& op, const Value& a, const Value& b, const Span& at);
+  Value eval_integers(const std::string& op, int64_t x, int64_t y, const Span& at);
+  Value eval_call(const ast::Expr& e, Scope& scope);
+  Value eval_literal(const ast::Expr& e, Scope& scope);
+  /// The value of a declaration's or assignment's right-hand side.
+  Value eval_declaration(const ast::Expr& e, Scope& scope);
+  Value call_def(const SubDef& def, const std::vector<ast::ExprPtr>& args, Scope& scope, const Span& at);
   Value call_def_bound(const SubDef& def, std::vector<Value> classical, std::vector<std::vector<uint32_t>> qubits,
-                       const std::vector<antlr4::ParserRuleContext*>& arg_at, antlr4::ParserRuleContext* at);
-  Expr number(P::ExpressionContext* ctx, Scope& scope, const std::string& what);
-  int64_t integer(P::ExpressionContext* ctx, Scope& scope, const std::string& what);
-  double constant(P::ExpressionContext* ctx, Scope& scope, const std::string& what);
-  bool truth(const Value& v, antlr4::ParserRuleContext* at, bool& known, std::vector<Condition>& conds);
-  Value array_value(P::ArrayLiteralContext* ctx, Scope& scope);
+                       const std::vector<const Span*>& arg_at, const Span& at);
+  Expr number(const ast::Expr& e, Scope& scope, const std::string& what);
+  int64_t integer(const ast::Expr& e, Scope& scope, const std::string& what);
+  double constant(const ast::Expr& e, Scope& scope, const std::string& what);
+  bool truth(const Value& v, const Span& at, bool& known, std::vector<Condition>& conds);
+  Value array_value(const ast::Expr& e, Scope& scope);
 
   // diagnostics
   std::string qubit_name(uint32_t q) const;
-  SourceLoc loc(antlr4::ParserRuleContext* ctx) const;
-  SourceLoc loc(antlr4::Token* tok) const;
-  /// The position just after the last token of `ctx`.
-  SourceLoc end_loc(antlr4::ParserRuleContext* ctx) const;
-  [[noreturn]] void fail(antlr4::ParserRuleContext* at, const std::string& msg,
-                         std::vector<RelatedLocation> related = {}) const {
+  SourceLoc loc(const Span& s) const {
+    return SourceLoc{current_file_ ? current_file_->name : nullptr, s.line, s.col};
+  }
+  /// The position just after the end of `s`.
+  SourceLoc end_loc(const Span& s) const {
+    return SourceLoc{current_file_ ? current_file_->name : nullptr, s.end_line, s.end_col};
+  }
+  /// `s` without its annotations: from its keyword or first token.
+  Span unannotated(const ast::Stmt& s) const;
+  /// The tokens of `s` without the space and comments between them (as the
+  /// parse tree's getText gave them): `int[32]`, `q[0]`, `0:2:8`.
+  std::string text_of(const Span& s) const;
+  [[noreturn]] void fail(const Span& at, const std::string& msg, std::vector<RelatedLocation> related = {}) const {
     throw SemanticError{loc(at), msg, end_loc(at), std::move(related)};
   }
-  [[noreturn]] void fail(antlr4::Token* at, const std::string& msg) const {
-    throw SemanticError{loc(at), msg, end_of(current_file_ ? current_file_->name : nullptr, at), {}};
-  }
   void report(const SemanticError& e);
-  void warn(antlr4::ParserRuleContext* at, const std::string& msg);
+  void warn(const Span& at, const std::string& msg);
   std::string where(const SourceLoc& l) const {
     return (l.file ? *l.file + ":" : std::string()) + std::to_string(l.line) + ":" + std::to_string(l.col);
   }
@@ -552,15 +554,17 @@ class Lowerer {
   /// Gate name -> the table gate it is exactly (see try_direct_call); cleared
   /// whenever a definition or an include changes what names mean.
   std::unordered_map<std::string, std::optional<GateId>> direct_gates_;
-  Classifier kind_of_;
   int version_ = 3;
   bool version_known_ = false;
   bool strict2_ = false;  ///< declared `OPENQASM 2.0;`: OpenQASM 3 syntax is refused
   bool std_included_ = false, qelib_included_ = false;
-  bool retain_trees_ = false;
   bool uses_physical_ = false, uses_virtual_ = false;
   std::vector<std::string> include_stack_;
-  std::vector<std::shared_ptr<ParsedFile>> kept_files_;  ///< parse trees still referenced
+  /// Every file read (the spans of kept definitions name them).
+  std::vector<std::shared_ptr<SourceFile>> files_;
+  /// Top-level gate and subroutine definitions, whose bodies GateDef and
+  /// SubDef point into.
+  std::vector<ast::StmtPtr> definitions_;
   const SourceFile* current_file_ = nullptr;
   std::vector<Condition> conditions_;  ///< active run-time conditions
   int def_depth_ = 0;

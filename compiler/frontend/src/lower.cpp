@@ -21,177 +21,208 @@ Circuit Lowerer::run(const std::shared_ptr<SourceFile>& main_file) {
 
 // ---------------------------------------------------------------- statements
 
-Flow Lowerer::lower_statement_or_scope(P::StatementOrScopeContext* ctx, Scope& scope) {
-  if (auto* s = ctx->statement()) return lower_statement(s, scope);
-  Scope inner(&scope);
-  return lower_scope_body(ctx->scope(), inner);
+void Lowerer::lower_top(ast::StmtPtr s) {
+  try {
+    lower_statement_or_scope(*s, global_);
+  } catch (const SemanticError& e) {
+    report(e);
+  }
+  // Gate and subroutine bodies are lowered again at every call.
+  if (s->kind == ast::StmtKind::GateDef || s->kind == ast::StmtKind::Def) definitions_.push_back(std::move(s));
 }
 
-Flow Lowerer::lower_block(P::StatementOrScopeContext* ctx, Scope& scope) {
+Flow Lowerer::lower_statement_or_scope(const ast::Stmt& s, Scope& scope) {
+  if (s.kind != ast::StmtKind::Block) return lower_statement(s, scope);
   Scope inner(&scope);
-  if (auto* s = ctx->statement()) return lower_statement(s, inner);
-  return lower_scope_body(ctx->scope(), inner);
+  return lower_scope_body(static_cast<const ast::Block&>(s), inner);
 }
 
-Flow Lowerer::lower_scope_body(P::ScopeContext* ctx, Scope& scope) {
-  for (auto* s : ctx->statementOrScope()) {
-    Flow f = lower_statement_or_scope(s, scope);
+Flow Lowerer::lower_block(const ast::Stmt& s, Scope& scope) {
+  Scope inner(&scope);
+  if (s.kind != ast::StmtKind::Block) return lower_statement(s, inner);
+  return lower_scope_body(static_cast<const ast::Block&>(s), inner);
+}
+
+Flow Lowerer::lower_scope_body(const ast::Block& b, Scope& scope) {
+  for (const auto& s : b.statements) {
+    Flow f = lower_statement_or_scope(*s, scope);
     if (f != Flow::Normal) return f;
   }
   return Flow::Normal;
 }
 
-Flow Lowerer::lower_statement(P::StatementContext* ctx, Scope& scope) {
-  if (strict2_) check_openqasm2(ctx);
-  if (ctx->pragma()) return Flow::Normal;
+Flow Lowerer::lower_statement(const ast::Stmt& st, Scope& scope) {
+  using K = ast::StmtKind;
+  if (strict2_) check_openqasm2(st);
+  if (st.kind == K::Pragma) return Flow::Normal;
   // Operations take the location of the statement that wrote them; inside a
   // gate or subroutine body, of the call being inlined.
-  if (!gate_body_ && def_depth_ == 0) cur_loc_ = loc(ctx);
+  if (!gate_body_ && def_depth_ == 0) cur_loc_ = loc(st.span);
   bool top = &scope == scope.global() && def_depth_ == 0;
-  auto require_top = [&](antlr4::ParserRuleContext* at, const char* what) {
+  // The statement without its annotations, where most errors point.
+  const Span at = unannotated(st);
+  auto require_top = [&](const char* what) {
     if (!top) fail(at, std::string(what) + " must be at the top level of the program");
   };
-  if (auto* s = ctx->gateCallStatement()) {
-    lower_gate_call(s, scope, CallMods{});
-  } else if (auto* s = ctx->quantumDeclarationStatement()) {
-    std::optional<int64_t> size;
-    if (auto* d = s->qubitType()->designator()) size = integer(d->expression(), scope, "a qubit register size");
-    lower_quantum_decl(s->Identifier()->getText(), size, scope, s);
-  } else if (auto* s = ctx->oldStyleDeclarationStatement()) {
-    std::optional<int64_t> size;
-    if (auto* d = s->designator()) size = integer(d->expression(), scope, "a register size");
-    if (s->QREG()) {
-      lower_quantum_decl(s->Identifier()->getText(), size, scope, s);
-    } else {
-      int64_t n = size.value_or(1);
-      if (n <= 0) fail(s->designator(), "register size must be positive, got " + std::to_string(n));
-      check_clbits(n, s);
-      Symbol sym{Symbol::CReg, loc(s)};
-      sym.is_array = size.has_value();
-      for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
-      std::string name = s->Identifier()->getText();
-      declare(scope, name, sym, s);
-      circ_.cregs.push_back(Register{name, circ_.num_clbits, static_cast<uint32_t>(n), size.has_value()});
-      circ_.num_clbits += static_cast<uint32_t>(n);
+  switch (st.kind) {
+    case K::GateCall: lower_gate_call(static_cast<const ast::GateCall&>(st), at, scope, CallMods{}); break;
+    case K::QuantumDecl: {
+      const auto& s = static_cast<const ast::QuantumDecl&>(st);
+      std::optional<int64_t> size;
+      if (s.type.size) size = integer(*s.type.size, scope, "a qubit register size");
+      lower_quantum_decl(s.name.name, size, scope, at);
+      break;
     }
-  } else if (auto* s = ctx->measureArrowAssignmentStatement()) {
-    lower_measure_arrow(s, scope);
-  } else if (auto* s = ctx->resetStatement()) {
-    for (uint32_t q : resolve_operand(s->gateOperand(), scope)) {
+    case K::OldStyleDecl: {
+      const auto& s = static_cast<const ast::OldStyleDecl&>(st);
+      std::optional<int64_t> size;
+      if (s.size) size = integer(*s.size, scope, "a register size");
+      if (s.quantum) {
+        lower_quantum_decl(s.name.name, size, scope, at);
+      } else {
+        int64_t n = size.value_or(1);
+        if (n <= 0) fail(s.designator, "register size must be positive, got " + std::to_string(n));
+        check_clbits(n, at);
+        Symbol sym{Symbol::CReg, loc(at)};
+        sym.is_array = size.has_value();
+        for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
+        const std::string& name = s.name.name;
+        declare(scope, name, sym, at);
+        circ_.cregs.push_back(Register{name, circ_.num_clbits, static_cast<uint32_t>(n), size.has_value()});
+        circ_.num_clbits += static_cast<uint32_t>(n);
+      }
+      break;
+    }
+    case K::Measure: lower_measure_arrow(static_cast<const ast::Measure&>(st), at, scope); break;
+    case K::Reset:
+      for (uint32_t q : resolve_operand(*static_cast<const ast::QuantumOp&>(st).qubits[0], scope)) {
+        Operation op;
+        op.kind = OpKind::Reset;
+        op.qubits = {q};
+        emit(std::move(op));
+      }
+      break;
+    case K::Barrier: {
+      const auto& s = static_cast<const ast::QuantumOp&>(st);
       Operation op;
-      op.kind = OpKind::Reset;
-      op.qubits = {q};
+      op.kind = OpKind::Barrier;
+      if (!s.qubits.empty()) {
+        for (const auto& o : s.qubits)
+          for (uint32_t q : resolve_operand(*o, scope))
+            if (std::find(op.qubits.begin(), op.qubits.end(), q) == op.qubits.end()) op.qubits.push_back(q);
+      } else {
+        for (uint32_t q = 0; q < circ_.num_qubits; ++q) op.qubits.push_back(q);
+      }
       emit(std::move(op));
+      break;
     }
-  } else if (auto* s = ctx->barrierStatement()) {
-    Operation op;
-    op.kind = OpKind::Barrier;
-    if (auto* list = s->gateOperandList()) {
-      for (auto* o : list->gateOperand())
-        for (uint32_t q : resolve_operand(o, scope))
-          if (std::find(op.qubits.begin(), op.qubits.end(), q) == op.qubits.end()) op.qubits.push_back(q);
-    } else {
-      for (uint32_t q = 0; q < circ_.num_qubits; ++q) op.qubits.push_back(q);
+    case K::Include:
+      require_top("include");
+      lower_include(static_cast<const ast::Include&>(st), at);
+      break;
+    case K::ClassicalDecl: lower_classical_decl(static_cast<const ast::ClassicalDecl&>(st), at, scope); break;
+    case K::ConstDecl: lower_const_decl(static_cast<const ast::ClassicalDecl&>(st), at, scope); break;
+    case K::IoDecl:
+      require_top("input and output declarations");
+      lower_io_decl(static_cast<const ast::IoDecl&>(st), at, scope);
+      break;
+    case K::GateDef:
+      require_top("gate definitions");
+      lower_gate_def(static_cast<const ast::GateDef&>(st), at, scope);
+      break;
+    case K::Def:
+      require_top("subroutine definitions");
+      lower_def(static_cast<const ast::Def&>(st), at, scope);
+      break;
+    case K::Assignment: lower_assignment(static_cast<const ast::Assignment&>(st), at, scope); break;
+    case K::For: return lower_for(static_cast<const ast::For&>(st), at, scope);
+    case K::While: return lower_while(static_cast<const ast::While&>(st), at, scope);
+    case K::If: return lower_if(static_cast<const ast::If&>(st), scope);
+    case K::Switch: return lower_switch(static_cast<const ast::Switch&>(st), scope);
+    case K::Break:
+      if (!conditions_.empty()) fail(at, "'break' under a run-time condition is not supported");
+      return Flow::Break;
+    case K::Continue:
+      if (!conditions_.empty()) fail(at, "'continue' under a run-time condition is not supported");
+      return Flow::Continue;
+    case K::End:
+      if (!conditions_.empty()) fail(at, "'end' under a run-time condition is not supported");
+      throw EndProgram{};
+    case K::Return: {
+      if (def_depth_ == 0) fail(at, "'return' outside a subroutine");
+      if (!conditions_.empty()) fail(at, "'return' under a run-time condition is not supported");
+      const ast::Expr* value = static_cast<const ast::Jump&>(st).value.get();
+      if (!value) {
+        return_value_.reset();
+      } else if (value->kind == ast::Expr::Kind::Measure) {
+        Value v;
+        v.kind = Value::Measured;
+        v.qubits = resolve_operand(*value->qubits[0], scope);
+        return_value_ = v;
+      } else if (value->kind == ast::Expr::Kind::QuantumCall) {
+        fail(at, "returning the result of a quantum call is not supported");
+      } else {
+        return_value_ = eval(*value, scope);
+      }
+      return Flow::Return;
     }
-    emit(std::move(op));
-  } else if (auto* s = ctx->includeStatement()) {
-    require_top(s, "include");
-    lower_include(s);
-  } else if (auto* s = ctx->classicalDeclarationStatement()) {
-    lower_classical_decl(s, scope);
-  } else if (auto* s = ctx->constDeclarationStatement()) {
-    lower_const_decl(s, scope);
-  } else if (auto* s = ctx->ioDeclarationStatement()) {
-    require_top(s, "input and output declarations");
-    lower_io_decl(s, scope);
-  } else if (auto* s = ctx->gateStatement()) {
-    require_top(s, "gate definitions");
-    lower_gate_def(s, scope);
-  } else if (auto* s = ctx->defStatement()) {
-    require_top(s, "subroutine definitions");
-    lower_def(s, scope);
-  } else if (auto* s = ctx->assignmentStatement()) {
-    lower_assignment(s, scope);
-  } else if (auto* s = ctx->forStatement()) {
-    return lower_for(s, scope);
-  } else if (auto* s = ctx->whileStatement()) {
-    return lower_while(s, scope);
-  } else if (auto* s = ctx->ifStatement()) {
-    return lower_if(s, scope);
-  } else if (auto* s = ctx->switchStatement()) {
-    return lower_switch(s, scope);
-  } else if (auto* s = ctx->breakStatement()) {
-    if (!conditions_.empty()) fail(s, "'break' under a run-time condition is not supported");
-    return Flow::Break;
-  } else if (auto* s = ctx->continueStatement()) {
-    if (!conditions_.empty()) fail(s, "'continue' under a run-time condition is not supported");
-    return Flow::Continue;
-  } else if (auto* s = ctx->endStatement()) {
-    if (!conditions_.empty()) fail(s, "'end' under a run-time condition is not supported");
-    throw EndProgram{};
-  } else if (auto* s = ctx->returnStatement()) {
-    if (def_depth_ == 0) fail(s, "'return' outside a subroutine");
-    if (!conditions_.empty()) fail(s, "'return' under a run-time condition is not supported");
-    if (auto* m = s->measureExpression()) {
-      Value v;
-      v.kind = Value::Measured;
-      v.qubits = resolve_operand(m->gateOperand(), scope);
-      return_value_ = v;
-    } else if (auto* e = s->expression()) {
-      return_value_ = eval(e, scope);
-    } else if (s->quantumCallExpression()) {
-      fail(s, "returning the result of a quantum call is not supported");
-    } else {
-      return_value_.reset();
+    case K::ExpressionStmt: {
+      Value v = eval(*static_cast<const ast::ExpressionStmt&>(st).expr, scope);
+      if (v.kind == Value::Measured) emit_measure(v.qubits, discard_bits(v.qubits.size()), at);
+      break;
     }
-    return Flow::Return;
-  } else if (auto* s = ctx->expressionStatement()) {
-    Value v = eval(s->expression(), scope);
-    if (v.kind == Value::Measured) emit_measure(v.qubits, discard_bits(v.qubits.size()), s);
-  } else if (auto* s = ctx->delayStatement()) {
-    Value d = eval(s->designator()->expression(), scope);
-    if (d.kind != Value::Duration || !d.num.is_const())
-      fail(s->designator(), "delay needs a constant duration such as 100ns, got " + std::string(kind_name(d.kind)));
-    if (!opt_.keep_delay_and_box) {
-      warn(s, "delay is dropped");
-      return Flow::Normal;
+    case K::Delay: {
+      const auto& s = static_cast<const ast::QuantumOp&>(st);
+      Value d = eval(*s.duration, scope);
+      if (d.kind != Value::Duration || !d.num.is_const())
+        fail(s.designator, "delay needs a constant duration such as 100ns, got " + std::string(kind_name(d.kind)));
+      if (!opt_.keep_delay_and_box) {
+        warn(at, "delay is dropped");
+        return Flow::Normal;
+      }
+      Operation op;
+      op.kind = OpKind::Delay;
+      op.params = {d.num};
+      op.delay_unit = d.unit;
+      if (!s.qubits.empty()) {
+        for (const auto& o : s.qubits)
+          for (uint32_t q : resolve_operand(*o, scope)) op.qubits.push_back(q);
+      } else {
+        for (uint32_t q = 0; q < circ_.num_qubits; ++q) op.qubits.push_back(q);
+      }
+      emit(std::move(op));
+      break;
     }
-    Operation op;
-    op.kind = OpKind::Delay;
-    op.params = {d.num};
-    op.delay_unit = d.unit;
-    if (auto* list = s->gateOperandList()) {
-      for (auto* o : list->gateOperand())
-        for (uint32_t q : resolve_operand(o, scope)) op.qubits.push_back(q);
-    } else {
-      for (uint32_t q = 0; q < circ_.num_qubits; ++q) op.qubits.push_back(q);
+    case K::Box: {
+      warn(at, "box is lowered to its contents; its timing is not kept");
+      Scope inner(&scope);
+      return lower_scope_body(static_cast<const ast::Box&>(st).body, inner);
     }
-    emit(std::move(op));
-  } else if (auto* s = ctx->boxStatement()) {
-    warn(s, "box is lowered to its contents; its timing is not kept");
-    Scope inner(&scope);
-    return lower_scope_body(s->scope(), inner);
-  } else if (ctx->nopStatement()) {
-    // nothing to do
-  } else if (auto* s = ctx->aliasDeclarationStatement()) {
-    Symbol sym{Symbol::Alias, loc(s)};
-    for (auto* e : s->aliasExpression()->expression())
-      for (uint32_t q : qubits_from_expression(e, scope)) sym.indices.push_back(q);
-    declare(scope, s->Identifier()->getText(), sym, s);
-  } else if (auto* s = ctx->externStatement()) {
-    fail(s, "extern functions are not supported ('" + s->Identifier()->getText() + "')");
-  } else if (auto* s = ctx->defcalStatement()) {
-    fail(s, "defcal calibration blocks are not supported");
-  } else if (auto* s = ctx->calStatement()) {
-    fail(s, "cal calibration blocks are not supported");
-  } else if (auto* s = ctx->calibrationGrammarStatement()) {
-    warn(s, "defcalgrammar is ignored: calibrations are not supported");
+    case K::Nop: break;
+    case K::AliasDecl: {
+      const auto& s = static_cast<const ast::AliasDecl&>(st);
+      Symbol sym{Symbol::Alias, loc(at)};
+      auto add = [&](const ast::Expr& e) {
+        for (uint32_t q : qubits_from_expression(e, scope)) sym.indices.push_back(q);
+      };
+      if (s.value->kind == ast::Expr::Kind::Concat)
+        for (const auto& e : s.value->operands) add(*e);
+      else
+        add(*s.value);
+      declare(scope, s.name.name, sym, at);
+      break;
+    }
+    case K::Extern:
+      fail(at, "extern functions are not supported ('" + static_cast<const ast::Extern&>(st).name.name + "')");
+    case K::Defcal: fail(at, "defcal calibration blocks are not supported");
+    case K::Cal: fail(at, "cal calibration blocks are not supported");
+    case K::CalibrationGrammar: warn(at, "defcalgrammar is ignored: calibrations are not supported"); break;
+    default: break;
   }
   return Flow::Normal;
 }
 
-void Lowerer::lower_quantum_decl(const std::string& name, std::optional<int64_t> size, Scope& scope,
-                                 antlr4::ParserRuleContext* at) {
+void Lowerer::lower_quantum_decl(const std::string& name, std::optional<int64_t> size, Scope& scope, const Span& at) {
   if (&scope != scope.global() || def_depth_ > 0) fail(at, "qubits must be declared at the top level of the program");
   int64_t n = size.value_or(1);
   if (n <= 0) fail(at, "register size must be positive, got " + std::to_string(n));
@@ -208,7 +239,7 @@ void Lowerer::lower_quantum_decl(const std::string& name, std::optional<int64_t>
   circ_.num_qubits += static_cast<uint32_t>(n);
 }
 
-void Lowerer::check_clbits(int64_t n, antlr4::ParserRuleContext* at) {
+void Lowerer::check_clbits(int64_t n, const Span& at) {
   if (static_cast<uint64_t>(n) > kMaxClbits - circ_.num_clbits)
     fail(at, "too many bits (" + std::to_string(circ_.num_clbits + static_cast<uint64_t>(n)) + "; at most " +
                  std::to_string(kMaxClbits) + ", a fixed limit)");
@@ -219,98 +250,125 @@ void Lowerer::stop(const std::string& msg) {
   throw EndProgram{};
 }
 
-void Lowerer::lower_classical_decl(P::ClassicalDeclarationStatementContext* ctx, Scope& scope) {
-  std::string name = ctx->Identifier()->getText();
-  auto* st = ctx->scalarType();
-  if (st && st->BIT()) {
+namespace {
+
+/// The keyword of a scalar type: the first word of its declaration.
+const char* type_keyword(ast::Type::Kind k) {
+  using T = ast::Type::Kind;
+  switch (k) {
+    case T::Bit: return "bit";
+    case T::Int: return "int";
+    case T::Uint: return "uint";
+    case T::Float: return "float";
+    case T::Angle: return "angle";
+    case T::Bool: return "bool";
+    case T::Duration: return "duration";
+    case T::Stretch: return "stretch";
+    case T::Complex: return "complex";
+    case T::Qubit: return "qubit";
+    case T::Array: return "array";
+    case T::ArrayRef: return "array";
+    case T::CReg: return "creg";
+    case T::QReg: return "qreg";
+  }
+  return "";
+}
+
+}  // namespace
+
+void Lowerer::lower_classical_decl(const ast::ClassicalDecl& s, const Span& at, Scope& scope) {
+  using T = ast::Type::Kind;
+  const std::string& name = s.name.name;
+  if (s.type.kind == T::Bit) {
     // Classical bits are the circuit's clbits.
     std::optional<int64_t> size;
-    if (auto* d = st->designator()) size = integer(d->expression(), scope, "a bit register size");
+    if (s.type.size) size = integer(*s.type.size, scope, "a bit register size");
     int64_t n = size.value_or(1);
-    if (n <= 0) fail(st, "register size must be positive, got " + std::to_string(n));
-    check_clbits(n, st);
-    Symbol sym{Symbol::CReg, loc(ctx)};
+    if (n <= 0) fail(s.type.span, "register size must be positive, got " + std::to_string(n));
+    check_clbits(n, s.type.span);
+    Symbol sym{Symbol::CReg, loc(at)};
     sym.is_array = size.has_value();
     for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
     std::vector<uint32_t> bits = sym.indices;
-    declare(scope, name, sym, ctx);
+    declare(scope, name, sym, at);
     if (&scope == scope.global() && def_depth_ == 0)
       circ_.cregs.push_back(Register{name, circ_.num_clbits, static_cast<uint32_t>(n), size.has_value()});
     else
       circ_.cregs.push_back(Register{name + "_" + std::to_string(circ_.num_clbits), circ_.num_clbits,
                                      static_cast<uint32_t>(n), size.has_value()});
     circ_.num_clbits += static_cast<uint32_t>(n);
-    if (auto* init = ctx->declarationExpression()) {
-      Value v = eval_declaration(init, scope);
+    if (s.init) {
+      Value v = eval_declaration(*s.init, scope);
       if (v.kind == Value::Measured) {
         if (v.qubits.size() != bits.size())
-          fail(init, "cannot assign the measurement of " + std::to_string(v.qubits.size()) + " qubits to '" +
-                         name + "' of " + std::to_string(bits.size()) + " bits");
-        emit_measure(v.qubits, bits, init);
+          fail(s.init->span, "cannot assign the measurement of " + std::to_string(v.qubits.size()) + " qubits to '" +
+                                 name + "' of " + std::to_string(bits.size()) + " bits");
+        emit_measure(v.qubits, bits, s.init->span);
       } else if (!(v.kind == Value::Num && v.num.is_const() && v.num.value() == 0)) {
-        fail(init, "bits start at 0; initialising '" + name + "' with another value is not supported");
+        fail(s.init->span, "bits start at 0; initialising '" + name + "' with another value is not supported");
       }
     }
     return;
   }
-  if (st && (st->DURATION() || st->STRETCH()))
-    fail(ctx, std::string(st->STRETCH() ? "stretch" : "duration") + " variables are not supported");
-  Symbol sym{Symbol::Var, loc(ctx)};
-  sym.type = ctx->getStart()->getText();
-  if (ctx->arrayType()) {
+  if (s.type.kind == T::Duration || s.type.kind == T::Stretch)
+    fail(at, std::string(s.type.kind == T::Stretch ? "stretch" : "duration") + " variables are not supported");
+  Symbol sym{Symbol::Var, loc(at)};
+  sym.type = type_keyword(s.type.kind);
+  if (s.type.kind == T::Array) {
     sym.value.kind = Value::Array;
-    if (auto* init = ctx->declarationExpression()) sym.value = eval_declaration(init, scope);
-  } else if (auto* init = ctx->declarationExpression()) {
-    sym.value = eval_declaration(init, scope);
+    if (s.init) sym.value = eval_declaration(*s.init, scope);
+  } else if (s.init) {
+    sym.value = eval_declaration(*s.init, scope);
     if (sym.value.kind == Value::Measured)
-      fail(init, "a measurement can only be stored in bits, not in '" + sym.type + "' variable '" + name + "'");
+      fail(s.init->span, "a measurement can only be stored in bits, not in '" + sym.type + "' variable '" + name + "'");
     sym.value = typed(sym.value, sym.type);
   }
-  declare(scope, name, sym, ctx);
+  declare(scope, name, sym, at);
 }
 
-void Lowerer::lower_const_decl(P::ConstDeclarationStatementContext* ctx, Scope& scope) {
-  std::string name = ctx->Identifier()->getText();
-  Value v = eval_declaration(ctx->declarationExpression(), scope);
+void Lowerer::lower_const_decl(const ast::ClassicalDecl& s, const Span& at, Scope& scope) {
+  const std::string& name = s.name.name;
+  Value v = eval_declaration(*s.init, scope);
   bool ok = (v.kind == Value::Num && v.num.is_const()) || v.kind == Value::Bool ||
             v.kind == Value::Duration || v.kind == Value::Array;
   if (!ok)
-    fail(ctx->declarationExpression(), "const '" + name + "' needs a compile-time constant value, got " +
-                                           std::string(v.kind == Value::Num ? "an expression of inputs" : kind_name(v.kind)));
-  auto* st = ctx->scalarType();
-  Symbol sym{Symbol::Const, loc(ctx)};
-  sym.value = typed(v, st->getText());
-  sym.type = st->getText();
-  declare(scope, name, sym, ctx);
+    fail(s.init->span, "const '" + name + "' needs a compile-time constant value, got " +
+                           std::string(v.kind == Value::Num ? "an expression of inputs" : kind_name(v.kind)));
+  Symbol sym{Symbol::Const, loc(at)};
+  sym.type = text_of(s.type.span);
+  sym.value = typed(v, sym.type);
+  declare(scope, name, sym, at);
 }
 
-void Lowerer::lower_io_decl(P::IoDeclarationStatementContext* ctx, Scope& scope) {
-  std::string name = ctx->Identifier()->getText();
-  if (ctx->OUTPUT()) {
-    warn(ctx, "output declarations are ignored ('" + name + "')");
-    Symbol sym{Symbol::Var, loc(ctx)};
-    declare(scope, name, sym, ctx);
+void Lowerer::lower_io_decl(const ast::IoDecl& s, const Span& at, Scope& scope) {
+  using T = ast::Type::Kind;
+  const std::string& name = s.name.name;
+  if (s.output) {
+    warn(at, "output declarations are ignored ('" + name + "')");
+    Symbol sym{Symbol::Var, loc(at)};
+    declare(scope, name, sym, at);
     return;
   }
   InputDecl in;
   in.name = name;
   in.first_symbol = circ_.num_symbols();
-  P::ScalarTypeContext* st = ctx->scalarType();
-  if (auto* at = ctx->arrayType()) {
-    st = at->scalarType();
-    for (auto* e : at->expressionList()->expression()) {
-      int64_t d = integer(e, scope, "an array dimension");
-      if (d <= 0) fail(e, "array dimensions must be positive, got " + std::to_string(d));
+  const ast::Type* st = &s.type;
+  if (s.type.kind == T::Array) {
+    st = s.type.element.get();
+    for (const auto& e : s.type.dims) {
+      int64_t d = integer(*e, scope, "an array dimension");
+      if (d <= 0) fail(e->span, "array dimensions must be positive, got " + std::to_string(d));
       in.shape.push_back(static_cast<uint32_t>(d));
     }
   }
-  if (!(st->FLOAT() || st->ANGLE() || st->INT() || st->UINT()))
-    fail(st, "input '" + name + "' must be float, angle or int (got " + st->getText() + ")");
-  in.type = st->getText();  // the element type; `shape` holds an array's dimensions
-  Symbol sym{Symbol::Input, loc(ctx)};
+  const std::string type_text = text_of(st->span);
+  if (!(st->kind == T::Float || st->kind == T::Angle || st->kind == T::Int || st->kind == T::Uint))
+    fail(st->span, "input '" + name + "' must be float, angle or int (got " + type_text + ")");
+  in.type = type_text;  // the element type; `shape` holds an array's dimensions
+  Symbol sym{Symbol::Input, loc(at)};
   sym.type = in.type;
   if (in.shape.empty()) {
-    sym.value = Value::number(Expr::symbol(in.first_symbol), st->INT() || st->UINT());
+    sym.value = Value::number(Expr::symbol(in.first_symbol), st->kind == T::Int || st->kind == T::Uint);
   } else {
     // Row-major nested arrays of symbols.
     std::function<Value(std::size_t, uint32_t&)> build = [&](std::size_t dim, uint32_t& next) {
@@ -323,30 +381,29 @@ void Lowerer::lower_io_decl(P::IoDeclarationStatementContext* ctx, Scope& scope)
     uint32_t next = in.first_symbol;
     sym.value = build(0, next);
   }
-  declare(scope, name, sym, ctx);
+  declare(scope, name, sym, at);
   circ_.inputs.push_back(in);
 }
 
-void Lowerer::lower_gate_def(P::GateStatementContext* ctx, Scope& scope) {
+void Lowerer::lower_gate_def(const ast::GateDef& s, const Span& at, Scope& scope) {
+  (void)scope;
   auto def = std::make_shared<GateDef>();
-  def->name = ctx->Identifier()->getText();
-  def->loc = loc(ctx);
-  def->body = ctx->scope();
+  def->name = s.name.name;
+  def->loc = loc(at);
+  def->body = &s.body;
   std::unordered_set<std::string> seen;
-  auto add = [&](antlr4::tree::TerminalNode* id, std::vector<std::string>& into) {
-    std::string n = id->getText();
-    if (!seen.insert(n).second) fail(id->getSymbol(), "'" + n + "' appears twice in the definition of gate '" + def->name + "'");
-    into.push_back(n);
+  auto add = [&](const ast::Identifier& id, std::vector<std::string>& into) {
+    if (!seen.insert(id.name).second)
+      fail(id.span, "'" + id.name + "' appears twice in the definition of gate '" + def->name + "'");
+    into.push_back(id.name);
   };
-  if (ctx->params)
-    for (auto* id : ctx->params->Identifier()) add(id, def->params);
-  for (auto* id : ctx->qubits->Identifier()) add(id, def->qubits);
+  for (const auto& id : s.params) add(id, def->params);
+  for (const auto& id : s.qubits) add(id, def->qubits);
   // Library gates may be redefined by OpenQASM 2 files (their own copy of
   // qelib1.inc); the program's definition then wins.
-  Symbol sym{Symbol::Gate, loc(ctx)};
+  Symbol sym{Symbol::Gate, loc(at)};
   sym.gate = def;
-  declare_callable(def->name, sym, ctx);
-  retain_trees_ = true;
+  declare_callable(def->name, sym, at);
   // The body is checked here, called or not; a body with errors makes the
   // gate's calls emit nothing (its errors are reported once, here).
   def->invalid = !check_gate_body(*def);
@@ -376,7 +433,7 @@ bool Lowerer::definition_matches(const GateDef& def, GateId g) {
     circ_.global_phase = Expr(0.0);
     circ_.num_qubits = std::max<uint32_t>(circ_.num_qubits, static_cast<uint32_t>(k));
     try {
-      apply_named(def.name, def.body, params, targets, {}, 1.0);
+      apply_named(def.name, def.body->span, params, targets, {}, 1.0);
     } catch (const SemanticError&) {
       same = false;
     }
@@ -444,34 +501,29 @@ bool Lowerer::definition_matches(const GateDef& def, GateId g) {
   return same;
 }
 
-void Lowerer::lower_def(P::DefStatementContext* ctx, Scope& scope) {
+void Lowerer::lower_def(const ast::Def& s, const Span& at, Scope& scope) {
+  using T = ast::Type::Kind;
   auto def = std::make_shared<SubDef>();
-  def->name = ctx->Identifier()->getText();
-  def->loc = loc(ctx);
-  def->body = ctx->scope();
-  if (auto* list = ctx->argumentDefinitionList()) {
-    for (auto* a : list->argumentDefinition()) {
-      DefArg arg;
-      arg.name = a->Identifier()->getText();
-      if (auto* q = a->qubitType()) {
-        arg.kind = DefArg::Qubits;
-        if (auto* d = q->designator()) arg.size = integer(d->expression(), scope, "a qubit argument size");
-      } else if (a->QREG()) {
-        arg.kind = DefArg::Qubits;
-        if (auto* d = a->designator()) arg.size = integer(d->expression(), scope, "a qubit argument size");
-      } else if (a->arrayReferenceType() || a->CREG()) {
-        fail(a, "array and creg arguments of subroutines are not supported ('" + arg.name + "')");
-      } else {
-        arg.kind = DefArg::Classical;
-        arg.type = a->scalarType()->getText();
-      }
-      def->args.push_back(arg);
+  def->name = s.name.name;
+  def->loc = loc(at);
+  def->body = &s.body;
+  for (const auto& a : s.args) {
+    DefArg arg;
+    arg.name = a.name.name;
+    if (a.type.kind == T::Qubit || a.type.kind == T::QReg) {
+      arg.kind = DefArg::Qubits;
+      if (a.type.size) arg.size = integer(*a.type.size, scope, "a qubit argument size");
+    } else if (a.type.kind == T::ArrayRef || a.type.kind == T::CReg) {
+      fail(a.span, "array and creg arguments of subroutines are not supported ('" + arg.name + "')");
+    } else {
+      arg.kind = DefArg::Classical;
+      arg.type = text_of(a.type.span);
     }
+    def->args.push_back(arg);
   }
-  Symbol sym{Symbol::Def, loc(ctx)};
+  Symbol sym{Symbol::Def, loc(at)};
   sym.def = def;
-  declare_callable(def->name, sym, ctx);
-  retain_trees_ = true;
+  declare_callable(def->name, sym, at);
   try {
     check_def_body(*def);
   } catch (const SemanticError&) {
@@ -482,93 +534,96 @@ void Lowerer::lower_def(P::DefStatementContext* ctx, Scope& scope) {
 
 // ---------------------------------------------------------------- gates
 
-void Lowerer::lower_gate_call(P::GateCallStatementContext* ctx, Scope& scope, const CallMods& outer) {
-  const bool is_gphase = ctx->GPHASE() != nullptr;
-  std::string name = is_gphase ? "gphase" : ctx->Identifier()->getText();
+namespace {
+
+/// True when the last index of a gate operand selects several qubits (a
+/// range or a set).
+bool selects_several(const ast::Expr& operand) {
+  if (operand.indices.empty()) return false;
+  for (const auto& item : operand.indices.back().items)
+    if (item->kind == ast::Expr::Kind::Range || item->kind == ast::Expr::Kind::Set) return true;
+  return false;
+}
+
+}  // namespace
+
+void Lowerer::lower_gate_call(const ast::GateCall& s, const Span& at, Scope& scope, const CallMods& outer) {
+  const std::string& name = s.name.name;
   if (Symbol* c = find_callable(name); c && c->kind == Symbol::Def) {
     // A subroutine called like a gate: `name(classical args) qubits...;`.
-    if (!ctx->gateModifier().empty()) fail(ctx, "modifiers on subroutine calls are not supported");
+    if (!s.modifiers.empty()) fail(at, "modifiers on subroutine calls are not supported");
     std::vector<Value> classical;
     std::vector<std::vector<uint32_t>> qubits;
-    std::vector<antlr4::ParserRuleContext*> where;
-    if (auto* list = ctx->expressionList())
-      for (auto* e : list->expression()) classical.push_back(eval(e, scope));
-    for (auto* o : ctx->gateOperandList()->gateOperand()) {
-      qubits.push_back(resolve_operand(o, scope));
-      where.push_back(o);
-    }
-    Value r = call_def_bound(*c->def, std::move(classical), std::move(qubits), {}, ctx);
-    if (r.kind == Value::Measured) emit_measure(r.qubits, discard_bits(r.qubits.size()), ctx);
+    for (const auto& e : s.params) classical.push_back(eval(*e, scope));
+    for (const auto& o : s.qubits) qubits.push_back(resolve_operand(*o, scope));
+    Value r = call_def_bound(*c->def, std::move(classical), std::move(qubits), {}, at);
+    if (r.kind == Value::Measured) emit_measure(r.qubits, discard_bits(r.qubits.size()), at);
     return;
   }
-  if (ctx->designator()) fail(ctx->designator(), "gate durations (name[duration]) are not supported");
-  if (try_direct_call(ctx, name, scope, outer)) return;
+  if (s.duration) fail(s.designator, "gate durations (name[duration]) are not supported");
+  if (try_direct_call(s, name, scope, outer)) return;
 
   // Modifiers, outermost first: controls consume the leading operands.
   std::size_t num_ctrl = 0;
   std::vector<bool> ctrl_pos;
   double power = 1;
-  for (auto* m : ctx->gateModifier()) {
-    if (m->INV()) {
+  for (const auto& m : s.modifiers) {
+    using M = ast::GateModifier::Kind;
+    if (m.kind == M::Inv) {
       power = -power;
-    } else if (m->POW()) {
-      double k = constant(m->expression(), scope, "a pow() exponent");
+    } else if (m.kind == M::Pow) {
+      double k = constant(*m.arg, scope, "a pow() exponent");
       power *= k;
     } else {
       int64_t n = 1;
-      if (m->expression()) n = integer(m->expression(), scope, "a ctrl() count");
-      if (n < 1) fail(m->expression(), "ctrl() needs a positive count, got " + std::to_string(n));
+      if (m.arg) n = integer(*m.arg, scope, "a ctrl() count");
+      if (n < 1) fail(m.arg->span, "ctrl() needs a positive count, got " + std::to_string(n));
       if (static_cast<uint64_t>(n) > kMaxQubits)
-        fail(m->expression(), "ctrl(" + std::to_string(n) + ") has more controls than a program can have qubits (" +
-                                  std::to_string(kMaxQubits) + ")");
+        fail(m.arg->span, "ctrl(" + std::to_string(n) + ") has more controls than a program can have qubits (" +
+                              std::to_string(kMaxQubits) + ")");
       num_ctrl += static_cast<std::size_t>(n);
-      for (int64_t i = 0; i < n; ++i) ctrl_pos.push_back(m->CTRL() != nullptr);
+      for (int64_t i = 0; i < n; ++i) ctrl_pos.push_back(m.kind == M::Ctrl);
     }
   }
   std::vector<Expr> params;
-  if (auto* list = ctx->expressionList())
-    for (auto* e : list->expression()) params.push_back(number(e, scope, "a gate parameter"));
+  for (const auto& e : s.params) params.push_back(number(*e, scope, "a gate parameter"));
 
   // Operands, broadcast over registers: a whole register or a slice of one
   // is a register operand; `q[1]`, `$3`, a gate argument or `qubit q` is one qubit.
   std::vector<std::vector<uint32_t>> operands;
   std::size_t width = 1;
   bool broadcast = false;
-  if (auto* list = ctx->gateOperandList()) {
-    for (auto* o : list->gateOperand()) {
-      operands.push_back(resolve_operand(o, scope));
-      bool is_register = false;
-      if (auto* id = o->indexedIdentifier()) {
-        Symbol* sym = scope.find(id->Identifier()->getText());
-        if (id->indexOperator().empty())
-          is_register = sym && sym->kind != Symbol::GateQubit && (sym->is_array || sym->kind == Symbol::Alias) &&
-                        !(sym->kind == Symbol::Alias && sym->indices.size() == 1);
-        else
-          is_register = id->indexOperator().back()->setExpression() ||
-                        !id->indexOperator().back()->rangeExpression().empty();
-      }
-      if (!is_register) continue;
-      if (broadcast && operands.back().size() != width)
-        fail(o, "registers in one gate call must have the same size (" + std::to_string(width) + " and " +
-                    std::to_string(operands.back().size()) + ")");
-      broadcast = true;
-      width = operands.back().size();
-      if (width == 0) return;
+  for (const auto& o : s.qubits) {
+    operands.push_back(resolve_operand(*o, scope));
+    bool is_register = false;
+    if (o->kind == ast::Expr::Kind::Identifier) {
+      Symbol* sym = scope.find(o->name.name);
+      if (o->indices.empty())
+        is_register = sym && sym->kind != Symbol::GateQubit && (sym->is_array || sym->kind == Symbol::Alias) &&
+                      !(sym->kind == Symbol::Alias && sym->indices.size() == 1);
+      else
+        is_register = selects_several(*o);
     }
+    if (!is_register) continue;
+    if (broadcast && operands.back().size() != width)
+      fail(o->span, "registers in one gate call must have the same size (" + std::to_string(width) + " and " +
+                        std::to_string(operands.back().size()) + ")");
+    broadcast = true;
+    width = operands.back().size();
+    if (width == 0) return;
   }
   for (std::size_t i = 0; i < width; ++i) {
     std::vector<uint32_t> qubits;
     for (std::size_t k = 0; k < operands.size(); ++k)
       qubits.push_back(operands[k].size() == 1 ? operands[k][0] : operands[k][i]);
-    apply_gate(name, ctx, params, qubits, num_ctrl, ctrl_pos, power, outer);
+    apply_gate(name, at, params, qubits, num_ctrl, ctrl_pos, power, outer);
   }
 }
 
 // The common case, on the hot path of large files: a library gate that is
 // exactly one table gate (h, cx, rz, ...), without modifiers, on single
 // qubits. Emitted directly; anything else takes the general path.
-bool Lowerer::try_direct_call(P::GateCallStatementContext* ctx, const std::string& name, Scope& scope,
-                              const CallMods& outer) {
+bool Lowerer::try_direct_call(const ast::GateCall& s, const std::string& name, Scope& scope, const CallMods& outer) {
   if (!outer.controls.empty() || outer.power != 1) return false;
   auto cached = direct_gates_.find(name);
   std::optional<GateId> gate;
@@ -601,26 +656,20 @@ bool Lowerer::try_direct_call(P::GateCallStatementContext* ctx, const std::strin
     }
     direct_gates_.emplace(name, gate);
   }
-  if (!gate || !ctx->gateModifier().empty()) return false;
-  auto* list = ctx->gateOperandList();
-  if (!list) return false;
+  if (!gate || !s.modifiers.empty()) return false;
+  if (s.qubits.empty()) return false;
   const GateInfo& info = gate_info(*gate);
-  std::vector<P::GateOperandContext*> operands = list->gateOperand();
   // Only single-qubit operands (q[i], $n, gate arguments, `qubit q`).
   std::vector<uint32_t> qubits;
-  qubits.reserve(operands.size());
-  for (auto* o : operands) {
-    if (auto* id = o->indexedIdentifier()) {
-      auto idx = id->indexOperator();
-      if (idx.size() != 1 || idx[0]->setExpression() || !idx[0]->rangeExpression().empty()) return false;
-    }
-    std::vector<uint32_t> q = resolve_operand(o, scope);
+  qubits.reserve(s.qubits.size());
+  for (const auto& o : s.qubits) {
+    if (o->kind == ast::Expr::Kind::Identifier && (o->indices.size() != 1 || selects_several(*o))) return false;
+    std::vector<uint32_t> q = resolve_operand(*o, scope);
     if (q.size() != 1) return false;
     qubits.push_back(q[0]);
   }
   std::vector<Expr> params;
-  if (auto* el = ctx->expressionList())
-    for (auto* e : el->expression()) params.push_back(number(e, scope, "a gate parameter"));
+  for (const auto& e : s.params) params.push_back(number(*e, scope, "a gate parameter"));
   if (params.size() != info.num_params || qubits.size() != info.num_qubits) return false;  // general path reports
   for (std::size_t i = 0; i < qubits.size(); ++i)
     for (std::size_t j = i + 1; j < qubits.size(); ++j)
@@ -633,7 +682,7 @@ bool Lowerer::try_direct_call(P::GateCallStatementContext* ctx, const std::strin
   return true;
 }
 
-void Lowerer::apply_gate(const std::string& name, antlr4::ParserRuleContext* at, std::vector<Expr> params,
+void Lowerer::apply_gate(const std::string& name, const Span& at, std::vector<Expr> params,
                          std::vector<uint32_t> qubits, std::size_t num_ctrl, const std::vector<bool>& ctrl_pos,
                          double power, const CallMods& outer) {
   std::size_t want_q = 0, want_p = 0;
@@ -678,7 +727,7 @@ std::string Lowerer::qubit_count_message(const std::string& name, std::size_t nu
          (want_q + num_ctrl == 1 ? "" : "s") + ", got " + std::to_string(got);
 }
 
-bool Lowerer::gate_arity(const std::string& name, antlr4::ParserRuleContext* at, std::size_t& want_p,
+bool Lowerer::gate_arity(const std::string& name, const Span& at, std::size_t& want_p,
                          std::size_t& want_q) {
   Symbol* sym = find_callable(name);
   if (name == "gphase") {
@@ -714,7 +763,7 @@ bool Lowerer::gate_arity(const std::string& name, antlr4::ParserRuleContext* at,
   return true;
 }
 
-void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at, const std::vector<Expr>& params,
+void Lowerer::apply_named(const std::string& name, const Span& at, const std::vector<Expr>& params,
                           const std::vector<uint32_t>& targets, const std::vector<uint32_t>& controls, double power) {
   if (power == 0) return;
   const bool integral = std::trunc(power) == power;
@@ -751,7 +800,7 @@ void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at
       explicit DepthGuard(int& depth) : d(depth) { ++d; }
       ~DepthGuard() { --d; }
     } guard(gate_depth_);
-    std::vector<P::StatementOrScopeContext*> body = def.body->statementOrScope();
+    const std::vector<ast::StmtPtr>& body = def.body->statements;
     // Body scope: parameters and qubit names only (and global constants).
     Scope local(&global_, true);
     for (std::size_t i = 0; i < def.params.size(); ++i) {
@@ -764,24 +813,24 @@ void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at
       q.indices = {targets[i]};
       local.insert(def.qubits[i], q);
     }
-    auto walk = [&](P::StatementOrScopeContext* s, double p) {
-      P::StatementContext* st = s->statement();
-      if (!st) fail(s, "nested scopes are not allowed in a gate body");
-      if (auto* call = st->gateCallStatement()) {
+    auto walk = [&](const ast::StmtPtr& s, double p) {
+      using K = ast::StmtKind;
+      if (s->kind == K::Block) fail(s->span, "nested scopes are not allowed in a gate body");
+      if (s->kind == K::GateCall) {
         CallMods mods{controls, p};
         const std::string* saved = gate_body_;
         gate_body_ = &def.name;
         try {
-          lower_gate_call(call, local, mods);
+          lower_gate_call(static_cast<const ast::GateCall&>(*s), unannotated(*s), local, mods);
         } catch (...) {
           gate_body_ = saved;
           throw;
         }
         gate_body_ = saved;
-      } else if (st->barrierStatement() || st->pragma() || st->nopStatement()) {
+      } else if (s->kind == K::Barrier || s->kind == K::Pragma || s->kind == K::Nop) {
         // Barriers inside definitions carry no meaning once inlined.
       } else {
-        fail(st, "only gate calls are allowed in the body of gate '" + def.name + "'");
+        fail(s->span, "only gate calls are allowed in the body of gate '" + def.name + "'");
       }
     };
     if (integral) {
@@ -790,15 +839,15 @@ void Lowerer::apply_named(const std::string& name, antlr4::ParserRuleContext* at
         if (++gate_expansions_ > kMaxGateExpansions)
           stop("more than " + std::to_string(kMaxGateExpansions) + " calls of defined gates are inlined (a fixed limit)");
         if (sign > 0)
-          for (auto* s : body) walk(s, 1);
+          for (const auto& s : body) walk(s, 1);
         else
           for (auto it = body.rbegin(); it != body.rend(); ++it) walk(*it, -1);
       }
       return;
     }
     std::size_t calls = 0;
-    for (auto* s : body)
-      if (s->statement() && s->statement()->gateCallStatement()) ++calls;
+    for (const auto& s : body)
+      if (s->kind == ast::StmtKind::GateCall) ++calls;
     if (calls != 1 || body.size() != 1)
       fail(at, "pow(" + format_number(power) + ") with a non-integer exponent is not supported on gate '" + name +
                    "', whose body has more than one gate");
@@ -922,7 +971,7 @@ std::vector<uint32_t> Lowerer::discard_bits(std::size_t n) {
 }
 
 void Lowerer::emit_measure(const std::vector<uint32_t>& qubits, const std::vector<uint32_t>& clbits,
-                           antlr4::ParserRuleContext* at) {
+                           const Span& at) {
   if (qubits.size() != clbits.size())
     fail(at, "measure needs as many bits as qubits (" + std::to_string(qubits.size()) + " qubits, " +
                  std::to_string(clbits.size()) + " bits)");
@@ -935,124 +984,133 @@ void Lowerer::emit_measure(const std::vector<uint32_t>& qubits, const std::vecto
   }
 }
 
-void Lowerer::lower_measure_arrow(P::MeasureArrowAssignmentStatementContext* ctx, Scope& scope) {
-  if (ctx->quantumCallExpression())
-    fail(ctx, "'" + ctx->quantumCallExpression()->Identifier()->getText() +
-                  "' is not a measurement; a gate call takes no '->'");
-  std::vector<uint32_t> qubits = resolve_operand(ctx->measureExpression()->gateOperand(), scope);
+void Lowerer::lower_measure_arrow(const ast::Measure& s, const Span& at, Scope& scope) {
+  if (s.source->kind == ast::Expr::Kind::QuantumCall)
+    fail(at, "'" + s.source->name.name + "' is not a measurement; a gate call takes no '->'");
+  std::vector<uint32_t> qubits = resolve_operand(*s.source->qubits[0], scope);
   std::vector<uint32_t> bits;
-  if (auto* target = ctx->indexedIdentifier())
-    bits = resolve_indexed(target->Identifier()->getText(), target->indexOperator(), scope, target, false);
-  else
+  if (s.target) {
+    std::vector<const ast::IndexOp*> index;
+    for (const auto& i : s.target->indices) index.push_back(&i);
+    bits = resolve_indexed(s.target->name.name, index, scope, s.target->span, false);
+  } else {
     bits = discard_bits(qubits.size());
-  emit_measure(qubits, bits, ctx);
+  }
+  emit_measure(qubits, bits, at);
 }
 
-void Lowerer::lower_assignment(P::AssignmentStatementContext* ctx, Scope& scope) {
-  auto* target = ctx->indexedIdentifier();
-  std::string name = target->Identifier()->getText();
+void Lowerer::lower_assignment(const ast::Assignment& s, const Span& at, Scope& scope) {
+  const ast::Expr& target = *s.target;
+  const std::string& name = target.name.name;
   Symbol* sym = scope.find(name);
-  if (!sym) fail(target, "undefined name '" + name + "'");
+  if (!sym) fail(target.span, "undefined name '" + name + "'");
   Value v;
-  if (auto* m = ctx->measureExpression()) {
+  if (s.value->kind == ast::Expr::Kind::Measure) {
     v.kind = Value::Measured;
-    v.qubits = resolve_operand(m->gateOperand(), scope);
-  } else if (auto* e = ctx->expression()) {
-    v = eval(e, scope);
+    v.qubits = resolve_operand(*s.value->qubits[0], scope);
+  } else if (s.value->kind == ast::Expr::Kind::QuantumCall) {
+    fail(at, "assigning the result of a gate call is not supported");
   } else {
-    fail(ctx, "assigning the result of a gate call is not supported");
+    v = eval(*s.value, scope);
   }
+  const bool compound = s.op != "=";
   if (sym->kind == Symbol::CReg) {
-    std::vector<uint32_t> bits = resolve_indexed(name, target->indexOperator(), scope, target, false);
+    std::vector<const ast::IndexOp*> index;
+    for (const auto& i : target.indices) index.push_back(&i);
+    std::vector<uint32_t> bits = resolve_indexed(name, index, scope, target.span, false);
     if (v.kind == Value::Measured) {
-      if (ctx->CompoundAssignmentOperator()) fail(ctx, "compound assignment of a measurement is not supported");
-      emit_measure(v.qubits, bits, ctx);
+      if (compound) fail(at, "compound assignment of a measurement is not supported");
+      emit_measure(v.qubits, bits, at);
       return;
     }
-    fail(ctx, "run-time classical computation on bits is not supported (assignment to '" + name + "')");
+    fail(at, "run-time classical computation on bits is not supported (assignment to '" + name + "')");
   }
   if (sym->kind == Symbol::Const || sym->kind == Symbol::Input)
-    fail(target, "cannot assign to " + std::string(sym->kind == Symbol::Const ? "const" : "input") + " '" + name + "'");
-  if (sym->kind != Symbol::Var) fail(target, "cannot assign to '" + name + "'");
+    fail(target.span, "cannot assign to " + std::string(sym->kind == Symbol::Const ? "const" : "input") + " '" + name + "'");
+  if (sym->kind != Symbol::Var) fail(target.span, "cannot assign to '" + name + "'");
   if (v.kind == Value::Measured)
-    fail(ctx, "a measurement can only be stored in bits, not in '" + sym->type + "' variable '" + name + "'");
+    fail(at, "a measurement can only be stored in bits, not in '" + sym->type + "' variable '" + name + "'");
   if (!conditions_.empty())
-    fail(ctx, "assignment to '" + name + "' under a run-time condition is not supported");
-  if (!target->indexOperator().empty()) {
-    if (sym->value.kind != Value::Array) fail(target, "'" + name + "' is not an array");
+    fail(at, "assignment to '" + name + "' under a run-time condition is not supported");
+  if (!target.indices.empty()) {
+    if (sym->value.kind != Value::Array) fail(target.span, "'" + name + "' is not an array");
     Value* slot = &sym->value;
-    for (auto* idx : target->indexOperator()) {
-      for (auto* e : idx->expression()) {
-        int64_t i = integer(e, scope, "an array index");
+    for (const auto& idx : target.indices) {
+      bool slice = false;
+      for (const auto& e : idx.items) {
+        if (e->kind == ast::Expr::Kind::Range || e->kind == ast::Expr::Kind::Set) {
+          slice = true;
+          continue;
+        }
+        int64_t i = integer(*e, scope, "an array index");
         if (slot->kind != Value::Array || i < 0 || i >= static_cast<int64_t>(slot->elems.size()))
-          fail(e, "index " + std::to_string(i) + " out of range for '" + name + "'" +
-                      (slot->kind == Value::Array ? " of size " + std::to_string(slot->elems.size()) : ""));
+          fail(e->span, "index " + std::to_string(i) + " out of range for '" + name + "'" +
+                            (slot->kind == Value::Array ? " of size " + std::to_string(slot->elems.size()) : ""));
         slot = &slot->elems[static_cast<std::size_t>(i)];
       }
-      if (!idx->rangeExpression().empty() || idx->setExpression())
-        fail(idx, "assigning to array slices is not supported");
+      if (slice) fail(idx.span, "assigning to array slices is not supported");
     }
     *slot = v;
     return;
   }
-  if (auto* op = ctx->CompoundAssignmentOperator()) {
-    std::string o = op->getText();
+  if (compound) {
+    std::string o = s.op;
     o.pop_back();
-    if (sym->value.kind == Value::Unknown) fail(target, "'" + name + "' has no compile-time value");
-    v = eval_binary(o, sym->value, v, ctx);
+    if (sym->value.kind == Value::Unknown) fail(target.span, "'" + name + "' has no compile-time value");
+    v = eval_binary(o, sym->value, v, at);
   }
   sym->value = typed(v, sym->type);
 }
 
-Flow Lowerer::lower_for(P::ForStatementContext* ctx, Scope& scope) {
+Flow Lowerer::lower_for(const ast::For& s, const Span& at, Scope& scope) {
+  using K = ast::Expr::Kind;
   std::vector<Value> items;
-  if (auto* set = ctx->setExpression()) {
-    for (auto* e : set->expression()) items.push_back(eval(e, scope));
-  } else if (auto* r = ctx->rangeExpression()) {
-    auto exprs = r->expression();
-    auto colons = r->COLON();
+  const ast::Expr& it = *s.iterable;
+  if (it.kind == K::Set) {
+    for (const auto& e : it.operands) items.push_back(eval(*e, scope));
+  } else if (it.kind == K::Range) {
     // [start : end] or [start : step : end], end inclusive.
-    if (exprs.size() < 2 || (colons.size() == 2 && exprs.size() != 3))
-      fail(r, "a loop range needs a start and an end, as in [0:3] or [0:2:8]");
-    int64_t start = integer(exprs[0], scope, "a loop bound");
-    int64_t step = colons.size() == 2 ? integer(exprs[1], scope, "a loop step") : 1;
-    int64_t stop = integer(exprs.back(), scope, "a loop bound");
-    if (step == 0) fail(exprs[1], "a loop step must not be zero");
+    if (!it.start || !it.stop || (it.two_colons && !it.step))
+      fail(it.span, "a loop range needs a start and an end, as in [0:3] or [0:2:8]");
+    int64_t start = integer(*it.start, scope, "a loop bound");
+    int64_t step = it.two_colons ? integer(*it.step, scope, "a loop step") : 1;
+    int64_t stop = integer(*it.stop, scope, "a loop bound");
+    if (step == 0) fail(it.step->span, "a loop step must not be zero");
     // Counted first, and walked without building the list of values.
     __int128 span = step > 0 ? __int128(stop) - start : __int128(start) - stop;
     __int128 count = span < 0 ? 0 : span / (step > 0 ? __int128(step) : -__int128(step)) + 1;
-    if (count > __int128(kMaxLoopIterations)) fail(r, "loop has more than 10000000 iterations");
+    if (count > __int128(kMaxLoopIterations)) fail(it.span, "loop has more than 10000000 iterations");
     for (int64_t k = 0; k < int64_t(count); ++k) {
-      Flow f = lower_loop_body(ctx, scope, Value::integer(start + k * step));
+      Flow f = lower_loop_body(s, at, scope, Value::integer(start + k * step));
       if (f == Flow::Break) break;
       if (f == Flow::Return) return f;
     }
     return Flow::Normal;
   } else {
-    Value v = eval(ctx->expression(), scope);
+    Value v = eval(it, scope);
     if (v.kind == Value::Array) items = v.elems;
     else if (v.kind == Value::Bits) {
-      fail(ctx->expression(), "looping over run-time bits is not supported");
+      fail(it.span, "looping over run-time bits is not supported");
     } else {
-      fail(ctx->expression(), "cannot loop over " + std::string(kind_name(v.kind)));
+      fail(it.span, "cannot loop over " + std::string(kind_name(v.kind)));
     }
   }
   for (const Value& item : items) {
-    Flow f = lower_loop_body(ctx, scope, item);
+    Flow f = lower_loop_body(s, at, scope, item);
     if (f == Flow::Break) break;
     if (f == Flow::Return) return f;
   }
   return Flow::Normal;
 }
 
-Flow Lowerer::lower_loop_body(P::ForStatementContext* ctx, Scope& scope, const Value& item) {
+Flow Lowerer::lower_loop_body(const ast::For& s, const Span& at, Scope& scope, const Value& item) {
   count_loop_iteration();
   Scope inner(&scope);
-  Symbol s{Symbol::Var, loc(ctx)};
-  s.type = ctx->scalarType()->getText();
-  s.value = typed(item, s.type);
-  inner.insert(ctx->Identifier()->getText(), s);
-  return lower_block(ctx->body, inner);
+  Symbol sym{Symbol::Var, loc(at)};
+  sym.type = text_of(s.type.span);
+  sym.value = typed(item, sym.type);
+  inner.insert(s.variable.name, sym);
+  return lower_block(*s.body, inner);
 }
 
 void Lowerer::count_loop_iteration() {
@@ -1060,34 +1118,34 @@ void Lowerer::count_loop_iteration() {
     stop("loops run more than " + std::to_string(kMaxLoopIterations) + " iterations in all (a fixed limit)");
 }
 
-Flow Lowerer::lower_while(P::WhileStatementContext* ctx, Scope& scope) {
+Flow Lowerer::lower_while(const ast::While& s, const Span& at, Scope& scope) {
   for (uint64_t n = 0;; ++n) {
-    if (n >= kMaxLoopIterations) fail(ctx, "while loop did not finish after 10000000 iterations");
-    Value v = eval(ctx->expression(), scope);
-    if (v.kind == Value::Unknown) fail(ctx, "while loops on run-time values are not supported");
+    if (n >= kMaxLoopIterations) fail(at, "while loop did not finish after 10000000 iterations");
+    Value v = eval(*s.condition, scope);
+    if (v.kind == Value::Unknown) fail(at, "while loops on run-time values are not supported");
     bool known = false;
     std::vector<Condition> conds;
-    bool t = truth(v, ctx->expression(), known, conds);
-    if (!known) fail(ctx, "while loops on run-time values are not supported");
+    bool t = truth(v, s.condition->span, known, conds);
+    if (!known) fail(at, "while loops on run-time values are not supported");
     if (!t) return Flow::Normal;
     count_loop_iteration();
-    Flow f = lower_block(ctx->body, scope);
+    Flow f = lower_block(*s.body, scope);
     if (f == Flow::Break) return Flow::Normal;
     if (f == Flow::Return) return f;
   }
 }
 
-Flow Lowerer::lower_if(P::IfStatementContext* ctx, Scope& scope) {
-  Value v = eval(ctx->expression(), scope);
+Flow Lowerer::lower_if(const ast::If& s, Scope& scope) {
+  Value v = eval(*s.condition, scope);
   bool known = false;
   std::vector<Condition> conds;
-  bool t = truth(v, ctx->expression(), known, conds);
+  bool t = truth(v, s.condition->span, known, conds);
   if (known) {
-    if (t) return lower_block(ctx->if_body, scope);
-    if (ctx->else_body) return lower_block(ctx->else_body, scope);
+    if (t) return lower_block(*s.then_body, scope);
+    if (s.else_body) return lower_block(*s.else_body, scope);
     return Flow::Normal;
   }
-  auto run = [&](P::StatementOrScopeContext* body, const std::vector<Condition>& cs) {
+  auto run = [&](const ast::Stmt& body, const std::vector<Condition>& cs) {
     std::size_t n = conditions_.size();
     conditions_.insert(conditions_.end(), cs.begin(), cs.end());
     Flow f;
@@ -1100,29 +1158,27 @@ Flow Lowerer::lower_if(P::IfStatementContext* ctx, Scope& scope) {
     conditions_.resize(n);
     return f;
   };
-  run(ctx->if_body, conds);
-  if (ctx->else_body) {
-    if (conds.size() != 1)
-      fail(ctx->ELSE()->getSymbol(), "'else' after a condition on several comparisons is not supported");
+  run(*s.then_body, conds);
+  if (s.else_body) {
+    if (conds.size() != 1) fail(s.else_keyword, "'else' after a condition on several comparisons is not supported");
     Condition neg = conds[0];
     neg.equal = !neg.equal;
-    run(ctx->else_body, {neg});
+    run(*s.else_body, {neg});
   }
   return Flow::Normal;
 }
 
-Flow Lowerer::lower_switch(P::SwitchStatementContext* ctx, Scope& scope) {
-  Value v = eval(ctx->expression(), scope);
-  if (v.kind != Value::Num || !v.num.is_const())
-    fail(ctx->expression(), "switch on a run-time value is not supported");
-  for (auto* item : ctx->switchCaseItem()) {
-    bool match = item->DEFAULT() != nullptr;
+Flow Lowerer::lower_switch(const ast::Switch& s, Scope& scope) {
+  Value v = eval(*s.subject, scope);
+  if (v.kind != Value::Num || !v.num.is_const()) fail(s.subject->span, "switch on a run-time value is not supported");
+  for (const auto& item : s.cases) {
+    bool match = item.is_default;
     if (!match)
-      for (auto* e : item->expressionList()->expression())
-        if (constant(e, scope, "a case label") == v.num.value()) match = true;
+      for (const auto& e : item.values)
+        if (constant(*e, scope, "a case label") == v.num.value()) match = true;
     if (match) {
       Scope inner(&scope);
-      return lower_scope_body(item->scope(), inner);
+      return lower_scope_body(item.body, inner);
     }
   }
   return Flow::Normal;
@@ -1130,82 +1186,64 @@ Flow Lowerer::lower_switch(P::SwitchStatementContext* ctx, Scope& scope) {
 
 // ---------------------------------------------------------------- operands
 
-uint32_t Lowerer::physical_qubit(antlr4::tree::TerminalNode* node) {
-  if (uses_virtual_) fail(node->getSymbol(), "cannot use physical qubits ($n) in a program that declares qubits");
+uint32_t Lowerer::physical_qubit(const ast::Expr& literal) {
+  if (uses_virtual_) fail(literal.span, "cannot use physical qubits ($n) in a program that declares qubits");
   uses_physical_ = true;
-  std::string t = node->getText().substr(1);
+  std::string t = literal.text.substr(1);
   unsigned long n = std::stoul(t);
-  if (n >= kMaxQubits) fail(node->getSymbol(), "physical qubit $" + t + " is out of range");
+  if (n >= kMaxQubits) fail(literal.span, "physical qubit $" + t + " is out of range");
   circ_.num_qubits = std::max<uint32_t>(circ_.num_qubits, static_cast<uint32_t>(n) + 1);
   return static_cast<uint32_t>(n);
 }
 
-std::vector<uint32_t> Lowerer::resolve_operand(P::GateOperandContext* ctx, Scope& scope) {
-  // gateOperand: indexedIdentifier | HardwareQubit
-  antlr4::tree::ParseTree* only = ctx->children[0];
-  if (kind_of_(only) == NodeKind::Terminal) return {physical_qubit(static_cast<antlr4::tree::TerminalNode*>(only))};
-  auto* id = static_cast<P::IndexedIdentifierContext*>(only);
-  // indexedIdentifier: Identifier indexOperator*
-  std::vector<P::IndexOperatorContext*> index;
-  for (std::size_t i = 1; i < id->children.size(); ++i)
-    index.push_back(static_cast<P::IndexOperatorContext*>(id->children[i]));
-  return resolve_indexed(id->children[0]->getText(), index, scope, id, true);
+std::vector<uint32_t> Lowerer::resolve_operand(const ast::Expr& operand, Scope& scope) {
+  // An Identifier with its indices, or a physical qubit.
+  if (operand.kind != ast::Expr::Kind::Identifier) return {physical_qubit(operand)};
+  std::vector<const ast::IndexOp*> index;
+  index.reserve(operand.indices.size());
+  for (const auto& i : operand.indices) index.push_back(&i);
+  return resolve_indexed(operand.name.name, index, scope, operand.span, true);
 }
 
-std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t size, Scope& scope,
+std::vector<int64_t> Lowerer::index_list(const ast::IndexOp& idx, int64_t size, Scope& scope,
                                          const std::string& what_text, const std::string* register_name) {
+  using K = ast::Expr::Kind;
   // Built only when a message needs it.
   auto what = [&]() -> std::string { return register_name ? "register '" + *register_name + "'" : what_text; };
 
   std::vector<int64_t> out;
-  auto check = [&](int64_t i, antlr4::ParserRuleContext* at) {
+  auto check = [&](int64_t i, const Span& at) {
     int64_t j = i < 0 ? i + size : i;  // negative indices count from the end
     if (j < 0 || j >= size)
       fail(at, "index " + std::to_string(i) + " out of range for " + what() + " of size " + std::to_string(size));
     return j;
   };
-  // indexOperator: '[' (setExpression | (expression | rangeExpression) (',' ...)*) ']'
-  P::ExpressionContext* single = nullptr;
-  P::RangeExpressionContext* range = nullptr;
+  // `[set]` or `[entry, ...]`, each entry an expression or a range.
+  const ast::Expr* single = nullptr;
+  const ast::Expr* range = nullptr;
   std::size_t entries = 0;
-  for (auto* ch : idx->children) {
-    NodeKind k = kind_of_(ch);
-    if (k == NodeKind::SetExpression) {
-      for (auto* e : static_cast<P::SetExpressionContext*>(ch)->expression())
-        out.push_back(check(integer(e, scope, "an index"), e));
+  for (const auto& item : idx.items) {
+    if (item->kind == K::Set) {
+      for (const auto& e : item->operands) out.push_back(check(integer(*e, scope, "an index"), e->span));
       return out;
     }
-    if (k == NodeKind::RangeExpression) {
-      range = static_cast<P::RangeExpressionContext*>(ch);
-      ++entries;
-    } else if (is_expression(k)) {
-      single = static_cast<P::ExpressionContext*>(ch);
-      ++entries;
-    }
+    if (item->kind == K::Range) range = item.get();
+    else single = item.get();
+    ++entries;
   }
-  if (entries != 1) fail(idx, "multi-dimensional indexing of " + what() + " is not supported");
+  if (entries != 1) fail(idx.span, "multi-dimensional indexing of " + what() + " is not supported");
   if (single) {
-    out.push_back(check(integer(single, scope, "an index"), single));
+    out.push_back(check(integer(*single, scope, "an index"), single->span));
     return out;
   }
-  auto* r = range;
+  const ast::Expr& r = *range;
   // Ranges: [a:b], [a:s:b], [:b], [a:], [:] -- the end is inclusive.
-  auto exprs = r->expression();
-  auto colons = r->COLON();
   std::optional<int64_t> start_given, stop_given;
   int64_t step = 1;
-  // Work out which expressions are present from the colon positions.
-  std::size_t c1 = colons[0]->getSymbol()->getTokenIndex();
-  std::optional<std::size_t> c2;
-  if (colons.size() > 1) c2 = colons[1]->getSymbol()->getTokenIndex();
-  for (auto* e : exprs) {
-    std::size_t ti = e->getStart()->getTokenIndex();
-    int64_t v = integer(e, scope, "a range bound");
-    if (ti < c1) start_given = v;
-    else if (c2 && ti < *c2) step = v;
-    else stop_given = v;
-  }
-  if (step == 0) fail(r, "a range step must not be zero");
+  if (r.start) start_given = integer(*r.start, scope, "a range bound");
+  if (r.step) step = integer(*r.step, scope, "a range bound");
+  if (r.stop) stop_given = integer(*r.stop, scope, "a range bound");
+  if (step == 0) fail(r.span, "a range step must not be zero");
   // Omitted bounds run over the whole register in the step's direction.
   int64_t start = start_given.value_or(step > 0 ? 0 : size - 1);
   int64_t stop = stop_given.value_or(step > 0 ? size - 1 : 0);
@@ -1213,14 +1251,14 @@ std::vector<int64_t> Lowerer::index_list(P::IndexOperatorContext* idx, int64_t s
   if (stop < 0) stop += size;
   for (int64_t i = start; step > 0 ? i <= stop : i >= stop; i += step) {
     if (i < 0 || i >= size)
-      fail(r, "range " + r->getText() + " is out of range for " + what() + " of size " + std::to_string(size));
+      fail(r.span, "range " + text_of(r.span) + " is out of range for " + what() + " of size " + std::to_string(size));
     out.push_back(i);
   }
   return out;
 }
 
-std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const std::vector<P::IndexOperatorContext*>& index,
-                                               Scope& scope, antlr4::ParserRuleContext* at, bool want_qubits) {
+std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const std::vector<const ast::IndexOp*>& index,
+                                               Scope& scope, const Span& at, bool want_qubits) {
   Symbol* sym = scope.find(name);
   if (!sym) fail(at, "undefined name '" + name + "'");
   bool is_q = sym->kind == Symbol::QReg || sym->kind == Symbol::Alias || sym->kind == Symbol::GateQubit;
@@ -1239,9 +1277,9 @@ std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const st
   // Index the register in place: only the selected elements are copied.
   const std::vector<uint32_t>* cur = &sym->indices;
   std::vector<uint32_t> next;
-  for (auto* idx : index) {
+  for (const ast::IndexOp* idx : index) {
     std::vector<uint32_t> sel;
-    for (int64_t i : index_list(idx, static_cast<int64_t>(cur->size()), scope, std::string(), &name))
+    for (int64_t i : index_list(*idx, static_cast<int64_t>(cur->size()), scope, std::string(), &name))
       sel.push_back((*cur)[static_cast<std::size_t>(i)]);
     next = std::move(sel);
     cur = &next;
@@ -1249,43 +1287,40 @@ std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const st
   return next;
 }
 
-std::vector<uint32_t> Lowerer::qubits_from_expression(P::ExpressionContext* ctx, Scope& scope) {
-  if (auto* lit = dynamic_cast<P::LiteralExpressionContext*>(ctx)) {
-    if (auto* hq = lit->HardwareQubit()) return {physical_qubit(hq)};
-    if (auto* id = lit->Identifier()) return resolve_indexed(id->getText(), {}, scope, ctx, true);
-  }
-  if (auto* ix = dynamic_cast<P::IndexExpressionContext*>(ctx)) {
-    std::vector<P::IndexOperatorContext*> idx{ix->indexOperator()};
-    P::ExpressionContext* base = ix->expression();
-    while (auto* inner = dynamic_cast<P::IndexExpressionContext*>(base)) {
-      idx.insert(idx.begin(), inner->indexOperator());
-      base = inner->expression();
+std::vector<uint32_t> Lowerer::qubits_from_expression(const ast::Expr& e, Scope& scope) {
+  using K = ast::Expr::Kind;
+  if (e.kind == K::Literal && e.literal == ast::Expr::Literal::HardwareQubit) return {physical_qubit(e)};
+  if (e.kind == K::Identifier && e.indices.empty()) return resolve_indexed(e.name.name, {}, scope, e.span, true);
+  if (e.kind == K::Index) {
+    std::vector<const ast::IndexOp*> idx{&e.indices[0]};
+    const ast::Expr* base = e.operands[0].get();
+    while (base->kind == K::Index) {
+      idx.insert(idx.begin(), &base->indices[0]);
+      base = base->operands[0].get();
     }
-    auto* lit = dynamic_cast<P::LiteralExpressionContext*>(base);
-    if (lit && lit->Identifier()) return resolve_indexed(lit->Identifier()->getText(), idx, scope, ctx, true);
+    if (base->kind == K::Identifier && base->indices.empty()) return resolve_indexed(base->name.name, idx, scope, e.span, true);
   }
-  fail(ctx, "expected qubits");
+  fail(e.span, "expected qubits");
 }
 
-Value Lowerer::call_def(const SubDef& def, const std::vector<P::ExpressionContext*>& args, Scope& scope,
-                        antlr4::ParserRuleContext* at) {
+Value Lowerer::call_def(const SubDef& def, const std::vector<ast::ExprPtr>& args, Scope& scope, const Span& at) {
   if (args.size() != def.args.size())
     fail(at, "subroutine '" + def.name + "' expects " + std::to_string(def.args.size()) + " argument" +
                  (def.args.size() == 1 ? "" : "s") + ", got " + std::to_string(args.size()));
   std::vector<Value> classical;
   std::vector<std::vector<uint32_t>> qubits;
-  std::vector<antlr4::ParserRuleContext*> where;
+  std::vector<const Span*> where;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (def.args[i].kind == DefArg::Qubits) qubits.push_back(qubits_from_expression(args[i], scope));
-    else classical.push_back(eval(args[i], scope));
-    where.push_back(args[i]);
+    if (def.args[i].kind == DefArg::Qubits) qubits.push_back(qubits_from_expression(*args[i], scope));
+    else classical.push_back(eval(*args[i], scope));
+    where.push_back(&args[i]->span);
   }
   return call_def_bound(def, std::move(classical), std::move(qubits), where, at);
 }
 
 Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
-                              std::vector<std::vector<uint32_t>> qubits,
-                              const std::vector<antlr4::ParserRuleContext*>& arg_at, antlr4::ParserRuleContext* at) {
+                              std::vector<std::vector<uint32_t>> qubits, const std::vector<const Span*>& arg_at,
+                              const Span& at) {
   if (def.invalid) return Value{};  // reported where it is defined
   std::size_t want_c = 0, want_q = 0;
   for (const auto& a : def.args) (a.kind == DefArg::Qubits ? want_q : want_c)++;
@@ -1297,7 +1332,7 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
   Scope local(&global_, true);
   std::size_t ci = 0, qi = 0, k = 0;
   for (const DefArg& a : def.args) {
-    antlr4::ParserRuleContext* here = k < arg_at.size() ? arg_at[k] : at;
+    const Span& here = k < arg_at.size() ? *arg_at[k] : at;
     ++k;
     if (a.kind == DefArg::Qubits) {
       const std::vector<uint32_t>& qs = qubits[qi++];
@@ -1321,7 +1356,7 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
   const std::string* saved_gate = gate_body_;
   gate_body_ = nullptr;
   try {
-    lower_scope_body(def.body, local);
+    lower_scope_body(*def.body, local);
   } catch (...) {
     --def_depth_;
     gate_body_ = saved_gate;

@@ -2,11 +2,13 @@
 // with bail-out and the LL re-parse that gives exact syntax errors.
 //
 // Per file:
-//  1. SLL prediction with a bail-out error strategy, one statement at a time;
-//     each statement is lowered and its parse tree freed at once (unless the
-//     program defines gates or subroutines, whose bodies are walked again at
-//     every call and so must stay alive). A statement that fails is parsed
-//     again with full LL prediction in the inner statement where it failed.
+//  1. SLL prediction with a bail-out error strategy, one top-level statement
+//     at a time, its tokens streamed: each statement becomes its syntax tree,
+//     which is checked and lowered, and the parse tree, the tokens and the
+//     syntax tree are freed at once (the syntax trees of gate and subroutine
+//     definitions are kept: their bodies are lowered again at every call). A
+//     statement that fails is parsed again with full LL prediction in the
+//     inner statement where it failed.
 //  2. Only when that fails too, the whole compilation restarts in LL mode
 //     with ANTLR's recovering error strategy, which gives exact syntax errors
 //     (all of them); full LL prediction is used from the failed statement to
@@ -37,6 +39,27 @@ bool read_text(const std::string& path, std::string& out) {
   ss << in.rdbuf();
   out = ss.str();
   return true;
+}
+
+SourceLoc end_of(const std::shared_ptr<const std::string>& file, antlr4::Token* tok) {
+  SourceLoc l;
+  l.file = file;
+  if (!tok) return l;
+  l.line = static_cast<uint32_t>(tok->getLine());
+  l.col = static_cast<uint32_t>(tok->getCharPositionInLine()) + 1;
+  if (tok->getType() == antlr4::Token::EOF) return l;
+  // A token may span lines (a block comment never reaches here, but a
+  // string may): count to its last line.
+  const std::string text = tok->getText();
+  for (unsigned char ch : text) {
+    if (ch == '\n') {
+      ++l.line;
+      l.col = 1;
+    } else if ((ch & 0xC0) != 0x80) {
+      ++l.col;
+    }
+  }
+  return l;
 }
 
 std::string token_text(antlr4::Token* t) {
@@ -652,24 +675,8 @@ P::StatementOrScopeContext* parse_statement_sll(DepthLimitedParser& parser, antl
   return s;
 }
 
-/// True when `text` may define gates or subroutines, whose parse trees (and
-/// tokens) must outlive their statement. Conservative: any `gate`/`def`
-/// keyword-like word counts, comments included.
-bool may_define_callables(const std::string& text) {
-  auto is_id = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-  for (const char* kw : {"gate", "def"}) {
-    const std::size_t n = std::char_traits<char>::length(kw);
-    for (std::size_t pos = text.find(kw); pos != std::string::npos; pos = text.find(kw, pos + 1)) {
-      bool start = pos == 0 || !is_id(text[pos - 1]);
-      bool end = pos + n < text.size() && !is_id(text[pos + n]);
-      if (start && end) return true;
-    }
-  }
-  return false;
-}
-
-void Lowerer::set_version(P::VersionContext* v) {
-  std::string ver = v->VersionSpecifier()->getText();
+void Lowerer::set_version(const ast::Version& v) {
+  const std::string& ver = v.number;
   version_known_ = true;
   if (ver == "2.0") {
     version_ = 2;
@@ -677,7 +684,7 @@ void Lowerer::set_version(P::VersionContext* v) {
   } else if (ver == "3" || (ver.rfind("3.", 0) == 0 && ver.size() > 2)) {
     version_ = 3;
   } else {
-    report(SemanticError{loc(v), "unsupported OpenQASM version " + ver + " (qforge reads 2.0 and 3.x)", end_loc(v)});
+    report(SemanticError{loc(v.span), "unsupported OpenQASM version " + ver + " (qforge reads 2.0 and 3.x)", end_loc(v.span)});
   }
 }
 
@@ -692,6 +699,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   const SourceFile* saved_file = current_file_;
   current_file_ = file.get();
   include_stack_.push_back(file->path);
+  files_.push_back(file);
   detect_version(*file, is_main);
 
   if (auto bad = prescan(*file)) {
@@ -711,10 +719,11 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   pf->listener = std::make_unique<SyntaxErrors>(*file, ll_mode_ ? &diags_ : nullptr);
   pf->lexer->removeErrorListeners();
   pf->lexer->addErrorListener(pf->listener.get());
-  // Streaming: in SLL mode a program without gate or subroutine definitions
-  // needs no token after its statement is lowered, so tokens are released as
-  // parsing goes (a 200k-gate file would otherwise hold over a million).
-  const bool stream_tokens = !ll_mode_ && !may_define_callables(file->text);
+  // Streaming: in SLL mode no token is needed once its statement is lowered
+  // (definitions are kept as syntax trees, see lower_top), so tokens are
+  // released as parsing goes (a 200k-gate file would otherwise hold over a
+  // million). The LL parse, which reports syntax errors, keeps them all.
+  const bool stream_tokens = !ll_mode_;
   if (stream_tokens) {
     pf->default_channel = std::make_unique<DefaultChannelTokens>(pf->lexer.get());
     pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->default_channel.get());
@@ -725,13 +734,11 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   pf->parser->removeErrorListeners();
   pf->parser->addErrorListener(pf->listener.get());
   P& parser = *pf->parser;
-
-  auto lower_top = [&](P::StatementOrScopeContext* s) {
-    try {
-      lower_statement_or_scope(s, global_);
-    } catch (const SemanticError& e) {
-      report(e);
-    }
+  // Each statement becomes a syntax tree that is checked and lowered, then
+  // freed with its parse tree.
+  AstBuilder builder(*file, nullptr);
+  auto token_loc = [&](antlr4::Token* t) {
+    return SourceLoc{file->name, static_cast<uint32_t>(t->getLine()), static_cast<uint32_t>(t->getCharPositionInLine()) + 1};
   };
 
   if (!ll_mode_) {
@@ -745,7 +752,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         auto* v = parser.version();
         if (pf->listener->any) throw RetryWithLL{file->path, 0};
-        if (is_main) set_version(v);
+        if (is_main) set_version(builder.version(v));
         if (stream_tokens) pf->tokens->release(mark);
       }
       while (pf->tokens->LA(1) != antlr4::Token::EOF) {
@@ -755,8 +762,8 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         P::StatementOrScopeContext* s =
             parse_statement_sll(static_cast<DepthLimitedParser&>(parser), *pf->tokens, *bail, *pf->listener,
                                 file->path, statement_start);
-        lower_top(s);
-        if (!retain_trees_) parser.getTreeTracker().reset();
+        lower_top(builder.statement(s));
+        parser.getTreeTracker().reset();
         if (stream_tokens) pf->tokens->release(mark);
       }
       if (pf->listener->any) throw RetryWithLL{file->path, statement_start};
@@ -765,7 +772,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     } catch (const SemanticError& e) {
       report(e);
     } catch (const NestingTooDeep& e) {
-      report(SemanticError{loc(e.at), nesting_message()});
+      report(SemanticError{token_loc(e.at), nesting_message()});
       throw EndProgram{};
     }
   } else {
@@ -778,7 +785,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
       prog = parser.program();
     } catch (const NestingTooDeep& e) {
       pf->listener->flush();
-      report(SemanticError{loc(e.at), nesting_message()});
+      report(SemanticError{token_loc(e.at), nesting_message()});
       throw EndProgram{};
     } catch (const TooManySyntaxErrors& e) {
       report(too_many_errors(*file, e));
@@ -789,11 +796,10 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
     // syntax errors nothing more is, as its gates would be reported undefined.
     if (pf->listener->any && !is_main) throw EndProgram{};
     if (!pf->listener->any) {
-      if (auto* v = prog->version(); v && is_main) set_version(v);
-      for (auto* s : prog->statementOrScope()) lower_top(s);
+      if (auto* v = prog->version(); v && is_main) set_version(builder.version(v));
+      for (auto* s : prog->statementOrScope()) lower_top(builder.statement(s));
     }
   }
-  if (retain_trees_) kept_files_.push_back(pf);
   include_stack_.pop_back();
   current_file_ = saved_file;
 }
@@ -828,7 +834,7 @@ ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& 
     DepthLimitedParser parser(&tokens);
     parser.removeErrorListeners();
     parser.addErrorListener(&listener);
-    AstBuilder builder(*file, tokens);
+    AstBuilder builder(*file, &tokens);
     std::size_t statement_start = 0;
     try {
       if (!ll) {
@@ -903,9 +909,8 @@ ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& 
   return out;
 }
 
-void Lowerer::lower_include(P::IncludeStatementContext* ctx) {
-  std::string raw = ctx->StringLiteral()->getText();
-  std::string name = raw.substr(1, raw.size() - 2);
+void Lowerer::lower_include(const ast::Include& s, const ast::Span& ctx) {
+  const std::string& name = s.path;
   if (name == "stdgates.inc") {
     if (version_ == 2) fail(ctx, "stdgates.inc is an OpenQASM 3 library; OpenQASM 2 programs include qelib1.inc");
     std_included_ = true;

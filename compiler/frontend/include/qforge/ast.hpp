@@ -4,9 +4,10 @@
 // the source; comments are kept as trivia of the statement they belong to
 // (see Trivia). The tree holds the program as written (no names resolved,
 // no constants folded, includes not read): it is what a formatter or an
-// editor works on. `parse_source`/`parse_file` build it without checking or
-// lowering the program; syntax errors are reported exactly as
-// compile_source reports them.
+// editor works on, and what compile_source checks and lowers (one top-level
+// statement at a time, without comments). `parse_source`/`parse_file` build
+// a whole file's tree without checking or lowering the program; syntax
+// errors are reported exactly as compile_source reports them.
 #pragma once
 
 #include "qforge/diagnostics.hpp"
@@ -110,6 +111,7 @@ struct Expr {
   std::unique_ptr<Block> block;  ///< Durationof
   /// Range: which of start, step and stop are written (`::2` is a step alone).
   ExprPtr start, step, stop;
+  bool two_colons = false;  ///< Range: written with two colons (`0::4` has an empty step)
 
   Expr();
   ~Expr();
@@ -225,6 +227,7 @@ struct GateCall : Stmt {
   bool parens = false;  ///< parameters in parentheses (maybe none)
   std::vector<ExprPtr> params;
   ExprPtr duration;
+  Span designator;              ///< `[duration]`, brackets included, when written
   std::vector<ExprPtr> qubits;  ///< Identifier (with indices) or a HardwareQubit literal
 };
 
@@ -239,6 +242,7 @@ struct Measure : Stmt {
 struct QuantumOp : Stmt {
   explicit QuantumOp(StmtKind k) : Stmt(k) {}
   ExprPtr duration;             ///< Delay: `delay[d]`
+  Span designator;              ///< Delay: `[d]`, brackets included
   std::vector<ExprPtr> qubits;  ///< Reset: one
 };
 
@@ -269,6 +273,7 @@ struct OldStyleDecl : Stmt {
   bool quantum = false;
   Identifier name;
   ExprPtr size;
+  Span designator;  ///< `[size]`, brackets included, when written
 };
 
 struct QuantumDecl : Stmt {
@@ -299,6 +304,7 @@ struct If : Stmt {
   If() : Stmt(StmtKind::If) {}
   ExprPtr condition;
   StmtPtr then_body, else_body;  ///< a Block or a single statement; else_body may be null
+  Span else_keyword;             ///< the `else`, when written
 };
 
 struct For : Stmt {
