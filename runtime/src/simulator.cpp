@@ -291,6 +291,30 @@ struct Branches {
   bool channel(std::size_t) { throw std::logic_error("run(): a program with channels"); }
 };
 
+/// True when both outcomes of resetting `q` in `s` (with BranchPoint `bp`)
+/// give the same state up to a global phase, amplitude by amplitude within
+/// certain_tolerance (rounding, not entanglement): q is in a product state
+/// with the other qubits.
+template <typename FP>
+bool reset_outcomes_coincide(const StateVector<FP>& s, const BranchPoint& bp) {
+  const uint64_t bit = uint64_t(1) << bp.qubit;
+  const double s0 = 1 / std::sqrt((1 - bp.p1) * bp.norm), s1 = 1 / std::sqrt(bp.p1 * bp.norm);
+  uint64_t top = 0;
+  double largest = -1;
+  for (uint64_t i = 0; i < s.size(); ++i)
+    if (!(i & bit) && std::norm(std::complex<double>(s[i])) > largest) {
+      largest = std::norm(std::complex<double>(s[i]));
+      top = i;
+    }
+  const cd ratio = cd(s[top | bit]) * s1 / (cd(s[top]) * s0);
+  const double tol = certain_tolerance<FP>();
+  if (std::abs(std::abs(ratio) - 1) > tol) return false;
+  const cd phase = ratio / std::abs(ratio);
+  for (uint64_t i = 0; i < s.size(); ++i)
+    if (!(i & bit) && std::abs(cd(s[i | bit]) * s1 - phase * cd(s[i]) * s0) > tol) return false;
+  return true;
+}
+
 /// The random stream of the node reached from `id` by outcome `out`.
 uint64_t child_id(uint64_t id, int out) { return splitmix(id * 2 + uint64_t(out) + 1); }
 
@@ -413,6 +437,11 @@ void run_typed(const Circuit& c, const RunOptions& o, const std::vector<double>&
       continue;
     }
     const BranchPoint& bp = v.point;
+    if (bp.reset && reset_outcomes_coincide(s, bp)) {
+      take_outcome(s, clbits, bp, 0);  // one branch stands for both
+      ++at.item;
+      continue;
+    }
     const Operation& op = c.ops[steps[at.step].source];
     const std::string what = bp.reset ? "the reset" : "the measurement";
     if (o.statevector)

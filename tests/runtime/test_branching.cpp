@@ -136,6 +136,35 @@ TEST(Branching, ActiveResetOfASuperpositionBranchesOnce) {
   EXPECT_NEAR(double(s.counts.at("01")) / 10000, p1, 4 * std::sqrt(p1 * (1 - p1) / 10000));
 }
 
+TEST(Branching, ResetOfAProductQubitDoesNotBranch) {
+  // Qubit 0 reused ten times (rotated, reset), never entangled: both outcomes
+  // of each reset leave the same state, so there is one branch throughout.
+  Circuit c = test::circuit(3, 0);
+  c.ops.push_back(gate(GateId::H, {1}));
+  c.ops.push_back(gate(GateId::CX, {1, 2}));
+  for (int k = 0; k < 10; ++k) {
+    c.ops.push_back(gate(GateId::U3, {0}, {0.3 * (k + 1), 0.2 * k, 0.1}));
+    c.ops.push_back(reset(0));
+  }
+  c.ops.push_back(gate(GateId::RX, {0}, {0.8}));
+  sim::RunOptions o;
+  o.statevector = true;
+  o.observables = {sim::parse_observable("Z0"), sim::parse_observable("X1 X2")};
+  const auto r = sim::run(c, o);
+  EXPECT_EQ(r.branches, 1u);
+  EXPECT_NEAR(r.expectations[0], std::cos(0.8), 1e-12);
+  EXPECT_NEAR(r.expectations[1], 1, 1e-12);
+  // Entangled with qubit 1, the reset branches.
+  c.ops.insert(c.ops.end() - 1, gate(GateId::CX, {1, 0}));
+  c.ops.push_back(reset(0));
+  o.statevector = false;
+  const auto e = sim::run(c, o);
+  EXPECT_EQ(e.branches, 2u);
+  const Reference want(c);
+  EXPECT_NEAR(e.expectations[0], want.expectation(o.observables[0], 3), 1e-12);
+  EXPECT_NEAR(e.expectations[1], want.expectation(o.observables[1], 3), 1e-12);
+}
+
 TEST(Branching, ParityCheckWithConditionedCorrection) {
   // Data a|00> + b|11> on qubits 0, 1; qubit 3 in |+> flips qubit 0 (an X
   // error half the time); ancilla 2 measures the parity Z0 Z1 and the
@@ -158,7 +187,7 @@ TEST(Branching, ParityCheckWithConditionedCorrection) {
   o.shots = 4000;
   o.seed = 8;
   const auto r = sim::run(c, o);
-  EXPECT_EQ(r.branches, 2u);  // the parity; qubit 3 is then certain
+  EXPECT_EQ(r.branches, 2u);  // the parity; qubit 3's terminal measurement is sampled
   EXPECT_TRUE(r.exact_averages);
   EXPECT_NEAR(r.expectations[0], 1, 1e-12);
   EXPECT_NEAR(r.expectations[1], std::sin(t), 1e-12);

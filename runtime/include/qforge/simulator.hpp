@@ -15,8 +15,9 @@
 //     whose outcome is random, then once per outcome, the shots split
 //     between the outcomes binomially, depth first (one state copy per
 //     pending branch); outcomes of probability 1 (within 1e-12, 1e-6 in
-//     single precision) do not branch, and terminal measurements are
-//     sampled from each branch's final state. Every reduction over the state
+//     single precision) do not branch, nor does a reset whose outcomes give
+//     the same state (a qubit not entangled with the others), and terminal
+//     measurements are sampled from each branch's final state. Every reduction over the state
 //     (norm, probability of a qubit, expectation values) adds fixed blocks in
 //     index order and each branch draws from its own counter-based stream,
 //     so a run with a given seed gives the same counts, probabilities and
