@@ -27,15 +27,6 @@ namespace {
 using namespace qforge;
 using Clock = std::chrono::steady_clock;
 
-Operation gate(GateId g, std::vector<uint32_t> q, std::vector<double> p = {}) {
-  Operation op;
-  op.kind = OpKind::Gate;
-  op.gate = g;
-  op.qubits = std::move(q);
-  for (double v : p) op.params.emplace_back(v);
-  return op;
-}
-
 Operation measure(uint32_t q, uint32_t c) {
   Operation op;
   op.kind = OpKind::Measure;
@@ -49,10 +40,10 @@ void layers(Circuit& c, int count, std::mt19937_64& rng) {
   const uint32_t n = c.num_qubits;
   for (int l = 0; l < count; ++l) {
     for (uint32_t q = 0; q < n; ++q) {
-      c.ops.push_back(gate(GateId::RY, {q}, {angle(rng)}));
-      c.ops.push_back(gate(GateId::RZ, {q}, {angle(rng)}));
+      c.ops.push_back(make_gate(GateId::RY, {q}, {Expr(angle(rng))}));
+      c.ops.push_back(make_gate(GateId::RZ, {q}, {Expr(angle(rng))}));
     }
-    for (uint32_t q = uint32_t(l % 2); q + 1 < n; q += 2) c.ops.push_back(gate(GateId::CX, {q, q + 1}));
+    for (uint32_t q = uint32_t(l % 2); q + 1 < n; q += 2) c.ops.push_back(make_gate(GateId::CX, {q, q + 1}));
   }
 }
 
@@ -107,12 +98,12 @@ int main(int argc, char** argv) {
                    })});
   cases.push_back({"1 measurement + conditioned X", make(n, layer_count, [&](Circuit& c) {
                      c.ops.push_back(measure(0, m));
-                     c.ops.push_back(when(gate(GateId::X, {1}), m));
+                     c.ops.push_back(when(make_gate(GateId::X, {1}), m));
                    })});
   cases.push_back({"3 measurements + conditioned RX", make(n, layer_count, [&](Circuit& c) {
                      for (uint32_t k = 0; k < 3; ++k) {
                        c.ops.push_back(measure(k, m + k));
-                       c.ops.push_back(when(gate(GateId::RX, {k + 3}, {0.3}), m + k));
+                       c.ops.push_back(when(make_gate(GateId::RX, {k + 3}, {Expr(0.3)}), m + k));
                      }
                    })});
   cases.push_back({"reset of an entangled qubit", make(n, layer_count, [&](Circuit& c) {
