@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iomanip>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -444,12 +446,14 @@ void run_typed(const Circuit& c, const RunOptions& o, const std::vector<double>&
     }
     const Operation& op = c.ops[steps[at.step].source];
     const std::string what = bp.reset ? "the reset" : "the measurement";
-    if (o.statevector)
-      throw error_at(op, what + " of qubit " + std::to_string(bp.qubit) + " has a random outcome (" +
-                             std::to_string(bp.p1) +
-                             " for 1), so the circuit has no single final state vector; ask for "
+    if (o.statevector) {
+      std::ostringstream p1;
+      p1 << std::setprecision(6) << bp.p1;
+      throw error_at(op, what + " of qubit " + std::to_string(bp.qubit) + " has a random outcome (1 with probability " +
+                             p1.str() + "), so the circuit has no single final state vector; ask for "
                              "--probabilities or --observable (averaged over the outcomes) instead of "
                              "--statevector.");
+    }
     Stream rng(o.seed, id);
     const uint64_t m1 = binomial(shots, bp.p1, rng), m0 = shots - m1;
     const bool want0 = exact || m0, want1 = exact || m1;

@@ -341,7 +341,7 @@ TEST(Branching, RefusalsAreLocatedAtTheBranchingMeasurement) {
     FAIL() << "expected an error";
   } catch (const LocatedError& e) {
     EXPECT_EQ(e.loc().line, 4u);
-    EXPECT_NE(std::string(e.what()).find("the measurement of qubit 1 has a random outcome"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("the measurement of qubit 1 has a random outcome (1 with probability 0.5)"), std::string::npos)
         << e.what();
   }
   // Without shots, exact averages refuse beyond exact_branches.
