@@ -30,15 +30,22 @@ const char* kUsage =
     "                  [--trajectories N] [--idle-noise on|off]]\n\n"
     "Simulate FILE on the state-vector simulator. Circuits whose measurements are\n"
     "all at the end are sampled from the final state; circuits with mid-circuit\n"
-    "measurement, reset or `if` are simulated shot by shot. The same --seed gives\n"
-    "the same counts. Without --shots and without other outputs, 1024 shots are\n"
-    "taken.\n\n"
+    "measurement, reset or `if` are run by shot branching: each measurement or\n"
+    "reset with a random outcome splits the state (and the shots, binomially)\n"
+    "into one branch per outcome, each simulated once. The same --seed gives the\n"
+    "same counts, on any number of threads. Without --shots and without other\n"
+    "outputs, 1024 shots are taken.\n\n"
     "Output: counts (bit strings with the highest clbit first; all qubits when\n"
     "the circuit measures nothing), probabilities and the state vector over basis\n"
     "states (qubit 0 is the least significant bit), one expectation value per\n"
     "--observable (a sum of Pauli strings, e.g. \"Z0 Z1 + 0.5*X2\" or \"-1.5*Y0\").\n"
-    "For shot-by-shot runs, probabilities and expectation values are averaged\n"
-    "over the shots' final states.\n\n"
+    "For branching runs, probabilities and expectation values are averaged over\n"
+    "the branches' final states (before terminal measurements): exactly, each\n"
+    "branch weighted by its probability, when the circuit has at most 10\n"
+    "measurements or resets that may have a random outcome (1024 branches), else\n"
+    "over the sampled shots' branches; the output says which. They need no\n"
+    "--shots (then they are exact; refused beyond 1024 branches), and\n"
+    "--statevector works when no outcome is random.\n\n"
     "With --noise (a model from `qforge noise import`), FILE is run under that\n"
     "device's noise: write it on the device's qubits $n (as `qforge compile\n"
     "--target` and `qforge export` do) in its basis gates. Only the qubits it\n"
@@ -205,6 +212,9 @@ std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gra
                    r.num_qubits, r.shots, r.seed, r.threads, number(r.seconds));
   j += fmt::format("  \"precision\": \"{}\",\n  \"trajectories\": {}", sim::to_string(o.precision),
                    r.trajectories ? "true" : "false");
+  if (r.trajectories && !noise)
+    j += fmt::format(",\n  \"branches\": {},\n  \"averages\": \"{}\"", r.branches,
+                     r.exact_averages ? "exact" : "sampled");
   if (noise)
     j += fmt::format(",\n  \"noise\": {{\"device\": {}, \"qubits\": [{}], \"method\": {}, \"reason\": {}, "
                      "\"trajectories\": {}, \"distinct_trajectories\": {}, \"idle_noise\": {}}}",
@@ -272,8 +282,13 @@ std::string to_text(const sim::RunResult& r, const sim::RunOptions& o, const Gra
     t += fmt::format("noise: {} on device qubits ${}\nmethod: {}\n", noise->device, fmt::join(noise->qubits, ", $"),
                      noise->reason);
   else
-    t += r.trajectories ? "simulated shot by shot (mid-circuit measurement, reset or conditions)\n"
-                        : "sampled from the final state\n";
+    t += !r.trajectories ? std::string("sampled from the final state\n")
+         : fmt::format("shot branching (mid-circuit measurement, reset or conditions): {} branch{}{}\n",
+                       r.branches, r.branches == 1 ? "" : "es",
+                       o.probabilities || !o.observables.empty()
+                           ? r.exact_averages ? "; averages exact over every branch"
+                                              : "; averages over the sampled shots' branches"
+                           : "");
   if (o.shots) {
     std::size_t width = 9;
     for (const auto& [bits, count] : r.counts) width = std::max(width, bits.size());

@@ -53,7 +53,9 @@ def run(source, shots=0, seed=0, observables=(), probabilities=False, statevecto
     "probabilities" and "statevector" (NumPy arrays over basis states,
     little-endian), "expectations" (NumPy array, one per observable such as
     "Z0 Z1 + 0.5*X2") and "observables" (text -> value), plus "num_qubits",
-    "shots", "seed", "seconds" and "trajectories"."""
+    "shots", "seed", "seconds", "trajectories" (a dynamic circuit, run by
+    shot branching), "branches" (final states simulated) and "averages"
+    ("exact" over every branch, or "sampled" over the shots' branches)."""
     if isinstance(observables, str):
         observables = [observables]
     return _run(str(source), int(shots), int(seed), list(observables), bool(probabilities), bool(statevector),

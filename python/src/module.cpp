@@ -180,6 +180,8 @@ py::dict run(const std::string& src, uint64_t shots, uint64_t seed, const std::v
   d["seed"] = r.seed;
   d["seconds"] = r.seconds;
   d["trajectories"] = r.trajectories;
+  d["branches"] = r.branches;
+  d["averages"] = r.exact_averages ? "exact" : "sampled";
   py::dict counts;
   for (const auto& [bits, n] : r.counts) counts[py::str(bits)] = n;
   d["counts"] = counts;

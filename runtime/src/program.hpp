@@ -1,12 +1,15 @@
-// program.hpp - the shot-by-shot program of a circuit, shared by run()
-// (simulator.cpp) and the noisy trajectories (trajectories.cpp).
+// program.hpp - the program of a circuit as steps, and the one interpreter
+// of them, shared by run() (simulator.cpp, shot branching) and the noisy
+// trajectories (trajectories.cpp, shot by shot).
 //
 // build_program turns a Circuit into steps: runs of unconditioned gates
 // (fused), conditioned gates, measurements, resets of used qubits and, for a
-// NoisyCircuit, the channels after each operation. The helpers below sample
-// from a final state and measure one qubit with any 64-bit generator
-// (std::mt19937_64 in run(), a counter-based Stream per trajectory in the
-// noisy engine), drawing the same uniforms the same way.
+// NoisyCircuit, the channels after each operation. walk() runs steps on a
+// state and hands every measurement, reset and channel to a visitor, which
+// may stop the walk there (run() branches the state at a random outcome;
+// run_shot draws the outcome). The helpers below sample from a final state
+// and measure one qubit with any 64-bit generator (std::mt19937_64 or the
+// counter-based Stream), drawing the same uniforms the same way.
 #pragma once
 
 #include "qforge/channel.hpp"
@@ -51,7 +54,7 @@ bool has_any_measure(const Circuit& c);
 /// The bits, highest first.
 std::string bit_string(const std::vector<uint8_t>& bits);
 
-/// One step of a shot-by-shot program.
+/// One step of a program.
 struct Step {
   enum class Kind { Gates, Measure, Reset, Channel } kind = Kind::Gates;
   std::vector<GateOp> gates;                        // Gates (fused when unconditioned)
@@ -59,6 +62,7 @@ struct Step {
   std::vector<unsigned> reset;                      // Reset: qubits
   const Channel* channel = nullptr;                 // Channel
   std::vector<Condition> conditions;
+  std::size_t source = SIZE_MAX;                    // Measure, Reset: index in Circuit::ops
 };
 
 bool conditions_hold(const std::vector<Condition>& conds, const std::vector<uint8_t>& clbits);
@@ -74,6 +78,31 @@ void check_qubits(const Circuit& c, const Operation& op);
 std::vector<Step> build_program(const Circuit& c, const std::vector<double>& inputs,
                                 unsigned fusion_width,
                                 const std::vector<std::vector<Channel>>* after = nullptr);
+
+/// Take out of `steps` the measured pairs whose outcome can be read from the
+/// final state instead: unconditioned, their qubit touched by no later gate,
+/// reset or channel, their clbit read by no later condition and written by no
+/// later conditioned measurement. Returns, per clbit, the qubit its last such
+/// measurement reads (-1 for none: the clbit keeps the value the walk gives
+/// it). A pair whose clbit a later unconditioned measurement overwrites is
+/// dropped. Measure steps left empty are removed.
+std::vector<int64_t> defer_terminal_measurements(std::vector<Step>& steps, unsigned num_clbits);
+
+/// An upper bound on the measurements and resets along any walk of `steps`
+/// whose outcome may be random: those of qubits that may be out of a basis
+/// state. Every qubit starts in |0>; a measurement or reset leaves it in a
+/// basis state; X, SWAP, phase and diagonal gates keep basis states when
+/// their controls are in basis states; any other gate on a qubit does not.
+unsigned random_outcome_bound(const std::vector<Step>& steps);
+
+/// Binomial(m, p) from m uniforms of `rng` (the same numbers on every
+/// platform).
+template <typename Rng>
+uint64_t binomial(uint64_t m, double p, Rng& rng) {
+  uint64_t k = 0;
+  for (uint64_t i = 0; i < m; ++i) k += uniform(rng) < p;
+  return k;
+}
 
 /// Sample `shots` basis indices with probabilities prob(i) / norm (i below
 /// `size`) in one pass: sorted uniforms against the running sum. Returns
@@ -119,43 +148,90 @@ std::vector<std::pair<uint64_t, uint64_t>> sample_indices(const std::complex<FP>
       shots, rng, norm);
 }
 
+/// Collapse `q` of `s` (whose squared norm is `norm`, and in which q reads
+/// 1 with probability p1 of it) onto `outcome` and renormalise.
+template <typename FP>
+void collapse_qubit(StateVector<FP>& s, unsigned q, int outcome, double p1, double norm) {
+  const double p = outcome ? p1 : 1 - p1;
+  collapse<FP>(s.data(), s.num_qubits(), q, outcome, FP(1 / std::sqrt(p * norm)));
+}
+
 /// Measure `q` in one shot: draw, collapse, renormalise; returns the outcome.
 template <typename FP, typename Rng>
 int measure_qubit(StateVector<FP>& s, unsigned q, Rng& rng) {
   const double norm = s.norm_squared();
   const double p1 = probability_one(s.data(), s.num_qubits(), q) / norm;
   const int outcome = uniform(rng) < p1 ? 1 : 0;
-  const double p = outcome ? p1 : 1 - p1;
-  collapse<FP>(s.data(), s.num_qubits(), q, outcome, FP(1 / std::sqrt(p * norm)));
+  collapse_qubit(s, q, outcome, p1, norm);
   return outcome;
 }
 
-/// Run steps [first, end) of one shot on `s`: gates and resets here, the
-/// conditions against `clbits`; on_measure(qubit, clbit) and on_channel(step
-/// index) do the caller's part.
-template <typename FP, typename Rng, typename OnMeasure, typename OnChannel>
-void run_shot(const std::vector<Step>& steps, std::size_t first, StateVector<FP>& s,
-              const std::vector<uint8_t>& clbits, Rng& rng, OnMeasure on_measure,
-              OnChannel on_channel) {
-  for (std::size_t k = first; k < steps.size(); ++k) {
-    const Step& st = steps[k];
-    if (!st.conditions.empty() && !conditions_hold(st.conditions, clbits)) continue;
+/// Where a walk over steps stands: item `item` of step `step` (a measured
+/// pair of a Measure step, a qubit of a Reset step; 0 for the others).
+struct Position {
+  std::size_t step = 0;
+  std::size_t item = 0;
+};
+
+/// Run steps from `at` on `s`: gates here, a step's conditions tested against
+/// `clbits` when the walk enters it (at item 0). Each measured pair goes to
+/// v.measure(qubit, clbit), each reset qubit to v.reset(qubit), each channel
+/// step to v.channel(step index); they do their part and return true, or
+/// return false to stop the walk at that item (`at` then names it: the
+/// caller does it and resumes at the next item). Returns true at the end.
+template <typename FP, typename Visitor>
+bool walk(const std::vector<Step>& steps, Position& at, StateVector<FP>& s,
+          const std::vector<uint8_t>& clbits, Visitor& v) {
+  for (; at.step < steps.size(); ++at.step, at.item = 0) {
+    const Step& st = steps[at.step];
+    if (at.item == 0 && !st.conditions.empty() && !conditions_hold(st.conditions, clbits)) continue;
     switch (st.kind) {
       case Step::Kind::Gates:
         for (const GateOp& g : st.gates) apply(s, g);
         break;
       case Step::Kind::Measure:
-        for (auto [q, b] : st.meas) on_measure(q, b);
+        for (; at.item < st.meas.size(); ++at.item)
+          if (!v.measure(st.meas[at.item].first, st.meas[at.item].second)) return false;
         break;
       case Step::Kind::Reset:
-        for (unsigned q : st.reset)
-          if (measure_qubit(s, q, rng)) apply_x<FP>(s.data(), s.num_qubits(), q, 0);
+        for (; at.item < st.reset.size(); ++at.item)
+          if (!v.reset(st.reset[at.item])) return false;
         break;
       case Step::Kind::Channel:
-        on_channel(k);
+        if (at.item == 0 && !v.channel(at.step)) return false;
         break;
     }
   }
+  return true;
+}
+
+/// Run steps [first, end) of one shot on `s`: gates and resets (a drawn
+/// outcome, then X on a 1) here, the conditions against `clbits`;
+/// on_measure(qubit, clbit) and on_channel(step index) do the caller's part.
+template <typename FP, typename Rng, typename OnMeasure, typename OnChannel>
+void run_shot(const std::vector<Step>& steps, std::size_t first, StateVector<FP>& s,
+              const std::vector<uint8_t>& clbits, Rng& rng, OnMeasure on_measure,
+              OnChannel on_channel) {
+  struct Shot {
+    StateVector<FP>& s;
+    Rng& rng;
+    OnMeasure& on_measure;
+    OnChannel& on_channel;
+    bool measure(unsigned q, unsigned b) {
+      on_measure(q, b);
+      return true;
+    }
+    bool reset(unsigned q) {
+      if (measure_qubit(s, q, rng)) apply_x<FP>(s.data(), s.num_qubits(), q, 0);
+      return true;
+    }
+    bool channel(std::size_t k) {
+      on_channel(k);
+      return true;
+    }
+  } shot{s, rng, on_measure, on_channel};
+  Position at{first, 0};
+  walk(steps, at, s, clbits, shot);
 }
 
 }  // namespace qforge::sim::detail

@@ -93,11 +93,11 @@ TEST(LocatedErrors, RunWithAnUnboundInput) {
 TEST(LocatedErrors, StateVectorOfADynamicCircuit) {
   check({"dynamic", "h.qasm", "qubit[2] q;\nbit[2] c;\nh q[0];\nc[0] = measure q[0];\nif (c[0]) x q[1];\n",
          "run h.qasm --statevector", 1,
-         "h.qasm:7:11: error: the circuit measures or resets qubits mid-circuit or uses conditions, so it has no "
-         "single final state vector; ask for --probabilities or --observable (averaged over the shots) instead "
-         "of --statevector.\n"
-         "    if (c[0]) x q[1];\n"
-         "              ^\n"});
+         "h.qasm:6:1: error: the measurement of qubit 0 has a random outcome (1 with probability 0.5), so the "
+         "circuit has no single final state vector; ask for --probabilities or --observable (averaged over the "
+         "outcomes) instead of --statevector.\n"
+         "    c[0] = measure q[0];\n"
+         "    ^\n"});
 }
 
 TEST(LocatedErrors, GradientOfANonUnitaryCircuit) {

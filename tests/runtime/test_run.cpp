@@ -9,41 +9,6 @@ namespace {
 
 using namespace qforge::test;
 
-/// Pearson chi-square statistic of counts against probabilities over the
-/// outcomes with expected count >= 5 (others pooled).
-double chi_square(const std::map<std::string, uint64_t>& counts, const std::map<std::string, double>& probs,
-                  uint64_t shots, int& dof) {
-  double chi = 0, pooled_obs = 0, pooled_exp = 0;
-  dof = -1;
-  for (const auto& [k, p] : probs) {
-    const double e = p * double(shots);
-    const auto it = counts.find(k);
-    const double o = it == counts.end() ? 0 : double(it->second);
-    if (e < 5) {
-      pooled_obs += o;
-      pooled_exp += e;
-      continue;
-    }
-    chi += (o - e) * (o - e) / e;
-    ++dof;
-  }
-  if (pooled_exp > 0) {
-    chi += (pooled_obs - pooled_exp) * (pooled_obs - pooled_exp) / pooled_exp;
-    ++dof;
-  }
-  for (const auto& [k, n] : counts)
-    EXPECT_TRUE(probs.count(k)) << "sampled an outcome of probability 0: " << k;
-  return chi;
-}
-
-/// Upper 0.1% quantile of chi-square with `dof` degrees of freedom
-/// (Wilson-Hilferty approximation).
-double chi_square_limit(int dof) {
-  const double k = std::max(dof, 1), z = 3.09;
-  const double t = 1 - 2 / (9 * k) + z * std::sqrt(2 / (9 * k));
-  return k * t * t * t;
-}
-
 std::string bits(uint64_t v, unsigned width) {
   std::string s(width, '0');
   for (unsigned i = 0; i < width; ++i)

@@ -37,6 +37,82 @@ Eigen::MatrixXcd final_density(const Circuit& c, const std::vector<std::vector<K
   return rho;
 }
 
+std::map<std::vector<uint8_t>, Eigen::MatrixXcd> final_branches(const Circuit& c, const std::vector<double>& inputs) {
+  const uint32_t n = c.num_qubits;
+  const Eigen::Index dim = Eigen::Index(1) << n;
+  std::map<std::vector<uint8_t>, Eigen::MatrixXcd> state;
+  state[std::vector<uint8_t>(c.num_clbits, 0)] = Eigen::MatrixXcd::Zero(dim, dim);
+  state.begin()->second(0, 0) = 1;
+  const auto holds = [](const Operation& op, const std::vector<uint8_t>& bits) {
+    for (const Condition& cond : op.conditions) {
+      uint64_t v = 0;
+      for (std::size_t i = 0; i < cond.clbits.size(); ++i) v |= uint64_t(bits[cond.clbits[i]]) << i;
+      if ((v == cond.value) != cond.equal) return false;
+    }
+    return true;
+  };
+  Eigen::MatrixXcd p0 = Eigen::MatrixXcd::Zero(2, 2), p1 = Eigen::MatrixXcd::Zero(2, 2), lower = p0;
+  p0(0, 0) = 1;
+  p1(1, 1) = 1;
+  lower(0, 1) = 1;
+  const auto add = [](std::map<std::vector<uint8_t>, Eigen::MatrixXcd>& m, const std::vector<uint8_t>& key,
+                      const Eigen::MatrixXcd& rho) {
+    auto it = m.find(key);
+    if (it == m.end())
+      m.emplace(key, rho);
+    else
+      it->second += rho;
+  };
+  for (const Operation& op : c.ops) {
+    std::map<std::vector<uint8_t>, Eigen::MatrixXcd> next;
+    for (auto& [bits, rho] : state) {
+      if (!holds(op, bits)) {
+        add(next, bits, rho);
+        continue;
+      }
+      switch (op.kind) {
+        case OpKind::Gate: {
+          const Eigen::MatrixXcd u = Eigen::MatrixXcd(operation_unitary(op, n, inputs));
+          add(next, bits, u * rho * u.adjoint());
+          break;
+        }
+        case OpKind::Reset: {
+          Eigen::MatrixXcd r = rho;
+          for (uint32_t q : op.qubits) {
+            const Eigen::MatrixXcd k0 = Eigen::MatrixXcd(embed(p0, {q}, n));
+            const Eigen::MatrixXcd k1 = Eigen::MatrixXcd(embed(lower, {q}, n));
+            r = k0 * r * k0.adjoint() + k1 * r * k1.adjoint();
+          }
+          add(next, bits, r);
+          break;
+        }
+        case OpKind::Measure: {
+          std::map<std::vector<uint8_t>, Eigen::MatrixXcd> parts{{bits, rho}};
+          for (std::size_t j = 0; j < op.qubits.size(); ++j) {
+            std::map<std::vector<uint8_t>, Eigen::MatrixXcd> split;
+            for (auto& [b, r] : parts)
+              for (int out = 0; out < 2; ++out) {
+                const Eigen::MatrixXcd k = Eigen::MatrixXcd(embed(out ? p1 : p0, {op.qubits[j]}, n));
+                std::vector<uint8_t> b2 = b;
+                b2[op.clbits[j]] = uint8_t(out);
+                add(split, b2, k * r * k.adjoint());
+              }
+            parts = std::move(split);
+          }
+          for (auto& [b, r] : parts) add(next, b, r);
+          break;
+        }
+        default:
+          add(next, bits, rho);
+      }
+    }
+    state.clear();
+    for (auto& [bits, rho] : next)
+      if (rho.trace().real() > 1e-14) state[bits] = std::move(rho);
+  }
+  return state;
+}
+
 Eigen::MatrixXcd pauli_matrix(uint64_t x, uint64_t y, uint64_t z, uint32_t n) {
   const Eigen::Index dim = Eigen::Index(1) << n;
   Eigen::MatrixXcd p = Eigen::MatrixXcd::Identity(dim, dim);

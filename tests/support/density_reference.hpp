@@ -13,6 +13,7 @@
 #include <Eigen/Dense>
 
 #include <cstdint>
+#include <map>
 #include <random>
 #include <vector>
 
@@ -31,6 +32,17 @@ struct KrausChannel {
 /// throws std::invalid_argument on conditions.
 Eigen::MatrixXcd final_density(const Circuit& circuit, const std::vector<std::vector<KrausChannel>>& after,
                                const std::vector<double>& inputs = {});
+
+/// The classical-quantum state of `circuit` (mid-circuit measurement, reset
+/// and conditions included) from |0..0> with every clbit 0: for each value
+/// of the clbits (clbit b at index b), the unnormalised density matrix of the
+/// outcomes that end with it; its trace is the probability of that value.
+/// A measurement of q into b splits each entry by the projectors on q's |0>
+/// and |1>, writing b; a reset is the channel {|0><0|, |0><1|}; a conditioned
+/// operation acts on the entries whose clbits satisfy its conditions.
+/// Entries of trace below 1e-14 are dropped. Intended for n <= 6.
+std::map<std::vector<uint8_t>, Eigen::MatrixXcd> final_branches(const Circuit& circuit,
+                                                               const std::vector<double>& inputs = {});
 
 /// The Pauli string with X on x_mask, Y on y_mask, Z on z_mask as a dense
 /// 2^n x 2^n matrix (little-endian).

@@ -10,12 +10,18 @@
 //  3. run(): a whole Circuit with shots, probabilities, state vector and
 //     expectation values. Circuits whose measurements are all terminal are
 //     sampled from the final state in one pass; circuits with mid-circuit
-//     measurement, reset on a used qubit, or conditions are run shot by shot
-//     (trajectories) with the same random stream. Every reduction over the
-//     state (norm, probability of a qubit, expectation values) adds fixed
-//     blocks in index order, so a run with a given seed gives the same
-//     counts, probabilities and expectation values, bit for bit, on any
-//     number of threads.
+//     measurement, reset on a used qubit, or conditions are run by shot
+//     branching: the state is simulated once up to a measurement or reset
+//     whose outcome is random, then once per outcome, the shots split
+//     between the outcomes binomially, depth first (one state copy per
+//     pending branch); outcomes of probability 1 (within 1e-12, 1e-6 in
+//     single precision) do not branch, nor does a reset whose outcomes give
+//     the same state (a qubit not entangled with the others), and terminal
+//     measurements are sampled from each branch's final state. Every reduction over the state
+//     (norm, probability of a qubit, expectation values) adds fixed blocks in
+//     index order and each branch draws from its own counter-based stream,
+//     so a run with a given seed gives the same counts, probabilities and
+//     expectation values, bit for bit, on any number of threads.
 //
 // State layout and matrix conventions: see statevector.hpp and kernels.hpp.
 #pragma once
@@ -129,17 +135,29 @@ struct RunOptions {
   bool probabilities = false;
   bool statevector = false;
   std::vector<Observable> observables;
+  /// Shot branching: probabilities and expectation values are averaged
+  /// exactly over every branch (weighted by its probability) when the
+  /// circuit can branch into at most this many (2^k for k measurements and
+  /// resets that may have a random outcome), else over the branches of the
+  /// sampled shots. Without shots they are always exact, and run() refuses
+  /// when the branches outgrow this.
+  uint64_t exact_branches = 1024;
 };
 
-/// What run() computed. For trajectory runs, probabilities and expectation
-/// values are averages over the shots' final states.
+/// What run() computed. For a dynamic circuit (mid-circuit measurement,
+/// reset of a used qubit, conditions), probabilities and expectation values
+/// are averages over the branches' final states (before their terminal
+/// measurements).
 struct RunResult {
   unsigned num_qubits = 0;
   uint64_t shots = 0;
   uint64_t seed = 0;
   double seconds = 0;
   int threads = 1;                  ///< OpenMP threads the run used
-  bool trajectories = false;        ///< simulated shot by shot
+  bool trajectories = false;        ///< a dynamic circuit, run by shot branching
+  uint64_t branches = 0;            ///< final states simulated (1 without random outcomes)
+  bool exact_averages = true;       ///< averages over every branch, weighted by probability;
+                                    ///< false: over the sampled shots' branches
   /// Bit string (highest clbit first; all qubits, highest first, when the
   /// circuit measures nothing) -> count.
   std::map<std::string, uint64_t> counts;
@@ -152,7 +170,7 @@ struct RunResult {
 /// one final state can be sampled; resets of untouched qubits are allowed.
 bool is_terminal_measurement_circuit(const Circuit& circuit);
 
-/// Index of the operation that makes a circuit need trajectories (the first
+/// Index of the operation that makes a circuit dynamic (the first
 /// mid-circuit measurement, reset of a used qubit, or conditioned operation);
 /// SIZE_MAX when there is none.
 std::size_t first_dynamic_operation(const Circuit& circuit);
@@ -161,8 +179,10 @@ std::size_t first_dynamic_operation(const Circuit& circuit);
 uint64_t run_memory_bytes(const Circuit& circuit, const RunOptions& options);
 
 /// Simulate `circuit` (symbols bound by `inputs`). Throws std::invalid_argument
-/// for unbound inputs or a state vector requested from a trajectory run,
-/// MemoryError before allocating when the state does not fit.
+/// for unbound inputs, a LocatedError at the measurement or reset where the
+/// state branches when a state vector is asked for (or, without shots, when
+/// it branches beyond options.exact_branches), MemoryError before allocating
+/// when the state or a branch's copy does not fit.
 RunResult run(const Circuit& circuit, const RunOptions& options,
               const std::vector<double>& inputs = {});
 
