@@ -17,6 +17,7 @@
 #include "qforge/passes.hpp"
 #include "qforge/pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -100,6 +101,27 @@ std::unique_ptr<Pass> optimise_block(int level, Basis basis, const std::string& 
   BestOfConfig bc;
   bc.name = name;
   return createBestOfPass(std::move(alts), bc);
+}
+
+// A program on physical qubits has as many qubits as the highest `$n` it
+// names, so a layout qubit that no operation names (an idle logical qubit,
+// or one whose gates the passes removed) would lie outside the circuit read
+// back from the output. A barrier on those qubits, first, names them.
+void name_layout_qubits(CompileResult& r) {
+  std::vector<bool> named(r.circuit.num_qubits, false);
+  for (const Operation& op : r.circuit.ops)
+    for (uint32_t q : op.qubits) named[q] = true;
+  Operation barrier;
+  barrier.kind = OpKind::Barrier;
+  for (const auto* layout : {&r.initial_layout, &r.final_layout})
+    for (uint32_t q : *layout)
+      if (!named[q]) {
+        named[q] = true;
+        barrier.qubits.push_back(q);
+      }
+  if (barrier.qubits.empty()) return;
+  std::sort(barrier.qubits.begin(), barrier.qubits.end());
+  r.circuit.ops.insert(r.circuit.ops.begin(), std::move(barrier));
 }
 
 }  // namespace
@@ -204,6 +226,7 @@ CompileResult run_pipeline(const Circuit& c, int level, const Target& t, bool ch
   if (p.routing) {
     r.initial_layout = p.routing->initial_layout();
     r.final_layout = p.routing->final_layout();
+    name_layout_qubits(r);
   }
   r.pass_report = rep.str();
   if (auto err = r.circuit.verify(); !err.empty()) throw std::logic_error("pipeline produced invalid IR: " + err);
