@@ -176,6 +176,17 @@ Pipeline pipeline_for_level(int level, const Target& target) {
     p.passes.push_back(createBestOfPass(std::move(alts), bc));
   }
   add_routing();
+  if (target.coupling && level >= 3) {
+    // SWAPs beside gates on the same pair: KAK resynthesis of the routed
+    // two-qubit blocks where it saves two-qubit gates (even at the price of
+    // single-qubit ones), then a cleanup that creates no new pairs.
+    std::vector<std::unique_ptr<Pass>> seq;
+    TwoQubitResynthesisConfig tc;
+    tc.two_qubit_first = true;
+    seq.push_back(createTwoQubitResynthesisPass(tc));
+    seq.push_back(fixpoint_block(2, Basis::Nam, "cleanup-routed(nam)", PhasePolynomialConfig::Placement::First, false, true));
+    p.passes.push_back(sequence("two-qubit-resynthesis+cleanup-routed(nam)", std::move(seq)));
+  }
   if (target.coupling && level >= 2)
     p.passes.push_back(optimise_block(level, Basis::Nam, "optimise-routed(nam)", /*routed=*/true));
   if (tb != Basis::Nam) {
