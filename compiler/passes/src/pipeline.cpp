@@ -135,7 +135,7 @@ Pipeline pipeline_for_level(int level, const Target& target) {
     if (!target.coupling) return;
     RoutingConfig rc;
     rc.coupling = *target.coupling;
-    rc.trials = level <= 1 ? 4 : level == 2 ? 8 : 16;
+    rc.trials = level <= 1 ? 4 : level == 2 ? 8 : 64;
     auto r = createRoutingPass(rc);
     p.routing = r.get();
     p.passes.push_back(std::move(r));
