@@ -10,7 +10,8 @@
 //       {cx,x,rz} regions before routing; then rotation floating and
 //       Hadamard flips (local searches, each trial re-optimised), KAK
 //       resynthesis of two-qubit blocks (kept when cheaper), more rounds
-//       and more routing trials
+//       and more routing trials; after routing, KAK resynthesis of the
+//       routed two-qubit blocks (a SWAP beside gates on the same pair)
 // A target with calibrated directions (Target::directions) gets the
 // gate-direction pass right after the translation to its basis, before the
 // single-qubit gates it adds are fused.
@@ -136,6 +137,7 @@ Pipeline pipeline_for_level(int level, const Target& target) {
     RoutingConfig rc;
     rc.coupling = *target.coupling;
     rc.trials = level <= 1 ? 4 : level == 2 ? 8 : 64;
+    rc.resynthesised = level >= 3;
     auto r = createRoutingPass(rc);
     p.routing = r.get();
     p.passes.push_back(std::move(r));
