@@ -292,5 +292,37 @@ TEST(Routing, CompilePipelineOnHeron) {
   EXPECT_NE(layout_comment(r).find("qforge-layout"), std::string::npos);
 }
 
+TEST(Routing, SwapAfterACxBlockCountsTwoWhenResynthesised) {
+  // A triangle of cx with an h after each: on a line of 3 every layout
+  // needs one SWAP. Written as 3 cx, the SWAP makes 6; placed right after a
+  // cx on its pair (only the h between), the block of that cx and the SWAP
+  // is 2 cx under KAK resynthesis, so -O3 (which resynthesises the routed
+  // blocks and lets the router count such SWAPs as 2) reaches 3 + 2 - 1 = 4.
+  Circuit c;
+  c.num_qubits = 3;
+  for (uint32_t k = 0; k < 3; ++k) {
+    c.ops.push_back(make_gate(GateId::CX, {k, (k + 1) % 3}));
+    c.ops.push_back(make_gate(GateId::H, {(k + 1) % 3}));
+  }
+  RoutingConfig rc;
+  rc.coupling = CouplingMap::line(3);
+  rc.resynthesised = true;
+  Circuit r;
+  auto pass = route_checked(c, rc, r);
+  EXPECT_EQ(pass->swaps(), 1u);
+  EXPECT_NE(pass->report().find("(+1 cx:"), std::string::npos) << pass->report();
+  EXPECT_NE(pass->report().find("1 after a cx for resynthesis"), std::string::npos) << pass->report();
+  for (int level : {2, 3}) {
+    CompileResult out = run_pipeline(c, level, "generic", "line:3", true);
+    EXPECT_EQ(count_gates(out.circuit).two_qubit, level == 3 ? 4u : 6u) << "-O" << level;
+    EquivOptions o;
+    o.engine = EquivEngine::Exact;
+    o.initial_layout = out.initial_layout;
+    o.final_layout = out.final_layout;
+    EquivResult e = check_equivalence(c, out.circuit, o);
+    EXPECT_TRUE(e.equivalent && e.exact) << e.method << " " << e.detail;
+  }
+}
+
 }  // namespace
 }  // namespace qforge

@@ -22,6 +22,10 @@
 //      CX(c,t) [commuting gates] SWAP = [commuting gates] CX(t,c) CX(c,t),
 //    and 2 when one side is an unused physical qubit (always |0>: unused
 //    qubits start in |0> and SWAPs keep them there): a move CX(a,b) CX(b,a).
+//    When the routed two-qubit blocks are resynthesised afterwards
+//    (RoutingConfig::resynthesised), a SWAP after a CX on the same pair with
+//    only single-qubit gates between counts 2 as well (the block of the CX
+//    and the SWAP needs 2 CX); it is written as 3 CX.
 //
 // Layout and choice (RoutingPass::run), per trial: a start layout (a
 // breadth-first region of the device; random for trials > 0), then four
@@ -186,14 +190,16 @@ struct RouteOut {
   uint32_t swaps = 0;     // including merged ones and moves
   uint32_t merged = 0;    // SWAPs that absorbed a CX (2 CX)
   uint32_t moves = 0;     // SWAPs with an unused qubit (2 CX)
+  uint32_t blocks = 0;    // SWAPs after a cx on the pair, single-qubit gates between (2 CX once resynthesised)
   bool aborted = false;   // stopped early: no cheaper than the budget
-  uint64_t cost() const { return 3ull * swaps - 2ull * merged - moves; }  // CX gates added
+  uint64_t cost() const { return 3ull * swaps - 2ull * merged - moves - 2ull * blocks; }  // CX gates added
 };
 
 class Router {
  public:
-  Router(const Dag& dag, const CouplingMap& m, const std::vector<int16_t>& dist, uint32_t diameter)
-      : g_(dag), m_(m), D_(dist), N_(m.num_qubits), valve_(kValvePerDiameter * std::max<uint32_t>(1, diameter) + 10) {}
+  Router(const Dag& dag, const CouplingMap& m, const std::vector<int16_t>& dist, uint32_t diameter, bool blocks)
+      : g_(dag), m_(m), D_(dist), N_(m.num_qubits), valve_(kValvePerDiameter * std::max<uint32_t>(1, diameter) + 10),
+        blocks_(blocks) {}
 
   // Route from layout l2p (logical -> physical). Without `emit` only the
   // cost and final layout are computed. Stops early (aborted) once the cost
@@ -248,6 +254,9 @@ class Router {
       uint32_t size = 0;
     };
     std::vector<OpenList> open(N);
+    // last_cx[p]: the cx that was the last operation on p other than
+    // single-qubit gates, or -1.
+    std::vector<int64_t> last_cx(N, -1);
     int64_t counter = 0;
     auto new_id = [&] { return emit ? static_cast<int64_t>(out.ops.size()) : counter++; };
     auto push_cx = [&](uint32_t c, uint32_t t) {
@@ -280,6 +289,8 @@ class Router {
     auto emit_op = [&](uint32_t i) {
       const Operation& op = ops[i];
       const int64_t id = new_id();
+      if (!(op.kind == OpKind::Gate && op.qubits.size() == 1 && op.conditions.empty()))
+        for (uint32_t q : op.qubits) last_cx[l2p[q]] = g_.cx[i] ? id : -1;
       if (op.kind == OpKind::Gate && op.qubits.size() <= 2) {
         if (op.qubits.size() > 0) filter_open(l2p[op.qubits[0]], g_.qt0[i]);
         if (op.qubits.size() > 1) filter_open(l2p[op.qubits[1]], g_.qt1[i]);
@@ -310,15 +321,16 @@ class Router {
     struct SwapRec {
       uint32_t a, b;
       OpenList open_a, open_b;
+      int64_t last_a, last_b;
       int64_t merged_id;
-      bool move;
+      bool move, block;
       std::size_t out_size;
     };
     std::vector<SwapRec> recent;  // SWAPs since the last executed gate
     std::vector<double> decay(N, 1.0);
     uint32_t swaps_since_reset = 0;
     auto do_swap = [&](uint32_t a, uint32_t b) {
-      SwapRec rec{a, b, open[a], open[b], -1, false, out.ops.size()};
+      SwapRec rec{a, b, open[a], open[b], last_cx[a], last_cx[b], -1, false, false, out.ops.size()};
       const int x = mergeable(a, b);
       if (p2l[a] < 0 || p2l[b] < 0) {
         // Moving a qubit onto an unused one (in |0>): CX(from,to) CX(to,from).
@@ -340,8 +352,13 @@ class Router {
         push_cx(a, b);
         push_cx(b, a);
         push_cx(a, b);
+        if (blocks_ && last_cx[a] >= 0 && last_cx[a] == last_cx[b]) {
+          rec.block = true;
+          ++out.blocks;
+        }
       }
       open[a].size = open[b].size = 0;
+      last_cx[a] = last_cx[b] = -1;
       const int64_t la = p2l[a], lb = p2l[b];
       std::swap(p2l[a], p2l[b]);
       if (la >= 0) l2p[la] = b;
@@ -365,9 +382,12 @@ class Router {
         }
         if (r.merged_id >= 0) --out.merged;
         if (r.move) --out.moves;
+        if (r.block) --out.blocks;
         --out.swaps;
         open[r.a] = r.open_a;
         open[r.b] = r.open_b;
+        last_cx[r.a] = r.last_a;
+        last_cx[r.b] = r.last_b;
         const int64_t la = p2l[r.a], lb = p2l[r.b];
         std::swap(p2l[r.a], p2l[r.b]);
         if (la >= 0) l2p[la] = r.b;
@@ -599,6 +619,7 @@ class Router {
   const CouplingMap& m_;
   const std::vector<int16_t>& D_;
   uint32_t N_, valve_;
+  bool blocks_;
 };
 
 // A start layout: the logical qubits on a breadth-first region of the device
@@ -686,7 +707,7 @@ bool RoutingPass::run(Circuit& c) {
   // same identities), from its final layout to its start layout.
   std::vector<Operation> rev(body.rbegin(), body.rend());
   const Dag fwd_dag(body, n, true), bwd_dag(rev, n, false);
-  const Router fwd(fwd_dag, m, dist, diameter), bwd(bwd_dag, m, dist, diameter);
+  const Router fwd(fwd_dag, m, dist, diameter, cfg_.resynthesised), bwd(bwd_dag, m, dist, diameter, cfg_.resynthesised);
 
   const double scale = std::clamp(kTrialWork / std::max<double>(1.0, static_cast<double>(n2q)), kMinTrialScale,
                                   kMaxTrialScale);
@@ -735,7 +756,9 @@ bool RoutingPass::run(Circuit& c) {
   c.qregs.clear();
   report_ = std::to_string(swaps_) + " swaps on " + m.description + " (+" + std::to_string(best.cost()) + " cx: " +
             std::to_string(best.merged) + " merged with a cx, " + std::to_string(best.moves) +
-            " moves to unused qubits; " + std::to_string(trials) + " trials)";
+            " moves to unused qubits" +
+            (cfg_.resynthesised ? ", " + std::to_string(best.blocks) + " after a cx for resynthesis" : std::string()) +
+            "; " + std::to_string(trials) + " trials)";
   return true;
 }
 

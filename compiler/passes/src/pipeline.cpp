@@ -10,13 +10,15 @@
 //       {cx,x,rz} regions before routing; then rotation floating and
 //       Hadamard flips (local searches, each trial re-optimised), KAK
 //       resynthesis of two-qubit blocks (kept when cheaper), more rounds
-//       and more routing trials
+//       and more routing trials; after routing, KAK resynthesis of the
+//       routed two-qubit blocks (a SWAP beside gates on the same pair)
 // A target with calibrated directions (Target::directions) gets the
 // gate-direction pass right after the translation to its basis, before the
 // single-qubit gates it adds are fused.
 #include "qforge/passes.hpp"
 #include "qforge/pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -102,6 +104,27 @@ std::unique_ptr<Pass> optimise_block(int level, Basis basis, const std::string& 
   return createBestOfPass(std::move(alts), bc);
 }
 
+// A program on physical qubits has as many qubits as the highest `$n` it
+// names, so a layout qubit that no operation names (an idle logical qubit,
+// or one whose gates the passes removed) would lie outside the circuit read
+// back from the output. A barrier on those qubits, first, names them.
+void name_layout_qubits(CompileResult& r) {
+  std::vector<bool> named(r.circuit.num_qubits, false);
+  for (const Operation& op : r.circuit.ops)
+    for (uint32_t q : op.qubits) named[q] = true;
+  Operation barrier;
+  barrier.kind = OpKind::Barrier;
+  for (const auto* layout : {&r.initial_layout, &r.final_layout})
+    for (uint32_t q : *layout)
+      if (!named[q]) {
+        named[q] = true;
+        barrier.qubits.push_back(q);
+      }
+  if (barrier.qubits.empty()) return;
+  std::sort(barrier.qubits.begin(), barrier.qubits.end());
+  r.circuit.ops.insert(r.circuit.ops.begin(), std::move(barrier));
+}
+
 }  // namespace
 
 Pipeline pipeline_for_level(int level, const Target& target) {
@@ -113,7 +136,8 @@ Pipeline pipeline_for_level(int level, const Target& target) {
     if (!target.coupling) return;
     RoutingConfig rc;
     rc.coupling = *target.coupling;
-    rc.trials = level <= 1 ? 4 : level == 2 ? 8 : 16;
+    rc.trials = level <= 1 ? 4 : level == 2 ? 8 : 64;
+    rc.resynthesised = level >= 3;
     auto r = createRoutingPass(rc);
     p.routing = r.get();
     p.passes.push_back(std::move(r));
@@ -154,6 +178,17 @@ Pipeline pipeline_for_level(int level, const Target& target) {
     p.passes.push_back(createBestOfPass(std::move(alts), bc));
   }
   add_routing();
+  if (target.coupling && level >= 3) {
+    // SWAPs beside gates on the same pair: KAK resynthesis of the routed
+    // two-qubit blocks where it saves two-qubit gates (even at the price of
+    // single-qubit ones), then a cleanup that creates no new pairs.
+    std::vector<std::unique_ptr<Pass>> seq;
+    TwoQubitResynthesisConfig tc;
+    tc.two_qubit_first = true;
+    seq.push_back(createTwoQubitResynthesisPass(tc));
+    seq.push_back(fixpoint_block(2, Basis::Nam, "cleanup-routed(nam)", PhasePolynomialConfig::Placement::First, false, true));
+    p.passes.push_back(sequence("two-qubit-resynthesis+cleanup-routed(nam)", std::move(seq)));
+  }
   if (target.coupling && level >= 2)
     p.passes.push_back(optimise_block(level, Basis::Nam, "optimise-routed(nam)", /*routed=*/true));
   if (tb != Basis::Nam) {
@@ -204,6 +239,7 @@ CompileResult run_pipeline(const Circuit& c, int level, const Target& t, bool ch
   if (p.routing) {
     r.initial_layout = p.routing->initial_layout();
     r.final_layout = p.routing->final_layout();
+    name_layout_qubits(r);
   }
   r.pass_report = rep.str();
   if (auto err = r.circuit.verify(); !err.empty()) throw std::logic_error("pipeline produced invalid IR: " + err);
