@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <string>
 
 namespace qforge {
@@ -124,6 +125,25 @@ TEST(FrontendFromAst, DefinitionsOutliveTheStatementsAroundThem) {
   // Operations inlined from a definition are located at the call.
   EXPECT_EQ(c.ops[3000].loc.line, 3000u + 7);
   EXPECT_EQ(c.ops[3005].loc.line, 3000u + 9);
+}
+
+TEST(FrontendFromAst, ErrorsInsideAnIncludedBodyNameItsFile) {
+  // 1/t with t = 0 fails while the body of lib.inc's gate is inlined at a
+  // call in main.qasm: the message is at `1/t` in lib.inc (line 3, column
+  // 5) with lib.inc's line, not at the same line and column of main.qasm.
+  TempDir dir;
+  dir.write("lib.inc", "// a library\ngate bad(t) a {\n  U(1/t, 0, 0) a;\n}\n");
+  const std::string main = dir.write("main.qasm", "OPENQASM 3.0;\ninclude \"lib.inc\";\nqubit q;\nbad(0) q;\n");
+  DiagnosticSink d;
+  compile_file(main, CompileOptions{}, d);
+  ASSERT_EQ(d.all().size(), 1u) << d.format();
+  const Diagnostic& e = d.all().front();
+  ASSERT_TRUE(e.loc.file);
+  EXPECT_EQ(std::filesystem::path(*e.loc.file).filename(), "lib.inc");
+  EXPECT_EQ(e.loc.line, 3u);
+  EXPECT_EQ(e.loc.col, 5u);
+  EXPECT_EQ(e.message, "division by zero");
+  EXPECT_EQ(e.source_line, "  U(1/t, 0, 0) a;");
 }
 
 }  // namespace

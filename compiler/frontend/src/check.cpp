@@ -48,13 +48,6 @@ std::string Lowerer::qubit_name(uint32_t q) const {
 
 namespace {
 
-/// The file of `s` among `files` (null when it is none of them).
-const SourceFile* file_of(const std::vector<std::shared_ptr<SourceFile>>& files, const ast::Span& s) {
-  for (const auto& f : files)
-    if (f->name.get() == s.file) return f.get();
-  return nullptr;
-}
-
 /// The end of the space and comments that start at byte `i` of `text`.
 std::size_t skip_space_and_comments(const std::string& text, std::size_t i) {
   while (i < text.size()) {
@@ -79,7 +72,7 @@ std::size_t skip_space_and_comments(const std::string& text, std::size_t i) {
 ast::Span Lowerer::unannotated(const ast::Stmt& s) const {
   if (s.annotations.empty()) return s.span;
   ast::Span out = s.span;
-  const SourceFile* f = file_of(files_, s.span);
+  const SourceFile* f = file_of(s.span);
   if (!f) return out;
   // An annotation runs to the end of its line; the statement starts at the
   // first token after the last one.
@@ -95,7 +88,7 @@ ast::Span Lowerer::unannotated(const ast::Stmt& s) const {
 }
 
 std::string Lowerer::text_of(const ast::Span& s) const {
-  const SourceFile* f = file_of(files_, s);
+  const SourceFile* f = file_of(s);
   if (!f || s.end > f->text.size() || s.begin > s.end) return {};
   std::string out;
   for (std::size_t i = s.begin; i < s.end;) {
@@ -148,7 +141,21 @@ Diagnostic make_diagnostic(const SourceFile* file, const SemanticError& e) {
   return d;
 }
 
-void Lowerer::report(const SemanticError& e) { diags_.report(make_diagnostic(current_file_, e)); }
+const SourceFile* Lowerer::file_of(const ast::Span& s) const {
+  if (!s.file || (current_file_ && s.file == current_file_->name.get())) return current_file_;
+  for (const auto& f : files_)
+    if (f->name.get() == s.file) return f.get();
+  return current_file_;
+}
+
+const SourceFile* Lowerer::file_of(const SourceLoc& l) const {
+  if (!l.file || (current_file_ && l.file == current_file_->name)) return current_file_;
+  for (const auto& f : files_)
+    if (f->name == l.file) return f.get();
+  return nullptr;
+}
+
+void Lowerer::report(const SemanticError& e) { diags_.report(make_diagnostic(file_of(e.loc), e)); }
 
 void Lowerer::warn(const ast::Span& at, const std::string& msg) {
   if (!warned_.insert(msg).second) return;  // each warning once per compilation
@@ -157,7 +164,8 @@ void Lowerer::warn(const ast::Span& at, const std::string& msg) {
   d.loc = loc(at);
   d.end = end_loc(at);
   d.message = msg;
-  d.source_line = current_file_ ? current_file_->line(d.loc.line) : std::string();
+  const SourceFile* file = file_of(at);
+  d.source_line = file ? file->line(d.loc.line) : std::string();
   diags_.report(std::move(d));
 }
 

@@ -523,12 +523,19 @@ class Lowerer {
 
   // diagnostics
   std::string qubit_name(uint32_t q) const;
+  /// The file `s` is in: a definition's body (inlined at a call in another
+  /// file) is in the file that defines it; the current file otherwise.
+  const SourceFile* file_of(const Span& s) const;
+  /// The file a location names, if it was read (for its source line).
+  const SourceFile* file_of(const SourceLoc& l) const;
   SourceLoc loc(const Span& s) const {
-    return SourceLoc{current_file_ ? current_file_->name : nullptr, s.line, s.col};
+    const SourceFile* f = file_of(s);
+    return SourceLoc{f ? f->name : nullptr, s.line, s.col};
   }
   /// The position just after the end of `s`.
   SourceLoc end_loc(const Span& s) const {
-    return SourceLoc{current_file_ ? current_file_->name : nullptr, s.end_line, s.end_col};
+    const SourceFile* f = file_of(s);
+    return SourceLoc{f ? f->name : nullptr, s.end_line, s.end_col};
   }
   /// `s` without its annotations: from its keyword or first token.
   Span unannotated(const ast::Stmt& s) const;
