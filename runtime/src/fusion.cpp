@@ -1,11 +1,14 @@
 // Gate fusion (see fuse() in qforge/simulator.hpp).
 //
-// Algorithm (greedy, one pass, in the spirit of qsim's fuser):
-//  1. Keep a list of blocks in creation order; each has a qubit mask and its
-//     member gates in program order. last[q] is the newest block that
-//     touched qubit q.
+// Algorithm (greedy, one pass, in the spirit of qsim's fuser, with a cost
+// model as in Qulacs' block optimizer):
+//  1. Keep a list of blocks in creation order; each has a qubit mask, its
+//     member gates in program order and its estimated cost (op_cost: the
+//     time of the op it will become, in read+write passes over the state).
+//     last[q] is the newest block that touched qubit q.
 //  2. For a gate g with qubits Q, let S = {last[q] : q in Q}. If the union of
-//     the masks of S and Q has at most max_width qubits, try to merge all of
+//     the masks of S and Q has at most `width` qubits and the merged block
+//     costs no more than the blocks of S and g apart, try to merge all of
 //     S and g into one block placed at the position P of one member of S
 //     (newest first): every other member A moves to P, which is allowed when
 //     no live block between A and P outside S shares a qubit with A. The
@@ -15,12 +18,15 @@
 //     block of diagonal gates becomes one Diagonal op; any other block one
 //     dense matrix on its qubits, built by applying the members to the
 //     identity with the ordinary kernels.
+// Per circuit, steps 1-3 run for every width from 2 to max_width and the
+// blocking with the least total cost is emitted.
 // Invariant: two gates that share a qubit are emitted in program order, so
 // the fused list is equivalent to the input.
 #include "qforge/kernels.hpp"
 #include "qforge/simulator.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace qforge::sim {
@@ -36,10 +42,43 @@ struct Block {
   uint64_t mask = 0;
   std::vector<std::size_t> members;  // indices into the input list
   bool alive = true;
+  bool diagonal = true;  // every member is diagonal
+  double cost = 0;       // op_cost of the op the block becomes
 };
 
 bool is_diagonal_kind(KernelKind k) {
   return k == KernelKind::Phase || k == KernelKind::Diagonal || k == KernelKind::Identity;
+}
+
+/// Fraction of the state's memory a kernel must stream when it acts only on
+/// the amplitudes whose `mask` bits are all set: bits of the mask below
+/// qubit 2 share cache lines with the skipped amplitudes.
+double touched_fraction(uint64_t mask) {
+  return std::ldexp(1.0, -__builtin_popcountll(mask & ~uint64_t(3)));
+}
+
+/// Cost of a dense pass on k qubits over an unfused pass, measured with
+/// bench_simulator's kernel table (fp64, 1 thread): up to 3 qubits a dense
+/// block is memory bound; from 4 on the 2^k complex products per amplitude
+/// dominate.
+constexpr double kDenseCost[kMaxDenseQubits + 1] = {1.0, 1.0, 1.05, 1.15, 1.5, 3.0, 6.0};
+
+/// Estimated time of `g` in read+write passes over the state.
+double op_cost(const GateOp& g) {
+  switch (g.kind) {
+    case KernelKind::Identity: return 0;
+    case KernelKind::Phase: return touched_fraction(g.phase_mask());
+    case KernelKind::X:
+    case KernelKind::Swap: return touched_fraction(g.ctrl_mask);
+    case KernelKind::Diagonal: return touched_fraction(g.ctrl_mask);
+    case KernelKind::Dense: return kDenseCost[g.targets.size()] * touched_fraction(g.ctrl_mask);
+  }
+  return 1;
+}
+
+/// Cost of a block of two or more gates on `mask` (the op emit_block builds).
+double merged_cost(uint64_t mask, bool diagonal) {
+  return diagonal ? 1.0 : kDenseCost[__builtin_popcountll(mask)];
 }
 
 GateOp emit_block(const std::vector<GateOp>& ops, const Block& b) {
@@ -83,35 +122,37 @@ GateOp emit_block(const std::vector<GateOp>& ops, const Block& b) {
   return out;
 }
 
-}  // namespace
-
-std::vector<GateOp> fuse(const std::vector<GateOp>& ops, unsigned max_width) {
-  std::vector<GateOp> out;
-  if (max_width == 0) {
-    for (const auto& g : ops)
-      if (g.kind != KernelKind::Identity) out.push_back(g);
-    return out;
-  }
-  max_width = std::min(max_width, kMaxDenseQubits);
+/// Steps 1-3 with blocks of at most `width` qubits; `costed`: merge only
+/// when the merged block costs no more than its parts.
+std::vector<Block> make_blocks(const std::vector<GateOp>& ops, unsigned width, bool costed) {
   std::vector<Block> blocks;
   std::vector<int64_t> last(64, -1);
+  std::vector<int64_t> S;
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const GateOp& g = ops[i];
     if (g.kind == KernelKind::Identity) continue;
     const uint64_t qmask = g.qubit_mask();
+    const bool gdiag = is_diagonal_kind(g.kind);
+    const double gcost = op_cost(g);
     // S: the newest block on each of g's qubits.
-    std::vector<int64_t> S;
+    S.clear();
     uint64_t merged = qmask;
+    bool diag = gdiag;
+    double apart = gcost;
     for (uint64_t m = qmask; m; m &= m - 1) {
       const int64_t a = last[__builtin_ctzll(m)];
       if (a >= 0 && std::find(S.begin(), S.end(), a) == S.end()) {
         S.push_back(a);
         merged |= blocks[a].mask;
+        diag = diag && blocks[a].diagonal;
+        apart += blocks[a].cost;
       }
     }
     std::sort(S.begin(), S.end());
+    const double together = merged_cost(merged, diag);
     int64_t place = -1;
-    if (!S.empty() && unsigned(__builtin_popcountll(merged)) <= max_width) {
+    if (!S.empty() && unsigned(__builtin_popcountll(merged)) <= width &&
+        (!costed || together <= apart + 1e-9)) {
       const auto in_s = [&](int64_t j) { return std::binary_search(S.begin(), S.end(), j); };
       // Does a live block strictly between lo and hi, not in S, share a qubit with mask?
       const auto blocked = [&](int64_t lo, int64_t hi, uint64_t mask) {
@@ -145,20 +186,62 @@ std::vector<GateOp> fuse(const std::vector<GateOp>& ops, unsigned max_width) {
         }
       }
       members.push_back(i);
-      blocks[place].members = std::move(members);
-      blocks[place].mask = merged;
+      Block& b = blocks[place];
+      b.members = std::move(members);
+      b.mask = merged;
+      b.diagonal = diag;
+      b.cost = together;
       for (uint64_t m = claimed; m; m &= m - 1) last[__builtin_ctzll(m)] = place;
     } else {
       Block b;
       b.mask = qmask;
       b.members.push_back(i);
+      b.diagonal = gdiag;
+      b.cost = gcost;
       blocks.push_back(std::move(b));
       for (uint64_t m = qmask; m; m &= m - 1) last[__builtin_ctzll(m)] = int64_t(blocks.size() - 1);
     }
   }
+  return blocks;
+}
+
+double total_cost(const std::vector<Block>& blocks) {
+  double c = 0;
   for (const Block& b : blocks)
+    if (b.alive) c += b.cost;
+  return c;
+}
+
+}  // namespace
+
+std::vector<GateOp> fuse(const std::vector<GateOp>& ops, const FusionOptions& options) {
+  std::vector<GateOp> out;
+  const unsigned max_width = std::min(options.max_width, kMaxDenseQubits);
+  if (max_width == 0) {
+    for (const auto& g : ops)
+      if (g.kind != KernelKind::Identity) out.push_back(g);
+    return out;
+  }
+  std::vector<Block> best;
+  double best_cost = 0;
+  const unsigned first = options.cost_model ? std::min(2u, max_width) : max_width;
+  for (unsigned w = first; w <= max_width; ++w) {
+    std::vector<Block> blocks = make_blocks(ops, w, options.cost_model);
+    const double c = total_cost(blocks);
+    if (best.empty() || c < best_cost - 1e-9) {
+      best = std::move(blocks);
+      best_cost = c;
+    }
+  }
+  for (const Block& b : best)
     if (b.alive) out.push_back(emit_block(ops, b));
   return out;
+}
+
+std::vector<GateOp> fuse(const std::vector<GateOp>& ops, unsigned max_width) {
+  FusionOptions o;
+  o.max_width = max_width;
+  return fuse(ops, o);
 }
 
 }  // namespace qforge::sim
