@@ -1,25 +1,27 @@
 // Gate fusion (see fuse() in qforge/simulator.hpp).
 //
-// Algorithm (greedy, one pass, in the spirit of qsim's fuser, with a cost
-// model as in Qulacs' block optimizer):
+// Algorithm (greedy, in the spirit of qsim's fuser, with a cost model as in
+// Qulacs' block optimizer):
 //  1. Keep a list of blocks in creation order; each has a qubit mask, its
 //     member gates in program order and its estimated cost (op_cost: the
 //     time of the op it will become, in read+write passes over the state).
 //     last[q] is the newest block that touched qubit q.
 //  2. For a gate g with qubits Q, let S = {last[q] : q in Q}. If the union of
-//     the masks of S and Q has at most `width` qubits and the merged block
-//     costs no more than the blocks of S and g apart, try to merge all of
+//     the masks of S and Q has at most `width` qubits, try to merge all of
 //     S and g into one block placed at the position P of one member of S
 //     (newest first): every other member A moves to P, which is allowed when
 //     no live block between A and P outside S shares a qubit with A. The
 //     merged members keep their block order and g comes last.
 //  3. Otherwise g starts a new block.
-//  4. Emit blocks in creation order: a single gate keeps its own kernel; a
-//     block of diagonal gates becomes one Diagonal op; any other block one
-//     dense matrix on its qubits, built by applying the members to the
-//     identity with the ordinary kernels.
-// Per circuit, steps 1-3 run for every width from 2 to max_width and the
-// blocking with the least total cost is emitted.
+//  4. Cost model (plan): each block of steps 1-3 is kept whole, or replaced
+//     by the blocking of its own members at width - 1 (recursively) when
+//     that costs less; per circuit, the width from 2 to max_width whose
+//     blocking costs least is taken. Without the cost model, the blocks of
+//     steps 1-3 at max_width are taken as they are.
+//  5. Emit blocks in order: a single gate keeps its own kernel; a block of
+//     diagonal gates becomes one Diagonal op; any other block one dense
+//     matrix on its qubits, built by applying the members to the identity
+//     with the ordinary kernels.
 // Invariant: two gates that share a qubit are emitted in program order, so
 // the fused list is equivalent to the input.
 #include "qforge/kernels.hpp"
@@ -57,11 +59,11 @@ double touched_fraction(uint64_t mask) {
   return std::ldexp(1.0, -__builtin_popcountll(mask & ~uint64_t(3)));
 }
 
-/// Cost of a dense pass on k qubits over an unfused pass, measured with
-/// bench_simulator's kernel table (fp64, 1 thread): up to 3 qubits a dense
-/// block is memory bound; from 4 on the 2^k complex products per amplitude
-/// dominate.
-constexpr double kDenseCost[kMaxDenseQubits + 1] = {1.0, 1.0, 1.05, 1.15, 1.5, 3.0, 6.0};
+/// Cost of a dense pass on k qubits over an unfused pass, from
+/// bench_simulator's kernel table (24 qubits, fp64, 1 and 2 threads): up to
+/// 2 qubits a dense block is memory bound; from 3 on, the 2^k complex
+/// products per amplitude dominate.
+constexpr double kDenseCost[kMaxDenseQubits + 1] = {1.0, 1.0, 1.1, 2.0, 5.0, 11.0, 24.0};
 
 /// Estimated time of `g` in read+write passes over the state.
 double op_cost(const GateOp& g) {
@@ -122,13 +124,14 @@ GateOp emit_block(const std::vector<GateOp>& ops, const Block& b) {
   return out;
 }
 
-/// Steps 1-3 with blocks of at most `width` qubits; `costed`: merge only
-/// when the merged block costs no more than its parts.
-std::vector<Block> make_blocks(const std::vector<GateOp>& ops, unsigned width, bool costed) {
+/// Steps 1-3 on the gates ops[idx[0]], ops[idx[1]], ... (in that order)
+/// with blocks of at most `width` qubits.
+std::vector<Block> make_blocks(const std::vector<GateOp>& ops, const std::vector<std::size_t>& idx,
+                               unsigned width) {
   std::vector<Block> blocks;
   std::vector<int64_t> last(64, -1);
   std::vector<int64_t> S;
-  for (std::size_t i = 0; i < ops.size(); ++i) {
+  for (const std::size_t i : idx) {
     const GateOp& g = ops[i];
     if (g.kind == KernelKind::Identity) continue;
     const uint64_t qmask = g.qubit_mask();
@@ -138,21 +141,18 @@ std::vector<Block> make_blocks(const std::vector<GateOp>& ops, unsigned width, b
     S.clear();
     uint64_t merged = qmask;
     bool diag = gdiag;
-    double apart = gcost;
     for (uint64_t m = qmask; m; m &= m - 1) {
       const int64_t a = last[__builtin_ctzll(m)];
       if (a >= 0 && std::find(S.begin(), S.end(), a) == S.end()) {
         S.push_back(a);
         merged |= blocks[a].mask;
         diag = diag && blocks[a].diagonal;
-        apart += blocks[a].cost;
       }
     }
     std::sort(S.begin(), S.end());
     const double together = merged_cost(merged, diag);
     int64_t place = -1;
-    if (!S.empty() && unsigned(__builtin_popcountll(merged)) <= width &&
-        (!costed || together <= apart + 1e-9)) {
+    if (!S.empty() && unsigned(__builtin_popcountll(merged)) <= width) {
       const auto in_s = [&](int64_t j) { return std::binary_search(S.begin(), S.end(), j); };
       // Does a live block strictly between lo and hi, not in S, share a qubit with mask?
       const auto blocked = [&](int64_t lo, int64_t hi, uint64_t mask) {
@@ -205,11 +205,30 @@ std::vector<Block> make_blocks(const std::vector<GateOp>& ops, unsigned width, b
   return blocks;
 }
 
-double total_cost(const std::vector<Block>& blocks) {
-  double c = 0;
-  for (const Block& b : blocks)
-    if (b.alive) c += b.cost;
-  return c;
+/// The blocking of ops[idx...] with blocks of at most `width` qubits and
+/// the least cost: the greedy blocks of that width, each kept whole or,
+/// when that is cheaper, replaced by the best blocking of its own members
+/// at width - 1. Returns the live blocks in emission order; `cost` gets
+/// their total.
+std::vector<Block> plan(const std::vector<GateOp>& ops, const std::vector<std::size_t>& idx, unsigned width,
+                        double& cost) {
+  std::vector<Block> out;
+  cost = 0;
+  for (Block& b : make_blocks(ops, idx, width)) {
+    if (!b.alive) continue;
+    if (b.members.size() > 1 && width > 1) {
+      double split_cost = 0;
+      std::vector<Block> split = plan(ops, b.members, width - 1, split_cost);
+      if (split_cost < b.cost - 1e-9) {
+        cost += split_cost;
+        for (Block& s : split) out.push_back(std::move(s));
+        continue;
+      }
+    }
+    cost += b.cost;
+    out.push_back(std::move(b));
+  }
+  return out;
 }
 
 }  // namespace
@@ -222,19 +241,24 @@ std::vector<GateOp> fuse(const std::vector<GateOp>& ops, const FusionOptions& op
       if (g.kind != KernelKind::Identity) out.push_back(g);
     return out;
   }
+  std::vector<std::size_t> all(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) all[i] = i;
   std::vector<Block> best;
-  double best_cost = 0;
-  const unsigned first = options.cost_model ? std::min(2u, max_width) : max_width;
-  for (unsigned w = first; w <= max_width; ++w) {
-    std::vector<Block> blocks = make_blocks(ops, w, options.cost_model);
-    const double c = total_cost(blocks);
-    if (best.empty() || c < best_cost - 1e-9) {
-      best = std::move(blocks);
-      best_cost = c;
+  if (!options.cost_model) {
+    for (Block& b : make_blocks(ops, all, max_width))
+      if (b.alive) best.push_back(std::move(b));
+  } else {
+    double best_cost = 0;
+    for (unsigned w = std::min(2u, max_width); w <= max_width; ++w) {
+      double c = 0;
+      std::vector<Block> blocks = plan(ops, all, w, c);
+      if (w == std::min(2u, max_width) || c < best_cost - 1e-9) {
+        best = std::move(blocks);
+        best_cost = c;
+      }
     }
   }
-  for (const Block& b : best)
-    if (b.alive) out.push_back(emit_block(ops, b));
+  for (const Block& b : best) out.push_back(emit_block(ops, b));
   return out;
 }
 

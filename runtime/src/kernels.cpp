@@ -831,7 +831,7 @@ void adjoint_runs(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate&
       const uint64_t base = insert_zero_bits(r0, pos) | ctrl;
       FP s[2 * D * D] = {};
       for (uint64_t j = 0; j < run; ++j) {
-        FP vr[D], vi[D], lr[D], li[D];
+        FP vr[D], vi[D], lr[D], li[D], wr[D], wi[D];
         for (unsigned q = 0; q < D; ++q) {
           const uint64_t i = 2 * (base + off[q] + j);
           vr[q] = P[i];
@@ -863,17 +863,15 @@ void adjoint_runs(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate&
           P[i + 1] = pi;
           L[i] = qr;
           L[i + 1] = qi;
-          if constexpr (!kDiag) {
-            vr[q] = pr;  // psi after the step, for R below (v[q] is no longer read)
-            vi[q] = pi;
-          }
+          wr[q] = pr;
+          wi[q] = pi;
         }
         if constexpr (!kDiag) {
-          // lr, li still hold lam before the step; vr, vi now psi after it.
+          // lr, li: lam before the step; wr, wi: psi after it.
           for (unsigned a = 0; a < D; ++a)
             for (unsigned c = 0; c < D; ++c) {
-              s[2 * (a * D + c)] += lr[a] * vr[c] + li[a] * vi[c];
-              s[2 * (a * D + c) + 1] += lr[a] * vi[c] - li[a] * vr[c];
+              s[2 * (a * D + c)] += lr[a] * wr[c] + li[a] * wi[c];
+              s[2 * (a * D + c) + 1] += lr[a] * wi[c] - li[a] * wr[c];
             }
         }
       }
