@@ -168,19 +168,19 @@ TYPED_TEST(CostFusion, FusedEqualsUnfusedForEveryWidthAndBlockShape) {
 
 // The cost model's choices on small cases, derived by hand from its table
 // (passes over the state: a 1-qubit dense gate 1, a 2-qubit dense block 1.1,
-// a 3-qubit one 2, a controlled phase with both qubits >= 2 a quarter): H
+// a 3-qubit one 2, a controlled phase with both qubits >= 10 a quarter): H
 // and the first controlled phase become one 2-qubit block (1.1 < 1.25), the
 // second phase keeps its own kernel (a 3-qubit block, 2, > 1.1 + 0.25); a run
 // of gates on 2 qubits becomes one block.
 TEST(CostFusion, KeepsCheapGatesAndMergesRuns) {
-  Circuit c = test::circuit(10);
-  c.ops.push_back(gate(GateId::H, {9}));
-  c.ops.push_back(gate(GateId::CP, {4, 9}, {0.3}));
-  c.ops.push_back(gate(GateId::CP, {5, 9}, {0.2}));
+  Circuit c = test::circuit(14);
+  c.ops.push_back(gate(GateId::H, {13}));
+  c.ops.push_back(gate(GateId::CP, {11, 13}, {0.3}));
+  c.ops.push_back(gate(GateId::CP, {12, 13}, {0.2}));
   const auto fused = sim::fuse(sim::evaluate_gates(c, {}), 4);
   ASSERT_EQ(fused.size(), 2u);
   EXPECT_EQ(fused[0].kind, sim::KernelKind::Dense);
-  EXPECT_EQ(fused[0].targets, (std::vector<unsigned>{9, 4}));
+  EXPECT_EQ(fused[0].targets, (std::vector<unsigned>{13, 11}));
   EXPECT_EQ(fused[1].kind, sim::KernelKind::Phase);
   Circuit run = test::circuit(10);
   for (int i = 0; i < 6; ++i) {
