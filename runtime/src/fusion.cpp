@@ -15,7 +15,8 @@
 //  3. Otherwise g starts a new block.
 //  4. Cost model (plan): each block of steps 1-3 is kept whole, or replaced
 //     by the blocking of its own members at width - 1 (recursively) when
-//     that costs less; per circuit, the width from 2 to max_width whose
+//     that costs no more; costs come from one of two tables (CostTable), for
+//     states in cache and beyond it, picked by the highest qubit used; per circuit, the width from 2 to max_width whose
 //     blocking costs least is taken. Without the cost model, the blocks of
 //     steps 1-3 at max_width are taken as they are.
 //  5. Emit blocks in order: a single gate keeps its own kernel; a block of
@@ -52,42 +53,49 @@ bool is_diagonal_kind(KernelKind k) {
   return k == KernelKind::Phase || k == KernelKind::Diagonal || k == KernelKind::Identity;
 }
 
-/// Fraction of the state's memory a kernel streams when it acts only on the
-/// amplitudes whose `mask` bits are all set. Skipping pays only for runs of
-/// at least 2^10 amplitudes: below that, the hardware prefetchers read the
-/// skipped cache lines anyway (a controlled phase on qubits 4 and 9 costs a
-/// full pass in bench_simulator's kernel table, one controlled by qubit 23
-/// a third).
-double touched_fraction(uint64_t mask) {
-  return std::ldexp(1.0, -__builtin_popcountll(mask >> 10));
+/// Estimated times of the kernels, in units of a 1-qubit dense pass over
+/// the state, from bench_simulator's kernel table (fp64, 1 and 2 threads).
+struct CostTable {
+  double dense[kMaxDenseQubits + 1];  ///< dense pass on k targets
+  double diagonal, swap, x;
+  /// Skipping the amplitudes a control or phase leaves alone pays only for
+  /// runs of at least 2^skip_bit amplitudes.
+  unsigned skip_bit;
+};
+/// States beyond the last-level cache (24 qubits measured): up to 2 qubits a
+/// dense block is memory bound, from 3 on the 2^k complex products per
+/// amplitude dominate; below runs of 2^10 amplitudes the hardware
+/// prefetchers read the skipped cache lines anyway (a controlled phase on
+/// qubits 4 and 9 costs a full pass, a CX controlled by qubit 23 a third).
+constexpr CostTable kLargeState = {{1.0, 1.0, 1.1, 2.0, 5.0, 11.0, 24.0}, 1.3, 1.6, 1.0, 10};
+/// States in cache (20 qubits measured): every pass is compute bound, a
+/// dense k-qubit block costs about its complex products, and a NOT, a
+/// swap or a phase on part of the state is cheaper than a dense gate.
+constexpr CostTable kCachedState = {{1.0, 1.0, 1.9, 3.2, 8.0, 40.0, 90.0}, 2.2, 1.1, 0.6, 0};
+/// The largest state (qubits) taken to be in cache: 2^21 double amplitudes
+/// are 32 MiB.
+constexpr unsigned kCachedQubits = 21;
+
+double touched_fraction(uint64_t mask, const CostTable& t) {
+  return std::ldexp(1.0, -__builtin_popcountll(mask >> t.skip_bit));
 }
 
-/// Cost of a dense pass on k qubits over an unfused pass, from
-/// bench_simulator's kernel table (24 qubits, fp64, 1 and 2 threads): up to
-/// 2 qubits a dense block is memory bound; from 3 on, the 2^k complex
-/// products per amplitude dominate.
-constexpr double kDenseCost[kMaxDenseQubits + 1] = {1.0, 1.0, 1.1, 2.0, 5.0, 11.0, 24.0};
-/// A diagonal pass (the entry is picked from the target bits of each index)
-/// and a swap pass, from the same table.
-constexpr double kDiagonalCost = 1.3;
-constexpr double kSwapCost = 1.6;
-
-/// Estimated time of `g` in read+write passes over the state.
-double op_cost(const GateOp& g) {
+/// Estimated time of `g`.
+double op_cost(const GateOp& g, const CostTable& t) {
   switch (g.kind) {
     case KernelKind::Identity: return 0;
-    case KernelKind::Phase: return touched_fraction(g.phase_mask());
-    case KernelKind::X: return touched_fraction(g.ctrl_mask);
-    case KernelKind::Swap: return kSwapCost * touched_fraction(g.ctrl_mask);
-    case KernelKind::Diagonal: return kDiagonalCost * touched_fraction(g.ctrl_mask);
-    case KernelKind::Dense: return kDenseCost[g.targets.size()] * touched_fraction(g.ctrl_mask);
+    case KernelKind::Phase: return touched_fraction(g.phase_mask(), t);
+    case KernelKind::X: return t.x * touched_fraction(g.ctrl_mask, t);
+    case KernelKind::Swap: return t.swap * touched_fraction(g.ctrl_mask, t);
+    case KernelKind::Diagonal: return t.diagonal * touched_fraction(g.ctrl_mask, t);
+    case KernelKind::Dense: return t.dense[g.targets.size()] * touched_fraction(g.ctrl_mask, t);
   }
   return 1;
 }
 
 /// Cost of a block of two or more gates on `mask` (the op emit_block builds).
-double merged_cost(uint64_t mask, bool diagonal) {
-  return diagonal ? kDiagonalCost : kDenseCost[__builtin_popcountll(mask)];
+double merged_cost(uint64_t mask, bool diagonal, const CostTable& t) {
+  return diagonal ? t.diagonal : t.dense[__builtin_popcountll(mask)];
 }
 
 GateOp emit_block(const std::vector<GateOp>& ops, const Block& b) {
@@ -134,7 +142,7 @@ GateOp emit_block(const std::vector<GateOp>& ops, const Block& b) {
 /// Steps 1-3 on the gates ops[idx[0]], ops[idx[1]], ... (in that order)
 /// with blocks of at most `width` qubits.
 std::vector<Block> make_blocks(const std::vector<GateOp>& ops, const std::vector<std::size_t>& idx,
-                               unsigned width) {
+                               unsigned width, const CostTable& t) {
   std::vector<Block> blocks;
   std::vector<int64_t> last(64, -1);
   std::vector<int64_t> S;
@@ -143,7 +151,7 @@ std::vector<Block> make_blocks(const std::vector<GateOp>& ops, const std::vector
     if (g.kind == KernelKind::Identity) continue;
     const uint64_t qmask = g.qubit_mask();
     const bool gdiag = is_diagonal_kind(g.kind);
-    const double gcost = op_cost(g);
+    const double gcost = op_cost(g, t);
     // S: the newest block on each of g's qubits.
     S.clear();
     uint64_t merged = qmask;
@@ -157,7 +165,7 @@ std::vector<Block> make_blocks(const std::vector<GateOp>& ops, const std::vector
       }
     }
     std::sort(S.begin(), S.end());
-    const double together = merged_cost(merged, diag);
+    const double together = merged_cost(merged, diag, t);
     int64_t place = -1;
     if (!S.empty() && unsigned(__builtin_popcountll(merged)) <= width) {
       const auto in_s = [&](int64_t j) { return std::binary_search(S.begin(), S.end(), j); };
@@ -218,15 +226,15 @@ std::vector<Block> make_blocks(const std::vector<GateOp>& ops, const std::vector
 /// at width - 1. Returns the live blocks in emission order; `cost` gets
 /// their total.
 std::vector<Block> plan(const std::vector<GateOp>& ops, const std::vector<std::size_t>& idx, unsigned width,
-                        double& cost) {
+                        const CostTable& t, double& cost) {
   std::vector<Block> out;
   cost = 0;
-  for (Block& b : make_blocks(ops, idx, width)) {
+  for (Block& b : make_blocks(ops, idx, width, t)) {
     if (!b.alive) continue;
     if (b.members.size() > 1 && width > 1) {
       double split_cost = 0;
-      std::vector<Block> split = plan(ops, b.members, width - 1, split_cost);
-      if (split_cost < b.cost - 1e-9) {
+      std::vector<Block> split = plan(ops, b.members, width - 1, t, split_cost);
+      if (split_cost <= b.cost + 1e-9) {  // on a tie, the fewer products
         cost += split_cost;
         for (Block& s : split) out.push_back(std::move(s));
         continue;
@@ -250,15 +258,20 @@ std::vector<GateOp> fuse(const std::vector<GateOp>& ops, const FusionOptions& op
   }
   std::vector<std::size_t> all(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) all[i] = i;
+  // The state has at least as many qubits as the highest one used.
+  uint64_t used = 0;
+  for (const auto& g : ops) used |= g.qubit_mask();
+  const unsigned n = used ? 64 - unsigned(__builtin_clzll(used)) : 0;
+  const CostTable& t = n <= kCachedQubits ? kCachedState : kLargeState;
   std::vector<Block> best;
   if (!options.cost_model) {
-    for (Block& b : make_blocks(ops, all, max_width))
+    for (Block& b : make_blocks(ops, all, max_width, t))
       if (b.alive) best.push_back(std::move(b));
   } else {
     double best_cost = 0;
     for (unsigned w = std::min(2u, max_width); w <= max_width; ++w) {
       double c = 0;
-      std::vector<Block> blocks = plan(ops, all, w, c);
+      std::vector<Block> blocks = plan(ops, all, w, t, c);
       if (w == std::min(2u, max_width) || c < best_cost - 1e-9) {
         best = std::move(blocks);
         best_cost = c;

@@ -12,7 +12,14 @@
 //    shorter than 8 amplitudes, so walk aligned blocks of 8 amplitudes and
 //    pick the pairs inside each with a fixed bit pattern;
 //  - lanes (dense_k): k-qubit dense matrices process 8 index groups at once,
-//    broadcasting each matrix entry against 8 amplitudes.
+//    broadcasting each matrix entry against 8 amplitudes; when some targets
+//    are among qubits 0..2 (and no control is), dense_octets takes aligned
+//    octets of 8 consecutive amplitudes as vector lanes and mixes them with
+//    compile-time lane shuffles (GCC vector extensions: AVX-512 or AVX2
+//    under -march=native, scalar code elsewhere).
+// The adjoint step of a large state with its block density (adjoint_runs)
+// walks unit-stride runs over both states at once and sums the density in
+// fixed index blocks (ordered_sum.hpp).
 // Diagonal matrices walk runs over the controls only and pick each
 // amplitude's entry from its target bits.
 #include "qforge/kernels.hpp"
@@ -829,6 +836,64 @@ void adjoint_runs(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate&
     DensitySum<D> acc;
     for (uint64_t r0 = begin; r0 < end; r0 += run) {
       const uint64_t base = insert_zero_bits(r0, pos) | ctrl;
+      if constexpr (K == 1) {
+        // One target: the pair (a, b) of each index, with named
+        // accumulators so the loop vectorises.
+        FP* __restrict pa = P + 2 * base;
+        FP* __restrict pb = P + 2 * (base + off[1]);
+        FP* __restrict la = L + 2 * base;
+        FP* __restrict lb = L + 2 * (base + off[1]);
+        const FP u00r = ur[0], u00i = ui[0], u01r = ur[1], u01i = ui[1];
+        const FP u10r = ur[2], u10i = ui[2], u11r = ur[3], u11i = ui[3];
+        FP s0r = 0, s0i = 0, s1r = 0, s1i = 0, s2r = 0, s2i = 0, s3r = 0, s3i = 0;
+#pragma omp simd reduction(+ : s0r, s0i, s1r, s1i, s2r, s2i, s3r, s3i)
+        for (uint64_t j = 0; j < run; ++j) {
+          const FP ar = pa[2 * j], ai = pa[2 * j + 1], br = pb[2 * j], bi = pb[2 * j + 1];
+          const FP lar = la[2 * j], lai = la[2 * j + 1], lbr = lb[2 * j], lbi = lb[2 * j + 1];
+          FP war, wai, wbr, wbi, qar, qai, qbr, qbi;
+          if constexpr (kDiag) {
+            war = u00r * ar - u00i * ai;
+            wai = u00r * ai + u00i * ar;
+            wbr = u11r * br - u11i * bi;
+            wbi = u11r * bi + u11i * br;
+            qar = u00r * lar - u00i * lai;
+            qai = u00r * lai + u00i * lar;
+            qbr = u11r * lbr - u11i * lbi;
+            qbi = u11r * lbi + u11i * lbr;
+          } else {
+            war = u00r * ar - u00i * ai + u01r * br - u01i * bi;
+            wai = u00r * ai + u00i * ar + u01r * bi + u01i * br;
+            wbr = u10r * ar - u10i * ai + u11r * br - u11i * bi;
+            wbi = u10r * ai + u10i * ar + u11r * bi + u11i * br;
+            qar = u00r * lar - u00i * lai + u01r * lbr - u01i * lbi;
+            qai = u00r * lai + u00i * lar + u01r * lbi + u01i * lbr;
+            qbr = u10r * lar - u10i * lai + u11r * lbr - u11i * lbi;
+            qbi = u10r * lai + u10i * lar + u11r * lbi + u11i * lbr;
+          }
+          // R[a][c] += conj(lam before)[a] * (psi after)[c].
+          s0r += lar * war + lai * wai;
+          s0i += lar * wai - lai * war;
+          s3r += lbr * wbr + lbi * wbi;
+          s3i += lbr * wbi - lbi * wbr;
+          if constexpr (!kDiag) {
+            s1r += lar * wbr + lai * wbi;
+            s1i += lar * wbi - lai * wbr;
+            s2r += lbr * war + lbi * wai;
+            s2i += lbr * wai - lbi * war;
+          }
+          pa[2 * j] = war;
+          pa[2 * j + 1] = wai;
+          pb[2 * j] = wbr;
+          pb[2 * j + 1] = wbi;
+          la[2 * j] = qar;
+          la[2 * j + 1] = qai;
+          lb[2 * j] = qbr;
+          lb[2 * j + 1] = qbi;
+        }
+        const FP sums[8] = {s0r, s0i, s1r, s1i, s2r, s2i, s3r, s3i};
+        for (unsigned i = 0; i < 8; ++i) acc.v[i] += double(sums[i]);
+        continue;
+      }
       FP s[2 * D * D] = {};
       for (uint64_t j = 0; j < run; ++j) {
         FP vr[D], vi[D], lr[D], li[D], wr[D], wi[D];

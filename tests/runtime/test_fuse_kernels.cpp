@@ -166,21 +166,23 @@ TYPED_TEST(CostFusion, FusedEqualsUnfusedForEveryWidthAndBlockShape) {
     EXPECT_TRUE(shapes.count({int(sim::KernelKind::Diagonal), k})) << "no diagonal block of " << k << " targets";
 }
 
-// The cost model's choices on small cases, derived by hand from its table
-// (passes over the state: a 1-qubit dense gate 1, a 2-qubit dense block 1.1,
-// a 3-qubit one 2, a controlled phase with both qubits >= 10 a quarter): H
-// and the first controlled phase become one 2-qubit block (1.1 < 1.25), the
-// second phase keeps its own kernel (a 3-qubit block, 2, > 1.1 + 0.25); a run
-// of gates on 2 qubits becomes one block.
+// The cost model's choices, derived by hand from its tables. Beyond the
+// cache (highest qubit 23; passes over the state: a 1-qubit dense gate 1, a
+// 2-qubit dense block 1.1, a 3-qubit one 2, a controlled phase on two qubits
+// >= 10 a quarter): H and the first controlled phase become one 2-qubit
+// block (1.1 < 1.25), the second phase keeps its own kernel (a 3-qubit
+// block, 2, > 1.1 + 0.25). In cache (10 qubits: a 2-qubit block 1.9, a
+// rotation 1, a CX 0.3), a run of 6 rotations and 6 CX on 2 qubits becomes
+// one block (1.9 < 7.8).
 TEST(CostFusion, KeepsCheapGatesAndMergesRuns) {
-  Circuit c = test::circuit(14);
-  c.ops.push_back(gate(GateId::H, {13}));
-  c.ops.push_back(gate(GateId::CP, {11, 13}, {0.3}));
-  c.ops.push_back(gate(GateId::CP, {12, 13}, {0.2}));
+  Circuit c = test::circuit(24);
+  c.ops.push_back(gate(GateId::H, {23}));
+  c.ops.push_back(gate(GateId::CP, {21, 23}, {0.3}));
+  c.ops.push_back(gate(GateId::CP, {22, 23}, {0.2}));
   const auto fused = sim::fuse(sim::evaluate_gates(c, {}), 4);
   ASSERT_EQ(fused.size(), 2u);
   EXPECT_EQ(fused[0].kind, sim::KernelKind::Dense);
-  EXPECT_EQ(fused[0].targets, (std::vector<unsigned>{13, 11}));
+  EXPECT_EQ(fused[0].targets, (std::vector<unsigned>{23, 21}));
   EXPECT_EQ(fused[1].kind, sim::KernelKind::Phase);
   Circuit run = test::circuit(10);
   for (int i = 0; i < 6; ++i) {

@@ -6,7 +6,8 @@
 //     targets and a control mask, and the kernel that applies it chosen once
 //     (evaluate_gate). apply(psi, n, op) runs it; inverse(op) undoes it.
 //  2. fuse(): merge runs of gates on at most `max_width` qubits into one
-//     dense (or diagonal) GateOp, so the state is streamed fewer times.
+//     dense (or diagonal) GateOp, so the state is streamed fewer times; a
+//     cost model picks the block width per circuit and which blocks pay.
 //  3. run(): a whole Circuit with shots, probabilities, state vector and
 //     expectation values. Circuits whose measurements are all terminal are
 //     sampled from the final state in one pass; circuits with mid-circuit
