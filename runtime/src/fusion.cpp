@@ -59,25 +59,28 @@ struct CostTable {
   double dense[kMaxDenseQubits + 1];  ///< dense pass on k targets
   double diagonal, swap, x;
   /// Skipping the amplitudes a control or phase leaves alone pays only for
-  /// runs of at least 2^skip_bit amplitudes.
+  /// runs of at least 2^skip_bit amplitudes, and never below min_fraction
+  /// of a full pass.
   unsigned skip_bit;
+  double min_fraction;
 };
 /// States beyond the last-level cache (24 qubits measured): up to 2 qubits a
 /// dense block is memory bound, from 3 on the 2^k complex products per
 /// amplitude dominate; below runs of 2^10 amplitudes the hardware
 /// prefetchers read the skipped cache lines anyway (a controlled phase on
 /// qubits 4 and 9 costs a full pass, a CX controlled by qubit 23 a third).
-constexpr CostTable kLargeState = {{1.0, 1.0, 1.1, 2.0, 5.0, 11.0, 24.0}, 1.3, 1.6, 1.0, 10};
-/// States in cache (20 qubits measured): every pass is compute bound, a
-/// dense k-qubit block costs about its complex products, and a NOT, a
-/// swap or a phase on part of the state is cheaper than a dense gate.
-constexpr CostTable kCachedState = {{1.0, 1.0, 1.9, 3.2, 8.0, 40.0, 90.0}, 2.2, 1.1, 0.6, 0};
+constexpr CostTable kLargeState = {{1.0, 1.0, 1.1, 2.0, 5.0, 11.0, 24.0}, 1.3, 1.6, 1.0, 10, 0.0};
+/// States in cache (18-20 qubits measured, kernel table and QFT): every
+/// pass is compute bound, a dense k-qubit block costs about its complex
+/// products, a NOT or a swap is cheaper than a dense gate, and a controlled
+/// phase on a quarter of the state costs about a third of a pass.
+constexpr CostTable kCachedState = {{1.0, 1.0, 1.9, 3.2, 8.0, 40.0, 90.0}, 1.0, 1.1, 0.6, 0, 0.35};
 /// The largest state (qubits) taken to be in cache: 2^21 double amplitudes
 /// are 32 MiB.
 constexpr unsigned kCachedQubits = 21;
 
 double touched_fraction(uint64_t mask, const CostTable& t) {
-  return std::ldexp(1.0, -__builtin_popcountll(mask >> t.skip_bit));
+  return std::max(t.min_fraction, std::ldexp(1.0, -__builtin_popcountll(mask >> t.skip_bit)));
 }
 
 /// Estimated time of `g`.
