@@ -15,7 +15,8 @@
 //     adjoint. Parameter shift needs 2P forward runs; where that would take
 //     longer than the time budget it is extrapolated from one shifted run
 //     per parameter and marked "~".
-// Usage: bench_layer [--quick]
+// Usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8,12,16,20] [--params 8,32,128,256]
+//                    [--threads 1]
 #include "qforge/batch.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/kernels.hpp"
@@ -26,6 +27,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -162,10 +164,36 @@ Circuit compile_or_die(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false, scaling_only = false;
+  std::vector<unsigned> ns_arg, ps_arg;
+  int threads = 1;
+  const auto list = [](const char* s) {
+    std::vector<unsigned> v;
+    for (const char* p = s; *p;) {
+      v.push_back(unsigned(std::strtoul(p, nullptr, 10)));
+      p = std::strchr(p, ',');
+      if (!p) break;
+      ++p;
+    }
+    return v;
+  };
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    else if (std::strcmp(argv[i], "--scaling-only") == 0) scaling_only = true;
+    else if (std::strcmp(argv[i], "--qubits") == 0 && i + 1 < argc) ns_arg = list(argv[++i]);
+    else if (std::strcmp(argv[i], "--params") == 0 && i + 1 < argc) ps_arg = list(argv[++i]);
+    else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8] [--params 8,64] [--threads 1]\n");
+      return 2;
+    }
+  }
   torch::set_num_threads(1);
   sim::set_num_threads(1);
   const double budget = quick ? 0.15 : 0.5;
+  sim::BatchOptions bo;
+  bo.threads = 1;
+  if (!scaling_only) {
 
   // ---- 1. lean hybrid circuit, batch 64
   const std::string lean = std::string(QFORGE_SOURCE_DIR) + "/circuits/lean_hybrid.qasm";
@@ -182,8 +210,6 @@ int main(int argc, char** argv) {
   // runtime alone
   DiagnosticSink d;
   Circuit lean_ir = compile_file(lean, {}, d);
-  sim::BatchOptions bo;
-  bo.threads = 1;
   sim::BatchCircuit bc(lean_ir, bo);
   {
     std::vector<double> in(B * 8), out(B * 4), g(B * 4, 1.0), gi(B * 8);
@@ -247,17 +273,26 @@ int main(int argc, char** argv) {
               fmt_time(rf).c_str(), fmt_time(rfb).c_str());
   std::printf("\nforward+backward speed-up of QuantumLayer (fp64) over the reference: %.1fx\n\n", rfb / layer_fb64);
 
+  }  // !scaling_only
+
   // ---- 2. scaling
   std::vector<unsigned> ns = quick ? std::vector<unsigned>{4, 8, 12} : std::vector<unsigned>{4, 8, 12, 16, 20};
   std::vector<unsigned> ps = quick ? std::vector<unsigned>{8, 64} : std::vector<unsigned>{8, 32, 128, 256};
+  if (!ns_arg.empty()) ns = ns_arg;
+  if (!ps_arg.empty()) ps = ps_arg;
   const double ps_budget = quick ? 0.5 : 2.0;  // seconds of parameter shift measured per case
-  std::printf("Hardware-efficient ansatz (ry/rz + CX chain), batch 1, fp64, 1 thread, readout <Z> of every qubit\n\n");
+  // Kernel threads inside each call (batch 1: the state's passes are split).
+  sim::set_num_threads(threads);
+  sim::BatchOptions sbo = bo;
+  sbo.threads = threads;
+  std::printf("Hardware-efficient ansatz (ry/rz + CX chain), batch 1, fp64, %d thread(s), readout <Z> of every qubit\n\n",
+              threads);
   std::printf("| n | P | gates | forward | adjoint backward | (fwd+adj)/fwd | parameter shift | shift/adjoint |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (unsigned n : ns) {
     for (unsigned P : ps) {
       Circuit c = compile_or_die(hea_circuit(n, P));
-      sim::BatchCircuit hb(c, bo);
+      sim::BatchCircuit hb(c, sbo);
       std::vector<double> in(P), out(n), g(n, 1.0), gi(P);
       for (auto& v : in) v = double(std::rand()) / RAND_MAX * 6.28;
       std::vector<std::complex<double>> st(hb.state_size());

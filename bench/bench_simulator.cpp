@@ -1,14 +1,20 @@
 // bench_simulator: state-vector simulator timings against the memory floor.
 //
-//   bench_simulator [--quick] [--widths 2,3,4] [--corpus DIR]
+//   bench_simulator [--quick] [--fusion none,greedy2,greedy4,cost] [--precision double,single]
+//                   [--qft 20,24] [--brickwork 20,24] [--threads 1,2] [--no-kernels] [--corpus DIR]
 //
 // For each circuit (QFT, random brickwork, QASMBench medium circuits that
-// fit) it prints seconds with 1 and 2 threads, unfused and fused at each
-// width, and each time divided by the memory floor of the unfused circuit:
-// the time of one read+write pass over the state (measured in the same run)
-// times the number of unfused gate passes. It first prints single-kernel
-// passes (one gate) as multiples of the floor. Times are the minimum of
-// several repetitions. --quick uses smaller states and fewer repetitions.
+// fit) and precision it prints seconds with each thread count and fusion
+// mode, and each time divided by the memory floor of the unfused circuit:
+// the time of one read+write pass over the double-precision state (measured
+// in the same run, beside the circuit) times the number of unfused gate
+// passes. Fusion modes: none; greedyW, the fuser without its cost model
+// (merge whenever the block stays within W qubits); costW (cost: W = 4), the
+// fuser's cost model with blocks of at most W qubits. The modes run in
+// alternation, round after round, and each time is the minimum over rounds.
+// It first prints single-kernel passes (one gate, dense blocks on the lowest
+// and on higher qubits) as multiples of the floor. --quick uses smaller
+// states and fewer rounds.
 #include "qforge/circuit.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/kernels.hpp"
@@ -22,6 +28,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <random>
 #include <string>
 #include <vector>
@@ -83,55 +91,114 @@ Circuit brickwork(uint32_t n, int layers, uint64_t seed) {
   c.num_qubits = n;
   for (int l = 0; l < layers; ++l) {
     for (uint32_t q = 0; q < n; ++q) c.ops.push_back(gate(rot[rng() % 3], {q}, {angle(rng)}));
-    for (uint32_t q = uint32_t(l % 2); q + 1 < n; q += 2) c.ops.push_back(gate(GateId::CX, {q, q + 1}));
+    // cx on (2i, 2i+1) in even layers, cz on (2i+1, 2i+2) in odd ones.
+    for (uint32_t q = uint32_t(l % 2); q + 1 < n; q += 2)
+      c.ops.push_back(gate(l % 2 ? GateId::CZ : GateId::CX, {q, q + 1}));
   }
   return c;
 }
 
-struct Config {
-  bool quick = false;
-  std::vector<unsigned> widths{2, 3, 4};
-  std::string corpus;
-  int reps = 3;
+struct Mode {
+  std::string name;
+  sim::FusionOptions fusion;
 };
 
-/// Time one circuit and print its rows.
+Mode parse_mode(const std::string& s) {
+  Mode m{s, {}};
+  if (s == "none") {
+    m.fusion.max_width = 0;
+  } else if (s == "cost") {
+    m.fusion.max_width = 4;
+  } else if (s.rfind("greedy", 0) == 0 && s.size() > 6) {
+    m.fusion.max_width = unsigned(std::stoul(s.substr(6)));
+    m.fusion.cost_model = false;
+  } else if (s.rfind("cost", 0) == 0 && s.size() > 4) {
+    m.fusion.max_width = unsigned(std::stoul(s.substr(4)));
+  } else {
+    throw std::invalid_argument("unknown fusion mode '" + s + "' (none, greedyW, cost, costW)");
+  }
+  return m;
+}
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    const std::size_t comma = list.find(',', pos);
+    out.push_back(list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+struct Config {
+  bool quick = false;
+  bool kernels = true;
+  std::vector<Mode> modes;
+  std::vector<std::string> precisions{"double", "single"};
+  std::vector<uint32_t> qft_sizes{20, 24}, brick_sizes{20, 24};
+  std::vector<int> threads{1, 2};
+  std::string corpus;
+  int rounds = 3;
+  unsigned kernel_qubits = 0;  // 0: 24 (22 with --quick)
+};
+
+/// Apply the ops to |0..0> in precision FP.
+template <typename FP>
+void run_ops(sim::StateVector<FP>& s, const std::vector<sim::GateOp>& ops) {
+  s.set_basis_state(0);
+  for (const auto& g : ops) sim::apply(s, g);
+}
+
+/// Time one circuit and print its rows: per precision and thread count,
+/// every fusion mode (fused outside the timed region; fusion time printed
+/// once) in alternation with the floor, minimum over rounds.
 void bench_circuit(const std::string& name, const Circuit& c, const Config& cfg) {
   const unsigned n = c.num_qubits;
   const std::vector<sim::GateOp> ops = sim::evaluate_gates(c, {});
   std::size_t passes = 0;
   for (const auto& g : ops) passes += g.kind != sim::KernelKind::Identity;
-  sim::StateVector<double> s(n);
-  const int reps = n >= 26 ? 1 : cfg.reps;
-  for (int threads : {1, 2}) {
-    sim::set_num_threads(threads);
-    const double fl = floor_pass(s, std::max(reps, 3));
-    const double budget = fl * double(passes);
-    std::string row = fmt::format("| {:<22} | {:>2} | {:>5} | {} | {:>7.2f} |", name, n, passes,
-                                  threads, fl * 1e3);
-    const double t0 = time_min(reps, [&] {
-      s.set_basis_state(0);
-      for (const auto& g : ops) sim::apply(s, g);
-    });
-    row += fmt::format(" {:>8.3f} ({:>4.2f}x) |", t0, t0 / budget);
-    for (unsigned w : cfg.widths) {
-      std::size_t fused_passes = 0;
-      const double t = time_min(reps, [&] {
-        s.set_basis_state(0);
-        const auto fused = sim::fuse(ops, w);
-        fused_passes = fused.size();
-        for (const auto& g : fused) sim::apply(s, g);
-      });
-      row += fmt::format(" {:>7.3f} ({:>4.2f}x, {:>4}) |", t, t / budget, fused_passes);
+  std::vector<std::vector<sim::GateOp>> fused;
+  for (const Mode& m : cfg.modes) fused.push_back(sim::fuse(ops, m.fusion));
+  const int rounds = n >= 26 ? 1 : cfg.rounds;
+  sim::StateVector<double> s64(n);
+  for (const std::string& prec : cfg.precisions) {
+    std::unique_ptr<sim::StateVector<float>> s32;
+    if (prec == "single") s32 = std::make_unique<sim::StateVector<float>>(n);
+    for (int threads : cfg.threads) {
+      sim::set_num_threads(threads);
+      double fl = 1e300;
+      std::vector<double> best(cfg.modes.size(), 1e300);
+      // Small circuits run several times per round (at least ~50 ms of
+      // floor passes), each time its own minimum.
+      const double estimate = floor_pass(s64, 2) * double(passes);
+      const int inner = int(std::clamp(0.05 / std::max(estimate, 1e-9), 1.0, 200.0));
+      for (int r = 0; r < rounds; ++r) {
+        fl = std::min(fl, floor_pass(s64, 2));
+        for (std::size_t k = 0; k < cfg.modes.size(); ++k) {
+          for (int i = 0; i < inner; ++i) {
+            const auto t0 = Clock::now();
+            if (s32) run_ops(*s32, fused[k]);
+            else run_ops(s64, fused[k]);
+            best[k] = std::min(best[k], seconds_since(t0));
+          }
+        }
+      }
+      const double budget = fl * double(passes);
+      std::string row = fmt::format("| {:<22} | {:>2} | {:>6} | {:>5} | {} | {:>7.2f} |", name, n,
+                                    prec, passes, threads, fl * 1e3);
+      for (std::size_t k = 0; k < cfg.modes.size(); ++k)
+        row += fmt::format(" {:>8.4f} ({:>4.2f}x, {:>4}) |", best[k], best[k] / budget, fused[k].size());
+      fmt::print("{}\n", row);
+      std::fflush(stdout);
     }
-    fmt::print("{}\n", row);
-    std::fflush(stdout);
   }
 }
 
 void bench_kernels(unsigned n, const Config& cfg) {
   sim::StateVector<double> s(n);
-  const int reps = cfg.quick ? 5 : 10;
+  const int reps = cfg.quick ? 10 : 20;
   struct K {
     std::string name;
     Operation op;
@@ -152,34 +219,41 @@ void bench_kernels(unsigned n, const Config& cfg) {
   ks.push_back({"crx q3,q8", gate(GateId::CRX, {3, 8}, {0.3})});
   ks.push_back({"rxx q1,q6", gate(GateId::RXX, {1, 6}, {0.3})});
   ks.push_back({"swap q0,q9", gate(GateId::Swap, {0, 9}, {})});
-  // Dense fused-style passes on k qubits.
+  // Dense fused-style passes on k qubits: on the lowest qubits (0..k-1), on
+  // 2..k+1 and on qubits 3..k+2 (unit-stride octets).
   std::vector<std::pair<std::string, sim::GateOp>> dense;
   std::mt19937_64 rng(1);
   std::normal_distribution<double> g;
-  for (unsigned k = 2; k <= 5; ++k) {
-    std::vector<unsigned> t;
-    for (unsigned i = 0; i < k; ++i) t.push_back(k - 1 - i + 2);  // qubits 2..k+1
-    std::vector<std::complex<double>> m(std::size_t(1) << (2 * k));
-    for (auto& x : m) x = {g(rng), g(rng)};
-    dense.push_back({fmt::format("dense {}q (q2..q{})", k, k + 1), sim::make_gate(t, m)});
-  }
-  fmt::print("\n### Single passes on {} qubits (double): time / floor\n\n", n);
-  fmt::print("| kernel | 1 thread ms | x floor | 2 threads ms | x floor |\n|---|---|---|---|---|\n");
+  for (unsigned k = 2; k <= 5; ++k)
+    for (unsigned lo : {0u, 2u, 3u}) {
+      std::vector<unsigned> t;
+      for (unsigned i = 0; i < k; ++i) t.push_back(lo + k - 1 - i);
+      std::vector<std::complex<double>> m(std::size_t(1) << (2 * k));
+      for (auto& x : m) x = {g(rng), g(rng)};
+      dense.push_back({fmt::format("dense {}q (q{}..q{})", k, lo, lo + k - 1), sim::make_gate(t, m)});
+    }
+  sim::StateVector<float> s32(n);
+  fmt::print("\n### Single passes on {} qubits: time / one read+write pass over the double state\n\n", n);
+  fmt::print("| kernel | 1 thread double ms | x floor | single x floor | 2 threads double ms | x floor | single x floor |\n"
+             "|---|---|---|---|---|---|---|\n");
   std::vector<std::string> rows(ks.size() + dense.size());
   for (std::size_t i = 0; i < ks.size(); ++i) rows[i] = "| " + ks[i].name + " |";
   for (std::size_t i = 0; i < dense.size(); ++i) rows[ks.size() + i] = "| " + dense[i].first + " |";
   for (int threads : {1, 2}) {
     sim::set_num_threads(threads);
-    const double fl = floor_pass(s, reps);
-    for (std::size_t i = 0; i < ks.size(); ++i) {
-      const sim::GateOp op = sim::evaluate_gate(ks[i].op, nullptr);
-      const double t = time_min(reps, [&] { sim::apply(s, op); });
-      rows[i] += fmt::format(" {:.2f} | {:.2f} |", t * 1e3, t / fl);
-    }
-    for (std::size_t i = 0; i < dense.size(); ++i) {
-      const double t = time_min(reps, [&] { sim::apply(s, dense[i].second); });
-      rows[ks.size() + i] += fmt::format(" {:.2f} | {:.2f} |", t * 1e3, t / fl);
-    }
+    // The floor is measured beside each kernel, in alternation, so both
+    // minima see the same neighbours.
+    const auto row = [&](std::size_t i, const sim::GateOp& op) {
+      double fl = 1e300, t = 1e300, t32 = 1e300;
+      for (int r = 0; r < reps; ++r) {
+        fl = std::min(fl, floor_pass(s, 1));
+        t = std::min(t, time_min(1, [&] { sim::apply(s, op); }));
+        t32 = std::min(t32, time_min(1, [&] { sim::apply(s32, op); }));
+      }
+      rows[i] += fmt::format(" {:.2f} | {:.2f} | {:.2f} |", t * 1e3, t / fl, t32 / fl);
+    };
+    for (std::size_t i = 0; i < ks.size(); ++i) row(i, sim::evaluate_gate(ks[i].op, nullptr));
+    for (std::size_t i = 0; i < dense.size(); ++i) row(ks.size() + i, dense[i].second);
   }
   for (const auto& r : rows) fmt::print("{}\n", r);
 }
@@ -189,44 +263,72 @@ void bench_kernels(unsigned n, const Config& cfg) {
 int main(int argc, char** argv) {
   Config cfg;
   if (const char* env = std::getenv("QFORGE_CORPUS")) cfg.corpus = env;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--quick") {
-      cfg.quick = true;
-      cfg.reps = 1;
-    } else if (a == "--widths" && i + 1 < argc) {
-      cfg.widths.clear();
-      std::string list = argv[++i];
-      std::size_t pos = 0;
-      while (pos < list.size()) {
-        cfg.widths.push_back(unsigned(std::stoul(list.substr(pos))));
-        pos = list.find(',', pos);
-        if (pos == std::string::npos) break;
-        ++pos;
+  std::string modes = "none,greedy2,greedy4,cost";
+  bool sizes_given = false;
+  const auto to_u32 = [](const std::string& list) {
+    std::vector<uint32_t> v;
+    for (const auto& x : split(list))
+      if (!x.empty()) v.push_back(uint32_t(std::stoul(x)));
+    return v;
+  };
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      const bool has_value = i + 1 < argc;
+      if (a == "--quick") {
+        cfg.quick = true;
+      } else if (a == "--no-kernels") {
+        cfg.kernels = false;
+      } else if (a == "--fusion" && has_value) {
+        modes = argv[++i];
+      } else if (a == "--precision" && has_value) {
+        cfg.precisions = split(argv[++i]);
+      } else if (a == "--qft" && has_value) {
+        cfg.qft_sizes = to_u32(argv[++i]);
+        sizes_given = true;
+      } else if (a == "--brickwork" && has_value) {
+        cfg.brick_sizes = to_u32(argv[++i]);
+        sizes_given = true;
+      } else if (a == "--threads" && has_value) {
+        cfg.threads.clear();
+        for (uint32_t t : to_u32(argv[++i])) cfg.threads.push_back(int(t));
+      } else if (a == "--kernel-qubits" && has_value) {
+        cfg.kernel_qubits = unsigned(std::stoul(argv[++i]));
+      } else if (a == "--rounds" && has_value) {
+        cfg.rounds = std::stoi(argv[++i]);
+      } else if (a == "--corpus" && has_value) {
+        cfg.corpus = argv[++i];
+      } else {
+        fmt::print(stderr,
+                   "usage: bench_simulator [--quick] [--fusion none,greedy2,greedy4,cost] [--precision double,single]\n"
+                   "                       [--qft 20,24] [--brickwork 20,24] [--threads 1,2] [--rounds 3]\n"
+                   "                       [--kernel-qubits 24]\n"
+                   "                       [--no-kernels] [--corpus DIR]\n");
+        return a == "--help" ? 0 : 2;
       }
-    } else if (a == "--corpus" && i + 1 < argc) {
-      cfg.corpus = argv[++i];
-    } else {
-      fmt::print(stderr, "usage: bench_simulator [--quick] [--widths 2,3,4] [--corpus DIR]\n");
-      return a == "--help" ? 0 : 2;
     }
+    for (const auto& m : split(modes)) cfg.modes.push_back(parse_mode(m));
+    for (const auto& p : cfg.precisions)
+      if (p != "double" && p != "single") throw std::invalid_argument("unknown precision '" + p + "'");
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bench_simulator: {}\n", e.what());
+    return 2;
   }
-  bench_kernels(cfg.quick ? 22 : 24, cfg);
+  if (cfg.quick && !sizes_given) cfg.qft_sizes = cfg.brick_sizes = {20, 22};
+  if (cfg.quick) cfg.rounds = 2;
+  if (cfg.kernels) bench_kernels(cfg.kernel_qubits ? cfg.kernel_qubits : cfg.quick ? 22 : 24, cfg);
 
-  fmt::print("\n### Circuits (double precision). Floor = one read+write pass over the state;\n"
-             "### x = time / (floor x unfused passes); fused columns: seconds (x, passes)\n\n");
-  std::string head = "| circuit | n | passes | thr | floor ms | unfused s (x) |";
+  fmt::print("\n### Circuits. Floor = one read+write pass over the double state;\n"
+             "### x = time / (floor x unfused passes); columns: seconds (x, passes)\n\n");
+  std::string head = "| circuit | n | precision | passes | thr | floor ms |";
   std::string rule = "|---|---|---|---|---|---|";
-  for (unsigned w : cfg.widths) {
-    head += fmt::format(" fused w={} s (x, passes) |", w);
+  for (const Mode& m : cfg.modes) {
+    head += fmt::format(" {} s (x, passes) |", m.name);
     rule += "---|";
   }
   fmt::print("{}\n{}\n", head, rule);
-  const std::vector<uint32_t> qft_sizes = cfg.quick ? std::vector<uint32_t>{20, 22} : std::vector<uint32_t>{20, 24, 26};
-  const std::vector<uint32_t> brick_sizes = cfg.quick ? std::vector<uint32_t>{20, 22} : std::vector<uint32_t>{20, 24};
-  for (uint32_t n : qft_sizes) bench_circuit(fmt::format("qft_{}", n), qft(n), cfg);
-  for (uint32_t n : brick_sizes) bench_circuit(fmt::format("brickwork_{}x20", n), brickwork(n, 20, 7), cfg);
-
+  for (uint32_t n : cfg.qft_sizes) bench_circuit(fmt::format("qft_{}", n), qft(n), cfg);
+  for (uint32_t n : cfg.brick_sizes) bench_circuit(fmt::format("brickwork_{}x20", n), brickwork(n, 20, 7), cfg);
   if (cfg.corpus.empty()) {
     fmt::print("\n(QASMBench medium circuits skipped: set QFORGE_CORPUS or pass --corpus DIR)\n");
     return 0;

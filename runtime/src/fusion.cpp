@@ -1,26 +1,35 @@
 // Gate fusion (see fuse() in qforge/simulator.hpp).
 //
-// Algorithm (greedy, one pass, in the spirit of qsim's fuser):
-//  1. Keep a list of blocks in creation order; each has a qubit mask and its
-//     member gates in program order. last[q] is the newest block that
-//     touched qubit q.
+// Algorithm (greedy, in the spirit of qsim's fuser, with a cost model as in
+// Qulacs' block optimizer):
+//  1. Keep a list of blocks in creation order; each has a qubit mask, its
+//     member gates in program order and its estimated cost (op_cost: the
+//     time of the op it will become, in read+write passes over the state).
+//     last[q] is the newest block that touched qubit q.
 //  2. For a gate g with qubits Q, let S = {last[q] : q in Q}. If the union of
-//     the masks of S and Q has at most max_width qubits, try to merge all of
+//     the masks of S and Q has at most `width` qubits, try to merge all of
 //     S and g into one block placed at the position P of one member of S
 //     (newest first): every other member A moves to P, which is allowed when
 //     no live block between A and P outside S shares a qubit with A. The
 //     merged members keep their block order and g comes last.
 //  3. Otherwise g starts a new block.
-//  4. Emit blocks in creation order: a single gate keeps its own kernel; a
-//     block of diagonal gates becomes one Diagonal op; any other block one
-//     dense matrix on its qubits, built by applying the members to the
-//     identity with the ordinary kernels.
+//  4. Cost model (plan): each block of steps 1-3 is kept whole, or replaced
+//     by the blocking of its own members at width - 1 (recursively) when
+//     that costs no more; costs come from one of two tables (CostTable), for
+//     states in cache and beyond it, picked by the highest qubit used; per circuit, the width from 2 to max_width whose
+//     blocking costs least is taken. Without the cost model, the blocks of
+//     steps 1-3 at max_width are taken as they are.
+//  5. Emit blocks in order: a single gate keeps its own kernel; a block of
+//     diagonal gates becomes one Diagonal op; any other block one dense
+//     matrix on its qubits, built by applying the members to the identity
+//     with the ordinary kernels.
 // Invariant: two gates that share a qubit are emitted in program order, so
 // the fused list is equivalent to the input.
 #include "qforge/kernels.hpp"
 #include "qforge/simulator.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace qforge::sim {
@@ -36,10 +45,60 @@ struct Block {
   uint64_t mask = 0;
   std::vector<std::size_t> members;  // indices into the input list
   bool alive = true;
+  bool diagonal = true;  // every member is diagonal
+  double cost = 0;       // op_cost of the op the block becomes
 };
 
 bool is_diagonal_kind(KernelKind k) {
   return k == KernelKind::Phase || k == KernelKind::Diagonal || k == KernelKind::Identity;
+}
+
+/// Estimated times of the kernels, in units of a 1-qubit dense pass over
+/// the state, from bench_simulator's kernel table (fp64, 1 and 2 threads).
+struct CostTable {
+  double dense[kMaxDenseQubits + 1];  ///< dense pass on k targets
+  double diagonal, swap, x;
+  /// Skipping the amplitudes a control or phase leaves alone pays only for
+  /// runs of at least 2^skip_bit amplitudes, and never below min_fraction
+  /// of a full pass.
+  unsigned skip_bit;
+  double min_fraction;
+};
+/// States beyond the last-level cache (24 qubits measured): up to 2 qubits a
+/// dense block is memory bound, from 3 on the 2^k complex products per
+/// amplitude dominate; below runs of 2^10 amplitudes the hardware
+/// prefetchers read the skipped cache lines anyway (a controlled phase on
+/// qubits 4 and 9 costs a full pass, a CX controlled by qubit 23 a third).
+constexpr CostTable kLargeState = {{1.0, 1.0, 1.1, 2.0, 5.0, 11.0, 24.0}, 1.3, 1.6, 1.0, 10, 0.0};
+/// States in cache (18-20 qubits measured, kernel table and QFT): every
+/// pass is compute bound, a dense k-qubit block costs about its complex
+/// products, a NOT or a swap is cheaper than a dense gate, and a controlled
+/// phase on a quarter of the state costs about a third of a pass.
+constexpr CostTable kCachedState = {{1.0, 1.0, 1.9, 3.2, 8.0, 40.0, 90.0}, 1.0, 1.1, 0.6, 0, 0.35};
+/// The largest state (qubits) taken to be in cache: 2^21 double amplitudes
+/// are 32 MiB.
+constexpr unsigned kCachedQubits = 21;
+
+double touched_fraction(uint64_t mask, const CostTable& t) {
+  return std::max(t.min_fraction, std::ldexp(1.0, -__builtin_popcountll(mask >> t.skip_bit)));
+}
+
+/// Estimated time of `g`.
+double op_cost(const GateOp& g, const CostTable& t) {
+  switch (g.kind) {
+    case KernelKind::Identity: return 0;
+    case KernelKind::Phase: return touched_fraction(g.phase_mask(), t);
+    case KernelKind::X: return t.x * touched_fraction(g.ctrl_mask, t);
+    case KernelKind::Swap: return t.swap * touched_fraction(g.ctrl_mask, t);
+    case KernelKind::Diagonal: return t.diagonal * touched_fraction(g.ctrl_mask, t);
+    case KernelKind::Dense: return t.dense[g.targets.size()] * touched_fraction(g.ctrl_mask, t);
+  }
+  return 1;
+}
+
+/// Cost of a block of two or more gates on `mask` (the op emit_block builds).
+double merged_cost(uint64_t mask, bool diagonal, const CostTable& t) {
+  return diagonal ? t.diagonal : t.dense[__builtin_popcountll(mask)];
 }
 
 GateOp emit_block(const std::vector<GateOp>& ops, const Block& b) {
@@ -83,35 +142,35 @@ GateOp emit_block(const std::vector<GateOp>& ops, const Block& b) {
   return out;
 }
 
-}  // namespace
-
-std::vector<GateOp> fuse(const std::vector<GateOp>& ops, unsigned max_width) {
-  std::vector<GateOp> out;
-  if (max_width == 0) {
-    for (const auto& g : ops)
-      if (g.kind != KernelKind::Identity) out.push_back(g);
-    return out;
-  }
-  max_width = std::min(max_width, kMaxDenseQubits);
+/// Steps 1-3 on the gates ops[idx[0]], ops[idx[1]], ... (in that order)
+/// with blocks of at most `width` qubits.
+std::vector<Block> make_blocks(const std::vector<GateOp>& ops, const std::vector<std::size_t>& idx,
+                               unsigned width, const CostTable& t) {
   std::vector<Block> blocks;
   std::vector<int64_t> last(64, -1);
-  for (std::size_t i = 0; i < ops.size(); ++i) {
+  std::vector<int64_t> S;
+  for (const std::size_t i : idx) {
     const GateOp& g = ops[i];
     if (g.kind == KernelKind::Identity) continue;
     const uint64_t qmask = g.qubit_mask();
+    const bool gdiag = is_diagonal_kind(g.kind);
+    const double gcost = op_cost(g, t);
     // S: the newest block on each of g's qubits.
-    std::vector<int64_t> S;
+    S.clear();
     uint64_t merged = qmask;
+    bool diag = gdiag;
     for (uint64_t m = qmask; m; m &= m - 1) {
       const int64_t a = last[__builtin_ctzll(m)];
       if (a >= 0 && std::find(S.begin(), S.end(), a) == S.end()) {
         S.push_back(a);
         merged |= blocks[a].mask;
+        diag = diag && blocks[a].diagonal;
       }
     }
     std::sort(S.begin(), S.end());
+    const double together = merged_cost(merged, diag, t);
     int64_t place = -1;
-    if (!S.empty() && unsigned(__builtin_popcountll(merged)) <= max_width) {
+    if (!S.empty() && unsigned(__builtin_popcountll(merged)) <= width) {
       const auto in_s = [&](int64_t j) { return std::binary_search(S.begin(), S.end(), j); };
       // Does a live block strictly between lo and hi, not in S, share a qubit with mask?
       const auto blocked = [&](int64_t lo, int64_t hi, uint64_t mask) {
@@ -145,20 +204,91 @@ std::vector<GateOp> fuse(const std::vector<GateOp>& ops, unsigned max_width) {
         }
       }
       members.push_back(i);
-      blocks[place].members = std::move(members);
-      blocks[place].mask = merged;
+      Block& b = blocks[place];
+      b.members = std::move(members);
+      b.mask = merged;
+      b.diagonal = diag;
+      b.cost = together;
       for (uint64_t m = claimed; m; m &= m - 1) last[__builtin_ctzll(m)] = place;
     } else {
       Block b;
       b.mask = qmask;
       b.members.push_back(i);
+      b.diagonal = gdiag;
+      b.cost = gcost;
       blocks.push_back(std::move(b));
       for (uint64_t m = qmask; m; m &= m - 1) last[__builtin_ctzll(m)] = int64_t(blocks.size() - 1);
     }
   }
-  for (const Block& b : blocks)
-    if (b.alive) out.push_back(emit_block(ops, b));
+  return blocks;
+}
+
+/// The blocking of ops[idx...] with blocks of at most `width` qubits and
+/// the least cost: the greedy blocks of that width, each kept whole or,
+/// when that is cheaper, replaced by the best blocking of its own members
+/// at width - 1. Returns the live blocks in emission order; `cost` gets
+/// their total.
+std::vector<Block> plan(const std::vector<GateOp>& ops, const std::vector<std::size_t>& idx, unsigned width,
+                        const CostTable& t, double& cost) {
+  std::vector<Block> out;
+  cost = 0;
+  for (Block& b : make_blocks(ops, idx, width, t)) {
+    if (!b.alive) continue;
+    if (b.members.size() > 1 && width > 1) {
+      double split_cost = 0;
+      std::vector<Block> split = plan(ops, b.members, width - 1, t, split_cost);
+      if (split_cost <= b.cost + 1e-9) {  // on a tie, the fewer products
+        cost += split_cost;
+        for (Block& s : split) out.push_back(std::move(s));
+        continue;
+      }
+    }
+    cost += b.cost;
+    out.push_back(std::move(b));
+  }
   return out;
+}
+
+}  // namespace
+
+std::vector<GateOp> fuse(const std::vector<GateOp>& ops, const FusionOptions& options) {
+  std::vector<GateOp> out;
+  const unsigned max_width = std::min(options.max_width, kMaxDenseQubits);
+  if (max_width == 0) {
+    for (const auto& g : ops)
+      if (g.kind != KernelKind::Identity) out.push_back(g);
+    return out;
+  }
+  std::vector<std::size_t> all(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) all[i] = i;
+  // The state has at least as many qubits as the highest one used.
+  uint64_t used = 0;
+  for (const auto& g : ops) used |= g.qubit_mask();
+  const unsigned n = used ? 64 - unsigned(__builtin_clzll(used)) : 0;
+  const CostTable& t = n <= kCachedQubits ? kCachedState : kLargeState;
+  std::vector<Block> best;
+  if (!options.cost_model) {
+    for (Block& b : make_blocks(ops, all, max_width, t))
+      if (b.alive) best.push_back(std::move(b));
+  } else {
+    double best_cost = 0;
+    for (unsigned w = std::min(2u, max_width); w <= max_width; ++w) {
+      double c = 0;
+      std::vector<Block> blocks = plan(ops, all, w, t, c);
+      if (w == std::min(2u, max_width) || c < best_cost - 1e-9) {
+        best = std::move(blocks);
+        best_cost = c;
+      }
+    }
+  }
+  for (const Block& b : best) out.push_back(emit_block(ops, b));
+  return out;
+}
+
+std::vector<GateOp> fuse(const std::vector<GateOp>& ops, unsigned max_width) {
+  FusionOptions o;
+  o.max_width = max_width;
+  return fuse(ops, o);
 }
 
 }  // namespace qforge::sim

@@ -12,7 +12,14 @@
 //    shorter than 8 amplitudes, so walk aligned blocks of 8 amplitudes and
 //    pick the pairs inside each with a fixed bit pattern;
 //  - lanes (dense_k): k-qubit dense matrices process 8 index groups at once,
-//    broadcasting each matrix entry against 8 amplitudes.
+//    broadcasting each matrix entry against 8 amplitudes; when some targets
+//    are among qubits 0..2 (and no control is), dense_octets takes aligned
+//    octets of 8 consecutive amplitudes as vector lanes and mixes them with
+//    compile-time lane shuffles (GCC vector extensions: AVX-512 or AVX2
+//    under -march=native, scalar code elsewhere).
+// The adjoint step of a large state with its block density (adjoint_runs)
+// walks unit-stride runs over both states at once and sums the density in
+// fixed index blocks (ordered_sum.hpp).
 // Diagonal matrices walk runs over the controls only and pick each
 // amplitude's entry from its target bits.
 #include "qforge/kernels.hpp"
@@ -22,6 +29,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -194,6 +202,133 @@ std::array<uint64_t, (1u << K)> offsets(const unsigned* targets) {
   return off;
 }
 
+/// The lane (0..7) whose bits at LOW are the bits of x, lowest first.
+template <unsigned LOW>
+constexpr unsigned low_lane(unsigned x) {
+  unsigned lane = 0, j = 0;
+  for (unsigned b = 0; b < 3; ++b)
+    if ((LOW >> b) & 1u) lane |= ((x >> j++) & 1u) << b;
+  return lane;
+}
+
+/// Eight lanes of FP as one vector (GCC vector extensions: AVX-512 or AVX2
+/// registers under -march=native, plain scalar code elsewhere) and its
+/// shuffle index type.
+template <typename FP>
+struct Lanes;
+template <>
+struct Lanes<double> {
+  typedef double V __attribute__((vector_size(8 * sizeof(double))));
+  typedef int64_t I __attribute__((vector_size(8 * sizeof(int64_t))));
+};
+template <>
+struct Lanes<float> {
+  typedef float V __attribute__((vector_size(8 * sizeof(float))));
+  typedef int32_t I __attribute__((vector_size(8 * sizeof(int32_t))));
+};
+
+/// v with lane l taken from lane l ^ X.
+template <typename V, typename I, unsigned X>
+inline V xor_lanes(V v) {
+  if constexpr (X == 0) return v;
+  else return __builtin_shuffle(v, I{0 ^ X, 1 ^ X, 2 ^ X, 3 ^ X, 4 ^ X, 5 ^ X, 6 ^ X, 7 ^ X});
+}
+template <typename V, typename I, unsigned LOW, std::size_t... X>
+inline void xor_all(V v, V* out, std::index_sequence<X...>) {
+  ((out[X] = xor_lanes<V, I, low_lane<LOW>(unsigned(X))>(v)), ...);
+}
+
+/// Dense K-qubit matrix whose controls are all >= 3, in aligned octets of 8
+/// consecutive amplitudes (the vector lanes). LOW (compile time) is the
+/// mask of the targets among qubits 0..2. The targets >= 3 ("high") pick
+/// one octet each of the 2^KH the matrix mixes; inside an octet, a lane's
+/// low target bits are part of the matrix row, so output lane l of high row
+/// rH is the sum over high columns cH and x in the subsets of LOW of
+/// coef[rH][cH][x][l] * v[cH][l ^ x]: lane shuffles fixed at compile time
+/// and lane-wise FMAs on real and imaginary parts.
+template <typename FP, unsigned K, unsigned LOW>
+void dense_octets(std::complex<FP>* psi, unsigned n, const unsigned* targets, const std::complex<FP>* m,
+                  uint64_t ctrl) {
+  using V = typename Lanes<FP>::V;
+  using I = typename Lanes<FP>::I;
+  constexpr unsigned D = 1u << K;
+  constexpr unsigned KL = unsigned(__builtin_popcount(LOW));
+  static_assert(KL <= K, "at most K targets are low");
+  constexpr unsigned KH = K - KL, DH = 1u << KH, DL = 1u << KL;
+  // Bit of the matrix index of each low target (by lane bit) and each high one.
+  unsigned lrow[3] = {}, hbit[K] = {}, hrow[K] = {};
+  unsigned nh = 0;
+  for (unsigned a = 0; a < K; ++a) {
+    if (targets[a] < 3) {
+      lrow[targets[a]] = K - 1 - a;
+    } else {
+      hbit[nh] = targets[a];
+      hrow[nh++] = K - 1 - a;
+    }
+  }
+  // Matrix index of high assignment h (bit j: high target j, most significant first) and a lane.
+  const auto index_of = [&](unsigned h, unsigned lane) {
+    unsigned r = 0;
+    for (unsigned j = 0; j < KH; ++j) r |= ((h >> (KH - 1 - j)) & 1u) << hrow[j];
+    for (unsigned b = 0; b < 3; ++b)
+      if ((LOW >> b) & 1u) r |= ((lane >> b) & 1u) << lrow[b];
+    return r;
+  };
+  std::array<uint64_t, DH> off{};
+  uint64_t hmask = ctrl;
+  for (unsigned j = 0; j < KH; ++j) hmask |= uint64_t(1) << hbit[j];
+  for (unsigned h = 0; h < DH; ++h)
+    for (unsigned j = 0; j < KH; ++j)
+      if ((h >> (KH - 1 - j)) & 1u) off[h] |= uint64_t(1) << hbit[j];
+  std::vector<V> coef(2 * DH * DH * DL);  // [rH][cH][x], real then imaginary
+  for (unsigned rH = 0; rH < DH; ++rH)
+    for (unsigned cH = 0; cH < DH; ++cH)
+      for (unsigned x = 0; x < DL; ++x) {
+        V re, im;
+        for (unsigned l = 0; l < kLanes; ++l) {
+          const unsigned src = l ^ low_lane<LOW>(x);
+          const std::complex<FP> e = m[index_of(rH, l) * D + index_of(cH, src)];
+          re[l] = e.real();
+          im[l] = e.imag();
+        }
+        coef[2 * ((rH * DH + cH) * DL + x)] = re;
+        coef[2 * ((rH * DH + cH) * DL + x) + 1] = im;
+      }
+  const V* cf = coef.data();
+  const Positions hpos(hmask);
+  const int64_t nchunks = int64_t(uint64_t(1) << (n - 3 - hpos.count));
+#pragma omp parallel for schedule(static) if (8 * nchunks >= int64_t(kParallelMinAmplitudes))
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    const uint64_t base = insert_zero_bits(uint64_t(ch) << 3, hpos) | ctrl;
+    V xr[DH][DL], xi[DH][DL];
+    for (unsigned h = 0; h < DH; ++h) {
+      const FP* p = reinterpret_cast<const FP*>(psi + base + off[h]);
+      V a, b;
+      std::memcpy(&a, p, sizeof(V));
+      std::memcpy(&b, p + kLanes, sizeof(V));
+      const V re = __builtin_shuffle(a, b, I{0, 2, 4, 6, 8, 10, 12, 14});
+      const V im = __builtin_shuffle(a, b, I{1, 3, 5, 7, 9, 11, 13, 15});
+      xor_all<V, I, LOW>(re, xr[h], std::make_index_sequence<DL>{});
+      xor_all<V, I, LOW>(im, xi[h], std::make_index_sequence<DL>{});
+    }
+    for (unsigned rH = 0; rH < DH; ++rH) {
+      V sr = {}, si = {};
+      for (unsigned cH = 0; cH < DH; ++cH)
+        for (unsigned x = 0; x < DL; ++x) {
+          const V& a = cf[2 * ((rH * DH + cH) * DL + x)];
+          const V& b = cf[2 * ((rH * DH + cH) * DL + x) + 1];
+          sr += a * xr[cH][x] - b * xi[cH][x];
+          si += a * xi[cH][x] + b * xr[cH][x];
+        }
+      FP* p = reinterpret_cast<FP*>(psi + base + off[rH]);
+      const V lo = __builtin_shuffle(sr, si, I{0, 8, 1, 9, 2, 10, 3, 11});
+      const V hi = __builtin_shuffle(sr, si, I{4, 12, 5, 13, 6, 14, 7, 15});
+      std::memcpy(p, &lo, sizeof(V));
+      std::memcpy(p + kLanes, &hi, sizeof(V));
+    }
+  }
+}
+
 template <typename FP, unsigned K>
 void dense_k(std::complex<FP>* psi, unsigned n, const unsigned* targets,
              const std::complex<FP>* m, uint64_t ctrl) {
@@ -228,6 +363,25 @@ void dense_k(std::complex<FP>* psi, unsigned n, const unsigned* targets,
       }
     }
     return;
+  }
+  if constexpr (K <= 4) {
+    const unsigned low = unsigned(tmask & 7);
+    const uint64_t high = (ctrl | tmask) & ~uint64_t(7);
+    if (low && !(ctrl & 7) && n >= 3 + unsigned(__builtin_popcountll(high))) {
+      const auto run = [&](auto low_tag) {
+        constexpr unsigned LOW = decltype(low_tag)::value;
+        if constexpr (unsigned(__builtin_popcount(LOW)) <= K) dense_octets<FP, K, LOW>(psi, n, targets, m, ctrl);
+      };
+      switch (low) {
+        case 1: return run(std::integral_constant<unsigned, 1>{});
+        case 2: return run(std::integral_constant<unsigned, 2>{});
+        case 3: return run(std::integral_constant<unsigned, 3>{});
+        case 4: return run(std::integral_constant<unsigned, 4>{});
+        case 5: return run(std::integral_constant<unsigned, 5>{});
+        case 6: return run(std::integral_constant<unsigned, 6>{});
+        case 7: return run(std::integral_constant<unsigned, 7>{});
+      }
+    }
   }
   // kLanes basis-state groups at once: each matrix entry is broadcast
   // against a vector of kLanes amplitudes, so the D x D product vectorises
@@ -638,6 +792,161 @@ void block_adjoint_loop(std::complex<FP>* psi, std::complex<FP>* lam, std::size_
   block_adjoint_impl<FP, Idx, false>(psi, lam, nb, g, mats, m_stride, R, at);
 }
 
+/// Block sums of the adjoint step's density: D x D complex, in double.
+template <unsigned D>
+struct DensitySum {
+  double v[2 * D * D] = {};
+  DensitySum& operator+=(const DensitySum& o) {
+    for (unsigned i = 0; i < 2 * D * D; ++i) v[i] += o.v[i];
+    return *this;
+  }
+};
+
+/// One adjoint step with its density R on one large state (no index table):
+/// psi <- M^dag psi, lam <- M^dag lam and R[a][c] += sum conj(lam[a]) psi[c]
+/// (lam before, psi after), in one pass over both states. The blocks are
+/// walked in unit-stride runs (as for_each_run) with real arithmetic, and
+/// R is summed in fixed index blocks (ordered_sum), so it does not depend
+/// on the thread count. kDiag: only M's diagonal is used (and R's).
+template <typename FP, unsigned K, bool kDiag>
+void adjoint_runs(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
+                  std::complex<FP>* R) {
+  constexpr unsigned D = 1u << K;
+  FP ur[D * D], ui[D * D];  // M^dag
+  for (unsigned a = 0; a < D; ++a)
+    for (unsigned b = 0; b < D; ++b) {
+      ur[a * D + b] = m[b * D + a].real();
+      ui[a * D + b] = -m[b * D + a].imag();
+    }
+  uint64_t off[D];
+  uint64_t fixed = g.ctrl_mask;
+  for (unsigned r = 0; r < D; ++r) {
+    off[r] = 0;
+    for (unsigned a = 0; a < K; ++a)
+      if ((r >> (K - 1 - a)) & 1) off[r] |= uint64_t(1) << g.targets[a];
+  }
+  for (unsigned a = 0; a < K; ++a) fixed |= uint64_t(1) << g.targets[a];
+  const Positions pos(fixed);
+  const uint64_t count = uint64_t(1) << (g.n - pos.count);
+  const uint64_t run = uint64_t(1) << std::min({pos.pos[0], kMaxRunBits, g.n - pos.count});
+  const uint64_t ctrl = g.ctrl_mask;
+  FP* const P = reinterpret_cast<FP*>(psi);
+  FP* const L = reinterpret_cast<FP*>(lam);
+  const DensitySum<D> total = ordered_sum<DensitySum<D>>(count, [&](uint64_t begin, uint64_t end) {
+    DensitySum<D> acc;
+    for (uint64_t r0 = begin; r0 < end; r0 += run) {
+      const uint64_t base = insert_zero_bits(r0, pos) | ctrl;
+      if constexpr (K == 1) {
+        // One target: the pair (a, b) of each index, with named
+        // accumulators so the loop vectorises.
+        FP* __restrict pa = P + 2 * base;
+        FP* __restrict pb = P + 2 * (base + off[1]);
+        FP* __restrict la = L + 2 * base;
+        FP* __restrict lb = L + 2 * (base + off[1]);
+        const FP u00r = ur[0], u00i = ui[0], u01r = ur[1], u01i = ui[1];
+        const FP u10r = ur[2], u10i = ui[2], u11r = ur[3], u11i = ui[3];
+        FP s0r = 0, s0i = 0, s1r = 0, s1i = 0, s2r = 0, s2i = 0, s3r = 0, s3i = 0;
+#pragma omp simd reduction(+ : s0r, s0i, s1r, s1i, s2r, s2i, s3r, s3i)
+        for (uint64_t j = 0; j < run; ++j) {
+          const FP ar = pa[2 * j], ai = pa[2 * j + 1], br = pb[2 * j], bi = pb[2 * j + 1];
+          const FP lar = la[2 * j], lai = la[2 * j + 1], lbr = lb[2 * j], lbi = lb[2 * j + 1];
+          FP war, wai, wbr, wbi, qar, qai, qbr, qbi;
+          if constexpr (kDiag) {
+            war = u00r * ar - u00i * ai;
+            wai = u00r * ai + u00i * ar;
+            wbr = u11r * br - u11i * bi;
+            wbi = u11r * bi + u11i * br;
+            qar = u00r * lar - u00i * lai;
+            qai = u00r * lai + u00i * lar;
+            qbr = u11r * lbr - u11i * lbi;
+            qbi = u11r * lbi + u11i * lbr;
+          } else {
+            war = u00r * ar - u00i * ai + u01r * br - u01i * bi;
+            wai = u00r * ai + u00i * ar + u01r * bi + u01i * br;
+            wbr = u10r * ar - u10i * ai + u11r * br - u11i * bi;
+            wbi = u10r * ai + u10i * ar + u11r * bi + u11i * br;
+            qar = u00r * lar - u00i * lai + u01r * lbr - u01i * lbi;
+            qai = u00r * lai + u00i * lar + u01r * lbi + u01i * lbr;
+            qbr = u10r * lar - u10i * lai + u11r * lbr - u11i * lbi;
+            qbi = u10r * lai + u10i * lar + u11r * lbi + u11i * lbr;
+          }
+          // R[a][c] += conj(lam before)[a] * (psi after)[c].
+          s0r += lar * war + lai * wai;
+          s0i += lar * wai - lai * war;
+          s3r += lbr * wbr + lbi * wbi;
+          s3i += lbr * wbi - lbi * wbr;
+          if constexpr (!kDiag) {
+            s1r += lar * wbr + lai * wbi;
+            s1i += lar * wbi - lai * wbr;
+            s2r += lbr * war + lbi * wai;
+            s2i += lbr * wai - lbi * war;
+          }
+          pa[2 * j] = war;
+          pa[2 * j + 1] = wai;
+          pb[2 * j] = wbr;
+          pb[2 * j + 1] = wbi;
+          la[2 * j] = qar;
+          la[2 * j + 1] = qai;
+          lb[2 * j] = qbr;
+          lb[2 * j + 1] = qbi;
+        }
+        const FP sums[8] = {s0r, s0i, s1r, s1i, s2r, s2i, s3r, s3i};
+        for (unsigned i = 0; i < 8; ++i) acc.v[i] += double(sums[i]);
+        continue;
+      }
+      FP s[2 * D * D] = {};
+      for (uint64_t j = 0; j < run; ++j) {
+        FP vr[D], vi[D], lr[D], li[D], wr[D], wi[D];
+        for (unsigned q = 0; q < D; ++q) {
+          const uint64_t i = 2 * (base + off[q] + j);
+          vr[q] = P[i];
+          vi[q] = P[i + 1];
+          lr[q] = L[i];
+          li[q] = L[i + 1];
+        }
+        for (unsigned q = 0; q < D; ++q) {
+          FP pr = 0, pi = 0, qr = 0, qi = 0;
+          if constexpr (kDiag) {
+            const FP a = ur[q * D + q], b = ui[q * D + q];
+            pr = a * vr[q] - b * vi[q];
+            pi = a * vi[q] + b * vr[q];
+            qr = a * lr[q] - b * li[q];
+            qi = a * li[q] + b * lr[q];
+            s[2 * (q * D + q)] += lr[q] * pr + li[q] * pi;
+            s[2 * (q * D + q) + 1] += lr[q] * pi - li[q] * pr;
+          } else {
+            for (unsigned c = 0; c < D; ++c) {
+              const FP a = ur[q * D + c], b = ui[q * D + c];
+              pr += a * vr[c] - b * vi[c];
+              pi += a * vi[c] + b * vr[c];
+              qr += a * lr[c] - b * li[c];
+              qi += a * li[c] + b * lr[c];
+            }
+          }
+          const uint64_t i = 2 * (base + off[q] + j);
+          P[i] = pr;
+          P[i + 1] = pi;
+          L[i] = qr;
+          L[i + 1] = qi;
+          wr[q] = pr;
+          wi[q] = pi;
+        }
+        if constexpr (!kDiag) {
+          // lr, li: lam before the step; wr, wi: psi after it.
+          for (unsigned a = 0; a < D; ++a)
+            for (unsigned c = 0; c < D; ++c) {
+              s[2 * (a * D + c)] += lr[a] * wr[c] + li[a] * wi[c];
+              s[2 * (a * D + c) + 1] += lr[a] * wi[c] - li[a] * wr[c];
+            }
+        }
+      }
+      for (unsigned i = 0; i < 2 * D * D; ++i) acc.v[i] += double(s[i]);
+    }
+    return acc;
+  });
+  for (unsigned i = 0; i < D * D; ++i) R[i] += std::complex<FP>(FP(total.v[2 * i]), FP(total.v[2 * i + 1]));
+}
+
 /// One sample through the single-state kernels (large states).
 template <typename FP>
 void block_apply_one(std::complex<FP>* psi, const BlockGate& g, const std::complex<FP>* m) {
@@ -699,6 +1008,24 @@ void adjoint_block_batch(std::complex<FP>* psi, std::complex<FP>* lam, std::size
                          const std::complex<FP>* m, std::size_t m_stride, std::complex<FP>* R) {
   if (!g.table.empty())
     return block_adjoint_loop<FP>(psi, lam, nb, g, m, m_stride, R, TableIdx{g.table.data()});
+  if (R && g.kind != BlockKind::X) {
+    const std::size_t dim = std::size_t(1) << g.n, bs = g.block_size();
+    for (std::size_t b = 0; b < nb; ++b) {
+      std::complex<FP>* ps = psi + b * dim;
+      std::complex<FP>* ls = lam + b * dim;
+      const std::complex<FP>* mb = m + b * m_stride;
+      std::complex<FP>* Rb = R + b * bs;
+      const bool diag = g.kind == BlockKind::Diagonal;
+      if (g.k == 1) {
+        if (diag) adjoint_runs<FP, 1, true>(ps, ls, g, mb, Rb);
+        else adjoint_runs<FP, 1, false>(ps, ls, g, mb, Rb);
+      } else {
+        if (diag) adjoint_runs<FP, 2, true>(ps, ls, g, mb, Rb);
+        else adjoint_runs<FP, 2, false>(ps, ls, g, mb, Rb);
+      }
+    }
+    return;
+  }
   if (R)
     return block_adjoint_loop<FP>(psi, lam, nb, g, m, m_stride, R,
                                   DepositIdx{g.fixed.data(), unsigned(g.fixed.size()), g.ctrl_mask});

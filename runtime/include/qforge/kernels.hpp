@@ -19,7 +19,10 @@
 // on `nb` states stored one after the other (state b at psi + b * 2^n), each
 // with its own 2x2 or 4x4 block: the layer BatchCircuit runs on. Small
 // states loop over the samples inside one call through a precomputed table
-// of block indices; large ones hand each sample to the kernels above.
+// of block indices; large ones hand each sample to the kernels above, and
+// the adjoint step with its block density to one pass over both states
+// (split over the OpenMP threads, the density summed in fixed index blocks
+// so it is the same on any thread count).
 //
 // Thread counts: kernels use the calling thread's OpenMP thread count;
 // ScopedThreads changes it for a scope and restores it.

@@ -6,7 +6,8 @@
 //     targets and a control mask, and the kernel that applies it chosen once
 //     (evaluate_gate). apply(psi, n, op) runs it; inverse(op) undoes it.
 //  2. fuse(): merge runs of gates on at most `max_width` qubits into one
-//     dense (or diagonal) GateOp, so the state is streamed fewer times.
+//     dense (or diagonal) GateOp, so the state is streamed fewer times; a
+//     cost model picks the block width per circuit and which blocks pay.
 //  3. run(): a whole Circuit with shots, probabilities, state vector and
 //     expectation values. Circuits whose measurements are all terminal are
 //     sampled from the final state in one pass; circuits with mid-circuit
@@ -100,17 +101,28 @@ void apply_gate(StateVector<FP>& state, const Operation& op, const double* input
   apply(state, evaluate_gate(op, inputs));
 }
 
-/// Default maximum fusion width, chosen with bench_simulator on a 2-core
-/// machine: width 4 gave the fewest passes at a near-best time on QFT and
-/// random brickwork of 20-24 qubits (width 5 sometimes matched it; dense
-/// passes of 5 or more qubits are compute-bound).
+/// Default maximum fusion width: the widest block the cost model may form.
+/// Wider dense blocks are compute-bound (bench_simulator's kernel table).
 constexpr unsigned kDefaultFusionWidth = 4;
+
+struct FusionOptions {
+  unsigned max_width = kDefaultFusionWidth;  ///< widest block; 0: no fusion
+  /// true: per circuit, the widest block (2 .. max_width) and, per block,
+  /// whether to merge are chosen by an estimate of each op's time in passes
+  /// over the state (a dense block on k qubits, a diagonal block, a single
+  /// gate with its own kernel, which for controlled and phase gates touches
+  /// only part of the state). false: merge whenever the block stays within
+  /// max_width (for comparisons).
+  bool cost_model = true;
+};
 
 /// Fuse `ops` (applied in order) into an equivalent list in which each op
 /// acts on at most `max_width` qubits, unless it was already wider. Gates on
 /// disjoint qubits may be reordered, never gates that share a qubit. A block of
 /// only diagonal gates becomes one Diagonal op; a block of one gate keeps the
 /// gate's own kernel. max_width 0 returns the list without identities.
+std::vector<GateOp> fuse(const std::vector<GateOp>& ops, const FusionOptions& options);
+/// fuse() with the cost model and the given max_width.
 std::vector<GateOp> fuse(const std::vector<GateOp>& ops, unsigned max_width);
 
 /// Evaluate every gate of `circuit` in order (the gates only: precondition is
