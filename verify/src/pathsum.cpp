@@ -58,13 +58,31 @@ Poly normalise(std::vector<Mono> v) {
   return out;
 }
 
-Poly plus(const Poly& a, const Poly& b) {
+struct OverBudget {};
+
+// Work counted against a budget: every monomial formed, in the phase
+// polynomial and in the outputs. A Toffoli's output is the product of its
+// controls' polynomials, so a chain of them can multiply the monomials of the
+// outputs at every gate (doubly exponential growth): without this count such a
+// chain ran on for hours instead of handing over to the next engine.
+struct Work {
+  uint64_t done = 0;
+  uint64_t budget = 0;
+  void charge(uint64_t n) {
+    done += n;
+    if (done > budget) throw OverBudget{};
+  }
+};
+
+Poly plus(const Poly& a, const Poly& b, Work& work) {
+  work.charge(a.size() + b.size());
   std::vector<Mono> all(a);
   all.insert(all.end(), b.begin(), b.end());
   return normalise(std::move(all));
 }
 
-Poly times(const Poly& a, const Poly& b) {
+Poly times(const Poly& a, const Poly& b, Work& work) {
+  work.charge(a.size() * b.size());
   std::vector<Mono> all;
   all.reserve(a.size() * b.size());
   for (const Mono& x : a)
@@ -72,12 +90,10 @@ Poly times(const Poly& a, const Poly& b) {
   return normalise(std::move(all));
 }
 
-struct OverBudget {};
-
 // Parities of more terms are not lifted (their cubic part grows as n^3).
 constexpr std::size_t kMaxLifted = 24;
-// Monomial updates allowed per gate (with 2^20 more) before giving up.
-constexpr uint64_t kWorkPerGate = 2000;
+// Monomials formed per gate (with 2^20 more) before giving up.
+constexpr uint64_t kWorkPerGate = 64;
 
 class PathSum {
  public:
@@ -96,12 +112,12 @@ class PathSum {
     // The product of the extra controls' values (1 when there are none).
     auto controls = [&](std::size_t count) {
       Poly p{{}};
-      for (std::size_t i = 0; i < count; ++i) p = times(p, wire_[q[i]]);
+      for (std::size_t i = 0; i < count; ++i) p = times(p, wire_[q[i]], work_);
       return p;
     };
     const int sign = inverse ? -1 : 1;
     auto rotation = [&](int k) {  // diag(1, w^k) on the last qubit, under the controls
-      add_parity(times(controls(q.size() - 1), wire_[q.back()]), sign * k);
+      add_parity(times(controls(q.size() - 1), wire_[q.back()], work_), sign * k);
       return true;
     };
     switch (op.gate) {
@@ -110,7 +126,7 @@ class PathSum {
       case GateId::CX:
       case GateId::CCX: {
         Poly flip = controls(q.size() - 1);
-        set_wire(q.back(), plus(wire_[q.back()], flip));
+        set_wire(q.back(), plus(wire_[q.back()], flip, work_));
         return true;
       }
       case GateId::Z:
@@ -123,7 +139,7 @@ class PathSum {
       case GateId::Y:  // i X Z, its own inverse
         if (nc) return false;
         rotation(4);
-        set_wire(q[0], plus(wire_[q[0]], {{}}));
+        set_wire(q[0], plus(wire_[q[0]], {{}}, work_));
         phase_ += M_PI / 2;
         return true;
       case GateId::RZ:
@@ -213,7 +229,7 @@ class PathSum {
   // Even multiples of [f] are expanded into monomials:
   // 2 [f] = 2 sum m_i - 4 sum m_i m_j (mod 8). Nothing cubic is ever formed.
   void add_mono(const Mono& m, int c) {
-    if (++work_ > budget_) throw OverBudget{};
+    work_.charge(1);
     c = ((c % 8) + 8) % 8;
     if (c == 0) return;
     if (m.empty()) {
@@ -294,7 +310,8 @@ class PathSum {
   }
 
   // f with y := r, over GF(2).
-  static Poly substituted(const Poly& f, Var y, const Poly& r) {
+  Poly substituted(const Poly& f, Var y, const Poly& r) {
+    work_.charge(f.size() * r.size());
     std::vector<Mono> next;
     for (const Mono& m : f) {
       if (!contains(m, y)) {
@@ -314,7 +331,7 @@ class PathSum {
       for (const Mono& m : with_y) {
         const int c = terms_.at(m);
         add_mono(m, -c);
-        add_parity(times(r, {without(m, y)}), c);  // c y m' = c [r m']
+        add_parity(times(r, {without(m, y)}, work_), c);  // c y m' = c [r m']
       }
     }
     if (auto it = occ_parity_.find(y); it != occ_parity_.end()) {
@@ -419,8 +436,7 @@ class PathSum {
   bool lifting_ = false;
 
  public:
-  uint64_t work_ = 0;     // monomial updates so far
-  uint64_t budget_ = 0;   // beyond this many, the path sum gives up
+  Work work_;  // monomials formed so far, and the budget
 };
 
 }  // namespace
@@ -429,7 +445,7 @@ std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, c
                                      const std::vector<uint32_t>& fin) {
   const uint32_t k = static_cast<uint32_t>(init.size());
   PathSum ps(n, k);
-  ps.budget_ = kWorkPerGate * (a.ops->size() + b.ops->size()) + (uint64_t(1) << 20);
+  ps.work_.budget = kWorkPerGate * (a.ops->size() + b.ops->size()) + (uint64_t(1) << 16);
   try {
   for (uint32_t i = 0; i < k; ++i) ps.set_input(init[i], i);
   for (const Operation& op : *a.ops) {
