@@ -1,6 +1,8 @@
 // Path sums for Clifford+T circuits (see pathsum.hpp).
 #include "pathsum.hpp"
 
+#include "qforge/synthesis.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
@@ -159,13 +161,92 @@ class PathSum {
       }
       case GateId::H: {
         if (nc) return false;
-        const Var y = new_path_variable();
-        for (const Mono& m : wire_[q[0]]) add_mono(unite(m, {y}), 4);
-        set_wire(q[0], {{y}});
+        hadamard(q[0]);
         return true;
       }
-      default: return false;
+      case GateId::ECR: {
+        if (nc) return false;
+        // ecr = e^(i pi/4) H1 CZ Sdg1 Sdg0 H1 X0 (X0 first): X on the first
+        // qubit, then Rx(-pi/2) on the second when the first is |0>, Rx(pi/2)
+        // when it is |1>.
+        const std::vector<Step> steps = {{Step::X, 0, 0},  {Step::H, 1, 0},  {Step::Rot, 0, 6}, {Step::Rot, 1, 6},
+                                         {Step::CZ, 0, 0}, {Step::H, 1, 0},  {Step::Phase, 0, M_PI / 4}};
+        return apply_steps(steps, q, inverse);
+      }
+      default: {
+        // Any other constant one-qubit gate through its Euler angles, when
+        // they are multiples of pi/4.
+        if (nc || q.size() != 1) return false;
+        for (const Expr& e : op.params)
+          if (!e.is_const()) return false;
+        std::vector<Step> steps;
+        if (!euler_steps(op_matrix_1q(op), steps)) return false;
+        return apply_steps(steps, q, inverse);
+      }
     }
+  }
+
+  // One step of a gate's decomposition, on the gate's qubit `q` (0 or 1):
+  // H; X; Rot: diag(1, w^k) with k = value; CZ on qubits 0 and 1; Phase: the
+  // constant factor e^(i value).
+  struct Step {
+    enum Kind { H, X, Rot, CZ, Phase } kind;
+    uint32_t q;
+    double value;
+  };
+
+  // U = e^(i alpha) Rz(beta) Ry(gamma) Rz(delta) as steps, Ry(gamma) being
+  // Rz(pi/2) H Rz(gamma) H Rz(-pi/2) and Rz(t) = e^(-i t/2) diag(1, e^(i t));
+  // false when an angle is not a multiple of pi/4. gamma 0 and pi leave one
+  // combination of beta and delta free: it is folded into one Rz.
+  static bool euler_steps(const Mat2& u, std::vector<Step>& steps) {
+    const ZYZ z = zyz_decompose(u);
+    double phase = z.alpha;
+    bool ok = true;
+    auto rz = [&](double t) {
+      const double k = std::round(t / (M_PI / 4));
+      if (std::abs(t - k * M_PI / 4) > 1e-9) ok = false;
+      phase -= t / 2;
+      const int r = static_cast<int>(std::fmod(k, 8.0) + 8) % 8;
+      if (r) steps.push_back({Step::Rot, 0, double(r)});
+    };
+    if (std::abs(z.gamma) < 1e-9) {
+      rz(z.beta + z.delta);
+    } else {
+      const bool flip = std::abs(z.gamma - M_PI) < 1e-9;  // Ry(pi) Rz(d) = Rz(-d) Ry(pi)
+      if (!flip) rz(z.delta);
+      rz(-M_PI / 2);
+      steps.push_back({Step::H, 0, 0});
+      rz(z.gamma);
+      steps.push_back({Step::H, 0, 0});
+      rz(M_PI / 2);
+      rz(flip ? z.beta - z.delta : z.beta);
+    }
+    steps.push_back({Step::Phase, 0, phase});
+    return ok;
+  }
+
+  // The steps in order on qubits q (the inverse: reversed, each inverted).
+  bool apply_steps(const std::vector<Step>& steps, const std::vector<uint32_t>& q, bool inverse) {
+    const int sign = inverse ? -1 : 1;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const Step& s = steps[inverse ? steps.size() - 1 - i : i];
+      const uint32_t w = q[s.q];
+      switch (s.kind) {
+        case Step::H: hadamard(w); break;
+        case Step::X: set_wire(w, plus(wire_[w], {{}}, work_)); break;
+        case Step::Rot: add_parity(wire_[w], sign * static_cast<int>(s.value)); break;
+        case Step::CZ: add_parity(times(wire_[q[0]], wire_[q[1]], work_), 4); break;
+        case Step::Phase: phase_ += sign * s.value; break;
+      }
+    }
+    return true;
+  }
+
+  void hadamard(uint32_t w) {
+    const Var y = new_path_variable();
+    for (const Mono& m : wire_[w]) add_mono(unite(m, {y}), 4);
+    set_wire(w, {{y}});
   }
 
   void permute(const std::vector<uint32_t>& dest) {
