@@ -2,7 +2,7 @@
 // input with `qforge equiv`'s exact engines, and time each proof.
 //
 //   QFORGE_CORPUS=/work/shared/corpus ./bench_equiv [--suite nam|small|medium]... [--level N]...
-//       [--target T]... [--only NAME]... [--timeout S]
+//       [--target T]... [--only NAME]... [--skip NAME]... [--timeout S]
 //
 // Defaults: the Nam suite, QASMBench small and medium; -O2 and -O3; the
 // targets generic (no target), nam, ibm_eagle and ibm_heron (routed on their
@@ -149,7 +149,7 @@ struct Tally {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> suites, targets, only;
+  std::vector<std::string> suites, targets, only, skip;
   std::vector<int> levels;
   double timeout = 60;
   for (int i = 1; i < argc; ++i) {
@@ -159,11 +159,12 @@ int main(int argc, char** argv) {
     else if (a == "--level" && has_value) levels.push_back(std::atoi(argv[++i]));
     else if (a == "--target" && has_value) targets.push_back(argv[++i]);
     else if (a == "--only" && has_value) only.push_back(argv[++i]);
+    else if (a == "--skip" && has_value) skip.push_back(argv[++i]);
     else if (a == "--timeout" && has_value) timeout = std::atof(argv[++i]);
     else {
       fmt::print(stderr,
                  "usage: bench_equiv [--suite nam|small|medium]... [--level N]... [--target T]... [--only NAME]... "
-                 "[--timeout S]\n");
+                 "[--skip NAME]... [--timeout S]\n");
       return 2;
     }
   }
@@ -189,6 +190,7 @@ int main(int argc, char** argv) {
     for (const fs::path& file : circuits_of(fs::path(corpus) / folder.at(suite))) {
       const std::string name = file.stem().string();
       if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+      if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
       qforge::DiagnosticSink diags;
       const qforge::Circuit c = qforge::compile_file(file.string(), {}, diags);
       if (diags.has_errors()) {

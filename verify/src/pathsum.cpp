@@ -1,5 +1,5 @@
 // Path sums for Clifford+T circuits (see pathsum.hpp).
-#include "pathsum.hpp"
+#include "qforge/pathsum.hpp"
 
 #include "qforge/synthesis.hpp"
 
