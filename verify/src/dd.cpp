@@ -248,9 +248,15 @@ Edge Package::add(const Edge& a, const Edge& b) {
     if (is_zero(w)) return zero();
     return {a.p, w};
   }
-  Edge r = add_nodes(a.p, b.p, b.w / a.w);
+  // a + b = a.w (A + (b.w / a.w) B), the nodes in address order and the
+  // ratio snapped, so that the sums met again (in either order, with the
+  // same ratio up to rounding) are found in the compute table.
+  const bool swap = b.p < a.p;
+  const Edge& x = swap ? b : a;
+  const Edge& y = swap ? a : b;
+  Edge r = add_nodes(x.p, y.p, snap(y.w / x.w));
   if (is_zero(r.w)) return zero();
-  r.w *= a.w;
+  r.w *= x.w;
   return r;
 }
 

@@ -29,7 +29,7 @@
 #include "qforge/equiv.hpp"
 
 #include "qforge/dd.hpp"
-#include "pathsum.hpp"
+#include "qforge/pathsum.hpp"
 #include "qforge/simulator.hpp"
 #include "qforge/sparse_state.hpp"
 #include "qforge/statevector.hpp"

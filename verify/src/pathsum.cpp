@@ -1,5 +1,7 @@
 // Path sums for Clifford+T circuits (see pathsum.hpp).
-#include "pathsum.hpp"
+#include "qforge/pathsum.hpp"
+
+#include "qforge/synthesis.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -58,13 +60,31 @@ Poly normalise(std::vector<Mono> v) {
   return out;
 }
 
-Poly plus(const Poly& a, const Poly& b) {
+struct OverBudget {};
+
+// Work counted against a budget: every monomial formed, in the phase
+// polynomial and in the outputs. A Toffoli's output is the product of its
+// controls' polynomials, so a chain of them can multiply the monomials of the
+// outputs at every gate (doubly exponential growth): without this count such a
+// chain ran on for hours instead of handing over to the next engine.
+struct Work {
+  uint64_t done = 0;
+  uint64_t budget = 0;
+  void charge(uint64_t n) {
+    done += n;
+    if (done > budget) throw OverBudget{};
+  }
+};
+
+Poly plus(const Poly& a, const Poly& b, Work& work) {
+  work.charge(a.size() + b.size());
   std::vector<Mono> all(a);
   all.insert(all.end(), b.begin(), b.end());
   return normalise(std::move(all));
 }
 
-Poly times(const Poly& a, const Poly& b) {
+Poly times(const Poly& a, const Poly& b, Work& work) {
+  work.charge(a.size() * b.size());
   std::vector<Mono> all;
   all.reserve(a.size() * b.size());
   for (const Mono& x : a)
@@ -72,12 +92,10 @@ Poly times(const Poly& a, const Poly& b) {
   return normalise(std::move(all));
 }
 
-struct OverBudget {};
-
 // Parities of more terms are not lifted (their cubic part grows as n^3).
 constexpr std::size_t kMaxLifted = 24;
-// Monomial updates allowed per gate (with 2^20 more) before giving up.
-constexpr uint64_t kWorkPerGate = 2000;
+// Monomials formed per gate (with 2^20 more) before giving up.
+constexpr uint64_t kWorkPerGate = 64;
 
 class PathSum {
  public:
@@ -96,12 +114,12 @@ class PathSum {
     // The product of the extra controls' values (1 when there are none).
     auto controls = [&](std::size_t count) {
       Poly p{{}};
-      for (std::size_t i = 0; i < count; ++i) p = times(p, wire_[q[i]]);
+      for (std::size_t i = 0; i < count; ++i) p = times(p, wire_[q[i]], work_);
       return p;
     };
     const int sign = inverse ? -1 : 1;
     auto rotation = [&](int k) {  // diag(1, w^k) on the last qubit, under the controls
-      add_parity(times(controls(q.size() - 1), wire_[q.back()]), sign * k);
+      add_parity(times(controls(q.size() - 1), wire_[q.back()], work_), sign * k);
       return true;
     };
     switch (op.gate) {
@@ -110,7 +128,7 @@ class PathSum {
       case GateId::CX:
       case GateId::CCX: {
         Poly flip = controls(q.size() - 1);
-        set_wire(q.back(), plus(wire_[q.back()], flip));
+        set_wire(q.back(), plus(wire_[q.back()], flip, work_));
         return true;
       }
       case GateId::Z:
@@ -123,7 +141,7 @@ class PathSum {
       case GateId::Y:  // i X Z, its own inverse
         if (nc) return false;
         rotation(4);
-        set_wire(q[0], plus(wire_[q[0]], {{}}));
+        set_wire(q[0], plus(wire_[q[0]], {{}}, work_));
         phase_ += M_PI / 2;
         return true;
       case GateId::RZ:
@@ -143,13 +161,92 @@ class PathSum {
       }
       case GateId::H: {
         if (nc) return false;
-        const Var y = new_path_variable();
-        for (const Mono& m : wire_[q[0]]) add_mono(unite(m, {y}), 4);
-        set_wire(q[0], {{y}});
+        hadamard(q[0]);
         return true;
       }
-      default: return false;
+      case GateId::ECR: {
+        if (nc) return false;
+        // ecr = e^(i pi/4) H1 CZ Sdg1 Sdg0 H1 X0 (X0 first): X on the first
+        // qubit, then Rx(-pi/2) on the second when the first is |0>, Rx(pi/2)
+        // when it is |1>.
+        const std::vector<Step> steps = {{Step::X, 0, 0},  {Step::H, 1, 0},  {Step::Rot, 0, 6}, {Step::Rot, 1, 6},
+                                         {Step::CZ, 0, 0}, {Step::H, 1, 0},  {Step::Phase, 0, M_PI / 4}};
+        return apply_steps(steps, q, inverse);
+      }
+      default: {
+        // Any other constant one-qubit gate through its Euler angles, when
+        // they are multiples of pi/4.
+        if (nc || q.size() != 1) return false;
+        for (const Expr& e : op.params)
+          if (!e.is_const()) return false;
+        std::vector<Step> steps;
+        if (!euler_steps(op_matrix_1q(op), steps)) return false;
+        return apply_steps(steps, q, inverse);
+      }
     }
+  }
+
+  // One step of a gate's decomposition, on the gate's qubit `q` (0 or 1):
+  // H; X; Rot: diag(1, w^k) with k = value; CZ on qubits 0 and 1; Phase: the
+  // constant factor e^(i value).
+  struct Step {
+    enum Kind { H, X, Rot, CZ, Phase } kind;
+    uint32_t q;
+    double value;
+  };
+
+  // U = e^(i alpha) Rz(beta) Ry(gamma) Rz(delta) as steps, Ry(gamma) being
+  // Rz(pi/2) H Rz(gamma) H Rz(-pi/2) and Rz(t) = e^(-i t/2) diag(1, e^(i t));
+  // false when an angle is not a multiple of pi/4. gamma 0 and pi leave one
+  // combination of beta and delta free: it is folded into one Rz.
+  static bool euler_steps(const Mat2& u, std::vector<Step>& steps) {
+    const ZYZ z = zyz_decompose(u);
+    double phase = z.alpha;
+    bool ok = true;
+    auto rz = [&](double t) {
+      const double k = std::round(t / (M_PI / 4));
+      if (std::abs(t - k * M_PI / 4) > 1e-9) ok = false;
+      phase -= t / 2;
+      const int r = static_cast<int>(std::fmod(k, 8.0) + 8) % 8;
+      if (r) steps.push_back({Step::Rot, 0, double(r)});
+    };
+    if (std::abs(z.gamma) < 1e-9) {
+      rz(z.beta + z.delta);
+    } else {
+      const bool flip = std::abs(z.gamma - M_PI) < 1e-9;  // Ry(pi) Rz(d) = Rz(-d) Ry(pi)
+      if (!flip) rz(z.delta);
+      rz(-M_PI / 2);
+      steps.push_back({Step::H, 0, 0});
+      rz(z.gamma);
+      steps.push_back({Step::H, 0, 0});
+      rz(M_PI / 2);
+      rz(flip ? z.beta - z.delta : z.beta);
+    }
+    steps.push_back({Step::Phase, 0, phase});
+    return ok;
+  }
+
+  // The steps in order on qubits q (the inverse: reversed, each inverted).
+  bool apply_steps(const std::vector<Step>& steps, const std::vector<uint32_t>& q, bool inverse) {
+    const int sign = inverse ? -1 : 1;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const Step& s = steps[inverse ? steps.size() - 1 - i : i];
+      const uint32_t w = q[s.q];
+      switch (s.kind) {
+        case Step::H: hadamard(w); break;
+        case Step::X: set_wire(w, plus(wire_[w], {{}}, work_)); break;
+        case Step::Rot: add_parity(wire_[w], sign * static_cast<int>(s.value)); break;
+        case Step::CZ: add_parity(times(wire_[q[0]], wire_[q[1]], work_), 4); break;
+        case Step::Phase: phase_ += sign * s.value; break;
+      }
+    }
+    return true;
+  }
+
+  void hadamard(uint32_t w) {
+    const Var y = new_path_variable();
+    for (const Mono& m : wire_[w]) add_mono(unite(m, {y}), 4);
+    set_wire(w, {{y}});
   }
 
   void permute(const std::vector<uint32_t>& dest) {
@@ -213,7 +310,7 @@ class PathSum {
   // Even multiples of [f] are expanded into monomials:
   // 2 [f] = 2 sum m_i - 4 sum m_i m_j (mod 8). Nothing cubic is ever formed.
   void add_mono(const Mono& m, int c) {
-    if (++work_ > budget_) throw OverBudget{};
+    work_.charge(1);
     c = ((c % 8) + 8) % 8;
     if (c == 0) return;
     if (m.empty()) {
@@ -294,7 +391,8 @@ class PathSum {
   }
 
   // f with y := r, over GF(2).
-  static Poly substituted(const Poly& f, Var y, const Poly& r) {
+  Poly substituted(const Poly& f, Var y, const Poly& r) {
+    work_.charge(f.size() * r.size());
     std::vector<Mono> next;
     for (const Mono& m : f) {
       if (!contains(m, y)) {
@@ -314,7 +412,7 @@ class PathSum {
       for (const Mono& m : with_y) {
         const int c = terms_.at(m);
         add_mono(m, -c);
-        add_parity(times(r, {without(m, y)}), c);  // c y m' = c [r m']
+        add_parity(times(r, {without(m, y)}, work_), c);  // c y m' = c [r m']
       }
     }
     if (auto it = occ_parity_.find(y); it != occ_parity_.end()) {
@@ -419,8 +517,7 @@ class PathSum {
   bool lifting_ = false;
 
  public:
-  uint64_t work_ = 0;     // monomial updates so far
-  uint64_t budget_ = 0;   // beyond this many, the path sum gives up
+  Work work_;  // monomials formed so far, and the budget
 };
 
 }  // namespace
@@ -429,7 +526,7 @@ std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, c
                                      const std::vector<uint32_t>& fin) {
   const uint32_t k = static_cast<uint32_t>(init.size());
   PathSum ps(n, k);
-  ps.budget_ = kWorkPerGate * (a.ops->size() + b.ops->size()) + (uint64_t(1) << 20);
+  ps.work_.budget = kWorkPerGate * (a.ops->size() + b.ops->size()) + (uint64_t(1) << 16);
   try {
   for (uint32_t i = 0; i < k; ++i) ps.set_input(init[i], i);
   for (const Operation& op : *a.ops) {

@@ -2,11 +2,13 @@
 // quantum circuits", 2018): the fast proof for Clifford+T circuits, tried by
 // check_equivalence before the decision diagrams.
 //
-// A circuit over {x, y, z, h, s, sdg, t, tdg, cx, cz, ccx, ccz, swap, and rz,
-// p, u1 by multiples of pi/4} maps |x> to a sum over path variables y (one
-// per h) of w^P(x, y) |f(x, y)> with w = exp(i pi/4): P a polynomial with
-// coefficients mod 8 over 0/1 variables, each output f_q a polynomial over
-// GF(2). B^-1 * P * A (the layout permutation P, ancillas as the constant 0)
+// A circuit over {x, y, z, h, s, sdg, t, tdg, cx, cz, ccx, ccz, swap, ecr,
+// rz, p, u1 by multiples of pi/4, and any other constant one-qubit gate whose
+// Euler angles (zyz_decompose) are multiples of pi/4, e.g. sx, u3(pi/2, 0, pi)}
+// maps |x> to a sum over path variables y (one per h; two for a one-qubit
+// gate taken as Rz H Rz H Rz) of w^P(x, y) |f(x, y)> with w = exp(i pi/4):
+// P a polynomial with coefficients mod 8 over 0/1 variables, each output f_q
+// a polynomial over GF(2). B^-1 * P * A (the layout permutation P, ancillas as the constant 0)
 // is built gate by gate, and path variables are eliminated as soon as they
 // leave the outputs, by the rules
 //   Elim: y appears nowhere:                 sum_y 1 = 2;
@@ -15,8 +17,10 @@
 //   omega: P = +-2 y + 4 y Q + ...: the sum over y is sqrt(2) w^(+-(1 - 2 Q)).
 // When every path variable is gone, each output is its input and P is a
 // constant, the circuits are equal up to global phase. Anything else (a gate
-// outside the set, a variable no rule removes) is no answer, not a "no": the
-// caller then uses the decision diagrams.
+// outside the set, a variable no rule removes, more monomials formed than a
+// budget of 64 a gate plus 2^16) is no answer, not a "no": the caller then
+// uses the decision diagrams. The budget bounds the time: the outputs of a
+// chain of Toffolis can grow doubly exponentially in monomials.
 #pragma once
 
 #include "qforge/circuit.hpp"
