@@ -305,22 +305,13 @@ TEST(ExprRoundTrip, RandomBoundCircuitsQasm2) {
   }
 }
 
-// The lean classifier's circuit with its inputs symbolic, optimised for the
-// nam gate set: every angle reads as a person would write it.
+// The lean classifier's circuit (circuits/lean_hybrid.qasm) with its inputs
+// symbolic, optimised for the nam gate set: every angle reads as a person would write it.
 TEST(ExprExport, LeanCircuitReadsAsWritten) {
-  const std::string src = R"(OPENQASM 3.0;
-include "stdgates.inc";
-input array[float[64], 4] x;
-input array[float[64], 4] theta;
-qubit[4] q;
-h q;
-for int i in [0:3] { u1(2 * x[i]) q[i]; }
-cx q[0], q[1]; cx q[1], q[2]; cx q[2], q[3];
-for int i in [0:3] { ry(theta[i]) q[i]; }
-cx q[2], q[3]; cx q[1], q[2]; cx q[0], q[1];
-h q[0];
-)";
-  const CompileResult r = run_pipeline(read_back(src), 2, "nam", "");
+  DiagnosticSink diags;
+  const Circuit lean = compile_file(QFORGE_SOURCE_DIR "/circuits/lean_hybrid.qasm", CompileOptions{}, diags);
+  ASSERT_FALSE(diags.has_errors()) << diags.format();
+  const CompileResult r = run_pipeline(lean, 2, "nam", "");
   const std::string out = emit_qasm3(r.circuit);
   for (const char* line : {"rz(2*x[0] - pi/2) q[0];", "rz(2*x[1]) q[1];", "rz(theta[0]) q[0];",
                            "rz(-pi/2) q[1];", "gphase(x[0] + x[1] + x[2] + x[3]);"})
