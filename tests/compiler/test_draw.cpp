@@ -131,7 +131,7 @@ TEST(Draw, SymbolicExpressions) {
   Circuit c = circuit(1, 0, {gate(G::RX, {0}, {Expr::symbol(1) * Expr(M_PI / 2) - Expr::symbol(0)})});
   c.inputs = {input("a", 0), input("w", 1, {2})};
   EXPECT_EQ(draw_text(c), R"(     ┌──────────────────┐
-q_0: ┤ Rx(w[0]*π/2 - a) ├─
+q_0: ┤ Rx(π/2*w[0] - a) ├─
      └──────────────────┘
 )");
 }

@@ -249,8 +249,8 @@ TEST(EmitQasm3, SymbolicGlobalPhase) {
 include "stdgates.inc";
 input float[64] t;
 qubit[1] q;
+gphase(3*t/2);
 u3(t, 0, t) q[0];
-gphase(t + t/2);
 )");
   // Exactly the phase the reader adds: no gphase line.
   c.global_phase = -(Expr(0.0) + sym(0)) * Expr(0.5);

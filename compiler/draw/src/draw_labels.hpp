@@ -11,17 +11,15 @@
 
 namespace qforge::detail {
 
-/// A number as a drawing shows it: `π/2`, `-3π/4`, else `digits`
-/// significant digits.
+/// A number as a drawing shows it: `π/2`, `-3π/4` (within 1e-9, see
+/// pi_fraction), else `digits` significant digits.
 inline std::string draw_number(double v, int digits) {
   if (v == 0) return "0";
-  for (int d : {1, 2, 3, 4, 6, 8, 12, 16}) {
-    double k = v * d / M_PI;
-    double kr = std::round(k);
-    if (kr == 0 || std::fabs(kr) > 64 || std::fabs(k - kr) > 1e-9) continue;
-    long ki = static_cast<long>(std::fabs(kr));
-    std::string s = kr < 0 ? "-" : "";
-    if (ki != 1) s += std::to_string(ki);
+  long k = 0;
+  int d = 1;
+  if (pi_fraction(v, false, k, d)) {
+    std::string s = k < 0 ? "-" : "";
+    if (std::labs(k) != 1) s += std::to_string(std::labs(k));
     s += "π";
     if (d != 1) s += "/" + std::to_string(d);
     return s;

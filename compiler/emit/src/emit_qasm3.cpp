@@ -9,8 +9,10 @@
 //      physical `$n` qubits);
 //   4. one statement per operation; consecutive operations under the same
 //      conditions share one `if` block;
-//   5. with EmitOptions::global_phase, `gphase(g)` where g is the IR's global
-//      phase minus what reading the u2/u3 lines back adds (frontend.hpp).
+//   5. with EmitOptions::global_phase, `gphase(...)`: the IR's global phase
+//      minus what reading the u2/u3 lines back adds (frontend.hpp), its
+//      symbolic part before the first operation and its constant after the
+//      last, so that the phase read back is the IR's bit for bit.
 // u2/u3 with extra controls are written as `ctrl(n-1) @ cu(theta, phi,
 // lambda, 0)`: stdgates' u2/u3 (and U) differ from the table gate by a phase
 // that would become a controlled phase under `ctrl @`, while `cu` is exact.
@@ -55,8 +57,10 @@ class Qasm3Writer {
       out << (r.is_array ? "bit[" + std::to_string(r.size) + "] " : "bit ") << r.name << ";\n";
     for (const Register& r : qregs_)
       out << (r.is_array ? "qubit[" + std::to_string(r.size) + "] " : "qubit ") << r.name << ";\n";
+    if (opt_.global_phase) plan_global_phase();
+    if (!first_phase_.empty()) out << "gphase(" << first_phase_ << ");\n";
     write_body(out);
-    if (opt_.global_phase) write_global_phase(out);
+    if (!last_phase_.empty()) out << "gphase(" << last_phase_ << ");\n";
     return out.str();
   }
 
@@ -243,36 +247,51 @@ class Qasm3Writer {
     }
   }
 
-  void write_global_phase(std::ostringstream& out) const {
-    // What the reader adds: -(phi + lambda)/2 per unconditioned u2/u3 line,
-    // in order, built the way the reader builds it so that equal constant
-    // phases cancel exactly. (A phase inside an `if` is a phase of that
-    // branch only, and the reader does not record it.)
-    Expr added(0.0), back_symbolic(0.0);
-    double back_const = 0;
+  // The global phase the reader computes: `gphase(g)` first (skipped when
+  // g is 0), then -(phi + lambda)/2 per unconditioned u2/u3 line, in order,
+  // each built the way the reader builds it. (A phase inside an `if` is a
+  // phase of that branch only, and the reader does not record it.)
+  Expr phase_read_back(const Expr& g) const {
+    Expr r(0.0);
+    if (!(g.is_const() && g.value() == 0)) r = r + g;
     for (const Operation& op : c_.ops) {
       if (!op.is_gate() || op.num_controls > 0 || !op.conditions.empty()) continue;
       if (op.gate != G::U3 && op.gate != G::U2) continue;
       const Expr& phi = op.params[op.gate == G::U3 ? 1 : 0];
       const Expr& lambda = op.params[op.gate == G::U3 ? 2 : 1];
-      added = added + -(phi + lambda) * Expr(0.5);
-      const Expr half = (phi + lambda) / Expr(2.0);
-      if (half.is_const()) back_const += half.value();
-      else back_symbolic = back_symbolic + half;
+      const Expr ph = -(phi + lambda) * Expr(0.5);
+      if (!(ph.is_const() && ph.value() == 0)) r = r + ph;
     }
-    if (added.same_as(c_.global_phase)) return;
-    // Constants: one subtraction (exactly 0 when the phases agree); symbolic
-    // phases: the readable sum, constants last.
-    Expr g = added.is_const() && c_.global_phase.is_const()
-                 ? c_.global_phase - added
-                 : c_.global_phase + back_symbolic + Expr(back_const);
-    if (g.is_const() && g.value() == 0) return;
-    out << "gphase(" << g.to_qasm(names_) << ");\n";
+    return r;
+  }
+
+  // `gphase(...)` statements such that reading the program back gives the
+  // IR's global phase bit for bit: the symbolic part of the phase minus what
+  // the u2/u3 lines add, before the first operation, and a constant after
+  // the last, chosen so that the reader's sum rounds to the IR's constant.
+  void plan_global_phase() {
+    const Expr& want = c_.global_phase;
+    if (phase_read_back(Expr(0.0)).same_as(want)) return;
+    Expr g = want - phase_read_back(Expr(0.0));
+    g = g - Expr(g.constant_term());
+    if (!(g.is_const() && g.value() == 0)) first_phase_ = g.to_qasm(names_);
+    const Expr r = phase_read_back(g);
+    if (r.same_as(want)) return;
+    const double k0 = want.constant_term() - r.constant_term();
+    double lo = k0, hi = k0, k = k0;
+    for (int step = 0; step < 16 && !(r + Expr(k)).same_as(want); ++step) {
+      lo = std::nextafter(lo, -INFINITY);
+      hi = std::nextafter(hi, INFINITY);
+      k = (r + Expr(lo)).same_as(want) ? lo : hi;
+    }
+    if (!(r + Expr(k)).same_as(want)) k = k0;  // unreachable by rounding: the nearest
+    if (k != 0) last_phase_ = format_number(k);
   }
 
   const Circuit& c_;
   const EmitOptions& opt_;
   std::vector<std::string> names_;
+  std::string first_phase_, last_phase_;  ///< gphase arguments, see plan_global_phase
   std::vector<Register> qregs_, cregs_;
 };
 

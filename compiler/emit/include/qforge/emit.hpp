@@ -27,12 +27,14 @@ struct EmitOptions {
 /// one control fewer: the same unitary in every case. Conditions on part of
 /// a register print as `c[1:2] == 1` or `c[{2, 0}] == 2`; bits of several
 /// registers as one comparison per register joined by && (|| for !=, which
-/// the reader does not accept). With opt.global_phase, a final `gphase(...)`
-/// makes the read global phase equal the IR's (the reader adds
+/// the reader does not accept). With opt.global_phase, `gphase(...)` (the
+/// symbolic part before the first operation, the constant after the last)
+/// makes the read global phase equal the IR's, bit for bit (the reader adds
 /// -(phi+lambda)/2 for every u2 and u3 line outside `if`, see frontend.hpp;
 /// a phase inside a branch is unobservable and not recorded). Throws
 /// std::invalid_argument for IR it cannot name (a qubit in no register, a
-/// symbolic delay).
+/// symbolic delay). Parameters print as Expr::to_qasm: simplified, every
+/// number exact, read back as the same expressions.
 std::string emit_qasm3(const Circuit& c, const EmitOptions& opt = {});
 
 /// OpenQASM 2.0 with qelib1.inc (Qiskit's, which also has p, cp, sx, sxdg,

@@ -3,7 +3,13 @@
 // A gate parameter is either a number or an expression over the circuit's
 // `input` scalars (symbols), e.g. `2*x[1]` or `sin(theta)/2`. Expressions are
 // immutable and shared; a constant costs no allocation. Construction folds
-// constants, so an expression with no symbol is always a plain number.
+// constants, so an expression with no symbol is always a plain number, and
+// keeps every other expression in one normal form: a sum of terms `c*base`
+// (or `base/d`) in order of first use with like terms combined and all its
+// constants folded into one, written last (`x + y + x + pi/2 - 1` is
+// `2*x + y + 0.57079632679489656`); `x + 0`, `1*x`, `0*x`, `x - x` and
+// `-(-x)` vanish and a constant factor of a sum is distributed. The text
+// to_qasm prints reads back as the same tree, constants bit for bit.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +28,7 @@ enum class ExprOp : uint8_t {
 };
 
 struct ExprNode;
+struct ExprFactory;
 
 /// Value type: a double, or a shared pointer to an immutable node.
 class Expr {
@@ -29,8 +36,8 @@ class Expr {
   Expr() = default;                                  // the constant 0
   Expr(double v) : value_(v) {}                      // NOLINT: numbers convert
   static Expr symbol(uint32_t index);                ///< the index-th input scalar
-  static Expr unary(ExprOp op, const Expr& a);       ///< Neg or a function
-  static Expr binary(ExprOp op, const Expr& a, const Expr& b);
+  static Expr unary(ExprOp op, const Expr& a);       ///< Neg or a function, simplified
+  static Expr binary(ExprOp op, const Expr& a, const Expr& b);  ///< simplified
 
   bool is_const() const { return node_ == nullptr; }
   /// The value of a constant expression (precondition: is_const()).
@@ -50,18 +57,26 @@ class Expr {
   bool depends_on_symbols() const { return !is_const(); }
 
   /// OpenQASM text; `symbol_names[i]` spells symbol i (e.g. "x[2]").
-  /// Constants that are exactly k*pi/d for small k, d print as such (`pi/2`);
-  /// other numbers print with 17 significant digits, so text round-trips.
+  /// Numbers print as format_number: `pi/2` when exactly that multiple of
+  /// pi, else the shortest decimal that reads back as the same double (at
+  /// most 17 significant digits); the front end reads the text back as the
+  /// same expression, every constant bit for bit.
   std::string to_qasm(const std::vector<std::string>& symbol_names) const;
   /// The same layout with numbers written by `number` (the drawers write
   /// `π/2`); to_qasm is to_text with format_number.
   std::string to_text(const std::vector<std::string>& symbol_names,
                       const std::function<std::string(double)>& number) const;
 
+  /// The constant of a constant or of a sum (`x + pi/2` has pi/2), else 0.
+  double constant_term() const;
+
   /// Structural equality (same tree, same constants bit for bit).
   bool same_as(const Expr& other) const;
 
  private:
+  friend struct ExprFactory;
+  static Expr make(ExprOp op, const Expr& a, const Expr& b);
+
   double value_ = 0;
   std::shared_ptr<const ExprNode> node_;
 };
@@ -78,8 +93,12 @@ Expr operator-(const Expr& a, const Expr& b);
 Expr operator*(const Expr& a, const Expr& b);
 Expr operator/(const Expr& a, const Expr& b);
 
-/// Print a number as OpenQASM text: a multiple of pi when exact, else as
-/// format_decimal.
+/// v as k*pi/d with 0 < |k| <= 64 and d in {1, 2, 3, 4, 6, 8, 12, 16, 32,
+/// 64}, the smallest such d: `exact` when the text `k*pi/d` evaluates to v
+/// bit for bit, else (for drawings) within 1e-9 of it.
+bool pi_fraction(double v, bool exact, long& k, int& d);
+/// Print a number as OpenQASM text: `pi`, `-pi/4`, `3*pi/4` when it is
+/// that multiple of pi exactly (pi_fraction), else as format_decimal.
 std::string format_number(double v);
 /// Decimal text that reads back as exactly `v`: whole numbers in full,
 /// others in the shortest %g form.
