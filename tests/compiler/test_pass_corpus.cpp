@@ -46,7 +46,8 @@ const std::map<std::string, std::vector<std::string>> kInBenchmark = {
     {"mod_adder_1024", {}},
     {"adder_8", {"ibm_heron"}},
     {"ham15-low", {"ibm_eagle", "ibm_heron"}},
-    {"qcla_adder_10", {"ibm_heron"}},
+    {"gf2^10_mult", {"ibm_eagle"}},
+    {"qcla_adder_10", {"ibm_eagle", "ibm_heron"}},
     {"qcla_mod_7", {"ibm_eagle", "ibm_heron"}},
     {"dnn_n8", {"ibm_eagle", "ibm_heron"}},
 };
