@@ -1,6 +1,7 @@
 // The gate IR (see qforge/circuit.hpp).
 #include "qforge/circuit.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <unordered_set>
@@ -80,38 +81,152 @@ Circuit Circuit::bind(const std::vector<double>& values) const {
     }
   } rename{new_index};
   auto fix = [&](const Expr& e) { return rename(e.bind(values)); };
-  for (auto& op : out.ops)
-    for (auto& p : op.params) p = fix(p);
+  std::function<void(std::vector<Operation>&)> fix_ops = [&](std::vector<Operation>& ops) {
+    for (auto& op : ops) {
+      for (auto& p : op.params) p = fix(p);
+      for (auto& b : op.blocks) fix_ops(b);
+    }
+  };
+  fix_ops(out.ops);
   out.global_phase = fix(global_phase);
   return out;
 }
 
-std::string Circuit::verify() const {
+namespace {
+
+std::string verify_ops(const Circuit& c, const std::vector<Operation>& ops, const std::string& prefix,
+                       int loop_depth) {
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const Operation& op = ops[i];
-    const std::string where = "operation " + std::to_string(i) + ": ";
+    const std::string where = prefix + "operation " + std::to_string(i) + ": ";
     std::unordered_set<uint32_t> seen;
     for (uint32_t q : op.qubits) {
-      if (q >= num_qubits) return where + "qubit " + std::to_string(q) + " out of range";
-      if (op.kind != OpKind::Barrier && !seen.insert(q).second)
+      if (q >= c.num_qubits) return where + "qubit " + std::to_string(q) + " out of range";
+      if (op.kind != OpKind::Barrier && !op.is_control_flow() && !seen.insert(q).second)
         return where + "qubit " + std::to_string(q) + " used twice";
     }
-    for (uint32_t c : op.clbits)
-      if (c >= num_clbits) return where + "clbit " + std::to_string(c) + " out of range";
+    for (uint32_t b : op.clbits)
+      if (b >= c.num_clbits) return where + "clbit " + std::to_string(b) + " out of range";
     for (const auto& cond : op.conditions)
-      for (uint32_t c : cond.clbits)
-        if (c >= num_clbits) return where + "condition clbit out of range";
-    if (op.kind == OpKind::Gate) {
+      for (uint32_t b : cond.clbits)
+        if (b >= c.num_clbits) return where + "condition clbit out of range";
+    if (op.kind == OpKind::Gate || op.kind == OpKind::RuntimeGate) {
       const GateInfo& g = gate_info(op.gate);
       if (op.qubits.size() != g.num_qubits + op.num_controls)
         return where + "gate " + std::string(g.name) + " has the wrong number of qubits";
-      if (op.params.size() != g.num_params)
-        return where + "gate " + std::string(g.name) + " has the wrong number of parameters";
+      const std::size_t np = op.kind == OpKind::Gate ? op.params.size()
+                             : op.classical              ? op.classical->cparams.size()
+                                                         : 0;
+      if (np != g.num_params) return where + "gate " + std::string(g.name) + " has the wrong number of parameters";
     } else if (op.kind == OpKind::Measure && op.clbits.size() != op.qubits.size()) {
       return where + "measure needs one clbit per qubit";
     }
+    if (op.is_classical() && op.kind != OpKind::Break && op.kind != OpKind::Continue &&
+        op.kind != OpKind::End && !op.classical)
+      return where + op_name(op) + " without its classical data";
+    if (op.classical) {
+      const ClassicalData& d = *op.classical;
+      std::vector<uint32_t> bits, vars;
+      for (const CExpr* e : {&d.value, &d.start, &d.step, &d.stop})
+        if (*e) e->collect(bits, vars);
+      for (const CExpr& e : d.set) e.collect(bits, vars);
+      for (const CExpr& e : d.cparams) e.collect(bits, vars);
+      if (d.var != ClassicalData::kNoVar) vars.push_back(d.var);
+      for (uint32_t b : bits)
+        if (b >= c.num_clbits) return where + "reads clbit " + std::to_string(b) + " out of range";
+      for (uint32_t v : vars)
+        if (v >= c.vars.size()) return where + "uses variable " + std::to_string(v) + " out of range";
+      if ((op.kind == OpKind::If || op.kind == OpKind::While || op.kind == OpKind::Switch ||
+           op.kind == OpKind::Assign) && !d.value)
+        return where + op_name(op) + " without its " + (op.kind == OpKind::Assign ? "value" : "condition");
+      if (op.kind == OpKind::Assign && d.var == ClassicalData::kNoVar && op.clbits.empty())
+        return where + "assignment without a target";
+      if (op.kind == OpKind::For && d.var == ClassicalData::kNoVar) return where + "for without a loop variable";
+      if (op.kind == OpKind::For && d.set.empty() && !(d.start && d.step && d.stop))
+        return where + "for without a range";
+      if (op.kind == OpKind::Switch && d.cases.size() != op.blocks.size())
+        return where + "switch with " + std::to_string(d.cases.size()) + " case lists for " +
+               std::to_string(op.blocks.size()) + " blocks";
+    }
+    if ((op.kind == OpKind::While || op.kind == OpKind::For) && op.blocks.size() != 1)
+      return where + op_name(op) + " needs one body";
+    if (op.kind == OpKind::If && (op.blocks.empty() || op.blocks.size() > 2))
+      return where + "if needs a body and at most an else";
+    if (!op.is_control_flow() && !op.blocks.empty()) return where + op_name(op) + " holds blocks";
+    if ((op.kind == OpKind::Break || op.kind == OpKind::Continue) && loop_depth == 0)
+      return where + op_name(op) + " outside a loop";
+    if (op.is_control_flow()) {
+      const bool loop = op.kind == OpKind::While || op.kind == OpKind::For;
+      for (std::size_t b = 0; b < op.blocks.size(); ++b) {
+        std::string err = verify_ops(c, op.blocks[b], where + "block " + std::to_string(b) + ": ",
+                                     loop_depth + (loop ? 1 : 0));
+        if (!err.empty()) return err;
+      }
+    }
   }
   return {};
+}
+
+}  // namespace
+
+std::string Circuit::verify() const { return verify_ops(*this, ops, "", 0); }
+
+bool Operation::is_control_flow() const {
+  return kind == OpKind::If || kind == OpKind::While || kind == OpKind::For || kind == OpKind::Switch;
+}
+
+Operation make_measure(std::vector<uint32_t> qubits, std::vector<uint32_t> clbits) {
+  Operation op;
+  op.kind = OpKind::Measure;
+  op.qubits = std::move(qubits);
+  op.clbits = std::move(clbits);
+  return op;
+}
+
+void for_each_operation(const std::vector<Operation>& ops, const std::function<void(const Operation&)>& f) {
+  for (const Operation& op : ops) {
+    f(op);
+    for (const auto& b : op.blocks) for_each_operation(b, f);
+  }
+}
+
+bool has_classical(const Circuit& c) {
+  for (const Operation& op : c.ops)
+    if (op.is_classical()) return true;
+  return false;
+}
+
+Operation make_control_flow(OpKind kind, ClassicalData data, std::vector<std::vector<Operation>> blocks) {
+  Operation op;
+  op.kind = kind;
+  std::vector<uint32_t> qubits, clbits, vars;
+  for (const CExpr* e : {&data.value, &data.start, &data.step, &data.stop})
+    if (*e) e->collect(clbits, vars);
+  for (const CExpr& e : data.set) e.collect(clbits, vars);
+  for (const auto& block : blocks)
+    for_each_operation(block, [&](const Operation& inner) {
+      qubits.insert(qubits.end(), inner.qubits.begin(), inner.qubits.end());
+      clbits.insert(clbits.end(), inner.clbits.begin(), inner.clbits.end());
+      for (const auto& cond : inner.conditions) clbits.insert(clbits.end(), cond.clbits.begin(), cond.clbits.end());
+      if (inner.classical) {
+        const ClassicalData& d = *inner.classical;
+        for (const CExpr* e : {&d.value, &d.start, &d.step, &d.stop})
+          if (*e) e->collect(clbits, vars);
+        for (const CExpr& e : d.set) e.collect(clbits, vars);
+        for (const CExpr& e : d.cparams) e.collect(clbits, vars);
+      }
+    });
+  const auto sort_unique = [](std::vector<uint32_t>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  sort_unique(qubits);
+  sort_unique(clbits);
+  op.qubits = std::move(qubits);
+  op.clbits = std::move(clbits);
+  op.classical = std::make_shared<const ClassicalData>(std::move(data));
+  op.blocks = std::move(blocks);
+  return op;
 }
 
 Operation make_gate(GateId gate, std::vector<uint32_t> qubits, std::vector<Expr> params) {
@@ -163,11 +278,20 @@ void fill_missing_locations(Circuit& c) {
 
 std::string op_name(const Operation& op) {
   switch (op.kind) {
-    case OpKind::Gate: return std::string(gate_info(op.gate).name);
+    case OpKind::Gate:
+    case OpKind::RuntimeGate: return std::string(gate_info(op.gate).name);
     case OpKind::Measure: return "measure";
     case OpKind::Reset: return "reset";
     case OpKind::Barrier: return "barrier";
     case OpKind::Delay: return "delay";
+    case OpKind::Assign: return "assignment";
+    case OpKind::If: return "if";
+    case OpKind::While: return "while";
+    case OpKind::For: return "for";
+    case OpKind::Switch: return "switch";
+    case OpKind::Break: return "break";
+    case OpKind::Continue: return "continue";
+    case OpKind::End: return "end";
   }
   return "operation";
 }

@@ -9,20 +9,58 @@
 //    the rest are the table gate's arguments in order;
 //  - all qubits of one operation are distinct and < Circuit::num_qubits;
 //  - parameters: exactly gate_info(gate).num_params expressions;
-//  - a conditioned operation runs only when every condition holds.
+//  - a conditioned operation runs only when every condition holds;
+//  - run-time classical logic (classical.hpp) is structured: an If, While,
+//    For or Switch operation holds its blocks of operations; Break and
+//    Continue appear only inside a While or For body. A control-flow
+//    operation's `qubits` and `clbits` list every qubit and clbit its blocks
+//    use (sorted), so a pass that does not look inside treats it as one
+//    opaque operation on them, like a barrier. A plain `if (bits == value)`
+//    with gates, measurements or resets in its body stays as `conditions`
+//    on those operations.
 #pragma once
 
+#include "qforge/classical.hpp"
 #include "qforge/diagnostics.hpp"
 #include "qforge/expr.hpp"
 #include "qforge/gates.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace qforge {
 
-enum class OpKind : uint8_t { Gate, Measure, Reset, Barrier, Delay };
+enum class OpKind : uint8_t {
+  Gate, Measure, Reset, Barrier, Delay,
+  Assign,       ///< classical: vars[var] or `clbits` <- value
+  RuntimeGate,  ///< `gate` with parameters computed at run time (cparams)
+  If,           ///< blocks[0] when `value` (bool) holds, else blocks[1] if present
+  While,        ///< blocks[0] while `value` (bool) holds
+  For,          ///< blocks[0] with vars[var] over `range` or `set`
+  Switch,       ///< the block whose `cases` hold `value` (an integer), or the default
+  Break, Continue,
+  End,          ///< ends the shot: the rest of the program does not run
+};
+
+/// The classical part of an Assign, RuntimeGate or control-flow operation.
+struct ClassicalData {
+  static constexpr uint32_t kNoVar = UINT32_MAX;
+  uint32_t var = kNoVar;               ///< Assign: target variable (else the
+                                       ///< operation's clbits are the target);
+                                       ///< For: the loop variable
+  CExpr value;                         ///< Assign: the value; If/While: the
+                                       ///< condition; Switch: the target
+  CExpr start, step, stop;             ///< For over a range (stop inclusive,
+                                       ///< as OpenQASM ranges)
+  std::vector<CExpr> set;              ///< For over `{a, b, ...}` (range unused)
+  std::vector<CExpr> cparams;          ///< RuntimeGate: the gate's parameters
+  std::vector<std::vector<int64_t>> cases;  ///< Switch: the values selecting
+                                       ///< blocks[i]; an empty list marks the
+                                       ///< default block (the last one)
+};
 
 /// `if (bits == value)`: the classical bits `clbits` (clbits[0] is the least
 /// significant) read as an unsigned integer equal (or, with `equal` false,
@@ -44,12 +82,21 @@ struct Operation {
   std::vector<uint32_t> clbits;       ///< Measure: qubits[i] -> clbits[i]
   std::vector<Condition> conditions;  ///< all must hold (nested ifs)
   std::string delay_unit;             ///< Delay: "ns", "dt", ... of params[0]
+  std::shared_ptr<const ClassicalData> classical;  ///< Assign, RuntimeGate,
+                                      ///< If, While, For, Switch
+  std::vector<std::vector<Operation>> blocks;  ///< If, While, For, Switch
   SourceLoc loc;                      ///< where the program wrote it: the
                                       ///< statement (for an inlined gate or
                                       ///< subroutine, its call); passes keep
                                       ///< the location of what they rewrite
 
   bool is_gate() const { return kind == OpKind::Gate; }
+  /// If, While, For or Switch: an operation holding blocks.
+  bool is_control_flow() const;
+  /// Anything reading or writing run-time classical values beyond
+  /// measurement and conditions: Assign, RuntimeGate, control flow, Break,
+  /// Continue, End.
+  bool is_classical() const { return kind >= OpKind::Assign; }
   /// Number of qubits the gate acts on including extra controls.
   std::size_t arity() const { return qubits.size(); }
 };
@@ -72,6 +119,7 @@ struct Register {
   uint32_t first = 0;
   uint32_t size = 0;
   bool is_array = true;          ///< `qubit[2] q` vs `qubit q`
+  bool output = false;           ///< an `output bit[n]` register
 };
 
 struct Circuit {
@@ -80,6 +128,7 @@ struct Circuit {
   std::vector<Register> qregs, cregs;
   bool physical_qubits = false;  ///< written with `$n` qubits
   std::vector<InputDecl> inputs;
+  std::vector<ClassicalVar> vars;  ///< run-time variables (classical.hpp)
   std::vector<Operation> ops;
   Expr global_phase;             ///< exp(i * global_phase) multiplies the state
   int source_version = 3;        ///< 2 or 3: the OpenQASM version read
@@ -102,13 +151,30 @@ struct Circuit {
 /// tests build operations.
 Operation make_gate(GateId gate, std::vector<uint32_t> qubits, std::vector<Expr> params = {});
 
+/// `measure qubits[i] -> clbits[i]`.
+Operation make_measure(std::vector<uint32_t> qubits, std::vector<uint32_t> clbits);
+
+/// A control-flow operation of `kind` with `data` and `blocks`, its qubits
+/// and clbits set to everything the blocks (and data's expressions and
+/// assignment targets) use, sorted.
+Operation make_control_flow(OpKind kind, ClassicalData data, std::vector<std::vector<Operation>> blocks);
+
+/// True when the circuit has any operation with is_classical().
+bool has_classical(const Circuit& c);
+
+/// Call f(op) on every operation, recursing into blocks (a block's
+/// operations after the operation holding it).
+void for_each_operation(const std::vector<Operation>& ops, const std::function<void(const Operation&)>& f);
+
 /// Give every operation without a source location (made by a rewrite, e.g.
 /// the cx of a routing SWAP or a resynthesised region) the location of the
 /// operation it serves: the next one on any of its qubits that has one, else
 /// the previous one. Pass::apply calls this after every pass.
 void fill_missing_locations(Circuit& c);
 
-/// "rz" for a gate, "measure", "reset", "barrier", "delay" otherwise: how
+/// "rz" for a gate (and a RuntimeGate), "measure", "reset", "barrier",
+/// "delay", "assignment", "if", "while", "for", "switch", "break",
+/// "continue", "end" otherwise: how
 /// messages name an operation.
 std::string op_name(const Operation& op);
 
