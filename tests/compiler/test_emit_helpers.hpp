@@ -20,10 +20,7 @@ inline Operation gate(GateId id, std::vector<uint32_t> qubits, std::vector<Expr>
 }
 
 inline Operation measure(uint32_t q, uint32_t c, uint32_t line = 0) {
-  Operation op;
-  op.kind = OpKind::Measure;
-  op.qubits = {q};
-  op.clbits = {c};
+  Operation op = make_measure({q}, {c});
   op.loc.line = line;
   return op;
 }

@@ -12,13 +12,7 @@ namespace {
 
 using namespace qforge::noise::test;
 
-Operation measure(uint32_t q, uint32_t c) {
-  Operation op;
-  op.kind = OpKind::Measure;
-  op.qubits = {q};
-  op.clbits = {c};
-  return op;
-}
+Operation measure(uint32_t q, uint32_t c) { return make_measure({q}, {c}); }
 
 Operation barrier(std::vector<uint32_t> qs) {
   Operation op;
