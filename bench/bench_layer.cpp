@@ -14,9 +14,14 @@
 //     the tape), (forward + adjoint) / forward, and parameter shift /
 //     adjoint. Parameter shift needs 2P forward runs; where that would take
 //     longer than the time budget it is extrapolated from one shifted run
-//     per parameter and marked "~".
+//     per parameter and marked "~" (--no-shift leaves it out). Beyond 12
+//     qubits the constant gates between symbol-dependent ones run fused
+//     (BatchOptions::fusion_width, --fusion-width W; 0: each gate on its
+//     own); "passes" counts the passes over the state of a forward pass.
+//     Each row ends with the machine's load average (/proc/loadavg) when
+//     it was measured.
 // Usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8,12,16,20] [--params 8,32,128,256]
-//                    [--threads 1]
+//                    [--threads 1] [--fusion-width 4] [--no-shift]
 #include "qforge/batch.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/kernels.hpp"
@@ -52,6 +57,16 @@ double time_it(const std::function<void()>& fn, double budget = 0.3, int min_rep
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
+}
+
+/// The 1-minute load average, or "?".
+std::string load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (!f) return "?";
+  char buf[64] = {};
+  const bool ok = std::fscanf(f, "%63s", buf) == 1;
+  std::fclose(f);
+  return ok ? buf : "?";
 }
 
 std::string fmt_time(double s) {
@@ -164,7 +179,8 @@ Circuit compile_or_die(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false, scaling_only = false;
+  bool quick = false, scaling_only = false, no_shift = false;
+  unsigned fusion_width = sim::BatchOptions{}.fusion_width;
   std::vector<unsigned> ns_arg, ps_arg;
   int threads = 1;
   const auto list = [](const char* s) {
@@ -183,8 +199,12 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--qubits") == 0 && i + 1 < argc) ns_arg = list(argv[++i]);
     else if (std::strcmp(argv[i], "--params") == 0 && i + 1 < argc) ps_arg = list(argv[++i]);
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--fusion-width") == 0 && i + 1 < argc) fusion_width = unsigned(std::atoi(argv[++i]));
+    else if (std::strcmp(argv[i], "--no-shift") == 0) no_shift = true;
     else {
-      std::fprintf(stderr, "usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8] [--params 8,64] [--threads 1]\n");
+      std::fprintf(stderr,
+                   "usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8] [--params 8,64] [--threads 1] "
+                   "[--fusion-width 4] [--no-shift]\n");
       return 2;
     }
   }
@@ -285,10 +305,13 @@ int main(int argc, char** argv) {
   sim::set_num_threads(threads);
   sim::BatchOptions sbo = bo;
   sbo.threads = threads;
-  std::printf("Hardware-efficient ansatz (ry/rz + CX chain), batch 1, fp64, %d thread(s), readout <Z> of every qubit\n\n",
-              threads);
-  std::printf("| n | P | gates | forward | adjoint backward | (fwd+adj)/fwd | parameter shift | shift/adjoint |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+  sbo.fusion_width = fusion_width;
+  std::printf("Hardware-efficient ansatz (ry/rz + CX chain), batch 1, fp64, %d thread(s), fusion width %u, readout <Z> "
+              "of every qubit\n\n",
+              threads, fusion_width);
+  std::printf("| n | P | gates | passes | forward | adjoint backward | (fwd+adj)/fwd | parameter shift | shift/adjoint | "
+              "load |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   for (unsigned n : ns) {
     for (unsigned P : ps) {
       Circuit c = compile_or_die(hea_circuit(n, P));
@@ -306,7 +329,9 @@ int main(int argc, char** argv) {
       const double projected = 2.0 * P * f;
       double shift;
       bool estimated = false;
-      if (projected <= ps_budget) {
+      if (no_shift) {
+        shift = 0;
+      } else if (projected <= ps_budget) {
         shift = time_it([&] {
           hb.backward<double>(1, in, {}, sim::Span<const std::complex<double>>(st), g, gi, {},
                               sim::GradientMethod::ParameterShift);
@@ -315,8 +340,12 @@ int main(int argc, char** argv) {
         shift = projected;
         estimated = true;
       }
-      std::printf("| %u | %u | %zu | %s | %s | %.2f | %s%s | %.0f |\n", n, P, hb.num_gates(), fmt_time(f).c_str(),
-                  fmt_time(adj).c_str(), (f + adj) / f, estimated ? "~" : "", fmt_time(shift).c_str(), shift / adj);
+      const std::string shift_text = no_shift ? "-" : (estimated ? "~" : "") + fmt_time(shift);
+      char ratio[32] = "-";
+      if (!no_shift) std::snprintf(ratio, sizeof ratio, "%.0f", shift / adj);
+      std::printf("| %u | %u | %zu | %zu | %s | %s | %.2f | %s | %s | %s |\n", n, P, hb.num_gates(), hb.num_passes(),
+                  fmt_time(f).c_str(), fmt_time(adj).c_str(), (f + adj) / f, shift_text.c_str(), ratio,
+                  load_average().c_str());
       std::fflush(stdout);
     }
   }

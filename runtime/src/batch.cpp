@@ -271,11 +271,45 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
     }
     ops_.push_back(std::move(o));
   }
+  build_fused_runs();
+}
+
+void BatchCircuit::build_fused_runs() {
+  fused_.clear();
+  if (options_.fusion_width == 0 || num_qubits_ <= kBlockTableQubits) return;
+  FusionOptions fo;
+  fo.max_width = options_.fusion_width;
+  for (std::size_t i = 0; i < ops_.size();) {
+    std::size_t j = i;
+    while (j < ops_.size() && !ops_[j].parametric) ++j;
+    if (j - i >= 2) {
+      std::vector<GateOp> run;
+      for (std::size_t k = i; k < j; ++k) {
+        const Op& o = ops_[k];
+        const std::size_t bd = std::size_t(1) << o.block.k;
+        run.push_back(make_gate(std::vector<unsigned>(o.block.targets, o.block.targets + o.block.k),
+                                std::vector<cd>(o.matrix, o.matrix + bd * bd), o.block.ctrl_mask));
+      }
+      FusedRun fr;
+      fr.begin = i;
+      fr.end = j;
+      fr.blocks = fuse(run, fo);
+      for (auto b = fr.blocks.rbegin(); b != fr.blocks.rend(); ++b) fr.inverse.push_back(inverse(*b));
+      fused_.push_back(std::move(fr));
+    }
+    i = j == i ? i + 1 : j;
+  }
 }
 
 std::size_t BatchCircuit::num_trainable_gate_params() const {
   std::size_t n = 0;
   for (const auto& p : params_) n += !p.code.is_const;
+  return n;
+}
+
+std::size_t BatchCircuit::num_passes() const {
+  std::size_t n = ops_.size();
+  for (const auto& r : fused_) n = n - (r.end - r.begin) + r.blocks.size();
   return n;
 }
 

@@ -344,7 +344,7 @@ struct BatchEngine {
       init_state(states + b * dim, features ? features + (b0 + b) * bc.num_features_ : nullptr);
     // Each gate on every sample of the chunk in one kernel call.
     std::vector<C> mbuf(nb * 16);
-    for (const auto& op : bc.ops_) apply_op(states, nb, op, vals.data(), mbuf.data());
+    run_fused(states, nb, vals.data(), mbuf.data());
     std::vector<double> counts(shots.shots ? dim : 0);
     for (std::size_t b = 0; b < nb; ++b) {
       FP* out = outputs + (b0 + b) * bc.num_outputs_;
@@ -430,18 +430,68 @@ struct BatchEngine {
              cd* dbuf, Unextra&& unextra) const {
     for (std::size_t j = bc.ops_.size(); j-- > stop;) {
       unextra(j + 1);
-      const auto& op = bc.ops_[j];
-      if (!op.parametric) {
-        adjoint_block_batch<FP>(psi, lam, nb, op.block, const_block(op), 0, nullptr);
-        continue;
-      }
-      const std::size_t bs = op.block.block_size();
-      blocks_of(op, nb, vals, P, mbuf, dbuf);
-      std::fill(R, R + nb * bs, C(0));
-      adjoint_block_batch<FP>(psi, lam, nb, op.block, mbuf, bs, R);
-      accumulate(op, nb, dbuf, R, gp);
+      unapply_op(psi, lam, nb, bc.ops_[j], vals, gp, mbuf, R, dbuf);
     }
     if (stop == 0) unextra(std::size_t(0));
+  }
+
+  // One step of the sweep: `op` un-applied from psi and lam, with
+  // gp[b][p] += dL/dp for its parameters.
+  void unapply_op(C* psi, C* lam, std::size_t nb, const BatchCircuit::Op& op, const double* vals, double* gp,
+                  C* mbuf, C* R, cd* dbuf) const {
+    if (!op.parametric) {
+      adjoint_block_batch<FP>(psi, lam, nb, op.block, const_block(op), 0, nullptr);
+      return;
+    }
+    const std::size_t bs = op.block.block_size();
+    blocks_of(op, nb, vals, P, mbuf, dbuf);
+    std::fill(R, R + nb * bs, C(0));
+    if (op.block.table.empty()) {
+      // A large state: the step in vector lanes, one sample at a time.
+      for (std::size_t b = 0; b < nb; ++b) adjoint_step<FP>(psi + b * dim, lam + b * dim, op.block, mbuf + b * bs, R + b * bs);
+    } else {
+      adjoint_block_batch<FP>(psi, lam, nb, op.block, mbuf, bs, R);
+    }
+    accumulate(op, nb, dbuf, R, gp);
+  }
+
+  // run_ops without steps between the gates, each fused run of constant
+  // ops (BatchCircuit::fused_) applied as its blocks.
+  void run_fused(C* psi, std::size_t nb, const double* vals, C* mbuf) const {
+    auto fr = bc.fused_.begin();
+    for (std::size_t j = 0; j < bc.ops_.size();) {
+      if (fr != bc.fused_.end() && fr->begin == j) {
+        for (std::size_t b = 0; b < nb; ++b)
+          for (const GateOp& g : fr->blocks) apply<FP>(psi + b * dim, n, g);
+        j = fr->end;
+        ++fr;
+        continue;
+      }
+      apply_op(psi, nb, bc.ops_[j], vals, mbuf);
+      ++j;
+    }
+  }
+
+  // sweep without steps between the gates, each fused run undone by its
+  // inverse blocks on psi and lam.
+  void sweep_fused(C* psi, C* lam, std::size_t nb, const double* vals, double* gp, std::size_t stop, C* mbuf,
+                   C* R, cd* dbuf) const {
+    auto fr = bc.fused_.rbegin();
+    for (std::size_t j = bc.ops_.size(); j > stop;) {
+      if (fr != bc.fused_.rend() && fr->end == j && fr->begin >= stop) {
+        for (std::size_t b = 0; b < nb; ++b)
+          for (const GateOp& g : fr->inverse) {
+            apply<FP>(psi + b * dim, n, g);
+            apply<FP>(lam + b * dim, n, g);
+          }
+        j = fr->begin;
+        ++fr;
+        continue;
+      }
+      --j;
+      unapply_op(psi, lam, nb, bc.ops_[j], vals, gp, mbuf, R, dbuf);
+      if (fr != bc.fused_.rend() && fr->begin >= j) ++fr;
+    }
   }
 
   // The first op the sweep must reach: 0 when lambda must reach the initial
@@ -462,19 +512,18 @@ struct BatchEngine {
       eval_params(inputs + (b0 + b) * bc.num_symbols_, &sym[b * (bc.num_symbols_ + 1)], &vals[b * P]);
     std::vector<C> psi(nb * dim), lam(nb * dim), mbuf(nb * 16), R(nb * 16);
     std::vector<cd> dbuf(nb * 4 * 16);
-    const auto none = [](std::size_t) {};
     if (final_states) {
       std::copy(final_states + b0 * dim, final_states + b1 * dim, psi.begin());
     } else {
       for (std::size_t b = 0; b < nb; ++b)
         init_state(&psi[b * dim], features ? features + (b0 + b) * bc.num_features_ : nullptr);
-      run_ops(psi.data(), nb, vals.data(), mbuf.data(), none);
+      run_fused(psi.data(), nb, vals.data(), mbuf.data());
     }
     for (std::size_t b = 0; b < nb; ++b) bra(&psi[b * dim], grad_out + (b0 + b) * bc.num_outputs_, &lam[b * dim]);
     // Gates before the first symbol-dependent one matter only for the
     // feature gradient (lambda must reach the initial state).
-    sweep(psi.data(), lam.data(), nb, vals.data(), gp.data(), sweep_stop(grad_feat != nullptr), mbuf.data(),
-          R.data(), dbuf.data(), none);
+    sweep_fused(psi.data(), lam.data(), nb, vals.data(), gp.data(), sweep_stop(grad_feat != nullptr), mbuf.data(),
+                R.data(), dbuf.data());
     for (std::size_t b = 0; b < nb; ++b) {
       if (grad_in) chain_rule(&gp[b * P], &sym[b * (bc.num_symbols_ + 1)], grad_in + (b0 + b) * bc.num_symbols_);
       if (grad_feat)

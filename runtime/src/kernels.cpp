@@ -1163,4 +1163,179 @@ QFORGE_INSTANTIATE(float)
 QFORGE_INSTANTIATE(double)
 #undef QFORGE_INSTANTIATE
 
+// ---------------------------------------------------------------------------
+// The adjoint step in vector lanes (adjoint_step)
+
+namespace {
+
+/// Groups [c0 * kLanes, c1 * kLanes) of an adjoint step: kLanes groups at a
+/// time, each group's D amplitudes of psi and lam gathered into lanes (or
+/// loaded as vectors when kContiguous: every position >= 3), M^dag applied
+/// to both, the density summed per lane, then the lanes added in order.
+template <typename FP, unsigned K, bool kDiag, bool kContiguous>
+DensitySum<1u << K> adjoint_lanes(FP* P, FP* L, const Positions& pos, uint64_t ctrl, const uint64_t* off,
+                                  const FP* ur, const FP* ui, uint64_t c0, uint64_t c1) {
+  constexpr unsigned D = 1u << K;
+  constexpr unsigned NS = kDiag ? D : D * D;
+  alignas(64) FP sr[NS][kLanes] = {}, si[NS][kLanes] = {};
+  for (uint64_t ch = c0; ch < c1; ++ch) {
+    uint64_t idx[kLanes];
+    if constexpr (kContiguous) {
+      idx[0] = insert_zero_bits(ch * kLanes, pos) | ctrl;
+      for (unsigned l = 1; l < kLanes; ++l) idx[l] = idx[0] + l;
+    } else {
+      for (unsigned l = 0; l < kLanes; ++l) idx[l] = insert_zero_bits(ch * kLanes + l, pos) | ctrl;
+    }
+    alignas(64) FP vr[D][kLanes], vi[D][kLanes], lr[D][kLanes], li[D][kLanes];
+    for (unsigned r = 0; r < D; ++r) {
+      if constexpr (kContiguous) {
+        const FP* p = P + 2 * (idx[0] + off[r]);
+        const FP* q = L + 2 * (idx[0] + off[r]);
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          vr[r][l] = p[2 * l];
+          vi[r][l] = p[2 * l + 1];
+          lr[r][l] = q[2 * l];
+          li[r][l] = q[2 * l + 1];
+        }
+      } else {
+        for (unsigned l = 0; l < kLanes; ++l) {
+          const uint64_t i = 2 * (idx[l] + off[r]);
+          vr[r][l] = P[i];
+          vi[r][l] = P[i + 1];
+          lr[r][l] = L[i];
+          li[r][l] = L[i + 1];
+        }
+      }
+    }
+    alignas(64) FP wr[D][kLanes], wi[D][kLanes], qr[D][kLanes], qi[D][kLanes];
+    for (unsigned r = 0; r < D; ++r) {
+      if constexpr (kDiag) {
+        const FP a = ur[r * D + r], b = ui[r * D + r];
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          wr[r][l] = a * vr[r][l] - b * vi[r][l];
+          wi[r][l] = a * vi[r][l] + b * vr[r][l];
+          qr[r][l] = a * lr[r][l] - b * li[r][l];
+          qi[r][l] = a * li[r][l] + b * lr[r][l];
+        }
+      } else {
+        alignas(64) FP pr[kLanes] = {}, pi[kLanes] = {}, xr[kLanes] = {}, xi[kLanes] = {};
+        for (unsigned c = 0; c < D; ++c) {
+          const FP a = ur[r * D + c], b = ui[r * D + c];
+#pragma omp simd
+          for (unsigned l = 0; l < kLanes; ++l) {
+            pr[l] += a * vr[c][l] - b * vi[c][l];
+            pi[l] += a * vi[c][l] + b * vr[c][l];
+            xr[l] += a * lr[c][l] - b * li[c][l];
+            xi[l] += a * li[c][l] + b * lr[c][l];
+          }
+        }
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          wr[r][l] = pr[l];
+          wi[r][l] = pi[l];
+          qr[r][l] = xr[l];
+          qi[r][l] = xi[l];
+        }
+      }
+    }
+    // R[a][c] += conj(lam before)[a] * (psi after)[c].
+    for (unsigned a = 0; a < D; ++a)
+      for (unsigned c = 0; c < D; ++c) {
+        if (kDiag && a != c) continue;
+        const unsigned e = kDiag ? a : a * D + c;
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          sr[e][l] += lr[a][l] * wr[c][l] + li[a][l] * wi[c][l];
+          si[e][l] += lr[a][l] * wi[c][l] - li[a][l] * wr[c][l];
+        }
+      }
+    for (unsigned r = 0; r < D; ++r) {
+      if constexpr (kContiguous) {
+        FP* p = P + 2 * (idx[0] + off[r]);
+        FP* q = L + 2 * (idx[0] + off[r]);
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          p[2 * l] = wr[r][l];
+          p[2 * l + 1] = wi[r][l];
+          q[2 * l] = qr[r][l];
+          q[2 * l + 1] = qi[r][l];
+        }
+      } else {
+        for (unsigned l = 0; l < kLanes; ++l) {
+          const uint64_t i = 2 * (idx[l] + off[r]);
+          P[i] = wr[r][l];
+          P[i + 1] = wi[r][l];
+          L[i] = qr[r][l];
+          L[i + 1] = qi[r][l];
+        }
+      }
+    }
+  }
+  DensitySum<D> acc;
+  for (unsigned e = 0; e < NS; ++e) {
+    const unsigned at = kDiag ? e * D + e : e;
+    for (unsigned l = 0; l < kLanes; ++l) {
+      acc.v[2 * at] += double(sr[e][l]);
+      acc.v[2 * at + 1] += double(si[e][l]);
+    }
+  }
+  return acc;
+}
+
+template <typename FP, unsigned K, bool kDiag>
+void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
+                    std::complex<FP>* R) {
+  constexpr unsigned D = 1u << K;
+  FP ur[D * D], ui[D * D];  // M^dag
+  for (unsigned a = 0; a < D; ++a)
+    for (unsigned b = 0; b < D; ++b) {
+      ur[a * D + b] = m[b * D + a].real();
+      ui[a * D + b] = -m[b * D + a].imag();
+    }
+  uint64_t off[D];
+  uint64_t fixed = g.ctrl_mask;
+  for (unsigned r = 0; r < D; ++r) {
+    off[r] = 0;
+    for (unsigned a = 0; a < K; ++a)
+      if ((r >> (K - 1 - a)) & 1) off[r] |= uint64_t(1) << g.targets[a];
+  }
+  for (unsigned a = 0; a < K; ++a) fixed |= uint64_t(1) << g.targets[a];
+  const Positions pos(fixed);
+  const uint64_t count = uint64_t(1) << (g.n - pos.count);
+  if (count < kSumBlock) return adjoint_runs<FP, K, kDiag>(psi, lam, g, m, R);
+  FP* const P = reinterpret_cast<FP*>(psi);
+  FP* const L = reinterpret_cast<FP*>(lam);
+  const bool contiguous = pos.pos[0] >= unsigned(__builtin_ctz(kLanes));
+  // Blocks of kSumBlock groups (a multiple of kLanes) are kSumBlock / kLanes chunks.
+  const DensitySum<D> total = ordered_sum<DensitySum<D>>(count, [&](uint64_t begin, uint64_t end) {
+    if (contiguous)
+      return adjoint_lanes<FP, K, kDiag, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes, end / kLanes);
+    return adjoint_lanes<FP, K, kDiag, false>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes, end / kLanes);
+  });
+  for (unsigned i = 0; i < D * D; ++i) R[i] += std::complex<FP>(FP(total.v[2 * i]), FP(total.v[2 * i + 1]));
+}
+
+}  // namespace
+
+template <typename FP>
+void adjoint_step(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
+                  std::complex<FP>* R) {
+  const bool diag = g.kind == BlockKind::Diagonal;
+  std::complex<FP> x[4] = {0, 1, 1, 0};
+  if (g.kind == BlockKind::X) m = x;
+  if (g.k == 1) {
+    if (diag) return adjoint_step_k<FP, 1, true>(psi, lam, g, m, R);
+    return adjoint_step_k<FP, 1, false>(psi, lam, g, m, R);
+  }
+  if (diag) return adjoint_step_k<FP, 2, true>(psi, lam, g, m, R);
+  adjoint_step_k<FP, 2, false>(psi, lam, g, m, R);
+}
+
+template void adjoint_step<float>(std::complex<float>*, std::complex<float>*, const BlockGate&,
+                                  const std::complex<float>*, std::complex<float>*);
+template void adjoint_step<double>(std::complex<double>*, std::complex<double>*, const BlockGate&,
+                                   const std::complex<double>*, std::complex<double>*);
+
 }  // namespace qforge::sim
