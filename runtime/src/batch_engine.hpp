@@ -100,6 +100,11 @@ inline void z_weights(const FP* g, unsigned n, double* w) {
   }
 }
 
+/// From this many qubits on, each symbol-dependent step of the adjoint
+/// sweep runs sample by sample in vector lanes (adjoint_step); below, on all
+/// samples of a chunk at once through the gate's block index table.
+constexpr unsigned kLaneStepQubits = 10;
+
 template <typename FP>
 struct BatchEngine {
   using C = std::complex<FP>;
@@ -446,7 +451,7 @@ struct BatchEngine {
     const std::size_t bs = op.block.block_size();
     blocks_of(op, nb, vals, P, mbuf, dbuf);
     std::fill(R, R + nb * bs, C(0));
-    if (op.block.table.empty()) {
+    if (n >= kLaneStepQubits) {
       // A large state: the step in vector lanes, one sample at a time.
       for (std::size_t b = 0; b < nb; ++b) adjoint_step<FP>(psi + b * dim, lam + b * dim, op.block, mbuf + b * bs, R + b * bs);
     } else {

@@ -1387,7 +1387,7 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
   for (unsigned a = 0; a < K; ++a) fixed |= uint64_t(1) << g.targets[a];
   const Positions pos(fixed);
   const uint64_t count = uint64_t(1) << (g.n - pos.count);
-  if (count < kSumBlock) return adjoint_runs<FP, K, kDiag>(psi, lam, g, m, R);
+  if (count < kLanes) return adjoint_runs<FP, K, kDiag>(psi, lam, g, m, R);
   FP* const P = reinterpret_cast<FP*>(psi);
   FP* const L = reinterpret_cast<FP*>(lam);
   if constexpr (K == 1) {
