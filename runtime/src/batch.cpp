@@ -5,15 +5,21 @@
 //  1. The constructor turns every gate into an Op (block + targets + control
 //     mask) and every gate parameter into postfix bytecode plus the bytecode
 //     of d(parameter)/d(symbol) for each symbol it reads.
+//     Beyond kBlockTableQubits qubits, each run of two or more constant ops
+//     between symbol-dependent ones is fused (fuse(), fusion.cpp) into
+//     blocks, and the blocks' inverses are computed once (build_fused_runs).
 //  2. forward(): each thread takes a contiguous share of the batch; it
 //     evaluates the parameters of its samples, then applies gate 0 to all of
-//     them, gate 1 to all of them, ... and reads out.
+//     them, gate 1 to all of them, ... (a fused run as its blocks, sample by
+//     sample) and reads out.
 //  3. backward(), adjoint: the bra lambda = sum_k g_k O_k psi, then for each
-//     gate in reverse, one adjoint_block_batch call (kernels.hpp) that
-//     un-applies the gate to psi and lambda of every sample and accumulates
-//     each sample's block "density" R[a][b] = sum conj(lambda_a) psi_b over
-//     the rest of the qubits, from which dL/dp = 2 Re tr(R^T dU/dp) for every
-//     parameter of the gate.
+//     gate in reverse, one kernel call that un-applies the gate to psi and
+//     lambda of every sample and accumulates each sample's block "density"
+//     R[a][b] = sum conj(lambda_a) psi_b over the rest of the qubits, from
+//     which dL/dp = 2 Re tr(R^T dU/dp) for every parameter of the gate
+//     (adjoint_block_batch through the index table below 10 qubits,
+//     adjoint_step in vector lanes from 10 on); a fused run is undone by its
+//     inverse blocks on psi and lambda.
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter, with the rule the gate table derives
 //     from the parameter's generator (gate_shift_rule).
@@ -22,7 +28,7 @@
 // The engine itself (BatchEngine) is in batch_engine.hpp, shared with the
 // noisy engine (noisy_batch.cpp).
 // No heap allocation happens per sample or per gate: every buffer is sized
-// once per call and per thread.
+// once per call and per thread (the sweep's two states once per thread).
 #include "qforge/batch.hpp"
 
 #include "batch_engine.hpp"

@@ -1,7 +1,8 @@
 // The adjoint gradient of BatchCircuit on states of 12 to 16 qubits, where
-// the constant gates between symbol-dependent ones are fused (forward: the
-// blocks, backward: their inverses) and each symbol-dependent step runs in
-// vector lanes over both states (adjoint_step):
+// each symbol-dependent step runs in vector lanes over both states
+// (adjoint_step) and, beyond 12 qubits, the constant gates between
+// symbol-dependent ones are fused (forward: the blocks, backward: their
+// inverses):
 //  - adjoint = central finite differences of the forward pass (fp64) at 12
 //    and 16 qubits, on circuits with controlled rotations, u3/cu
 //    parameters and non-linear expressions of the inputs;

@@ -31,7 +31,15 @@
 //
 // Gate blocks and their derivatives are the table's (gate_block); the state
 // updates are the batched kernels of kernels.hpp (apply_block_batch,
-// adjoint_block_batch), the same layer the single-state simulator uses.
+// adjoint_block_batch, adjoint_step), the same layer the single-state
+// simulator uses. On states of more than kBlockTableQubits qubits, the runs
+// of constant gates between symbol-dependent ones are fused once per circuit
+// (fuse() with its cost model, BatchOptions::fusion_width): the forward pass
+// applies the blocks, the adjoint sweep their inverses (conjugate
+// transposes of the same matrices) to psi and lambda. From 10 qubits on,
+// each symbol-dependent step of the sweep un-applies the gate from both
+// states and sums its block density in one pass in vector lanes
+// (adjoint_step). Each thread keeps the sweep's two states between calls.
 // BatchOptions::threads holds for the call only (ScopedThreads), and sample
 // b's results do not depend on the thread count.
 //
