@@ -107,7 +107,9 @@ TEST_P(AdjointLarge, MatchesFiniteDifferences) {
     opt.readout = ro;
     opt.threads = 1;
     BatchCircuit bc(c, opt);
-    if (n > kBlockTableQubits) EXPECT_LT(bc.num_passes(), bc.num_gates()) << "fusion merged no gate";
+    if (n > kBlockTableQubits) {
+      EXPECT_LT(bc.num_passes(), bc.num_gates()) << "fusion merged no gate";
+    }
     const std::vector<double> g = test::random_vec(bc.num_outputs(), n + 5);
     const std::vector<double> adj = adjoint(bc, 1, in, g);
     const std::vector<double> fd = finite_differences(bc, in, g);
@@ -143,7 +145,9 @@ TEST(AdjointFused, EqualsUnfusedOnRandomCircuits) {
         BatchOptions on = off;
         on.fusion_width = width;
         BatchCircuit bc(c, on);
-        if (width >= 2) EXPECT_LT(bc.num_passes(), bc.num_gates()) << "width " << width;
+        if (width >= 2) {
+          EXPECT_LT(bc.num_passes(), bc.num_gates()) << "width " << width;
+        }
         std::vector<double> out(2 * bc.num_outputs());
         bc.forward<double>(2, in, {}, out);
         for (std::size_t k = 0; k < out.size(); ++k) EXPECT_NEAR(out[k], want_out[k], 1e-12) << "width " << width;
