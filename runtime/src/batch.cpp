@@ -17,8 +17,8 @@
 //     lambda of every sample and accumulates each sample's block "density"
 //     R[a][b] = sum conj(lambda_a) psi_b over the rest of the qubits, from
 //     which dL/dp = 2 Re tr(R^T dU/dp) for every parameter of the gate
-//     (adjoint_block_batch through the index table below 10 qubits,
-//     adjoint_step in vector lanes from 10 on); a fused run is undone by its
+//     (adjoint_block_batch through the index table below 6 qubits,
+//     adjoint_step in vector lanes from 6 on); a fused run is undone by its
 //     inverse blocks on psi and lambda.
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter, with the rule the gate table derives

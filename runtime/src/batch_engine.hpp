@@ -103,7 +103,7 @@ inline void z_weights(const FP* g, unsigned n, double* w) {
 /// From this many qubits on, each symbol-dependent step of the adjoint
 /// sweep runs sample by sample in vector lanes (adjoint_step); below, on all
 /// samples of a chunk at once through the gate's block index table.
-constexpr unsigned kLaneStepQubits = 10;
+constexpr unsigned kLaneStepQubits = 6;
 
 template <typename FP>
 struct BatchEngine {

@@ -36,7 +36,7 @@
 // of constant gates between symbol-dependent ones are fused once per circuit
 // (fuse() with its cost model, BatchOptions::fusion_width): the forward pass
 // applies the blocks, the adjoint sweep their inverses (conjugate
-// transposes of the same matrices) to psi and lambda. From 10 qubits on,
+// transposes of the same matrices) to psi and lambda. From 6 qubits on,
 // each symbol-dependent step of the sweep un-applies the gate from both
 // states and sums its block density in one pass in vector lanes
 // (adjoint_step). Each thread keeps the sweep's two states between calls.
