@@ -14,9 +14,15 @@
 //     the tape), (forward + adjoint) / forward, and parameter shift /
 //     adjoint. Parameter shift needs 2P forward runs; where that would take
 //     longer than the time budget it is extrapolated from one shifted run
-//     per parameter and marked "~".
+//     per parameter and marked "~" (--no-shift leaves it out). Beyond 12
+//     qubits the constant gates between symbol-dependent ones run fused
+//     (BatchOptions::fusion_width, --fusion-width W; 0: each gate on its
+//     own); "passes" counts the passes over the state of a forward pass.
+//     Each row ends with the machine's load average (/proc/loadavg) when
+//     it was measured; --cpu-time times the table by the process's CPU
+//     time instead of the wall clock.
 // Usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8,12,16,20] [--params 8,32,128,256]
-//                    [--threads 1]
+//                    [--threads 1] [--fusion-width 4] [--no-shift] [--cpu-time]
 #include "qforge/batch.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/kernels.hpp"
@@ -29,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <string>
 #include <vector>
@@ -38,20 +45,45 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+/// Seconds of CPU time the process has used (all its threads).
+double process_cpu_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+/// Time the scaling table measures: wall clock, or with --cpu-time the
+/// process's CPU time (on a loaded machine, what one thread's work costs
+/// without the time it waits for a core).
+bool g_cpu_time = false;
+double now_seconds() {
+  return g_cpu_time ? process_cpu_seconds() : std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
 /// Median seconds of `fn` over repetitions filling about `budget` seconds
 /// (at least `min_reps`), after a warm-up.
 double time_it(const std::function<void()>& fn, double budget = 0.3, int min_reps = 5) {
   fn();
   std::vector<double> t;
-  const auto start = Clock::now();
-  while (int(t.size()) < min_reps || std::chrono::duration<double>(Clock::now() - start).count() < budget) {
-    const auto a = Clock::now();
+  const double start = now_seconds();
+  while (int(t.size()) < min_reps || now_seconds() - start < budget) {
+    const double a = now_seconds();
     fn();
-    t.push_back(std::chrono::duration<double>(Clock::now() - a).count());
+    t.push_back(now_seconds() - a);
     if (t.size() > 20000) break;
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
+}
+
+/// The 1-minute load average, or "?".
+std::string load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (!f) return "?";
+  char buf[64] = {};
+  const bool ok = std::fscanf(f, "%63s", buf) == 1;
+  std::fclose(f);
+  return ok ? buf : "?";
 }
 
 std::string fmt_time(double s) {
@@ -164,7 +196,8 @@ Circuit compile_or_die(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false, scaling_only = false;
+  bool quick = false, scaling_only = false, no_shift = false;
+  unsigned fusion_width = sim::BatchOptions{}.fusion_width;
   std::vector<unsigned> ns_arg, ps_arg;
   int threads = 1;
   const auto list = [](const char* s) {
@@ -183,8 +216,13 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--qubits") == 0 && i + 1 < argc) ns_arg = list(argv[++i]);
     else if (std::strcmp(argv[i], "--params") == 0 && i + 1 < argc) ps_arg = list(argv[++i]);
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--fusion-width") == 0 && i + 1 < argc) fusion_width = unsigned(std::atoi(argv[++i]));
+    else if (std::strcmp(argv[i], "--no-shift") == 0) no_shift = true;
+    else if (std::strcmp(argv[i], "--cpu-time") == 0) g_cpu_time = true;
     else {
-      std::fprintf(stderr, "usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8] [--params 8,64] [--threads 1]\n");
+      std::fprintf(stderr,
+                   "usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8] [--params 8,64] [--threads 1] "
+                   "[--fusion-width 4] [--no-shift] [--cpu-time]\n");
       return 2;
     }
   }
@@ -285,10 +323,13 @@ int main(int argc, char** argv) {
   sim::set_num_threads(threads);
   sim::BatchOptions sbo = bo;
   sbo.threads = threads;
-  std::printf("Hardware-efficient ansatz (ry/rz + CX chain), batch 1, fp64, %d thread(s), readout <Z> of every qubit\n\n",
-              threads);
-  std::printf("| n | P | gates | forward | adjoint backward | (fwd+adj)/fwd | parameter shift | shift/adjoint |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+  sbo.fusion_width = fusion_width;
+  std::printf("Hardware-efficient ansatz (ry/rz + CX chain), batch 1, fp64, %d thread(s), fusion width %u, readout <Z> "
+              "of every qubit, %s\n\n",
+              threads, fusion_width, g_cpu_time ? "process CPU time" : "wall clock");
+  std::printf("| n | P | gates | passes | forward | adjoint backward | (fwd+adj)/fwd | parameter shift | shift/adjoint | "
+              "load |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   for (unsigned n : ns) {
     for (unsigned P : ps) {
       Circuit c = compile_or_die(hea_circuit(n, P));
@@ -306,7 +347,9 @@ int main(int argc, char** argv) {
       const double projected = 2.0 * P * f;
       double shift;
       bool estimated = false;
-      if (projected <= ps_budget) {
+      if (no_shift) {
+        shift = 0;
+      } else if (projected <= ps_budget) {
         shift = time_it([&] {
           hb.backward<double>(1, in, {}, sim::Span<const std::complex<double>>(st), g, gi, {},
                               sim::GradientMethod::ParameterShift);
@@ -315,8 +358,12 @@ int main(int argc, char** argv) {
         shift = projected;
         estimated = true;
       }
-      std::printf("| %u | %u | %zu | %s | %s | %.2f | %s%s | %.0f |\n", n, P, hb.num_gates(), fmt_time(f).c_str(),
-                  fmt_time(adj).c_str(), (f + adj) / f, estimated ? "~" : "", fmt_time(shift).c_str(), shift / adj);
+      const std::string shift_text = no_shift ? "-" : (estimated ? "~" : "") + fmt_time(shift);
+      char ratio[32] = "-";
+      if (!no_shift) std::snprintf(ratio, sizeof ratio, "%.0f", shift / adj);
+      std::printf("| %u | %u | %zu | %zu | %s | %s | %.2f | %s | %s | %s |\n", n, P, hb.num_gates(), hb.num_passes(),
+                  fmt_time(f).c_str(), fmt_time(adj).c_str(), (f + adj) / f, shift_text.c_str(), ratio,
+                  load_average().c_str());
       std::fflush(stdout);
     }
   }

@@ -5,15 +5,21 @@
 //  1. The constructor turns every gate into an Op (block + targets + control
 //     mask) and every gate parameter into postfix bytecode plus the bytecode
 //     of d(parameter)/d(symbol) for each symbol it reads.
+//     Beyond kBlockTableQubits qubits, each run of two or more constant ops
+//     between symbol-dependent ones is fused (fuse(), fusion.cpp) into
+//     blocks, and the blocks' inverses are computed once (build_fused_runs).
 //  2. forward(): each thread takes a contiguous share of the batch; it
 //     evaluates the parameters of its samples, then applies gate 0 to all of
-//     them, gate 1 to all of them, ... and reads out.
+//     them, gate 1 to all of them, ... (a fused run as its blocks, sample by
+//     sample) and reads out.
 //  3. backward(), adjoint: the bra lambda = sum_k g_k O_k psi, then for each
-//     gate in reverse, one adjoint_block_batch call (kernels.hpp) that
-//     un-applies the gate to psi and lambda of every sample and accumulates
-//     each sample's block "density" R[a][b] = sum conj(lambda_a) psi_b over
-//     the rest of the qubits, from which dL/dp = 2 Re tr(R^T dU/dp) for every
-//     parameter of the gate.
+//     gate in reverse, one kernel call that un-applies the gate to psi and
+//     lambda of every sample and accumulates each sample's block "density"
+//     R[a][b] = sum conj(lambda_a) psi_b over the rest of the qubits, from
+//     which dL/dp = 2 Re tr(R^T dU/dp) for every parameter of the gate
+//     (adjoint_block_batch through the index table below 6 qubits,
+//     adjoint_step in vector lanes from 6 on); a fused run is undone by its
+//     inverse blocks on psi and lambda.
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter, with the rule the gate table derives
 //     from the parameter's generator (gate_shift_rule).
@@ -22,7 +28,7 @@
 // The engine itself (BatchEngine) is in batch_engine.hpp, shared with the
 // noisy engine (noisy_batch.cpp).
 // No heap allocation happens per sample or per gate: every buffer is sized
-// once per call and per thread.
+// once per call and per thread (the sweep's two states once per thread).
 #include "qforge/batch.hpp"
 
 #include "batch_engine.hpp"
@@ -271,11 +277,45 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
     }
     ops_.push_back(std::move(o));
   }
+  build_fused_runs();
+}
+
+void BatchCircuit::build_fused_runs() {
+  fused_.clear();
+  if (options_.fusion_width == 0 || num_qubits_ <= kBlockTableQubits) return;
+  FusionOptions fo;
+  fo.max_width = options_.fusion_width;
+  for (std::size_t i = 0; i < ops_.size();) {
+    std::size_t j = i;
+    while (j < ops_.size() && !ops_[j].parametric) ++j;
+    if (j - i >= 2) {
+      std::vector<GateOp> run;
+      for (std::size_t k = i; k < j; ++k) {
+        const Op& o = ops_[k];
+        const std::size_t bd = std::size_t(1) << o.block.k;
+        run.push_back(make_gate(std::vector<unsigned>(o.block.targets, o.block.targets + o.block.k),
+                                std::vector<cd>(o.matrix, o.matrix + bd * bd), o.block.ctrl_mask));
+      }
+      FusedRun fr;
+      fr.begin = i;
+      fr.end = j;
+      fr.blocks = fuse(run, fo);
+      for (auto b = fr.blocks.rbegin(); b != fr.blocks.rend(); ++b) fr.inverse.push_back(inverse(*b));
+      fused_.push_back(std::move(fr));
+    }
+    i = j == i ? i + 1 : j;
+  }
 }
 
 std::size_t BatchCircuit::num_trainable_gate_params() const {
   std::size_t n = 0;
   for (const auto& p : params_) n += !p.code.is_const;
+  return n;
+}
+
+std::size_t BatchCircuit::num_passes() const {
+  std::size_t n = ops_.size();
+  for (const auto& r : fused_) n = n - (r.end - r.begin) + r.blocks.size();
   return n;
 }
 

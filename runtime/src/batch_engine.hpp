@@ -100,6 +100,11 @@ inline void z_weights(const FP* g, unsigned n, double* w) {
   }
 }
 
+/// From this many qubits on, each symbol-dependent step of the adjoint
+/// sweep runs sample by sample in vector lanes (adjoint_step); below, on all
+/// samples of a chunk at once through the gate's block index table.
+constexpr unsigned kLaneStepQubits = 6;
+
 template <typename FP>
 struct BatchEngine {
   using C = std::complex<FP>;
@@ -344,7 +349,7 @@ struct BatchEngine {
       init_state(states + b * dim, features ? features + (b0 + b) * bc.num_features_ : nullptr);
     // Each gate on every sample of the chunk in one kernel call.
     std::vector<C> mbuf(nb * 16);
-    for (const auto& op : bc.ops_) apply_op(states, nb, op, vals.data(), mbuf.data());
+    run_fused(states, nb, vals.data(), mbuf.data());
     std::vector<double> counts(shots.shots ? dim : 0);
     for (std::size_t b = 0; b < nb; ++b) {
       FP* out = outputs + (b0 + b) * bc.num_outputs_;
@@ -430,18 +435,68 @@ struct BatchEngine {
              cd* dbuf, Unextra&& unextra) const {
     for (std::size_t j = bc.ops_.size(); j-- > stop;) {
       unextra(j + 1);
-      const auto& op = bc.ops_[j];
-      if (!op.parametric) {
-        adjoint_block_batch<FP>(psi, lam, nb, op.block, const_block(op), 0, nullptr);
-        continue;
-      }
-      const std::size_t bs = op.block.block_size();
-      blocks_of(op, nb, vals, P, mbuf, dbuf);
-      std::fill(R, R + nb * bs, C(0));
-      adjoint_block_batch<FP>(psi, lam, nb, op.block, mbuf, bs, R);
-      accumulate(op, nb, dbuf, R, gp);
+      unapply_op(psi, lam, nb, bc.ops_[j], vals, gp, mbuf, R, dbuf);
     }
     if (stop == 0) unextra(std::size_t(0));
+  }
+
+  // One step of the sweep: `op` un-applied from psi and lam, with
+  // gp[b][p] += dL/dp for its parameters.
+  void unapply_op(C* psi, C* lam, std::size_t nb, const BatchCircuit::Op& op, const double* vals, double* gp,
+                  C* mbuf, C* R, cd* dbuf) const {
+    if (!op.parametric) {
+      adjoint_block_batch<FP>(psi, lam, nb, op.block, const_block(op), 0, nullptr);
+      return;
+    }
+    const std::size_t bs = op.block.block_size();
+    blocks_of(op, nb, vals, P, mbuf, dbuf);
+    std::fill(R, R + nb * bs, C(0));
+    if (n >= kLaneStepQubits) {
+      // A large state: the step in vector lanes, one sample at a time.
+      for (std::size_t b = 0; b < nb; ++b) adjoint_step<FP>(psi + b * dim, lam + b * dim, op.block, mbuf + b * bs, R + b * bs);
+    } else {
+      adjoint_block_batch<FP>(psi, lam, nb, op.block, mbuf, bs, R);
+    }
+    accumulate(op, nb, dbuf, R, gp);
+  }
+
+  // run_ops without steps between the gates, each fused run of constant
+  // ops (BatchCircuit::fused_) applied as its blocks.
+  void run_fused(C* psi, std::size_t nb, const double* vals, C* mbuf) const {
+    auto fr = bc.fused_.begin();
+    for (std::size_t j = 0; j < bc.ops_.size();) {
+      if (fr != bc.fused_.end() && fr->begin == j) {
+        for (std::size_t b = 0; b < nb; ++b)
+          for (const GateOp& g : fr->blocks) apply<FP>(psi + b * dim, n, g);
+        j = fr->end;
+        ++fr;
+        continue;
+      }
+      apply_op(psi, nb, bc.ops_[j], vals, mbuf);
+      ++j;
+    }
+  }
+
+  // sweep without steps between the gates, each fused run undone by its
+  // inverse blocks on psi and lam.
+  void sweep_fused(C* psi, C* lam, std::size_t nb, const double* vals, double* gp, std::size_t stop, C* mbuf,
+                   C* R, cd* dbuf) const {
+    auto fr = bc.fused_.rbegin();
+    for (std::size_t j = bc.ops_.size(); j > stop;) {
+      if (fr != bc.fused_.rend() && fr->end == j && fr->begin >= stop) {
+        for (std::size_t b = 0; b < nb; ++b)
+          for (const GateOp& g : fr->inverse) {
+            apply<FP>(psi + b * dim, n, g);
+            apply<FP>(lam + b * dim, n, g);
+          }
+        j = fr->begin;
+        ++fr;
+        continue;
+      }
+      --j;
+      unapply_op(psi, lam, nb, bc.ops_[j], vals, gp, mbuf, R, dbuf);
+      if (fr != bc.fused_.rend() && fr->begin >= j) ++fr;
+    }
   }
 
   // The first op the sweep must reach: 0 when lambda must reach the initial
@@ -453,6 +508,21 @@ struct BatchEngine {
     return stop;
   }
 
+  // Buffer `which` (0: psi, 1: lambda) of the adjoint sweep, at least
+  // `size` amplitudes. Each thread keeps its two between calls: faulting
+  // the pages of two fresh 2^n states in again on every backward cost as
+  // much as a forward pass of a few gates (16 qubits: 0.75 ms).
+  static C* sweep_states(int which, std::size_t size) {
+    thread_local std::vector<C> buffers[2];
+    std::vector<C>& b = buffers[which];
+    if (b.size() < size) {
+      b.clear();
+      b.shrink_to_fit();
+      b.resize(size);
+    }
+    return b.data();
+  }
+
   // Adjoint backward over samples [b0, b1).
   void adjoint_chunk(std::size_t b0, std::size_t b1, const FP* inputs, const FP* features, const C* final_states,
                      const FP* grad_out, FP* grad_in, FP* grad_feat) const {
@@ -460,21 +530,22 @@ struct BatchEngine {
     std::vector<double> vals(nb * P), gp(nb * P, 0.0), sym((bc.num_symbols_ + 1) * nb);
     for (std::size_t b = 0; b < nb; ++b)
       eval_params(inputs + (b0 + b) * bc.num_symbols_, &sym[b * (bc.num_symbols_ + 1)], &vals[b * P]);
-    std::vector<C> psi(nb * dim), lam(nb * dim), mbuf(nb * 16), R(nb * 16);
+    std::vector<C> mbuf(nb * 16), R(nb * 16);
     std::vector<cd> dbuf(nb * 4 * 16);
-    const auto none = [](std::size_t) {};
+    C* const psi = sweep_states(0, nb * dim);
+    C* const lam = sweep_states(1, nb * dim);
     if (final_states) {
-      std::copy(final_states + b0 * dim, final_states + b1 * dim, psi.begin());
+      std::copy(final_states + b0 * dim, final_states + b1 * dim, psi);
     } else {
       for (std::size_t b = 0; b < nb; ++b)
         init_state(&psi[b * dim], features ? features + (b0 + b) * bc.num_features_ : nullptr);
-      run_ops(psi.data(), nb, vals.data(), mbuf.data(), none);
+      run_fused(psi, nb, vals.data(), mbuf.data());
     }
     for (std::size_t b = 0; b < nb; ++b) bra(&psi[b * dim], grad_out + (b0 + b) * bc.num_outputs_, &lam[b * dim]);
     // Gates before the first symbol-dependent one matter only for the
     // feature gradient (lambda must reach the initial state).
-    sweep(psi.data(), lam.data(), nb, vals.data(), gp.data(), sweep_stop(grad_feat != nullptr), mbuf.data(),
-          R.data(), dbuf.data(), none);
+    sweep_fused(psi, lam, nb, vals.data(), gp.data(), sweep_stop(grad_feat != nullptr), mbuf.data(), R.data(),
+                dbuf.data());
     for (std::size_t b = 0; b < nb; ++b) {
       if (grad_in) chain_rule(&gp[b * P], &sym[b * (bc.num_symbols_ + 1)], grad_in + (b0 + b) * bc.num_symbols_);
       if (grad_feat)

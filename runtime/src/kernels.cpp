@@ -1163,4 +1163,284 @@ QFORGE_INSTANTIATE(float)
 QFORGE_INSTANTIATE(double)
 #undef QFORGE_INSTANTIATE
 
+// ---------------------------------------------------------------------------
+// The adjoint step in vector lanes (adjoint_step)
+
+namespace {
+
+/// Groups [c0 * kLanes, c1 * kLanes) of an adjoint step: kLanes groups at a
+/// time, each group's D amplitudes of psi and lam gathered into lanes (or
+/// loaded as vectors when kContiguous: every position >= 3), M^dag applied
+/// to both, the density summed per lane, then the lanes added in order.
+template <typename FP, unsigned K, bool kDiag, bool kContiguous>
+DensitySum<1u << K> adjoint_lanes(FP* P, FP* L, const Positions& pos, uint64_t ctrl, const uint64_t* off,
+                                  const FP* ur, const FP* ui, uint64_t c0, uint64_t c1) {
+  constexpr unsigned D = 1u << K;
+  constexpr unsigned NS = kDiag ? D : D * D;
+  alignas(64) FP sr[NS][kLanes] = {}, si[NS][kLanes] = {};
+  for (uint64_t ch = c0; ch < c1; ++ch) {
+    uint64_t idx[kLanes];
+    if constexpr (kContiguous) {
+      idx[0] = insert_zero_bits(ch * kLanes, pos) | ctrl;
+      for (unsigned l = 1; l < kLanes; ++l) idx[l] = idx[0] + l;
+    } else {
+      for (unsigned l = 0; l < kLanes; ++l) idx[l] = insert_zero_bits(ch * kLanes + l, pos) | ctrl;
+    }
+    alignas(64) FP vr[D][kLanes], vi[D][kLanes], lr[D][kLanes], li[D][kLanes];
+    for (unsigned r = 0; r < D; ++r) {
+      if constexpr (kContiguous) {
+        const FP* p = P + 2 * (idx[0] + off[r]);
+        const FP* q = L + 2 * (idx[0] + off[r]);
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          vr[r][l] = p[2 * l];
+          vi[r][l] = p[2 * l + 1];
+          lr[r][l] = q[2 * l];
+          li[r][l] = q[2 * l + 1];
+        }
+      } else {
+        for (unsigned l = 0; l < kLanes; ++l) {
+          const uint64_t i = 2 * (idx[l] + off[r]);
+          vr[r][l] = P[i];
+          vi[r][l] = P[i + 1];
+          lr[r][l] = L[i];
+          li[r][l] = L[i + 1];
+        }
+      }
+    }
+    alignas(64) FP wr[D][kLanes], wi[D][kLanes], qr[D][kLanes], qi[D][kLanes];
+    for (unsigned r = 0; r < D; ++r) {
+      if constexpr (kDiag) {
+        const FP a = ur[r * D + r], b = ui[r * D + r];
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          wr[r][l] = a * vr[r][l] - b * vi[r][l];
+          wi[r][l] = a * vi[r][l] + b * vr[r][l];
+          qr[r][l] = a * lr[r][l] - b * li[r][l];
+          qi[r][l] = a * li[r][l] + b * lr[r][l];
+        }
+      } else {
+        alignas(64) FP pr[kLanes] = {}, pi[kLanes] = {}, xr[kLanes] = {}, xi[kLanes] = {};
+        for (unsigned c = 0; c < D; ++c) {
+          const FP a = ur[r * D + c], b = ui[r * D + c];
+#pragma omp simd
+          for (unsigned l = 0; l < kLanes; ++l) {
+            pr[l] += a * vr[c][l] - b * vi[c][l];
+            pi[l] += a * vi[c][l] + b * vr[c][l];
+            xr[l] += a * lr[c][l] - b * li[c][l];
+            xi[l] += a * li[c][l] + b * lr[c][l];
+          }
+        }
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          wr[r][l] = pr[l];
+          wi[r][l] = pi[l];
+          qr[r][l] = xr[l];
+          qi[r][l] = xi[l];
+        }
+      }
+    }
+    // R[a][c] += conj(lam before)[a] * (psi after)[c].
+    for (unsigned a = 0; a < D; ++a)
+      for (unsigned c = 0; c < D; ++c) {
+        if (kDiag && a != c) continue;
+        const unsigned e = kDiag ? a : a * D + c;
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          sr[e][l] += lr[a][l] * wr[c][l] + li[a][l] * wi[c][l];
+          si[e][l] += lr[a][l] * wi[c][l] - li[a][l] * wr[c][l];
+        }
+      }
+    for (unsigned r = 0; r < D; ++r) {
+      if constexpr (kContiguous) {
+        FP* p = P + 2 * (idx[0] + off[r]);
+        FP* q = L + 2 * (idx[0] + off[r]);
+#pragma omp simd
+        for (unsigned l = 0; l < kLanes; ++l) {
+          p[2 * l] = wr[r][l];
+          p[2 * l + 1] = wi[r][l];
+          q[2 * l] = qr[r][l];
+          q[2 * l + 1] = qi[r][l];
+        }
+      } else {
+        for (unsigned l = 0; l < kLanes; ++l) {
+          const uint64_t i = 2 * (idx[l] + off[r]);
+          P[i] = wr[r][l];
+          P[i + 1] = wi[r][l];
+          L[i] = qr[r][l];
+          L[i + 1] = qi[r][l];
+        }
+      }
+    }
+  }
+  DensitySum<D> acc;
+  for (unsigned e = 0; e < NS; ++e) {
+    const unsigned at = kDiag ? e * D + e : e;
+    for (unsigned l = 0; l < kLanes; ++l) {
+      acc.v[2 * at] += double(sr[e][l]);
+      acc.v[2 * at + 1] += double(si[e][l]);
+    }
+  }
+  return acc;
+}
+
+/// Octets [o0, o1) of an adjoint step of one target T < 3 (K = 1): each
+/// octet of 8 consecutive amplitudes of psi and lam is loaded as vector
+/// lanes; lane l pairs with lane l ^ 2^T, so the new value of lane l is
+/// a[l] x[l] + b[l] x[l ^ 2^T] with per-lane coefficients (the row of M^dag
+/// picked by the lane's target bit; 1 and 0 in lanes a control below qubit
+/// 3 leaves alone). The density is summed per lane and folded by the
+/// lanes' target bits at the end.
+template <typename FP, unsigned T, bool kDiag>
+DensitySum<2> adjoint_octets(FP* P, FP* L, const Positions& high, uint64_t high_ctrl, unsigned low_ctrl,
+                             const FP* ur, const FP* ui, uint64_t o0, uint64_t o1) {
+  constexpr unsigned X = 1u << T;
+  alignas(64) FP ar[kLanes], ai[kLanes], br[kLanes], bi[kLanes], on[kLanes];
+  for (unsigned l = 0; l < kLanes; ++l) {
+    const unsigned r = (l >> T) & 1;
+    const bool active = (l & low_ctrl) == low_ctrl;
+    on[l] = active ? FP(1) : FP(0);
+    ar[l] = active ? ur[r * 2 + r] : FP(1);
+    ai[l] = active ? ui[r * 2 + r] : FP(0);
+    br[l] = active && !kDiag ? ur[r * 2 + (1 - r)] : FP(0);
+    bi[l] = active && !kDiag ? ui[r * 2 + (1 - r)] : FP(0);
+  }
+  alignas(64) FP s1r[kLanes] = {}, s1i[kLanes] = {}, s2r[kLanes] = {}, s2i[kLanes] = {};
+  for (uint64_t o = o0; o < o1; ++o) {
+    const uint64_t base = insert_zero_bits(o << 3, high) | high_ctrl;
+    FP* __restrict p = P + 2 * base;
+    FP* __restrict q = L + 2 * base;
+    alignas(64) FP vr[kLanes], vi[kLanes], lr[kLanes], li[kLanes];
+    alignas(64) FP xr[kLanes], xi[kLanes], yr[kLanes], yi[kLanes];
+#pragma omp simd
+    for (unsigned l = 0; l < kLanes; ++l) {
+      vr[l] = p[2 * l];
+      vi[l] = p[2 * l + 1];
+      lr[l] = q[2 * l];
+      li[l] = q[2 * l + 1];
+    }
+    for (unsigned l = 0; l < kLanes; ++l) {  // the partners
+      xr[l] = vr[l ^ X];
+      xi[l] = vi[l ^ X];
+      yr[l] = lr[l ^ X];
+      yi[l] = li[l ^ X];
+    }
+    alignas(64) FP wr[kLanes], wi[kLanes];
+#pragma omp simd
+    for (unsigned l = 0; l < kLanes; ++l) {
+      wr[l] = ar[l] * vr[l] - ai[l] * vi[l] + br[l] * xr[l] - bi[l] * xi[l];
+      wi[l] = ar[l] * vi[l] + ai[l] * vr[l] + br[l] * xi[l] + bi[l] * xr[l];
+      const FP nr = ar[l] * lr[l] - ai[l] * li[l] + br[l] * yr[l] - bi[l] * yi[l];
+      const FP ni = ar[l] * li[l] + ai[l] * lr[l] + br[l] * yi[l] + bi[l] * yr[l];
+      // R[r][r] += conj(lam[l]) w[l]; R[r][1-r] += conj(lam[l]) w[l ^ X].
+      const FP mr = on[l] * lr[l], mi = on[l] * li[l];
+      s1r[l] += mr * wr[l] + mi * wi[l];
+      s1i[l] += mr * wi[l] - mi * wr[l];
+      p[2 * l] = wr[l];
+      p[2 * l + 1] = wi[l];
+      q[2 * l] = nr;
+      q[2 * l + 1] = ni;
+    }
+    if constexpr (!kDiag) {
+      for (unsigned l = 0; l < kLanes; ++l) {
+        xr[l] = wr[l ^ X];
+        xi[l] = wi[l ^ X];
+      }
+#pragma omp simd
+      for (unsigned l = 0; l < kLanes; ++l) {
+        const FP mr = on[l] * lr[l], mi = on[l] * li[l];
+        s2r[l] += mr * xr[l] + mi * xi[l];
+        s2i[l] += mr * xi[l] - mi * xr[l];
+      }
+    }
+  }
+  DensitySum<2> acc;
+  for (unsigned l = 0; l < kLanes; ++l) {
+    const unsigned r = (l >> T) & 1;
+    acc.v[2 * (r * 2 + r)] += double(s1r[l]);
+    acc.v[2 * (r * 2 + r) + 1] += double(s1i[l]);
+    if constexpr (!kDiag) {
+      acc.v[2 * (r * 2 + 1 - r)] += double(s2r[l]);
+      acc.v[2 * (r * 2 + 1 - r) + 1] += double(s2i[l]);
+    }
+  }
+  return acc;
+}
+
+template <typename FP, unsigned K, bool kDiag>
+void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
+                    std::complex<FP>* R) {
+  constexpr unsigned D = 1u << K;
+  FP ur[D * D], ui[D * D];  // M^dag
+  for (unsigned a = 0; a < D; ++a)
+    for (unsigned b = 0; b < D; ++b) {
+      ur[a * D + b] = m[b * D + a].real();
+      ui[a * D + b] = -m[b * D + a].imag();
+    }
+  uint64_t off[D];
+  uint64_t fixed = g.ctrl_mask;
+  for (unsigned r = 0; r < D; ++r) {
+    off[r] = 0;
+    for (unsigned a = 0; a < K; ++a)
+      if ((r >> (K - 1 - a)) & 1) off[r] |= uint64_t(1) << g.targets[a];
+  }
+  for (unsigned a = 0; a < K; ++a) fixed |= uint64_t(1) << g.targets[a];
+  const Positions pos(fixed);
+  const uint64_t count = uint64_t(1) << (g.n - pos.count);
+  if (count < kLanes) return adjoint_runs<FP, K, kDiag>(psi, lam, g, m, R);
+  FP* const P = reinterpret_cast<FP*>(psi);
+  FP* const L = reinterpret_cast<FP*>(lam);
+  if constexpr (K == 1) {
+    const unsigned t = g.targets[0];
+    if (t < 3) {
+      // Octets of consecutive amplitudes: the blocks of 2^(3 - 1 - low
+      // controls) groups each, walked in the same fixed sum blocks.
+      const Positions high(fixed & ~uint64_t(7));
+      const unsigned low_ctrl = unsigned(g.ctrl_mask & 7);
+      const uint64_t octets = uint64_t(1) << (g.n - 3 - high.count);
+      const uint64_t per = kLanes >> (1 + __builtin_popcount(low_ctrl));  // groups per octet
+      const DensitySum<D> total = ordered_sum<DensitySum<D>>(count, [&](uint64_t begin, uint64_t end) {
+        const uint64_t o0 = begin / per, o1 = std::min(octets, end / per);
+        const uint64_t hc = g.ctrl_mask & ~uint64_t(7);
+        switch (t) {
+          case 0: return adjoint_octets<FP, 0, kDiag>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
+          case 1: return adjoint_octets<FP, 1, kDiag>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
+          default: return adjoint_octets<FP, 2, kDiag>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
+        }
+      });
+      for (unsigned i = 0; i < D * D; ++i) R[i] += std::complex<FP>(FP(total.v[2 * i]), FP(total.v[2 * i + 1]));
+      return;
+    }
+  }
+  const bool contiguous = pos.pos[0] >= unsigned(__builtin_ctz(kLanes));
+  // Blocks of kSumBlock groups (a multiple of kLanes) are kSumBlock / kLanes chunks.
+  const DensitySum<D> total = ordered_sum<DensitySum<D>>(count, [&](uint64_t begin, uint64_t end) {
+    if (contiguous)
+      return adjoint_lanes<FP, K, kDiag, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes, end / kLanes);
+    return adjoint_lanes<FP, K, kDiag, false>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes, end / kLanes);
+  });
+  for (unsigned i = 0; i < D * D; ++i) R[i] += std::complex<FP>(FP(total.v[2 * i]), FP(total.v[2 * i + 1]));
+}
+
+}  // namespace
+
+template <typename FP>
+void adjoint_step(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
+                  std::complex<FP>* R) {
+  const bool diag = g.kind == BlockKind::Diagonal;
+  std::complex<FP> x[4] = {0, 1, 1, 0};
+  if (g.kind == BlockKind::X) m = x;
+  if (g.k == 1) {
+    if (diag) return adjoint_step_k<FP, 1, true>(psi, lam, g, m, R);
+    return adjoint_step_k<FP, 1, false>(psi, lam, g, m, R);
+  }
+  if (diag) return adjoint_step_k<FP, 2, true>(psi, lam, g, m, R);
+  adjoint_step_k<FP, 2, false>(psi, lam, g, m, R);
+}
+
+template void adjoint_step<float>(std::complex<float>*, std::complex<float>*, const BlockGate&,
+                                  const std::complex<float>*, std::complex<float>*);
+template void adjoint_step<double>(std::complex<double>*, std::complex<double>*, const BlockGate&,
+                                   const std::complex<double>*, std::complex<double>*);
+
 }  // namespace qforge::sim

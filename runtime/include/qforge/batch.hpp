@@ -31,7 +31,15 @@
 //
 // Gate blocks and their derivatives are the table's (gate_block); the state
 // updates are the batched kernels of kernels.hpp (apply_block_batch,
-// adjoint_block_batch), the same layer the single-state simulator uses.
+// adjoint_block_batch, adjoint_step), the same layer the single-state
+// simulator uses. On states of more than kBlockTableQubits qubits, the runs
+// of constant gates between symbol-dependent ones are fused once per circuit
+// (fuse() with its cost model, BatchOptions::fusion_width): the forward pass
+// applies the blocks, the adjoint sweep their inverses (conjugate
+// transposes of the same matrices) to psi and lambda. From 6 qubits on,
+// each symbol-dependent step of the sweep un-applies the gate from both
+// states and sums its block density in one pass in vector lanes
+// (adjoint_step). Each thread keeps the sweep's two states between calls.
 // BatchOptions::threads holds for the call only (ScopedThreads), and sample
 // b's results do not depend on the thread count.
 //
@@ -47,6 +55,7 @@
 #include "qforge/gates.hpp"
 #include "qforge/kernels.hpp"
 #include "qforge/observables.hpp"
+#include "qforge/simulator.hpp"
 
 #include <complex>
 #include <cstddef>
@@ -133,6 +142,11 @@ struct BatchOptions {
   /// Run on several threads only when batch * 2^n is at least this (tiny
   /// batches are faster on one thread than the fork/join costs).
   std::size_t parallel_threshold = 2048;
+  /// Widest block (fuse(), with its cost model) of the runs of constant
+  /// gates between symbol-dependent ones on states of more than
+  /// kBlockTableQubits qubits; the forward pass applies the blocks and the
+  /// adjoint sweep their inverses. 0: every gate on its own.
+  unsigned fusion_width = kDefaultFusionWidth;
 };
 
 /// Shot sampling of the forward pass (shots 0: exact values).
@@ -158,6 +172,9 @@ class BatchCircuit {
   /// 2^n: amplitudes per sample of a final-state buffer.
   std::size_t state_size() const { return std::size_t(1) << num_qubits_; }
   std::size_t num_gates() const { return ops_.size(); }
+  /// Passes over the state of one forward pass: num_gates() with each fused
+  /// run of constant gates counted as its blocks (see fusion_width).
+  std::size_t num_passes() const;
   /// Gate parameters that depend on symbols (what backward differentiates).
   std::size_t num_trainable_gate_params() const;
   /// The parameter-shift rule of parameter k of gate i (i < num_gates());
@@ -227,6 +244,7 @@ class BatchCircuit {
   template <typename FP> friend struct BatchEngine;
   template <typename FP> friend struct NoisyBatchEngine;
   double eval(const Code& c, const double* symbols) const;
+  void build_fused_runs();
 
   unsigned num_qubits_ = 0;
   uint32_t num_symbols_ = 0;
@@ -236,6 +254,14 @@ class BatchCircuit {
   std::vector<Param> params_;  ///< every gate parameter, gate by gate
   std::vector<Instr> code_;
   std::vector<Deriv> derivs_;
+  /// A run of constant ops [begin, end) of ops_, fused: `blocks` applied in
+  /// order do what the run does, `inverse` (in order) undoes it.
+  struct FusedRun {
+    std::size_t begin = 0, end = 0;
+    std::vector<GateOp> blocks, inverse;
+  };
+  /// The fused runs in circuit order (empty: no fusion; see fusion_width).
+  std::vector<FusedRun> fused_;
 };
 
 /// d<O_k>/d(symbol s) for one set of symbol values: one row per observable,

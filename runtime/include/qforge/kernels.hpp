@@ -169,4 +169,18 @@ SparseBlock make_sparse_block(unsigned n, unsigned k, const unsigned* targets, c
 template <typename FP>
 void apply_sparse_batch(std::complex<FP>* psi, std::size_t nb, const SparseBlock& g, const std::complex<FP>* values);
 
+/// One step of the adjoint sweep on one state of g.n qubits, as
+/// adjoint_block_batch with nb = 1 and R not null: psi <- M^dag psi,
+/// lam <- M^dag lam and R[a][c] += sum over the other qubits of
+/// conj(lam[a]) psi[c] (lam before, psi after the step), in one pass over
+/// both states. Eight blocks are processed at once as vector lanes whatever
+/// the targets (gathered when a target or control is below qubit 3, so low
+/// targets do not fall into runs of one or two amplitudes), split over the
+/// OpenMP threads, with R summed in fixed index blocks: the same on any
+/// thread count. Only M's diagonal is read for BlockKind::Diagonal;
+/// BlockKind::X is taken as its dense block.
+template <typename FP>
+void adjoint_step(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
+                  std::complex<FP>* R);
+
 }  // namespace qforge::sim

@@ -1,0 +1,229 @@
+// The adjoint gradient of BatchCircuit on states of 12 to 16 qubits, where
+// each symbol-dependent step runs in vector lanes over both states
+// (adjoint_step) and, beyond 12 qubits, the constant gates between
+// symbol-dependent ones are fused (forward: the blocks, backward: their
+// inverses):
+//  - adjoint = central finite differences of the forward pass (fp64) at 12
+//    and 16 qubits, on circuits with controlled rotations, u3/cu
+//    parameters and non-linear expressions of the inputs;
+//  - fused = unfused (fusion_width 0), every fusion width, to 1e-12;
+//  - 1 thread = 2 threads, to 1e-12;
+//  - adjoint_step = adjoint_block_batch on every target placement.
+#include "batch_test_util.hpp"
+#include "qforge/batch.hpp"
+#include "qforge/kernels.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+namespace qforge::sim {
+namespace {
+
+using cd = std::complex<double>;
+
+// Layers of u3 / ry / rz rotations with parameters given by expressions of
+// x[0 .. nsym), controlled rotations (crx, cry, crz, cu, ctrl @ rz) on
+// neighbours, and runs of constant gates (h, cx chains, ccx, swap, s, t)
+// between them that fusion merges.
+std::string layered_circuit(unsigned n, int nsym, int layers, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::ostringstream o;
+  o << "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " << nsym << "] x;\nqubit[" << n
+    << "] q;\n";
+  auto q = [&](unsigned i) { return "q[" + std::to_string(i % n) + "]"; };
+  auto e = [&] { return test::random_expr(rng, nsym); };
+  for (unsigned i = 0; i < n; ++i) o << "h " << q(i) << ";\n";
+  for (int l = 0; l < layers; ++l) {
+    const unsigned a = unsigned(rng() % n);
+    o << "u3(" << e() << ", " << e() << ", " << e() << ") " << q(a) << ";\n";
+    o << "ry(" << e() << ") " << q(a + 1) << ";\n";
+    o << "rz(" << e() << ") " << q(a + 5) << ";\n";
+    o << "crx(" << e() << ") " << q(a + 2) << ", " << q(a + 3) << ";\n";
+    o << "cry(" << e() << ") " << q(a + 7) << ", " << q(a) << ";\n";
+    o << "cu(" << e() << ", " << e() << ", 0.3, " << e() << ") " << q(a + 4) << ", " << q(a + 9) << ";\n";
+    o << "ctrl @ rz(" << e() << ") " << q(a + 6) << ", " << q(a + 11) << ";\n";
+    o << "crz(" << e() << ") " << q(a + 8) << ", " << q(a + 1) << ";\n";
+    // Constant gates, on every qubit: what fusion merges.
+    for (unsigned i = 0; i + 1 < n; ++i) o << "cx " << q(i) << ", " << q(i + 1) << ";\n";
+    o << "ccx " << q(a) << ", " << q(a + 2) << ", " << q(a + 4) << ";\n";
+    o << "swap " << q(a + 3) << ", " << q(a + 10) << ";\n";
+    o << "s " << q(a + 1) << ";\nt " << q(a + 2) << ";\nh " << q(a + 12) << ";\nsx " << q(a) << ";\n";
+    // Constant rotations on every qubit after the chain: blocks that pay.
+    for (unsigned i = 0; i < n; ++i) o << "ry(" << 0.1 * (i + 1) << ") " << q(i) << ";\nh " << q(i) << ";\n";
+  }
+  return o.str();
+}
+
+double weighted(const BatchCircuit& bc, const std::vector<double>& in, const std::vector<double>& g) {
+  std::vector<double> out(bc.num_outputs());
+  bc.forward<double>(1, in, {}, out);
+  double s = 0;
+  for (std::size_t k = 0; k < out.size(); ++k) s += g[k] * out[k];
+  return s;
+}
+
+std::vector<double> finite_differences(const BatchCircuit& bc, std::vector<double> in, const std::vector<double>& g) {
+  const double h = 1e-5;
+  std::vector<double> r(in.size());
+  for (std::size_t s = 0; s < in.size(); ++s) {
+    const double keep = in[s];
+    in[s] = keep + h;
+    const double fp = weighted(bc, in, g);
+    in[s] = keep - h;
+    const double fm = weighted(bc, in, g);
+    in[s] = keep;
+    r[s] = (fp - fm) / (2 * h);
+  }
+  return r;
+}
+
+// Adjoint gradients of `batch` samples (inputs: batch x symbols).
+std::vector<double> adjoint(const BatchCircuit& bc, std::size_t batch, const std::vector<double>& in,
+                            const std::vector<double>& g) {
+  std::vector<double> out(batch * bc.num_outputs()), gi(in.size());
+  std::vector<cd> st(batch * bc.state_size());
+  bc.forward<double>(batch, in, {}, out, st);
+  bc.backward<double>(batch, in, {}, Span<const cd>(st), g, gi, {});
+  return gi;
+}
+
+std::vector<Readout> readouts() {
+  return {Readout::expectation_z(), Readout::paulis({"Z0 Z1 + 0.5*X2 Y5", "Y3 X0 - 0.25*Y1 Z9"})};
+}
+
+class AdjointLarge : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(AdjointLarge, MatchesFiniteDifferences) {
+  const unsigned n = GetParam();
+  const int nsym = 7;
+  Circuit c = test::compile_text(layered_circuit(n, nsym, 3, 17 + n));
+  ASSERT_EQ(c.num_symbols(), uint32_t(nsym));
+  const std::vector<double> in = test::random_vec(nsym, n, -1.2, 1.2);
+  for (const Readout& ro : readouts()) {
+    BatchOptions opt;
+    opt.readout = ro;
+    opt.threads = 1;
+    BatchCircuit bc(c, opt);
+    if (n > kBlockTableQubits) {
+      EXPECT_LT(bc.num_passes(), bc.num_gates()) << "fusion merged no gate";
+    }
+    const std::vector<double> g = test::random_vec(bc.num_outputs(), n + 5);
+    const std::vector<double> adj = adjoint(bc, 1, in, g);
+    const std::vector<double> fd = finite_differences(bc, in, g);
+    double scale = 0;
+    for (double v : fd) scale = std::max(scale, std::abs(v));
+    EXPECT_GT(scale, 1e-3) << "the gradient is too small to test anything";
+    for (int s = 0; s < nsym; ++s)
+      EXPECT_NEAR(adj[s], fd[s], 1e-7 * (1 + std::abs(fd[s]))) << "n " << n << " symbol " << s;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Qubits, AdjointLarge, ::testing::Values(12u, 16u));
+
+// Fused runs (every width the cost model may pick) against every gate on
+// its own, on random circuits of 13 and 14 qubits (stdgates and modifiers).
+TEST(AdjointFused, EqualsUnfusedOnRandomCircuits) {
+  for (unsigned n : {13u, 14u}) {
+    for (int seed = 0; seed < 3; ++seed) {
+      std::mt19937_64 rng(900 + seed + 10 * n);
+      const int nsym = 5;
+      Circuit c = test::compile_text(test::random_qasm(rng, n, nsym, 120));
+      const std::vector<double> in = test::random_vec(nsym * 2, seed, -1.2, 1.2);
+      BatchOptions off;
+      off.threads = 1;
+      off.fusion_width = 0;
+      BatchCircuit ref(c, off);
+      EXPECT_EQ(ref.num_passes(), ref.num_gates());
+      const std::vector<double> g = test::random_vec(2 * ref.num_outputs(), seed + 3);
+      const std::vector<double> want = adjoint(ref, 2, in, g);
+      std::vector<double> want_out(2 * ref.num_outputs());
+      ref.forward<double>(2, in, {}, want_out);
+      for (unsigned width : {1u, 2u, 3u, 4u, 6u}) {
+        BatchOptions on = off;
+        on.fusion_width = width;
+        BatchCircuit bc(c, on);
+        if (width >= 2) {
+          EXPECT_LT(bc.num_passes(), bc.num_gates()) << "width " << width;
+        }
+        std::vector<double> out(2 * bc.num_outputs());
+        bc.forward<double>(2, in, {}, out);
+        for (std::size_t k = 0; k < out.size(); ++k) EXPECT_NEAR(out[k], want_out[k], 1e-12) << "width " << width;
+        const std::vector<double> got = adjoint(bc, 2, in, g);
+        for (std::size_t s = 0; s < got.size(); ++s)
+          EXPECT_NEAR(got[s], want[s], 1e-12 * (1 + std::abs(want[s])))
+              << "n " << n << " seed " << seed << " width " << width << " symbol " << s;
+      }
+    }
+  }
+}
+
+// The gradient is the same on 1 and 2 threads: kernel threads on one
+// sample, and samples split over threads.
+TEST(AdjointFused, OneAndTwoThreadsAgree) {
+  const unsigned n = 16;
+  const int nsym = 7;
+  Circuit c = test::compile_text(layered_circuit(n, nsym, 2, 5));
+  for (std::size_t batch : {std::size_t(1), std::size_t(3)}) {
+    const std::vector<double> in = test::random_vec(batch * nsym, 11, -1.2, 1.2);
+    std::vector<double> grads[2];
+    for (int t = 1; t <= 2; ++t) {
+      BatchOptions opt;
+      opt.threads = t;
+      opt.parallel_threshold = 1;
+      BatchCircuit bc(c, opt);
+      const std::vector<double> g = test::random_vec(batch * bc.num_outputs(), 4);
+      grads[t - 1] = adjoint(bc, batch, in, g);
+    }
+    for (std::size_t s = 0; s < grads[0].size(); ++s)
+      EXPECT_NEAR(grads[0][s], grads[1][s], 1e-12 * (1 + std::abs(grads[0][s]))) << "batch " << batch;
+  }
+}
+
+// adjoint_step against adjoint_block_batch (the kernel of every step on
+// small states, through its table walk) on every placement of one and two
+// targets among low and high qubits, with and without a control, dense and
+// diagonal, fp64 and fp32.
+template <typename FP>
+void check_adjoint_step(double tol) {
+  using C = std::complex<FP>;
+  const unsigned n = 13;  // beyond the table: adjoint_block_batch walks by deposit
+  const std::size_t dim = std::size_t(1) << n;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> N;
+  std::vector<C> psi0(dim), lam0(dim);
+  for (std::size_t i = 0; i < dim; ++i) {
+    psi0[i] = C(FP(N(rng)), FP(N(rng)));
+    lam0[i] = C(FP(N(rng)), FP(N(rng)));
+  }
+  const unsigned placements[][2] = {{0, 1}, {1, 0}, {2, 5}, {3, 4}, {12, 0}, {7, 2}, {9, 11}};
+  for (const auto& t : placements)
+    for (unsigned k : {1u, 2u})
+      for (uint64_t ctrl : {uint64_t(0), uint64_t(1) << 6, uint64_t(1) << 1})
+        for (BlockKind kind : {BlockKind::Dense, BlockKind::Diagonal}) {
+          if ((ctrl >> t[0] & 1) || (k == 2 && (ctrl >> t[1] & 1))) continue;
+          const BlockGate g = make_block_gate(n, kind, k, t, ctrl);
+          C m[16];
+          for (auto& v : m) v = C(FP(N(rng)), FP(N(rng)));
+          std::vector<C> pa = psi0, la = lam0, pb = psi0, lb = lam0;
+          C ra[16] = {}, rb[16] = {};
+          adjoint_step<FP>(pa.data(), la.data(), g, m, ra);
+          adjoint_block_batch<FP>(pb.data(), lb.data(), 1, g, m, 0, rb);
+          double err = 0;
+          for (std::size_t i = 0; i < dim; ++i)
+            err = std::max({err, double(std::abs(pa[i] - pb[i])), double(std::abs(la[i] - lb[i]))});
+          for (unsigned i = 0; i < g.block_size(); ++i) err = std::max(err, double(std::abs(ra[i] - rb[i])) / dim);
+          EXPECT_LT(err, tol) << "targets " << t[0] << "," << t[1] << " k " << k << " ctrl " << ctrl << " kind "
+                              << int(kind);
+        }
+}
+
+TEST(AdjointStep, EqualsTheBlockKernel) {
+  check_adjoint_step<double>(1e-12);
+  check_adjoint_step<float>(1e-4);
+}
+
+}  // namespace
+}  // namespace qforge::sim
