@@ -16,6 +16,8 @@
 // parse_to_ast parses a file to its syntax tree the same way.
 #include "frontend_internal.hpp"
 
+#include "parse_fast.hpp"
+
 #include "qforge/diagnostic_codes.hpp"
 #include "qforge/utf8.hpp"
 
@@ -619,6 +621,80 @@ class DefaultChannelTokens final : public antlr4::TokenSource {
   antlr4::TokenSource* lexer_;
 };
 
+/// The streamed parse's token stream, which can also skip a statement that
+/// the fast path (parse_fast.hpp) read without ANTLR.
+class SkippingTokenStream final : public antlr4::UnbufferedTokenStream {
+ public:
+  using antlr4::UnbufferedTokenStream::UnbufferedTokenStream;
+  /// The token read ahead when it is all the stream holds (no mark, nothing
+  /// else buffered); null otherwise.
+  antlr4::Token* lone_lookahead() const {
+    return _numMarkers == 0 && _p == 0 && _tokens.size() == 1 ? _tokens[0].get() : nullptr;
+  }
+  /// Drop the token read ahead and count `n` tokens as consumed, so that
+  /// token indices stay those of a stream that read them: the lexer has been
+  /// moved past a statement of `n` tokens that starts with that token.
+  void skip(std::size_t n) {
+    _tokens.clear();
+    _p = 0;
+    _currentTokenIndex += n;
+    _lastToken = nullptr;
+    _lastTokenBufferStart = nullptr;
+  }
+};
+
+/// Reads the top-level statement that starts with the token `tokens` holds
+/// with the fast path when it can (see parse_fast.hpp), and moves the lexer
+/// and the token stream past it; false, with nothing moved, when it cannot.
+class FastStatements {
+ public:
+  FastStatements(const SourceFile& file, antlr4::ANTLRInputStream& input, qforge_antlr::qasm3Lexer& lexer,
+                 SkippingTokenStream& tokens)
+      : file_(file), input_(input), lexer_(lexer), tokens_(tokens),
+        // ANTLR drops a byte order mark: its indices are not the file's.
+        enabled_(file.text.compare(0, 3, "\xEF\xBB\xBF") != 0) {}
+
+  bool read(FastStatement& out) {
+    antlr4::Token* t = tokens_.lone_lookahead();
+    if (!enabled_ || !t || t->getType() != qforge_antlr::qasm3Lexer::Identifier ||
+        lexer_.mode != antlr4::Lexer::DEFAULT_MODE || !lexer_.modeStack.empty())
+      return false;
+    const std::size_t cp = t->getStartIndex();
+    const std::size_t begin = byte_of(cp);
+    if (!parse_simple_gate_call(file_.text, begin, static_cast<uint32_t>(t->getLine()),
+                                static_cast<uint32_t>(t->getCharPositionInLine()) + 1, file_.name.get(), out))
+      return false;
+    // The statement is ASCII: a byte is a character.
+    cp_ = cp + (out.end - begin);
+    byte_ = out.end;
+    input_.seek(cp_);
+    lexer_.setLine(out.end_line);
+    lexer_.setCharPositionInLine(out.end_col - 1);
+    tokens_.skip(out.tokens);
+    return true;
+  }
+
+ private:
+  /// The byte offset in the file of ANTLR's character index `cp` (which
+  /// only grows as parsing goes on).
+  std::size_t byte_of(std::size_t cp) {
+    if (cp < cp_) cp_ = byte_ = 0;
+    const std::string& text = file_.text;
+    for (; cp_ < cp && byte_ < text.size(); ++cp_) {
+      const auto b = static_cast<unsigned char>(text[byte_]);
+      byte_ += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    }
+    return byte_;
+  }
+
+  const SourceFile& file_;
+  antlr4::ANTLRInputStream& input_;
+  qforge_antlr::qasm3Lexer& lexer_;
+  SkippingTokenStream& tokens_;
+  const bool enabled_;
+  std::size_t cp_ = 0, byte_ = 0;  ///< a character index and its byte offset
+};
+
 /// The next top-level statement, parsed with SLL prediction and bailing out
 /// (its tokens start at `statement_start`). When that fails, the inner
 /// statement where it failed is predicted with full LL (see
@@ -724,9 +800,12 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   // released as parsing goes (a 200k-gate file would otherwise hold over a
   // million). The LL parse, which reports syntax errors, keeps them all.
   const bool stream_tokens = !ll_mode_;
+  SkippingTokenStream* skipping = nullptr;
   if (stream_tokens) {
     pf->default_channel = std::make_unique<DefaultChannelTokens>(pf->lexer.get());
-    pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->default_channel.get());
+    auto stream = std::make_unique<SkippingTokenStream>(pf->default_channel.get());
+    skipping = stream.get();
+    pf->tokens = std::move(stream);
   } else {
     pf->tokens = std::make_unique<antlr4::CommonTokenStream>(pf->lexer.get());
   }
@@ -755,7 +834,13 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         if (is_main) set_version(builder.version(v));
         if (stream_tokens) pf->tokens->release(mark);
       }
+      FastStatements fast(*file, *pf->input, *pf->lexer, *skipping);
+      FastStatement simple;
       while (pf->tokens->LA(1) != antlr4::Token::EOF) {
+        if (fast.read(simple)) {
+          lower_top(std::move(simple.stmt));
+          continue;
+        }
         // The mark keeps this statement's tokens alive until it is lowered.
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         statement_start = pf->tokens->index();
