@@ -643,9 +643,10 @@ class SkippingTokenStream final : public antlr4::UnbufferedTokenStream {
   }
 };
 
-/// Reads the top-level statement that starts with the token `tokens` holds
-/// with the fast path when it can (see parse_fast.hpp), and moves the lexer
-/// and the token stream past it; false, with nothing moved, when it cannot.
+/// Reads the next top-level statement with the fast path when it can (see
+/// parse_fast.hpp), and moves the lexer and the token stream past it; false,
+/// with nothing moved, when it cannot. After a statement it read, it tries
+/// the next one from the text before ANTLR's lexer reads a token of it.
 class FastStatements {
  public:
   FastStatements(const SourceFile& file, antlr4::ANTLRInputStream& input, qforge_antlr::qasm3Lexer& lexer,
@@ -655,22 +656,36 @@ class FastStatements {
         enabled_(file.text.compare(0, 3, "\xEF\xBB\xBF") != 0) {}
 
   bool read(FastStatement& out) {
-    antlr4::Token* t = tokens_.lone_lookahead();
-    if (!enabled_ || !t || t->getType() != qforge_antlr::qasm3Lexer::Identifier ||
-        lexer_.mode != antlr4::Lexer::DEFAULT_MODE || !lexer_.modeStack.empty())
-      return false;
-    const std::size_t cp = t->getStartIndex();
-    const std::size_t begin = byte_of(cp);
-    if (!parse_simple_gate_call(file_.text, begin, static_cast<uint32_t>(t->getLine()),
-                                static_cast<uint32_t>(t->getCharPositionInLine()) + 1, file_.name.get(), out))
-      return false;
-    // The statement is ASCII: a byte is a character.
+    if (!enabled_) return false;
+    std::size_t cp = cp_, begin = byte_;
+    uint32_t line = line_, col = col_;
+    if (!after_fast_) {
+      // The statement's first token, as ANTLR's lexer read it.
+      tokens_.LA(1);
+      antlr4::Token* t = tokens_.lone_lookahead();
+      if (!t || t->getType() != qforge_antlr::qasm3Lexer::Identifier ||
+          lexer_.mode != antlr4::Lexer::DEFAULT_MODE || !lexer_.modeStack.empty())
+        return false;
+      cp = t->getStartIndex();
+      begin = byte_of(cp);
+      line = static_cast<uint32_t>(t->getLine());
+      col = static_cast<uint32_t>(t->getCharPositionInLine()) + 1;
+    }
+    // Else the lexer is just after the last statement read here, in its
+    // default mode, and has read nothing since.
+    after_fast_ = false;
+    if (!parse_simple_gate_call(file_.text, begin, line, col, file_.name.get(), out)) return false;
+    // The statement, and the spaces and comments before it, are ASCII: a
+    // byte is a character.
     cp_ = cp + (out.end - begin);
     byte_ = out.end;
+    line_ = out.end_line;
+    col_ = out.end_col;
     input_.seek(cp_);
-    lexer_.setLine(out.end_line);
-    lexer_.setCharPositionInLine(out.end_col - 1);
+    lexer_.setLine(line_);
+    lexer_.setCharPositionInLine(col_ - 1);
     tokens_.skip(out.tokens);
+    after_fast_ = true;
     return true;
   }
 
@@ -693,6 +708,8 @@ class FastStatements {
   SkippingTokenStream& tokens_;
   const bool enabled_;
   std::size_t cp_ = 0, byte_ = 0;  ///< a character index and its byte offset
+  uint32_t line_ = 1, col_ = 1;    ///< after_fast_: the lexer's line and column there
+  bool after_fast_ = false;        ///< the last statement was read here
 };
 
 /// The next top-level statement, parsed with SLL prediction and bailing out
@@ -836,11 +853,12 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
       }
       FastStatements fast(*file, *pf->input, *pf->lexer, *skipping);
       FastStatement simple;
-      while (pf->tokens->LA(1) != antlr4::Token::EOF) {
+      for (;;) {
         if (fast.read(simple)) {
           lower_top(std::move(simple.stmt));
           continue;
         }
+        if (pf->tokens->LA(1) == antlr4::Token::EOF) break;
         // The mark keeps this statement's tokens alive until it is lowered.
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         statement_start = pf->tokens->index();
