@@ -255,6 +255,7 @@ struct SourceFile {
   std::string path;                         ///< canonical path (for cycles)
   std::string text;
   std::vector<std::size_t> line_starts;
+  bool ascii = false;  ///< every byte of text is ASCII (a byte is a character); set by make_file
 
   std::string line(uint32_t n) const {
     if (n == 0 || n > line_starts.size()) return {};
@@ -323,7 +324,7 @@ inline const std::string kPowerOperator = "**";
 
 struct ParsedFile {
   std::shared_ptr<SourceFile> file;
-  std::unique_ptr<antlr4::ANTLRInputStream> input;
+  std::unique_ptr<antlr4::CharStream> input;
   std::unique_ptr<qforge_antlr::qasm3Lexer> lexer;
   std::unique_ptr<antlr4::TokenSource> default_channel;  ///< the lexer without comments (streamed parses)
   std::unique_ptr<antlr4::TokenStream> tokens;  ///< Common (kept) or Unbuffered (streamed)
