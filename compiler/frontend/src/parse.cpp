@@ -88,6 +88,18 @@ static std::unique_ptr<antlr4::CharStream> char_stream(const SourceFile& file) {
 bool read_text(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
+  // Read in one piece when the size is known (not for a pipe).
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0 && in) {
+    out.resize(static_cast<std::size_t>(size));
+    in.read(&out[0], size);
+    if (in.gcount() == size && in.peek() == std::char_traits<char>::eof()) return true;
+    in.clear();
+    in.seekg(0, std::ios::beg);
+  }
+  in.clear();
   std::ostringstream ss;
   ss << in.rdbuf();
   out = ss.str();
