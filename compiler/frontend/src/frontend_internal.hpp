@@ -1,5 +1,6 @@
 // The front end's internals, shared by its files (not installed):
 //   parse.cpp   reading files and includes, the SLL/LL parse, syntax errors;
+//   parse_fast.cpp simple gate calls read without ANTLR (parse_fast.hpp);
 //   ast_build.cpp the syntax tree of qforge/ast.hpp from the parse tree, one
 //               statement at a time, with the comments as trivia (for
 //               parse_to_ast in parse.cpp; compiling keeps none);

@@ -3,7 +3,10 @@
 //
 // Per file:
 //  1. SLL prediction with a bail-out error strategy, one top-level statement
-//     at a time, its tokens streamed: each statement becomes its syntax tree,
+//     at a time, its tokens streamed. A gate call in its simple form
+//     (`rz(pi/4) q[0];`) is read by the fast path of parse_fast.cpp, which
+//     builds the syntax tree ANTLR's parse would give, and ANTLR's lexer is
+//     moved past it. Each statement becomes its syntax tree,
 //     which is checked and lowered, and the parse tree, the tokens and the
 //     syntax tree are freed at once (the syntax trees of gate and subroutine
 //     definitions are kept: their bodies are lowered again at every call). A
@@ -13,7 +16,8 @@
 //     with ANTLR's recovering error strategy, which gives exact syntax errors
 //     (all of them); full LL prediction is used from the failed statement to
 //     the end of the first error's statement.
-// parse_to_ast parses a file to its syntax tree the same way.
+// parse_to_ast parses a file to its syntax tree the same way, all of it with
+// ANTLR (it keeps every token, for the comments).
 #include "frontend_internal.hpp"
 
 #include "parse_fast.hpp"
