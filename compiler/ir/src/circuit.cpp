@@ -1,7 +1,6 @@
 // The gate IR (see qforge/circuit.hpp).
 #include "qforge/circuit.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <unordered_set>
@@ -90,32 +89,26 @@ Circuit Circuit::bind(const std::vector<double>& values) const {
 std::string Circuit::verify() const {
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const Operation& op = ops[i];
-    // Checked for every operation: nothing is allocated unless it is wrong.
-    const auto where = [i] { return "operation " + std::to_string(i) + ": "; };
-    std::unordered_set<uint32_t> seen;  // for many qubits; a few are compared pairwise
-    const bool few = op.qubits.size() <= 8;
-    for (std::size_t k = 0; k < op.qubits.size(); ++k) {
-      const uint32_t q = op.qubits[k];
-      if (q >= num_qubits) return where() + "qubit " + std::to_string(q) + " out of range";
-      if (op.kind == OpKind::Barrier) continue;
-      const bool twice = few ? std::find(op.qubits.begin(), op.qubits.begin() + static_cast<long>(k), q) !=
-                                   op.qubits.begin() + static_cast<long>(k)
-                             : !seen.insert(q).second;
-      if (twice) return where() + "qubit " + std::to_string(q) + " used twice";
+    const std::string where = "operation " + std::to_string(i) + ": ";
+    std::unordered_set<uint32_t> seen;
+    for (uint32_t q : op.qubits) {
+      if (q >= num_qubits) return where + "qubit " + std::to_string(q) + " out of range";
+      if (op.kind != OpKind::Barrier && !seen.insert(q).second)
+        return where + "qubit " + std::to_string(q) + " used twice";
     }
     for (uint32_t c : op.clbits)
-      if (c >= num_clbits) return where() + "clbit " + std::to_string(c) + " out of range";
+      if (c >= num_clbits) return where + "clbit " + std::to_string(c) + " out of range";
     for (const auto& cond : op.conditions)
       for (uint32_t c : cond.clbits)
-        if (c >= num_clbits) return where() + "condition clbit out of range";
+        if (c >= num_clbits) return where + "condition clbit out of range";
     if (op.kind == OpKind::Gate) {
       const GateInfo& g = gate_info(op.gate);
       if (op.qubits.size() != g.num_qubits + op.num_controls)
-        return where() + "gate " + std::string(g.name) + " has the wrong number of qubits";
+        return where + "gate " + std::string(g.name) + " has the wrong number of qubits";
       if (op.params.size() != g.num_params)
-        return where() + "gate " + std::string(g.name) + " has the wrong number of parameters";
+        return where + "gate " + std::string(g.name) + " has the wrong number of parameters";
     } else if (op.kind == OpKind::Measure && op.clbits.size() != op.qubits.size()) {
-      return where() + "measure needs one clbit per qubit";
+      return where + "measure needs one clbit per qubit";
     }
   }
   return {};
