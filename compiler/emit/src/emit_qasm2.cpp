@@ -22,9 +22,9 @@
 #include "qforge/stats.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 namespace qforge {
@@ -41,26 +41,33 @@ bool is_identifier(const std::string& s) {
   return true;
 }
 
+/// Appends `n` in decimal.
+void append_uint(std::string& out, uint64_t n) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+}
+
 class Qasm2Writer {
  public:
   explicit Qasm2Writer(const Circuit& c)
       : c_(c), qregs_(wire_registers(c, true)), cregs_(wire_registers(c, false)),
-        names_(c.symbol_names()) {}
+        names_(c.symbol_names()), qwires_(wires(qregs_)), cwires_(wires(cregs_)) {}
 
   std::string run() {
-    // Resolve every statement first, so that the definitions needed are known.
-    std::vector<std::string> body;
+    // Write every statement first, so that the definitions needed are known.
+    std::string body;
+    body.reserve(24 * c_.ops.size());
     std::set<GateId> defined;
     for (std::size_t i = 0; i < c_.ops.size(); ++i) statements(i, body, defined);
 
-    std::ostringstream out;
-    out << "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n";
+    std::string out = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n";
     for (const GateDefinition* d : definitions_for(defined, GateLibrary::Qelib1))
-      out << emit_detail::definition_text(*d, kStyle) << "\n";
-    for (const Register& r : qregs_) out << "qreg " << checked(r.name) << "[" << r.size << "];\n";
-    for (const Register& r : cregs_) out << "creg " << checked(r.name) << "[" << r.size << "];\n";
-    for (const auto& s : body) out << s << "\n";
-    return out.str();
+      out += emit_detail::definition_text(*d, kStyle) + "\n";
+    for (const Register& r : qregs_) declare(out, "qreg ", r);
+    for (const Register& r : cregs_) declare(out, "creg ", r);
+    out.reserve(out.size() + body.size());
+    out += body;
+    return out;
   }
 
  private:
@@ -69,6 +76,25 @@ class Qasm2Writer {
       throw std::runtime_error("emit_qasm2: register name '" + name +
                                "' is not an OpenQASM 2.0 identifier");
     return name;
+  }
+
+  static void declare(std::string& out, const char* keyword, const Register& r) {
+    out += keyword;
+    out += checked(r.name);
+    out += '[';
+    append_uint(out, r.size);
+    out += "];\n";
+  }
+
+  /// The register of each wire: the first of `regs` that holds it.
+  static std::vector<const Register*> wires(const std::vector<Register>& regs) {
+    std::vector<const Register*> out;
+    for (auto r = regs.rbegin(); r != regs.rend(); ++r) {
+      if (r->size == 0) continue;
+      if (out.size() < r->first + r->size) out.resize(r->first + r->size, nullptr);
+      for (uint32_t i = 0; i < r->size; ++i) out[r->first + i] = &*r;
+    }
+    return out;
   }
 
   /// Every operation OpenQASM 2.0 cannot express is an error at its source:
@@ -81,23 +107,33 @@ class Qasm2Writer {
     throw error_at(op, "cannot write '" + what + "' in OpenQASM 2.0: " + why);
   }
 
-  static std::string ref(const std::vector<Register>& regs, uint32_t i) {
-    for (const Register& r : regs)
-      if (i >= r.first && i < r.first + r.size) return r.name + "[" + std::to_string(i - r.first) + "]";
-    throw std::logic_error("emit_qasm2: wire " + std::to_string(i) + " has no register");
+  /// Appends wire `i` as `name[k]`.
+  static void ref(std::string& out, const std::vector<const Register*>& wires, uint32_t i) {
+    const Register* r = i < wires.size() ? wires[i] : nullptr;
+    if (!r) throw std::logic_error("emit_qasm2: wire " + std::to_string(i) + " has no register");
+    out += r->name;
+    out += '[';
+    append_uint(out, i - r->first);
+    out += ']';
+  }
+  static std::string ref(const std::vector<const Register*>& wires, uint32_t i) {
+    std::string s;
+    ref(s, wires, i);
+    return s;
   }
 
   static const Register* whole(const std::vector<Register>& regs, const std::vector<uint32_t>& bits) {
     return emit_detail::whole_register(regs, bits);
   }
 
-  std::string qubit_list(const std::vector<uint32_t>& qs) const {
-    std::string s;
-    for (std::size_t i = 0; i < qs.size(); ++i) s += (i ? "," : "") + ref(qregs_, qs[i]);
-    return s;
+  void qubit_list(std::string& out, const std::vector<uint32_t>& qs) const {
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+      if (i) out += ',';
+      ref(out, qwires_, qs[i]);
+    }
   }
 
-  std::string number(std::size_t index, const Expr& e) const {
+  void number(std::string& out, std::size_t index, const Expr& e) const {
     if (!e.is_const()) {
       std::vector<uint32_t> syms;
       e.collect_symbols(syms);
@@ -110,14 +146,17 @@ class Qasm2Writer {
     // OpenQASM 2.0 reals need a decimal point before an exponent.
     auto epos = s.find('e');
     if (epos != std::string::npos && s.find('.') == std::string::npos) s.insert(epos, ".0");
-    return s;
+    out += s;
   }
 
-  std::string params(std::size_t index, const std::vector<Expr>& ps) const {
-    if (ps.empty()) return "";
-    std::string s = "(";
-    for (std::size_t i = 0; i < ps.size(); ++i) s += (i ? "," : "") + number(index, ps[i]);
-    return s + ")";
+  void params(std::string& out, std::size_t index, const std::vector<Expr>& ps) const {
+    if (ps.empty()) return;
+    out += '(';
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      if (i) out += ',';
+      number(out, index, ps[i]);
+    }
+    out += ')';
   }
 
   std::string condition_prefix(std::size_t index) const {
@@ -130,7 +169,7 @@ class Qasm2Writer {
     if (!r) {
       std::string bits;
       for (std::size_t i = 0; i < cond.clbits.size(); ++i)
-        bits += (i ? ", " : "") + ref(cregs_, cond.clbits[i]);
+        bits += (i ? ", " : "") + ref(cwires_, cond.clbits[i]);
       fail(index, "a condition can only test a whole classical register; "
                   "this condition tests " + bits);
     }
@@ -138,15 +177,17 @@ class Qasm2Writer {
   }
 
   // The gate statement of op, extra controls folded into a named gate.
-  std::string gate_statement(std::size_t index, std::set<GateId>& defined) const {
+  void gate_statement(std::string& out, std::size_t index, std::set<GateId>& defined) const {
     const Operation& op = c_.ops[index];
     std::string name(gate_info(op.gate).name);
-    std::vector<Expr> ps = op.params;
+    const std::vector<Expr>* ps = &op.params;
+    std::vector<Expr> cu3;
     if (op.num_controls > 0) {
       name = gate_count_name(op);
       if (op.gate == G::U2 && op.num_controls == 1) {
         name = "cu3";
-        ps = {M_PI / 2, op.params[0], op.params[1]};
+        cu3 = {M_PI / 2, op.params[0], op.params[1]};
+        ps = &cu3;
       }
       if (name == "c3sx") name = "c3sqrtx";
       auto folded = gate_by_name(name);
@@ -156,34 +197,52 @@ class Qasm2Writer {
                         "' to express it");
     }
     if (auto g = gate_by_name(name)) defined.insert(*g);
-    return name + params(index, ps) + " " + qubit_list(op.qubits) + ";";
+    out += name;
+    params(out, index, *ps);
+    out += ' ';
+    qubit_list(out, op.qubits);
+    out += ";\n";
   }
 
-  void statements(std::size_t index, std::vector<std::string>& out, std::set<GateId>& defined) const {
+  void statements(std::size_t index, std::string& out, std::set<GateId>& defined) const {
     const Operation& op = c_.ops[index];
     const std::string prefix = condition_prefix(index);
     switch (op.kind) {
-      case OpKind::Gate: out.push_back(prefix + gate_statement(index, defined)); return;
+      case OpKind::Gate:
+        out += prefix;
+        gate_statement(out, index, defined);
+        return;
       case OpKind::Measure: {
         const Register* qr = whole(qregs_, op.qubits);
         const Register* cr = whole(cregs_, op.clbits);
         if (qr && cr && op.qubits.size() > 1) {
-          out.push_back(prefix + "measure " + qr->name + " -> " + cr->name + ";");
+          out += prefix + "measure " + qr->name + " -> " + cr->name + ";\n";
           return;
         }
-        for (std::size_t i = 0; i < op.qubits.size(); ++i)
-          out.push_back(prefix + "measure " + ref(qregs_, op.qubits[i]) + " -> " +
-                        ref(cregs_, op.clbits.at(i)) + ";");
+        for (std::size_t i = 0; i < op.qubits.size(); ++i) {
+          out += prefix + "measure ";
+          ref(out, qwires_, op.qubits[i]);
+          out += " -> ";
+          ref(out, cwires_, op.clbits.at(i));
+          out += ";\n";
+        }
         return;
       }
       case OpKind::Reset:
-        for (uint32_t q : op.qubits) out.push_back(prefix + "reset " + ref(qregs_, q) + ";");
+        for (uint32_t q : op.qubits) {
+          out += prefix + "reset ";
+          ref(out, qwires_, q);
+          out += ";\n";
+        }
         return;
       case OpKind::Barrier: {
         std::vector<uint32_t> all = op.qubits;
         if (all.empty())
           for (uint32_t q = 0; q < c_.num_qubits; ++q) all.push_back(q);
-        if (!all.empty()) out.push_back(prefix + "barrier " + qubit_list(all) + ";");
+        if (all.empty()) return;
+        out += prefix + "barrier ";
+        qubit_list(out, all);
+        out += ";\n";
         return;
       }
       case OpKind::Delay: fail(index, "there is no delay");
@@ -193,6 +252,7 @@ class Qasm2Writer {
   const Circuit& c_;
   std::vector<Register> qregs_, cregs_;
   std::vector<std::string> names_;
+  std::vector<const Register*> qwires_, cwires_;  ///< the register of each wire
 };
 
 }  // namespace

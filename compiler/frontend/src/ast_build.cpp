@@ -68,9 +68,7 @@ std::string trim(const std::string& s) {
 }  // namespace
 
 AstBuilder::AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream* tokens)
-    : file_(file), tokens_(tokens), ascii_(std::all_of(file.text.begin(), file.text.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x80;
-      })) {}
+    : file_(file), tokens_(tokens), ascii_(file.ascii) {}
 
 std::size_t AstBuilder::byte_of(uint32_t line, uint32_t col) const {
   if (line == 0 || line > file_.line_starts.size()) return file_.text.size();

@@ -1,5 +1,6 @@
 // The front end's internals, shared by its files (not installed):
 //   parse.cpp   reading files and includes, the SLL/LL parse, syntax errors;
+//   parse_fast.cpp simple gate calls read without ANTLR (parse_fast.hpp);
 //   ast_build.cpp the syntax tree of qforge/ast.hpp from the parse tree, one
 //               statement at a time, with the comments as trivia (for
 //               parse_to_ast in parse.cpp; compiling keeps none);
@@ -255,6 +256,7 @@ struct SourceFile {
   std::string path;                         ///< canonical path (for cycles)
   std::string text;
   std::vector<std::size_t> line_starts;
+  bool ascii = false;  ///< every byte of text is ASCII (a byte is a character); set by make_file
 
   std::string line(uint32_t n) const {
     if (n == 0 || n > line_starts.size()) return {};
@@ -323,7 +325,7 @@ inline const std::string kPowerOperator = "**";
 
 struct ParsedFile {
   std::shared_ptr<SourceFile> file;
-  std::unique_ptr<antlr4::ANTLRInputStream> input;
+  std::unique_ptr<antlr4::CharStream> input;
   std::unique_ptr<qforge_antlr::qasm3Lexer> lexer;
   std::unique_ptr<antlr4::TokenSource> default_channel;  ///< the lexer without comments (streamed parses)
   std::unique_ptr<antlr4::TokenStream> tokens;  ///< Common (kept) or Unbuffered (streamed)

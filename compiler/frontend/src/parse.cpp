@@ -3,7 +3,10 @@
 //
 // Per file:
 //  1. SLL prediction with a bail-out error strategy, one top-level statement
-//     at a time, its tokens streamed: each statement becomes its syntax tree,
+//     at a time, its tokens streamed. A gate call in its simple form
+//     (`rz(pi/4) q[0];`) is read by the fast path of parse_fast.cpp, which
+//     builds the syntax tree ANTLR's parse would give, and ANTLR's lexer is
+//     moved past it. Each statement becomes its syntax tree,
 //     which is checked and lowered, and the parse tree, the tokens and the
 //     syntax tree are freed at once (the syntax trees of gate and subroutine
 //     definitions are kept: their bodies are lowered again at every call). A
@@ -13,8 +16,11 @@
 //     with ANTLR's recovering error strategy, which gives exact syntax errors
 //     (all of them); full LL prediction is used from the failed statement to
 //     the end of the first error's statement.
-// parse_to_ast parses a file to its syntax tree the same way.
+// parse_to_ast parses a file to its syntax tree the same way, all of it with
+// ANTLR (it keeps every token, for the comments).
 #include "frontend_internal.hpp"
+
+#include "parse_fast.hpp"
 
 #include "qforge/diagnostic_codes.hpp"
 #include "qforge/utf8.hpp"
@@ -26,15 +32,78 @@ std::shared_ptr<SourceFile> make_file(std::string text, const std::string& name,
   f->name = std::make_shared<const std::string>(name);
   f->path = std::move(path);
   f->text = std::move(text);
+  const std::string& t = f->text;
+  f->line_starts.reserve(static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n')) + 1);
   f->line_starts.push_back(0);
-  for (std::size_t i = 0; i < f->text.size(); ++i)
-    if (f->text[i] == '\n') f->line_starts.push_back(i + 1);
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (t[i] == '\n') f->line_starts.push_back(i + 1);
+  f->ascii = std::all_of(t.begin(), t.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   return f;
+}
+
+namespace {
+
+/// The characters of an ASCII file for ANTLR's lexer, as ANTLRInputStream
+/// gives them (an index a character, the same texts and ends), without its
+/// copy of the whole text as UTF-32: for a 3 MB file that copy took a
+/// quarter of the time the front end then needed.
+class AsciiCharStream final : public antlr4::CharStream {
+ public:
+  explicit AsciiCharStream(const std::string& text) : text_(text) {}
+  void consume() override {
+    if (p_ >= text_.size()) throw antlr4::IllegalStateException("cannot consume EOF");
+    ++p_;
+  }
+  size_t LA(ssize_t i) override {
+    if (i == 0) return 0;  // undefined
+    const ssize_t at = static_cast<ssize_t>(p_) + (i < 0 ? i : i - 1);
+    if (at < 0 || at >= static_cast<ssize_t>(text_.size())) return antlr4::IntStream::EOF;
+    return static_cast<unsigned char>(text_[static_cast<size_t>(at)]);
+  }
+  ssize_t mark() override { return -1; }
+  void release(ssize_t) override {}
+  size_t index() override { return p_; }
+  void seek(size_t index) override { p_ = std::min(index, text_.size()); }
+  size_t size() override { return text_.size(); }
+  std::string getSourceName() const override { return antlr4::IntStream::UNKNOWN_SOURCE_NAME; }
+  std::string getText(const antlr4::misc::Interval& interval) override {
+    if (interval.a < 0 || interval.b < 0) return {};
+    const auto start = static_cast<size_t>(interval.a);
+    size_t stop = static_cast<size_t>(interval.b);
+    if (stop >= text_.size()) stop = text_.size() - 1;
+    if (start >= text_.size()) return {};
+    return text_.substr(start, stop - start + 1);  // as ANTLRInputStream counts
+  }
+  std::string toString() const override { return text_; }
+
+ private:
+  const std::string& text_;
+  size_t p_ = 0;
+};
+
+}  // namespace
+
+/// The characters of `file` for ANTLR's lexer.
+static std::unique_ptr<antlr4::CharStream> char_stream(const SourceFile& file) {
+  if (file.ascii) return std::make_unique<AsciiCharStream>(file.text);
+  return std::make_unique<antlr4::ANTLRInputStream>(file.text);
 }
 
 bool read_text(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
+  // Read in one piece when the size is known (not for a pipe).
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > 0 && in) {
+    out.resize(static_cast<std::size_t>(size));
+    in.read(&out[0], size);
+    if (in.gcount() == size && in.peek() == std::char_traits<char>::eof()) return true;
+    in.clear();
+    in.seekg(0, std::ios::beg);
+  }
+  in.clear();
   std::ostringstream ss;
   ss << in.rdbuf();
   out = ss.str();
@@ -619,6 +688,97 @@ class DefaultChannelTokens final : public antlr4::TokenSource {
   antlr4::TokenSource* lexer_;
 };
 
+/// The streamed parse's token stream, which can also skip a statement that
+/// the fast path (parse_fast.hpp) read without ANTLR.
+class SkippingTokenStream final : public antlr4::UnbufferedTokenStream {
+ public:
+  using antlr4::UnbufferedTokenStream::UnbufferedTokenStream;
+  /// The token read ahead when it is all the stream holds (no mark, nothing
+  /// else buffered); null otherwise.
+  antlr4::Token* lone_lookahead() const {
+    return _numMarkers == 0 && _p == 0 && _tokens.size() == 1 ? _tokens[0].get() : nullptr;
+  }
+  /// Drop the token read ahead and count `n` tokens as consumed, so that
+  /// token indices stay those of a stream that read them: the lexer has been
+  /// moved past a statement of `n` tokens that starts with that token.
+  void skip(std::size_t n) {
+    _tokens.clear();
+    _p = 0;
+    _currentTokenIndex += n;
+    _lastToken = nullptr;
+    _lastTokenBufferStart = nullptr;
+  }
+};
+
+/// Reads the next top-level statement with the fast path when it can (see
+/// parse_fast.hpp), and moves the lexer and the token stream past it; false,
+/// with nothing moved, when it cannot. After a statement it read, it tries
+/// the next one from the text before ANTLR's lexer reads a token of it.
+class FastStatements {
+ public:
+  FastStatements(const SourceFile& file, antlr4::CharStream& input, qforge_antlr::qasm3Lexer& lexer,
+                 SkippingTokenStream& tokens)
+      : file_(file), input_(input), lexer_(lexer), tokens_(tokens),
+        // ANTLR drops a byte order mark: its indices are not the file's.
+        enabled_(file.text.compare(0, 3, "\xEF\xBB\xBF") != 0) {}
+
+  bool read(FastStatement& out) {
+    if (!enabled_) return false;
+    std::size_t cp = cp_, begin = byte_;
+    uint32_t line = line_, col = col_;
+    if (!after_fast_) {
+      // The statement's first token, as ANTLR's lexer read it.
+      tokens_.LA(1);
+      antlr4::Token* t = tokens_.lone_lookahead();
+      if (!t || t->getType() != qforge_antlr::qasm3Lexer::Identifier ||
+          lexer_.mode != antlr4::Lexer::DEFAULT_MODE || !lexer_.modeStack.empty())
+        return false;
+      cp = t->getStartIndex();
+      begin = byte_of(cp);
+      line = static_cast<uint32_t>(t->getLine());
+      col = static_cast<uint32_t>(t->getCharPositionInLine()) + 1;
+    }
+    // Else the lexer is just after the last statement read here, in its
+    // default mode, and has read nothing since.
+    after_fast_ = false;
+    if (!parse_simple_gate_call(file_.text, begin, line, col, file_.name.get(), out)) return false;
+    // The statement, and the spaces and comments before it, are ASCII: a
+    // byte is a character.
+    cp_ = cp + (out.end - begin);
+    byte_ = out.end;
+    line_ = out.end_line;
+    col_ = out.end_col;
+    input_.seek(cp_);
+    lexer_.setLine(line_);
+    lexer_.setCharPositionInLine(col_ - 1);
+    tokens_.skip(out.tokens);
+    after_fast_ = true;
+    return true;
+  }
+
+ private:
+  /// The byte offset in the file of ANTLR's character index `cp` (which
+  /// only grows as parsing goes on).
+  std::size_t byte_of(std::size_t cp) {
+    if (cp < cp_) cp_ = byte_ = 0;
+    const std::string& text = file_.text;
+    for (; cp_ < cp && byte_ < text.size(); ++cp_) {
+      const auto b = static_cast<unsigned char>(text[byte_]);
+      byte_ += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    }
+    return byte_;
+  }
+
+  const SourceFile& file_;
+  antlr4::CharStream& input_;
+  qforge_antlr::qasm3Lexer& lexer_;
+  SkippingTokenStream& tokens_;
+  const bool enabled_;
+  std::size_t cp_ = 0, byte_ = 0;  ///< a character index and its byte offset
+  uint32_t line_ = 1, col_ = 1;    ///< after_fast_: the lexer's line and column there
+  bool after_fast_ = false;        ///< the last statement was read here
+};
+
 /// The next top-level statement, parsed with SLL prediction and bailing out
 /// (its tokens start at `statement_start`). When that fails, the inner
 /// statement where it failed is predicted with full LL (see
@@ -701,6 +861,13 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   include_stack_.push_back(file->path);
   files_.push_back(file);
   detect_version(*file, is_main);
+  if (is_main && circ_.ops.empty()) {
+    // About an operation a statement: room for them at once, rather than
+    // copying them all as the vector doubles (the pages it leaves untouched
+    // cost nothing).
+    const auto statements = static_cast<std::size_t>(std::count(file->text.begin(), file->text.end(), ';'));
+    circ_.ops.reserve(std::min<std::size_t>(statements, kMaxOperations));
+  }
 
   if (auto bad = prescan(*file)) {
     report(*bad);
@@ -712,7 +879,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
 
   auto pf = std::make_shared<ParsedFile>();
   pf->file = file;
-  pf->input = std::make_unique<antlr4::ANTLRInputStream>(file->text);
+  pf->input = char_stream(*file);
   pf->lexer = std::make_unique<qforge_antlr::qasm3Lexer>(pf->input.get());
   // The listener goes on before the token stream exists: an unbuffered
   // stream reads its first token at once.
@@ -724,9 +891,12 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   // released as parsing goes (a 200k-gate file would otherwise hold over a
   // million). The LL parse, which reports syntax errors, keeps them all.
   const bool stream_tokens = !ll_mode_;
+  SkippingTokenStream* skipping = nullptr;
   if (stream_tokens) {
     pf->default_channel = std::make_unique<DefaultChannelTokens>(pf->lexer.get());
-    pf->tokens = std::make_unique<antlr4::UnbufferedTokenStream>(pf->default_channel.get());
+    auto stream = std::make_unique<SkippingTokenStream>(pf->default_channel.get());
+    skipping = stream.get();
+    pf->tokens = std::move(stream);
   } else {
     pf->tokens = std::make_unique<antlr4::CommonTokenStream>(pf->lexer.get());
   }
@@ -755,7 +925,14 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         if (is_main) set_version(builder.version(v));
         if (stream_tokens) pf->tokens->release(mark);
       }
-      while (pf->tokens->LA(1) != antlr4::Token::EOF) {
+      FastStatements fast(*file, *pf->input, *pf->lexer, *skipping);
+      FastStatement simple;
+      for (;;) {
+        if (fast.read(simple)) {
+          lower_top(std::move(simple.stmt));
+          continue;
+        }
+        if (pf->tokens->LA(1) == antlr4::Token::EOF) break;
         // The mark keeps this statement's tokens alive until it is lowered.
         ssize_t mark = stream_tokens ? pf->tokens->mark() : 0;
         statement_start = pf->tokens->index();
@@ -825,8 +1002,8 @@ ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& 
   for (bool ll : {false, true}) {
     out.version.reset();
     out.statements.clear();
-    antlr4::ANTLRInputStream input(file->text);
-    qforge_antlr::qasm3Lexer lexer(&input);
+    const std::unique_ptr<antlr4::CharStream> input = char_stream(*file);
+    qforge_antlr::qasm3Lexer lexer(input.get());
     SyntaxErrors listener(*file, ll ? &diags : nullptr);
     lexer.removeErrorListeners();
     lexer.addErrorListener(&listener);

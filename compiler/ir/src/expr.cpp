@@ -1,6 +1,8 @@
 // Symbolic parameter expressions (see qforge/expr.hpp).
 #include "qforge/expr.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -503,8 +505,17 @@ std::string format_decimal(double v) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
     return buf;
   }
-  // The shortest representation that reads back identically.
-  for (int prec = 1; prec <= 17; ++prec) {
+  // The shortest representation that reads back identically. No %g text
+  // with fewer significant digits than std::to_chars's shortest round trip
+  // reads back as v, so the search starts there.
+  int first = 1;
+  {
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+    int digits = 0;
+    for (const char* c = buf; c != r.ptr && *c != 'e'; ++c) digits += *c >= '0' && *c <= '9';
+    first = std::max(first, digits);
+  }
+  for (int prec = first; prec <= 17; ++prec) {
     std::snprintf(buf, sizeof buf, "%.*g", prec, v);
     if (std::strtod(buf, nullptr) == v) return buf;
   }
