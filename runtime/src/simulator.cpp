@@ -748,8 +748,8 @@ void run_typed(const Circuit& c, const RunOptions& o, const std::vector<double>&
     }
   };
 
+  // The registers among the outputs, from the clbits of `count` shots.
   const auto tally = [&](const std::vector<uint8_t>& bits, uint64_t count) {
-    r.counts[bit_string(bits)] += count;
     for (std::size_t k = 0; k < specs.size(); ++k)
       if (specs[k].reg) {
         std::string text(specs[k].size, '0');
@@ -775,9 +775,11 @@ void run_typed(const Circuit& c, const RunOptions& o, const std::vector<double>&
       if (!specs[k].reg) tallies[k][output_key(b.m.cs.vars[specs[k].var])] += b.shots;
     const std::vector<uint8_t>& clbits = b.m.cs.clbits;
     if (!sample_final) {
+      r.counts[bit_string(clbits)] += b.shots;
       tally(clbits, b.shots);
       return;
     }
+    if (!measures) tally(clbits, b.shots);
     // The tree's root keeps the generator run() always sampled with.
     std::mt19937_64 root(o.seed);
     Stream node(o.seed, b.id);
@@ -791,10 +793,8 @@ void run_typed(const Circuit& c, const RunOptions& o, const std::vector<double>&
       } else {
         for (unsigned q = 0; q < n; ++q) bits[q] = uint8_t((index >> q) & 1);
       }
-      if (measures)
-        tally(bits, count);
-      else
-        r.counts[bit_string(bits)] += count;
+      r.counts[bit_string(bits)] += count;
+      if (measures) tally(bits, count);
     }
   };
 

@@ -598,5 +598,34 @@ TEST(ClassicalRun, EndStopsTheShotAndBitAssignmentsWrite) {
   EXPECT_NEAR(want.probs.at("1110"), 0.5, 1e-12);
 }
 
+TEST(ClassicalRun, OutputsWithoutMeasurements) {
+  // bit[3] c = 5; int[8] x = c + 1; float[64] f = x / 4.0; rx(f) q: nothing
+  // measured, so the counts are over the qubit; the outputs are the values.
+  Circuit c = test::circuit(1, 3);
+  c.cregs.push_back({"c", 0, 3});
+  c.vars = {{"x", int_t(8), false}, {"f", kFloat, false}};
+  c.ops.push_back(assign_bits({0, 1, 2}, ki(5)));
+  c.ops.push_back(assign(0, bin(COp::Add, int_t(8), bits({0, 1, 2}), ki(1, 8))));
+  c.ops.push_back(assign(1, bin(COp::Div, kFloat, var(0, int_t(8)), k(CValue::of_float(4)))));
+  c.ops.push_back(runtime_gate(GateId::RX, {0}, {var(1, kFloat)}));
+  sim::RunOptions o;
+  o.shots = 1000;
+  o.seed = 1;
+  o.statevector = true;
+  const auto r = sim::run(c, o);
+  EXPECT_EQ(r.branches, 1u);
+  ASSERT_EQ(r.outputs.size(), 3u);
+  EXPECT_EQ(as_map(output(r, "c")), (std::map<std::string, uint64_t>{{"101", 1000}}));
+  EXPECT_EQ(as_map(output(r, "x")), (std::map<std::string, uint64_t>{{"6", 1000}}));
+  EXPECT_EQ(as_map(output(r, "f")), (std::map<std::string, uint64_t>{{"1.5", 1000}}));
+  // RX(1.5)|0>: amplitudes cos(0.75), -i sin(0.75), by hand.
+  ASSERT_EQ(r.statevector.size(), 2u);
+  EXPECT_NEAR(r.statevector[0].real(), std::cos(0.75), 1e-12);
+  EXPECT_NEAR(r.statevector[1].imag(), -std::sin(0.75), 1e-12);
+  uint64_t total = 0;
+  for (const auto& [bits, n] : r.counts) total += n;
+  EXPECT_EQ(total, 1000u);
+}
+
 }  // namespace
 }  // namespace qforge
