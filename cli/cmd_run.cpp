@@ -25,7 +25,8 @@ const char* kUsage =
     "usage: qforge run FILE [--shots N] [--seed S] [--set NAME=VALUE]...\n"
     "                 [--observable \"Z0 Z1 + 0.5*X2\"]... [--probabilities] [--statevector]\n"
     "                 [--precision single|double] [--threads N] [--max-memory 4GiB]\n"
-    "                 [--fusion-width W] [--format text|json] [-o OUT] [-I DIR]...\n"
+    "                 [--fusion-width W] [--max-iterations N] [--format text|json]\n"
+    "                 [-o OUT] [-I DIR]...\n"
     "                 [--noise DEVICE.noise.json [--noise-method auto|dm|traj]\n"
     "                  [--trajectories N] [--idle-noise on|off]]\n\n"
     "Simulate FILE on the state-vector simulator. Circuits whose measurements are\n"
@@ -33,12 +34,19 @@ const char* kUsage =
     "measurement, reset or `if` are run by shot branching: each measurement or\n"
     "reset with a random outcome splits the state (and the shots, binomially)\n"
     "into one branch per outcome, each simulated once. The same --seed gives the\n"
-    "same counts, on any number of threads. Without --shots and without other\n"
-    "outputs, 1024 shots are taken.\n\n"
+    "same counts, on any number of threads. Run-time classical logic (assignments,\n"
+    "if/else, while, for, switch, end on measured values) runs in the same walk,\n"
+    "each branch with its own classical values; a shot whose loops run more than\n"
+    "--max-iterations (default 1000000) iterations stops the run with an error at\n"
+    "the loop. Without --shots and without other outputs, 1024 shots are taken.\n\n"
     "Output: counts (bit strings with the highest clbit first; all qubits when\n"
     "the circuit measures nothing), probabilities and the state vector over basis\n"
     "states (qubit 0 is the least significant bit), one expectation value per\n"
     "--observable (a sum of Pauli strings, e.g. \"Z0 Z1 + 0.5*X2\" or \"-1.5*Y0\").\n"
+    "With shots, a circuit with classical logic, variables or `output`\n"
+    "declarations also reports outputs: the final value of each output variable\n"
+    "and output bit register (every variable and register when none is declared\n"
+    "output) over the shots.\n"
     "For branching runs, probabilities and expectation values are averaged over\n"
     "the branches' final states (before terminal measurements): exactly, each\n"
     "branch weighted by its probability, when the circuit has at most 10\n"
@@ -229,6 +237,17 @@ std::string to_json(const sim::RunResult& r, const sim::RunOptions& o, const Gra
     }
     j += "}";
   }
+  if (!r.outputs.empty()) {
+    j += ",\n  \"outputs\": {";
+    for (std::size_t k = 0; k < r.outputs.size(); ++k) {
+      j += fmt::format("{}\n    {}: {{", k ? "," : "", json_string(r.outputs[k].name));
+      for (std::size_t v = 0; v < r.outputs[k].counts.size(); ++v)
+        j += fmt::format("{}{}: {}", v ? ", " : "", json_string(r.outputs[k].counts[v].first),
+                         r.outputs[k].counts[v].second);
+      j += "}";
+    }
+    j += "\n  }";
+  }
   if (o.probabilities) {
     j += ",\n  \"probabilities\": [";
     for (std::size_t i = 0; i < r.probabilities.size(); ++i)
@@ -298,6 +317,14 @@ std::string to_text(const sim::RunResult& r, const sim::RunOptions& o, const Gra
                        double(count) / double(o.shots));
     t += fmt::format("{:<{}}  {:>10}\n", "total", width, o.shots);
   }
+  for (const sim::OutputCounts& out : r.outputs) {
+    std::size_t width = 5;
+    for (const auto& [value, count] : out.counts) width = std::max(width, value.size());
+    t += fmt::format("\noutput {} ({})\n{:<{}}  {:>10}  {:>9}\n", out.name, out.type, "value", width, "count",
+                     "frequency");
+    for (const auto& [value, count] : out.counts)
+      t += fmt::format("{:<{}}  {:>10}  {:>9.4f}\n", value, width, count, double(count) / double(o.shots));
+  }
   if (o.probabilities) {
     const std::size_t width = std::max<std::size_t>(5, r.num_qubits);
     t += fmt::format("\n{:>10}  {:<{}}  {}\n", "index", "state", width, "probability");
@@ -350,6 +377,8 @@ int simulate(const std::vector<std::string>& args) {
       ("max-memory", po::value<std::string>(), "refuse to need more than this, e.g. 4GiB")
       ("fusion-width", po::value<unsigned>()->default_value(sim::kDefaultFusionWidth),
        "fuse gates into blocks of at most this many qubits (0: no fusion)")
+      ("max-iterations", po::value<uint64_t>(),
+       "loop iterations (while and for, together) one shot may run (default 1000000)")
       ("format", po::value<std::string>()->default_value("text"), "text or json")
       ("gradient", po::bool_switch(),
        "also report d<observable>/d(input) for every input scalar (needs --observable and --set)")
@@ -399,6 +428,10 @@ int simulate(const std::vector<std::string>& args) {
     if (o.max_memory == 0) throw UsageError("--max-memory must be more than 0 bytes");
   }
   o.fusion_width = vm["fusion-width"].as<unsigned>();
+  if (vm.count("max-iterations")) {
+    o.max_iterations = vm["max-iterations"].as<uint64_t>();
+    if (o.max_iterations == 0) throw UsageError("--max-iterations must be at least 1");
+  }
   if (o.fusion_width > 6) throw UsageError("--fusion-width must be 0 to 6, got " + std::to_string(o.fusion_width));
 
   const bool gradient = vm["gradient"].as<bool>();

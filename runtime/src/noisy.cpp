@@ -109,6 +109,10 @@ bool is_mixed_unitary(const Channel& ch, std::vector<double>* probabilities) {
 void check_noisy_circuit(const NoisyCircuit& nc) {
   const Circuit& c = nc.circuit;
   const unsigned n = c.num_qubits;
+  for (const Operation& op : c.ops)
+    if (op.is_classical())
+      throw error_at(op, "noisy runs do not execute run-time classical logic (this " + op_name(op) +
+                             "); run the circuit without --noise, by shot branching.");
   for (const Operation& op : c.ops) detail::check_qubits(c, op);
   if (nc.after.size() != c.ops.size())
     throw std::invalid_argument("the noisy circuit lists channels after " +

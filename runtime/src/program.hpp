@@ -4,11 +4,15 @@
 //
 // build_program turns a Circuit into steps: runs of unconditioned gates
 // (fused), conditioned gates, measurements, resets of used qubits and, for a
-// NoisyCircuit, the channels after each operation. walk() runs steps on a
-// state and hands every measurement, reset and channel to a visitor, which
-// may stop the walk there (run() branches the state at a random outcome;
-// run_shot draws the outcome). The helpers below sample from a final state
-// and measure one qubit with any 64-bit generator (std::mt19937_64 or the
+// NoisyCircuit, the channels after each operation; run-time classical logic
+// (classical.hpp) becomes classical steps: assignments, gates with run-time
+// parameters, and If/While/For/Switch/Break/Continue/End compiled to
+// branches and jumps between steps. walk() runs steps on a state and a
+// Machine (the shot's classical state) and hands every measurement, reset
+// and channel to a visitor, which may stop the walk there (run() branches
+// the state at a random outcome; run_shot draws the outcome); a stopped walk
+// resumes at its Position. The helpers below sample from a final state and
+// measure one qubit with any 64-bit generator (std::mt19937_64 or the
 // counter-based Stream), drawing the same uniforms the same way.
 #pragma once
 
@@ -49,6 +53,7 @@ double uniform(Rng& rng) {
   return double(rng() >> 11) * 0x1.0p-53;
 }
 
+/// True when `c` measures anywhere (inside blocks too).
 bool has_any_measure(const Circuit& c);
 
 /// The bits, highest first.
@@ -56,16 +61,69 @@ std::string bit_string(const std::vector<uint8_t>& bits);
 
 /// One step of a program.
 struct Step {
-  enum class Kind { Gates, Measure, Reset, Channel } kind = Kind::Gates;
+  enum class Kind {
+    Gates, Measure, Reset, Channel,
+    Assign,       ///< op's value stored into its variable or clbits
+    RuntimeGate,  ///< op's gate with its parameters evaluated now
+    Branch,       ///< go on when `value` (or, without one, `conditions`) holds, else to `target`
+    Jump,         ///< to `target`; `back`: a loop's back edge
+    Switch,       ///< to the first case whose value equals `value`, else to `target`
+    ForEnter,     ///< evaluate op's range (or set size) into the loop's slots
+    ForNext,      ///< the next value into the loop variable, or to `target` when done
+    End,          ///< the shot ends here
+  } kind = Kind::Gates;
   std::vector<GateOp> gates;                        // Gates (fused when unconditioned)
   std::vector<std::pair<unsigned, unsigned>> meas;  // Measure: (qubit, clbit)
   std::vector<unsigned> reset;                      // Reset: qubits
   const Channel* channel = nullptr;                 // Channel
-  std::vector<Condition> conditions;
-  std::size_t source = SIZE_MAX;                    // Measure, Reset: index in Circuit::ops
+  std::vector<Condition> conditions;                // (Branch: tested only without a value)
+  /// The operation the step comes from (Measure, Reset and classical steps;
+  /// a loop's Jump: the loop): where run-time errors are located.
+  const Operation* op = nullptr;
+  CExpr value;                                      // Branch, Switch
+  std::size_t target = SIZE_MAX;                    // Branch, Jump, Switch (default), ForNext (exit)
+  std::vector<std::pair<int64_t, std::size_t>> cases;  // Switch: value -> step
+  uint32_t slot = 0;                                // ForEnter, ForNext: the loop's slots
+  bool back = false;                                // Jump: a loop's back edge
+  bool nested = false;                              // inside a block of control flow
+  bool looped = false;                              // inside a loop body
 };
 
+/// The steps of a circuit and what its classical steps need.
+struct Program {
+  std::vector<Step> steps;
+  const std::vector<ClassicalVar>* vars = nullptr;  ///< the circuit's variables
+  uint32_t loops = 0;                               ///< For loops (4 slots each)
+  uint64_t max_iterations = UINT64_MAX;             ///< loop back edges allowed along one shot
+  bool classical = false;                           ///< has classical steps
+};
+
+/// The classical state of one shot: clbits and variables, each For loop's
+/// slots (start, step, number of values, values taken), and the loop
+/// iterations so far (checked against Program::max_iterations).
+struct Machine {
+  ClassicalState cs;
+  std::vector<int64_t> loops;
+  uint64_t iterations = 0;
+  /// The same clbits, variables and loop slots (iterations not compared).
+  bool same_state(const Machine& o) const {
+    return cs.clbits == o.cs.clbits && cs.vars == o.cs.vars && loops == o.loops;
+  }
+};
+
+/// Every clbit 0 and every variable 0 of its type.
+Machine start_machine(const Circuit& c, const Program& p);
+
 bool conditions_hold(const std::vector<Condition>& conds, const std::vector<uint8_t>& clbits);
+
+/// Run classical step `k` (not RuntimeGate, not End) on `m`; returns the
+/// step to go on with. Run-time errors (division by zero, a loop beyond
+/// max_iterations, a for loop's zero step) throw LocatedError at the step's
+/// operation.
+std::size_t classical_step(const Program& p, std::size_t k, Machine& m);
+
+/// The gate of RuntimeGate step `k`, its parameters evaluated in `m`.
+GateOp runtime_gate(const Program& p, std::size_t k, const Machine& m);
 
 /// Throw (located at `op`) when it uses a qubit or clbit outside `c`, or a
 /// measurement has unequal numbers of qubits and clbits.
@@ -74,25 +132,28 @@ void check_qubits(const Circuit& c, const Operation& op);
 /// The steps of `c`. With `after` (a NoisyCircuit's channels), the channels
 /// after operation i follow its step, carrying its conditions (noise of a
 /// conditioned operation acts only when it runs); they end a fused run.
-/// Throws std::invalid_argument for bad qubits or clbits.
-std::vector<Step> build_program(const Circuit& c, const std::vector<double>& inputs,
-                                unsigned fusion_width,
-                                const std::vector<std::vector<Channel>>* after = nullptr);
+/// Throws LocatedError for bad qubits or clbits, std::invalid_argument for
+/// malformed classical IR.
+Program build_program(const Circuit& c, const std::vector<double>& inputs, unsigned fusion_width,
+                      const std::vector<std::vector<Channel>>* after = nullptr);
 
-/// Take out of `steps` the measured pairs whose outcome can be read from the
-/// final state instead: unconditioned, their qubit touched by no later gate,
-/// reset or channel, their clbit read by no later condition and written by no
-/// later conditioned measurement. Returns, per clbit, the qubit its last such
-/// measurement reads (-1 for none: the clbit keeps the value the walk gives
-/// it). A pair whose clbit a later unconditioned measurement overwrites is
-/// dropped. Measure steps left empty are removed.
+/// Empty the measured pairs whose outcome can be read from the final state
+/// instead: unconditioned, outside any block of control flow, after no End,
+/// their qubit touched by no later gate, reset or channel, their clbit read
+/// by no later condition or classical step and written by no later
+/// conditioned or nested measurement or assignment. Returns, per clbit, the
+/// qubit its last such measurement reads (-1 for none: the clbit keeps the
+/// value the walk gives it). A pair whose clbit a later unconditioned
+/// measurement overwrites is dropped. Steps stay where they are (jump
+/// targets keep their meaning).
 std::vector<int64_t> defer_terminal_measurements(std::vector<Step>& steps, unsigned num_clbits);
 
 /// An upper bound on the measurements and resets along any walk of `steps`
 /// whose outcome may be random: those of qubits that may be out of a basis
-/// state. Every qubit starts in |0>; a measurement or reset leaves it in a
-/// basis state; X, SWAP, phase and diagonal gates keep basis states when
-/// their controls are in basis states; any other gate on a qubit does not.
+/// state. Every qubit starts in |0>; a measurement or reset outside blocks
+/// leaves it in a basis state; X, SWAP, phase and diagonal gates keep basis
+/// states when their controls are in basis states; any other gate on a
+/// qubit does not. 64 (no bound) when a loop body measures or resets.
 unsigned random_outcome_bound(const std::vector<Step>& steps);
 
 /// Binomial(m, p) from m uniforms of `rng` (the same numbers on every
@@ -171,20 +232,26 @@ int measure_qubit(StateVector<FP>& s, unsigned q, Rng& rng) {
 struct Position {
   std::size_t step = 0;
   std::size_t item = 0;
+  bool operator==(const Position& o) const { return step == o.step && item == o.item; }
 };
 
-/// Run steps from `at` on `s`: gates here, a step's conditions tested against
-/// `clbits` when the walk enters it (at item 0). Each measured pair goes to
-/// v.measure(qubit, clbit), each reset qubit to v.reset(qubit), each channel
-/// step to v.channel(step index); they do their part and return true, or
-/// return false to stop the walk at that item (`at` then names it: the
-/// caller does it and resumes at the next item). Returns true at the end.
+/// Run the program from `at` on `s` and `m`: gates here, a step's conditions
+/// tested against the clbits when the walk enters it (at item 0), classical
+/// steps by classical_step. Each measured pair goes to v.measure(qubit,
+/// clbit), each reset qubit to v.reset(qubit), each channel step to
+/// v.channel(step index); they do their part and return true, or return
+/// false to stop the walk at that item (`at` then names it: the caller does
+/// it and resumes at the next item). Returns true at the end (or an End).
 template <typename FP, typename Visitor>
-bool walk(const std::vector<Step>& steps, Position& at, StateVector<FP>& s,
-          const std::vector<uint8_t>& clbits, Visitor& v) {
-  for (; at.step < steps.size(); ++at.step, at.item = 0) {
+bool walk(const Program& p, Position& at, StateVector<FP>& s, Machine& m, Visitor& v) {
+  const std::vector<Step>& steps = p.steps;
+  while (at.step < steps.size()) {
     const Step& st = steps[at.step];
-    if (at.item == 0 && !st.conditions.empty() && !conditions_hold(st.conditions, clbits)) continue;
+    if (at.item == 0 && st.kind != Step::Kind::Branch && !st.conditions.empty() &&
+        !conditions_hold(st.conditions, m.cs.clbits)) {
+      ++at.step;
+      continue;
+    }
     switch (st.kind) {
       case Step::Kind::Gates:
         for (const GateOp& g : st.gates) apply(s, g);
@@ -200,18 +267,28 @@ bool walk(const std::vector<Step>& steps, Position& at, StateVector<FP>& s,
       case Step::Kind::Channel:
         if (at.item == 0 && !v.channel(at.step)) return false;
         break;
+      case Step::Kind::RuntimeGate:
+        apply(s, runtime_gate(p, at.step, m));
+        break;
+      case Step::Kind::End:
+        at = Position{steps.size(), 0};
+        return true;
+      default:
+        at = Position{classical_step(p, at.step, m), 0};
+        continue;
     }
+    ++at.step;
+    at.item = 0;
   }
   return true;
 }
 
 /// Run steps [first, end) of one shot on `s`: gates and resets (a drawn
-/// outcome, then X on a 1) here, the conditions against `clbits`;
+/// outcome, then X on a 1) here, the conditions against m's clbits;
 /// on_measure(qubit, clbit) and on_channel(step index) do the caller's part.
 template <typename FP, typename Rng, typename OnMeasure, typename OnChannel>
-void run_shot(const std::vector<Step>& steps, std::size_t first, StateVector<FP>& s,
-              const std::vector<uint8_t>& clbits, Rng& rng, OnMeasure on_measure,
-              OnChannel on_channel) {
+void run_shot(const Program& p, std::size_t first, StateVector<FP>& s, Machine& m, Rng& rng,
+              OnMeasure on_measure, OnChannel on_channel) {
   struct Shot {
     StateVector<FP>& s;
     Rng& rng;
@@ -231,7 +308,7 @@ void run_shot(const std::vector<Step>& steps, std::size_t first, StateVector<FP>
     }
   } shot{s, rng, on_measure, on_channel};
   Position at{first, 0};
-  walk(steps, at, s, clbits, shot);
+  walk(p, at, s, m, shot);
 }
 
 }  // namespace qforge::sim::detail

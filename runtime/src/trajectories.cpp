@@ -227,7 +227,8 @@ void run_trajectories(const NoisyCircuit& nc, const std::vector<double>& inputs,
   const Circuit& c = nc.circuit;
   const unsigned n = c.num_qubits;
   const bool record = first_record_dependent_operation(nc) != SIZE_MAX;
-  const std::vector<Step> steps = build_program(c, inputs, o.fusion_width, &nc.after);
+  const Program program = build_program(c, inputs, o.fusion_width, &nc.after);
+  const std::vector<Step>& steps = program.steps;
   std::vector<Prepared> prepared(steps.size());
   bool mergeable = !record;
   for (std::size_t k = 0; k < steps.size(); ++k) {
@@ -311,9 +312,10 @@ void run_trajectories(const NoisyCircuit& nc, const std::vector<double>& inputs,
   const auto job = [&](uint64_t t, StateVector<FP>& s, JobOut& out) {
     Stream rng(o.seed, t);
     s = prefix;
-    std::vector<uint8_t> clbits(c.num_clbits, 0);
+    Machine m = start_machine(c, program);
+    std::vector<uint8_t>& clbits = m.cs.clbits;
     run_shot(
-        steps, first, s, clbits, rng,
+        program, first, s, m, rng,
         [&](unsigned q, unsigned b) {
           // Terminal measurements are sampled from the final state instead.
           if (record) clbits[b] = read_bit(uint8_t(measure_qubit(s, q, rng)), q, nc.readout, rng);

@@ -1,6 +1,8 @@
 // The dense density-matrix reference (see density_reference.hpp).
 #include "density_reference.hpp"
 
+#include <cmath>
+#include <functional>
 #include <stdexcept>
 
 namespace qforge::ref {
@@ -111,6 +113,229 @@ std::map<std::vector<uint8_t>, Eigen::MatrixXcd> final_branches(const Circuit& c
       if (rho.trace().real() > 1e-14) state[bits] = std::move(rho);
   }
   return state;
+}
+
+namespace {
+
+/// A path while it runs: how it leaves the current block, and the values
+/// still to take of each enclosing for loop.
+struct Path {
+  Eigen::VectorXcd psi;
+  ClassicalState cs;
+  enum Flow { Run, Break, Continue, Ended } flow = Run;
+  std::vector<std::pair<std::vector<CValue>, std::size_t>> loops;
+};
+
+struct Interpreter {
+  const Circuit& c;
+  const std::vector<double>& inputs;
+  double min_p;
+  std::mt19937_64* rng;
+  uint32_t n;
+
+  bool holds(const Operation& op, const ClassicalState& cs) const {
+    for (const Condition& cond : op.conditions) {
+      uint64_t v = 0;
+      for (std::size_t i = 0; i < cond.clbits.size(); ++i) v |= uint64_t(cs.clbits[cond.clbits[i]]) << i;
+      if ((v == cond.value) != cond.equal) return false;
+    }
+    return true;
+  }
+
+  /// The parts of psi with qubit q reading 0 and 1.
+  std::pair<Eigen::VectorXcd, Eigen::VectorXcd> split(const Eigen::VectorXcd& psi, uint32_t q) const {
+    Eigen::VectorXcd zero = psi, one = psi;
+    for (Eigen::Index i = 0; i < psi.size(); ++i) (((i >> q) & 1) ? zero : one)(i) = 0;
+    return {zero, one};
+  }
+
+  /// Outcome paths of measuring (or resetting) q on `p`: outcome 0 and 1.
+  void outcomes(Path& p, uint32_t q, const std::function<void(Path&, int)>& set, std::vector<Path>& out) {
+    auto [zero, one] = split(p.psi, q);
+    if (rng) {
+      const double p1 = one.squaredNorm() / p.psi.squaredNorm();
+      const int o = std::uniform_real_distribution<double>(0, 1)(*rng) < p1 ? 1 : 0;
+      Path next = p;
+      next.psi = (o ? one : zero) / std::sqrt(o ? p1 : 1 - p1);
+      set(next, o);
+      out.push_back(std::move(next));
+      return;
+    }
+    for (int o = 0; o < 2; ++o) {
+      Path next = p;
+      next.psi = o ? one : zero;
+      if (next.psi.squaredNorm() < min_p) continue;
+      set(next, o);
+      out.push_back(std::move(next));
+    }
+  }
+
+  void block(const std::vector<Operation>& ops, std::vector<Path>& paths) {
+    for (const Operation& op : ops) run(op, paths);
+  }
+
+  /// Run `body` on the paths of a loop until none goes on: `enter(p)` says
+  /// whether path p takes another iteration (and sets it up for it).
+  void loop(const Operation& body_of, std::vector<Path>& paths, const std::function<bool(Path&)>& enter) {
+    std::vector<Path> active = std::move(paths), done;
+    for (int iteration = 0; !active.empty(); ++iteration) {
+      if (iteration > 100000) throw std::runtime_error("classical_paths: a loop runs more than 100000 times");
+      std::vector<Path> body;
+      for (Path& p : active) (enter(p) ? body : done).push_back(std::move(p));
+      block(body_of.blocks[0], body);
+      active.clear();
+      for (Path& p : body) {
+        if (p.flow == Path::Break) {
+          p.flow = Path::Run;
+          done.push_back(std::move(p));
+        } else if (p.flow == Path::Ended) {
+          done.push_back(std::move(p));
+        } else {
+          p.flow = Path::Run;
+          active.push_back(std::move(p));
+        }
+      }
+    }
+    paths = std::move(done);
+  }
+
+  void run(const Operation& op, std::vector<Path>& paths) {
+    std::vector<Path> act, rest;
+    for (Path& p : paths) (p.flow == Path::Run && holds(op, p.cs) ? act : rest).push_back(std::move(p));
+    const ClassicalData* d = op.classical.get();
+    switch (op.kind) {
+      case OpKind::Gate: {
+        const Eigen::MatrixXcd u = Eigen::MatrixXcd(operation_unitary(op, n, inputs));
+        for (Path& p : act) p.psi = u * p.psi;
+        break;
+      }
+      case OpKind::RuntimeGate:
+        for (Path& p : act) {
+          Operation g = op;
+          g.kind = OpKind::Gate;
+          g.classical.reset();
+          g.conditions.clear();
+          for (const CExpr& e : d->cparams) g.params.emplace_back(eval(e, p.cs).as_float());
+          p.psi = Eigen::MatrixXcd(operation_unitary(g, n, inputs)) * p.psi;
+        }
+        break;
+      case OpKind::Measure:
+        for (std::size_t j = 0; j < op.qubits.size(); ++j) {
+          std::vector<Path> next;
+          for (Path& p : act)
+            outcomes(p, op.qubits[j], [&](Path& x, int o) { x.cs.clbits[op.clbits[j]] = uint8_t(o); }, next);
+          act = std::move(next);
+        }
+        break;
+      case OpKind::Reset:
+        for (uint32_t q : op.qubits) {
+          std::vector<Path> next;
+          for (Path& p : act)
+            outcomes(p, q, [&](Path& x, int o) {
+              if (!o) return;
+              Eigen::VectorXcd moved = Eigen::VectorXcd::Zero(x.psi.size());
+              for (Eigen::Index i = 0; i < x.psi.size(); ++i)
+                if ((i >> q) & 1) moved(i & ~(Eigen::Index(1) << q)) = x.psi(i);
+              x.psi = moved;
+            }, next);
+          act = std::move(next);
+        }
+        break;
+      case OpKind::Assign:
+        for (Path& p : act)
+          store(p.cs, d->var, d->var == ClassicalData::kNoVar ? op.clbits : std::vector<uint32_t>{}, c.vars,
+                eval(d->value, p.cs));
+        break;
+      case OpKind::If: {
+        std::vector<Path> yes, no;
+        for (Path& p : act) (eval(d->value, p.cs).as_bool() ? yes : no).push_back(std::move(p));
+        block(op.blocks[0], yes);
+        if (op.blocks.size() > 1) block(op.blocks[1], no);
+        act = std::move(yes);
+        for (Path& p : no) act.push_back(std::move(p));
+        break;
+      }
+      case OpKind::While:
+        loop(op, act, [&](Path& p) { return eval(d->value, p.cs).as_bool(); });
+        break;
+      case OpKind::For: {
+        const std::size_t depth = act.empty() ? 0 : act[0].loops.size();
+        for (Path& p : act) {
+          std::vector<CValue> values;
+          if (!d->set.empty()) {
+            for (const CExpr& e : d->set) values.push_back(eval(e, p.cs));
+          } else {
+            const int64_t a = eval(d->start, p.cs).as_int(), s = eval(d->step, p.cs).as_int(),
+                          b = eval(d->stop, p.cs).as_int();
+            for (int64_t v = a; s > 0 ? v <= b : v >= b; v += s) values.push_back(CValue::of_int(v));
+          }
+          p.loops.emplace_back(std::move(values), 0);
+        }
+        loop(op, act, [&](Path& p) {
+          auto& [values, k] = p.loops.back();
+          if (k >= values.size()) {
+            p.loops.pop_back();
+            return false;
+          }
+          store(p.cs, d->var, {}, c.vars, values[k++]);
+          return true;
+        });
+        for (Path& p : act)  // paths that left by break or end keep their frame
+          while (p.loops.size() > depth) p.loops.pop_back();
+        break;
+      }
+      case OpKind::Switch: {
+        std::vector<std::vector<Path>> groups(op.blocks.size());
+        std::vector<Path> none;
+        for (Path& p : act) {
+          const int64_t v = eval(d->value, p.cs).as_int();
+          std::size_t chosen = SIZE_MAX;
+          for (std::size_t b = 0; b < d->cases.size() && chosen == SIZE_MAX; ++b)
+            for (int64_t x : d->cases[b])
+              if (x == v) chosen = b;
+          for (std::size_t b = 0; b < d->cases.size() && chosen == SIZE_MAX; ++b)
+            if (d->cases[b].empty()) chosen = b;
+          (chosen == SIZE_MAX ? none : groups[chosen]).push_back(std::move(p));
+        }
+        act = std::move(none);
+        for (std::size_t b = 0; b < groups.size(); ++b) {
+          block(op.blocks[b], groups[b]);
+          for (Path& p : groups[b]) act.push_back(std::move(p));
+        }
+        break;
+      }
+      case OpKind::Break:
+        for (Path& p : act) p.flow = Path::Break;
+        break;
+      case OpKind::Continue:
+        for (Path& p : act) p.flow = Path::Continue;
+        break;
+      case OpKind::End:
+        for (Path& p : act) p.flow = Path::Ended;
+        break;
+      default:
+        break;
+    }
+    paths = std::move(rest);
+    for (Path& p : act) paths.push_back(std::move(p));
+  }
+};
+
+}  // namespace
+
+std::vector<ClassicalPath> classical_paths(const Circuit& c, const std::vector<double>& inputs, double min_probability,
+                                           std::mt19937_64* rng) {
+  Interpreter in{c, inputs, min_probability, rng, c.num_qubits};
+  Path start;
+  start.psi = Eigen::VectorXcd::Zero(Eigen::Index(1) << c.num_qubits);
+  start.psi(0) = 1;
+  start.cs.clbits.assign(c.num_clbits, 0);
+  for (const ClassicalVar& v : c.vars) start.cs.vars.push_back(convert(CValue::of_uint(0), v.type));
+  std::vector<Path> paths{start};
+  in.block(c.ops, paths);
+  std::vector<ClassicalPath> out;
+  for (Path& p : paths) out.push_back({std::move(p.psi), std::move(p.cs)});
+  return out;
 }
 
 Eigen::MatrixXcd pauli_matrix(uint64_t x, uint64_t y, uint64_t z, uint32_t n) {

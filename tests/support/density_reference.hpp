@@ -44,6 +44,28 @@ Eigen::MatrixXcd final_density(const Circuit& circuit, const std::vector<std::ve
 std::map<std::vector<uint8_t>, Eigen::MatrixXcd> final_branches(const Circuit& circuit,
                                                                const std::vector<double>& inputs = {});
 
+/// One outcome path of a circuit with run-time classical logic: its
+/// unnormalised pure state (squared norm: the path's probability) and its
+/// final classical state.
+struct ClassicalPath {
+  Eigen::VectorXcd psi;
+  ClassicalState cs;
+};
+
+/// Every outcome path of `circuit` from |0..0> with every clbit and variable
+/// 0: a plain interpreter over the IR, written apart from the runtime's step
+/// program. Each operation acts on a list of pure-state paths: gates (and
+/// gates with run-time parameters) as dense unitaries, a measurement splits
+/// a path in two by the projectors on the qubit's |0> and |1>, a reset too
+/// (X on the |1> part), classical values by eval() and store(); if, while,
+/// for and switch partition the paths by their classical state, break,
+/// continue and end mark them. Paths of probability below `min_probability`
+/// are dropped. With `rng`, one shot: each measurement and reset draws its
+/// outcome instead (one path, normalised). Throws std::runtime_error when a
+/// path runs a loop more than 100,000 times. Intended for n <= 6.
+std::vector<ClassicalPath> classical_paths(const Circuit& circuit, const std::vector<double>& inputs = {},
+                                           double min_probability = 1e-16, std::mt19937_64* rng = nullptr);
+
 /// The Pauli string with X on x_mask, Y on y_mask, Z on z_mask as a dense
 /// 2^n x 2^n matrix (little-endian).
 Eigen::MatrixXcd pauli_matrix(uint64_t x_mask, uint64_t y_mask, uint64_t z_mask, uint32_t num_qubits);

@@ -92,6 +92,9 @@ bool is_mixed_unitary(const Channel& channel, std::vector<double>* probabilities
 /// from the operation count, a channel has 0 or more than 2 qubits, a bad or
 /// repeated qubit, Kraus operators of the wrong size or a completeness error
 /// above 1e-9; readout has the wrong size or a probability outside [0, 1].
+/// Throws LocatedError at the first run-time classical operation
+/// (assignment, if/while/for/switch on run-time values, a gate with
+/// run-time parameters, end): noisy runs do not execute them.
 void check_noisy_circuit(const NoisyCircuit& nc);
 
 /// Index of the first operation after which one final state no longer

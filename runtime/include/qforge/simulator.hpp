@@ -17,8 +17,13 @@
 //     between the outcomes binomially, depth first (one state copy per
 //     pending branch); outcomes of probability 1 (within 1e-12, 1e-6 in
 //     single precision) do not branch, nor does a reset whose outcomes give
-//     the same state (a qubit not entangled with the others), and terminal
-//     measurements are sampled from each branch's final state. Every reduction over the state
+//     the same state (a qubit not entangled with the others), the two
+//     outcomes' branches merge when they next stop (at a random outcome or
+//     the end) at the same place with the same classical state and the same
+//     state vector, and terminal measurements are sampled from each branch's
+//     final state. Run-time classical logic (assignments, if/while/for/
+//     switch on measured values, gates with run-time parameters, `end`)
+//     runs in the same walk, each branch carrying its classical state. Every reduction over the state
 //     (norm, probability of a qubit, expectation values) adds fixed blocks in
 //     index order and each branch draws from its own counter-based stream,
 //     so a run with a given seed gives the same counts, probabilities and
@@ -154,6 +159,22 @@ struct RunOptions {
   /// sampled shots. Without shots they are always exact, and run() refuses
   /// when the branches outgrow this.
   uint64_t exact_branches = 1024;
+  /// Run-time classical logic: a shot whose `while` and `for` loops together
+  /// run more iterations than this stops the run with an error located at
+  /// the loop.
+  uint64_t max_iterations = 1000000;
+};
+
+/// The distribution over the shots of one output: an `output` variable or
+/// `output bit` register or, when the circuit declares no output, each
+/// variable and each classical register.
+struct OutputCounts {
+  std::string name;
+  std::string type;  ///< "bit[2]", "int[8]", "float[64]", ...
+  /// Value -> shots, in increasing order of value: bit registers as bit
+  /// strings (highest bit first), bool as true/false, integers in decimal,
+  /// float and angle (in radians) as the shortest decimal that reads back.
+  std::vector<std::pair<std::string, uint64_t>> counts;
 };
 
 /// What run() computed. For a dynamic circuit (mid-circuit measurement,
@@ -176,6 +197,9 @@ struct RunResult {
   std::vector<double> probabilities;                  ///< over basis states
   std::vector<std::complex<double>> statevector;      ///< final state
   std::vector<double> expectations;                   ///< one per observable
+  /// With shots, for a circuit with run-time classical logic, variables or
+  /// output declarations: the final value of each output per shot.
+  std::vector<OutputCounts> outputs;
 };
 
 /// True when every measurement is terminal and nothing is conditioned, so
@@ -183,8 +207,8 @@ struct RunResult {
 bool is_terminal_measurement_circuit(const Circuit& circuit);
 
 /// Index of the operation that makes a circuit dynamic (the first
-/// mid-circuit measurement, reset of a used qubit, or conditioned operation);
-/// SIZE_MAX when there is none.
+/// mid-circuit measurement, reset of a used qubit, conditioned operation, or
+/// run-time classical operation); SIZE_MAX when there is none.
 std::size_t first_dynamic_operation(const Circuit& circuit);
 
 /// Bytes run() needs for `circuit` with `options`.
@@ -193,8 +217,10 @@ uint64_t run_memory_bytes(const Circuit& circuit, const RunOptions& options);
 /// Simulate `circuit` (symbols bound by `inputs`). Throws std::invalid_argument
 /// for unbound inputs, a LocatedError at the measurement or reset where the
 /// state branches when a state vector is asked for (or, without shots, when
-/// it branches beyond options.exact_branches), MemoryError before allocating
-/// when the state or a branch's copy does not fit.
+/// it branches beyond options.exact_branches), a LocatedError at the
+/// operation of a run-time error (division by zero, a loop beyond
+/// options.max_iterations), MemoryError before allocating when the state or
+/// a branch's copy does not fit.
 RunResult run(const Circuit& circuit, const RunOptions& options,
               const std::vector<double>& inputs = {});
 
