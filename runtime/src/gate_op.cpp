@@ -263,6 +263,15 @@ std::vector<GateOp> evaluate_gates(const Circuit& circuit, const std::vector<dou
         break;
       case OpKind::Measure:
       case OpKind::Reset:
+      case OpKind::Assign:
+      case OpKind::RuntimeGate:
+      case OpKind::If:
+      case OpKind::While:
+      case OpKind::For:
+      case OpKind::Switch:
+      case OpKind::Break:
+      case OpKind::Continue:
+      case OpKind::End:
         throw error_at(op, "evaluate_gates: " + op_name(op) + " is not a gate; run the circuit with run() instead.");
     }
   }
