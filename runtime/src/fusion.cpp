@@ -67,17 +67,18 @@ struct CostTable {
 /// States beyond the last-level cache (22 and 24 qubits measured, one
 /// thread, double): a 1-qubit pass runs at the memory floor, dense blocks
 /// on 2, 3 and 4 qubits (interleaved vector kernels) cost 1.25, 1.9 and
-/// 3.6 passes as their complex products begin to dominate; below runs of
+/// 3.6 passes as their complex products begin to dominate, a diagonal
+/// block about one pass; below runs of
 /// 2^10 amplitudes the hardware prefetchers read the skipped cache lines
 /// anyway (a controlled phase on qubits 4 and 9 costs a full pass, a CX
 /// controlled by qubit 23 a third).
-constexpr CostTable kLargeState = {{1.0, 1.0, 1.25, 1.9, 3.6, 10.0, 18.0}, 1.3, 1.6, 1.0, 10, 0.0};
+constexpr CostTable kLargeState = {{1.0, 1.0, 1.25, 1.9, 3.6, 10.0, 18.0}, 1.05, 1.6, 1.0, 10, 0.0};
 /// States in cache (18-20 qubits measured, kernel table and QFT): every
 /// pass is compute bound, a dense k-qubit block costs about its complex
-/// products (2, 3 and 4 qubits: 1.6, 2.3 and 4.5 one-qubit passes), a NOT
-/// or a swap is cheaper than a dense gate, and a controlled phase on a
-/// quarter of the state costs about a third of a pass.
-constexpr CostTable kCachedState = {{1.0, 1.0, 1.6, 2.3, 4.5, 12.0, 18.0}, 1.0, 1.1, 0.6, 0, 0.35};
+/// products (2, 3 and 4 qubits: 1.6, 2.3 and 4.5 one-qubit passes), a
+/// diagonal block, a NOT or a swap is cheaper than a dense gate, and a
+/// phase on a half or a quarter of the state costs about half a pass.
+constexpr CostTable kCachedState = {{1.0, 1.0, 1.6, 2.3, 4.5, 12.0, 18.0}, 0.9, 1.1, 0.6, 0, 0.45};
 /// The largest state (qubits) taken to be in cache: 2^21 double amplitudes
 /// are 32 MiB.
 constexpr unsigned kCachedQubits = 21;

@@ -11,17 +11,22 @@
 //  - octets (for_each_pair_by_octets): when a position is below 3, runs are
 //    shorter than 8 amplitudes, so walk aligned blocks of 8 amplitudes and
 //    pick the pairs inside each with a fixed bit pattern;
-//  - lanes (dense_k): k-qubit dense matrices process 8 index groups at once,
-//    broadcasting each matrix entry against 8 amplitudes; when some targets
-//    are among qubits 0..2 (and no control is), dense_octets takes aligned
-//    octets of 8 consecutive amplitudes as vector lanes and mixes them with
-//    compile-time lane shuffles (GCC vector extensions: AVX-512 or AVX2
-//    under -march=native, scalar code elsewhere).
+//  - lanes (dense_k): 2- to 4-qubit dense matrices whose targets and
+//    controls are all >= 2 (double) or >= 3 (single) run on 64-byte vectors
+//    of consecutive interleaved amplitudes (dense_interleaved: each matrix
+//    entry broadcast, one FMA for its real part and one for its imaginary
+//    part times i v); when some targets are among qubits 0..2 (and no
+//    control is), dense_octets takes aligned octets of 8 consecutive
+//    amplitudes as vector lanes and mixes them with compile-time lane
+//    shuffles (GCC vector extensions: AVX-512 or AVX2 under -march=native,
+//    scalar code elsewhere); other k-qubit matrices process 8 index groups
+//    at once, broadcasting each matrix entry against 8 amplitudes.
 // The adjoint step of a large state with its block density (adjoint_runs)
 // walks unit-stride runs over both states at once and sums the density in
 // fixed index blocks (ordered_sum.hpp).
-// Diagonal matrices walk runs over the controls only and pick each
-// amplitude's entry from its target bits.
+// Diagonal matrices whose qubits are all >= 2 walk runs between the gate's
+// qubits, one entry per run; others walk runs over the controls only and
+// pick each amplitude's entry from its target bits.
 #include "qforge/kernels.hpp"
 
 #include "ordered_sum.hpp"
@@ -522,6 +527,27 @@ void diagonal_k(std::complex<FP>* psi, unsigned n, const unsigned* targets,
   for (unsigned i = 0; i < D; ++i) {
     dr[i] = d[i].real();
     di[i] = d[i].imag();
+  }
+  uint64_t tmask = 0;
+  for (unsigned a = 0; a < K; ++a) tmask |= uint64_t(1) << targets[a];
+  const Positions pos(ctrl | tmask);
+  if (pos.pos[0] >= 2 && n - pos.count >= 2) {
+    // Runs of at least 4 amplitudes between the gate's positions: each run
+    // of a block takes one entry, the 2^K runs of a block in address order.
+    const auto off = offsets<K>(targets);
+    for_each_run(n, pos, ctrl, [&](uint64_t base, uint64_t len) {
+      for (unsigned r = 0; r < D; ++r) {
+        FP* __restrict p = reinterpret_cast<FP*>(psi + base + off[r]);
+        const FP cr = dr[r], ci = di[r];
+#pragma omp simd
+        for (uint64_t j = 0; j < len; ++j) {
+          const FP xr = p[2 * j], xi = p[2 * j + 1];
+          p[2 * j] = cr * xr - ci * xi;
+          p[2 * j + 1] = cr * xi + ci * xr;
+        }
+      }
+    });
+    return;
   }
   // Runs over the control positions only (long and contiguous); each
   // amplitude picks its entry from the target bits of its index.
