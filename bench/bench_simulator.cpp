@@ -4,8 +4,8 @@
 //                   [--qft 20,24] [--brickwork 20,24] [--threads 1,2] [--no-kernels] [--blocks]
 //                   [--cpu-time] [--corpus DIR] [--match NAME]
 //
-// For each circuit (QFT, random brickwork, QASMBench medium circuits that
-// fit) and precision it prints seconds with each thread count and fusion
+// For each circuit (QFT, random brickwork, QASMBench small and medium
+// circuits that fit; --match NAME keeps those whose name contains NAME) and precision it prints seconds with each thread count and fusion
 // mode, and each time divided by the memory floor of the unfused circuit:
 // the time of one read+write pass over the double-precision state (measured
 // in the same run, beside the circuit) times the number of unfused gate
@@ -234,7 +234,7 @@ void bench_circuit(const std::string& name, const Circuit& c, const Config& cfg)
       std::string row = fmt::format("| {:<22} | {:>2} | {:>6} | {:>5} | {} | {:>7.2f} |", name, n,
                                     prec, passes, threads, fl * 1e3);
       for (std::size_t k = 0; k < cfg.modes.size(); ++k)
-        row += fmt::format(" {:>8.4f} ({:>4.2f}x, {:>4}) |", best[k], best[k] / budget, fused[k].size());
+        row += fmt::format(" {:>9.6f} ({:>4.2f}x, {:>4}) |", best[k], best[k] / budget, fused[k].size());
       fmt::print("{}\n", row);
       std::fflush(stdout);
     }
@@ -381,19 +381,23 @@ int main(int argc, char** argv) {
   for (uint32_t n : cfg.qft_sizes) bench_circuit(fmt::format("qft_{}", n), qft(n), cfg);
   for (uint32_t n : cfg.brick_sizes) bench_circuit(fmt::format("brickwork_{}x20", n), brickwork(n, 20, 7), cfg);
   if (cfg.corpus.empty()) {
-    fmt::print("\n(QASMBench medium circuits skipped: set QFORGE_CORPUS or pass --corpus DIR)\n");
+    fmt::print("\n(QASMBench circuits skipped: set QFORGE_CORPUS or pass --corpus DIR)\n");
     return 0;
   }
   namespace fs = std::filesystem;
-  const fs::path medium = fs::path(cfg.corpus) / "qasmbench" / "medium";
   std::vector<fs::path> files;
-  if (fs::is_directory(medium))
-    for (const auto& dir : fs::directory_iterator(medium))
-      if (dir.is_directory()) {
-        const fs::path f = dir.path() / (dir.path().filename().string() + ".qasm");
-        if (fs::exists(f) && f.stem().string().find(cfg.match) != std::string::npos) files.push_back(f);
-      }
-  std::sort(files.begin(), files.end());
+  for (const char* size : {"small", "medium"}) {
+    const fs::path dir = fs::path(cfg.corpus) / "qasmbench" / size;
+    std::vector<fs::path> some;
+    if (fs::is_directory(dir))
+      for (const auto& sub : fs::directory_iterator(dir))
+        if (sub.is_directory()) {
+          const fs::path f = sub.path() / (sub.path().filename().string() + ".qasm");
+          if (fs::exists(f) && f.stem().string().find(cfg.match) != std::string::npos) some.push_back(f);
+        }
+    std::sort(some.begin(), some.end());
+    files.insert(files.end(), some.begin(), some.end());
+  }
   const uint32_t max_qubits = cfg.quick ? 22 : 26;
   for (const auto& f : files) {
     DiagnosticSink diags;
