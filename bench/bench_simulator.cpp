@@ -234,7 +234,7 @@ void bench_circuit(const std::string& name, const Circuit& c, const Config& cfg)
       std::string row = fmt::format("| {:<22} | {:>2} | {:>6} | {:>5} | {} | {:>7.2f} |", name, n,
                                     prec, passes, threads, fl * 1e3);
       for (std::size_t k = 0; k < cfg.modes.size(); ++k)
-        row += fmt::format(" {:>9.6f} ({:>4.2f}x, {:>4}) |", best[k], best[k] / budget, fused[k].size());
+        row += fmt::format(" {:>9.3g} ({:>4.2f}x, {:>4}) |", best[k], best[k] / budget, fused[k].size());
       fmt::print("{}\n", row);
       std::fflush(stdout);
     }

@@ -22,29 +22,6 @@ namespace {
 using namespace qforge::test;
 using cd = std::complex<double>;
 
-/// psi <- M psi on `targets` (targets[0] most significant) under `ctrl`.
-std::vector<cd> plain_product(std::vector<cd> psi, unsigned n, const std::vector<unsigned>& targets,
-                              const std::vector<cd>& m, uint64_t ctrl) {
-  const std::size_t d = std::size_t(1) << targets.size();
-  uint64_t tmask = 0;
-  for (unsigned t : targets) tmask |= uint64_t(1) << t;
-  std::vector<uint64_t> off(d, 0);
-  for (std::size_t r = 0; r < d; ++r)
-    for (std::size_t a = 0; a < targets.size(); ++a)
-      if ((r >> (targets.size() - 1 - a)) & 1) off[r] |= uint64_t(1) << targets[a];
-  std::vector<cd> v(d);
-  for (uint64_t i = 0; i < (uint64_t(1) << n); ++i) {
-    if ((i & tmask) || (i & ctrl) != ctrl) continue;
-    for (std::size_t c = 0; c < d; ++c) v[c] = psi[i | off[c]];
-    for (std::size_t r = 0; r < d; ++r) {
-      cd s = 0;
-      for (std::size_t c = 0; c < d; ++c) s += m[r * d + c] * v[c];
-      psi[i | off[r]] = s;
-    }
-  }
-  return psi;
-}
-
 template <typename FP>
 double tolerance_of() {
   return std::is_same_v<FP, double> ? 1e-12 : 1e-5;
