@@ -19,10 +19,13 @@
 //     states in cache and beyond it, picked by the highest qubit used; per circuit, the width from 2 to max_width whose
 //     blocking costs least is taken. Without the cost model, the blocks of
 //     steps 1-3 at max_width are taken as they are.
+//     A block of diagonal gates and permutations (X, swap) that cancel is
+//     costed as the diagonal op it becomes.
 //  5. Emit blocks in order: a single gate keeps its own kernel; a block of
-//     diagonal gates becomes one Diagonal op; any other block one dense
-//     matrix on its qubits, built by applying the members to the identity
-//     with the ordinary kernels.
+//     diagonal gates becomes one Diagonal op; any other block one matrix on
+//     its qubits, built by applying the members to the identity with the
+//     ordinary kernels, whose kernel make_gate picks (Diagonal or Phase when
+//     the permutations cancel, Dense otherwise).
 // Invariant: two gates that share a qubit are emitted in program order, so
 // the fused list is equivalent to the input.
 #include "qforge/kernels.hpp"
