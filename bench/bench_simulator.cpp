@@ -1,10 +1,11 @@
 // bench_simulator: state-vector simulator timings against the memory floor.
 //
 //   bench_simulator [--quick] [--fusion none,greedy2,greedy4,cost] [--precision double,single]
-//                   [--qft 20,24] [--brickwork 20,24] [--threads 1,2] [--no-kernels] [--corpus DIR]
+//                   [--qft 20,24] [--brickwork 20,24] [--threads 1,2] [--no-kernels] [--blocks]
+//                   [--cpu-time] [--corpus DIR] [--match NAME]
 //
-// For each circuit (QFT, random brickwork, QASMBench medium circuits that
-// fit) and precision it prints seconds with each thread count and fusion
+// For each circuit (QFT, random brickwork, QASMBench small and medium
+// circuits that fit; --match NAME keeps those whose name contains NAME) and precision it prints seconds with each thread count and fusion
 // mode, and each time divided by the memory floor of the unfused circuit:
 // the time of one read+write pass over the double-precision state (measured
 // in the same run, beside the circuit) times the number of unfused gate
@@ -14,7 +15,9 @@
 // alternation, round after round, and each time is the minimum over rounds.
 // It first prints single-kernel passes (one gate, dense blocks on the lowest
 // and on higher qubits) as multiples of the floor. --quick uses smaller
-// states and fewer rounds.
+// states and fewer rounds; --blocks prints the ops each fusion mode emits;
+// --cpu-time times one-thread runs by the thread's CPU time (for a machine
+// busy with other work: it leaves out the time the core runs others).
 #include "qforge/circuit.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/kernels.hpp"
@@ -24,10 +27,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <random>
@@ -37,19 +42,27 @@
 namespace {
 
 using namespace qforge;
-using Clock = std::chrono::steady_clock;
+/// --cpu-time: one-thread timings read the calling thread's CPU time, which
+/// leaves out the time other processes hold the core (wall time otherwise).
+bool g_cpu_time = false;
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+/// Seconds on the clock the timings use.
+double now() {
+  if (g_cpu_time && sim::max_threads() == 1) {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 /// Minimum over `reps` runs of `fn`.
 double time_min(int reps, const std::function<void()>& fn) {
   double best = 1e300;
   for (int r = 0; r < reps; ++r) {
-    const auto t0 = Clock::now();
+    const double t0 = now();
     fn();
-    best = std::min(best, seconds_since(t0));
+    best = std::min(best, now() - t0);
   }
   return best;
 }
@@ -135,11 +148,13 @@ std::vector<std::string> split(const std::string& list) {
 struct Config {
   bool quick = false;
   bool kernels = true;
+  bool blocks = false;
   std::vector<Mode> modes;
   std::vector<std::string> precisions{"double", "single"};
   std::vector<uint32_t> qft_sizes{20, 24}, brick_sizes{20, 24};
   std::vector<int> threads{1, 2};
   std::string corpus;
+  std::string match;  // corpus circuits whose name contains this
   int rounds = 3;
   unsigned kernel_qubits = 0;  // 0: 24 (22 with --quick)
 };
@@ -149,6 +164,33 @@ template <typename FP>
 void run_ops(sim::StateVector<FP>& s, const std::vector<sim::GateOp>& ops) {
   s.set_basis_state(0);
   for (const auto& g : ops) sim::apply(s, g);
+}
+
+/// The ops of a list by kind and width ("dense2 x 12, phase x 30, ..."),
+/// dense ops with a target among qubits 0..2 counted apart ("dense2-low").
+std::string describe_ops(const std::vector<sim::GateOp>& ops) {
+  std::map<std::string, int> count;
+  for (const auto& g : ops) {
+    std::string kind;
+    switch (g.kind) {
+      case sim::KernelKind::Identity: kind = "identity"; break;
+      case sim::KernelKind::Phase: kind = "phase"; break;
+      case sim::KernelKind::Diagonal: kind = fmt::format("diagonal{}", g.targets.size()); break;
+      case sim::KernelKind::X: kind = "x"; break;
+      case sim::KernelKind::Swap: kind = "swap"; break;
+      case sim::KernelKind::Dense: {
+        bool low = false;
+        for (unsigned t : g.targets) low = low || t < 3;
+        kind = fmt::format("dense{}{}", g.targets.size(), low ? "-low" : "");
+        break;
+      }
+    }
+    if (g.ctrl_mask) kind += "-ctrl";
+    ++count[kind];
+  }
+  std::string out;
+  for (const auto& [kind, c] : count) out += fmt::format("{}{} x {}", out.empty() ? "" : ", ", kind, c);
+  return out;
 }
 
 /// Time one circuit and print its rows: per precision and thread count,
@@ -161,6 +203,9 @@ void bench_circuit(const std::string& name, const Circuit& c, const Config& cfg)
   for (const auto& g : ops) passes += g.kind != sim::KernelKind::Identity;
   std::vector<std::vector<sim::GateOp>> fused;
   for (const Mode& m : cfg.modes) fused.push_back(sim::fuse(ops, m.fusion));
+  if (cfg.blocks)
+    for (std::size_t k = 0; k < cfg.modes.size(); ++k)
+      fmt::print("{} {}: {}\n", name, cfg.modes[k].name, describe_ops(fused[k]));
   const int rounds = n >= 26 ? 1 : cfg.rounds;
   sim::StateVector<double> s64(n);
   for (const std::string& prec : cfg.precisions) {
@@ -178,10 +223,10 @@ void bench_circuit(const std::string& name, const Circuit& c, const Config& cfg)
         fl = std::min(fl, floor_pass(s64, 2));
         for (std::size_t k = 0; k < cfg.modes.size(); ++k) {
           for (int i = 0; i < inner; ++i) {
-            const auto t0 = Clock::now();
+            const double t0 = now();
             if (s32) run_ops(*s32, fused[k]);
             else run_ops(s64, fused[k]);
-            best[k] = std::min(best[k], seconds_since(t0));
+            best[k] = std::min(best[k], now() - t0);
           }
         }
       }
@@ -189,7 +234,7 @@ void bench_circuit(const std::string& name, const Circuit& c, const Config& cfg)
       std::string row = fmt::format("| {:<22} | {:>2} | {:>6} | {:>5} | {} | {:>7.2f} |", name, n,
                                     prec, passes, threads, fl * 1e3);
       for (std::size_t k = 0; k < cfg.modes.size(); ++k)
-        row += fmt::format(" {:>8.4f} ({:>4.2f}x, {:>4}) |", best[k], best[k] / budget, fused[k].size());
+        row += fmt::format(" {:>9.3g} ({:>4.2f}x, {:>4}) |", best[k], best[k] / budget, fused[k].size());
       fmt::print("{}\n", row);
       std::fflush(stdout);
     }
@@ -279,6 +324,10 @@ int main(int argc, char** argv) {
         cfg.quick = true;
       } else if (a == "--no-kernels") {
         cfg.kernels = false;
+      } else if (a == "--cpu-time") {
+        g_cpu_time = true;
+      } else if (a == "--blocks") {
+        cfg.blocks = true;
       } else if (a == "--fusion" && has_value) {
         modes = argv[++i];
       } else if (a == "--precision" && has_value) {
@@ -298,12 +347,14 @@ int main(int argc, char** argv) {
         cfg.rounds = std::stoi(argv[++i]);
       } else if (a == "--corpus" && has_value) {
         cfg.corpus = argv[++i];
+      } else if (a == "--match" && has_value) {
+        cfg.match = argv[++i];
       } else {
         fmt::print(stderr,
                    "usage: bench_simulator [--quick] [--fusion none,greedy2,greedy4,cost] [--precision double,single]\n"
                    "                       [--qft 20,24] [--brickwork 20,24] [--threads 1,2] [--rounds 3]\n"
                    "                       [--kernel-qubits 24]\n"
-                   "                       [--no-kernels] [--corpus DIR]\n");
+                   "                       [--no-kernels] [--blocks] [--cpu-time] [--corpus DIR] [--match NAME]\n");
         return a == "--help" ? 0 : 2;
       }
     }
@@ -330,19 +381,23 @@ int main(int argc, char** argv) {
   for (uint32_t n : cfg.qft_sizes) bench_circuit(fmt::format("qft_{}", n), qft(n), cfg);
   for (uint32_t n : cfg.brick_sizes) bench_circuit(fmt::format("brickwork_{}x20", n), brickwork(n, 20, 7), cfg);
   if (cfg.corpus.empty()) {
-    fmt::print("\n(QASMBench medium circuits skipped: set QFORGE_CORPUS or pass --corpus DIR)\n");
+    fmt::print("\n(QASMBench circuits skipped: set QFORGE_CORPUS or pass --corpus DIR)\n");
     return 0;
   }
   namespace fs = std::filesystem;
-  const fs::path medium = fs::path(cfg.corpus) / "qasmbench" / "medium";
   std::vector<fs::path> files;
-  if (fs::is_directory(medium))
-    for (const auto& dir : fs::directory_iterator(medium))
-      if (dir.is_directory()) {
-        const fs::path f = dir.path() / (dir.path().filename().string() + ".qasm");
-        if (fs::exists(f)) files.push_back(f);
-      }
-  std::sort(files.begin(), files.end());
+  for (const char* size : {"small", "medium"}) {
+    const fs::path dir = fs::path(cfg.corpus) / "qasmbench" / size;
+    std::vector<fs::path> some;
+    if (fs::is_directory(dir))
+      for (const auto& sub : fs::directory_iterator(dir))
+        if (sub.is_directory()) {
+          const fs::path f = sub.path() / (sub.path().filename().string() + ".qasm");
+          if (fs::exists(f) && f.stem().string().find(cfg.match) != std::string::npos) some.push_back(f);
+        }
+    std::sort(some.begin(), some.end());
+    files.insert(files.end(), some.begin(), some.end());
+  }
   const uint32_t max_qubits = cfg.quick ? 22 : 26;
   for (const auto& f : files) {
     DiagnosticSink diags;

@@ -19,10 +19,13 @@
 //     states in cache and beyond it, picked by the highest qubit used; per circuit, the width from 2 to max_width whose
 //     blocking costs least is taken. Without the cost model, the blocks of
 //     steps 1-3 at max_width are taken as they are.
+//     A block of diagonal gates and permutations (X, swap) that cancel is
+//     costed as the diagonal op it becomes.
 //  5. Emit blocks in order: a single gate keeps its own kernel; a block of
-//     diagonal gates becomes one Diagonal op; any other block one dense
-//     matrix on its qubits, built by applying the members to the identity
-//     with the ordinary kernels.
+//     diagonal gates becomes one Diagonal op; any other block one matrix on
+//     its qubits, built by applying the members to the identity with the
+//     ordinary kernels, whose kernel make_gate picks (Diagonal or Phase when
+//     the permutations cancel, Dense otherwise).
 // Invariant: two gates that share a qubit are emitted in program order, so
 // the fused list is equivalent to the input.
 #include "qforge/kernels.hpp"
@@ -64,17 +67,21 @@ struct CostTable {
   unsigned skip_bit;
   double min_fraction;
 };
-/// States beyond the last-level cache (24 qubits measured): up to 2 qubits a
-/// dense block is memory bound, from 3 on the 2^k complex products per
-/// amplitude dominate; below runs of 2^10 amplitudes the hardware
-/// prefetchers read the skipped cache lines anyway (a controlled phase on
-/// qubits 4 and 9 costs a full pass, a CX controlled by qubit 23 a third).
-constexpr CostTable kLargeState = {{1.0, 1.0, 1.1, 2.0, 5.0, 11.0, 24.0}, 1.3, 1.6, 1.0, 10, 0.0};
+/// States beyond the last-level cache (22 and 24 qubits measured, one
+/// thread, double): a 1-qubit pass runs at the memory floor, dense blocks
+/// on 2, 3 and 4 qubits (interleaved vector kernels) cost 1.25, 1.9 and
+/// 3.6 passes as their complex products begin to dominate, a diagonal
+/// block about one pass; below runs of
+/// 2^10 amplitudes the hardware prefetchers read the skipped cache lines
+/// anyway (a controlled phase on qubits 4 and 9 costs a full pass, a CX
+/// controlled by qubit 23 a third).
+constexpr CostTable kLargeState = {{1.0, 1.0, 1.25, 1.9, 3.6, 10.0, 18.0}, 1.05, 1.6, 1.0, 10, 0.0};
 /// States in cache (18-20 qubits measured, kernel table and QFT): every
 /// pass is compute bound, a dense k-qubit block costs about its complex
-/// products, a NOT or a swap is cheaper than a dense gate, and a controlled
-/// phase on a quarter of the state costs about a third of a pass.
-constexpr CostTable kCachedState = {{1.0, 1.0, 1.9, 3.2, 8.0, 40.0, 90.0}, 1.0, 1.1, 0.6, 0, 0.35};
+/// products (2, 3 and 4 qubits: 1.6, 2.3 and 4.5 one-qubit passes), a
+/// diagonal block, a NOT or a swap is cheaper than a dense gate, and a
+/// phase on a half or a quarter of the state costs about half a pass.
+constexpr CostTable kCachedState = {{1.0, 1.0, 1.6, 2.3, 4.5, 12.0, 18.0}, 0.9, 1.1, 0.6, 0, 0.45};
 /// The largest state (qubits) taken to be in cache: 2^21 double amplitudes
 /// are 32 MiB.
 constexpr unsigned kCachedQubits = 21;
@@ -99,6 +106,46 @@ double op_cost(const GateOp& g, const CostTable& t) {
 /// Cost of a block of two or more gates on `mask` (the op emit_block builds).
 double merged_cost(uint64_t mask, bool diagonal, const CostTable& t) {
   return diagonal ? t.diagonal : t.dense[__builtin_popcountll(mask)];
+}
+
+/// True when the product of ops[members] (on the qubits of `mask`) is
+/// diagonal because every member is a diagonal gate or a permutation (X,
+/// swap, controlled or not) and the permutations cancel: a controlled phase
+/// written as cx, u1, cx. Each basis state of the block is followed
+/// through the permutations. The emitted matrix is then exactly diagonal
+/// (the permutations move entries without arithmetic), so make_gate gives
+/// it a Diagonal or Phase kernel.
+bool permutations_cancel(const std::vector<GateOp>& ops, const std::vector<std::size_t>& members, uint64_t mask) {
+  for (std::size_t i : members) {
+    const KernelKind k = ops[i].kind;
+    if (k != KernelKind::X && k != KernelKind::Swap && !is_diagonal_kind(k)) return false;
+  }
+  const unsigned width = unsigned(__builtin_popcountll(mask));
+  // Basis states of the block as full indices (the other qubits 0).
+  std::vector<uint64_t> state(std::size_t(1) << width);
+  for (std::size_t x = 0; x < state.size(); ++x) {
+    uint64_t full = 0;
+    unsigned j = 0;
+    for (uint64_t m = mask; m; m &= m - 1, ++j)
+      if ((x >> j) & 1) full |= uint64_t(1) << __builtin_ctzll(m);
+    state[x] = full;
+  }
+  std::vector<uint64_t> image = state;
+  for (std::size_t i : members) {
+    const GateOp& g = ops[i];
+    if (g.kind != KernelKind::X && g.kind != KernelKind::Swap) continue;
+    for (uint64_t& s : image) {
+      if ((s & g.ctrl_mask) != g.ctrl_mask) continue;
+      const uint64_t a = uint64_t(1) << g.targets[0];
+      if (g.kind == KernelKind::X) {
+        s ^= a;
+      } else {
+        const uint64_t b = uint64_t(1) << g.targets[1];
+        if (bool(s & a) != bool(s & b)) s ^= a | b;
+      }
+    }
+  }
+  return image == state;
 }
 
 GateOp emit_block(const std::vector<GateOp>& ops, const Block& b) {
@@ -220,6 +267,12 @@ std::vector<Block> make_blocks(const std::vector<GateOp>& ops, const std::vector
       for (uint64_t m = qmask; m; m &= m - 1) last[__builtin_ctzll(m)] = int64_t(blocks.size() - 1);
     }
   }
+  // A block whose permutations cancel becomes a diagonal op: cost it so.
+  for (Block& b : blocks)
+    if (b.alive && b.members.size() > 1 && !b.diagonal && permutations_cancel(ops, b.members, b.mask)) {
+      b.diagonal = true;
+      b.cost = merged_cost(b.mask, true, t);
+    }
   return blocks;
 }
 

@@ -11,17 +11,22 @@
 //  - octets (for_each_pair_by_octets): when a position is below 3, runs are
 //    shorter than 8 amplitudes, so walk aligned blocks of 8 amplitudes and
 //    pick the pairs inside each with a fixed bit pattern;
-//  - lanes (dense_k): k-qubit dense matrices process 8 index groups at once,
-//    broadcasting each matrix entry against 8 amplitudes; when some targets
-//    are among qubits 0..2 (and no control is), dense_octets takes aligned
-//    octets of 8 consecutive amplitudes as vector lanes and mixes them with
-//    compile-time lane shuffles (GCC vector extensions: AVX-512 or AVX2
-//    under -march=native, scalar code elsewhere).
+//  - lanes (dense_k): 2- to 4-qubit dense matrices whose targets and
+//    controls are all >= 2 (double) or >= 3 (single) run on 64-byte vectors
+//    of consecutive interleaved amplitudes (dense_interleaved: each matrix
+//    entry broadcast, one FMA for its real part and one for its imaginary
+//    part times i v); when some targets are among qubits 0..2 (and no
+//    control is), dense_octets takes aligned octets of 8 consecutive
+//    amplitudes as vector lanes and mixes them with compile-time lane
+//    shuffles (GCC vector extensions: AVX-512 or AVX2 under -march=native,
+//    scalar code elsewhere); other k-qubit matrices process 8 index groups
+//    at once, broadcasting each matrix entry against 8 amplitudes.
 // The adjoint step of a large state with its block density (adjoint_runs)
 // walks unit-stride runs over both states at once and sums the density in
 // fixed index blocks (ordered_sum.hpp).
-// Diagonal matrices walk runs over the controls only and pick each
-// amplitude's entry from its target bits.
+// Diagonal matrices whose qubits are all >= 2 walk runs between the gate's
+// qubits, one entry per run; others walk runs over the controls only and
+// pick each amplitude's entry from its target bits.
 #include "qforge/kernels.hpp"
 
 #include "ordered_sum.hpp"
@@ -329,6 +334,65 @@ void dense_octets(std::complex<FP>* psi, unsigned n, const unsigned* targets, co
   }
 }
 
+/// Complex amplitudes in one 64-byte vector, interleaved (re, im, re, ...):
+/// 4 in double, 8 in single precision (one AVX-512 register, two AVX2
+/// registers, scalar code without them).
+template <typename FP>
+struct Complexes {
+  static constexpr unsigned kCount = 32 / sizeof(FP);
+  static constexpr unsigned kBits = sizeof(FP) == 8 ? 2 : 3;
+  typedef FP V __attribute__((vector_size(64)));
+  typedef std::conditional_t<sizeof(FP) == 8, int64_t, int32_t> S;
+  typedef S I __attribute__((vector_size(64)));
+  /// (re, im) -> (-im, re) in every amplitude: i v.
+  static V times_i(V v) {
+    if constexpr (sizeof(FP) == 8) {
+      return __builtin_shuffle(v, I{1, 0, 3, 2, 5, 4, 7, 6}) * V{-1, 1, -1, 1, -1, 1, -1, 1};
+    } else {
+      return __builtin_shuffle(v, I{1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14}) *
+             V{-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1};
+    }
+  }
+};
+
+/// Dense K-qubit matrix on interleaved amplitudes, kCount consecutive ones
+/// per vector: every target and control is >= kBits, so the amplitudes of
+/// a vector share their gate bits and each is one matrix row apart from the
+/// vectors at the other row offsets. Row r of a block is the sum over
+/// columns c of Re m[r][c] * v[c] + Im m[r][c] * (i v[c]): 2 x 4^K FMAs
+/// with broadcast matrix entries and no lane shuffle but i v (one per
+/// column). Walks unit-stride runs (for_each_run).
+template <typename FP, unsigned K>
+void dense_interleaved(std::complex<FP>* psi, unsigned n, const unsigned* targets, const std::complex<FP>* m,
+                       uint64_t ctrl) {
+  using C = Complexes<FP>;
+  using V = typename C::V;
+  constexpr unsigned D = 1u << K, L = C::kCount;
+  const auto off = offsets<K>(targets);
+  uint64_t tmask = 0;
+  for (unsigned a = 0; a < K; ++a) tmask |= uint64_t(1) << targets[a];
+  FP mr[D * D], mi[D * D];
+  for (unsigned i = 0; i < D * D; ++i) {
+    mr[i] = m[i].real();
+    mi[i] = m[i].imag();
+  }
+  FP* const p = reinterpret_cast<FP*>(psi);
+  for_each_run(n, Positions(ctrl | tmask), ctrl, [&](uint64_t base, uint64_t len) {
+    for (uint64_t j = 0; j < len; j += L) {
+      V v[D], w[D];
+      for (unsigned c = 0; c < D; ++c) {
+        std::memcpy(&v[c], p + 2 * (base + j + off[c]), sizeof(V));
+        w[c] = C::times_i(v[c]);
+      }
+      for (unsigned r = 0; r < D; ++r) {
+        V acc = mr[r * D] * v[0] + mi[r * D] * w[0];
+        for (unsigned c = 1; c < D; ++c) acc += mr[r * D + c] * v[c] + mi[r * D + c] * w[c];
+        std::memcpy(p + 2 * (base + j + off[r]), &acc, sizeof(V));
+      }
+    }
+  });
+}
+
 template <typename FP, unsigned K>
 void dense_k(std::complex<FP>* psi, unsigned n, const unsigned* targets,
              const std::complex<FP>* m, uint64_t ctrl) {
@@ -365,6 +429,8 @@ void dense_k(std::complex<FP>* psi, unsigned n, const unsigned* targets,
     return;
   }
   if constexpr (K <= 4) {
+    if (pos.pos[0] >= Complexes<FP>::kBits && n - pos.count >= Complexes<FP>::kBits)
+      return dense_interleaved<FP, K>(psi, n, targets, m, ctrl);
     const unsigned low = unsigned(tmask & 7);
     const uint64_t high = (ctrl | tmask) & ~uint64_t(7);
     if (low && !(ctrl & 7) && n >= 3 + unsigned(__builtin_popcountll(high))) {
@@ -461,6 +527,27 @@ void diagonal_k(std::complex<FP>* psi, unsigned n, const unsigned* targets,
   for (unsigned i = 0; i < D; ++i) {
     dr[i] = d[i].real();
     di[i] = d[i].imag();
+  }
+  uint64_t tmask = 0;
+  for (unsigned a = 0; a < K; ++a) tmask |= uint64_t(1) << targets[a];
+  const Positions pos(ctrl | tmask);
+  if (pos.pos[0] >= 2 && n - pos.count >= 2) {
+    // Runs of at least 4 amplitudes between the gate's positions: each run
+    // of a block takes one entry, the 2^K runs of a block in address order.
+    const auto off = offsets<K>(targets);
+    for_each_run(n, pos, ctrl, [&](uint64_t base, uint64_t len) {
+      for (unsigned r = 0; r < D; ++r) {
+        FP* __restrict p = reinterpret_cast<FP*>(psi + base + off[r]);
+        const FP cr = dr[r], ci = di[r];
+#pragma omp simd
+        for (uint64_t j = 0; j < len; ++j) {
+          const FP xr = p[2 * j], xi = p[2 * j + 1];
+          p[2 * j] = cr * xr - ci * xi;
+          p[2 * j + 1] = cr * xi + ci * xr;
+        }
+      }
+    });
+    return;
   }
   // Runs over the control positions only (long and contiguous); each
   // amplitude picks its entry from the target bits of its index.

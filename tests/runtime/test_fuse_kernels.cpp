@@ -25,30 +25,6 @@ namespace {
 using namespace qforge::test;
 using cd = std::complex<double>;
 
-/// psi <- M psi on `targets` under `ctrl`, one basis block at a time, in double.
-std::vector<cd> plain_product(std::vector<cd> psi, unsigned n, const std::vector<unsigned>& targets,
-                              const std::vector<cd>& m, uint64_t ctrl) {
-  const unsigned k = unsigned(targets.size());
-  const std::size_t d = std::size_t(1) << k;
-  uint64_t tmask = 0;
-  for (unsigned t : targets) tmask |= uint64_t(1) << t;
-  std::vector<uint64_t> off(d, 0);
-  for (std::size_t r = 0; r < d; ++r)
-    for (unsigned a = 0; a < k; ++a)
-      if ((r >> (k - 1 - a)) & 1) off[r] |= uint64_t(1) << targets[a];
-  std::vector<cd> v(d);
-  for (uint64_t i = 0; i < (uint64_t(1) << n); ++i) {
-    if ((i & tmask) || (i & ctrl) != ctrl) continue;
-    for (std::size_t c = 0; c < d; ++c) v[c] = psi[i | off[c]];
-    for (std::size_t r = 0; r < d; ++r) {
-      cd s = 0;
-      for (std::size_t c = 0; c < d; ++c) s += m[r * d + c] * v[c];
-      psi[i | off[r]] = s;
-    }
-  }
-  return psi;
-}
-
 template <typename FP>
 class DenseKernels : public ::testing::Test {};
 using Precisions = ::testing::Types<float, double>;
@@ -168,16 +144,17 @@ TYPED_TEST(CostFusion, FusedEqualsUnfusedForEveryWidthAndBlockShape) {
 
 // The cost model's choices, derived by hand from its tables. Beyond the
 // cache (highest qubit 23; passes over the state: a 1-qubit dense gate 1, a
-// 2-qubit dense block 1.1, a 3-qubit one 2, a controlled phase on two qubits
-// >= 10 a quarter): H and the first controlled phase become one 2-qubit
-// block (1.1 < 1.25), the second phase keeps its own kernel (a 3-qubit
-// block, 2, > 1.1 + 0.25). In cache (10 qubits: a 2-qubit block 1.9, a
-// rotation 1, a CX 0.3), a run of 6 rotations and 6 CX on 2 qubits becomes
-// one block (1.9 < 7.8).
+// 2-qubit dense block 1.25, a 3-qubit one 1.9, a controlled phase on two
+// qubits >= 10 a quarter): H and the two controlled phases on (21, 23)
+// become one 2-qubit block (1.25 < 1.5), the phase on (22, 23) keeps its
+// own kernel (a 3-qubit block, 1.9, > 1.25 + 0.25). In cache (10 qubits: a
+// 2-qubit block 1.6, a rotation 1, a CX 0.3), a run of 6 rotations and 6
+// CX on 2 qubits becomes one block (1.6 < 7.8).
 TEST(CostFusion, KeepsCheapGatesAndMergesRuns) {
   Circuit c = test::circuit(24);
   c.ops.push_back(gate(GateId::H, {23}));
   c.ops.push_back(gate(GateId::CP, {21, 23}, {0.3}));
+  c.ops.push_back(gate(GateId::CP, {21, 23}, {0.4}));
   c.ops.push_back(gate(GateId::CP, {22, 23}, {0.2}));
   const auto fused = sim::fuse(sim::evaluate_gates(c, {}), 4);
   ASSERT_EQ(fused.size(), 2u);

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <map>
 #include <string>
 #include <numeric>
@@ -91,6 +92,31 @@ sim::StateVector<FP> from_eigen(const Eigen::VectorXcd& v, unsigned n) {
   sim::StateVector<FP> s(n);
   s.assign(v.data());
   return s;
+}
+
+/// psi <- M psi on `targets` under `ctrl`, one basis block at a time, in double.
+inline std::vector<std::complex<double>> plain_product(std::vector<std::complex<double>> psi, unsigned n,
+                                                      const std::vector<unsigned>& targets,
+                                                      const std::vector<std::complex<double>>& m, uint64_t ctrl) {
+  const unsigned k = unsigned(targets.size());
+  const std::size_t d = std::size_t(1) << k;
+  uint64_t tmask = 0;
+  for (unsigned t : targets) tmask |= uint64_t(1) << t;
+  std::vector<uint64_t> off(d, 0);
+  for (std::size_t r = 0; r < d; ++r)
+    for (unsigned a = 0; a < k; ++a)
+      if ((r >> (k - 1 - a)) & 1) off[r] |= uint64_t(1) << targets[a];
+  std::vector<std::complex<double>> v(d);
+  for (uint64_t i = 0; i < (uint64_t(1) << n); ++i) {
+    if ((i & tmask) || (i & ctrl) != ctrl) continue;
+    for (std::size_t c = 0; c < d; ++c) v[c] = psi[i | off[c]];
+    for (std::size_t r = 0; r < d; ++r) {
+      std::complex<double> s = 0;
+      for (std::size_t c = 0; c < d; ++c) s += m[r * d + c] * v[c];
+      psi[i | off[r]] = s;
+    }
+  }
+  return psi;
 }
 
 template <typename FP>

@@ -114,18 +114,18 @@ struct FusionOptions {
   unsigned max_width = kDefaultFusionWidth;  ///< widest block; 0: no fusion
   /// true: per circuit, the widest block (2 .. max_width) and, per block,
   /// whether to merge are chosen by an estimate of each op's time in passes
-  /// over the state (a dense block on k qubits, a diagonal block, a single
-  /// gate with its own kernel, which for controlled and phase gates touches
-  /// only part of the state). false: merge whenever the block stays within
-  /// max_width (for comparisons).
+  /// over the state (a dense block on k qubits, a diagonal block, also of
+  /// permutations that cancel as in cx u1 cx, a single gate with its own
+  /// kernel, which for controlled and phase gates touches only part of the
+  /// state). false: merge whenever the block stays within max_width.
   bool cost_model = true;
 };
 
 /// Fuse `ops` (applied in order) into an equivalent list in which each op
 /// acts on at most `max_width` qubits, unless it was already wider. Gates on
 /// disjoint qubits may be reordered, never gates that share a qubit. A block of
-/// only diagonal gates becomes one Diagonal op; a block of one gate keeps the
-/// gate's own kernel. max_width 0 returns the list without identities.
+/// diagonal gates (and permutations that cancel) becomes one Diagonal or Phase
+/// op; a block of one gate keeps its kernel. max_width 0 drops identities only.
 std::vector<GateOp> fuse(const std::vector<GateOp>& ops, const FusionOptions& options);
 /// fuse() with the cost model and the given max_width.
 std::vector<GateOp> fuse(const std::vector<GateOp>& ops, unsigned max_width);
