@@ -730,7 +730,11 @@ class Router {
     RouteOut o = r.route(l2p, true, seed, UINT64_MAX, loop_swaps);
     take_back(o.pairs, o.final_l2p, N_, o.ops);
     if (o.final_l2p != l2p) throw std::logic_error("routing: a block does not restore its layout");
-    return std::move(o.ops);
+    Circuit located;  // the SWAPs' cx take the location of the gate they serve
+    located.num_qubits = N_;
+    located.ops = std::move(o.ops);
+    fill_missing_locations(located);
+    return std::move(located.ops);
   }
 
  private:

@@ -20,10 +20,11 @@ class AroundClassicalPass : public Pass {
 
   bool run(Circuit& c) override {
     if (!has_classical(c)) return inner_->apply(c);
-    Circuit shell = c;
-    shell.ops.clear();
+    std::vector<Operation> ops = std::move(c.ops);
+    c.ops.clear();
+    const Circuit shell = c;
     bool changed = false;
-    c.ops = run_ops(std::move(c.ops), shell, &c.global_phase, changed);
+    c.ops = run_ops(std::move(ops), shell, &c.global_phase, changed);
     return changed;
   }
 
