@@ -138,8 +138,9 @@ struct Tables {
 void refuse_classical(const Circuit& c) {
   for (const Operation& op : c.ops)
     if (op.is_classical())
-      throw error_at(op, "the " + op_name(op) + " is run-time classical logic: compiling for a device's noise model "
-                         "(its placement and predicted fidelity) takes circuits without it (compile with --target)");
+      throw error_at(op, "the circuit has run-time classical logic (this " + op_name(op) +
+                             "): compiling for a device's noise model (its placement and predicted fidelity) takes "
+                             "circuits without it (compile with --target)");
 }
 
 /// The circuit's operations over "slots" (its used device qubits, 0 .. u-1),

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "qforge/circuit.hpp"
+#include "qforge/classical_reads.hpp"
 #include "qforge/classical.hpp"
 #include "qforge/expr.hpp"
 
@@ -155,12 +156,7 @@ namespace draw_items_detail {
 
 inline std::vector<uint32_t> reads(const Operation& op) {
   std::vector<uint32_t> bits, vars;
-  if (!op.classical) return bits;
-  const ClassicalData& d = *op.classical;
-  for (const CExpr* e : {&d.value, &d.start, &d.step, &d.stop})
-    if (*e) e->collect(bits, vars);
-  for (const CExpr& e : d.set) e.collect(bits, vars);
-  for (const CExpr& e : d.cparams) e.collect(bits, vars);
+  collect_classical_reads(op, bits, vars);
   std::sort(bits.begin(), bits.end());
   bits.erase(std::unique(bits.begin(), bits.end()), bits.end());
   return bits;

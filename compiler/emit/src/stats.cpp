@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qforge/emit.hpp"
+#include "qforge/classical_reads.hpp"
 #include "qforge/stats.hpp"
 
 #include <algorithm>
@@ -92,12 +93,7 @@ const char* control_count_name(OpKind k) {
 // The clbits an operation's run-time expressions read.
 std::vector<uint32_t> classical_reads(const Operation& op) {
   std::vector<uint32_t> bits, vars;
-  if (!op.classical) return bits;
-  const ClassicalData& d = *op.classical;
-  for (const CExpr* e : {&d.value, &d.start, &d.step, &d.stop})
-    if (*e) e->collect(bits, vars);
-  for (const CExpr& e : d.set) e.collect(bits, vars);
-  for (const CExpr& e : d.cparams) e.collect(bits, vars);
+  collect_classical_reads(op, bits, vars);
   return bits;
 }
 

@@ -51,6 +51,7 @@
 // inside blocks do not enter the choice of layout. After an `end` inside a
 // block, the qubits stay where that path left them (the final layout holds
 // for paths that reach the end of the program).
+#include "qforge/classical_reads.hpp"
 #include "qforge/routing.hpp"
 
 #include <algorithm>
@@ -83,13 +84,8 @@ enum : uint8_t { kOther = 0, kZ = 1, kX = 2 };
 void op_clbits(const Operation& op, std::vector<uint32_t>& out) {
   out.insert(out.end(), op.clbits.begin(), op.clbits.end());
   for (const auto& c : op.conditions) out.insert(out.end(), c.clbits.begin(), c.clbits.end());
-  if (!op.classical) return;
   std::vector<uint32_t> vars;
-  const ClassicalData& d = *op.classical;
-  for (const CExpr* e : {&d.value, &d.start, &d.step, &d.stop})
-    if (*e) e->collect(out, vars);
-  for (const CExpr& e : d.set) e.collect(out, vars);
-  for (const CExpr& e : d.cparams) e.collect(out, vars);
+  collect_classical_reads(op, out, vars);
 }
 
 // Break, continue and end: nothing may move across them.
