@@ -109,7 +109,9 @@ ExportResult export_checkpoint(const ExportOptions& o) {
     }
   }
 
-  // Bind, prepend the state preparation, drop any measurement of the source.
+  // Bind, prepend the state preparation, drop any measurement of the source
+  // (run-time classical logic and conditions are refused: dropping the
+  // measurements they read would change the circuit).
   Circuit bound = circuit.bind(values);
   Circuit logical = bound;
   logical.ops.clear();
@@ -120,8 +122,12 @@ ExportResult export_checkpoint(const ExportOptions& o) {
     logical.ops = state_preparation_ops(amplitudes, phase);
     logical.global_phase = logical.global_phase + Expr(phase);
   }
-  for (const auto& op : bound.ops)
+  for (const auto& op : bound.ops) {
+    if (op.is_classical() || !op.conditions.empty())
+      throw error_at(op, "the circuit to export has " + std::string(op.is_classical() ? "" : "a conditioned ") +
+                             op_name(op) + ": a model's circuit is exported as gates measured at the end");
     if (op.kind == OpKind::Gate || op.kind == OpKind::Barrier) logical.ops.push_back(op);
+  }
   r.logical = logical;
 
   r.compiled = run_pipeline(logical, o.level, o.target, o.coupling_map);

@@ -12,7 +12,10 @@
 // operation (|0> is a fixed point of zero-temperature relaxation) and the
 // time after a qubit's final measurement (nothing reads it again); a qubit
 // whose last operation is not a measurement decays until the circuit ends.
-// Waits under 1 fs are rounding and are ignored.
+// Waits under 1 fs are rounding and are ignored. A RuntimeGate gets the
+// channels of its gate; assignments and `end` take no time; a control-flow
+// operation (if, while, for, switch) is refused with a located error: the
+// noisy circuit holds channels after top-level operations only.
 #include "qforge/noise_model.hpp"
 #include "text.hpp"
 
@@ -127,7 +130,8 @@ class Attacher {
     std::vector<unsigned> device_qubits;
     for (uint32_t k : op.qubits) device_qubits.push_back(out_.physical[k]);
     switch (op.kind) {
-      case OpKind::Gate: {
+      case OpKind::Gate:
+      case OpKind::RuntimeGate: {  // a gate's channels do not depend on its angle
         const std::string name(gate_info(op.gate).name);
         if (op.num_controls > 0)
           throw error_at(orig, "ctrl @ " + name + " is not a gate of " + device(m_) + ": compile for the device first (qforge compile --noise DEVICE.noise.json)");
@@ -197,6 +201,17 @@ class Attacher {
         }
         break;
       }
+      case OpKind::Assign:
+      case OpKind::Break:
+      case OpKind::Continue:
+      case OpKind::End:
+        break;  // classical: takes no time on the qubits
+      case OpKind::If:
+      case OpKind::While:
+      case OpKind::For:
+      case OpKind::Switch:
+        throw error_at(orig, "the " + op_name(orig) + " statement's operations cannot carry noise: channels are attached "
+                             "after operations outside control flow only (run without --noise)");
     }
   }
 

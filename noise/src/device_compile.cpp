@@ -132,6 +132,17 @@ struct Tables {
   }
 };
 
+/// Placement and the predicted fidelity score one path through the circuit:
+/// run-time classical logic (several paths) is refused at its first
+/// operation.
+void refuse_classical(const Circuit& c) {
+  for (const Operation& op : c.ops)
+    if (op.is_classical())
+      throw error_at(op, "the circuit has run-time classical logic (this " + op_name(op) +
+                             "): compiling for a device's noise model (its placement and predicted fidelity) takes "
+                             "circuits without it (compile with --target)");
+}
+
 /// The circuit's operations over "slots" (its used device qubits, 0 .. u-1),
 /// scored under a placement slot -> device qubit.
 struct SlotOp {
@@ -205,6 +216,8 @@ SlotCircuit slot_circuit(const Circuit& c, const NoiseModel& m, const Tables& t,
         so.kind = SlotOp::Delay;
         so.seconds = detail::delay_seconds(op, m);
         break;
+      default:
+        break;  // run-time classical logic: refused before (refuse_classical)
     }
     if (so.kind != SlotOp::Barrier)
       for (uint32_t x : so.slots) s.timed[x] = 1;
@@ -530,12 +543,14 @@ DeviceTarget device_target(const NoiseModel& m) {
 }
 
 FidelityEstimate predicted_fidelity(const Circuit& c, const NoiseModel& m) {
+  refuse_classical(c);
   const Tables t(m);
   const SlotCircuit s = slot_circuit(c, m, t, {});
   return score(s, t, s.device);
 }
 
 DeviceCompileResult compile_for_device(const Circuit& c, int level, const NoiseModel& m, bool check_each_pass) {
+  refuse_classical(c);
   const DeviceTarget d = device_target(m);
   const uint32_t k = static_cast<uint32_t>(d.physical.size());
   if (c.num_qubits > k) {

@@ -106,7 +106,7 @@ const char* kWire = "#000000";
 const char* kCtrl = "#002D9C";
 
 struct Placed {
-  const Operation* op;
+  const detail::DrawItem* item;
   int col;
 };
 
@@ -136,12 +136,28 @@ Diagram layout(const Circuit& c) {
   std::vector<int> next(std::size_t(std::max(nrows, 1)), 0);
   std::vector<Placed> placed;
   std::vector<double> col_w;
+  // A box of run-time classical logic: its qubit rows (the enclosing
+  // block's when it has none), then the register rows it covers.
+  auto box_rows = [&](const detail::DrawItem& it, int& lo, int& hi, int& qhi) {
+    lo = it.span.first;
+    hi = it.span.second;
+    if (!it.qubits.empty()) {
+      lo = int(*std::min_element(it.qubits.begin(), it.qubits.end()));
+      hi = int(*std::max_element(it.qubits.begin(), it.qubits.end()));
+    }
+    qhi = hi;
+    for (auto b : it.reach) hi = std::max(hi, creg_row(b, nullptr));
+    if (qhi < lo) lo = qhi = hi;  // no qubits: on its register's row
+  };
   auto op_rows = [&](const Operation& op, int& lo, int& hi) {
     lo = nrows; hi = -1;
     for (auto q : op.qubits) lo = std::min(lo, int(q)), hi = std::max(hi, int(q));
     if (op.kind == OpKind::Measure)
       for (auto b : op.clbits) hi = std::max(hi, creg_row(b, nullptr));
     if (op.kind == OpKind::Barrier && op.qubits.empty()) lo = 0, hi = int(nq) - 1;
+  };
+  auto expr_label = [&](const CExpr& e) {
+    return detail::draw_cexpr(e, [&](const std::vector<uint32_t>& b) { return detail::draw_bits(cregs, b); }, c.vars);
   };
   auto label_of = [&](const Operation& op, std::string& name, std::string& params) {
     params.clear();
@@ -157,9 +173,26 @@ Diagram layout(const Circuit& c) {
     if (op.gate == G::CU1) base = G::U1;
     name = gate_label(base);
     for (std::size_t i = 0; i < op.params.size(); ++i) params += (i ? ", " : "") + expr_text(op.params[i], names);
+    if (op.kind == OpKind::RuntimeGate)  // parameters computed at run time
+      for (std::size_t i = 0; i < op.classical->cparams.size(); ++i)
+        params += (i ? ", " : "") +
+                  expr_label(op.classical->cparams[i]);
   };
-  for (const auto& op : c.ops) {
-    int lo, hi;
+  const auto items = detail::draw_items(c, expr_label);
+  for (const auto& it : items) {
+    int lo, hi, qhi;
+    if (!it.op) {
+      box_rows(it, lo, hi, qhi);
+      if (hi < lo) continue;
+      int col = 0;
+      for (int r = lo; r <= hi; ++r) col = std::max(col, next[r]);
+      for (int r = lo; r <= hi; ++r) next[r] = col + 1;
+      if (int(col_w.size()) <= col) col_w.resize(col + 1, 0.0);
+      col_w[col] = std::max(col_w[col], std::max(44.0, text_width(it.label, kName) + 18));
+      placed.push_back({&it, col});
+      continue;
+    }
+    const Operation& op = *it.op;
     op_rows(op, lo, hi);
     if (hi < lo) continue;
     int col = 0;
@@ -175,7 +208,7 @@ Diagram layout(const Circuit& c) {
       w = std::max(w, 60.0);
     }
     col_w[col] = std::max(col_w[col], w);
-    placed.push_back({&op, col});
+    placed.push_back({&it, col});
   }
   // Wire labels.
   double label_w = 30;
@@ -221,8 +254,27 @@ Diagram layout(const Circuit& c) {
     }
   };
   for (const auto& pl : placed) {
-    const Operation& op = *pl.op;
     const double cx = col_x[pl.col], w = col_w[pl.col];
+    if (!pl.item->op) {
+      // A control-flow marker or classical box: a pale box over its qubit
+      // rows (a bar on its closed sides), a double line down to the
+      // registers it covers, a dot on those it reads or writes.
+      const detail::DrawItem& it = *pl.item;
+      int lo, hi, qhi;
+      box_rows(it, lo, hi, qhi);
+      if (hi > qhi) {
+        d.line(cx - 2, row_y(qhi), cx - 2, row_y(hi), "#778899", 1);
+        d.line(cx + 2, row_y(qhi), cx + 2, row_y(hi), "#778899", 1);
+      }
+      for (auto b : it.dots) d.circle(cx, row_y(creg_row(b, nullptr)), 5, "#778899", "");
+      const double y0 = row_y(lo) - kBoxH / 2, h = row_y(qhi) - row_y(lo) + kBoxH;
+      d.rect(cx - w / 2, y0, w, h, "#DDE8F7", "");
+      if (it.left) d.line(cx - w / 2, y0, cx - w / 2, y0 + h, kCtrl, 2);
+      if (it.right) d.line(cx + w / 2, y0, cx + w / 2, y0 + h, kCtrl, 2);
+      d.text(cx, row_y(lo), it.label, kName, "#000000");
+      continue;
+    }
+    const Operation& op = *pl.item->op;
     int lo, hi;
     op_rows(op, lo, hi);
     std::string name, params;

@@ -14,6 +14,16 @@
 //      line of the next are merged into one (`└───┘` over `┌─┴─┐` gives
 //      `├─┴─┤`), so neighbouring wires are two text lines apart.
 //   5. With a width limit the columns are cut into blocks (`»` ... `«`).
+// Control flow is drawn as Qiskit's text drawer draws it: a box open to the
+// right (`If-0 c == 1`, `While-0 ...`, `For-0 i in [0:1:3]`, `Switch-0 c`)
+// over the rows of the qubits its blocks use, `■` on the registers its
+// condition reads, then the first block's operations, a divider (`Else-0`,
+// `Case-0 1, 2`) before each further block, and a box open to the left
+// (`End-0`); the number is the nesting depth. Since every marker covers the
+// rows of all the operation's qubits and clbits, the blocks' operations fall
+// between them. An operation on no qubit (an assignment `n = n + 1`, break,
+// continue, end) is a box over the rows of the block it is in (every qubit
+// at the top level), with `■` on the registers it reads or writes.
 // Text is built as UTF-32 so that each box character is one column.
 //
 //===----------------------------------------------------------------------===//
@@ -161,7 +171,10 @@ class Drawer {
   std::string run() {
     const int rows = static_cast<int>(c_.num_qubits + cregs_.size());
     if (rows == 0) return "";
-    for (const Operation& op : c_.ops) add_operation(op);
+    for (const auto& it : detail::draw_items(c_, [this](const CExpr& e) { return cexpr_label(e); })) {
+      if (it.op) add_operation(*it.op);
+      else add_span(it);
+    }
     layout(rows);
     return render(rows);
   }
@@ -209,6 +222,11 @@ class Drawer {
     return out;
   }
 
+  std::string cexpr_label(const CExpr& e) const {
+    return detail::draw_cexpr(e, [this](const std::vector<uint32_t>& b) { return detail::draw_bits(cregs_, b); },
+                              c_.vars);
+  }
+
   //===- Pieces -------------------------------------------------------===//
 
   /// Fill the rows between a piece's drawn cells with crossings, add the
@@ -218,6 +236,11 @@ class Drawer {
     std::map<int, bool> cond_rows;  // creg row -> present
     for (const Condition& cond : conds)
       for (uint32_t b : cond.clbits) cond_rows[creg_row(b)] = true;
+    finish_rows(std::move(p), glo, ghi, cond_rows, condition_label(conds));
+  }
+
+  /// finish() with the condition rows (`■`) and the label under the lowest.
+  void finish_rows(Piece p, int glo, int ghi, const std::map<int, bool>& cond_rows, const std::string& label) {
     p.lo = glo;
     p.hi = ghi;
     for (const auto& [r, _] : cond_rows) p.hi = std::max(p.hi, r);
@@ -229,7 +252,7 @@ class Drawer {
       if (p.cells.count(r)) continue;
       const bool quantum = r < static_cast<int>(c_.num_qubits);
       if (cond_rows.count(r)) {
-        p.cells[r] = labelled(U'■', up(r), down(r), r == lowest_cond ? condition_label(conds) : "");
+        p.cells[r] = labelled(U'■', up(r), down(r), r == lowest_cond ? label : "");
       } else if (quantum) {
         Line l = up(r) == Line::Double || down(r) == Line::Double ? Line::Double : Line::Single;
         p.cells[r] = symbol(U'─', l == Line::Double ? U'╫' : U'┼', l, l);
@@ -240,9 +263,75 @@ class Drawer {
     pieces_.push_back(std::move(p));
   }
 
+  /// A box over qubit rows lo..hi with `label` on the first row; `left` /
+  /// `right`: closed on that side (`┤`/`├` where a wire enters, `│`
+  /// elsewhere), else open (the wire line runs on). `wires`: the rows whose
+  /// wire enters the box.
+  void span_box(Piece& p, const std::string& label, int lo, int hi, const std::vector<bool>& wires, bool left,
+                bool right) {
+    const ustr l = u32(label);
+    const int iw = static_cast<int>(l.size()) + 2;
+    const int w = iw + (left ? 1 : 0) + (right ? 1 : 0);
+    const int off = left ? 1 : 0;
+    for (int r = lo; r <= hi; ++r) {
+      const bool wire = wires[static_cast<std::size_t>(r - lo)];
+      Cell c;
+      c.anchor = w / 2;
+      c.top = r == lo ? ustr(w, U'─') : ustr(w, U' ');
+      c.bot = r == hi ? ustr(w, U'─') : ustr(w, U' ');
+      c.mid = ustr(w, U' ');
+      if (left) {
+        c.top[0] = r == lo ? U'┌' : U'│';
+        c.mid[0] = wire ? U'┤' : U'│';
+        c.bot[0] = r == hi ? U'└' : U'│';
+      }
+      if (right) {
+        c.top[w - 1] = r == lo ? U'┐' : U'│';
+        c.mid[w - 1] = wire ? U'├' : U'│';
+        c.bot[w - 1] = r == hi ? U'┘' : U'│';
+      }
+      if (r == lo) std::copy(l.begin(), l.end(), c.mid.begin() + off + 1);
+      p.cells[r] = c;
+    }
+  }
+
+  /// A box of run-time classical logic (detail::DrawItem): a span_box over
+  /// the rows its qubits span (the enclosing block's rows when none), `■`
+  /// on the register rows of its dots, reaching down to the register rows
+  /// it covers.
+  void add_span(const detail::DrawItem& it) {
+    int lo = it.span.first, hi = it.span.second;
+    if (!it.qubits.empty()) {
+      lo = static_cast<int>(*std::min_element(it.qubits.begin(), it.qubits.end()));
+      hi = static_cast<int>(*std::max_element(it.qubits.begin(), it.qubits.end()));
+    }
+    std::map<int, bool> dot_rows;
+    for (uint32_t b : it.dots) dot_rows[creg_row(b)] = true;
+    int reach_hi = -1;
+    for (uint32_t b : it.reach) reach_hi = std::max(reach_hi, creg_row(b));
+    if (hi < lo) {  // no qubits at all: the box sits on its first register's row
+      if (dot_rows.empty()) return;
+      lo = hi = dot_rows.begin()->first;
+    }
+    std::vector<bool> wires(static_cast<std::size_t>(hi - lo + 1), it.qubits.empty());
+    for (uint32_t q : it.qubits) wires[q - static_cast<uint32_t>(lo)] = true;
+    Piece p;
+    span_box(p, it.label, lo, hi, wires, it.left, it.right);
+    // Register rows it only covers: crossed by the double line, `╩` at the
+    // bottom.
+    int lowest = reach_hi;
+    if (!dot_rows.empty()) lowest = std::max(lowest, dot_rows.rbegin()->first);
+    for (int r = std::max(hi + 1, static_cast<int>(c_.num_qubits)); r <= reach_hi; ++r)
+      if (!dot_rows.count(r)) p.cells[r] = symbol(U'═', r == lowest ? U'╩' : U'╬', Line::Double, r == lowest ? Line::None : Line::Double);
+    if (lowest > hi) p.cells[hi].bot[p.cells[hi].anchor] = U'╥';
+    finish_rows(std::move(p), lo, hi, dot_rows, "");
+  }
+
   void add_operation(const Operation& op) {
     switch (op.kind) {
-      case OpKind::Gate: add_gate(op); return;
+      case OpKind::Gate:
+      case OpKind::RuntimeGate: add_gate(op); return;
+      default: return;  // run-time classical logic: boxes (add_span)
       case OpKind::Measure:
         for (std::size_t i = 0; i < op.qubits.size(); ++i) {
           const int q = static_cast<int>(op.qubits[i]);
@@ -330,8 +419,13 @@ class Drawer {
     Piece p;
     for (int r : controls) p.cells[r] = symbol(U'─', U'■', up(r), down(r));
     if (!targets.empty()) {
-      const std::string label =
-          with_params(gate_label(op.gate == G::CU ? G::CU : target_gate), op.params, names_);
+      std::string label = with_params(gate_label(op.gate == G::CU ? G::CU : target_gate), op.params, names_);
+      if (op.kind == OpKind::RuntimeGate) {  // parameters computed at run time
+        label += "(";
+        for (std::size_t i = 0; i < op.classical->cparams.size(); ++i)
+          label += (i ? "," : "") + cexpr_label(op.classical->cparams[i]);
+        label += ")";
+      }
       if (target_gate == G::Swap) {
         for (int r : targets) p.cells[r] = symbol(U'─', U'X', up(r), down(r));
       } else if (targets.size() == 1) {

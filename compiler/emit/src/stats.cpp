@@ -8,14 +8,19 @@
 //   3. it stores that depth on all those wires.
 // Measure, reset and delay are one-qubit instructions per qubit (as in
 // Qiskit), so a multi-qubit measure is walked qubit by qubit. Barriers are
-// skipped entirely.
+// skipped entirely. A control-flow operation is one instruction on its
+// qubits and clbits (the bits its condition reads included), an assignment
+// one on the clbits it writes and reads; the operations inside blocks are
+// counted but not walked for depth.
 //
 //===----------------------------------------------------------------------===//
 #include "qforge/emit.hpp"
+#include "qforge/classical_reads.hpp"
 #include "qforge/stats.hpp"
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 
@@ -68,6 +73,32 @@ std::string gate_count_name(const Operation& op) {
   return prefix + target;
 }
 
+namespace {
+
+// Qiskit's names for the classical instructions.
+const char* control_count_name(OpKind k) {
+  switch (k) {
+    case OpKind::Assign: return "store";
+    case OpKind::If: return "if_else";
+    case OpKind::While: return "while_loop";
+    case OpKind::For: return "for_loop";
+    case OpKind::Switch: return "switch_case";
+    case OpKind::Break: return "break_loop";
+    case OpKind::Continue: return "continue_loop";
+    case OpKind::End: return "end";
+    default: return "operation";
+  }
+}
+
+// The clbits an operation's run-time expressions read.
+std::vector<uint32_t> classical_reads(const Operation& op) {
+  std::vector<uint32_t> bits, vars;
+  collect_classical_reads(op, bits, vars);
+  return bits;
+}
+
+}  // namespace
+
 CircuitStats circuit_stats(const Circuit& c) {
   CircuitStats s;
   s.qubits = c.num_qubits;
@@ -90,37 +121,59 @@ CircuitStats circuit_stats(const Circuit& c) {
     s.depth = std::max(s.depth, d);
   };
 
-  for (const Operation& op : c.ops) {
-    switch (op.kind) {
-      case OpKind::Gate: {
-        const std::string name = gate_count_name(op);
-        ++s.counts[name];
-        ++s.total;
-        if (op.arity() == 2) ++s.two_qubit;
-        if (name == "t" || name == "tdg") ++s.t_count;
-        place(op, op.qubits, {});
-        break;
-      }
-      case OpKind::Measure:
-        for (std::size_t i = 0; i < op.qubits.size(); ++i) {
-          ++s.counts["measure"];
-          ++s.total;
-          place(op, {op.qubits[i]}, {op.clbits.at(i)});
-        }
-        break;
-      case OpKind::Reset:
-      case OpKind::Delay: {
-        const char* name = op.kind == OpKind::Reset ? "reset" : "delay";
-        for (uint32_t q : op.qubits) {
+  // Operations inside control-flow blocks count as written (once each,
+  // whether a branch or loop runs them or not); depth sees a control-flow
+  // operation as one instruction on its qubits and clbits.
+  std::function<void(const std::vector<Operation>&, bool)> walk = [&](const std::vector<Operation>& ops, bool top) {
+    auto at = [&](const Operation& op, const std::vector<uint32_t>& qubits, const std::vector<uint32_t>& clbits) {
+      if (top) place(op, qubits, clbits);
+    };
+    for (const Operation& op : ops) {
+      switch (op.kind) {
+        case OpKind::Gate:
+        case OpKind::RuntimeGate: {
+          const std::string name = gate_count_name(op);
           ++s.counts[name];
           ++s.total;
-          place(op, {q}, {});
+          if (op.arity() == 2) ++s.two_qubit;
+          if (name == "t" || name == "tdg") ++s.t_count;
+          at(op, op.qubits, classical_reads(op));
+          break;
         }
-        break;
+        case OpKind::Measure:
+          for (std::size_t i = 0; i < op.qubits.size(); ++i) {
+            ++s.counts["measure"];
+            ++s.total;
+            at(op, {op.qubits[i]}, {op.clbits.at(i)});
+          }
+          break;
+        case OpKind::Reset:
+        case OpKind::Delay: {
+          const char* name = op.kind == OpKind::Reset ? "reset" : "delay";
+          for (uint32_t q : op.qubits) {
+            ++s.counts[name];
+            ++s.total;
+            at(op, {q}, {});
+          }
+          break;
+        }
+        case OpKind::Barrier: ++s.counts["barrier"]; break;
+        default: {
+          ++s.counts[control_count_name(op.kind)];
+          ++s.total;
+          if (op.is_control_flow()) ++s.control_flow;
+          std::vector<uint32_t> bits = op.clbits, reads = classical_reads(op);
+          bits.insert(bits.end(), reads.begin(), reads.end());
+          std::sort(bits.begin(), bits.end());
+          bits.erase(std::unique(bits.begin(), bits.end()), bits.end());
+          at(op, op.qubits, bits);
+          for (const auto& block : op.blocks) walk(block, false);
+          break;
+        }
       }
-      case OpKind::Barrier: ++s.counts["barrier"]; break;
     }
-  }
+  };
+  walk(c.ops, true);
   return s;
 }
 
@@ -131,8 +184,9 @@ std::string stats_text(const CircuitStats& s) {
       << "total:      " << s.total << "\n"
       << "two_qubit:  " << s.two_qubit << "\n"
       << "depth:      " << s.depth << "\n"
-      << "t_count:    " << s.t_count << "\n"
-      << "counts:\n";
+      << "t_count:    " << s.t_count << "\n";
+  if (s.control_flow) out << "control_flow: " << s.control_flow << "\n";
+  out << "counts:\n";
   std::size_t width = 0;
   for (const auto& [name, n] : s.counts) width = std::max(width, name.size());
   for (const auto& [name, n] : s.counts)
@@ -172,7 +226,9 @@ std::string stats_json(const CircuitStats& s) {
   }
   out << (first ? "}" : "\n  }") << ",\n  \"total\": " << s.total
       << ",\n  \"two_qubit\": " << s.two_qubit << ",\n  \"depth\": " << s.depth
-      << ",\n  \"t_count\": " << s.t_count << "\n}\n";
+      << ",\n  \"t_count\": " << s.t_count;
+  if (s.control_flow) out << ",\n  \"control_flow\": " << s.control_flow;
+  out << "\n}\n";
   return out.str();
 }
 

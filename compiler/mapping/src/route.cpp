@@ -37,6 +37,21 @@
 // far. Small circuits get more trials (4x cfg.trials; 2x for the largest).
 // The cheapest candidate, by two-qubit gates added, is routed once more,
 // emitting.
+//
+// Run-time classical logic: assignments, RuntimeGates and control-flow
+// operations also depend on the clbits their expressions read and on one
+// wire standing for the classical variables; break, continue and end
+// depend on every wire. A control-flow operation is one operation on its
+// qubits at the top level; when it is emitted, each of its blocks is routed
+// (one forward pass) from the layout at that point and ends with the SWAPs
+// it made taken back in reverse order, so every path through it leaves the
+// layout it found (as Qiskit does); a break or continue first takes back
+// every SWAP made since its loop's body began. It clears the CX-merging
+// state of every qubit (its SWAPs may pass any of them), and the SWAPs
+// inside blocks do not enter the choice of layout. After an `end` inside a
+// block, the qubits stay where that path left them (the final layout holds
+// for paths that reach the end of the program).
+#include "qforge/classical_reads.hpp"
 #include "qforge/routing.hpp"
 
 #include <algorithm>
@@ -64,6 +79,22 @@ constexpr uint32_t kMaxOpen = 4;             // open CX gates remembered per qub
 // X-type (diagonal in the X basis), commute.
 enum : uint8_t { kOther = 0, kZ = 1, kX = 2 };
 
+// Every clbit `op` reads or writes: its clbits, its conditions' and those
+// its run-time expressions read.
+void op_clbits(const Operation& op, std::vector<uint32_t>& out) {
+  out.insert(out.end(), op.clbits.begin(), op.clbits.end());
+  for (const auto& c : op.conditions) out.insert(out.end(), c.clbits.begin(), c.clbits.end());
+  std::vector<uint32_t> vars;
+  collect_classical_reads(op, out, vars);
+}
+
+// Break, continue and end: nothing may move across them.
+bool is_stop(const Operation& op) {
+  return op.kind == OpKind::Break || op.kind == OpKind::Continue || op.kind == OpKind::End;
+}
+
+bool gate_like(const Operation& op) { return op.kind == OpKind::Gate || op.kind == OpKind::RuntimeGate; }
+
 uint8_t wire_type(const Operation& op, std::size_t k) {
   if (op.kind != OpKind::Gate || !op.conditions.empty()) return kOther;
   switch (operation_axis(op, k)) {
@@ -80,7 +111,8 @@ bool is_plain_cx(const Operation& op) {
 }
 
 // The dependency structure. Wires are the qubits, then the classical bits
-// (measurements write them, conditions read them). On each wire the
+// (measurements write them, conditions read them), then one wire for the
+// run-time variables (classical operations). On each wire the
 // operations form runs: consecutive Z-type actions, consecutive X-type
 // actions, or a single other action (every action is "other" when
 // `commute` is false: plain wire order). An operation is ready when on each
@@ -101,12 +133,14 @@ struct Dag {
 
   Dag(const std::vector<Operation>& o, uint32_t n_qubits, bool commute) : ops(&o), n(n_qubits) {
     uint32_t clbits = 0;
+    std::vector<uint32_t> bits;
     for (const auto& op : o) {
-      for (uint32_t b : op.clbits) clbits = std::max(clbits, b + 1);
-      for (const auto& c : op.conditions)
-        for (uint32_t b : c.clbits) clbits = std::max(clbits, b + 1);
+      bits.clear();
+      op_clbits(op, bits);
+      for (uint32_t b : bits) clbits = std::max(clbits, b + 1);
     }
-    wires = n + clbits;
+    wires = n + clbits + 1;
+    const uint32_t vars_wire = n + clbits;
     const std::size_t k = o.size();
     two_q.assign(k, 0);
     q0.assign(k, 0);
@@ -118,7 +152,7 @@ struct Dag {
     std::vector<uint8_t> ent_type;
     for (std::size_t i = 0; i < k; ++i) {
       const Operation& op = o[i];
-      two_q[i] = op.kind == OpKind::Gate && op.qubits.size() == 2;
+      two_q[i] = gate_like(op) && op.qubits.size() == 2;
       if (two_q[i]) {
         q0[i] = op.qubits[0];
         q1[i] = op.qubits[1];
@@ -136,10 +170,16 @@ struct Dag {
         ent_wire.push_back(w);
         ent_type.push_back(t);
       };
-      for (std::size_t q = 0; q < op.qubits.size(); ++q) add(op.qubits[q], commute ? wire_type(op, q) : static_cast<uint8_t>(kOther));
-      for (uint32_t b : op.clbits) add(n + b, kOther);
-      for (const auto& c : op.conditions)
-        for (uint32_t b : c.clbits) add(n + b, kOther);
+      if (is_stop(op)) {
+        for (uint32_t w = 0; w < wires; ++w) add(w, kOther);
+      } else {
+        for (std::size_t q = 0; q < op.qubits.size(); ++q)
+          add(op.qubits[q], commute ? wire_type(op, q) : static_cast<uint8_t>(kOther));
+        bits.clear();
+        op_clbits(op, bits);
+        for (uint32_t b : bits) add(n + b, kOther);
+        if (op.is_classical()) add(vars_wire, kOther);
+      }
       ent_off[i + 1] = static_cast<uint32_t>(ent_wire.size());
     }
     ent_run.assign(ent_wire.size(), 0);
@@ -184,8 +224,35 @@ struct Dag {
   std::size_t size() const { return two_q.size(); }
 };
 
+using Swaps = std::vector<std::pair<uint32_t, uint32_t>>;
+
+// Take back `swaps` (physical pairs, in the order made) in reverse order,
+// appending the gates to `out`: a SWAP is 3 CX, a move to an unused qubit
+// (in |0>) 2 CX, a swap of two unused qubits nothing. Updates l2p.
+void take_back(const Swaps& swaps, std::vector<uint32_t>& l2p, uint32_t num_physical, std::vector<Operation>& out) {
+  std::vector<int64_t> p2l(num_physical, -1);
+  for (uint32_t l = 0; l < l2p.size(); ++l) p2l[l2p[l]] = l;
+  for (auto it = swaps.rbegin(); it != swaps.rend(); ++it) {
+    const uint32_t a = it->first, b = it->second;
+    if (p2l[a] < 0 && p2l[b] < 0) continue;
+    if (p2l[a] < 0 || p2l[b] < 0) {
+      const uint32_t from = p2l[a] < 0 ? b : a, to = from == a ? b : a;
+      out.push_back(make_gate(GateId::CX, {from, to}));
+      out.push_back(make_gate(GateId::CX, {to, from}));
+    } else {
+      out.push_back(make_gate(GateId::CX, {a, b}));
+      out.push_back(make_gate(GateId::CX, {b, a}));
+      out.push_back(make_gate(GateId::CX, {a, b}));
+    }
+    std::swap(p2l[a], p2l[b]);
+    if (p2l[a] >= 0) l2p[p2l[a]] = a;
+    if (p2l[b] >= 0) l2p[p2l[b]] = b;
+  }
+}
+
 struct RouteOut {
   std::vector<Operation> ops;
+  Swaps pairs;            // the SWAPs made, in order (physical pairs)
   std::vector<uint32_t> final_l2p;
   uint32_t swaps = 0;     // including merged ones and moves
   uint32_t merged = 0;    // SWAPs that absorbed a CX (2 CX)
@@ -199,12 +266,16 @@ class Router {
  public:
   Router(const Dag& dag, const CouplingMap& m, const std::vector<int16_t>& dist, uint32_t diameter, bool blocks)
       : g_(dag), m_(m), D_(dist), N_(m.num_qubits), valve_(kValvePerDiameter * std::max<uint32_t>(1, diameter) + 10),
-        blocks_(blocks) {}
+        blocks_(blocks), diameter_(diameter) {}
 
   // Route from layout l2p (logical -> physical). Without `emit` only the
   // cost and final layout are computed. Stops early (aborted) once the cost
   // reaches `budget`. Deterministic for a given seed, emitting or not.
-  RouteOut route(std::vector<uint32_t> l2p, bool emit, uint64_t seed, uint64_t budget = UINT64_MAX) const {
+  // `loop_swaps`: inside a loop body, the SWAPs made since the body began
+  // up to the start of these operations (a break or continue takes them
+  // back); null outside loops.
+  RouteOut route(std::vector<uint32_t> l2p, bool emit, uint64_t seed, uint64_t budget = UINT64_MAX,
+                 const Swaps* loop_swaps = nullptr) const {
     std::mt19937_64 rng(seed);
     const auto& ops = *g_.ops;
     const uint32_t N = N_, n = g_.n;
@@ -288,6 +359,36 @@ class Router {
     };
     auto emit_op = [&](uint32_t i) {
       const Operation& op = ops[i];
+      if (op.is_control_flow() || is_stop(op)) {
+        // Its SWAPs may pass any qubit: nothing merges across it.
+        for (auto& o : open) o.size = 0;
+        std::fill(last_cx.begin(), last_cx.end(), -1);
+        if (!emit) {
+          ++counter;
+          return;
+        }
+        Swaps since = loop_swaps ? *loop_swaps : Swaps{};
+        since.insert(since.end(), out.pairs.begin(), out.pairs.end());
+        if (op.is_control_flow()) {
+          const bool loop = op.kind == OpKind::While || op.kind == OpKind::For;
+          std::vector<std::vector<Operation>> blocks;
+          for (const auto& b : op.blocks)
+            blocks.push_back(route_block(b, l2p, seed, loop ? &kNone : loop_swaps ? &since : nullptr));
+          Operation o = make_control_flow(op.kind, *op.classical, std::move(blocks));
+          o.conditions = op.conditions;
+          o.loc = op.loc;
+          out.ops.push_back(std::move(o));
+        } else {
+          if (op.kind != OpKind::End && loop_swaps) {
+            std::vector<uint32_t> back = l2p;
+            take_back(since, back, N, out.ops);
+            deleted.resize(out.ops.size(), 0);
+          }
+          out.ops.push_back(op);
+        }
+        deleted.push_back(0);
+        return;
+      }
       const int64_t id = new_id();
       if (!(op.kind == OpKind::Gate && op.qubits.size() == 1 && op.conditions.empty()))
         for (uint32_t q : op.qubits) last_cx[l2p[q]] = g_.cx[i] ? id : -1;
@@ -364,6 +465,7 @@ class Router {
       if (la >= 0) l2p[la] = b;
       if (lb >= 0) l2p[lb] = a;
       ++out.swaps;
+      out.pairs.emplace_back(a, b);
       recent.push_back(rec);
       decay[a] += kDecayStep;
       decay[b] += kDecayStep;
@@ -384,6 +486,7 @@ class Router {
         if (r.move) --out.moves;
         if (r.block) --out.blocks;
         --out.swaps;
+        out.pairs.pop_back();
         open[r.a] = r.open_a;
         open[r.b] = r.open_b;
         last_cx[r.a] = r.last_a;
@@ -614,12 +717,30 @@ class Router {
     return out;
   }
 
+  // One block of a control-flow operation routed from layout `l2p` (one
+  // forward pass), its SWAPs taken back at its end.
+  std::vector<Operation> route_block(const std::vector<Operation>& block, const std::vector<uint32_t>& l2p,
+                                     uint64_t seed, const Swaps* loop_swaps) const {
+    const Dag dag(block, g_.n, true);
+    const Router r(dag, m_, D_, diameter_, blocks_);
+    RouteOut o = r.route(l2p, true, seed, UINT64_MAX, loop_swaps);
+    take_back(o.pairs, o.final_l2p, N_, o.ops);
+    if (o.final_l2p != l2p) throw std::logic_error("routing: a block does not restore its layout");
+    Circuit located;  // the SWAPs' cx take the location of the gate they serve
+    located.num_qubits = N_;
+    located.ops = std::move(o.ops);
+    fill_missing_locations(located);
+    return std::move(located.ops);
+  }
+
  private:
+  static inline const Swaps kNone{};
   const Dag& g_;
   const CouplingMap& m_;
   const std::vector<int16_t>& D_;
   uint32_t N_, valve_;
   bool blocks_;
+  uint32_t diameter_;
 };
 
 // A start layout: the logical qubits on a breadth-first region of the device
@@ -655,17 +776,18 @@ bool RoutingPass::run(Circuit& c) {
     throw std::invalid_argument("routing: " + std::to_string(c.num_qubits) + " qubits do not fit " + m.description);
   const uint32_t n = c.num_qubits, N = m.num_qubits;
   uint64_t n2q = 0;
-  for (const auto& op : c.ops) {
-    if (op.kind == OpKind::Gate && op.qubits.size() > 2)
+  for_each_operation(c.ops, [](const Operation& op) {
+    if (gate_like(op) && op.qubits.size() > 2)
       throw std::invalid_argument("routing needs gates on at most two qubits (lower the circuit first)");
-    n2q += op.kind == OpKind::Gate && op.qubits.size() == 2;
-  }
+  });
+  for (const auto& op : c.ops) n2q += gate_like(op) && op.qubits.size() == 2;
   if (N > 1 && !m.is_connected_graph())
     throw std::invalid_argument("routing: the coupling map " + m.description + " is not connected");
   // Trailing measurements leave the routed body and come back at the end,
   // through the final layout (so no SWAP ever passes a measured qubit). A
   // measurement whose bit a later condition reads or a later measurement
-  // writes stays in the body.
+  // writes stays in the body, and so does every measurement before a
+  // classical operation (which may read its bit or end the shot).
   std::vector<Operation> body, tail;
   {
     std::vector<bool> later(c.num_qubits, false), later_bit(c.num_clbits, false);
@@ -675,7 +797,13 @@ bool RoutingPass::run(Circuit& c) {
       later_bit[b] = true;
     };
     std::vector<bool> is_tail(c.ops.size(), false);
-    for (std::size_t i = c.ops.size(); i-- > 0;) {
+    std::size_t first_free = 0;  // no measurement before a classical operation moves
+    for (std::size_t i = c.ops.size(); i-- > 0;)
+      if (c.ops[i].is_classical()) {
+        first_free = i + 1;
+        break;
+      }
+    for (std::size_t i = c.ops.size(); i-- > first_free;) {
       const Operation& op = c.ops[i];
       for (const auto& cond : op.conditions)
         for (uint32_t b : cond.clbits) mark_bit(b);

@@ -235,10 +235,14 @@ Target make_target(const std::string& name, const std::string& spec) {
     t.basis = {G::ECR, G::RZ, G::SX, G::X};
     t.two_qubit = G::ECR;
     t.coupling = CouplingMap::heavy_hex(127);
+    t.limits_classical = true;
+    t.control_flow = {"if_else", "switch_case"};
   } else if (name == "ibm_heron") {
     t.basis = {G::CZ, G::RZ, G::SX, G::X};
     t.two_qubit = G::CZ;
     t.coupling = CouplingMap::heavy_hex(133);
+    t.limits_classical = true;
+    t.control_flow = {"if_else"};
   } else if (name == "generic") {
   } else {
     throw std::invalid_argument("unknown target '" + name + "' (nam, ibm_eagle, ibm_heron, generic)");
@@ -247,16 +251,20 @@ Target make_target(const std::string& name, const std::string& spec) {
   return t;
 }
 
-std::string check_target(const Circuit& c, const Target& t) {
-  for (std::size_t i = 0; i < c.ops.size(); ++i) {
-    const Operation& op = c.ops[i];
-    const std::string where = "operation " + std::to_string(i) + " (" +
-                              (op.kind == OpKind::Gate ? std::string(gate_info(op.gate).name) : "non-gate") + "): ";
+namespace {
+
+std::string check_ops(const Circuit& c, const Target& t, const std::vector<Operation>& ops, const std::string& prefix) {
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const Operation& op = ops[i];
+    const std::string at = prefix + "operation " + std::to_string(i);
+    const std::string where = at + " (" + (op.kind == OpKind::Gate ? std::string(gate_info(op.gate).name) : "non-gate") + "): ";
     if (t.coupling) {
       if (!c.physical_qubits) return "circuit is not on physical qubits";
       for (uint32_t q : op.qubits)
         if (q >= t.coupling->num_qubits) return where + "qubit $" + std::to_string(q) + " is not on the device";
     }
+    for (std::size_t b = 0; b < op.blocks.size(); ++b)
+      if (auto err = check_ops(c, t, op.blocks[b], at + ": block " + std::to_string(b) + ": "); !err.empty()) return err;
     if (op.kind != OpKind::Gate) continue;
     if (op.num_controls && t.constrained()) return where + "has extra controls";
     if (!t.allows(op.gate)) return where + "not in the basis " + t.basis_text();
@@ -270,5 +278,108 @@ std::string check_target(const Circuit& c, const Target& t) {
   }
   return {};
 }
+
+// The OpenQASM spelling of an operator, for messages.
+const char* op_text(COp op) {
+  switch (op) {
+    case COp::Neg: return "unary -";
+    case COp::Sin: return "sin";
+    case COp::Cos: return "cos";
+    case COp::Tan: return "tan";
+    case COp::Arcsin: return "arcsin";
+    case COp::Arccos: return "arccos";
+    case COp::Arctan: return "arctan";
+    case COp::Exp: return "exp";
+    case COp::Log: return "log";
+    case COp::Sqrt: return "sqrt";
+    case COp::Popcount: return "popcount";
+    case COp::Add: return "+";
+    case COp::Sub: return "-";
+    case COp::Mul: return "*";
+    case COp::Div: return "/";
+    case COp::Mod: return "%";
+    case COp::Pow: return "**";
+    case COp::Shl: return "<<";
+    case COp::Shr: return ">>";
+    case COp::Rotl: return "rotl";
+    case COp::Rotr: return "rotr";
+    default: return "?";
+  }
+}
+
+// What in `e` the target does not compute at run time ("" when nothing):
+// it reads bits and registers and compares, combines and casts them.
+std::string unsupported_in(const CExpr& e, const Circuit& c) {
+  const CExprNode& n = e.node();
+  switch (n.op) {
+    case COp::Const:
+    case COp::Bits: return {};
+    case COp::Var:
+      return "the variable `" + (n.var < c.vars.size() ? c.vars[n.var].name : std::to_string(n.var)) + "` (" +
+             type_name(n.type) + ")";
+    case COp::BitNot: case COp::LogNot: case COp::Cast:
+    case COp::BitAnd: case COp::BitOr: case COp::BitXor: case COp::LogAnd: case COp::LogOr:
+    case COp::Eq: case COp::Ne: case COp::Lt: case COp::Le: case COp::Gt: case COp::Ge:
+      for (const CExpr& a : n.args)
+        if (auto s = unsupported_in(a, c); !s.empty()) return s;
+      return {};
+    default: return std::string("the operator `") + op_text(n.op) + "`";
+  }
+}
+
+bool listed(const Target& t, const char* instruction) {
+  return std::find(t.control_flow.begin(), t.control_flow.end(), instruction) != t.control_flow.end();
+}
+
+void check_classical_ops(const Circuit& c, const Target& t, const std::vector<Operation>& ops) {
+  const std::string on = " on " + t.name;
+  for (const Operation& op : ops) {
+    switch (op.kind) {
+      case OpKind::Gate: case OpKind::Measure: case OpKind::Reset: case OpKind::Barrier: case OpKind::Delay:
+        continue;
+      case OpKind::RuntimeGate:
+        throw error_at(op, op_name(op) + " with a parameter computed at run time does not run" + on +
+                               " (its parameters must be known at compile time)");
+      case OpKind::Assign: {
+        const std::string target = op.classical->var != ClassicalData::kNoVar && op.classical->var < c.vars.size()
+                                       ? "`" + c.vars[op.classical->var].name + "`"
+                                       : "bits";
+        throw error_at(op, "an assignment to " + target + " does not run" + on +
+                               " (it runs no classical computation at run time)");
+      }
+      case OpKind::While:
+        throw error_at(op, "a while loop does not run" + on + " (it runs no loops)");
+      case OpKind::For:
+        throw error_at(op, "a for loop over a range known only at run time does not run" + on +
+                               " (it runs no loops; a for loop over a range known at compile time is unrolled)");
+      case OpKind::Break: case OpKind::Continue:
+        throw error_at(op, op_name(op) + " does not run" + on + " (it runs no loops)");
+      case OpKind::End:
+        throw error_at(op, "end does not run" + on);
+      case OpKind::If:
+      case OpKind::Switch: {
+        const bool is_if = op.kind == OpKind::If;
+        const char* instruction = is_if ? "if_else" : "switch_case";
+        if (!listed(t, instruction))
+          throw error_at(op, std::string(is_if ? "an if statement" : "a switch statement") + " does not run" + on +
+                                 " (" + instruction + " is not among its instructions)");
+        if (auto s = unsupported_in(op.classical->value, c); !s.empty())
+          throw error_at(op, std::string(is_if ? "the condition of an if statement" : "the target of a switch statement") +
+                                 " uses " + s + ", which does not run" + on +
+                                 " (it computes on bits and registers only: comparisons, bitwise and logical operators)");
+        for (const auto& b : op.blocks) check_classical_ops(c, t, b);
+        continue;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void check_classical(const Circuit& c, const Target& t) {
+  if (t.limits_classical) check_classical_ops(c, t, c.ops);
+}
+
+std::string check_target(const Circuit& c, const Target& t) { return check_ops(c, t, c.ops, ""); }
 
 }  // namespace qforge

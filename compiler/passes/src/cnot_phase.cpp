@@ -26,6 +26,7 @@
 // region; so a region is a convex set of gates that can be moved to the
 // front of what is left. Symbolic rz angles are moved, never evaluated.
 #include "qforge/passes.hpp"
+#include "structured.hpp"
 
 #include <algorithm>
 #include <array>
@@ -975,7 +976,7 @@ class CnotPhasePass : public Pass {
 }  // namespace
 
 std::unique_ptr<Pass> createCnotPhaseResynthesisPass(CnotPhaseResynthesisConfig cfg) {
-  return std::make_unique<CnotPhasePass>(cfg);
+  return around_classical(std::make_unique<CnotPhasePass>(cfg));
 }
 
 }  // namespace qforge

@@ -8,6 +8,7 @@
 //        corrections and phi are computed once from the gate matrices and
 //        checked to reproduce ecr(a, b) exactly.
 #include "qforge/passes.hpp"
+#include "structured.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -118,7 +119,7 @@ class GateDirectionPass : public Pass {
 }  // namespace
 
 std::unique_ptr<Pass> createGateDirectionPass(GateDirectionConfig cfg) {
-  return std::make_unique<GateDirectionPass>(std::move(cfg));
+  return around_classical(std::make_unique<GateDirectionPass>(std::move(cfg)));
 }
 
 }  // namespace qforge

@@ -23,6 +23,7 @@
 // folding and region resynthesis then use; most of the new h cancel against
 // their neighbours.
 #include "qforge/passes.hpp"
+#include "structured.hpp"
 
 #include <algorithm>
 #include <unordered_map>
@@ -337,11 +338,11 @@ class HadamardFlipPass : public LocalSearchPass {
 }  // namespace
 
 std::unique_ptr<Pass> createRotationFloatingPass(std::unique_ptr<Pass> cleanup, RotationFloatingConfig cfg) {
-  return std::make_unique<RotationFloatingPass>(std::move(cleanup), cfg);
+  return around_classical(std::make_unique<RotationFloatingPass>(std::move(cleanup), cfg));
 }
 
 std::unique_ptr<Pass> createHadamardFlipPass(std::unique_ptr<Pass> cleanup, HadamardFlipConfig cfg) {
-  return std::make_unique<HadamardFlipPass>(std::move(cleanup), cfg);
+  return around_classical(std::make_unique<HadamardFlipPass>(std::move(cleanup), cfg));
 }
 
 }  // namespace qforge

@@ -11,6 +11,7 @@
 // Then each is a sum of projectors on the shared qubits times operators on
 // disjoint qubits, and the products agree.
 #include "qforge/passes.hpp"
+#include "structured.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -524,7 +525,7 @@ class BestOfPass : public Pass {
 }  // namespace
 
 std::unique_ptr<Pass> createBestOfPass(std::vector<std::unique_ptr<Pass>> alts, BestOfConfig cfg) {
-  return std::make_unique<BestOfPass>(std::move(alts), std::move(cfg));
+  return around_classical(std::make_unique<BestOfPass>(std::move(alts), std::move(cfg)));
 }
 
 
@@ -534,7 +535,7 @@ std::unique_ptr<Pass> createInverseCancellationPass(InverseCancellationConfig) {
   o.cancel = true;
   o.merge = false;
   o.lookahead = 1;
-  return std::make_unique<CancelPass>("inverse-cancellation", o);
+  return around_classical(std::make_unique<CancelPass>("inverse-cancellation", o));
 }
 
 std::unique_ptr<Pass> createRotationMergePass(RotationMergeConfig cfg) {
@@ -544,7 +545,7 @@ std::unique_ptr<Pass> createRotationMergePass(RotationMergeConfig cfg) {
   o.merge = true;
   o.lookahead = 1;
   o.tol = cfg.tolerance;
-  return std::make_unique<CancelPass>("rotation-merge", o);
+  return around_classical(std::make_unique<CancelPass>("rotation-merge", o));
 }
 
 std::unique_ptr<Pass> createCommutationCancellationPass(CommutationCancellationConfig cfg) {
@@ -554,19 +555,19 @@ std::unique_ptr<Pass> createCommutationCancellationPass(CommutationCancellationC
   o.merge = true;
   o.lookahead = cfg.max_lookahead;
   o.tol = cfg.tolerance;
-  return std::make_unique<CancelPass>("commutation-cancellation", o);
+  return around_classical(std::make_unique<CancelPass>("commutation-cancellation", o));
 }
 
 std::unique_ptr<Pass> createSingleQubitFusionPass(SingleQubitFusionConfig cfg) {
-  return std::make_unique<FusionPass>(cfg);
+  return around_classical(std::make_unique<FusionPass>(cfg));
 }
 
 std::unique_ptr<Pass> createHadamardReductionPass(HadamardReductionConfig) {
-  return std::make_unique<HadamardPass>();
+  return around_classical(std::make_unique<HadamardPass>());
 }
 
 std::unique_ptr<Pass> createFixpointPass(std::vector<std::unique_ptr<Pass>> passes, FixpointConfig cfg) {
-  return std::make_unique<FixpointPass>(std::move(passes), std::move(cfg));
+  return around_classical(std::make_unique<FixpointPass>(std::move(passes), std::move(cfg)));
 }
 
 }  // namespace qforge

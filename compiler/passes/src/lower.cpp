@@ -16,6 +16,7 @@
 // Invariant: the result equals the input including the global phase
 // (phases of classically conditioned gates are dropped: unobservable).
 #include "qforge/definitions.hpp"
+#include "structured.hpp"
 #include "qforge/passes.hpp"
 
 #include <cmath>
@@ -306,7 +307,7 @@ class BasisTranslationPass : public Pass {
 }  // namespace
 
 std::unique_ptr<Pass> createBasisTranslationPass(BasisTranslationConfig cfg) {
-  return std::make_unique<BasisTranslationPass>(cfg);
+  return around_classical(std::make_unique<BasisTranslationPass>(cfg));
 }
 
 }  // namespace qforge

@@ -13,6 +13,7 @@
 // gates owed on one wire cancel on the way, and a z that comes out of an h
 // is an rz that phase-polynomial merging can fold into another.
 #include "qforge/passes.hpp"
+#include "structured.hpp"
 
 #include <cmath>
 
@@ -76,6 +77,6 @@ class NotPropagationPass : public Pass {
 
 }  // namespace
 
-std::unique_ptr<Pass> createNotPropagationPass(NotPropagationConfig) { return std::make_unique<NotPropagationPass>(); }
+std::unique_ptr<Pass> createNotPropagationPass(NotPropagationConfig) { return around_classical(std::make_unique<NotPropagationPass>()); }
 
 }  // namespace qforge

@@ -15,6 +15,7 @@
 // depends only on its parity, so factors with equal parities can be
 // multiplied together anywhere that parity is on a wire.
 #include "qforge/passes.hpp"
+#include "structured.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -326,7 +327,7 @@ class PhasePolyPass : public Pass {
 }  // namespace
 
 std::unique_ptr<Pass> createPhasePolynomialPass(PhasePolynomialConfig cfg) {
-  return std::make_unique<PhasePolyPass>(cfg);
+  return around_classical(std::make_unique<PhasePolyPass>(cfg));
 }
 
 }  // namespace qforge

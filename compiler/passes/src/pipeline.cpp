@@ -207,6 +207,7 @@ CompileResult run_pipeline(const Circuit& c, int level, const std::string& targe
 
 CompileResult run_pipeline(const Circuit& c, int level, const Target& t, bool check_each_pass) {
   Pipeline p = pipeline_for_level(level, t);
+  check_classical(c, t);
   if (t.coupling) {
     const uint32_t have = t.coupling->num_qubits;
     if (c.num_qubits > have) {
@@ -294,8 +295,8 @@ bool parse_layout_comment(const std::string& text, std::vector<uint32_t>& initia
 
 GateCounts count_gates(const Circuit& c) {
   GateCounts g;
-  for (const auto& op : c.ops) {
-    if (op.kind != OpKind::Gate) continue;
+  for_each_operation(c.ops, [&](const Operation& op) {
+    if (op.kind != OpKind::Gate) return;
     ++g.total;
     if (op.qubits.size() == 2) ++g.two_qubit;
     if (op.gate == GateId::T || op.gate == GateId::Tdg) {
@@ -306,7 +307,7 @@ GateCounts count_gates(const Circuit& c) {
       double r = std::round(k);
       if (std::abs(k - r) < 1e-9 && static_cast<long long>(r) % 2 != 0) ++g.t;
     }
-  }
+  });
   return g;
 }
 

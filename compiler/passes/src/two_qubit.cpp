@@ -2,6 +2,7 @@
 // constant gates on one pair of qubits become one 4x4 unitary, rebuilt by
 // synthesize_2q (synthesis/src/kak.cpp) when that is cheaper.
 #include "qforge/passes.hpp"
+#include "structured.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -166,7 +167,7 @@ class TwoQubitResynthesisPass : public Pass {
 }  // namespace
 
 std::unique_ptr<Pass> createTwoQubitResynthesisPass(TwoQubitResynthesisConfig cfg) {
-  return std::make_unique<TwoQubitResynthesisPass>(cfg);
+  return around_classical(std::make_unique<TwoQubitResynthesisPass>(cfg));
 }
 
 }  // namespace qforge

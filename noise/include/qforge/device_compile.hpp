@@ -76,7 +76,8 @@ struct FidelityEstimate {
 };
 /// F of a circuit on device qubits (see the file comment). Throws
 /// LocatedError (error_at) for a gate the model has no entry for, as
-/// attach_noise does.
+/// attach_noise does, and for run-time classical logic (an assignment, a
+/// RuntimeGate, control flow, end: the score covers one path).
 FidelityEstimate predicted_fidelity(const Circuit& device_circuit, const NoiseModel& model);
 
 struct DeviceCompileResult {
@@ -91,7 +92,8 @@ struct DeviceCompileResult {
 /// Compile `c` at -O<level> for the model's device (see the file comment).
 /// A circuit with more qubits than the healthy part has throws LocatedError
 /// at the first operation on a qubit beyond it (std::invalid_argument when
-/// there is none).
+/// there is none); so does one with run-time classical logic, at its first
+/// classical operation.
 DeviceCompileResult compile_for_device(const Circuit& c, int level, const NoiseModel& model,
                                        bool check_each_pass = kCheckPassesByDefault);
 

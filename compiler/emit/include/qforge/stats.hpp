@@ -20,7 +20,12 @@ std::string gate_count_name(const Operation& op);
 
 /// Counts per operation. Measure, reset and delay count once per qubit they
 /// act on (each is a one-qubit instruction); a barrier counts once under
-/// "barrier" and is excluded from `total` and `depth`.
+/// "barrier" and is excluded from `total` and `depth`. Run-time classical
+/// logic counts under Qiskit's names ("if_else", "while_loop", "for_loop",
+/// "switch_case", "store" for an assignment, "break_loop",
+/// "continue_loop", and "end"), a gate with run-time parameters under its
+/// gate's name, and the operations inside control-flow blocks count once
+/// each as written.
 struct CircuitStats {
   uint32_t qubits = 0, clbits = 0;
   std::map<std::string, uint64_t> counts;  ///< per gate_count_name (plus "measure",
@@ -33,6 +38,8 @@ struct CircuitStats {
   /// entirely, as Qiskit's depth() does.
   uint64_t depth = 0;
   uint64_t t_count = 0;                    ///< t and tdg gates without extra controls
+  uint64_t control_flow = 0;               ///< if, while, for and switch operations
+                                           ///< (nested ones included)
 };
 CircuitStats circuit_stats(const Circuit& c);
 std::string stats_text(const CircuitStats& s);

@@ -3,8 +3,10 @@
 //
 // Targets:
 //   nam        {h, x, cx, rz}, no coupling constraint
-//   ibm_eagle  {ecr, rz, sx, x} on IBM's 127-qubit heavy-hex (Eagle r3)
-//   ibm_heron  {cz, rz, sx, x} on IBM's 133-qubit heavy-hex (Heron r1)
+//   ibm_eagle  {ecr, rz, sx, x} on IBM's 127-qubit heavy-hex (Eagle r3);
+//              control flow: if_else, switch_case (check_classical)
+//   ibm_heron  {cz, rz, sx, x} on IBM's 133-qubit heavy-hex (Heron r1);
+//              control flow: if_else
 //   generic    no gate-set constraint (optimised output uses u3, rz, cx, ...)
 // Coupling-map SPEC forms: `line:N`, `ring:N`, `grid:RxC`, `heavy-hex:N`
 // (N = 127 Eagle, 133 Heron, other N: the first N qubits of the same
@@ -55,6 +57,12 @@ struct Target {
   /// The (control, target) pairs the two-qubit gate exists in, sorted;
   /// empty: either direction of every coupling-map edge.
   std::vector<std::pair<uint32_t, uint32_t>> directions;
+  /// Hardware that limits run-time classical logic: the control-flow
+  /// instructions it runs, by their Qiskit names ("if_else",
+  /// "switch_case"); see check_classical. False: no limit (simulation
+  /// targets run everything).
+  bool limits_classical = false;
+  std::vector<std::string> control_flow;
 
   bool constrained() const { return !basis.empty(); }
   bool directed() const { return !directions.empty(); }
@@ -72,7 +80,21 @@ Target make_target(const std::string& name, const std::string& coupling_spec = "
 /// Does `c` fit `t`: only basis gates (no extra controls), two-qubit gates only
 /// on coupling-map edges (and in a calibrated direction when the target has
 /// directions), qubit indices within the map? Barriers, measures,
-/// resets and delays are allowed. Empty string when it fits, else the first problem.
+/// resets and delays are allowed; the operations inside control-flow blocks
+/// are checked like the others. Empty string when it fits, else the first
+/// problem.
 std::string check_target(const Circuit& c, const Target& t);
+
+/// Does the run-time classical logic of `c` run on `t`? On a target that
+/// limits it (Target::limits_classical) only these pass: mid-circuit
+/// measurement, reset, delay, barrier, conditions on bits and registers,
+/// `if`/`else` (when "if_else" is listed) and `switch` (when "switch_case"
+/// is listed) whose condition or target reads bits and registers with
+/// comparisons, bitwise and logical operators and casts only. Throws a
+/// LocatedError at the first operation that does not, naming the construct
+/// and the target: loops (`while`, `for` over a range not known at compile
+/// time), assignments, gates with parameters computed at run time, `end`,
+/// classical variables and arithmetic in conditions.
+void check_classical(const Circuit& c, const Target& t);
 
 }  // namespace qforge

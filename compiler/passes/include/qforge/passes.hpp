@@ -3,7 +3,11 @@
 // Every pass is a class with a nested Config, made by a create*Pass()
 // factory, and rewrites a Circuit in place keeping it equivalent including
 // the global phase (Circuit::global_phase is updated exactly for constant
-// gates). Parameterised gates over `input` symbols stay symbolic: they are
+// gates). On a circuit with run-time classical logic every pass runs on the
+// stretches of quantum operations between classical ones and inside every
+// control-flow block, so nothing moves, cancels or merges across an
+// assignment, a RuntimeGate, a control-flow operation, break, continue or
+// end, and gates inside blocks are optimised like the others. Parameterised gates over `input` symbols stay symbolic: they are
 // merged symbolically (rz(a) rz(b) -> rz(a + b)) but never resynthesised.
 // Passes assume nothing about the gate set unless stated; the pipelines
 // (pipeline.hpp) first lower to {h, x, cx, rz}, optimise there, then
@@ -185,7 +189,8 @@ std::unique_ptr<Pass> createBestOfPass(std::vector<std::unique_ptr<Pass>> altern
 
 /// Gate counts in the Nam gate set as the corpus README counts them: every
 /// gate counts one (t, s, z and any rz/p/u1 count as one Rz), CX = two-qubit
-/// gates, T = diagonal rotations by an odd multiple of pi/4.
+/// gates, T = diagonal rotations by an odd multiple of pi/4. Gates inside the
+/// blocks of control-flow operations count once each, as written.
 struct GateCounts {
   uint64_t total = 0, two_qubit = 0, t = 0;
 };
