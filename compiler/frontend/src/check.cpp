@@ -416,10 +416,8 @@ Value Lowerer::eval(const ast::Expr& e, Scope& scope) {
     case K::Unary: {
       Value a = eval(*e.operands[0], scope);
       const std::string& op = e.text;
-      if (a.kind == Value::Unknown) {  // the user of the value reports it
-        a.var_sym = nullptr;
-        return a;
-      }
+      if (a.kind == Value::Unknown && a.var_sym) return runtime_unary(op, a, e.span);  // starts at zero
+      if (a.kind == Value::Unknown) return a;  // the user of the value reports it
       if (a.kind == Value::Runtime || (a.kind == Value::Bits && op != "!") ||
           (a.kind == Value::Cond && (op != "!" || a.conds.size() != 1)))
         return runtime_unary(op, a, e.span);
@@ -504,7 +502,7 @@ Value Lowerer::eval(const ast::Expr& e, Scope& scope) {
       if (st.kind == T::Array) fail(e.span, "casts to arrays are not supported");
       // Bits cast to an integer, bool or bits compare as bits (conditions);
       // any other cast of a run-time value is a Cast node.
-      if (a.kind == Value::Runtime || a.kind == Value::Cond ||
+      if (a.kind == Value::Runtime || a.kind == Value::Cond || (a.kind == Value::Unknown && a.var_sym) ||
           (a.kind == Value::Bits && st.kind != T::Bool && st.kind != T::Int && st.kind != T::Uint && st.kind != T::Bit))
         return runtime_cast(st, a, scope, e.span);
       if (st.kind == T::Bool) {
@@ -682,11 +680,13 @@ Value Lowerer::eval_binary(const std::string& op_text, const Value& a, const Val
   }
   if (a.is_runtime() || b.is_runtime()) return runtime_binary(op, a, b, at);
   // A value unknown at compile time stays unknown; its user reports it.
-  if (a.kind == Value::Unknown || b.kind == Value::Unknown) {
-    Value u = a.kind == Value::Unknown ? a : b;
-    u.var_sym = nullptr;  // an expression of it, not the variable
-    return u;
-  }
+  // A variable read before it is assigned is a run-time variable starting at
+  // zero; any other value unknown at compile time stays unknown (its user
+  // reports it).
+  if ((a.kind == Value::Unknown && a.var_sym) || (b.kind == Value::Unknown && b.var_sym))
+    return runtime_binary(op, a, b, at);
+  if (a.kind == Value::Unknown) return a;
+  if (b.kind == Value::Unknown) return b;
   auto na = as_num(a), nb = as_num(b);
   if (!na || !nb)
     fail(at, "operator '" + op + "' needs numbers, got " + std::string(kind_name(a.kind)) + " and " + kind_name(b.kind));

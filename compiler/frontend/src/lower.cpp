@@ -314,8 +314,12 @@ void Lowerer::lower_classical_decl(const ast::ClassicalDecl& s, const Span& at, 
   Symbol sym{Symbol::Var, loc(at)};
   sym.type = type_keyword(s.type.kind);
   if (s.type.kind != T::Array && s.type.kind != T::Complex) {
-    sym.ctype = classical_type(s.type, scope);
-    sym.has_ctype = true;
+    try {
+      sym.ctype = classical_type(s.type, scope);
+      sym.has_ctype = true;
+    } catch (const SemanticError&) {
+      // A width run-time values do not take (int[128]): compile-time only.
+    }
   }
   sym.level = out_.size() - 1;
   if (s.type.kind == T::Array) {

@@ -101,8 +101,7 @@ ClassicalType Lowerer::classical_type(const ast::Type& t, Scope& scope) {
     case T::Angle: return {CType::Angle, width(64)};
     case T::Float: {
       const uint32_t w = width(64);
-      if (w != 32 && w != 64) fail(t.size->span, "float must be float[32] or float[64], got float[" + std::to_string(w) + "]");
-      return {CType::Float, w};
+      return {CType::Float, w == 32 ? 32u : 64u};  // other widths compute in double precision
     }
     default: break;
   }
@@ -574,7 +573,7 @@ Flow Lowerer::lower_jump(const ast::Stmt& st, const Span& at) {
 
 Expr Lowerer::gate_param(const ast::Expr& e, Scope& scope) {
   Value v = eval(e, scope);
-  if (v.is_runtime() || (v.kind == Value::Unknown && v.var_sym && v.var_sym->has_ctype)) {
+  if (v.kind == Value::Runtime || (v.kind == Value::Unknown && v.var_sym && v.var_sym->has_ctype)) {
     CExpr x = to_cexpr(v, e.span);
     if (!(x.type().kind == CType::Float || x.type().kind == CType::Angle || x.type().kind == CType::Int ||
           x.type().kind == CType::Uint))
