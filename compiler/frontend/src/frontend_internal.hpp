@@ -234,6 +234,7 @@ struct Symbol {
   ClassicalType ctype;
   bool has_ctype = false;
   std::size_t level = 0;
+  bool output = false;  ///< Var: declared `output` (a run-time variable from its first use)
 };
 
 class Scope {
@@ -656,6 +657,9 @@ class Lowerer {
     int depth;     ///< runtime_depth_ inside the loop's body
   };
   std::vector<LoopFrame> loops_;
+  /// `output` variables: each becomes a run-time variable at its first use,
+  /// and at the end of the program if it has none.
+  std::vector<std::pair<Symbol*, std::string>> outputs_;
   /// Run-time gate parameters, by placeholder symbol kPlaceholder + i.
   std::vector<CExpr> placeholders_;
   static constexpr uint32_t kPlaceholder = 0x40000000u;

@@ -15,6 +15,9 @@ Circuit Lowerer::run(const std::shared_ptr<SourceFile>& main_file) {
   } catch (const EndProgram&) {
     // `end;` stops the program: what follows is not lowered.
   }
+  out_ = {&circ_.ops};
+  for (auto& [sym, name] : outputs_)
+    if (sym->var == ClassicalData::kNoVar) make_runtime(*sym, name, true, ast::Span{});
   if (uses_physical_) circ_.physical_qubits = true;
   circ_.source_version = version_;
   return std::move(circ_);
@@ -382,8 +385,9 @@ void Lowerer::lower_io_decl(const ast::IoDecl& s, const Span& at, Scope& scope) 
     sym.type = type_keyword(s.type.kind);
     sym.ctype = classical_type(s.type, scope);
     sym.has_ctype = true;
+    sym.output = true;
     declare(scope, name, sym, at);
-    make_runtime(*scope.find_local(name), name, true, at);
+    outputs_.emplace_back(scope.find_local(name), name);
     return;
   }
   InputDecl in;
@@ -1099,7 +1103,7 @@ void Lowerer::lower_assignment(const ast::Assignment& s, const Span& at, Scope& 
     if (!target.indices.empty()) return store_measured_bit(*sym, name, target, v.qubits, scope, at);
     fail(at, "a measurement can only be stored in bits, not in '" + sym->type + "' variable '" + name + "'");
   }
-  if (sym->var != ClassicalData::kNoVar || under_runtime() || v.is_runtime() ||
+  if (sym->var != ClassicalData::kNoVar || sym->output || under_runtime() || v.is_runtime() ||
       (v.kind == Value::Unknown && v.var_sym)) {
     // A run-time variable from here on: the assignment is an operation.
     if (!target.indices.empty()) fail(target.span, "assigning to part of a run-time variable is not supported");

@@ -305,7 +305,7 @@ uint32_t Lowerer::make_runtime(Symbol& sym, const std::string& name, bool output
     return false;
   };
   for (int k = 1; taken(unique); ++k) unique = name + "_" + std::to_string(k);
-  circ_.vars.push_back(ClassicalVar{unique, sym.ctype, output});
+  circ_.vars.push_back(ClassicalVar{unique, sym.ctype, output || sym.output});
   const uint32_t index = static_cast<uint32_t>(circ_.vars.size() - 1);
   sym.var = index;
   // Its compile-time value so far is assigned where it was declared (before
