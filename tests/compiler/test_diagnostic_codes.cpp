@@ -100,7 +100,7 @@ const std::vector<CodeCase>& code_cases() {
     {"QF3008", Q3 "qubit q;\nbit[2] c;\nc[0] = measure q;\nfloat[64] f = c[0] * 0.5;\nc = f;\n"},
     {"QF8002", Q3 "input float a;\nqubit q;\nif (a > 0) { h q; }\n"},
     {"QF8003", Q3 "complex[float] z = 1im;\n"},
-    {"QF8003", Q3 "duration d = 10ns;\n"},
+    {"QF8003", Q3 "duration d;\n"},
     {"QF8004", Q3 "extern f(int) -> int;\n"},
     {"QF8004", "OPENQASM 2.0;\nopaque g q;\n"},
     {"QF8005", Q3 "gate g a { h a; t a; }\nqubit q;\npow(0.5) @ g q;\n"},
@@ -108,6 +108,7 @@ const std::vector<CodeCase>& code_cases() {
     // warnings
     {"QF9002", Q3 "qubit q;\nbox { h q; }\n"},
     {"QF9003", Q3 "defcalgrammar \"openpulse\";\n"},
+    {"QF9005", Q3 "qubit q;\nstretch s;\ndelay[s] q;\n"},
   };
   return cases;
 }

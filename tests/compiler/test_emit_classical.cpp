@@ -40,15 +40,15 @@ TEST(EmitClassical, IrListing) {
             "output var uint[4] tries = v0\n"
             "global_phase: 0\n"
             "ops: 2\n"
-            "    0  while ((c0 == 0)) {                 ; line 6\n"
-            "         h q0                              ; line 7\n"
-            "         measure q0 -> c0                  ; line 8\n"
-            "         tries = (tries + 1)               ; line 9\n"
-            "         if ((tries > 3)) {                ; line 10\n"
-            "           end                             ; line 10\n"
+            "    0  while ((c0 == 0)) {              ; line 6\n"
+            "         h q0                           ; line 7\n"
+            "         measure q0 -> c0               ; line 8\n"
+            "         tries = (tries + 1)            ; line 9\n"
+            "         if ((tries > 3)) {             ; line 10\n"
+            "           end                          ; line 10\n"
             "         }\n"
             "       }\n"
-            "    1  rz((float[64](tries) * 0.5)) q0     ; line 12\n");
+            "    1  rz((float[64](tries) * 0.5)) q0  ; line 12\n");
 }
 
 TEST(EmitClassical, OpenQasm3) {

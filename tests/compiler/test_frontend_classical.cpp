@@ -141,8 +141,8 @@ TEST(FrontendClassical, PlainIfOnBitsStaysConditionsElseStructured) {
                          "if (c == 3) { x q[0]; } else { y q[0]; }\n"
                          "if (c[0]) { z q[1]; c[1] = 0; }\n");
   Operation then_z = make_gate(GateId::Z, {1});
-  ClassicalData cond;
-  cond.value = op(COp::Ne, kBool, {CExpr::bits({0}), k(CValue::of_uint(0))});
+  ClassicalData cond;  // a condition is cast to bool
+  cond.value = cast(kBool, CExpr::bits({0}));
   std::vector<Operation> want = {
       make_measure({0}, {0}),
       make_measure({1}, {1}),
@@ -185,8 +185,8 @@ TEST(FrontendClassical, WhileWithBreakIsARunTimeLoop) {
                          "while (true) { m = measure q; k += 1; if (m) break; }\n");
   ClassicalData loop;
   loop.value = k(CValue::of_bool(true));
-  ClassicalData cond;
-  cond.value = op(COp::Ne, kBool, {CExpr::bits({0}), k(CValue::of_uint(0))});
+  ClassicalData cond;  // a condition is cast to bool
+  cond.value = cast(kBool, CExpr::bits({0}));
   Operation brk;
   brk.kind = OpKind::Break;
   std::vector<Operation> want = {make_control_flow(
@@ -306,6 +306,28 @@ TEST(FrontendClassical, MeasuringIntoABitOfAnAngle) {
                     op(COp::Shl, a3, {cast(a3, CExpr::bits({0})), k(CValue::of_int(1))})})),
   };
   EXPECT_EQ(dump(c.ops), dump(want));
+}
+
+TEST(FrontendClassical, StretchIsZeroWithANoteAndDurationsAreKept) {
+  DiagnosticSink d;
+  Circuit c = compile_source(Q3
+                             "qubit q;\n"
+                             "stretch s;\n"
+                             "duration t = 2 * 50ns;\n"
+                             "delay[s] q;\n"
+                             "delay[t] q;\n",
+                             "test.qasm", CompileOptions{}, d);
+  EXPECT_FALSE(d.has_errors()) << d.format();
+  EXPECT_EQ(d.format(),
+            "test.qasm:4:1: warning: stretch 's' is resolved to zero: qforge keeps no timing model\n"
+            "    stretch s;\n"
+            "    ^\n");
+  ASSERT_EQ(c.ops.size(), 2u);
+  EXPECT_EQ(c.ops[0].kind, OpKind::Delay);
+  EXPECT_EQ(c.ops[0].params[0].value(), 0.0);
+  EXPECT_EQ(c.ops[0].delay_unit, "dt");
+  EXPECT_EQ(c.ops[1].params[0].value(), 100.0);
+  EXPECT_EQ(c.ops[1].delay_unit, "ns");
 }
 
 // ------------------------------------------------------------ round trips

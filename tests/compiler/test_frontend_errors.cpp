@@ -395,18 +395,18 @@ qreg q[1];
 )msg"},
     {"Stretch",
      R"qasm(OPENQASM 3.0;
-stretch s;
+stretch s = 10ns;
 )qasm",
      R"msg(test.qasm:2:1: error: stretch variables are not supported
-    stretch s;
+    stretch s = 10ns;
     ^
 )msg"},
     {"Duration",
      R"qasm(OPENQASM 3.0;
-duration d = 10ns;
+duration d;
 )qasm",
      R"msg(test.qasm:2:1: error: duration variables are not supported
-    duration d = 10ns;
+    duration d;
     ^
 )msg"},
     {"UnsupportedVersion",

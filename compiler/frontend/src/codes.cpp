@@ -77,6 +77,7 @@ const std::vector<DiagnosticRule> kRules = {
     {"QF9002", "box-lowered", "box is lowered to its contents"},
     {"QF9003", "defcalgrammar-ignored", "defcalgrammar is ignored"},
     {"QF9004", "output-ignored", "output declarations are ignored (no longer reported: outputs are kept)"},
+    {"QF9005", "stretch-zero", "a stretch is resolved to zero (no timing model)"},
 };
 
 /// A class of messages: alternatives separated by '|', each a sequence of
@@ -170,6 +171,7 @@ const Pattern kPatterns[] = {
     {"QF9002", "^box is lowered to its contents"},
     {"QF9003", "^defcalgrammar is ignored"},
     {"QF9004", "^output declarations are ignored"},
+    {"QF9005", "^stretch '*' is resolved to zero"},
 };
 
 /// True when `text` matches one alternative of the form above.

@@ -312,6 +312,28 @@ void Lowerer::lower_classical_decl(const ast::ClassicalDecl& s, const Span& at, 
     }
     return;
   }
+  if (s.type.kind == T::Stretch && !s.init) {
+    // Qiskit's exporter writes stretches for delays the scheduler sizes:
+    // without a timing model each is zero (a delay of it does nothing).
+    warn(at, "stretch '" + name + "' is resolved to zero: qforge keeps no timing model");
+    Symbol sym{Symbol::Const, loc(at)};
+    sym.type = "stretch";
+    sym.value = Value::number(Expr(0.0));
+    sym.value.kind = Value::Duration;
+    sym.value.unit = "dt";
+    declare(scope, name, sym, at);
+    return;
+  }
+  if (s.type.kind == T::Duration && s.init) {
+    Value v = eval(*s.init, scope);
+    if (v.kind == Value::Duration && v.num.is_const()) {
+      Symbol sym{Symbol::Var, loc(at)};
+      sym.type = "duration";
+      sym.value = v;
+      declare(scope, name, sym, at);
+      return;
+    }
+  }
   if (s.type.kind == T::Duration || s.type.kind == T::Stretch)
     fail(at, std::string(s.type.kind == T::Stretch ? "stretch" : "duration") + " variables are not supported");
   Symbol sym{Symbol::Var, loc(at)};
