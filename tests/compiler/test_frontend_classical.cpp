@@ -108,6 +108,17 @@ Operation assign(uint32_t var, CExpr value, std::vector<uint32_t> clbits = {}) {
   return o;
 }
 
+Operation runtime_gate(GateId g, std::vector<uint32_t> qubits, std::vector<CExpr> cparams) {
+  Operation o;
+  o.kind = OpKind::RuntimeGate;
+  o.gate = g;
+  o.qubits = std::move(qubits);
+  ClassicalData p;
+  p.cparams = std::move(cparams);
+  o.classical = std::make_shared<const ClassicalData>(std::move(p));
+  return o;
+}
+
 Operation with_condition(Operation o, Condition c) {
   o.conditions.push_back(std::move(c));
   return o;
@@ -224,13 +235,7 @@ TEST(FrontendClassical, RunTimeRangeAndRuntimeGate) {
   loop.start = k(CValue::of_uint(0, 2));
   loop.step = k(CValue::of_uint(1, 2));
   loop.stop = CExpr::var(0, uint_t(2));
-  Operation rz;
-  rz.kind = OpKind::RuntimeGate;
-  rz.gate = GateId::RZ;
-  rz.qubits = {0};
-  ClassicalData p;
-  p.cparams = {cast(kFloat, CExpr::var(1, uint_t(2)))};
-  rz.classical = std::make_shared<const ClassicalData>(p);
+  Operation rz = runtime_gate(GateId::RZ, {0}, {cast(kFloat, CExpr::var(1, uint_t(2)))});
   std::vector<Operation> want = {
       make_measure({0}, {0}),
       assign(0, cast(uint_t(2), CExpr::bits({0, 1}))),
@@ -272,13 +277,7 @@ TEST(FrontendClassical, SubroutineWithRunTimeArgumentAndResult) {
                          "bit b = measure q;\n"
                          "float[64] f = b;\n"
                          "f = twice(f, q);\n");
-  Operation rx;
-  rx.kind = OpKind::RuntimeGate;
-  rx.gate = GateId::RX;
-  rx.qubits = {0};
-  ClassicalData p;
-  p.cparams = {CExpr::var(0, kFloat)};
-  rx.classical = std::make_shared<const ClassicalData>(p);
+  Operation rx = runtime_gate(GateId::RX, {0}, {CExpr::var(0, kFloat)});
   std::vector<Operation> want = {
       make_measure({0}, {0}),
       assign(0, cast(kFloat, CExpr::bits({0}))),

@@ -517,6 +517,7 @@ class Lowerer {
   /// Make variable `sym` a run-time variable (a Circuit::vars entry), its
   /// compile-time value assigned where it was declared. Returns its index.
   uint32_t make_runtime(Symbol& sym, const std::string& name, bool output, const Span& at);
+  static Operation assign_op(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
   void emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
   /// Lower `body` into a block of its own (a run-time branch or loop body).
   std::vector<Operation> lower_runtime_body(const ast::Stmt& body, Scope& scope, bool own_scope = true);
@@ -657,6 +658,14 @@ class Lowerer {
     int depth;     ///< runtime_depth_ inside the loop's body
   };
   std::vector<LoopFrame> loops_;
+  /// loops_ holds `frame` while it lives.
+  struct LoopGuard {
+    std::vector<LoopFrame>& loops;
+    LoopGuard(std::vector<LoopFrame>& l, LoopFrame frame) : loops(l) { loops.push_back(frame); }
+    ~LoopGuard() { loops.pop_back(); }
+    LoopGuard(const LoopGuard&) = delete;
+    LoopGuard& operator=(const LoopGuard&) = delete;
+  };
   /// `output` variables: each becomes a run-time variable at its first use,
   /// and at the end of the program if it has none.
   std::vector<std::pair<Symbol*, std::string>> outputs_;

@@ -1228,16 +1228,8 @@ Flow Lowerer::lower_loop_body(const ast::For& s, const Span& at, Scope& scope, c
   sym.type = text_of(s.type.span);
   sym.value = typed(item, sym.type);
   inner.insert(s.variable.name, sym);
-  loops_.push_back({false, runtime_depth_});
-  Flow f;
-  try {
-    f = lower_block(*s.body, inner);
-  } catch (...) {
-    loops_.pop_back();
-    throw;
-  }
-  loops_.pop_back();
-  return f;
+  LoopGuard loop(loops_, {false, runtime_depth_});
+  return lower_block(*s.body, inner);
 }
 
 void Lowerer::count_loop_iteration() {
@@ -1259,15 +1251,11 @@ Flow Lowerer::lower_while(const ast::While& s, const Span& at, Scope& scope) {
     bool t = truth(v, s.condition->span, known, conds);
     if (!t) return Flow::Normal;
     count_loop_iteration();
-    loops_.push_back({false, runtime_depth_});
     Flow f;
-    try {
+    {
+      LoopGuard loop(loops_, {false, runtime_depth_});
       f = lower_block(*s.body, scope);
-    } catch (...) {
-      loops_.pop_back();
-      throw;
     }
-    loops_.pop_back();
     if (f == Flow::Break) return Flow::Normal;
     if (f == Flow::Return) return f;
   }

@@ -312,19 +312,14 @@ uint32_t Lowerer::make_runtime(Symbol& sym, const std::string& name, bool output
   // the branch or loop that makes it a run-time variable).
   const Value& v = sym.value;
   if ((v.kind == Value::Num && v.num.is_const()) || v.kind == Value::Bool) {
-    Operation op;
-    op.kind = OpKind::Assign;
-    ClassicalData d;
-    d.var = index;
-    d.value = cast_to(to_cexpr(v, at), sym.ctype);
-    op.classical = std::make_shared<const ClassicalData>(std::move(d));
+    Operation op = assign_op(index, {}, cast_to(to_cexpr(v, at), sym.ctype));
     op.loc = sym.loc;
     out_.at(std::min(sym.level, out_.size() - 1))->push_back(std::move(op));
   }
   return index;
 }
 
-void Lowerer::emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr value) {
+Operation Lowerer::assign_op(uint32_t var, std::vector<uint32_t> clbits, CExpr value) {
   Operation op;
   op.kind = OpKind::Assign;
   ClassicalData d;
@@ -332,7 +327,11 @@ void Lowerer::emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr valu
   d.value = std::move(value);
   op.classical = std::make_shared<const ClassicalData>(std::move(d));
   op.clbits = std::move(clbits);
-  emit(std::move(op));
+  return op;
+}
+
+void Lowerer::emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr value) {
+  emit(assign_op(var, std::move(clbits), std::move(value)));
 }
 
 std::vector<Operation> Lowerer::lower_runtime_body(const ast::Stmt& body, Scope& scope, bool own_scope) {
@@ -473,15 +472,11 @@ Flow Lowerer::lower_runtime_while(const ast::While& s, const Span& at, Scope& sc
   if (!integral(c.type().kind))
     fail(s.condition->span, "the condition of 'while' must be a bool, an integer or bits, got " + type_name(c.type()));
   d.value = cast_to(c, kBoolType);
-  loops_.push_back({true, runtime_depth_ + 1});
   std::vector<Operation> body;
-  try {
+  {
+    LoopGuard loop(loops_, {true, runtime_depth_ + 1});
     body = lower_runtime_body(*s.body, scope);
-  } catch (...) {
-    loops_.pop_back();
-    throw;
   }
-  loops_.pop_back();
   emit_control_flow(OpKind::While, std::move(d), {std::move(body)}, where);
   return Flow::Normal;
 }
@@ -518,15 +513,11 @@ Flow Lowerer::lower_runtime_for(const ast::For& s, const Span& at, Scope& scope)
   sym.level = out_.size() - 1;
   Symbol& loop_var = inner.insert(s.variable.name, sym);
   d.var = make_runtime(loop_var, s.variable.name, false, at);
-  loops_.push_back({true, runtime_depth_ + 1});
   std::vector<Operation> body;
-  try {
+  {
+    LoopGuard loop(loops_, {true, runtime_depth_ + 1});
     body = lower_runtime_body(*s.body, inner);
-  } catch (...) {
-    loops_.pop_back();
-    throw;
   }
-  loops_.pop_back();
   emit_control_flow(OpKind::For, std::move(d), {std::move(body)}, where);
   return Flow::Normal;
 }
