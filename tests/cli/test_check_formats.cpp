@@ -128,7 +128,7 @@ TEST(CheckFormats, JsonGolden) {
 
 TEST(CheckFormats, JsonValidFileAndWarnings) {
   fs::path dir = temp_dir();
-  write(dir, "ok.qasm", "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit q;\nbox { h q; }\noutput float x;\n");
+  write(dir, "ok.qasm", "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit q;\nbox { h q; }\nstretch s;\n");
   Result r = qforge_stdout("check --format json ok.qasm", dir);
   EXPECT_EQ(r.status, 0) << r.out;
   json j = json::parse(r.out);
@@ -139,7 +139,7 @@ TEST(CheckFormats, JsonValidFileAndWarnings) {
     EXPECT_EQ(d["severity"], "warning");
     codes.insert(d["code"].get<std::string>());
   }
-  EXPECT_EQ(codes, (std::set<std::string>{"QF9002", "QF9004"}));
+  EXPECT_EQ(codes, (std::set<std::string>{"QF9002", "QF9005"}));
 }
 
 TEST(CheckFormats, UsageAndMissingFiles) {

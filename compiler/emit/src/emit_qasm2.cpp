@@ -257,6 +257,12 @@ class Qasm2Writer {
 
 }  // namespace
 
-std::string emit_qasm2(const Circuit& c) { return Qasm2Writer(c).run(); }
+std::string emit_qasm2(const Circuit& c) {
+  // OpenQASM 2.0 has no run-time classical logic: name the first such construct.
+  for (const Operation& op : c.ops)
+    if (op.is_classical())
+      throw error_at(op, "cannot write '" + op_name(op) + "' in OpenQASM 2.0: run-time classical logic needs OpenQASM 3");
+  return Qasm2Writer(c).run();
+}
 
 }  // namespace qforge

@@ -7,9 +7,14 @@
 //      phase, so that `ctrl @` on them stays exact;
 //   3. `input` declarations, `bit` registers, `qubit` registers (none with
 //      physical `$n` qubits);
-//   4. one statement per operation; consecutive operations under the same
-//      conditions share one `if` block;
-//   5. with EmitOptions::global_phase, `gphase(...)`: the IR's global phase
+//   4. run-time variables (`int[8] n;`, `output float[64] f;`; a `for`
+//      loop's variable is declared by its loop), `output bit[n]` registers;
+//   5. one statement per operation; consecutive operations under the same
+//      conditions share one `if` block; assignments, if/else, while, for,
+//      switch, break, continue, end and gates with run-time parameters as
+//      OpenQASM 3 statements whose expressions spell every cast, so that the
+//      front end reads them back as the same IR;
+//   6. with EmitOptions::global_phase, `gphase(...)`: the IR's global phase
 //      minus what reading the u2/u3 lines back adds (frontend.hpp), its
 //      symbolic part before the first operation and its constant after the
 //      last, so that the phase read back is the IR's bit for bit.
@@ -54,12 +59,20 @@ class Qasm3Writer {
       out << "input " << emit_detail::input_type(in) << " " << in.name << ";\n";
     }
     for (const Register& r : cregs_)
-      out << (r.is_array ? "bit[" + std::to_string(r.size) + "] " : "bit ") << r.name << ";\n";
+      out << (r.output ? "output " : "") << (r.is_array ? "bit[" + std::to_string(r.size) + "] " : "bit ") << r.name
+          << ";\n";
+    std::vector<bool> loop_var(c_.vars.size(), false);
+    for_each_operation(c_.ops, [&](const Operation& op) {
+      if (op.kind == OpKind::For) loop_var.at(op.classical->var) = true;
+    });
+    for (std::size_t v = 0; v < c_.vars.size(); ++v)
+      if (!loop_var[v])
+        out << (c_.vars[v].output ? "output " : "") << type_name(c_.vars[v].type) << " " << c_.vars[v].name << ";\n";
     for (const Register& r : qregs_)
       out << (r.is_array ? "qubit[" + std::to_string(r.size) + "] " : "qubit ") << r.name << ";\n";
     if (opt_.global_phase) plan_global_phase();
     if (!first_phase_.empty()) out << "gphase(" << first_phase_ << ");\n";
-    write_body(out);
+    write_body(out, c_.ops, "");
     if (!last_phase_.empty()) out << "gphase(" << last_phase_ << ");\n";
     return out.str();
   }
@@ -67,8 +80,9 @@ class Qasm3Writer {
  private:
   void write_definitions(std::ostringstream& out) {
     std::set<GateId> used;
-    for (const Operation& op : c_.ops)
-      if (op.is_gate()) used.insert(op.gate);
+    for_each_operation(c_.ops, [&](const Operation& op) {
+      if (op.is_gate() || op.kind == OpKind::RuntimeGate) used.insert(op.gate);
+    });
     for (const GateDefinition* d : definitions_for(used, GateLibrary::StdGates)) out << emit_detail::definition_text(*d, kStyle);
   }
 
@@ -200,6 +214,33 @@ class Qasm3Writer {
         std::string d = "delay[" + format_decimal(op.params[0].value()) + op.delay_unit + "]";
         return {op.qubits.empty() ? d : d + " " + qubit_list(op.qubits)};
       }
+      case OpKind::Assign: {
+        const ClassicalData& d = *op.classical;
+        std::string target;
+        if (d.var != ClassicalData::kNoVar) {
+          target = c_.vars.at(d.var).name;
+        } else if (const Register* r = whole(cregs_, op.clbits)) {
+          target = r->name;
+        } else if (op.clbits.size() == 1) {
+          target = clbit(op.clbits[0]);
+        } else {
+          const Register& r = register_of(op.clbits[0]);
+          for (uint32_t b : op.clbits)
+            if (&register_of(b) != &r) throw std::invalid_argument("the assigned bits are in several registers");
+          target = bit_selection(r, op.clbits);
+        }
+        return {target + " = " + expr(d.value)};
+      }
+      case OpKind::RuntimeGate: {
+        std::string ps = "(";
+        for (std::size_t i = 0; i < op.classical->cparams.size(); ++i)
+          ps += (i ? ", " : "") + expr(op.classical->cparams[i]);
+        return {ctrl_prefix(op.num_controls) + std::string(gate_info(op.gate).name) + ps + ") " + qubit_list(op.qubits)};
+      }
+      case OpKind::Break: return {"break"};
+      case OpKind::Continue: return {"continue"};
+      case OpKind::End: return {"end"};
+      default: break;
     }
     throw std::logic_error("emit_qasm3: unknown operation kind");
   }
@@ -214,9 +255,77 @@ class Qasm3Writer {
     return true;
   }
 
-  void write_body(std::ostringstream& out) const {
-    const auto& ops = c_.ops;
+  /// A run-time expression with clbits named by their registers.
+  std::string expr(const CExpr& e) const {
+    return emit_detail::cexpr_text(
+        e,
+        [&](const std::vector<uint32_t>& bits) {
+          if (const Register* r = whole(cregs_, bits)) return r->name;
+          if (bits.size() == 1) return clbit(bits[0]);
+          const Register& r = register_of(bits[0]);
+          for (uint32_t b : bits)
+            if (&register_of(b) != &r) throw std::invalid_argument("an expression reads bits of several registers");
+          return bit_selection(r, bits);
+        },
+        [&](uint32_t v) { return c_.vars.at(v).name; });
+  }
+
+  /// An if, while, for or switch with its blocks, each line indented by `pad`.
+  void write_control_flow(std::ostringstream& out, const Operation& op, const std::string& pad) const {
+    const ClassicalData& d = *op.classical;
+    std::string head;
+    try {
+      switch (op.kind) {
+        case OpKind::If: head = "if (" + expr(d.value) + ")"; break;
+        case OpKind::While: head = "while (" + expr(d.value) + ")"; break;
+        case OpKind::Switch: head = "switch (" + expr(d.value) + ")"; break;
+        case OpKind::For: {
+          const ClassicalVar& v = c_.vars.at(d.var);
+          head = "for " + type_name(v.type) + " " + v.name + " in ";
+          if (d.start) {
+            const bool unit = d.step.node().op == COp::Const && d.step.node().value.as_int() == 1 &&
+                              d.step.node().value.type == v.type;
+            head += "[" + expr(d.start) + ":" + (unit ? "" : expr(d.step) + ":") + expr(d.stop) + "]";
+          } else {
+            head += "{";
+            for (std::size_t i = 0; i < d.set.size(); ++i) head += (i ? ", " : "") + expr(d.set[i]);
+            head += "}";
+          }
+          break;
+        }
+        default: break;
+      }
+    } catch (const std::invalid_argument& e) {
+      throw error_at(op, std::string("cannot write '") + op_name(op) + "' in OpenQASM 3: " + e.what());
+    }
+    out << pad << head << " {\n";
+    const std::string inner = pad + "  ";
+    if (op.kind == OpKind::Switch) {
+      for (std::size_t b = 0; b < op.blocks.size(); ++b) {
+        const auto& labels = d.cases.at(b);
+        std::string label = labels.empty() ? "default" : "case ";
+        for (std::size_t k = 0; k < labels.size(); ++k) label += (k ? ", " : "") + std::to_string(labels[k]);
+        out << inner << label << " {\n";
+        write_body(out, op.blocks[b], inner + "  ");
+        out << inner << "}\n";
+      }
+    } else {
+      write_body(out, op.blocks.at(0), inner);
+      if (op.kind == OpKind::If && op.blocks.size() > 1) {
+        out << pad << "} else {\n";
+        write_body(out, op.blocks[1], inner);
+      }
+    }
+    out << pad << "}\n";
+  }
+
+  void write_body(std::ostringstream& out, const std::vector<Operation>& ops, const std::string& pad) const {
     for (std::size_t i = 0; i < ops.size();) {
+      if (ops[i].is_control_flow()) {
+        write_control_flow(out, ops[i], pad);
+        ++i;
+        continue;
+      }
       std::size_t j = i + 1;
       if (!ops[i].conditions.empty())
         while (j < ops.size() && same_conditions(ops[i], ops[j])) ++j;
@@ -235,13 +344,13 @@ class Qasm3Writer {
         throw error_at(ops[at], std::string("cannot write '") + op_name(ops[at]) + "' in OpenQASM 3: " + e.what());
       }
       if (prefix.empty()) {
-        for (const auto& s : stmts) out << s << ";\n";
+        for (const auto& s : stmts) out << pad << s << ";\n";
       } else if (stmts.size() == 1) {
-        out << prefix << stmts[0] << ";\n";
+        out << pad << prefix << stmts[0] << ";\n";
       } else {
-        out << prefix << "{\n";
-        for (const auto& s : stmts) out << "  " << s << ";\n";
-        out << "}\n";
+        out << pad << prefix << "{\n";
+        for (const auto& s : stmts) out << pad << "  " << s << ";\n";
+        out << pad << "}\n";
       }
       i = j;
     }

@@ -13,6 +13,43 @@ std::string input_type(const InputDecl& in) {
   return out + "]";
 }
 
+std::string cexpr_text(const CExpr& e, const std::function<std::string(const std::vector<uint32_t>&)>& bits,
+                       const std::function<std::string(uint32_t)>& var) {
+  const CExprNode& n = e.node();
+  auto arg = [&](std::size_t i) { return cexpr_text(n.args.at(i), bits, var); };
+  switch (n.op) {
+    case COp::Const: {
+      std::string t = n.value.type.kind == CType::Angle ? std::to_string(n.value.u) : n.value.to_qasm();
+      return t.rfind('-', 0) == 0 ? "(" + t + ")" : t;
+    }
+    case COp::Bits: return bits(n.clbits);
+    case COp::Var: return var(n.var);
+    case COp::Cast: return type_name(n.type) + "(" + arg(0) + ")";
+    case COp::Neg: return "-(" + arg(0) + ")";
+    case COp::BitNot: return "~(" + arg(0) + ")";
+    case COp::LogNot: return "!(" + arg(0) + ")";
+    case COp::Sin: return "sin(" + arg(0) + ")";
+    case COp::Cos: return "cos(" + arg(0) + ")";
+    case COp::Tan: return "tan(" + arg(0) + ")";
+    case COp::Arcsin: return "arcsin(" + arg(0) + ")";
+    case COp::Arccos: return "arccos(" + arg(0) + ")";
+    case COp::Arctan: return "arctan(" + arg(0) + ")";
+    case COp::Exp: return "exp(" + arg(0) + ")";
+    case COp::Log: return "ln(" + arg(0) + ")";
+    case COp::Sqrt: return "sqrt(" + arg(0) + ")";
+    case COp::Popcount: return "popcount(" + arg(0) + ")";
+    case COp::Rotl: return "rotl(" + arg(0) + ", " + arg(1) + ")";
+    case COp::Rotr: return "rotr(" + arg(0) + ", " + arg(1) + ")";
+    default: break;
+  }
+  static const char* const names[] = {"+", "-", "*", "/", "%", "**", "<<", ">>", nullptr, nullptr,
+                                      "&", "|", "^", "&&", "||", "==", "!=", "<", "<=", ">", ">="};
+  const int k = int(n.op) - int(COp::Add);
+  if (k < 0 || k >= int(sizeof names / sizeof names[0]) || !names[k])
+    throw std::logic_error("cexpr_text: unknown operator");
+  return "(" + arg(0) + " " + names[k] + " " + arg(1) + ")";
+}
+
 const Register* whole_register(const std::vector<Register>& regs, const std::vector<uint32_t>& bits) {
   for (const Register& r : regs) {
     if (r.size != bits.size()) continue;

@@ -4,6 +4,7 @@
 #include "qforge/circuit.hpp"
 #include "qforge/definitions.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,14 @@ std::string input_type(const InputDecl& in);
 
 /// The register that is exactly `bits` in order, or nullptr.
 const Register* whole_register(const std::vector<Register>& regs, const std::vector<uint32_t>& bits);
+
+/// A run-time expression as OpenQASM 3 text: every operator parenthesised,
+/// every Cast node written as a cast (`int[8](x)`), constants as their
+/// OpenQASM text (an angle as its integer steps, which an angle context
+/// reads back as the same steps); `bits` names clbits, `var` variables.
+/// The front end reads the text back as the same expression.
+std::string cexpr_text(const CExpr& e, const std::function<std::string(const std::vector<uint32_t>&)>& bits,
+                       const std::function<std::string(uint32_t)>& var);
 
 /// How a language writes a `gate` definition.
 struct DefinitionStyle {

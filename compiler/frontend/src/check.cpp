@@ -33,6 +33,7 @@ const char* kind_name(Value::Kind k) {
     case Value::Array: return "an array";
     case Value::Duration: return "a duration";
     case Value::Measured: return "a measurement";
+    case Value::Runtime: return "a value computed at run time";
   }
   return "a value";
 }
@@ -358,9 +359,11 @@ Value Lowerer::eval_literal(const ast::Expr& e, Scope& scope) {
     case Symbol::Var:
     case Symbol::Const:
     case Symbol::Input:
+      if (sym->var != ClassicalData::kNoVar) return Value::runtime(CExpr::var(sym->var, sym->ctype));
       if (sym->value.kind == Value::Unknown) {
         Value u;
         u.name = name;
+        if (sym->kind == Symbol::Var) u.var_sym = sym;
         return u;
       }
       return sym->value;
@@ -413,7 +416,11 @@ Value Lowerer::eval(const ast::Expr& e, Scope& scope) {
     case K::Unary: {
       Value a = eval(*e.operands[0], scope);
       const std::string& op = e.text;
+      if (a.kind == Value::Unknown && a.var_sym) return runtime_unary(op, a, e.span);  // starts at zero
       if (a.kind == Value::Unknown) return a;  // the user of the value reports it
+      if (a.kind == Value::Runtime || (a.kind == Value::Bits && op != "!") ||
+          (a.kind == Value::Cond && (op != "!" || a.conds.size() != 1)))
+        return runtime_unary(op, a, e.span);
       if (op == "-") {
         if (a.exact_int()) {
           if (a.ival == std::numeric_limits<int64_t>::min())
@@ -493,6 +500,11 @@ Value Lowerer::eval(const ast::Expr& e, Scope& scope) {
       using T = ast::Type::Kind;
       const ast::Type& st = *e.type;
       if (st.kind == T::Array) fail(e.span, "casts to arrays are not supported");
+      // Bits cast to an integer, bool or bits compare as bits (conditions);
+      // any other cast of a run-time value is a Cast node.
+      if (a.kind == Value::Runtime || a.kind == Value::Cond || (a.kind == Value::Unknown && a.var_sym) ||
+          (a.kind == Value::Bits && st.kind != T::Bool && st.kind != T::Int && st.kind != T::Uint && st.kind != T::Bit))
+        return runtime_cast(st, a, scope, e.span);
       if (st.kind == T::Bool) {
         if (a.kind == Value::Bits) return a;  // truth test of bits happens in `if`
         if (a.kind == Value::Num && a.num.is_const()) return Value::boolean(a.num.value() != 0);
@@ -608,8 +620,10 @@ Value Lowerer::eval_binary(const std::string& op_text, const Value& a, const Val
     if (v.kind == Value::Bool) return Expr(v.b ? 1.0 : 0.0);
     return std::nullopt;
   };
+  if (a.kind == Value::Runtime || b.kind == Value::Runtime) return runtime_binary(op, a, b, at);
   // Comparisons of measured bits with constants become run-time conditions.
-  if ((op == "==" || op == "!=") && (a.kind == Value::Bits || b.kind == Value::Bits)) {
+  if ((op == "==" || op == "!=") && (a.kind == Value::Bits || b.kind == Value::Bits) &&
+      !(a.is_runtime() && b.is_runtime()) && !(a.kind == Value::Unknown || b.kind == Value::Unknown)) {
     const Value& bits = a.kind == Value::Bits ? a : b;
     const Value& other = a.kind == Value::Bits ? b : a;
     auto n = as_num(other);
@@ -624,7 +638,9 @@ Value Lowerer::eval_binary(const std::string& op_text, const Value& a, const Val
   }
   if (op == "&&" || op == "||") {
     if (a.kind == Value::Cond || b.kind == Value::Cond || a.kind == Value::Bits || b.kind == Value::Bits) {
-      if (op == "||") fail(at, "'||' of run-time conditions is not supported");
+      if (op == "||" || (a.kind != Value::Cond && a.kind != Value::Bits && a.kind != Value::Bool && a.kind != Value::Num) ||
+          (b.kind != Value::Cond && b.kind != Value::Bits && b.kind != Value::Bool && b.kind != Value::Num))
+        return runtime_binary(op, a, b, at);
       auto conds_of = [&](const Value& v) -> std::vector<Condition> {
         if (v.kind == Value::Cond) return v.conds;
         if (v.kind == Value::Bits) return {Condition{v.bits, 0, false}};
@@ -662,7 +678,13 @@ Value Lowerer::eval_binary(const std::string& op_text, const Value& a, const Val
     }
     fail(at, "unsupported arithmetic on durations");
   }
+  if (a.is_runtime() || b.is_runtime()) return runtime_binary(op, a, b, at);
   // A value unknown at compile time stays unknown; its user reports it.
+  // A variable read before it is assigned is a run-time variable starting at
+  // zero; any other value unknown at compile time stays unknown (its user
+  // reports it).
+  if ((a.kind == Value::Unknown && a.var_sym) || (b.kind == Value::Unknown && b.var_sym))
+    return runtime_binary(op, a, b, at);
   if (a.kind == Value::Unknown) return a;
   if (b.kind == Value::Unknown) return b;
   auto na = as_num(a), nb = as_num(b);
@@ -714,6 +736,13 @@ Value Lowerer::eval_call(const ast::Expr& e, Scope& scope) {
       {"arcsin", ExprOp::Asin}, {"arccos", ExprOp::Acos}, {"arctan", ExprOp::Atan},
       {"exp", ExprOp::Exp},     {"ln", ExprOp::Ln},       {"sqrt", ExprOp::Sqrt},
   };
+  std::vector<Value> values;
+  bool runtime = false;
+  for (const auto& a : args) {
+    values.push_back(eval(*a, scope));
+    runtime = runtime || values.back().is_runtime();
+  }
+  if (runtime) return runtime_call(name, values, e.span);
   auto it = functions.find(name);
   if (it == functions.end()) {
     if (name == "sizeof" || name == "popcount" || name == "rotl" || name == "rotr" || name == "mod" || name == "real" ||
@@ -723,7 +752,12 @@ Value Lowerer::eval_call(const ast::Expr& e, Scope& scope) {
   }
   if (args.size() != 1)
     fail(e.span, "'" + name + "' expects 1 argument, got " + std::to_string(args.size()));
-  return Value::number(Expr::unary(it->second, number(*args[0], scope, "the argument of " + name)));
+  const Value& v = values[0];
+  const std::string what = "the argument of " + name;
+  if (v.kind == Value::Unknown && !v.name.empty()) fail_unknown(v, loc(args[0]->span), what, true);
+  if (v.kind == Value::Bool) return Value::number(Expr::unary(it->second, Expr(v.b ? 1.0 : 0.0)));
+  if (v.kind != Value::Num) fail(args[0]->span, what + " must be a number, got " + kind_name(v.kind));
+  return Value::number(Expr::unary(it->second, v.num));
 }
 
 

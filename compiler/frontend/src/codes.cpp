@@ -33,6 +33,7 @@ const std::vector<DiagnosticRule> kRules = {
     {"QF2010", "return-outside-subroutine", "'return' outside a subroutine"},
     {"QF2011", "recursion", "a gate or subroutine that calls itself"},
     {"QF2012", "gate-body-statement", "a statement other than a gate call in a gate body"},
+    {"QF2013", "jump-outside-loop", "'break' or 'continue' outside a loop"},
     // types and operands
     {"QF3001", "wrong-value-kind", "a value of the wrong kind: a number, an integer or a boolean was expected"},
     {"QF3002", "operator-type", "an operator, cast or index applied to values it does not take"},
@@ -65,7 +66,7 @@ const std::vector<DiagnosticRule> kRules = {
     // encoding
     {"QF7001", "invalid-utf8", "source text that is not UTF-8"},
     // unsupported features
-    {"QF8001", "run-time-classical", "classical computation or control flow on run-time values (measured bits)"},
+    {"QF8001", "run-time-classical", "run-time classical logic of a form not supported (a return inside run-time control flow, ...)"},
     {"QF8002", "input-expression", "an expression or condition on inputs that must be known at compile time"},
     {"QF8003", "unsupported-type", "complex numbers, durations, stretches, array operations and other types not supported"},
     {"QF8004", "calibration-extern", "defcal, cal, extern and opaque declarations"},
@@ -75,7 +76,8 @@ const std::vector<DiagnosticRule> kRules = {
     {"QF9001", "delay-dropped", "delay is dropped (CompileOptions::keep_delay_and_box off)"},
     {"QF9002", "box-lowered", "box is lowered to its contents"},
     {"QF9003", "defcalgrammar-ignored", "defcalgrammar is ignored"},
-    {"QF9004", "output-ignored", "output declarations are ignored"},
+    {"QF9004", "output-ignored", "output declarations are ignored (no longer reported: outputs are kept)"},
+    {"QF9005", "stretch-zero", "a stretch is resolved to zero (no timing model)"},
 };
 
 /// A class of messages: alternatives separated by '|', each a sequence of
@@ -120,14 +122,16 @@ const Pattern kPatterns[] = {
     {"QF2007", "^the body of gate '*' can only use its own qubit arguments|^the body of gate '*' can only use its parameters"},
     {"QF2008", " must be at the top level of the program$|^qubits must be declared at the top level"},
     {"QF2010", "^'return' outside a subroutine$"},
+    {"QF2013", "^'break' outside a loop$|^'continue' outside a loop$"},
     {"QF2011", "' calls itself"},
     {"QF2012", "^nested scopes are not allowed in a gate body$|^only gate calls are allowed in the body of gate '"},
     // not constant (before "run-time": "... depends on run-time results")
-    {"QF4001", "must be a compile-time constant|needs a compile-time constant value|' has no compile-time value$"},
+    {"QF4001", "must be a compile-time constant|needs a compile-time constant value|' has no compile-time value$|"
+               "' is used before it is given a value$"},
     // unsupported features (before the type classes: "cannot ... run-time")
     {"QF8004", "^extern functions are not supported|^defcal calibration blocks are not supported$|"
                "^cal calibration blocks are not supported$|^opaque gate declarations are not supported$"},
-    {"QF8001", "run-time|^measured bits can only be compared|^a condition must be a comparison of measured bits|"
+    {"QF8001", "run-time|^a loop at run time|^measured bits can only be compared|^a condition must be a comparison of measured bits|"
                "^'else' after a condition on several comparisons"},
     {"QF8002", "input parameters|^conditions on inputs are not supported$"},
     {"QF8005", "with a non-integer exponent is not supported|^gate durations|^modifiers on subroutine calls|"
@@ -144,17 +148,19 @@ const Pattern kPatterns[] = {
     {"QF4002", "does not fit in 64 bits|is too large for a float$"},
     {"QF4003", "^division by zero$|^modulo by zero$"},
     {"QF4004", "out of range|^shift by "},
-    {"QF4005", " must be positive, got |must not be zero$|) needs a positive count|^a loop range needs a start and an end"},
+    {"QF4005", " must be positive, got |^a type width must be |must not be zero$|) needs a positive count|^a loop range needs a start and an end"},
     // types and operands
     {"QF3010", "^cannot declare qubits in a program that uses physical qubits|^cannot use physical qubits ($n) in a program"},
     {"QF3005", " is used twice in one gate call$"},
     {"QF3006", "^registers in one gate call must have the same size"},
     {"QF3007", "^measure needs as many bits as qubits|^cannot assign the measurement of "},
-    {"QF3008", "^cannot assign to |^a measurement can only be stored in bits"},
+    {"QF3008", "^cannot assign to |^a measurement can only be stored in bits|^cannot assign a |^cannot assign an "},
     {"QF3009", "^input '*' must be float, angle or int"},
     {"QF3004", "' expects * parameter|' expects * argument|' expects * classical and |' with * expects |^argument '*' of '"},
     {"QF3001", " must be a number, got |must be an integer, got "},
-    {"QF3002", "^operator '*' needs |^cannot negate |^cannot apply |^cannot index |^cannot cast |^cannot combine |"
+    {"QF3002", "^operator '*' needs |^operator '*' is not defined on |^the condition of '|^switch needs an integer|"
+               "' cannot hold a value computed at run time$|^'default' must be the last case|^popcount needs |"
+               "' needs bits or an integer|needs integer bounds, got |^cannot negate |^cannot apply |^cannot index |^cannot cast |^cannot combine |"
                "^cannot loop over |^'~' needs a constant integer$|^too many indices$"},
     {"QF3003", "^'*' is a qubit|^'*' is a gate|^'*' is a subroutine|^'*' is a bit register|^'*' is not a|"
                "^'*' is a single |^'*' is a parameter of gate|^cannot use '*' here$|^expected qubits$|"
@@ -165,6 +171,7 @@ const Pattern kPatterns[] = {
     {"QF9002", "^box is lowered to its contents"},
     {"QF9003", "^defcalgrammar is ignored"},
     {"QF9004", "^output declarations are ignored"},
+    {"QF9005", "^stretch '*' is resolved to zero"},
 };
 
 /// True when `text` matches one alternative of the form above.

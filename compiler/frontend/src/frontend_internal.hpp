@@ -112,9 +112,11 @@ struct NestingTooDeep {
 
 // ---------------------------------------------------------------- values
 
+struct Symbol;
+
 /// A compile-time value of a classical expression.
 struct Value {
-  enum Kind { Unknown, Num, Bool, Bits, Cond, Array, Duration, Measured } kind = Unknown;
+  enum Kind { Unknown, Num, Bool, Bits, Cond, Array, Duration, Measured, Runtime } kind = Unknown;
   Expr num;                          ///< Num: value (symbolic for inputs)
   bool is_int = false;               ///< Num: integer-typed
   int64_t ival = 0;                  ///< Num, is_int and constant: the exact value
@@ -125,6 +127,8 @@ struct Value {
   std::string unit;                  ///< Duration: unit of num
   std::vector<uint32_t> qubits;      ///< Measured: a pending `measure` of these
   std::string name;                  ///< Unknown: the variable it came from
+  CExpr cx;                          ///< Runtime: computed while the program runs
+  Symbol* var_sym = nullptr;         ///< Unknown: the variable's symbol, when it is one
 
   /// A number; an integer-typed constant must be whole and fit in 64 bits
   /// to stay an integer (callers that may overflow check first).
@@ -159,6 +163,15 @@ struct Value {
     v.b = b;
     return v;
   }
+  static Value runtime(CExpr e) {
+    Value v;
+    v.kind = Runtime;
+    v.cx = std::move(e);
+    return v;
+  }
+  /// Known only at run time: measured bits, a condition on them, or a
+  /// run-time expression.
+  bool is_runtime() const { return kind == Runtime || kind == Bits || kind == Cond; }
   static Value condition(std::vector<Condition> cs) {
     Value v;
     v.kind = Cond;
@@ -194,6 +207,8 @@ struct DefArg {
   std::string name;
   int64_t size = -1;  ///< qubit[n]: n; qubit: -1 (single)
   std::string type;   ///< Classical: the scalar type as written
+  ClassicalType ctype;   ///< Classical scalars: the type run-time values are cast to
+  bool has_ctype = false;
 };
 
 struct SubDef {
@@ -213,6 +228,14 @@ struct Symbol {
   std::string type;               ///< Var/Const/Input: type as written
   std::shared_ptr<GateDef> gate;
   std::shared_ptr<SubDef> def;
+  /// Var: its Circuit::vars index once its value is only known at run time
+  /// (kNoVar while it is a compile-time value); `ctype` is its type and
+  /// `level` the emission level (Lowerer::out_) it was declared at.
+  uint32_t var = ClassicalData::kNoVar;
+  ClassicalType ctype;
+  bool has_ctype = false;
+  std::size_t level = 0;
+  bool output = false;  ///< Var: declared `output` (a run-time variable from its first use)
 };
 
 class Scope {
@@ -412,6 +435,10 @@ Diagnostic make_diagnostic(const SourceFile* file, const SemanticError& e);
 
 // ---------------------------------------------------------------- lowering
 
+/// True when `e` calls a function or subroutine or measures (evaluating it
+/// may emit operations).
+bool calls_something(const ast::Expr& e);
+
 enum class Flow { Normal, Break, Continue, Return };
 
 /// Net effect of a modifier chain: controls (with polarity) and a power.
@@ -475,6 +502,46 @@ class Lowerer {
   [[noreturn]] void stop(const std::string& msg);
   Flow lower_if(const ast::If& s, Scope& scope);
   Flow lower_switch(const ast::Switch& s, Scope& scope);
+
+  // run-time classical values and structured control flow (runtime.cpp)
+  /// The scalar type a declaration names (`int` is int[64], `float` float[64]).
+  ClassicalType classical_type(const ast::Type& t, Scope& scope);
+  /// `v` as a run-time expression (constants become Const nodes).
+  CExpr to_cexpr(const Value& v, const Span& at);
+  /// `e` converted to `t`: a constant is converted, anything else gets a Cast.
+  static CExpr cast_to(const CExpr& e, const ClassicalType& t);
+  Value runtime_binary(const std::string& op, const Value& a, const Value& b, const Span& at);
+  Value runtime_unary(const std::string& op, const Value& a, const Span& at);
+  Value runtime_cast(const ast::Type& t, const Value& a, Scope& scope, const Span& at);
+  Value runtime_call(const std::string& name, const std::vector<Value>& args, const Span& at);
+  /// `v` converted for storing in a variable or bits of type `t` named `what`.
+  CExpr assignable(const Value& v, const ClassicalType& t, const std::string& what, const Span& at);
+  /// Make variable `sym` a run-time variable (a Circuit::vars entry), its
+  /// compile-time value assigned where it was declared. Returns its index.
+  uint32_t make_runtime(Symbol& sym, const std::string& name, bool output, const Span& at);
+  static Operation assign_op(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
+  void emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
+  /// Lower `body` into a block of its own (a run-time branch or loop body).
+  std::vector<Operation> lower_runtime_body(const ast::Stmt& body, Scope& scope, bool own_scope = true);
+  void emit_control_flow(OpKind kind, ClassicalData data, std::vector<std::vector<Operation>> blocks,
+                         const SourceLoc& at);
+  /// Before a run-time loop: variables its body assigns become run-time.
+  void promote_assigned(const ast::Stmt& body, Scope& scope, const Span& at);
+  /// A loop whose body breaks or continues under a run-time condition.
+  bool breaks_at_run_time(const ast::Stmt& body, Scope& scope, const std::string* var, const Value* first);
+  Flow lower_runtime_for(const ast::For& s, const Span& at, Scope& scope);
+  Flow lower_runtime_while(const ast::While& s, const Span& at, Scope& scope);
+  Flow lower_runtime_switch(const ast::Switch& s, const Value& subject, Scope& scope);
+  Flow lower_jump(const ast::Stmt& s, const Span& at);
+  /// A gate parameter: an expression of inputs, or a placeholder symbol for
+  /// a run-time value (emit turns the gate into a RuntimeGate).
+  Expr gate_param(const ast::Expr& e, Scope& scope);
+  CExpr expr_to_cexpr(const Expr& e);
+  bool has_placeholder(const Expr& e) const;
+  void store_measured_bit(Symbol& sym, const std::string& name, const ast::Expr& target,
+                          const std::vector<uint32_t>& qubits, Scope& scope, const Span& at);
+  bool under_runtime() const { return runtime_depth_ > 0; }
+  Flow lower_runtime_if(const ast::If& s, const Value& v, Scope& scope);
 
   // gates
   void apply_gate(const std::string& name, const Span& at, std::vector<Expr> params, std::vector<uint32_t> qubits,
@@ -583,6 +650,30 @@ class Lowerer {
   const std::string* gate_body_ = nullptr;  ///< name of the gate whose body is lowered
   SourceLoc cur_loc_;  ///< the statement being lowered (the outermost call in a body)
   std::optional<Value> return_value_;
+  /// Where emit() appends: circ_.ops, then the block of each run-time branch
+  /// or loop being lowered.
+  std::vector<std::vector<Operation>*> out_;
+  int runtime_depth_ = 0;  ///< run-time branches and loops being lowered
+  int def_entry_depth_ = 0;  ///< runtime_depth_ where the subroutine being inlined was called
+  struct LoopFrame {
+    bool runtime;  ///< a For/While operation (else unrolled)
+    int depth;     ///< runtime_depth_ inside the loop's body
+  };
+  std::vector<LoopFrame> loops_;
+  /// loops_ holds `frame` while it lives.
+  struct LoopGuard {
+    std::vector<LoopFrame>& loops;
+    LoopGuard(std::vector<LoopFrame>& l, LoopFrame frame) : loops(l) { loops.push_back(frame); }
+    ~LoopGuard() { loops.pop_back(); }
+    LoopGuard(const LoopGuard&) = delete;
+    LoopGuard& operator=(const LoopGuard&) = delete;
+  };
+  /// `output` variables: each becomes a run-time variable at its first use,
+  /// and at the end of the program if it has none.
+  std::vector<std::pair<Symbol*, std::string>> outputs_;
+  /// Run-time gate parameters, by placeholder symbol kPlaceholder + i.
+  std::vector<CExpr> placeholders_;
+  static constexpr uint32_t kPlaceholder = 0x40000000u;
   std::unordered_set<std::string> warned_;
   std::shared_ptr<const std::string> discard_name_;
 };

@@ -9,11 +9,15 @@ namespace qforge::frontend_detail {
 // ---------------------------------------------------------------- driver
 
 Circuit Lowerer::run(const std::shared_ptr<SourceFile>& main_file) {
+  out_ = {&circ_.ops};
   try {
     lower_file(main_file, true);
   } catch (const EndProgram&) {
     // `end;` stops the program: what follows is not lowered.
   }
+  out_ = {&circ_.ops};
+  for (auto& [sym, name] : outputs_)
+    if (sym->var == ClassicalData::kNoVar) make_runtime(*sym, name, true, ast::Span{});
   if (uses_physical_) circ_.physical_qubits = true;
   circ_.source_version = version_;
   return std::move(circ_);
@@ -140,17 +144,12 @@ Flow Lowerer::lower_statement(const ast::Stmt& st, Scope& scope) {
     case K::If: return lower_if(static_cast<const ast::If&>(st), scope);
     case K::Switch: return lower_switch(static_cast<const ast::Switch&>(st), scope);
     case K::Break:
-      if (!conditions_.empty()) fail(at, "'break' under a run-time condition is not supported");
-      return Flow::Break;
     case K::Continue:
-      if (!conditions_.empty()) fail(at, "'continue' under a run-time condition is not supported");
-      return Flow::Continue;
-    case K::End:
-      if (!conditions_.empty()) fail(at, "'end' under a run-time condition is not supported");
-      throw EndProgram{};
+    case K::End: return lower_jump(st, at);
     case K::Return: {
       if (def_depth_ == 0) fail(at, "'return' outside a subroutine");
-      if (!conditions_.empty()) fail(at, "'return' under a run-time condition is not supported");
+      if (runtime_depth_ > def_entry_depth_)
+        fail(at, "'return' inside run-time control flow is not supported (return at the end of the subroutine)");
       const ast::Expr* value = static_cast<const ast::Jump&>(st).value.get();
       if (!value) {
         return_value_.reset();
@@ -290,6 +289,8 @@ void Lowerer::lower_classical_decl(const ast::ClassicalDecl& s, const Span& at, 
     sym.is_array = size.has_value();
     for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
     std::vector<uint32_t> bits = sym.indices;
+    Value v;
+    if (s.init) v = eval_declaration(*s.init, scope);
     declare(scope, name, sym, at);
     if (&scope == scope.global() && def_depth_ == 0)
       circ_.cregs.push_back(Register{name, circ_.num_clbits, static_cast<uint32_t>(n), size.has_value()});
@@ -298,30 +299,70 @@ void Lowerer::lower_classical_decl(const ast::ClassicalDecl& s, const Span& at, 
                                      static_cast<uint32_t>(n), size.has_value()});
     circ_.num_clbits += static_cast<uint32_t>(n);
     if (s.init) {
-      Value v = eval_declaration(*s.init, scope);
       if (v.kind == Value::Measured) {
         if (v.qubits.size() != bits.size())
           fail(s.init->span, "cannot assign the measurement of " + std::to_string(v.qubits.size()) + " qubits to '" +
                                  name + "' of " + std::to_string(bits.size()) + " bits");
         emit_measure(v.qubits, bits, s.init->span);
-      } else if (!(v.kind == Value::Num && v.num.is_const() && v.num.value() == 0)) {
-        fail(s.init->span, "bits start at 0; initialising '" + name + "' with another value is not supported");
+      } else if (!(v.kind == Value::Num && v.num.is_const() && v.num.value() == 0) || under_runtime()) {
+        // Bits start at 0; any other initial value is assigned.
+        const ClassicalType t{CType::Bit, static_cast<uint32_t>(n)};
+        emit_assign(ClassicalData::kNoVar, bits, assignable(v, t, "bit register '" + name + "'", s.init->span));
       }
     }
     return;
+  }
+  if (s.type.kind == T::Stretch && !s.init) {
+    // Qiskit's exporter writes stretches for delays the scheduler sizes:
+    // without a timing model each is zero (a delay of it does nothing).
+    warn(at, "stretch '" + name + "' is resolved to zero: qforge keeps no timing model");
+    Symbol sym{Symbol::Const, loc(at)};
+    sym.type = "stretch";
+    sym.value = Value::number(Expr(0.0));
+    sym.value.kind = Value::Duration;
+    sym.value.unit = "dt";
+    declare(scope, name, sym, at);
+    return;
+  }
+  if (s.type.kind == T::Duration && s.init) {
+    Value v = eval(*s.init, scope);
+    if (v.kind == Value::Duration && v.num.is_const()) {
+      Symbol sym{Symbol::Var, loc(at)};
+      sym.type = "duration";
+      sym.value = v;
+      declare(scope, name, sym, at);
+      return;
+    }
   }
   if (s.type.kind == T::Duration || s.type.kind == T::Stretch)
     fail(at, std::string(s.type.kind == T::Stretch ? "stretch" : "duration") + " variables are not supported");
   Symbol sym{Symbol::Var, loc(at)};
   sym.type = type_keyword(s.type.kind);
+  if (s.type.kind != T::Array && s.type.kind != T::Complex) {
+    try {
+      sym.ctype = classical_type(s.type, scope);
+      sym.has_ctype = true;
+    } catch (const SemanticError&) {
+      // A width run-time values do not take (int[128]): compile-time only.
+    }
+  }
+  sym.level = out_.size() - 1;
   if (s.type.kind == T::Array) {
     sym.value.kind = Value::Array;
     if (s.init) sym.value = eval_declaration(*s.init, scope);
   } else if (s.init) {
-    sym.value = eval_declaration(*s.init, scope);
-    if (sym.value.kind == Value::Measured)
+    Value v = eval_declaration(*s.init, scope);
+    if (v.kind == Value::Measured)
       fail(s.init->span, "a measurement can only be stored in bits, not in '" + sym.type + "' variable '" + name + "'");
-    sym.value = typed(sym.value, sym.type);
+    if (v.is_runtime() || (v.kind == Value::Unknown && v.var_sym)) {
+      // A value known only at run time: a run-time variable from here on.
+      CExpr x = assignable(v, sym.ctype, "'" + name + "'", s.init->span);
+      declare(scope, name, sym, at);
+      Symbol& declared = *scope.find_local(name);
+      emit_assign(make_runtime(declared, name, false, at), {}, x);
+      return;
+    }
+    sym.value = typed(v, sym.type);
   }
   declare(scope, name, sym, at);
 }
@@ -344,9 +385,31 @@ void Lowerer::lower_io_decl(const ast::IoDecl& s, const Span& at, Scope& scope) 
   using T = ast::Type::Kind;
   const std::string& name = s.name.name;
   if (s.output) {
-    warn(at, "output declarations are ignored ('" + name + "')");
+    // Outputs are reported with the results: bits as an output register,
+    // other types as an output run-time variable (starting at zero).
+    if (s.type.kind == T::Bit) {
+      std::optional<int64_t> size;
+      if (s.type.size) size = integer(*s.type.size, scope, "a bit register size");
+      const int64_t n = size.value_or(1);
+      if (n <= 0) fail(s.type.span, "register size must be positive, got " + std::to_string(n));
+      check_clbits(n, s.type.span);
+      Symbol sym{Symbol::CReg, loc(at)};
+      sym.is_array = size.has_value();
+      for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
+      declare(scope, name, sym, at);
+      Register r{name, circ_.num_clbits, static_cast<uint32_t>(n), size.has_value()};
+      r.output = true;
+      circ_.cregs.push_back(r);
+      circ_.num_clbits += static_cast<uint32_t>(n);
+      return;
+    }
     Symbol sym{Symbol::Var, loc(at)};
+    sym.type = type_keyword(s.type.kind);
+    sym.ctype = classical_type(s.type, scope);
+    sym.has_ctype = true;
+    sym.output = true;
     declare(scope, name, sym, at);
+    outputs_.emplace_back(scope.find_local(name), name);
     return;
   }
   InputDecl in;
@@ -518,6 +581,11 @@ void Lowerer::lower_def(const ast::Def& s, const Span& at, Scope& scope) {
     } else {
       arg.kind = DefArg::Classical;
       arg.type = text_of(a.type.span);
+      if (a.type.kind != T::Array && a.type.kind != T::Complex && a.type.kind != T::Duration &&
+          a.type.kind != T::Stretch && a.type.kind != T::Bit) {
+        arg.ctype = classical_type(a.type, scope);
+        arg.has_ctype = true;
+      }
     }
     def->args.push_back(arg);
   }
@@ -586,7 +654,7 @@ void Lowerer::lower_gate_call(const ast::GateCall& s, const Span& at, Scope& sco
     }
   }
   std::vector<Expr> params;
-  for (const auto& e : s.params) params.push_back(number(*e, scope, "a gate parameter"));
+  for (const auto& e : s.params) params.push_back(gate_param(*e, scope));
 
   // Operands, broadcast over registers: a whole register or a slice of one
   // is a register operand; `q[1]`, `$3`, a gate argument or `qubit q` is one qubit.
@@ -669,7 +737,7 @@ bool Lowerer::try_direct_call(const ast::GateCall& s, const std::string& name, S
     qubits.push_back(q[0]);
   }
   std::vector<Expr> params;
-  for (const auto& e : s.params) params.push_back(number(*e, scope, "a gate parameter"));
+  for (const auto& e : s.params) params.push_back(gate_param(*e, scope));
   if (params.size() != info.num_params || qubits.size() != info.num_qubits) return false;  // general path reports
   for (std::size_t i = 0; i < qubits.size(); ++i)
     for (std::size_t j = i + 1; j < qubits.size(); ++j)
@@ -935,9 +1003,11 @@ void Lowerer::emit_gate(GateId g, std::vector<Expr> params, std::vector<uint32_t
 void Lowerer::emit_phase(const Expr& phase, std::vector<uint32_t> controls) {
   if (phase.is_const() && phase.value() == 0) return;
   if (controls.empty()) {
-    // A phase inside a run-time branch is a global phase of that branch only:
-    // unobservable, so it is not recorded.
-    if (conditions_.empty()) circ_.global_phase = circ_.global_phase + phase;
+    // A phase inside a run-time branch is a global phase of that branch only,
+    // and one computed at run time a global phase of the shot: unobservable,
+    // so neither is recorded.
+    if (conditions_.empty() && !under_runtime() && !has_placeholder(phase))
+      circ_.global_phase = circ_.global_phase + phase;
     return;
   }
   uint32_t last = controls.back();
@@ -950,7 +1020,15 @@ void Lowerer::emit(Operation op) {
     stop("the circuit has more than " + std::to_string(kMaxOperations) + " operations (a fixed limit)");
   op.conditions.insert(op.conditions.end(), conditions_.begin(), conditions_.end());
   if (op.loc.line == 0) op.loc = cur_loc_;
-  circ_.ops.push_back(std::move(op));
+  if (op.is_gate() && std::any_of(op.params.begin(), op.params.end(), [&](const Expr& e) { return has_placeholder(e); })) {
+    // Parameters computed at run time: a RuntimeGate.
+    ClassicalData d;
+    for (const Expr& e : op.params) d.cparams.push_back(expr_to_cexpr(e));
+    op.kind = OpKind::RuntimeGate;
+    op.params.clear();
+    op.classical = std::make_shared<const ClassicalData>(std::move(d));
+  }
+  out_.back()->push_back(std::move(op));
 }
 
 std::vector<uint32_t> Lowerer::discard_bits(std::size_t n) {
@@ -989,6 +1067,13 @@ void Lowerer::lower_measure_arrow(const ast::Measure& s, const Span& at, Scope& 
     fail(at, "'" + s.source->name.name + "' is not a measurement; a gate call takes no '->'");
   std::vector<uint32_t> qubits = resolve_operand(*s.source->qubits[0], scope);
   std::vector<uint32_t> bits;
+  if (s.target && s.target->kind == ast::Expr::Kind::Identifier) {
+    Symbol* sym = scope.find(s.target->name.name);
+    if (sym && sym->kind == Symbol::Var) {
+      store_measured_bit(*sym, s.target->name.name, *s.target, qubits, scope, at);
+      return;
+    }
+  }
   if (s.target) {
     std::vector<const ast::IndexOp*> index;
     for (const auto& i : s.target->indices) index.push_back(&i);
@@ -1023,15 +1108,32 @@ void Lowerer::lower_assignment(const ast::Assignment& s, const Span& at, Scope& 
       emit_measure(v.qubits, bits, at);
       return;
     }
-    fail(at, "run-time classical computation on bits is not supported (assignment to '" + name + "')");
+    if (compound) {
+      Value cur;
+      cur.kind = Value::Bits;
+      cur.bits = bits;
+      v = eval_binary(s.op.substr(0, s.op.size() - 1), cur, v, at);
+    }
+    const ClassicalType t{CType::Bit, static_cast<uint32_t>(bits.size())};
+    emit_assign(ClassicalData::kNoVar, bits, assignable(v, t, "bit register '" + name + "'", s.value->span));
+    return;
   }
   if (sym->kind == Symbol::Const || sym->kind == Symbol::Input)
     fail(target.span, "cannot assign to " + std::string(sym->kind == Symbol::Const ? "const" : "input") + " '" + name + "'");
   if (sym->kind != Symbol::Var) fail(target.span, "cannot assign to '" + name + "'");
-  if (v.kind == Value::Measured)
+  if (v.kind == Value::Measured) {
+    if (!target.indices.empty()) return store_measured_bit(*sym, name, target, v.qubits, scope, at);
     fail(at, "a measurement can only be stored in bits, not in '" + sym->type + "' variable '" + name + "'");
-  if (!conditions_.empty())
-    fail(at, "assignment to '" + name + "' under a run-time condition is not supported");
+  }
+  if (sym->var != ClassicalData::kNoVar || sym->output || under_runtime() || v.is_runtime() ||
+      (v.kind == Value::Unknown && v.var_sym)) {
+    // A run-time variable from here on: the assignment is an operation.
+    if (!target.indices.empty()) fail(target.span, "assigning to part of a run-time variable is not supported");
+    const uint32_t var = make_runtime(*sym, name, false, target.span);
+    if (compound) v = eval_binary(s.op.substr(0, s.op.size() - 1), Value::runtime(CExpr::var(var, sym->ctype)), v, at);
+    emit_assign(var, {}, assignable(v, sym->ctype, "'" + name + "'", s.value->span));
+    return;
+  }
   if (!target.indices.empty()) {
     if (sym->value.kind != Value::Array) fail(target.span, "'" + name + "' is not an array");
     Value* slot = &sym->value;
@@ -1067,11 +1169,27 @@ Flow Lowerer::lower_for(const ast::For& s, const Span& at, Scope& scope) {
   std::vector<Value> items;
   const ast::Expr& it = *s.iterable;
   if (it.kind == K::Set) {
-    for (const auto& e : it.operands) items.push_back(eval(*e, scope));
+    bool runtime = false;
+    for (const auto& e : it.operands) {
+      items.push_back(eval(*e, scope));
+      runtime = runtime || items.back().is_runtime();
+    }
+    if (runtime || (!items.empty() && breaks_at_run_time(*s.body, scope, &s.variable.name, &items[0])))
+      return lower_runtime_for(s, at, scope);
   } else if (it.kind == K::Range) {
     // [start : end] or [start : step : end], end inclusive.
     if (!it.start || !it.stop || (it.two_colons && !it.step))
       fail(it.span, "a loop range needs a start and an end, as in [0:3] or [0:2:8]");
+    // Bounds known only at run time, or a break or continue under a run-time
+    // condition: a For operation.
+    for (const ast::Expr* b : {it.start.get(), it.step.get(), it.stop.get()}) {
+      if (!b || calls_something(*b)) continue;
+      if (eval(*b, scope).is_runtime()) return lower_runtime_for(s, at, scope);
+    }
+    {
+      const Value first = Value::integer(integer(*it.start, scope, "a loop bound"));
+      if (breaks_at_run_time(*s.body, scope, &s.variable.name, &first)) return lower_runtime_for(s, at, scope);
+    }
     int64_t start = integer(*it.start, scope, "a loop bound");
     int64_t step = it.two_colons ? integer(*it.step, scope, "a loop step") : 1;
     int64_t stop = integer(*it.stop, scope, "a loop bound");
@@ -1110,6 +1228,7 @@ Flow Lowerer::lower_loop_body(const ast::For& s, const Span& at, Scope& scope, c
   sym.type = text_of(s.type.span);
   sym.value = typed(item, sym.type);
   inner.insert(s.variable.name, sym);
+  LoopGuard loop(loops_, {false, runtime_depth_});
   return lower_block(*s.body, inner);
 }
 
@@ -1119,17 +1238,24 @@ void Lowerer::count_loop_iteration() {
 }
 
 Flow Lowerer::lower_while(const ast::While& s, const Span& at, Scope& scope) {
+  if (breaks_at_run_time(*s.body, scope, nullptr, nullptr)) return lower_runtime_while(s, at, scope);
   for (uint64_t n = 0;; ++n) {
     if (n >= kMaxLoopIterations) fail(at, "while loop did not finish after 10000000 iterations");
     Value v = eval(*s.condition, scope);
+    // A condition known only at run time (also after iterations lowered
+    // at compile time made it so): the rest is a While operation.
+    if (v.is_runtime() || (v.kind == Value::Unknown && v.var_sym)) return lower_runtime_while(s, at, scope);
     if (v.kind == Value::Unknown) fail(at, "while loops on run-time values are not supported");
     bool known = false;
     std::vector<Condition> conds;
     bool t = truth(v, s.condition->span, known, conds);
-    if (!known) fail(at, "while loops on run-time values are not supported");
     if (!t) return Flow::Normal;
     count_loop_iteration();
-    Flow f = lower_block(*s.body, scope);
+    Flow f;
+    {
+      LoopGuard loop(loops_, {false, runtime_depth_});
+      f = lower_block(*s.body, scope);
+    }
     if (f == Flow::Break) return Flow::Normal;
     if (f == Flow::Return) return f;
   }
@@ -1137,6 +1263,7 @@ Flow Lowerer::lower_while(const ast::While& s, const Span& at, Scope& scope) {
 
 Flow Lowerer::lower_if(const ast::If& s, Scope& scope) {
   Value v = eval(*s.condition, scope);
+  if (v.is_runtime() || (v.kind == Value::Unknown && v.var_sym)) return lower_runtime_if(s, v, scope);
   bool known = false;
   std::vector<Condition> conds;
   bool t = truth(v, s.condition->span, known, conds);
@@ -1170,6 +1297,7 @@ Flow Lowerer::lower_if(const ast::If& s, Scope& scope) {
 
 Flow Lowerer::lower_switch(const ast::Switch& s, Scope& scope) {
   Value v = eval(*s.subject, scope);
+  if (v.is_runtime() || (v.kind == Value::Unknown && v.var_sym)) return lower_runtime_switch(s, v, scope);
   if (v.kind != Value::Num || !v.num.is_const()) fail(s.subject->span, "switch on a run-time value is not supported");
   for (const auto& item : s.cases) {
     bool match = item.is_default;
@@ -1347,7 +1475,9 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
       local.insert(a.name, s);
     } else {
       Symbol s{Symbol::Const, def.loc};
-      s.value = typed(classical[ci++], a.type);
+      Value& v = classical[ci++];
+      if (v.is_runtime() && a.has_ctype) s.value = Value::runtime(assignable(v, a.ctype, "argument '" + a.name + "'", here));
+      else s.value = typed(v, a.type);
       local.insert(a.name, s);
     }
   }
@@ -1355,15 +1485,23 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
   return_value_.reset();
   const std::string* saved_gate = gate_body_;
   gate_body_ = nullptr;
+  const int saved_entry = def_entry_depth_;
+  def_entry_depth_ = runtime_depth_;
+  std::vector<LoopFrame> saved_loops;
+  saved_loops.swap(loops_);
+  auto restore = [&] {
+    --def_depth_;
+    gate_body_ = saved_gate;
+    def_entry_depth_ = saved_entry;
+    loops_.swap(saved_loops);
+  };
   try {
     lower_scope_body(*def.body, local);
   } catch (...) {
-    --def_depth_;
-    gate_body_ = saved_gate;
+    restore();
     throw;
   }
-  --def_depth_;
-  gate_body_ = saved_gate;
+  restore();
   Value result = return_value_.value_or(Value{});
   return_value_.reset();
   return result;
