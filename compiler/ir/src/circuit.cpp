@@ -1,6 +1,8 @@
 // The gate IR (see qforge/circuit.hpp).
 #include "qforge/circuit.hpp"
 
+#include "qforge/classical_reads.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -127,10 +129,7 @@ std::string verify_ops(const Circuit& c, const std::vector<Operation>& ops, cons
     if (op.classical) {
       const ClassicalData& d = *op.classical;
       std::vector<uint32_t> bits, vars;
-      for (const CExpr* e : {&d.value, &d.start, &d.step, &d.stop})
-        if (*e) e->collect(bits, vars);
-      for (const CExpr& e : d.set) e.collect(bits, vars);
-      for (const CExpr& e : d.cparams) e.collect(bits, vars);
+      collect_classical_reads(op, bits, vars);
       if (d.var != ClassicalData::kNoVar) vars.push_back(d.var);
       for (uint32_t b : bits)
         if (b >= c.num_clbits) return where + "reads clbit " + std::to_string(b) + " out of range";
@@ -199,22 +198,15 @@ bool has_classical(const Circuit& c) {
 Operation make_control_flow(OpKind kind, ClassicalData data, std::vector<std::vector<Operation>> blocks) {
   Operation op;
   op.kind = kind;
+  op.classical = std::make_shared<const ClassicalData>(std::move(data));
   std::vector<uint32_t> qubits, clbits, vars;
-  for (const CExpr* e : {&data.value, &data.start, &data.step, &data.stop})
-    if (*e) e->collect(clbits, vars);
-  for (const CExpr& e : data.set) e.collect(clbits, vars);
+  collect_classical_reads(op, clbits, vars);
   for (const auto& block : blocks)
     for_each_operation(block, [&](const Operation& inner) {
       qubits.insert(qubits.end(), inner.qubits.begin(), inner.qubits.end());
       clbits.insert(clbits.end(), inner.clbits.begin(), inner.clbits.end());
       for (const auto& cond : inner.conditions) clbits.insert(clbits.end(), cond.clbits.begin(), cond.clbits.end());
-      if (inner.classical) {
-        const ClassicalData& d = *inner.classical;
-        for (const CExpr* e : {&d.value, &d.start, &d.step, &d.stop})
-          if (*e) e->collect(clbits, vars);
-        for (const CExpr& e : d.set) e.collect(clbits, vars);
-        for (const CExpr& e : d.cparams) e.collect(clbits, vars);
-      }
+      collect_classical_reads(inner, clbits, vars);
     });
   const auto sort_unique = [](std::vector<uint32_t>& v) {
     std::sort(v.begin(), v.end());
@@ -224,7 +216,6 @@ Operation make_control_flow(OpKind kind, ClassicalData data, std::vector<std::ve
   sort_unique(clbits);
   op.qubits = std::move(qubits);
   op.clbits = std::move(clbits);
-  op.classical = std::make_shared<const ClassicalData>(std::move(data));
   op.blocks = std::move(blocks);
   return op;
 }
