@@ -20,13 +20,6 @@ Operation when(Operation op, std::vector<uint32_t> clbits, uint64_t value, bool 
   return op;
 }
 
-std::string key(const std::vector<uint8_t>& bits) {
-  std::string s(bits.size(), '0');
-  for (std::size_t i = 0; i < bits.size(); ++i)
-    if (bits[i]) s[bits.size() - 1 - i] = '1';
-  return s;
-}
-
 /// The reference's distribution of the clbits (keys as run() writes them),
 /// its mixed state, and <O> of that state.
 struct Reference {
@@ -34,7 +27,7 @@ struct Reference {
   Eigen::MatrixXcd rho;
   explicit Reference(const Circuit& c) {
     for (const auto& [bits, part] : ref::final_branches(c)) {
-      probs[key(bits)] += part.trace().real();
+      probs[bit_key(bits)] += part.trace().real();
       rho = rho.size() ? Eigen::MatrixXcd(rho + part) : part;
     }
   }

@@ -104,13 +104,6 @@ Operation at_line(Operation op, uint32_t line) {
   return op;
 }
 
-std::string key(const std::vector<uint8_t>& b) {
-  std::string s(b.size(), '0');
-  for (std::size_t i = 0; i < b.size(); ++i)
-    if (b[i]) s[b.size() - 1 - i] = '1';
-  return s;
-}
-
 /// The reference's distributions (clbits as run() keys them; each variable's
 /// value as OutputCounts writes it), its mixed state and total probability.
 struct Reference {
@@ -124,7 +117,7 @@ struct Reference {
     rho = Eigen::MatrixXcd::Zero(dim, dim);
     for (const auto& path : ref::classical_paths(c)) {
       const double p = path.psi.squaredNorm();
-      probs[key(path.cs.clbits)] += p;
+      probs[bit_key(path.cs.clbits)] += p;
       for (std::size_t v = 0; v < c.vars.size(); ++v) vars[v][path.cs.vars[v].to_qasm()] += p;
       rho += path.psi * path.psi.adjoint();
       total += p;
@@ -152,7 +145,7 @@ std::map<std::string, uint64_t> reference_shots(const Circuit& c, uint64_t shots
   std::map<std::string, uint64_t> counts;
   for (uint64_t s = 0; s < shots; ++s) {
     const auto paths = ref::classical_paths(c, {}, 0, &rng);
-    counts[key(paths.at(0).cs.clbits)] += 1;
+    counts[bit_key(paths.at(0).cs.clbits)] += 1;
   }
   return counts;
 }

@@ -159,4 +159,12 @@ inline double chi_square_limit(int dof) {
   return k * t * t * t;
 }
 
+/// Clbits as run() keys its counts: the highest clbit first.
+inline std::string bit_key(const std::vector<uint8_t>& bits) {
+  std::string s(bits.size(), '0');
+  for (std::size_t i = 0; i < bits.size(); ++i)
+    if (bits[i]) s[bits.size() - 1 - i] = '1';
+  return s;
+}
+
 }  // namespace qforge::test
