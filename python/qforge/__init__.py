@@ -47,19 +47,34 @@ def draw(source, format="text", width=0, scale=2.0, include_dirs=(), inputs=None
 
 
 def run(source, shots=0, seed=0, observables=(), probabilities=False, statevector=False, inputs=None,
-        include_dirs=(), threads=0):
-    """Simulate `source`. Returns a dict: "counts" (bit string, highest clbit
-    first -> count; 1024 shots when nothing else is asked for),
-    "probabilities" and "statevector" (NumPy arrays over basis states,
-    little-endian), "expectations" (NumPy array, one per observable such as
-    "Z0 Z1 + 0.5*X2") and "observables" (text -> value), plus "num_qubits",
-    "shots", "seed", "seconds", "trajectories" (a dynamic circuit, run by
-    shot branching), "branches" (final states simulated) and "averages"
-    ("exact" over every branch, or "sampled" over the shots' branches)."""
+        include_dirs=(), threads=0, precision="double", max_iterations=None):
+    """Simulate `source`, as `qforge run` does. Returns a dict: "counts" (bit
+    string, highest clbit first -> count; 1024 shots when nothing else is
+    asked for), "probabilities" and "statevector" (NumPy arrays over basis
+    states, little-endian), "expectations" (NumPy array, one per observable
+    such as "Z0 Z1 + 0.5*X2") and "observables" (text -> value), plus
+    "num_qubits", "shots", "seed", "threads", "precision", "seconds",
+    "trajectories" (a dynamic circuit, run by shot branching), "branches"
+    (final states simulated) and "averages" ("exact" over every branch, or
+    "sampled" over the shots' branches).
+
+    A dynamic circuit (mid-circuit measurement, if/while/for/switch on
+    measured values, classical variables) run with shots also returns
+    "outputs": output name -> {value: shots}, the final value of each
+    `output` variable and `output bit` register (of every variable and
+    classical register when none is declared output), values in increasing
+    order; bit registers as bit strings (highest bit first, as in "counts"),
+    bool as bool, int and uint as int, float and angle (radians) as float.
+    "output_types" gives each output's type ("bit[2]", "uint[16]", ...).
+    `precision` is "double" or "single". `max_iterations` (default 1000000)
+    bounds the loop iterations (while and for together) of one shot; a run
+    that goes beyond it, or divides by zero, raises ValueError located at
+    the operation (file:line:col: error: message)."""
     if isinstance(observables, str):
         observables = [observables]
     return _run(str(source), int(shots), int(seed), list(observables), bool(probabilities), bool(statevector),
-                _bindings(inputs), list(map(str, include_dirs)), int(threads))
+                _bindings(inputs), list(map(str, include_dirs)), int(threads), str(precision),
+                None if max_iterations is None else int(max_iterations))
 
 
 def export(checkpoint, target="generic", emit="qasm3", sample=None, opt=2, coupling_map="", data_dir=None):

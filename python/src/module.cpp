@@ -10,8 +10,10 @@
 // file includes no torch header and does not depend on libtorch's C++ ABI.
 //
 // Errors: a program that does not compile, or an error located at one of its
-// operations, raises ValueError with the diagnostics in their printed form,
-// `file:line:col: error: message` with the source line and a caret; bad
+// operations (a target's refusal, or a run-time error of a dynamic circuit: a
+// division by zero, loops beyond max_iterations), raises ValueError with the
+// diagnostics in their printed form, `file:line:col: error: message` with the
+// source line (also of a source given as text) and a caret; bad
 // arguments (level, target, observables, array sizes) raise ValueError with
 // the runtime's sentence. Simulation runs with the GIL released.
 #include "qforge/batch.hpp"
@@ -30,6 +32,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -86,6 +89,26 @@ Circuit lower_or_throw(const std::string& src, const std::string& name, const Co
   return c;
 }
 
+/// f(), with a LocatedError (an error at an operation, found after parsing)
+/// raised in its printed form. diagnostic_of reads the source line from the
+/// file; for a source given as text, the line is taken from `src`.
+template <typename F>
+auto with_source_lines(const std::string& src, const std::string& name, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const LocatedError& e) {
+    Diagnostic d = diagnostic_of(e);
+    if (d.source_line.empty() && is_qasm_text(src) && d.loc.file && *d.loc.file == name) {
+      std::istringstream in(src);
+      std::string line;
+      uint32_t n = 0;
+      while (n < d.loc.line && std::getline(in, line)) ++n;
+      if (n == d.loc.line) d.source_line = !line.empty() && line.back() == '\r' ? line.substr(0, line.size() - 1) : line;
+    }
+    throw ProgramError(format_diagnostic(d));
+  }
+}
+
 const char* severity_name(Severity s) {
   switch (s) {
     case Severity::Error: return "error";
@@ -128,8 +151,12 @@ std::string compile(const std::string& src, int opt, const std::string& target, 
     throw ProgramError("emit must be qasm3, qasm2 or ir, got '" + emit + "'");
   Circuit c = lower_or_throw(src, "<string>", compile_options(include_dirs, bindings));
   py::gil_scoped_release nogil;
-  CompileResult r = run_pipeline(c, opt, target, coupling_map);
-  std::string text = emit == "ir" ? emit_ir(r.circuit) : emit == "qasm2" ? emit_qasm2(r.circuit) : emit_qasm3(r.circuit);
+  CompileResult r;
+  std::string text;
+  with_source_lines(src, "<string>", [&] {
+    r = run_pipeline(c, opt, target, coupling_map);
+    text = emit == "ir" ? emit_ir(r.circuit) : emit == "qasm2" ? emit_qasm2(r.circuit) : emit_qasm3(r.circuit);
+  });
   // Routed output records its layout on the line after the version line, as
   // `qforge compile` writes it.
   if (std::string lc = layout_comment(r); !lc.empty()) {
@@ -157,13 +184,43 @@ py::array_t<T> to_array(const std::vector<T>& v) {
   return a;
 }
 
+/// One value of an output as Python reads it, from its text in OutputCounts
+/// (the CLI's JSON keys): a bit or bit register stays a bit string (as the
+/// keys of the counts), bool becomes a bool, int and uint an int, float and
+/// angle (radians) a float: their text, a decimal (or nan, inf) read by
+/// strtod, or an exact multiple of pi such as 5*pi/4 read back by the front
+/// end's number reader, which gives the same double.
+py::object output_value(const std::string& type, const std::string& text) {
+  if (type.rfind("bit", 0) == 0) return py::str(text);
+  if (type == "bool") return py::bool_(text == "true");
+  if (type.rfind("int", 0) == 0 || type.rfind("uint", 0) == 0) {
+    PyObject* v = PyLong_FromString(text.c_str(), nullptr, 10);
+    if (!v) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(v);
+  }
+  char* end = nullptr;
+  const double d = std::strtod(text.c_str(), &end);
+  if (!text.empty() && *end == '\0') return py::float_(d);
+  std::vector<double> v;
+  std::string err;
+  if (parse_binding_value(text, v, err) && v.size() == 1) return py::float_(v[0]);
+  throw std::runtime_error("cannot read the " + type + " output value '" + text + "'");
+}
+
 py::dict run(const std::string& src, uint64_t shots, uint64_t seed, const std::vector<std::string>& observables,
              bool probabilities, bool statevector, const std::map<std::string, std::vector<double>>& inputs,
-             const std::vector<std::string>& include_dirs, int threads) {
+             const std::vector<std::string>& include_dirs, int threads, const std::string& precision,
+             std::optional<int64_t> max_iterations) {
+  if (precision != "single" && precision != "double")
+    throw ProgramError("precision must be single or double, got '" + precision + "'");
+  if (max_iterations && *max_iterations < 1)
+    throw ProgramError("max_iterations must be at least 1, got " + std::to_string(*max_iterations));
   Circuit c = lower_or_throw(src, "<string>", compile_options(include_dirs, inputs));
   sim::RunOptions o;
   o.seed = seed;
   o.threads = threads;
+  o.precision = precision == "single" ? sim::Precision::Single : sim::Precision::Double;
+  if (max_iterations) o.max_iterations = uint64_t(*max_iterations);
   o.probabilities = probabilities;
   o.statevector = statevector;
   for (const auto& t : observables) o.observables.push_back(sim::parse_observable(t));
@@ -172,19 +229,34 @@ py::dict run(const std::string& src, uint64_t shots, uint64_t seed, const std::v
   sim::RunResult r;
   {
     py::gil_scoped_release nogil;
-    r = sim::run(c, o);
+    r = with_source_lines(src, "<string>", [&] { return sim::run(c, o); });
   }
   py::dict d;
   d["num_qubits"] = r.num_qubits;
   d["shots"] = r.shots;
   d["seed"] = r.seed;
   d["seconds"] = r.seconds;
+  d["threads"] = r.threads;
+  d["precision"] = sim::to_string(o.precision);
   d["trajectories"] = r.trajectories;
   d["branches"] = r.branches;
   d["averages"] = r.exact_averages ? "exact" : "sampled";
   py::dict counts;
   for (const auto& [bits, n] : r.counts) counts[py::str(bits)] = n;
   d["counts"] = counts;
+  // Dynamic circuits with shots: each output's values over the shots, in the
+  // CLI's order (registers, then variables; values increasing).
+  if (!r.outputs.empty()) {
+    py::dict outputs, types;
+    for (const sim::OutputCounts& out : r.outputs) {
+      py::dict values;
+      for (const auto& [text, n] : out.counts) values[output_value(out.type, text)] = n;
+      outputs[py::str(out.name)] = values;
+      types[py::str(out.name)] = out.type;
+    }
+    d["outputs"] = outputs;
+    d["output_types"] = types;
+  }
   if (probabilities) d["probabilities"] = to_array(r.probabilities);
   if (statevector) d["statevector"] = to_array(r.statevector);
   if (!observables.empty()) {
@@ -529,7 +601,8 @@ PYBIND11_MODULE(_qforge, m) {
   m.def("run", &run, py::arg("source"), py::arg("shots") = 0, py::arg("seed") = 0,
         py::arg("observables") = std::vector<std::string>{}, py::arg("probabilities") = false,
         py::arg("statevector") = false, py::arg("inputs") = std::map<std::string, std::vector<double>>{},
-        py::arg("include_dirs") = std::vector<std::string>{}, py::arg("threads") = 0);
+        py::arg("include_dirs") = std::vector<std::string>{}, py::arg("threads") = 0,
+        py::arg("precision") = "double", py::arg("max_iterations") = std::nullopt);
 
   py::class_<LayerTape<double>>(m, "LayerTape64", "The tape of a float64 layer_forward (for layer_backward)");
   py::class_<LayerTape<float>>(m, "LayerTape32", "The tape of a float32 layer_forward (for layer_backward)");
