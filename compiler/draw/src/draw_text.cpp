@@ -122,14 +122,15 @@ ustr blank_or(Line l, int width, int anchor) {
   return s;
 }
 
-/// `┌───┐ ┤ H ├ └───┘` with connectors on top/bottom.
-Cell box(const std::string& label, Line up, Line down) {
+/// `┌───┐ ┤ H ├ └───┘` with connectors on top/bottom; on a classical wire
+/// (`classical`) `╡ 0x1 ╞`.
+Cell box(const std::string& label, Line up, Line down, bool classical = false) {
   ustr l = u32(label);
   const int w = static_cast<int>(l.size()) + 4;
   Cell c;
   c.anchor = w / 2;
   c.top = U"┌" + ustr(w - 2, U'─') + U"┐";
-  c.mid = U"┤ " + l + U" ├";
+  c.mid = (classical ? U"╡ " : U"┤ ") + l + (classical ? U" ╞" : U" ├");
   c.bot = U"└" + ustr(w - 2, U'─') + U"┘";
   if (up != Line::None) c.top[c.anchor] = up == Line::Double ? U'╨' : U'┴';
   if (down != Line::None) c.bot[c.anchor] = down == Line::Double ? U'╥' : U'┬';
@@ -173,20 +174,12 @@ struct Piece {
   std::map<int, Cell> cells;
 };
 
-/// A condition's mark on a classical wire (detail::CondMark): `═■═` /
-/// `═o═`, or Qiskit's box on a classical wire `┌──╨──┐ ╡ 0x1 ╞ └─────┘`.
+/// A condition's mark on a classical wire (detail::CondMark), joined by
+/// double lines: `═■═` / `═o═`, or Qiskit's box on a classical wire
+/// `┌──╨──┐ ╡ 0x1 ╞ └─────┘`.
 Cell mark_cell(const detail::CondMark& m, Line up, Line down) {
   if (m.bullet) return symbol(U'═', m.filled ? U'■' : U'o', up, down);
-  const ustr l = u32(m.text);
-  const int w = static_cast<int>(l.size()) + 4;
-  Cell c;
-  c.anchor = w / 2;
-  c.top = U"┌" + ustr(w - 2, U'─') + U"┐";
-  c.mid = U"╡ " + l + U" ╞";
-  c.bot = U"└" + ustr(w - 2, U'─') + U"┘";
-  if (up != Line::None) c.top[c.anchor] = U'╨';
-  if (down != Line::None) c.bot[c.anchor] = U'╥';
-  return c;
+  return box(m.text, up, down, true);
 }
 
 class Drawer {
