@@ -50,19 +50,24 @@ q_2: ─────────────■────────X──X�
 }
 
 TEST(Draw, ConditionsAndRegisters) {
+  // As Qiskit's text drawer: a lone bit's condition is a bullet on its wire;
+  // a register's is a box with the value (`0x2`); bits of two registers: a
+  // bullet on the upper, a box naming them all on the lower. Where a `╥`
+  // meets a box's `╨`, the two text lines stay apart.
   Circuit c = circuit(2, 3, {gate(G::H, {0}), measure(0, 2), when(gate(G::X, {1}), {2}, 1),
                              when(gate(G::X, {1}), {0, 1}, 2),
                              when(gate(G::CX, {1, 0}), {0, 1, 2}, 5, false)});
   c.cregs = {reg("c", 0, 2), reg("flag", 2, 1, false)};
-  EXPECT_EQ(draw_text(c), R"(      ┌───┐┌─┐                ┌───┐
- q_0: ┤ H ├┤M├────────────────┤ X ├───────
-      └───┘└╥┘┌───┐┌───┐      └─┬─┘
- q_1: ──────╫─┤ X ├┤ X ├────────■─────────
-            ║ └─╥─┘└─╥─┘        ║
- c: 2/══════╬═══╬════■══════════■═════════
-            ║   ║   0x2         ║
-flag: ══════╩═══■═══════════════■═════════
-               0x1      !c_0,c_1,flag=0x5
+  EXPECT_EQ(draw_text(c), R"(      ┌───┐┌─┐                    ┌───┐
+ q_0: ┤ H ├┤M├────────────────────┤ X ├─────────
+      └───┘└╥┘┌───┐ ┌───┐         └─┬─┘
+ q_1: ──────╫─┤ X ├─┤ X ├───────────■───────────
+            ║ └─╥─┘ └─╥─┘           ║
+            ║   ║  ┌──╨──┐          ║
+ c: 2/══════╬═══╬══╡ 0x2 ╞══════════■═══════════
+            ║   ║  └─────┘┌─────────╨─────────┐
+flag: ══════╩═══■═════════╡ c_0,c_1,flag!=0x5 ╞═
+                          └───────────────────┘
 )");
 }
 

@@ -1,6 +1,6 @@
 // IBM targets and run-time classical logic: what IBM executes compiles
-// (if/else on bits and registers, mid-circuit measurement, reset, switch on
-// ibm_eagle) and keeps its classical-quantum state; what it does not is
+// (if/else on bits and registers, mid-circuit measurement, reset) and keeps
+// its classical-quantum state; what it does not (switch and loops included) is
 // refused before compiling, at the construct's location, with the exact
 // messages below.
 #include "classical_branches.hpp"
@@ -61,20 +61,35 @@ TEST(TargetClassical, IbmRunsIfElseOnBitsMeasureAndReset) {
     }
 }
 
-TEST(TargetClassical, SwitchRunsWhereTheInstructionListHasIt) {
+TEST(TargetClassical, SwitchIsRefusedOnIbmTargetsAndRunsElsewhere) {
   Circuit c = with({switch_(CExpr::bits({0, 1}), {{0}, {1, 2}, {}},
                             {{make_gate(GateId::X, {1})}, {make_gate(GateId::H, {1})}, {}})});
   c.ops.back() = at(c.ops.back(), 7, 3);
-  CompileResult r = run_pipeline(c, 2, "ibm_eagle", "line:4", true);
-  EXPECT_EQ(check_target(r.circuit, make_target("ibm_eagle", "line:4")), "");
+  for (const char* target : {"ibm_heron", "ibm_eagle"}) {
+    const auto [msg, line] = refusal(c, target);
+    EXPECT_EQ(msg, std::string("a switch statement does not run on ") + target +
+                       " (switch_case is not among its instructions)");
+    EXPECT_EQ(line, 7u);
+  }
+  // Simulation targets run it; routed, every branch keeps its state.
+  CompileResult r = run_pipeline(c, 2, "nam", "line:4", true);
   EXPECT_LT(BranchReference::distance(BranchReference::run(c, r.final_layout, r.circuit.num_qubits),
                                       BranchReference::run(r.circuit)),
             1e-9);
-  const auto [msg, line] = refusal(c, "ibm_heron");
-  EXPECT_EQ(msg, "a switch statement does not run on ibm_heron (switch_case is not among its instructions)");
-  EXPECT_EQ(line, 7u);
-  // Simulation targets run it.
-  EXPECT_NO_THROW(run_pipeline(c, 1, "nam", "", true));
+}
+
+// IBM's documentation ("Execute dynamic circuits": Qiskit Runtime "currently
+// only supports the conditional if statement"; "Classical feedforward and
+// control flow": while, for and switch removed) gives one list for Eagle r3
+// and Heron.
+TEST(TargetClassical, IbmControlFlowIsIfElseAlone) {
+  for (const char* target : {"ibm_heron", "ibm_eagle"}) {
+    const Target t = make_target(target);
+    EXPECT_TRUE(t.limits_classical) << target;
+    EXPECT_EQ(t.control_flow, std::vector<std::string>{"if_else"}) << target;
+  }
+  EXPECT_FALSE(make_target("nam").limits_classical);
+  EXPECT_FALSE(make_target("generic").limits_classical);
 }
 
 TEST(TargetClassical, GoldenRefusals) {
@@ -116,8 +131,8 @@ TEST(TargetClassical, GoldenRefusals) {
     const auto [msg, line] = refusal(c, "ibm_heron");
     EXPECT_EQ(msg, cases[i].message) << i;
     EXPECT_EQ(line, nested ? 12u : 10 + i) << i;
-    // The same circuit compiles for a simulation target and for ibm_eagle
-    // only where the refusal is about switch (none here).
+    // The same circuit compiles for a simulation target and not for
+    // ibm_eagle, which runs what ibm_heron runs.
     EXPECT_NO_THROW(run_pipeline(c, 1, "nam", "line:4", true)) << i;
     EXPECT_NE(refusal(c, "ibm_eagle").first, "(compiled)") << i;
   }

@@ -108,35 +108,205 @@ inline std::string draw_cexpr(const CExpr& e, const std::function<std::string(co
   return "?";
 }
 
+/// The register of clbit `b` among `cregs` (which covers every clbit:
+/// wire_registers).
+inline std::size_t reg_index(const std::vector<Register>& cregs, uint32_t b) {
+  for (std::size_t k = 0; k < cregs.size(); ++k)
+    if (b >= cregs[k].first && b < cregs[k].first + cregs[k].size) return k;
+  throw std::logic_error("drawing: clbit without register");
+}
+
+/// One clbit as the drawings name it: `c_1`, or `f` for a lone `bit f`.
+inline std::string bit_name(const std::vector<Register>& cregs, uint32_t b) {
+  const Register& r = cregs[reg_index(cregs, b)];
+  return r.is_array ? r.name + "_" + std::to_string(b - r.first) : r.name;
+}
+
+/// Are `bits` the whole of register `r`, in order?
+inline bool whole_register(const Register& r, const std::vector<uint32_t>& bits) {
+  bool whole = bits.size() == r.size;
+  for (uint32_t i = 0; whole && i < r.size; ++i) whole = bits[i] == r.first + i;
+  return whole;
+}
+
 /// Clbits as the drawings name them in labels: a whole register by its
 /// name, one bit as `c_1`, others as `{c_0, c_2}`. `cregs` covers every
 /// clbit (wire_registers).
 inline std::string draw_bits(const std::vector<Register>& cregs, const std::vector<uint32_t>& bits) {
-  auto reg = [&](uint32_t b) -> const Register& {
-    for (const Register& r : cregs)
-      if (b >= r.first && b < r.first + r.size) return r;
-    throw std::logic_error("drawing: clbit without register");
-  };
   if (bits.empty()) return "{}";
-  const Register& r = reg(bits[0]);
-  bool whole = bits.size() == r.size;
-  for (uint32_t i = 0; whole && i < r.size; ++i) whole = bits[i] == r.first + i;
-  if (whole) return r.name;
-  auto one = [&](uint32_t b) {
-    const Register& br = reg(b);
-    return br.is_array ? br.name + "_" + std::to_string(b - br.first) : br.name;
-  };
-  if (bits.size() == 1) return one(bits[0]);
+  if (whole_register(cregs[reg_index(cregs, bits[0])], bits)) return cregs[reg_index(cregs, bits[0])].name;
+  if (bits.size() == 1) return bit_name(cregs, bits[0]);
   std::string s = "{";
-  for (std::size_t i = 0; i < bits.size(); ++i) s += (i ? ", " : "") + one(bits[i]);
+  for (std::size_t i = 0; i < bits.size(); ++i) s += (i ? ", " : "") + bit_name(cregs, bits[i]);
   return s + "}";
+}
+
+/// A mark a drawing puts on a classical wire where an operation reads it, as
+/// Qiskit's text and matplotlib drawers mark a condition with one wire per
+/// register: a box on the register's wire with the value the condition
+/// tests (`0x1` for the whole register, `c_1=0x1` for one bit of it), or,
+/// on the wire of a lone `bit f`, a bullet alone, filled when the condition
+/// wants 1 and open when it wants 0.
+struct CondMark {
+  std::size_t reg = 0;  ///< index into the drawing's registers (wire_registers)
+  std::string text;     ///< the box's text; a bullet's meaning (`f=0x1`)
+  bool bullet = false;  ///< drawn as a bullet without text
+  bool filled = true;   ///< a bullet, or the drawings' circle under a box: the value is not 0
+};
+
+namespace draw_marks_detail {
+
+inline std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+/// `c_0,c_2` (or `c` for the whole register): the bits a mark names.
+inline std::string bit_list(const std::vector<Register>& cregs, const std::vector<uint32_t>& bits) {
+  if (!bits.empty() && whole_register(cregs[reg_index(cregs, bits[0])], bits)) return cregs[reg_index(cregs, bits[0])].name;
+  std::string s;
+  for (std::size_t i = 0; i < bits.size(); ++i) s += (i ? "," : "") + bit_name(cregs, bits[i]);
+  return s;
+}
+
+/// Add `m` to `marks`, one mark per register: two marks on one register
+/// become a box with both texts (`&`), unless they are the same bullet.
+inline void add_mark(std::vector<CondMark>& marks, CondMark m) {
+  for (CondMark& o : marks) {
+    if (o.reg != m.reg) continue;
+    if (o.bullet && m.bullet && o.filled == m.filled) return;
+    if (o.text != m.text) o.text += "&" + m.text;
+    o.bullet = false;
+    o.filled = o.filled || m.filled;
+    return;
+  }
+  marks.push_back(std::move(m));
+}
+
+/// The registers in `bits`' order of first appearance, each with its bits.
+inline std::vector<std::pair<std::size_t, std::vector<uint32_t>>> by_register(const std::vector<Register>& cregs,
+                                                                             const std::vector<uint32_t>& bits) {
+  std::vector<std::pair<std::size_t, std::vector<uint32_t>>> out;
+  for (uint32_t b : bits) {
+    const std::size_t k = reg_index(cregs, b);
+    auto it = std::find_if(out.begin(), out.end(), [k](const auto& p) { return p.first == k; });
+    if (it == out.end()) out.push_back({k, {b}});
+    else it->second.push_back(b);
+  }
+  return out;
+}
+
+}  // namespace draw_marks_detail
+
+/// The marks of conditions that all hold (Operation::conditions): per
+/// condition, as Qiskit draws `(register, value)` and `(bit, value)`: the
+/// whole register `0x1`, one bit of it `c_1=0x1` (a bit tested `!= 0` as
+/// `=0x1`), a lone bit a bullet; several bits of one register `c_0,c_2=0x3`;
+/// bits of several registers a bullet on each register but the lowest, whose
+/// box names them all (`c_0,c_1,flag=0x5`). A test for inequality writes
+/// `!=` (`!=0x1`).
+inline std::vector<CondMark> condition_marks(const std::vector<Register>& cregs, const std::vector<Condition>& conds) {
+  using namespace draw_marks_detail;
+  std::vector<CondMark> marks;
+  for (const Condition& cond : conds) {
+    if (cond.clbits.empty()) continue;
+    const auto regs = by_register(cregs, cond.clbits);
+    const std::string rel = cond.equal ? "=" : "!=";
+    if (regs.size() == 1) {
+      const Register& r = cregs[regs[0].first];
+      CondMark m;
+      m.reg = regs[0].first;
+      if (cond.clbits.size() == 1 && cond.value <= 1) {
+        const uint64_t want = cond.equal ? cond.value : 1 - cond.value;
+        m.filled = want == 1;
+        m.bullet = !r.is_array;
+        m.text = (r.is_array && r.size == 1 ? "" : bit_name(cregs, cond.clbits[0]) + "=") + hex(want);
+      } else {
+        m.filled = cond.value != 0 || !cond.equal;
+        m.text = whole_register(r, cond.clbits) ? (cond.equal ? "" : "!=") + hex(cond.value)
+                                                : bit_list(cregs, cond.clbits) + rel + hex(cond.value);
+      }
+      add_mark(marks, std::move(m));
+      continue;
+    }
+    std::size_t lowest = 0;
+    for (const auto& [k, bits] : regs) lowest = std::max(lowest, k);
+    for (const auto& [k, bits] : regs) {
+      CondMark m;
+      m.reg = k;
+      if (k == lowest) {
+        m.text = bit_list(cregs, cond.clbits) + rel + hex(cond.value);
+      } else {
+        m.bullet = true;
+        m.text = bit_list(cregs, bits);
+      }
+      add_mark(marks, std::move(m));
+    }
+  }
+  std::sort(marks.begin(), marks.end(), [](const CondMark& a, const CondMark& b) { return a.reg < b.reg; });
+  return marks;
+}
+
+/// The marks of an expression reading `bits` (a condition Qiskit would
+/// draw as `[expr]`, the expression itself being in the box's label): on
+/// each register it reads, a box naming the bits it reads (`c` for all of
+/// them, `c_0,c_2`), and a filled bullet on a lone bit.
+inline std::vector<CondMark> read_marks(const std::vector<Register>& cregs, const std::vector<uint32_t>& bits) {
+  using namespace draw_marks_detail;
+  std::vector<CondMark> marks;
+  for (const auto& [k, rb] : by_register(cregs, bits)) {
+    CondMark m;
+    m.reg = k;
+    m.text = bit_list(cregs, rb);
+    m.bullet = !cregs[k].is_array;
+    add_mark(marks, std::move(m));
+  }
+  std::sort(marks.begin(), marks.end(), [](const CondMark& a, const CondMark& b) { return a.reg < b.reg; });
+  return marks;
+}
+
+/// Is `e` a test Qiskit writes as a `(bits, value)` condition: bits (or
+/// bits cast to a type as wide) compared with `==` or `!=` to a constant
+/// that is not negative, bits alone as a truth value (`!= 0`), or `!` of
+/// them (`== 0`)? Then `cond` holds it.
+inline bool simple_condition(const CExpr& e, Condition& cond) {
+  auto bits_of = [](const CExpr& x, std::vector<uint32_t>& out) {
+    const CExprNode* n = &x.node();
+    if (n->op == COp::Cast && n->type.kind != CType::Float && n->type.kind != CType::Angle &&
+        n->args[0].node().op == COp::Bits &&
+        (n->type.kind == CType::Bool || n->type.width >= n->args[0].node().clbits.size()))
+      n = &n->args[0].node();
+    if (n->op != COp::Bits || n->clbits.empty()) return false;
+    out = n->clbits;
+    return true;
+  };
+  auto const_of = [](const CExpr& x, uint64_t& v) {
+    const CExprNode& n = x.node();
+    if (n.op != COp::Const) return false;
+    const CType k = n.value.type.kind;
+    if (k == CType::Float || k == CType::Angle || (k == CType::Int && n.value.as_int() < 0)) return false;
+    v = static_cast<uint64_t>(n.value.as_int());
+    return true;
+  };
+  const CExprNode& n = e.node();
+  cond = Condition{};
+  if (n.op == COp::Eq || n.op == COp::Ne) {
+    cond.equal = n.op == COp::Eq;
+    return (bits_of(n.args[0], cond.clbits) && const_of(n.args[1], cond.value)) ||
+           (bits_of(n.args[1], cond.clbits) && const_of(n.args[0], cond.value));
+  }
+  if (n.op == COp::LogNot) return bits_of(n.args[0], cond.clbits);
+  cond.equal = false;
+  return bits_of(e, cond.clbits);
 }
 
 /// One thing a drawing places, in order: an operation of the quantum kinds
 /// (`op`: gate, RuntimeGate, measure, reset, barrier, delay), or a box of
 /// run-time classical logic drawn as Qiskit's drawers draw control flow:
-/// the marker that opens a control-flow operation (`If-0 c == 1`,
-/// `While-0 n < 3`, `For-0 i in [0:1:3]`, `Switch-0 c`; closed on the left),
+/// the marker that opens a control-flow operation (`If-0` with its
+/// condition marked on the wire, `If-0 c_0 && f`, `While-0 n < 3`,
+/// `For-0 i in [0:1:3]`, `Switch-0`; closed on the left),
 /// a divider before each further block (`Else-0`, `Case-0 1, 2`,
 /// `Case-0 default`; open on both sides), the marker that closes it
 /// (`End-0`; closed on the right), with the blocks' operations between and
@@ -147,8 +317,8 @@ struct DrawItem {
   std::string label;
   std::vector<uint32_t> qubits;  ///< the box's qubits; empty: the rows of `span`
   std::pair<int, int> span;      ///< qubit rows of the enclosing block (all at the top level)
-  std::vector<uint32_t> dots;    ///< clbits it reads or writes (drawn `■`)
-  std::vector<uint32_t> reach;   ///< clbits its box covers (the operation's, so order holds)
+  std::vector<CondMark> marks;   ///< on the classical wires: its condition, or what it reads or writes
+  std::vector<uint32_t> reach;   ///< clbits whose wires it holds without drawing (the operation's, so order holds)
   bool left = true, right = true;  ///< closed sides
 };
 
@@ -162,8 +332,17 @@ inline std::vector<uint32_t> reads(const Operation& op) {
   return bits;
 }
 
-inline void walk(const Circuit& c, const std::vector<Operation>& ops, std::pair<int, int> span, int depth,
-                 const std::function<std::string(const CExpr&)>& expr, std::vector<DrawItem>& out) {
+/// A filled bullet on each register of `bits` (what an assignment, break,
+/// continue or end reads or writes).
+inline std::vector<CondMark> bullets(const std::vector<Register>& cregs, const std::vector<uint32_t>& bits) {
+  std::vector<CondMark> marks = read_marks(cregs, bits);
+  for (CondMark& m : marks) m.bullet = true;
+  return marks;
+}
+
+inline void walk(const Circuit& c, const std::vector<Register>& cregs, const std::vector<Operation>& ops,
+                 std::pair<int, int> span, int depth, const std::function<std::string(const CExpr&)>& expr,
+                 std::vector<DrawItem>& out) {
   for (const Operation& op : ops) {
     DrawItem it;
     it.span = span;
@@ -172,7 +351,7 @@ inline void walk(const Circuit& c, const std::vector<Operation>& ops, std::pair<
       out.push_back(std::move(it));
       continue;
     }
-    it.dots = reads(op);
+    std::vector<uint32_t> read = reads(op);
     if (!op.is_control_flow()) {
       it.label = op_name(op);
       if (op.kind == OpKind::Assign) {
@@ -180,9 +359,12 @@ inline void walk(const Circuit& c, const std::vector<Operation>& ops, std::pair<
         const std::string target = v != ClassicalData::kNoVar ? (v < c.vars.size() ? c.vars[v].name : "?")
                                                               : expr(CExpr::bits(op.clbits));
         it.label = target + " = " + expr(op.classical->value);
-        it.dots.insert(it.dots.end(), op.clbits.begin(), op.clbits.end());
+        read.insert(read.end(), op.clbits.begin(), op.clbits.end());
+        std::sort(read.begin(), read.end());
+        read.erase(std::unique(read.begin(), read.end()), read.end());
       }
-      it.reach = it.dots;
+      it.marks = bullets(cregs, read);
+      it.reach = read;
       out.push_back(std::move(it));
       continue;
     }
@@ -191,23 +373,43 @@ inline void walk(const Circuit& c, const std::vector<Operation>& ops, std::pair<
     it.qubits = op.qubits;
     it.reach = op.clbits;
     it.right = false;
+    // The condition or switch target: a (bits, value) test is written at the
+    // wire alone, as Qiskit writes its tuple conditions; an expression goes
+    // in the label, with the bits it reads marked.
+    Condition cond;
+    std::string head;
     switch (op.kind) {
-      case OpKind::If: it.label = "If" + n + " " + expr(d.value); break;
-      case OpKind::While: it.label = "While" + n + " " + expr(d.value); break;
-      case OpKind::Switch: it.label = "Switch" + n + " " + expr(d.value); break;
-      default: {
-        it.label = "For" + n + " " + (d.var < c.vars.size() ? c.vars[d.var].name : "?") + " in ";
-        if (d.set.empty()) {
-          it.label += "[" + expr(d.start) + ":" + expr(d.step) + ":" + expr(d.stop) + "]";
-        } else {
-          it.label += "{";
-          for (std::size_t i = 0; i < d.set.size(); ++i) it.label += (i ? ", " : "") + expr(d.set[i]);
-          it.label += "}";
-        }
+      case OpKind::If: head = "If" + n; break;
+      case OpKind::While: head = "While" + n; break;
+      case OpKind::Switch: head = "Switch" + n; break;
+      default: head = "For" + n;
+    }
+    if (op.kind == OpKind::If || op.kind == OpKind::While) {
+      if (simple_condition(d.value, cond)) {
+        it.label = head;
+        it.marks = condition_marks(cregs, {cond});
+      } else {
+        it.label = head + " " + expr(d.value);
+        it.marks = read_marks(cregs, read);
       }
+    } else if (op.kind == OpKind::Switch) {
+      const CExprNode& t = d.value.node();
+      const bool bits = t.op == COp::Bits || (t.op == COp::Cast && t.args[0].node().op == COp::Bits);
+      it.label = bits ? head : head + " " + expr(d.value);
+      it.marks = read_marks(cregs, read);
+    } else {
+      it.label = head + " " + (d.var < c.vars.size() ? c.vars[d.var].name : "?") + " in ";
+      if (d.set.empty()) {
+        it.label += "[" + expr(d.start) + ":" + expr(d.step) + ":" + expr(d.stop) + "]";
+      } else {
+        it.label += "{";
+        for (std::size_t i = 0; i < d.set.size(); ++i) it.label += (i ? ", " : "") + expr(d.set[i]);
+        it.label += "}";
+      }
+      it.marks = read_marks(cregs, read);
     }
     DrawItem marker = it;  // dividers and the end: no condition
-    marker.dots.clear();
+    marker.marks.clear();
     out.push_back(std::move(it));
     std::pair<int, int> inner = span;
     if (!op.qubits.empty()) inner = {static_cast<int>(op.qubits.front()), static_cast<int>(op.qubits.back())};
@@ -225,7 +427,7 @@ inline void walk(const Circuit& c, const std::vector<Operation>& ops, std::pair<
         m.left = false;
         out.push_back(std::move(m));
       }
-      walk(c, op.blocks[b], inner, depth + 1, expr, out);
+      walk(c, cregs, op.blocks[b], inner, depth + 1, expr, out);
     }
     marker.label = "End" + n;
     marker.left = false;
@@ -236,11 +438,13 @@ inline void walk(const Circuit& c, const std::vector<Operation>& ops, std::pair<
 
 }  // namespace draw_items_detail
 
-/// The items of `c` in drawing order; `expr` labels run-time expressions
-/// (draw_cexpr with the drawing's clbit names).
-inline std::vector<DrawItem> draw_items(const Circuit& c, const std::function<std::string(const CExpr&)>& expr) {
+/// The items of `c` in drawing order; `cregs` are the drawing's classical
+/// wires (wire_registers), `expr` labels run-time expressions (draw_cexpr
+/// with the drawing's clbit names).
+inline std::vector<DrawItem> draw_items(const Circuit& c, const std::vector<Register>& cregs,
+                                        const std::function<std::string(const CExpr&)>& expr) {
   std::vector<DrawItem> out;
-  draw_items_detail::walk(c, c.ops, {0, static_cast<int>(c.num_qubits) - 1}, 0, expr, out);
+  draw_items_detail::walk(c, cregs, c.ops, {0, static_cast<int>(c.num_qubits) - 1}, 0, expr, out);
   return out;
 }
 

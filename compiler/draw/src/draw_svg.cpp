@@ -136,8 +136,9 @@ Diagram layout(const Circuit& c) {
   std::vector<int> next(std::size_t(std::max(nrows, 1)), 0);
   std::vector<Placed> placed;
   std::vector<double> col_w;
+  auto mark_row = [&](const detail::CondMark& m) { return int(nq + m.reg); };
   // A box of run-time classical logic: its qubit rows (the enclosing
-  // block's when it has none), then the register rows it covers.
+  // block's when it has none), then the register rows it marks or holds.
   auto box_rows = [&](const detail::DrawItem& it, int& lo, int& hi, int& qhi) {
     lo = it.span.first;
     hi = it.span.second;
@@ -147,14 +148,18 @@ Diagram layout(const Circuit& c) {
     }
     qhi = hi;
     for (auto b : it.reach) hi = std::max(hi, creg_row(b, nullptr));
+    for (const auto& m : it.marks) hi = std::max(hi, mark_row(m));
     if (qhi < lo) lo = qhi = hi;  // no qubits: on its register's row
   };
+  // An operation's rows, with those of its condition's marks.
   auto op_rows = [&](const Operation& op, int& lo, int& hi) {
     lo = nrows; hi = -1;
     for (auto q : op.qubits) lo = std::min(lo, int(q)), hi = std::max(hi, int(q));
     if (op.kind == OpKind::Measure)
       for (auto b : op.clbits) hi = std::max(hi, creg_row(b, nullptr));
     if (op.kind == OpKind::Barrier && op.qubits.empty()) lo = 0, hi = int(nq) - 1;
+    if (hi >= lo)
+      for (const auto& m : detail::condition_marks(cregs, op.conditions)) hi = std::max(hi, mark_row(m));
   };
   auto expr_label = [&](const CExpr& e) {
     return detail::draw_cexpr(e, [&](const std::vector<uint32_t>& b) { return detail::draw_bits(cregs, b); }, c.vars);
@@ -178,7 +183,14 @@ Diagram layout(const Circuit& c) {
         params += (i ? ", " : "") +
                   expr_label(op.classical->cparams[i]);
   };
-  const auto items = detail::draw_items(c, expr_label);
+  const auto items = detail::draw_items(c, cregs, expr_label);
+  // Width a column needs for the texts of `marks` under the wires.
+  auto marks_w = [&](const std::vector<detail::CondMark>& marks) {
+    double w = 0;
+    for (const auto& m : marks)
+      if (!m.bullet) w = std::max(w, text_width(m.text, kParam) + 10);
+    return w;
+  };
   for (const auto& it : items) {
     int lo, hi, qhi;
     if (!it.op) {
@@ -188,7 +200,7 @@ Diagram layout(const Circuit& c) {
       for (int r = lo; r <= hi; ++r) col = std::max(col, next[r]);
       for (int r = lo; r <= hi; ++r) next[r] = col + 1;
       if (int(col_w.size()) <= col) col_w.resize(col + 1, 0.0);
-      col_w[col] = std::max(col_w[col], std::max(44.0, text_width(it.label, kName) + 18));
+      col_w[col] = std::max({col_w[col], 44.0, text_width(it.label, kName) + 18, marks_w(it.marks)});
       placed.push_back({&it, col});
       continue;
     }
@@ -203,10 +215,7 @@ Diagram layout(const Circuit& c) {
     label_of(op, name, params);
     double w = std::max({44.0, text_width(name, kName) + 18, text_width(params, kParam) + 14});
     if (op.kind == OpKind::Barrier) w = 18;
-    for (const auto& cond : op.conditions) {
-      (void)cond;
-      w = std::max(w, 60.0);
-    }
+    w = std::max(w, marks_w(detail::condition_marks(cregs, op.conditions)));
     col_w[col] = std::max(col_w[col], w);
     placed.push_back({&it, col});
   }
@@ -253,20 +262,31 @@ Diagram layout(const Circuit& c) {
       d.text(cx, cy + 9, params, kParam, fg);
     }
   };
+  // A condition's marks as Qiskit's matplotlib drawer draws them: a double
+  // line from y0 (the bottom of the operation) down to the lowest mark, a
+  // circle on each register's wire (filled when the value is not 0), and a
+  // box mark's text under its circle.
+  auto draw_marks = [&](double cx, double y0, const std::vector<detail::CondMark>& marks) {
+    if (marks.empty()) return;
+    const double y1 = row_y(mark_row(marks.back()));
+    d.line(cx - 2, y0, cx - 2, y1, "#778899", 1);
+    d.line(cx + 2, y0, cx + 2, y1, "#778899", 1);
+    for (const auto& m : marks) {
+      const double y = row_y(mark_row(m));
+      d.circle(cx, y, 6, m.filled ? "#778899" : "#FFFFFF", "#778899", 1.3);
+      if (!m.bullet) d.text(cx, y + 17, m.text, kParam, "#000000");
+    }
+  };
   for (const auto& pl : placed) {
     const double cx = col_x[pl.col], w = col_w[pl.col];
     if (!pl.item->op) {
       // A control-flow marker or classical box: a pale box over its qubit
-      // rows (a bar on its closed sides), a double line down to the
-      // registers it covers, a dot on those it reads or writes.
+      // rows (a bar on its closed sides), its marks on the registers it
+      // tests, reads or writes.
       const detail::DrawItem& it = *pl.item;
       int lo, hi, qhi;
       box_rows(it, lo, hi, qhi);
-      if (hi > qhi) {
-        d.line(cx - 2, row_y(qhi), cx - 2, row_y(hi), "#778899", 1);
-        d.line(cx + 2, row_y(qhi), cx + 2, row_y(hi), "#778899", 1);
-      }
-      for (auto b : it.dots) d.circle(cx, row_y(creg_row(b, nullptr)), 5, "#778899", "");
+      draw_marks(cx, row_y(qhi), it.marks);
       const double y0 = row_y(lo) - kBoxH / 2, h = row_y(qhi) - row_y(lo) + kBoxH;
       d.rect(cx - w / 2, y0, w, h, "#DDE8F7", "");
       if (it.left) d.line(cx - w / 2, y0, cx - w / 2, y0 + h, kCtrl, 2);
@@ -279,7 +299,9 @@ Diagram layout(const Circuit& c) {
     op_rows(op, lo, hi);
     std::string name, params;
     label_of(op, name, params);
-    double top_y = row_y(lo);
+    int ghi = lo;
+    for (auto q : op.qubits) ghi = std::max(ghi, int(q));
+    draw_marks(cx, row_y(ghi), detail::condition_marks(cregs, op.conditions));
     if (op.kind == OpKind::Barrier) {
       d.rect(cx - 6, row_y(lo) - kRow / 2 + 6, 12, row_y(hi) - row_y(lo) + kRow - 12, "#DDDDDD", "");
       d.line(cx, row_y(lo) - kRow / 2 + 6, cx, row_y(hi) + kRow / 2 - 6, "#000000", 1.3, true);
@@ -339,21 +361,6 @@ Diagram layout(const Circuit& c) {
       std::string nm = name;
       if (op.gate == G::CU1) nm = "U1";
       gate_box(cx, row_y(tlo), row_y(thi), w, nctrl ? base : op.gate, nm, params);
-      top_y = std::min(top_y, double(row_y(tlo)));
-    }
-    for (const auto& cond : op.conditions) {
-      std::string t = "if ";
-      uint32_t first = 0;
-      for (std::size_t i = 0; i < cond.clbits.size(); ++i) {
-        uint32_t idx = 0;
-        int cr = creg_row(cond.clbits[i], &idx);
-        if (i == 0) first = uint32_t(cr - int(nq));
-        (void)idx;
-      }
-      t += (first < cregs.size() ? cregs[first].name : std::string("c")) + (cond.equal ? "==" : "!=") +
-           std::to_string(cond.value);
-      d.text(cx, top_y - kBoxH / 2 - 7, t, 10, "#000000");
-      top_y -= 12;
     }
   }
   return d;

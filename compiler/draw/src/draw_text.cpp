@@ -4,26 +4,36 @@
 //   1. Rows: one per qubit, then one per classical register. Measure, reset
 //      and delay are split into one-qubit pieces.
 //   2. Each piece covers the rows lo..hi it draws on (its qubits, the
-//      registers of its measured clbits and condition bits, and every row its
-//      vertical line crosses). It goes in the first column after the last
-//      column used by any of those rows (greedy, left to right).
+//      registers of its measured clbits and of its condition's marks, and
+//      every row its vertical line crosses) and may hold further register
+//      rows without drawing on them. It goes in the first column after the
+//      last column used by any of those rows (greedy, left to right).
 //   3. A piece is a cell (top, middle, bottom text, an anchor column for the
 //      vertical line) per row. The column is as wide as its widest cell; cells
 //      are aligned on their anchors and padded with wire characters.
 //   4. Each row is three text lines; the bottom line of a row and the top
 //      line of the next are merged into one (`└───┘` over `┌─┴─┐` gives
-//      `├─┴─┤`), so neighbouring wires are two text lines apart.
+//      `├─┴─┤`), so neighbouring wires are two text lines apart, except
+//      where a `╥` meets the `╨` of a box on a classical wire: both lines
+//      stay (as Qiskit's default vertical compression keeps them).
 //   5. With a width limit the columns are cut into blocks (`»` ... `«`).
-// Control flow is drawn as Qiskit's text drawer draws it: a box open to the
-// right (`If-0 c == 1`, `While-0 ...`, `For-0 i in [0:1:3]`, `Switch-0 c`)
-// over the rows of the qubits its blocks use, `■` on the registers its
-// condition reads, then the first block's operations, a divider (`Else-0`,
-// `Case-0 1, 2`) before each further block, and a box open to the left
-// (`End-0`); the number is the nesting depth. Since every marker covers the
-// rows of all the operation's qubits and clbits, the blocks' operations fall
-// between them. An operation on no qubit (an assignment `n = n + 1`, break,
-// continue, end) is a box over the rows of the block it is in (every qubit
-// at the top level), with `■` on the registers it reads or writes.
+// Conditions are drawn as Qiskit's text drawer draws them with one wire per
+// register (detail::condition_marks): a double line from the operation down
+// to a box on the register's wire holding the value (`╡ 0x1 ╞`, one bit of
+// a register `╡ c_1=0x1 ╞`), or to a bullet on a lone bit's wire (`■` for
+// 1, `o` for 0). Control flow is drawn as Qiskit's text drawer draws it: a
+// box open to the right (`If-0`, `While-0`, `For-0 i in [0:1:3]`,
+// `Switch-0`) over the rows of the qubits its blocks use, its condition
+// marked on the wires (a condition that is not a (bits, value) test is
+// written in the label, `If-0 c_0 && f`, and each register it reads gets a
+// box naming the bits read), then the first block's operations, a divider
+// (`Else-0`, `Case-0 1, 2`) before each further block, and a box open to
+// the left (`End-0`); the number is the nesting depth. Since every marker
+// holds the rows of all the operation's qubits and clbits, the blocks'
+// operations fall between them. An operation on no qubit (an assignment
+// `n = n + 1`, break, continue, end) is a box over the rows of the block it
+// is in (every qubit at the top level), with `■` on the registers it reads
+// or writes.
 // Text is built as UTF-32 so that each box character is one column.
 //
 //===----------------------------------------------------------------------===//
@@ -112,14 +122,15 @@ ustr blank_or(Line l, int width, int anchor) {
   return s;
 }
 
-/// `┌───┐ ┤ H ├ └───┘` with connectors on top/bottom.
-Cell box(const std::string& label, Line up, Line down) {
+/// `┌───┐ ┤ H ├ └───┘` with connectors on top/bottom; on a classical wire
+/// (`classical`) `╡ 0x1 ╞`.
+Cell box(const std::string& label, Line up, Line down, bool classical = false) {
   ustr l = u32(label);
   const int w = static_cast<int>(l.size()) + 4;
   Cell c;
   c.anchor = w / 2;
   c.top = U"┌" + ustr(w - 2, U'─') + U"┐";
-  c.mid = U"┤ " + l + U" ├";
+  c.mid = (classical ? U"╡ " : U"┤ ") + l + (classical ? U" ╞" : U" ├");
   c.bot = U"└" + ustr(w - 2, U'─') + U"┘";
   if (up != Line::None) c.top[c.anchor] = up == Line::Double ? U'╨' : U'┴';
   if (down != Line::None) c.bot[c.anchor] = down == Line::Double ? U'╥' : U'┬';
@@ -155,11 +166,21 @@ Cell labelled(char32_t sym, Line up, Line down, const std::string& label) {
   return c;
 }
 
-/// A piece: the rows it occupies and its cells.
+/// A piece: the rows it occupies, the last row it holds without drawing
+/// (-1: none past hi), and its cells.
 struct Piece {
   int lo = 0, hi = 0;
+  int hold = -1;
   std::map<int, Cell> cells;
 };
+
+/// A condition's mark on a classical wire (detail::CondMark), joined by
+/// double lines: `═■═` / `═o═`, or Qiskit's box on a classical wire
+/// `┌──╨──┐ ╡ 0x1 ╞ └─────┘`.
+Cell mark_cell(const detail::CondMark& m, Line up, Line down) {
+  if (m.bullet) return symbol(U'═', m.filled ? U'■' : U'o', up, down);
+  return box(m.text, up, down, true);
+}
 
 class Drawer {
  public:
@@ -171,7 +192,7 @@ class Drawer {
   std::string run() {
     const int rows = static_cast<int>(c_.num_qubits + cregs_.size());
     if (rows == 0) return "";
-    for (const auto& it : detail::draw_items(c_, [this](const CExpr& e) { return cexpr_label(e); })) {
+    for (const auto& it : detail::draw_items(c_, cregs_, [this](const CExpr& e) { return cexpr_label(e); })) {
       if (it.op) add_operation(*it.op);
       else add_span(it);
     }
@@ -190,37 +211,9 @@ class Drawer {
     throw std::logic_error("draw_text: qubit without register");
   }
 
-  int creg_of(uint32_t bit) const {
-    for (std::size_t k = 0; k < cregs_.size(); ++k)
-      if (bit >= cregs_[k].first && bit < cregs_[k].first + cregs_[k].size) return static_cast<int>(k);
-    throw std::logic_error("draw_text: clbit without register");
-  }
+  int creg_of(uint32_t bit) const { return static_cast<int>(detail::reg_index(cregs_, bit)); }
   int creg_row(uint32_t bit) const { return static_cast<int>(c_.num_qubits) + creg_of(bit); }
-
-  std::string condition_label(const std::vector<Condition>& conds) const {
-    std::string out;
-    for (const Condition& cond : conds) {
-      std::string s;
-      const Register& r = cregs_[creg_of(cond.clbits.at(0))];
-      bool whole = cond.clbits.size() == r.size;
-      for (uint32_t i = 0; whole && i < r.size; ++i) whole = cond.clbits[i] == r.first + i;
-      char hex[32];
-      std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(cond.value));
-      if (whole) {
-        s = hex;
-      } else {
-        for (std::size_t i = 0; i < cond.clbits.size(); ++i) {
-          const Register& br = cregs_[creg_of(cond.clbits[i])];
-          s += (i ? "," : "") +
-               (br.is_array ? br.name + "_" + std::to_string(cond.clbits[i] - br.first) : br.name);
-        }
-        s += cond.clbits.size() == 1 ? "=" + std::to_string(cond.value) : std::string("=") + hex;
-      }
-      if (!cond.equal) s = "!" + s;
-      out += (out.empty() ? "" : "&") + s;
-    }
-    return out;
-  }
+  int mark_row(const detail::CondMark& m) const { return static_cast<int>(c_.num_qubits + m.reg); }
 
   std::string cexpr_label(const CExpr& e) const {
     return detail::draw_cexpr(e, [this](const std::vector<uint32_t>& b) { return detail::draw_bits(cregs_, b); },
@@ -230,29 +223,22 @@ class Drawer {
   //===- Pieces -------------------------------------------------------===//
 
   /// Fill the rows between a piece's drawn cells with crossings, add the
-  /// condition cells, and store the piece. `gate_rows` are the rows of the
-  /// operation itself (its single-line part); conditions hang below.
-  void finish(Piece p, int glo, int ghi, const std::vector<Condition>& conds) {
-    std::map<int, bool> cond_rows;  // creg row -> present
-    for (const Condition& cond : conds)
-      for (uint32_t b : cond.clbits) cond_rows[creg_row(b)] = true;
-    finish_rows(std::move(p), glo, ghi, cond_rows, condition_label(conds));
-  }
-
-  /// finish() with the condition rows (`■`) and the label under the lowest.
-  void finish_rows(Piece p, int glo, int ghi, const std::map<int, bool>& cond_rows, const std::string& label) {
+  /// marks of its condition (below the operation's rows glo..ghi, joined to
+  /// them by a double line), and store the piece.
+  void finish(Piece p, int glo, int ghi, const std::vector<detail::CondMark>& marks) {
+    std::map<int, const detail::CondMark*> mark_rows;
+    for (const detail::CondMark& m : marks) mark_rows[mark_row(m)] = &m;
     p.lo = glo;
     p.hi = ghi;
-    for (const auto& [r, _] : cond_rows) p.hi = std::max(p.hi, r);
+    if (!mark_rows.empty()) p.hi = std::max(p.hi, mark_rows.rbegin()->first);
     for (const auto& [r, _] : p.cells) p.hi = std::max(p.hi, r);
     auto up = [&](int r) { return r == p.lo ? Line::None : r <= ghi ? Line::Single : Line::Double; };
     auto down = [&](int r) { return r == p.hi ? Line::None : r < ghi ? Line::Single : Line::Double; };
-    const int lowest_cond = cond_rows.empty() ? -1 : cond_rows.rbegin()->first;
     for (int r = p.lo; r <= p.hi; ++r) {
       if (p.cells.count(r)) continue;
       const bool quantum = r < static_cast<int>(c_.num_qubits);
-      if (cond_rows.count(r)) {
-        p.cells[r] = labelled(U'■', up(r), down(r), r == lowest_cond ? label : "");
+      if (mark_rows.count(r)) {
+        p.cells[r] = mark_cell(*mark_rows[r], up(r), down(r));
       } else if (quantum) {
         Line l = up(r) == Line::Double || down(r) == Line::Double ? Line::Double : Line::Single;
         p.cells[r] = symbol(U'─', l == Line::Double ? U'╫' : U'┼', l, l);
@@ -261,6 +247,10 @@ class Drawer {
       }
     }
     pieces_.push_back(std::move(p));
+  }
+
+  std::vector<detail::CondMark> marks_of(const Operation& op) const {
+    return detail::condition_marks(cregs_, op.conditions);
   }
 
   /// A box over qubit rows lo..hi with `label` on the first row; `left` /
@@ -296,35 +286,28 @@ class Drawer {
   }
 
   /// A box of run-time classical logic (detail::DrawItem): a span_box over
-  /// the rows its qubits span (the enclosing block's rows when none), `■`
-  /// on the register rows of its dots, reaching down to the register rows
-  /// it covers.
+  /// the rows its qubits span (the enclosing block's rows when none), its
+  /// marks on the register rows, holding the register rows it reaches.
   void add_span(const detail::DrawItem& it) {
     int lo = it.span.first, hi = it.span.second;
     if (!it.qubits.empty()) {
       lo = static_cast<int>(*std::min_element(it.qubits.begin(), it.qubits.end()));
       hi = static_cast<int>(*std::max_element(it.qubits.begin(), it.qubits.end()));
     }
-    std::map<int, bool> dot_rows;
-    for (uint32_t b : it.dots) dot_rows[creg_row(b)] = true;
-    int reach_hi = -1;
-    for (uint32_t b : it.reach) reach_hi = std::max(reach_hi, creg_row(b));
+    int lowest = -1, hold = -1;
+    for (const detail::CondMark& m : it.marks) lowest = std::max(lowest, mark_row(m));
+    for (uint32_t b : it.reach) hold = std::max(hold, creg_row(b));
     if (hi < lo) {  // no qubits at all: the box sits on its first register's row
-      if (dot_rows.empty()) return;
-      lo = hi = dot_rows.begin()->first;
+      if (it.marks.empty()) return;
+      lo = hi = mark_row(it.marks.front());
     }
     std::vector<bool> wires(static_cast<std::size_t>(hi - lo + 1), it.qubits.empty());
     for (uint32_t q : it.qubits) wires[q - static_cast<uint32_t>(lo)] = true;
     Piece p;
     span_box(p, it.label, lo, hi, wires, it.left, it.right);
-    // Register rows it only covers: crossed by the double line, `╩` at the
-    // bottom.
-    int lowest = reach_hi;
-    if (!dot_rows.empty()) lowest = std::max(lowest, dot_rows.rbegin()->first);
-    for (int r = std::max(hi + 1, static_cast<int>(c_.num_qubits)); r <= reach_hi; ++r)
-      if (!dot_rows.count(r)) p.cells[r] = symbol(U'═', r == lowest ? U'╩' : U'╬', Line::Double, r == lowest ? Line::None : Line::Double);
     if (lowest > hi) p.cells[hi].bot[p.cells[hi].anchor] = U'╥';
-    finish_rows(std::move(p), lo, hi, dot_rows, "");
+    p.hold = hold;
+    finish(std::move(p), lo, hi, it.marks);
   }
 
   void add_operation(const Operation& op) {
@@ -347,7 +330,7 @@ class Drawer {
           p.cells[creg_row(bit)] =
               labelled(U'╩', Line::Double, Line::None,
                        r.is_array ? std::to_string(bit - r.first) : std::string());
-          finish(std::move(p), q, q, op.conditions);
+          finish(std::move(p), q, q, marks_of(op));
         }
         return;
       case OpKind::Reset:
@@ -367,7 +350,7 @@ class Drawer {
             p.cells[row] = box("Delay(" + d + "[" + op.delay_unit + "])", Line::None,
                                op.conditions.empty() ? Line::None : Line::Double);
           }
-          finish(std::move(p), row, row, op.conditions);
+          finish(std::move(p), row, row, marks_of(op));
         }
         return;
       case OpKind::Barrier: {
@@ -410,9 +393,9 @@ class Drawer {
       glo = std::min(glo, static_cast<int>(q));
       ghi = std::max(ghi, static_cast<int>(q));
     }
+    const std::vector<detail::CondMark> marks = marks_of(op);
     int hi = ghi;
-    for (const Condition& cond : op.conditions)
-      for (uint32_t b : cond.clbits) hi = std::max(hi, creg_row(b));
+    for (const detail::CondMark& m : marks) hi = std::max(hi, mark_row(m));
     auto up = [&](int r) { return r == glo ? Line::None : Line::Single; };
     auto down = [&](int r) { return r == hi ? Line::None : r < ghi ? Line::Single : Line::Double; };
 
@@ -434,7 +417,7 @@ class Drawer {
         multi_box(p, label, targets, up, down);
       }
     }
-    finish(std::move(p), glo, ghi, op.conditions);
+    finish(std::move(p), glo, ghi, marks);
   }
 
   /// A box over rows min(targets)..max(targets), indices 0.. at the left of
@@ -484,9 +467,10 @@ class Drawer {
     std::vector<int> next(rows, 0);
     for (std::size_t i = 0; i < pieces_.size(); ++i) {
       const Piece& p = pieces_[i];
+      const int last = std::max(p.hi, p.hold);
       int col = 0;
-      for (int r = p.lo; r <= p.hi; ++r) col = std::max(col, next[r]);
-      for (int r = p.lo; r <= p.hi; ++r) next[r] = col + 1;
+      for (int r = p.lo; r <= last; ++r) col = std::max(col, next[r]);
+      for (int r = p.lo; r <= last; ++r) next[r] = col + 1;
       if (static_cast<int>(columns_.size()) <= col) columns_.resize(col + 1);
       columns_[col].push_back(i);
     }
@@ -606,6 +590,14 @@ class Drawer {
       for (int r = 0; r < rows; ++r) {
         lines.push_back(mid[r]);
         if (r + 1 < rows) {
+          bool meet = false;  // a `╥` over the `╨` of a box on a classical wire
+          for (std::size_t i = 0; i < bot[r].size() && i < top[r + 1].size(); ++i)
+            meet = meet || (bot[r][i] == U'╥' && top[r + 1][i] == U'╨');
+          if (meet) {
+            lines.push_back(bot[r]);
+            lines.push_back(top[r + 1]);
+            continue;
+          }
           ustr m = bot[r];
           for (std::size_t i = 0; i < m.size(); ++i) m[i] = merge(bot[r][i], top[r + 1][i]);
           lines.push_back(m);

@@ -223,6 +223,17 @@ std::string Target::basis_text() const {
   return s + "}";
 }
 
+// The control flow IBM's QPUs run, Eagle r3 and Heron alike: `if`/`else`
+// only. IBM's guide "Execute dynamic circuits"
+// (https://quantum.cloud.ibm.com/docs/en/guides/execute-dynamic-circuits):
+// "The OpenQASM 3 specification defines a number of control-flow
+// structures, but Qiskit Runtime currently only supports the conditional if
+// statement"; and "Classical feedforward and control flow"
+// (https://quantum.cloud.ibm.com/docs/en/guides/classical-feedforward-and-control-flow)
+// lists the while, for and switch constructs as removed with the rollout of
+// the new dynamic circuits (from 2 June 2025).
+static const std::vector<std::string> kIbmControlFlow = {"if_else"};
+
 std::vector<std::string> target_names() { return {"nam", "ibm_eagle", "ibm_heron", "generic"}; }
 
 Target make_target(const std::string& name, const std::string& spec) {
@@ -236,13 +247,13 @@ Target make_target(const std::string& name, const std::string& spec) {
     t.two_qubit = G::ECR;
     t.coupling = CouplingMap::heavy_hex(127);
     t.limits_classical = true;
-    t.control_flow = {"if_else", "switch_case"};
+    t.control_flow = kIbmControlFlow;
   } else if (name == "ibm_heron") {
     t.basis = {G::CZ, G::RZ, G::SX, G::X};
     t.two_qubit = G::CZ;
     t.coupling = CouplingMap::heavy_hex(133);
     t.limits_classical = true;
-    t.control_flow = {"if_else"};
+    t.control_flow = kIbmControlFlow;
   } else if (name == "generic") {
   } else {
     throw std::invalid_argument("unknown target '" + name + "' (nam, ibm_eagle, ibm_heron, generic)");

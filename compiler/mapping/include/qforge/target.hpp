@@ -4,7 +4,8 @@
 // Targets:
 //   nam        {h, x, cx, rz}, no coupling constraint
 //   ibm_eagle  {ecr, rz, sx, x} on IBM's 127-qubit heavy-hex (Eagle r3);
-//              control flow: if_else, switch_case (check_classical)
+//              control flow: if_else (check_classical; IBM's dynamic
+//              circuits run `if`/`else` alone, target.cpp cites the pages)
 //   ibm_heron  {cz, rz, sx, x} on IBM's 133-qubit heavy-hex (Heron r1);
 //              control flow: if_else
 //   generic    no gate-set constraint (optimised output uses u3, rz, cx, ...)
