@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -346,10 +347,57 @@ class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
 inline const std::string kPowerOperator = "**";
 
 
+/// Qiskit's exporter writes a register made of single qubits or bits as
+/// `let name = {a, b[1], c};`: not OpenQASM 3 grammar, whose form of it is
+/// `let name = a ++ b[1] ++ c;`. Between the lexer and the parser, this
+/// source reads the braces' contents as that concatenation: the braces (and
+/// a trailing comma) are taken out of the stream and each comma between the
+/// elements becomes a '++' token (its text stays ','). Every other token
+/// passes unchanged, with its line and column, so diagnostics stay where
+/// they were. Only a complete form is read so: `let`, a name, `=`, `{`, at
+/// least one token and the matching `}` before any ';'; anything else (an
+/// empty or unclosed `{`) stays the syntax error it is. The syntax tree
+/// shows the form as written, a Set (AstBuilder asks braces()).
+class SetAliasTokens final : public antlr4::TokenSource {
+ public:
+  explicit SetAliasTokens(antlr4::TokenSource* lexer) : lexer_(lexer) {}
+  std::unique_ptr<antlr4::Token> nextToken() override;
+  size_t getLine() const override { return lexer_->getLine(); }
+  size_t getCharPositionInLine() override { return lexer_->getCharPositionInLine(); }
+  antlr4::CharStream* getInputStream() override { return lexer_->getInputStream(); }
+  std::string getSourceName() override { return lexer_->getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override { return lexer_->getTokenFactory(); }
+
+  /// The braces taken out of the alias that `let` starts; null when it is
+  /// not of this form.
+  struct Braces {
+    std::unique_ptr<antlr4::CommonToken> open, close;
+  };
+  const Braces* braces(antlr4::Token* let) const {
+    auto it = braces_.find(let->getStartIndex());
+    return it == braces_.end() ? nullptr : &it->second;
+  }
+  /// True while tokens read from the lexer wait here (the lexer is ahead).
+  bool holding() const { return !held_.empty(); }
+
+ private:
+  /// The tokens after `open` up to its matching `}` into held_, rewritten
+  /// (true, the '}' last) or, when they are not of the form, as read with
+  /// `open` first (false).
+  bool read_braces(std::unique_ptr<antlr4::Token> open);
+  antlr4::TokenSource* lexer_;
+  std::deque<std::unique_ptr<antlr4::Token>> held_;
+  /// The types and start indices of the last three default-channel tokens.
+  std::size_t recent_type_[3] = {0, 0, 0};
+  std::size_t recent_start_[3] = {0, 0, 0};
+  std::unordered_map<std::size_t, Braces> braces_;  ///< by the start index of the `let`
+};
+
 struct ParsedFile {
   std::shared_ptr<SourceFile> file;
   std::unique_ptr<antlr4::CharStream> input;
   std::unique_ptr<qforge_antlr::qasm3Lexer> lexer;
+  std::unique_ptr<SetAliasTokens> set_aliases;  ///< the lexer's tokens, Qiskit's `let a = {...};` read
   std::unique_ptr<antlr4::TokenSource> default_channel;  ///< the lexer without comments (streamed parses)
   std::unique_ptr<antlr4::TokenStream> tokens;  ///< Common (kept) or Unbuffered (streamed)
   std::unique_ptr<P> parser;
@@ -374,7 +422,8 @@ inline antlr4::Token* last_token(antlr4::ParserRuleContext* ctx) {
 /// across statements: each statement's tree stands alone.
 class AstBuilder {
  public:
-  AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream* tokens);
+  /// `aliases`: the token source that read Qiskit's `let a = {...};` (null: none).
+  AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream* tokens, const SetAliasTokens* aliases);
   ast::StmtPtr statement(antlr4::ParserRuleContext* statement_or_scope);
   /// Statements with syntax errors, from token `first` to `last`: their span only.
   ast::StmtPtr invalid(antlr4::Token* first, antlr4::Token* last);
@@ -419,6 +468,7 @@ class AstBuilder {
   };
   const SourceFile& file_;
   antlr4::BufferedTokenStream* tokens_;  ///< null: no trivia
+  const SetAliasTokens* aliases_;
   bool ascii_;  ///< columns are byte offsets within a line
   Classifier kind_of_;
   std::vector<StmtTokens> statements_;  ///< inner statements before the ones around them
@@ -569,6 +619,9 @@ class Lowerer {
   std::vector<uint32_t> resolve_indexed(const std::string& name, const std::vector<const ast::IndexOp*>& index,
                                         Scope& scope, const Span& at, bool want_qubits);
   std::vector<uint32_t> qubits_from_expression(const ast::Expr& e, Scope& scope);
+  std::vector<uint32_t> bits_from_expression(const ast::Expr& e, Scope& scope);
+  /// The qubits or bits a name, possibly indexed (`q`, `q[1:2]`, `c[0][1]`), stands for.
+  std::vector<uint32_t> register_elements(const ast::Expr& e, Scope& scope, bool want_qubits);
   /// `what` names the indexed object in messages: "register 'q'" when
   /// `register_name` is given, else `what` itself.
   std::vector<int64_t> index_list(const ast::IndexOp& idx, int64_t size, Scope& scope, const std::string& what,
@@ -579,6 +632,13 @@ class Lowerer {
   Value eval_integers(const std::string& op, int64_t x, int64_t y, const Span& at);
   Value eval_call(const ast::Expr& e, Scope& scope);
   Value eval_literal(const ast::Expr& e, Scope& scope);
+  /// Two durations in one unit: a zero takes the other's unit, and of two
+  /// SI units the finer one is kept; `dt` with another unit is an error at `at`.
+  void same_unit(Value& a, Value& b, const Span& at);
+  /// `durationof(body)`: the length of `body` scheduled as soon as possible,
+  /// when it is made of delays (of constant durations) and barriers; an
+  /// error at the first statement whose duration is not known.
+  Value durationof(const ast::Block& body, Scope& scope);
   /// The value of a declaration's or assignment's right-hand side.
   Value eval_declaration(const ast::Expr& e, Scope& scope);
   Value call_def(const SubDef& def, const std::vector<ast::ExprPtr>& args, Scope& scope, const Span& at);

@@ -200,14 +200,36 @@ Flow Lowerer::lower_statement(const ast::Stmt& st, Scope& scope) {
     case K::Nop: break;
     case K::AliasDecl: {
       const auto& s = static_cast<const ast::AliasDecl&>(st);
-      Symbol sym{Symbol::Alias, loc(at)};
-      auto add = [&](const ast::Expr& e) {
-        for (uint32_t q : qubits_from_expression(e, scope)) sym.indices.push_back(q);
-      };
-      if (s.value->kind == ast::Expr::Kind::Concat)
-        for (const auto& e : s.value->operands) add(*e);
+      using E = ast::Expr::Kind;
+      std::vector<const ast::Expr*> parts;
+      if (s.value->kind == E::Concat || s.value->kind == E::Set)
+        for (const auto& e : s.value->operands) parts.push_back(e.get());
       else
-        add(*s.value);
+        parts.push_back(s.value.get());
+      if (s.value->kind == E::Set) {
+        std::string spec;
+        for (const ast::Expr* e : parts) spec += (spec.empty() ? "" : " ++ ") + text_of(e->span);
+        warn(s.value->span, "'let " + s.name.name + " = {...}' is Qiskit's register concatenation, not OpenQASM 3 "
+                            "grammar: read as 'let " + s.name.name + " = " + spec + ";'");
+      }
+      // An alias of bits when its first part names bits, else of qubits.
+      const ast::Expr* base = parts[0];
+      while (base->kind == E::Index) base = base->operands[0].get();
+      const Symbol* first = base->kind == E::Identifier ? scope.find(base->name.name) : nullptr;
+      const bool bits = first && first->kind == Symbol::CReg;
+      Symbol sym{bits ? Symbol::CReg : Symbol::Alias, loc(at)};
+      for (const ast::Expr* e : parts)
+        for (uint32_t i : bits ? bits_from_expression(*e, scope) : qubits_from_expression(*e, scope))
+          sym.indices.push_back(i);
+      // `let b = c[1];` is one bit (as `c` is when `bit c;`); anything else a register.
+      if (bits && parts.size() == 1 && s.value->kind != E::Set) {
+        const ast::Expr& e = *parts[0];
+        sym.is_array = first->is_array;
+        if (e.kind == E::Index) {
+          const auto& items = e.indices[0].items;
+          sym.is_array = items.size() != 1 || items[0]->kind == E::Range || items[0]->kind == E::Set;
+        }
+      }
       declare(scope, s.name.name, sym, at);
       break;
     }
@@ -1128,6 +1150,9 @@ void Lowerer::lower_assignment(const ast::Assignment& s, const Span& at, Scope& 
   if (sym->var != ClassicalData::kNoVar || sym->output || under_runtime() || v.is_runtime() ||
       (v.kind == Value::Unknown && v.var_sym)) {
     // A run-time variable from here on: the assignment is an operation.
+    if (!target.indices.empty() && sym->value.kind == Value::Array)
+      fail(target.span, "arrays of run-time values are not supported: element '" + text_of(target.span) +
+                            "' of array '" + name + "' would hold a value computed at run time");
     if (!target.indices.empty()) fail(target.span, "assigning to part of a run-time variable is not supported");
     const uint32_t var = make_runtime(*sym, name, false, target.span);
     if (compound) v = eval_binary(s.op.substr(0, s.op.size() - 1), Value::runtime(CExpr::var(var, sym->ctype)), v, at);
@@ -1144,6 +1169,9 @@ void Lowerer::lower_assignment(const ast::Assignment& s, const Span& at, Scope& 
           slice = true;
           continue;
         }
+        if (!calls_something(*e) && eval(*e, scope).is_runtime())
+          fail(e->span, "arrays indexed by a value computed at run time are not supported ('" + text_of(target.span) +
+                            "'): array elements are compile-time values");
         int64_t i = integer(*e, scope, "an array index");
         if (slot->kind != Value::Array || i < 0 || i >= static_cast<int64_t>(slot->elems.size()))
           fail(e->span, "index " + std::to_string(i) + " out of range for '" + name + "'" +
@@ -1416,9 +1444,17 @@ std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const st
 }
 
 std::vector<uint32_t> Lowerer::qubits_from_expression(const ast::Expr& e, Scope& scope) {
+  if (e.kind == ast::Expr::Kind::Literal && e.literal == ast::Expr::Literal::HardwareQubit) return {physical_qubit(e)};
+  return register_elements(e, scope, true);
+}
+
+std::vector<uint32_t> Lowerer::bits_from_expression(const ast::Expr& e, Scope& scope) {
+  return register_elements(e, scope, false);
+}
+
+std::vector<uint32_t> Lowerer::register_elements(const ast::Expr& e, Scope& scope, bool want_qubits) {
   using K = ast::Expr::Kind;
-  if (e.kind == K::Literal && e.literal == ast::Expr::Literal::HardwareQubit) return {physical_qubit(e)};
-  if (e.kind == K::Identifier && e.indices.empty()) return resolve_indexed(e.name.name, {}, scope, e.span, true);
+  if (e.kind == K::Identifier && e.indices.empty()) return resolve_indexed(e.name.name, {}, scope, e.span, want_qubits);
   if (e.kind == K::Index) {
     std::vector<const ast::IndexOp*> idx{&e.indices[0]};
     const ast::Expr* base = e.operands[0].get();
@@ -1426,9 +1462,10 @@ std::vector<uint32_t> Lowerer::qubits_from_expression(const ast::Expr& e, Scope&
       idx.insert(idx.begin(), &base->indices[0]);
       base = base->operands[0].get();
     }
-    if (base->kind == K::Identifier && base->indices.empty()) return resolve_indexed(base->name.name, idx, scope, e.span, true);
+    if (base->kind == K::Identifier && base->indices.empty())
+      return resolve_indexed(base->name.name, idx, scope, e.span, want_qubits);
   }
-  fail(e.span, "expected qubits");
+  fail(e.span, want_qubits ? "expected qubits" : "expected bits");
 }
 
 Value Lowerer::call_def(const SubDef& def, const std::vector<ast::ExprPtr>& args, Scope& scope, const Span& at) {

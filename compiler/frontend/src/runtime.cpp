@@ -610,6 +610,9 @@ CExpr Lowerer::expr_to_cexpr(const Expr& e) {
 void Lowerer::store_measured_bit(Symbol& sym, const std::string& name, const ast::Expr& target,
                                  const std::vector<uint32_t>& qubits, Scope& scope, const Span& at) {
   const ClassicalType t = sym.ctype;
+  if (sym.value.kind == Value::Array)
+    fail(at, "arrays of run-time values are not supported: element '" + text_of(target.span) + "' of array '" + name +
+                 "' would hold a measurement (measure into a bit register)");
   if (!sym.has_ctype || !(t.kind == CType::Int || t.kind == CType::Uint || t.kind == CType::Angle) ||
       target.indices.size() != 1 || target.indices[0].items.size() != 1)
     fail(at, "a measurement can only be stored in bits, not in '" + sym.type + "' variable '" + name + "'");
