@@ -632,18 +632,32 @@ Value Lowerer::durationof(const ast::Block& body, Scope& scope) {
         }
         case K::Barrier: occupy(qubits_of(static_cast<const ast::QuantumOp&>(*st)), 0); break;
         case K::Block: schedule(static_cast<const ast::Block&>(*st)); break;
+        case K::Box:
+          if (!static_cast<const ast::Box&>(*st).duration) {
+            schedule(static_cast<const ast::Box&>(*st).body);
+            break;
+          }
+          fail(st->span, "durationof of a block with a 'box' of a given duration is not supported: qforge computes "
+                         "the durations of delays and barriers only");
         case K::Nop: break;
         case K::GateCall:
           fail(st->span, "durationof needs the duration of gate '" + static_cast<const ast::GateCall&>(*st).name.name +
                              "', which is not known: qforge has no timing model of a target's gates");
-        case K::Measure:
-        case K::Reset:
-          fail(st->span, std::string("durationof needs the duration of a ") +
-                             (st->kind == K::Reset ? "reset" : "measurement") +
-                             ", which is not known: qforge has no timing model of a target");
-        default:
-          fail(st->span, "durationof of this statement is not supported: qforge computes the duration of delays "
-                         "and barriers only");
+        default: {
+          const bool measures =
+              st->kind == K::Measure || (st->kind == K::Assignment &&
+                                         static_cast<const ast::Assignment&>(*st).value->kind == ast::Expr::Kind::Measure);
+          if (measures || st->kind == K::Reset)
+            fail(st->span, std::string("durationof needs the duration of a ") + (measures ? "measurement" : "reset") +
+                               ", which is not known: qforge has no timing model of a target");
+          const char* what = st->kind == K::If       ? "an 'if'"
+                             : st->kind == K::For    ? "a 'for' loop"
+                             : st->kind == K::While  ? "a 'while' loop"
+                             : st->kind == K::Switch ? "a 'switch'"
+                                                     : "classical statements";
+          fail(st->span, std::string("durationof of a block with ") + what +
+                             " is not supported: qforge computes the durations of delays and barriers only");
+        }
       }
     }
   };

@@ -142,7 +142,7 @@ const Pattern kPatterns[] = {
     {"QF8003", "^complex numbers are not supported$|^stretch variables are not supported$|"
                "^duration variables are not supported$|^array concatenation is not supported$|"
                "^array slices are not supported|^array and creg arguments|^casts to arrays|^assigning to array slices|"
-               "^multi-dimensional indexing|^durationof needs the duration of |^durationof of this statement|"
+               "^multi-dimensional indexing|^durationof needs the duration of |^durationof of a block with |"
                "^delay needs a constant duration|^cannot combine durations in |^unsupported arithmetic on durations$|^bits start at 0; initialising"},
     {"QF8006", "^unsupported expression$|^unsupported operator '"},
     // constants
