@@ -68,7 +68,9 @@ const std::vector<DiagnosticRule> kRules = {
     // unsupported features
     {"QF8001", "run-time-classical", "run-time classical logic of a form not supported (a return inside run-time control flow, ...)"},
     {"QF8002", "input-expression", "an expression or condition on inputs that must be known at compile time"},
-    {"QF8003", "unsupported-type", "complex numbers, durations, stretches, array operations and other types not supported"},
+    {"QF8003", "unsupported-type",
+     "complex numbers, durations, stretches, array operations and other types not supported (and `durationof` of "
+     "what has no known duration)"},
     {"QF8004", "calibration-extern", "defcal, cal, extern and opaque declarations"},
     {"QF8005", "unsupported-call-form", "gate call forms not supported: non-integer pow, durations, results of quantum calls"},
     {"QF8006", "unsupported-expression", "an expression or operator that is not supported"},
