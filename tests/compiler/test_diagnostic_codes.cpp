@@ -95,7 +95,7 @@ const std::vector<CodeCase>& code_cases() {
     // encoding
     {"QF7001", Q3 "qubit q; // \xff\n"},
     // unsupported features
-    {"QF8001", Q3 "def f(qubit q) -> bit {\n  bit b = measure q;\n  if (b) { return b; }\n  return b;\n}\nqubit r;\nbit c = f(r);\n"},
+    {"QF8001", Q3 "def f(qubit q) -> bit {\n  bit b = measure q;\n  if (b) { return measure q; }\n  return b;\n}\nqubit r;\nbit c = f(r);\n"},
     {"QF3002", Q3 "qubit q;\nfloat[64] f = 0.5;\nbit c = measure q;\nwhile (f * c) { }\n"},
     {"QF3008", Q3 "qubit q;\nbit[2] c;\nc[0] = measure q;\nfloat[64] f = c[0] * 0.5;\nc = f;\n"},
     {"QF8002", Q3 "input float a;\nqubit q;\nif (a > 0) { h q; }\n"},

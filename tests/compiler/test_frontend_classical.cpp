@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -524,6 +525,102 @@ TEST(FrontendClassical, DurationofOfDelaysAndBarriers) {
     EXPECT_EQ(c.ops[i].params[0].value(), want[i].first) << i;
     EXPECT_EQ(c.ops[i].delay_unit, want[i].second) << i;
   }
+}
+
+
+// A return inside run-time control flow: a `returned` flag (false until then;
+// variables start at zero) and the result; what follows runs only when the
+// subroutine has not returned.
+TEST(FrontendClassical, ReturnInsideRunTimeIf) {
+  Circuit c = compile_ok(Q3
+                         "def f(qubit q) -> bit {\n"
+                         "  bit b = measure q;\n"
+                         "  if (b) { x q; return b; }\n"
+                         "  h q;\n"
+                         "  return !b;\n"
+                         "}\n"
+                         "qubit r;\n"
+                         "bit c = f(r);\n");
+  // Bits: b = c0, the result c1, c = c2; the flag is variable 0.
+  ASSERT_EQ(c.num_clbits, 3u);
+  ASSERT_EQ(c.vars.size(), 1u);
+  EXPECT_EQ(c.vars[0].name, "f_returned");
+  const ClassicalType bit1{CType::Bit, 1};
+  const CExpr returned = CExpr::var(0, kBool);
+  ClassicalData then_;
+  then_.value = cast(kBool, CExpr::bits({0}));
+  ClassicalData rest;
+  rest.value = op(COp::LogNot, kBool, {returned});
+  // `!b` is `b == 0` (0 an unsigned integer).
+  CValue zero = CValue::of_int(0);
+  zero.type = uint_t(64);
+  std::vector<Operation> want = {
+      make_measure({0}, {0}),
+      make_control_flow(OpKind::If, then_,
+                        {{make_gate(GateId::X, {0}), assign(ClassicalData::kNoVar, CExpr::bits({0}), {1}),
+                          assign(0, k(CValue::of_bool(true)))}}),
+      make_control_flow(OpKind::If, rest,
+                        {{make_gate(GateId::H, {0}),
+                          assign(ClassicalData::kNoVar, cast(bit1, op(COp::Eq, kBool, {CExpr::bits({0}), k(zero)})),
+                                 {1}),
+                          assign(0, k(CValue::of_bool(true)))}}),
+      assign(ClassicalData::kNoVar, CExpr::bits({1}), {2}),
+  };
+  EXPECT_EQ(dump(c.ops), dump(want));
+  expect_round_trip(c, "return-if");
+}
+
+TEST(FrontendClassical, ReturnInsideRunTimeControlFlowInLoops) {
+  // An unrolled for loop: each iteration after the first runs only when the
+  // subroutine has not returned.
+  Circuit unrolled = compile_ok(Q3
+                                "def first_one(qubit[3] q) -> int[8] {\n"
+                                "  for int[8] i in [0:2] {\n"
+                                "    bit m = measure q[i];\n"
+                                "    if (m) { return i; }\n"
+                                "  }\n"
+                                "  return -1;\n"
+                                "}\n"
+                                "qubit[3] q;\n"
+                                "int[8] k = first_one(q);\n");
+  // measure, if (m0) {...}, if (!returned) {iteration 1}, if (!returned)
+  // {iteration 2}, if (!returned) {return -1}, k = result.
+  ASSERT_EQ(unrolled.ops.size(), 6u);
+  for (std::size_t i : {2, 3, 4}) {
+    ASSERT_EQ(unrolled.ops[i].kind, OpKind::If) << i;
+    EXPECT_EQ(dump(unrolled.ops[i].classical->value), dump(op(COp::LogNot, kBool, {CExpr::var(1, kBool)}))) << i;
+  }
+  EXPECT_EQ(unrolled.vars[0].name, "first_one_result");
+  EXPECT_EQ(unrolled.vars[1].name, "first_one_returned");
+  expect_round_trip(unrolled, "return-for");
+
+  // A while loop left by a return is a run-time loop that breaks when the
+  // subroutine has returned.
+  Circuit loop = compile_ok(Q3
+                            "def tries(qubit a) -> int[8] {\n"
+                            "  int[8] n = 0;\n"
+                            "  while (true) {\n"
+                            "    n += 1;\n"
+                            "    h a;\n"
+                            "    bit m = measure a;\n"
+                            "    if (m) { return n; }\n"
+                            "    reset a;\n"
+                            "  }\n"
+                            "  return -1;\n"
+                            "}\n"
+                            "qubit q;\n"
+                            "int[8] k = tries(q);\n");
+  const auto& ops = loop.ops;
+  auto w = std::find_if(ops.begin(), ops.end(), [](const Operation& o) { return o.kind == OpKind::While; });
+  ASSERT_NE(w, ops.end());
+  const std::vector<Operation>& body = w->blocks[0];
+  ASSERT_GE(body.size(), 3u);
+  const Operation& leave = body[body.size() - 2];
+  ASSERT_EQ(leave.kind, OpKind::If);
+  ASSERT_EQ(leave.blocks[0].size(), 1u);
+  EXPECT_EQ(leave.blocks[0][0].kind, OpKind::Break);
+  EXPECT_EQ(body.back().kind, OpKind::Reset);
+  expect_round_trip(loop, "return-while");
 }
 
 }  // namespace

@@ -215,6 +215,8 @@ struct DefArg {
 struct SubDef {
   std::string name;
   std::vector<DefArg> args;
+  ClassicalType result;     ///< `-> type` when it is a scalar type (has_result)
+  bool has_result = false;
   const ast::Block* body = nullptr;  ///< in a statement the Lowerer keeps
   SourceLoc loc;
   bool invalid = false;  ///< as GateDef::invalid
@@ -520,6 +522,19 @@ class Lowerer {
   Flow lower_statement(const ast::Stmt& s, Scope& scope);
   Flow lower_block(const ast::Stmt& s, Scope& scope);
   Flow lower_scope_body(const ast::Block& b, Scope& scope);
+  /// Statements `from`.. of a block. Inside a subroutine, after a statement
+  /// that returned at run time, the rest runs only when it did not (see
+  /// ReturnFrame).
+  Flow lower_statements(const std::vector<ast::StmtPtr>& statements, std::size_t from, Scope& scope);
+  /// `return` inside run-time control flow of the subroutine being inlined.
+  Flow lower_runtime_return(const ast::Jump& s, const Span& at, Scope& scope);
+  /// Run-time returns of the subroutine being inlined so far (0 outside one).
+  std::size_t runtime_returns() const { return returns_.empty() ? 0 : returns_.back().runtime_returns; }
+  /// What `lower` emits, inside `if (!returned)` of the subroutine being inlined.
+  Flow unless_returned(const std::function<Flow()>& lower);
+  /// An iteration of a loop unrolled at compile time: under unless_returned
+  /// once the loop has returned at run time (`returns` counted at its start).
+  Flow iteration(std::size_t returns, const std::function<Flow()>& lower);
   void lower_include(const ast::Include& s, const Span& at);
   void declare(Scope& scope, const std::string& name, Symbol sym, const Span& at);
   void declare_callable(const std::string& name, Symbol sym, const Span& at);
@@ -569,6 +584,8 @@ class Lowerer {
   /// Make variable `sym` a run-time variable (a Circuit::vars entry), its
   /// compile-time value assigned where it was declared. Returns its index.
   uint32_t make_runtime(Symbol& sym, const std::string& name, bool output, const Span& at);
+  /// `name`, or `name_1`, ... when a variable or bit register has that name.
+  std::string unused_classical_name(const std::string& name) const;
   static Operation assign_op(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
   void emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
   /// Lower `body` into a block of its own (a run-time branch or loop body).
@@ -577,7 +594,8 @@ class Lowerer {
                          const SourceLoc& at);
   /// Before a run-time loop: variables its body assigns become run-time.
   void promote_assigned(const ast::Stmt& body, Scope& scope, const Span& at);
-  /// A loop whose body breaks or continues under a run-time condition.
+  /// A loop whose body breaks or continues under a run-time condition (a
+  /// while loop: or returns; `var` is null for a while loop).
   bool breaks_at_run_time(const ast::Stmt& body, Scope& scope, const std::string* var, const Value* first);
   Flow lower_runtime_for(const ast::For& s, const Span& at, Scope& scope);
   Flow lower_runtime_while(const ast::While& s, const Span& at, Scope& scope);
@@ -710,6 +728,18 @@ class Lowerer {
   const std::string* gate_body_ = nullptr;  ///< name of the gate whose body is lowered
   SourceLoc cur_loc_;  ///< the statement being lowered (the outermost call in a body)
   std::optional<Value> return_value_;
+  /// A subroutine being inlined. A `return` inside run-time control flow
+  /// sets `returned` (a run-time bool, false from the call on) and assigns
+  /// `result`; after the statement that holds it, the rest of each block
+  /// runs under `if (!returned)`, and each run-time loop around it breaks
+  /// (`if (returned) break;`). The call's value is then `result`.
+  struct ReturnFrame {
+    const SubDef* def;
+    Symbol returned, result;            ///< result: a variable, or for bits
+    std::vector<uint32_t> result_bits;  ///< clbits of their own
+    std::size_t runtime_returns = 0;    ///< run-time returns lowered so far
+  };
+  std::deque<ReturnFrame> returns_;
   /// Where emit() appends: circ_.ops, then the block of each run-time branch
   /// or loop being lowered.
   std::vector<std::vector<Operation>*> out_;

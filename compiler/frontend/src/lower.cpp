@@ -47,10 +47,25 @@ Flow Lowerer::lower_block(const ast::Stmt& s, Scope& scope) {
   return lower_scope_body(static_cast<const ast::Block&>(s), inner);
 }
 
-Flow Lowerer::lower_scope_body(const ast::Block& b, Scope& scope) {
-  for (const auto& s : b.statements) {
-    Flow f = lower_statement_or_scope(*s, scope);
+Flow Lowerer::lower_scope_body(const ast::Block& b, Scope& scope) { return lower_statements(b.statements, 0, scope); }
+
+Flow Lowerer::lower_statements(const std::vector<ast::StmtPtr>& statements, std::size_t from, Scope& scope) {
+  for (std::size_t i = from; i < statements.size(); ++i) {
+    const std::size_t before = runtime_returns();
+    Flow f = lower_statement_or_scope(*statements[i], scope);
     if (f != Flow::Normal) return f;
+    if (runtime_returns() == before) continue;
+    // The statement returned at run time on some path.
+    if (!loops_.empty() && loops_.back().runtime && runtime_depth_ == loops_.back().depth) {
+      // In the body of a run-time loop: leave it.
+      const Symbol& returned = returns_.back().returned;
+      ClassicalData d;
+      d.value = CExpr::var(returned.var, returned.ctype);
+      emit_control_flow(OpKind::If, std::move(d), {{Operation{OpKind::Break}}}, cur_loc_);
+      continue;
+    }
+    if (i + 1 == statements.size()) return Flow::Normal;
+    return unless_returned([&] { return lower_statements(statements, i + 1, scope); });
   }
   return Flow::Normal;
 }
@@ -148,8 +163,7 @@ Flow Lowerer::lower_statement(const ast::Stmt& st, Scope& scope) {
     case K::End: return lower_jump(st, at);
     case K::Return: {
       if (def_depth_ == 0) fail(at, "'return' outside a subroutine");
-      if (runtime_depth_ > def_entry_depth_)
-        fail(at, "'return' inside run-time control flow is not supported (return at the end of the subroutine)");
+      if (runtime_depth_ > def_entry_depth_) return lower_runtime_return(static_cast<const ast::Jump&>(st), at, scope);
       const ast::Expr* value = static_cast<const ast::Jump&>(st).value.get();
       if (!value) {
         return_value_.reset();
@@ -307,12 +321,14 @@ void Lowerer::lower_classical_decl(const ast::ClassicalDecl& s, const Span& at, 
     int64_t n = size.value_or(1);
     if (n <= 0) fail(s.type.span, "register size must be positive, got " + std::to_string(n));
     check_clbits(n, s.type.span);
+    // The value first: a subroutine it calls may declare bits of its own.
+    Value v;
+    if (s.init) v = eval_declaration(*s.init, scope);
+    check_clbits(n, s.type.span);
     Symbol sym{Symbol::CReg, loc(at)};
     sym.is_array = size.has_value();
     for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
     std::vector<uint32_t> bits = sym.indices;
-    Value v;
-    if (s.init) v = eval_declaration(*s.init, scope);
     declare(scope, name, sym, at);
     if (&scope == scope.global() && def_depth_ == 0)
       circ_.cregs.push_back(Register{name, circ_.num_clbits, static_cast<uint32_t>(n), size.has_value()});
@@ -610,6 +626,11 @@ void Lowerer::lower_def(const ast::Def& s, const Span& at, Scope& scope) {
       }
     }
     def->args.push_back(arg);
+  }
+  if (s.returns && s.returns->kind != T::Array && s.returns->kind != T::Complex && s.returns->kind != T::Duration &&
+      s.returns->kind != T::Stretch) {
+    def->result = classical_type(*s.returns, scope);
+    def->has_result = true;
   }
   Symbol sym{Symbol::Def, loc(at)};
   sym.def = def;
@@ -1226,8 +1247,9 @@ Flow Lowerer::lower_for(const ast::For& s, const Span& at, Scope& scope) {
     __int128 span = step > 0 ? __int128(stop) - start : __int128(start) - stop;
     __int128 count = span < 0 ? 0 : span / (step > 0 ? __int128(step) : -__int128(step)) + 1;
     if (count > __int128(kMaxLoopIterations)) fail(it.span, "loop has more than 10000000 iterations");
+    const std::size_t returns = runtime_returns();
     for (int64_t k = 0; k < int64_t(count); ++k) {
-      Flow f = lower_loop_body(s, at, scope, Value::integer(start + k * step));
+      Flow f = iteration(returns, [&] { return lower_loop_body(s, at, scope, Value::integer(start + k * step)); });
       if (f == Flow::Break) break;
       if (f == Flow::Return) return f;
     }
@@ -1241,8 +1263,9 @@ Flow Lowerer::lower_for(const ast::For& s, const Span& at, Scope& scope) {
       fail(it.span, "cannot loop over " + std::string(kind_name(v.kind)));
     }
   }
+  const std::size_t returns = runtime_returns();
   for (const Value& item : items) {
-    Flow f = lower_loop_body(s, at, scope, item);
+    Flow f = iteration(returns, [&] { return lower_loop_body(s, at, scope, item); });
     if (f == Flow::Break) break;
     if (f == Flow::Return) return f;
   }
@@ -1260,6 +1283,11 @@ Flow Lowerer::lower_loop_body(const ast::For& s, const Span& at, Scope& scope, c
   return lower_block(*s.body, inner);
 }
 
+Flow Lowerer::iteration(std::size_t returns, const std::function<Flow()>& lower) {
+  if (runtime_returns() == returns) return lower();
+  return unless_returned(lower);
+}
+
 void Lowerer::count_loop_iteration() {
   if (++loop_iterations_ > kMaxLoopIterations)
     stop("loops run more than " + std::to_string(kMaxLoopIterations) + " iterations in all (a fixed limit)");
@@ -1267,6 +1295,7 @@ void Lowerer::count_loop_iteration() {
 
 Flow Lowerer::lower_while(const ast::While& s, const Span& at, Scope& scope) {
   if (breaks_at_run_time(*s.body, scope, nullptr, nullptr)) return lower_runtime_while(s, at, scope);
+  const std::size_t returns = runtime_returns();
   for (uint64_t n = 0;; ++n) {
     if (n >= kMaxLoopIterations) fail(at, "while loop did not finish after 10000000 iterations");
     Value v = eval(*s.condition, scope);
@@ -1279,11 +1308,10 @@ Flow Lowerer::lower_while(const ast::While& s, const Span& at, Scope& scope) {
     bool t = truth(v, s.condition->span, known, conds);
     if (!t) return Flow::Normal;
     count_loop_iteration();
-    Flow f;
-    {
+    Flow f = iteration(returns, [&] {
       LoopGuard loop(loops_, {false, runtime_depth_});
-      f = lower_block(*s.body, scope);
-    }
+      return lower_block(*s.body, scope);
+    });
     if (f == Flow::Break) return Flow::Normal;
     if (f == Flow::Return) return f;
   }
@@ -1520,6 +1548,17 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
   }
   ++def_depth_;
   return_value_.reset();
+  ReturnFrame frame{&def, Symbol{Symbol::Var, def.loc}, Symbol{Symbol::Var, def.loc}};
+  frame.returned.ctype = ClassicalType{CType::Bool, 1};
+  frame.returned.has_ctype = true;
+  // Variables start at zero (false): only a call under run-time control
+  // flow, which may run again, sets it to false first.
+  if (under_runtime()) frame.returned.value = Value::boolean(false);
+  frame.returned.level = out_.size() - 1;
+  frame.result.ctype = def.result;
+  frame.result.has_ctype = def.has_result;
+  frame.result.level = out_.size() - 1;
+  returns_.push_back(std::move(frame));
   const std::string* saved_gate = gate_body_;
   gate_body_ = nullptr;
   const int saved_entry = def_entry_depth_;
@@ -1527,6 +1566,7 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
   std::vector<LoopFrame> saved_loops;
   saved_loops.swap(loops_);
   auto restore = [&] {
+    returns_.pop_back();
     --def_depth_;
     gate_body_ = saved_gate;
     def_entry_depth_ = saved_entry;
@@ -1538,8 +1578,18 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
     restore();
     throw;
   }
-  restore();
+  const ReturnFrame& returned = returns_.back();
   Value result = return_value_.value_or(Value{});
+  if (returned.runtime_returns > 0) {
+    result = Value{};
+    if (!returned.result_bits.empty()) {
+      result.kind = Value::Bits;
+      result.bits = returned.result_bits;
+    } else if (returned.result.var != ClassicalData::kNoVar) {
+      result = Value::runtime(CExpr::var(returned.result.var, def.result));
+    }
+  }
+  restore();
   return_value_.reset();
   return result;
 }
