@@ -66,7 +66,9 @@ const std::vector<DiagnosticRule> kRules = {
     // encoding
     {"QF7001", "invalid-utf8", "source text that is not UTF-8"},
     // unsupported features
-    {"QF8001", "run-time-classical", "run-time classical logic of a form not supported (a return inside run-time control flow, ...)"},
+    {"QF8001", "run-time-classical",
+     "run-time classical logic of a form not supported (arrays of run-time values, returning a measurement inside "
+     "run-time control flow, ...)"},
     {"QF8002", "input-expression", "an expression or condition on inputs that must be known at compile time"},
     {"QF8003", "unsupported-type",
      "complex numbers, durations, stretches, array operations and other types not supported (and `durationof` of "
