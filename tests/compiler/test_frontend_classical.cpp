@@ -375,39 +375,20 @@ TEST(FrontendClassical, EveryConstructReadsBackFromOpenQasm3) {
 }
 
 // Qiskit's exporter writes a register made of loose qubits or bits as
-// `let name = {a, b};` (Exporter(allow_aliasing=True) in its tests).
-const char* kQiskitAliases = Q3
-    "qubit _qubit0;\n"
-    "qubit _qubit1;\n"
-    "qubit _qubit2;\n"
-    "bit _bit0;\n"
-    "bit _bit1;\n"
+// `let name = {a, b};` (Exporter(allow_aliasing=True) in its tests); the
+// same program in OpenQASM 3's own form has `++`.
+#define ALIAS_DECLARATIONS Q3 "qubit _qubit0;\nqubit _qubit1;\nqubit _qubit2;\nbit _bit0;\nbit _bit1;\n"
+#define ALIAS_USES                                                                                    \
+  "h all[0];\ncx all[0], all[1];\ncr[0] = measure first[0];\ncr[1] = measure all[1];\n" \
+  "if (cr == 2) x all[2];\nif (cr[1]) z all;\n"
+const char* kQiskitAliases = ALIAS_DECLARATIONS
     "let first = {_qubit0, _qubit1};\n"
     "let all = {first[1], /* kept */ _qubit2, first[0],};\n"
-    "let cr = {_bit0, _bit1};\n"
-    "h all[0];\n"
-    "cx all[0], all[1];\n"
-    "cr[0] = measure first[0];\n"
-    "cr[1] = measure all[1];\n"
-    "if (cr == 2) x all[2];\n"
-    "if (cr[1]) z all;\n";
-
-// The same program in OpenQASM 3's own form.
-const char* kConcatenationAliases = Q3
-    "qubit _qubit0;\n"
-    "qubit _qubit1;\n"
-    "qubit _qubit2;\n"
-    "bit _bit0;\n"
-    "bit _bit1;\n"
+    "let cr = {_bit0, _bit1};\n" ALIAS_USES;
+const char* kConcatenationAliases = ALIAS_DECLARATIONS
     "let first = _qubit0 ++ _qubit1;\n"
     "let all = first[1] ++ _qubit2 ++ first[0];\n"
-    "let cr = _bit0 ++ _bit1;\n"
-    "h all[0];\n"
-    "cx all[0], all[1];\n"
-    "cr[0] = measure first[0];\n"
-    "cr[1] = measure all[1];\n"
-    "if (cr == 2) x all[2];\n"
-    "if (cr[1]) z all;\n";
+    "let cr = _bit0 ++ _bit1;\n" ALIAS_USES;
 
 TEST(FrontendClassical, QiskitSetAliasIsConcatenationWithAWarning) {
   DiagnosticSink d;

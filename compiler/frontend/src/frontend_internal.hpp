@@ -590,6 +590,8 @@ class Lowerer {
   void emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
   /// Lower `body` into a block of its own (a run-time branch or loop body).
   std::vector<Operation> lower_runtime_body(const ast::Stmt& body, Scope& scope, bool own_scope = true);
+  /// What `lower` emits, as a block of its own (`flow`: how it ended).
+  std::vector<Operation> runtime_block(const std::function<Flow()>& lower, Flow& flow);
   void emit_control_flow(OpKind kind, ClassicalData data, std::vector<std::vector<Operation>> blocks,
                          const SourceLoc& at);
   /// Before a run-time loop: variables its body assigns become run-time.

@@ -339,12 +339,18 @@ void Lowerer::emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr valu
 }
 
 std::vector<Operation> Lowerer::lower_runtime_body(const ast::Stmt& body, Scope& scope, bool own_scope) {
+  Flow flow;
+  return runtime_block(
+      [&] { return own_scope ? lower_block(body, scope) : lower_scope_body(static_cast<const ast::Block&>(body), scope); },
+      flow);
+}
+
+std::vector<Operation> Lowerer::runtime_block(const std::function<Flow()>& lower, Flow& flow) {
   std::vector<Operation> ops;
   out_.push_back(&ops);
   ++runtime_depth_;
   try {
-    if (own_scope) lower_block(body, scope);
-    else lower_scope_body(static_cast<const ast::Block&>(body), scope);
+    flow = lower();
   } catch (...) {
     out_.pop_back();
     --runtime_depth_;
@@ -592,19 +598,8 @@ Flow Lowerer::lower_runtime_return(const ast::Jump& s, const Span& at, Scope& sc
 }
 
 Flow Lowerer::unless_returned(const std::function<Flow()>& lower) {
-  std::vector<Operation> ops;
-  out_.push_back(&ops);
-  ++runtime_depth_;
   Flow f;
-  try {
-    f = lower();
-  } catch (...) {
-    out_.pop_back();
-    --runtime_depth_;
-    throw;
-  }
-  out_.pop_back();
-  --runtime_depth_;
+  std::vector<Operation> ops = runtime_block(lower, f);
   const Symbol& returned = returns_.back().returned;
   ClassicalData d;
   d.value = CExpr::apply(COp::LogNot, returned.ctype, {CExpr::var(returned.var, returned.ctype)});
