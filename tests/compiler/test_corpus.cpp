@@ -82,7 +82,8 @@ const std::map<std::string, std::string>& example_outcomes() {
       {"alignment.qasm", "ok"},
       {"arrays.qasm", "51:18: index 4 out of range for 'my_defined_uints' of size 4"},
       {"cphase.qasm", "4:3: undefined gate 'CX' (did you forget include \"stdgates.inc\";?)"},
-      {"dd.qasm", "8:33: durationof is not supported"},
+      {"dd.qasm", "8:45: durationof needs the duration of gate 'x', which is not known: qforge has no timing model of "
+                  "a target's gates"},
       {"defcal.qasm", "3:1: defcal calibration blocks are not supported"},
       {"gateteleport.qasm", "6:1: extern functions are not supported ('vote')"},
       {"inverseqft1.qasm", "ok"},

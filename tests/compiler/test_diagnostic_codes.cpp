@@ -95,12 +95,15 @@ const std::vector<CodeCase>& code_cases() {
     // encoding
     {"QF7001", Q3 "qubit q; // \xff\n"},
     // unsupported features
-    {"QF8001", Q3 "def f(qubit q) -> bit {\n  bit b = measure q;\n  if (b) { return b; }\n  return b;\n}\nqubit r;\nbit c = f(r);\n"},
+    {"QF8001", Q3 "def f(qubit q) -> bit {\n  bit b = measure q;\n  if (b) { return measure q; }\n  return b;\n}\nqubit r;\nbit c = f(r);\n"},
     {"QF3002", Q3 "qubit q;\nfloat[64] f = 0.5;\nbit c = measure q;\nwhile (f * c) { }\n"},
     {"QF3008", Q3 "qubit q;\nbit[2] c;\nc[0] = measure q;\nfloat[64] f = c[0] * 0.5;\nc = f;\n"},
     {"QF8002", Q3 "input float a;\nqubit q;\nif (a > 0) { h q; }\n"},
     {"QF8003", Q3 "complex[float] z = 1im;\n"},
     {"QF8003", Q3 "duration d;\n"},
+    {"QF8003", Q3 "qubit q;\nduration d = durationof({h q;});\n"},
+    {"QF8003", Q3 "qubit q;\ndelay[10dt + 5ns] q;\n"},
+    {"QF8001", Q3 "qubit q;\narray[int[8], 2] a;\nbit m = measure q;\na[0] = m;\n"},
     {"QF8004", Q3 "extern f(int) -> int;\n"},
     {"QF8004", "OPENQASM 2.0;\nopaque g q;\n"},
     {"QF8005", Q3 "gate g a { h a; t a; }\nqubit q;\npow(0.5) @ g q;\n"},
@@ -109,6 +112,7 @@ const std::vector<CodeCase>& code_cases() {
     {"QF9002", Q3 "qubit q;\nbox { h q; }\n"},
     {"QF9003", Q3 "defcalgrammar \"openpulse\";\n"},
     {"QF9005", Q3 "qubit q;\nstretch s;\ndelay[s] q;\n"},
+    {"QF9006", Q3 "qubit a;\nqubit b;\nlet r = {a, b};\n"},
   };
   return cases;
 }

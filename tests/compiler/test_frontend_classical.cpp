@@ -2,11 +2,13 @@
 // construct against IR built by hand (compared through a structural dump
 // written here, not by the emitters), and the programs of circuits/dynamic/
 // read back from their OpenQASM 3 emission as the same IR.
+#include "qforge/ast.hpp"
 #include "qforge/emit.hpp"
 #include "qforge/frontend.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -370,6 +372,236 @@ TEST(FrontendClassical, EveryConstructReadsBackFromOpenQasm3) {
                                "angle[4] a = f;\n"
                                "ctrl @ rx(a + a) q[0], q[1];\n"),
                     "constructs");
+}
+
+// Qiskit's exporter writes a register made of loose qubits or bits as
+// `let name = {a, b};` (Exporter(allow_aliasing=True) in its tests); the
+// same program in OpenQASM 3's own form has `++`.
+#define ALIAS_DECLARATIONS Q3 "qubit _qubit0;\nqubit _qubit1;\nqubit _qubit2;\nbit _bit0;\nbit _bit1;\n"
+#define ALIAS_USES                                                                                    \
+  "h all[0];\ncx all[0], all[1];\ncr[0] = measure first[0];\ncr[1] = measure all[1];\n" \
+  "if (cr == 2) x all[2];\nif (cr[1]) z all;\n"
+const char* kQiskitAliases = ALIAS_DECLARATIONS
+    "let first = {_qubit0, _qubit1};\n"
+    "let all = {first[1], /* kept */ _qubit2, first[0],};\n"
+    "let cr = {_bit0, _bit1};\n" ALIAS_USES;
+const char* kConcatenationAliases = ALIAS_DECLARATIONS
+    "let first = _qubit0 ++ _qubit1;\n"
+    "let all = first[1] ++ _qubit2 ++ first[0];\n"
+    "let cr = _bit0 ++ _bit1;\n" ALIAS_USES;
+
+TEST(FrontendClassical, QiskitSetAliasIsConcatenationWithAWarning) {
+  DiagnosticSink d;
+  Circuit c = compile_source(kQiskitAliases, "test.qasm", CompileOptions{}, d);
+  EXPECT_FALSE(d.has_errors()) << d.format();
+  EXPECT_EQ(d.format(),
+            "test.qasm:8:13: warning: 'let first = {...}' is Qiskit's register concatenation, not OpenQASM 3 "
+            "grammar: read as 'let first = _qubit0 ++ _qubit1;'\n"
+            "    let first = {_qubit0, _qubit1};\n"
+            "                ^\n"
+            "test.qasm:9:11: warning: 'let all = {...}' is Qiskit's register concatenation, not OpenQASM 3 "
+            "grammar: read as 'let all = first[1] ++ _qubit2 ++ first[0];'\n"
+            "    let all = {first[1], /* kept */ _qubit2, first[0],};\n"
+            "              ^\n"
+            "test.qasm:10:10: warning: 'let cr = {...}' is Qiskit's register concatenation, not OpenQASM 3 "
+            "grammar: read as 'let cr = _bit0 ++ _bit1;'\n"
+            "    let cr = {_bit0, _bit1};\n"
+            "             ^\n");
+  // all = q1, q2, q0; cr = c0, c1.
+  std::vector<Operation> want = {
+      make_gate(GateId::H, {1}),
+      make_gate(GateId::CX, {1, 2}),
+      make_measure({0}, {0}),
+      make_measure({2}, {1}),
+      with_condition(make_gate(GateId::X, {0}), Condition{{0, 1}, 2, true}),
+      with_condition(make_gate(GateId::Z, {1}), Condition{{1}, 0, false}),
+      with_condition(make_gate(GateId::Z, {2}), Condition{{1}, 0, false}),
+      with_condition(make_gate(GateId::Z, {0}), Condition{{1}, 0, false}),
+  };
+  EXPECT_EQ(dump(c.ops), dump(want));
+  DiagnosticSink d2;
+  Circuit spec = compile_source(kConcatenationAliases, "test.qasm", CompileOptions{}, d2);
+  EXPECT_TRUE(d2.all().empty()) << d2.format();
+  EXPECT_EQ(dump(spec.ops), dump(want));
+}
+
+TEST(FrontendClassical, QiskitSetAliasKeepsItsFormInTheSyntaxTree) {
+  DiagnosticSink d;
+  ast::File f = ast::parse_source(kQiskitAliases, "test.qasm", d);
+  ASSERT_FALSE(d.has_errors()) << d.format();
+  // The include, five declarations, then `let first` and `let all`.
+  ASSERT_GE(f.statements.size(), 9u);
+  ASSERT_EQ(f.statements[7]->kind, ast::StmtKind::AliasDecl);
+  const auto& all = static_cast<const ast::AliasDecl&>(*f.statements[7]);
+  ASSERT_EQ(all.value->kind, ast::Expr::Kind::Set);
+  ASSERT_EQ(all.value->operands.size(), 3u);
+  EXPECT_EQ(all.value->operands[1]->name.name, "_qubit2");
+  // The span runs from the '{' to the '}'; the comment inside is the statement's.
+  EXPECT_EQ(all.value->span.line, 9u);
+  EXPECT_EQ(all.value->span.col, 11u);
+  EXPECT_EQ(all.value->span.end_col, 52u);
+  ASSERT_EQ(all.trivia.interior.size(), 1u);
+  EXPECT_EQ(all.trivia.interior[0].text, "/* kept */");
+}
+
+TEST(FrontendClassical, ConcatenatedAliasesReadBackFromOpenQasm3) {
+  Circuit c = compile_ok(Q3
+                         "qubit[2] a;\n"
+                         "qubit[2] b;\n"
+                         "bit[2] c;\n"
+                         "bit[2] d;\n"
+                         "let q = a ++ b[1];\n"
+                         "let r = c ++ d;\n"
+                         "let s = d[1];\n"
+                         "h q;\n"
+                         "r[0] = measure q[0];\n"
+                         "r[3] = measure q[2];\n"
+                         "s = measure q[1];\n"
+                         "if (r[3]) x q[1];\n"
+                         "int[2] n = r[2:3];\n"
+                         "if (n == 1) { x q[0]; }\n");
+  std::vector<Operation> want = {
+      make_gate(GateId::H, {0}),
+      make_gate(GateId::H, {1}),
+      make_gate(GateId::H, {3}),
+      make_measure({0}, {0}),
+      make_measure({3}, {3}),
+      make_measure({1}, {3}),
+      with_condition(make_gate(GateId::X, {1}), Condition{{3}, 0, false}),
+      assign(0, cast(int_t(2), CExpr::bits({2, 3}))),
+  };
+  ClassicalData cond;
+  CValue one = CValue::of_int(1);
+  one.type = int_t(2);
+  cond.value = op(COp::Eq, kBool, {CExpr::var(0, int_t(2)), k(one)});
+  want.push_back(make_control_flow(OpKind::If, cond, {{make_gate(GateId::X, {0})}}));
+  EXPECT_EQ(dump(c.ops), dump(want));
+  expect_round_trip(c, "aliases");
+}
+
+TEST(FrontendClassical, DurationofOfDelaysAndBarriers) {
+  DiagnosticSink d;
+  Circuit c = compile_source(Q3
+                             "qubit[3] q;\n"
+                             "stretch a;\n"
+                             // q[1] ends at 1us, the barrier holds q[0] until then: 1050ns
+                             "duration t = durationof({delay[100ns] q[0]; delay[1us] q[1]; barrier q[0], q[1]; "
+                             "delay[50ns] q[0];});\n"
+                             // -0.5 * 20ns + 0 (the stretch), then + 30ns
+                             "duration u = -0.5 * durationof({delay[20ns] q[2];}) + a;\n"
+                             "delay[t] q[0];\n"
+                             "delay[u + 30ns] q[1];\n"
+                             "delay[durationof({})] q[2];\n"
+                             // a delay on all qubits (2ms), then 1s more on q[0]
+                             "duration v = durationof({ { delay[2ms] q; } delay[1s] q[0]; delay[5ms] q[1]; });\n"
+                             "delay[v] q[2];\n"
+                             "delay[durationof({delay[1us] q[0]; delay[500ns];})] q[1];\n",
+                             "test.qasm", CompileOptions{}, d);
+  EXPECT_FALSE(d.has_errors()) << d.format();
+  ASSERT_EQ(c.ops.size(), 5u);
+  const std::vector<std::pair<double, std::string>> want = {
+      {1050, "ns"}, {20, "ns"}, {0, "dt"}, {1002, "ms"}, {1500, "ns"}};
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(c.ops[i].kind, OpKind::Delay);
+    EXPECT_EQ(c.ops[i].params[0].value(), want[i].first) << i;
+    EXPECT_EQ(c.ops[i].delay_unit, want[i].second) << i;
+  }
+}
+
+
+// A return inside run-time control flow: a `returned` flag (false until then;
+// variables start at zero) and the result; what follows runs only when the
+// subroutine has not returned.
+TEST(FrontendClassical, ReturnInsideRunTimeIf) {
+  Circuit c = compile_ok(Q3
+                         "def f(qubit q) -> bit {\n"
+                         "  bit b = measure q;\n"
+                         "  if (b) { x q; return b; }\n"
+                         "  h q;\n"
+                         "  return !b;\n"
+                         "}\n"
+                         "qubit r;\n"
+                         "bit c = f(r);\n");
+  // Bits: b = c0, the result c1, c = c2; the flag is variable 0.
+  ASSERT_EQ(c.num_clbits, 3u);
+  ASSERT_EQ(c.vars.size(), 1u);
+  EXPECT_EQ(c.vars[0].name, "f_returned");
+  const ClassicalType bit1{CType::Bit, 1};
+  const CExpr returned = CExpr::var(0, kBool);
+  ClassicalData then_;
+  then_.value = cast(kBool, CExpr::bits({0}));
+  ClassicalData rest;
+  rest.value = op(COp::LogNot, kBool, {returned});
+  // `!b` is `b == 0` (0 an unsigned integer).
+  CValue zero = CValue::of_int(0);
+  zero.type = uint_t(64);
+  std::vector<Operation> want = {
+      make_measure({0}, {0}),
+      make_control_flow(OpKind::If, then_,
+                        {{make_gate(GateId::X, {0}), assign(ClassicalData::kNoVar, CExpr::bits({0}), {1}),
+                          assign(0, k(CValue::of_bool(true)))}}),
+      make_control_flow(OpKind::If, rest,
+                        {{make_gate(GateId::H, {0}),
+                          assign(ClassicalData::kNoVar, cast(bit1, op(COp::Eq, kBool, {CExpr::bits({0}), k(zero)})),
+                                 {1}),
+                          assign(0, k(CValue::of_bool(true)))}}),
+      assign(ClassicalData::kNoVar, CExpr::bits({1}), {2}),
+  };
+  EXPECT_EQ(dump(c.ops), dump(want));
+  expect_round_trip(c, "return-if");
+}
+
+TEST(FrontendClassical, ReturnInsideRunTimeControlFlowInLoops) {
+  // An unrolled for loop: each iteration after the first runs only when the
+  // subroutine has not returned.
+  Circuit unrolled = compile_ok(Q3
+                                "def first_one(qubit[3] q) -> int[8] {\n"
+                                "  for int[8] i in [0:2] {\n"
+                                "    bit m = measure q[i];\n"
+                                "    if (m) { return i; }\n"
+                                "  }\n"
+                                "  return -1;\n"
+                                "}\n"
+                                "qubit[3] q;\n"
+                                "int[8] k = first_one(q);\n");
+  // measure, if (m0) {...}, if (!returned) {iteration 1}, if (!returned)
+  // {iteration 2}, if (!returned) {return -1}, k = result.
+  ASSERT_EQ(unrolled.ops.size(), 6u);
+  for (std::size_t i : {2, 3, 4}) {
+    ASSERT_EQ(unrolled.ops[i].kind, OpKind::If) << i;
+    EXPECT_EQ(dump(unrolled.ops[i].classical->value), dump(op(COp::LogNot, kBool, {CExpr::var(1, kBool)}))) << i;
+  }
+  EXPECT_EQ(unrolled.vars[0].name, "first_one_result");
+  EXPECT_EQ(unrolled.vars[1].name, "first_one_returned");
+  expect_round_trip(unrolled, "return-for");
+
+  // A while loop left by a return is a run-time loop that breaks when the
+  // subroutine has returned.
+  Circuit loop = compile_ok(Q3
+                            "def tries(qubit a) -> int[8] {\n"
+                            "  int[8] n = 0;\n"
+                            "  while (true) {\n"
+                            "    n += 1;\n"
+                            "    h a;\n"
+                            "    bit m = measure a;\n"
+                            "    if (m) { return n; }\n"
+                            "    reset a;\n"
+                            "  }\n"
+                            "  return -1;\n"
+                            "}\n"
+                            "qubit q;\n"
+                            "int[8] k = tries(q);\n");
+  const auto& ops = loop.ops;
+  auto w = std::find_if(ops.begin(), ops.end(), [](const Operation& o) { return o.kind == OpKind::While; });
+  ASSERT_NE(w, ops.end());
+  const std::vector<Operation>& body = w->blocks[0];
+  ASSERT_GE(body.size(), 3u);
+  const Operation& leave = body[body.size() - 2];
+  ASSERT_EQ(leave.kind, OpKind::If);
+  ASSERT_EQ(leave.blocks[0].size(), 1u);
+  EXPECT_EQ(leave.blocks[0][0].kind, OpKind::Break);
+  EXPECT_EQ(body.back().kind, OpKind::Reset);
+  expect_round_trip(loop, "return-while");
 }
 
 }  // namespace

@@ -674,20 +674,34 @@ test.qasm:6:7: error: expected ')'
     rx(0.5 q[1];
           ^
 )msg"},
-    {"ReturnInsideRuntimeIf",
+    {"ReturnMeasurementInsideRuntimeIf",
      R"qasm(OPENQASM 3.0;
 include "stdgates.inc";
 def f(qubit q) -> bit {
   bit b = measure q;
-  if (b) { x q; return b; }
+  if (b) { return measure q; }
   return b;
 }
 qubit r;
 bit c = f(r);
 )qasm",
-     R"msg(test.qasm:5:17: error: 'return' inside run-time control flow is not supported (return at the end of the subroutine)
-      if (b) { x q; return b; }
-                    ^
+     R"msg(test.qasm:5:12: error: returning a measurement inside run-time control flow is not supported (measure into a bit, then return the bit)
+      if (b) { return measure q; }
+               ^
+)msg"},
+    {"ReturnValueWithoutResultType",
+     R"qasm(OPENQASM 3.0;
+include "stdgates.inc";
+def f(qubit q) {
+  bit b = measure q;
+  if (b) { return 1; }
+}
+qubit r;
+f(r);
+)qasm",
+     R"msg(test.qasm:5:19: error: subroutine 'f' returns a value inside run-time control flow but declares no scalar result type ('-> type')
+      if (b) { return 1; }
+                      ^
 )msg"},
     {"ConstFromInput",
      R"qasm(OPENQASM 3.0;

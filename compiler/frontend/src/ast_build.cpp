@@ -67,8 +67,8 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-AstBuilder::AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream* tokens)
-    : file_(file), tokens_(tokens), ascii_(file.ascii) {}
+AstBuilder::AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream* tokens, const SetAliasTokens* aliases)
+    : file_(file), tokens_(tokens), aliases_(aliases), ascii_(file.ascii) {}
 
 std::size_t AstBuilder::byte_of(uint32_t line, uint32_t col) const {
   if (line == 0 || line > file_.line_starts.size()) return file_.text.size();
@@ -604,7 +604,18 @@ ast::StmtPtr AstBuilder::kind(antlr4::ParserRuleContext* ctx) {
     case P::RuleAliasDeclarationStatement: {
       auto s = std::make_unique<ast::AliasDecl>();
       s->name = ident();
-      s->value = any_expr(sub(P::RuleAliasExpression));
+      auto* value = sub(P::RuleAliasExpression);
+      const SetAliasTokens::Braces* braces = aliases_ ? aliases_->braces(ctx->getStart()) : nullptr;
+      if (!braces) {
+        s->value = any_expr(value);
+        return s;
+      }
+      // Qiskit's `{a, b}`, read as `a ++ b` (see SetAliasTokens): a Set.
+      s->value = std::make_unique<ast::Expr>();
+      s->value->kind = ast::Expr::Kind::Set;
+      s->value->span = span(braces->open.get(), braces->close.get());
+      for (auto* c : value->children)
+        if (auto* r = rule(c)) s->value->operands.push_back(any_expr(r));
       return s;
     }
     case P::RuleClassicalDeclarationStatement:

@@ -472,6 +472,9 @@ Value Lowerer::eval(const ast::Expr& e, Scope& scope) {
             continue;
           }
           if (cur.kind != Value::Array) fail(x->span, "too many indices");
+          if (!calls_something(*x) && eval(*x, scope).is_runtime())
+            fail(x->span, "arrays indexed by a value computed at run time are not supported ('" + text_of(e.span) +
+                              "'): array elements are compile-time values");
           int64_t i = integer(*x, scope, "an array index");
           int64_t n = static_cast<int64_t>(cur.elems.size());
           if (i < 0) i += n;
@@ -529,10 +532,140 @@ Value Lowerer::eval(const ast::Expr& e, Scope& scope) {
       }
       fail(e.span, "cannot cast " + std::string(kind_name(a.kind)) + " to " + text_of(st.span));
     }
-    case K::Durationof: fail(e.span, "durationof is not supported");
+    case K::Durationof: return durationof(*e.block, scope);
     default: break;
   }
   fail(e.span, "unsupported expression");
+}
+
+namespace {
+
+/// Nanoseconds in one `unit` of a duration; 0 for `dt`, the sample time of a
+/// target, which qforge does not know.
+double unit_ns(const std::string& unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  return 0;
+}
+
+}  // namespace
+
+void Lowerer::same_unit(Value& a, Value& b, const ast::Span& at) {
+  if (a.unit == b.unit) return;
+  auto zero = [](const Value& v) { return v.num.is_const() && v.num.value() == 0; };
+  // Zero is zero in any unit (a stretch is 0dt).
+  if (zero(b)) return void(b.unit = a.unit);
+  if (zero(a)) return void(a.unit = b.unit);
+  const double fa = unit_ns(a.unit), fb = unit_ns(b.unit);
+  if (fa == 0 || fb == 0)
+    fail(at, "cannot combine durations in " + a.unit + " and " + b.unit +
+                 ": the length of dt is the target's, and qforge knows no target's timing");
+  // Both in the finer unit.
+  Value& coarse = fa > fb ? a : b;
+  const Value& fine = fa > fb ? b : a;
+  coarse.num = coarse.num * Expr(std::max(fa, fb) / std::min(fa, fb));
+  coarse.unit = fine.unit;
+}
+
+Value Lowerer::durationof(const ast::Block& body, Scope& scope) {
+  // The block scheduled as soon as possible from time 0: when each qubit it
+  // uses is free again, and when every other one is (after a delay or
+  // barrier on all qubits). Times are in `total.unit`.
+  Value total = Value::number(Expr(0.0));
+  total.kind = Value::Duration;
+  total.unit = "dt";
+  std::unordered_map<uint32_t, double> free;
+  double all_free = 0;
+  auto qubits_of = [&](const ast::QuantumOp& s) {
+    std::vector<uint32_t> qs;
+    for (const auto& o : s.qubits) {
+      if (o->kind == ast::Expr::Kind::Literal) {
+        // $n, without declaring it: the block does not run.
+        if (uses_virtual_) fail(o->span, "cannot use physical qubits ($n) in a program that declares qubits");
+        qs.push_back(static_cast<uint32_t>(std::stoul(o->text.substr(1))));
+      } else {
+        for (uint32_t q : resolve_operand(*o, scope)) qs.push_back(q);
+      }
+    }
+    return qs;
+  };
+  // Occupy `qs` (all qubits when empty) for `length` from when all are free.
+  auto occupy = [&](const std::vector<uint32_t>& qs, double length) {
+    double start = qs.empty() ? all_free : 0;
+    if (qs.empty())
+      for (const auto& [q, t] : free) start = std::max(start, t);
+    for (uint32_t q : qs) {
+      auto it = free.find(q);
+      start = std::max(start, it == free.end() ? all_free : it->second);
+    }
+    if (qs.empty()) {
+      free.clear();
+      all_free = start + length;
+    }
+    for (uint32_t q : qs) free[q] = start + length;
+  };
+  std::function<void(const ast::Block&)> schedule = [&](const ast::Block& b) {
+    for (const auto& st : b.statements) {
+      using K = ast::StmtKind;
+      switch (st->kind) {
+        case K::Delay: {
+          const auto& s = static_cast<const ast::QuantumOp&>(*st);
+          Value d = eval(*s.duration, scope);
+          if (d.kind != Value::Duration || !d.num.is_const())
+            fail(s.designator, "delay needs a constant duration such as 100ns, got " + std::string(kind_name(d.kind)));
+          // One unit for all: the times so far are rescaled when the delay's is finer.
+          double so_far = all_free;
+          for (const auto& [q, t] : free) so_far = std::max(so_far, t);
+          Value horizon = total;
+          horizon.num = Expr(so_far);
+          same_unit(horizon, d, s.designator);
+          if (horizon.unit != total.unit && so_far != 0) {
+            const double scale = unit_ns(total.unit) / unit_ns(horizon.unit);
+            for (auto& [q, t] : free) t *= scale;
+            all_free *= scale;
+          }
+          total.unit = horizon.unit;
+          occupy(qubits_of(s), d.num.value());
+          break;
+        }
+        case K::Barrier: occupy(qubits_of(static_cast<const ast::QuantumOp&>(*st)), 0); break;
+        case K::Block: schedule(static_cast<const ast::Block&>(*st)); break;
+        case K::Box:
+          if (!static_cast<const ast::Box&>(*st).duration) {
+            schedule(static_cast<const ast::Box&>(*st).body);
+            break;
+          }
+          fail(st->span, "durationof of a block with a 'box' of a given duration is not supported: qforge computes "
+                         "the durations of delays and barriers only");
+        case K::Nop: break;
+        case K::GateCall:
+          fail(st->span, "durationof needs the duration of gate '" + static_cast<const ast::GateCall&>(*st).name.name +
+                             "', which is not known: qforge has no timing model of a target's gates");
+        default: {
+          const bool measures =
+              st->kind == K::Measure || (st->kind == K::Assignment &&
+                                         static_cast<const ast::Assignment&>(*st).value->kind == ast::Expr::Kind::Measure);
+          if (measures || st->kind == K::Reset)
+            fail(st->span, std::string("durationof needs the duration of a ") + (measures ? "measurement" : "reset") +
+                               ", which is not known: qforge has no timing model of a target");
+          const char* what = st->kind == K::If       ? "an 'if'"
+                             : st->kind == K::For    ? "a 'for' loop"
+                             : st->kind == K::While  ? "a 'while' loop"
+                             : st->kind == K::Switch ? "a 'switch'"
+                                                     : "classical statements";
+          fail(st->span, std::string("durationof of a block with ") + what +
+                             " is not supported: qforge computes the durations of delays and barriers only");
+        }
+      }
+    }
+  };
+  schedule(body);
+  double end = all_free;
+  for (const auto& [q, t] : free) end = std::max(end, t);
+  total.num = Expr(end);
+  return total;
 }
 
 /// `v` as a 64-bit integer: an integer constant, a boolean, or a whole
@@ -665,9 +798,10 @@ Value Lowerer::eval_binary(const std::string& op_text, const Value& a, const Val
   }
   if (a.kind == Value::Duration || b.kind == Value::Duration) {
     auto na = as_num(a), nb = as_num(b);
-    if (a.kind == Value::Duration && b.kind == Value::Duration && a.unit == b.unit && (op == "+" || op == "-")) {
-      Value v = a;
-      v.num = op == "+" ? a.num + b.num : a.num - b.num;
+    if (a.kind == Value::Duration && b.kind == Value::Duration && (op == "+" || op == "-")) {
+      Value v = a, w = b;
+      same_unit(v, w, at);
+      v.num = op == "+" ? v.num + w.num : v.num - w.num;
       return v;
     }
     if ((op == "*" && (na || nb)) || (op == "/" && a.kind == Value::Duration && nb)) {

@@ -66,9 +66,13 @@ const std::vector<DiagnosticRule> kRules = {
     // encoding
     {"QF7001", "invalid-utf8", "source text that is not UTF-8"},
     // unsupported features
-    {"QF8001", "run-time-classical", "run-time classical logic of a form not supported (a return inside run-time control flow, ...)"},
+    {"QF8001", "run-time-classical",
+     "run-time classical logic of a form not supported (arrays of run-time values, returning a measurement inside "
+     "run-time control flow, ...)"},
     {"QF8002", "input-expression", "an expression or condition on inputs that must be known at compile time"},
-    {"QF8003", "unsupported-type", "complex numbers, durations, stretches, array operations and other types not supported"},
+    {"QF8003", "unsupported-type",
+     "complex numbers, durations, stretches, array operations and other types not supported (and `durationof` of "
+     "what has no known duration)"},
     {"QF8004", "calibration-extern", "defcal, cal, extern and opaque declarations"},
     {"QF8005", "unsupported-call-form", "gate call forms not supported: non-integer pow, durations, results of quantum calls"},
     {"QF8006", "unsupported-expression", "an expression or operator that is not supported"},
@@ -78,6 +82,7 @@ const std::vector<DiagnosticRule> kRules = {
     {"QF9003", "defcalgrammar-ignored", "defcalgrammar is ignored"},
     {"QF9004", "output-ignored", "output declarations are ignored (no longer reported: outputs are kept)"},
     {"QF9005", "stretch-zero", "a stretch is resolved to zero (no timing model)"},
+    {"QF9006", "set-alias", "Qiskit's register concatenation `let a = {b, c};` (not OpenQASM 3 grammar) read as `b ++ c`"},
 };
 
 /// A class of messages: alternatives separated by '|', each a sequence of
@@ -141,8 +146,8 @@ const Pattern kPatterns[] = {
     {"QF8003", "^complex numbers are not supported$|^stretch variables are not supported$|"
                "^duration variables are not supported$|^array concatenation is not supported$|"
                "^array slices are not supported|^array and creg arguments|^casts to arrays|^assigning to array slices|"
-               "^multi-dimensional indexing|^durationof is not supported$|^delay needs a constant duration|"
-               "^unsupported arithmetic on durations$|^bits start at 0; initialising"},
+               "^multi-dimensional indexing|^durationof needs the duration of |^durationof of a block with |"
+               "^delay needs a constant duration|^cannot combine durations in |^unsupported arithmetic on durations$|^bits start at 0; initialising"},
     {"QF8006", "^unsupported expression$|^unsupported operator '"},
     // constants
     {"QF4002", "does not fit in 64 bits|is too large for a float$"},
@@ -172,6 +177,7 @@ const Pattern kPatterns[] = {
     {"QF9003", "^defcalgrammar is ignored"},
     {"QF9004", "^output declarations are ignored"},
     {"QF9005", "^stretch '*' is resolved to zero"},
+    {"QF9006", "= {...}' is Qiskit's register concatenation"},
 };
 
 /// True when `text` matches one alternative of the form above.

@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -214,6 +215,8 @@ struct DefArg {
 struct SubDef {
   std::string name;
   std::vector<DefArg> args;
+  ClassicalType result;     ///< `-> type` when it is a scalar type (has_result)
+  bool has_result = false;
   const ast::Block* body = nullptr;  ///< in a statement the Lowerer keeps
   SourceLoc loc;
   bool invalid = false;  ///< as GateDef::invalid
@@ -346,10 +349,57 @@ class Classifier final : public qforge_antlr::qasm3ParserBaseVisitor {
 inline const std::string kPowerOperator = "**";
 
 
+/// Qiskit's exporter writes a register made of single qubits or bits as
+/// `let name = {a, b[1], c};`: not OpenQASM 3 grammar, whose form of it is
+/// `let name = a ++ b[1] ++ c;`. Between the lexer and the parser, this
+/// source reads the braces' contents as that concatenation: the braces (and
+/// a trailing comma) are taken out of the stream and each comma between the
+/// elements becomes a '++' token (its text stays ','). Every other token
+/// passes unchanged, with its line and column, so diagnostics stay where
+/// they were. Only a complete form is read so: `let`, a name, `=`, `{`, at
+/// least one token and the matching `}` before any ';'; anything else (an
+/// empty or unclosed `{`) stays the syntax error it is. The syntax tree
+/// shows the form as written, a Set (AstBuilder asks braces()).
+class SetAliasTokens final : public antlr4::TokenSource {
+ public:
+  explicit SetAliasTokens(antlr4::TokenSource* lexer) : lexer_(lexer) {}
+  std::unique_ptr<antlr4::Token> nextToken() override;
+  size_t getLine() const override { return lexer_->getLine(); }
+  size_t getCharPositionInLine() override { return lexer_->getCharPositionInLine(); }
+  antlr4::CharStream* getInputStream() override { return lexer_->getInputStream(); }
+  std::string getSourceName() override { return lexer_->getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override { return lexer_->getTokenFactory(); }
+
+  /// The braces taken out of the alias that `let` starts; null when it is
+  /// not of this form.
+  struct Braces {
+    std::unique_ptr<antlr4::CommonToken> open, close;
+  };
+  const Braces* braces(antlr4::Token* let) const {
+    auto it = braces_.find(let->getStartIndex());
+    return it == braces_.end() ? nullptr : &it->second;
+  }
+  /// True while tokens read from the lexer wait here (the lexer is ahead).
+  bool holding() const { return !held_.empty(); }
+
+ private:
+  /// The tokens after `open` up to its matching `}` into held_, rewritten
+  /// (true, the '}' last) or, when they are not of the form, as read with
+  /// `open` first (false).
+  bool read_braces(std::unique_ptr<antlr4::Token> open);
+  antlr4::TokenSource* lexer_;
+  std::deque<std::unique_ptr<antlr4::Token>> held_;
+  /// The types and start indices of the last three default-channel tokens.
+  std::size_t recent_type_[3] = {0, 0, 0};
+  std::size_t recent_start_[3] = {0, 0, 0};
+  std::unordered_map<std::size_t, Braces> braces_;  ///< by the start index of the `let`
+};
+
 struct ParsedFile {
   std::shared_ptr<SourceFile> file;
   std::unique_ptr<antlr4::CharStream> input;
   std::unique_ptr<qforge_antlr::qasm3Lexer> lexer;
+  std::unique_ptr<SetAliasTokens> set_aliases;  ///< the lexer's tokens, Qiskit's `let a = {...};` read
   std::unique_ptr<antlr4::TokenSource> default_channel;  ///< the lexer without comments (streamed parses)
   std::unique_ptr<antlr4::TokenStream> tokens;  ///< Common (kept) or Unbuffered (streamed)
   std::unique_ptr<P> parser;
@@ -374,7 +424,8 @@ inline antlr4::Token* last_token(antlr4::ParserRuleContext* ctx) {
 /// across statements: each statement's tree stands alone.
 class AstBuilder {
  public:
-  AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream* tokens);
+  /// `aliases`: the token source that read Qiskit's `let a = {...};` (null: none).
+  AstBuilder(const SourceFile& file, antlr4::BufferedTokenStream* tokens, const SetAliasTokens* aliases);
   ast::StmtPtr statement(antlr4::ParserRuleContext* statement_or_scope);
   /// Statements with syntax errors, from token `first` to `last`: their span only.
   ast::StmtPtr invalid(antlr4::Token* first, antlr4::Token* last);
@@ -419,6 +470,7 @@ class AstBuilder {
   };
   const SourceFile& file_;
   antlr4::BufferedTokenStream* tokens_;  ///< null: no trivia
+  const SetAliasTokens* aliases_;
   bool ascii_;  ///< columns are byte offsets within a line
   Classifier kind_of_;
   std::vector<StmtTokens> statements_;  ///< inner statements before the ones around them
@@ -470,6 +522,19 @@ class Lowerer {
   Flow lower_statement(const ast::Stmt& s, Scope& scope);
   Flow lower_block(const ast::Stmt& s, Scope& scope);
   Flow lower_scope_body(const ast::Block& b, Scope& scope);
+  /// Statements `from`.. of a block. Inside a subroutine, after a statement
+  /// that returned at run time, the rest runs only when it did not (see
+  /// ReturnFrame).
+  Flow lower_statements(const std::vector<ast::StmtPtr>& statements, std::size_t from, Scope& scope);
+  /// `return` inside run-time control flow of the subroutine being inlined.
+  Flow lower_runtime_return(const ast::Jump& s, const Span& at, Scope& scope);
+  /// Run-time returns of the subroutine being inlined so far (0 outside one).
+  std::size_t runtime_returns() const { return returns_.empty() ? 0 : returns_.back().runtime_returns; }
+  /// What `lower` emits, inside `if (!returned)` of the subroutine being inlined.
+  Flow unless_returned(const std::function<Flow()>& lower);
+  /// An iteration of a loop unrolled at compile time: under unless_returned
+  /// once the loop has returned at run time (`returns` counted at its start).
+  Flow iteration(std::size_t returns, const std::function<Flow()>& lower);
   void lower_include(const ast::Include& s, const Span& at);
   void declare(Scope& scope, const std::string& name, Symbol sym, const Span& at);
   void declare_callable(const std::string& name, Symbol sym, const Span& at);
@@ -519,15 +584,20 @@ class Lowerer {
   /// Make variable `sym` a run-time variable (a Circuit::vars entry), its
   /// compile-time value assigned where it was declared. Returns its index.
   uint32_t make_runtime(Symbol& sym, const std::string& name, bool output, const Span& at);
+  /// `name`, or `name_1`, ... when a variable or bit register has that name.
+  std::string unused_classical_name(const std::string& name) const;
   static Operation assign_op(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
   void emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
   /// Lower `body` into a block of its own (a run-time branch or loop body).
   std::vector<Operation> lower_runtime_body(const ast::Stmt& body, Scope& scope, bool own_scope = true);
+  /// What `lower` emits, as a block of its own (`flow`: how it ended).
+  std::vector<Operation> runtime_block(const std::function<Flow()>& lower, Flow& flow);
   void emit_control_flow(OpKind kind, ClassicalData data, std::vector<std::vector<Operation>> blocks,
                          const SourceLoc& at);
   /// Before a run-time loop: variables its body assigns become run-time.
   void promote_assigned(const ast::Stmt& body, Scope& scope, const Span& at);
-  /// A loop whose body breaks or continues under a run-time condition.
+  /// A loop whose body breaks or continues under a run-time condition (a
+  /// while loop: or returns; `var` is null for a while loop).
   bool breaks_at_run_time(const ast::Stmt& body, Scope& scope, const std::string* var, const Value* first);
   Flow lower_runtime_for(const ast::For& s, const Span& at, Scope& scope);
   Flow lower_runtime_while(const ast::While& s, const Span& at, Scope& scope);
@@ -569,6 +639,9 @@ class Lowerer {
   std::vector<uint32_t> resolve_indexed(const std::string& name, const std::vector<const ast::IndexOp*>& index,
                                         Scope& scope, const Span& at, bool want_qubits);
   std::vector<uint32_t> qubits_from_expression(const ast::Expr& e, Scope& scope);
+  std::vector<uint32_t> bits_from_expression(const ast::Expr& e, Scope& scope);
+  /// The qubits or bits a name, possibly indexed (`q`, `q[1:2]`, `c[0][1]`), stands for.
+  std::vector<uint32_t> register_elements(const ast::Expr& e, Scope& scope, bool want_qubits);
   /// `what` names the indexed object in messages: "register 'q'" when
   /// `register_name` is given, else `what` itself.
   std::vector<int64_t> index_list(const ast::IndexOp& idx, int64_t size, Scope& scope, const std::string& what,
@@ -579,6 +652,13 @@ class Lowerer {
   Value eval_integers(const std::string& op, int64_t x, int64_t y, const Span& at);
   Value eval_call(const ast::Expr& e, Scope& scope);
   Value eval_literal(const ast::Expr& e, Scope& scope);
+  /// Two durations in one unit: a zero takes the other's unit, and of two
+  /// SI units the finer one is kept; `dt` with another unit is an error at `at`.
+  void same_unit(Value& a, Value& b, const Span& at);
+  /// `durationof(body)`: the length of `body` scheduled as soon as possible,
+  /// when it is made of delays (of constant durations) and barriers; an
+  /// error at the first statement whose duration is not known.
+  Value durationof(const ast::Block& body, Scope& scope);
   /// The value of a declaration's or assignment's right-hand side.
   Value eval_declaration(const ast::Expr& e, Scope& scope);
   Value call_def(const SubDef& def, const std::vector<ast::ExprPtr>& args, Scope& scope, const Span& at);
@@ -650,6 +730,18 @@ class Lowerer {
   const std::string* gate_body_ = nullptr;  ///< name of the gate whose body is lowered
   SourceLoc cur_loc_;  ///< the statement being lowered (the outermost call in a body)
   std::optional<Value> return_value_;
+  /// A subroutine being inlined. A `return` inside run-time control flow
+  /// sets `returned` (a run-time bool, false from the call on) and assigns
+  /// `result`; after the statement that holds it, the rest of each block
+  /// runs under `if (!returned)`, and each run-time loop around it breaks
+  /// (`if (returned) break;`). The call's value is then `result`.
+  struct ReturnFrame {
+    const SubDef* def;
+    Symbol returned, result;            ///< result: a variable, or for bits
+    std::vector<uint32_t> result_bits;  ///< clbits of their own
+    std::size_t runtime_returns = 0;    ///< run-time returns lowered so far
+  };
+  std::deque<ReturnFrame> returns_;
   /// Where emit() appends: circ_.ops, then the block of each run-time branch
   /// or loop being lowered.
   std::vector<std::vector<Operation>*> out_;

@@ -47,10 +47,25 @@ Flow Lowerer::lower_block(const ast::Stmt& s, Scope& scope) {
   return lower_scope_body(static_cast<const ast::Block&>(s), inner);
 }
 
-Flow Lowerer::lower_scope_body(const ast::Block& b, Scope& scope) {
-  for (const auto& s : b.statements) {
-    Flow f = lower_statement_or_scope(*s, scope);
+Flow Lowerer::lower_scope_body(const ast::Block& b, Scope& scope) { return lower_statements(b.statements, 0, scope); }
+
+Flow Lowerer::lower_statements(const std::vector<ast::StmtPtr>& statements, std::size_t from, Scope& scope) {
+  for (std::size_t i = from; i < statements.size(); ++i) {
+    const std::size_t before = runtime_returns();
+    Flow f = lower_statement_or_scope(*statements[i], scope);
     if (f != Flow::Normal) return f;
+    if (runtime_returns() == before) continue;
+    // The statement returned at run time on some path.
+    if (!loops_.empty() && loops_.back().runtime && runtime_depth_ == loops_.back().depth) {
+      // In the body of a run-time loop: leave it.
+      const Symbol& returned = returns_.back().returned;
+      ClassicalData d;
+      d.value = CExpr::var(returned.var, returned.ctype);
+      emit_control_flow(OpKind::If, std::move(d), {{Operation{OpKind::Break}}}, cur_loc_);
+      continue;
+    }
+    if (i + 1 == statements.size()) return Flow::Normal;
+    return unless_returned([&] { return lower_statements(statements, i + 1, scope); });
   }
   return Flow::Normal;
 }
@@ -148,8 +163,7 @@ Flow Lowerer::lower_statement(const ast::Stmt& st, Scope& scope) {
     case K::End: return lower_jump(st, at);
     case K::Return: {
       if (def_depth_ == 0) fail(at, "'return' outside a subroutine");
-      if (runtime_depth_ > def_entry_depth_)
-        fail(at, "'return' inside run-time control flow is not supported (return at the end of the subroutine)");
+      if (runtime_depth_ > def_entry_depth_) return lower_runtime_return(static_cast<const ast::Jump&>(st), at, scope);
       const ast::Expr* value = static_cast<const ast::Jump&>(st).value.get();
       if (!value) {
         return_value_.reset();
@@ -200,14 +214,36 @@ Flow Lowerer::lower_statement(const ast::Stmt& st, Scope& scope) {
     case K::Nop: break;
     case K::AliasDecl: {
       const auto& s = static_cast<const ast::AliasDecl&>(st);
-      Symbol sym{Symbol::Alias, loc(at)};
-      auto add = [&](const ast::Expr& e) {
-        for (uint32_t q : qubits_from_expression(e, scope)) sym.indices.push_back(q);
-      };
-      if (s.value->kind == ast::Expr::Kind::Concat)
-        for (const auto& e : s.value->operands) add(*e);
+      using E = ast::Expr::Kind;
+      std::vector<const ast::Expr*> parts;
+      if (s.value->kind == E::Concat || s.value->kind == E::Set)
+        for (const auto& e : s.value->operands) parts.push_back(e.get());
       else
-        add(*s.value);
+        parts.push_back(s.value.get());
+      if (s.value->kind == E::Set) {
+        std::string spec;
+        for (const ast::Expr* e : parts) spec += (spec.empty() ? "" : " ++ ") + text_of(e->span);
+        warn(s.value->span, "'let " + s.name.name + " = {...}' is Qiskit's register concatenation, not OpenQASM 3 "
+                            "grammar: read as 'let " + s.name.name + " = " + spec + ";'");
+      }
+      // An alias of bits when its first part names bits, else of qubits.
+      const ast::Expr* base = parts[0];
+      while (base->kind == E::Index) base = base->operands[0].get();
+      const Symbol* first = base->kind == E::Identifier ? scope.find(base->name.name) : nullptr;
+      const bool bits = first && first->kind == Symbol::CReg;
+      Symbol sym{bits ? Symbol::CReg : Symbol::Alias, loc(at)};
+      for (const ast::Expr* e : parts)
+        for (uint32_t i : bits ? bits_from_expression(*e, scope) : qubits_from_expression(*e, scope))
+          sym.indices.push_back(i);
+      // `let b = c[1];` is one bit (as `c` is when `bit c;`); anything else a register.
+      if (bits && parts.size() == 1 && s.value->kind != E::Set) {
+        const ast::Expr& e = *parts[0];
+        sym.is_array = first->is_array;
+        if (e.kind == E::Index) {
+          const auto& items = e.indices[0].items;
+          sym.is_array = items.size() != 1 || items[0]->kind == E::Range || items[0]->kind == E::Set;
+        }
+      }
       declare(scope, s.name.name, sym, at);
       break;
     }
@@ -285,12 +321,14 @@ void Lowerer::lower_classical_decl(const ast::ClassicalDecl& s, const Span& at, 
     int64_t n = size.value_or(1);
     if (n <= 0) fail(s.type.span, "register size must be positive, got " + std::to_string(n));
     check_clbits(n, s.type.span);
+    // The value first: a subroutine it calls may declare bits of its own.
+    Value v;
+    if (s.init) v = eval_declaration(*s.init, scope);
+    check_clbits(n, s.type.span);
     Symbol sym{Symbol::CReg, loc(at)};
     sym.is_array = size.has_value();
     for (int64_t i = 0; i < n; ++i) sym.indices.push_back(circ_.num_clbits + static_cast<uint32_t>(i));
     std::vector<uint32_t> bits = sym.indices;
-    Value v;
-    if (s.init) v = eval_declaration(*s.init, scope);
     declare(scope, name, sym, at);
     if (&scope == scope.global() && def_depth_ == 0)
       circ_.cregs.push_back(Register{name, circ_.num_clbits, static_cast<uint32_t>(n), size.has_value()});
@@ -588,6 +626,11 @@ void Lowerer::lower_def(const ast::Def& s, const Span& at, Scope& scope) {
       }
     }
     def->args.push_back(arg);
+  }
+  if (s.returns && s.returns->kind != T::Array && s.returns->kind != T::Complex && s.returns->kind != T::Duration &&
+      s.returns->kind != T::Stretch) {
+    def->result = classical_type(*s.returns, scope);
+    def->has_result = true;
   }
   Symbol sym{Symbol::Def, loc(at)};
   sym.def = def;
@@ -1128,6 +1171,9 @@ void Lowerer::lower_assignment(const ast::Assignment& s, const Span& at, Scope& 
   if (sym->var != ClassicalData::kNoVar || sym->output || under_runtime() || v.is_runtime() ||
       (v.kind == Value::Unknown && v.var_sym)) {
     // A run-time variable from here on: the assignment is an operation.
+    if (!target.indices.empty() && sym->value.kind == Value::Array)
+      fail(target.span, "arrays of run-time values are not supported: element '" + text_of(target.span) +
+                            "' of array '" + name + "' would hold a value computed at run time");
     if (!target.indices.empty()) fail(target.span, "assigning to part of a run-time variable is not supported");
     const uint32_t var = make_runtime(*sym, name, false, target.span);
     if (compound) v = eval_binary(s.op.substr(0, s.op.size() - 1), Value::runtime(CExpr::var(var, sym->ctype)), v, at);
@@ -1144,6 +1190,9 @@ void Lowerer::lower_assignment(const ast::Assignment& s, const Span& at, Scope& 
           slice = true;
           continue;
         }
+        if (!calls_something(*e) && eval(*e, scope).is_runtime())
+          fail(e->span, "arrays indexed by a value computed at run time are not supported ('" + text_of(target.span) +
+                            "'): array elements are compile-time values");
         int64_t i = integer(*e, scope, "an array index");
         if (slot->kind != Value::Array || i < 0 || i >= static_cast<int64_t>(slot->elems.size()))
           fail(e->span, "index " + std::to_string(i) + " out of range for '" + name + "'" +
@@ -1198,8 +1247,9 @@ Flow Lowerer::lower_for(const ast::For& s, const Span& at, Scope& scope) {
     __int128 span = step > 0 ? __int128(stop) - start : __int128(start) - stop;
     __int128 count = span < 0 ? 0 : span / (step > 0 ? __int128(step) : -__int128(step)) + 1;
     if (count > __int128(kMaxLoopIterations)) fail(it.span, "loop has more than 10000000 iterations");
+    const std::size_t returns = runtime_returns();
     for (int64_t k = 0; k < int64_t(count); ++k) {
-      Flow f = lower_loop_body(s, at, scope, Value::integer(start + k * step));
+      Flow f = iteration(returns, [&] { return lower_loop_body(s, at, scope, Value::integer(start + k * step)); });
       if (f == Flow::Break) break;
       if (f == Flow::Return) return f;
     }
@@ -1213,8 +1263,9 @@ Flow Lowerer::lower_for(const ast::For& s, const Span& at, Scope& scope) {
       fail(it.span, "cannot loop over " + std::string(kind_name(v.kind)));
     }
   }
+  const std::size_t returns = runtime_returns();
   for (const Value& item : items) {
-    Flow f = lower_loop_body(s, at, scope, item);
+    Flow f = iteration(returns, [&] { return lower_loop_body(s, at, scope, item); });
     if (f == Flow::Break) break;
     if (f == Flow::Return) return f;
   }
@@ -1232,6 +1283,11 @@ Flow Lowerer::lower_loop_body(const ast::For& s, const Span& at, Scope& scope, c
   return lower_block(*s.body, inner);
 }
 
+Flow Lowerer::iteration(std::size_t returns, const std::function<Flow()>& lower) {
+  if (runtime_returns() == returns) return lower();
+  return unless_returned(lower);
+}
+
 void Lowerer::count_loop_iteration() {
   if (++loop_iterations_ > kMaxLoopIterations)
     stop("loops run more than " + std::to_string(kMaxLoopIterations) + " iterations in all (a fixed limit)");
@@ -1239,6 +1295,7 @@ void Lowerer::count_loop_iteration() {
 
 Flow Lowerer::lower_while(const ast::While& s, const Span& at, Scope& scope) {
   if (breaks_at_run_time(*s.body, scope, nullptr, nullptr)) return lower_runtime_while(s, at, scope);
+  const std::size_t returns = runtime_returns();
   for (uint64_t n = 0;; ++n) {
     if (n >= kMaxLoopIterations) fail(at, "while loop did not finish after 10000000 iterations");
     Value v = eval(*s.condition, scope);
@@ -1251,11 +1308,10 @@ Flow Lowerer::lower_while(const ast::While& s, const Span& at, Scope& scope) {
     bool t = truth(v, s.condition->span, known, conds);
     if (!t) return Flow::Normal;
     count_loop_iteration();
-    Flow f;
-    {
+    Flow f = iteration(returns, [&] {
       LoopGuard loop(loops_, {false, runtime_depth_});
-      f = lower_block(*s.body, scope);
-    }
+      return lower_block(*s.body, scope);
+    });
     if (f == Flow::Break) return Flow::Normal;
     if (f == Flow::Return) return f;
   }
@@ -1416,9 +1472,17 @@ std::vector<uint32_t> Lowerer::resolve_indexed(const std::string& name, const st
 }
 
 std::vector<uint32_t> Lowerer::qubits_from_expression(const ast::Expr& e, Scope& scope) {
+  if (e.kind == ast::Expr::Kind::Literal && e.literal == ast::Expr::Literal::HardwareQubit) return {physical_qubit(e)};
+  return register_elements(e, scope, true);
+}
+
+std::vector<uint32_t> Lowerer::bits_from_expression(const ast::Expr& e, Scope& scope) {
+  return register_elements(e, scope, false);
+}
+
+std::vector<uint32_t> Lowerer::register_elements(const ast::Expr& e, Scope& scope, bool want_qubits) {
   using K = ast::Expr::Kind;
-  if (e.kind == K::Literal && e.literal == ast::Expr::Literal::HardwareQubit) return {physical_qubit(e)};
-  if (e.kind == K::Identifier && e.indices.empty()) return resolve_indexed(e.name.name, {}, scope, e.span, true);
+  if (e.kind == K::Identifier && e.indices.empty()) return resolve_indexed(e.name.name, {}, scope, e.span, want_qubits);
   if (e.kind == K::Index) {
     std::vector<const ast::IndexOp*> idx{&e.indices[0]};
     const ast::Expr* base = e.operands[0].get();
@@ -1426,9 +1490,10 @@ std::vector<uint32_t> Lowerer::qubits_from_expression(const ast::Expr& e, Scope&
       idx.insert(idx.begin(), &base->indices[0]);
       base = base->operands[0].get();
     }
-    if (base->kind == K::Identifier && base->indices.empty()) return resolve_indexed(base->name.name, idx, scope, e.span, true);
+    if (base->kind == K::Identifier && base->indices.empty())
+      return resolve_indexed(base->name.name, idx, scope, e.span, want_qubits);
   }
-  fail(e.span, "expected qubits");
+  fail(e.span, want_qubits ? "expected qubits" : "expected bits");
 }
 
 Value Lowerer::call_def(const SubDef& def, const std::vector<ast::ExprPtr>& args, Scope& scope, const Span& at) {
@@ -1483,6 +1548,17 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
   }
   ++def_depth_;
   return_value_.reset();
+  ReturnFrame frame{&def, Symbol{Symbol::Var, def.loc}, Symbol{Symbol::Var, def.loc}};
+  frame.returned.ctype = ClassicalType{CType::Bool, 1};
+  frame.returned.has_ctype = true;
+  // Variables start at zero (false): only a call under run-time control
+  // flow, which may run again, sets it to false first.
+  if (under_runtime()) frame.returned.value = Value::boolean(false);
+  frame.returned.level = out_.size() - 1;
+  frame.result.ctype = def.result;
+  frame.result.has_ctype = def.has_result;
+  frame.result.level = out_.size() - 1;
+  returns_.push_back(std::move(frame));
   const std::string* saved_gate = gate_body_;
   gate_body_ = nullptr;
   const int saved_entry = def_entry_depth_;
@@ -1490,6 +1566,7 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
   std::vector<LoopFrame> saved_loops;
   saved_loops.swap(loops_);
   auto restore = [&] {
+    returns_.pop_back();
     --def_depth_;
     gate_body_ = saved_gate;
     def_entry_depth_ = saved_entry;
@@ -1501,8 +1578,18 @@ Value Lowerer::call_def_bound(const SubDef& def, std::vector<Value> classical,
     restore();
     throw;
   }
-  restore();
+  const ReturnFrame& returned = returns_.back();
   Value result = return_value_.value_or(Value{});
+  if (returned.runtime_returns > 0) {
+    result = Value{};
+    if (!returned.result_bits.empty()) {
+      result.kind = Value::Bits;
+      result.bits = returned.result_bits;
+    } else if (returned.result.var != ClassicalData::kNoVar) {
+      result = Value::runtime(CExpr::var(returned.result.var, def.result));
+    }
+  }
+  restore();
   return_value_.reset();
   return result;
 }

@@ -688,6 +688,85 @@ class DefaultChannelTokens final : public antlr4::TokenSource {
   antlr4::TokenSource* lexer_;
 };
 
+std::unique_ptr<antlr4::Token> SetAliasTokens::nextToken() {
+  using L = qforge_antlr::qasm3Lexer;
+  if (!held_.empty()) {
+    auto t = std::move(held_.front());
+    held_.pop_front();
+    return t;
+  }
+  auto t = lexer_->nextToken();
+  if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) return t;
+  const bool opens = t->getType() == L::LBRACE && recent_type_[0] == L::LET && recent_type_[1] == L::Identifier &&
+                     recent_type_[2] == L::EQUALS;
+  const std::size_t let = recent_start_[0];
+  recent_type_[0] = recent_type_[1], recent_start_[0] = recent_start_[1];
+  recent_type_[1] = recent_type_[2], recent_start_[1] = recent_start_[2];
+  recent_type_[2] = t->getType(), recent_start_[2] = t->getStartIndex();
+  if (!opens) return t;
+  auto open = std::make_unique<antlr4::CommonToken>(t.get());
+  if (read_braces(std::move(t))) {
+    // Rewritten: the braces are kept here only.
+    antlr4::Token* last = held_.back().get();
+    braces_[let] = Braces{std::move(open), nullptr};
+    braces_[let].close = std::make_unique<antlr4::CommonToken>(last);
+    held_.pop_back();
+  }
+  return nextToken();
+}
+
+bool SetAliasTokens::read_braces(std::unique_ptr<antlr4::Token> open) {
+  using L = qforge_antlr::qasm3Lexer;
+  std::vector<std::unique_ptr<antlr4::Token>> inside;
+  int depth = 0;
+  bool complete = false;
+  for (;;) {
+    auto t = lexer_->nextToken();
+    const auto type = t->getType();
+    const bool code = t->getChannel() == antlr4::Token::DEFAULT_CHANNEL;
+    inside.push_back(std::move(t));
+    if (type == antlr4::Token::EOF) break;
+    if (!code) continue;
+    if (type == L::LPAREN || type == L::LBRACKET || type == L::LBRACE) ++depth;
+    if (type == L::RPAREN || type == L::RBRACKET || (type == L::RBRACE && depth > 0)) --depth;
+    else if (type == L::RBRACE) {
+      complete = true;
+      break;
+    }
+    if (type == L::SEMICOLON && depth <= 0) break;
+  }
+  // The last default-channel token before the '}' (a trailing comma goes).
+  std::size_t last_code = inside.size();
+  if (complete)
+    for (std::size_t i = inside.size() - 1; i-- > 0;)
+      if (inside[i]->getChannel() == antlr4::Token::DEFAULT_CHANNEL) {
+        last_code = i;
+        break;
+      }
+  if (!complete || last_code == inside.size() || (inside[last_code]->getType() == L::COMMA && last_code == 0)) {
+    // Not this form: every token as the lexer read it.
+    held_.push_back(std::move(open));
+    for (auto& t : inside) held_.push_back(std::move(t));
+    return false;
+  }
+  depth = 0;
+  for (std::size_t i = 0; i + 1 < inside.size(); ++i) {
+    auto& t = inside[i];
+    const auto type = t->getType();
+    if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL) {
+      if (type == L::LPAREN || type == L::LBRACKET || type == L::LBRACE) ++depth;
+      if (type == L::RPAREN || type == L::RBRACKET || type == L::RBRACE) --depth;
+      if (type == L::COMMA && depth == 0) {
+        if (i == last_code) continue;  // the trailing comma
+        static_cast<antlr4::CommonToken*>(t.get())->setType(L::DOUBLE_PLUS);
+      }
+    }
+    held_.push_back(std::move(t));
+  }
+  held_.push_back(std::move(inside.back()));  // the '}', taken out by nextToken
+  return true;
+}
+
 /// The streamed parse's token stream, which can also skip a statement that
 /// the fast path (parse_fast.hpp) read without ANTLR.
 class SkippingTokenStream final : public antlr4::UnbufferedTokenStream {
@@ -717,8 +796,8 @@ class SkippingTokenStream final : public antlr4::UnbufferedTokenStream {
 class FastStatements {
  public:
   FastStatements(const SourceFile& file, antlr4::CharStream& input, qforge_antlr::qasm3Lexer& lexer,
-                 SkippingTokenStream& tokens)
-      : file_(file), input_(input), lexer_(lexer), tokens_(tokens),
+                 const SetAliasTokens& aliases, SkippingTokenStream& tokens)
+      : file_(file), input_(input), lexer_(lexer), aliases_(aliases), tokens_(tokens),
         // ANTLR drops a byte order mark: its indices are not the file's.
         enabled_(file.text.compare(0, 3, "\xEF\xBB\xBF") != 0) {}
 
@@ -730,7 +809,7 @@ class FastStatements {
       // The statement's first token, as ANTLR's lexer read it.
       tokens_.LA(1);
       antlr4::Token* t = tokens_.lone_lookahead();
-      if (!t || t->getType() != qforge_antlr::qasm3Lexer::Identifier ||
+      if (!t || t->getType() != qforge_antlr::qasm3Lexer::Identifier || aliases_.holding() ||
           lexer_.mode != antlr4::Lexer::DEFAULT_MODE || !lexer_.modeStack.empty())
         return false;
       cp = t->getStartIndex();
@@ -772,6 +851,7 @@ class FastStatements {
   const SourceFile& file_;
   antlr4::CharStream& input_;
   qforge_antlr::qasm3Lexer& lexer_;
+  const SetAliasTokens& aliases_;
   SkippingTokenStream& tokens_;
   const bool enabled_;
   std::size_t cp_ = 0, byte_ = 0;  ///< a character index and its byte offset
@@ -881,6 +961,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   pf->file = file;
   pf->input = char_stream(*file);
   pf->lexer = std::make_unique<qforge_antlr::qasm3Lexer>(pf->input.get());
+  pf->set_aliases = std::make_unique<SetAliasTokens>(pf->lexer.get());
   // The listener goes on before the token stream exists: an unbuffered
   // stream reads its first token at once.
   pf->listener = std::make_unique<SyntaxErrors>(*file, ll_mode_ ? &diags_ : nullptr);
@@ -893,12 +974,12 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   const bool stream_tokens = !ll_mode_;
   SkippingTokenStream* skipping = nullptr;
   if (stream_tokens) {
-    pf->default_channel = std::make_unique<DefaultChannelTokens>(pf->lexer.get());
+    pf->default_channel = std::make_unique<DefaultChannelTokens>(pf->set_aliases.get());
     auto stream = std::make_unique<SkippingTokenStream>(pf->default_channel.get());
     skipping = stream.get();
     pf->tokens = std::move(stream);
   } else {
-    pf->tokens = std::make_unique<antlr4::CommonTokenStream>(pf->lexer.get());
+    pf->tokens = std::make_unique<antlr4::CommonTokenStream>(pf->set_aliases.get());
   }
   pf->parser = std::make_unique<DepthLimitedParser>(pf->tokens.get());
   pf->parser->removeErrorListeners();
@@ -906,7 +987,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
   P& parser = *pf->parser;
   // Each statement becomes a syntax tree that is checked and lowered, then
   // freed with its parse tree.
-  AstBuilder builder(*file, nullptr);
+  AstBuilder builder(*file, nullptr, pf->set_aliases.get());
   auto token_loc = [&](antlr4::Token* t) {
     return SourceLoc{file->name, static_cast<uint32_t>(t->getLine()), static_cast<uint32_t>(t->getCharPositionInLine()) + 1};
   };
@@ -925,7 +1006,7 @@ void Lowerer::lower_file(const std::shared_ptr<SourceFile>& file, bool is_main) 
         if (is_main) set_version(builder.version(v));
         if (stream_tokens) pf->tokens->release(mark);
       }
-      FastStatements fast(*file, *pf->input, *pf->lexer, *skipping);
+      FastStatements fast(*file, *pf->input, *pf->lexer, *pf->set_aliases, *skipping);
       FastStatement simple;
       for (;;) {
         if (fast.read(simple)) {
@@ -1007,11 +1088,12 @@ ast::File parse_to_ast(const std::shared_ptr<SourceFile>& file, DiagnosticSink& 
     SyntaxErrors listener(*file, ll ? &diags : nullptr);
     lexer.removeErrorListeners();
     lexer.addErrorListener(&listener);
-    antlr4::CommonTokenStream tokens(&lexer);
+    SetAliasTokens aliases(&lexer);
+    antlr4::CommonTokenStream tokens(&aliases);
     DepthLimitedParser parser(&tokens);
     parser.removeErrorListeners();
     parser.addErrorListener(&listener);
-    AstBuilder builder(*file, &tokens);
+    AstBuilder builder(*file, &tokens, &aliases);
     std::size_t statement_start = 0;
     try {
       if (!ll) {

@@ -292,10 +292,7 @@ CExpr Lowerer::assignable(const Value& v, const ClassicalType& t, const std::str
   return cast_to(x, t);
 }
 
-uint32_t Lowerer::make_runtime(Symbol& sym, const std::string& name, bool output, const Span& at) {
-  if (sym.var != ClassicalData::kNoVar) return sym.var;
-  if (!sym.has_ctype || sym.value.kind == Value::Array)
-    fail(at, "'" + name + "' cannot hold a value computed at run time");
+std::string Lowerer::unused_classical_name(const std::string& name) const {
   std::string unique = name;
   auto taken = [&](const std::string& n) {
     for (const auto& v : circ_.vars)
@@ -305,7 +302,14 @@ uint32_t Lowerer::make_runtime(Symbol& sym, const std::string& name, bool output
     return false;
   };
   for (int k = 1; taken(unique); ++k) unique = name + "_" + std::to_string(k);
-  circ_.vars.push_back(ClassicalVar{unique, sym.ctype, output || sym.output});
+  return unique;
+}
+
+uint32_t Lowerer::make_runtime(Symbol& sym, const std::string& name, bool output, const Span& at) {
+  if (sym.var != ClassicalData::kNoVar) return sym.var;
+  if (!sym.has_ctype || sym.value.kind == Value::Array)
+    fail(at, "'" + name + "' cannot hold a value computed at run time");
+  circ_.vars.push_back(ClassicalVar{unused_classical_name(name), sym.ctype, output || sym.output});
   const uint32_t index = static_cast<uint32_t>(circ_.vars.size() - 1);
   sym.var = index;
   // Its compile-time value so far is assigned where it was declared (before
@@ -335,12 +339,18 @@ void Lowerer::emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr valu
 }
 
 std::vector<Operation> Lowerer::lower_runtime_body(const ast::Stmt& body, Scope& scope, bool own_scope) {
+  Flow flow;
+  return runtime_block(
+      [&] { return own_scope ? lower_block(body, scope) : lower_scope_body(static_cast<const ast::Block&>(body), scope); },
+      flow);
+}
+
+std::vector<Operation> Lowerer::runtime_block(const std::function<Flow()>& lower, Flow& flow) {
   std::vector<Operation> ops;
   out_.push_back(&ops);
   ++runtime_depth_;
   try {
-    if (own_scope) lower_block(body, scope);
-    else lower_scope_body(static_cast<const ast::Block&>(body), scope);
+    flow = lower();
   } catch (...) {
     out_.pop_back();
     --runtime_depth_;
@@ -383,6 +393,12 @@ bool Lowerer::breaks_at_run_time(const ast::Stmt& body, Scope& scope, const std:
         switch (s.kind) {
           case K::Break:
           case K::Continue: guards.insert(guards.end(), around.begin(), around.end()); break;
+          case K::Return:
+            // A while loop left by a return at run time cannot be unrolled
+            // (a for loop's iterations are counted: they are, each run only
+            // while the subroutine has not returned).
+            if (!var && def_depth_ > 0) guards.insert(guards.end(), around.begin(), around.end());
+            break;
           case K::Block:
             for (const auto& x : static_cast<const ast::Block&>(s).statements) walk(*x, around);
             break;
@@ -416,7 +432,9 @@ bool Lowerer::breaks_at_run_time(const ast::Stmt& body, Scope& scope, const std:
       probe.insert(*var, sym);
     }
     try {
-      if (eval(*g, probe).is_runtime()) return true;
+      // A variable read before it is assigned is a run-time variable.
+      const Value v = eval(*g, probe);
+      if (v.is_runtime() || (v.kind == Value::Unknown && v.var_sym)) return true;
     } catch (const SemanticError&) {
       return true;  // names declared in the body: decided when it runs
     }
@@ -543,6 +561,52 @@ Flow Lowerer::lower_runtime_switch(const ast::Switch& s, const Value& subject, S
   return Flow::Normal;
 }
 
+Flow Lowerer::lower_runtime_return(const ast::Jump& s, const Span& at, Scope& scope) {
+  ReturnFrame& r = returns_.back();
+  const std::string& name = r.def->name;
+  if (s.value) {
+    const ast::Expr& value = *s.value;
+    if (value.kind == ast::Expr::Kind::Measure)
+      fail(at, "returning a measurement inside run-time control flow is not supported (measure into a bit, then "
+               "return the bit)");
+    if (value.kind == ast::Expr::Kind::QuantumCall) fail(at, "returning the result of a quantum call is not supported");
+    if (!r.def->has_result)
+      fail(value.span, "subroutine '" + name + "' returns a value inside run-time control flow but declares no "
+                       "scalar result type ('-> type')");
+    Value v = eval(value, scope);
+    const CExpr result = assignable(v, r.def->result, "the result of '" + name + "'", value.span);
+    if (r.def->result.kind == CType::Bit) {
+      // Bits of their own, as every bit of the program.
+      if (r.result_bits.empty()) {
+        check_clbits(r.def->result.width, at);
+        circ_.cregs.push_back(Register{unused_classical_name(name + "_result"), circ_.num_clbits, r.def->result.width,
+                                       r.def->result.width > 1});
+        for (uint32_t i = 0; i < r.def->result.width; ++i) r.result_bits.push_back(circ_.num_clbits++);
+      }
+      emit_assign(ClassicalData::kNoVar, r.result_bits, result);
+    } else {
+      emit_assign(make_runtime(r.result, name + "_result", false, at), {}, result);
+    }
+  }
+  const uint32_t flag = make_runtime(r.returned, name + "_returned", false, at);
+  emit_assign(flag, {}, CExpr::constant(CValue::of_bool(true)));
+  ++r.runtime_returns;
+  // Directly in a run-time loop's body: leave the loop (deeper, the blocks
+  // around see `returned`, see lower_statements).
+  if (!loops_.empty() && runtime_depth_ == loops_.back().depth) emit(Operation{OpKind::Break});
+  return Flow::Return;
+}
+
+Flow Lowerer::unless_returned(const std::function<Flow()>& lower) {
+  Flow f;
+  std::vector<Operation> ops = runtime_block(lower, f);
+  const Symbol& returned = returns_.back().returned;
+  ClassicalData d;
+  d.value = CExpr::apply(COp::LogNot, returned.ctype, {CExpr::var(returned.var, returned.ctype)});
+  emit_control_flow(OpKind::If, std::move(d), {std::move(ops)}, cur_loc_);
+  return f == Flow::Return ? Flow::Normal : f;
+}
+
 Flow Lowerer::lower_jump(const ast::Stmt& st, const Span& at) {
   using K = ast::StmtKind;
   if (st.kind == K::End) {
@@ -610,6 +674,9 @@ CExpr Lowerer::expr_to_cexpr(const Expr& e) {
 void Lowerer::store_measured_bit(Symbol& sym, const std::string& name, const ast::Expr& target,
                                  const std::vector<uint32_t>& qubits, Scope& scope, const Span& at) {
   const ClassicalType t = sym.ctype;
+  if (sym.value.kind == Value::Array)
+    fail(at, "arrays of run-time values are not supported: element '" + text_of(target.span) + "' of array '" + name +
+                 "' would hold a measurement (measure into a bit register)");
   if (!sym.has_ctype || !(t.kind == CType::Int || t.kind == CType::Uint || t.kind == CType::Angle) ||
       target.indices.size() != 1 || target.indices[0].items.size() != 1)
     fail(at, "a measurement can only be stored in bits, not in '" + sym.type + "' variable '" + name + "'");
