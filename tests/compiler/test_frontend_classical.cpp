@@ -147,6 +147,28 @@ TEST(FrontendClassical, DeclarationsAndCompoundAssignmentsPromote) {
   EXPECT_EQ(dump_vars(c), "n:" + dump(int_t(8)) + "\nu:" + dump(uint_t(4)) + "\nb\n");
 }
 
+TEST(FrontendClassical, CastBitsComputeInTheCastTypeAndLiteralsBesideBitsKeepTheirs) {
+  Circuit c = compile_ok(Q3
+                         "qubit q;\n"
+                         "bit m = measure q;\n"
+                         "int[8] d = -3 * int[8](m);\n"
+                         "int[8] e = -3 * m;\n"
+                         "uint[64] u = uint[64](-1 - 2 * int[64](m));\n");
+  // int[8](m) is an int[8] in arithmetic (the literal beside it too), not a
+  // 1-bit value that makes -3 read as 1; a literal beside a bare bit stays a
+  // 64-bit int.
+  const CExpr m = CExpr::bits({0});
+  std::vector<Operation> want = {
+      make_measure({0}, {0}),
+      assign(0, op(COp::Mul, int_t(8), {k(CValue::of_int(-3, 8)), cast(int_t(8), m)})),
+      assign(1, cast(int_t(8), op(COp::Mul, int_t(64), {k(CValue::of_int(-3)), cast(int_t(64), m)}))),
+      assign(2, cast(uint_t(64), op(COp::Sub, int_t(64),
+                                    {k(CValue::of_int(-1)),
+                                     op(COp::Mul, int_t(64), {k(CValue::of_int(2)), cast(int_t(64), m)})}))),
+  };
+  EXPECT_EQ(dump(c.ops), dump(want));
+}
+
 TEST(FrontendClassical, PlainIfOnBitsStaysConditionsElseStructured) {
   Circuit c = compile_ok(Q3
                          "qubit[2] q;\n"

@@ -513,7 +513,10 @@ Value Lowerer::eval(const ast::Expr& e, Scope& scope) {
         if (a.kind == Value::Num && a.num.is_const()) return Value::boolean(a.num.value() != 0);
         if (a.kind == Value::Bool) return a;
       } else if (st.kind == T::Int || st.kind == T::Uint) {
-        if (a.kind == Value::Bits) return a;  // int[n](c) compares as an integer
+        if (a.kind == Value::Bits) {  // int[n](c) compares as an integer, computes as int[n]
+          a.bits_as = classical_type(st, scope);
+          return a;
+        }
         if (a.exact_int()) return a;
         int64_t i = 0;
         if (a.kind == Value::Num && a.num.is_const()) {

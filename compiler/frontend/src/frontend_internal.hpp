@@ -123,6 +123,7 @@ struct Value {
   int64_t ival = 0;                  ///< Num, is_int and constant: the exact value
   bool b = false;                    ///< Bool
   std::vector<uint32_t> bits;        ///< Bits: clbits, [0] least significant
+  std::optional<ClassicalType> bits_as;  ///< Bits: the integer type a cast gave them (`int[8](c)`)
   std::vector<Condition> conds;      ///< Cond: all must hold
   std::vector<Value> elems;          ///< Array
   std::string unit;                  ///< Duration: unit of num

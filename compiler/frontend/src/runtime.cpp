@@ -117,7 +117,7 @@ CExpr Lowerer::cast_to(const CExpr& e, const ClassicalType& t) {
 CExpr Lowerer::to_cexpr(const Value& v, const Span& at) {
   switch (v.kind) {
     case Value::Runtime: return v.cx;
-    case Value::Bits: return CExpr::bits(v.bits);
+    case Value::Bits: return v.bits_as ? cast_to(CExpr::bits(v.bits), *v.bits_as) : CExpr::bits(v.bits);
     case Value::Cond: {
       CExpr all;
       for (const Condition& c : v.conds) {
@@ -175,6 +175,15 @@ Value Lowerer::runtime_binary(const std::string& op, const Value& a, const Value
       return;
     }
     if (ot.kind == CType::Bool && k.type.kind == CType::Bool) return;
+    // Beside a bit or bool, an integer literal keeps its own 64-bit type:
+    // `-3 * m` is -3 or 0, not a 1-bit product.
+    const bool arith = cop == COp::Add || cop == COp::Sub || cop == COp::Mul || cop == COp::Div ||
+                       cop == COp::Mod || cop == COp::Pow;
+    if (arith && (ot.kind == CType::Bit || ot.kind == CType::Bool)) {
+      c = CExpr::constant(convert(k, k.type.kind == CType::Uint ? ClassicalType{CType::Uint, 64}
+                                                                 : ClassicalType{CType::Int, 64}));
+      return;
+    }
     c = CExpr::constant(convert(k, arithmetic(ot)));
   };
   const bool shift = cop == COp::Shl || cop == COp::Shr;
