@@ -23,7 +23,6 @@ using G = GateId;
 // ---------------------------------------------------------------- labels
 // (the text drawer's, draw_text.cpp)
 
-std::string draw_number(double v) { return detail::draw_number(v, 4); }
 
 std::string expr_text(const Expr& e, const std::vector<std::string>& names) {
   return detail::draw_expr(e, names, 4);
@@ -60,7 +59,7 @@ std::string subscript(unsigned k) {
 // ---------------------------------------------------------------- primitives
 
 struct Prim {
-  enum Kind { Rect, Line, Circle, Text, Arc } kind;
+  enum Kind { Rect, Line, Circle, Text, Arc } kind = Rect;
   double x = 0, y = 0, w = 0, h = 0;   // Rect: corner + size; Line: x,y -> w,h (end); Circle/Arc: centre, w = r
   std::string fill, stroke;            // "" = none
   double lw = 1;
@@ -75,27 +74,32 @@ struct Diagram {
   std::vector<Prim> prims;
 
   void rect(double x, double y, double w, double h, const std::string& fill, const std::string& stroke, double lw = 1) {
-    Prim p{Prim::Rect};
+    Prim p;
+    p.kind = Prim::Rect;
     p.x = x; p.y = y; p.w = w; p.h = h; p.fill = fill; p.stroke = stroke; p.lw = lw;
     prims.push_back(p);
   }
   void line(double x1, double y1, double x2, double y2, const std::string& stroke, double lw = 1.3, bool dashed = false) {
-    Prim p{Prim::Line};
+    Prim p;
+    p.kind = Prim::Line;
     p.x = x1; p.y = y1; p.w = x2; p.h = y2; p.stroke = stroke; p.lw = lw; p.dashed = dashed;
     prims.push_back(p);
   }
   void circle(double x, double y, double r, const std::string& fill, const std::string& stroke, double lw = 1.3) {
-    Prim p{Prim::Circle};
+    Prim p;
+    p.kind = Prim::Circle;
     p.x = x; p.y = y; p.w = r; p.fill = fill; p.stroke = stroke; p.lw = lw;
     prims.push_back(p);
   }
   void arc(double x, double y, double r, const std::string& stroke, double lw = 1.3) {
-    Prim p{Prim::Arc};
+    Prim p;
+    p.kind = Prim::Arc;
     p.x = x; p.y = y; p.w = r; p.stroke = stroke; p.lw = lw;
     prims.push_back(p);
   }
   void text(double x, double y, const std::string& s, double size, const std::string& color, bool left = false) {
-    Prim p{Prim::Text};
+    Prim p;
+    p.kind = Prim::Text;
     p.x = x; p.y = y; p.text = s; p.size = size; p.fill = color; p.left = left;
     prims.push_back(p);
   }
