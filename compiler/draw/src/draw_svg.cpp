@@ -23,7 +23,6 @@ using G = GateId;
 // ---------------------------------------------------------------- labels
 // (the text drawer's, draw_text.cpp)
 
-
 std::string expr_text(const Expr& e, const std::vector<std::string>& names) {
   return detail::draw_expr(e, names, 4);
 }
