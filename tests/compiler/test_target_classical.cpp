@@ -138,5 +138,38 @@ TEST(TargetClassical, GoldenRefusals) {
   }
 }
 
+TEST(TargetClassical, IbmRunsNoNestedControlFlowNorConditionalMeasurement) {
+  // IBM's dynamic circuits removed nested control flow and conditional
+  // measurements; a simulation target runs both.
+  struct Case {
+    Operation op;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {if_(bits_eq({0}, 1), {make_gate(GateId::X, {1}), at(if_(bits_eq({1}, 0), {make_gate(GateId::X, {0})}), 12, 5)}),
+       "an if statement inside an if statement's block does not run on ibm_heron (it runs no nested control flow)"},
+      {if_(bits_eq({0}, 1), {at(conditioned(make_gate(GateId::X, {1}), {1}, 1), 12, 5)}),
+       "a conditioned x inside an if statement's block does not run on ibm_heron (it runs no nested control flow)"},
+      {if_(bits_eq({0}, 1), {make_gate(GateId::X, {1}), at(make_measure({1}, {1}), 12, 5)}),
+       "a measurement inside an if statement's block does not run on ibm_heron (it runs no conditional "
+       "measurements)"},
+      {at(conditioned(make_measure({1}, {1}), {0}, 1), 12, 5),
+       "a measurement with a condition does not run on ibm_heron (it runs no conditional measurements)"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    Circuit c = with({cases[i].op});
+    const auto [msg, line] = refusal(c, "ibm_heron");
+    EXPECT_EQ(msg, cases[i].message) << i;
+    EXPECT_EQ(line, 12u) << i;
+    EXPECT_EQ(refusal(c, "ibm_eagle").first.find("does not run on ibm_eagle"), cases[i].message.find("does not run"))
+        << i;
+    EXPECT_EQ(refusal(c, "nam").first, "(compiled)") << i;
+  }
+  // Two conditions on one gate at the top level are one if with a
+  // conjunction: IBM runs it.
+  Circuit both = with({conditioned(conditioned(make_gate(GateId::X, {1}), {0}, 1), {0}, 1)});
+  EXPECT_EQ(refusal(both, "ibm_heron").first, "(compiled)");
+}
+
 }  // namespace
 }  // namespace qforge

@@ -231,7 +231,9 @@ std::string Target::basis_text() const {
 // statement"; and "Classical feedforward and control flow"
 // (https://quantum.cloud.ibm.com/docs/en/guides/classical-feedforward-and-control-flow)
 // lists the while, for and switch constructs as removed with the rollout of
-// the new dynamic circuits (from 2 June 2025).
+// the new dynamic circuits (from 2 June 2025), together with "the ability to
+// use control flow instructions inside the body of a branch (as in, nested
+// control flow)" and "conditional measurements".
 static const std::vector<std::string> kIbmControlFlow = {"if_else"};
 
 std::vector<std::string> target_names() { return {"nam", "ibm_eagle", "ibm_heron", "generic"}; }
@@ -248,12 +250,16 @@ Target make_target(const std::string& name, const std::string& spec) {
     t.coupling = CouplingMap::heavy_hex(127);
     t.limits_classical = true;
     t.control_flow = kIbmControlFlow;
+    t.nested_control_flow = false;
+    t.conditional_measure = false;
   } else if (name == "ibm_heron") {
     t.basis = {G::CZ, G::RZ, G::SX, G::X};
     t.two_qubit = G::CZ;
     t.coupling = CouplingMap::heavy_hex(133);
     t.limits_classical = true;
     t.control_flow = kIbmControlFlow;
+    t.nested_control_flow = false;
+    t.conditional_measure = false;
   } else if (name == "generic") {
   } else {
     throw std::invalid_argument("unknown target '" + name + "' (nam, ibm_eagle, ibm_heron, generic)");
@@ -342,9 +348,19 @@ bool listed(const Target& t, const char* instruction) {
   return std::find(t.control_flow.begin(), t.control_flow.end(), instruction) != t.control_flow.end();
 }
 
-void check_classical_ops(const Circuit& c, const Target& t, const std::vector<Operation>& ops) {
+/// `ops` at the top level (in_block false) or inside a control-flow block.
+void check_classical_ops(const Circuit& c, const Target& t, const std::vector<Operation>& ops, bool in_block) {
   const std::string on = " on " + t.name;
   for (const Operation& op : ops) {
+    if (op.kind == OpKind::Measure && !t.conditional_measure && (in_block || !op.conditions.empty()))
+      throw error_at(op, std::string("a measurement ") + (in_block ? "inside an if statement's block" : "with a condition") +
+                             " does not run" + on + " (it runs no conditional measurements)");
+    const bool control = op.kind == OpKind::If || op.kind == OpKind::Switch || !op.conditions.empty();
+    if (in_block && control && !t.nested_control_flow)
+      throw error_at(op, std::string(op.kind == OpKind::If       ? "an if statement"
+                                     : op.kind == OpKind::Switch ? "a switch statement"
+                                                                 : "a conditioned " + op_name(op)) +
+                             " inside an if statement's block does not run" + on + " (it runs no nested control flow)");
     switch (op.kind) {
       case OpKind::Gate: case OpKind::Measure: case OpKind::Reset: case OpKind::Barrier: case OpKind::Delay:
         continue;
@@ -378,7 +394,7 @@ void check_classical_ops(const Circuit& c, const Target& t, const std::vector<Op
           throw error_at(op, std::string(is_if ? "the condition of an if statement" : "the target of a switch statement") +
                                  " uses " + s + ", which does not run" + on +
                                  " (it computes on bits and registers only: comparisons, bitwise and logical operators)");
-        for (const auto& b : op.blocks) check_classical_ops(c, t, b);
+        for (const auto& b : op.blocks) check_classical_ops(c, t, b, true);
         continue;
       }
     }
@@ -388,7 +404,7 @@ void check_classical_ops(const Circuit& c, const Target& t, const std::vector<Op
 }  // namespace
 
 void check_classical(const Circuit& c, const Target& t) {
-  if (t.limits_classical) check_classical_ops(c, t, c.ops);
+  if (t.limits_classical) check_classical_ops(c, t, c.ops, false);
 }
 
 std::string check_target(const Circuit& c, const Target& t) { return check_ops(c, t, c.ops, ""); }

@@ -4,8 +4,9 @@
 // Targets:
 //   nam        {h, x, cx, rz}, no coupling constraint
 //   ibm_eagle  {ecr, rz, sx, x} on IBM's 127-qubit heavy-hex (Eagle r3);
-//              control flow: if_else (check_classical; IBM's dynamic
-//              circuits run `if`/`else` alone, target.cpp cites the pages)
+//              control flow: if_else, not nested, no conditional
+//              measurement (check_classical; IBM's dynamic circuits run
+//              `if`/`else` alone, target.cpp cites the pages)
 //   ibm_heron  {cz, rz, sx, x} on IBM's 133-qubit heavy-hex (Heron r1);
 //              control flow: if_else
 //   generic    no gate-set constraint (optimised output uses u3, rz, cx, ...)
@@ -64,6 +65,11 @@ struct Target {
   /// targets run everything).
   bool limits_classical = false;
   std::vector<std::string> control_flow;
+  /// With limits_classical: may a block hold control flow or conditioned
+  /// operations, and may a measurement be conditioned (directly or inside a
+  /// block)? IBM's dynamic circuits run neither.
+  bool nested_control_flow = true;
+  bool conditional_measure = true;
 
   bool constrained() const { return !basis.empty(); }
   bool directed() const { return !directions.empty(); }
