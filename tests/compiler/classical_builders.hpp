@@ -1,8 +1,10 @@
 // classical_builders.hpp - IR with run-time classical logic built by hand
 // for the back-end tests of dynamic circuits (the front end that reads it
-// from OpenQASM is tested on its own), and random such circuits.
+// from OpenQASM is tested on its own), random such circuits, and their
+// exhaustive-branch reference (tests/support/density_reference.hpp).
 #pragma once
 
+#include "density_reference.hpp"
 #include "qforge/circuit.hpp"
 #include "qforge/classical.hpp"
 
@@ -194,5 +196,20 @@ class RandomDynamic {
   uint32_t n_, m_;
   bool toffoli_;
 };
+
+/// The final classical-quantum state of `c` by ref::classical_branches,
+/// `relabel` and `num_qubits` as there. A loop entered by one branch runs
+/// at most 40 iterations, then its branches leave it: RandomDynamic's loops
+/// need not end (a `continue` may skip the count), and the circuits a test
+/// compares get the same cap.
+inline std::vector<ref::ClassicalBranch> reference(const Circuit& c, std::vector<uint32_t> relabel = {},
+                                                   uint32_t num_qubits = 0) {
+  ref::BranchOptions o;
+  o.relabel = std::move(relabel);
+  o.num_qubits = num_qubits;
+  o.max_iterations = 40;
+  o.leave_loops = true;
+  return ref::classical_branches(c, o);
+}
 
 }  // namespace qforge::build

@@ -5,7 +5,6 @@
 // exhaustive-branch density-matrix reference of the unrouted circuit, its
 // qubits moved through the final layout (unused physical qubits stay |0>),
 // and by check_target on every operation inside every block.
-#include "classical_branches.hpp"
 #include "classical_builders.hpp"
 
 #include "qforge/pipeline.hpp"
@@ -17,15 +16,14 @@ namespace qforge {
 namespace {
 
 using namespace build;
-using ref::BranchReference;
 
 // The routed circuit's state against the input's on the same physical
 // qubits: logical q ends on final[q].
 void expect_routed(const Circuit& logical, const Circuit& routed, const std::vector<uint32_t>& final_layout,
                    const std::string& what) {
-  const auto want = BranchReference::run(logical, final_layout, routed.num_qubits);
-  const auto got = BranchReference::run(routed);
-  EXPECT_LT(BranchReference::distance(want, got), 1e-9) << what;
+  const auto want = reference(logical, final_layout, routed.num_qubits);
+  const auto got = reference(routed);
+  EXPECT_LT(ref::branch_distance(want, got), 1e-9) << what;
 }
 
 Target coupled(const std::string& spec) {

@@ -3,7 +3,6 @@
 // its classical-quantum state; what it does not (switch and loops included) is
 // refused before compiling, at the construct's location, with the exact
 // messages below.
-#include "classical_branches.hpp"
 #include "classical_builders.hpp"
 
 #include "qforge/pipeline.hpp"
@@ -14,7 +13,6 @@ namespace qforge {
 namespace {
 
 using namespace build;
-using ref::BranchReference;
 
 // The LocatedError message of compiling `c` for `target` at -O1, and its line.
 std::pair<std::string, uint32_t> refusal(const Circuit& c, const std::string& target) {
@@ -53,8 +51,8 @@ TEST(TargetClassical, IbmRunsIfElseOnBitsMeasureAndReset) {
     for (int level = 0; level <= 3; ++level) {
       CompileResult r = run_pipeline(c, level, target, "line:4", true);
       EXPECT_EQ(check_target(r.circuit, make_target(target, "line:4")), "") << target << " O" << level;
-      const auto want = BranchReference::run(c, r.final_layout, r.circuit.num_qubits);
-      EXPECT_LT(BranchReference::distance(want, BranchReference::run(r.circuit)), 1e-9) << target << " O" << level;
+      const auto want = reference(c, r.final_layout, r.circuit.num_qubits);
+      EXPECT_LT(ref::branch_distance(want, reference(r.circuit)), 1e-9) << target << " O" << level;
       int ifs = 0;
       for (const auto& op : r.circuit.ops) ifs += op.kind == OpKind::If;
       EXPECT_EQ(ifs, 2) << target << " O" << level;
@@ -73,9 +71,7 @@ TEST(TargetClassical, SwitchIsRefusedOnIbmTargetsAndRunsElsewhere) {
   }
   // Simulation targets run it; routed, every branch keeps its state.
   CompileResult r = run_pipeline(c, 2, "nam", "line:4", true);
-  EXPECT_LT(BranchReference::distance(BranchReference::run(c, r.final_layout, r.circuit.num_qubits),
-                                      BranchReference::run(r.circuit)),
-            1e-9);
+  EXPECT_LT(ref::branch_distance(reference(c, r.final_layout, r.circuit.num_qubits), reference(r.circuit)), 1e-9);
 }
 
 // IBM's documentation ("Execute dynamic circuits": Qiskit Runtime "currently

@@ -3,7 +3,6 @@
 // correction), counts and averages against the independent classical-quantum
 // density-matrix reference (tests/support), against plain shot-by-shot
 // trajectories, and the same results on 1, 2 and 3 threads.
-#include "density_reference.hpp"
 #include "qforge/noisy.hpp"
 #include "test_util.hpp"
 
@@ -19,25 +18,6 @@ Operation when(Operation op, std::vector<uint32_t> clbits, uint64_t value, bool 
   op.conditions.push_back(Condition{std::move(clbits), value, equal});
   return op;
 }
-
-/// The reference's distribution of the clbits (keys as run() writes them),
-/// its mixed state, and <O> of that state.
-struct Reference {
-  std::map<std::string, double> probs;
-  Eigen::MatrixXcd rho;
-  explicit Reference(const Circuit& c) {
-    for (const auto& [bits, part] : ref::final_branches(c)) {
-      probs[bit_key(bits)] += part.trace().real();
-      rho = rho.size() ? Eigen::MatrixXcd(rho + part) : part;
-    }
-  }
-  double expectation(const sim::Observable& o, unsigned n) const {
-    double v = 0;
-    for (const auto& t : o.terms)
-      v += (t.coefficient * (rho * ref::pauli_matrix(t.x_mask, t.y_mask, t.z_mask, n)).trace()).real();
-    return v;
-  }
-};
 
 /// Teleport U3(theta, phi, lambda)|0> from qubit 0 to qubit 2 with
 /// classically controlled corrections (clbit 0: Z, clbit 1: X).
@@ -273,16 +253,8 @@ TEST(Branching, CountsAgreeWithShotByShotTrajectories) {
     no.method = sim::NoiseMethod::Trajectories;
     const sim::NoisyCircuit nc{c, std::vector<std::vector<sim::Channel>>(c.ops.size()), {}, {}};
     const auto shots = sim::run_noisy(nc, {}, no);
-    std::map<std::string, std::pair<double, double>> both;
-    for (const auto& [k, v] : branching.counts) both[k].first = double(v);
-    for (const auto& [k, v] : shots.counts) both[k].second = double(v);
-    double chi = 0;
-    int dof = -1;
-    for (const auto& [k, v] : both) {
-      if (v.first + v.second < 10) continue;
-      chi += (v.first - v.second) * (v.first - v.second) / (v.first + v.second);
-      ++dof;
-    }
+    int dof = 0;
+    const double chi = two_sample_chi(branching.counts, shots.counts, dof);
     EXPECT_LT(chi, chi_square_limit(dof)) << "trial " << trial << " dof " << dof;
   }
 }

@@ -2,11 +2,11 @@
 // for, switch, break, end, gates with run-time parameters), built by hand:
 // known answers worked out by hand (teleportation with feed-forward,
 // repeat-until-success, iterative phase estimation, active reset, a parity
-// check with switch), each also against the independent exhaustive-path
-// interpreter of tests/support (ref::classical_paths) and, for counts,
-// against shot-by-shot runs of that interpreter by chi-square; merged
-// branches; located run-time errors; the same results on 1, 2 and 3 threads.
-#include "density_reference.hpp"
+// check with switch), each also against the independent exhaustive-branch
+// reference of tests/support (ref::classical_branches, through
+// test::Reference) and, for counts, against shot-by-shot runs of that
+// reference by chi-square; merged branches; located run-time errors; the
+// same results on 1, 2 and 3 threads.
 #include "qforge/noisy.hpp"
 #include "test_util.hpp"
 
@@ -104,33 +104,6 @@ Operation at_line(Operation op, uint32_t line) {
   return op;
 }
 
-/// The reference's distributions (clbits as run() keys them; each variable's
-/// value as OutputCounts writes it), its mixed state and total probability.
-struct Reference {
-  std::map<std::string, double> probs;
-  std::vector<std::map<std::string, double>> vars;
-  Eigen::MatrixXcd rho;
-  double total = 0;
-  explicit Reference(const Circuit& c) {
-    vars.resize(c.vars.size());
-    const Eigen::Index dim = Eigen::Index(1) << c.num_qubits;
-    rho = Eigen::MatrixXcd::Zero(dim, dim);
-    for (const auto& path : ref::classical_paths(c)) {
-      const double p = path.psi.squaredNorm();
-      probs[bit_key(path.cs.clbits)] += p;
-      for (std::size_t v = 0; v < c.vars.size(); ++v) vars[v][path.cs.vars[v].to_qasm()] += p;
-      rho += path.psi * path.psi.adjoint();
-      total += p;
-    }
-  }
-  double expectation(const sim::Observable& o, unsigned n) const {
-    double v = 0;
-    for (const auto& t : o.terms)
-      v += (t.coefficient * (rho * ref::pauli_matrix(t.x_mask, t.y_mask, t.z_mask, n)).trace()).real();
-    return v;
-  }
-};
-
 const sim::OutputCounts& output(const sim::RunResult& r, const std::string& name) {
   for (const auto& o : r.outputs)
     if (o.name == name) return o;
@@ -144,25 +117,11 @@ std::map<std::string, uint64_t> reference_shots(const Circuit& c, uint64_t shots
   std::mt19937_64 rng(seed);
   std::map<std::string, uint64_t> counts;
   for (uint64_t s = 0; s < shots; ++s) {
-    const auto paths = ref::classical_paths(c, {}, 0, &rng);
-    counts[bit_key(paths.at(0).cs.clbits)] += 1;
+    ref::BranchOptions one_shot;
+    one_shot.rng = &rng;
+    counts[bit_key(ref::classical_branches(c, one_shot).at(0).cs.clbits)] += 1;
   }
   return counts;
-}
-
-/// Two-sample chi-square statistic of two count tables of equal totals.
-double two_sample_chi(const std::map<std::string, uint64_t>& a, const std::map<std::string, uint64_t>& b, int& dof) {
-  std::map<std::string, std::pair<double, double>> both;
-  for (const auto& [x, v] : a) both[x].first = double(v);
-  for (const auto& [x, v] : b) both[x].second = double(v);
-  double chi = 0;
-  dof = -1;
-  for (const auto& [x, v] : both) {
-    if (v.first + v.second < 10) continue;
-    chi += (v.first - v.second) * (v.first - v.second) / (v.first + v.second);
-    ++dof;
-  }
-  return chi;
 }
 
 // ---------------------------------------------------------------------------
@@ -274,7 +233,7 @@ TEST(ClassicalRun, RepeatUntilSuccessGivesGeometricRounds) {
   EXPECT_NEAR(x.expectations[0], x0, 1e-12);
   const Reference want(c);
   EXPECT_NEAR(want.expectation(o.observables[0], 2), x0, 1e-12);
-  for (int k = 1; k < 10; ++k) EXPECT_NEAR(want.vars[0].at(std::to_string(k)), geometric[std::to_string(k)], 1e-12);
+  for (int k = 1; k < 10; ++k) EXPECT_NEAR(want.values.at("n").at(std::to_string(k)), geometric[std::to_string(k)], 1e-12);
 }
 
 /// Iterative phase estimation of P(phi) on its eigenstate |1> (qubit 1)
@@ -330,7 +289,7 @@ TEST(ClassicalRun, IterativePhaseEstimationRecoversExactPhases) {
   o.seed = 17;
   const auto r = sim::run(c, o);
   const Reference want(c);
-  std::map<std::string, double> est_probs = want.vars[0];
+  std::map<std::string, double> est_probs = want.values.at("est");
   int dof = 0;
   const double chi3 = chi_square(as_map(output(r, "est")), est_probs, o.shots, dof);
   EXPECT_LT(chi3, chi_square_limit(dof)) << "dof " << dof;
@@ -446,7 +405,7 @@ TEST(ClassicalRun, ForLoopsSwitchBreakAndEndAgreeWithTheReference) {
   const double chi4 = chi_square(r.counts, want.probs, o.shots, dof);
   EXPECT_LT(chi4, chi_square_limit(dof)) << "dof " << dof;
   EXPECT_GE(dof, 5);
-  const double chi5 = chi_square(as_map(output(r, "acc")), want.vars[1], o.shots, dof);
+  const double chi5 = chi_square(as_map(output(r, "acc")), want.values.at("acc"), o.shots, dof);
   EXPECT_LT(chi5, chi_square_limit(dof)) << "dof " << dof;
   // Exact averages without shots.
   sim::RunOptions x;

@@ -1,8 +1,13 @@
 // Helpers shared by the runtime tests: building circuits by hand, random
-// gates, and comparing a simulator state with the dense reference.
+// gates, comparing a simulator state with the dense reference, and the
+// distributions and mixed state of a dynamic circuit by the exhaustive-branch
+// reference.
 #pragma once
 
+#include "chi_square.hpp"
 #include "dense_reference.hpp"
+#include "density_reference.hpp"
+#include "qforge/observables.hpp"
 #include "qforge/circuit.hpp"
 #include "qforge/simulator.hpp"
 
@@ -124,41 +129,6 @@ constexpr double tolerance() {
   return sizeof(FP) == 4 ? 2e-5 : 1e-11;
 }
 
-/// Pearson chi-square statistic of counts against probabilities over the
-/// outcomes with expected count >= 5 (others pooled).
-inline double chi_square(const std::map<std::string, uint64_t>& counts, const std::map<std::string, double>& probs,
-                  uint64_t shots, int& dof) {
-  double chi = 0, pooled_obs = 0, pooled_exp = 0;
-  dof = -1;
-  for (const auto& [k, p] : probs) {
-    const double e = p * double(shots);
-    const auto it = counts.find(k);
-    const double o = it == counts.end() ? 0 : double(it->second);
-    if (e < 5) {
-      pooled_obs += o;
-      pooled_exp += e;
-      continue;
-    }
-    chi += (o - e) * (o - e) / e;
-    ++dof;
-  }
-  if (pooled_exp > 0) {
-    chi += (pooled_obs - pooled_exp) * (pooled_obs - pooled_exp) / pooled_exp;
-    ++dof;
-  }
-  for (const auto& [k, n] : counts)
-    EXPECT_TRUE(probs.count(k)) << "sampled an outcome of probability 0: " << k;
-  return chi;
-}
-
-/// Upper 0.1% quantile of chi-square with `dof` degrees of freedom
-/// (Wilson-Hilferty approximation).
-inline double chi_square_limit(int dof) {
-  const double k = std::max(dof, 1), z = 3.09;
-  const double t = 1 - 2 / (9 * k) + z * std::sqrt(2 / (9 * k));
-  return k * t * t * t;
-}
-
 /// Clbits as run() keys its counts: the highest clbit first.
 inline std::string bit_key(const std::vector<uint8_t>& bits) {
   std::string s(bits.size(), '0');
@@ -166,5 +136,39 @@ inline std::string bit_key(const std::vector<uint8_t>& bits) {
     if (bits[i]) s[bits.size() - 1 - i] = '1';
   return s;
 }
+
+/// What the exhaustive-branch reference (ref::classical_branches) says of a
+/// dynamic circuit: the distribution of the clbits (keyed as run() keys its
+/// counts), of each classical register and variable by name (values written
+/// as run()'s outputs write them: bit strings highest bit first, the others
+/// by CValue::to_qasm), the mixed final state and the total probability.
+struct Reference {
+  std::map<std::string, double> probs;
+  std::map<std::string, std::map<std::string, double>> values;
+  Eigen::MatrixXcd rho;
+  double total = 0;
+
+  explicit Reference(const Circuit& c, const ref::BranchOptions& options = {}) {
+    const Eigen::Index dim = Eigen::Index(1) << c.num_qubits;
+    rho = Eigen::MatrixXcd::Zero(dim, dim);
+    for (const ref::ClassicalBranch& b : ref::classical_branches(c, options)) {
+      const double p = b.rho.trace().real();
+      probs[bit_key(b.cs.clbits)] += p;
+      for (const Register& r : c.cregs)
+        values[r.name][bit_key({b.cs.clbits.begin() + r.first, b.cs.clbits.begin() + r.first + r.size})] += p;
+      for (std::size_t v = 0; v < c.vars.size(); ++v) values[c.vars[v].name][b.cs.vars[v].to_qasm()] += p;
+      rho += b.rho;
+      total += p;
+    }
+  }
+
+  /// <O> in the mixed final state.
+  double expectation(const sim::Observable& o, unsigned n) const {
+    double v = 0;
+    for (const auto& t : o.terms)
+      v += (t.coefficient * (rho * ref::pauli_matrix(t.x_mask, t.y_mask, t.z_mask, n)).trace()).real();
+    return v;
+  }
+};
 
 }  // namespace qforge::test

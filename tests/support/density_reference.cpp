@@ -1,9 +1,12 @@
 // The dense density-matrix reference (see density_reference.hpp).
 #include "density_reference.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <stdexcept>
+#include <string>
 
 namespace qforge::ref {
 
@@ -39,101 +42,114 @@ Eigen::MatrixXcd final_density(const Circuit& c, const std::vector<std::vector<K
   return rho;
 }
 
-std::map<std::vector<uint8_t>, Eigen::MatrixXcd> final_branches(const Circuit& c, const std::vector<double>& inputs) {
-  const uint32_t n = c.num_qubits;
-  const Eigen::Index dim = Eigen::Index(1) << n;
-  std::map<std::vector<uint8_t>, Eigen::MatrixXcd> state;
-  state[std::vector<uint8_t>(c.num_clbits, 0)] = Eigen::MatrixXcd::Zero(dim, dim);
-  state.begin()->second(0, 0) = 1;
-  const auto holds = [](const Operation& op, const std::vector<uint8_t>& bits) {
-    for (const Condition& cond : op.conditions) {
-      uint64_t v = 0;
-      for (std::size_t i = 0; i < cond.clbits.size(); ++i) v |= uint64_t(bits[cond.clbits[i]]) << i;
-      if ((v == cond.value) != cond.equal) return false;
-    }
-    return true;
-  };
-  Eigen::MatrixXcd p0 = Eigen::MatrixXcd::Zero(2, 2), p1 = Eigen::MatrixXcd::Zero(2, 2), lower = p0;
-  p0(0, 0) = 1;
-  p1(1, 1) = 1;
-  lower(0, 1) = 1;
-  const auto add = [](std::map<std::vector<uint8_t>, Eigen::MatrixXcd>& m, const std::vector<uint8_t>& key,
-                      const Eigen::MatrixXcd& rho) {
-    auto it = m.find(key);
-    if (it == m.end())
-      m.emplace(key, rho);
-    else
-      it->second += rho;
-  };
-  for (const Operation& op : c.ops) {
-    std::map<std::vector<uint8_t>, Eigen::MatrixXcd> next;
-    for (auto& [bits, rho] : state) {
-      if (!holds(op, bits)) {
-        add(next, bits, rho);
-        continue;
-      }
-      switch (op.kind) {
-        case OpKind::Gate: {
-          const Eigen::MatrixXcd u = Eigen::MatrixXcd(operation_unitary(op, n, inputs));
-          add(next, bits, u * rho * u.adjoint());
-          break;
-        }
-        case OpKind::Reset: {
-          Eigen::MatrixXcd r = rho;
-          for (uint32_t q : op.qubits) {
-            const Eigen::MatrixXcd k0 = Eigen::MatrixXcd(embed(p0, {q}, n));
-            const Eigen::MatrixXcd k1 = Eigen::MatrixXcd(embed(lower, {q}, n));
-            r = k0 * r * k0.adjoint() + k1 * r * k1.adjoint();
-          }
-          add(next, bits, r);
-          break;
-        }
-        case OpKind::Measure: {
-          std::map<std::vector<uint8_t>, Eigen::MatrixXcd> parts{{bits, rho}};
-          for (std::size_t j = 0; j < op.qubits.size(); ++j) {
-            std::map<std::vector<uint8_t>, Eigen::MatrixXcd> split;
-            for (auto& [b, r] : parts)
-              for (int out = 0; out < 2; ++out) {
-                const Eigen::MatrixXcd k = Eigen::MatrixXcd(embed(out ? p1 : p0, {op.qubits[j]}, n));
-                std::vector<uint8_t> b2 = b;
-                b2[op.clbits[j]] = uint8_t(out);
-                add(split, b2, k * r * k.adjoint());
-              }
-            parts = std::move(split);
-          }
-          for (auto& [b, r] : parts) add(next, b, r);
-          break;
-        }
-        default:
-          add(next, bits, rho);
-      }
-    }
-    state.clear();
-    for (auto& [bits, rho] : next)
-      if (rho.trace().real() > 1e-14) state[bits] = std::move(rho);
-  }
-  return state;
-}
-
 namespace {
 
-/// A path while it runs: how it leaves the current block, and the values
-/// still to take of each enclosing for loop.
-struct Path {
-  Eigen::VectorXcd psi;
+/// A branch while it runs: its classical state, its density matrix as
+/// f f^dag (a column per pure part: an operator K acts as f <- K f, a merge
+/// puts the columns side by side), and how it leaves the current block.
+struct Branch {
   ClassicalState cs;
+  Eigen::MatrixXcd f;
   enum Flow { Run, Break, Continue, Ended } flow = Run;
-  std::vector<std::pair<std::vector<CValue>, std::size_t>> loops;
 };
 
-struct Interpreter {
-  const Circuit& c;
-  const std::vector<double>& inputs;
-  double min_p;
-  std::mt19937_64* rng;
-  uint32_t n;
+/// f with the same f f^dag and at most f.rows() columns: V sqrt(D) of the
+/// eigendecomposition V D V^dag of f f^dag.
+void compress(Eigen::MatrixXcd& f) {
+  if (f.cols() <= f.rows()) return;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd> eig(f * f.adjoint());
+  const Eigen::VectorXd d = eig.eigenvalues().cwiseMax(0).cwiseSqrt();
+  f = eig.eigenvectors() * d.asDiagonal();
+}
 
-  bool holds(const Operation& op, const ClassicalState& cs) const {
+/// The merge key of a branch: clbits, each variable's bits, the flow.
+std::vector<uint64_t> key(const ClassicalState& cs, int flow) {
+  std::vector<uint64_t> k(cs.clbits.begin(), cs.clbits.end());
+  for (const CValue& v : cs.vars) {
+    uint64_t f;
+    std::memcpy(&f, &v.f, sizeof f);
+    k.push_back(v.u);
+    k.push_back(f);
+  }
+  k.push_back(uint64_t(flow));
+  return k;
+}
+
+class Interpreter {
+ public:
+  Interpreter(const Circuit& c, const BranchOptions& o) : c_(c), o_(o), n_(o.num_qubits ? o.num_qubits : c.num_qubits) {
+    map_ = o.relabel;
+    if (map_.empty())
+      for (uint32_t q = 0; q < c.num_qubits; ++q) map_.push_back(q);
+    Eigen::MatrixXcd p0 = Eigen::MatrixXcd::Zero(2, 2), p1 = p0, lower = p0;
+    p0(0, 0) = 1;
+    p1(1, 1) = 1;
+    lower(0, 1) = 1;
+    p0_ = p0, p1_ = p1, lower_ = lower;
+  }
+
+  uint32_t num_qubits() const { return n_; }
+
+  std::vector<Branch> block(const std::vector<Operation>& ops, std::vector<Branch> in) const {
+    for (const Operation& op : ops) {
+      std::vector<Branch> next;
+      for (Branch& b : in) {
+        if (b.flow != Branch::Run || !holds(op, b.cs)) {
+          next.push_back(std::move(b));
+          continue;
+        }
+        for (Branch& x : one(op, std::move(b))) next.push_back(std::move(x));
+      }
+      in = merged(std::move(next));
+    }
+    return in;
+  }
+
+  std::vector<Branch> merged(std::vector<Branch> in) const {
+    std::map<std::vector<uint64_t>, std::size_t> at;
+    std::vector<Branch> out;
+    for (Branch& b : in) {
+      if (!o_.rng && b.f.squaredNorm() < o_.min_probability) continue;
+      const auto k = key(b.cs, b.flow);
+      const auto it = at.find(k);
+      if (it == at.end()) {
+        at.emplace(k, out.size());
+        out.push_back(std::move(b));
+      } else {
+        Eigen::MatrixXcd& f = out[it->second].f;
+        Eigen::MatrixXcd both(f.rows(), f.cols() + b.f.cols());
+        both << f, b.f;
+        f = std::move(both);
+      }
+    }
+    for (Branch& b : out) compress(b.f);
+    return out;
+  }
+
+ private:
+  /// `m` on the (relabelled) `qubits`.
+  Sparse on(const Eigen::MatrixXcd& m, const std::vector<uint32_t>& qubits) const {
+    std::vector<uint32_t> q;
+    for (uint32_t x : qubits) q.push_back(map_.at(x));
+    return embed(m, q, n_);
+  }
+
+
+  /// Gate `op` (a RuntimeGate with its parameters evaluated in the branch)
+  /// on the relabelled qubits.
+  void gate(Branch& b, const Operation& op) const {
+    Operation g;
+    g.gate = op.gate;
+    g.num_controls = op.num_controls;
+    for (uint32_t q : op.qubits) g.qubits.push_back(map_.at(q));
+    if (op.kind == OpKind::RuntimeGate)
+      for (const CExpr& e : op.classical->cparams) g.params.emplace_back(eval(e, b.cs).as_float());
+    else
+      g.params = op.params;
+    b.f = operation_unitary(g, n_, o_.inputs) * b.f;
+  }
+
+  static bool holds(const Operation& op, const ClassicalState& cs) {
     for (const Condition& cond : op.conditions) {
       uint64_t v = 0;
       for (std::size_t i = 0; i < cond.clbits.size(); ++i) v |= uint64_t(cs.clbits[cond.clbits[i]]) << i;
@@ -142,200 +158,178 @@ struct Interpreter {
     return true;
   }
 
-  /// The parts of psi with qubit q reading 0 and 1.
-  std::pair<Eigen::VectorXcd, Eigen::VectorXcd> split(const Eigen::VectorXcd& psi, uint32_t q) const {
-    Eigen::VectorXcd zero = psi, one = psi;
-    for (Eigen::Index i = 0; i < psi.size(); ++i) (((i >> q) & 1) ? zero : one)(i) = 0;
-    return {zero, one};
-  }
-
-  /// Outcome paths of measuring (or resetting) q on `p`: outcome 0 and 1.
-  void outcomes(Path& p, uint32_t q, const std::function<void(Path&, int)>& set, std::vector<Path>& out) {
-    auto [zero, one] = split(p.psi, q);
-    if (rng) {
-      const double p1 = one.squaredNorm() / p.psi.squaredNorm();
-      const int o = std::uniform_real_distribution<double>(0, 1)(*rng) < p1 ? 1 : 0;
-      Path next = p;
-      next.psi = (o ? one : zero) / std::sqrt(o ? p1 : 1 - p1);
-      set(next, o);
-      out.push_back(std::move(next));
-      return;
-    }
-    for (int o = 0; o < 2; ++o) {
-      Path next = p;
-      next.psi = o ? one : zero;
-      if (next.psi.squaredNorm() < min_p) continue;
-      set(next, o);
-      out.push_back(std::move(next));
-    }
-  }
-
-  void block(const std::vector<Operation>& ops, std::vector<Path>& paths) {
-    for (const Operation& op : ops) run(op, paths);
-  }
-
-  /// Run `body` on the paths of a loop until none goes on: `enter(p)` says
-  /// whether path p takes another iteration (and sets it up for it).
-  void loop(const Operation& body_of, std::vector<Path>& paths, const std::function<bool(Path&)>& enter) {
-    std::vector<Path> active = std::move(paths), done;
-    for (int iteration = 0; !active.empty(); ++iteration) {
-      if (iteration > 100000) throw std::runtime_error("classical_paths: a loop runs more than 100000 times");
-      std::vector<Path> body;
-      for (Path& p : active) (enter(p) ? body : done).push_back(std::move(p));
-      block(body_of.blocks[0], body);
+  /// The body of loop `op` run on `active` until no branch goes on:
+  /// `enter(b, k)` says whether branch b takes iteration k (counted from 0)
+  /// and sets it up for it.
+  std::vector<Branch> loop(const Operation& op, std::vector<Branch> active,
+                           const std::function<bool(Branch&, uint64_t)>& enter) const {
+    std::vector<Branch> done;
+    for (uint64_t iteration = 0; !active.empty(); ++iteration) {
+      std::vector<Branch> go;
+      for (Branch& b : active) (enter(b, iteration) ? go : done).push_back(std::move(b));
+      if (go.empty()) break;
+      if (iteration == o_.max_iterations) {
+        if (!o_.leave_loops)
+          throw std::runtime_error("classical_branches: a loop runs more than " + std::to_string(o_.max_iterations) +
+                                   " times");
+        for (Branch& b : go) done.push_back(std::move(b));
+        break;
+      }
       active.clear();
-      for (Path& p : body) {
-        if (p.flow == Path::Break) {
-          p.flow = Path::Run;
-          done.push_back(std::move(p));
-        } else if (p.flow == Path::Ended) {
-          done.push_back(std::move(p));
+      for (Branch& b : block(op.blocks[0], std::move(go))) {
+        if (b.flow == Branch::Break) {
+          b.flow = Branch::Run;
+          done.push_back(std::move(b));
+        } else if (b.flow == Branch::Ended) {
+          done.push_back(std::move(b));
         } else {
-          p.flow = Path::Run;
-          active.push_back(std::move(p));
+          b.flow = Branch::Run;
+          active.push_back(std::move(b));
         }
       }
+      active = merged(std::move(active));
     }
-    paths = std::move(done);
+    return done;
   }
 
-  void run(const Operation& op, std::vector<Path>& paths) {
-    std::vector<Path> act, rest;
-    for (Path& p : paths) (p.flow == Path::Run && holds(op, p.cs) ? act : rest).push_back(std::move(p));
+  std::vector<Branch> one(const Operation& op, Branch b) const {
     const ClassicalData* d = op.classical.get();
     switch (op.kind) {
-      case OpKind::Gate: {
-        const Eigen::MatrixXcd u = Eigen::MatrixXcd(operation_unitary(op, n, inputs));
-        for (Path& p : act) p.psi = u * p.psi;
-        break;
-      }
+      case OpKind::Gate:
       case OpKind::RuntimeGate:
-        for (Path& p : act) {
-          Operation g = op;
-          g.kind = OpKind::Gate;
-          g.classical.reset();
-          g.conditions.clear();
-          for (const CExpr& e : d->cparams) g.params.emplace_back(eval(e, p.cs).as_float());
-          p.psi = Eigen::MatrixXcd(operation_unitary(g, n, inputs)) * p.psi;
-        }
-        break;
-      case OpKind::Measure:
-        for (std::size_t j = 0; j < op.qubits.size(); ++j) {
-          std::vector<Path> next;
-          for (Path& p : act)
-            outcomes(p, op.qubits[j], [&](Path& x, int o) { x.cs.clbits[op.clbits[j]] = uint8_t(o); }, next);
-          act = std::move(next);
-        }
-        break;
+        gate(b, op);
+        return {b};
+      case OpKind::Barrier:
+      case OpKind::Delay:
+        return {b};
       case OpKind::Reset:
+        // The channel {|0><0|, |0><1|}; one shot draws which of the two acts.
         for (uint32_t q : op.qubits) {
-          std::vector<Path> next;
-          for (Path& p : act)
-            outcomes(p, q, [&](Path& x, int o) {
-              if (!o) return;
-              Eigen::VectorXcd moved = Eigen::VectorXcd::Zero(x.psi.size());
-              for (Eigen::Index i = 0; i < x.psi.size(); ++i)
-                if ((i >> q) & 1) moved(i & ~(Eigen::Index(1) << q)) = x.psi(i);
-              x.psi = moved;
-            }, next);
-          act = std::move(next);
+          const Eigen::MatrixXcd f0 = on(p0_, {q}) * b.f, f1 = on(lower_, {q}) * b.f;
+          if (o_.rng) {
+            const double p1 = f1.squaredNorm() / b.f.squaredNorm();
+            const bool one = std::uniform_real_distribution<double>(0, 1)(*o_.rng) < p1;
+            b.f = one ? Eigen::MatrixXcd(f1 / std::sqrt(p1)) : Eigen::MatrixXcd(f0 / std::sqrt(1 - p1));
+          } else {
+            b.f.resize(f0.rows(), f0.cols() + f1.cols());
+            b.f << f0, f1;
+            compress(b.f);
+          }
         }
-        break;
+        return {b};
+      case OpKind::Measure: {
+        std::vector<Branch> parts{b};
+        for (std::size_t j = 0; j < op.qubits.size(); ++j) {
+          std::vector<Branch> split;
+          for (const Branch& x : parts) {
+            Branch y[2] = {x, x};
+            for (int out = 0; out < 2; ++out) {
+              y[out].f = on(out ? p1_ : p0_, {op.qubits[j]}) * x.f;
+              y[out].cs.clbits[op.clbits[j]] = uint8_t(out);
+            }
+            if (o_.rng) {
+              const double p1 = y[1].f.squaredNorm() / x.f.squaredNorm();
+              const int o = std::uniform_real_distribution<double>(0, 1)(*o_.rng) < p1 ? 1 : 0;
+              y[o].f /= std::sqrt(o ? p1 : 1 - p1);
+              split.push_back(std::move(y[o]));
+            } else {
+              split.push_back(std::move(y[0]));
+              split.push_back(std::move(y[1]));
+            }
+          }
+          parts = std::move(split);
+        }
+        return parts;
+      }
       case OpKind::Assign:
-        for (Path& p : act)
-          store(p.cs, d->var, d->var == ClassicalData::kNoVar ? op.clbits : std::vector<uint32_t>{}, c.vars,
-                eval(d->value, p.cs));
-        break;
-      case OpKind::If: {
-        std::vector<Path> yes, no;
-        for (Path& p : act) (eval(d->value, p.cs).as_bool() ? yes : no).push_back(std::move(p));
-        block(op.blocks[0], yes);
-        if (op.blocks.size() > 1) block(op.blocks[1], no);
-        act = std::move(yes);
-        for (Path& p : no) act.push_back(std::move(p));
-        break;
+        store(b.cs, d->var, d->var == ClassicalData::kNoVar ? op.clbits : std::vector<uint32_t>{}, c_.vars,
+              eval(d->value, b.cs));
+        return {b};
+      case OpKind::Break:
+        b.flow = Branch::Break;
+        return {b};
+      case OpKind::Continue:
+        b.flow = Branch::Continue;
+        return {b};
+      case OpKind::End:
+        b.flow = Branch::Ended;
+        return {b};
+      case OpKind::If:
+        if (eval(d->value, b.cs).as_bool()) return block(op.blocks[0], {b});
+        if (op.blocks.size() > 1) return block(op.blocks[1], {b});
+        return {b};
+      case OpKind::Switch: {
+        const int64_t v = eval(d->value, b.cs).as_int();
+        for (std::size_t k = 0; k < op.blocks.size(); ++k)
+          if (std::find(d->cases[k].begin(), d->cases[k].end(), v) != d->cases[k].end())
+            return block(op.blocks[k], {b});
+        for (std::size_t k = 0; k < op.blocks.size(); ++k)
+          if (d->cases[k].empty()) return block(op.blocks[k], {b});
+        return {b};
       }
       case OpKind::While:
-        loop(op, act, [&](Path& p) { return eval(d->value, p.cs).as_bool(); });
-        break;
+        return loop(op, {b}, [&](Branch& x, uint64_t) { return eval(d->value, x.cs).as_bool(); });
       case OpKind::For: {
-        const std::size_t depth = act.empty() ? 0 : act[0].loops.size();
-        for (Path& p : act) {
-          std::vector<CValue> values;
-          if (!d->set.empty()) {
-            for (const CExpr& e : d->set) values.push_back(eval(e, p.cs));
-          } else {
-            const int64_t a = eval(d->start, p.cs).as_int(), s = eval(d->step, p.cs).as_int(),
-                          b = eval(d->stop, p.cs).as_int();
-            for (int64_t v = a; s > 0 ? v <= b : v >= b; v += s) values.push_back(CValue::of_int(v));
-          }
-          p.loops.emplace_back(std::move(values), 0);
+        std::vector<CValue> values;
+        if (!d->set.empty()) {
+          for (const CExpr& e : d->set) values.push_back(eval(e, b.cs));
+        } else {
+          const int64_t start = eval(d->start, b.cs).as_int(), step = eval(d->step, b.cs).as_int(),
+                        stop = eval(d->stop, b.cs).as_int();
+          if (step == 0) throw std::runtime_error("classical_branches: a for loop's step is 0");
+          for (int64_t v = start; step > 0 ? v <= stop : v >= stop; v += step) values.push_back(CValue::of_int(v));
         }
-        loop(op, act, [&](Path& p) {
-          auto& [values, k] = p.loops.back();
-          if (k >= values.size()) {
-            p.loops.pop_back();
-            return false;
-          }
-          store(p.cs, d->var, {}, c.vars, values[k++]);
+        // The branches of one entry iterate together: iteration k gives
+        // each the k-th value.
+        return loop(op, {b}, [&](Branch& x, uint64_t iteration) {
+          if (iteration >= values.size()) return false;
+          store(x.cs, d->var, {}, c_.vars, values[iteration]);
           return true;
         });
-        for (Path& p : act)  // paths that left by break or end keep their frame
-          while (p.loops.size() > depth) p.loops.pop_back();
-        break;
       }
-      case OpKind::Switch: {
-        std::vector<std::vector<Path>> groups(op.blocks.size());
-        std::vector<Path> none;
-        for (Path& p : act) {
-          const int64_t v = eval(d->value, p.cs).as_int();
-          std::size_t chosen = SIZE_MAX;
-          for (std::size_t b = 0; b < d->cases.size() && chosen == SIZE_MAX; ++b)
-            for (int64_t x : d->cases[b])
-              if (x == v) chosen = b;
-          for (std::size_t b = 0; b < d->cases.size() && chosen == SIZE_MAX; ++b)
-            if (d->cases[b].empty()) chosen = b;
-          (chosen == SIZE_MAX ? none : groups[chosen]).push_back(std::move(p));
-        }
-        act = std::move(none);
-        for (std::size_t b = 0; b < groups.size(); ++b) {
-          block(op.blocks[b], groups[b]);
-          for (Path& p : groups[b]) act.push_back(std::move(p));
-        }
-        break;
-      }
-      case OpKind::Break:
-        for (Path& p : act) p.flow = Path::Break;
-        break;
-      case OpKind::Continue:
-        for (Path& p : act) p.flow = Path::Continue;
-        break;
-      case OpKind::End:
-        for (Path& p : act) p.flow = Path::Ended;
-        break;
-      default:
-        break;
     }
-    paths = std::move(rest);
-    for (Path& p : act) paths.push_back(std::move(p));
+    throw std::logic_error("classical_branches: an unknown operation");
   }
+
+  const Circuit& c_;
+  const BranchOptions& o_;
+  uint32_t n_;
+  std::vector<uint32_t> map_;
+  Eigen::MatrixXcd p0_, p1_, lower_;
 };
 
 }  // namespace
 
-std::vector<ClassicalPath> classical_paths(const Circuit& c, const std::vector<double>& inputs, double min_probability,
-                                           std::mt19937_64* rng) {
-  Interpreter in{c, inputs, min_probability, rng, c.num_qubits};
-  Path start;
-  start.psi = Eigen::VectorXcd::Zero(Eigen::Index(1) << c.num_qubits);
-  start.psi(0) = 1;
+std::vector<ClassicalBranch> classical_branches(const Circuit& c, const BranchOptions& o) {
+  const Interpreter in(c, o);
+  Branch start;
   start.cs.clbits.assign(c.num_clbits, 0);
   for (const ClassicalVar& v : c.vars) start.cs.vars.push_back(convert(CValue::of_uint(0), v.type));
-  std::vector<Path> paths{start};
-  in.block(c.ops, paths);
-  std::vector<ClassicalPath> out;
-  for (Path& p : paths) out.push_back({std::move(p.psi), std::move(p.cs)});
+  const Eigen::Index dim = Eigen::Index(1) << in.num_qubits();
+  start.f = Eigen::MatrixXcd::Zero(dim, 1);
+  start.f(0, 0) = 1;
+  std::vector<Branch> end = in.block(c.ops, {start});
+  for (Branch& b : end) b.flow = Branch::Run;  // ended or not, the same final state
+  std::vector<ClassicalBranch> out;
+  for (Branch& b : in.merged(std::move(end))) out.push_back({std::move(b.cs), b.f * b.f.adjoint()});
   return out;
+}
+
+double branch_distance(const std::vector<ClassicalBranch>& a, const std::vector<ClassicalBranch>& b) {
+  std::map<std::vector<uint64_t>, const Eigen::MatrixXcd*> of_b;
+  for (const ClassicalBranch& x : b) of_b[key(x.cs, 0)] = &x.rho;
+  double d = 0;
+  for (const ClassicalBranch& x : a) {
+    const auto it = of_b.find(key(x.cs, 0));
+    if (it == of_b.end()) {
+      d = std::max(d, x.rho.cwiseAbs().maxCoeff());
+    } else {
+      d = std::max(d, (x.rho - *it->second).cwiseAbs().maxCoeff());
+      of_b.erase(it);
+    }
+  }
+  for (const auto& [k, rho] : of_b) d = std::max(d, rho->cwiseAbs().maxCoeff());
+  return d;
 }
 
 Eigen::MatrixXcd pauli_matrix(uint64_t x, uint64_t y, uint64_t z, uint32_t n) {

@@ -173,7 +173,9 @@ struct OutputCounts {
   std::string type;  ///< "bit[2]", "int[8]", "float[64]", ...
   /// Value -> shots, in increasing order of value: bit registers as bit
   /// strings (highest bit first), bool as true/false, integers in decimal,
-  /// float and angle (in radians) as the shortest decimal that reads back.
+  /// float and angle (in radians) as format_number writes them (`5*pi/4`
+  /// when exactly that multiple of pi, else the shortest decimal that reads
+  /// back).
   std::vector<std::pair<std::string, uint64_t>> counts;
 };
 
