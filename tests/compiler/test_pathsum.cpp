@@ -203,6 +203,15 @@ Circuit random_clifford_t(uint32_t n, int gates, uint64_t seed) {
   return circ(n, ops);
 }
 
+// The exact engines, through the layout `r` recorded.
+EquivOptions exact_through_layout(const CompileResult& r) {
+  EquivOptions o;
+  o.engine = EquivEngine::Exact;
+  o.initial_layout = r.initial_layout;
+  o.final_layout = r.final_layout;
+  return o;
+}
+
 // `c` with every run of one-qubit gates on a wire fused into rz-sx-rz-sx-rz
 // (synthesize_1q for the IBM basis, as the compiler's last passes do) and
 // every cx written as h cz h: the Euler angles of a fused product such as T
@@ -318,10 +327,7 @@ TEST(PathSum, RoutedOutputsProvedAndWrongOnesRefuted) {
   for (const char* target : {"ibm_heron", "ibm_eagle"}) {
     SCOPED_TRACE(target);
     const CompileResult r = run_pipeline(a, 3, target);
-    EquivOptions o;
-    o.engine = EquivEngine::Exact;
-    o.initial_layout = r.initial_layout;
-    o.final_layout = r.final_layout;
+    const EquivOptions o = exact_through_layout(r);
     const EquivResult e = check_equivalence(a, r.circuit, o);
     EXPECT_TRUE(e.equivalent) << e.detail;
     EXPECT_TRUE(e.exact) << e.method;
@@ -350,10 +356,7 @@ TEST(PathSum, RewritesOnFortyQubitsProvedExactly) {
     SCOPED_TRACE(target);
     const CompileResult r = run_pipeline(a, 2, target);
     ASSERT_NE(r.circuit.ops.size(), a.ops.size());
-    EquivOptions o;
-    o.engine = EquivEngine::Exact;
-    o.initial_layout = r.initial_layout;
-    o.final_layout = r.final_layout;
+    const EquivOptions o = exact_through_layout(r);
     const EquivResult e = check_equivalence(a, r.circuit, o);
     EXPECT_TRUE(e.equivalent) << e.detail;
     EXPECT_TRUE(e.exact) << e.method;  // by path sums or, where they get stuck, decision diagrams
