@@ -3,6 +3,7 @@
 // and messages naming where circuits differ.
 #include "qforge/equiv.hpp"
 #include "qforge/pipeline.hpp"
+#include "test_gate_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,12 +14,7 @@
 namespace qforge {
 namespace {
 
-// The IR's make_gate with `controls` extra controls.
-Operation g(GateId id, std::vector<uint32_t> q, std::vector<Expr> p = {}, uint8_t controls = 0) {
-  Operation op = make_gate(id, std::move(q), std::move(p));
-  op.num_controls = controls;
-  return op;
-}
+using test_gates::g;
 
 Circuit circ(uint32_t n, std::vector<Operation> ops, double phase = 0) {
   Circuit c;

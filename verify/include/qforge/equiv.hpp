@@ -1,7 +1,8 @@
 // qforge/equiv.hpp - are two circuits the same operation up to global phase?
 //
 // Engines, tried in this order (EquivOptions::engine):
-//  - path sums (pathsum.hpp) for Clifford+T circuits without symbols:
+//  - path sums (pathsum.hpp) for circuits without symbols (Clifford+T, and
+//    rotations by other angles that cancel between the two circuits):
 //    B^-1 * A as a sum over paths, reduced by rewrite rules to the identity.
 //    Only a "yes" comes from them; when they get stuck, the next engine runs;
 //  - simulation of every basis input (below) when 2^(qubits of A and B)
