@@ -328,14 +328,14 @@ class PathSum {
     }
     auto [it, inserted] = terms_.try_emplace(m, 0);
     if (inserted)
-      for (Var v : m) occ_[v].insert(m);
+      for (Var v : m)
+          if (v >= first_path_) occ_[v].insert(&it->first);
     it->second = (it->second + c) % 8;
     if (it->second == 0) {
+      for (Var v : m)
+          if (v >= first_path_) occ_[v].erase(&it->first);
       terms_.erase(it);
-      for (Var v : m) {
-        occ_[v].erase(m);
-        candidate(v);
-      }
+      for (Var v : m) candidate(v);
     }
   }
 
@@ -375,18 +375,19 @@ class PathSum {
     auto [it, inserted] = parities_.try_emplace(f, 0);
     if (inserted)
       for (const Mono& m : f)
-        for (Var v : m) occ_parity_[v].insert(f);
+        for (Var v : m)
+          if (v >= first_path_) occ_parity_[v].insert(&it->first);
     const int b = (it->second + odd) % 8;
     if (b == 1 || b == 7) {
       it->second = b;
       return;
     }
+    for (const Mono& m : f)
+      for (Var v : m)
+          if (v >= first_path_) occ_parity_[v].erase(&it->first);
     parities_.erase(it);
     for (const Mono& m : f)
-      for (Var v : m) {
-        occ_parity_[v].erase(f);
-        candidate(v);
-      }
+      for (Var v : m) candidate(v);
     if (b != 0) expand_even(f, b);
   }
 
@@ -408,19 +409,20 @@ class PathSum {
     auto [it, inserted] = angles_.try_emplace(f, 0.0);
     if (inserted)
       for (const Mono& m : f)
-        for (Var v : m) occ_angle_[v].insert(f);
+        for (Var v : m)
+          if (v >= first_path_) occ_angle_[v].insert(&it->first);
     const double sum = std::remainder(it->second + theta, 2 * M_PI);
     const double k = std::round(sum / (M_PI / 4));
     if (std::abs(sum - k * M_PI / 4) > kAngleTolerance) {
       it->second = sum;
       return;
     }
+    for (const Mono& m : f)
+      for (Var v : m)
+          if (v >= first_path_) occ_angle_[v].erase(&it->first);
     angles_.erase(it);
     for (const Mono& m : f)
-      for (Var v : m) {
-        occ_angle_[v].erase(f);
-        candidate(v);
-      }
+      for (Var v : m) candidate(v);
     add_parity(std::move(f), static_cast<int>(std::fmod(k, 8.0)));
   }
 
@@ -451,7 +453,7 @@ class PathSum {
   // y := r everywhere.
   void substitute(Var y, const Poly& r) {
     if (auto it = occ_.find(y); it != occ_.end()) {
-      const std::vector<Mono> with_y(it->second.begin(), it->second.end());
+      const std::vector<Mono> with_y = sorted(it->second);
       for (const Mono& m : with_y) {
         const int c = terms_.at(m);
         add_mono(m, -c);
@@ -459,7 +461,7 @@ class PathSum {
       }
     }
     if (auto it = occ_parity_.find(y); it != occ_parity_.end()) {
-      const std::vector<Poly> with_y(it->second.begin(), it->second.end());
+      const std::vector<Poly> with_y = sorted(it->second);
       for (const Poly& f : with_y) {
         const int b = parities_.at(f);
         add_parity(f, -b);
@@ -467,7 +469,7 @@ class PathSum {
       }
     }
     if (auto it = occ_angle_.find(y); it != occ_angle_.end()) {
-      const std::vector<Poly> with_y(it->second.begin(), it->second.end());
+      const std::vector<Poly> with_y = sorted(it->second);
       for (const Poly& f : with_y) {
         const double theta = angles_.at(f);
         add_angle(f, -theta);
@@ -482,6 +484,18 @@ class PathSum {
       }
   }
 
+  // The keys a set of occ_, occ_parity_ or occ_angle_ points to, copied (the
+  // caller changes the maps) and sorted, so that the rules run in an order
+  // that does not depend on addresses.
+  template <class K>
+  static std::vector<K> sorted(const std::unordered_set<const K*>& keys) {
+    std::vector<K> out;
+    out.reserve(keys.size());
+    for (const K* k : keys) out.push_back(*k);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
   bool try_reduce(Var y) {
     if (!is_path(y) || out_count_[y] > 0) return false;
     if (auto a = occ_angle_.find(y); a != occ_angle_.end() && !a->second.empty()) return false;
@@ -490,9 +504,9 @@ class PathSum {
     // in y can cancel.
     if (auto p = occ_parity_.find(y); p != occ_parity_.end() && !p->second.empty()) {
       if (!lifting_) return false;
-      const std::vector<Poly> with_y(p->second.begin(), p->second.end());
-      for (const Poly& f : with_y)
-        if (f.size() > kMaxLifted) return false;
+      for (const Poly* f : p->second)
+        if (f->size() > kMaxLifted) return false;
+      const std::vector<Poly> with_y = sorted(p->second);
       for (const Poly& f : with_y) {
         const int b = parities_.at(f);
         add_parity(f, -b);
@@ -506,10 +520,9 @@ class PathSum {
     }
     int lone = 0;
     std::vector<Mono> q;
-    std::vector<Mono> with_y;
-    for (const Mono& m : it->second) {
+    const std::vector<Mono> with_y = sorted(it->second);
+    for (const Mono& m : with_y) {
       const int c = terms_.at(m);
-      with_y.push_back(m);
       Mono r = without(m, y);
       if (r.empty()) lone = c;
       else if (c == 4) q.push_back(std::move(r));
@@ -562,10 +575,13 @@ class PathSum {
   int constant_ = 0;
   std::unordered_map<Mono, int, MonoHash> terms_;  // coefficients 1..7
   std::unordered_map<Poly, int, PolyHash> parities_;  // coefficients 1 or 7
-  std::unordered_map<Var, std::unordered_set<Mono, MonoHash>> occ_;
-  std::unordered_map<Var, std::unordered_set<Poly, PolyHash>> occ_parity_;
+  // By path variable: the keys of terms_, parities_ and angles_ that hold it
+  // (pointers into the maps, whose keys do not move). The inputs are never
+  // substituted nor summed over, so they are not indexed.
+  std::unordered_map<Var, std::unordered_set<const Mono*>> occ_;
+  std::unordered_map<Var, std::unordered_set<const Poly*>> occ_parity_;
   std::unordered_map<Poly, double, PolyHash> angles_;  // other angles, in (-pi, pi]
-  std::unordered_map<Var, std::unordered_set<Poly, PolyHash>> occ_angle_;
+  std::unordered_map<Var, std::unordered_set<const Poly*>> occ_angle_;
   std::vector<Var> queue_;
   double phase_ = 0;
   bool lifting_ = false;
