@@ -67,13 +67,18 @@ struct OverBudget {};
 // polynomial and in the outputs. A Toffoli's output is the product of its
 // controls' polynomials, so a chain of them can multiply the monomials of the
 // outputs at every gate (doubly exponential growth): without this count such a
-// chain ran on for hours instead of handing over to the next engine.
+// chain ran on for hours instead of handing over to the next engine. Two
+// budgets: the larger while the path variables are few (the rules remove
+// them as the gates come: a long routed circuit), the smaller once they pile
+// up (the rules are stuck, and the sum is unlikely to close).
 struct Work {
   uint64_t done = 0;
-  uint64_t budget = 0;
+  uint64_t budget = 0;        // while not crowded
+  uint64_t crowded_budget = 0;
+  bool crowded = false;
   void charge(uint64_t n) {
     done += n;
-    if (done > budget) throw OverBudget{};
+    if (done > budget || (crowded && done > crowded_budget)) throw OverBudget{};
   }
 };
 
@@ -96,8 +101,13 @@ Poly times(const Poly& a, const Poly& b, Work& work) {
 // Parities of more terms are not lifted (their cubic part grows as n^3).
 constexpr std::size_t kMaxLifted = 24;
 // Monomials formed per gate (with 2^16 more) before giving up: the routed
-// -O3 outputs of gf2^16_mult need about 100.
-constexpr uint64_t kWorkPerGate = 160;
+// -O3 outputs of gf2^16_mult need about 100, those of gf2^32_mult about 270.
+// Once more than kCrowded path variables per qubit are alive at once, the
+// smaller budget applies (ham15-high's stuck sums reach 30 per qubit; the
+// gf2 multipliers' routed outputs stay below 1).
+constexpr uint64_t kWorkPerGate = 400;
+constexpr uint64_t kCrowdedWorkPerGate = 160;
+constexpr std::size_t kCrowded = 4;
 // An angle this close to a multiple of pi/4 is that multiple.
 constexpr double kAngleTolerance = 1e-9;
 
@@ -304,9 +314,16 @@ class PathSum {
   bool is_path(Var v) const { return v >= first_path_ && alive_[v - first_path_]; }
 
   Var new_path_variable() {
+    ++num_alive_;
+    work_.crowded = work_.crowded || num_alive_ > kCrowded * wire_.size();
     alive_.push_back(true);
     out_count_.push_back(0);
     return static_cast<Var>(first_path_ + alive_.size() - 1);
+  }
+
+  void kill(Var v) {
+    alive_[v - first_path_] = false;
+    --num_alive_;
   }
 
   void candidate(Var v) {
@@ -515,7 +532,7 @@ class PathSum {
     }
     auto it = occ_.find(y);
     if (it == occ_.end() || it->second.empty()) {  // Elim
-      alive_[y - first_path_] = false;
+      kill(y);
       return true;
     }
     int lone = 0;
@@ -551,16 +568,16 @@ class PathSum {
       Poly r;
       for (const Mono& m : qp)
         if (!(m.size() == 1 && m[0] == pick)) r.push_back(m);
-      alive_[y - first_path_] = false;
+      kill(y);
       substitute(pick, r);
-      alive_[pick - first_path_] = false;
+      kill(pick);
       for (const Mono& m : r)
         for (Var v : m) candidate(v);
       return true;
     }
     // omega: lone is 2 or 6.
     for (const Mono& m : with_y) add_mono(m, -terms_.at(m));
-    alive_[y - first_path_] = false;
+    kill(y);
     constant_ = (constant_ + (lone == 2 ? 1 : 7)) % 8;  // and a factor sqrt(2), a magnitude
     add_parity(qp, lone == 2 ? -2 : 2);
     for (const Mono& m : qp)
@@ -587,7 +604,8 @@ class PathSum {
   bool lifting_ = false;
 
  public:
-  Work work_;  // monomials formed so far, and the budget
+  Work work_;  // monomials formed so far, and the budgets
+  std::size_t num_alive_ = 0;  // path variables alive
 };
 
 using Step = PathSum::Step;
@@ -850,7 +868,9 @@ std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, c
                                      const std::vector<uint32_t>& fin) {
   const uint32_t k = static_cast<uint32_t>(init.size());
   PathSum ps(n, k);
-  ps.work_.budget = kWorkPerGate * (a.ops->size() + b.ops->size()) + (uint64_t(1) << 16);
+  const uint64_t gates = a.ops->size() + b.ops->size();
+  ps.work_.budget = kWorkPerGate * gates + (uint64_t(1) << 16);
+  ps.work_.crowded_budget = kCrowdedWorkPerGate * gates + (uint64_t(1) << 16);
   try {
   for (uint32_t i = 0; i < k; ++i) ps.set_input(init[i], i);
   for (const Item& item : items_of(*a.ops, static_cast<uint32_t>(a.qubit_map.size()))) {
