@@ -28,7 +28,7 @@
 // When every path variable is gone, each output is its input and P is a
 // constant and A empty, the circuits are equal up to global phase. Anything else (a gate
 // outside the set, a variable no rule removes, more monomials formed than a
-// budget of 400 a gate plus 2^16, 160 a gate once more than four path
+// budget of 400 a gate plus 2^16, 48 a gate once more than four path
 // variables per qubit are alive) is no answer, not a "no": the caller then
 // uses the decision diagrams. The budget bounds the time: the outputs of a
 // chain of Toffolis can grow doubly exponentially in monomials.
