@@ -9,9 +9,10 @@
 //    times the gates is small: exact, and cheaper than diagrams of small,
 //    nearly dense matrices;
 //  - decision diagrams (dd.hpp): B^-1 * A is built as one diagram, the gates
-//    of both circuits multiplied in (the last ones first, each step on the
-//    side that leaves the smaller diagram) so that it stays close to the
-//    identity, and compared with the identity up to one global phase. Exact,
+//    of both circuits multiplied in (the last ones first; each step tries
+//    the side behind in proportion to the two gate counts, and the other
+//    side too when the diagram grows, keeping the smaller) so that it stays
+//    close to the identity, and compared with the identity up to one global phase. Exact,
 //    for any number of qubits, as long as the diagram stays within
 //    `max_dd_nodes` (past that, Auto falls back to random-state simulation
 //    and says so in `method`). When the circuits differ, a column of
