@@ -3,6 +3,7 @@
 // the identity and projector checks, witnesses, and garbage collection.
 #include "dense_reference.hpp"
 #include "qforge/dd.hpp"
+#include "test_gate_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,12 +13,7 @@
 namespace qforge {
 namespace {
 
-// The IR's make_gate with `controls` extra controls.
-Operation g(GateId id, std::vector<uint32_t> q, std::vector<Expr> p = {}, uint8_t controls = 0) {
-  Operation op = make_gate(id, std::move(q), std::move(p));
-  op.num_controls = controls;
-  return op;
-}
+using test_gates::g;
 
 // A random circuit of one-, two- and three-qubit gates, some controlled.
 Circuit random_circuit(uint32_t n, int num_gates, std::mt19937_64& rng) {

@@ -3,6 +3,7 @@
 // and messages naming where circuits differ.
 #include "qforge/equiv.hpp"
 #include "qforge/pipeline.hpp"
+#include "test_gate_helpers.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,12 +14,7 @@
 namespace qforge {
 namespace {
 
-// The IR's make_gate with `controls` extra controls.
-Operation g(GateId id, std::vector<uint32_t> q, std::vector<Expr> p = {}, uint8_t controls = 0) {
-  Operation op = make_gate(id, std::move(q), std::move(p));
-  op.num_controls = controls;
-  return op;
-}
+using test_gates::g;
 
 Circuit circ(uint32_t n, std::vector<Operation> ops, double phase = 0) {
   Circuit c;
@@ -313,6 +309,60 @@ TEST(Equiv, KnownInequivalentPairsHaveWitnesses) {
   EquivResult wrong = check_equivalence(small, routed, o);
   EXPECT_FALSE(wrong.equivalent);
   EXPECT_NE(wrong.detail.find("on basis input |"), std::string::npos) << wrong.detail;
+}
+
+// The decision diagrams' stepping (the side behind in proportion goes first,
+// the other is tried when the diagram grows) against the dense unitaries:
+// random circuits on 10 qubits with rotations by arbitrary angles (the path
+// sums give no answer on them) and enough gates that the diagrams, not the
+// simulation of every input, decide; B is the optimizer's -O2 output (its
+// gates fused into u3, its cx cancelled), and B with one rotation off by
+// 1e-3 radians.
+TEST(Equiv, DiagramsAgreeWithTheDenseUnitaries) {
+  const uint32_t n = 10;
+  auto same_up_to_phase = [](const std::vector<cplx>& u, const std::vector<cplx>& v) {
+    cplx overlap = 0;
+    for (std::size_t i = 0; i < u.size(); ++i) overlap += std::conj(u[i]) * v[i];
+    const cplx phase = overlap / std::abs(overlap);
+    double worst = 0;
+    for (std::size_t i = 0; i < u.size(); ++i) worst = std::max(worst, std::abs(v[i] - phase * u[i]));
+    return worst < 1e-6;
+  };
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> angle(-M_PI, M_PI);
+    std::vector<Operation> ops;
+    auto q = [&] { return static_cast<uint32_t>(rng() % n); };
+    for (int i = 0; i < 120; ++i) {
+      uint32_t a = q(), b = q();
+      while (b == a) b = q();
+      switch (rng() % 5) {
+        case 0: ops.push_back(g(GateId::RZ, {a}, {Expr(angle(rng))})); break;
+        case 1: ops.push_back(g(GateId::RY, {a}, {Expr(angle(rng))})); break;
+        case 2: ops.push_back(g(GateId::H, {a})); break;
+        default: ops.push_back(g(GateId::CX, {a, b})); break;
+      }
+    }
+    const Circuit a = circ(n, ops);
+    const Circuit b = run_pipeline(a, 2, "generic").circuit;
+    const std::vector<cplx> ua = circuit_unitary(a);
+    ASSERT_TRUE(same_up_to_phase(ua, circuit_unitary(b))) << "seed " << seed;
+    EquivResult r = check_equivalence(a, b);
+    EXPECT_TRUE(r.equivalent) << "seed " << seed << ": " << r.detail;
+    EXPECT_TRUE(r.exact);
+    EXPECT_NE(r.method.find("decision diagrams"), std::string::npos) << r.method;
+    Circuit off = b;
+    for (auto it = off.ops.rbegin() + static_cast<long>(off.ops.size() / 2); it != off.ops.rend(); ++it)
+      if (!it->params.empty()) {
+        it->params[0] = Expr(it->params[0].value() + 1e-3);
+        break;
+      }
+    ASSERT_FALSE(same_up_to_phase(ua, circuit_unitary(off))) << "seed " << seed;
+    EquivResult r2 = check_equivalence(a, off);
+    EXPECT_FALSE(r2.equivalent) << "seed " << seed;
+    EXPECT_TRUE(r2.exact);
+    EXPECT_NE(r2.detail.find("on basis input |"), std::string::npos) << r2.detail;
+  }
 }
 
 }  // namespace

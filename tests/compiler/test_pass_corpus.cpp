@@ -44,11 +44,7 @@ const std::map<std::string, std::vector<std::string>> kInBenchmark = {
     {"gf2^32_mult", {}},
     {"ham15-high", {}},
     {"mod_adder_1024", {}},
-    {"adder_8", {"ibm_heron"}},
-    {"ham15-low", {"ibm_eagle", "ibm_heron"}},
-    {"gf2^10_mult", {"ibm_eagle"}},
-    {"qcla_adder_10", {"ibm_eagle", "ibm_heron"}},
-    {"qcla_mod_7", {"ibm_eagle", "ibm_heron"}},
+    {"qcla_mod_7", {"ibm_eagle"}},
     {"dnn_n8", {"ibm_eagle", "ibm_heron"}},
 };
 

@@ -209,6 +209,21 @@ Edge Package::zero_projector(const std::vector<bool>& on) {
   return below;
 }
 
+template <class Compute>
+Edge Package::cached(std::vector<CacheSlot>& cache, std::size_t h, Node* a, Node* b, cplx ratio, Compute compute) {
+  if (const CacheSlot& hit = cache[h & (cache.size() - 1)];
+      hit.epoch == epoch_ && hit.a == a && hit.b == b && hit.ratio == ratio)
+    return hit.result;
+  const Edge res = compute();
+  CacheSlot& slot = cache[h & (cache.size() - 1)];  // the cache may have grown meanwhile
+  slot.a = a;
+  slot.b = b;
+  slot.ratio = ratio;
+  slot.result = res;
+  slot.epoch = epoch_;
+  return res;
+}
+
 Edge Package::multiply(const Edge& a, const Edge& b) {
   if (is_zero(a.w) || is_zero(b.w)) return zero();
   const cplx w = a.w * b.w;
@@ -224,20 +239,13 @@ Edge Package::multiply_nodes(Node* a, Node* b) {
   if (a == ident_[v]) return {b, 1};
   if (b == ident_[v]) return {a, 1};
   const std::size_t h = mix(reinterpret_cast<std::size_t>(a), reinterpret_cast<std::size_t>(b));
-  if (const CacheSlot& hit = mul_cache_[h & (mul_cache_.size() - 1)];
-      hit.epoch == epoch_ && hit.a == a && hit.b == b)
-    return hit.result;
-  Edge e[4];
-  for (int r = 0; r < 2; ++r)
-    for (int c = 0; c < 2; ++c)
-      e[2 * r + c] = add(multiply(a->e[2 * r], b->e[c]), multiply(a->e[2 * r + 1], b->e[2 + c]));
-  Edge res = make_node(a->v, e);
-  CacheSlot& slot = mul_cache_[h & (mul_cache_.size() - 1)];  // the cache may have grown meanwhile
-  slot.a = a;
-  slot.b = b;
-  slot.result = res;
-  slot.epoch = epoch_;
-  return res;
+  return cached(mul_cache_, h, a, b, 0, [&] {
+    Edge e[4];
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 2; ++c)
+        e[2 * r + c] = add(multiply(a->e[2 * r], b->e[c]), multiply(a->e[2 * r + 1], b->e[2 + c]));
+    return make_node(a->v, e);
+  });
 }
 
 Edge Package::add(const Edge& a, const Edge& b) {
@@ -263,19 +271,11 @@ Edge Package::add(const Edge& a, const Edge& b) {
 Edge Package::add_nodes(Node* a, Node* b, cplx ratio) {
   const std::size_t h = mix(mix(reinterpret_cast<std::size_t>(a), reinterpret_cast<std::size_t>(b)),
                             mix(bits(ratio.real()), bits(ratio.imag())));
-  if (const CacheSlot& hit = add_cache_[h & (add_cache_.size() - 1)];
-      hit.epoch == epoch_ && hit.a == a && hit.b == b && hit.ratio == ratio)
-    return hit.result;
-  Edge e[4];
-  for (int i = 0; i < 4; ++i) e[i] = add(a->e[i], Edge{b->e[i].p, b->e[i].w * ratio});
-  Edge res = make_node(a->v, e);
-  CacheSlot& slot = add_cache_[h & (add_cache_.size() - 1)];  // the cache may have grown meanwhile
-  slot.a = a;
-  slot.b = b;
-  slot.ratio = ratio;
-  slot.result = res;
-  slot.epoch = epoch_;
-  return res;
+  return cached(add_cache_, h, a, b, ratio, [&] {
+    Edge e[4];
+    for (int i = 0; i < 4; ++i) e[i] = add(a->e[i], Edge{b->e[i].p, b->e[i].w * ratio});
+    return make_node(a->v, e);
+  });
 }
 
 cplx Package::entry(const Edge& e, uint64_t row, uint64_t col) const {

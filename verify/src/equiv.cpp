@@ -324,28 +324,41 @@ DdRun run_dd(const Problem& P, const Binding& bind, const EquivOptions& opt) {
       loc[p] = to;
     }
   }
-  // Last gates first. Lookahead: of the next gate of A (from the right) and
-  // the next inverse gate of B (from the left), apply the one that leaves
-  // the smaller diagram.
+  // Last gates first. Of the next gate of A (from the right) and the next
+  // inverse gate of B (from the left), the one of the side behind in
+  // proportion to the two gate counts is tried first and kept when the
+  // diagram does not grow; else the other is tried too and the one that
+  // leaves the smaller diagram is kept.
   std::size_t ia = ga.size(), ib = gb.size();
+  const std::size_t na = std::max<std::size_t>(1, ga.size()), nb = std::max<std::size_t>(1, gb.size());
+  std::size_t size_m = pk.size(m);
   std::size_t collect_at = std::size_t(1) << 16;
+  auto step_a = [&] {
+    const DdGate& g = ga[ia - 1];
+    return pk.multiply(m, pk.gate(g.targets, g.u, g.controls));
+  };
+  auto step_b = [&] {
+    const DdGate g = dagger(gb[ib - 1]);
+    return pk.multiply(pk.gate(g.targets, g.u, g.controls), m);
+  };
   while (ia > 0 || ib > 0) {
-    dd::Edge next_a, next_b;
-    if (ia > 0) {
-      const DdGate& g = ga[ia - 1];
-      next_a = pk.multiply(m, pk.gate(g.targets, g.u, g.controls));
+    const bool a_first = ib == 0 || (ia > 0 && ia * nb >= ib * na);
+    dd::Edge next = a_first ? step_a() : step_b();
+    std::size_t size_next = pk.size(next);
+    bool took_a = a_first;
+    if (size_next > size_m && (a_first ? ib > 0 : ia > 0)) {
+      const dd::Edge other = a_first ? step_b() : step_a();
+      const std::size_t size_other = pk.size(other);
+      if (size_other < size_next) {
+        next = other;
+        size_next = size_other;
+        took_a = !a_first;
+      }
     }
-    if (ib > 0) {
-      const DdGate g = dagger(gb[ib - 1]);
-      next_b = pk.multiply(pk.gate(g.targets, g.u, g.controls), m);
-    }
-    if (ib == 0 || (ia > 0 && pk.size(next_a) <= pk.size(next_b))) {
-      m = next_a;
-      --ia;
-    } else {
-      m = next_b;
-      --ib;
-    }
+    m = next;
+    size_m = size_next;
+    if (took_a) --ia;
+    else --ib;
     if (pk.live_nodes() > collect_at) {
       pk.collect_garbage({&m});
       run.largest = std::max(run.largest, pk.size(m));

@@ -4,6 +4,7 @@
 #include "qforge/synthesis.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <unordered_map>
 #include <unordered_set>
@@ -66,13 +67,18 @@ struct OverBudget {};
 // polynomial and in the outputs. A Toffoli's output is the product of its
 // controls' polynomials, so a chain of them can multiply the monomials of the
 // outputs at every gate (doubly exponential growth): without this count such a
-// chain ran on for hours instead of handing over to the next engine.
+// chain ran on for hours instead of handing over to the next engine. Two
+// budgets: the larger while the path variables are few (the rules remove
+// them as the gates come: a long routed circuit), the smaller once they pile
+// up (the rules are stuck, and the sum is unlikely to close).
 struct Work {
   uint64_t done = 0;
-  uint64_t budget = 0;
+  uint64_t budget = 0;        // while not crowded
+  uint64_t crowded_budget = 0;
+  bool crowded = false;
   void charge(uint64_t n) {
     done += n;
-    if (done > budget) throw OverBudget{};
+    if (done > budget || (crowded && done > crowded_budget)) throw OverBudget{};
   }
 };
 
@@ -94,8 +100,17 @@ Poly times(const Poly& a, const Poly& b, Work& work) {
 
 // Parities of more terms are not lifted (their cubic part grows as n^3).
 constexpr std::size_t kMaxLifted = 24;
-// Monomials formed per gate (with 2^20 more) before giving up.
-constexpr uint64_t kWorkPerGate = 64;
+// Monomials formed per gate (with 2^16 more) before giving up: the routed
+// -O3 outputs of gf2^16_mult need about 100, those of gf2^32_mult about 270.
+// Once more than kCrowded path variables per qubit are alive at once, the
+// smaller budget applies (ham15-high's stuck sums reach 30 per qubit, and
+// its routed output for ibm_heron, proved with 17 per qubit, needs 30 a
+// gate; the gf2 multipliers' routed outputs stay below 1 per qubit).
+constexpr uint64_t kWorkPerGate = 400;
+constexpr uint64_t kCrowdedWorkPerGate = 48;
+constexpr std::size_t kCrowded = 4;
+// An angle this close to a multiple of pi/4 is that multiple.
+constexpr double kAngleTolerance = 1e-9;
 
 class PathSum {
  public:
@@ -150,8 +165,11 @@ class PathSum {
         if (nc || !op.params[0].is_const()) return false;
         const double theta = op.params[0].value();
         const double k = std::round(theta / (M_PI / 4));
-        if (std::abs(theta - k * M_PI / 4) > 1e-9) return false;
         if (op.gate == GateId::RZ) phase_ -= sign * theta / 2;  // rz = e^(-i theta/2) diag(1, e^(i theta))
+        if (std::abs(theta - k * M_PI / 4) > kAngleTolerance) {
+          add_angle(wire_[q.back()], sign * theta);
+          return true;
+        }
         return rotation(static_cast<int>(std::fmod(k, 8.0)));
       }
       case GateId::Swap: {
@@ -174,39 +192,41 @@ class PathSum {
         return apply_steps(steps, q, inverse);
       }
       default: {
-        // Any other constant one-qubit gate through its Euler angles, when
-        // they are multiples of pi/4.
+        // Any other constant one-qubit gate through its Euler angles.
         if (nc || q.size() != 1) return false;
         for (const Expr& e : op.params)
           if (!e.is_const()) return false;
         std::vector<Step> steps;
-        if (!euler_steps(op_matrix_1q(op), steps)) return false;
+        euler_steps(op_matrix_1q(op), steps);
         return apply_steps(steps, q, inverse);
       }
     }
   }
 
   // One step of a gate's decomposition, on the gate's qubit `q` (0 or 1):
-  // H; X; Rot: diag(1, w^k) with k = value; CZ on qubits 0 and 1; Phase: the
-  // constant factor e^(i value).
+  // H; X; Rot: diag(1, w^k) with k = value; Angle: diag(1, e^(i value)) for
+  // any other angle; CZ on qubits 0 and 1; Phase: the constant factor
+  // e^(i value).
   struct Step {
-    enum Kind { H, X, Rot, CZ, Phase } kind;
+    enum Kind { H, X, Rot, Angle, CZ, Phase } kind;
     uint32_t q;
     double value;
   };
 
   // U = e^(i alpha) Rz(beta) Ry(gamma) Rz(delta) as steps, Ry(gamma) being
-  // Rz(pi/2) H Rz(gamma) H Rz(-pi/2) and Rz(t) = e^(-i t/2) diag(1, e^(i t));
-  // false when an angle is not a multiple of pi/4. gamma 0 and pi leave one
-  // combination of beta and delta free: it is folded into one Rz.
-  static bool euler_steps(const Mat2& u, std::vector<Step>& steps) {
+  // Rz(pi/2) H Rz(gamma) H Rz(-pi/2) and Rz(t) = e^(-i t/2) diag(1, e^(i t)),
+  // each Rz a Rot when t is a multiple of pi/4, else an Angle. gamma 0 and pi
+  // leave one combination of beta and delta free: it is folded into one Rz.
+  static void euler_steps(const Mat2& u, std::vector<Step>& steps) {
     const ZYZ z = zyz_decompose(u);
     double phase = z.alpha;
-    bool ok = true;
     auto rz = [&](double t) {
       const double k = std::round(t / (M_PI / 4));
-      if (std::abs(t - k * M_PI / 4) > 1e-9) ok = false;
       phase -= t / 2;
+      if (std::abs(t - k * M_PI / 4) > kAngleTolerance) {
+        steps.push_back({Step::Angle, 0, t});
+        return;
+      }
       const int r = static_cast<int>(std::fmod(k, 8.0) + 8) % 8;
       if (r) steps.push_back({Step::Rot, 0, double(r)});
     };
@@ -223,7 +243,6 @@ class PathSum {
       rz(flip ? z.beta - z.delta : z.beta);
     }
     steps.push_back({Step::Phase, 0, phase});
-    return ok;
   }
 
   // The steps in order on qubits q (the inverse: reversed, each inverted).
@@ -236,6 +255,7 @@ class PathSum {
         case Step::H: hadamard(w); break;
         case Step::X: set_wire(w, plus(wire_[w], {{}}, work_)); break;
         case Step::Rot: add_parity(wire_[w], sign * static_cast<int>(s.value)); break;
+        case Step::Angle: add_angle(wire_[w], sign * s.value); break;
         case Step::CZ: add_parity(times(wire_[q[0]], wire_[q[1]], work_), 4); break;
         case Step::Phase: phase_ += sign * s.value; break;
       }
@@ -285,7 +305,7 @@ class PathSum {
   std::optional<double> identity_phase(const std::vector<Poly>& expected) const {
     for (bool a : alive_)
       if (a) return std::nullopt;
-    if (wire_ != expected || !terms_.empty() || !parities_.empty()) return std::nullopt;
+    if (wire_ != expected || !terms_.empty() || !parities_.empty() || !angles_.empty()) return std::nullopt;
     return phase_ + constant_ * M_PI / 4;
   }
 
@@ -295,9 +315,16 @@ class PathSum {
   bool is_path(Var v) const { return v >= first_path_ && alive_[v - first_path_]; }
 
   Var new_path_variable() {
+    ++num_alive_;
+    work_.crowded = work_.crowded || num_alive_ > kCrowded * wire_.size();
     alive_.push_back(true);
     out_count_.push_back(0);
     return static_cast<Var>(first_path_ + alive_.size() - 1);
+  }
+
+  void kill(Var v) {
+    alive_[v - first_path_] = false;
+    --num_alive_;
   }
 
   void candidate(Var v) {
@@ -319,14 +346,14 @@ class PathSum {
     }
     auto [it, inserted] = terms_.try_emplace(m, 0);
     if (inserted)
-      for (Var v : m) occ_[v].insert(m);
+      for (Var v : m)
+          if (v >= first_path_) occ_[v].insert(&it->first);
     it->second = (it->second + c) % 8;
     if (it->second == 0) {
+      for (Var v : m)
+          if (v >= first_path_) occ_[v].erase(&it->first);
       terms_.erase(it);
-      for (Var v : m) {
-        occ_[v].erase(m);
-        candidate(v);
-      }
+      for (Var v : m) candidate(v);
     }
   }
 
@@ -366,19 +393,55 @@ class PathSum {
     auto [it, inserted] = parities_.try_emplace(f, 0);
     if (inserted)
       for (const Mono& m : f)
-        for (Var v : m) occ_parity_[v].insert(f);
+        for (Var v : m)
+          if (v >= first_path_) occ_parity_[v].insert(&it->first);
     const int b = (it->second + odd) % 8;
     if (b == 1 || b == 7) {
       it->second = b;
       return;
     }
+    for (const Mono& m : f)
+      for (Var v : m)
+          if (v >= first_path_) occ_parity_[v].erase(&it->first);
     parities_.erase(it);
     for (const Mono& m : f)
-      for (Var v : m) {
-        occ_parity_[v].erase(f);
-        candidate(v);
-      }
+      for (Var v : m) candidate(v);
     if (b != 0) expand_even(f, b);
+  }
+
+  // theta [f] for an angle theta that is not a multiple of pi/4 (a rotation
+  // the circuits need not share gate by gate, such as the single-qubit parts
+  // of a two-qubit block rebuilt by KAK). Such terms are kept apart, summed
+  // per parity f; a sum that reaches a multiple of pi/4 joins the rest of P.
+  // A path variable in such a term is never eliminated (no rule sums over
+  // it), so a proof needs every one of them to cancel.
+  void add_angle(Poly f, double theta) {
+    work_.charge(f.size() + 1);
+    if (f.empty()) return;
+    if (f.front().empty()) {  // theta [1 + g] = theta - theta [g]
+      f.erase(f.begin());
+      phase_ += theta;
+      theta = -theta;
+      if (f.empty()) return;
+    }
+    auto [it, inserted] = angles_.try_emplace(f, 0.0);
+    if (inserted)
+      for (const Mono& m : f)
+        for (Var v : m)
+          if (v >= first_path_) occ_angle_[v].insert(&it->first);
+    const double sum = std::remainder(it->second + theta, 2 * M_PI);
+    const double k = std::round(sum / (M_PI / 4));
+    if (std::abs(sum - k * M_PI / 4) > kAngleTolerance) {
+      it->second = sum;
+      return;
+    }
+    for (const Mono& m : f)
+      for (Var v : m)
+          if (v >= first_path_) occ_angle_[v].erase(&it->first);
+    angles_.erase(it);
+    for (const Mono& m : f)
+      for (Var v : m) candidate(v);
+    add_parity(std::move(f), static_cast<int>(std::fmod(k, 8.0)));
   }
 
   void set_wire(uint32_t q, Poly p) {
@@ -408,7 +471,7 @@ class PathSum {
   // y := r everywhere.
   void substitute(Var y, const Poly& r) {
     if (auto it = occ_.find(y); it != occ_.end()) {
-      const std::vector<Mono> with_y(it->second.begin(), it->second.end());
+      const std::vector<Mono> with_y = sorted(it->second);
       for (const Mono& m : with_y) {
         const int c = terms_.at(m);
         add_mono(m, -c);
@@ -416,11 +479,19 @@ class PathSum {
       }
     }
     if (auto it = occ_parity_.find(y); it != occ_parity_.end()) {
-      const std::vector<Poly> with_y(it->second.begin(), it->second.end());
+      const std::vector<Poly> with_y = sorted(it->second);
       for (const Poly& f : with_y) {
         const int b = parities_.at(f);
         add_parity(f, -b);
         add_parity(substituted(f, y, r), b);
+      }
+    }
+    if (auto it = occ_angle_.find(y); it != occ_angle_.end()) {
+      const std::vector<Poly> with_y = sorted(it->second);
+      for (const Poly& f : with_y) {
+        const double theta = angles_.at(f);
+        add_angle(f, -theta);
+        add_angle(substituted(f, y, r), theta);
       }
     }
     if (out_count_[y] > 0)
@@ -431,16 +502,29 @@ class PathSum {
       }
   }
 
+  // The keys a set of occ_, occ_parity_ or occ_angle_ points to, copied (the
+  // caller changes the maps) and sorted, so that the rules run in an order
+  // that does not depend on addresses.
+  template <class K>
+  static std::vector<K> sorted(const std::unordered_set<const K*>& keys) {
+    std::vector<K> out;
+    out.reserve(keys.size());
+    for (const K* k : keys) out.push_back(*k);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
   bool try_reduce(Var y) {
     if (!is_path(y) || out_count_[y] > 0) return false;
+    if (auto a = occ_angle_.find(y); a != occ_angle_.end() && !a->second.empty()) return false;
     // Once every gate is in, the parities holding y become monomials (b [f]
     // = b sum m_i - 2b sum m_i m_j + 4b sum m_i m_j m_k), so that their parts
     // in y can cancel.
     if (auto p = occ_parity_.find(y); p != occ_parity_.end() && !p->second.empty()) {
       if (!lifting_) return false;
-      const std::vector<Poly> with_y(p->second.begin(), p->second.end());
-      for (const Poly& f : with_y)
-        if (f.size() > kMaxLifted) return false;
+      for (const Poly* f : p->second)
+        if (f->size() > kMaxLifted) return false;
+      const std::vector<Poly> with_y = sorted(p->second);
       for (const Poly& f : with_y) {
         const int b = parities_.at(f);
         add_parity(f, -b);
@@ -449,15 +533,14 @@ class PathSum {
     }
     auto it = occ_.find(y);
     if (it == occ_.end() || it->second.empty()) {  // Elim
-      alive_[y - first_path_] = false;
+      kill(y);
       return true;
     }
     int lone = 0;
     std::vector<Mono> q;
-    std::vector<Mono> with_y;
-    for (const Mono& m : it->second) {
+    const std::vector<Mono> with_y = sorted(it->second);
+    for (const Mono& m : with_y) {
       const int c = terms_.at(m);
-      with_y.push_back(m);
       Mono r = without(m, y);
       if (r.empty()) lone = c;
       else if (c == 4) q.push_back(std::move(r));
@@ -486,16 +569,16 @@ class PathSum {
       Poly r;
       for (const Mono& m : qp)
         if (!(m.size() == 1 && m[0] == pick)) r.push_back(m);
-      alive_[y - first_path_] = false;
+      kill(y);
       substitute(pick, r);
-      alive_[pick - first_path_] = false;
+      kill(pick);
       for (const Mono& m : r)
         for (Var v : m) candidate(v);
       return true;
     }
     // omega: lone is 2 or 6.
     for (const Mono& m : with_y) add_mono(m, -terms_.at(m));
-    alive_[y - first_path_] = false;
+    kill(y);
     constant_ = (constant_ + (lone == 2 ? 1 : 7)) % 8;  // and a factor sqrt(2), a magnitude
     add_parity(qp, lone == 2 ? -2 : 2);
     for (const Mono& m : qp)
@@ -510,15 +593,275 @@ class PathSum {
   int constant_ = 0;
   std::unordered_map<Mono, int, MonoHash> terms_;  // coefficients 1..7
   std::unordered_map<Poly, int, PolyHash> parities_;  // coefficients 1 or 7
-  std::unordered_map<Var, std::unordered_set<Mono, MonoHash>> occ_;
-  std::unordered_map<Var, std::unordered_set<Poly, PolyHash>> occ_parity_;
+  // By path variable: the keys of terms_, parities_ and angles_ that hold it
+  // (pointers into the maps, whose keys do not move). The inputs are never
+  // substituted nor summed over, so they are not indexed.
+  std::unordered_map<Var, std::unordered_set<const Mono*>> occ_;
+  std::unordered_map<Var, std::unordered_set<const Poly*>> occ_parity_;
+  std::unordered_map<Poly, double, PolyHash> angles_;  // other angles, in (-pi, pi]
+  std::unordered_map<Var, std::unordered_set<const Poly*>> occ_angle_;
   std::vector<Var> queue_;
   double phase_ = 0;
   bool lifting_ = false;
 
  public:
-  Work work_;  // monomials formed so far, and the budget
+  Work work_;  // monomials formed so far, and the budgets
+  std::size_t num_alive_ = 0;  // path variables alive
 };
+
+using Step = PathSum::Step;
+
+Mat2 product(const Mat2& a, const Mat2& b) {
+  return {a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]};
+}
+
+// A 2x2 unitary up to diagonal factors on both sides (D u D'): the
+// magnitudes of its entries and, when none is zero, the phase of
+// u00 u11 / (u01 u10), on grids of 1e-6 and 2 pi / 2^20.
+using Key = std::array<int64_t, 5>;
+struct KeyHash {
+  std::size_t operator()(const Key& k) const {
+    std::size_t h = 0;
+    for (int64_t x : k) h = (h ^ static_cast<std::size_t>(x)) * 0x9e3779b97f4a7c15ull + (h >> 29);
+    return h;
+  }
+};
+
+constexpr double kSmall = 1e-6;
+
+Key key_of(const Mat2& u) {
+  Key k{};
+  bool zero = false;
+  for (int i = 0; i < 4; ++i) {
+    k[i] = std::llround(std::abs(u[i]) / kSmall);
+    zero = zero || std::abs(u[i]) < kSmall;
+  }
+  if (!zero) {
+    const int64_t turn = int64_t(1) << 20;
+    const double a = std::arg(u[0] * u[3] * std::conj(u[1]) * std::conj(u[2]));
+    k[4] = ((std::llround(a / (2 * M_PI) * double(turn)) % turn) + turn) % turn;
+  }
+  return k;
+}
+
+Mat2 phase_gate(int k) { return {1, 0, 0, std::polar(1.0, k * M_PI / 4)}; }
+const Mat2 kH = {M_SQRT1_2, M_SQRT1_2, M_SQRT1_2, -M_SQRT1_2};
+
+// Hadamards in the longest sequence of the table below.
+constexpr int kMaxHadamards = 6;
+
+bool multiple_of_pi_4(double t) {
+  const double k = std::round(t / (M_PI / 4));
+  return std::abs(t - k * M_PI / 4) <= kAngleTolerance;
+}
+
+// A Clifford+T operator H diag(1, w^km) H ... H diag(1, w^k1) H (I when
+// `identity`): its rotations k1..km, first in time first, and its matrix.
+struct Form {
+  bool identity = false;
+  std::vector<int8_t> ks;
+  Mat2 v;
+};
+
+// u = diag(1, l) v diag(r0, r1): the factors, when they fit within the
+// tolerance.
+struct Fit {
+  cplx l = 1, r0 = 1, r1 = 1;
+};
+std::optional<Fit> fit(const Mat2& u, const Mat2& v) {
+  Fit f;
+  if (std::abs(v[1]) < kSmall) {  // diagonal
+    f.r0 = u[0] / v[0];
+    f.r1 = u[3] / v[3];
+  } else if (std::abs(v[0]) < kSmall) {  // anti-diagonal
+    f.r0 = u[2] / v[2];
+    f.r1 = u[1] / v[1];
+  } else {
+    f.r0 = u[0] / v[0];
+    f.r1 = u[1] / v[1];
+    f.l = u[2] / (v[2] * f.r0);
+  }
+  const Mat2 w = {v[0] * f.r0, v[1] * f.r1, f.l * v[2] * f.r0, f.l * v[3] * f.r1};
+  for (int i = 0; i < 4; ++i)
+    if (std::abs(w[i] - u[i]) > kAngleTolerance) return std::nullopt;
+  return f;
+}
+
+// The single-qubit Clifford+T operators with at most kMaxHadamards H, by
+// key_of, up to diagonal Clifford+T factors on both sides; one key can hold
+// several (D v D' is Clifford+T for some D, D' that are not: entries such
+// as (1 + i sqrt 2) / 2 and (sqrt 2 + i) / 2 differ by a phase that is not
+// a multiple of pi/4). Built once, breadth first: every operator found with
+// m H, extended by a rotation and H.
+using Table = std::unordered_map<Key, std::vector<Form>, KeyHash>;
+const Table& clifford_t_table() {
+  static const Table table = [] {
+    Table t;
+    auto insert = [&](Form f) {
+      std::vector<Form>& forms = t[key_of(f.v)];
+      for (const Form& g : forms)
+        if (auto ft = fit(f.v, g.v);
+            ft && multiple_of_pi_4(std::arg(ft->l)) && multiple_of_pi_4(std::arg(ft->r1 / ft->r0)))
+          return false;
+      forms.push_back(std::move(f));
+      return true;
+    };
+    insert({true, {}, {1, 0, 0, 1}});
+    insert({false, {}, kH});
+    std::vector<Form> frontier = {{false, {}, kH}};
+    for (int m = 2; m <= kMaxHadamards; ++m) {
+      std::vector<Form> next;
+      for (const Form& f : frontier)
+        for (int k = 1; k < 8; ++k) {
+          Form g{false, f.ks, product(kH, product(phase_gate(k), f.v))};
+          g.ks.push_back(int8_t(k));
+          if (insert(g)) next.push_back(std::move(g));
+        }
+      frontier.swap(next);
+    }
+    return t;
+  }();
+  return table;
+}
+
+// diag(1, e^(i t)) as a step: Rot when t is a multiple of pi/4, else Angle.
+void phase_step(double t, std::vector<Step>& steps) {
+  const double k = std::round(t / (M_PI / 4));
+  if (std::abs(t - k * M_PI / 4) > kAngleTolerance) {
+    steps.push_back({Step::Angle, 0, t});
+    return;
+  }
+  const int r = static_cast<int>(std::fmod(k, 8.0) + 8) % 8;
+  if (r) steps.push_back({Step::Rot, 0, double(r)});
+}
+
+// u = diag(1, l) v diag(r0, r1) with v a Clifford+T operator of the table,
+// preferring a v with r1 / r0 a multiple of pi/4: the steps diag(1, r1 /
+// r0), v's steps and the phase of r0, and the angle of l (left to the
+// caller). False when the table does not hold u.
+bool clifford_t_steps(const Mat2& u, std::vector<Step>& steps, double& left) {
+  const Table& table = clifford_t_table();
+  const auto it = table.find(key_of(u));
+  if (it == table.end()) return false;
+  const Form* best = nullptr;
+  Fit best_fit;
+  for (const Form& f : it->second) {
+    auto ft = fit(u, f.v);
+    if (!ft) continue;
+    if (!best || multiple_of_pi_4(std::arg(ft->r1 / ft->r0))) {
+      best = &f;
+      best_fit = *ft;
+    }
+    if (multiple_of_pi_4(std::arg(ft->r1 / ft->r0))) break;
+  }
+  if (!best) return false;
+  steps.clear();
+  phase_step(std::arg(best_fit.r1 / best_fit.r0), steps);
+  if (!best->identity) {
+    steps.push_back({Step::H, 0, 0});
+    for (int8_t k : best->ks) {
+      steps.push_back({Step::Rot, 0, double(k)});
+      steps.push_back({Step::H, 0, 0});
+    }
+  }
+  steps.push_back({Step::Phase, 0, std::arg(best_fit.r0)});
+  left = std::arg(best_fit.l);
+  return true;
+}
+
+bool pi_over_4(const Operation& op) {
+  for (const Expr& e : op.params)
+    if (!e.is_const() || !multiple_of_pi_4(e.value())) return false;
+  return true;
+}
+
+// One step of a side: an operation, or steps on `qubit` (a run of
+// single-qubit gates merged into Clifford+T steps, or a carried angle).
+struct Item {
+  const Operation* op = nullptr;
+  uint32_t qubit = 0;
+  std::vector<Step> steps;
+};
+
+// Whether diag(1, e^(i t)) on qubit q commutes with `op` (a diagonal gate,
+// or q one of its controls).
+bool diagonal_on(const Operation& op, uint32_t q) {
+  if (op.kind != OpKind::Gate || !op.conditions.empty()) return false;
+  switch (op.gate) {
+    case GateId::CZ:
+    case GateId::CCZ: return true;
+    case GateId::CX:
+    case GateId::CCX: return op.qubits.back() != q;
+    default: return false;
+  }
+}
+
+// The operations of `ops` with every run of constant single-qubit gates on
+// a wire that has an angle other than a multiple of pi/4 (the Euler angles
+// of a fused product such as T H T H are not) replaced by a Clifford+T
+// form of its product up to diagonal factors, when it has one with at most
+// kMaxHadamards H. The diagonal factor on its left is carried on to the
+// wire's next run, across the gates it commutes with, so that the forms can
+// be chosen to leave no angle that is not a multiple of pi/4. A run stands
+// where the operation that ends it stood (single-qubit gates on other wires
+// commute with it).
+std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubits) {
+  std::vector<Item> items;
+  std::vector<std::vector<const Operation*>> run(num_qubits);
+  std::vector<double> carry(num_qubits, 0);
+  auto emit_carry = [&](uint32_t q) {
+    if (carry[q] == 0) return;
+    Item c;
+    c.qubit = q;
+    phase_step(carry[q], c.steps);
+    items.push_back(std::move(c));
+    carry[q] = 0;
+  };
+  auto flush = [&](uint32_t q) {
+    std::vector<const Operation*>& r = run[q];
+    if (r.empty()) return;
+    Item merged;
+    merged.qubit = q;
+    double left = 0;
+    if (carry[q] != 0 || !std::all_of(r.begin(), r.end(), [](const Operation* o) { return pi_over_4(*o); })) {
+      Mat2 u = phase_gate(0);
+      u[3] = std::polar(1.0, carry[q]);
+      for (const Operation* o : r) u = product(op_matrix_1q(*o), u);
+      if (clifford_t_steps(u, merged.steps, left)) {
+        items.push_back(std::move(merged));
+        carry[q] = left;
+        r.clear();
+        return;
+      }
+    }
+    emit_carry(q);
+    for (const Operation* o : r) items.push_back({o, 0, {}});
+    r.clear();
+  };
+  for (const Operation& op : ops) {
+    if (op.kind == OpKind::Gate && op.qubits.size() == 1 && op.num_controls == 0 && op.conditions.empty() &&
+        std::all_of(op.params.begin(), op.params.end(), [](const Expr& e) { return e.is_const(); })) {
+      run[op.qubits[0]].push_back(&op);
+      continue;
+    }
+    if (op.kind == OpKind::Barrier || op.kind == OpKind::Delay) continue;
+    for (uint32_t q : op.qubits) {
+      flush(q);
+      if (!diagonal_on(op, q)) emit_carry(q);
+    }
+    items.push_back({&op, 0, {}});
+  }
+  for (uint32_t q = 0; q < num_qubits; ++q) {
+    flush(q);
+    emit_carry(q);
+  }
+  return items;
+}
+
+bool apply_item(PathSum& ps, const Item& item, const std::vector<uint32_t>& map, bool inverse) {
+  if (item.op) return ps.apply(*item.op, map, inverse);
+  return ps.apply_steps(item.steps, {map[item.qubit]}, inverse);
+}
 
 }  // namespace
 
@@ -526,11 +869,13 @@ std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, c
                                      const std::vector<uint32_t>& fin) {
   const uint32_t k = static_cast<uint32_t>(init.size());
   PathSum ps(n, k);
-  ps.work_.budget = kWorkPerGate * (a.ops->size() + b.ops->size()) + (uint64_t(1) << 16);
+  const uint64_t gates = a.ops->size() + b.ops->size();
+  ps.work_.budget = kWorkPerGate * gates + (uint64_t(1) << 16);
+  ps.work_.crowded_budget = kCrowdedWorkPerGate * gates + (uint64_t(1) << 16);
   try {
   for (uint32_t i = 0; i < k; ++i) ps.set_input(init[i], i);
-  for (const Operation& op : *a.ops) {
-    if (!ps.apply(op, a.qubit_map, false)) return std::nullopt;
+  for (const Item& item : items_of(*a.ops, static_cast<uint32_t>(a.qubit_map.size()))) {
+    if (!apply_item(ps, item, a.qubit_map, false)) return std::nullopt;
     ps.reduce();
   }
   // The layout permutation; the ancillas keep their order.
@@ -550,8 +895,9 @@ std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, c
       if (!is_init[q]) dest[q] = free_out[next++];
   }
   ps.permute(dest);
-  for (auto it = b.ops->rbegin(); it != b.ops->rend(); ++it) {
-    if (!ps.apply(*it, b.qubit_map, true)) return std::nullopt;
+  const std::vector<Item> items_b = items_of(*b.ops, static_cast<uint32_t>(b.qubit_map.size()));
+  for (auto it = items_b.rbegin(); it != items_b.rend(); ++it) {
+    if (!apply_item(ps, *it, b.qubit_map, true)) return std::nullopt;
     ps.reduce();
   }
   ps.reduce_all();

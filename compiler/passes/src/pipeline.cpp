@@ -181,10 +181,13 @@ Pipeline pipeline_for_level(int level, const Target& target) {
   if (target.coupling && level >= 3) {
     // SWAPs beside gates on the same pair: KAK resynthesis of the routed
     // two-qubit blocks where it saves two-qubit gates (even at the price of
-    // single-qubit ones), then a cleanup that creates no new pairs.
+    // single-qubit ones), a Clifford+T block only into Clifford+T gates (so
+    // that path sums still prove the output), then a cleanup that creates
+    // no new pairs.
     std::vector<std::unique_ptr<Pass>> seq;
     TwoQubitResynthesisConfig tc;
     tc.two_qubit_first = true;
+    tc.keep_clifford_t = true;
     seq.push_back(createTwoQubitResynthesisPass(tc));
     seq.push_back(fixpoint_block(2, Basis::Nam, "cleanup-routed(nam)", PhasePolynomialConfig::Placement::First, false, true));
     p.passes.push_back(sequence("two-qubit-resynthesis+cleanup-routed(nam)", std::move(seq)));

@@ -14,6 +14,16 @@ namespace {
 
 using G = GateId;
 
+// Whether every angle of `op` is a multiple of pi/4 (Clifford+T in the Nam
+// basis).
+bool pi_over_4_angles(const Operation& op) {
+  for (const auto& p : op.params) {
+    const double k = std::round(p.value() / (M_PI / 4));
+    if (std::abs(p.value() - k * M_PI / 4) > 1e-9) return false;
+  }
+  return true;
+}
+
 bool constant_gate(const Operation& op) {
   if (op.kind != OpKind::Gate || !op.conditions.empty()) return false;
   for (const auto& p : op.params)
@@ -48,6 +58,10 @@ class TwoQubitResynthesisPass : public Pass {
       } catch (const std::logic_error&) {
         continue;  // no form close enough: leave the block as it is
       }
+      if (cfg_.keep_clifford_t &&
+          std::all_of(b.ops.begin(), b.ops.end(), [&](uint32_t i) { return pi_over_4_angles(c.ops[i]); }) &&
+          !std::all_of(seq.begin(), seq.end(), pi_over_4_angles))
+        continue;
       int64_t new_2q = 0;
       for (const auto& op : seq) new_2q += op.qubits.size() == 2;
       const int64_t new_total = static_cast<int64_t>(seq.size());

@@ -105,6 +105,10 @@ class Package {
   double snap(double x);
   cplx snap(cplx z) { return {snap(z.real()), snap(z.imag())}; }
   bool is_zero(const cplx& w) const { return std::abs(w.real()) < tol_ && std::abs(w.imag()) < tol_; }
+  /// The result for (a, b, ratio) from `cache` (slot h) when it holds it in
+  /// this epoch, else compute() stored there.
+  template <class Compute>
+  Edge cached(std::vector<CacheSlot>& cache, std::size_t h, Node* a, Node* b, cplx ratio, Compute compute);
   Edge multiply_nodes(Node* a, Node* b);
   Edge add_nodes(Node* a, Node* b, cplx ratio);
   void rebuild_reals();

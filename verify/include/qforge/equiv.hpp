@@ -1,16 +1,18 @@
 // qforge/equiv.hpp - are two circuits the same operation up to global phase?
 //
 // Engines, tried in this order (EquivOptions::engine):
-//  - path sums (pathsum.hpp) for Clifford+T circuits without symbols:
+//  - path sums (pathsum.hpp) for circuits without symbols (Clifford+T, and
+//    rotations by other angles that cancel between the two circuits):
 //    B^-1 * A as a sum over paths, reduced by rewrite rules to the identity.
 //    Only a "yes" comes from them; when they get stuck, the next engine runs;
 //  - simulation of every basis input (below) when 2^(qubits of A and B)
 //    times the gates is small: exact, and cheaper than diagrams of small,
 //    nearly dense matrices;
 //  - decision diagrams (dd.hpp): B^-1 * A is built as one diagram, the gates
-//    of both circuits multiplied in (the last ones first, each step on the
-//    side that leaves the smaller diagram) so that it stays close to the
-//    identity, and compared with the identity up to one global phase. Exact,
+//    of both circuits multiplied in (the last ones first; each step tries
+//    the side behind in proportion to the two gate counts, and the other
+//    side too when the diagram grows, keeping the smaller) so that it stays
+//    close to the identity, and compared with the identity up to one global phase. Exact,
 //    for any number of qubits, as long as the diagram stays within
 //    `max_dd_nodes` (past that, Auto falls back to random-state simulation
 //    and says so in `method`). When the circuits differ, a column of

@@ -3,11 +3,13 @@
 // check_equivalence before the decision diagrams.
 //
 // A circuit over {x, y, z, h, s, sdg, t, tdg, cx, cz, ccx, ccz, swap, ecr,
-// rz, p, u1 by multiples of pi/4, and any other constant one-qubit gate whose
-// Euler angles (zyz_decompose) are multiples of pi/4, e.g. sx, u3(pi/2, 0, pi)}
+// rz, p, u1, and any other constant one-qubit gate through its Euler angles
+// (zyz_decompose), e.g. sx, u3(pi/2, 0, pi)}
 // maps |x> to a sum over path variables y (one per h; two for a one-qubit
-// gate taken as Rz H Rz H Rz) of w^P(x, y) |f(x, y)> with w = exp(i pi/4):
-// P a polynomial with coefficients mod 8 over 0/1 variables, each output f_q
+// gate taken as Rz H Rz H Rz) of w^P(x, y) e^(i A(x, y)) |f(x, y)> with
+// w = exp(i pi/4): P a polynomial with coefficients mod 8 over 0/1
+// variables, A a sum of other angles times parities (a rotation by an angle
+// that is not a multiple of pi/4), each output f_q
 // a polynomial over GF(2). B^-1 * P * A (the layout permutation P, ancillas as the constant 0)
 // is built gate by gate, and path variables are eliminated as soon as they
 // leave the outputs, by the rules
@@ -15,10 +17,19 @@
 //   HH:   P = 4 y (y' + R) + ..., y' a path variable appearing in no other
 //         monomial of the bracket: the sum over y forces y' = R, substituted;
 //   omega: P = +-2 y + 4 y Q + ...: the sum over y is sqrt(2) w^(+-(1 - 2 Q)).
+// A path variable in a term of A is never eliminated; terms of A on the same
+// parity add up, and a sum that is a multiple of pi/4 joins P.
+// A run of one-qubit gates on a wire with an angle that is not a multiple of
+// pi/4 (the Euler angles of a fused product such as T H T H are not, nor are
+// those of one rz-sx-rz-sx-rz gate of an IBM basis) is first multiplied out
+// and, when the product is D v D' with v Clifford+T of at most six H and D,
+// D' diagonal, read as v; D is carried to the wire's next run across the
+// gates it commutes with (cz, ccz, controls), so that those angles cancel.
 // When every path variable is gone, each output is its input and P is a
-// constant, the circuits are equal up to global phase. Anything else (a gate
+// constant and A empty, the circuits are equal up to global phase. Anything else (a gate
 // outside the set, a variable no rule removes, more monomials formed than a
-// budget of 64 a gate plus 2^16) is no answer, not a "no": the caller then
+// budget of 400 a gate plus 2^16, 48 a gate once more than four path
+// variables per qubit are alive) is no answer, not a "no": the caller then
 // uses the decision diagrams. The budget bounds the time: the outputs of a
 // chain of Toffolis can grow doubly exponentially in monomials.
 #pragma once

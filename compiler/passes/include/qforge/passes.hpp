@@ -167,6 +167,8 @@ struct TwoQubitResynthesisConfig {
   double tolerance = 1e-9;       ///< as in synthesize_2q: snapping of KAK coordinates,
                                  ///< and the largest entry error of a replacement
   bool two_qubit_first = false;  ///< lexicographic (two-qubit, total) instead of total + two-qubit
+  bool keep_clifford_t = false;  ///< a block whose angles are all multiples of pi/4 is replaced only
+                                 ///< by one whose angles are too
 };
 std::unique_ptr<Pass> createTwoQubitResynthesisPass(TwoQubitResynthesisConfig cfg = {});
 
