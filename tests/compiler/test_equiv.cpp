@@ -2,6 +2,7 @@
 // (exact and random modes), global phase, layouts, measurements, symbols,
 // and messages naming where circuits differ.
 #include "qforge/equiv.hpp"
+#include "qforge/frontend.hpp"
 #include "qforge/pipeline.hpp"
 #include "test_gate_helpers.hpp"
 
@@ -51,6 +52,22 @@ TEST(Equiv, DetectsDifferenceAndNamesTheInput) {
   EXPECT_FALSE(r.equivalent);
   EXPECT_NE(r.detail.find("basis input |"), std::string::npos) << r.detail;
   EXPECT_GT(r.max_error, 0.1);
+}
+
+TEST(Equiv, RefusesRunTimeClassicalLogicByName) {
+  // Comparing the unitaries would silently drop the loop: refused, located.
+  DiagnosticSink d;
+  const Circuit c = compile_source("OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit q;\nbit m;\nh q;\n"
+                                   "m = measure q;\nwhile (m) {\n  h q;\n  m = measure q;\n}\n",
+                                   "loop.qasm", CompileOptions{}, d);
+  ASSERT_FALSE(d.has_errors()) << d.format();
+  try {
+    check_equivalence(c, c);
+    FAIL() << "compared a while loop";
+  } catch (const LocatedError& e) {
+    EXPECT_EQ(std::string(e.what()), "first circuit: run-time classical logic (while) cannot be compared");
+    EXPECT_EQ(e.loc().line, 7u);
+  }
 }
 
 TEST(Equiv, RelativePhaseIsNotGlobal) {

@@ -114,6 +114,8 @@ Program make_program(const Circuit& c, const char* which) {
         throw error_at(op, std::string(which) + ": reset cannot be compared");
       case OpKind::Barrier:
       case OpKind::Delay: break;
+      default:
+        throw error_at(op, std::string(which) + ": run-time classical logic (" + op_name(op) + ") cannot be compared");
     }
   }
   return p;

@@ -284,14 +284,16 @@ class PhasePolyPass : public Pass {
     using P = PhasePolynomialConfig::Placement;
     std::vector<std::vector<uint32_t>> wire(c.num_qubits);
     std::vector<uint32_t> pos(c.ops.size(), 0);
-    if (cfg_.placement == P::Smart)
-      for (uint32_t i = 0; i < c.ops.size(); ++i)
+    if (cfg_.placement == P::Smart) {
+      for (uint32_t i = 0; i < c.ops.size(); ++i) {
         if (c.ops[i].qubits.size() == 1) {
           pos[i] = static_cast<uint32_t>(wire[c.ops[i].qubits[0]].size());
           wire[c.ops[i].qubits[0]].push_back(i);
         } else {
           for (uint32_t q : c.ops[i].qubits) wire[q].push_back(i);
         }
+      }
+    }
     auto is_rz = [&](uint32_t i) { return c.ops[i].kind == OpKind::Gate && c.ops[i].gate == GateId::RZ; };
     auto blocking = [&](uint32_t i) {
       const uint32_t q = c.ops[i].qubits[0];
