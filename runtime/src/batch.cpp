@@ -19,7 +19,11 @@
 //     which dL/dp = 2 Re tr(R^T dU/dp) for every parameter of the gate
 //     (adjoint_block_batch through the index table below 6 qubits,
 //     adjoint_step in vector lanes from 6 on); a fused run is undone by its
-//     inverse blocks on psi and lambda.
+//     inverse blocks on psi and lambda. Beyond sweep_tile_qubits qubits,
+//     the runs of two or more steps on qubits below that many (build_sweep)
+//     go tile by tile: every step of the run on one tile of both states,
+//     then the next tile, the tiles split over the threads
+//     (BatchEngine::sweep_tiles).
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter, with the rule the gate table derives
 //     from the parameter's generator (gate_shift_rule).

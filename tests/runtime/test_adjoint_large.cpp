@@ -1,13 +1,15 @@
 // The adjoint gradient of BatchCircuit on states of 12 to 16 qubits, where
 // each symbol-dependent step runs in vector lanes over both states
-// (adjoint_step) and, beyond 12 qubits, the constant gates between
+// (adjoint_step), beyond 12 qubits the constant gates between
 // symbol-dependent ones are fused (forward: the blocks, backward: their
-// inverses):
+// inverses) and beyond sweep_tile_qubits (14) runs of steps on low qubits
+// go tile by tile:
 //  - adjoint = central finite differences of the forward pass (fp64) at 12
 //    and 16 qubits, on circuits with controlled rotations, u3/cu
 //    parameters and non-linear expressions of the inputs;
 //  - fused = unfused (fusion_width 0), every fusion width, to 1e-12;
-//  - 1 thread = 2 threads, to 1e-12;
+//  - tiled = untiled (sweep_tile_qubits 0), to 1e-12;
+//  - 1 thread = 2 threads, to 1e-12; tiled: 1 = 2 = 3 threads, bit for bit;
 //  - adjoint_step = adjoint_block_batch on every target placement.
 #include "batch_test_util.hpp"
 #include "qforge/batch.hpp"
@@ -109,6 +111,9 @@ TEST_P(AdjointLarge, MatchesFiniteDifferences) {
     BatchCircuit bc(c, opt);
     if (n > kBlockTableQubits) {
       EXPECT_LT(bc.num_passes(), bc.num_gates()) << "fusion merged no gate";
+    }
+    if (n > kDefaultSweepTileQubits) {
+      EXPECT_GT(bc.num_tiled_runs(), 0u) << "the sweep takes no run tile by tile";
     }
     const std::vector<double> g = test::random_vec(bc.num_outputs(), n + 5);
     const std::vector<double> adj = adjoint(bc, 1, in, g);

@@ -39,7 +39,11 @@
 // transposes of the same matrices) to psi and lambda. From 6 qubits on,
 // each symbol-dependent step of the sweep un-applies the gate from both
 // states and sums its block density in one pass in vector lanes
-// (adjoint_step). Each thread keeps the sweep's two states between calls.
+// (adjoint_step). Beyond BatchOptions::sweep_tile_qubits qubits, each run
+// of steps on qubits below that many goes tile by tile (every step of the
+// run on 2^sweep_tile_qubits amplitudes of both states, then the next
+// tile), so the run reads and writes the states once. Each thread keeps
+// the sweep's two states between calls.
 // BatchOptions::threads holds for the call only (ScopedThreads), and sample
 // b's results do not depend on the thread count.
 //
