@@ -18,9 +18,9 @@
 //     qubits the constant gates between symbol-dependent ones run fused
 //     (BatchOptions::fusion_width, --fusion-width W; 0: each gate on its
 //     own); "passes" counts the passes over the state of a forward pass.
-//     Beyond 14 qubits the sweep takes runs of steps on low qubits tile by
-//     tile (BatchOptions::sweep_tile_qubits, --sweep-tile-qubits K; 0: no
-//     tiles); --compare-untiled adds the backward without tiles, measured
+//     From K + 6 qubits on the sweep takes runs of steps on qubits below K
+//     tile by tile (BatchOptions::sweep_tile_qubits, --sweep-tile-qubits K,
+//     default 14; 0: no tiles); --compare-untiled adds the backward without tiles, measured
 //     in alternation with the tiled one, and its ratio. Each row ends with
 //     the machine's load average (/proc/loadavg) when it was measured;
 //     --cpu-time times the table by the process's CPU time instead of the

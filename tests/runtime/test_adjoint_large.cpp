@@ -2,8 +2,8 @@
 // each symbol-dependent step runs in vector lanes over both states
 // (adjoint_step), beyond 12 qubits the constant gates between
 // symbol-dependent ones are fused (forward: the blocks, backward: their
-// inverses) and beyond sweep_tile_qubits (14) runs of steps on low qubits
-// go tile by tile:
+// inverses) and from sweep_tile_qubits + 6 qubits on runs of steps on
+// low qubits go tile by tile:
 //  - adjoint = central finite differences of the forward pass (fp64) at 12
 //    and 16 qubits, on circuits with controlled rotations, u3/cu
 //    parameters and non-linear expressions of the inputs;
@@ -112,9 +112,6 @@ TEST_P(AdjointLarge, MatchesFiniteDifferences) {
     if (n > kBlockTableQubits) {
       EXPECT_LT(bc.num_passes(), bc.num_gates()) << "fusion merged no gate";
     }
-    if (n > kDefaultSweepTileQubits) {
-      EXPECT_GT(bc.num_tiled_runs(), 0u) << "the sweep takes no run tile by tile";
-    }
     const std::vector<double> g = test::random_vec(bc.num_outputs(), n + 5);
     const std::vector<double> adj = adjoint(bc, 1, in, g);
     const std::vector<double> fd = finite_differences(bc, in, g);
@@ -221,7 +218,7 @@ TEST(AdjointTiled, EqualsUntiled) {
       std::vector<cd> st(batch * ref.state_size());
       ref.forward<double>(batch, in, feat, out, st);
       ref.backward<double>(batch, in, feat, Span<const cd>(st), g, want_in, want_feat);
-      for (unsigned tile : {9u, 11u}) {
+      for (unsigned tile : {6u, 7u}) {
         BatchOptions on = off;
         on.sweep_tile_qubits = tile;
         BatchCircuit bc(c, on);
@@ -251,7 +248,7 @@ TEST(AdjointTiled, BitIdenticalOnOneTwoThreeThreads) {
       BatchOptions opt;
       opt.threads = t;
       opt.parallel_threshold = 1;
-      opt.sweep_tile_qubits = 12;
+      opt.sweep_tile_qubits = 10;
       BatchCircuit bc(c, opt);
       EXPECT_GT(bc.num_tiled_runs(), 0u);
       const std::vector<double> g = test::random_vec(batch * bc.num_outputs(), 4);

@@ -39,7 +39,7 @@
 // transposes of the same matrices) to psi and lambda. From 6 qubits on,
 // each symbol-dependent step of the sweep un-applies the gate from both
 // states and sums its block density in one pass in vector lanes
-// (adjoint_step). Beyond BatchOptions::sweep_tile_qubits qubits, each run
+// (adjoint_step). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
 // of steps on qubits below that many goes tile by tile (every step of the
 // run on 2^sweep_tile_qubits amplitudes of both states, then the next
 // tile), so the run reads and writes the states once. Each thread keeps
@@ -141,6 +141,9 @@ using qforge::ShiftRule;
 /// BatchOptions::sweep_tile_qubits by default: two tiles of 2^14 fp64
 /// amplitudes take 512 KiB.
 constexpr unsigned kDefaultSweepTileQubits = 14;
+/// The sweep goes tile by tile from sweep_tile_qubits + this many qubits on
+/// (by default 20: where its two fp64 states outgrow a 32 MiB L3).
+constexpr unsigned kSweepTilesFromExtraQubits = 6;
 
 struct BatchOptions {
   Readout readout;
@@ -155,8 +158,9 @@ struct BatchOptions {
   /// kBlockTableQubits qubits; the forward pass applies the blocks and the
   /// adjoint sweep their inverses. 0: every gate on its own.
   unsigned fusion_width = kDefaultFusionWidth;
-  /// The adjoint sweep of a state of more than this many qubits takes each
-  /// run of two or more consecutive steps on qubits below it tile by tile:
+  /// The adjoint sweep of a state of at least this many + 6
+  /// (kSweepTilesFromExtraQubits) qubits takes each run of two or more
+  /// consecutive steps on qubits below sweep_tile_qubits tile by tile:
   /// every step of the run on 2^sweep_tile_qubits amplitudes of psi and
   /// lambda (sized for a core's L2 cache), then the next tile, so the run
   /// reads and writes the two states once instead of once per step. 0: every
