@@ -18,11 +18,16 @@
 //     qubits the constant gates between symbol-dependent ones run fused
 //     (BatchOptions::fusion_width, --fusion-width W; 0: each gate on its
 //     own); "passes" counts the passes over the state of a forward pass.
-//     Each row ends with the machine's load average (/proc/loadavg) when
-//     it was measured; --cpu-time times the table by the process's CPU
-//     time instead of the wall clock.
+//     From K + 6 qubits on the sweep takes runs of steps on qubits below K
+//     tile by tile (BatchOptions::sweep_tile_qubits, --sweep-tile-qubits K,
+//     default 14; 0: no tiles); --compare-untiled adds the backward without tiles, measured
+//     in alternation with the tiled one, and its ratio. Each row ends with
+//     the machine's load average (/proc/loadavg) when it was measured;
+//     --cpu-time times the table by the process's CPU time instead of the
+//     wall clock.
 // Usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8,12,16,20] [--params 8,32,128,256]
-//                    [--threads 1] [--fusion-width 4] [--no-shift] [--cpu-time]
+//                    [--threads 1] [--fusion-width 4] [--sweep-tile-qubits 14] [--compare-untiled]
+//                    [--no-shift] [--cpu-time]
 #include "qforge/batch.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/kernels.hpp"
@@ -196,8 +201,9 @@ Circuit compile_or_die(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool quick = false, scaling_only = false, no_shift = false;
+  bool quick = false, scaling_only = false, no_shift = false, compare_untiled = false;
   unsigned fusion_width = sim::BatchOptions{}.fusion_width;
+  unsigned tile_qubits = sim::BatchOptions{}.sweep_tile_qubits;
   std::vector<unsigned> ns_arg, ps_arg;
   int threads = 1;
   const auto list = [](const char* s) {
@@ -217,12 +223,14 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--params") == 0 && i + 1 < argc) ps_arg = list(argv[++i]);
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (std::strcmp(argv[i], "--fusion-width") == 0 && i + 1 < argc) fusion_width = unsigned(std::atoi(argv[++i]));
+    else if (std::strcmp(argv[i], "--sweep-tile-qubits") == 0 && i + 1 < argc) tile_qubits = unsigned(std::atoi(argv[++i]));
+    else if (std::strcmp(argv[i], "--compare-untiled") == 0) compare_untiled = true;
     else if (std::strcmp(argv[i], "--no-shift") == 0) no_shift = true;
     else if (std::strcmp(argv[i], "--cpu-time") == 0) g_cpu_time = true;
     else {
       std::fprintf(stderr,
                    "usage: bench_layer [--quick] [--scaling-only] [--qubits 4,8] [--params 8,64] [--threads 1] "
-                   "[--fusion-width 4] [--no-shift] [--cpu-time]\n");
+                   "[--fusion-width 4] [--sweep-tile-qubits 14] [--compare-untiled] [--no-shift] [--cpu-time]\n");
       return 2;
     }
   }
@@ -324,25 +332,41 @@ int main(int argc, char** argv) {
   sim::BatchOptions sbo = bo;
   sbo.threads = threads;
   sbo.fusion_width = fusion_width;
-  std::printf("Hardware-efficient ansatz (ry/rz + CX chain), batch 1, fp64, %d thread(s), fusion width %u, readout <Z> "
-              "of every qubit, %s\n\n",
-              threads, fusion_width, g_cpu_time ? "process CPU time" : "wall clock");
-  std::printf("| n | P | gates | passes | forward | adjoint backward | (fwd+adj)/fwd | parameter shift | shift/adjoint | "
-              "load |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+  sbo.sweep_tile_qubits = tile_qubits;
+  std::printf("Hardware-efficient ansatz (ry/rz + CX chain), batch 1, fp64, %d thread(s), fusion width %u, sweep tiles "
+              "of %u qubits, readout <Z> of every qubit, %s\n\n",
+              threads, fusion_width, tile_qubits, g_cpu_time ? "process CPU time" : "wall clock");
+  std::printf("| n | P | gates | passes | forward | adjoint backward | (fwd+adj)/fwd |%s parameter shift | shift/adjoint | "
+              "load |\n",
+              compare_untiled ? " backward untiled | (fwd+untiled)/fwd |" : "");
+  std::printf("|---|---|---|---|---|---|---|%s---|---|---|\n", compare_untiled ? "---|---|" : "");
   for (unsigned n : ns) {
     for (unsigned P : ps) {
       Circuit c = compile_or_die(hea_circuit(n, P));
       sim::BatchCircuit hb(c, sbo);
+      sim::BatchOptions untiled_options = sbo;
+      untiled_options.sweep_tile_qubits = 0;
+      sim::BatchCircuit untiled(c, untiled_options);
       std::vector<double> in(P), out(n), g(n, 1.0), gi(P);
       for (auto& v : in) v = double(std::rand()) / RAND_MAX * 6.28;
       std::vector<std::complex<double>> st(hb.state_size());
       const double bud = n >= 18 ? 0.0 : budget / 2;
       const int reps = n >= 18 ? 1 : 3;
       double f = time_it([&] { hb.forward<double>(1, in, {}, out, st); }, bud, reps);
-      double adj = time_it([&] {
-        hb.backward<double>(1, in, {}, sim::Span<const std::complex<double>>(st), g, gi, {});
-      }, bud, reps);
+      double adj = 0, adj_untiled = 0;
+      // With --compare-untiled, the two backwards alternate (three rounds,
+      // the best of each) so both see the same machine.
+      for (int round = 0; round < (compare_untiled ? 3 : 1); ++round) {
+        const double a = time_it([&] {
+          hb.backward<double>(1, in, {}, sim::Span<const std::complex<double>>(st), g, gi, {});
+        }, bud, reps);
+        adj = round ? std::min(adj, a) : a;
+        if (!compare_untiled) continue;
+        const double u = time_it([&] {
+          untiled.backward<double>(1, in, {}, sim::Span<const std::complex<double>>(st), g, gi, {});
+        }, bud, reps);
+        adj_untiled = round ? std::min(adj_untiled, u) : u;
+      }
       // Parameter shift: 2P forward runs (all two-term here).
       const double projected = 2.0 * P * f;
       double shift;
@@ -361,8 +385,12 @@ int main(int argc, char** argv) {
       const std::string shift_text = no_shift ? "-" : (estimated ? "~" : "") + fmt_time(shift);
       char ratio[32] = "-";
       if (!no_shift) std::snprintf(ratio, sizeof ratio, "%.0f", shift / adj);
-      std::printf("| %u | %u | %zu | %zu | %s | %s | %.2f | %s | %s | %s |\n", n, P, hb.num_gates(), hb.num_passes(),
-                  fmt_time(f).c_str(), fmt_time(adj).c_str(), (f + adj) / f, shift_text.c_str(), ratio,
+      char untiled_cols[64] = "";
+      if (compare_untiled)
+        std::snprintf(untiled_cols, sizeof untiled_cols, " %s | %.2f |", fmt_time(adj_untiled).c_str(),
+                      (f + adj_untiled) / f);
+      std::printf("| %u | %u | %zu | %zu | %s | %s | %.2f |%s %s | %s | %s |\n", n, P, hb.num_gates(), hb.num_passes(),
+                  fmt_time(f).c_str(), fmt_time(adj).c_str(), (f + adj) / f, untiled_cols, shift_text.c_str(), ratio,
                   load_average().c_str());
       std::fflush(stdout);
     }

@@ -477,25 +477,98 @@ struct BatchEngine {
     }
   }
 
-  // sweep without steps between the gates, each fused run undone by its
-  // inverse blocks on psi and lam.
+  // Scratch of the tiled runs of the sweep: the blocks, derivative blocks
+  // and each tile's densities of a run's symbol-dependent steps.
+  struct TileScratch {
+    std::vector<C> m, R;
+    std::vector<cd> d;
+  };
+
+  // sweep without steps between the gates (BatchCircuit::sweep_): each
+  // fused run undone by its inverse blocks on psi and lam, each run of
+  // steps on low qubits tile by tile (sweep_tiles).
   void sweep_fused(C* psi, C* lam, std::size_t nb, const double* vals, double* gp, std::size_t stop, C* mbuf,
-                   C* R, cd* dbuf) const {
-    auto fr = bc.fused_.rbegin();
-    for (std::size_t j = bc.ops_.size(); j > stop;) {
-      if (fr != bc.fused_.rend() && fr->end == j && fr->begin >= stop) {
-        for (std::size_t b = 0; b < nb; ++b)
-          for (const GateOp& g : fr->inverse) {
-            apply<FP>(psi + b * dim, n, g);
-            apply<FP>(lam + b * dim, n, g);
-          }
-        j = fr->begin;
-        ++fr;
+                   C* R, cd* dbuf, TileScratch& ts) const {
+    const auto& steps = bc.sweep_;
+    std::size_t end = 0;
+    while (end < steps.size() && steps[end].op >= stop) ++end;
+    for (std::size_t s = 0; s < end;) {
+      const BatchCircuit::SweepStep& st = steps[s];
+      const std::size_t e = std::min(st.tile_end, end);
+      if (e > s + 1) {
+        sweep_tiles(psi, lam, nb, vals, gp, s, e, ts);
+        s = e;
         continue;
       }
-      --j;
-      unapply_op(psi, lam, nb, bc.ops_[j], vals, gp, mbuf, R, dbuf);
-      if (fr != bc.fused_.rend() && fr->begin >= j) ++fr;
+      if (st.fused >= 0) {
+        const GateOp& g = bc.fused_[std::size_t(st.fused)].inverse[st.block];
+        for (std::size_t b = 0; b < nb; ++b) {
+          apply<FP>(psi + b * dim, n, g);
+          apply<FP>(lam + b * dim, n, g);
+        }
+      } else {
+        unapply_op(psi, lam, nb, bc.ops_[st.op], vals, gp, mbuf, R, dbuf);
+      }
+      ++s;
+    }
+  }
+
+  // Steps [first, end) of sweep_, all on qubits below k = sweep_tile_qubits,
+  // tile by tile: every step on amplitudes [t 2^k, (t + 1) 2^k) of psi and
+  // lam, then tile t + 1 (the tiles split over the threads). The density of
+  // each symbol-dependent step is summed per tile and the tiles' sums added
+  // in tile order: the same on any thread count.
+  void sweep_tiles(C* psi, C* lam, std::size_t nb, const double* vals, double* gp, std::size_t first,
+                   std::size_t end, TileScratch& ts) const {
+    const unsigned k = bc.options_.sweep_tile_qubits;
+    const std::size_t tile = std::size_t(1) << k, ntiles = dim >> k;
+    const auto& steps = bc.sweep_;
+    for (std::size_t b = 0; b < nb; ++b) {
+      C* const ps = psi + b * dim;
+      C* const ls = lam + b * dim;
+      std::size_t np = 0;
+      for (std::size_t s = first; s < end; ++s) {
+        const auto& op = bc.ops_[steps[s].op];
+        if (steps[s].fused >= 0 || !op.parametric) continue;
+        blocks_of(op, 1, vals + b * P, P, &ts.m[np * 16], &ts.d[np * 64]);
+        ++np;
+      }
+      C* const Rt = ts.R.data();
+      std::fill(Rt, Rt + ntiles * np * 16, C(0));
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (ntiles >= 2 && omp_get_max_threads() > 1 && !omp_in_parallel())
+#endif
+      for (int64_t t = 0; t < int64_t(ntiles); ++t) {
+        C* const pt = ps + std::size_t(t) * tile;
+        C* const lt = ls + std::size_t(t) * tile;
+        std::size_t q = 0;
+        for (std::size_t s = first; s < end; ++s) {
+          const BatchCircuit::SweepStep& st = steps[s];
+          if (st.fused >= 0) {
+            const GateOp& g = bc.fused_[std::size_t(st.fused)].inverse[st.block];
+            apply<FP>(pt, k, g);
+            apply<FP>(lt, k, g);
+          } else if (!bc.ops_[st.op].parametric) {
+            adjoint_block_batch<FP>(pt, lt, 1, st.tile_gate, const_block(bc.ops_[st.op]), 0, nullptr);
+          } else {
+            adjoint_step<FP>(pt, lt, st.tile_gate, &ts.m[q * 16], &Rt[(std::size_t(t) * np + q) * 16]);
+            ++q;
+          }
+        }
+      }
+      std::size_t q = 0;
+      for (std::size_t s = first; s < end; ++s) {
+        const auto& op = bc.ops_[steps[s].op];
+        if (steps[s].fused >= 0 || !op.parametric) continue;
+        C Rq[16];
+        for (unsigned i = 0; i < 16; ++i) {
+          cd sum = 0;
+          for (std::size_t t = 0; t < ntiles; ++t) sum += cd(Rt[(t * np + q) * 16 + i]);
+          Rq[i] = C(sum);
+        }
+        accumulate(op, 1, &ts.d[q * 64], Rq, gp + b * P);
+        ++q;
+      }
     }
   }
 
@@ -532,6 +605,13 @@ struct BatchEngine {
       eval_params(inputs + (b0 + b) * bc.num_symbols_, &sym[b * (bc.num_symbols_ + 1)], &vals[b * P]);
     std::vector<C> mbuf(nb * 16), R(nb * 16);
     std::vector<cd> dbuf(nb * 4 * 16);
+    TileScratch ts;
+    if (bc.max_tile_params_) {
+      const std::size_t params = bc.max_tile_params_, ntiles = dim >> bc.options_.sweep_tile_qubits;
+      ts.m.resize(params * 16);
+      ts.d.resize(params * 64);
+      ts.R.resize(ntiles * params * 16);
+    }
     C* const psi = sweep_states(0, nb * dim);
     C* const lam = sweep_states(1, nb * dim);
     if (final_states) {
@@ -545,7 +625,7 @@ struct BatchEngine {
     // Gates before the first symbol-dependent one matter only for the
     // feature gradient (lambda must reach the initial state).
     sweep_fused(psi, lam, nb, vals.data(), gp.data(), sweep_stop(grad_feat != nullptr), mbuf.data(), R.data(),
-                dbuf.data());
+                dbuf.data(), ts);
     for (std::size_t b = 0; b < nb; ++b) {
       if (grad_in) chain_rule(&gp[b * P], &sym[b * (bc.num_symbols_ + 1)], grad_in + (b0 + b) * bc.num_symbols_);
       if (grad_feat)

@@ -889,6 +889,37 @@ struct DensitySum {
   }
 };
 
+/// What every adjoint step on one large state starts from: M^dag in real
+/// and imaginary parts, the offsets of a group's D = 2^K amplitudes from
+/// its first, the gate's positions (targets and controls, sorted) and the
+/// number of groups.
+template <typename FP, unsigned K>
+struct StepSetup {
+  static constexpr unsigned D = 1u << K;
+  FP ur[D * D], ui[D * D];
+  uint64_t off[D];
+  Positions pos;
+  uint64_t count;
+  StepSetup(const BlockGate& g, const std::complex<FP>* m) : pos(gate_positions(g)) {
+    for (unsigned a = 0; a < D; ++a)
+      for (unsigned b = 0; b < D; ++b) {
+        ur[a * D + b] = m[b * D + a].real();
+        ui[a * D + b] = -m[b * D + a].imag();
+      }
+    for (unsigned r = 0; r < D; ++r) {
+      off[r] = 0;
+      for (unsigned a = 0; a < K; ++a)
+        if ((r >> (K - 1 - a)) & 1) off[r] |= uint64_t(1) << g.targets[a];
+    }
+    count = uint64_t(1) << (g.n - pos.count);
+  }
+  static uint64_t gate_positions(const BlockGate& g) {
+    uint64_t fixed = g.ctrl_mask;
+    for (unsigned a = 0; a < K; ++a) fixed |= uint64_t(1) << g.targets[a];
+    return fixed;
+  }
+};
+
 /// One adjoint step with its density R on one large state (no index table):
 /// psi <- M^dag psi, lam <- M^dag lam and R[a][c] += sum conj(lam[a]) psi[c]
 /// (lam before, psi after), in one pass over both states. The blocks are
@@ -896,25 +927,14 @@ struct DensitySum {
 /// R is summed in fixed index blocks (ordered_sum), so it does not depend
 /// on the thread count. kDiag: only M's diagonal is used (and R's).
 template <typename FP, unsigned K, bool kDiag>
-void adjoint_runs(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
+void adjoint_runs(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const StepSetup<FP, K>& su,
                   std::complex<FP>* R) {
   constexpr unsigned D = 1u << K;
-  FP ur[D * D], ui[D * D];  // M^dag
-  for (unsigned a = 0; a < D; ++a)
-    for (unsigned b = 0; b < D; ++b) {
-      ur[a * D + b] = m[b * D + a].real();
-      ui[a * D + b] = -m[b * D + a].imag();
-    }
-  uint64_t off[D];
-  uint64_t fixed = g.ctrl_mask;
-  for (unsigned r = 0; r < D; ++r) {
-    off[r] = 0;
-    for (unsigned a = 0; a < K; ++a)
-      if ((r >> (K - 1 - a)) & 1) off[r] |= uint64_t(1) << g.targets[a];
-  }
-  for (unsigned a = 0; a < K; ++a) fixed |= uint64_t(1) << g.targets[a];
-  const Positions pos(fixed);
-  const uint64_t count = uint64_t(1) << (g.n - pos.count);
+  const FP* const ur = su.ur;
+  const FP* const ui = su.ui;
+  const uint64_t* const off = su.off;
+  const Positions& pos = su.pos;
+  const uint64_t count = su.count;
   const uint64_t run = uint64_t(1) << std::min({pos.pos[0], kMaxRunBits, g.n - pos.count});
   const uint64_t ctrl = g.ctrl_mask;
   FP* const P = reinterpret_cast<FP*>(psi);
@@ -1104,11 +1124,13 @@ void adjoint_block_batch(std::complex<FP>* psi, std::complex<FP>* lam, std::size
       std::complex<FP>* Rb = R + b * bs;
       const bool diag = g.kind == BlockKind::Diagonal;
       if (g.k == 1) {
-        if (diag) adjoint_runs<FP, 1, true>(ps, ls, g, mb, Rb);
-        else adjoint_runs<FP, 1, false>(ps, ls, g, mb, Rb);
+        const StepSetup<FP, 1> su(g, mb);
+        if (diag) adjoint_runs<FP, 1, true>(ps, ls, g, su, Rb);
+        else adjoint_runs<FP, 1, false>(ps, ls, g, su, Rb);
       } else {
-        if (diag) adjoint_runs<FP, 2, true>(ps, ls, g, mb, Rb);
-        else adjoint_runs<FP, 2, false>(ps, ls, g, mb, Rb);
+        const StepSetup<FP, 2> su(g, mb);
+        if (diag) adjoint_runs<FP, 2, true>(ps, ls, g, su, Rb);
+        else adjoint_runs<FP, 2, false>(ps, ls, g, su, Rb);
       }
     }
     return;
@@ -1458,23 +1480,13 @@ template <typename FP, unsigned K, bool kDiag>
 void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
                     std::complex<FP>* R) {
   constexpr unsigned D = 1u << K;
-  FP ur[D * D], ui[D * D];  // M^dag
-  for (unsigned a = 0; a < D; ++a)
-    for (unsigned b = 0; b < D; ++b) {
-      ur[a * D + b] = m[b * D + a].real();
-      ui[a * D + b] = -m[b * D + a].imag();
-    }
-  uint64_t off[D];
-  uint64_t fixed = g.ctrl_mask;
-  for (unsigned r = 0; r < D; ++r) {
-    off[r] = 0;
-    for (unsigned a = 0; a < K; ++a)
-      if ((r >> (K - 1 - a)) & 1) off[r] |= uint64_t(1) << g.targets[a];
-  }
-  for (unsigned a = 0; a < K; ++a) fixed |= uint64_t(1) << g.targets[a];
-  const Positions pos(fixed);
-  const uint64_t count = uint64_t(1) << (g.n - pos.count);
-  if (count < kLanes) return adjoint_runs<FP, K, kDiag>(psi, lam, g, m, R);
+  const StepSetup<FP, K> su(g, m);
+  const FP* const ur = su.ur;
+  const FP* const ui = su.ui;
+  const uint64_t* const off = su.off;
+  const Positions& pos = su.pos;
+  const uint64_t count = su.count;
+  if (count < kLanes) return adjoint_runs<FP, K, kDiag>(psi, lam, g, su, R);
   FP* const P = reinterpret_cast<FP*>(psi);
   FP* const L = reinterpret_cast<FP*>(lam);
   if constexpr (K == 1) {
@@ -1482,7 +1494,7 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
     if (t < 3) {
       // Octets of consecutive amplitudes: the blocks of 2^(3 - 1 - low
       // controls) groups each, walked in the same fixed sum blocks.
-      const Positions high(fixed & ~uint64_t(7));
+      const Positions high(su.gate_positions(g) & ~uint64_t(7));
       const unsigned low_ctrl = unsigned(g.ctrl_mask & 7);
       const uint64_t octets = uint64_t(1) << (g.n - 3 - high.count);
       const uint64_t per = kLanes >> (1 + __builtin_popcount(low_ctrl));  // groups per octet

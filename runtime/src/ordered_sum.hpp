@@ -23,11 +23,17 @@ template <typename T, typename BlockSum>
 T ordered_sum(uint64_t count, BlockSum block_sum) {
   const int64_t nblocks = int64_t((count + kSumBlock - 1) / kSumBlock);
   if (nblocks <= 1) return count ? block_sum(uint64_t(0), count) : T{};
-  std::vector<T> part(std::size_t(nblocks), T{});
-#pragma omp parallel for schedule(static) if (nblocks >= 4)
-  for (int64_t b = 0; b < nblocks; ++b)
-    part[std::size_t(b)] = block_sum(uint64_t(b) * kSumBlock, std::min(count, uint64_t(b + 1) * kSumBlock));
+  auto sum = [&](int64_t b) {
+    return block_sum(uint64_t(b) * kSumBlock, std::min(count, uint64_t(b + 1) * kSumBlock));
+  };
   T total{};
+  if (nblocks < 4) {  // serial: no parallel region, no buffer (a tile of the adjoint sweep)
+    for (int64_t b = 0; b < nblocks; ++b) total += sum(b);
+    return total;
+  }
+  std::vector<T> part(std::size_t(nblocks), T{});
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < nblocks; ++b) part[std::size_t(b)] = sum(b);
   for (const T& p : part) total += p;
   return total;
 }

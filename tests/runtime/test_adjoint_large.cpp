@@ -1,13 +1,15 @@
 // The adjoint gradient of BatchCircuit on states of 12 to 16 qubits, where
 // each symbol-dependent step runs in vector lanes over both states
-// (adjoint_step) and, beyond 12 qubits, the constant gates between
+// (adjoint_step), beyond 12 qubits the constant gates between
 // symbol-dependent ones are fused (forward: the blocks, backward: their
-// inverses):
+// inverses) and from sweep_tile_qubits + 6 qubits on runs of steps on
+// low qubits go tile by tile:
 //  - adjoint = central finite differences of the forward pass (fp64) at 12
 //    and 16 qubits, on circuits with controlled rotations, u3/cu
 //    parameters and non-linear expressions of the inputs;
 //  - fused = unfused (fusion_width 0), every fusion width, to 1e-12;
-//  - 1 thread = 2 threads, to 1e-12;
+//  - tiled = untiled (sweep_tile_qubits 0), to 1e-12;
+//  - 1 thread = 2 threads, to 1e-12; tiled: 1 = 2 = 3 threads, bit for bit;
 //  - adjoint_step = adjoint_block_batch on every target placement.
 #include "batch_test_util.hpp"
 #include "qforge/batch.hpp"
@@ -179,6 +181,94 @@ TEST(AdjointFused, OneAndTwoThreadsAgree) {
     }
     for (std::size_t s = 0; s < grads[0].size(); ++s)
       EXPECT_NEAR(grads[0][s], grads[1][s], 1e-12 * (1 + std::abs(grads[0][s]))) << "batch " << batch;
+  }
+}
+
+// The sweep tile by tile (sweep_tile_qubits) against every step over the
+// whole states, to 1e-12: random circuits of 13 and 14 qubits (stdgates and
+// modifiers) and the layered circuit, fused and unfused, batch 2, with the
+// symbol and the amplitude-embedding feature gradients.
+TEST(AdjointTiled, EqualsUntiled) {
+  struct Case {
+    unsigned n;
+    std::string text;
+  };
+  std::vector<Case> cases;
+  for (unsigned n : {13u, 14u})
+    for (int seed = 0; seed < 2; ++seed) {
+      std::mt19937_64 rng(700 + seed + 10 * n);
+      cases.push_back({n, test::random_qasm(rng, n, 5, 150)});
+    }
+  cases.push_back({14, layered_circuit(14, 5, 3, 8)});
+  for (const Case& cs : cases) {
+    Circuit c = test::compile_text(cs.text);
+    const std::size_t batch = 2, nsym = c.num_symbols(), nfeat = 37;
+    const std::vector<double> in = test::random_vec(batch * nsym, cs.n, -1.2, 1.2);
+    const std::vector<double> feat = test::random_vec(batch * nfeat, cs.n + 1);
+    for (unsigned width : {0u, 4u}) {
+      BatchOptions off;
+      off.threads = 1;
+      off.fusion_width = width;
+      off.initial_state = InitialState::amplitude(nfeat);
+      off.sweep_tile_qubits = 0;
+      BatchCircuit ref(c, off);
+      EXPECT_EQ(ref.num_tiled_runs(), 0u);
+      const std::vector<double> g = test::random_vec(batch * ref.num_outputs(), 3);
+      std::vector<double> out(batch * ref.num_outputs()), want_in(in.size()), want_feat(feat.size());
+      std::vector<cd> st(batch * ref.state_size());
+      ref.forward<double>(batch, in, feat, out, st);
+      ref.backward<double>(batch, in, feat, Span<const cd>(st), g, want_in, want_feat);
+      for (unsigned tile : {6u, 7u}) {
+        BatchOptions on = off;
+        on.sweep_tile_qubits = tile;
+        BatchCircuit bc(c, on);
+        EXPECT_GT(bc.num_tiled_runs(), 0u) << "n " << cs.n << " tile " << tile;
+        std::vector<double> got_in(in.size()), got_feat(feat.size());
+        bc.backward<double>(batch, in, feat, Span<const cd>(st), g, got_in, got_feat);
+        for (std::size_t s = 0; s < got_in.size(); ++s)
+          EXPECT_NEAR(got_in[s], want_in[s], 1e-12 * (1 + std::abs(want_in[s])))
+              << "n " << cs.n << " width " << width << " tile " << tile << " symbol " << s;
+        for (std::size_t i = 0; i < got_feat.size(); ++i)
+          EXPECT_NEAR(got_feat[i], want_feat[i], 1e-12 * (1 + std::abs(want_feat[i])))
+              << "n " << cs.n << " width " << width << " tile " << tile << " feature " << i;
+      }
+    }
+  }
+}
+
+// The tiles split over 1, 2 or 3 threads give the same bits: each tile's
+// density is summed on one thread and the tiles' sums added in tile order.
+TEST(AdjointTiled, BitIdenticalOnOneTwoThreeThreads) {
+  const unsigned n = 16;
+  Circuit c = test::compile_text(layered_circuit(n, 7, 2, 5));
+  for (std::size_t batch : {std::size_t(1), std::size_t(3)}) {
+    const std::vector<double> in = test::random_vec(batch * 7, 12, -1.2, 1.2);
+    std::vector<double> grads[3];
+    for (int t = 1; t <= 3; ++t) {
+      BatchOptions opt;
+      opt.threads = t;
+      opt.parallel_threshold = 1;
+      opt.sweep_tile_qubits = 10;
+      BatchCircuit bc(c, opt);
+      EXPECT_GT(bc.num_tiled_runs(), 0u);
+      const std::vector<double> g = test::random_vec(batch * bc.num_outputs(), 4);
+      grads[t - 1] = adjoint(bc, batch, in, g);
+    }
+    for (int t = 1; t < 3; ++t)
+      for (std::size_t s = 0; s < grads[0].size(); ++s)
+        EXPECT_EQ(grads[0][s], grads[t][s]) << "batch " << batch << " threads " << t + 1 << " symbol " << s;
+  }
+}
+
+TEST(AdjointTiled, RejectsTilesBelowThreeQubits) {
+  Circuit c = test::compile_text("OPENQASM 3.0;\ninput float x;\nqubit[2] q;\nU(x, 0, 0) q[0];\n");
+  BatchOptions opt;
+  opt.sweep_tile_qubits = 2;
+  try {
+    BatchCircuit bc(c, opt);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "BatchCircuit: sweep_tile_qubits is 2; it must be 0 (no tiles) or at least 3.");
   }
 }
 

@@ -39,7 +39,11 @@
 // transposes of the same matrices) to psi and lambda. From 6 qubits on,
 // each symbol-dependent step of the sweep un-applies the gate from both
 // states and sums its block density in one pass in vector lanes
-// (adjoint_step). Each thread keeps the sweep's two states between calls.
+// (adjoint_step). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
+// of steps on qubits below that many goes tile by tile (every step of the
+// run on 2^sweep_tile_qubits amplitudes of both states, then the next
+// tile), so the run reads and writes the states once. Each thread keeps
+// the sweep's two states between calls.
 // BatchOptions::threads holds for the call only (ScopedThreads), and sample
 // b's results do not depend on the thread count.
 //
@@ -134,6 +138,13 @@ const char* to_string(GradientMethod m);
 /// gate table's, see gate_shift_rule in gates.hpp).
 using qforge::ShiftRule;
 
+/// BatchOptions::sweep_tile_qubits by default: two tiles of 2^14 fp64
+/// amplitudes take 512 KiB.
+constexpr unsigned kDefaultSweepTileQubits = 14;
+/// The sweep goes tile by tile from sweep_tile_qubits + this many qubits on
+/// (by default 20: where its two fp64 states outgrow a 32 MiB L3).
+constexpr unsigned kSweepTilesFromExtraQubits = 6;
+
 struct BatchOptions {
   Readout readout;
   InitialState initial_state;
@@ -147,6 +158,14 @@ struct BatchOptions {
   /// kBlockTableQubits qubits; the forward pass applies the blocks and the
   /// adjoint sweep their inverses. 0: every gate on its own.
   unsigned fusion_width = kDefaultFusionWidth;
+  /// The adjoint sweep of a state of at least this many + 6
+  /// (kSweepTilesFromExtraQubits) qubits takes each run of two or more
+  /// consecutive steps on qubits below sweep_tile_qubits tile by tile:
+  /// every step of the run on 2^sweep_tile_qubits amplitudes of psi and
+  /// lambda (sized for a core's L2 cache), then the next tile, so the run
+  /// reads and writes the two states once instead of once per step. 0: every
+  /// step over the whole states. At least 3 otherwise.
+  unsigned sweep_tile_qubits = kDefaultSweepTileQubits;
 };
 
 /// Shot sampling of the forward pass (shots 0: exact values).
@@ -175,6 +194,8 @@ class BatchCircuit {
   /// Passes over the state of one forward pass: num_gates() with each fused
   /// run of constant gates counted as its blocks (see fusion_width).
   std::size_t num_passes() const;
+  /// Runs of adjoint-sweep steps taken tile by tile (see sweep_tile_qubits).
+  std::size_t num_tiled_runs() const;
   /// Gate parameters that depend on symbols (what backward differentiates).
   std::size_t num_trainable_gate_params() const;
   /// The parameter-shift rule of parameter k of gate i (i < num_gates());
@@ -262,6 +283,22 @@ class BatchCircuit {
   };
   /// The fused runs in circuit order (empty: no fusion; see fusion_width).
   std::vector<FusedRun> fused_;
+  /// One step of the adjoint sweep: ops_[op] undone, or block `block` of
+  /// fused_[fused]'s inverse (op: the run's begin).
+  struct SweepStep {
+    std::size_t op = 0;
+    int32_t fused = -1;  ///< -1: the step of ops_[op]
+    uint32_t block = 0;
+    /// In a run of steps on qubits below sweep_tile_qubits [first, tile_end)
+    /// of sweep_: tile_end; else 0.
+    std::size_t tile_end = 0;
+    BlockGate tile_gate;  ///< the step of an op in such a run: its block on a tile's qubits
+  };
+  /// The steps of the adjoint sweep in sweep order (the last gate first).
+  std::vector<SweepStep> sweep_;
+  /// Symbol-dependent steps of the longest tiled run (its scratch size).
+  std::size_t max_tile_params_ = 0;
+  void build_sweep();
 };
 
 /// d<O_k>/d(symbol s) for one set of symbol values: one row per observable,
