@@ -15,10 +15,13 @@
 //  3. Otherwise g starts a new block.
 //  4. Cost model (plan): each block of steps 1-3 is kept whole, or replaced
 //     by the blocking of its own members at width - 1 (recursively) when
-//     that costs no more; costs come from one of two tables (CostTable), for
-//     states in cache and beyond it, picked by the highest qubit used; per circuit, the width from 2 to max_width whose
-//     blocking costs least is taken. Without the cost model, the blocks of
-//     steps 1-3 at max_width are taken as they are.
+//     that costs no more; costs come from one of three tables (CostTable):
+//     small states (up to 14 qubits, where the fixed cost of a kernel call
+//     and the octet kernels of the lowest qubits weigh), states in cache
+//     and states beyond it, picked by the highest qubit used; per circuit,
+//     the width from 2 to max_width whose blocking costs least is taken.
+//     Without the cost model, the blocks of steps 1-3 at max_width are
+//     taken as they are.
 //     A block of diagonal gates and permutations (X, swap) that cancel is
 //     costed as the diagonal op it becomes.
 //  5. Emit blocks in order: a single gate keeps its own kernel; a block of
