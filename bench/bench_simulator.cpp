@@ -14,7 +14,8 @@
 // fuser's cost model with blocks of at most W qubits. The modes run in
 // alternation, round after round, and each time is the minimum over rounds.
 // It first prints single-kernel passes (one gate, dense blocks on the lowest
-// and on higher qubits) as multiples of the floor. --quick uses smaller
+// and on higher qubits, and the floor's pass walked as two streams per
+// thread) as multiples of the floor. --quick uses smaller
 // states and fewer rounds; --blocks prints the ops each fusion mode emits;
 // --cpu-time times one-thread runs by the thread's CPU time (for a machine
 // busy with other work: it leaves out the time the core runs others).
@@ -27,6 +28,9 @@
 #include "qforge/simulator.hpp"
 
 #include <fmt/format.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -78,6 +82,31 @@ double floor_pass(sim::StateVector<double>& s, int reps) {
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; ++i) p[i] *= 0.999999;
   });
+}
+
+/// The floor's pass with each thread's half walked as two streams in
+/// lockstep (its first and second quarter of the state): a kernel on a
+/// high qubit reads and writes two such streams; the plain floor one.
+template <typename FP>
+void two_stream_pass(sim::StateVector<FP>& s) {
+  FP* p = reinterpret_cast<FP*>(s.data());
+  const int64_t n = int64_t(2 * s.size());
+#pragma omp parallel
+  {
+#ifdef _OPENMP
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+    const int64_t t = 0, nt = 1;
+#endif
+    const int64_t begin = n / nt * t, half = (n / nt) / 2;
+    FP* __restrict a = p + begin;
+    FP* __restrict b = p + begin + half;
+#pragma omp simd
+    for (int64_t i = 0; i < half; ++i) {
+      a[i] *= FP(0.999999);
+      b[i] *= FP(0.999999);
+    }
+  }
 }
 
 Operation gate(GateId g, std::vector<uint32_t> q, std::vector<double> p = {}) {
@@ -284,24 +313,29 @@ void bench_kernels(unsigned n, const Config& cfg) {
   fmt::print("\n### Single passes on {} qubits: time / one read+write pass over the double state\n\n", n);
   fmt::print("| kernel | 1 thread double ms | x floor | single x floor | 2 threads double ms | x floor | single x floor |\n"
              "|---|---|---|---|---|---|---|\n");
-  std::vector<std::string> rows(ks.size() + dense.size());
+  std::vector<std::string> rows(ks.size() + dense.size() + 1);
   for (std::size_t i = 0; i < ks.size(); ++i) rows[i] = "| " + ks[i].name + " |";
   for (std::size_t i = 0; i < dense.size(); ++i) rows[ks.size() + i] = "| " + dense[i].first + " |";
+  rows.back() = "| read+write pass, two streams per thread |";
   for (int threads : {1, 2}) {
     sim::set_num_threads(threads);
     // The floor is measured beside each kernel, in alternation, so both
     // minima see the same neighbours.
-    const auto row = [&](std::size_t i, const sim::GateOp& op) {
+    const auto timed = [&](std::size_t i, const std::function<void()>& f64, const std::function<void()>& f32) {
       double fl = 1e300, t = 1e300, t32 = 1e300;
       for (int r = 0; r < reps; ++r) {
         fl = std::min(fl, floor_pass(s, 1));
-        t = std::min(t, time_min(1, [&] { sim::apply(s, op); }));
-        t32 = std::min(t32, time_min(1, [&] { sim::apply(s32, op); }));
+        t = std::min(t, time_min(1, f64));
+        t32 = std::min(t32, time_min(1, f32));
       }
       rows[i] += fmt::format(" {:.2f} | {:.2f} | {:.2f} |", t * 1e3, t / fl, t32 / fl);
     };
+    const auto row = [&](std::size_t i, const sim::GateOp& op) {
+      timed(i, [&] { sim::apply(s, op); }, [&] { sim::apply(s32, op); });
+    };
     for (std::size_t i = 0; i < ks.size(); ++i) row(i, sim::evaluate_gate(ks[i].op, nullptr));
     for (std::size_t i = 0; i < dense.size(); ++i) row(ks.size() + i, dense[i].second);
+    timed(rows.size() - 1, [&] { two_stream_pass(s); }, [&] { two_stream_pass(s32); });
   }
   for (const auto& r : rows) fmt::print("{}\n", r);
 }
