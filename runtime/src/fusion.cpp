@@ -89,6 +89,26 @@ struct CostTable {
   double tiny_fixed[kMaxDenseQubits + 1];
   double tiny_per_row[kMaxDenseQubits + 1];
 };
+/// A kernel call's time besides its passes (CostTable::fixed): about 360 ns,
+/// 780 amplitudes of a 1-qubit pass on a small state.
+constexpr double kCallAmplitudes = 780;
+/// A table that does not tell low qubits apart and has only the call cost
+/// of small states (negligible on the states it is for): `dense` on k
+/// targets, a diagonal block, a phase (1 on a full pass), swap and NOT.
+constexpr CostTable uniform_table(const double (&dense)[kMaxDenseQubits + 1], double diagonal, double swap,
+                                  double x, unsigned skip_bit, double min_fraction) {
+  CostTable t{};
+  for (unsigned k = 0; k <= kMaxDenseQubits; ++k) t.dense[k] = t.dense_low[k] = dense[k];
+  t.dense1_q0 = dense[1];
+  t.diagonal = t.diagonal_low = diagonal;
+  t.phase = t.phase_low = 1.0;
+  t.swap = t.swap_low = swap;
+  t.x = t.x_low = x;
+  t.skip_bit = skip_bit;
+  t.min_fraction = t.low_min_fraction = min_fraction;
+  t.fixed = kCallAmplitudes;
+  return t;
+}
 /// States beyond the last-level cache (22 and 24 qubits measured, one
 /// thread, double): a 1-qubit pass runs at the memory floor, dense blocks
 /// on 2, 3 and 4 qubits (interleaved vector kernels) cost 1.25, 1.9 and
@@ -96,26 +116,16 @@ struct CostTable {
 /// block about one pass; below runs of
 /// 2^10 amplitudes the hardware prefetchers read the skipped cache lines
 /// anyway (a controlled phase on qubits 4 and 9 costs a full pass, a CX
-/// controlled by qubit 23 a third). Low qubits are not told apart; the
-/// call cost is the small states' (negligible here).
-constexpr CostTable kLargeState = {
-    {1.0, 1.0, 1.25, 1.9, 3.6, 10.0, 18.0}, {1.0, 1.0, 1.25, 1.9, 3.6, 10.0, 18.0}, 1.0,
-    1.05, 1.05, 1.0, 1.0, 1.6, 1.6, 1.0, 1.0,
-    10, 0.0, 0.0,
-    780, {0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0},
-    {0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0}};
+/// controlled by qubit 23 a third).
+constexpr double kLargeDense[] = {1.0, 1.0, 1.25, 1.9, 3.6, 10.0, 18.0};
+constexpr CostTable kLargeState = uniform_table(kLargeDense, 1.05, 1.6, 1.0, 10, 0.0);
 /// States in cache (18-20 qubits measured, kernel table and QFT): every
 /// pass is compute bound, a dense k-qubit block costs about its complex
 /// products (2, 3 and 4 qubits: 1.6, 2.3 and 4.5 one-qubit passes), a
 /// diagonal block, a NOT or a swap is cheaper than a dense gate, and a
 /// phase on a half or a quarter of the state costs about half a pass.
-/// Low qubits are not told apart; the call cost is the small states'.
-constexpr CostTable kCachedState = {
-    {1.0, 1.0, 1.6, 2.3, 4.5, 12.0, 18.0}, {1.0, 1.0, 1.6, 2.3, 4.5, 12.0, 18.0}, 1.0,
-    0.9, 0.9, 1.0, 1.0, 1.1, 1.1, 0.6, 0.6,
-    0, 0.45, 0.45,
-    780, {0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0},
-    {0, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0}};
+constexpr double kCachedDense[] = {1.0, 1.0, 1.6, 2.3, 4.5, 12.0, 18.0};
+constexpr CostTable kCachedState = uniform_table(kCachedDense, 0.9, 1.1, 0.6, 0, 0.45);
 /// Small states, up to kSmallQubits (`bench_simulator --small`: 2 to 14
 /// qubits, one thread, double; a 1-qubit pass on qubit 3 or higher takes
 /// 0.46 ns per amplitude): a call costs about 360 ns besides its passes
@@ -135,7 +145,7 @@ constexpr CostTable kSmallState = {
     {1.0, 1.0, 1.45, 2.55, 4.9, 12.0, 24.0}, {1.6, 1.6, 2.0, 3.5, 11.2, 24.0, 48.0}, 3.0,
     0.4, 2.8, 0.64, 1.0, 0.4, 0.82, 0.3, 1.0,
     0, 0.0, 1.0,
-    780, {0, 0, 0, 170, 400, 800, 1600}, {0, 0, 160, 300, 1200, 2400, 4800},
+    kCallAmplitudes, {0, 0, 0, 170, 400, 800, 1600}, {0, 0, 160, 300, 1200, 2400, 4800},
     {0, 0, 35, 72, 220, 600, 1800}, {0, 0, 4.1, 11.4, 21.7, 45.0, 90.0}};
 /// The largest state (qubits) taken to be small: 2^14 double amplitudes
 /// are 256 KiB.
