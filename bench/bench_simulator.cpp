@@ -2,7 +2,7 @@
 //
 //   bench_simulator [--quick] [--fusion none,greedy2,greedy4,cost] [--precision double,single]
 //                   [--qft 20,24] [--brickwork 20,24] [--threads 1,2] [--no-kernels] [--blocks]
-//                   [--cpu-time] [--corpus DIR] [--match NAME]
+//                   [--cpu-time] [--corpus DIR] [--match NAME] [--small 2,4,6,8,10,12]
 //
 // For each circuit (QFT, random brickwork, QASMBench small and medium
 // circuits that fit; --match NAME keeps those whose name contains NAME) and precision it prints seconds with each thread count and fusion
@@ -14,16 +14,23 @@
 // fuser's cost model with blocks of at most W qubits. The modes run in
 // alternation, round after round, and each time is the minimum over rounds.
 // It first prints single-kernel passes (one gate, dense blocks on the lowest
-// and on higher qubits) as multiples of the floor. --quick uses smaller
+// and on higher qubits, and the floor's pass walked as two streams per
+// thread) as multiples of the floor. --quick uses smaller
 // states and fewer rounds; --blocks prints the ops each fusion mode emits;
 // --cpu-time times one-thread runs by the thread's CPU time (for a machine
 // busy with other work: it leaves out the time the core runs others).
+// --small N,... prints only the time of single ops on states of N qubits
+// (a fixed cost per call and a cost per amplitude), the table the fuser's
+// small-state costs come from.
 #include "qforge/circuit.hpp"
 #include "qforge/frontend.hpp"
 #include "qforge/kernels.hpp"
 #include "qforge/simulator.hpp"
 
 #include <fmt/format.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -75,6 +82,31 @@ double floor_pass(sim::StateVector<double>& s, int reps) {
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; ++i) p[i] *= 0.999999;
   });
+}
+
+/// The floor's pass with each thread's half walked as two streams in
+/// lockstep (its first and second quarter of the state): a kernel on a
+/// high qubit reads and writes two such streams; the plain floor one.
+template <typename FP>
+void two_stream_pass(sim::StateVector<FP>& s) {
+  FP* p = reinterpret_cast<FP*>(s.data());
+  const int64_t n = int64_t(2 * s.size());
+#pragma omp parallel
+  {
+#ifdef _OPENMP
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+    const int64_t t = 0, nt = 1;
+#endif
+    const int64_t begin = n / nt * t, half = (n / nt) / 2;
+    FP* __restrict a = p + begin;
+    FP* __restrict b = p + begin + half;
+#pragma omp simd
+    for (int64_t i = 0; i < half; ++i) {
+      a[i] *= FP(0.999999);
+      b[i] *= FP(0.999999);
+    }
+  }
 }
 
 Operation gate(GateId g, std::vector<uint32_t> q, std::vector<double> p = {}) {
@@ -281,26 +313,119 @@ void bench_kernels(unsigned n, const Config& cfg) {
   fmt::print("\n### Single passes on {} qubits: time / one read+write pass over the double state\n\n", n);
   fmt::print("| kernel | 1 thread double ms | x floor | single x floor | 2 threads double ms | x floor | single x floor |\n"
              "|---|---|---|---|---|---|---|\n");
-  std::vector<std::string> rows(ks.size() + dense.size());
+  std::vector<std::string> rows(ks.size() + dense.size() + 1);
   for (std::size_t i = 0; i < ks.size(); ++i) rows[i] = "| " + ks[i].name + " |";
   for (std::size_t i = 0; i < dense.size(); ++i) rows[ks.size() + i] = "| " + dense[i].first + " |";
+  rows.back() = "| read+write pass, two streams per thread |";
   for (int threads : {1, 2}) {
     sim::set_num_threads(threads);
     // The floor is measured beside each kernel, in alternation, so both
     // minima see the same neighbours.
-    const auto row = [&](std::size_t i, const sim::GateOp& op) {
+    const auto timed = [&](std::size_t i, const std::function<void()>& f64, const std::function<void()>& f32) {
       double fl = 1e300, t = 1e300, t32 = 1e300;
       for (int r = 0; r < reps; ++r) {
         fl = std::min(fl, floor_pass(s, 1));
-        t = std::min(t, time_min(1, [&] { sim::apply(s, op); }));
-        t32 = std::min(t32, time_min(1, [&] { sim::apply(s32, op); }));
+        t = std::min(t, time_min(1, f64));
+        t32 = std::min(t32, time_min(1, f32));
       }
       rows[i] += fmt::format(" {:.2f} | {:.2f} | {:.2f} |", t * 1e3, t / fl, t32 / fl);
     };
+    const auto row = [&](std::size_t i, const sim::GateOp& op) {
+      timed(i, [&] { sim::apply(s, op); }, [&] { sim::apply(s32, op); });
+    };
     for (std::size_t i = 0; i < ks.size(); ++i) row(i, sim::evaluate_gate(ks[i].op, nullptr));
     for (std::size_t i = 0; i < dense.size(); ++i) row(ks.size() + i, dense[i].second);
+    timed(rows.size() - 1, [&] { two_stream_pass(s); }, [&] { two_stream_pass(s32); });
   }
   for (const auto& r : rows) fmt::print("{}\n", r);
+}
+
+/// --small N,...: the time of one op on small states (where a whole
+/// circuit runs in microseconds), in nanoseconds of wall time per call, the
+/// minimum over batches of repeated calls; the fuser's small-state cost
+/// constants (runtime/src/fusion.cpp) are read off this table.
+void bench_small(const std::vector<uint32_t>& sizes, const Config& cfg) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> g;
+  std::uniform_real_distribution<double> angle(-M_PI, M_PI);
+  const auto dense = [&](std::vector<unsigned> t) {
+    const std::size_t d = std::size_t(1) << t.size();
+    std::vector<std::complex<double>> m(d * d);
+    for (auto& x : m) x = {g(rng), g(rng)};
+    return sim::make_gate(std::move(t), std::move(m));
+  };
+  const auto diagonal = [&](std::vector<unsigned> t) {
+    const std::size_t d = std::size_t(1) << t.size();
+    std::vector<std::complex<double>> m(d * d, 0);
+    for (std::size_t r = 0; r < d; ++r) m[r * d + r] = std::polar(1.0, angle(rng));
+    return sim::make_gate(std::move(t), std::move(m));
+  };
+  struct K {
+    std::string name;
+    unsigned min_n;
+    std::function<sim::GateOp(unsigned)> make;
+  };
+  const auto op = [](GateId id, std::vector<uint32_t> q, std::vector<double> p = {}) {
+    return sim::evaluate_gate(gate(id, std::move(q), std::move(p)), nullptr);
+  };
+  const std::vector<K> ks = {
+      {"h q0", 1, [&](unsigned) { return op(GateId::H, {0}); }},
+      {"h q1", 2, [&](unsigned) { return op(GateId::H, {1}); }},
+      {"h q3", 4, [&](unsigned) { return op(GateId::H, {3}); }},
+      {"h top", 1, [&](unsigned n) { return op(GateId::H, {n - 1}); }},
+      {"rz q1 (diagonal1)", 2, [&](unsigned) { return op(GateId::RZ, {1}, {0.3}); }},
+      {"rz top (diagonal1)", 3, [&](unsigned n) { return op(GateId::RZ, {n - 1}, {0.3}); }},
+      {"t q1 (phase)", 2, [&](unsigned) { return op(GateId::T, {1}); }},
+      {"cp q0,q1 (phase)", 2, [&](unsigned) { return op(GateId::CP, {0, 1}, {0.3}); }},
+      {"cp top (phase)", 4, [&](unsigned n) { return op(GateId::CP, {n - 2, n - 1}, {0.3}); }},
+      {"x q1", 2, [&](unsigned) { return op(GateId::X, {1}); }},
+      {"cx q0,q1", 2, [&](unsigned) { return op(GateId::CX, {0, 1}); }},
+      {"cx top", 4, [&](unsigned n) { return op(GateId::CX, {n - 2, n - 1}); }},
+      {"ccx q0,q1,q2", 3, [&](unsigned) { return op(GateId::CCX, {0, 1, 2}); }},
+      {"swap q0,q1", 2, [&](unsigned) { return op(GateId::Swap, {0, 1}); }},
+      {"crx q0,q1", 2, [&](unsigned) { return op(GateId::CRX, {0, 1}, {0.3}); }},
+      {"crx top", 4, [&](unsigned n) { return op(GateId::CRX, {n - 2, n - 1}, {0.3}); }},
+      {"dense2 q0,q1", 2, [&](unsigned) { return dense({1, 0}); }},
+      {"dense2 top", 4, [&](unsigned n) { return dense({n - 1, n - 2}); }},
+      {"dense3 q0..q2", 3, [&](unsigned) { return dense({2, 1, 0}); }},
+      {"dense3 top", 5, [&](unsigned n) { return dense({n - 1, n - 2, n - 3}); }},
+      {"dense4 q0..q3", 4, [&](unsigned) { return dense({3, 2, 1, 0}); }},
+      {"dense2 q2,q3", 4, [&](unsigned) { return dense({3, 2}); }},
+      {"dense4 q2..q5", 6, [&](unsigned) { return dense({5, 4, 3, 2}); }},
+      {"dense4 top", 6, [&](unsigned n) { return dense({n - 1, n - 2, n - 3, n - 4}); }},
+      {"diagonal2 q0,q1", 2, [&](unsigned) { return diagonal({1, 0}); }},
+      {"diagonal4 q0..q3", 4, [&](unsigned) { return diagonal({3, 2, 1, 0}); }},
+      {"diagonal4 top", 6, [&](unsigned n) { return diagonal({n - 1, n - 2, n - 3, n - 4}); }},
+  };
+  sim::set_num_threads(1);
+  const int batches = cfg.quick ? 5 : 15;
+  fmt::print("\n### Small states: ns per op (one thread, double; minimum over {} batches)\n\n", batches);
+  std::string head = "| op |", rule = "|---|";
+  for (uint32_t n : sizes) {
+    head += fmt::format(" n={} |", n);
+    rule += "---|";
+  }
+  fmt::print("{}\n{}\n", head, rule);
+  for (const K& k : ks) {
+    std::string row = "| " + k.name + " |";
+    for (uint32_t n : sizes) {
+      if (n < k.min_n) {
+        row += " - |";
+        continue;
+      }
+      const sim::GateOp o = k.make(n);
+      sim::StateVector<double> s(n);
+      // About 20 us of calls per batch.
+      const int reps = int(std::clamp(2e4 / (50.0 + 2.0 * double(std::size_t(1) << n)), 4.0, 4000.0));
+      double best = 1e300;
+      for (int b = 0; b < batches; ++b)
+        best = std::min(best, time_min(1, [&] {
+                          for (int r = 0; r < reps; ++r) sim::apply(s, o);
+                        }) / reps);
+      row += fmt::format(" {:.0f} |", best * 1e9);
+    }
+    fmt::print("{}\n", row);
+  }
 }
 
 }  // namespace
@@ -310,6 +435,7 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("QFORGE_CORPUS")) cfg.corpus = env;
   std::string modes = "none,greedy2,greedy4,cost";
   bool sizes_given = false;
+  std::vector<uint32_t> small_sizes;
   const auto to_u32 = [](const std::string& list) {
     std::vector<uint32_t> v;
     for (const auto& x : split(list))
@@ -347,13 +473,15 @@ int main(int argc, char** argv) {
         cfg.rounds = std::stoi(argv[++i]);
       } else if (a == "--corpus" && has_value) {
         cfg.corpus = argv[++i];
+      } else if (a == "--small" && has_value) {
+        small_sizes = to_u32(argv[++i]);
       } else if (a == "--match" && has_value) {
         cfg.match = argv[++i];
       } else {
         fmt::print(stderr,
                    "usage: bench_simulator [--quick] [--fusion none,greedy2,greedy4,cost] [--precision double,single]\n"
                    "                       [--qft 20,24] [--brickwork 20,24] [--threads 1,2] [--rounds 3]\n"
-                   "                       [--kernel-qubits 24]\n"
+                   "                       [--kernel-qubits 24] [--small 2,4,6,8,10,12]\n"
                    "                       [--no-kernels] [--blocks] [--cpu-time] [--corpus DIR] [--match NAME]\n");
         return a == "--help" ? 0 : 2;
       }
@@ -367,6 +495,10 @@ int main(int argc, char** argv) {
   }
   if (cfg.quick && !sizes_given) cfg.qft_sizes = cfg.brick_sizes = {20, 22};
   if (cfg.quick) cfg.rounds = 2;
+  if (!small_sizes.empty()) {
+    bench_small(small_sizes, cfg);
+    return 0;
+  }
   if (cfg.kernels) bench_kernels(cfg.kernel_qubits ? cfg.kernel_qubits : cfg.quick ? 22 : 24, cfg);
 
   fmt::print("\n### Circuits. Floor = one read+write pass over the double state;\n"

@@ -15,10 +15,13 @@
 //  3. Otherwise g starts a new block.
 //  4. Cost model (plan): each block of steps 1-3 is kept whole, or replaced
 //     by the blocking of its own members at width - 1 (recursively) when
-//     that costs no more; costs come from one of two tables (CostTable), for
-//     states in cache and beyond it, picked by the highest qubit used; per circuit, the width from 2 to max_width whose
-//     blocking costs least is taken. Without the cost model, the blocks of
-//     steps 1-3 at max_width are taken as they are.
+//     that costs no more; costs come from one of three tables (CostTable):
+//     small states (up to 14 qubits, where the fixed cost of a kernel call
+//     and the octet kernels of the lowest qubits weigh), states in cache
+//     and states beyond it, picked by the highest qubit used; per circuit,
+//     the width from 2 to max_width whose blocking costs least is taken.
+//     Without the cost model, the blocks of steps 1-3 at max_width are
+//     taken as they are.
 //     A block of diagonal gates and permutations (X, swap) that cancel is
 //     costed as the diagonal op it becomes.
 //  5. Emit blocks in order: a single gate keeps its own kernel; a block of
@@ -57,16 +60,55 @@ bool is_diagonal_kind(KernelKind k) {
 }
 
 /// Estimated times of the kernels, in units of a 1-qubit dense pass over
-/// the state, from bench_simulator's kernel table (fp64, 1 and 2 threads).
+/// the state, from bench_simulator's kernel tables (fp64, 1 and 2 threads).
+/// A kernel whose gate has a qubit below qubit 3 (below 2 for dense blocks
+/// of 2 or more qubits and diagonal ones, whose vector kernels start there)
+/// walks the state in aligned octets instead of unit-stride runs: the
+/// `_low` entries.
 struct CostTable {
-  double dense[kMaxDenseQubits + 1];  ///< dense pass on k targets
-  double diagonal, swap, x;
+  double dense[kMaxDenseQubits + 1];      ///< dense pass on k targets
+  double dense_low[kMaxDenseQubits + 1];  ///< the same with a low qubit
+  double dense1_q0;                       ///< a 1-qubit gate on qubit 0, no control
+  double diagonal, diagonal_low, phase, phase_low, swap, swap_low, x, x_low;
   /// Skipping the amplitudes a control or phase leaves alone pays only for
   /// runs of at least 2^skip_bit amplitudes, and never below min_fraction
-  /// of a full pass.
+  /// of a full pass (low_min_fraction for a kernel with a low qubit).
   unsigned skip_bit;
-  double min_fraction;
+  double min_fraction, low_min_fraction;
+  /// The time of a call besides its passes, in amplitudes of a 1-qubit
+  /// pass (so fixed / 2^n passes on n qubits): entering the kernel's
+  /// OpenMP region, which it does even when it runs on one thread.
+  double fixed;
+  /// Further time per call of a dense block on k targets (preparing its
+  /// matrix), in the same unit, without and with a low qubit.
+  double dense_fixed[kMaxDenseQubits + 1], dense_low_fixed[kMaxDenseQubits + 1];
+  /// Dense blocks of 2 or more qubits that leave fewer than 8 amplitudes
+  /// per matrix row (n minus the block's qubits < 3) run a plain loop with
+  /// no OpenMP region: tiny_fixed[k] per call (amplitudes, as `fixed`) and
+  /// tiny_per_row[k] per amplitude (all 0: not modelled).
+  double tiny_fixed[kMaxDenseQubits + 1];
+  double tiny_per_row[kMaxDenseQubits + 1];
 };
+/// A kernel call's time besides its passes (CostTable::fixed): about 360 ns,
+/// 780 amplitudes of a 1-qubit pass on a small state.
+constexpr double kCallAmplitudes = 780;
+/// A table that does not tell low qubits apart and has only the call cost
+/// of small states (negligible on the states it is for): `dense` on k
+/// targets, a diagonal block, a phase (1 on a full pass), swap and NOT.
+constexpr CostTable uniform_table(const double (&dense)[kMaxDenseQubits + 1], double diagonal, double swap,
+                                  double x, unsigned skip_bit, double min_fraction) {
+  CostTable t{};
+  for (unsigned k = 0; k <= kMaxDenseQubits; ++k) t.dense[k] = t.dense_low[k] = dense[k];
+  t.dense1_q0 = dense[1];
+  t.diagonal = t.diagonal_low = diagonal;
+  t.phase = t.phase_low = 1.0;
+  t.swap = t.swap_low = swap;
+  t.x = t.x_low = x;
+  t.skip_bit = skip_bit;
+  t.min_fraction = t.low_min_fraction = min_fraction;
+  t.fixed = kCallAmplitudes;
+  return t;
+}
 /// States beyond the last-level cache (22 and 24 qubits measured, one
 /// thread, double): a 1-qubit pass runs at the memory floor, dense blocks
 /// on 2, 3 and 4 qubits (interleaved vector kernels) cost 1.25, 1.9 and
@@ -75,37 +117,103 @@ struct CostTable {
 /// 2^10 amplitudes the hardware prefetchers read the skipped cache lines
 /// anyway (a controlled phase on qubits 4 and 9 costs a full pass, a CX
 /// controlled by qubit 23 a third).
-constexpr CostTable kLargeState = {{1.0, 1.0, 1.25, 1.9, 3.6, 10.0, 18.0}, 1.05, 1.6, 1.0, 10, 0.0};
+constexpr double kLargeDense[] = {1.0, 1.0, 1.25, 1.9, 3.6, 10.0, 18.0};
+constexpr CostTable kLargeState = uniform_table(kLargeDense, 1.05, 1.6, 1.0, 10, 0.0);
 /// States in cache (18-20 qubits measured, kernel table and QFT): every
 /// pass is compute bound, a dense k-qubit block costs about its complex
 /// products (2, 3 and 4 qubits: 1.6, 2.3 and 4.5 one-qubit passes), a
 /// diagonal block, a NOT or a swap is cheaper than a dense gate, and a
 /// phase on a half or a quarter of the state costs about half a pass.
-constexpr CostTable kCachedState = {{1.0, 1.0, 1.6, 2.3, 4.5, 12.0, 18.0}, 0.9, 1.1, 0.6, 0, 0.45};
+constexpr double kCachedDense[] = {1.0, 1.0, 1.6, 2.3, 4.5, 12.0, 18.0};
+constexpr CostTable kCachedState = uniform_table(kCachedDense, 0.9, 1.1, 0.6, 0, 0.45);
+/// Small states, up to kSmallQubits (`bench_simulator --small`: 2 to 14
+/// qubits, one thread, double; a 1-qubit pass on qubit 3 or higher takes
+/// 0.46 ns per amplitude): a call costs about 360 ns besides its passes
+/// (780 amplitudes), so below 10 qubits the number of calls decides. Per
+/// amplitude, dense 2-, 3- and 4-qubit blocks cost 1.45, 2.55 and 4.9
+/// passes, or 2.0, 3.5 and 11.2 on qubits 0 and 1 (octet kernels; their
+/// preparation another 160, 300 and 1200 amplitudes per call, 170 and 400
+/// for 3- and 4-qubit blocks elsewhere); a 1-qubit gate 1.4-1.7 passes on
+/// qubits 1-2 and 3.0 on qubit 0; a walk over octets (a NOT, swap or phase
+/// with a qubit below 3) 0.8-1.3 passes whatever it skips, in runs 0.3
+/// (NOT) and 0.64 (phase) per touched amplitude; a diagonal block 0.4 (2.3
+/// to 3 on qubits 0-1: an entry picked per amplitude). Dense blocks too
+/// small for the vector kernels (a plain loop, no OpenMP region) cost
+/// 16, 33 and 100 ns per call and 1.9, 5.2 and 10 ns per amplitude for 2,
+/// 3 and 4 qubits.
+constexpr CostTable kSmallState = {
+    {1.0, 1.0, 1.45, 2.55, 4.9, 12.0, 24.0}, {1.6, 1.6, 2.0, 3.5, 11.2, 24.0, 48.0}, 3.0,
+    0.4, 2.8, 0.64, 1.0, 0.4, 0.82, 0.3, 1.0,
+    0, 0.0, 1.0,
+    kCallAmplitudes, {0, 0, 0, 170, 400, 800, 1600}, {0, 0, 160, 300, 1200, 2400, 4800},
+    {0, 0, 35, 72, 220, 600, 1800}, {0, 0, 4.1, 11.4, 21.7, 45.0, 90.0}};
+/// The largest state (qubits) taken to be small: 2^14 double amplitudes
+/// are 256 KiB.
+constexpr unsigned kSmallQubits = 14;
 /// The largest state (qubits) taken to be in cache: 2^21 double amplitudes
 /// are 32 MiB.
 constexpr unsigned kCachedQubits = 21;
+
+/// The cost table for a state of n qubits, with n.
+struct CostModel {
+  const CostTable& t;
+  unsigned n;
+  explicit CostModel(unsigned qubits)
+      : t(qubits <= kSmallQubits ? kSmallState : qubits <= kCachedQubits ? kCachedState : kLargeState),
+        n(qubits) {}
+  /// fixed / 2^n: the cost of a call besides its passes.
+  double call() const { return std::ldexp(t.fixed, -int(n)); }
+};
 
 double touched_fraction(uint64_t mask, const CostTable& t) {
   return std::max(t.min_fraction, std::ldexp(1.0, -__builtin_popcountll(mask >> t.skip_bit)));
 }
 
+/// Does a gate on `qubits` have a qubit below `bits`?
+bool is_low(uint64_t qubits, unsigned bits) { return (qubits & ((uint64_t(1) << bits) - 1)) != 0; }
+
+/// Passes of a kernel of relative cost (`high`, or `low` with a low qubit)
+/// that touches the amplitudes `skip` leaves.
+double passes(const CostTable& t, bool low, double high_cost, double low_cost, uint64_t skip) {
+  const double f = touched_fraction(skip, t);
+  return low ? low_cost * std::max(t.low_min_fraction, f) : high_cost * f;
+}
+
+/// Estimated time of a dense block on k targets and the qubits `mask`
+/// (targets and controls) under `ctrl`.
+double dense_cost(unsigned k, uint64_t mask, uint64_t ctrl, const CostModel& c) {
+  const CostTable& t = c.t;
+  if (k == 1) {
+    if (mask == 1) return c.call() + t.dense1_q0;
+    return c.call() + passes(t, is_low(mask, 3), t.dense[1], t.dense_low[1], ctrl);
+  }
+  if (t.tiny_per_row[k] > 0 && c.n < 3 + unsigned(__builtin_popcountll(mask)))
+    return std::ldexp(t.tiny_fixed[k], -int(c.n)) + std::ldexp(t.tiny_per_row[k], -__builtin_popcountll(ctrl));
+  const bool low = is_low(mask, 2);
+  return c.call() + std::ldexp(low ? t.dense_low_fixed[k] : t.dense_fixed[k], -int(c.n)) +
+         passes(t, low, t.dense[k], t.dense_low[k], ctrl);
+}
+
 /// Estimated time of `g`.
-double op_cost(const GateOp& g, const CostTable& t) {
+double op_cost(const GateOp& g, const CostModel& c) {
+  const CostTable& t = c.t;
+  const uint64_t mask = g.qubit_mask();
   switch (g.kind) {
     case KernelKind::Identity: return 0;
-    case KernelKind::Phase: return touched_fraction(g.phase_mask(), t);
-    case KernelKind::X: return t.x * touched_fraction(g.ctrl_mask, t);
-    case KernelKind::Swap: return t.swap * touched_fraction(g.ctrl_mask, t);
-    case KernelKind::Diagonal: return t.diagonal * touched_fraction(g.ctrl_mask, t);
-    case KernelKind::Dense: return t.dense[g.targets.size()] * touched_fraction(g.ctrl_mask, t);
+    case KernelKind::Phase: return c.call() + passes(t, is_low(mask, 3), t.phase, t.phase_low, g.phase_mask());
+    case KernelKind::X: return c.call() + passes(t, is_low(mask, 3), t.x, t.x_low, g.ctrl_mask);
+    case KernelKind::Swap: return c.call() + passes(t, is_low(mask, 3), t.swap, t.swap_low, g.ctrl_mask);
+    case KernelKind::Diagonal:
+      return c.call() + passes(t, is_low(mask, 2), t.diagonal, t.diagonal_low, g.ctrl_mask);
+    case KernelKind::Dense: return dense_cost(unsigned(g.targets.size()), mask, g.ctrl_mask, c);
   }
   return 1;
 }
 
 /// Cost of a block of two or more gates on `mask` (the op emit_block builds).
-double merged_cost(uint64_t mask, bool diagonal, const CostTable& t) {
-  return diagonal ? t.diagonal : t.dense[__builtin_popcountll(mask)];
+double merged_cost(uint64_t mask, bool diagonal, const CostModel& c) {
+  if (diagonal) return c.call() + passes(c.t, is_low(mask, 2), c.t.diagonal, c.t.diagonal_low, 0);
+  return dense_cost(unsigned(__builtin_popcountll(mask)), mask, 0, c);
 }
 
 /// True when the product of ops[members] (on the qubits of `mask`) is
@@ -192,7 +300,7 @@ GateOp emit_block(const std::vector<GateOp>& ops, const Block& b) {
 /// Steps 1-3 on the gates ops[idx[0]], ops[idx[1]], ... (in that order)
 /// with blocks of at most `width` qubits.
 std::vector<Block> make_blocks(const std::vector<GateOp>& ops, const std::vector<std::size_t>& idx,
-                               unsigned width, const CostTable& t) {
+                               unsigned width, const CostModel& t) {
   std::vector<Block> blocks;
   std::vector<int64_t> last(64, -1);
   std::vector<int64_t> S;
@@ -282,7 +390,7 @@ std::vector<Block> make_blocks(const std::vector<GateOp>& ops, const std::vector
 /// at width - 1. Returns the live blocks in emission order; `cost` gets
 /// their total.
 std::vector<Block> plan(const std::vector<GateOp>& ops, const std::vector<std::size_t>& idx, unsigned width,
-                        const CostTable& t, double& cost) {
+                        const CostModel& t, double& cost) {
   std::vector<Block> out;
   cost = 0;
   for (Block& b : make_blocks(ops, idx, width, t)) {
@@ -318,7 +426,7 @@ std::vector<GateOp> fuse(const std::vector<GateOp>& ops, const FusionOptions& op
   uint64_t used = 0;
   for (const auto& g : ops) used |= g.qubit_mask();
   const unsigned n = used ? 64 - unsigned(__builtin_clzll(used)) : 0;
-  const CostTable& t = n <= kCachedQubits ? kCachedState : kLargeState;
+  const CostModel t(n);
   std::vector<Block> best;
   if (!options.cost_model) {
     for (Block& b : make_blocks(ops, all, max_width, t))

@@ -147,9 +147,10 @@ TYPED_TEST(CostFusion, FusedEqualsUnfusedForEveryWidthAndBlockShape) {
 // 2-qubit dense block 1.25, a 3-qubit one 1.9, a controlled phase on two
 // qubits >= 10 a quarter): H and the two controlled phases on (21, 23)
 // become one 2-qubit block (1.25 < 1.5), the phase on (22, 23) keeps its
-// own kernel (a 3-qubit block, 1.9, > 1.25 + 0.25). In cache (10 qubits: a
-// 2-qubit block 1.6, a rotation 1, a CX 0.3), a run of 6 rotations and 6
-// CX on 2 qubits becomes one block (1.6 < 7.8).
+// own kernel (a 3-qubit block, 1.9, > 1.25 + 0.25). On a small state (10
+// qubits: every call 0.76 passes besides its work, a 2-qubit block on
+// qubits >= 2 1.45, a rotation on qubit 2 1.6, a CX on it 1.0), a run of 6
+// rotations and 6 CX on 2 qubits becomes one block (2.2 < 24).
 TEST(CostFusion, KeepsCheapGatesAndMergesRuns) {
   Circuit c = test::circuit(24);
   c.ops.push_back(gate(GateId::H, {23}));

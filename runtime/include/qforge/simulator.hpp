@@ -116,8 +116,8 @@ struct FusionOptions {
   /// whether to merge are chosen by an estimate of each op's time in passes
   /// over the state (a dense block on k qubits, a diagonal block, also of
   /// permutations that cancel as in cx u1 cx, a single gate with its own
-  /// kernel, which for controlled and phase gates touches only part of the
-  /// state). false: merge whenever the block stays within max_width.
+  /// kernel, which for controlled and phase gates touches part of the state;
+  /// and each call's fixed cost). false: merge while within max_width.
   bool cost_model = true;
 };
 
