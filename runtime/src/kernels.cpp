@@ -1281,7 +1281,9 @@ namespace {
 /// time, each group's D amplitudes of psi and lam gathered into lanes (or
 /// loaded as vectors when kContiguous: every position >= 3), M^dag applied
 /// to both, the density summed per lane, then the lanes added in order.
-template <typename FP, unsigned K, bool kDiag, bool kContiguous>
+/// kReal: M is real (ry at any angle, a rotation at angle 0), so applying
+/// it takes half the multiplications; the density stays complex.
+template <typename FP, unsigned K, bool kDiag, bool kContiguous, bool kReal = false>
 DensitySum<1u << K> adjoint_lanes(FP* P, FP* L, const Positions& pos, uint64_t ctrl, const uint64_t* off,
                                   const FP* ur, const FP* ui, uint64_t c0, uint64_t c1) {
   constexpr unsigned D = 1u << K;
@@ -1332,6 +1334,16 @@ DensitySum<1u << K> adjoint_lanes(FP* P, FP* L, const Positions& pos, uint64_t c
         alignas(64) FP pr[kLanes] = {}, pi[kLanes] = {}, xr[kLanes] = {}, xi[kLanes] = {};
         for (unsigned c = 0; c < D; ++c) {
           const FP a = ur[r * D + c], b = ui[r * D + c];
+          if constexpr (kReal) {
+#pragma omp simd
+            for (unsigned l = 0; l < kLanes; ++l) {
+              pr[l] += a * vr[c][l];
+              pi[l] += a * vi[c][l];
+              xr[l] += a * lr[c][l];
+              xi[l] += a * li[c][l];
+            }
+            continue;
+          }
 #pragma omp simd
           for (unsigned l = 0; l < kLanes; ++l) {
             pr[l] += a * vr[c][l] - b * vi[c][l];
@@ -1399,8 +1411,9 @@ DensitySum<1u << K> adjoint_lanes(FP* P, FP* L, const Positions& pos, uint64_t c
 /// a[l] x[l] + b[l] x[l ^ 2^T] with per-lane coefficients (the row of M^dag
 /// picked by the lane's target bit; 1 and 0 in lanes a control below qubit
 /// 3 leaves alone). The density is summed per lane and folded by the
-/// lanes' target bits at the end.
-template <typename FP, unsigned T, bool kDiag>
+/// lanes' target bits at the end. kReal: M is real, the imaginary parts of
+/// the coefficients are left out.
+template <typename FP, unsigned T, bool kDiag, bool kReal = false>
 DensitySum<2> adjoint_octets(FP* P, FP* L, const Positions& high, uint64_t high_ctrl, unsigned low_ctrl,
                              const FP* ur, const FP* ui, uint64_t o0, uint64_t o1) {
   constexpr unsigned X = 1u << T;
@@ -1437,10 +1450,18 @@ DensitySum<2> adjoint_octets(FP* P, FP* L, const Positions& high, uint64_t high_
     alignas(64) FP wr[kLanes], wi[kLanes];
 #pragma omp simd
     for (unsigned l = 0; l < kLanes; ++l) {
-      wr[l] = ar[l] * vr[l] - ai[l] * vi[l] + br[l] * xr[l] - bi[l] * xi[l];
-      wi[l] = ar[l] * vi[l] + ai[l] * vr[l] + br[l] * xi[l] + bi[l] * xr[l];
-      const FP nr = ar[l] * lr[l] - ai[l] * li[l] + br[l] * yr[l] - bi[l] * yi[l];
-      const FP ni = ar[l] * li[l] + ai[l] * lr[l] + br[l] * yi[l] + bi[l] * yr[l];
+      FP nr, ni;
+      if constexpr (kReal) {
+        wr[l] = ar[l] * vr[l] + br[l] * xr[l];
+        wi[l] = ar[l] * vi[l] + br[l] * xi[l];
+        nr = ar[l] * lr[l] + br[l] * yr[l];
+        ni = ar[l] * li[l] + br[l] * yi[l];
+      } else {
+        wr[l] = ar[l] * vr[l] - ai[l] * vi[l] + br[l] * xr[l] - bi[l] * xi[l];
+        wi[l] = ar[l] * vi[l] + ai[l] * vr[l] + br[l] * xi[l] + bi[l] * xr[l];
+        nr = ar[l] * lr[l] - ai[l] * li[l] + br[l] * yr[l] - bi[l] * yi[l];
+        ni = ar[l] * li[l] + ai[l] * lr[l] + br[l] * yi[l] + bi[l] * yr[l];
+      }
       // R[r][r] += conj(lam[l]) w[l]; R[r][1-r] += conj(lam[l]) w[l ^ X].
       const FP mr = on[l] * lr[l], mi = on[l] * li[l];
       s1r[l] += mr * wr[l] + mi * wi[l];
@@ -1490,6 +1511,9 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
   FP* const P = reinterpret_cast<FP*>(psi);
   FP* const L = reinterpret_cast<FP*>(lam);
   if constexpr (K == 1) {
+    // A real 2x2 M (ry) takes the real kernels: the same values, half the
+    // multiplications of the un-apply.
+    const bool real = ui[0] == 0 && ui[1] == 0 && ui[2] == 0 && ui[3] == 0;
     const unsigned t = g.targets[0];
     if (t < 3) {
       // Octets of consecutive amplitudes: the blocks of 2^(3 - 1 - low
@@ -1501,6 +1525,11 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
       const DensitySum<D> total = ordered_sum<DensitySum<D>>(count, [&](uint64_t begin, uint64_t end) {
         const uint64_t o0 = begin / per, o1 = std::min(octets, end / per);
         const uint64_t hc = g.ctrl_mask & ~uint64_t(7);
+        if (!kDiag && real) switch (t) {
+            case 0: return adjoint_octets<FP, 0, kDiag, true>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
+            case 1: return adjoint_octets<FP, 1, kDiag, true>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
+            default: return adjoint_octets<FP, 2, kDiag, true>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
+          }
         switch (t) {
           case 0: return adjoint_octets<FP, 0, kDiag>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
           case 1: return adjoint_octets<FP, 1, kDiag>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
@@ -1513,7 +1542,17 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
   }
   const bool contiguous = pos.pos[0] >= unsigned(__builtin_ctz(kLanes));
   // Blocks of kSumBlock groups (a multiple of kLanes) are kSumBlock / kLanes chunks.
+  bool real = false;
+  if constexpr (K == 1 && !kDiag) real = ui[0] == 0 && ui[1] == 0 && ui[2] == 0 && ui[3] == 0;
   const DensitySum<D> total = ordered_sum<DensitySum<D>>(count, [&](uint64_t begin, uint64_t end) {
+    if constexpr (K == 1 && !kDiag)
+      if (real) {
+        if (contiguous)
+          return adjoint_lanes<FP, K, kDiag, true, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes,
+                                                         end / kLanes);
+        return adjoint_lanes<FP, K, kDiag, false, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes,
+                                                        end / kLanes);
+      }
     if (contiguous)
       return adjoint_lanes<FP, K, kDiag, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes, end / kLanes);
     return adjoint_lanes<FP, K, kDiag, false>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes, end / kLanes);
