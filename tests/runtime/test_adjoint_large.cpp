@@ -274,8 +274,9 @@ TEST(AdjointTiled, RejectsTilesBelowThreeQubits) {
 
 // adjoint_step against adjoint_block_batch (the kernel of every step on
 // small states, through its table walk) on every placement of one and two
-// targets among low and high qubits, with and without a control, dense and
-// diagonal, fp64 and fp32.
+// targets among low and high qubits, with and without a control, dense
+// (complex, and real as ry's block, which takes adjoint_step's real
+// kernels) and diagonal, fp64 and fp32.
 template <typename FP>
 void check_adjoint_step(double tol) {
   using C = std::complex<FP>;
@@ -292,11 +293,12 @@ void check_adjoint_step(double tol) {
   for (const auto& t : placements)
     for (unsigned k : {1u, 2u})
       for (uint64_t ctrl : {uint64_t(0), uint64_t(1) << 6, uint64_t(1) << 1})
-        for (BlockKind kind : {BlockKind::Dense, BlockKind::Diagonal}) {
+        for (int variant : {0, 1, 2}) {  // dense, real dense, diagonal
           if ((ctrl >> t[0] & 1) || (k == 2 && (ctrl >> t[1] & 1))) continue;
+          const BlockKind kind = variant == 2 ? BlockKind::Diagonal : BlockKind::Dense;
           const BlockGate g = make_block_gate(n, kind, k, t, ctrl);
           C m[16];
-          for (auto& v : m) v = C(FP(N(rng)), FP(N(rng)));
+          for (auto& v : m) v = C(FP(N(rng)), variant == 1 ? FP(0) : FP(N(rng)));
           std::vector<C> pa = psi0, la = lam0, pb = psi0, lb = lam0;
           C ra[16] = {}, rb[16] = {};
           adjoint_step<FP>(pa.data(), la.data(), g, m, ra);
@@ -305,8 +307,8 @@ void check_adjoint_step(double tol) {
           for (std::size_t i = 0; i < dim; ++i)
             err = std::max({err, double(std::abs(pa[i] - pb[i])), double(std::abs(la[i] - lb[i]))});
           for (unsigned i = 0; i < g.block_size(); ++i) err = std::max(err, double(std::abs(ra[i] - rb[i])) / dim);
-          EXPECT_LT(err, tol) << "targets " << t[0] << "," << t[1] << " k " << k << " ctrl " << ctrl << " kind "
-                              << int(kind);
+          EXPECT_LT(err, tol) << "targets " << t[0] << "," << t[1] << " k " << k << " ctrl " << ctrl << " variant "
+                              << variant;
         }
 }
 
