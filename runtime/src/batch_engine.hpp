@@ -138,6 +138,15 @@ struct BatchEngine {
       }
     }
   }
+  // Whether the op's derivative blocks d (blocks_of; num_params x its
+  // block) are all real, as ry's: the gradient then reads only the real
+  // parts of the step's density (adjoint_step's re_density).
+  static bool real_derivs(const BatchCircuit::Op& op, const cd* d) {
+    const std::size_t count = op.num_params * op.block.block_size();
+    for (std::size_t i = 0; i < count; ++i)
+      if (d[i].imag() != 0) return false;
+    return true;
+  }
   // A constant op's block in FP (converted once, when the op was compiled).
   static const C* const_block(const BatchCircuit::Op& op) {
     if constexpr (std::is_same_v<FP, double>) return op.matrix;
@@ -453,7 +462,9 @@ struct BatchEngine {
     std::fill(R, R + nb * bs, C(0));
     if (n >= kLaneStepQubits) {
       // A large state: the step in vector lanes, one sample at a time.
-      for (std::size_t b = 0; b < nb; ++b) adjoint_step<FP>(psi + b * dim, lam + b * dim, op.block, mbuf + b * bs, R + b * bs);
+      for (std::size_t b = 0; b < nb; ++b)
+        adjoint_step<FP>(psi + b * dim, lam + b * dim, op.block, mbuf + b * bs, R + b * bs,
+                         real_derivs(op, dbuf + b * op.num_params * bs));
     } else {
       adjoint_block_batch<FP>(psi, lam, nb, op.block, mbuf, bs, R);
     }
@@ -551,7 +562,8 @@ struct BatchEngine {
           } else if (!bc.ops_[st.op].parametric) {
             adjoint_block_batch<FP>(pt, lt, 1, st.tile_gate, const_block(bc.ops_[st.op]), 0, nullptr);
           } else {
-            adjoint_step<FP>(pt, lt, st.tile_gate, &ts.m[q * 16], &Rt[(std::size_t(t) * np + q) * 16]);
+            adjoint_step<FP>(pt, lt, st.tile_gate, &ts.m[q * 16], &Rt[(std::size_t(t) * np + q) * 16],
+                             real_derivs(bc.ops_[st.op], &ts.d[q * 64]));
             ++q;
           }
         }

@@ -1282,8 +1282,9 @@ namespace {
 /// loaded as vectors when kContiguous: every position >= 3), M^dag applied
 /// to both, the density summed per lane, then the lanes added in order.
 /// kReal: M is real (ry at any angle, a rotation at angle 0), so applying
-/// it takes half the multiplications; the density stays complex.
-template <typename FP, unsigned K, bool kDiag, bool kContiguous, bool kReal = false>
+/// it takes half the multiplications; kReDensity (with kReal): only the
+/// density's real parts are summed, the imaginary ones returned as 0.
+template <typename FP, unsigned K, bool kDiag, bool kContiguous, bool kReal = false, bool kReDensity = false>
 DensitySum<1u << K> adjoint_lanes(FP* P, FP* L, const Positions& pos, uint64_t ctrl, const uint64_t* off,
                                   const FP* ur, const FP* ui, uint64_t c0, uint64_t c1) {
   constexpr unsigned D = 1u << K;
@@ -1366,6 +1367,11 @@ DensitySum<1u << K> adjoint_lanes(FP* P, FP* L, const Positions& pos, uint64_t c
       for (unsigned c = 0; c < D; ++c) {
         if (kDiag && a != c) continue;
         const unsigned e = kDiag ? a : a * D + c;
+        if constexpr (kReDensity) {
+#pragma omp simd
+          for (unsigned l = 0; l < kLanes; ++l) sr[e][l] += lr[a][l] * wr[c][l] + li[a][l] * wi[c][l];
+          continue;
+        }
 #pragma omp simd
         for (unsigned l = 0; l < kLanes; ++l) {
           sr[e][l] += lr[a][l] * wr[c][l] + li[a][l] * wi[c][l];
@@ -1412,8 +1418,9 @@ DensitySum<1u << K> adjoint_lanes(FP* P, FP* L, const Positions& pos, uint64_t c
 /// picked by the lane's target bit; 1 and 0 in lanes a control below qubit
 /// 3 leaves alone). The density is summed per lane and folded by the
 /// lanes' target bits at the end. kReal: M is real, the imaginary parts of
-/// the coefficients are left out.
-template <typename FP, unsigned T, bool kDiag, bool kReal = false>
+/// the coefficients are left out; kReDensity (with kReal): only the
+/// density's real parts are summed.
+template <typename FP, unsigned T, bool kDiag, bool kReal = false, bool kReDensity = false>
 DensitySum<2> adjoint_octets(FP* P, FP* L, const Positions& high, uint64_t high_ctrl, unsigned low_ctrl,
                              const FP* ur, const FP* ui, uint64_t o0, uint64_t o1) {
   constexpr unsigned X = 1u << T;
@@ -1465,7 +1472,7 @@ DensitySum<2> adjoint_octets(FP* P, FP* L, const Positions& high, uint64_t high_
       // R[r][r] += conj(lam[l]) w[l]; R[r][1-r] += conj(lam[l]) w[l ^ X].
       const FP mr = on[l] * lr[l], mi = on[l] * li[l];
       s1r[l] += mr * wr[l] + mi * wi[l];
-      s1i[l] += mr * wi[l] - mi * wr[l];
+      if constexpr (!kReDensity) s1i[l] += mr * wi[l] - mi * wr[l];
       p[2 * l] = wr[l];
       p[2 * l + 1] = wi[l];
       q[2 * l] = nr;
@@ -1480,7 +1487,7 @@ DensitySum<2> adjoint_octets(FP* P, FP* L, const Positions& high, uint64_t high_
       for (unsigned l = 0; l < kLanes; ++l) {
         const FP mr = on[l] * lr[l], mi = on[l] * li[l];
         s2r[l] += mr * xr[l] + mi * xi[l];
-        s2i[l] += mr * xi[l] - mi * xr[l];
+        if constexpr (!kReDensity) s2i[l] += mr * xi[l] - mi * xr[l];
       }
     }
   }
@@ -1499,7 +1506,7 @@ DensitySum<2> adjoint_octets(FP* P, FP* L, const Positions& high, uint64_t high_
 
 template <typename FP, unsigned K, bool kDiag>
 void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
-                    std::complex<FP>* R) {
+                    std::complex<FP>* R, bool re_density) {
   constexpr unsigned D = 1u << K;
   const StepSetup<FP, K> su(g, m);
   const FP* const ur = su.ur;
@@ -1525,6 +1532,11 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
       const DensitySum<D> total = ordered_sum<DensitySum<D>>(count, [&](uint64_t begin, uint64_t end) {
         const uint64_t o0 = begin / per, o1 = std::min(octets, end / per);
         const uint64_t hc = g.ctrl_mask & ~uint64_t(7);
+        if (!kDiag && real && re_density) switch (t) {
+            case 0: return adjoint_octets<FP, 0, kDiag, true, true>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
+            case 1: return adjoint_octets<FP, 1, kDiag, true, true>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
+            default: return adjoint_octets<FP, 2, kDiag, true, true>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
+          }
         if (!kDiag && real) switch (t) {
             case 0: return adjoint_octets<FP, 0, kDiag, true>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
             case 1: return adjoint_octets<FP, 1, kDiag, true>(P, L, high, hc, low_ctrl, ur, ui, o0, o1);
@@ -1546,7 +1558,13 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
   if constexpr (K == 1 && !kDiag) real = ui[0] == 0 && ui[1] == 0 && ui[2] == 0 && ui[3] == 0;
   const DensitySum<D> total = ordered_sum<DensitySum<D>>(count, [&](uint64_t begin, uint64_t end) {
     if constexpr (K == 1 && !kDiag)
-      if (real) {
+      if (real && re_density) {
+        if (contiguous)
+          return adjoint_lanes<FP, K, kDiag, true, true, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes,
+                                                               end / kLanes);
+        return adjoint_lanes<FP, K, kDiag, false, true, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes,
+                                                              end / kLanes);
+      } else if (real) {
         if (contiguous)
           return adjoint_lanes<FP, K, kDiag, true, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes,
                                                          end / kLanes);
@@ -1564,21 +1582,21 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
 
 template <typename FP>
 void adjoint_step(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
-                  std::complex<FP>* R) {
+                  std::complex<FP>* R, bool re_density) {
   const bool diag = g.kind == BlockKind::Diagonal;
   std::complex<FP> x[4] = {0, 1, 1, 0};
   if (g.kind == BlockKind::X) m = x;
   if (g.k == 1) {
-    if (diag) return adjoint_step_k<FP, 1, true>(psi, lam, g, m, R);
-    return adjoint_step_k<FP, 1, false>(psi, lam, g, m, R);
+    if (diag) return adjoint_step_k<FP, 1, true>(psi, lam, g, m, R, re_density);
+    return adjoint_step_k<FP, 1, false>(psi, lam, g, m, R, re_density);
   }
-  if (diag) return adjoint_step_k<FP, 2, true>(psi, lam, g, m, R);
-  adjoint_step_k<FP, 2, false>(psi, lam, g, m, R);
+  if (diag) return adjoint_step_k<FP, 2, true>(psi, lam, g, m, R, re_density);
+  adjoint_step_k<FP, 2, false>(psi, lam, g, m, R, re_density);
 }
 
 template void adjoint_step<float>(std::complex<float>*, std::complex<float>*, const BlockGate&,
-                                  const std::complex<float>*, std::complex<float>*);
+                                  const std::complex<float>*, std::complex<float>*, bool);
 template void adjoint_step<double>(std::complex<double>*, std::complex<double>*, const BlockGate&,
-                                   const std::complex<double>*, std::complex<double>*);
+                                   const std::complex<double>*, std::complex<double>*, bool);
 
 }  // namespace qforge::sim

@@ -178,9 +178,11 @@ void apply_sparse_batch(std::complex<FP>* psi, std::size_t nb, const SparseBlock
 /// targets do not fall into runs of one or two amplitudes), split over the
 /// OpenMP threads, with R summed in fixed index blocks: the same on any
 /// thread count. Only M's diagonal is read for BlockKind::Diagonal;
-/// BlockKind::X is taken as its dense block.
+/// BlockKind::X is taken as its dense block. re_density: the caller needs
+/// only R's real parts (every derivative block of the step is real, as
+/// ry's); for a real 2x2 M only those are summed (imaginary parts += 0).
 template <typename FP>
 void adjoint_step(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
-                  std::complex<FP>* R);
+                  std::complex<FP>* R, bool re_density = false);
 
 }  // namespace qforge::sim
