@@ -278,11 +278,12 @@ class PathSum {
 
   // A Hadamard is held on a wire (held_h_) instead of being summed over at
   // once: the sum is then the circuit so far with that H still to come. The
-  // gates a held H turns into affine maps of the wires go through it
-  // (H CZ = CX H with the held wire the target, H CX = CZ H with H on
-  // the target, H X = Z H, H Z = X H, H H = I), so that the H CZ H a routed circuit makes a CX of costs no path
-  // variable: only the held H that something else meets is summed over
-  // (settle).
+  // gates a held H turns into affine maps of the wires go through it (H CZ
+  // = CX H with the held wire the target, H CX = CZ H with H on the target,
+  // H X = Z H, H Z = X H, H H = I), so that the H CZ H of a routed CX, and
+  // the routing SWAP's three of them, cost no path variable: only a held H
+  // that another gate meets is summed over (settle). Without hold_, every H
+  // is summed over at once.
   bool clifford_on_held(GateId g, const std::vector<uint32_t>& q) {
     switch (g) {
       case GateId::H:
