@@ -5,8 +5,8 @@
 // qubits proved through check_equivalence; rotations by other angles (terms
 // kept apart until they cancel) and runs of one-qubit gates fused into forms
 // whose Euler angles are not multiples of pi/4, against the dense matrices
-// and on 32 qubits; routed -O3 outputs proved, and wrong ones refuted with a
-// witness.
+// and on 32 qubits; routed -O3 outputs, and the routed forms of cx and swap
+// (h cz h in rz and sx), proved, and wrong ones refuted with a witness.
 #include "qforge/pathsum.hpp"
 
 #include "qforge/equiv.hpp"
@@ -314,6 +314,82 @@ TEST(PathSum, FusedOneQubitRunsReadAsCliffordT) {
   EXPECT_TRUE(e.equivalent) << e.detail;
   EXPECT_TRUE(e.exact) << e.method;  // the path sums' rules get stuck on some of these: then the diagrams
   EXPECT_FALSE(prove(with_one_t_changed(a), b));
+}
+
+// A random circuit of cx, cz, swap, t, tdg, s and h, with every swap
+// written as three cx (in either orientation): the gates routing leaves.
+Circuit random_routed_source(uint32_t n, int gates, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Operation> ops;
+  auto q = [&] { return static_cast<uint32_t>(rng() % n); };
+  for (int i = 0; i < gates; ++i) {
+    uint32_t a = q(), b = q();
+    while (b == a) b = q();
+    switch (rng() % 8) {
+      case 0: ops.push_back(g(GateId::CX, {a, b})); break;
+      case 1: ops.push_back(g(GateId::CZ, {a, b})); break;
+      case 2:
+        if (rng() % 2) std::swap(a, b);
+        ops.push_back(g(GateId::CX, {a, b}));
+        ops.push_back(g(GateId::CX, {b, a}));
+        ops.push_back(g(GateId::CX, {a, b}));
+        break;
+      case 3: ops.push_back(g(GateId::T, {a})); break;
+      case 4: ops.push_back(g(GateId::Tdg, {a})); break;
+      case 5: ops.push_back(g(GateId::S, {a})); break;
+      default: ops.push_back(g(GateId::H, {a})); break;
+    }
+  }
+  return circ(n, ops);
+}
+
+// The forms routed outputs take: every cx as h cz h with the h in rz and
+// sx (fused), and the routing swaps as three of those. Path sums hold each
+// h on its wire so that h cz h is a cx (no path variable): proved against
+// the dense unitaries with their phase on 5 qubits, and on 40 qubits; one cz
+// dropped, or one t turned into tdg, is no answer, and check_equivalence
+// finds a witness input.
+TEST(PathSum, RoutedFormsOfCxAndSwapAgainstDenseUnitaries) {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    SCOPED_TRACE(seed);
+    const Circuit a = random_routed_source(5, 40, seed), b = fused(a);
+    const auto ref = dense_phase(a, b);
+    ASSERT_TRUE(ref) << "a wrong test";
+    const auto got = prove(a, b);
+    ASSERT_TRUE(got) << "routed form not proved";
+    expect_same_phase(*got, *ref);
+    for (int change = 0; change < 2; ++change) {
+      Circuit wrong = b;
+      bool done = false;
+      for (std::size_t i = wrong.ops.size(); i-- > 0 && !done;) {
+        Operation& op = wrong.ops[i];
+        if (change == 0 && op.gate == GateId::CZ) {
+          wrong.ops.erase(wrong.ops.begin() + static_cast<std::ptrdiff_t>(i));
+          done = true;
+        } else if (change == 1 && op.gate == GateId::RZ && op.params[0].is_const()) {
+          op.params[0] = Expr(op.params[0].value() - M_PI / 2);
+          done = true;
+        }
+      }
+      ASSERT_TRUE(done);
+      ASSERT_FALSE(dense_phase(a, wrong)) << "a wrong test";
+      EXPECT_FALSE(prove(a, wrong));
+      const EquivResult no = check_equivalence(a, wrong);
+      EXPECT_FALSE(no.equivalent);
+      EXPECT_NE(no.detail.find("on basis input |"), std::string::npos) << no.detail;
+    }
+  }
+  const Circuit a = random_routed_source(40, 600, 3), b = fused(a);
+  const auto got = prove(a, b);
+  ASSERT_TRUE(got) << "routed form on 40 qubits not proved";
+  expect_same_phase(*got, 0);  // fused keeps the global phase: the same unitary
+  Circuit wrong = b;
+  for (std::size_t i = wrong.ops.size(); i-- > 0;)
+    if (wrong.ops[i].gate == GateId::CZ) {
+      wrong.ops.erase(wrong.ops.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  EXPECT_FALSE(prove(a, wrong));
 }
 
 // -O3 outputs routed onto the IBM heavy-hex maps (post-routing two-qubit
