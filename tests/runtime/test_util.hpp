@@ -137,6 +137,23 @@ inline std::string bit_key(const std::vector<uint8_t>& bits) {
   return s;
 }
 
+/// `c` run with `o` on 1, 2 and 3 threads (in that order), expecting 2 and 3
+/// threads to give one thread's counts, probabilities and expectation values
+/// bit for bit.
+inline std::vector<sim::RunResult> run_on_one_two_and_three_threads(const Circuit& c, sim::RunOptions o) {
+  std::vector<sim::RunResult> runs;
+  for (int threads : {1, 2, 3}) {
+    o.threads = threads;
+    runs.push_back(sim::run(c, o));
+  }
+  for (std::size_t k : {1, 2}) {
+    EXPECT_EQ(runs[k].counts, runs[0].counts) << k + 1 << " threads";
+    EXPECT_EQ(runs[k].probabilities, runs[0].probabilities) << k + 1 << " threads";
+    EXPECT_EQ(runs[k].expectations, runs[0].expectations) << k + 1 << " threads";
+  }
+  return runs;
+}
+
 /// What the exhaustive-branch reference (ref::classical_branches) says of a
 /// dynamic circuit: the distribution of the clbits (keyed as run() keys its
 /// counts), of each classical register and variable by name (values written
