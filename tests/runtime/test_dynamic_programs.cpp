@@ -170,7 +170,9 @@ TEST(DynamicPrograms, ExactRunsWithoutShotsMatchTheReference) {
     const auto r = sim::run(c, o);
     EXPECT_TRUE(r.trajectories) << name;
     EXPECT_TRUE(r.exact_averages) << name;
-    if (a.branches) EXPECT_EQ(r.branches, a.branches) << name;
+    if (a.branches) {
+      EXPECT_EQ(r.branches, a.branches) << name;
+    }
     ASSERT_EQ(r.probabilities.size(), a.probabilities.size()) << name;
     for (std::size_t i = 0; i < a.probabilities.size(); ++i) {
       EXPECT_NEAR(r.probabilities[i], a.probabilities[i], 1e-12) << name << " basis state " << i;
@@ -194,7 +196,9 @@ TEST(DynamicPrograms, ShotsFollowTheExactDistributions) {
     uint64_t total = 0;
     for (const auto& [k, n] : r.counts) total += n;
     EXPECT_EQ(total, o.shots) << name;
-    if (a.branches) EXPECT_EQ(r.branches, a.branches) << name;
+    if (a.branches) {
+      EXPECT_EQ(r.branches, a.branches) << name;
+    }
     // The clbits: against the reference, and against the hand answer
     // (which the reference test above shows to be the reference's).
     int dof = 0;
@@ -216,8 +220,9 @@ TEST(DynamicPrograms, ShotsFollowTheExactDistributions) {
       EXPECT_EQ(shots, o.shots) << name << " output " << out;
       const double chi_out = chi_square(counts, want.values.at(out), o.shots, dof);
       EXPECT_LT(chi_out, chi_square_limit(dof)) << name << " output " << out << ", dof " << dof;
-      if (dist.size() == 1)  // certain: every shot
+      if (dist.size() == 1) {  // certain: every shot
         EXPECT_EQ(counts, (std::map<std::string, uint64_t>{{dist.begin()->first, o.shots}})) << name << " " << out;
+      }
     }
     // The same seed, the same counts and outputs.
     const auto again = sim::run(c, o);
