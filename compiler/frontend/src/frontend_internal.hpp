@@ -591,6 +591,9 @@ class Lowerer {
   void emit_assign(uint32_t var, std::vector<uint32_t> clbits, CExpr value);
   /// Lower `body` into a block of its own (a run-time branch or loop body).
   std::vector<Operation> lower_runtime_body(const ast::Stmt& body, Scope& scope, bool own_scope = true);
+  /// lower_runtime_body of a run-time loop's body, inside the loop's guard
+  /// (where break and continue are allowed).
+  std::vector<Operation> lower_runtime_loop_body(const ast::Stmt& body, Scope& scope);
   /// What `lower` emits, as a block of its own (`flow`: how it ended).
   std::vector<Operation> runtime_block(const std::function<Flow()>& lower, Flow& flow);
   void emit_control_flow(OpKind kind, ClassicalData data, std::vector<std::vector<Operation>> blocks,

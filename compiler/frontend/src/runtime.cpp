@@ -490,6 +490,11 @@ Flow Lowerer::lower_runtime_if(const ast::If& s, const Value& v, Scope& scope) {
   return Flow::Normal;
 }
 
+std::vector<Operation> Lowerer::lower_runtime_loop_body(const ast::Stmt& body, Scope& scope) {
+  LoopGuard loop(loops_, {true, runtime_depth_ + 1});
+  return lower_runtime_body(body, scope);
+}
+
 Flow Lowerer::lower_runtime_while(const ast::While& s, const Span& at, Scope& scope) {
   promote_assigned(*s.body, scope, at);
   const SourceLoc where = cur_loc_;
@@ -499,12 +504,7 @@ Flow Lowerer::lower_runtime_while(const ast::While& s, const Span& at, Scope& sc
   if (!integral(c.type().kind))
     fail(s.condition->span, "the condition of 'while' must be a bool, an integer or bits, got " + type_name(c.type()));
   d.value = cast_to(c, kBoolType);
-  std::vector<Operation> body;
-  {
-    LoopGuard loop(loops_, {true, runtime_depth_ + 1});
-    body = lower_runtime_body(*s.body, scope);
-  }
-  emit_control_flow(OpKind::While, std::move(d), {std::move(body)}, where);
+  emit_control_flow(OpKind::While, std::move(d), {lower_runtime_loop_body(*s.body, scope)}, where);
   return Flow::Normal;
 }
 
@@ -540,12 +540,7 @@ Flow Lowerer::lower_runtime_for(const ast::For& s, const Span& at, Scope& scope)
   sym.level = out_.size() - 1;
   Symbol& loop_var = inner.insert(s.variable.name, sym);
   d.var = make_runtime(loop_var, s.variable.name, false, at);
-  std::vector<Operation> body;
-  {
-    LoopGuard loop(loops_, {true, runtime_depth_ + 1});
-    body = lower_runtime_body(*s.body, inner);
-  }
-  emit_control_flow(OpKind::For, std::move(d), {std::move(body)}, where);
+  emit_control_flow(OpKind::For, std::move(d), {lower_runtime_loop_body(*s.body, inner)}, where);
   return Flow::Normal;
 }
 
