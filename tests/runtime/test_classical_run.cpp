@@ -7,6 +7,7 @@
 // test::Reference) and, for counts, against shot-by-shot runs of that
 // reference by chi-square; merged branches; located run-time errors; the
 // same results on 1, 2 and 3 threads.
+#include "classical_builders.hpp"
 #include "qforge/noisy.hpp"
 #include "test_util.hpp"
 
@@ -17,86 +18,30 @@ namespace qforge {
 namespace {
 
 using namespace qforge::test;
+using build::assign;
+using build::bin;
+using build::for_;
+using build::if_;
+using build::int_t;
+using build::kBool;
+using build::kFloat;
+using build::runtime_gate;
+using build::simple;
+using build::switch_;
+using build::var;
+using build::while_;
 
-const ClassicalType kBool{CType::Bool, 1};
-const ClassicalType kFloat{CType::Float, 64};
-ClassicalType int_t(uint32_t w) { return {CType::Int, w}; }
+Operation assign_clbits(std::vector<uint32_t> clbits, CExpr value) {
+  return assign(ClassicalData::kNoVar, std::move(value), std::move(clbits));
+}
+
 ClassicalType uint_t(uint32_t w) { return {CType::Uint, w}; }
 ClassicalType angle_t(uint32_t w) { return {CType::Angle, w}; }
 
 CExpr k(const CValue& v) { return CExpr::constant(v); }
 CExpr ki(int64_t v, uint32_t w = 32) { return k(CValue::of_int(v, w)); }
-CExpr var(uint32_t i, const ClassicalType& t) { return CExpr::var(i, t); }
 CExpr bits(std::vector<uint32_t> b) { return CExpr::bits(std::move(b)); }
-CExpr bin(COp op, const ClassicalType& t, CExpr a, CExpr b) { return CExpr::apply(op, t, {std::move(a), std::move(b)}); }
 CExpr un(COp op, const ClassicalType& t, CExpr a) { return CExpr::apply(op, t, {std::move(a)}); }
-
-Operation with_data(OpKind kind, ClassicalData d) {
-  Operation op;
-  op.kind = kind;
-  op.classical = std::make_shared<const ClassicalData>(std::move(d));
-  return op;
-}
-
-Operation assign(uint32_t v, CExpr value) {
-  ClassicalData d;
-  d.var = v;
-  d.value = std::move(value);
-  return with_data(OpKind::Assign, d);
-}
-
-Operation assign_bits(std::vector<uint32_t> clbits, CExpr value) {
-  ClassicalData d;
-  d.value = std::move(value);
-  Operation op = with_data(OpKind::Assign, d);
-  op.clbits = std::move(clbits);
-  return op;
-}
-
-Operation runtime_gate(GateId g, std::vector<uint32_t> qubits, std::vector<CExpr> params) {
-  ClassicalData d;
-  d.cparams = std::move(params);
-  Operation op = with_data(OpKind::RuntimeGate, d);
-  op.gate = g;
-  op.qubits = std::move(qubits);
-  return op;
-}
-
-Operation if_op(CExpr cond, std::vector<Operation> then, std::vector<Operation> otherwise = {}, bool has_else = false) {
-  ClassicalData d;
-  d.value = std::move(cond);
-  std::vector<std::vector<Operation>> blocks{std::move(then)};
-  if (has_else || !otherwise.empty()) blocks.push_back(std::move(otherwise));
-  return make_control_flow(OpKind::If, d, std::move(blocks));
-}
-
-Operation while_op(CExpr cond, std::vector<Operation> body) {
-  ClassicalData d;
-  d.value = std::move(cond);
-  return make_control_flow(OpKind::While, d, {std::move(body)});
-}
-
-Operation for_op(uint32_t v, CExpr start, CExpr step, CExpr stop, std::vector<Operation> body) {
-  ClassicalData d;
-  d.var = v;
-  d.start = std::move(start);
-  d.step = std::move(step);
-  d.stop = std::move(stop);
-  return make_control_flow(OpKind::For, d, {std::move(body)});
-}
-
-Operation switch_op(CExpr value, std::vector<std::vector<int64_t>> cases, std::vector<std::vector<Operation>> blocks) {
-  ClassicalData d;
-  d.value = std::move(value);
-  d.cases = std::move(cases);
-  return make_control_flow(OpKind::Switch, d, std::move(blocks));
-}
-
-Operation simple(OpKind kind) {
-  Operation op;
-  op.kind = kind;
-  return op;
-}
 
 Operation at_line(Operation op, uint32_t line) {
   op.loc.line = line;
@@ -139,9 +84,9 @@ Circuit teleportation(double theta, double phi, double lambda) {
   c.ops.push_back(gate(GateId::H, {0}));
   c.ops.push_back(make_measure({0, 1}, {0, 1}));
   const CExpr reg = bits({0, 1});
-  c.ops.push_back(if_op(bin(COp::LogOr, kBool, bin(COp::Eq, kBool, reg, ki(2)), bin(COp::Eq, kBool, reg, ki(3))),
+  c.ops.push_back(if_(bin(COp::LogOr, kBool, bin(COp::Eq, kBool, reg, ki(2)), bin(COp::Eq, kBool, reg, ki(3))),
                         {gate(GateId::X, {2})}));
-  c.ops.push_back(if_op(bin(COp::Eq, kBool, bits({0}), ki(1)), {gate(GateId::Z, {2})}, {gate(GateId::I, {2})}));
+  c.ops.push_back(if_(bin(COp::Eq, kBool, bits({0}), ki(1)), {gate(GateId::Z, {2})}, {gate(GateId::I, {2})}));
   return c;
 }
 
@@ -183,7 +128,7 @@ Circuit repeat_until_success(double t) {
   c.cregs.push_back({"b", 0, 1, false});
   c.vars = {{"n", int_t(8), true}, {"ok", kBool, false}};
   c.ops.push_back(gate(GateId::H, {0}));
-  c.ops.push_back(while_op(un(COp::LogNot, kBool, var(1, kBool)),
+  c.ops.push_back(while_(un(COp::LogNot, kBool, var(1, kBool)),
                            {reset(1), gate(GateId::RY, {1}, {t}), make_measure({1}, {0}),
                             assign(0, bin(COp::Add, int_t(8), var(0, int_t(8)), ki(1, 8))),
                             assign(1, un(COp::Cast, kBool, bits({0})))}));
@@ -259,7 +204,7 @@ Circuit phase_estimation(double phi, uint32_t m) {
       assign(0, bin(COp::Add, angle_t(m), bin(COp::Div, angle_t(m), est, k(CValue::of_uint(2))),
                     bin(COp::Shl, angle_t(m), un(COp::Cast, angle_t(m), bits({0})), ki(m - 1)))),
   };
-  c.ops.push_back(for_op(1, ki(0), ki(1), ki(m - 1), std::move(body)));
+  c.ops.push_back(for_(1, ki(0), ki(1), ki(m - 1), std::move(body)));
   return c;
 }
 
@@ -305,7 +250,7 @@ TEST(ClassicalRun, ActiveResetBranchesMergeWhenTheirStatesAgree) {
   c.ops.push_back(gate(GateId::RY, {0}, {1.2}));
   c.ops.push_back(gate(GateId::H, {1}));
   c.ops.push_back(make_measure({0}, {0}));
-  c.ops.push_back(while_op(bits({0}), {gate(GateId::X, {0}), make_measure({0}, {0})}));
+  c.ops.push_back(while_(bits({0}), {gate(GateId::X, {0}), make_measure({0}, {0})}));
   c.ops.push_back(gate(GateId::RX, {0}, {0.5}));
   sim::RunOptions o;
   o.probabilities = true;
@@ -345,7 +290,7 @@ Circuit parity_check(double t) {
   c.ops.push_back(gate(GateId::CX, {1, 4}));
   c.ops.push_back(gate(GateId::CX, {2, 4}));
   c.ops.push_back(make_measure({3, 4}, {0, 1}));
-  c.ops.push_back(switch_op(bits({0, 1}), {{1}, {3}, {2}, {}},
+  c.ops.push_back(switch_(bits({0, 1}), {{1}, {3}, {2}, {}},
                             {{gate(GateId::X, {0})}, {gate(GateId::X, {1})}, {gate(GateId::X, {2})}, {}}));
   return c;
 }
@@ -386,10 +331,10 @@ TEST(ClassicalRun, ForLoopsSwitchBreakAndEndAgreeWithTheReference) {
   for (uint32_t q = 0; q < 3; ++q)
     arms.push_back({gate(GateId::RY, {q}, {0.7 + q}), make_measure({q}, {q}),
                     assign(1, bin(COp::Add, uint_t(8), bin(COp::Mul, uint_t(8), acc, ki(2)), bits({q})))});
-  std::vector<Operation> body{switch_op(bin(COp::Mod, int_t(8), i, ki(3, 8)), {{0}, {1}, {2}}, std::move(arms)),
-                              if_op(bin(COp::Gt, kBool, acc, ki(9)), {simple(OpKind::Break)})};
-  c.ops.push_back(for_op(0, ki(1), ki(2), ki(7), std::move(body)));
-  c.ops.push_back(if_op(bin(COp::Eq, kBool, bits({0}), ki(1)), {simple(OpKind::End)}));
+  std::vector<Operation> body{switch_(bin(COp::Mod, int_t(8), i, ki(3, 8)), {{0}, {1}, {2}}, std::move(arms)),
+                              if_(bin(COp::Gt, kBool, acc, ki(9)), {simple(OpKind::Break)})};
+  c.ops.push_back(for_(0, ki(1), ki(2), ki(7), std::move(body)));
+  c.ops.push_back(if_(bin(COp::Eq, kBool, bits({0}), ki(1)), {simple(OpKind::End)}));
   c.ops.push_back(runtime_gate(GateId::RX, {3}, {bin(COp::Mul, kFloat, un(COp::Cast, kFloat, acc), k(CValue::of_float(0.1)))}));
   c.ops.push_back(make_measure({3}, {3}));
   ASSERT_EQ(c.verify(), "");
@@ -448,7 +393,7 @@ TEST(ClassicalRun, SameResultsOnOneTwoAndThreeThreads) {
   std::vector<Operation> body{gate(GateId::CX, {3, 0}), gate(GateId::RY, {0}, {0.8}), make_measure({0}, {0}),
                               assign(0, bin(COp::Add, int_t(16), var(0, int_t(16)), ki(1, 16)))};
   for (int i = 0; i < 5; ++i) body.push_back(random_gate(rng, n, 1));
-  c.ops.push_back(while_op(bin(COp::Eq, kBool, bits({0}), ki(0)), body));
+  c.ops.push_back(while_(bin(COp::Eq, kBool, bits({0}), ki(0)), body));
   c.ops.push_back(make_measure({5}, {1}));
   sim::RunOptions o;
   o.shots = 3000;
@@ -478,7 +423,7 @@ TEST(ClassicalRun, RunTimeErrorsAreLocated) {
   }
   // A loop that never ends: while (true) { h q; } stops at the limit.
   Circuit w = test::circuit(1, 0);
-  w.ops.push_back(at_line(while_op(k(CValue::of_bool(true)), {gate(GateId::H, {0})}), 3));
+  w.ops.push_back(at_line(while_(k(CValue::of_bool(true)), {gate(GateId::H, {0})}), 3));
   o.max_iterations = 1000;
   try {
     sim::run(w, o);
@@ -492,7 +437,7 @@ TEST(ClassicalRun, RunTimeErrorsAreLocated) {
   // A for loop with a zero step.
   Circuit f = test::circuit(1, 0);
   f.vars = {{"i", int_t(32), false}};
-  f.ops.push_back(at_line(for_op(0, ki(0), ki(0), ki(3), {gate(GateId::X, {0})}), 7));
+  f.ops.push_back(at_line(for_(0, ki(0), ki(0), ki(3), {gate(GateId::X, {0})}), 7));
   try {
     sim::run(f, o);
     FAIL() << "expected an error";
@@ -523,8 +468,8 @@ TEST(ClassicalRun, EndStopsTheShotAndBitAssignmentsWrite) {
   c.cregs.push_back({"b", 0, 4});
   c.ops.push_back(gate(GateId::H, {0}));
   c.ops.push_back(make_measure({0}, {0}));
-  c.ops.push_back(if_op(bits({0}), {simple(OpKind::End)}));
-  c.ops.push_back(assign_bits({1, 2}, ki(3)));
+  c.ops.push_back(if_(bits({0}), {simple(OpKind::End)}));
+  c.ops.push_back(assign_clbits({1, 2}, ki(3)));
   c.ops.push_back(gate(GateId::X, {1}));
   c.ops.push_back(make_measure({1}, {3}));
   sim::RunOptions o;
@@ -547,7 +492,7 @@ TEST(ClassicalRun, OutputsWithoutMeasurements) {
   Circuit c = test::circuit(1, 3);
   c.cregs.push_back({"c", 0, 3});
   c.vars = {{"x", int_t(8), false}, {"f", kFloat, false}};
-  c.ops.push_back(assign_bits({0, 1, 2}, ki(5)));
+  c.ops.push_back(assign_clbits({0, 1, 2}, ki(5)));
   c.ops.push_back(assign(0, bin(COp::Add, int_t(8), bits({0, 1, 2}), ki(1, 8))));
   c.ops.push_back(assign(1, bin(COp::Div, kFloat, var(0, int_t(8)), k(CValue::of_float(4)))));
   c.ops.push_back(runtime_gate(GateId::RX, {0}, {var(1, kFloat)}));

@@ -63,13 +63,16 @@ inline Operation while_(CExpr cond, std::vector<Operation> body) {
 }
 
 /// for vars[v] in [start:step:stop] (stop inclusive).
-inline Operation for_(uint32_t v, int64_t start, int64_t step, int64_t stop, std::vector<Operation> body) {
+inline Operation for_(uint32_t v, CExpr start, CExpr step, CExpr stop, std::vector<Operation> body) {
   ClassicalData d;
   d.var = v;
-  d.start = k_int(start);
-  d.step = k_int(step);
-  d.stop = k_int(stop);
+  d.start = std::move(start);
+  d.step = std::move(step);
+  d.stop = std::move(stop);
   return make_control_flow(OpKind::For, std::move(d), {std::move(body)});
+}
+inline Operation for_(uint32_t v, int64_t start, int64_t step, int64_t stop, std::vector<Operation> body) {
+  return for_(v, k_int(start), k_int(step), k_int(stop), std::move(body));
 }
 
 inline Operation switch_(CExpr target, std::vector<std::vector<int64_t>> cases, std::vector<std::vector<Operation>> blocks) {
