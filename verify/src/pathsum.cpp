@@ -130,7 +130,7 @@ class PathSum {
     if (nc == 0 && (op.gate == GateId::H || op.gate == GateId::CZ || op.gate == GateId::X || op.gate == GateId::Z ||
                     op.gate == GateId::CX))
       return clifford_on_held(op.gate, q);
-    if (op.gate != GateId::ECR && op.gate != GateId::Swap)
+    if (op.gate != GateId::Swap)
       for (uint32_t w : q) settle(w);
     // The product of the extra controls' values (1 when there are none).
     auto controls = [&](std::size_t count) {
@@ -185,15 +185,6 @@ class PathSum {
         return true;
       }
       case GateId::H: return false;  // handled above
-      case GateId::ECR: {
-        if (nc) return false;
-        // ecr = e^(i pi/4) H1 CZ Sdg1 Sdg0 H1 X0 (X0 first): X on the first
-        // qubit, then Rx(-pi/2) on the second when the first is |0>, Rx(pi/2)
-        // when it is |1>.
-        const std::vector<Step> steps = {{Step::X, 0, 0},  {Step::H, 1, 0},  {Step::Rot, 0, 6}, {Step::Rot, 1, 6},
-                                         {Step::CZ, 0, 0}, {Step::H, 1, 0},  {Step::Phase, 0, M_PI / 4}};
-        return apply_steps(steps, q, inverse);
-      }
       default: {
         // Any other constant one-qubit gate through its Euler angles.
         if (nc || q.size() != 1) return false;
@@ -207,11 +198,11 @@ class PathSum {
   }
 
   // One step of a gate's decomposition, on the gate's qubit `q` (0 or 1):
-  // H; X; Rot: diag(1, w^k) with k = value; Angle: diag(1, e^(i value)) for
-  // any other angle; CZ on qubits 0 and 1; Phase: the constant factor
-  // e^(i value).
+  // H; Rot: diag(1, w^k) with k = value; Angle: diag(1, e^(i value)) for
+  // any other angle; CX with control 0 and target 1; Phase: the constant
+  // factor e^(i value).
   struct Step {
-    enum Kind { H, X, Rot, Angle, CZ, Phase } kind;
+    enum Kind { H, Rot, Angle, CX, Phase } kind;
     uint32_t q;
     double value;
   };
@@ -256,7 +247,6 @@ class PathSum {
       const uint32_t w = q[s.q];
       switch (s.kind) {
         case Step::H: clifford_on_held(GateId::H, {w}); break;
-        case Step::X: clifford_on_held(GateId::X, {w}); break;
         case Step::Rot:
           if (static_cast<int>(s.value) % 8 == 4) {
             clifford_on_held(GateId::Z, {w});
@@ -269,7 +259,7 @@ class PathSum {
           settle(w);
           add_angle(wire_[w], sign * s.value);
           break;
-        case Step::CZ: clifford_on_held(GateId::CZ, {q[0], q[1]}); break;
+        case Step::CX: clifford_on_held(GateId::CX, {q[0], q[1]}); break;
         case Step::Phase: phase_ += sign * s.value; break;
       }
     }
@@ -846,16 +836,32 @@ bool pi_over_4(const Operation& op) {
   return true;
 }
 
-// One step of a side: an operation, or steps on `qubit` (a run of
-// single-qubit gates merged into Clifford+T steps, or a carried angle).
+// One step of a side: an operation, or steps on `qubits` (a run of
+// single-qubit gates merged into Clifford+T steps, a carried angle, or the
+// cx of an ecr).
 struct Item {
   const Operation* op = nullptr;
-  uint32_t qubit = 0;
+  std::vector<uint32_t> qubits;
   std::vector<Step> steps;
 };
 
+// ecr = e^(-i pi/4) (X S (x) SX) CX, the cx first (qubit 0 the control):
+// ecr = X0 rzx(pi/2), rzx(pi/2) = e^(-i pi/4 Z0 X1) = H1 e^(-i pi/4 Z0 Z1)
+// H1 and e^(-i pi/4 Z0 Z1) = e^(-i pi/4) S0 S1 CZ, so that rzx(pi/2) =
+// e^(-i pi/4) S0 (H S H)1 (H1 CZ H1) with H S H = SX and H1 CZ H1 = CX.
+// The one-qubit factors join the runs that follow on each wire, so that the
+// ecr of a routed cx (x0 ecr rz(pi/2)0 sx1) reads as a cx with Clifford
+// runs on either side, and its Hadamards cost no path variable.
+const Mat2 kEcrAfterControl = {0, cplx(0, 1), 1, 0};  // X S
+const Mat2 kEcrAfterTarget = {cplx(0.5, 0.5), cplx(0.5, -0.5), cplx(0.5, -0.5), cplx(0.5, 0.5)};  // SX
+constexpr double kEcrPhase = -M_PI / 4;
+
+bool is_ecr(const Operation& op) {
+  return op.kind == OpKind::Gate && op.gate == GateId::ECR && op.num_controls == 0 && op.conditions.empty();
+}
+
 // Whether diag(1, e^(i t)) on qubit q commutes with `op` (a diagonal gate,
-// or q one of its controls).
+// or q one of its controls: the first qubit of an ecr read as a cx).
 bool diagonal_on(const Operation& op, uint32_t q) {
   if (op.kind != OpKind::Gate || !op.conditions.empty()) return false;
   switch (op.gate) {
@@ -863,14 +869,24 @@ bool diagonal_on(const Operation& op, uint32_t q) {
     case GateId::CCZ: return true;
     case GateId::CX:
     case GateId::CCX: return op.qubits.back() != q;
+    case GateId::ECR: return is_ecr(op) && op.qubits[0] == q;
     default: return false;
   }
 }
 
-// The operations of `ops` with every run of constant single-qubit gates on
-// a wire that has an angle other than a multiple of pi/4 (the Euler angles
-// of a fused product such as T H T H are not) replaced by a Clifford+T
-// form of its product up to diagonal factors, when it has one with at most
+// One gate of a run of single-qubit gates: an operation, or (op null) the
+// factor m an ecr leaves on the wire.
+struct Piece {
+  const Operation* op = nullptr;
+  Mat2 m{};
+};
+
+// The operations of `ops` with every ecr read as a cx between one-qubit
+// factors (kEcrAfterControl, kEcrAfterTarget), and every run of constant
+// single-qubit gates on a wire (with those factors) that has an angle other
+// than a multiple of pi/4 (the Euler angles of a fused product such as T H
+// T H are not) or more than one gate replaced by a Clifford+T form of its
+// product up to diagonal factors, when it has one with at most
 // kMaxHadamards H. The diagonal factor on its left is carried on to the
 // wire's next run, across the gates it commutes with, so that the forms can
 // be chosen to leave no angle that is not a multiple of pi/4. A run stands
@@ -878,26 +894,26 @@ bool diagonal_on(const Operation& op, uint32_t q) {
 // commute with it).
 std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubits) {
   std::vector<Item> items;
-  std::vector<std::vector<const Operation*>> run(num_qubits);
+  std::vector<std::vector<Piece>> run(num_qubits);
   std::vector<double> carry(num_qubits, 0);
   auto emit_carry = [&](uint32_t q) {
     if (carry[q] == 0) return;
     Item c;
-    c.qubit = q;
+    c.qubits = {q};
     phase_step(carry[q], c.steps);
     items.push_back(std::move(c));
     carry[q] = 0;
   };
   auto flush = [&](uint32_t q) {
-    std::vector<const Operation*>& r = run[q];
+    std::vector<Piece>& r = run[q];
     if (r.empty()) return;
     Item merged;
-    merged.qubit = q;
+    merged.qubits = {q};
     double left = 0;
-    if (carry[q] != 0 || r.size() > 1 || !pi_over_4(*r[0])) {
+    if (carry[q] != 0 || r.size() > 1 || !r[0].op || !pi_over_4(*r[0].op)) {
       Mat2 u = phase_gate(0);
       u[3] = std::polar(1.0, carry[q]);
-      for (const Operation* o : r) u = product(op_matrix_1q(*o), u);
+      for (const Piece& p : r) u = product(p.op ? op_matrix_1q(*p.op) : p.m, u);
       if (clifford_t_steps(u, merged.steps, left)) {
         items.push_back(std::move(merged));
         carry[q] = left;
@@ -906,13 +922,22 @@ std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubit
       }
     }
     emit_carry(q);
-    for (const Operation* o : r) items.push_back({o, 0, {}});
+    for (const Piece& p : r) {
+      if (p.op) {
+        items.push_back({p.op, {}, {}});
+        continue;
+      }
+      Item factor;
+      factor.qubits = {q};
+      PathSum::euler_steps(p.m, factor.steps);
+      items.push_back(std::move(factor));
+    }
     r.clear();
   };
   for (const Operation& op : ops) {
     if (op.kind == OpKind::Gate && op.qubits.size() == 1 && op.num_controls == 0 && op.conditions.empty() &&
         std::all_of(op.params.begin(), op.params.end(), [](const Expr& e) { return e.is_const(); })) {
-      run[op.qubits[0]].push_back(&op);
+      run[op.qubits[0]].push_back({&op, {}});
       continue;
     }
     if (op.kind == OpKind::Barrier || op.kind == OpKind::Delay) continue;
@@ -920,7 +945,13 @@ std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubit
       flush(q);
       if (!diagonal_on(op, q)) emit_carry(q);
     }
-    items.push_back({&op, 0, {}});
+    if (is_ecr(op)) {
+      items.push_back({nullptr, op.qubits, {{Step::CX, 0, 0}, {Step::Phase, 0, kEcrPhase}}});
+      run[op.qubits[0]].push_back({nullptr, kEcrAfterControl});
+      run[op.qubits[1]].push_back({nullptr, kEcrAfterTarget});
+      continue;
+    }
+    items.push_back({&op, {}, {}});
   }
   for (uint32_t q = 0; q < num_qubits; ++q) {
     flush(q);
@@ -931,7 +962,9 @@ std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubit
 
 bool apply_item(PathSum& ps, const Item& item, const std::vector<uint32_t>& map, bool inverse) {
   if (item.op) return ps.apply(*item.op, map, inverse);
-  return ps.apply_steps(item.steps, {map[item.qubit]}, inverse);
+  std::vector<uint32_t> q;
+  for (uint32_t x : item.qubits) q.push_back(map[x]);
+  return ps.apply_steps(item.steps, q, inverse);
 }
 
 std::optional<double> attempt(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
