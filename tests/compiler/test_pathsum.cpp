@@ -56,6 +56,27 @@ std::optional<double> dense_phase(const Circuit& a, const Circuit& b) {
 
 void expect_same_phase(double a, double b) { EXPECT_NEAR(std::remainder(a - b, 2 * M_PI), 0, 1e-9); }
 
+// `b` equals `a` up to a phase by the dense unitaries (else the test is
+// wrong), and the path sums prove it with that phase.
+void expect_proved(const Circuit& a, const Circuit& b) {
+  const auto ref = dense_phase(a, b);
+  ASSERT_TRUE(ref) << "a wrong test";
+  const auto got = prove(a, b);
+  ASSERT_TRUE(got) << "not proved";
+  expect_same_phase(*got, *ref);
+}
+
+// `wrong` differs from `a` by the dense unitaries (else the test is wrong),
+// the path sums give no answer, and check_equivalence refutes it with a
+// witness input.
+void expect_refuted(const Circuit& a, const Circuit& wrong) {
+  ASSERT_FALSE(dense_phase(a, wrong)) << "a wrong test";
+  EXPECT_FALSE(prove(a, wrong));
+  const EquivResult no = check_equivalence(a, wrong);
+  EXPECT_FALSE(no.equivalent);
+  EXPECT_NE(no.detail.find("on basis input |"), std::string::npos) << no.detail;
+}
+
 // Each gate the path sums take, written as itself and as another circuit of
 // other gates: proved, with the phase the dense matrices give.
 TEST(PathSum, GatesAgainstTheirMatrices) {
@@ -358,11 +379,7 @@ TEST(PathSum, RoutedFormsOfCxAndSwapAgainstDenseUnitaries) {
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     SCOPED_TRACE(seed);
     const Circuit a = random_routed_source(5, 40, seed), b = fused(a);
-    const auto ref = dense_phase(a, b);
-    ASSERT_TRUE(ref) << "a wrong test";
-    const auto got = prove(a, b);
-    ASSERT_TRUE(got) << "routed form not proved";
-    expect_same_phase(*got, *ref);
+    expect_proved(a, b);
     for (int change = 0; change < 2; ++change) {
       Circuit wrong = b;
       bool done = false;
@@ -377,11 +394,7 @@ TEST(PathSum, RoutedFormsOfCxAndSwapAgainstDenseUnitaries) {
         }
       }
       ASSERT_TRUE(done);
-      ASSERT_FALSE(dense_phase(a, wrong)) << "a wrong test";
-      EXPECT_FALSE(prove(a, wrong));
-      const EquivResult no = check_equivalence(a, wrong);
-      EXPECT_FALSE(no.equivalent);
-      EXPECT_NE(no.detail.find("on basis input |"), std::string::npos) << no.detail;
+      expect_refuted(a, wrong);
     }
   }
   const Circuit a = random_routed_source(40, 600, 3), b = fused(a);
@@ -473,18 +486,8 @@ TEST(PathSum, EcrFormsOfRoutedCircuitsAgainstDenseUnitaries) {
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     SCOPED_TRACE(seed);
     const Circuit a = random_routed_source(5, 40, seed), b = eagle_form(a);
-    const auto ref = dense_phase(a, b);
-    ASSERT_TRUE(ref) << "a wrong test";
-    const auto got = prove(a, b);
-    ASSERT_TRUE(got) << "ecr form not proved";
-    expect_same_phase(*got, *ref);
-    for (const Circuit& wrong : {with_ecr_dropped(b), with_rz_turned(b)}) {
-      ASSERT_FALSE(dense_phase(a, wrong)) << "a wrong test";
-      EXPECT_FALSE(prove(a, wrong));
-      const EquivResult no = check_equivalence(a, wrong);
-      EXPECT_FALSE(no.equivalent);
-      EXPECT_NE(no.detail.find("on basis input |"), std::string::npos) << no.detail;
-    }
+    expect_proved(a, b);
+    for (const Circuit& wrong : {with_ecr_dropped(b), with_rz_turned(b)}) expect_refuted(a, wrong);
   }
   const Circuit a = random_routed_source(36, 800, 5), b = eagle_form(a);
   const auto got = prove(a, b);

@@ -439,13 +439,7 @@ class PathSum {
     if (p.size() < 2) return;
     Var best = 0;
     std::size_t cost = SIZE_MAX;
-    for (const Mono& m : p) {
-      if (m.size() != 1 || !is_path(m[0])) continue;
-      const Var v = m[0];
-      bool elsewhere = false;
-      for (const Mono& o : p)
-        if (o.size() > 1 && contains(o, v)) elsewhere = true;
-      if (elsewhere) continue;
+    for (const Var v : lone_path_variables(p)) {
       std::size_t c = static_cast<std::size_t>(out_count_[v]);
       if (auto it = occ_.find(v); it != occ_.end()) c += it->second.size();
       if (auto it = occ_parity_.find(v); it != occ_parity_.end()) c += it->second.size();
@@ -468,6 +462,20 @@ class PathSum {
 
  private:
   bool is_path(Var v) const { return v >= first_path_ && alive_[v - first_path_]; }
+
+  // The path variables that appear in p as a monomial of their own and in
+  // no other monomial, in p's order.
+  std::vector<Var> lone_path_variables(const Poly& p) const {
+    std::vector<Var> out;
+    for (const Mono& m : p) {
+      if (m.size() != 1 || !is_path(m[0])) continue;
+      bool elsewhere = false;
+      for (const Mono& o : p)
+        if (o.size() > 1 && contains(o, m[0])) elsewhere = true;
+      if (!elsewhere) out.push_back(m[0]);
+    }
+    return out;
+  }
 
   Var new_path_variable() {
     ++num_alive_;
@@ -705,21 +713,9 @@ class PathSum {
     if (lone == 4) q.push_back({});
     Poly qp = normalise(std::move(q));
     if (lone == 0 || lone == 4) {  // HH: find y' appearing in q only as the monomial y'
-      Var pick = 0;
-      bool found = false;
-      for (const Mono& m : qp) {
-        if (m.size() != 1 || !is_path(m[0])) continue;
-        const Var cand = m[0];
-        bool elsewhere = false;
-        for (const Mono& o : qp)
-          if (o.size() > 1 && contains(o, cand)) elsewhere = true;
-        if (!elsewhere) {
-          pick = cand;
-          found = true;
-          break;
-        }
-      }
-      if (!found) return false;
+      const std::vector<Var> lone_vars = lone_path_variables(qp);
+      if (lone_vars.empty()) return false;
+      const Var pick = lone_vars.front();
       for (const Mono& m : with_y) add_mono(m, -terms_.at(m));
       Poly r;
       for (const Mono& m : qp)
