@@ -36,15 +36,13 @@ namespace fs = std::filesystem;
 // target). The four largest circuits of the Nam suite: their compilations
 // for the four targets take seconds each, up to a minute for the routed
 // gf2^32_mult, more than this test's share of the suite. And routed outputs
-// that the path sums do not reduce (their rules get stuck) and whose decision
-// diagrams take from 5 s to over a minute; dnn_n8's rotations are not
-// Clifford+T, and its routed form is too wide for simulating every input.
+// whose rotations are not Clifford+T: dnn_n8's, whose routed form is too
+// wide for simulating every input.
 const std::map<std::string, std::vector<std::string>> kInBenchmark = {
     {"gf2^16_mult", {}},
     {"gf2^32_mult", {}},
     {"ham15-high", {}},
     {"mod_adder_1024", {}},
-    {"qcla_mod_7", {"ibm_eagle"}},
     {"dnn_n8", {"ibm_eagle", "ibm_heron"}},
 };
 

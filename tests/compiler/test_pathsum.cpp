@@ -56,6 +56,27 @@ std::optional<double> dense_phase(const Circuit& a, const Circuit& b) {
 
 void expect_same_phase(double a, double b) { EXPECT_NEAR(std::remainder(a - b, 2 * M_PI), 0, 1e-9); }
 
+// `b` equals `a` up to a phase by the dense unitaries (else the test is
+// wrong), and the path sums prove it with that phase.
+void expect_proved(const Circuit& a, const Circuit& b) {
+  const auto ref = dense_phase(a, b);
+  ASSERT_TRUE(ref) << "a wrong test";
+  const auto got = prove(a, b);
+  ASSERT_TRUE(got) << "not proved";
+  expect_same_phase(*got, *ref);
+}
+
+// `wrong` differs from `a` by the dense unitaries (else the test is wrong),
+// the path sums give no answer, and check_equivalence refutes it with a
+// witness input.
+void expect_refuted(const Circuit& a, const Circuit& wrong) {
+  ASSERT_FALSE(dense_phase(a, wrong)) << "a wrong test";
+  EXPECT_FALSE(prove(a, wrong));
+  const EquivResult no = check_equivalence(a, wrong);
+  EXPECT_FALSE(no.equivalent);
+  EXPECT_NE(no.detail.find("on basis input |"), std::string::npos) << no.detail;
+}
+
 // Each gate the path sums take, written as itself and as another circuit of
 // other gates: proved, with the phase the dense matrices give.
 TEST(PathSum, GatesAgainstTheirMatrices) {
@@ -152,7 +173,10 @@ TEST(PathSum, DifferentCircuitsAreNoAnswer) {
 // exponentially along the chain. This once ran for hours; the budget now
 // stops it (no answer) within a bounded amount of work, checked here as a
 // ratio: 80 qubits take less than 50 times as long as 20 (the budget grows
-// with the gates; the unbounded sum grows without limit).
+// with the gates; the unbounded sum grows without limit). The chain is
+// compared with itself less its last Hadamard: the sum on a Bell state,
+// whose gates meet and cancel as they come, is then left with that H, and
+// B^-1 A, which builds the whole chain first, runs into the budget.
 Circuit toffoli_chain(uint32_t n) {
   std::vector<Operation> ops;
   for (uint32_t q = 0; q + 2 < n; ++q) {
@@ -166,8 +190,10 @@ Circuit toffoli_chain(uint32_t n) {
 TEST(PathSum, ToffoliChainStaysWithinItsBudget) {
   auto time = [](uint32_t n) {
     const Circuit c = toffoli_chain(n);
+    Circuit shorter = c;
+    shorter.ops.pop_back();
     const auto t0 = std::chrono::steady_clock::now();
-    (void)prove(c, c);
+    EXPECT_FALSE(prove(c, shorter));
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   const double small = time(20), large = time(80);
@@ -353,11 +379,7 @@ TEST(PathSum, RoutedFormsOfCxAndSwapAgainstDenseUnitaries) {
   for (uint64_t seed = 1; seed <= 12; ++seed) {
     SCOPED_TRACE(seed);
     const Circuit a = random_routed_source(5, 40, seed), b = fused(a);
-    const auto ref = dense_phase(a, b);
-    ASSERT_TRUE(ref) << "a wrong test";
-    const auto got = prove(a, b);
-    ASSERT_TRUE(got) << "routed form not proved";
-    expect_same_phase(*got, *ref);
+    expect_proved(a, b);
     for (int change = 0; change < 2; ++change) {
       Circuit wrong = b;
       bool done = false;
@@ -372,11 +394,7 @@ TEST(PathSum, RoutedFormsOfCxAndSwapAgainstDenseUnitaries) {
         }
       }
       ASSERT_TRUE(done);
-      ASSERT_FALSE(dense_phase(a, wrong)) << "a wrong test";
-      EXPECT_FALSE(prove(a, wrong));
-      const EquivResult no = check_equivalence(a, wrong);
-      EXPECT_FALSE(no.equivalent);
-      EXPECT_NE(no.detail.find("on basis input |"), std::string::npos) << no.detail;
+      expect_refuted(a, wrong);
     }
   }
   const Circuit a = random_routed_source(40, 600, 3), b = fused(a);
@@ -390,6 +408,138 @@ TEST(PathSum, RoutedFormsOfCxAndSwapAgainstDenseUnitaries) {
       break;
     }
   EXPECT_FALSE(prove(a, wrong));
+}
+
+// ecr = e^(-i pi/4) (X S (x) SX) CX, the cx first: the form the path sums
+// read an ecr in, against the gate table's dense ecr matrix (independent of
+// the path sums), and proved with that phase.
+TEST(PathSum, EcrIsACxBetweenOneQubitCliffords) {
+  const Circuit ecr = circ(2, {g(GateId::ECR, {0, 1})});
+  Circuit cx = circ(2, {g(GateId::CX, {0, 1}), g(GateId::S, {0}), g(GateId::X, {0}), g(GateId::SX, {1})});
+  cx.global_phase = Expr(-M_PI / 4);
+  const auto ref = dense_phase(cx, ecr);
+  ASSERT_TRUE(ref) << "not equal up to a phase: a wrong derivation";
+  EXPECT_NEAR(std::remainder(*ref, 2 * M_PI), 0, 1e-12) << "equal, but not with the phase e^(-i pi/4)";
+  const auto got = prove(cx, ecr);
+  ASSERT_TRUE(got);
+  expect_same_phase(*got, *ref);
+  // The other orientation is another gate.
+  ASSERT_FALSE(dense_phase(cx, circ(2, {g(GateId::ECR, {1, 0})})));
+  EXPECT_FALSE(prove(cx, circ(2, {g(GateId::ECR, {1, 0})})));
+}
+
+// `c` in the form the compiler gives ibm_eagle: every cx as x0 ecr rz(pi/2)0
+// sx1 (exactly: lower.cpp), every swap as three of those, then every run of
+// one-qubit gates fused into rz and sx (fused).
+Circuit eagle_form(const Circuit& c) {
+  Circuit out = circ(c.num_qubits, {});
+  out.global_phase = c.global_phase;
+  auto cx = [&](uint32_t a, uint32_t b) {
+    out.ops.push_back(g(GateId::X, {a}));
+    out.ops.push_back(g(GateId::ECR, {a, b}));
+    out.ops.push_back(g(GateId::RZ, {a}, {Expr(M_PI / 2)}));
+    out.ops.push_back(g(GateId::SX, {b}));
+  };
+  for (const Operation& op : c.ops) {
+    if (op.gate == GateId::CX) {
+      cx(op.qubits[0], op.qubits[1]);
+    } else if (op.gate == GateId::Swap) {
+      cx(op.qubits[0], op.qubits[1]);
+      cx(op.qubits[1], op.qubits[0]);
+      cx(op.qubits[0], op.qubits[1]);
+    } else if (op.gate == GateId::CZ) {
+      out.ops.push_back(g(GateId::H, {op.qubits[1]}));
+      cx(op.qubits[0], op.qubits[1]);
+      out.ops.push_back(g(GateId::H, {op.qubits[1]}));
+    } else {
+      out.ops.push_back(op);
+    }
+  }
+  return fused(out);
+}
+
+// The first ecr of `c` dropped, or its first constant rz turned by pi/4.
+Circuit with_ecr_dropped(Circuit c) {
+  for (std::size_t i = 0; i < c.ops.size(); ++i)
+    if (c.ops[i].gate == GateId::ECR) {
+      c.ops.erase(c.ops.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  return c;
+}
+Circuit with_rz_turned(Circuit c) {
+  for (Operation& op : c.ops)
+    if (op.gate == GateId::RZ) {
+      op.params[0] = Expr(op.params[0].value() + M_PI / 4);
+      break;
+    }
+  return c;
+}
+
+// Random routed circuits in ibm_eagle's form (ecr between fused runs of rz
+// and sx) against their sources: proved with the dense unitaries' phase on 5
+// qubits; one ecr dropped or one rz turned is no answer from the path sums,
+// is not equal by the dense unitaries, and check_equivalence refutes it with
+// a witness input. On 36 qubits (800 gates of source) proved too, and the
+// dropped ecr is no answer.
+TEST(PathSum, EcrFormsOfRoutedCircuitsAgainstDenseUnitaries) {
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    SCOPED_TRACE(seed);
+    const Circuit a = random_routed_source(5, 40, seed), b = eagle_form(a);
+    expect_proved(a, b);
+    for (const Circuit& wrong : {with_ecr_dropped(b), with_rz_turned(b)}) expect_refuted(a, wrong);
+  }
+  const Circuit a = random_routed_source(36, 800, 5), b = eagle_form(a);
+  const auto got = prove(a, b);
+  ASSERT_TRUE(got) << "ecr form on 36 qubits not proved";
+  expect_same_phase(*got, 0);  // eagle_form keeps the global phase: the same unitary
+  EXPECT_FALSE(prove(a, with_ecr_dropped(b)));
+  EXPECT_FALSE(prove(a, with_rz_turned(b)));
+}
+
+// Routed -O3 outputs on 32 qubits, for ibm_eagle and ibm_heron (through the
+// recorded layouts, ancillas |0>), proved by the path sums; the same output
+// with one ecr or cz dropped is no answer from them.
+TEST(PathSum, RoutedOutputsOnThirtyTwoQubitsProvedByPathSums) {
+  const Circuit a = random_routed_source(32, 400, 9);
+  for (const char* target : {"ibm_eagle", "ibm_heron"}) {
+    SCOPED_TRACE(target);
+    const CompileResult r = run_pipeline(a, 3, target);
+    const EquivResult e = check_equivalence(a, r.circuit, exact_through_layout(r));
+    EXPECT_TRUE(e.equivalent) << e.detail;
+    EXPECT_EQ(e.method.rfind("path sums", 0), 0u) << e.method;
+    const uint32_t n = r.circuit.num_qubits;
+    std::vector<uint32_t> id(n);
+    for (uint32_t q = 0; q < n; ++q) id[q] = q;
+    Circuit dropped = r.circuit;
+    for (std::size_t i = 0; i < dropped.ops.size(); ++i)
+      if (dropped.ops[i].gate == GateId::ECR || dropped.ops[i].gate == GateId::CZ) {
+        dropped.ops.erase(dropped.ops.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+    const pathsum::Side sa{&a.ops, r.initial_layout, 0.0}, sb{&dropped.ops, id, dropped.global_phase.value()};
+    EXPECT_FALSE(pathsum::prove_identity(n, sa, sb, r.initial_layout, r.final_layout));
+    const pathsum::Side right{&r.circuit.ops, id, r.circuit.global_phase.value()};
+    EXPECT_TRUE(pathsum::prove_identity(n, sa, right, r.initial_layout, r.final_layout));
+  }
+}
+
+// A long chain of Toffolis compared with itself: B^-1 A builds the whole
+// chain first and runs into its budget (ToffoliChainStaysWithinItsBudget);
+// on the Bell state the two sides' gates meet and cancel as they come, so it
+// is proved. With one T turned into Tdg it is no answer.
+TEST(PathSum, GatesOfBothCircuitsMeetInTurns) {
+  const Circuit c = toffoli_chain(80);
+  const auto got = prove(c, c);
+  ASSERT_TRUE(got);
+  expect_same_phase(*got, 0);
+  Circuit changed = c;
+  for (auto& op : changed.ops)
+    if (op.gate == GateId::T) {
+      op.gate = GateId::Tdg;
+      break;
+    }
+  EXPECT_FALSE(prove(c, changed));
 }
 
 // -O3 outputs routed onto the IBM heavy-hex maps (post-routing two-qubit

@@ -25,8 +25,20 @@
 // and, when the product is D v D' with v Clifford+T of at most six H and D,
 // D' diagonal, read as v; D is carried to the wire's next run across the
 // gates it commutes with (cz, ccz, controls), so that those angles cancel.
+// An ecr is read as e^(-i pi/4) (X S (x) SX) CX, its one-qubit factors
+// joining the runs after it, so that a routed cx for ibm_eagle is a cx
+// between Clifford runs.
 // When every path variable is gone, each output is its input and P is a
-// constant and A empty, the circuits are equal up to global phase. Anything else (a gate
+// constant and A empty, the circuits are equal up to global phase.
+// The sum is first built another way: on a Bell state sum_x |x>|x, 0>, the
+// complex conjugate of A on the first register and B on the second, a gate
+// of each in turns (in proportion to their counts), so that the circuits'
+// gates meet as they come (QCEC's alternating scheme) instead of all of A
+// waiting for B^-1. Its inputs are summed over too, so a change of
+// variables may leave each wire holding one variable (v := v + r when the
+// wire holds v + r), and the sum is proved when it is a constant phase times
+// the Bell state. When that sum does not close, B^-1 * P * A is tried.
+// Anything else (a gate
 // outside the set, a variable no rule removes, more monomials formed than a
 // budget of 400 a gate plus 2^16, 48 a gate once more than four path
 // variables per qubit are alive) is no answer, not a "no": the caller then
