@@ -286,6 +286,7 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
   }
   build_fused_runs();
   build_sweep();
+  mark_chains();
 }
 
 void BatchCircuit::build_fused_runs() {
@@ -366,6 +367,35 @@ void BatchCircuit::build_sweep() {
     }
     first = end == first ? first + 1 : end;
   }
+}
+
+void BatchCircuit::mark_chains() {
+  // From kLaneStepQubits on, where the steps run in vector lanes; a chain
+  // stays inside one tiled run or outside all (sweep_tiles takes it tile by
+  // tile).
+  if (num_qubits_ < kLaneStepQubits) return;
+  auto qubit = [&](const SweepStep& s) {
+    if (s.fused >= 0) return -1;
+    const BlockGate& b = ops_[s.op].block;
+    return b.k == 1 && b.ctrl_mask == 0 ? int(b.targets[0]) : -1;
+  };
+  for (std::size_t first = 0; first < sweep_.size();) {
+    const int q = qubit(sweep_[first]);
+    std::size_t end = first + 1;
+    if (q >= 0)
+      while (end < sweep_.size() && end - first < kMaxChainSteps && qubit(sweep_[end]) == q &&
+             sweep_[end].tile_end == sweep_[first].tile_end)
+        ++end;
+    if (end - first >= 2)
+      for (std::size_t i = first; i < end; ++i) sweep_[i].chain_end = end;
+    first = end;
+  }
+}
+
+std::size_t BatchCircuit::num_chains() const {
+  std::size_t chains = 0;
+  for (std::size_t s = 0; s < sweep_.size(); s = std::max(s + 1, sweep_[s].chain_end)) chains += sweep_[s].chain_end != 0;
+  return chains;
 }
 
 std::size_t BatchCircuit::num_tiled_runs() const {

@@ -511,6 +511,12 @@ struct BatchEngine {
         s = e;
         continue;
       }
+      const std::size_t c = std::min(st.chain_end, end);
+      if (c > s + 1) {
+        for (std::size_t b = 0; b < nb; ++b) unapply_chain(psi + b * dim, lam + b * dim, vals + b * P, gp + b * P, s, c);
+        s = c;
+        continue;
+      }
       if (st.fused >= 0) {
         const GateOp& g = bc.fused_[std::size_t(st.fused)].inverse[st.block];
         for (std::size_t b = 0; b < nb; ++b) {
@@ -521,6 +527,55 @@ struct BatchEngine {
         unapply_op(psi, lam, nb, bc.ops_[st.op], vals, gp, mbuf, R, dbuf);
       }
       ++s;
+    }
+  }
+
+  // The chain [first, end) of sweep_ (SweepStep::chain_end) on psi and lam
+  // of nq qubits (a whole state or a tile), one adjoint_chain call: m, d
+  // hold the blocks and derivative blocks of its symbol-dependent steps in
+  // order (16 and 64 apart, blocks_of), R receives their densities (16
+  // apart, added to). Returns the number of symbol-dependent steps.
+  std::size_t chain_step(C* psi, C* lam, unsigned nq, unsigned target, std::size_t first, std::size_t end,
+                         const C* m, const cd* d, C* R) const {
+    ChainStep<FP> cs[kMaxChainSteps];
+    std::size_t q = 0;
+    for (std::size_t s = first; s < end; ++s) {
+      const BatchCircuit::Op& op = bc.ops_[bc.sweep_[s].op];
+      ChainStep<FP>& c = cs[s - first];
+      c.kind = op.block.kind;
+      if (!op.parametric) {
+        c.m = const_block(op);
+        continue;
+      }
+      c.m = m + q * 16;
+      c.R = R + q * 16;
+      c.re_density = real_derivs(op, d + q * 64);
+      ++q;
+    }
+    adjoint_chain<FP>(psi, lam, nq, target, cs, unsigned(end - first));
+    return q;
+  }
+
+  // The chain [first, end) of sweep_ un-applied from one sample's psi and
+  // lam in one pass, with gp[p] += dL/dp for its parameters (vals: the
+  // sample's parameter values).
+  void unapply_chain(C* psi, C* lam, const double* vals, double* gp, std::size_t first, std::size_t end) const {
+    C m[kMaxChainSteps * 16], R[kMaxChainSteps * 16] = {};
+    cd d[kMaxChainSteps * 64];
+    std::size_t np = 0;
+    for (std::size_t s = first; s < end; ++s) {
+      const BatchCircuit::Op& op = bc.ops_[bc.sweep_[s].op];
+      if (!op.parametric) continue;
+      blocks_of(op, 1, vals, P, &m[np * 16], &d[np * 64]);
+      ++np;
+    }
+    chain_step(psi, lam, n, bc.ops_[bc.sweep_[first].op].block.targets[0], first, end, m, d, R);
+    std::size_t q = 0;
+    for (std::size_t s = first; s < end; ++s) {
+      const BatchCircuit::Op& op = bc.ops_[bc.sweep_[s].op];
+      if (!op.parametric) continue;
+      accumulate(op, 1, &d[q * 64], &R[q * 16], gp);
+      ++q;
     }
   }
 
@@ -555,6 +610,13 @@ struct BatchEngine {
         std::size_t q = 0;
         for (std::size_t s = first; s < end; ++s) {
           const BatchCircuit::SweepStep& st = steps[s];
+          if (st.chain_end > s + 1) {  // a chain: one pass over the tile
+            const std::size_t c = std::min(st.chain_end, end);
+            q += chain_step(pt, lt, k, st.tile_gate.targets[0], s, c, &ts.m[q * 16], &ts.d[q * 64],
+                            &Rt[(std::size_t(t) * np + q) * 16]);
+            s = c - 1;
+            continue;
+          }
           if (st.fused >= 0) {
             const GateOp& g = bc.fused_[std::size_t(st.fused)].inverse[st.block];
             apply<FP>(pt, k, g);

@@ -196,6 +196,10 @@ class BatchCircuit {
   std::size_t num_passes() const;
   /// Runs of adjoint-sweep steps taken tile by tile (see sweep_tile_qubits).
   std::size_t num_tiled_runs() const;
+  /// Chains of adjoint-sweep steps on one qubit taken in one pass each
+  /// (from 6 qubits on: two or more consecutive one-qubit ops without
+  /// controls on the same qubit).
+  std::size_t num_chains() const;
   /// Gate parameters that depend on symbols (what backward differentiates).
   std::size_t num_trainable_gate_params() const;
   /// The parameter-shift rule of parameter k of gate i (i < num_gates());
@@ -293,12 +297,18 @@ class BatchCircuit {
     /// of sweep_: tile_end; else 0.
     std::size_t tile_end = 0;
     BlockGate tile_gate;  ///< the step of an op in such a run: its block on a tile's qubits
+    /// In a chain [first, chain_end) of 2 to kMaxChainSteps steps of
+    /// one-qubit ops without controls on the same qubit (inside one tiled
+    /// run or outside all): chain_end; else 0. The sweep takes a chain in
+    /// one pass over the states (adjoint_chain).
+    std::size_t chain_end = 0;
   };
   /// The steps of the adjoint sweep in sweep order (the last gate first).
   std::vector<SweepStep> sweep_;
   /// Symbol-dependent steps of the longest tiled run (its scratch size).
   std::size_t max_tile_params_ = 0;
   void build_sweep();
+  void mark_chains();
 };
 
 /// d<O_k>/d(symbol s) for one set of symbol values: one row per observable,
