@@ -23,7 +23,10 @@
 //     the runs of two or more steps on qubits below that many (build_sweep)
 //     go tile by tile: every step of the run on one tile of both states,
 //     then the next tile, the tiles split over the threads
-//     (BatchEngine::sweep_tiles).
+//     (BatchEngine::sweep_tiles). From 6 qubits on, each run of 2 to 8
+//     consecutive steps of one-qubit ops without controls on the same
+//     qubit (mark_chains) is one pass over both states (adjoint_chain),
+//     over the whole states or inside each tile.
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter, with the rule the gate table derives
 //     from the parameter's generator (gate_shift_rule).

@@ -39,7 +39,8 @@
 // transposes of the same matrices) to psi and lambda. From 6 qubits on,
 // each symbol-dependent step of the sweep un-applies the gate from both
 // states and sums its block density in one pass in vector lanes
-// (adjoint_step). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
+// (adjoint_step), each run of steps on the same qubit without controls in
+// one pass (adjoint_chain). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
 // of steps on qubits below that many goes tile by tile (every step of the
 // run on 2^sweep_tile_qubits amplitudes of both states, then the next
 // tile), so the run reads and writes the states once. Each thread keeps

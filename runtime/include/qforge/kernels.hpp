@@ -202,10 +202,12 @@ struct ChainStep {
 /// state of n qubits, one after the other, as adjoint_step would take them
 /// (step i: psi <- M_i^dag psi, lam <- M_i^dag lam, R_i[a][c] += sum of
 /// conj(lam[a]) psi[c], lam before and psi after step i), in one pass over
-/// both states: each pair of amplitudes is loaded once, every step
-/// un-applied from it in registers and each step's density summed in vector
-/// lanes. Split over the OpenMP threads with the densities summed in fixed
-/// index blocks: the same on any thread count. Real blocks (ry) take half
+/// both states: each pair of amplitudes is loaded once and every step
+/// un-applied from it in vector registers; each step sums the 2x2 Gram
+/// matrix G[a][c] = sum conj(lam[a]) psi[c] of the values before it, and
+/// R_i = G_i conj(M_i) is formed once at the end. Split over the OpenMP
+/// threads with the sums in fixed index blocks: the same on any thread
+/// count. Real blocks (ry) take half
 /// the multiplications of the un-apply, and with re_density only the
 /// density's real parts are summed (the imaginary parts are then not to be
 /// read), as in adjoint_step. Below 3 qubits the steps run one at a time
