@@ -100,6 +100,19 @@ std::vector<Readout> readouts() {
   return {Readout::expectation_z(), Readout::paulis({"Z0 Z1 + 0.5*X2 Y5", "Y3 X0 - 0.25*Y1 Z9"})};
 }
 
+// The adjoint gradient of one sample against central finite differences,
+// for the weights random_vec(outputs, seed).
+void expect_finite_differences(const BatchCircuit& bc, const std::vector<double>& in, uint64_t seed) {
+  const std::vector<double> g = test::random_vec(bc.num_outputs(), seed);
+  const std::vector<double> adj = adjoint(bc, 1, in, g);
+  const std::vector<double> fd = finite_differences(bc, in, g);
+  double scale = 0;
+  for (double v : fd) scale = std::max(scale, std::abs(v));
+  EXPECT_GT(scale, 1e-3) << "the gradient is too small to test anything";
+  for (std::size_t s = 0; s < in.size(); ++s)
+    EXPECT_NEAR(adj[s], fd[s], 1e-7 * (1 + std::abs(fd[s]))) << "n " << bc.num_qubits() << " symbol " << s;
+}
+
 class AdjointLarge : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(AdjointLarge, MatchesFiniteDifferences) {
@@ -116,14 +129,7 @@ TEST_P(AdjointLarge, MatchesFiniteDifferences) {
     if (n > kBlockTableQubits) {
       EXPECT_LT(bc.num_passes(), bc.num_gates()) << "fusion merged no gate";
     }
-    const std::vector<double> g = test::random_vec(bc.num_outputs(), n + 5);
-    const std::vector<double> adj = adjoint(bc, 1, in, g);
-    const std::vector<double> fd = finite_differences(bc, in, g);
-    double scale = 0;
-    for (double v : fd) scale = std::max(scale, std::abs(v));
-    EXPECT_GT(scale, 1e-3) << "the gradient is too small to test anything";
-    for (int s = 0; s < nsym; ++s)
-      EXPECT_NEAR(adj[s], fd[s], 1e-7 * (1 + std::abs(fd[s]))) << "n " << n << " symbol " << s;
+    expect_finite_differences(bc, in, n + 5);
   }
 }
 
@@ -378,14 +384,7 @@ TEST_P(AdjointChained, MatchesFiniteDifferences) {
     opt.threads = 1;
     BatchCircuit bc(c, opt);
     EXPECT_GE(bc.num_chains(), 8u);
-    const std::vector<double> g = test::random_vec(bc.num_outputs(), n + 7);
-    const std::vector<double> adj = adjoint(bc, 1, in, g);
-    const std::vector<double> fd = finite_differences(bc, in, g);
-    double scale = 0;
-    for (double v : fd) scale = std::max(scale, std::abs(v));
-    EXPECT_GT(scale, 1e-3) << "the gradient is too small to test anything";
-    for (int s = 0; s < nsym; ++s)
-      EXPECT_NEAR(adj[s], fd[s], 1e-7 * (1 + std::abs(fd[s]))) << "n " << n << " symbol " << s;
+    expect_finite_differences(bc, in, n + 7);
   }
 }
 
