@@ -10,8 +10,9 @@
 //     blocks, and the blocks' inverses are computed once (build_fused_runs).
 //  2. forward(): each thread takes a contiguous share of the batch; it
 //     evaluates the parameters of its samples, then applies gate 0 to all of
-//     them, gate 1 to all of them, ... (a fused run as its blocks, sample by
-//     sample) and reads out.
+//     them, gate 1 to all of them, ... (a fused run as its blocks, and from
+//     6 qubits on a chain of one-qubit gates on the same qubit as the
+//     product of its blocks, sample by sample) and reads out.
 //  3. backward(), adjoint: the bra lambda = sum_k g_k O_k psi, then for each
 //     gate in reverse, one kernel call that un-applies the gate to psi and
 //     lambda of every sample and accumulates each sample's block "density"
@@ -376,6 +377,7 @@ void BatchCircuit::mark_chains() {
   // From kLaneStepQubits on, where the steps run in vector lanes; a chain
   // stays inside one tiled run or outside all (sweep_tiles takes it tile by
   // tile).
+  forward_chain_end_.clear();
   if (num_qubits_ < kLaneStepQubits) return;
   auto qubit = [&](const SweepStep& s) {
     if (s.fused >= 0) return -1;
@@ -389,8 +391,11 @@ void BatchCircuit::mark_chains() {
       while (end < sweep_.size() && end - first < kMaxChainSteps && qubit(sweep_[end]) == q &&
              sweep_[end].tile_end == sweep_[first].tile_end)
         ++end;
-    if (end - first >= 2)
+    if (end - first >= 2) {
       for (std::size_t i = first; i < end; ++i) sweep_[i].chain_end = end;
+      forward_chain_end_.resize(ops_.size());
+      forward_chain_end_[sweep_[end - 1].op] = sweep_[first].op + 1;
+    }
     first = end;
   }
 }

@@ -391,9 +391,10 @@ TEST_P(AdjointChained, MatchesFiniteDifferences) {
 INSTANTIATE_TEST_SUITE_P(Qubits, AdjointChained, ::testing::Values(12u, 16u));
 
 // Chains against the same circuit with every chain broken up, batch 2 with
-// the amplitude-embedding feature gradient: whole states (13 qubits, fused
-// and unfused constant runs) and tiles (sweep_tile_qubits 7: chains inside
-// the tiled runs), fp64 and fp32.
+// the amplitude-embedding feature gradient, forward outputs and gradients:
+// whole states (8 qubits: the forward's products through the index
+// tables; 13: fused and unfused constant runs) and tiles (13 qubits,
+// sweep_tile_qubits 7: chains inside the tiled runs), fp64 and fp32.
 template <typename FP>
 std::vector<FP> to_fp(const std::vector<double>& v) {
   return std::vector<FP>(v.begin(), v.end());
@@ -402,38 +403,41 @@ std::vector<FP> to_fp(const std::vector<double>& v) {
 template <typename FP>
 void check_chains_against_single_steps(double tol) {
   using C = std::complex<FP>;
-  const unsigned n = 13;
-  for (int seed = 0; seed < 3; ++seed) {
-    Circuit chained = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, false));
-    Circuit single = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, true));
-    const std::size_t batch = 2, nsym = 5, nfeat = 21;
-    const std::vector<FP> in = to_fp<FP>(test::random_vec(batch * nsym, seed, -1.2, 1.2));
-    const std::vector<FP> feat = to_fp<FP>(test::random_vec(batch * nfeat, seed + 1));
-    for (unsigned width : {0u, 4u})
-      for (unsigned tile : {0u, 7u}) {
-        BatchOptions opt;
-        opt.threads = 1;
-        opt.fusion_width = width;
-        opt.sweep_tile_qubits = tile;
-        opt.initial_state = InitialState::amplitude(nfeat);
-        BatchCircuit bc(chained, opt), ref(single, opt);
-        EXPECT_GE(bc.num_chains(), 6u);
-        EXPECT_EQ(ref.num_chains(), 0u);
-        const std::vector<FP> g = to_fp<FP>(test::random_vec(batch * bc.num_outputs(), 3));
-        std::vector<FP> out(batch * bc.num_outputs()), got_in(in.size()), got_feat(feat.size());
-        std::vector<FP> want_in(in.size()), want_feat(feat.size());
-        std::vector<C> st(batch * bc.state_size()), st_ref(batch * bc.state_size());
-        bc.forward<FP>(batch, in, feat, out, st);
-        ref.forward<FP>(batch, in, feat, out, st_ref);
-        bc.backward<FP>(batch, in, feat, Span<const C>(st), g, got_in, got_feat);
-        ref.backward<FP>(batch, in, feat, Span<const C>(st_ref), g, want_in, want_feat);
-        for (std::size_t s = 0; s < got_in.size(); ++s)
-          EXPECT_NEAR(got_in[s], want_in[s], tol * (1 + std::abs(want_in[s])))
-              << "seed " << seed << " width " << width << " tile " << tile << " symbol " << s;
-        for (std::size_t i = 0; i < got_feat.size(); ++i)
-          EXPECT_NEAR(got_feat[i], want_feat[i], tol * (1 + std::abs(want_feat[i])))
-              << "seed " << seed << " width " << width << " tile " << tile << " feature " << i;
-      }
+  for (unsigned n : {8u, 13u}) {
+    for (int seed = 0; seed < 3; ++seed) {
+      Circuit chained = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, false));
+      Circuit single = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, true));
+      const std::size_t batch = 2, nsym = 5, nfeat = 21;
+      const std::vector<FP> in = to_fp<FP>(test::random_vec(batch * nsym, seed, -1.2, 1.2));
+      const std::vector<FP> feat = to_fp<FP>(test::random_vec(batch * nfeat, seed + 1));
+      for (unsigned width : {0u, 4u})
+        for (unsigned tile : {0u, 7u}) {
+          BatchOptions opt;
+          opt.threads = 1;
+          opt.fusion_width = width;
+          opt.sweep_tile_qubits = tile;
+          opt.initial_state = InitialState::amplitude(nfeat);
+          BatchCircuit bc(chained, opt), ref(single, opt);
+          EXPECT_GE(bc.num_chains(), 6u);
+          EXPECT_EQ(ref.num_chains(), 0u);
+          const std::vector<FP> g = to_fp<FP>(test::random_vec(batch * bc.num_outputs(), 3));
+          std::vector<FP> out(batch * bc.num_outputs()), got_in(in.size()), got_feat(feat.size());
+          std::vector<FP> want_out(out.size()), want_in(in.size()), want_feat(feat.size());
+          std::vector<C> st(batch * bc.state_size()), st_ref(batch * bc.state_size());
+          bc.forward<FP>(batch, in, feat, out, st);
+          ref.forward<FP>(batch, in, feat, want_out, st_ref);
+          for (std::size_t k = 0; k < out.size(); ++k)
+            EXPECT_NEAR(out[k], want_out[k], tol) << "n " << n << " seed " << seed << " output " << k;
+          bc.backward<FP>(batch, in, feat, Span<const C>(st), g, got_in, got_feat);
+          ref.backward<FP>(batch, in, feat, Span<const C>(st_ref), g, want_in, want_feat);
+          for (std::size_t s = 0; s < got_in.size(); ++s)
+            EXPECT_NEAR(got_in[s], want_in[s], tol * (1 + std::abs(want_in[s])))
+                << "n " << n << " seed " << seed << " width " << width << " tile " << tile << " symbol " << s;
+          for (std::size_t i = 0; i < got_feat.size(); ++i)
+            EXPECT_NEAR(got_feat[i], want_feat[i], tol * (1 + std::abs(want_feat[i])))
+                << "n " << n << " seed " << seed << " width " << width << " tile " << tile << " feature " << i;
+        }
+    }
   }
 }
 

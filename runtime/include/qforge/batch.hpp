@@ -308,6 +308,10 @@ class BatchCircuit {
   std::vector<SweepStep> sweep_;
   /// Symbol-dependent steps of the longest tiled run (its scratch size).
   std::size_t max_tile_params_ = 0;
+  /// Per op: the end of the chain it starts in circuit order (the sweep's
+  /// chains reversed), which the forward pass applies as one block; else 0.
+  /// Empty without chains.
+  std::vector<std::size_t> forward_chain_end_;
   void build_sweep();
   void mark_chains();
 };
