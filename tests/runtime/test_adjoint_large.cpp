@@ -30,6 +30,15 @@ namespace {
 
 using cd = std::complex<double>;
 
+// The program's declarations (inputs x[0 .. nsym), qubits q[0 .. n)) and
+// an h on every qubit.
+std::string header_and_h(unsigned n, int nsym) {
+  std::string s = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " + std::to_string(nsym) +
+                  "] x;\nqubit[" + std::to_string(n) + "] q;\n";
+  for (unsigned i = 0; i < n; ++i) s += "h q[" + std::to_string(i) + "];\n";
+  return s;
+}
+
 // Layers of u3 / ry / rz rotations with parameters given by expressions of
 // x[0 .. nsym), controlled rotations (crx, cry, crz, cu, ctrl @ rz) on
 // neighbours, and runs of constant gates (h, cx chains, ccx, swap, s, t)
@@ -37,11 +46,9 @@ using cd = std::complex<double>;
 std::string layered_circuit(unsigned n, int nsym, int layers, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::ostringstream o;
-  o << "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " << nsym << "] x;\nqubit[" << n
-    << "] q;\n";
+  o << header_and_h(n, nsym);
   auto q = [&](unsigned i) { return "q[" + std::to_string(i % n) + "]"; };
   auto e = [&] { return test::random_expr(rng, nsym); };
-  for (unsigned i = 0; i < n; ++i) o << "h " << q(i) << ";\n";
   for (int l = 0; l < layers; ++l) {
     const unsigned a = unsigned(rng() % n);
     o << "u3(" << e() << ", " << e() << ", " << e() << ") " << q(a) << ";\n";
@@ -341,11 +348,9 @@ TEST(AdjointStep, EqualsTheBlockKernel) {
 std::string chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, bool separate) {
   std::mt19937_64 rng(seed);
   std::ostringstream o;
-  o << "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " << nsym << "] x;\nqubit[" << n
-    << "] q;\n";
+  o << header_and_h(n, nsym);
   auto q = [&](unsigned i) { return "q[" + std::to_string(i % n) + "]"; };
   auto e = [&] { return test::random_expr(rng, nsym); };
-  for (unsigned i = 0; i < n; ++i) o << "h " << q(i) << ";\n";
   for (int l = 0; l < layers; ++l) {
     for (unsigned a : {0u, 1u, 2u, 3 + unsigned(rng() % (n - 4))}) {
       const int len = 2 + int(rng() % 4);
