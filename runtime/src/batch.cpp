@@ -10,8 +10,9 @@
 //     blocks, and the blocks' inverses are computed once (build_fused_runs).
 //  2. forward(): each thread takes a contiguous share of the batch; it
 //     evaluates the parameters of its samples, then applies gate 0 to all of
-//     them, gate 1 to all of them, ... (a fused run as its blocks, sample by
-//     sample) and reads out.
+//     them, gate 1 to all of them, ... (a fused run as its blocks, and from
+//     6 qubits on a chain of one-qubit gates on the same qubit as the
+//     product of its blocks, sample by sample) and reads out.
 //  3. backward(), adjoint: the bra lambda = sum_k g_k O_k psi, then for each
 //     gate in reverse, one kernel call that un-applies the gate to psi and
 //     lambda of every sample and accumulates each sample's block "density"
@@ -23,7 +24,10 @@
 //     the runs of two or more steps on qubits below that many (build_sweep)
 //     go tile by tile: every step of the run on one tile of both states,
 //     then the next tile, the tiles split over the threads
-//     (BatchEngine::sweep_tiles).
+//     (BatchEngine::sweep_tiles). From 6 qubits on, each run of 2 to 8
+//     consecutive steps of one-qubit ops without controls on the same
+//     qubit (mark_chains) is one pass over both states (adjoint_chain),
+//     over the whole states or inside each tile.
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter, with the rule the gate table derives
 //     from the parameter's generator (gate_shift_rule).
@@ -286,6 +290,7 @@ BatchCircuit::BatchCircuit(const Circuit& circuit, BatchOptions options) : optio
   }
   build_fused_runs();
   build_sweep();
+  mark_chains();
 }
 
 void BatchCircuit::build_fused_runs() {
@@ -366,6 +371,39 @@ void BatchCircuit::build_sweep() {
     }
     first = end == first ? first + 1 : end;
   }
+}
+
+void BatchCircuit::mark_chains() {
+  // From kLaneStepQubits on, where the steps run in vector lanes; a chain
+  // stays inside one tiled run or outside all (sweep_tiles takes it tile by
+  // tile).
+  forward_chain_end_.clear();
+  if (num_qubits_ < kLaneStepQubits) return;
+  auto qubit = [&](const SweepStep& s) {
+    if (s.fused >= 0) return -1;
+    const BlockGate& b = ops_[s.op].block;
+    return b.k == 1 && b.ctrl_mask == 0 ? int(b.targets[0]) : -1;
+  };
+  for (std::size_t first = 0; first < sweep_.size();) {
+    const int q = qubit(sweep_[first]);
+    std::size_t end = first + 1;
+    if (q >= 0)
+      while (end < sweep_.size() && end - first < kMaxChainSteps && qubit(sweep_[end]) == q &&
+             sweep_[end].tile_end == sweep_[first].tile_end)
+        ++end;
+    if (end - first >= 2) {
+      for (std::size_t i = first; i < end; ++i) sweep_[i].chain_end = end;
+      forward_chain_end_.resize(ops_.size());
+      forward_chain_end_[sweep_[end - 1].op] = sweep_[first].op + 1;
+    }
+    first = end;
+  }
+}
+
+std::size_t BatchCircuit::num_chains() const {
+  std::size_t chains = 0;
+  for (std::size_t s = 0; s < sweep_.size(); s = std::max(s + 1, sweep_[s].chain_end)) chains += sweep_[s].chain_end != 0;
+  return chains;
 }
 
 std::size_t BatchCircuit::num_tiled_runs() const {

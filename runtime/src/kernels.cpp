@@ -23,7 +23,9 @@
 //    at once, broadcasting each matrix entry against 8 amplitudes.
 // The adjoint step of a large state with its block density (adjoint_runs)
 // walks unit-stride runs over both states at once and sums the density in
-// fixed index blocks (ordered_sum.hpp).
+// fixed index blocks (ordered_sum.hpp); a chain of steps on one qubit
+// (adjoint_chain) un-applies them all from each pair of amplitudes in
+// registers, in one pass.
 // Diagonal matrices whose qubits are all >= 2 walk runs between the gate's
 // qubits, one entry per run; others walk runs over the controls only and
 // pick each amplitude's entry from its target bits.
@@ -1598,5 +1600,275 @@ template void adjoint_step<float>(std::complex<float>*, std::complex<float>*, co
                                   const std::complex<float>*, std::complex<float>*, bool);
 template void adjoint_step<double>(std::complex<double>*, std::complex<double>*, const BlockGate&,
                                    const std::complex<double>*, std::complex<double>*, bool);
+
+// ---------------------------------------------------------------------------
+// A chain of adjoint steps on one qubit in one pass (adjoint_chain)
+
+namespace {
+
+/// One step of a chain as vectors of interleaved complex lanes (re, im,
+/// re, im, ...: four amplitudes per Lanes<FP>::V): re[e] holds entry e of
+/// M^dag's real part in every lane, im[e] its imaginary part with the sign
+/// pattern of i (-, + on each amplitude's two lanes), so that
+/// u v = re v + im swap(v) amplitude by amplitude.
+template <typename FP>
+struct ChainCoef {
+  using V = typename Lanes<FP>::V;
+  enum Class : uint8_t { kDiag, kReal, kComplex };
+  Class cls = kComplex;
+  uint8_t density = 0;  ///< 0: none, 1: real parts, 2: real and imaginary parts
+  V re[4], im[4];
+};
+
+/// Every step's density of a block of groups, in double.
+struct ChainDensity {
+  DensitySum<2> s[kMaxChainSteps];
+  ChainDensity& operator+=(const ChainDensity& o) {
+    for (unsigned i = 0; i < kMaxChainSteps; ++i) s[i] += o.s[i];
+    return *this;
+  }
+};
+
+/// (re, im) of each amplitude of v exchanged.
+template <typename V, typename I>
+inline V swap_parts(V v) {
+  return __builtin_shuffle(v, I{1, 0, 3, 2, 5, 4, 7, 6});
+}
+
+/// Groups [4 c0, 4 c1) of a chain on qubit t (group g: the two amplitudes
+/// whose indices differ in bit t only, numbered as the indices with bit t
+/// cleared), four at a time: the groups' amplitudes with target bit 0 (a of
+/// psi, x of lam) and 1 (b, y) as one vector each, every step applied to
+/// them in registers. Each step sums G[r][d] = sum conj(lam[r]) psi[d] of
+/// the values before it (its density is R = G U^T, U = M^dag, formed by
+/// the caller), reusing the swapped vectors of its un-apply; the lanes are
+/// added in order at the end. kLow: t for t = 0 or 1 (the four groups are
+/// one octet of consecutive amplitudes, split and merged by lane shuffles),
+/// 2 for any t >= 2 (four consecutive amplitudes and the four 2^t further).
+/// kCount: the number of steps when known at compile time (the step loop
+/// unrolled, the sums in registers), 0: `count`.
+template <typename FP, unsigned kLow, unsigned kCount>
+ChainDensity chain_groups(FP* P, FP* L, unsigned t, const ChainCoef<FP>* cs, unsigned count, uint64_t c0,
+                          uint64_t c1) {
+  using V = typename Lanes<FP>::V;
+  using I = typename Lanes<FP>::I;
+  using Coef = ChainCoef<FP>;
+  if constexpr (kCount > 0) count = kCount;
+  // acc[i][2 e]: the real part of step i's G entry e (row-major), lane by
+  // lane (each amplitude's two lanes added at the end); acc[i][2 e + 1]:
+  // its imaginary part (the first lane minus the second at the end).
+  V acc[kCount > 0 ? kCount : kMaxChainSteps][8];
+  for (unsigned i = 0; i < count; ++i)
+    for (unsigned e = 0; e < 8; ++e) acc[i][e] = V{};
+  const uint64_t low = (uint64_t(1) << t) - 1, far = uint64_t(1) << t;
+  const auto load = [](const FP* p) {
+    V v;
+    std::memcpy(&v, p, sizeof(V));
+    return v;
+  };
+  const auto store = [](FP* p, V v) { std::memcpy(p, &v, sizeof(V)); };
+  // The octet's lanes of target bit 0 and 1 (t = 0: amplitudes 0, 2, 4, 6
+  // and 1, 3, 5, 7; t = 1: 0, 1, 4, 5 and 2, 3, 6, 7), and back.
+  I kSplitA, kSplitB, kMerge0, kMerge1;
+  if constexpr (kLow == 0) {
+    kSplitA = I{0, 1, 4, 5, 8, 9, 12, 13};
+    kSplitB = I{2, 3, 6, 7, 10, 11, 14, 15};
+    kMerge0 = I{0, 1, 8, 9, 2, 3, 10, 11};
+    kMerge1 = I{4, 5, 12, 13, 6, 7, 14, 15};
+  } else {  // t = 1 (and unused for kLow = 2)
+    kSplitA = kMerge0 = I{0, 1, 2, 3, 8, 9, 10, 11};
+    kSplitB = kMerge1 = I{4, 5, 6, 7, 12, 13, 14, 15};
+  }
+  for (uint64_t c = c0; c < c1; ++c) {
+    FP *pa, *pb, *la, *lb;
+    V a, b, x, y;
+    if constexpr (kLow == 2) {
+      const uint64_t g = c << 2, base = ((g & ~low) << 1) | (g & low);
+      pa = P + 2 * base;
+      pb = P + 2 * (base + far);
+      la = L + 2 * base;
+      lb = L + 2 * (base + far);
+      a = load(pa);
+      b = load(pb);
+      x = load(la);
+      y = load(lb);
+    } else {
+      pa = P + 16 * c;
+      pb = pa + 8;
+      la = L + 16 * c;
+      lb = la + 8;
+      const V v0 = load(pa), v1 = load(pb), l0 = load(la), l1 = load(lb);
+      a = __builtin_shuffle(v0, v1, kSplitA);
+      b = __builtin_shuffle(v0, v1, kSplitB);
+      x = __builtin_shuffle(l0, l1, kSplitA);
+      y = __builtin_shuffle(l0, l1, kSplitB);
+    }
+#pragma GCC unroll 8
+    for (unsigned i = 0; i < count; ++i) {
+      const Coef& k = cs[i];
+      V* s = acc[i];
+      // G[r][d] += conj(lam[r]) psi[d] before the step: the real part
+      // x a (summed over each amplitude's two lanes), the imaginary part
+      // x swap(a) (the first lane minus the second).
+      if (k.cls == Coef::kReal) {
+        if (k.density) {
+          s[0] += x * a;
+          s[2] += x * b;
+          s[4] += y * a;
+          s[6] += y * b;
+          if (k.density == 2) {
+            const V sa = swap_parts<V, I>(a), sb = swap_parts<V, I>(b);
+            s[1] += x * sa;
+            s[3] += x * sb;
+            s[5] += y * sa;
+            s[7] += y * sb;
+          }
+        }
+        const V wa = k.re[0] * a + k.re[1] * b, wb = k.re[2] * a + k.re[3] * b;
+        const V qa = k.re[0] * x + k.re[1] * y, qb = k.re[2] * x + k.re[3] * y;
+        a = wa;
+        b = wb;
+        x = qa;
+        y = qb;
+        continue;
+      }
+      const V sa = swap_parts<V, I>(a), sb = swap_parts<V, I>(b);
+      const V sx = swap_parts<V, I>(x), sy = swap_parts<V, I>(y);
+      if (k.density) {
+        s[0] += x * a;
+        s[6] += y * b;
+        if (k.cls == Coef::kComplex) {
+          s[2] += x * b;
+          s[4] += y * a;
+        }
+        if (k.density == 2) {
+          s[1] += x * sa;
+          s[7] += y * sb;
+          if (k.cls == Coef::kComplex) {
+            s[3] += x * sb;
+            s[5] += y * sa;
+          }
+        }
+      }
+      if (k.cls == Coef::kDiag) {
+        a = k.re[0] * a + k.im[0] * sa;
+        b = k.re[3] * b + k.im[3] * sb;
+        x = k.re[0] * x + k.im[0] * sx;
+        y = k.re[3] * y + k.im[3] * sy;
+        continue;
+      }
+      const V wa = k.re[0] * a + k.im[0] * sa + k.re[1] * b + k.im[1] * sb;
+      const V wb = k.re[2] * a + k.im[2] * sa + k.re[3] * b + k.im[3] * sb;
+      const V qa = k.re[0] * x + k.im[0] * sx + k.re[1] * y + k.im[1] * sy;
+      const V qb = k.re[2] * x + k.im[2] * sx + k.re[3] * y + k.im[3] * sy;
+      a = wa;
+      b = wb;
+      x = qa;
+      y = qb;
+    }
+    if constexpr (kLow == 2) {
+      store(pa, a);
+      store(pb, b);
+      store(la, x);
+      store(lb, y);
+    } else {
+      store(pa, __builtin_shuffle(a, b, kMerge0));
+      store(pb, __builtin_shuffle(a, b, kMerge1));
+      store(la, __builtin_shuffle(x, y, kMerge0));
+      store(lb, __builtin_shuffle(x, y, kMerge1));
+    }
+  }
+  ChainDensity out;
+  for (unsigned i = 0; i < count; ++i)
+    for (unsigned e = 0; e < 4; ++e)
+      for (unsigned l = 0; l < kLanes; l += 2) {
+        out.s[i].v[2 * e] += double(acc[i][2 * e][l]) + double(acc[i][2 * e][l + 1]);
+        out.s[i].v[2 * e + 1] += double(acc[i][2 * e + 1][l]) - double(acc[i][2 * e + 1][l + 1]);
+      }
+  return out;
+}
+
+}  // namespace
+
+template <typename FP>
+void adjoint_chain(std::complex<FP>* psi, std::complex<FP>* lam, unsigned n, unsigned target,
+                   const ChainStep<FP>* steps, unsigned count) {
+  if (count > kMaxChainSteps)
+    throw std::invalid_argument("adjoint_chain takes at most " + std::to_string(kMaxChainSteps) + " steps, got " +
+                                std::to_string(count) + ".");
+  const std::complex<FP> x[4] = {0, 1, 1, 0};
+  if (n < 3) {  // fewer than four groups: one step at a time
+    const BlockGate g1 = make_block_gate(n, BlockKind::Dense, 1, &target, 0);
+    for (unsigned i = 0; i < count; ++i) {
+      std::complex<FP> none[4] = {};
+      BlockGate g = g1;
+      g.kind = steps[i].kind;
+      adjoint_step<FP>(psi, lam, g, steps[i].m, steps[i].R ? steps[i].R : none, steps[i].re_density);
+    }
+    return;
+  }
+  using Coef = ChainCoef<FP>;
+  Coef cs[kMaxChainSteps];
+  for (unsigned i = 0; i < count; ++i) {
+    const ChainStep<FP>& st = steps[i];
+    const std::complex<FP>* m = st.kind == BlockKind::X ? x : st.m;
+    Coef& k = cs[i];
+    bool real = true;
+    for (unsigned a = 0; a < 2; ++a)
+      for (unsigned b = 0; b < 2; ++b) {
+        // M^dag[a][b] = conj(M[b][a]).
+        const FP ur = m[b * 2 + a].real(), ui = -m[b * 2 + a].imag();
+        for (unsigned l = 0; l < kLanes; l += 2) {
+          k.re[a * 2 + b][l] = k.re[a * 2 + b][l + 1] = ur;
+          k.im[a * 2 + b][l] = -ui;
+          k.im[a * 2 + b][l + 1] = ui;
+        }
+        real = real && ui == 0;
+      }
+    k.cls = st.kind == BlockKind::Diagonal ? Coef::kDiag : real ? Coef::kReal : Coef::kComplex;
+    k.density = !st.R ? 0 : (k.cls == Coef::kReal && st.re_density) ? 1 : 2;
+  }
+  FP* const P = reinterpret_cast<FP*>(psi);
+  FP* const L = reinterpret_cast<FP*>(lam);
+  // Chains of two and three steps (the common ry rz pairs) with the sums
+  // in registers.
+  const auto groups = [&](auto low, uint64_t c0, uint64_t c1) {
+    constexpr unsigned kLow = decltype(low)::value;
+    switch (count) {
+      case 2: return chain_groups<FP, kLow, 2>(P, L, target, cs, count, c0, c1);
+      case 3: return chain_groups<FP, kLow, 3>(P, L, target, cs, count, c0, c1);
+      default: return chain_groups<FP, kLow, 0>(P, L, target, cs, count, c0, c1);
+    }
+  };
+  const ChainDensity total = ordered_sum<ChainDensity>(uint64_t(1) << (n - 1), [&](uint64_t begin, uint64_t end) {
+    switch (target) {
+      case 0: return groups(std::integral_constant<unsigned, 0>{}, begin / 4, end / 4);
+      case 1: return groups(std::integral_constant<unsigned, 1>{}, begin / 4, end / 4);
+      default: return groups(std::integral_constant<unsigned, 2>{}, begin / 4, end / 4);
+    }
+  });
+  // R[r][c] = sum_d G[r][d] U[c][d], U = M^dag (diagonal steps: G's and
+  // U's diagonal only; real parts only: G's real parts times the real U).
+  for (unsigned i = 0; i < count; ++i) {
+    if (!steps[i].R) continue;
+    const double* G = total.s[i].v;
+    const std::complex<FP>* m = steps[i].kind == BlockKind::X ? x : steps[i].m;
+    const bool diag = steps[i].kind == BlockKind::Diagonal;
+    for (unsigned r = 0; r < 2; ++r)
+      for (unsigned c = 0; c < 2; ++c) {
+        std::complex<double> sum = 0;
+        for (unsigned d = 0; d < 2; ++d) {
+          if (diag && (d != r || d != c)) continue;
+          sum += std::complex<double>(G[2 * (r * 2 + d)], G[2 * (r * 2 + d) + 1]) * std::conj(std::complex<double>(m[d * 2 + c]));
+        }
+        steps[i].R[r * 2 + c] += std::complex<FP>(FP(sum.real()), FP(sum.imag()));
+      }
+  }
+}
+
+template void adjoint_chain<float>(std::complex<float>*, std::complex<float>*, unsigned, unsigned,
+                                   const ChainStep<float>*, unsigned);
+template void adjoint_chain<double>(std::complex<double>*, std::complex<double>*, unsigned, unsigned,
+                                    const ChainStep<double>*, unsigned);
 
 }  // namespace qforge::sim

@@ -10,7 +10,11 @@
 //  - fused = unfused (fusion_width 0), every fusion width, to 1e-12;
 //  - tiled = untiled (sweep_tile_qubits 0), to 1e-12;
 //  - 1 thread = 2 threads, to 1e-12; tiled: 1 = 2 = 3 threads, bit for bit;
-//  - adjoint_step = adjoint_block_batch on every target placement.
+//  - adjoint_step = adjoint_block_batch on every target placement;
+//  - chains of one-qubit steps on the same qubit (adjoint_chain) = finite
+//    differences at 12 and 16 qubits, = the same circuit with the chains
+//    broken up (one step at a time) to 1e-12 in fp64 and 1e-4 in fp32,
+//    whole states and tiles; 1 = 2 = 3 threads, bit for bit.
 #include "batch_test_util.hpp"
 #include "qforge/batch.hpp"
 #include "qforge/kernels.hpp"
@@ -26,6 +30,15 @@ namespace {
 
 using cd = std::complex<double>;
 
+// The program's declarations (inputs x[0 .. nsym), qubits q[0 .. n)) and
+// an h on every qubit.
+std::string header_and_h(unsigned n, int nsym) {
+  std::string s = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " + std::to_string(nsym) +
+                  "] x;\nqubit[" + std::to_string(n) + "] q;\n";
+  for (unsigned i = 0; i < n; ++i) s += "h q[" + std::to_string(i) + "];\n";
+  return s;
+}
+
 // Layers of u3 / ry / rz rotations with parameters given by expressions of
 // x[0 .. nsym), controlled rotations (crx, cry, crz, cu, ctrl @ rz) on
 // neighbours, and runs of constant gates (h, cx chains, ccx, swap, s, t)
@@ -33,11 +46,9 @@ using cd = std::complex<double>;
 std::string layered_circuit(unsigned n, int nsym, int layers, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::ostringstream o;
-  o << "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " << nsym << "] x;\nqubit[" << n
-    << "] q;\n";
+  o << header_and_h(n, nsym);
   auto q = [&](unsigned i) { return "q[" + std::to_string(i % n) + "]"; };
   auto e = [&] { return test::random_expr(rng, nsym); };
-  for (unsigned i = 0; i < n; ++i) o << "h " << q(i) << ";\n";
   for (int l = 0; l < layers; ++l) {
     const unsigned a = unsigned(rng() % n);
     o << "u3(" << e() << ", " << e() << ", " << e() << ") " << q(a) << ";\n";
@@ -96,6 +107,19 @@ std::vector<Readout> readouts() {
   return {Readout::expectation_z(), Readout::paulis({"Z0 Z1 + 0.5*X2 Y5", "Y3 X0 - 0.25*Y1 Z9"})};
 }
 
+// The adjoint gradient of one sample against central finite differences,
+// for the weights random_vec(outputs, seed).
+void expect_finite_differences(const BatchCircuit& bc, const std::vector<double>& in, uint64_t seed) {
+  const std::vector<double> g = test::random_vec(bc.num_outputs(), seed);
+  const std::vector<double> adj = adjoint(bc, 1, in, g);
+  const std::vector<double> fd = finite_differences(bc, in, g);
+  double scale = 0;
+  for (double v : fd) scale = std::max(scale, std::abs(v));
+  EXPECT_GT(scale, 1e-3) << "the gradient is too small to test anything";
+  for (std::size_t s = 0; s < in.size(); ++s)
+    EXPECT_NEAR(adj[s], fd[s], 1e-7 * (1 + std::abs(fd[s]))) << "n " << bc.num_qubits() << " symbol " << s;
+}
+
 class AdjointLarge : public ::testing::TestWithParam<unsigned> {};
 
 TEST_P(AdjointLarge, MatchesFiniteDifferences) {
@@ -112,14 +136,7 @@ TEST_P(AdjointLarge, MatchesFiniteDifferences) {
     if (n > kBlockTableQubits) {
       EXPECT_LT(bc.num_passes(), bc.num_gates()) << "fusion merged no gate";
     }
-    const std::vector<double> g = test::random_vec(bc.num_outputs(), n + 5);
-    const std::vector<double> adj = adjoint(bc, 1, in, g);
-    const std::vector<double> fd = finite_differences(bc, in, g);
-    double scale = 0;
-    for (double v : fd) scale = std::max(scale, std::abs(v));
-    EXPECT_GT(scale, 1e-3) << "the gradient is too small to test anything";
-    for (int s = 0; s < nsym; ++s)
-      EXPECT_NEAR(adj[s], fd[s], 1e-7 * (1 + std::abs(fd[s]))) << "n " << n << " symbol " << s;
+    expect_finite_differences(bc, in, n + 5);
   }
 }
 
@@ -320,6 +337,142 @@ void check_adjoint_step(double tol) {
 TEST(AdjointStep, EqualsTheBlockKernel) {
   check_adjoint_step<double>(1e-12);
   check_adjoint_step<float>(1e-4);
+}
+
+// Runs of 2-5 one-qubit gates on the same qubit (ry, rz, rx, u3, U, p with
+// expressions of x[0 .. nsym); constant h, s, t, x, sx, y and ry(0.4)) on
+// qubits 0, 1, 2 and a random one of 3 .. n - 2, between cx / crz layers
+// that end the chains. separate: a p(0) on qubit n - 1 after every gate of a run,
+// so that no two steps of the sweep on the same qubit are adjacent (the
+// same circuit, one step at a time).
+std::string chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, bool separate) {
+  std::mt19937_64 rng(seed);
+  std::ostringstream o;
+  o << header_and_h(n, nsym);
+  auto q = [&](unsigned i) { return "q[" + std::to_string(i % n) + "]"; };
+  auto e = [&] { return test::random_expr(rng, nsym); };
+  for (int l = 0; l < layers; ++l) {
+    for (unsigned a : {0u, 1u, 2u, 3 + unsigned(rng() % (n - 4))}) {
+      const int len = 2 + int(rng() % 4);
+      for (int g = 0; g < len; ++g) {
+        switch (rng() % 12) {
+          case 0: case 1: o << "ry(" << e() << ") " << q(a) << ";\n"; break;
+          case 2: case 3: o << "rz(" << e() << ") " << q(a) << ";\n"; break;
+          case 4: o << "rx(" << e() << ") " << q(a) << ";\n"; break;
+          case 5: o << "u3(" << e() << ", " << e() << ", " << e() << ") " << q(a) << ";\n"; break;
+          case 6: o << "U(" << e() << ", 0.2, " << e() << ") " << q(a) << ";\n"; break;
+          case 7: o << "p(" << e() << ") " << q(a) << ";\n"; break;
+          case 8: o << "ry(0.4) " << q(a) << ";\n"; break;
+          case 9: o << (rng() % 2 ? "h " : "y ") << q(a) << ";\n"; break;
+          case 10: o << (rng() % 2 ? "s " : "t ") << q(a) << ";\n"; break;
+          default: o << (rng() % 2 ? "x " : "sx ") << q(a) << ";\n"; break;
+        }
+        if (separate) o << "p(0) " << q(n - 1) << ";\n";
+      }
+    }
+    for (unsigned i = 0; i + 1 < n; i += 2) o << "cx " << q(i) << ", " << q(i + 1) << ";\n";
+    o << "crz(" << e() << ") " << q(l) << ", " << q(l + 3) << ";\n";
+  }
+  return o.str();
+}
+
+class AdjointChained : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(AdjointChained, MatchesFiniteDifferences) {
+  const unsigned n = GetParam();
+  const int nsym = 6;
+  Circuit c = test::compile_text(chained_circuit(n, nsym, 3, 31 + n, false));
+  const std::vector<double> in = test::random_vec(nsym, n + 2, -1.2, 1.2);
+  for (const Readout& ro : readouts()) {
+    BatchOptions opt;
+    opt.readout = ro;
+    opt.threads = 1;
+    BatchCircuit bc(c, opt);
+    EXPECT_GE(bc.num_chains(), 8u);
+    expect_finite_differences(bc, in, n + 7);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Qubits, AdjointChained, ::testing::Values(12u, 16u));
+
+// Chains against the same circuit with every chain broken up, batch 2 with
+// the amplitude-embedding feature gradient, forward outputs and gradients:
+// whole states (8 qubits: the forward's products through the index
+// tables; 13: fused and unfused constant runs) and tiles (13 qubits,
+// sweep_tile_qubits 7: chains inside the tiled runs), fp64 and fp32.
+template <typename FP>
+std::vector<FP> to_fp(const std::vector<double>& v) {
+  return std::vector<FP>(v.begin(), v.end());
+}
+
+template <typename FP>
+void check_chains_against_single_steps(double tol) {
+  using C = std::complex<FP>;
+  for (unsigned n : {8u, 13u}) {
+    for (int seed = 0; seed < 3; ++seed) {
+      Circuit chained = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, false));
+      Circuit single = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, true));
+      const std::size_t batch = 2, nsym = 5, nfeat = 21;
+      const std::vector<FP> in = to_fp<FP>(test::random_vec(batch * nsym, seed, -1.2, 1.2));
+      const std::vector<FP> feat = to_fp<FP>(test::random_vec(batch * nfeat, seed + 1));
+      for (unsigned width : {0u, 4u})
+        for (unsigned tile : {0u, 7u}) {
+          BatchOptions opt;
+          opt.threads = 1;
+          opt.fusion_width = width;
+          opt.sweep_tile_qubits = tile;
+          opt.initial_state = InitialState::amplitude(nfeat);
+          BatchCircuit bc(chained, opt), ref(single, opt);
+          EXPECT_GE(bc.num_chains(), 6u);
+          EXPECT_EQ(ref.num_chains(), 0u);
+          const std::vector<FP> g = to_fp<FP>(test::random_vec(batch * bc.num_outputs(), 3));
+          std::vector<FP> out(batch * bc.num_outputs()), got_in(in.size()), got_feat(feat.size());
+          std::vector<FP> want_out(out.size()), want_in(in.size()), want_feat(feat.size());
+          std::vector<C> st(batch * bc.state_size()), st_ref(batch * bc.state_size());
+          bc.forward<FP>(batch, in, feat, out, st);
+          ref.forward<FP>(batch, in, feat, want_out, st_ref);
+          for (std::size_t k = 0; k < out.size(); ++k)
+            EXPECT_NEAR(out[k], want_out[k], tol) << "n " << n << " seed " << seed << " output " << k;
+          bc.backward<FP>(batch, in, feat, Span<const C>(st), g, got_in, got_feat);
+          ref.backward<FP>(batch, in, feat, Span<const C>(st_ref), g, want_in, want_feat);
+          for (std::size_t s = 0; s < got_in.size(); ++s)
+            EXPECT_NEAR(got_in[s], want_in[s], tol * (1 + std::abs(want_in[s])))
+                << "n " << n << " seed " << seed << " width " << width << " tile " << tile << " symbol " << s;
+          for (std::size_t i = 0; i < got_feat.size(); ++i)
+            EXPECT_NEAR(got_feat[i], want_feat[i], tol * (1 + std::abs(want_feat[i])))
+                << "n " << n << " seed " << seed << " width " << width << " tile " << tile << " feature " << i;
+        }
+    }
+  }
+}
+
+TEST(AdjointChained, EqualsOneStepAtATime) {
+  check_chains_against_single_steps<double>(1e-12);
+  check_chains_against_single_steps<float>(1e-4);
+}
+
+// Chains over whole states (16 qubits: the sums split over the threads) and
+// inside tiles give the same bits on 1, 2 and 3 threads.
+TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
+  const unsigned n = 16;
+  Circuit c = test::compile_text(chained_circuit(n, 6, 2, 9, false));
+  for (unsigned tile : {0u, 10u}) {
+    const std::vector<double> in = test::random_vec(6, 12, -1.2, 1.2);
+    std::vector<double> grads[3];
+    for (int t = 1; t <= 3; ++t) {
+      BatchOptions opt;
+      opt.threads = t;
+      opt.parallel_threshold = 1;
+      opt.sweep_tile_qubits = tile;
+      BatchCircuit bc(c, opt);
+      EXPECT_GE(bc.num_chains(), 4u);
+      const std::vector<double> g = test::random_vec(bc.num_outputs(), 4);
+      grads[t - 1] = adjoint(bc, 1, in, g);
+    }
+    for (int t = 1; t < 3; ++t)
+      for (std::size_t s = 0; s < grads[0].size(); ++s)
+        EXPECT_EQ(grads[0][s], grads[t][s]) << "tile " << tile << " threads " << t + 1 << " symbol " << s;
+  }
 }
 
 }  // namespace

@@ -39,7 +39,8 @@
 // transposes of the same matrices) to psi and lambda. From 6 qubits on,
 // each symbol-dependent step of the sweep un-applies the gate from both
 // states and sums its block density in one pass in vector lanes
-// (adjoint_step). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
+// (adjoint_step), each run of steps on the same qubit without controls in
+// one pass (adjoint_chain). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
 // of steps on qubits below that many goes tile by tile (every step of the
 // run on 2^sweep_tile_qubits amplitudes of both states, then the next
 // tile), so the run reads and writes the states once. Each thread keeps
@@ -196,6 +197,10 @@ class BatchCircuit {
   std::size_t num_passes() const;
   /// Runs of adjoint-sweep steps taken tile by tile (see sweep_tile_qubits).
   std::size_t num_tiled_runs() const;
+  /// Chains of adjoint-sweep steps on one qubit taken in one pass each
+  /// (from 6 qubits on: two or more consecutive one-qubit ops without
+  /// controls on the same qubit).
+  std::size_t num_chains() const;
   /// Gate parameters that depend on symbols (what backward differentiates).
   std::size_t num_trainable_gate_params() const;
   /// The parameter-shift rule of parameter k of gate i (i < num_gates());
@@ -293,12 +298,22 @@ class BatchCircuit {
     /// of sweep_: tile_end; else 0.
     std::size_t tile_end = 0;
     BlockGate tile_gate;  ///< the step of an op in such a run: its block on a tile's qubits
+    /// In a chain [first, chain_end) of 2 to kMaxChainSteps steps of
+    /// one-qubit ops without controls on the same qubit (inside one tiled
+    /// run or outside all): chain_end; else 0. The sweep takes a chain in
+    /// one pass over the states (adjoint_chain).
+    std::size_t chain_end = 0;
   };
   /// The steps of the adjoint sweep in sweep order (the last gate first).
   std::vector<SweepStep> sweep_;
   /// Symbol-dependent steps of the longest tiled run (its scratch size).
   std::size_t max_tile_params_ = 0;
+  /// Per op: the end of the chain it starts in circuit order (the sweep's
+  /// chains reversed), which the forward pass applies as one block; else 0.
+  /// Empty without chains.
+  std::vector<std::size_t> forward_chain_end_;
   void build_sweep();
+  void mark_chains();
 };
 
 /// d<O_k>/d(symbol s) for one set of symbol values: one row per observable,

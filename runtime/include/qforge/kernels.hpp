@@ -185,4 +185,35 @@ template <typename FP>
 void adjoint_step(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGate& g, const std::complex<FP>* m,
                   std::complex<FP>* R, bool re_density = false);
 
+/// Most steps of one adjoint_chain call.
+constexpr unsigned kMaxChainSteps = 8;
+
+/// One step of an adjoint_chain: a 2x2 block M on the chain's qubit (no
+/// controls), as adjoint_step's g, m, R and re_density.
+template <typename FP>
+struct ChainStep {
+  BlockKind kind = BlockKind::Dense;  ///< Diagonal: only M's diagonal is read; X: m is not read
+  const std::complex<FP>* m = nullptr;  ///< M, row-major
+  std::complex<FP>* R = nullptr;  ///< the step's density (4 entries, added to); null: none
+  bool re_density = false;
+};
+
+/// steps[0 .. count) (count <= kMaxChainSteps) on qubit `target` of one
+/// state of n qubits, one after the other, as adjoint_step would take them
+/// (step i: psi <- M_i^dag psi, lam <- M_i^dag lam, R_i[a][c] += sum of
+/// conj(lam[a]) psi[c], lam before and psi after step i), in one pass over
+/// both states: each pair of amplitudes is loaded once and every step
+/// un-applied from it in vector registers; each step sums the 2x2 Gram
+/// matrix G[a][c] = sum conj(lam[a]) psi[c] of the values before it, and
+/// R_i = G_i conj(M_i) is formed once at the end. Split over the OpenMP
+/// threads with the sums in fixed index blocks: the same on any thread
+/// count. Real blocks (ry) take half
+/// the multiplications of the un-apply, and with re_density only the
+/// density's real parts are summed (the imaginary parts are then not to be
+/// read), as in adjoint_step. Below 3 qubits the steps run one at a time
+/// (adjoint_step).
+template <typename FP>
+void adjoint_chain(std::complex<FP>* psi, std::complex<FP>* lam, unsigned n, unsigned target,
+                   const ChainStep<FP>* steps, unsigned count);
+
 }  // namespace qforge::sim
