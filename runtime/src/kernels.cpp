@@ -1559,7 +1559,7 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
   bool real = false;
   if constexpr (K == 1 && !kDiag) real = ui[0] == 0 && ui[1] == 0 && ui[2] == 0 && ui[3] == 0;
   const DensitySum<D> total = ordered_sum<DensitySum<D>>(count, [&](uint64_t begin, uint64_t end) {
-    if constexpr (K == 1 && !kDiag)
+    if constexpr (K == 1 && !kDiag) {
       if (real && re_density) {
         if (contiguous)
           return adjoint_lanes<FP, K, kDiag, true, true, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes,
@@ -1573,6 +1573,7 @@ void adjoint_step_k(std::complex<FP>* psi, std::complex<FP>* lam, const BlockGat
         return adjoint_lanes<FP, K, kDiag, false, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes,
                                                         end / kLanes);
       }
+    }
     if (contiguous)
       return adjoint_lanes<FP, K, kDiag, true>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes, end / kLanes);
     return adjoint_lanes<FP, K, kDiag, false>(P, L, pos, g.ctrl_mask, off, ur, ui, begin / kLanes, end / kLanes);

@@ -127,8 +127,9 @@ void check_against_dense(unsigned n, unsigned t, unsigned count, int first_kind,
       const cd want = want_R[4 * i + e];
       EXPECT_NEAR(got.real(), want.real(), tol * dim * scale * scale) << "step " << i << " entry " << e << " target " << t;
       // With re_density only the real parts are asked for.
-      if (!ref[i].re_only)
+      if (!ref[i].re_only) {
         EXPECT_NEAR(got.imag(), want.imag(), tol * dim * scale * scale) << "step " << i << " entry " << e << " target " << t;
+      }
     }
 }
 
