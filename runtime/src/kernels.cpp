@@ -813,35 +813,54 @@ void block_adjoint_impl(std::complex<FP>* psi, std::complex<FP>* lam, std::size_
       continue;
     }
     if (g.k == 1 && g.kind == BlockKind::Diagonal) {
-      const C d0 = std::conj(m[0]), d1 = std::conj(m[3]);
-      C r0 = 0, r1 = 0;
+      // Real arithmetic, as the dense case below.
+      const FP d0r = m[0].real(), d0i = -m[0].imag(), d1r = m[3].real(), d1i = -m[3].imag();
+      FP* const P = reinterpret_cast<FP*>(ps);
+      FP* const L = reinterpret_cast<FP*>(ls);
+      FP r0r = 0, r0i = 0, r1r = 0, r1i = 0;
       for (uint64_t i = 0; i < count; ++i) {
-        const uint64_t i0 = at(i), i1 = i0 | b0;
-        const C p0 = ps[i0] * d0, p1 = ps[i1] * d1;
-        const C l0 = ls[i0], l1 = ls[i1];
-        r0 += std::conj(l0) * p0;
-        r1 += std::conj(l1) * p1;
-        ps[i0] = p0; ps[i1] = p1;
-        ls[i0] = l0 * d0; ls[i1] = l1 * d1;
+        const uint64_t i0 = 2 * at(i), i1 = i0 + 2 * b0;
+        const FP ar = P[i0], ai = P[i0 + 1], br = P[i1], bi = P[i1 + 1];
+        const FP p0r = ar * d0r - ai * d0i, p0i = ar * d0i + ai * d0r;
+        const FP p1r = br * d1r - bi * d1i, p1i = br * d1i + bi * d1r;
+        const FP l0r = L[i0], l0i = L[i0 + 1], l1r = L[i1], l1i = L[i1 + 1];
+        r0r += l0r * p0r + l0i * p0i; r0i += l0r * p0i - l0i * p0r;
+        r1r += l1r * p1r + l1i * p1i; r1i += l1r * p1i - l1i * p1r;
+        P[i0] = p0r; P[i0 + 1] = p0i; P[i1] = p1r; P[i1 + 1] = p1i;
+        L[i0] = l0r * d0r - l0i * d0i; L[i0 + 1] = l0r * d0i + l0i * d0r;
+        L[i1] = l1r * d1r - l1i * d1i; L[i1 + 1] = l1r * d1i + l1i * d1r;
       }
-      if constexpr (kR) { Rs[0] += r0; Rs[3] += r1; }
+      if constexpr (kR) { Rs[0] += C(r0r, r0i); Rs[3] += C(r1r, r1i); }
       continue;
     }
     if (g.k == 1) {
-      const C u0 = std::conj(m[0]), u1 = std::conj(m[2]), u2 = std::conj(m[1]), u3 = std::conj(m[3]);
-      C r00 = 0, r01 = 0, r10 = 0, r11 = 0;
+      // In real arithmetic with scalar accumulators: complex temporaries
+      // here were spilled and reloaded half by half (a store-forwarding
+      // stall per pair on small states, where this loop runs 8 times a step).
+      const FP u0r = m[0].real(), u0i = -m[0].imag(), u1r = m[2].real(), u1i = -m[2].imag();
+      const FP u2r = m[1].real(), u2i = -m[1].imag(), u3r = m[3].real(), u3i = -m[3].imag();
+      FP* const P = reinterpret_cast<FP*>(ps);
+      FP* const L = reinterpret_cast<FP*>(ls);
+      FP r00r = 0, r00i = 0, r01r = 0, r01i = 0, r10r = 0, r10i = 0, r11r = 0, r11i = 0;
       for (uint64_t i = 0; i < count; ++i) {
-        const uint64_t i0 = at(i), i1 = i0 | b0;
-        const C a = ps[i0], b = ps[i1];
-        const C p0 = u0 * a + u1 * b, p1 = u2 * a + u3 * b;
-        const C l0 = ls[i0], l1 = ls[i1];
-        const C cl0 = std::conj(l0), cl1 = std::conj(l1);
-        r00 += cl0 * p0; r01 += cl0 * p1; r10 += cl1 * p0; r11 += cl1 * p1;
-        ps[i0] = p0; ps[i1] = p1;
-        ls[i0] = u0 * l0 + u1 * l1;
-        ls[i1] = u2 * l0 + u3 * l1;
+        const uint64_t i0 = 2 * at(i), i1 = i0 + 2 * b0;
+        const FP ar = P[i0], ai = P[i0 + 1], br = P[i1], bi = P[i1 + 1];
+        const FP p0r = u0r * ar - u0i * ai + (u1r * br - u1i * bi), p0i = u0r * ai + u0i * ar + (u1r * bi + u1i * br);
+        const FP p1r = u2r * ar - u2i * ai + (u3r * br - u3i * bi), p1i = u2r * ai + u2i * ar + (u3r * bi + u3i * br);
+        const FP l0r = L[i0], l0i = L[i0 + 1], l1r = L[i1], l1i = L[i1 + 1];
+        r00r += l0r * p0r + l0i * p0i; r00i += l0r * p0i - l0i * p0r;
+        r01r += l0r * p1r + l0i * p1i; r01i += l0r * p1i - l0i * p1r;
+        r10r += l1r * p0r + l1i * p0i; r10i += l1r * p0i - l1i * p0r;
+        r11r += l1r * p1r + l1i * p1i; r11i += l1r * p1i - l1i * p1r;
+        P[i0] = p0r; P[i0 + 1] = p0i; P[i1] = p1r; P[i1 + 1] = p1i;
+        L[i0] = u0r * l0r - u0i * l0i + (u1r * l1r - u1i * l1i);
+        L[i0 + 1] = u0r * l0i + u0i * l0r + (u1r * l1i + u1i * l1r);
+        L[i1] = u2r * l0r - u2i * l0i + (u3r * l1r - u3i * l1i);
+        L[i1 + 1] = u2r * l0i + u2i * l0r + (u3r * l1i + u3i * l1r);
       }
-      if constexpr (kR) { Rs[0] += r00; Rs[1] += r01; Rs[2] += r10; Rs[3] += r11; }
+      if constexpr (kR) {
+        Rs[0] += C(r00r, r00i); Rs[1] += C(r01r, r01i); Rs[2] += C(r10r, r10i); Rs[3] += C(r11r, r11i);
+      }
       continue;
     }
     C ud[16];
