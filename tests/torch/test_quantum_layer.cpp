@@ -124,8 +124,9 @@ TEST(QuantumLayer, ParameterShiftEqualsAdjointAndObservableReadouts) {
     auto x2 = x1.detach().clone().requires_grad_(true);
     auto ya = a->forward(x1), yp = p->forward(x2);
     EXPECT_TRUE(torch::equal(ya, yp));
-    if (ro.kind != sim::ReadoutKind::Observables)
+    if (ro.kind != sim::ReadoutKind::Observables) {
       EXPECT_TRUE(torch::allclose(ya.sum(1), torch::ones({6}, torch::kDouble)));
+    }
     auto g = torch::randn_like(ya);
     (ya * g).sum().backward();
     (yp * g).sum().backward();
