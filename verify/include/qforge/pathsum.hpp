@@ -37,7 +37,10 @@
 // waiting for B^-1. Its inputs are summed over too, so a change of
 // variables may leave each wire holding one variable (v := v + r when the
 // wire holds v + r), and the sum is proved when it is a constant phase times
-// the Bell state. When that sum does not close, B^-1 * P * A is tried.
+// the Bell state. Hadamards are held at first (a held H is summed over
+// only when a gate it does not turn into an affine map meets it); when that
+// sum does not close, it is built again with every H summed over at once,
+// then B^-1 * P * A is tried, both ways.
 // Anything else (a gate
 // outside the set, a variable no rule removes, more monomials formed than a
 // budget of 400 a gate plus 2^16, 48 a gate once more than four path
