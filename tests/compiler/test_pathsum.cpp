@@ -598,11 +598,13 @@ TEST(PathSum, Ham15HighToEagleProvedByPathSums) {
   std::vector<uint32_t> id(n);
   for (uint32_t q = 0; q < n; ++q) id[q] = q;
   const pathsum::Side sa{&a.ops, r.initial_layout, a.global_phase.value()};
+  std::string closed;
   auto prove_routed = [&](const Circuit& b) {
     const pathsum::Side sb{&b.ops, id, b.global_phase.value()};
-    return pathsum::prove_identity(n, sa, sb, r.initial_layout, r.final_layout);
+    return pathsum::prove_identity(n, sa, sb, r.initial_layout, r.final_layout, &closed);
   };
   EXPECT_TRUE(prove_routed(r.circuit));
+  EXPECT_EQ(closed, "A* and B in turns on a Bell state (every H summed at once) reduced to a phase times that state");
   EXPECT_FALSE(prove_routed(with_ecr_dropped(r.circuit)));
   EXPECT_FALSE(prove_routed(with_rz_turned(r.circuit)));
 }

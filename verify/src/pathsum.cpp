@@ -1169,15 +1169,23 @@ std::optional<double> attempt_bell(uint32_t n, const Side& a, const Side& b, con
 // every Hadamard summed at once; then B^-1 A, held and summed at once.
 // (ham15-high to ibm_eagle and to ibm_heron: their -O3 outputs move T gates
 // far from where the input has them; with Hadamards held, path variables
-// pile up in T gates on parities, 300-600 alive, and the sums do not close;
+// pile up in T gates on parities, 300-700 alive, and the sums do not close;
 // the Bell state with every Hadamard summed at once keeps at most about 60
 // alive and closes.)
 std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
-                                     const std::vector<uint32_t>& fin) {
-  if (auto phase = attempt_bell(n, a, b, init, fin, true)) return phase;
-  if (auto phase = attempt_bell(n, a, b, init, fin, false)) return phase;
-  if (auto phase = attempt(n, a, b, init, fin, true)) return phase;
-  return attempt(n, a, b, init, fin, false);
+                                     const std::vector<uint32_t>& fin, std::string* closed) {
+  const auto proved = [&](std::optional<double> phase, const char* how) {
+    if (phase && closed) *closed = how;
+    return phase;
+  };
+  if (auto phase = attempt_bell(n, a, b, init, fin, true))
+    return proved(phase, "A* and B in turns on a Bell state (Hadamards held) reduced to a phase times that state");
+  if (auto phase = attempt_bell(n, a, b, init, fin, false))
+    return proved(phase,
+                  "A* and B in turns on a Bell state (every H summed at once) reduced to a phase times that state");
+  if (auto phase = attempt(n, a, b, init, fin, true))
+    return proved(phase, "B^-1 * A (Hadamards held) reduced to the identity");
+  return proved(attempt(n, a, b, init, fin, false), "B^-1 * A (every H summed at once) reduced to the identity");
 }
 
 }  // namespace qforge::pathsum

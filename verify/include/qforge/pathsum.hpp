@@ -53,6 +53,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace qforge::pathsum {
@@ -69,8 +70,10 @@ struct Side {
 /// with the ancillas in |0>, A on the qubits init (A's qubit i on init[i] of
 /// n), P taking init[i] to fin[i] and the other qubits to the remaining ones
 /// in order. The global phase phi (B = e^(i phi) A) when proved; nullopt
-/// when the path sum gives no proof.
+/// when the path sum gives no proof. `closed`, when given, is set to the
+/// sum that closed (e.g. "B^-1 * A (Hadamards held) reduced to the
+/// identity").
 std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
-                                     const std::vector<uint32_t>& fin);
+                                     const std::vector<uint32_t>& fin, std::string* closed = nullptr);
 
 }  // namespace qforge::pathsum
