@@ -661,11 +661,12 @@ EquivResult check_equivalence(const Circuit& ca, const Circuit& cb, const EquivO
     std::vector<uint32_t> identity_map(B.n);
     for (uint32_t q = 0; q < B.n; ++q) identity_map[q] = q;
     const pathsum::Side sa{&A.gates.ops, init, A.phase.value()}, sb{&B.gates.ops, identity_map, B.phase.value()};
-    if (auto phi = pathsum::prove_identity(B.n, sa, sb, init, fin)) {
+    std::string closed;
+    if (auto phi = pathsum::prove_identity(B.n, sa, sb, init, fin, &closed)) {
       res.equivalent = true;
       res.exact = true;
       res.global_phase = *phi;
-      res.method = "path sums (Clifford+T): B^-1 * A reduced to the identity on " + std::to_string(B.n) + " qubits";
+      res.method = "path sums (Clifford+T): " + closed + " on " + std::to_string(B.n) + " qubits";
       if (num_anc) res.method += " (" + std::to_string(num_anc) + " ancilla qubit(s) in |0>)";
       res.method += ", " + elapsed();
       return res;

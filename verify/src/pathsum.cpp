@@ -1119,11 +1119,11 @@ std::optional<double> attempt(uint32_t n, const Side& a, const Side& b, const st
 // the T of one side meets the T of the other on the same parity and they
 // cancel, where B^-1 A keeps all of A's variables and phases until B's
 // gates come back to them (QCEC's alternating G G'^-1 scheme, for path
-// sums).
+// sums). Hadamards are held when `hold` says so, else summed over at once.
 std::optional<double> attempt_bell(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
-                                   const std::vector<uint32_t>& fin) {
+                                   const std::vector<uint32_t>& fin, bool hold) {
   const uint32_t k = static_cast<uint32_t>(init.size());
-  PathSum ps(k + n, 0, true);
+  PathSum ps(k + n, 0, hold);
   const uint64_t gates = a.ops->size() + b.ops->size();
   ps.work_.budget = kWorkPerGate * gates + (uint64_t(1) << 16);
   ps.work_.crowded_budget = kCrowdedWorkPerGate * gates + (uint64_t(1) << 16);
@@ -1162,18 +1162,30 @@ std::optional<double> attempt_bell(uint32_t n, const Side& a, const Side& b, con
 
 }  // namespace
 
-// The two circuits in turns on a Bell state first; then B^-1 A with
-// Hadamards held (the cheaper sum on routed circuits, whose CX are H CZ H
-// or an ecr); the rules, which are not complete, can get stuck in one order
-// of summation and not in another, so a sum that does not close is tried
-// again with every Hadamard summed at once. (ham15-high to ibm_heron: its
-// -O3 output moves T gates far from where the input has them, and only the
-// last attempt closes.)
+// The two circuits in turns on a Bell state first, with Hadamards held (the
+// cheaper sum on routed circuits, whose CX are H CZ H or an ecr); the
+// rules, which are not complete, can get stuck in one order of summation
+// and not in another, so a sum that does not close is tried again with
+// every Hadamard summed at once; then B^-1 A, held and summed at once.
+// (ham15-high to ibm_eagle and to ibm_heron: their -O3 outputs move T gates
+// far from where the input has them; with Hadamards held, path variables
+// pile up in T gates on parities, 300-700 alive, and the sums do not close;
+// the Bell state with every Hadamard summed at once keeps at most about 60
+// alive and closes.)
 std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
-                                     const std::vector<uint32_t>& fin) {
-  if (auto phase = attempt_bell(n, a, b, init, fin)) return phase;
-  if (auto phase = attempt(n, a, b, init, fin, true)) return phase;
-  return attempt(n, a, b, init, fin, false);
+                                     const std::vector<uint32_t>& fin, std::string* closed) {
+  const auto proved = [&](std::optional<double> phase, const char* how) {
+    if (phase && closed) *closed = how;
+    return phase;
+  };
+  if (auto phase = attempt_bell(n, a, b, init, fin, true))
+    return proved(phase, "A* and B in turns on a Bell state (Hadamards held) reduced to a phase times that state");
+  if (auto phase = attempt_bell(n, a, b, init, fin, false))
+    return proved(phase,
+                  "A* and B in turns on a Bell state (every H summed at once) reduced to a phase times that state");
+  if (auto phase = attempt(n, a, b, init, fin, true))
+    return proved(phase, "B^-1 * A (Hadamards held) reduced to the identity");
+  return proved(attempt(n, a, b, init, fin, false), "B^-1 * A (every H summed at once) reduced to the identity");
 }
 
 }  // namespace qforge::pathsum

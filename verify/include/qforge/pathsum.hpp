@@ -37,7 +37,10 @@
 // waiting for B^-1. Its inputs are summed over too, so a change of
 // variables may leave each wire holding one variable (v := v + r when the
 // wire holds v + r), and the sum is proved when it is a constant phase times
-// the Bell state. When that sum does not close, B^-1 * P * A is tried.
+// the Bell state. Hadamards are held at first (a held H is summed over
+// only when a gate it does not turn into an affine map meets it); when that
+// sum does not close, it is built again with every H summed over at once,
+// then B^-1 * P * A is tried, both ways.
 // Anything else (a gate
 // outside the set, a variable no rule removes, more monomials formed than a
 // budget of 400 a gate plus 2^16, 48 a gate once more than four path
@@ -50,6 +53,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace qforge::pathsum {
@@ -66,8 +70,10 @@ struct Side {
 /// with the ancillas in |0>, A on the qubits init (A's qubit i on init[i] of
 /// n), P taking init[i] to fin[i] and the other qubits to the remaining ones
 /// in order. The global phase phi (B = e^(i phi) A) when proved; nullopt
-/// when the path sum gives no proof.
+/// when the path sum gives no proof. `closed`, when given, is set to the
+/// sum that closed (e.g. "B^-1 * A (Hadamards held) reduced to the
+/// identity").
 std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
-                                     const std::vector<uint32_t>& fin);
+                                     const std::vector<uint32_t>& fin, std::string* closed = nullptr);
 
 }  // namespace qforge::pathsum
