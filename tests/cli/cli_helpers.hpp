@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -31,8 +33,10 @@ Result qforge(const std::string& args, const fs::path& cwd = {}) {
 }
 
 fs::path temp_dir() {
-  fs::path d = fs::temp_directory_path() / ("qforge_cli_test_" + std::to_string(::getpid()));
-  fs::create_directories(d);
+  // A new folder each call (mkdtemp): a folder named after the pid could be
+  // one a killed run left behind, with files in it.
+  std::string d = (fs::temp_directory_path() / "qforge_cli_test_XXXXXX").string();
+  if (!::mkdtemp(d.data())) throw std::runtime_error("mkdtemp failed for " + d);
   return d;
 }
 

@@ -108,9 +108,9 @@ def best_scaling(work, calls, reps):
     return max(throughput(work, 2, calls) / throughput(work, 1, calls) for _ in range(reps))
 
 
-def test_two_threads_run_forward_passes_1_6x_faster_than_one():
+def test_two_threads_run_forward_passes_in_parallel():
     import torch
-    # 8 qubits, 960 gates, batch 64: about 20 ms of simulation per call on
+    # 8 qubits, 960 gates, batch 64: milliseconds of simulation per call on
     # one OpenMP thread each (threads=1) in 256 KB of states (within a
     # core's L2), so the Python work per call (~50 us) is irrelevant; with
     # the GIL held the ratio would be 1.
@@ -121,18 +121,23 @@ def test_two_threads_run_forward_passes_1_6x_faster_than_one():
     q = qforge.QuantumLayer(text, inputs="x", dtype=torch.float64, threads=1)
     x = torch.rand(64, n, dtype=torch.float64)
     q(x)
-    ratio = control = 0.0
     # The machine is shared, and with the kernel's autogroup scheduling a
-    # process's threads share its session's slice of the CPUs: the best of a
-    # few side-by-side measurements, and a control that shows whether two
-    # threads can run in parallel at all.
+    # process's threads share its session's slice of the CPUs. So each round
+    # measures the layer and, right after it, a control: what two threads of
+    # GIL-free C code (sha256 of 8 MB, about as long as a call) get here and
+    # now. The layer passes when two threads run it 1.6x as fast as one, or
+    # at least 0.85 of the control's gain in the same round while the control
+    # shows two threads running in parallel (>= 1.5x); with the GIL held it
+    # would get 1x against the control's 1.5-2x.
+    data = b"q" * (8 << 20)
+    rounds = []
     for _ in range(6):
-        ratio = max(ratio, best_scaling(lambda: q(x), calls=8, reps=1))
-        if ratio > 1.6:
-            break
-        # What two threads of GIL-free C code get here and now (sha256 of 8 MB, about as long as a call).
-        data = b"q" * (8 << 20)
-        control = max(control, best_scaling(lambda: hashlib.sha256(data).digest(), calls=8, reps=1))
-    if ratio <= 1.6 and control < 1.7:
-        pytest.skip(f"the machine is busy: two threads of sha256 get only {control:.2f}x one (the layer {ratio:.2f}x)")
-    assert ratio > 1.6, f"two threads run forward passes {ratio:.2f}x as fast as one (sha256: {control:.2f}x)"
+        ratio = best_scaling(lambda: q(x), calls=8, reps=1)
+        control = best_scaling(lambda: hashlib.sha256(data).digest(), calls=8, reps=1)
+        rounds.append((ratio, control))
+        if ratio > 1.6 or (control >= 1.5 and ratio >= 0.85 * control):
+            return
+    seen = ", ".join(f"{r:.2f}x (sha256 {c:.2f}x)" for r, c in rounds)
+    if max(c for _, c in rounds) < 1.5:
+        pytest.skip(f"the machine is busy: two threads of sha256 never got 1.5x one; the layer: {seen}")
+    assert False, f"two threads never ran forward passes in parallel: {seen}"
