@@ -301,8 +301,11 @@ class BatchCircuit {
     /// In a chain [first, chain_end) of 2 to kMaxChainSteps steps of
     /// one-qubit ops without controls on the same qubit (inside one tiled
     /// run or outside all): chain_end; else 0. The sweep takes a chain in
-    /// one pass over the states (adjoint_chain).
+    /// one pass over the states (adjoint_chain). A chain may start with a
+    /// CX on its qubit (an op or a fused run's block), un-applied in the
+    /// same pass: that step's chain_control is the CX's control; else -1.
     std::size_t chain_end = 0;
+    int chain_control = -1;
   };
   /// The steps of the adjoint sweep in sweep order (the last gate first).
   std::vector<SweepStep> sweep_;
