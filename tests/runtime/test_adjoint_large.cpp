@@ -384,18 +384,24 @@ std::string chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, boo
 
 class AdjointChained : public ::testing::TestWithParam<unsigned> {};
 
+std::string cx_chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, bool separate);
+
+// Chains of one-qubit steps, and (cx_chained_circuit) CXs in their passes.
 TEST_P(AdjointChained, MatchesFiniteDifferences) {
   const unsigned n = GetParam();
   const int nsym = 6;
-  Circuit c = test::compile_text(chained_circuit(n, nsym, 3, 31 + n, false));
   const std::vector<double> in = test::random_vec(nsym, n + 2, -1.2, 1.2);
-  for (const Readout& ro : readouts()) {
-    BatchOptions opt;
-    opt.readout = ro;
-    opt.threads = 1;
-    BatchCircuit bc(c, opt);
-    EXPECT_GE(bc.num_chains(), 8u);
-    expect_finite_differences(bc, in, n + 7);
+  for (const std::string& text :
+       {chained_circuit(n, nsym, 3, 31 + n, false), cx_chained_circuit(n, nsym, 2, 41 + n, false)}) {
+    Circuit c = test::compile_text(text);
+    for (const Readout& ro : readouts()) {
+      BatchOptions opt;
+      opt.readout = ro;
+      opt.threads = 1;
+      BatchCircuit bc(c, opt);
+      EXPECT_GE(bc.num_chains(), 8u);
+      expect_finite_differences(bc, in, n + 7);
+    }
   }
 }
 
@@ -411,43 +417,54 @@ std::vector<FP> to_fp(const std::vector<double>& v) {
   return std::vector<FP>(v.begin(), v.end());
 }
 
+// bc against ref (the same circuit written so that its sweep takes other
+// passes): batch 2, with the amplitude-embedding feature gradient when
+// ref's options have nfeat features (else none), forward outputs and
+// gradients to tol.
+template <typename FP>
+void expect_same_as(const BatchCircuit& bc, const BatchCircuit& ref, std::size_t nsym, std::size_t nfeat, int seed,
+                    double tol, const std::string& where) {
+  using C = std::complex<FP>;
+  const std::size_t batch = 2;
+  const std::vector<FP> in = to_fp<FP>(test::random_vec(batch * nsym, seed, -1.2, 1.2));
+  const std::vector<FP> feat = to_fp<FP>(test::random_vec(batch * nfeat, seed + 1));
+  const std::vector<FP> g = to_fp<FP>(test::random_vec(batch * bc.num_outputs(), 3));
+  std::vector<FP> out(batch * bc.num_outputs()), got_in(in.size()), got_feat(feat.size());
+  std::vector<FP> want_out(out.size()), want_in(in.size()), want_feat(feat.size());
+  std::vector<C> st(batch * bc.state_size()), st_ref(batch * bc.state_size());
+  bc.forward<FP>(batch, in, feat, out, st);
+  ref.forward<FP>(batch, in, feat, want_out, st_ref);
+  for (std::size_t k = 0; k < out.size(); ++k) EXPECT_NEAR(out[k], want_out[k], tol) << where << " output " << k;
+  bc.backward<FP>(batch, in, feat, Span<const C>(st), g, got_in, got_feat);
+  ref.backward<FP>(batch, in, feat, Span<const C>(st_ref), g, want_in, want_feat);
+  for (std::size_t s = 0; s < got_in.size(); ++s)
+    EXPECT_NEAR(got_in[s], want_in[s], tol * (1 + std::abs(want_in[s]))) << where << " symbol " << s;
+  for (std::size_t i = 0; i < got_feat.size(); ++i)
+    EXPECT_NEAR(got_feat[i], want_feat[i], tol * (1 + std::abs(want_feat[i]))) << where << " feature " << i;
+}
+
 template <typename FP>
 void check_chains_against_single_steps(double tol) {
-  using C = std::complex<FP>;
   for (unsigned n : {8u, 13u}) {
     for (int seed = 0; seed < 3; ++seed) {
       Circuit chained = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, false));
       Circuit single = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, true));
-      const std::size_t batch = 2, nsym = 5, nfeat = 21;
-      const std::vector<FP> in = to_fp<FP>(test::random_vec(batch * nsym, seed, -1.2, 1.2));
-      const std::vector<FP> feat = to_fp<FP>(test::random_vec(batch * nfeat, seed + 1));
       for (unsigned width : {0u, 4u})
         for (unsigned tile : {0u, 7u}) {
           BatchOptions opt;
           opt.threads = 1;
           opt.fusion_width = width;
           opt.sweep_tile_qubits = tile;
-          opt.initial_state = InitialState::amplitude(nfeat);
+          opt.initial_state = InitialState::amplitude(21);
           BatchCircuit bc(chained, opt), ref(single, opt);
           EXPECT_GE(bc.num_chains(), 6u);
           // Only a CX of a fused run (which drops the cp(0)s) may start one.
-          if (width == 0) EXPECT_EQ(ref.num_chains(), 0u);
-          const std::vector<FP> g = to_fp<FP>(test::random_vec(batch * bc.num_outputs(), 3));
-          std::vector<FP> out(batch * bc.num_outputs()), got_in(in.size()), got_feat(feat.size());
-          std::vector<FP> want_out(out.size()), want_in(in.size()), want_feat(feat.size());
-          std::vector<C> st(batch * bc.state_size()), st_ref(batch * bc.state_size());
-          bc.forward<FP>(batch, in, feat, out, st);
-          ref.forward<FP>(batch, in, feat, want_out, st_ref);
-          for (std::size_t k = 0; k < out.size(); ++k)
-            EXPECT_NEAR(out[k], want_out[k], tol) << "n " << n << " seed " << seed << " output " << k;
-          bc.backward<FP>(batch, in, feat, Span<const C>(st), g, got_in, got_feat);
-          ref.backward<FP>(batch, in, feat, Span<const C>(st_ref), g, want_in, want_feat);
-          for (std::size_t s = 0; s < got_in.size(); ++s)
-            EXPECT_NEAR(got_in[s], want_in[s], tol * (1 + std::abs(want_in[s])))
-                << "n " << n << " seed " << seed << " width " << width << " tile " << tile << " symbol " << s;
-          for (std::size_t i = 0; i < got_feat.size(); ++i)
-            EXPECT_NEAR(got_feat[i], want_feat[i], tol * (1 + std::abs(want_feat[i])))
-                << "n " << n << " seed " << seed << " width " << width << " tile " << tile << " feature " << i;
+          if (width == 0) {
+            EXPECT_EQ(ref.num_chains(), 0u);
+          }
+          expect_same_as<FP>(bc, ref, 5, 21, seed, tol,
+                             "n " + std::to_string(n) + " seed " + std::to_string(seed) + " width " +
+                                 std::to_string(width) + " tile " + std::to_string(tile));
         }
     }
   }
@@ -458,13 +475,12 @@ TEST(AdjointChained, EqualsOneStepAtATime) {
   check_chains_against_single_steps<float>(1e-4);
 }
 
-// Chains over whole states (16 qubits: the sums split over the threads) and
-// inside tiles give the same bits on 1, 2 and 3 threads.
-TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
-  const unsigned n = 16;
-  Circuit c = test::compile_text(chained_circuit(n, 6, 2, 9, false));
+// The gradients of c (6 symbols) on 1, 2 and 3 threads, over whole states
+// (16 qubits: the sums split over the threads) and in tiles: the same bits;
+// at least min_chains chains.
+void expect_same_bits_on_one_two_three_threads(const Circuit& c, uint64_t in_seed, std::size_t min_chains) {
   for (unsigned tile : {0u, 10u}) {
-    const std::vector<double> in = test::random_vec(6, 12, -1.2, 1.2);
+    const std::vector<double> in = test::random_vec(6, in_seed, -1.2, 1.2);
     std::vector<double> grads[3];
     for (int t = 1; t <= 3; ++t) {
       BatchOptions opt;
@@ -472,7 +488,7 @@ TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
       opt.parallel_threshold = 1;
       opt.sweep_tile_qubits = tile;
       BatchCircuit bc(c, opt);
-      EXPECT_GE(bc.num_chains(), 4u);
+      EXPECT_GE(bc.num_chains(), min_chains);
       const std::vector<double> g = test::random_vec(bc.num_outputs(), 4);
       grads[t - 1] = adjoint(bc, 1, in, g);
     }
@@ -480,6 +496,12 @@ TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
       for (std::size_t s = 0; s < grads[0].size(); ++s)
         EXPECT_EQ(grads[0][s], grads[t][s]) << "tile " << tile << " threads " << t + 1 << " symbol " << s;
   }
+}
+
+// Chains over whole states and inside tiles give the same bits on 1, 2 and
+// 3 threads.
+TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
+  expect_same_bits_on_one_two_three_threads(test::compile_text(chained_circuit(16, 6, 2, 9, false)), 12, 4);
 }
 
 // CX ladders and random CXs, each followed (before the next gate on its
@@ -541,14 +563,10 @@ std::string cx_chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, 
 // sweep_tile_qubits 7).
 template <typename FP>
 void check_cx_chains_against_separate(double tol) {
-  using C = std::complex<FP>;
   for (unsigned n : {8u, 13u}) {
     for (int seed = 0; seed < 3; ++seed) {
       Circuit fused = test::compile_text(cx_chained_circuit(n, 5, 3, 200 + seed, false));
       Circuit single = test::compile_text(cx_chained_circuit(n, 5, 3, 200 + seed, true));
-      const std::size_t batch = 2, nsym = 5, nfeat = 21;
-      const std::vector<FP> in = to_fp<FP>(test::random_vec(batch * nsym, seed, -1.2, 1.2));
-      const std::vector<FP> feat = to_fp<FP>(test::random_vec(batch * nfeat, seed + 1));
       for (bool features : {false, true})
         for (unsigned width : {0u, 4u})
           for (unsigned tile : {0u, 7u}) {
@@ -556,28 +574,16 @@ void check_cx_chains_against_separate(double tol) {
             opt.threads = 1;
             opt.fusion_width = width;
             opt.sweep_tile_qubits = tile;
-            if (features) opt.initial_state = InitialState::amplitude(nfeat);
+            if (features) opt.initial_state = InitialState::amplitude(21);
             BatchCircuit bc(fused, opt), ref(single, opt);
+            const std::string where = "n " + std::to_string(n) + " seed " + std::to_string(seed) + " features " +
+                                      std::to_string(features) + " width " + std::to_string(width) + " tile " +
+                                      std::to_string(tile);
             // Fused runs drop the cp(0)s: their CXs start chains in both.
-            if (width == 0) EXPECT_GT(bc.num_chains(), ref.num_chains()) << "n " << n << " seed " << seed << " tile " << tile;
-            const std::vector<FP> g = to_fp<FP>(test::random_vec(batch * bc.num_outputs(), 3));
-            const std::vector<FP> f = features ? feat : std::vector<FP>{};
-            std::vector<FP> out(batch * bc.num_outputs()), got_in(in.size()), got_feat(f.size());
-            std::vector<FP> want_out(out.size()), want_in(in.size()), want_feat(f.size());
-            std::vector<C> st(batch * bc.state_size()), st_ref(batch * bc.state_size());
-            bc.forward<FP>(batch, in, f, out, st);
-            ref.forward<FP>(batch, in, f, want_out, st_ref);
-            for (std::size_t k = 0; k < out.size(); ++k)
-              EXPECT_NEAR(out[k], want_out[k], tol) << "n " << n << " seed " << seed << " output " << k;
-            bc.backward<FP>(batch, in, f, Span<const C>(st), g, got_in, got_feat);
-            ref.backward<FP>(batch, in, f, Span<const C>(st_ref), g, want_in, want_feat);
-            for (std::size_t s = 0; s < got_in.size(); ++s)
-              EXPECT_NEAR(got_in[s], want_in[s], tol * (1 + std::abs(want_in[s])))
-                  << "n " << n << " seed " << seed << " features " << features << " width " << width << " tile "
-                  << tile << " symbol " << s;
-            for (std::size_t i = 0; i < got_feat.size(); ++i)
-              EXPECT_NEAR(got_feat[i], want_feat[i], tol * (1 + std::abs(want_feat[i])))
-                  << "n " << n << " seed " << seed << " width " << width << " tile " << tile << " feature " << i;
+            if (width == 0) {
+              EXPECT_GT(bc.num_chains(), ref.num_chains()) << where;
+            }
+            expect_same_as<FP>(bc, ref, 5, features ? 21 : 0, seed, tol, where);
           }
     }
   }
@@ -588,43 +594,10 @@ TEST(AdjointCxChained, EqualsEachCxOnItsOwn) {
   check_cx_chains_against_separate<float>(1e-4);
 }
 
-class AdjointCxChained : public ::testing::TestWithParam<unsigned> {};
-
-TEST_P(AdjointCxChained, MatchesFiniteDifferences) {
-  const unsigned n = GetParam();
-  const int nsym = 6;
-  Circuit c = test::compile_text(cx_chained_circuit(n, nsym, 2, 41 + n, false));
-  const std::vector<double> in = test::random_vec(nsym, n + 3, -1.2, 1.2);
-  BatchOptions opt;
-  opt.readout = readouts()[1];
-  opt.threads = 1;
-  BatchCircuit bc(c, opt);
-  expect_finite_differences(bc, in, n + 8);
-}
-
-INSTANTIATE_TEST_SUITE_P(Qubits, AdjointCxChained, ::testing::Values(12u, 16u));
-
-// CX chain passes over whole states (16 qubits) and inside tiles give the
-// same bits on 1, 2 and 3 threads.
+// CX chain passes over whole states and inside tiles give the same bits on
+// 1, 2 and 3 threads.
 TEST(AdjointCxChained, BitIdenticalOnOneTwoThreeThreads) {
-  const unsigned n = 16;
-  Circuit c = test::compile_text(cx_chained_circuit(n, 6, 1, 19, false));
-  for (unsigned tile : {0u, 10u}) {
-    const std::vector<double> in = test::random_vec(6, 13, -1.2, 1.2);
-    std::vector<double> grads[3];
-    for (int t = 1; t <= 3; ++t) {
-      BatchOptions opt;
-      opt.threads = t;
-      opt.parallel_threshold = 1;
-      opt.sweep_tile_qubits = tile;
-      BatchCircuit bc(c, opt);
-      const std::vector<double> g = test::random_vec(bc.num_outputs(), 4);
-      grads[t - 1] = adjoint(bc, 1, in, g);
-    }
-    for (int t = 1; t < 3; ++t)
-      for (std::size_t s = 0; s < grads[0].size(); ++s)
-        EXPECT_EQ(grads[0][s], grads[t][s]) << "tile " << tile << " threads " << t + 1 << " symbol " << s;
-  }
+  expect_same_bits_on_one_two_three_threads(test::compile_text(cx_chained_circuit(16, 6, 1, 19, false)), 13, 20);
 }
 
 }  // namespace
