@@ -27,7 +27,9 @@
 //     (BatchEngine::sweep_tiles). From 6 qubits on, each run of 2 to 8
 //     consecutive steps of one-qubit ops without controls on the same
 //     qubit (mark_chains) is one pass over both states (adjoint_chain),
-//     over the whole states or inside each tile.
+//     over the whole states or inside each tile; a CX with a control of 3
+//     or above un-applies in the pass of the run on its target that comes
+//     next on that qubit (moved up to it).
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter, with the rule the gate table derives
 //     from the parameter's generator (gate_shift_rule).

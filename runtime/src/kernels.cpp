@@ -25,7 +25,7 @@
 // walks unit-stride runs over both states at once and sums the density in
 // fixed index blocks (ordered_sum.hpp); a chain of steps on one qubit
 // (adjoint_chain) un-applies them all from each pair of amplitudes in
-// registers, in one pass.
+// registers, in one pass, after a CX on that qubit if asked.
 // Diagonal matrices whose qubits are all >= 2 walk runs between the gate's
 // qubits, one entry per run; others walk runs over the controls only and
 // pick each amplitude's entry from its target bits.

@@ -40,7 +40,8 @@
 // each symbol-dependent step of the sweep un-applies the gate from both
 // states and sums its block density in one pass in vector lanes
 // (adjoint_step), each run of steps on the same qubit without controls in
-// one pass (adjoint_chain). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
+// one pass (adjoint_chain), with a CX on that qubit before it (controls 3
+// and above; the sweep moves the run up to the CX). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
 // of steps on qubits below that many goes tile by tile (every step of the
 // run on 2^sweep_tile_qubits amplitudes of both states, then the next
 // tile), so the run reads and writes the states once. Each thread keeps
