@@ -27,7 +27,9 @@
 //     (BatchEngine::sweep_tiles). From 6 qubits on, each run of 2 to 8
 //     consecutive steps of one-qubit ops without controls on the same
 //     qubit (mark_chains) is one pass over both states (adjoint_chain),
-//     over the whole states or inside each tile.
+//     over the whole states or inside each tile; a CX with a control of 3
+//     or above un-applies in the pass of the run on its target that comes
+//     next on that qubit (moved up to it).
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter, with the rule the gate table derives
 //     from the parameter's generator (gate_shift_rule).
@@ -384,17 +386,76 @@ void BatchCircuit::mark_chains() {
     const BlockGate& b = ops_[s.op].block;
     return b.k == 1 && b.ctrl_mask == 0 ? int(b.targets[0]) : -1;
   };
+  // A CX (an op or a block of a fused run) whose control is bit 3 or above
+  // (the same for all amplitudes of a vector in adjoint_chain's pass): its
+  // target and control; else -1.
+  auto cx = [&](const SweepStep& s) {
+    uint64_t ctrl = 0;
+    int target = -1;
+    if (s.fused >= 0) {
+      const GateOp& g = fused_[std::size_t(s.fused)].inverse[s.block];
+      if (g.kind == KernelKind::X && g.targets.size() == 1) ctrl = g.ctrl_mask, target = int(g.targets[0]);
+    } else {
+      const BlockGate& b = ops_[s.op].block;
+      if (b.kind == BlockKind::X && b.k == 1) ctrl = b.ctrl_mask, target = int(b.targets[0]);
+    }
+    const bool one = __builtin_popcountll(ctrl) == 1 && ctrl >= 8;
+    return std::make_pair(one ? target : -1, one ? __builtin_ctzll(ctrl) : -1);
+  };
+  auto cx_target = [&](const SweepStep& s) { return cx(s).first; };
+  auto touches = [&](const SweepStep& s, int q) {
+    if (s.fused >= 0) return (fused_[std::size_t(s.fused)].inverse[s.block].qubit_mask() >> q & 1) != 0;
+    const BlockGate& b = ops_[s.op].block;
+    if (b.ctrl_mask >> q & 1) return true;
+    for (unsigned a = 0; a < b.k; ++a)
+      if (int(b.targets[a]) == q) return true;
+    return false;
+  };
+  // Each CX(c, t) is followed in the sweep by the run of one-qubit steps
+  // on t that comes next on t, moved up past the steps between (none of
+  // them touches t, so each step's density, a sum over the other qubits,
+  // is the same), so that the CX is un-applied in the run's chain pass.
+  // Not across a tiled run's end, and only steps of
+  // symbol-dependent ops or later ones: the sweep stops at the first
+  // (sweep_fused) and reaches it through a prefix of sweep_.
+  std::size_t first_param = 0;
+  while (first_param < ops_.size() && !ops_[first_param].parametric) ++first_param;
+  for (std::size_t i = 0; i < sweep_.size(); ++i) {
+    const int t = cx_target(sweep_[i]);
+    if (t < 0) continue;
+    const std::size_t tile = sweep_[i].tile_end;
+    std::size_t j = i + 1;
+    while (j < sweep_.size() && sweep_[j].tile_end == tile && !touches(sweep_[j], t)) ++j;
+    std::size_t r = j;
+    while (r < sweep_.size() && qubit(sweep_[r]) == t && sweep_[r].tile_end == tile && sweep_[r].op >= first_param)
+      ++r;
+    if (j > i + 1 && r > j) std::rotate(sweep_.begin() + std::ptrdiff_t(i + 1), sweep_.begin() + std::ptrdiff_t(j),
+                                        sweep_.begin() + std::ptrdiff_t(r));
+  }
   for (std::size_t first = 0; first < sweep_.size();) {
-    const int q = qubit(sweep_[first]);
-    std::size_t end = first + 1;
+    // A chain: a CX (as above) and the one-qubit steps on its target after
+    // it, or two or more one-qubit steps on one qubit; the forward applies
+    // its one-qubit steps [run, end) as one block when they are consecutive
+    // ops (a run moved up above may have closed a gap between two steps on
+    // another qubit).
+    int q = qubit(sweep_[first]);
+    std::size_t run = first, end = first + 1;
+    const int t = cx_target(sweep_[first]);
+    if (t >= 0 && end < sweep_.size() && qubit(sweep_[end]) == t && sweep_[end].tile_end == sweep_[first].tile_end) {
+      q = t;
+      run = end++;
+    }
     if (q >= 0)
-      while (end < sweep_.size() && end - first < kMaxChainSteps && qubit(sweep_[end]) == q &&
+      while (end < sweep_.size() && end - run < kMaxChainSteps && qubit(sweep_[end]) == q &&
              sweep_[end].tile_end == sweep_[first].tile_end)
         ++end;
     if (end - first >= 2) {
       for (std::size_t i = first; i < end; ++i) sweep_[i].chain_end = end;
-      forward_chain_end_.resize(ops_.size());
-      forward_chain_end_[sweep_[end - 1].op] = sweep_[first].op + 1;
+      if (run > first) sweep_[first].chain_control = cx(sweep_[first]).second;
+      if (end - run >= 2 && sweep_[run].op - sweep_[end - 1].op == end - 1 - run) {
+        forward_chain_end_.resize(ops_.size());
+        forward_chain_end_[sweep_[end - 1].op] = sweep_[run].op + 1;
+      }
     }
     first = end;
   }

@@ -574,13 +574,24 @@ struct BatchEngine {
   }
 
   // The chain [first, end) of sweep_ (SweepStep::chain_end) on psi and lam
-  // of nq qubits (a whole state or a tile), one adjoint_chain call: m, d
-  // hold the blocks and derivative blocks of its symbol-dependent steps in
-  // order (16 and 64 apart, blocks_of), R receives their densities (16
-  // apart, added to). Returns the number of symbol-dependent steps.
-  std::size_t chain_step(C* psi, C* lam, unsigned nq, unsigned target, std::size_t first, std::size_t end,
-                         const C* m, const cd* d, C* R) const {
+  // of nq qubits (a whole state or a tile), one adjoint_chain call (a CX
+  // first in the chain: its control): m, d hold the blocks and derivative
+  // blocks of its symbol-dependent steps in order (16 and 64 apart,
+  // blocks_of), R receives their densities (16 apart, added to). Returns
+  // the number of symbol-dependent steps.
+  std::size_t chain_step(C* psi, C* lam, unsigned nq, std::size_t first, std::size_t end, const C* m, const cd* d,
+                         C* R) const {
     ChainStep<FP> cs[kMaxChainSteps];
+    const int control = bc.sweep_[first].chain_control;
+    if (control >= 0 && ++first == end) {  // the chain cut after its CX (the sweep's stop)
+      const BatchCircuit::SweepStep& h = bc.sweep_[first - 1];
+      const unsigned t = h.fused >= 0 ? bc.fused_[std::size_t(h.fused)].inverse[h.block].targets[0]
+                                      : bc.ops_[h.op].block.targets[0];
+      adjoint_chain<FP>(psi, lam, nq, t, cs, 0, control);
+      return 0;
+    }
+    // The chain's qubit (the same on a tile: its qubits are the low ones).
+    const unsigned target = bc.ops_[bc.sweep_[first].op].block.targets[0];
     std::size_t q = 0;
     for (std::size_t s = first; s < end; ++s) {
       const BatchCircuit::Op& op = bc.ops_[bc.sweep_[s].op];
@@ -595,7 +606,7 @@ struct BatchEngine {
       c.re_density = real_derivs(op, d + q * 64);
       ++q;
     }
-    adjoint_chain<FP>(psi, lam, nq, target, cs, unsigned(end - first));
+    adjoint_chain<FP>(psi, lam, nq, target, cs, unsigned(end - first), control);
     return q;
   }
 
@@ -612,7 +623,7 @@ struct BatchEngine {
       blocks_of(op, 1, vals, P, &m[np * 16], &d[np * 64]);
       ++np;
     }
-    chain_step(psi, lam, n, bc.ops_[bc.sweep_[first].op].block.targets[0], first, end, m, d, R);
+    chain_step(psi, lam, n, first, end, m, d, R);
     std::size_t q = 0;
     for (std::size_t s = first; s < end; ++s) {
       const BatchCircuit::Op& op = bc.ops_[bc.sweep_[s].op];
@@ -655,8 +666,7 @@ struct BatchEngine {
           const BatchCircuit::SweepStep& st = steps[s];
           if (st.chain_end > s + 1) {  // a chain: one pass over the tile
             const std::size_t c = std::min(st.chain_end, end);
-            q += chain_step(pt, lt, k, st.tile_gate.targets[0], s, c, &ts.m[q * 16], &ts.d[q * 64],
-                            &Rt[(std::size_t(t) * np + q) * 16]);
+            q += chain_step(pt, lt, k, s, c, &ts.m[q * 16], &ts.d[q * 64], &Rt[(std::size_t(t) * np + q) * 16]);
             s = c - 1;
             continue;
           }

@@ -25,7 +25,7 @@
 // walks unit-stride runs over both states at once and sums the density in
 // fixed index blocks (ordered_sum.hpp); a chain of steps on one qubit
 // (adjoint_chain) un-applies them all from each pair of amplitudes in
-// registers, in one pass.
+// registers, in one pass, after a CX on that qubit if asked.
 // Diagonal matrices whose qubits are all >= 2 walk runs between the gate's
 // qubits, one entry per run; others walk runs over the controls only and
 // pick each amplitude's entry from its target bits.
@@ -1666,10 +1666,13 @@ inline V swap_parts(V v) {
 /// one octet of consecutive amplitudes, split and merged by lane shuffles),
 /// 2 for any t >= 2 (four consecutive amplitudes and the four 2^t further).
 /// kCount: the number of steps when known at compile time (the step loop
-/// unrolled, the sums in registers), 0: `count`.
+/// unrolled, the sums in registers), 0: `count`. cbit: the control bit of a
+/// CX on t un-applied first (the same for every amplitude of a vector:
+/// bit 3 or above, or bit 2 for kLow = 2), 0: none; where it is set, a and
+/// b (x and y) are exchanged right after the load.
 template <typename FP, unsigned kLow, unsigned kCount>
-ChainDensity chain_groups(FP* P, FP* L, unsigned t, const ChainCoef<FP>* cs, unsigned count, uint64_t c0,
-                          uint64_t c1) {
+ChainDensity chain_groups(FP* P, FP* L, unsigned t, const ChainCoef<FP>* cs, unsigned count, uint64_t cbit,
+                          uint64_t c0, uint64_t c1) {
   using V = typename Lanes<FP>::V;
   using I = typename Lanes<FP>::I;
   using Coef = ChainCoef<FP>;
@@ -1712,6 +1715,10 @@ ChainDensity chain_groups(FP* P, FP* L, unsigned t, const ChainCoef<FP>* cs, uns
       b = load(pb);
       x = load(la);
       y = load(lb);
+      if (base & cbit) {
+        std::swap(a, b);
+        std::swap(x, y);
+      }
     } else {
       pa = P + 16 * c;
       pb = pa + 8;
@@ -1722,6 +1729,10 @@ ChainDensity chain_groups(FP* P, FP* L, unsigned t, const ChainCoef<FP>* cs, uns
       b = __builtin_shuffle(v0, v1, kSplitB);
       x = __builtin_shuffle(l0, l1, kSplitA);
       y = __builtin_shuffle(l0, l1, kSplitB);
+      if ((c << 3) & cbit) {
+        std::swap(a, b);
+        std::swap(x, y);
+      }
     }
 #pragma GCC unroll 8
     for (unsigned i = 0; i < count; ++i) {
@@ -1812,11 +1823,25 @@ ChainDensity chain_groups(FP* P, FP* L, unsigned t, const ChainCoef<FP>* cs, uns
 
 template <typename FP>
 void adjoint_chain(std::complex<FP>* psi, std::complex<FP>* lam, unsigned n, unsigned target,
-                   const ChainStep<FP>* steps, unsigned count) {
+                   const ChainStep<FP>* steps, unsigned count, int control) {
   if (count > kMaxChainSteps)
     throw std::invalid_argument("adjoint_chain takes at most " + std::to_string(kMaxChainSteps) + " steps, got " +
                                 std::to_string(count) + ".");
   const std::complex<FP> x[4] = {0, 1, 1, 0};
+  if (control >= 0) {
+    if (unsigned(control) >= n || unsigned(control) == target)
+      throw std::invalid_argument("adjoint_chain: the control " + std::to_string(control) +
+                                  " must be a qubit of the state other than the target " + std::to_string(target) +
+                                  ".");
+    // A control that differs within one vector of amplitudes: the CX on its
+    // own, then the steps.
+    if (n < 3 || !(control >= 3 || (control == 2 && target >= 2))) {
+      const BlockGate cx = make_block_gate(n, BlockKind::X, 1, &target, uint64_t(1) << control);
+      adjoint_block_batch<FP>(psi, lam, 1, cx, x, 0, nullptr);
+      return adjoint_chain<FP>(psi, lam, n, target, steps, count, -1);
+    }
+  }
+  const uint64_t cbit = control >= 0 ? uint64_t(1) << control : 0;
   if (n < 3) {  // fewer than four groups: one step at a time
     const BlockGate g1 = make_block_gate(n, BlockKind::Dense, 1, &target, 0);
     for (unsigned i = 0; i < count; ++i) {
@@ -1855,9 +1880,9 @@ void adjoint_chain(std::complex<FP>* psi, std::complex<FP>* lam, unsigned n, uns
   const auto groups = [&](auto low, uint64_t c0, uint64_t c1) {
     constexpr unsigned kLow = decltype(low)::value;
     switch (count) {
-      case 2: return chain_groups<FP, kLow, 2>(P, L, target, cs, count, c0, c1);
-      case 3: return chain_groups<FP, kLow, 3>(P, L, target, cs, count, c0, c1);
-      default: return chain_groups<FP, kLow, 0>(P, L, target, cs, count, c0, c1);
+      case 2: return chain_groups<FP, kLow, 2>(P, L, target, cs, count, cbit, c0, c1);
+      case 3: return chain_groups<FP, kLow, 3>(P, L, target, cs, count, cbit, c0, c1);
+      default: return chain_groups<FP, kLow, 0>(P, L, target, cs, count, cbit, c0, c1);
     }
   };
   const ChainDensity total = ordered_sum<ChainDensity>(uint64_t(1) << (n - 1), [&](uint64_t begin, uint64_t end) {
@@ -1887,8 +1912,8 @@ void adjoint_chain(std::complex<FP>* psi, std::complex<FP>* lam, unsigned n, uns
 }
 
 template void adjoint_chain<float>(std::complex<float>*, std::complex<float>*, unsigned, unsigned,
-                                   const ChainStep<float>*, unsigned);
+                                   const ChainStep<float>*, unsigned, int);
 template void adjoint_chain<double>(std::complex<double>*, std::complex<double>*, unsigned, unsigned,
-                                    const ChainStep<double>*, unsigned);
+                                    const ChainStep<double>*, unsigned, int);
 
 }  // namespace qforge::sim

@@ -14,7 +14,12 @@
 //  - chains of one-qubit steps on the same qubit (adjoint_chain) = finite
 //    differences at 12 and 16 qubits, = the same circuit with the chains
 //    broken up (one step at a time) to 1e-12 in fp64 and 1e-4 in fp32,
-//    whole states and tiles; 1 = 2 = 3 threads, bit for bit.
+//    whole states and tiles; 1 = 2 = 3 threads, bit for bit;
+//  - CXs un-applied in the chain pass of the run on their target that
+//    follows them (adjoint_chain with a control) = finite differences at 12
+//    and 16 qubits, = the same circuit with every CX on its own to 1e-12
+//    (fp64) and 1e-4 (fp32), with and without the feature gradient, whole
+//    states and tiles; 1 = 2 = 3 threads, bit for bit.
 #include "batch_test_util.hpp"
 #include "qforge/batch.hpp"
 #include "qforge/kernels.hpp"
@@ -342,9 +347,10 @@ TEST(AdjointStep, EqualsTheBlockKernel) {
 // Runs of 2-5 one-qubit gates on the same qubit (ry, rz, rx, u3, U, p with
 // expressions of x[0 .. nsym); constant h, s, t, x, sx, y and ry(0.4)) on
 // qubits 0, 1, 2 and a random one of 3 .. n - 2, between cx / crz layers
-// that end the chains. separate: a p(0) on qubit n - 1 after every gate of a run,
-// so that no two steps of the sweep on the same qubit are adjacent (the
-// same circuit, one step at a time).
+// that end the chains. separate: a cp(0) on qubits n - 1 and a after every
+// gate of a run, so that no two one-qubit steps of the sweep on the same
+// qubit are adjacent and no CX is followed by one on its target (the same
+// circuit, one step at a time).
 std::string chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, bool separate) {
   std::mt19937_64 rng(seed);
   std::ostringstream o;
@@ -367,7 +373,7 @@ std::string chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, boo
           case 10: o << (rng() % 2 ? "s " : "t ") << q(a) << ";\n"; break;
           default: o << (rng() % 2 ? "x " : "sx ") << q(a) << ";\n"; break;
         }
-        if (separate) o << "p(0) " << q(n - 1) << ";\n";
+        if (separate) o << "cp(0) " << q(n - 1) << ", " << q(a) << ";\n";
       }
     }
     for (unsigned i = 0; i + 1 < n; i += 2) o << "cx " << q(i) << ", " << q(i + 1) << ";\n";
@@ -378,18 +384,24 @@ std::string chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, boo
 
 class AdjointChained : public ::testing::TestWithParam<unsigned> {};
 
+std::string cx_chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, bool separate);
+
+// Chains of one-qubit steps, and (cx_chained_circuit) CXs in their passes.
 TEST_P(AdjointChained, MatchesFiniteDifferences) {
   const unsigned n = GetParam();
   const int nsym = 6;
-  Circuit c = test::compile_text(chained_circuit(n, nsym, 3, 31 + n, false));
   const std::vector<double> in = test::random_vec(nsym, n + 2, -1.2, 1.2);
-  for (const Readout& ro : readouts()) {
-    BatchOptions opt;
-    opt.readout = ro;
-    opt.threads = 1;
-    BatchCircuit bc(c, opt);
-    EXPECT_GE(bc.num_chains(), 8u);
-    expect_finite_differences(bc, in, n + 7);
+  for (const std::string& text :
+       {chained_circuit(n, nsym, 3, 31 + n, false), cx_chained_circuit(n, nsym, 2, 41 + n, false)}) {
+    Circuit c = test::compile_text(text);
+    for (const Readout& ro : readouts()) {
+      BatchOptions opt;
+      opt.readout = ro;
+      opt.threads = 1;
+      BatchCircuit bc(c, opt);
+      EXPECT_GE(bc.num_chains(), 8u);
+      expect_finite_differences(bc, in, n + 7);
+    }
   }
 }
 
@@ -405,42 +417,54 @@ std::vector<FP> to_fp(const std::vector<double>& v) {
   return std::vector<FP>(v.begin(), v.end());
 }
 
+// bc against ref (the same circuit written so that its sweep takes other
+// passes): batch 2, with the amplitude-embedding feature gradient when
+// ref's options have nfeat features (else none), forward outputs and
+// gradients to tol.
+template <typename FP>
+void expect_same_as(const BatchCircuit& bc, const BatchCircuit& ref, std::size_t nsym, std::size_t nfeat, int seed,
+                    double tol, const std::string& where) {
+  using C = std::complex<FP>;
+  const std::size_t batch = 2;
+  const std::vector<FP> in = to_fp<FP>(test::random_vec(batch * nsym, seed, -1.2, 1.2));
+  const std::vector<FP> feat = to_fp<FP>(test::random_vec(batch * nfeat, seed + 1));
+  const std::vector<FP> g = to_fp<FP>(test::random_vec(batch * bc.num_outputs(), 3));
+  std::vector<FP> out(batch * bc.num_outputs()), got_in(in.size()), got_feat(feat.size());
+  std::vector<FP> want_out(out.size()), want_in(in.size()), want_feat(feat.size());
+  std::vector<C> st(batch * bc.state_size()), st_ref(batch * bc.state_size());
+  bc.forward<FP>(batch, in, feat, out, st);
+  ref.forward<FP>(batch, in, feat, want_out, st_ref);
+  for (std::size_t k = 0; k < out.size(); ++k) EXPECT_NEAR(out[k], want_out[k], tol) << where << " output " << k;
+  bc.backward<FP>(batch, in, feat, Span<const C>(st), g, got_in, got_feat);
+  ref.backward<FP>(batch, in, feat, Span<const C>(st_ref), g, want_in, want_feat);
+  for (std::size_t s = 0; s < got_in.size(); ++s)
+    EXPECT_NEAR(got_in[s], want_in[s], tol * (1 + std::abs(want_in[s]))) << where << " symbol " << s;
+  for (std::size_t i = 0; i < got_feat.size(); ++i)
+    EXPECT_NEAR(got_feat[i], want_feat[i], tol * (1 + std::abs(want_feat[i]))) << where << " feature " << i;
+}
+
 template <typename FP>
 void check_chains_against_single_steps(double tol) {
-  using C = std::complex<FP>;
   for (unsigned n : {8u, 13u}) {
     for (int seed = 0; seed < 3; ++seed) {
       Circuit chained = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, false));
       Circuit single = test::compile_text(chained_circuit(n, 5, 3, 100 + seed, true));
-      const std::size_t batch = 2, nsym = 5, nfeat = 21;
-      const std::vector<FP> in = to_fp<FP>(test::random_vec(batch * nsym, seed, -1.2, 1.2));
-      const std::vector<FP> feat = to_fp<FP>(test::random_vec(batch * nfeat, seed + 1));
       for (unsigned width : {0u, 4u})
         for (unsigned tile : {0u, 7u}) {
           BatchOptions opt;
           opt.threads = 1;
           opt.fusion_width = width;
           opt.sweep_tile_qubits = tile;
-          opt.initial_state = InitialState::amplitude(nfeat);
+          opt.initial_state = InitialState::amplitude(21);
           BatchCircuit bc(chained, opt), ref(single, opt);
           EXPECT_GE(bc.num_chains(), 6u);
-          EXPECT_EQ(ref.num_chains(), 0u);
-          const std::vector<FP> g = to_fp<FP>(test::random_vec(batch * bc.num_outputs(), 3));
-          std::vector<FP> out(batch * bc.num_outputs()), got_in(in.size()), got_feat(feat.size());
-          std::vector<FP> want_out(out.size()), want_in(in.size()), want_feat(feat.size());
-          std::vector<C> st(batch * bc.state_size()), st_ref(batch * bc.state_size());
-          bc.forward<FP>(batch, in, feat, out, st);
-          ref.forward<FP>(batch, in, feat, want_out, st_ref);
-          for (std::size_t k = 0; k < out.size(); ++k)
-            EXPECT_NEAR(out[k], want_out[k], tol) << "n " << n << " seed " << seed << " output " << k;
-          bc.backward<FP>(batch, in, feat, Span<const C>(st), g, got_in, got_feat);
-          ref.backward<FP>(batch, in, feat, Span<const C>(st_ref), g, want_in, want_feat);
-          for (std::size_t s = 0; s < got_in.size(); ++s)
-            EXPECT_NEAR(got_in[s], want_in[s], tol * (1 + std::abs(want_in[s])))
-                << "n " << n << " seed " << seed << " width " << width << " tile " << tile << " symbol " << s;
-          for (std::size_t i = 0; i < got_feat.size(); ++i)
-            EXPECT_NEAR(got_feat[i], want_feat[i], tol * (1 + std::abs(want_feat[i])))
-                << "n " << n << " seed " << seed << " width " << width << " tile " << tile << " feature " << i;
+          // Only a CX of a fused run (which drops the cp(0)s) may start one.
+          if (width == 0) {
+            EXPECT_EQ(ref.num_chains(), 0u);
+          }
+          expect_same_as<FP>(bc, ref, 5, 21, seed, tol,
+                             "n " + std::to_string(n) + " seed " + std::to_string(seed) + " width " +
+                                 std::to_string(width) + " tile " + std::to_string(tile));
         }
     }
   }
@@ -451,13 +475,12 @@ TEST(AdjointChained, EqualsOneStepAtATime) {
   check_chains_against_single_steps<float>(1e-4);
 }
 
-// Chains over whole states (16 qubits: the sums split over the threads) and
-// inside tiles give the same bits on 1, 2 and 3 threads.
-TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
-  const unsigned n = 16;
-  Circuit c = test::compile_text(chained_circuit(n, 6, 2, 9, false));
+// The gradients of c (6 symbols) on 1, 2 and 3 threads, over whole states
+// (16 qubits: the sums split over the threads) and in tiles: the same bits;
+// at least min_chains chains.
+void expect_same_bits_on_one_two_three_threads(const Circuit& c, uint64_t in_seed, std::size_t min_chains) {
   for (unsigned tile : {0u, 10u}) {
-    const std::vector<double> in = test::random_vec(6, 12, -1.2, 1.2);
+    const std::vector<double> in = test::random_vec(6, in_seed, -1.2, 1.2);
     std::vector<double> grads[3];
     for (int t = 1; t <= 3; ++t) {
       BatchOptions opt;
@@ -465,7 +488,7 @@ TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
       opt.parallel_threshold = 1;
       opt.sweep_tile_qubits = tile;
       BatchCircuit bc(c, opt);
-      EXPECT_GE(bc.num_chains(), 4u);
+      EXPECT_GE(bc.num_chains(), min_chains);
       const std::vector<double> g = test::random_vec(bc.num_outputs(), 4);
       grads[t - 1] = adjoint(bc, 1, in, g);
     }
@@ -473,6 +496,108 @@ TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
       for (std::size_t s = 0; s < grads[0].size(); ++s)
         EXPECT_EQ(grads[0][s], grads[t][s]) << "tile " << tile << " threads " << t + 1 << " symbol " << s;
   }
+}
+
+// Chains over whole states and inside tiles give the same bits on 1, 2 and
+// 3 threads.
+TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
+  expect_same_bits_on_one_two_three_threads(test::compile_text(chained_circuit(16, 6, 2, 9, false)), 12, 4);
+}
+
+// CX ladders and random CXs, each followed (before the next gate on its
+// target) by a run of 1-2 one-qubit gates (symbol-dependent or constant) on
+// every qubit: in the sweep each CX(c, t) with c >= 3 joins the chain pass
+// of the run on t. Before the first symbol-dependent gate, constant gates
+// on qubits 4 and 5 that CXs of the first layer target (steps the sweep
+// stops short of when no feature gradient is wanted), and the hardware
+// efficient ansatz of bench_layer (ry, rz on every qubit, then the CX
+// ladder) as its last layers. separate: a cp(0) on each CX's qubits just
+// before it, so that no run moves up to its CX (the same circuit with every
+// CX on its own, unless fusion drops the cp(0)).
+std::string cx_chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, bool separate) {
+  std::mt19937_64 rng(seed);
+  std::ostringstream o;
+  o << header_and_h(n, nsym);
+  auto q = [&](unsigned i) { return "q[" + std::to_string(i % n) + "]"; };
+  auto e = [&] { return test::random_expr(rng, nsym); };
+  auto cx = [&](unsigned c, unsigned t) {
+    if (separate) o << "cp(0) " << q(c) << ", " << q(t) << ";\n";
+    o << "cx " << q(c) << ", " << q(t) << ";\n";
+  };
+  o << "cx q[6], q[5];\nh q[5];\nt q[4];\ncx q[3], q[4];\nsx q[4];\n";
+  for (int l = 0; l < layers; ++l) {
+    for (unsigned a = 0; a < n; ++a) {
+      if (l == 0 && (a == 4 || a == 5)) continue;
+      const int len = 1 + int(rng() % 2);
+      for (int g = 0; g < len; ++g) {
+        switch (rng() % 6) {
+          case 0: case 1: o << "ry(" << e() << ") " << q(a) << ";\n"; break;
+          case 2: o << "rz(" << e() << ") " << q(a) << ";\n"; break;
+          case 3: o << "u3(" << e() << ", " << e() << ", " << e() << ") " << q(a) << ";\n"; break;
+          case 4: o << "ry(0.7) " << q(a) << ";\n"; break;
+          default: o << (rng() % 2 ? "h " : "s ") << q(a) << ";\n"; break;
+        }
+      }
+    }
+    // Inside one tiled run of sweep_tile_qubits 7: the ry moves up to the CX.
+    o << "ry(" << e() << ") q[5];\nrz(" << e() << ") q[4];\n";
+    cx(3, 5);
+    for (unsigned i = 0; i + 1 < n; ++i) cx(i, i + 1);
+    for (int k = 0; k < 3; ++k) {
+      const unsigned c = unsigned(rng() % n), t = (c + 1 + unsigned(rng() % (n - 1))) % n;
+      cx(c, t);
+    }
+  }
+  for (int l = 0; l < 2; ++l) {  // the ansatz
+    for (unsigned a = 0; a < n; ++a) o << "ry(" << e() << ") " << q(a) << ";\nrz(" << e() << ") " << q(a) << ";\n";
+    for (unsigned i = 0; i + 1 < n; ++i) cx(i, i + 1);
+  }
+  return o.str();
+}
+
+// CXs in the chain passes against every CX on its own: batch 2, with the
+// amplitude-embedding feature gradient (the sweep to the first op) and
+// without (to the first symbol-dependent op), forward outputs and
+// gradients to 1e-12 (fp64) and 1e-4 (fp32), on whole states (8 qubits,
+// and 13 with the constant CXs fused and not) and tiles (13 qubits,
+// sweep_tile_qubits 7).
+template <typename FP>
+void check_cx_chains_against_separate(double tol) {
+  for (unsigned n : {8u, 13u}) {
+    for (int seed = 0; seed < 3; ++seed) {
+      Circuit fused = test::compile_text(cx_chained_circuit(n, 5, 3, 200 + seed, false));
+      Circuit single = test::compile_text(cx_chained_circuit(n, 5, 3, 200 + seed, true));
+      for (bool features : {false, true})
+        for (unsigned width : {0u, 4u})
+          for (unsigned tile : {0u, 7u}) {
+            BatchOptions opt;
+            opt.threads = 1;
+            opt.fusion_width = width;
+            opt.sweep_tile_qubits = tile;
+            if (features) opt.initial_state = InitialState::amplitude(21);
+            BatchCircuit bc(fused, opt), ref(single, opt);
+            const std::string where = "n " + std::to_string(n) + " seed " + std::to_string(seed) + " features " +
+                                      std::to_string(features) + " width " + std::to_string(width) + " tile " +
+                                      std::to_string(tile);
+            // Fused runs drop the cp(0)s: their CXs start chains in both.
+            if (width == 0) {
+              EXPECT_GT(bc.num_chains(), ref.num_chains()) << where;
+            }
+            expect_same_as<FP>(bc, ref, 5, features ? 21 : 0, seed, tol, where);
+          }
+    }
+  }
+}
+
+TEST(AdjointCxChained, EqualsEachCxOnItsOwn) {
+  check_cx_chains_against_separate<double>(1e-12);
+  check_cx_chains_against_separate<float>(1e-4);
+}
+
+// CX chain passes over whole states and inside tiles give the same bits on
+// 1, 2 and 3 threads.
+TEST(AdjointCxChained, BitIdenticalOnOneTwoThreeThreads) {
+  expect_same_bits_on_one_two_three_threads(test::compile_text(cx_chained_circuit(16, 6, 1, 19, false)), 13, 20);
 }
 
 }  // namespace

@@ -40,7 +40,8 @@
 // each symbol-dependent step of the sweep un-applies the gate from both
 // states and sums its block density in one pass in vector lanes
 // (adjoint_step), each run of steps on the same qubit without controls in
-// one pass (adjoint_chain). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
+// one pass (adjoint_chain), with a CX on that qubit before it (controls 3
+// and above; the sweep moves the run up to the CX). From BatchOptions::sweep_tile_qubits + 6 qubits on, each run
 // of steps on qubits below that many goes tile by tile (every step of the
 // run on 2^sweep_tile_qubits amplitudes of both states, then the next
 // tile), so the run reads and writes the states once. Each thread keeps
@@ -301,8 +302,11 @@ class BatchCircuit {
     /// In a chain [first, chain_end) of 2 to kMaxChainSteps steps of
     /// one-qubit ops without controls on the same qubit (inside one tiled
     /// run or outside all): chain_end; else 0. The sweep takes a chain in
-    /// one pass over the states (adjoint_chain).
+    /// one pass over the states (adjoint_chain). A chain may start with a
+    /// CX on its qubit (an op or a fused run's block), un-applied in the
+    /// same pass: that step's chain_control is the CX's control; else -1.
     std::size_t chain_end = 0;
+    int chain_control = -1;
   };
   /// The steps of the adjoint sweep in sweep order (the last gate first).
   std::vector<SweepStep> sweep_;

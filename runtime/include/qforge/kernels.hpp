@@ -211,9 +211,14 @@ struct ChainStep {
 /// the multiplications of the un-apply, and with re_density only the
 /// density's real parts are summed (the imaginary parts are then not to be
 /// read), as in adjoint_step. Below 3 qubits the steps run one at a time
-/// (adjoint_step).
+/// (adjoint_step). control >= 0: a CX with that control on `target` is
+/// un-applied before the steps (psi <- CX psi, lam <- CX lam; it has no
+/// density), in the same pass where the control bit is the same for all
+/// amplitudes of a vector (control >= 3, or 2 with target >= 2), else on
+/// its own first. A control equal to the target or not below n is an
+/// std::invalid_argument.
 template <typename FP>
 void adjoint_chain(std::complex<FP>* psi, std::complex<FP>* lam, unsigned n, unsigned target,
-                   const ChainStep<FP>* steps, unsigned count);
+                   const ChainStep<FP>* steps, unsigned count, int control = -1);
 
 }  // namespace qforge::sim
