@@ -29,7 +29,8 @@
 //     qubit (mark_chains) is one pass over both states (adjoint_chain),
 //     over the whole states or inside each tile; a CX with a control of 3
 //     or above un-applies in the pass of the run on its target that comes
-//     next on that qubit (moved up to it).
+//     next on that qubit (moved up to it by reorder_for_chains before
+//     the tiled runs are marked).
 //  4. backward(), parameter shift: per sample, 2 or 4 shifted runs per
 //     symbol-dependent gate parameter, with the rule the gate table derives
 //     from the parameter's generator (gate_shift_rule).
@@ -343,22 +344,16 @@ void BatchCircuit::build_sweep() {
     s.op = --j;
     sweep_.push_back(std::move(s));
   }
+  reorder_for_chains();
   // Tiles pay once the two states outgrow the last-level cache: on a 32 MiB
   // L3, tiles of 2^14 amplitudes made the sweep 3-20% slower at 16-18 qubits
   // (each step set up once per tile) and 34-40% faster at 20.
   const unsigned k = options_.sweep_tile_qubits;
   if (k == 0 || num_qubits_ < k + kSweepTilesFromExtraQubits) return;
   const uint64_t high = ~((uint64_t(1) << k) - 1);
-  auto qubits = [&](const SweepStep& s) {
-    if (s.fused >= 0) return fused_[std::size_t(s.fused)].inverse[s.block].qubit_mask();
-    const BlockGate& b = ops_[s.op].block;
-    uint64_t m = b.ctrl_mask;
-    for (unsigned a = 0; a < b.k; ++a) m |= uint64_t(1) << b.targets[a];
-    return m;
-  };
   for (std::size_t first = 0; first < sweep_.size();) {
     std::size_t end = first;
-    while (end < sweep_.size() && !(qubits(sweep_[end]) & high)) ++end;
+    while (end < sweep_.size() && !(step_qubits(sweep_[end]) & high)) ++end;
     if (end - first >= 2) {
       std::size_t params = 0;
       for (std::size_t i = first; i < end; ++i) {
@@ -375,63 +370,68 @@ void BatchCircuit::build_sweep() {
   }
 }
 
+uint64_t BatchCircuit::step_qubits(const SweepStep& s) const {
+  if (s.fused >= 0) return fused_[std::size_t(s.fused)].inverse[s.block].qubit_mask();
+  const BlockGate& b = ops_[s.op].block;
+  uint64_t m = b.ctrl_mask;
+  for (unsigned a = 0; a < b.k; ++a) m |= uint64_t(1) << b.targets[a];
+  return m;
+}
+
+int BatchCircuit::step_qubit(const SweepStep& s) const {
+  if (s.fused >= 0) return -1;
+  const BlockGate& b = ops_[s.op].block;
+  return b.k == 1 && b.ctrl_mask == 0 ? int(b.targets[0]) : -1;
+}
+
+std::pair<int, int> BatchCircuit::step_cx(const SweepStep& s) const {
+  uint64_t ctrl = 0;
+  int target = -1;
+  if (s.fused >= 0) {
+    const GateOp& g = fused_[std::size_t(s.fused)].inverse[s.block];
+    if (g.kind == KernelKind::X && g.targets.size() == 1) ctrl = g.ctrl_mask, target = int(g.targets[0]);
+  } else {
+    const BlockGate& b = ops_[s.op].block;
+    if (b.kind == BlockKind::X && b.k == 1) ctrl = b.ctrl_mask, target = int(b.targets[0]);
+  }
+  const bool one = __builtin_popcountll(ctrl) == 1 && ctrl >= 8;
+  return {one ? target : -1, one ? __builtin_ctzll(ctrl) : -1};
+}
+
+void BatchCircuit::reorder_for_chains() {
+  // From kLaneStepQubits on, where the steps run in vector lanes (as the
+  // chains, mark_chains). Before the tiled runs are marked (build_sweep),
+  // so that a CX and the run moved up to it fall in the same tiled run.
+  if (num_qubits_ < kLaneStepQubits) return;
+  // Each CX(c, t) is followed in the sweep by the run of one-qubit steps
+  // on t that comes next on t, moved up past the steps between (none of
+  // them touches t, so each step's density, a sum over the other qubits,
+  // is the same), so that the CX is un-applied in the run's chain pass.
+  // Only steps of symbol-dependent ops or later ones: the sweep stops at
+  // the first (sweep_fused) and reaches it through a prefix of sweep_.
+  std::size_t first_param = 0;
+  while (first_param < ops_.size() && !ops_[first_param].parametric) ++first_param;
+  for (std::size_t i = 0; i < sweep_.size(); ++i) {
+    const int t = step_cx(sweep_[i]).first;
+    if (t < 0) continue;
+    std::size_t j = i + 1;
+    while (j < sweep_.size() && !(step_qubits(sweep_[j]) >> t & 1)) ++j;
+    std::size_t r = j;
+    while (r < sweep_.size() && step_qubit(sweep_[r]) == t && sweep_[r].op >= first_param) ++r;
+    if (j > i + 1 && r > j) std::rotate(sweep_.begin() + std::ptrdiff_t(i + 1), sweep_.begin() + std::ptrdiff_t(j),
+                                        sweep_.begin() + std::ptrdiff_t(r));
+  }
+}
+
 void BatchCircuit::mark_chains() {
   // From kLaneStepQubits on, where the steps run in vector lanes; a chain
   // stays inside one tiled run or outside all (sweep_tiles takes it tile by
   // tile).
   forward_chain_end_.clear();
   if (num_qubits_ < kLaneStepQubits) return;
-  auto qubit = [&](const SweepStep& s) {
-    if (s.fused >= 0) return -1;
-    const BlockGate& b = ops_[s.op].block;
-    return b.k == 1 && b.ctrl_mask == 0 ? int(b.targets[0]) : -1;
-  };
-  // A CX (an op or a block of a fused run) whose control is bit 3 or above
-  // (the same for all amplitudes of a vector in adjoint_chain's pass): its
-  // target and control; else -1.
-  auto cx = [&](const SweepStep& s) {
-    uint64_t ctrl = 0;
-    int target = -1;
-    if (s.fused >= 0) {
-      const GateOp& g = fused_[std::size_t(s.fused)].inverse[s.block];
-      if (g.kind == KernelKind::X && g.targets.size() == 1) ctrl = g.ctrl_mask, target = int(g.targets[0]);
-    } else {
-      const BlockGate& b = ops_[s.op].block;
-      if (b.kind == BlockKind::X && b.k == 1) ctrl = b.ctrl_mask, target = int(b.targets[0]);
-    }
-    const bool one = __builtin_popcountll(ctrl) == 1 && ctrl >= 8;
-    return std::make_pair(one ? target : -1, one ? __builtin_ctzll(ctrl) : -1);
-  };
-  auto cx_target = [&](const SweepStep& s) { return cx(s).first; };
-  auto touches = [&](const SweepStep& s, int q) {
-    if (s.fused >= 0) return (fused_[std::size_t(s.fused)].inverse[s.block].qubit_mask() >> q & 1) != 0;
-    const BlockGate& b = ops_[s.op].block;
-    if (b.ctrl_mask >> q & 1) return true;
-    for (unsigned a = 0; a < b.k; ++a)
-      if (int(b.targets[a]) == q) return true;
-    return false;
-  };
-  // Each CX(c, t) is followed in the sweep by the run of one-qubit steps
-  // on t that comes next on t, moved up past the steps between (none of
-  // them touches t, so each step's density, a sum over the other qubits,
-  // is the same), so that the CX is un-applied in the run's chain pass.
-  // Not across a tiled run's end, and only steps of
-  // symbol-dependent ops or later ones: the sweep stops at the first
-  // (sweep_fused) and reaches it through a prefix of sweep_.
-  std::size_t first_param = 0;
-  while (first_param < ops_.size() && !ops_[first_param].parametric) ++first_param;
-  for (std::size_t i = 0; i < sweep_.size(); ++i) {
-    const int t = cx_target(sweep_[i]);
-    if (t < 0) continue;
-    const std::size_t tile = sweep_[i].tile_end;
-    std::size_t j = i + 1;
-    while (j < sweep_.size() && sweep_[j].tile_end == tile && !touches(sweep_[j], t)) ++j;
-    std::size_t r = j;
-    while (r < sweep_.size() && qubit(sweep_[r]) == t && sweep_[r].tile_end == tile && sweep_[r].op >= first_param)
-      ++r;
-    if (j > i + 1 && r > j) std::rotate(sweep_.begin() + std::ptrdiff_t(i + 1), sweep_.begin() + std::ptrdiff_t(j),
-                                        sweep_.begin() + std::ptrdiff_t(r));
-  }
+  auto qubit = [&](const SweepStep& s) { return step_qubit(s); };
+  auto cx = [&](const SweepStep& s) { return step_cx(s); };
+  auto cx_target = [&](const SweepStep& s) { return step_cx(s).first; };
   for (std::size_t first = 0; first < sweep_.size();) {
     // A chain: a CX (as above) and the one-qubit steps on its target after
     // it, or two or more one-qubit steps on one qubit; the forward applies

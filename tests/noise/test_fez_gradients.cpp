@@ -244,9 +244,12 @@ TEST(FezGradients, EveryParametricTableGateCompiledForFezMatchesFiniteDifference
     n.nc = attach_noise(r.compiled.circuit, m);
     n.after = reference_channels(n.nc);
     ASSERT_EQ(n.nc.circuit.num_qubits, 3u) << name;
-    for (const Operation& op : n.nc.circuit.ops)
-      if (op.kind == OpKind::Gate) EXPECT_TRUE(op.gate == GateId::RZ || op.gate == GateId::SX ||
-                                               op.gate == GateId::X || op.gate == GateId::CZ) << name;
+    for (const Operation& op : n.nc.circuit.ops) {
+      if (op.kind == OpKind::Gate) {
+        EXPECT_TRUE(op.gate == GateId::RZ || op.gate == GateId::SX || op.gate == GateId::X || op.gate == GateId::CZ)
+            << name;
+      }
+    }
     const sim::NoisyBatchCircuit nbc(n.nc, options(kObservables));
     const std::vector<double> s = qforge::test::random_vec(8, 200 + unsigned(id), -1.2, 1.2);
     const Exact e = adjoint(nbc, s, g);
@@ -262,7 +265,9 @@ TEST(FezGradients, EveryParametricTableGateCompiledForFezMatchesFiniteDifference
       const double fd = (ref_loss(n, kObservables, sp, g) - ref_loss(n, kObservables, sm, g)) / 2e-5;
       largest = std::max(largest, std::abs(fd));
       EXPECT_NEAR(e.grad[k], fd, 1e-7) << name << (k < 4 ? " x[" : " w[") << k % 4 << "]";
-      if (k % 4 >= np) EXPECT_NEAR(e.grad[k], 0.0, 1e-12) << name;
+      if (k % 4 >= np) {
+        EXPECT_NEAR(e.grad[k], 0.0, 1e-12) << name;
+      }
     }
     EXPECT_GT(largest, 1e-3) << name;
   }

@@ -317,7 +317,16 @@ class BatchCircuit {
   /// Empty without chains.
   std::vector<std::size_t> forward_chain_end_;
   void build_sweep();
+  void reorder_for_chains();
   void mark_chains();
+  /// The qubits a sweep step touches (targets and controls), as a mask.
+  uint64_t step_qubits(const SweepStep& s) const;
+  /// The qubit of a step of a one-qubit op without controls; else -1.
+  int step_qubit(const SweepStep& s) const;
+  /// A CX step (an op or a block of a fused run) whose control is bit 3 or
+  /// above (the same for all amplitudes of a vector in adjoint_chain's
+  /// pass): {target, control}; else {-1, -1}.
+  std::pair<int, int> step_cx(const SweepStep& s) const;
 };
 
 /// d<O_k>/d(symbol s) for one set of symbol values: one row per observable,
