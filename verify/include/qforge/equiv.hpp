@@ -70,7 +70,7 @@ struct EquivOptions {
   std::size_t max_dd_nodes = std::size_t(1) << 22;  ///< live diagram nodes (about 100 bytes each)
   std::vector<uint32_t> initial_layout;  ///< A qubit i -> B qubit (empty: identity)
   std::vector<uint32_t> final_layout;    ///< A qubit i -> B qubit at the end (empty: initial)
-  uint32_t max_exact_qubits = 12;        ///< exact (all basis inputs) up to this many A qubits
+  uint32_t max_exact_qubits = 12;        ///< exact (all basis inputs) up to this many A qubits (0: never)
   uint32_t num_random_states = 12;       ///< inputs in random mode
   uint32_t symbol_trials = 3;            ///< random bindings of symbolic parameters
   uint64_t seed = 0x5eed;
