@@ -429,29 +429,27 @@ void BatchCircuit::mark_chains() {
   // tile).
   forward_chain_end_.clear();
   if (num_qubits_ < kLaneStepQubits) return;
-  auto qubit = [&](const SweepStep& s) { return step_qubit(s); };
-  auto cx = [&](const SweepStep& s) { return step_cx(s); };
-  auto cx_target = [&](const SweepStep& s) { return step_cx(s).first; };
   for (std::size_t first = 0; first < sweep_.size();) {
-    // A chain: a CX (as above) and the one-qubit steps on its target after
+    // A chain: a CX (step_cx) and the one-qubit steps on its target after
     // it, or two or more one-qubit steps on one qubit; the forward applies
     // its one-qubit steps [run, end) as one block when they are consecutive
     // ops (a run moved up above may have closed a gap between two steps on
     // another qubit).
-    int q = qubit(sweep_[first]);
+    int q = step_qubit(sweep_[first]);
     std::size_t run = first, end = first + 1;
-    const int t = cx_target(sweep_[first]);
-    if (t >= 0 && end < sweep_.size() && qubit(sweep_[end]) == t && sweep_[end].tile_end == sweep_[first].tile_end) {
+    const auto [t, control] = step_cx(sweep_[first]);
+    if (t >= 0 && end < sweep_.size() && step_qubit(sweep_[end]) == t &&
+        sweep_[end].tile_end == sweep_[first].tile_end) {
       q = t;
       run = end++;
     }
     if (q >= 0)
-      while (end < sweep_.size() && end - run < kMaxChainSteps && qubit(sweep_[end]) == q &&
+      while (end < sweep_.size() && end - run < kMaxChainSteps && step_qubit(sweep_[end]) == q &&
              sweep_[end].tile_end == sweep_[first].tile_end)
         ++end;
     if (end - first >= 2) {
       for (std::size_t i = first; i < end; ++i) sweep_[i].chain_end = end;
-      if (run > first) sweep_[first].chain_control = cx(sweep_[first]).second;
+      if (run > first) sweep_[first].chain_control = control;
       if (end - run >= 2 && sweep_[run].op - sweep_[end - 1].op == end - 1 - run) {
         forward_chain_end_.resize(ops_.size());
         forward_chain_end_[sweep_[end - 1].op] = sweep_[run].op + 1;

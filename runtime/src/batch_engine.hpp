@@ -584,10 +584,7 @@ struct BatchEngine {
     ChainStep<FP> cs[kMaxChainSteps];
     const int control = bc.sweep_[first].chain_control;
     if (control >= 0 && ++first == end) {  // the chain cut after its CX (the sweep's stop)
-      const BatchCircuit::SweepStep& h = bc.sweep_[first - 1];
-      const unsigned t = h.fused >= 0 ? bc.fused_[std::size_t(h.fused)].inverse[h.block].targets[0]
-                                      : bc.ops_[h.op].block.targets[0];
-      adjoint_chain<FP>(psi, lam, nq, t, cs, 0, control);
+      adjoint_chain<FP>(psi, lam, nq, unsigned(bc.step_cx(bc.sweep_[first - 1]).first), cs, 0, control);
       return 0;
     }
     // The chain's qubit (the same on a tile: its qubits are the low ones).
