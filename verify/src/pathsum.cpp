@@ -1059,16 +1059,23 @@ bool apply_item(PathSum& ps, const Item& item, const std::vector<uint32_t>& map,
   return ps.apply_steps(item.steps, q, dir);
 }
 
-std::optional<double> attempt(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
-                              const std::vector<uint32_t>& fin, bool hold) {
-  const uint32_t k = static_cast<uint32_t>(init.size());
-  PathSum ps(n, k, hold);
+// The two budgets of a sum over the gates of both circuits.
+void set_budget(PathSum& ps, const Side& a, const Side& b) {
   const uint64_t gates = a.ops->size() + b.ops->size();
   ps.work_.budget = kWorkPerGate * gates + (uint64_t(1) << 16);
   ps.work_.crowded_budget = kCrowdedWorkPerGate * gates + (uint64_t(1) << 16);
+}
+
+// B^-1 A; items_a, items_b: items_of the two sides' gates.
+std::optional<double> attempt(uint32_t n, const Side& a, const Side& b, const std::vector<Item>& items_a,
+                              const std::vector<Item>& items_b, const std::vector<uint32_t>& init,
+                              const std::vector<uint32_t>& fin, bool hold) {
+  const uint32_t k = static_cast<uint32_t>(init.size());
+  PathSum ps(n, k, hold);
+  set_budget(ps, a, b);
   try {
   for (uint32_t i = 0; i < k; ++i) ps.set_input(init[i], i);
-  for (const Item& item : items_of(*a.ops, static_cast<uint32_t>(a.qubit_map.size()))) {
+  for (const Item& item : items_a) {
     if (!apply_item(ps, item, a.qubit_map, Dir::Forward)) return std::nullopt;
     ps.reduce();
   }
@@ -1089,7 +1096,6 @@ std::optional<double> attempt(uint32_t n, const Side& a, const Side& b, const st
       if (!is_init[q]) dest[q] = free_out[next++];
   }
   ps.permute(dest);
-  const std::vector<Item> items_b = items_of(*b.ops, static_cast<uint32_t>(b.qubit_map.size()));
   for (auto it = items_b.rbegin(); it != items_b.rend(); ++it) {
     if (!apply_item(ps, *it, b.qubit_map, Dir::Inverse)) return std::nullopt;
     ps.reduce();
@@ -1120,21 +1126,18 @@ std::optional<double> attempt(uint32_t n, const Side& a, const Side& b, const st
 // cancel, where B^-1 A keeps all of A's variables and phases until B's
 // gates come back to them (QCEC's alternating G G'^-1 scheme, for path
 // sums). Hadamards are held when `hold` says so, else summed over at once.
-std::optional<double> attempt_bell(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
+std::optional<double> attempt_bell(uint32_t n, const Side& a, const Side& b, const std::vector<Item>& items_a,
+                                   const std::vector<Item>& items_b, const std::vector<uint32_t>& init,
                                    const std::vector<uint32_t>& fin, bool hold) {
   const uint32_t k = static_cast<uint32_t>(init.size());
   PathSum ps(k + n, 0, hold);
-  const uint64_t gates = a.ops->size() + b.ops->size();
-  ps.work_.budget = kWorkPerGate * gates + (uint64_t(1) << 16);
-  ps.work_.crowded_budget = kCrowdedWorkPerGate * gates + (uint64_t(1) << 16);
+  set_budget(ps, a, b);
   std::vector<uint32_t> left(a.qubit_map.size()), right(b.qubit_map.size()), pair(k);
   for (uint32_t q = 0; q < left.size(); ++q) left[q] = q;
   for (uint32_t q = 0; q < right.size(); ++q) right[q] = k + b.qubit_map[q];
   for (uint32_t i = 0; i < k; ++i) pair[i] = k + fin[i];
   try {
     for (uint32_t i = 0; i < k; ++i) ps.set_summed_input({i, k + init[i]});
-    const std::vector<Item> items_a = items_of(*a.ops, static_cast<uint32_t>(a.qubit_map.size()));
-    const std::vector<Item> items_b = items_of(*b.ops, static_cast<uint32_t>(b.qubit_map.size()));
     const std::size_t na = items_a.size(), nb = items_b.size();
     for (std::size_t i = 0, j = 0; i < na || j < nb;) {
       const bool take_a = j == nb || (i < na && i * nb <= j * na);
@@ -1178,14 +1181,17 @@ std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, c
     if (phase && closed) *closed = how;
     return phase;
   };
-  if (auto phase = attempt_bell(n, a, b, init, fin, true))
+  // The gates as items once, for the four attempts.
+  const std::vector<Item> ia = items_of(*a.ops, static_cast<uint32_t>(a.qubit_map.size()));
+  const std::vector<Item> ib = items_of(*b.ops, static_cast<uint32_t>(b.qubit_map.size()));
+  if (auto phase = attempt_bell(n, a, b, ia, ib, init, fin, true))
     return proved(phase, "A* and B in turns on a Bell state (Hadamards held) reduced to a phase times that state");
-  if (auto phase = attempt_bell(n, a, b, init, fin, false))
+  if (auto phase = attempt_bell(n, a, b, ia, ib, init, fin, false))
     return proved(phase,
                   "A* and B in turns on a Bell state (every H summed at once) reduced to a phase times that state");
-  if (auto phase = attempt(n, a, b, init, fin, true))
+  if (auto phase = attempt(n, a, b, ia, ib, init, fin, true))
     return proved(phase, "B^-1 * A (Hadamards held) reduced to the identity");
-  return proved(attempt(n, a, b, init, fin, false), "B^-1 * A (every H summed at once) reduced to the identity");
+  return proved(attempt(n, a, b, ia, ib, init, fin, false), "B^-1 * A (every H summed at once) reduced to the identity");
 }
 
 }  // namespace qforge::pathsum
