@@ -328,6 +328,25 @@ TEST(Equiv, KnownInequivalentPairsHaveWitnesses) {
   EXPECT_NE(wrong.detail.find("on basis input |"), std::string::npos) << wrong.detail;
 }
 
+// `gates` random gates on n qubits: rz and ry by arbitrary angles (which
+// the path sums give no answer on), h when `with_h`, and cx.
+Circuit random_rotations(uint32_t n, int gates, uint64_t seed, bool with_h) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> angle(-M_PI, M_PI);
+  std::vector<Operation> ops;
+  auto q = [&] { return static_cast<uint32_t>(rng() % n); };
+  for (int i = 0; i < gates; ++i) {
+    uint32_t a = q(), b = q();
+    while (b == a) b = q();
+    const uint64_t kind = rng() % (with_h ? 5 : 4);
+    if (kind == 0) ops.push_back(g(GateId::RZ, {a}, {Expr(angle(rng))}));
+    else if (kind == 1) ops.push_back(g(GateId::RY, {a}, {Expr(angle(rng))}));
+    else if (kind == 2 && with_h) ops.push_back(g(GateId::H, {a}));
+    else ops.push_back(g(GateId::CX, {a, b}));
+  }
+  return circ(n, ops);
+}
+
 // The decision diagrams' stepping (the side behind in proportion goes first,
 // the other is tried when the diagram grows) against the dense unitaries:
 // random circuits on 10 qubits with rotations by arbitrary angles (the path
@@ -346,21 +365,7 @@ TEST(Equiv, DiagramsAgreeWithTheDenseUnitaries) {
     return worst < 1e-6;
   };
   for (uint64_t seed = 1; seed <= 3; ++seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> angle(-M_PI, M_PI);
-    std::vector<Operation> ops;
-    auto q = [&] { return static_cast<uint32_t>(rng() % n); };
-    for (int i = 0; i < 120; ++i) {
-      uint32_t a = q(), b = q();
-      while (b == a) b = q();
-      switch (rng() % 5) {
-        case 0: ops.push_back(g(GateId::RZ, {a}, {Expr(angle(rng))})); break;
-        case 1: ops.push_back(g(GateId::RY, {a}, {Expr(angle(rng))})); break;
-        case 2: ops.push_back(g(GateId::H, {a})); break;
-        default: ops.push_back(g(GateId::CX, {a, b})); break;
-      }
-    }
-    const Circuit a = circ(n, ops);
+    const Circuit a = random_rotations(n, 120, seed, true);
     const Circuit b = run_pipeline(a, 2, "generic").circuit;
     const std::vector<cplx> ua = circuit_unitary(a);
     ASSERT_TRUE(same_up_to_phase(ua, circuit_unitary(b))) << "seed " << seed;
@@ -392,21 +397,7 @@ TEST(Equiv, DiagramsAgreeWithTheDenseUnitaries) {
 // before the diagrams, up to a larger budget. A rotation 1e-3 off is
 // refuted with its input.
 TEST(Equiv, EveryBasisInputBeforeDenseDiagrams) {
-  const uint32_t n = 8;
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> angle(-M_PI, M_PI);
-  std::vector<Operation> ops;
-  auto q = [&] { return static_cast<uint32_t>(rng() % n); };
-  for (int i = 0; i < 1200; ++i) {
-    uint32_t a = q(), b = q();
-    while (b == a) b = q();
-    switch (rng() % 4) {
-      case 0: ops.push_back(g(GateId::RZ, {a}, {Expr(angle(rng))})); break;
-      case 1: ops.push_back(g(GateId::RY, {a}, {Expr(angle(rng))})); break;
-      default: ops.push_back(g(GateId::CX, {a, b})); break;
-    }
-  }
-  const Circuit a = circ(n, ops);
+  const Circuit a = random_rotations(8, 1200, 7, false);
   Circuit b = run_pipeline(a, 2, "generic").circuit;
   ASSERT_GT(double(a.ops.size() + b.ops.size()) * 65536, 1e8) << "past the first budget";
   EquivResult r = check_equivalence(a, b);
