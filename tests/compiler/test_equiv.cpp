@@ -328,6 +328,16 @@ TEST(Equiv, KnownInequivalentPairsHaveWitnesses) {
   EXPECT_NE(wrong.detail.find("on basis input |"), std::string::npos) << wrong.detail;
 }
 
+// Two dense unitaries (circuit_unitary) equal up to a global phase.
+bool same_up_to_phase(const std::vector<cplx>& u, const std::vector<cplx>& v) {
+  cplx overlap = 0;
+  for (std::size_t i = 0; i < u.size(); ++i) overlap += std::conj(u[i]) * v[i];
+  const cplx phase = overlap / std::abs(overlap);
+  double worst = 0;
+  for (std::size_t i = 0; i < u.size(); ++i) worst = std::max(worst, std::abs(v[i] - phase * u[i]));
+  return worst < 1e-6;
+}
+
 // `gates` random gates on n qubits: rz and ry by arbitrary angles (which
 // the path sums give no answer on), h when `with_h`, and cx.
 Circuit random_rotations(uint32_t n, int gates, uint64_t seed, bool with_h) {
@@ -356,14 +366,6 @@ Circuit random_rotations(uint32_t n, int gates, uint64_t seed, bool with_h) {
 // 1e-3 radians.
 TEST(Equiv, DiagramsAgreeWithTheDenseUnitaries) {
   const uint32_t n = 10;
-  auto same_up_to_phase = [](const std::vector<cplx>& u, const std::vector<cplx>& v) {
-    cplx overlap = 0;
-    for (std::size_t i = 0; i < u.size(); ++i) overlap += std::conj(u[i]) * v[i];
-    const cplx phase = overlap / std::abs(overlap);
-    double worst = 0;
-    for (std::size_t i = 0; i < u.size(); ++i) worst = std::max(worst, std::abs(v[i] - phase * u[i]));
-    return worst < 1e-6;
-  };
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     const Circuit a = random_rotations(n, 120, seed, true);
     const Circuit b = run_pipeline(a, 2, "generic").circuit;
@@ -395,11 +397,14 @@ TEST(Equiv, DiagramsAgreeWithTheDenseUnitaries) {
 // basis input, no path sum, and decision diagrams that grow dense (a
 // routed dnn_n8 took 50 s that way); every basis input is simulated again
 // before the diagrams, up to a larger budget. A rotation 1e-3 off is
-// refuted with its input.
+// refuted with its input. Both answers are checked against the dense
+// unitaries first.
 TEST(Equiv, EveryBasisInputBeforeDenseDiagrams) {
   const Circuit a = random_rotations(8, 1200, 7, false);
   Circuit b = run_pipeline(a, 2, "generic").circuit;
   ASSERT_GT(double(a.ops.size() + b.ops.size()) * 65536, 1e8) << "past the first budget";
+  const std::vector<cplx> ua = circuit_unitary(a);
+  ASSERT_TRUE(same_up_to_phase(ua, circuit_unitary(b)));
   EquivResult r = check_equivalence(a, b);
   EXPECT_TRUE(r.equivalent) << r.detail;
   EXPECT_TRUE(r.exact);
@@ -409,6 +414,7 @@ TEST(Equiv, EveryBasisInputBeforeDenseDiagrams) {
       it->params[0] = Expr(it->params[0].value() + 1e-3);
       break;
     }
+  ASSERT_FALSE(same_up_to_phase(ua, circuit_unitary(b)));
   EquivResult r2 = check_equivalence(a, b);
   EXPECT_FALSE(r2.equivalent);
   EXPECT_TRUE(r2.exact);
