@@ -1,8 +1,11 @@
 # The simulation runs with the GIL released: other Python threads keep
 # running during a call, concurrent calls on one circuit agree, and two
-# Python threads running forward passes get more than 1.6x the throughput of
-# one.
-import hashlib
+# Python threads running forward passes get as much from a second CPU as two
+# processes running them do.
+import os
+import statistics
+import subprocess
+import sys
 import threading
 import time
 
@@ -84,60 +87,105 @@ def test_layer_follows_torch_threads_and_gives_the_same_outputs(lean_path):
     assert torch.equal(q(x), one) and q.circuit.threads == 1
 
 
-def throughput(work, threads, calls):
-    """Calls per second of `threads` Python threads each making `calls` calls of work()."""
+# The layer of the throughput test: 8 qubits, 960 gates, batch 64, one
+# OpenMP thread per call (threads=1). A call is milliseconds of simulation in
+# 256 KB of states, so the Python work per call (~50 us) is irrelevant; with
+# the GIL held two threads would get 1x one thread's throughput.
+LAYER = r"""
+import torch, qforge
+n = 8
+text = (f"OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], {n}] x;\n"
+        f"input array[float[64], {n}] w;\nqubit[{n}] q;\n"
+        + "".join(f"ry(x[{i}]) q[{i}];\nrz(w[{i}]) q[{i}];\ncx q[{i}], q[{(i + 1) % n}];\n" for i in range(n)) * 40)
+q = qforge.QuantumLayer(text, inputs="x", dtype=torch.float64, threads=1)
+x = torch.rand(64, n, dtype=torch.float64)
+q(x)
+work = lambda: q(x)
+"""
+
+# A worker process for the control: it builds the same layer, then for each
+# line "T0 D" on stdin makes calls from wall-clock time T0 until T0 + D and
+# prints how many it finished.
+WORKER = LAYER + r"""
+import sys, time
+print("ready", flush=True)
+for line in sys.stdin:
+    t0, d = map(float, line.split())
+    time.sleep(max(0.0, t0 - time.time()))
+    calls = 0
+    while time.time() < t0 + d:
+        work()
+        calls += 1
+    print(calls, flush=True)
+"""
+
+DURATION = 0.4  # seconds of calls per measurement: about 50 calls of the layer
+
+
+def thread_rate(work, threads):
+    """Calls per second of `threads` Python threads calling work() for DURATION seconds."""
     start = threading.Barrier(threads + 1)
+    counts = [0] * threads
 
-    def loop():
+    def loop(i):
         start.wait()
-        for _ in range(calls):
+        end = time.perf_counter() + DURATION
+        while time.perf_counter() < end:
             work()
+            counts[i] += 1
 
-    pool = [threading.Thread(target=loop) for _ in range(threads)]
+    pool = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
     for t in pool:
         t.start()
     start.wait()
-    t0 = time.perf_counter()
     for t in pool:
         t.join()
-    return threads * calls / (time.perf_counter() - t0)
+    return sum(counts) / DURATION
 
 
-def best_scaling(work, calls, reps):
-    """The best ratio of two threads' throughput to one thread's, each pair measured side by side."""
-    return max(throughput(work, 2, calls) / throughput(work, 1, calls) for _ in range(reps))
+def process_rate(workers):
+    """Calls per second of the worker processes, started together."""
+    t0 = time.time() + 0.05
+    for w in workers:
+        w.stdin.write(f"{t0} {DURATION}\n")
+        w.stdin.flush()
+    return sum(int(w.stdout.readline()) for w in workers) / DURATION
 
 
 def test_two_threads_run_forward_passes_in_parallel():
-    import torch
-    # 8 qubits, 960 gates, batch 64: milliseconds of simulation per call on
-    # one OpenMP thread each (threads=1) in 256 KB of states (within a
-    # core's L2), so the Python work per call (~50 us) is irrelevant; with
-    # the GIL held the ratio would be 1.
-    n = 8
-    text = (f"OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], {n}] x;\n"
-            f"input array[float[64], {n}] w;\nqubit[{n}] q;\n"
-            + "".join(f"ry(x[{i}]) q[{i}];\nrz(w[{i}]) q[{i}];\ncx q[{i}], q[{(i + 1) % n}];\n" for i in range(n)) * 40)
-    q = qforge.QuantumLayer(text, inputs="x", dtype=torch.float64, threads=1)
-    x = torch.rand(64, n, dtype=torch.float64)
-    q(x)
-    # The machine is shared, and with the kernel's autogroup scheduling a
-    # process's threads share its session's slice of the CPUs. So each round
-    # measures the layer and, right after it, a control: what two threads of
-    # GIL-free C code (sha256 of 8 MB, about as long as a call) get here and
-    # now. The layer passes when two threads run it 1.6x as fast as one, or
-    # at least 0.85 of the control's gain in the same round while the control
-    # shows two threads running in parallel (>= 1.5x); with the GIL held it
-    # would get 1x against the control's 1.5-2x.
-    data = b"q" * (8 << 20)
-    rounds = []
-    for _ in range(6):
-        ratio = best_scaling(lambda: q(x), calls=8, reps=1)
-        control = best_scaling(lambda: hashlib.sha256(data).digest(), calls=8, reps=1)
-        rounds.append((ratio, control))
-        if ratio > 1.6 or (control >= 1.5 and ratio >= 0.85 * control):
-            return
-    seen = ", ".join(f"{r:.2f}x (sha256 {c:.2f}x)" for r, c in rounds)
-    if max(c for _, c in rounds) < 1.5:
-        pytest.skip(f"the machine is busy: two threads of sha256 never got 1.5x one; the layer: {seen}")
+    # What two threads can get depends on the machine: two cores give the
+    # layer 1.7-2x one core, but two hardware threads of one core (SMT) give
+    # this arithmetic-bound kernel far less, and the machine is shared. So the
+    # control is the same work in two processes, which share no GIL: each
+    # round measures one thread, two threads, one process and two processes
+    # side by side. A busy machine moves single rounds either way (a slowed
+    # one-thread measurement shows 1.3x for a GIL-bound call), so the medians
+    # over the rounds decide: the layer passes when its median two-thread gain
+    # is at least 0.85 of the median two-process gain; with the GIL held it
+    # would get 1x against the processes' 1.5-2x.
+    scope = {}
+    exec(LAYER, scope)
+    work = scope["work"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True, env=env) for _ in range(2)]
+    try:
+        for w in workers:
+            assert w.stdout.readline().strip() == "ready"
+        rounds = []
+        for _ in range(6):
+            threads = thread_rate(work, 2) / thread_rate(work, 1)
+            processes = process_rate(workers) / process_rate(workers[:1])
+            rounds.append((threads, processes))
+            threads, processes = (statistics.median(r) for r in zip(*rounds))
+            if len(rounds) >= 3 and processes >= 1.5 and threads >= 0.85 * processes:
+                return
+    finally:
+        for w in workers:
+            w.stdin.close()
+            w.wait()
+    seen = ", ".join(f"{t:.2f}x (two processes {p:.2f}x)" for t, p in rounds)
+    if processes < 1.5:
+        pytest.skip(f"two processes of the layer got {processes:.2f}x one here (median), not 1.5x (a busy "
+                    f"machine, or one core's two hardware threads); two threads of it: {seen}")
     assert False, f"two threads never ran forward passes in parallel: {seen}"
