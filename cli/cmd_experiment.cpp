@@ -53,6 +53,16 @@ double mean_train_seconds(const models::TrainResult& r) {
   return n ? s / n : NaN;
 }
 
+/// The fastest training pass, the first epoch (warm-up) skipped when there
+/// are more: what the time ratios compare, since other jobs on a shared
+/// machine only ever add time to an epoch.
+double fastest_train_seconds(const models::TrainResult& r) {
+  double s = NaN;
+  for (std::size_t i = r.history.size() > 1 ? 1 : 0; i < r.history.size(); ++i)
+    if (!(s <= r.history[i].train_seconds)) s = r.history[i].train_seconds;
+  return s;
+}
+
 /// One value, or mean ± standard deviation over seeds; `scale` 100 for
 /// percentages.
 std::string spread(const std::vector<double>& v, double scale = 100, const char* f = "%.2f") {
@@ -207,7 +217,8 @@ int run_experiment(const std::vector<std::string>& args) {
                num(ev.noisy->predicted_fidelity, "%.4f");
     }
     table << "\nDevice: " << device << ". Noisy/noiseless epoch-time ratio (training pass): "
-          << num(mean_train_seconds(nr) / mean_train_seconds(ideal), "%.3f") << " (goal <= 3)\n";
+          << num(fastest_train_seconds(nr) / fastest_train_seconds(ideal), "%.3f")
+          << " (fastest epochs; goal <= 3)\n";
   };
   auto seed_text = [&] {
     return K == 1 ? "seed " + std::to_string(base.seed)
@@ -308,8 +319,8 @@ int run_experiment(const std::vector<std::string>& args) {
     }
     std::vector<double> ratios;
     for (std::size_t k = 0; k < seeds.size(); ++k)
-      ratios.push_back(mean_train_seconds(res["lcqhnn"][k]) / mean_train_seconds(res["cnn-4"][k]));
-    table << "\nHybrid/classical epoch-time ratio (LCQHNN / CNN-4, same trunk, training pass): "
+      ratios.push_back(fastest_train_seconds(res["lcqhnn"][k]) / fastest_train_seconds(res["cnn-4"][k]));
+    table << "\nHybrid/classical epoch-time ratio (LCQHNN / CNN-4, same trunk, training pass, fastest epochs): "
           << spread(ratios, 1, "%.3f") << " (target <= 1.1)\n"
           << "Q(LCQHNN vs B) = (E_B - E_LCQHNN) / E_B with E the first epoch whose test accuracy"
              " reaches the threshold"
@@ -414,8 +425,9 @@ int run_experiment(const std::vector<std::string>& args) {
     table << "| Parameters | " << h.tr.front().parameters.total << " | — | " << cl.tr.front().parameters.total
           << " | — |\n";
     std::vector<double> ratios;
-    for (std::size_t k = 0; k < seeds.size(); ++k) ratios.push_back(secs(h)[k] / secs(cl)[k]);
-    table << "\nHybrid/classical epoch-time ratio: " << spread(ratios, 1, "%.3f") << " (target <= 1.1); hybrid has "
+    for (std::size_t k = 0; k < seeds.size(); ++k)
+      ratios.push_back(fastest_train_seconds(h.tr[k]) / fastest_train_seconds(cl.tr[k]));
+    table << "\nHybrid/classical epoch-time ratio (fastest epochs): " << spread(ratios, 1, "%.3f") << " (target <= 1.1); hybrid has "
           << num(100.0 * (1.0 - double(h.tr.front().parameters.total) / double(cl.tr.front().parameters.total)),
                  "%.1f")
           << "% fewer parameters (paper: 6-32%)\n";
