@@ -21,7 +21,7 @@ struct Result {
 };
 
 /// Run `qforge ARGS` (in folder `cwd` when given); stdout and stderr together.
-Result qforge(const std::string& args, const fs::path& cwd = {}) {
+inline Result qforge(const std::string& args, const fs::path& cwd = {}) {
   std::string cmd = std::string(QFORGE_EXE) + " " + args + " 2>&1";
   if (!cwd.empty()) cmd = "cd '" + cwd.string() + "' && " + cmd;
   FILE* p = ::popen(cmd.c_str(), "r");
@@ -32,7 +32,7 @@ Result qforge(const std::string& args, const fs::path& cwd = {}) {
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
-fs::path temp_dir() {
+inline fs::path temp_dir() {
   // A new folder each call (mkdtemp): a folder named after the pid could be
   // one a killed run left behind, with files in it.
   std::string d = (fs::temp_directory_path() / "qforge_cli_test_XXXXXX").string();
@@ -40,7 +40,7 @@ fs::path temp_dir() {
   return d;
 }
 
-fs::path write(const fs::path& dir, const std::string& name, const std::string& text) {
+inline fs::path write(const fs::path& dir, const std::string& name, const std::string& text) {
   fs::path p = dir / name;
   std::ofstream(p) << text;
   return p;

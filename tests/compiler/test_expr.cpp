@@ -265,10 +265,14 @@ TEST(ExprRoundTrip, RandomSymbolicCircuitsQasm3) {
     const bool exact = same_bits(k_written.value(), k_read.value());
     bool has_u3 = false;
     for (const Operation& op : c.ops) has_u3 = has_u3 || op.gate == G::U3;
-    if (!has_u3) EXPECT_TRUE(exact) << k_written.value() << " read back as " << k_read.value();
+    if (!has_u3) {
+      EXPECT_TRUE(exact) << k_written.value() << " read back as " << k_read.value();
+    }
     EXPECT_NEAR(k_written.value(), k_read.value(), 1e-12);
     exact_phases += exact;
-    if (exact) EXPECT_EQ(emit_qasm3(back), out);
+    if (exact) {
+      EXPECT_EQ(emit_qasm3(back), out);
+    }
   }
   EXPECT_GE(exact_phases, 30);
 }
@@ -299,7 +303,9 @@ TEST(ExprRoundTrip, RandomBoundCircuitsQasm2) {
       for (std::size_t p = 0; p < bound.ops[i].params.size(); ++p) {
         ASSERT_TRUE(back.ops[i].params[p].is_const());
         const double w = bound.ops[i].params[p].value(), r = back.ops[i].params[p].value();
-        if (std::isfinite(w)) EXPECT_TRUE(same_bits(w, r)) << w << " read back as " << r;
+        if (std::isfinite(w)) {
+          EXPECT_TRUE(same_bits(w, r)) << w << " read back as " << r;
+        }
       }
     }
   }

@@ -45,15 +45,18 @@ TEST(GateDefinitions, BodiesUseLibraryGatesOrEarlierDefinitions) {
       const bool in_libraries = find_library_gate(GateLibrary::StdGates, name) &&
                                 find_library_gate(GateLibrary::Qelib1, name);
       EXPECT_TRUE(in_libraries || defined.count(op.gate)) << gate_info(d.gate).name << " uses " << name;
-      if (!in_libraries) EXPECT_NE(std::find(d.uses.begin(), d.uses.end(), op.gate), d.uses.end());
+      if (!in_libraries) {
+        EXPECT_NE(std::find(d.uses.begin(), d.uses.end(), op.gate), d.uses.end());
+      }
     }
     defined.insert(d.gate);
   }
   // Every table gate that a library lacks has a definition.
   for (std::size_t i = 0; i < kNumGates; ++i) {
     const GateInfo& g = gate_info(GateId(i));
-    if (!find_library_gate(GateLibrary::StdGates, g.name) || !find_library_gate(GateLibrary::Qelib1, g.name))
+    if (!find_library_gate(GateLibrary::StdGates, g.name) || !find_library_gate(GateLibrary::Qelib1, g.name)) {
       EXPECT_NE(gate_definition(g.id), nullptr) << g.name;
+    }
   }
 }
 

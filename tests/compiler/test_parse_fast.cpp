@@ -459,7 +459,9 @@ TEST(ParseFast, RandomStatementsAgreeWithAntlr) {
     ++accepted;
     ASSERT_EQ(f, g);
     // Compiled: the same IR, or the same semantic errors.
-    if (i % 5 == 0) EXPECT_EQ(compiled_fast(stmt), compiled_general(stmt));
+    if (i % 5 == 0) {
+      EXPECT_EQ(compiled_fast(stmt), compiled_general(stmt));
+    }
   }
   // The generator exercises both paths.
   EXPECT_GT(accepted, kStatements / 5);

@@ -209,7 +209,7 @@ TEST(PassProperty, EveryLevelAndTargetOnRandomCircuits) {
   std::mt19937_64 rng(17);
   for (int trial = 0; trial < 6; ++trial) {
     Circuit c = random_circuit(rng, 3 + trial % 3, 30, trial % 2 == 1);
-    for (const std::string& t : {"nam", "generic", "ibm_eagle", "ibm_heron"}) {
+    for (const std::string t : {"nam", "generic", "ibm_eagle", "ibm_heron"}) {
       Target target = make_target(t);
       for (int level = 0; level <= 3; ++level) {
         CompileResult r = run_pipeline(c, level, t, "", true);

@@ -89,7 +89,7 @@ TEST(RoutedOutput, NamesEveryLayoutQubit) {
       "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[8] q;\n"
       "h q[3];\ncx q[3], q[4];\ncx q[4], q[5];\n",
       "idle");
-  for (const std::string& coupling : {"line:8", "ring:8"})
+  for (const char* coupling : {"line:8", "ring:8"})
     for (int level = 0; level <= 3; ++level) {
       CompileResult r = run_pipeline(in, level, make_target("generic", coupling));
       std::set<uint32_t> named;

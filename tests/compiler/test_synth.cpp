@@ -29,7 +29,9 @@ TEST(Synth, RandomUnitariesEveryBasis) {
       Mat2 p{1, 0, 0, 1};
       for (const auto& op : seq) p = mul(op_matrix_1q(op), p);
       for (int k = 0; k < 4; ++k) EXPECT_NEAR(std::abs(m[k] - std::polar(1.0, ph) * p[k]), 0, 1e-9);
-      if (b == Basis::Nam) EXPECT_LE(seq.size(), th == 0 ? 1u : th == M_PI ? 2u : th == M_PI / 2 ? 3u : 5u);
+      if (b == Basis::Nam) {
+        EXPECT_LE(seq.size(), th == 0 ? 1u : th == M_PI ? 2u : th == M_PI / 2 ? 3u : 5u);
+      }
     }
   }
 }

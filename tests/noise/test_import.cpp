@@ -141,9 +141,10 @@ TEST(Import, MalformedInputNamesFileAndJsonPath) {
 
 // The shared snapshots. Expected counts come from an independent one-liner
 // over the raw files (gate entries with gate_error < 1 or none, per name):
-//   python3 -c "import json,collections as c; p=json.load(open('props_fez.json')); \
-//     print(len(p['qubits']), c.Counter(g['gate'] for g in p['gates'] if \
+//   python3 -c "import json,collections as c; p=json.load(open('props_fez.json'));
+//     print(len(p['qubits']), c.Counter(g['gate'] for g in p['gates'] if
 //     {x['name']:x['value'] for x in g['parameters']}.get('gate_error',0) < 1))"
+// (one line)
 // and for T2 > 2*T1: [i for i,q in enumerate(p['qubits']) if T2(q) > 2*T1(q)].
 TEST(Import, SharedFezAndSherbrookeSnapshots) {
   QFORGE_CALIBRATION_DIR_OR_SKIP(dir);

@@ -106,6 +106,8 @@ Eigen::VectorXcd apply_unitary(const Circuit& c, const Eigen::VectorXcd& state,
       case OpKind::Measure:
       case OpKind::Reset:
         throw std::invalid_argument("apply_unitary: measure and reset have no unitary.");
+      default:
+        throw std::invalid_argument("apply_unitary: run-time classical logic has no unitary.");
     }
   }
   const double phase = evaluate(c.global_phase, inputs);
@@ -125,6 +127,8 @@ Eigen::MatrixXcd circuit_unitary(const Circuit& c, const std::vector<double>& in
       case OpKind::Measure:
       case OpKind::Reset:
         throw std::invalid_argument("circuit_unitary: measure and reset have no unitary.");
+      default:
+        throw std::invalid_argument("circuit_unitary: run-time classical logic has no unitary.");
     }
   }
   const double phase = evaluate(c.global_phase, inputs);

@@ -246,6 +246,10 @@ class Qasm2Writer {
         return;
       }
       case OpKind::Delay: fail(index, "there is no delay");
+      // Run-time classical logic: emit_qasm2 refuses it before the writer runs.
+      case OpKind::Assign: case OpKind::RuntimeGate: case OpKind::If: case OpKind::While: case OpKind::For:
+      case OpKind::Switch: case OpKind::Break: case OpKind::Continue: case OpKind::End:
+        fail(index, "cannot write '" + op_name(op) + "' in OpenQASM 2.0");
     }
   }
 

@@ -141,7 +141,7 @@ std::string token_text(antlr4::Token* t) {
 std::string describe_expected(const antlr4::misc::IntervalSet& set, const antlr4::dfa::Vocabulary& voc) {
   std::vector<std::string> names;
   for (ssize_t t : set.toList()) {
-    if (t == antlr4::Token::EOF) {
+    if (static_cast<size_t>(t) == antlr4::Token::EOF) {
       names.push_back("end of file");
       continue;
     }
@@ -557,8 +557,7 @@ SemanticError too_many_errors(const SourceFile& file, const TooManySyntaxErrors&
 class DepthLimitedParser final : public P {
  public:
   explicit DepthLimitedParser(antlr4::TokenStream* tokens) : P(tokens) {
-    char here;
-    stack_base_ = &here;
+    stack_base_ = static_cast<const char*>(__builtin_frame_address(0));
   }
   void enterRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
     P::enterRule(ctx, state, rule);
@@ -608,9 +607,8 @@ class DepthLimitedParser final : public P {
   const std::vector<std::size_t>* ll_statements_ = nullptr;
 
   void check(antlr4::ParserRuleContext* ctx) {
-    char here;
     // 1000 rules use far more than 64 KB (at least 300 bytes each).
-    if (stack_base_ - &here < 64 * 1024) return;
+    if (stack_base_ - static_cast<const char*>(__builtin_frame_address(0)) < 64 * 1024) return;
     std::size_t depth = 0;
     for (antlr4::tree::ParseTree* t = ctx; t; t = t->parent) ++depth;
     if (depth > kMaxNesting) throw NestingTooDeep{ctx->getStart()};
