@@ -8,7 +8,9 @@
 // and on 32 qubits; routed -O3 outputs, and the routed forms of cx and swap
 // (h cz h in rz and sx), proved, and wrong ones refuted with a witness; the
 // Nam suite's ham15-high routed for ibm_eagle at -O3 proved (with
-// QFORGE_CORPUS).
+// QFORGE_CORPUS); cswap against its forms, and a swap test with arbitrary rx
+// angles against its routed -O3 output for ibm_heron, proved by the path
+// sums alone and refuted with one angle changed.
 #include "qforge/pathsum.hpp"
 
 #include "qforge/diagnostics.hpp"
@@ -620,6 +622,83 @@ TEST(PathSum, RewritesOnFortyQubitsProvedExactly) {
     EXPECT_TRUE(e.equivalent) << e.detail;
     EXPECT_TRUE(e.exact) << e.method;  // by path sums or, where they get stuck, decision diagrams
   }
+}
+
+// cswap (and swap under a ctrl modifier) against its cx-ccx-cx form and
+// against the form with the Toffoli in Clifford+T (whose phases close only
+// once the parities left are written as monomials): proved with the dense
+// matrices' phase; with the swap's control on another qubit, no answer and a
+// witness from check_equivalence.
+TEST(PathSum, ControlledSwapAgainstItsMatrix) {
+  const Circuit cswap = circ(3, {g(GateId::CSwap, {0, 1, 2})});
+  const Circuit ctrl_swap = circ(3, {g(GateId::Swap, {0, 1, 2}, {}, 1)});
+  const Circuit cx_ccx_cx = circ(3, {g(GateId::CX, {2, 1}), g(GateId::CCX, {0, 1, 2}), g(GateId::CX, {2, 1})});
+  // ccx(0, 1, 2) in h, t, tdg and cx (Nielsen and Chuang, figure 4.9).
+  const Circuit clifford_t = circ(
+      3, {g(GateId::CX, {2, 1}), g(GateId::H, {2}), g(GateId::CX, {1, 2}), g(GateId::Tdg, {2}), g(GateId::CX, {0, 2}),
+          g(GateId::T, {2}), g(GateId::CX, {1, 2}), g(GateId::Tdg, {2}), g(GateId::CX, {0, 2}), g(GateId::T, {1}),
+          g(GateId::T, {2}), g(GateId::H, {2}), g(GateId::CX, {0, 1}), g(GateId::T, {0}), g(GateId::Tdg, {1}),
+          g(GateId::CX, {0, 1}), g(GateId::CX, {2, 1})});
+  expect_proved(cswap, cx_ccx_cx);
+  expect_proved(ctrl_swap, cx_ccx_cx);
+  expect_proved(cswap, clifford_t);
+  expect_proved(clifford_t, cswap);
+  expect_refuted(cswap, circ(3, {g(GateId::CSwap, {1, 0, 2})}));
+}
+
+// A swap test: rx by arbitrary angles on qubits 1..2k, h on qubit 0, k
+// cswaps from qubit 0, h. Its -O3 output merges each rx with the first
+// gates of the cswap's form into a run whose angles are not multiples of
+// pi/4, and for ibm_heron routes it with swaps on the heavy-hex map.
+Circuit swap_test(uint32_t k, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> angle(-2 * M_PI, 2 * M_PI);
+  Circuit c = circ(2 * k + 1, {});
+  for (uint32_t q = 1; q <= 2 * k; ++q) c.ops.push_back(g(GateId::RX, {q}, {Expr(angle(rng))}));
+  c.ops.push_back(g(GateId::H, {0}));
+  for (uint32_t i = 1; i <= k; ++i) c.ops.push_back(g(GateId::CSwap, {0, i, i + k}));
+  c.ops.push_back(g(GateId::H, {0}));
+  return c;
+}
+
+// The swap test on 11 qubits and its -O3 output for ibm_heron: the path
+// sums alone prove it through the recorded layout (the rx of the input and
+// the output's merged runs meet on the Bell state; the swap test's phases
+// close only once the parities left are written as monomials). The input
+// with one rx angle changed by 0.01 is no answer from them, and
+// check_equivalence refutes it with a witness input; the dense unitaries of
+// the three circuits, read through the layout, agree with both answers.
+TEST(PathSum, RoutedSwapTestWithArbitraryAnglesProved) {
+  const Circuit a = swap_test(5, 7);
+  const CompileResult r = run_pipeline(a, 3, "ibm_heron");
+  const uint32_t n = r.circuit.num_qubits;
+  std::vector<uint32_t> id(n);
+  for (uint32_t q = 0; q < n; ++q) id[q] = q;
+  const pathsum::Side sb{&r.circuit.ops, id, r.circuit.global_phase.value()};
+  auto prove_routed = [&](const Circuit& source, std::string* closed) {
+    const pathsum::Side sa{&source.ops, r.initial_layout, source.global_phase.value()};
+    return pathsum::prove_identity(n, sa, sb, r.initial_layout, r.final_layout, closed);
+  };
+  std::string closed;
+  const auto phase = prove_routed(a, &closed);
+  ASSERT_TRUE(phase) << "not proved";
+  EXPECT_NE(closed.find("Bell state"), std::string::npos) << closed;
+  Circuit perturbed = a;
+  perturbed.ops[3].params[0] = Expr(perturbed.ops[3].params[0].value() + 0.01);
+  EXPECT_FALSE(prove_routed(perturbed, nullptr));
+  const EquivOptions o = exact_through_layout(r);
+  const EquivResult no = check_equivalence(perturbed, r.circuit, o);
+  EXPECT_FALSE(no.equivalent);
+  EXPECT_TRUE(no.exact) << no.method;
+  EXPECT_NE(no.detail.find("on basis input |"), std::string::npos) << no.detail;
+  // The reference: every basis input simulated through the layout.
+  EquivOptions sim = o;
+  sim.engine = EquivEngine::Simulation;
+  const EquivResult yes = check_equivalence(a, r.circuit, sim);
+  ASSERT_TRUE(yes.exact) << yes.method;
+  EXPECT_TRUE(yes.equivalent) << yes.detail;
+  expect_same_phase(*phase, yes.global_phase);
+  EXPECT_FALSE(check_equivalence(perturbed, r.circuit, sim).equivalent);
 }
 
 }  // namespace

@@ -140,7 +140,7 @@ class PathSum {
     if (nc == 0 && (op.gate == GateId::H || op.gate == GateId::CZ || op.gate == GateId::X || op.gate == GateId::Z ||
                     op.gate == GateId::CX))
       return clifford_on_held(op.gate, q);
-    if (op.gate != GateId::Swap)
+    if (op.gate != GateId::Swap || nc)
       for (uint32_t w : q) settle(w);
     // The product of the extra controls' values (1 when there are none).
     auto controls = [&](std::size_t count) {
@@ -188,10 +188,18 @@ class PathSum {
         }
         return rotation(static_cast<int>(std::fmod(k, 8.0)));
       }
-      case GateId::Swap: {
-        if (nc) return false;
-        std::swap(wire_[q[0]], wire_[q[1]]);
-        std::vector<bool>::swap(held_h_[q[0]], held_h_[q[1]]);
+      case GateId::Swap:
+        if (!nc) {
+          std::swap(wire_[q[0]], wire_[q[1]]);
+          std::vector<bool>::swap(held_h_[q[0]], held_h_[q[1]]);
+          return true;
+        }
+        [[fallthrough]];
+      case GateId::CSwap: {  // under the controls c, a and b swap: both gain c (a + b)
+        const std::size_t n = q.size();
+        const Poly flip = times(controls(n - 2), plus(wire_[q[n - 2]], wire_[q[n - 1]], work_), work_);
+        set_wire(q[n - 2], plus(wire_[q[n - 2]], flip, work_));
+        set_wire(q[n - 1], plus(wire_[q[n - 1]], flip, work_));
         return true;
       }
       case GateId::H: return false;  // handled above
@@ -361,6 +369,28 @@ class PathSum {
       lifting_ = pass == 1;
       reduce_to_fixpoint();
     }
+    // The parities left hold only variables no rule sums over (inputs, and
+    // path variables that the wires hold): lifted into monomials, P is in
+    // the normal form of a function of 0/1 variables (a multilinear
+    // polynomial with coefficients mod 8), so that terms equal as functions
+    // cancel (a parity [x + y] from one circuit against x + y - 2 x y from
+    // the other's gates) and the comparison with the identity or the Bell
+    // state does not depend on how P was written. The sum is then reduced
+    // again.
+    if (parities_.empty()) return;
+    const std::vector<Poly> left = [&] {
+      std::vector<Poly> fs;
+      for (const auto& [f, b] : parities_)
+        if (f.size() <= kMaxLifted) fs.push_back(f);
+      std::sort(fs.begin(), fs.end());
+      return fs;
+    }();
+    for (const Poly& f : left) {
+      const int b = parities_.at(f);
+      add_parity(f, -b);
+      lift(f, b);
+    }
+    reduce_to_fixpoint();
   }
 
   void reduce_to_fixpoint() {
@@ -962,6 +992,8 @@ bool diagonal_on(const Operation& op, uint32_t q) {
     case GateId::CX:
     case GateId::CCX: return op.qubits.back() != q;
     case GateId::ECR: return is_ecr(op) && op.qubits[0] == q;
+    case GateId::Swap:
+    case GateId::CSwap: return q != op.qubits[op.qubits.size() - 2] && q != op.qubits.back();
     default: return false;
   }
 }
