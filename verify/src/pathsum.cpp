@@ -1006,17 +1006,6 @@ struct Piece {
   Mat2 m{};
 };
 
-// The operations of `ops` with every ecr read as a cx between one-qubit
-// factors (kEcrAfterControl, kEcrAfterTarget), and every run of constant
-// single-qubit gates on a wire (with those factors) that has an angle other
-// than a multiple of pi/4 (the Euler angles of a fused product such as T H
-// T H are not) or more than one gate replaced by a Clifford+T form of its
-// product up to diagonal factors, when it has one with at most
-// kMaxHadamards H. The diagonal factor on its left is carried on to the
-// wire's next run, across the gates it commutes with, so that the forms can
-// be chosen to leave no angle that is not a multiple of pi/4. A run stands
-// where the operation that ends it stood (single-qubit gates on other wires
-// commute with it).
 // A constant one-qubit gate: a member of a run.
 bool one_qubit_constant(const Operation& op) {
   return op.kind == OpKind::Gate && op.qubits.size() == 1 && op.num_controls == 0 && op.conditions.empty() &&
@@ -1091,6 +1080,18 @@ void peel_runs(uint32_t n, const Side& a, const Side& b, const std::vector<uint3
   }
 }
 
+// The operations of `ops` with every ecr read as a cx between one-qubit
+// factors (kEcrAfterControl, kEcrAfterTarget), and every run of constant
+// single-qubit gates on a wire (with those factors) that has an angle other
+// than a multiple of pi/4 (the Euler angles of a fused product such as T H
+// T H are not) or more than one gate replaced by a Clifford+T form of its
+// product up to diagonal factors, when it has one with at most
+// kMaxHadamards H. The diagonal factor on its left is carried on to the
+// wire's next run, across the gates it commutes with, so that the forms can
+// be chosen to leave no angle that is not a multiple of pi/4. A run stands
+// where the operation that ends it stood (single-qubit gates on other wires
+// commute with it). With `ends`, the factors it names join the first and
+// last runs of their wires, and the operations it drops are left out.
 std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubits, const Ends* ends = nullptr) {
   std::vector<Item> items;
   std::vector<std::vector<Piece>> run(num_qubits);

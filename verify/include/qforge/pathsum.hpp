@@ -29,6 +29,12 @@
 // and, when the product is D v D' with v Clifford+T of at most six H and D,
 // D' diagonal, read as v; D is carried to the wire's next run across the
 // gates it commutes with (cz, ccz, controls), so that those angles cancel.
+// A run of one-qubit gates at either end of one of A's wires whose product
+// has no such form (an rx by an arbitrary angle) moves to B, inverted: B =
+// P T A' L (L, T those runs) exactly when (T^-1) B (L^-1) = P A', and there
+// L^-1 joins B's first run on the wire, which is Clifford+T again where an
+// optimiser merged A's rotation into it (a swap test's rx with the first
+// gates of its cswap's form).
 // An ecr is read as e^(-i pi/4) (X S (x) SX) CX, its one-qubit factors
 // joining the runs after it, so that a routed cx for ibm_eagle is a cx
 // between Clifford runs.
