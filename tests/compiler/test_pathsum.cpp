@@ -8,7 +8,9 @@
 // and on 32 qubits; routed -O3 outputs, and the routed forms of cx and swap
 // (h cz h in rz and sx), proved, and wrong ones refuted with a witness; the
 // Nam suite's ham15-high routed for ibm_eagle at -O3 proved (with
-// QFORGE_CORPUS).
+// QFORGE_CORPUS); cswap against its forms, and a swap test with arbitrary rx
+// angles against its routed -O3 output for ibm_heron, proved by the path
+// sums alone and refuted with one angle changed.
 #include "qforge/pathsum.hpp"
 
 #include "qforge/diagnostics.hpp"
@@ -619,6 +621,120 @@ TEST(PathSum, RewritesOnFortyQubitsProvedExactly) {
     const EquivResult e = check_equivalence(a, r.circuit, o);
     EXPECT_TRUE(e.equivalent) << e.detail;
     EXPECT_TRUE(e.exact) << e.method;  // by path sums or, where they get stuck, decision diagrams
+  }
+}
+
+// cswap (and swap under a ctrl modifier) against its cx-ccx-cx form and
+// against the form with the Toffoli in Clifford+T (whose phases close only
+// once the parities left are written as monomials): proved with the dense
+// matrices' phase; with the swap's control on another qubit, no answer and a
+// witness from check_equivalence.
+TEST(PathSum, ControlledSwapAgainstItsMatrix) {
+  const Circuit cswap = circ(3, {g(GateId::CSwap, {0, 1, 2})});
+  const Circuit ctrl_swap = circ(3, {g(GateId::Swap, {0, 1, 2}, {}, 1)});
+  const Circuit cx_ccx_cx = circ(3, {g(GateId::CX, {2, 1}), g(GateId::CCX, {0, 1, 2}), g(GateId::CX, {2, 1})});
+  // ccx(0, 1, 2) in h, t, tdg and cx (Nielsen and Chuang, figure 4.9).
+  const Circuit clifford_t = circ(
+      3, {g(GateId::CX, {2, 1}), g(GateId::H, {2}), g(GateId::CX, {1, 2}), g(GateId::Tdg, {2}), g(GateId::CX, {0, 2}),
+          g(GateId::T, {2}), g(GateId::CX, {1, 2}), g(GateId::Tdg, {2}), g(GateId::CX, {0, 2}), g(GateId::T, {1}),
+          g(GateId::T, {2}), g(GateId::H, {2}), g(GateId::CX, {0, 1}), g(GateId::T, {0}), g(GateId::Tdg, {1}),
+          g(GateId::CX, {0, 1}), g(GateId::CX, {2, 1})});
+  expect_proved(cswap, cx_ccx_cx);
+  expect_proved(ctrl_swap, cx_ccx_cx);
+  expect_proved(cswap, clifford_t);
+  expect_proved(clifford_t, cswap);
+  expect_refuted(cswap, circ(3, {g(GateId::CSwap, {1, 0, 2})}));
+}
+
+// Runs of one-qubit gates by arbitrary angles at both ends of the wires of
+// a Clifford+T circuit (rx and ry before it, rx after it), and the same
+// circuit with every run fused into rz-sx-rz-sx-rz and every cx written as h
+// cz h (`fused`), so that the end runs merge with Clifford+T gates into
+// runs whose Euler angles are all arbitrary: proved with the dense matrices'
+// phase (the end runs of the first move to the second, inverted, where the
+// products are Clifford+T again), on 6 qubits against the dense matrices
+// and on 30; one end angle changed is no answer.
+Circuit with_rotated_ends(const Circuit& c, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> angle(-M_PI, M_PI);
+  Circuit out = circ(c.num_qubits, {});
+  for (uint32_t q = 0; q < c.num_qubits; ++q) {
+    out.ops.push_back(g(GateId::RX, {q}, {Expr(angle(rng))}));
+    out.ops.push_back(g(GateId::RY, {q}, {Expr(angle(rng))}));
+  }
+  out.ops.insert(out.ops.end(), c.ops.begin(), c.ops.end());
+  for (uint32_t q = 0; q < c.num_qubits; ++q) out.ops.push_back(g(GateId::RX, {q}, {Expr(angle(rng))}));
+  return out;
+}
+
+TEST(PathSum, ArbitraryRunsAtTheEndsMoveToTheOtherCircuit) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    SCOPED_TRACE(seed);
+    const Circuit a = with_rotated_ends(clifford_t_runs(6, 3, seed), seed);
+    expect_proved(a, fused(a));
+    Circuit changed = a;
+    changed.ops.back().params[0] = Expr(changed.ops.back().params[0].value() + 0.01);
+    expect_refuted(changed, fused(a));
+  }
+  const Circuit big = with_rotated_ends(clifford_t_runs(30, 4, 9), 9);
+  EXPECT_TRUE(prove(big, fused(big)));
+}
+
+// A swap test: rx by arbitrary angles on qubits 1..2k, h on qubit 0, k
+// cswaps from qubit 0, h. Its -O3 output merges each rx with the first
+// gates of the cswap's form into a run whose angles are not multiples of
+// pi/4, and for the IBM targets routes it with swaps on the heavy-hex map.
+Circuit swap_test(uint32_t k, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> angle(-2 * M_PI, 2 * M_PI);
+  Circuit c = circ(2 * k + 1, {});
+  for (uint32_t q = 1; q <= 2 * k; ++q) c.ops.push_back(g(GateId::RX, {q}, {Expr(angle(rng))}));
+  c.ops.push_back(g(GateId::H, {0}));
+  for (uint32_t i = 1; i <= k; ++i) c.ops.push_back(g(GateId::CSwap, {0, i, i + k}));
+  c.ops.push_back(g(GateId::H, {0}));
+  return c;
+}
+
+// The swap test on 13 qubits and its -O3 outputs for ibm_heron and
+// ibm_eagle: the path sums alone prove them through the recorded layouts
+// (the cswaps' phases close once the parities left are written as
+// monomials; to ibm_eagle, only once the rx runs are moved to the output's
+// merged runs, where they leave Clifford+T products). The input with one rx
+// angle changed by 0.01 is no answer from them, and check_equivalence
+// refutes it with a witness input. Random dense input states simulated
+// through the layout are the reference for both answers and for the phase.
+TEST(PathSum, RoutedSwapTestWithArbitraryAnglesProved) {
+  const Circuit a = swap_test(6, 5);
+  Circuit perturbed = a;
+  perturbed.ops[3].params[0] = Expr(perturbed.ops[3].params[0].value() + 0.01);
+  for (const char* target : {"ibm_heron", "ibm_eagle"}) {
+    SCOPED_TRACE(target);
+    const CompileResult r = run_pipeline(a, 3, target);
+    const uint32_t n = r.circuit.num_qubits;
+    std::vector<uint32_t> id(n);
+    for (uint32_t q = 0; q < n; ++q) id[q] = q;
+    const pathsum::Side sb{&r.circuit.ops, id, r.circuit.global_phase.value()};
+    auto prove_routed = [&](const Circuit& source) {
+      const pathsum::Side sa{&source.ops, r.initial_layout, source.global_phase.value()};
+      return pathsum::prove_identity(n, sa, sb, r.initial_layout, r.final_layout);
+    };
+    const auto phase = prove_routed(a);
+    ASSERT_TRUE(phase) << "not proved";
+    EXPECT_FALSE(prove_routed(perturbed));
+    const EquivOptions o = exact_through_layout(r);
+    const EquivResult no = check_equivalence(perturbed, r.circuit, o);
+    EXPECT_FALSE(no.equivalent);
+    EXPECT_TRUE(no.exact) << no.method;
+    EXPECT_NE(no.detail.find("on basis input |"), std::string::npos) << no.detail;
+    EquivOptions sim = o;
+    sim.engine = EquivEngine::Simulation;
+    sim.max_exact_qubits = 0;
+    sim.num_random_states = 4;
+    const EquivResult yes = check_equivalence(a, r.circuit, sim);
+    ASSERT_NE(yes.method.find("(dense)"), std::string::npos) << yes.method;
+    EXPECT_TRUE(yes.equivalent) << yes.detail;
+    expect_same_phase(*phase, yes.global_phase);
+    EXPECT_FALSE(check_equivalence(perturbed, r.circuit, sim).equivalent);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -140,7 +141,7 @@ class PathSum {
     if (nc == 0 && (op.gate == GateId::H || op.gate == GateId::CZ || op.gate == GateId::X || op.gate == GateId::Z ||
                     op.gate == GateId::CX))
       return clifford_on_held(op.gate, q);
-    if (op.gate != GateId::Swap)
+    if (op.gate != GateId::Swap || nc)
       for (uint32_t w : q) settle(w);
     // The product of the extra controls' values (1 when there are none).
     auto controls = [&](std::size_t count) {
@@ -188,10 +189,18 @@ class PathSum {
         }
         return rotation(static_cast<int>(std::fmod(k, 8.0)));
       }
-      case GateId::Swap: {
-        if (nc) return false;
-        std::swap(wire_[q[0]], wire_[q[1]]);
-        std::vector<bool>::swap(held_h_[q[0]], held_h_[q[1]]);
+      case GateId::Swap:
+        if (!nc) {
+          std::swap(wire_[q[0]], wire_[q[1]]);
+          std::vector<bool>::swap(held_h_[q[0]], held_h_[q[1]]);
+          return true;
+        }
+        [[fallthrough]];
+      case GateId::CSwap: {  // under the controls c, a and b swap: both gain c (a + b)
+        const std::size_t n = q.size();
+        const Poly flip = times(controls(n - 2), plus(wire_[q[n - 2]], wire_[q[n - 1]], work_), work_);
+        set_wire(q[n - 2], plus(wire_[q[n - 2]], flip, work_));
+        set_wire(q[n - 1], plus(wire_[q[n - 1]], flip, work_));
         return true;
       }
       case GateId::H: return false;  // handled above
@@ -361,6 +370,28 @@ class PathSum {
       lifting_ = pass == 1;
       reduce_to_fixpoint();
     }
+    // The parities left hold only variables no rule sums over (inputs, and
+    // path variables that the wires hold): lifted into monomials, P is in
+    // the normal form of a function of 0/1 variables (a multilinear
+    // polynomial with coefficients mod 8), so that terms equal as functions
+    // cancel (a parity [x + y] from one circuit against x + y - 2 x y from
+    // the other's gates) and the comparison with the identity or the Bell
+    // state does not depend on how P was written. The sum is then reduced
+    // again.
+    if (parities_.empty()) return;
+    const std::vector<Poly> left = [&] {
+      std::vector<Poly> fs;
+      for (const auto& [f, b] : parities_)
+        if (f.size() <= kMaxLifted) fs.push_back(f);
+      std::sort(fs.begin(), fs.end());
+      return fs;
+    }();
+    for (const Poly& f : left) {
+      const int b = parities_.at(f);
+      add_parity(f, -b);
+      lift(f, b);
+    }
+    reduce_to_fixpoint();
   }
 
   void reduce_to_fixpoint() {
@@ -962,6 +993,8 @@ bool diagonal_on(const Operation& op, uint32_t q) {
     case GateId::CX:
     case GateId::CCX: return op.qubits.back() != q;
     case GateId::ECR: return is_ecr(op) && op.qubits[0] == q;
+    case GateId::Swap:
+    case GateId::CSwap: return q != op.qubits[op.qubits.size() - 2] && q != op.qubits.back();
     default: return false;
   }
 }
@@ -973,6 +1006,80 @@ struct Piece {
   Mat2 m{};
 };
 
+// A constant one-qubit gate: a member of a run.
+bool one_qubit_constant(const Operation& op) {
+  return op.kind == OpKind::Gate && op.qubits.size() == 1 && op.num_controls == 0 && op.conditions.empty() &&
+         std::all_of(op.params.begin(), op.params.end(), [](const Expr& e) { return e.is_const(); });
+}
+
+// One-qubit factors a side gains at its ends, and the operations it loses
+// (peel_runs): `before[q]` applied to the side's qubit q before its first
+// gate, `after[q]` after its last; `dropped` by operation (empty: none).
+struct Ends {
+  std::vector<std::optional<Mat2>> before, after;
+  std::vector<bool> dropped;
+};
+
+Mat2 dagger(const Mat2& u) { return {std::conj(u[0]), std::conj(u[2]), std::conj(u[1]), std::conj(u[3])}; }
+
+// A's runs of constant one-qubit gates that begin or end one of its wires,
+// when the run's product has no Clifford+T form in the table (an rx by an
+// arbitrary angle), move to B, inverted. With L the leading runs and T the
+// trailing ones (one-qubit gates on A's inputs and outputs), B = e^(i phi)
+// P T A' L on the inputs with the ancillas |0> exactly when (T^-1 on the
+// wires fin) B (L^-1 on the wires init) = e^(i phi) P A', since P carries
+// A's qubit i from init[i] to fin[i]. L^-1 then joins B's first run on the
+// wire: where an optimiser merged A's rotation with the gates after it (a
+// swap test's rx with the first gates of its cswap's form, in one
+// rz-sx-rz-sx-rz), that run's product is Clifford+T again, and the angles
+// that would otherwise have to meet and cancel term by term in the sum are
+// gone. `ea` and `eb`: the two sides' Ends, B's by its own qubits; n
+// wires.
+void peel_runs(uint32_t n, const Side& a, const Side& b, const std::vector<uint32_t>& init,
+               const std::vector<uint32_t>& fin, Ends& ea, Ends& eb) {
+  const std::vector<Operation>& ops = *a.ops;
+  const std::size_t k = init.size();
+  ea = Ends{};
+  eb = Ends{};
+  std::vector<std::vector<std::size_t>> lead(k), trail(k);
+  std::vector<bool> other(k, false);
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const Operation& op = ops[i];
+    if (op.kind == OpKind::Barrier || op.kind == OpKind::Delay) continue;
+    const bool one = one_qubit_constant(op);
+    for (uint32_t q : op.qubits) {
+      if (q >= k) return;  // not a qubit of the layout: nothing moves
+      if (!one) {
+        other[q] = true;
+        trail[q].clear();
+      } else {
+        (other[q] ? trail[q] : lead[q]).push_back(i);
+      }
+    }
+  }
+  // B's qubit on each wire (-1: none).
+  std::vector<int64_t> own(n, -1);
+  for (std::size_t q = 0; q < b.qubit_map.size(); ++q)
+    if (b.qubit_map[q] < n) own[b.qubit_map[q]] = static_cast<int64_t>(q);
+  ea.dropped.assign(ops.size(), false);
+  eb.before.assign(b.qubit_map.size(), std::nullopt);
+  eb.after.assign(b.qubit_map.size(), std::nullopt);
+  auto move = [&](const std::vector<std::size_t>& run, int64_t to, std::vector<std::optional<Mat2>>& end) {
+    if (run.empty() || to < 0) return;
+    Mat2 u = {1, 0, 0, 1};
+    for (std::size_t i : run) u = product(op_matrix_1q(ops[i]), u);
+    std::vector<Step> steps;
+    double left = 0;
+    if (clifford_t_steps(u, steps, left)) return;
+    for (std::size_t i : run) ea.dropped[i] = true;
+    end[static_cast<std::size_t>(to)] = dagger(u);
+  };
+  for (std::size_t i = 0; i < k; ++i) {
+    move(lead[i], own[init[i]], eb.before);
+    move(trail[i], own[fin[i]], eb.after);
+  }
+}
+
 // The operations of `ops` with every ecr read as a cx between one-qubit
 // factors (kEcrAfterControl, kEcrAfterTarget), and every run of constant
 // single-qubit gates on a wire (with those factors) that has an angle other
@@ -983,10 +1090,14 @@ struct Piece {
 // wire's next run, across the gates it commutes with, so that the forms can
 // be chosen to leave no angle that is not a multiple of pi/4. A run stands
 // where the operation that ends it stood (single-qubit gates on other wires
-// commute with it).
-std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubits) {
+// commute with it). With `ends`, the factors it names join the first and
+// last runs of their wires, and the operations it drops are left out.
+std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubits, const Ends* ends = nullptr) {
   std::vector<Item> items;
   std::vector<std::vector<Piece>> run(num_qubits);
+  if (ends)
+    for (uint32_t q = 0; q < num_qubits && q < ends->before.size(); ++q)
+      if (ends->before[q]) run[q].push_back({nullptr, *ends->before[q]});
   std::vector<double> carry(num_qubits, 0);
   auto emit_carry = [&](uint32_t q) {
     if (carry[q] == 0) return;
@@ -1026,9 +1137,10 @@ std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubit
     }
     r.clear();
   };
-  for (const Operation& op : ops) {
-    if (op.kind == OpKind::Gate && op.qubits.size() == 1 && op.num_controls == 0 && op.conditions.empty() &&
-        std::all_of(op.params.begin(), op.params.end(), [](const Expr& e) { return e.is_const(); })) {
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const Operation& op = ops[i];
+    if (ends && !ends->dropped.empty() && ends->dropped[i]) continue;
+    if (one_qubit_constant(op)) {
       run[op.qubits[0]].push_back({&op, {}});
       continue;
     }
@@ -1046,6 +1158,7 @@ std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubit
     items.push_back({&op, {}, {}});
   }
   for (uint32_t q = 0; q < num_qubits; ++q) {
+    if (ends && q < ends->after.size() && ends->after[q]) run[q].push_back({nullptr, *ends->after[q]});
     flush(q);
     emit_carry(q);
   }
@@ -1181,9 +1294,12 @@ std::optional<double> prove_identity(uint32_t n, const Side& a, const Side& b, c
     if (phase && closed) *closed = how;
     return phase;
   };
-  // The gates as items once, for the four attempts.
-  const std::vector<Item> ia = items_of(*a.ops, static_cast<uint32_t>(a.qubit_map.size()));
-  const std::vector<Item> ib = items_of(*b.ops, static_cast<uint32_t>(b.qubit_map.size()));
+  // The gates as items once, for the four attempts, A's runs of other
+  // angles at its ends moved to B.
+  Ends ea, eb;
+  peel_runs(n, a, b, init, fin, ea, eb);
+  const std::vector<Item> ia = items_of(*a.ops, static_cast<uint32_t>(a.qubit_map.size()), &ea);
+  const std::vector<Item> ib = items_of(*b.ops, static_cast<uint32_t>(b.qubit_map.size()), &eb);
   if (auto phase = attempt_bell(n, a, b, ia, ib, init, fin, true))
     return proved(phase, "A* and B in turns on a Bell state (Hadamards held) reduced to a phase times that state");
   if (auto phase = attempt_bell(n, a, b, ia, ib, init, fin, false))

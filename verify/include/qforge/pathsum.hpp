@@ -2,8 +2,8 @@
 // quantum circuits", 2018): the fast proof for Clifford+T circuits, tried by
 // check_equivalence before the decision diagrams.
 //
-// A circuit over {x, y, z, h, s, sdg, t, tdg, cx, cz, ccx, ccz, swap, ecr,
-// rz, p, u1, and any other constant one-qubit gate through its Euler angles
+// A circuit over {x, y, z, h, s, sdg, t, tdg, cx, cz, ccx, ccz, swap, cswap,
+// ecr, rz, p, u1, and any other constant one-qubit gate through its Euler angles
 // (zyz_decompose), e.g. sx, u3(pi/2, 0, pi)}
 // maps |x> to a sum over path variables y (one per h; two for a one-qubit
 // gate taken as Rz H Rz H Rz) of w^P(x, y) e^(i A(x, y)) |f(x, y)> with
@@ -18,13 +18,23 @@
 //         monomial of the bracket: the sum over y forces y' = R, substituted;
 //   omega: P = +-2 y + 4 y Q + ...: the sum over y is sqrt(2) w^(+-(1 - 2 Q)).
 // A path variable in a term of A is never eliminated; terms of A on the same
-// parity add up, and a sum that is a multiple of pi/4 joins P.
+// parity add up, and a sum that is a multiple of pi/4 joins P. Once every
+// gate is in and no rule applies, the parities left are written as
+// monomials (P's normal form as a function of 0/1 variables), so that a
+// phase one circuit writes as a parity cancels against the other's
+// monomials.
 // A run of one-qubit gates on a wire with an angle that is not a multiple of
 // pi/4 (the Euler angles of a fused product such as T H T H are not, nor are
 // those of one rz-sx-rz-sx-rz gate of an IBM basis) is first multiplied out
 // and, when the product is D v D' with v Clifford+T of at most six H and D,
 // D' diagonal, read as v; D is carried to the wire's next run across the
 // gates it commutes with (cz, ccz, controls), so that those angles cancel.
+// A run of one-qubit gates at either end of one of A's wires whose product
+// has no such form (an rx by an arbitrary angle) moves to B, inverted: B =
+// P T A' L (L, T those runs) exactly when (T^-1) B (L^-1) = P A', and there
+// L^-1 joins B's first run on the wire, which is Clifford+T again where an
+// optimiser merged A's rotation into it (a swap test's rx with the first
+// gates of its cswap's form).
 // An ecr is read as e^(-i pi/4) (X S (x) SX) CX, its one-qubit factors
 // joining the runs after it, so that a routed cx for ibm_eagle is a cx
 // between Clifford runs.
