@@ -44,15 +44,15 @@
 #include "qforge/simulator.hpp"
 #include "qforge/sparse_state.hpp"
 #include "qforge/statevector.hpp"
+#include "qforge/synthesis.hpp"
 
 #include <algorithm>
 #include <array>
-#include <queue>
-#include <tuple>
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <optional>
+#include <queue>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -341,51 +341,6 @@ std::array<cplx, 16> two_qubit_unitary(const std::vector<const DdGate*>& gates, 
   return u;
 }
 
-// Whether the two-qubit unitary `u` is a SWAP up to one-qubit gates before
-// and after it: its Makhlin invariants (Zhang et al. 2003, from u in the
-// magic basis) are SWAP's, G1 = -1 and G2 = -3.
-bool is_local_swap(const std::array<cplx, 16>& u) {
-  const double s = 1 / std::sqrt(2.0);
-  const cplx i1(0, 1);
-  const cplx q[16] = {s, 0, 0, i1 * s, 0, i1 * s, s, 0, 0, i1 * s, -s, 0, s, 0, 0, -i1 * s};
-  cplx ub[16] = {}, t[16] = {}, m[16] = {};
-  for (int r = 0; r < 4; ++r)  // t = u q
-    for (int c = 0; c < 4; ++c)
-      for (int j = 0; j < 4; ++j) t[4 * r + c] += u[4 * r + j] * q[4 * j + c];
-  for (int r = 0; r < 4; ++r)  // ub = q^dagger t
-    for (int c = 0; c < 4; ++c)
-      for (int j = 0; j < 4; ++j) ub[4 * r + c] += std::conj(q[4 * j + r]) * t[4 * j + c];
-  for (int r = 0; r < 4; ++r)  // m = ub^T ub
-    for (int c = 0; c < 4; ++c)
-      for (int j = 0; j < 4; ++j) m[4 * r + c] += ub[4 * j + r] * ub[4 * j + c];
-  cplx tr = 0, tr2 = 0;
-  for (int r = 0; r < 4; ++r) {
-    tr += m[5 * r];
-    for (int j = 0; j < 4; ++j) tr2 += m[4 * r + j] * m[4 * j + r];
-  }
-  // det u by elimination with partial pivoting.
-  cplx a[16];
-  std::copy(u.begin(), u.end(), a);
-  cplx det = 1;
-  for (int c = 0; c < 4; ++c) {
-    int piv = c;
-    for (int r = c + 1; r < 4; ++r)
-      if (std::abs(a[4 * r + c]) > std::abs(a[4 * piv + c])) piv = r;
-    if (std::abs(a[4 * piv + c]) < 1e-12) return false;
-    if (piv != c) {
-      for (int j = 0; j < 4; ++j) std::swap(a[4 * c + j], a[4 * piv + j]);
-      det = -det;
-    }
-    det *= a[5 * c];
-    for (int r = c + 1; r < 4; ++r) {
-      const cplx f = a[4 * r + c] / a[5 * c];
-      for (int j = c; j < 4; ++j) a[4 * r + j] -= f * a[4 * c + j];
-    }
-  }
-  const cplx g1 = tr * tr / (16.0 * det), g2 = (tr * tr - tr2) / (4.0 * det);
-  return std::abs(g1 + 1.0) < 1e-6 && std::abs(g2 + 3.0) < 1e-6;
-}
-
 // A circuit with its SWAPs taken out (see unroute): the same operation as
 // the SWAPs of `swaps` on its qubits, swaps[0] first, then `gates`.
 struct Unrouted {
@@ -449,10 +404,10 @@ Unrouted unroute(const std::vector<DdGate>& gates, uint32_t n) {
     std::vector<const DdGate*> gs;
     for (std::size_t i : members[b]) gs.push_back(&gates[i]);
     const std::array<cplx, 16> v = two_qubit_unitary(gs, hi, lo);
-    if (!is_local_swap(v)) continue;
-    std::array<cplx, 16> w{};  // w = v SWAP = x (x) y: w[2a+b][2c+d] = x[a][c] y[b][d]
+    std::array<cplx, 16> w{};  // w = v SWAP, x (x) y when v is a SWAP block: w[2a+b][2c+d] = x[a][c] y[b][d]
     for (int r = 0; r < 4; ++r)
       for (int c = 0; c < 4; ++c) w[4 * r + ((c & 1) << 1 | c >> 1)] = v[4 * r + c];
+    if (cx_count_2q(w) != 0) continue;  // w is not a product of one-qubit gates (KAK coordinates)
     int top = 0;
     for (int k = 1; k < 16; ++k)
       if (std::abs(w[k]) > std::abs(w[top])) top = k;
