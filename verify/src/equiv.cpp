@@ -475,10 +475,11 @@ std::vector<std::vector<std::size_t>> dd_runs(const std::vector<DdGate>& gates, 
 // run counts differ by at most a tenth in total. The optimiser resynthesises
 // two-qubit blocks (three interactions of nine CX become three CX, a run of
 // one-qubit gates one gate or five), so the gate counts of the two circuits
-// differ block by block while their runs match (QASMBench's dnn: six runs on
-// every qubit in both, routed or not); a Clifford+T circuit whose phase
-// polynomials are resynthesised keeps few of its runs (ham15-high: 2,732
-// runs on its 20 qubits, 1,549 in its -O3 output).
+// differ block by block while their runs match (QASMBench's dnn_n8 and
+// dnn_n16 to ibm_heron, unrouted: six runs on every qubit in both); a
+// Clifford+T circuit whose phase polynomials are resynthesised keeps few of
+// its runs (ham15-high: 2,842 runs on its 20 qubits, 1,509 in its -O3
+// output).
 bool dd_runs_match(const std::vector<std::vector<std::size_t>>& ra, const std::vector<std::vector<std::size_t>>& rb) {
   std::size_t diff = 0, total = 0;
   for (std::size_t q = 0; q < ra.size(); ++q) {
