@@ -358,8 +358,9 @@ Circuit random_rotations(uint32_t n, int gates, uint64_t seed, bool with_h) {
   return circ(n, ops);
 }
 
-// The decision diagrams' stepping (the side behind in proportion goes first,
-// the other is tried when the diagram grows) against the dense unitaries:
+// The decision diagrams' stepping (block by block when the runs of the two
+// circuits match, else the side behind in proportion first, the other tried
+// when the diagram grows) against the dense unitaries:
 // random circuits on 10 qubits with rotations by arbitrary angles (the path
 // sums give no answer on them), every basis input's simulation turned off
 // (max_exact_qubits 0) so that the diagrams decide; B is the optimizer's -O2 output (its
