@@ -14,10 +14,16 @@
 //       where A acts on the images of its qubits under initial_layout, Z
 //       projects B's other qubits (ancillas) onto |0> at the input, and P is
 //       the qubit permutation taking initial_layout to final_layout (the
-//       ancillas to the remaining qubits in order). M starts as P * Z, the
-//       gates of A are multiplied in from the right and the inverse gates of
-//       B from the left, last gates first, in proportion to the two gate
-//       counts so that M stays close to P * Z. The circuits are equivalent
+//       ancillas to the remaining qubits in order). Both circuits' SWAP
+//       blocks (a SWAP up to one-qubit gates: a router's) are taken out
+//       (unroute), A is placed on final_layout, and the gates are
+//       multiplied in, those of A from the right and the inverse gates of B
+//       from the left, last gates first: block by block when the two
+//       circuits' runs of multi-qubit gates on each qubit match (a
+//       resynthesised two-qubit block meets the block it replaces), else
+//       in proportion to the two gate counts, so that M stays close to the
+//       identity; the permutations are multiplied in at the end (run_dd).
+//       The circuits are equivalent
 //       when M is s * I on the columns Z keeps, |s| = 1. Otherwise a column
 //       where M differs names the input basis state, and the simulation
 //       below runs that input to say how the outputs differ;
@@ -38,12 +44,15 @@
 #include "qforge/simulator.hpp"
 #include "qforge/sparse_state.hpp"
 #include "qforge/statevector.hpp"
+#include "qforge/synthesis.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <optional>
+#include <queue>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -288,6 +297,276 @@ DdGate dagger(DdGate g) {
   return g;
 }
 
+// The qubits a decision-diagram gate acts on: its targets and controls.
+std::vector<uint32_t> dd_wires(const DdGate& g) {
+  std::vector<uint32_t> w = g.targets;
+  w.insert(w.end(), g.controls.begin(), g.controls.end());
+  std::sort(w.begin(), w.end());
+  return w;
+}
+
+// The 4x4 unitary of `gates` (in time order, each on qubits among hi and lo)
+// with hi the more significant bit of the index, row-major.
+std::array<cplx, 16> two_qubit_unitary(const std::vector<const DdGate*>& gates, uint32_t hi, uint32_t lo) {
+  std::array<cplx, 16> u{};
+  for (int i = 0; i < 4; ++i) u[5 * i] = 1;
+  const auto bit = [&](uint32_t q) { return q == hi ? 1 : 0; };  // bit of q in the 2-bit index
+  for (const DdGate* g : gates) {
+    const std::size_t k = g->targets.size(), d = std::size_t(1) << k;
+    std::array<cplx, 16> m{};
+    for (int c = 0; c < 4; ++c) {
+      bool on = true;
+      for (uint32_t q : g->controls) on = on && ((c >> bit(q)) & 1);
+      if (!on) {
+        m[5 * c] = 1;
+        continue;
+      }
+      std::size_t t = 0;  // the targets' bits of column c, targets[0] the most significant
+      for (std::size_t j = 0; j < k; ++j) t = (t << 1) | ((c >> bit(g->targets[j])) & 1);
+      for (std::size_t t2 = 0; t2 < d; ++t2) {
+        int r = c;
+        for (std::size_t j = 0; j < k; ++j) {
+          const int b = bit(g->targets[j]);
+          r = (r & ~(1 << b)) | static_cast<int>(((t2 >> (k - 1 - j)) & 1) << b);
+        }
+        m[4 * r + c] += g->u[t2 * d + t];
+      }
+    }
+    std::array<cplx, 16> p{};
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c)
+        for (int j = 0; j < 4; ++j) p[4 * r + c] += m[4 * r + j] * u[4 * j + c];
+    u = p;
+  }
+  return u;
+}
+
+// A circuit with its SWAPs taken out (see unroute): the same operation as
+// the SWAPs of `swaps` on its qubits, swaps[0] first, then `gates`.
+struct Unrouted {
+  std::vector<DdGate> gates;
+  std::vector<std::pair<uint32_t, uint32_t>> swaps;
+};
+
+// The two-qubit blocks of `gates` (consecutive gates on the same two qubits,
+// with the one-qubit gates on those qubits between them) that are a SWAP up
+// to one-qubit gates, V = (x (x) y) SWAP, are replaced by x and y, and the
+// SWAP is moved to the start of the circuit: the gates before the block
+// exchange its two qubits. The product is the same (Unrouted). A routed
+// circuit moves its qubits with such blocks (a router's SWAP, alone or with
+// the one-qubit gates of the gates around it); taken out, B works on the
+// qubits where the logical qubits end (final_layout) all along, as A does
+// when placed there, and the blocks of the two circuits meet on the same
+// qubits in run_dd.
+Unrouted unroute(const std::vector<DdGate>& gates, uint32_t n) {
+  const std::size_t none = static_cast<std::size_t>(-1);
+  std::vector<std::vector<uint32_t>> wires(gates.size());
+  std::vector<std::size_t> block(gates.size(), none), first, last;
+  std::vector<std::vector<std::size_t>> members;  // each block's gates, in time order
+  {
+    std::vector<std::size_t> last_multi(n, none), open(n, none);  // per qubit
+    for (std::size_t i = 0; i < gates.size(); ++i) {
+      wires[i] = dd_wires(gates[i]);
+      const std::vector<uint32_t>& w = wires[i];
+      if (w.size() == 2) {
+        const std::size_t k = last_multi[w[0]];
+        if (k != none && k == last_multi[w[1]] && wires[k] == w) {
+          block[i] = block[k];
+        } else {
+          block[i] = first.size();
+          first.push_back(i);
+          last.push_back(i);
+          members.emplace_back();
+        }
+        last[block[i]] = i;
+      }
+      if (w.size() >= 2)
+        for (uint32_t q : w) last_multi[q] = i;
+    }
+    for (std::size_t i = 0; i < gates.size(); ++i) {
+      const std::vector<uint32_t>& w = wires[i];
+      if (w.size() == 1) {  // between the gates of the block open on its qubit, if any
+        const std::size_t b = open[w[0]];
+        if (b != none && last[b] > i) members[b].push_back(i);
+      } else if (w.size() >= 2) {
+        if (block[i] != none) members[block[i]].push_back(i);
+        for (uint32_t q : w) open[q] = block[i];
+      }
+    }
+  }
+  std::vector<std::size_t> member_of(gates.size(), none);
+  for (std::size_t b = 0; b < members.size(); ++b)
+    for (std::size_t i : members[b]) member_of[i] = b;
+  // The one-qubit factors x, y of each SWAP block (x on its first qubit).
+  std::vector<std::optional<std::pair<std::vector<cplx>, std::vector<cplx>>>> factors(first.size());
+  for (std::size_t b = 0; b < first.size(); ++b) {
+    const uint32_t hi = wires[first[b]][0], lo = wires[first[b]][1];
+    std::vector<const DdGate*> gs;
+    for (std::size_t i : members[b]) gs.push_back(&gates[i]);
+    const std::array<cplx, 16> v = two_qubit_unitary(gs, hi, lo);
+    std::array<cplx, 16> w{};  // w = v SWAP, x (x) y when v is a SWAP block: w[2a+b][2c+d] = x[a][c] y[b][d]
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) w[4 * r + ((c & 1) << 1 | c >> 1)] = v[4 * r + c];
+    if (cx_count_2q(w) != 0) continue;  // w is not a product of one-qubit gates (KAK coordinates)
+    int top = 0;
+    for (int k = 1; k < 16; ++k)
+      if (std::abs(w[k]) > std::abs(w[top])) top = k;
+    const int r0 = top / 4, c0 = top % 4, a0 = r0 >> 1, b0 = r0 & 1, ca = c0 >> 1, cb = c0 & 1;
+    std::vector<cplx> x(4), y(4);
+    for (int a = 0; a < 2; ++a)
+      for (int c = 0; c < 2; ++c) {
+        x[2 * a + c] = w[4 * (2 * a + b0) + (2 * c + cb)];
+        y[2 * a + c] = w[4 * (2 * a0 + a) + (2 * ca + c)] / w[top];
+      }
+    double err = 0;
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c)
+        err = std::max(err, std::abs(w[4 * r + c] - x[2 * (r >> 1) + (c >> 1)] * y[2 * (r & 1) + (c & 1)]));
+    if (err < 1e-9) factors[b] = std::make_pair(std::move(x), std::move(y));
+  }
+  // From the end: sigma[q] is the qubit that gates before the SWAPs taken out so far use for q.
+  Unrouted out;
+  std::vector<uint32_t> sigma(n);
+  for (uint32_t q = 0; q < n; ++q) sigma[q] = q;
+  for (std::size_t i = gates.size(); i-- > 0;) {
+    const std::size_t b = block[i];
+    if (b != none && factors[b]) {
+      if (i == last[b]) {  // x and y in its place, on the qubits where the block's qubits go
+        const uint32_t hi = wires[i][0], lo = wires[i][1];
+        out.gates.push_back({{sigma[lo]}, {}, factors[b]->second});
+        out.gates.push_back({{sigma[hi]}, {}, factors[b]->first});
+      }
+      if (i == first[b]) {
+        const uint32_t hi = wires[i][0], lo = wires[i][1];
+        out.swaps.emplace_back(sigma[hi], sigma[lo]);
+        std::swap(sigma[hi], sigma[lo]);
+      }
+      continue;
+    }
+    if (member_of[i] != none && factors[member_of[i]]) continue;  // a one-qubit gate in a SWAP block: in x and y
+    DdGate g = gates[i];
+    for (uint32_t& q : g.targets) q = sigma[q];
+    for (uint32_t& q : g.controls) q = sigma[q];
+    out.gates.push_back(std::move(g));
+  }
+  std::reverse(out.gates.begin(), out.gates.end());
+  return out;
+}
+
+// Each qubit's runs, from the end of the circuit: on a qubit, the gates on
+// two or more qubits form runs (consecutive gates on the same set of qubits:
+// a two-qubit block); runs[q] holds the length of each, the last run first.
+std::vector<std::vector<std::size_t>> dd_runs(const std::vector<DdGate>& gates, uint32_t n) {
+  std::vector<std::vector<std::size_t>> runs(n);
+  std::vector<std::vector<uint32_t>> last(n);  // the qubits of the run seen last on each qubit
+  for (std::size_t i = gates.size(); i-- > 0;) {
+    const std::vector<uint32_t> w = dd_wires(gates[i]);
+    if (w.size() < 2) continue;
+    for (uint32_t q : w) {
+      if (runs[q].empty() || last[q] != w) runs[q].push_back(0);
+      ++runs[q].back();
+      last[q] = w;
+    }
+  }
+  return runs;
+}
+
+// Whether the runs of two circuits on the same qubits (unrouted) match: the
+// run counts differ by at most a tenth in total. The optimiser resynthesises
+// two-qubit blocks (three interactions of nine CX become three CX, a run of
+// one-qubit gates one gate or five), so the gate counts of the two circuits
+// differ block by block while their runs match (QASMBench's dnn_n8 and
+// dnn_n16 to ibm_heron, unrouted: six runs on every qubit in both); a
+// Clifford+T circuit whose phase polynomials are resynthesised keeps few of
+// its runs (ham15-high: 2,842 runs on its 20 qubits, 1,509 in its -O3
+// output).
+bool dd_runs_match(const std::vector<std::vector<std::size_t>>& ra, const std::vector<std::vector<std::size_t>>& rb) {
+  std::size_t diff = 0, total = 0;
+  for (std::size_t q = 0; q < ra.size(); ++q) {
+    diff += ra[q].size() > rb[q].size() ? ra[q].size() - rb[q].size() : rb[q].size() - ra[q].size();
+    total += std::max(ra[q].size(), rb[q].size());
+  }
+  return 10 * diff <= total;
+}
+
+// Where each gate stands in its circuit, counted from the end, for DdOrder,
+// by its runs (dd_runs): a gate in run r (0 the last run) of its qubit's R
+// runs, at j of the run's L gates from its end, stands at (r + j / L) / R on
+// that qubit, and at the largest of these over its qubits; a one-qubit gate
+// stands where the multi-qubit gate after it on its qubit stands (0 after the
+// last one). When the runs of the two circuits match, a block of A and its
+// resynthesis in B stand at about the same place.
+std::vector<double> dd_run_positions(const std::vector<DdGate>& gates,
+                                     const std::vector<std::vector<std::size_t>>& runs) {
+  const std::size_t n = runs.size();
+  std::vector<double> pos(gates.size(), 0.0), here(n, 0.0);  // here: the last multi-qubit gate's place on a qubit
+  std::vector<std::vector<uint32_t>> last(n);
+  std::vector<std::size_t> r(n, 0), j(n, 0);  // per qubit: the current run, its gates seen
+  for (std::size_t i = gates.size(); i-- > 0;) {
+    const std::vector<uint32_t> w = dd_wires(gates[i]);
+    double p = 0;
+    for (uint32_t q : w) {
+      if (w.size() >= 2) {
+        if (!last[q].empty() && last[q] != w) {
+          ++r[q];
+          j[q] = 0;
+        }
+        last[q] = w;
+        here[q] = (static_cast<double>(r[q]) + static_cast<double>(j[q]) / static_cast<double>(runs[q][r[q]])) /
+                  static_cast<double>(runs[q].size());
+        ++j[q];
+      }
+      p = std::max(p, here[q]);
+    }
+    pos[i] = p;
+  }
+  return pos;
+}
+
+// The gates of one circuit in the order run_dd takes them, last gates first:
+// of the gates whose later gates on every qubit are already taken, the one
+// with the smallest position, the later one in the list among equal
+// positions. Any such order keeps the order of the gates on every qubit: the
+// same product.
+class DdOrder {
+ public:
+  DdOrder(const std::vector<DdGate>& gates, std::vector<double> positions, uint32_t n)
+      : pos_(std::move(positions)), wires_(gates.size()), on_wire_(n) {
+    for (std::size_t i = 0; i < gates.size(); ++i) {
+      wires_[i] = dd_wires(gates[i]);
+      for (uint32_t q : wires_[i]) on_wire_[q].push_back(i);
+    }
+    for (std::size_t i = 0; i < gates.size(); ++i) push_if_ready(i);
+  }
+  bool done() const { return ready_.empty(); }
+  /// The next gate's position and index (not done()).
+  double position() const { return ready_.top().first; }
+  std::size_t index() const { return static_cast<std::size_t>(-ready_.top().second); }
+  void take() {
+    const std::size_t i = index();
+    ready_.pop();
+    for (uint32_t q : wires_[i]) on_wire_[q].pop_back();
+    // The gates now last on every qubit, each once (two of i's qubits may have the same next gate).
+    std::vector<std::size_t> next;
+    for (uint32_t q : wires_[i])
+      if (!on_wire_[q].empty() && std::find(next.begin(), next.end(), on_wire_[q].back()) == next.end())
+        next.push_back(on_wire_[q].back());
+    for (std::size_t k : next) push_if_ready(k);
+  }
+
+ private:
+  void push_if_ready(std::size_t i) {
+    for (uint32_t q : wires_[i])
+      if (on_wire_[q].back() != i) return;
+    ready_.emplace(pos_[i], -static_cast<std::ptrdiff_t>(i));
+  }
+  using Entry = std::pair<double, std::ptrdiff_t>;  // (position, -index): the smallest first
+  std::vector<double> pos_;
+  std::vector<std::vector<uint32_t>> wires_;
+  std::vector<std::vector<std::size_t>> on_wire_;  // each qubit's gates, taken from the back
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> ready_;
+};
+
 struct DdRun {
   bool too_large = false;
   bool equivalent = false;
@@ -303,63 +582,56 @@ DdRun run_dd(const Problem& P, const Binding& bind, const EquivOptions& opt) {
   std::vector<uint32_t> identity_map(n);
   for (uint32_t q = 0; q < n; ++q) identity_map[q] = q;
   const std::vector<double> va = values_of(P.A, bind), vb = values_of(P.B, bind);
-  const std::vector<DdGate> ga = dd_gates(P.A, va, P.init), gb = dd_gates(P.B, vb, identity_map);
+  // A placed where its qubits end (qubit i on fin[i]), both circuits with their SWAPs taken out.
+  const Unrouted ua = unroute(dd_gates(P.A, va, P.fin), n), ub = unroute(dd_gates(P.B, vb, identity_map), n);
+  const std::vector<DdGate>& ga = ua.gates;
+  const std::vector<DdGate>& gb = ub.gates;
   const cplx pa = std::polar(1.0, eval_phase(P.A.phase, va)), pb = std::polar(1.0, eval_phase(P.B.phase, vb));
 
+  // M = B^-1 * P * Z * A (the file comment), A = A' * S_A and B = B' * S_B
+  // (unroute), and P * Z * A = A_fin * Z_fin * P, where A_fin is A placed
+  // on fin and Z_fin projects the qubits outside fin onto |0>, which A's
+  // gates and SWAPs do not touch. So M = S_B^-1 * (B'^-1 * A'_fin * Z_fin)
+  // * S_A,fin * P: the middle factor is built gate by gate, close to Z_fin
+  // all along when the blocks of the two circuits meet, and the
+  // permutations are multiplied in at the end.
   dd::Package pk(n);
-  std::vector<bool> ancilla(n, true);
+  std::vector<bool> ancilla(n, true), off_fin(n, true);
   for (uint32_t q : P.init) ancilla[q] = false;
-  dd::Edge m = pk.zero_projector(ancilla);
-  // The permutation: A's qubit on init[i] ends on fin[i]; ancillas keep their order.
-  {
-    std::vector<uint32_t> dest(n), in_free, out_free;
-    std::vector<bool> is_fin(n, false);
-    for (std::size_t i = 0; i < P.init.size(); ++i) {
-      dest[P.init[i]] = P.fin[i];
-      is_fin[P.fin[i]] = true;
-    }
-    for (uint32_t q = 0; q < n; ++q) {
-      if (ancilla[q]) in_free.push_back(q);
-      if (!is_fin[q]) out_free.push_back(q);
-    }
-    for (std::size_t i = 0; i < in_free.size(); ++i) dest[in_free[i]] = out_free[i];
-    std::vector<uint32_t> loc(n), at(n);  // loc[value] = position; at[position] = value
-    for (uint32_t q = 0; q < n; ++q) loc[q] = at[q] = q;
-    const std::vector<cplx> swap = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
-    for (uint32_t p = 0; p < n; ++p) {
-      if (loc[p] == dest[p]) continue;
-      const uint32_t from = loc[p], to = dest[p], other = at[to];
-      m = pk.multiply(pk.gate({from, to}, swap, {}), m);
-      at[from] = other;
-      loc[other] = from;
-      at[to] = p;
-      loc[p] = to;
-    }
-  }
-  // Last gates first. Of the next gate of A (from the right) and the next
-  // inverse gate of B (from the left), the one of the side behind in
-  // proportion to the two gate counts is tried first and kept when the
-  // diagram does not grow; else the other is tried too and the one that
-  // leaves the smaller diagram is kept.
-  std::size_t ia = ga.size(), ib = gb.size();
-  const std::size_t na = std::max<std::size_t>(1, ga.size()), nb = std::max<std::size_t>(1, gb.size());
-  std::size_t size_m = pk.size(m);
+  for (uint32_t q : P.fin) off_fin[q] = false;
+  dd::Edge m = pk.zero_projector(off_fin);
+  const std::vector<cplx> swap = {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
   std::size_t collect_at = std::size_t(1) << 16;
-  auto step_a = [&] {
-    const DdGate& g = ga[ia - 1];
-    return pk.multiply(m, pk.gate(g.targets, g.u, g.controls));
+  // Last gates first. The order: when the runs of the two circuits match, by the runs
+  // (dd_run_positions), each gate as it comes; otherwise by the place in the
+  // gate list, in proportion to the two gate counts, and when the diagram
+  // grows, the other circuit's next gate is tried too and the one that
+  // leaves the smaller diagram is kept.
+  const auto runs_a = dd_runs(ga, n), runs_b = dd_runs(gb, n);
+  const bool by_runs = dd_runs_match(runs_a, runs_b);
+  auto list_positions = [](const std::vector<DdGate>& g) {
+    std::vector<double> pos(g.size());
+    for (std::size_t i = 0; i < g.size(); ++i) pos[i] = static_cast<double>(g.size() - i) / static_cast<double>(g.size());
+    return pos;
   };
-  auto step_b = [&] {
-    const DdGate g = dagger(gb[ib - 1]);
+  DdOrder order_a(ga, by_runs ? dd_run_positions(ga, runs_a) : list_positions(ga), n);
+  DdOrder order_b(gb, by_runs ? dd_run_positions(gb, runs_b) : list_positions(gb), n);
+  std::size_t size_m = pk.size(m);
+  auto step = [&](bool a) {
+    if (a) {
+      const DdGate& g = ga[order_a.index()];
+      return pk.multiply(m, pk.gate(g.targets, g.u, g.controls));
+    }
+    const DdGate g = dagger(gb[order_b.index()]);
     return pk.multiply(pk.gate(g.targets, g.u, g.controls), m);
   };
-  while (ia > 0 || ib > 0) {
-    const bool a_first = ib == 0 || (ia > 0 && ia * nb >= ib * na);
-    dd::Edge next = a_first ? step_a() : step_b();
+  while (!order_a.done() || !order_b.done()) {
+    const bool a_first = order_b.done() || (!order_a.done() && order_a.position() <= order_b.position());
+    dd::Edge next = step(a_first);
     std::size_t size_next = pk.size(next);
     bool took_a = a_first;
-    if (size_next > size_m && (a_first ? ib > 0 : ia > 0)) {
-      const dd::Edge other = a_first ? step_b() : step_a();
+    if (!by_runs && size_next > size_m && !(a_first ? order_b : order_a).done()) {
+      const dd::Edge other = step(!a_first);
       const std::size_t size_other = pk.size(other);
       if (size_other < size_next) {
         next = other;
@@ -369,8 +641,8 @@ DdRun run_dd(const Problem& P, const Binding& bind, const EquivOptions& opt) {
     }
     m = next;
     size_m = size_next;
-    if (took_a) --ia;
-    else --ib;
+    (took_a ? order_a : order_b).take();
+    run.largest = std::max(run.largest, size_m);
     if (pk.live_nodes() > collect_at) {
       pk.collect_garbage({&m});
       run.largest = std::max(run.largest, pk.size(m));
@@ -381,6 +653,34 @@ DdRun run_dd(const Problem& P, const Binding& bind, const EquivOptions& opt) {
       collect_at = std::max(collect_at, 2 * pk.live_nodes());
     }
   }
+  run.largest = std::max(run.largest, pk.size(m));
+  for (std::size_t k = ua.swaps.size(); k-- > 0;)
+    m = pk.multiply(m, pk.gate({ua.swaps[k].first, ua.swaps[k].second}, swap, {}));
+  // P: A's qubit on init[i] ends on fin[i]; ancillas keep their order.
+  {
+    std::vector<uint32_t> dest(n), in_free, out_free;
+    for (std::size_t i = 0; i < P.init.size(); ++i) dest[P.init[i]] = P.fin[i];
+    for (uint32_t q = 0; q < n; ++q) {
+      if (ancilla[q]) in_free.push_back(q);
+      if (off_fin[q]) out_free.push_back(q);
+    }
+    for (std::size_t i = 0; i < in_free.size(); ++i) dest[in_free[i]] = out_free[i];
+    std::vector<uint32_t> loc(n), at(n);  // loc[value] = position; at[position] = value
+    for (uint32_t q = 0; q < n; ++q) loc[q] = at[q] = q;
+    dd::Edge perm = pk.identity();
+    for (uint32_t p = 0; p < n; ++p) {
+      if (loc[p] == dest[p]) continue;
+      const uint32_t from = loc[p], to = dest[p], other = at[to];
+      perm = pk.multiply(pk.gate({from, to}, swap, {}), perm);
+      at[from] = other;
+      loc[other] = from;
+      at[to] = p;
+      loc[p] = to;
+    }
+    m = pk.multiply(m, perm);
+  }
+  for (std::size_t k = ub.swaps.size(); k-- > 0;)
+    m = pk.multiply(pk.gate({ub.swaps[k].first, ub.swaps[k].second}, swap, {}), m);
   run.largest = std::max(run.largest, pk.size(m));
   m.w *= std::conj(pb) * pa;
   if (auto s = pk.scalar_of_identity(m, ancilla, opt.tolerance); s && std::abs(std::abs(*s) - 1) < opt.tolerance) {

@@ -9,10 +9,13 @@
 //    times the gates is small: exact, and cheaper than diagrams of small,
 //    nearly dense matrices;
 //  - decision diagrams (dd.hpp): B^-1 * A is built as one diagram, the gates
-//    of both circuits multiplied in (the last ones first; each step tries
-//    the side behind in proportion to the two gate counts, and the other
-//    side too when the diagram grows, keeping the smaller) so that it stays
-//    close to the identity, and compared with the identity up to one global phase. Exact,
+//    of both circuits multiplied in, the last ones first, routing SWAPs
+//    taken out of both and multiplied in at the end: block by block when
+//    the runs of multi-qubit gates on each qubit of the two circuits match
+//    (an optimiser's resynthesised two-qubit blocks), else in proportion to
+//    the two gate counts (the other side tried too when the diagram grows,
+//    keeping the smaller), so that it stays close to the identity, and
+//    compared with the identity up to one global phase. Exact,
 //    for any number of qubits, as long as the diagram stays within
 //    `max_dd_nodes` (past that, Auto falls back to random-state simulation
 //    and says so in `method`). When the circuits differ, a column of
