@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 namespace qforge {
@@ -153,6 +154,39 @@ TEST(DecisionDiagram, GarbageCollectionKeepsRoots) {
   Circuit both = c;
   both.ops.insert(both.ops.end(), more.ops.begin(), more.ops.end());
   expect_matches(pk, f, ref::circuit_unitary(both), "after collection, more gates");
+}
+
+// The same gates give the same diagram in every run, bit for bit, wherever
+// the allocator puts the nodes: a product of 8-qubit gates large enough to
+// take several allocation chunks, built in two packages, the second after
+// the heap has been changed (blocks held between its chunks), so that the
+// nodes' addresses and their order differ between the two.
+TEST(DecisionDiagram, SameDiagramWhereverTheNodesAre) {
+  std::mt19937_64 rng(17);
+  const Circuit c = random_circuit(8, 60, rng);
+  std::vector<std::vector<char>> held;
+  auto build = [&](bool perturb) {
+    auto pk = std::make_unique<dd::Package>(8);
+    dd::Edge m = pk->identity();
+    for (const Operation& op : c.ops) {
+      Circuit one;
+      one.num_qubits = 8;
+      one.ops = {op};
+      m = pk->multiply(diagram(*pk, one), m);
+      if (perturb && held.size() < 64) held.emplace_back(std::size_t(1) << (12 + held.size() % 10), 'x');
+    }
+    return std::make_pair(std::move(pk), m);
+  };
+  auto [pa, a] = build(false);
+  auto [pb, b] = build(true);
+  ASSERT_GT(pa->live_nodes(), std::size_t(1) << 15);  // several chunks of nodes
+  EXPECT_EQ(pa->size(a), pb->size(b));
+  EXPECT_EQ(pa->live_nodes(), pb->live_nodes());
+  for (uint64_t r = 0; r < 256; r += 3)
+    for (uint64_t col = 0; col < 256; ++col) {
+      const dd::cplx x = pa->entry(a, r, col), y = pb->entry(b, r, col);
+      ASSERT_TRUE(x.real() == y.real() && x.imag() == y.imag()) << "entry (" << r << ", " << col << ")";
+    }
 }
 
 }  // namespace

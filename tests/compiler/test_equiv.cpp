@@ -495,11 +495,15 @@ TEST(Equiv, DiagramsProveResynthesisedRotationBlocks) {
     auto two_qubit = [](const Circuit& c) {
       return std::count_if(c.ops.begin(), c.ops.end(), [](const Operation& op) { return op.qubits.size() == 2; });
     };
-    if (!*map) ASSERT_LE(two_qubit(b), two_qubit(a) / 2) << "six cx a block resynthesised into three";
+    if (!*map) {
+      ASSERT_LE(two_qubit(b), two_qubit(a) / 2) << "six cx a block resynthesised into three";
+    }
     const std::vector<cplx> ref =
         c.initial_layout.empty() ? ua : routed_unitary(a, c.initial_layout, c.final_layout);
     ASSERT_TRUE(same_up_to_phase(ref, circuit_unitary(b))) << map;
-    if (*map) ASSERT_NE(c.initial_layout, c.final_layout) << "the router moved qubits";
+    if (*map) {
+      ASSERT_NE(c.initial_layout, c.final_layout) << "the router moved qubits";
+    }
     EquivOptions o = diagrams;
     o.initial_layout = c.initial_layout;
     o.final_layout = c.final_layout;

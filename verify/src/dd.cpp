@@ -33,7 +33,7 @@ std::size_t bits(double x) {
 std::size_t node_hash(int32_t v, const Edge* e) {
   std::size_t h = static_cast<std::size_t>(v);
   for (int i = 0; i < 4; ++i) {
-    h = mix(h, reinterpret_cast<std::size_t>(e[i].p));
+    h = mix(h, static_cast<std::size_t>(e[i].p->id));
     h = mix(h, bits(e[i].w.real()));
     h = mix(h, bits(e[i].w.imag()));
   }
@@ -86,6 +86,7 @@ Node* Package::make_raw() {
   p->next = nullptr;
   p->mark = 0;
   p->seen = 0;
+  p->id = next_id_++;
   return p;
 }
 
@@ -238,7 +239,7 @@ Edge Package::multiply_nodes(Node* a, Node* b) {
   const std::size_t v = static_cast<std::size_t>(a->v);
   if (a == ident_[v]) return {b, 1};
   if (b == ident_[v]) return {a, 1};
-  const std::size_t h = mix(reinterpret_cast<std::size_t>(a), reinterpret_cast<std::size_t>(b));
+  const std::size_t h = mix(static_cast<std::size_t>(a->id), static_cast<std::size_t>(b->id));
   return cached(mul_cache_, h, a, b, 0, [&] {
     Edge e[4];
     for (int r = 0; r < 2; ++r)
@@ -256,10 +257,10 @@ Edge Package::add(const Edge& a, const Edge& b) {
     if (is_zero(w)) return zero();
     return {a.p, w};
   }
-  // a + b = a.w (A + (b.w / a.w) B), the nodes in address order and the
+  // a + b = a.w (A + (b.w / a.w) B), the nodes in creation order and the
   // ratio snapped, so that the sums met again (in either order, with the
   // same ratio up to rounding) are found in the compute table.
-  const bool swap = b.p < a.p;
+  const bool swap = b.p->id < a.p->id;
   const Edge& x = swap ? b : a;
   const Edge& y = swap ? a : b;
   Edge r = add_nodes(x.p, y.p, snap(y.w / x.w));
@@ -269,7 +270,7 @@ Edge Package::add(const Edge& a, const Edge& b) {
 }
 
 Edge Package::add_nodes(Node* a, Node* b, cplx ratio) {
-  const std::size_t h = mix(mix(reinterpret_cast<std::size_t>(a), reinterpret_cast<std::size_t>(b)),
+  const std::size_t h = mix(mix(static_cast<std::size_t>(a->id), static_cast<std::size_t>(b->id)),
                             mix(bits(ratio.real()), bits(ratio.imag())));
   return cached(add_cache_, h, a, b, ratio, [&] {
     Edge e[4];

@@ -13,6 +13,11 @@
 // tolerance of one already seen is replaced by it.
 //
 // multiply() and add() cache their results (direct-mapped compute tables).
+// Those tables, the unique table and the order of add()'s operands go by
+// the nodes' creation numbers, never their addresses, so the same sequence of
+// operations gives the same diagrams (and sizes) in every run: with rounding
+// snapped to the tolerance, an order that followed the addresses changed
+// which nodes merged from run to run (one proof took 1 s or 100 s).
 // Memory grows until collect_garbage(), which keeps the nodes reachable from
 // the given roots and clears the caches; the caller decides when (e.g. when
 // live_nodes() passes a threshold), since any Edge not passed as a root is
@@ -43,6 +48,7 @@ struct Edge {
 
 struct Node {
   Edge e[4];
+  uint64_t id = 0;    ///< creation number in its package (0: the terminal)
   int32_t v = -1;     ///< qubit (level); -1 for the terminal
   uint32_t mark = 0;  ///< garbage-collection epoch that last reached it
   uint32_t seen = 0;  ///< size() walk that last counted it
@@ -119,6 +125,7 @@ class Package {
   std::vector<Node*> ident_;  // ident_[v]: identity on qubits 0..v
   std::vector<std::unique_ptr<Node[]>> chunks_;
   Node* free_ = nullptr;
+  uint64_t next_id_ = 1;
   std::vector<Node*> table_;  // unique table buckets
   std::size_t live_ = 0;
   uint32_t epoch_ = 0;
