@@ -570,6 +570,23 @@ class PathSum {
       }
   }
 
+  // Enters the key `f` of parities_ or angles_ under each path variable of
+  // its monomials in `occ` (occ_parity_ or occ_angle_), or takes it out.
+  void index_poly(std::unordered_map<Var, std::unordered_set<const Poly*>>& occ, const Poly& f, bool enter) {
+    for (const Mono& m : f)
+      for (Var v : m)
+        if (v >= first_path_) {
+          if (enter) occ[v].insert(&f);
+          else occ[v].erase(&f);
+        }
+  }
+
+  // Every variable of f may now be summed over.
+  void candidates(const Poly& f) {
+    for (const Mono& m : f)
+      for (Var v : m) candidate(v);
+  }
+
   // c [f].
   void add_parity(Poly f, int c) {
     c = ((c % 8) + 8) % 8;
@@ -585,21 +602,15 @@ class PathSum {
     const int odd = (c == 1 || c == 5) ? 1 : 7;
     if (c != odd) expand_even(f, 4);
     auto [it, inserted] = parities_.try_emplace(f, 0);
-    if (inserted)
-      for (const Mono& m : f)
-        for (Var v : m)
-          if (v >= first_path_) occ_parity_[v].insert(&it->first);
+    if (inserted) index_poly(occ_parity_, it->first, true);
     const int b = (it->second + odd) % 8;
     if (b == 1 || b == 7) {
       it->second = b;
       return;
     }
-    for (const Mono& m : f)
-      for (Var v : m)
-          if (v >= first_path_) occ_parity_[v].erase(&it->first);
+    index_poly(occ_parity_, it->first, false);
     parities_.erase(it);
-    for (const Mono& m : f)
-      for (Var v : m) candidate(v);
+    candidates(f);
     if (b != 0) expand_even(f, b);
   }
 
@@ -619,22 +630,16 @@ class PathSum {
       if (f.empty()) return;
     }
     auto [it, inserted] = angles_.try_emplace(f, 0.0);
-    if (inserted)
-      for (const Mono& m : f)
-        for (Var v : m)
-          if (v >= first_path_) occ_angle_[v].insert(&it->first);
+    if (inserted) index_poly(occ_angle_, it->first, true);
     const double sum = std::remainder(it->second + theta, 2 * M_PI);
     const double k = std::round(sum / (M_PI / 4));
     if (std::abs(sum - k * M_PI / 4) > kAngleTolerance) {
       it->second = sum;
       return;
     }
-    for (const Mono& m : f)
-      for (Var v : m)
-          if (v >= first_path_) occ_angle_[v].erase(&it->first);
+    index_poly(occ_angle_, it->first, false);
     angles_.erase(it);
-    for (const Mono& m : f)
-      for (Var v : m) candidate(v);
+    candidates(f);
     add_parity(std::move(f), static_cast<int>(std::fmod(k, 8.0)));
   }
 
