@@ -35,44 +35,49 @@ namespace {
 
 using cd = std::complex<double>;
 
-// The program's declarations (inputs x[0 .. nsym), qubits q[0 .. n)) and
-// an h on every qubit.
-std::string header_and_h(unsigned n, int nsym) {
-  std::string s = "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " + std::to_string(nsym) +
-                  "] x;\nqubit[" + std::to_string(n) + "] q;\n";
-  for (unsigned i = 0; i < n; ++i) s += "h q[" + std::to_string(i) + "];\n";
-  return s;
-}
+// A test program being written: its declarations (inputs x[0 .. nsym),
+// qubits q[0 .. n)) and an h on every qubit first; q(i) names qubit i mod n,
+// e() is a random expression of the inputs.
+struct ProgramWriter {
+  ProgramWriter(unsigned num_qubits, int num_inputs, uint64_t seed) : n(num_qubits), nsym(num_inputs), rng(seed) {
+    o << "OPENQASM 3.0;\ninclude \"stdgates.inc\";\ninput array[float[64], " << nsym << "] x;\nqubit[" << n
+      << "] q;\n";
+    for (unsigned i = 0; i < n; ++i) o << "h q[" << i << "];\n";
+  }
+  std::string q(unsigned i) const { return "q[" + std::to_string(i % n) + "]"; }
+  std::string e() { return test::random_expr(rng, nsym); }
+
+  unsigned n;
+  int nsym;
+  std::mt19937_64 rng;
+  std::ostringstream o;
+};
 
 // Layers of u3 / ry / rz rotations with parameters given by expressions of
 // x[0 .. nsym), controlled rotations (crx, cry, crz, cu, ctrl @ rz) on
 // neighbours, and runs of constant gates (h, cx chains, ccx, swap, s, t)
 // between them that fusion merges.
 std::string layered_circuit(unsigned n, int nsym, int layers, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::ostringstream o;
-  o << header_and_h(n, nsym);
-  auto q = [&](unsigned i) { return "q[" + std::to_string(i % n) + "]"; };
-  auto e = [&] { return test::random_expr(rng, nsym); };
+  ProgramWriter w(n, nsym, seed);
   for (int l = 0; l < layers; ++l) {
-    const unsigned a = unsigned(rng() % n);
-    o << "u3(" << e() << ", " << e() << ", " << e() << ") " << q(a) << ";\n";
-    o << "ry(" << e() << ") " << q(a + 1) << ";\n";
-    o << "rz(" << e() << ") " << q(a + 5) << ";\n";
-    o << "crx(" << e() << ") " << q(a + 2) << ", " << q(a + 3) << ";\n";
-    o << "cry(" << e() << ") " << q(a + 7) << ", " << q(a) << ";\n";
-    o << "cu(" << e() << ", " << e() << ", 0.3, " << e() << ") " << q(a + 4) << ", " << q(a + 9) << ";\n";
-    o << "ctrl @ rz(" << e() << ") " << q(a + 6) << ", " << q(a + 11) << ";\n";
-    o << "crz(" << e() << ") " << q(a + 8) << ", " << q(a + 1) << ";\n";
+    const unsigned a = unsigned(w.rng() % n);
+    w.o << "u3(" << w.e() << ", " << w.e() << ", " << w.e() << ") " << w.q(a) << ";\n";
+    w.o << "ry(" << w.e() << ") " << w.q(a + 1) << ";\n";
+    w.o << "rz(" << w.e() << ") " << w.q(a + 5) << ";\n";
+    w.o << "crx(" << w.e() << ") " << w.q(a + 2) << ", " << w.q(a + 3) << ";\n";
+    w.o << "cry(" << w.e() << ") " << w.q(a + 7) << ", " << w.q(a) << ";\n";
+    w.o << "cu(" << w.e() << ", " << w.e() << ", 0.3, " << w.e() << ") " << w.q(a + 4) << ", " << w.q(a + 9) << ";\n";
+    w.o << "ctrl @ rz(" << w.e() << ") " << w.q(a + 6) << ", " << w.q(a + 11) << ";\n";
+    w.o << "crz(" << w.e() << ") " << w.q(a + 8) << ", " << w.q(a + 1) << ";\n";
     // Constant gates, on every qubit: what fusion merges.
-    for (unsigned i = 0; i + 1 < n; ++i) o << "cx " << q(i) << ", " << q(i + 1) << ";\n";
-    o << "ccx " << q(a) << ", " << q(a + 2) << ", " << q(a + 4) << ";\n";
-    o << "swap " << q(a + 3) << ", " << q(a + 10) << ";\n";
-    o << "s " << q(a + 1) << ";\nt " << q(a + 2) << ";\nh " << q(a + 12) << ";\nsx " << q(a) << ";\n";
+    for (unsigned i = 0; i + 1 < n; ++i) w.o << "cx " << w.q(i) << ", " << w.q(i + 1) << ";\n";
+    w.o << "ccx " << w.q(a) << ", " << w.q(a + 2) << ", " << w.q(a + 4) << ";\n";
+    w.o << "swap " << w.q(a + 3) << ", " << w.q(a + 10) << ";\n";
+    w.o << "s " << w.q(a + 1) << ";\nt " << w.q(a + 2) << ";\nh " << w.q(a + 12) << ";\nsx " << w.q(a) << ";\n";
     // Constant rotations on every qubit after the chain: blocks that pay.
-    for (unsigned i = 0; i < n; ++i) o << "ry(" << 0.1 * (i + 1) << ") " << q(i) << ";\nh " << q(i) << ";\n";
+    for (unsigned i = 0; i < n; ++i) w.o << "ry(" << 0.1 * (i + 1) << ") " << w.q(i) << ";\nh " << w.q(i) << ";\n";
   }
-  return o.str();
+  return w.o.str();
 }
 
 double weighted(const BatchCircuit& bc, const std::vector<double>& in, const std::vector<double>& g) {
@@ -352,34 +357,30 @@ TEST(AdjointStep, EqualsTheBlockKernel) {
 // qubit are adjacent and no CX is followed by one on its target (the same
 // circuit, one step at a time).
 std::string chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, bool separate) {
-  std::mt19937_64 rng(seed);
-  std::ostringstream o;
-  o << header_and_h(n, nsym);
-  auto q = [&](unsigned i) { return "q[" + std::to_string(i % n) + "]"; };
-  auto e = [&] { return test::random_expr(rng, nsym); };
+  ProgramWriter w(n, nsym, seed);
   for (int l = 0; l < layers; ++l) {
-    for (unsigned a : {0u, 1u, 2u, 3 + unsigned(rng() % (n - 4))}) {
-      const int len = 2 + int(rng() % 4);
+    for (unsigned a : {0u, 1u, 2u, 3 + unsigned(w.rng() % (n - 4))}) {
+      const int len = 2 + int(w.rng() % 4);
       for (int g = 0; g < len; ++g) {
-        switch (rng() % 12) {
-          case 0: case 1: o << "ry(" << e() << ") " << q(a) << ";\n"; break;
-          case 2: case 3: o << "rz(" << e() << ") " << q(a) << ";\n"; break;
-          case 4: o << "rx(" << e() << ") " << q(a) << ";\n"; break;
-          case 5: o << "u3(" << e() << ", " << e() << ", " << e() << ") " << q(a) << ";\n"; break;
-          case 6: o << "U(" << e() << ", 0.2, " << e() << ") " << q(a) << ";\n"; break;
-          case 7: o << "p(" << e() << ") " << q(a) << ";\n"; break;
-          case 8: o << "ry(0.4) " << q(a) << ";\n"; break;
-          case 9: o << (rng() % 2 ? "h " : "y ") << q(a) << ";\n"; break;
-          case 10: o << (rng() % 2 ? "s " : "t ") << q(a) << ";\n"; break;
-          default: o << (rng() % 2 ? "x " : "sx ") << q(a) << ";\n"; break;
+        switch (w.rng() % 12) {
+          case 0: case 1: w.o << "ry(" << w.e() << ") " << w.q(a) << ";\n"; break;
+          case 2: case 3: w.o << "rz(" << w.e() << ") " << w.q(a) << ";\n"; break;
+          case 4: w.o << "rx(" << w.e() << ") " << w.q(a) << ";\n"; break;
+          case 5: w.o << "u3(" << w.e() << ", " << w.e() << ", " << w.e() << ") " << w.q(a) << ";\n"; break;
+          case 6: w.o << "U(" << w.e() << ", 0.2, " << w.e() << ") " << w.q(a) << ";\n"; break;
+          case 7: w.o << "p(" << w.e() << ") " << w.q(a) << ";\n"; break;
+          case 8: w.o << "ry(0.4) " << w.q(a) << ";\n"; break;
+          case 9: w.o << (w.rng() % 2 ? "h " : "y ") << w.q(a) << ";\n"; break;
+          case 10: w.o << (w.rng() % 2 ? "s " : "t ") << w.q(a) << ";\n"; break;
+          default: w.o << (w.rng() % 2 ? "x " : "sx ") << w.q(a) << ";\n"; break;
         }
-        if (separate) o << "cp(0) " << q(n - 1) << ", " << q(a) << ";\n";
+        if (separate) w.o << "cp(0) " << w.q(n - 1) << ", " << w.q(a) << ";\n";
       }
     }
-    for (unsigned i = 0; i + 1 < n; i += 2) o << "cx " << q(i) << ", " << q(i + 1) << ";\n";
-    o << "crz(" << e() << ") " << q(l) << ", " << q(l + 3) << ";\n";
+    for (unsigned i = 0; i + 1 < n; i += 2) w.o << "cx " << w.q(i) << ", " << w.q(i + 1) << ";\n";
+    w.o << "crz(" << w.e() << ") " << w.q(l) << ", " << w.q(l + 3) << ";\n";
   }
-  return o.str();
+  return w.o.str();
 }
 
 class AdjointChained : public ::testing::TestWithParam<unsigned> {};
@@ -515,44 +516,40 @@ TEST(AdjointChained, BitIdenticalOnOneTwoThreeThreads) {
 // before it, so that no run moves up to its CX (the same circuit with every
 // CX on its own, unless fusion drops the cp(0)).
 std::string cx_chained_circuit(unsigned n, int nsym, int layers, uint64_t seed, bool separate) {
-  std::mt19937_64 rng(seed);
-  std::ostringstream o;
-  o << header_and_h(n, nsym);
-  auto q = [&](unsigned i) { return "q[" + std::to_string(i % n) + "]"; };
-  auto e = [&] { return test::random_expr(rng, nsym); };
+  ProgramWriter w(n, nsym, seed);
   auto cx = [&](unsigned c, unsigned t) {
-    if (separate) o << "cp(0) " << q(c) << ", " << q(t) << ";\n";
-    o << "cx " << q(c) << ", " << q(t) << ";\n";
+    if (separate) w.o << "cp(0) " << w.q(c) << ", " << w.q(t) << ";\n";
+    w.o << "cx " << w.q(c) << ", " << w.q(t) << ";\n";
   };
-  o << "cx q[6], q[5];\nh q[5];\nt q[4];\ncx q[3], q[4];\nsx q[4];\n";
+  w.o << "cx q[6], q[5];\nh q[5];\nt q[4];\ncx q[3], q[4];\nsx q[4];\n";
   for (int l = 0; l < layers; ++l) {
     for (unsigned a = 0; a < n; ++a) {
       if (l == 0 && (a == 4 || a == 5)) continue;
-      const int len = 1 + int(rng() % 2);
+      const int len = 1 + int(w.rng() % 2);
       for (int g = 0; g < len; ++g) {
-        switch (rng() % 6) {
-          case 0: case 1: o << "ry(" << e() << ") " << q(a) << ";\n"; break;
-          case 2: o << "rz(" << e() << ") " << q(a) << ";\n"; break;
-          case 3: o << "u3(" << e() << ", " << e() << ", " << e() << ") " << q(a) << ";\n"; break;
-          case 4: o << "ry(0.7) " << q(a) << ";\n"; break;
-          default: o << (rng() % 2 ? "h " : "s ") << q(a) << ";\n"; break;
+        switch (w.rng() % 6) {
+          case 0: case 1: w.o << "ry(" << w.e() << ") " << w.q(a) << ";\n"; break;
+          case 2: w.o << "rz(" << w.e() << ") " << w.q(a) << ";\n"; break;
+          case 3: w.o << "u3(" << w.e() << ", " << w.e() << ", " << w.e() << ") " << w.q(a) << ";\n"; break;
+          case 4: w.o << "ry(0.7) " << w.q(a) << ";\n"; break;
+          default: w.o << (w.rng() % 2 ? "h " : "s ") << w.q(a) << ";\n"; break;
         }
       }
     }
     // Inside one tiled run of sweep_tile_qubits 7: the ry moves up to the CX.
-    o << "ry(" << e() << ") q[5];\nrz(" << e() << ") q[4];\n";
+    w.o << "ry(" << w.e() << ") q[5];\nrz(" << w.e() << ") q[4];\n";
     cx(3, 5);
     for (unsigned i = 0; i + 1 < n; ++i) cx(i, i + 1);
     for (int k = 0; k < 3; ++k) {
-      const unsigned c = unsigned(rng() % n), t = (c + 1 + unsigned(rng() % (n - 1))) % n;
+      const unsigned c = unsigned(w.rng() % n), t = (c + 1 + unsigned(w.rng() % (n - 1))) % n;
       cx(c, t);
     }
   }
   for (int l = 0; l < 2; ++l) {  // the ansatz
-    for (unsigned a = 0; a < n; ++a) o << "ry(" << e() << ") " << q(a) << ";\nrz(" << e() << ") " << q(a) << ";\n";
+    for (unsigned a = 0; a < n; ++a) w.o << "ry(" << w.e() << ") " << w.q(a) << ";\nrz(" << w.e() << ") " << w.q(a) << ";\n";
     for (unsigned i = 0; i + 1 < n; ++i) cx(i, i + 1);
   }
-  return o.str();
+  return w.o.str();
 }
 
 // CXs in the chain passes against every CX on its own: batch 2, with the
