@@ -800,10 +800,6 @@ class PathSum {
 
 using Step = PathSum::Step;
 
-Mat2 product(const Mat2& a, const Mat2& b) {
-  return {a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]};
-}
-
 // A 2x2 unitary up to diagonal factors on both sides (D u D'): the
 // magnitudes of its entries and, when none is zero, the phase of
 // u00 u11 / (u01 u10), on grids of 1e-6 and 2 pi / 2^20.
@@ -902,7 +898,7 @@ const Table& clifford_t_table() {
       std::vector<Form> next;
       for (const Form& f : frontier)
         for (int k = 1; k < 8; ++k) {
-          Form g{false, f.ks, product(kH, product(phase_gate(k), f.v))};
+          Form g{false, f.ks, mul(kH, mul(phase_gate(k), f.v))};
           g.ks.push_back(int8_t(k));
           if (insert(g)) next.push_back(std::move(g));
         }
@@ -1025,8 +1021,6 @@ struct Ends {
   std::vector<bool> dropped;
 };
 
-Mat2 dagger(const Mat2& u) { return {std::conj(u[0]), std::conj(u[2]), std::conj(u[1]), std::conj(u[3])}; }
-
 // A's runs of constant one-qubit gates that begin or end one of its wires,
 // when the run's product has no Clifford+T form in the table (an rx by an
 // arbitrary angle), move to B, inverted. With L the leading runs and T the
@@ -1072,12 +1066,12 @@ void peel_runs(uint32_t n, const Side& a, const Side& b, const std::vector<uint3
   auto move = [&](const std::vector<std::size_t>& run, int64_t to, std::vector<std::optional<Mat2>>& end) {
     if (run.empty() || to < 0) return;
     Mat2 u = {1, 0, 0, 1};
-    for (std::size_t i : run) u = product(op_matrix_1q(ops[i]), u);
+    for (std::size_t i : run) u = mul(op_matrix_1q(ops[i]), u);
     std::vector<Step> steps;
     double left = 0;
     if (clifford_t_steps(u, steps, left)) return;
     for (std::size_t i : run) ea.dropped[i] = true;
-    end[static_cast<std::size_t>(to)] = dagger(u);
+    end[static_cast<std::size_t>(to)] = adjoint(u);
   };
   for (std::size_t i = 0; i < k; ++i) {
     move(lead[i], own[init[i]], eb.before);
@@ -1121,7 +1115,7 @@ std::vector<Item> items_of(const std::vector<Operation>& ops, uint32_t num_qubit
     if (carry[q] != 0 || r.size() > 1 || !r[0].op || !pi_over_4(*r[0].op)) {
       Mat2 u = phase_gate(0);
       u[3] = std::polar(1.0, carry[q]);
-      for (const Piece& p : r) u = product(p.op ? op_matrix_1q(*p.op) : p.m, u);
+      for (const Piece& p : r) u = mul(p.op ? op_matrix_1q(*p.op) : p.m, u);
       if (clifford_t_steps(u, merged.steps, left)) {
         items.push_back(std::move(merged));
         carry[q] = left;

@@ -250,11 +250,6 @@ bool in_basis_1q(G g, Basis b) {
   return true;
 }
 
-Mat2 mul(const Mat2& a, const Mat2& b) {
-  return {a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2],
-          a[2] * b[1] + a[3] * b[3]};
-}
-
 bool const_1q(const Operation& op) {
   if (!plain_gate(op) || op.num_controls || gate_info(op.gate).num_qubits != 1) return false;
   for (const auto& p : op.params)

@@ -60,13 +60,10 @@ constexpr cplx kI{0, 1};
 
 // ------------------------------------------------- small dense matrices --
 // Plain row-major arrays: 4x4 is too small for a library to pay off, and
-// these keep the two-qubit code free of Eigen's vectorised paths.
+// these keep the two-qubit code free of Eigen's vectorised paths. The 2x2
+// product and adjoint are synthesis.hpp's; mul below adds the 4x4 one.
 
-Mat2 mul(const Mat2& a, const Mat2& b) {
-  return {a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2],
-          a[2] * b[1] + a[3] * b[3]};
-}
-Mat2 adj(const Mat2& a) { return {std::conj(a[0]), std::conj(a[2]), std::conj(a[1]), std::conj(a[3])}; }
+using qforge::mul;
 const Mat2 kId2{1, 0, 0, 1};
 
 // Gate matrices come from the gate table.
@@ -195,7 +192,7 @@ void split_local(const Mat4& m, Mat2& a, Mat2& c) {
   const Mat2 blk = block(bi, bj);
   const cplx s = std::sqrt(blk[0] * blk[3] - blk[1] * blk[2]);
   for (int k = 0; k < 4; ++k) c[k] = blk[k] / s;
-  const Mat2 ca = adj(c);
+  const Mat2 ca = adjoint(c);
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 2; ++j) {
       const Mat2 p = mul(ca, block(i, j));
@@ -408,10 +405,10 @@ void carry(Skeleton& sk, Basis basis, bool forward) {
       Mat2 r = edge_rz(f, basis, forward);
       if (role == 1) r = mul(mul(kH, r), kH);
       if (forward) {  // here = r (r^dag here); r runs first in the next slot
-        here = mul(adj(r), here);
+        here = mul(adjoint(r), here);
         there = mul(there, r);
       } else {  // here = (here r^dag) r; r runs last in the previous slot
-        here = mul(here, adj(r));
+        here = mul(here, adjoint(r));
         there = mul(r, there);
       }
     }
@@ -467,7 +464,7 @@ std::vector<Operation> build(Kak k, int n, int live, Basis basis) {
       if (live == 0) w = kH;
       else if (live == 1) w = rx(M_PI / 2);
       bd.both(k.k2a, k.k2b);
-      bd.both(adj(w), adj(w));
+      bd.both(adjoint(w), adjoint(w));
       bd.local(1, kH);
       bd.add_cx(0, 1);
       bd.local(1, kH);
@@ -482,7 +479,7 @@ std::vector<Operation> build(Kak k, int n, int live, Basis basis) {
       if (zero == 0) { w = kS; a = t[1]; }
       else if (zero == 2) { w = rx(M_PI / 2); c = t[1]; }
       bd.both(k.k2a, k.k2b);
-      bd.both(adj(w), adj(w));
+      bd.both(adjoint(w), adjoint(w));
       bd.add_cx(0, 1);
       bd.both(rx(-2 * a), rz(-2 * c));
       bd.add_cx(0, 1);

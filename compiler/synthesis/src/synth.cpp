@@ -20,11 +20,6 @@ namespace {
 
 constexpr double kEps = 1e-10;
 
-Mat2 mul(const Mat2& a, const Mat2& b) {
-  return {a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2],
-          a[2] * b[1] + a[3] * b[3]};
-}
-
 Mat2 rz(double t) { return gate_matrix_1q(GateId::RZ, t); }
 Mat2 ry(double t) { return gate_matrix_1q(GateId::RY, t); }
 
@@ -37,6 +32,13 @@ double wrap_pi(double t) {
 Operation gate1(GateId g, std::vector<Expr> params = {}) { return make_gate(g, {0}, std::move(params)); }
 
 }  // namespace
+
+Mat2 mul(const Mat2& a, const Mat2& b) {
+  return {a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2],
+          a[2] * b[1] + a[3] * b[3]};
+}
+
+Mat2 adjoint(const Mat2& a) { return {std::conj(a[0]), std::conj(a[2]), std::conj(a[1]), std::conj(a[3])}; }
 
 std::string basis_name(Basis b) {
   switch (b) {

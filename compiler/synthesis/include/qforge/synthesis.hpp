@@ -23,6 +23,11 @@ std::string basis_name(Basis b);
 
 using Mat2 = std::array<cplx, 4>;  ///< row-major 2x2
 
+/// The product a b of 2x2 matrices.
+Mat2 mul(const Mat2& a, const Mat2& b);
+/// The conjugate transpose of a 2x2 matrix.
+Mat2 adjoint(const Mat2& a);
+
 /// U = exp(i*alpha) Rz(beta) Ry(gamma) Rz(delta), gamma in [0, pi].
 struct ZYZ {
   double alpha = 0, beta = 0, gamma = 0, delta = 0;
